@@ -1,0 +1,30 @@
+package io.pgjobs;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A snapshot of one job row as read from the database. {@code args}, {@code metadata} and {@code result} are
+ * JSON text; {@link JobClient#args(Job, Class)} turns args back into their type.
+ */
+public record Job(
+        long id,
+        String kind,
+        String queue,
+        JobState state,
+        int priority,
+        Instant runAt,
+        int attempt,
+        int maxAttempts,
+        String args,
+        String idempotencyKey,
+        List<String> tags,
+        String metadata,
+        String result,
+        Instant createdAt,
+        Instant startedAt,
+        Instant finishedAt,
+        String nodeId,
+        Instant leaseExpiresAt,
+        Instant cancelRequestedAt,
+        String lastError) {}

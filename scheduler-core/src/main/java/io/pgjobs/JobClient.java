@@ -1,0 +1,73 @@
+package io.pgjobs;
+
+import java.sql.Connection;
+import java.util.List;
+import java.util.Optional;
+import org.jooq.DSLContext;
+
+/**
+ * Enqueues and inspects jobs. Thread-safe; get it from {@link Scheduler#client()}.
+ *
+ * <p>Enqueueing comes in three flavours. On a caller's {@link Connection} or jOOQ {@link DSLContext} the job
+ * joins the caller's transaction: it is committed with the business data or rolled back with it, and workers
+ * are only told about it after the commit. Without either, pgjobs uses its own DataSource and commits at once.
+ *
+ * <p>Bad input throws {@link IllegalArgumentException} naming the field, and nothing is written. A database
+ * failure throws {@link PgJobsException}.
+ */
+public interface JobClient {
+
+    /** Enqueues one job in its own transaction. */
+    EnqueueResult enqueue(JobRequest request);
+
+    /** Shorthand for {@code enqueue(JobRequest.of(args))}. */
+    default EnqueueResult enqueue(Object args) {
+        return enqueue(JobRequest.of(args));
+    }
+
+    /** Enqueues one job inside the transaction of {@code connection}; never commits nor closes it. */
+    EnqueueResult enqueue(Connection connection, JobRequest request);
+
+    /** Enqueues one job inside {@code dsl}'s current transaction (e.g. within {@code dsl.transaction(...)}). */
+    default EnqueueResult enqueue(DSLContext dsl, JobRequest request) {
+        return dsl.connectionResult(connection -> enqueue(connection, request));
+    }
+
+    /**
+     * Enqueues many jobs in one round trip and one transaction. Results are in the order of the requests;
+     * requests whose idempotency key already exists (or repeats within the batch) come back as duplicates.
+     */
+    List<EnqueueResult> enqueueAll(List<JobRequest> requests);
+
+    /** {@link #enqueueAll(List)} inside the transaction of {@code connection}. */
+    List<EnqueueResult> enqueueAll(Connection connection, List<JobRequest> requests);
+
+    /** {@link #enqueueAll(List)} inside {@code dsl}'s current transaction. */
+    default List<EnqueueResult> enqueueAll(DSLContext dsl, List<JobRequest> requests) {
+        return dsl.connectionResult(connection -> enqueueAll(connection, requests));
+    }
+
+    Optional<Job> get(long id);
+
+    /** Every recorded attempt of the job, oldest first. */
+    List<JobAttempt> attempts(long id);
+
+    /** Reads a job's args back as {@code type}, with the configured serializer. */
+    <A> A args(Job job, Class<A> type);
+
+    /**
+     * Cancels a job. One that has not started is cancelled at once; a running one is asked to stop (its
+     * handler sees {@link JobContext#isCancelled()} and an interrupt) and ends cancelled. Returns false when
+     * the job does not exist or has already finished.
+     */
+    boolean cancel(long id);
+
+    /**
+     * Makes a finished, retryable or scheduled job available to run now, with fresh attempts if it had used
+     * them all. Returns false when the job does not exist or is running.
+     */
+    boolean retry(long id);
+
+    /** Deletes a job that is not running, with its attempts. Returns false when there was none to delete. */
+    boolean delete(long id);
+}

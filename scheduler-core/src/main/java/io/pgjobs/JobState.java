@@ -1,0 +1,55 @@
+package io.pgjobs;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The states of a job, and the one definition of which transitions are allowed (drawn in
+ * {@code docs/state-machine.md}). The names are stored in the {@code jobs.state} column in lower case.
+ */
+public enum JobState {
+    /** Waiting for its run time, which lies in the future. */
+    SCHEDULED,
+    /** Ready to run now; the next free worker of its queue that knows its kind claims it. */
+    AVAILABLE,
+    /** Claimed by a node, which holds it under a lease while its handler runs. */
+    RUNNING,
+    /** Failed, waiting for its backoff to pass before the next attempt. */
+    RETRYABLE,
+    /** The handler returned normally. Terminal. */
+    COMPLETED,
+    /** Cancelled by a user before or while it ran. Terminal. */
+    CANCELLED,
+    /** The dead-letter state: attempts exhausted or a non-retryable error. Terminal. */
+    DISCARDED;
+
+    /** States whose jobs the fetcher may claim once their run time has come. */
+    public static final Set<JobState> RUNNABLE = EnumSet.of(SCHEDULED, AVAILABLE, RETRYABLE);
+    /** States a job never leaves by itself. */
+    public static final Set<JobState> FINISHED = EnumSet.of(COMPLETED, CANCELLED, DISCARDED);
+
+    /** Whether a job may move from this state to {@code next}. */
+    public boolean canMoveTo(JobState next) {
+        return switch (this) {
+            case SCHEDULED, AVAILABLE -> next == RUNNING || next == CANCELLED || next == AVAILABLE;
+            case RUNNING -> next == COMPLETED || next == RETRYABLE || next == DISCARDED || next == CANCELLED
+                    || next == SCHEDULED || next == AVAILABLE;
+            case RETRYABLE -> next == RUNNING || next == CANCELLED || next == DISCARDED || next == AVAILABLE;
+            case COMPLETED, CANCELLED, DISCARDED -> next == AVAILABLE;
+        };
+    }
+
+    public boolean isFinished() {
+        return FINISHED.contains(this);
+    }
+
+    /** The name stored in the database. */
+    public String dbName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static JobState fromDb(String name) {
+        return valueOf(name.toUpperCase(Locale.ROOT));
+    }
+}

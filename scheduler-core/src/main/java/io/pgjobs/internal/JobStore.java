@@ -1,0 +1,432 @@
+package io.pgjobs.internal;
+
+import static io.pgjobs.internal.db.Tables.ATTEMPTS;
+import static io.pgjobs.internal.db.Tables.JOBS;
+
+import io.pgjobs.EnqueueResult;
+import io.pgjobs.Job;
+import io.pgjobs.JobAttempt;
+import io.pgjobs.JobState;
+import io.pgjobs.internal.db.tables.records.AttemptsRecord;
+import io.pgjobs.internal.db.tables.records.JobsRecord;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+
+/**
+ * All SQL about jobs and their attempts. The hot path (enqueue, claim, complete, lease renewal) is hand-written
+ * SQL, prepared once per schema and executed as single statements; everything else is jOOQ over the classes
+ * generated from the migrations.
+ */
+public final class JobStore {
+    /** A job to insert, already validated and serialized. {@code runAt} null means now plus {@code delayMs}. */
+    public record NewJob(String kind, String queue, int priority, Instant runAt, long delayMs, int maxAttempts,
+                         String argsJson, String idempotencyKey, List<String> tags, String metadataJson) {}
+
+    /** A job this node has just claimed. */
+    public record ClaimedJob(long id, String kind, String queue, int attempt, int maxAttempts, String argsJson,
+                             String metadataJson) {}
+
+    /**
+     * The end of one attempt, as the runtime decided it: the state to move to ({@code delayMs} from now for
+     * retryable, scheduled and available) and how many attempts to give back ({@code attemptsBack}: 1 when the
+     * attempt should not count, as for a snooze or a shutdown).
+     */
+    public record Completion(long jobId, int attempt, JobState state, JobAttempt.Outcome outcome, long delayMs,
+                             int attemptsBack, String resultJson, String errorClass, String message,
+                             String stackTrace) {}
+
+    /** A lease renewal's answer for one job. */
+    public record LeaseStatus(long jobId, boolean cancelRequested) {}
+
+    private final DataSource dataSource;
+    private final String schema;
+    private final String notifyChannel;
+    private final String insertSql;
+    private final String claimSql;
+    private final String completeSql;
+    private final String renewLeasesSql;
+
+    public JobStore(DataSource dataSource, String schema, String notifyChannel) {
+        this.dataSource = dataSource;
+        this.schema = schema;
+        this.notifyChannel = notifyChannel;
+        String jobs = schema + ".jobs";
+        // Ids are drawn up front so each input row's position can be matched to the id it got; rows whose
+        // idempotency key already exists are skipped by ON CONFLICT and resolved afterwards. One notification
+        // per queue with runnable jobs, sent at commit.
+        this.insertSql = """
+                with input as (
+                    select nextval('%1$s_id_seq') as id, t.*
+                    from unnest(?::text[], ?::text[], ?::smallint[], ?::timestamptz[], ?::bigint[], ?::int[],
+                                ?::text[], ?::text[], ?::text[], ?::text[])
+                         with ordinality as t(kind, queue, priority, run_at, delay_ms, max_attempts, args,
+                                              idempotency_key, tags, metadata, ord)
+                ), inserted as (
+                    insert into %1$s (id, kind, queue, state, priority, run_at, max_attempts, args, idempotency_key,
+                                      tags, metadata)
+                    select id, kind, queue, case when due > now() then 'scheduled' else 'available' end, priority, due,
+                           max_attempts, args::jsonb, idempotency_key, tags::text[], metadata::jsonb
+                    from (select i.*, coalesce(i.run_at, now() + i.delay_ms * interval '1 millisecond') as due
+                          from input i order by i.ord) ordered
+                    on conflict (idempotency_key) where idempotency_key is not null do nothing
+                    returning id, queue, state
+                ), notified as (
+                    select pg_notify(?, 'q:' || queue) from (select distinct queue from inserted where state = 'available') q
+                )
+                select i.ord, d.id, (select count(*) from notified) from input i left join inserted d on d.id = i.id
+                order by i.ord
+                """.formatted(jobs);
+        // The fence (a materialized CTE) keeps the planner from locking more rows than the limit.
+        this.claimSql = """
+                with picked as materialized (
+                    select id from %1$s
+                    where state in ('available', 'scheduled', 'retryable') and queue = ? and run_at <= now()
+                      and kind = any(?)
+                      and not exists (select 1 from %2$s.queues q where q.name = ? and q.paused)
+                    order by priority, run_at, id
+                    limit ?
+                    for update skip locked
+                )
+                update %1$s j
+                set state = 'running', attempt = j.attempt + 1, started_at = now(), node_id = ?,
+                    lease_expires_at = now() + ? * interval '1 millisecond'
+                from picked where j.id = picked.id
+                returning j.id, j.kind, j.queue, j.attempt, j.max_attempts, j.args::text, j.metadata::text
+                """.formatted(jobs, schema);
+        // A completion applies only while the job still runs under this node and attempt: a node presumed dead
+        // can never overwrite a job that was rescued and handed to another. A cancel request turns any
+        // unsuccessful end into 'cancelled'. The attempt row is written in the same statement.
+        this.completeSql = """
+                with o as (
+                    select * from unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::bigint[], ?::int[], ?::text[],
+                                         ?::text[], ?::text[], ?::text[])
+                         as o(id, attempt, state, outcome, delay_ms, attempts_back, result, error_class, message,
+                              stack_trace)
+                ), done as (
+                    update %1$s j
+                    set state = case when j.cancel_requested_at is not null and o.state <> 'completed'
+                                     then 'cancelled' else o.state end,
+                        finished_at = case when o.state in ('completed', 'discarded', 'cancelled')
+                                             or (j.cancel_requested_at is not null and o.state <> 'completed')
+                                           then now() end,
+                        run_at = case when o.state in ('retryable', 'scheduled', 'available')
+                                      then now() + o.delay_ms * interval '1 millisecond' else j.run_at end,
+                        max_attempts = j.max_attempts + o.attempts_back,
+                        result = o.result::jsonb,
+                        last_error = coalesce(o.error_class || coalesce(': ' || o.message, ''), j.last_error),
+                        lease_expires_at = null
+                    from o
+                    where j.id = o.id and j.state = 'running' and j.attempt = o.attempt and j.node_id = ?
+                    returning j.id, j.attempt, j.started_at, j.state
+                )
+                insert into %2$s.attempts (job_id, attempt, node_id, started_at, finished_at, outcome, error_class,
+                                           message, stack_trace)
+                select d.id, d.attempt, ?, d.started_at, now(),
+                       case when d.state = 'cancelled' and o.outcome <> 'completed' then 'cancelled' else o.outcome end,
+                       o.error_class, o.message, o.stack_trace
+                from done d join o on o.id = d.id
+                """.formatted(jobs, schema);
+        this.renewLeasesSql = """
+                update %1$s set lease_expires_at = now() + ? * interval '1 millisecond'
+                where id = any(?) and state = 'running' and node_id = ?
+                returning id, cancel_requested_at is not null
+                """.formatted(jobs);
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    // ---- enqueue -------------------------------------------------------------------------------------------
+
+    /**
+     * Inserts {@code jobs} on {@code connection} in one statement; returns, per input position, the job's id and
+     * whether it was a duplicate of an existing key.
+     */
+    public List<EnqueueResult> insert(Connection connection, List<NewJob> jobs) throws SQLException {
+        int n = jobs.size();
+        EnqueueResult[] results = new EnqueueResult[n];
+        List<Integer> pending = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            pending.add(i);
+        }
+        // A skipped key normally resolves to the row that holds it; if that row vanished in between (deleted by
+        // retention), the insert is simply tried again.
+        for (int round = 0; !pending.isEmpty(); round++) {
+            if (round == 5) {
+                throw new SQLException("idempotency keys kept conflicting with rows that then vanished: "
+                        + pending.stream().map(i -> jobs.get(i).idempotencyKey()).toList());
+            }
+            List<NewJob> batch = pending.stream().map(jobs::get).toList();
+            long[] ids = insertBatch(connection, batch);
+            Map<String, Long> existing = existingKeys(connection, batch, ids);
+            List<Integer> retry = new ArrayList<>();
+            for (int k = 0; k < batch.size(); k++) {
+                int position = pending.get(k);
+                if (ids[k] != 0) {
+                    results[position] = new EnqueueResult(ids[k], false);
+                } else {
+                    Long id = existing.get(batch.get(k).idempotencyKey());
+                    if (id != null) {
+                        results[position] = new EnqueueResult(id, true);
+                    } else {
+                        retry.add(position);
+                    }
+                }
+            }
+            pending = retry;
+        }
+        return Arrays.asList(results);
+    }
+
+    private long[] insertBatch(Connection connection, List<NewJob> batch) throws SQLException {
+        int n = batch.size();
+        String[] kinds = new String[n], queues = new String[n], args = new String[n], keys = new String[n],
+                tags = new String[n], metadata = new String[n];
+        Short[] priorities = new Short[n];
+        Timestamp[] runAts = new Timestamp[n];
+        Long[] delays = new Long[n];
+        Integer[] maxAttempts = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            NewJob job = batch.get(i);
+            kinds[i] = job.kind();
+            queues[i] = job.queue();
+            priorities[i] = (short) job.priority();
+            runAts[i] = job.runAt() == null ? null : Timestamp.from(job.runAt());
+            delays[i] = job.delayMs();
+            maxAttempts[i] = job.maxAttempts();
+            args[i] = job.argsJson();
+            keys[i] = job.idempotencyKey();
+            tags[i] = Sql.arrayLiteral(job.tags());
+            metadata[i] = job.metadataJson();
+        }
+        long[] ids = new long[n];
+        try (PreparedStatement ps = connection.prepareStatement(insertSql)) {
+            ps.setArray(1, connection.createArrayOf("text", kinds));
+            ps.setArray(2, connection.createArrayOf("text", queues));
+            ps.setArray(3, connection.createArrayOf("int2", priorities));
+            ps.setArray(4, connection.createArrayOf("timestamptz", runAts));
+            ps.setArray(5, connection.createArrayOf("int8", delays));
+            ps.setArray(6, connection.createArrayOf("int4", maxAttempts));
+            ps.setArray(7, connection.createArrayOf("text", args));
+            ps.setArray(8, connection.createArrayOf("text", keys));
+            ps.setArray(9, connection.createArrayOf("text", tags));
+            ps.setArray(10, connection.createArrayOf("text", metadata));
+            ps.setString(11, notifyChannel);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    int ord = rs.getInt(1);
+                    ids[ord - 1] = rs.getLong(2);
+                }
+            }
+        }
+        return ids;
+    }
+
+    private Map<String, Long> existingKeys(Connection connection, List<NewJob> batch, long[] ids) throws SQLException {
+        List<String> skipped = new ArrayList<>();
+        for (int k = 0; k < batch.size(); k++) {
+            if (ids[k] == 0) {
+                skipped.add(batch.get(k).idempotencyKey());
+            }
+        }
+        if (skipped.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Long> existing = new HashMap<>();
+        Sql.dsl(connection, schema).select(JOBS.IDEMPOTENCY_KEY, JOBS.ID).from(JOBS)
+                .where(JOBS.IDEMPOTENCY_KEY.in(skipped))
+                .forEach(r -> existing.put(r.value1(), r.value2()));
+        return existing;
+    }
+
+    // ---- the worker's hot path -------------------------------------------------------------------------------
+
+    /** Claims up to {@code limit} runnable jobs of {@code queue} whose kinds this node handles. */
+    public List<ClaimedJob> claim(String queue, List<String> kinds, int limit, String nodeId, long leaseMs)
+            throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> {
+            try (PreparedStatement ps = connection.prepareStatement(claimSql)) {
+                ps.setString(1, queue);
+                ps.setArray(2, Sql.textArray(connection, kinds));
+                ps.setString(3, queue);
+                ps.setInt(4, limit);
+                ps.setString(5, nodeId);
+                ps.setLong(6, leaseMs);
+                List<ClaimedJob> claimed = new ArrayList<>(limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        claimed.add(new ClaimedJob(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4),
+                                rs.getInt(5), rs.getString(6), rs.getString(7)));
+                    }
+                }
+                return claimed;
+            }
+        });
+    }
+
+    /** Writes many completions and their attempt rows in one statement; returns how many still applied. */
+    public int complete(List<Completion> completions, String nodeId) throws SQLException {
+        int n = completions.size();
+        Long[] ids = new Long[n];
+        Integer[] attempts = new Integer[n], attemptsBack = new Integer[n];
+        String[] states = new String[n], outcomes = new String[n], results = new String[n], classes = new String[n],
+                messages = new String[n], stacks = new String[n];
+        Long[] delays = new Long[n];
+        for (int i = 0; i < n; i++) {
+            Completion c = completions.get(i);
+            ids[i] = c.jobId();
+            attempts[i] = c.attempt();
+            states[i] = c.state().dbName();
+            outcomes[i] = c.outcome().name().toLowerCase(Locale.ROOT);
+            delays[i] = c.delayMs();
+            attemptsBack[i] = c.attemptsBack();
+            results[i] = c.resultJson();
+            classes[i] = c.errorClass();
+            messages[i] = c.message();
+            stacks[i] = c.stackTrace();
+        }
+        return Sql.autoCommit(dataSource, connection -> {
+            try (PreparedStatement ps = connection.prepareStatement(completeSql)) {
+                ps.setArray(1, connection.createArrayOf("int8", ids));
+                ps.setArray(2, connection.createArrayOf("int4", attempts));
+                ps.setArray(3, connection.createArrayOf("text", states));
+                ps.setArray(4, connection.createArrayOf("text", outcomes));
+                ps.setArray(5, connection.createArrayOf("int8", delays));
+                ps.setArray(6, connection.createArrayOf("int4", attemptsBack));
+                ps.setArray(7, connection.createArrayOf("text", results));
+                ps.setArray(8, connection.createArrayOf("text", classes));
+                ps.setArray(9, connection.createArrayOf("text", messages));
+                ps.setArray(10, connection.createArrayOf("text", stacks));
+                ps.setString(11, nodeId);
+                ps.setString(12, nodeId);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    /** Renews the leases of {@code jobIds} held by {@code nodeId}; jobs missing from the answer were lost. */
+    public List<LeaseStatus> renewLeases(List<Long> jobIds, String nodeId, long leaseMs) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> {
+            try (PreparedStatement ps = connection.prepareStatement(renewLeasesSql)) {
+                ps.setLong(1, leaseMs);
+                ps.setArray(2, connection.createArrayOf("int8", jobIds.toArray(Long[]::new)));
+                ps.setString(3, nodeId);
+                List<LeaseStatus> renewed = new ArrayList<>(jobIds.size());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        renewed.add(new LeaseStatus(rs.getLong(1), rs.getBoolean(2)));
+                    }
+                }
+                return renewed;
+            }
+        });
+    }
+
+    // ---- inspection and operator actions ----------------------------------------------------------------------
+
+    public Optional<Job> get(long id) throws SQLException {
+        return Sql.autoCommit(dataSource, connection ->
+                Sql.dsl(connection, schema).selectFrom(JOBS).where(JOBS.ID.eq(id)).fetchOptional().map(JobStore::toJob));
+    }
+
+    public List<JobAttempt> attempts(long jobId) throws SQLException {
+        return Sql.autoCommit(dataSource, connection ->
+                Sql.dsl(connection, schema).selectFrom(ATTEMPTS).where(ATTEMPTS.JOB_ID.eq(jobId))
+                        .orderBy(ATTEMPTS.ATTEMPT, ATTEMPTS.ID).fetch(JobStore::toAttempt));
+    }
+
+    /**
+     * Cancels a job that has not started, or asks a running one to stop (its node sees the request through
+     * the notification channel or its next lease renewal). Returns false if nothing could be cancelled.
+     */
+    public boolean cancel(long id) throws SQLException {
+        return Sql.inTransaction(dataSource, connection -> {
+            DSLContext dsl = Sql.dsl(connection, schema);
+            int pending = dsl.update(JOBS)
+                    .set(JOBS.STATE, JobState.CANCELLED.dbName())
+                    .set(JOBS.FINISHED_AT, DSL.currentOffsetDateTime())
+                    .set(JOBS.CANCEL_REQUESTED_AT, DSL.currentOffsetDateTime())
+                    .where(JOBS.ID.eq(id)).and(JOBS.STATE.in(runnableStates()))
+                    .execute();
+            if (pending > 0) {
+                return true;
+            }
+            int running = dsl.update(JOBS)
+                    .set(JOBS.CANCEL_REQUESTED_AT, DSL.coalesce(JOBS.CANCEL_REQUESTED_AT, DSL.currentOffsetDateTime()))
+                    .where(JOBS.ID.eq(id)).and(JOBS.STATE.eq(JobState.RUNNING.dbName()))
+                    .execute();
+            if (running > 0) {
+                notify(dsl, "c:" + id);
+            }
+            return running > 0;
+        });
+    }
+
+    /** Makes a job that is not running available now, granting one more attempt if it had none left. */
+    public boolean retry(long id) throws SQLException {
+        return Sql.inTransaction(dataSource, connection -> {
+            DSLContext dsl = Sql.dsl(connection, schema);
+            Optional<String> queue = dsl.update(JOBS)
+                    .set(JOBS.STATE, JobState.AVAILABLE.dbName())
+                    .set(JOBS.RUN_AT, DSL.currentOffsetDateTime())
+                    .set(JOBS.MAX_ATTEMPTS, DSL.greatest(JOBS.MAX_ATTEMPTS, JOBS.ATTEMPT.plus(1)))
+                    .setNull(JOBS.FINISHED_AT)
+                    .setNull(JOBS.CANCEL_REQUESTED_AT)
+                    .where(JOBS.ID.eq(id)).and(JOBS.STATE.ne(JobState.RUNNING.dbName()))
+                    .returning(JOBS.QUEUE)
+                    .fetchOptional().map(JobsRecord::getQueue);
+            queue.ifPresent(q -> notify(dsl, "q:" + q));
+            return queue.isPresent();
+        });
+    }
+
+    public boolean delete(long id) throws SQLException {
+        return Sql.inTransaction(dataSource, connection -> {
+            DSLContext dsl = Sql.dsl(connection, schema);
+            int deleted = dsl.deleteFrom(JOBS).where(JOBS.ID.eq(id)).and(JOBS.STATE.ne(JobState.RUNNING.dbName())).execute();
+            if (deleted > 0) {
+                dsl.deleteFrom(ATTEMPTS).where(ATTEMPTS.JOB_ID.eq(id)).execute();
+            }
+            return deleted > 0;
+        });
+    }
+
+    /** Sends a notification on pgjobs' channel, delivered when the surrounding transaction commits. */
+    private void notify(DSLContext dsl, String payload) {
+        dsl.select(DSL.function("pg_notify", Object.class, DSL.val(notifyChannel), DSL.val(payload))).fetch();
+    }
+
+    private static List<String> runnableStates() {
+        return JobState.RUNNABLE.stream().map(JobState::dbName).toList();
+    }
+
+    static Job toJob(JobsRecord r) {
+        return new Job(r.getId(), r.getKind(), r.getQueue(), JobState.fromDb(r.getState()), r.getPriority(),
+                Sql.instant(r.getRunAt()), r.getAttempt(), r.getMaxAttempts(), r.getArgs().data(),
+                r.getIdempotencyKey(), List.of(r.getTags()), r.getMetadata().data(),
+                r.getResult() == null ? null : r.getResult().data(), Sql.instant(r.getCreatedAt()),
+                Sql.instant(r.getStartedAt()), Sql.instant(r.getFinishedAt()), r.getNodeId(),
+                Sql.instant(r.getLeaseExpiresAt()), Sql.instant(r.getCancelRequestedAt()), r.getLastError());
+    }
+
+    static JobAttempt toAttempt(AttemptsRecord r) {
+        return new JobAttempt(r.getJobId(), r.getAttempt(), r.getNodeId(), Sql.instant(r.getStartedAt()),
+                Sql.instant(r.getFinishedAt()), JobAttempt.Outcome.valueOf(r.getOutcome().toUpperCase(Locale.ROOT)),
+                r.getErrorClass(), r.getMessage(), r.getStackTrace());
+    }
+}

@@ -1,0 +1,218 @@
+package io.pgjobs.internal.runtime;
+
+import io.pgjobs.JobAttempt.Outcome;
+import io.pgjobs.JobContext;
+import io.pgjobs.JobHandler;
+import io.pgjobs.JobState;
+import io.pgjobs.PgJobsException;
+import io.pgjobs.SnoozeException;
+import io.pgjobs.internal.Config.Registration;
+import io.pgjobs.internal.JobStore.ClaimedJob;
+import io.pgjobs.internal.JobStore.Completion;
+import io.pgjobs.spi.RetryPolicy;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.MDC;
+
+/**
+ * One attempt of one claimed job: runs its handler on a worker thread with the MDC set, enforces the kind's
+ * timeout, turns the way the handler ended into a {@link Completion}, and answers to cancellation.
+ */
+final class JobExecution implements Runnable {
+    static final int MAX_STACK_TRACE_CHARS = 8_000;
+
+    /** Why an execution was asked to stop early. */
+    enum StopReason { CANCELLED, TIMEOUT, SHUTDOWN, LEASE_LOST }
+
+    private final ClaimedJob job;
+    private final Registration<?> registration;
+    private final Runtime runtime;
+    private final QueueFetcher fetcher;
+    private final AtomicReference<StopReason> stopReason = new AtomicReference<>();
+    private volatile Thread thread;
+    private volatile boolean finished;
+
+    JobExecution(ClaimedJob job, Registration<?> registration, Runtime runtime, QueueFetcher fetcher) {
+        this.job = job;
+        this.registration = registration;
+        this.runtime = runtime;
+        this.fetcher = fetcher;
+    }
+
+    QueueFetcher fetcher() {
+        return fetcher;
+    }
+
+    long jobId() {
+        return job.id();
+    }
+
+    @Override
+    public void run() {
+        thread = Thread.currentThread();
+        putMdc();
+        ScheduledFuture<?> timeout = scheduleTimeout();
+        Completion completion;
+        try {
+            completion = execute(registration);
+        } finally {
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
+            thread = null;
+            Thread.interrupted(); // the interrupt was meant for the handler; the pooled thread goes on clean
+            MDC.clear();
+        }
+        finish(completion);
+    }
+
+    /** Asks the handler to stop: it sees {@link JobContext#isCancelled()} and its thread is interrupted. */
+    void stop(StopReason reason) {
+        if (finished || !stopReason.compareAndSet(null, reason)) {
+            return;
+        }
+        Thread running = thread;
+        if (running != null) {
+            running.interrupt();
+        }
+    }
+
+    /**
+     * Gives up on a handler that ignored the shutdown interrupt: the job is put back as if it had been
+     * interrupted, and whatever the handler does later is not written.
+     */
+    void abandon() {
+        stop(StopReason.SHUTDOWN);
+        finish(interrupted("the handler did not stop within the shutdown deadline"));
+    }
+
+    private <A> Completion execute(Registration<A> registration) {
+        A args;
+        try {
+            args = runtime.serializer().fromJson(job.argsJson(), registration.argsType());
+        } catch (RuntimeException error) {
+            // args that do not deserialize now will not deserialize on a retry either
+            return new Completion(job.id(), job.attempt(), JobState.DISCARDED, Outcome.FAILED, 0, 0, null,
+                    error.getClass().getName(), "args do not deserialize as " + registration.argsType().getName()
+                            + ": " + error.getMessage(), stackTrace(error));
+        }
+        try {
+            Object result = registration.handler().handle(new Context<>(args));
+            return new Completion(job.id(), job.attempt(), JobState.COMPLETED, Outcome.COMPLETED, 0, 0,
+                    result == null ? null : runtime.serializer().toJson(result), null, null, null);
+        } catch (SnoozeException snooze) {
+            return new Completion(job.id(), job.attempt(), JobState.SCHEDULED, Outcome.SNOOZED,
+                    snooze.delay().toMillis(), 1, null, null, null, null);
+        } catch (Throwable error) {
+            return failed(registration.handler(), error);
+        }
+    }
+
+    private Completion failed(JobHandler<?> handler, Throwable error) {
+        StopReason reason = stopReason.get();
+        if (reason == StopReason.SHUTDOWN) {
+            return interrupted(error.toString());
+        }
+        if (reason == StopReason.CANCELLED) {
+            return new Completion(job.id(), job.attempt(), JobState.CANCELLED, Outcome.CANCELLED, 0, 0, null,
+                    error.getClass().getName(), "cancelled: " + error.getMessage(), stackTrace(error));
+        }
+        Outcome outcome = reason == StopReason.TIMEOUT ? Outcome.TIMEOUT : Outcome.FAILED;
+        String message = reason == StopReason.TIMEOUT
+                ? "timed out after " + handler.timeout() + " (" + error + ")"
+                : error.getMessage();
+        boolean retry = reason == StopReason.TIMEOUT || handler.isRetryable(error);
+        if (retry && job.attempt() < job.maxAttempts()) {
+            RetryPolicy policy = handler.retryPolicy() != null ? handler.retryPolicy() : runtime.config().retryPolicy();
+            long delayMs = Math.max(0, policy.delayAfter(job.attempt()).toMillis());
+            return new Completion(job.id(), job.attempt(), JobState.RETRYABLE, outcome, delayMs, 0, null,
+                    error.getClass().getName(), message, stackTrace(error));
+        }
+        return new Completion(job.id(), job.attempt(), JobState.DISCARDED, outcome, 0, 0, null,
+                error.getClass().getName(), message, stackTrace(error));
+    }
+
+    private Completion interrupted(String message) {
+        return new Completion(job.id(), job.attempt(), JobState.AVAILABLE, Outcome.INTERRUPTED, 0, 1, null,
+                InterruptedException.class.getName(), "scheduler shutting down: " + message, null);
+    }
+
+    private synchronized void finish(Completion completion) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        runtime.completed(this, completion);
+    }
+
+    private ScheduledFuture<?> scheduleTimeout() {
+        Duration timeout = registration.handler().timeout();
+        if (timeout == null) {
+            return null;
+        }
+        return runtime.timer().schedule(() -> stop(StopReason.TIMEOUT), timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void putMdc() {
+        MDC.put("pgjobs.job_id", Long.toString(job.id()));
+        MDC.put("pgjobs.kind", job.kind());
+        MDC.put("pgjobs.queue", job.queue());
+        MDC.put("pgjobs.attempt", Integer.toString(job.attempt()));
+        MDC.put("pgjobs.node", runtime.config().nodeId());
+    }
+
+    static String stackTrace(Throwable error) {
+        StringWriter out = new StringWriter();
+        error.printStackTrace(new PrintWriter(out));
+        String trace = out.toString();
+        return trace.length() <= MAX_STACK_TRACE_CHARS ? trace
+                : trace.substring(0, MAX_STACK_TRACE_CHARS) + "\n... (" + (trace.length() - MAX_STACK_TRACE_CHARS)
+                        + " more characters)";
+    }
+
+    private final class Context<A> implements JobContext<A> {
+        private final A args;
+        private Map<String, Object> metadata;
+
+        Context(A args) {
+            this.args = args;
+        }
+
+        @Override public long jobId() { return job.id(); }
+        @Override public String kind() { return job.kind(); }
+        @Override public String queue() { return job.queue(); }
+        @Override public int attempt() { return job.attempt(); }
+        @Override public int maxAttempts() { return job.maxAttempts(); }
+        @Override public A args() { return args; }
+        @Override public String nodeId() { return runtime.config().nodeId(); }
+        @Override public boolean isCancelled() { return stopReason.get() != null; }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public Map<String, Object> metadata() {
+            if (metadata == null) {
+                metadata = Collections.unmodifiableMap(runtime.serializer().fromJson(job.metadataJson(), Map.class));
+            }
+            return metadata;
+        }
+
+        @Override
+        public void extendLease(Duration duration) {
+            try {
+                if (runtime.store().renewLeases(List.of(job.id()), nodeId(), duration.toMillis()).isEmpty()) {
+                    throw new PgJobsException("job " + job.id() + " is no longer owned by node " + nodeId());
+                }
+            } catch (SQLException e) {
+                throw new PgJobsException("could not extend the lease of job " + job.id() + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package io.pgjobs.internal.runtime;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+/**
+ * Holds one connection that LISTENs on pgjobs' channel and hands each payload on. Notifications only make
+ * things faster: when the connection dies (a restart, a terminated backend, a PgBouncer in transaction mode)
+ * the loop reconnects by itself, and meanwhile polling keeps every queue going. After each (re)connect
+ * {@code onConnected} runs, since notifications sent while disconnected are lost.
+ */
+final class NotificationListener extends BackgroundLoop {
+    private static final int RECEIVE_TIMEOUT_MS = 500;
+
+    private final DataSource dataSource;
+    private final String channel;
+    private final Consumer<String> onPayload;
+    private final Runnable onConnected;
+    private Connection connection;
+    private PGConnection pgConnection;
+
+    NotificationListener(DataSource dataSource, String channel, Consumer<String> onPayload, Runnable onConnected) {
+        super("pgjobs-listener");
+        this.dataSource = dataSource;
+        this.channel = channel;
+        this.onPayload = onPayload;
+        this.onConnected = onConnected;
+    }
+
+    @Override
+    protected Duration runOnce() throws SQLException {
+        try {
+            if (connection == null) {
+                connect();
+            }
+            PGNotification[] notifications = pgConnection.getNotifications(RECEIVE_TIMEOUT_MS);
+            if (notifications != null) {
+                for (PGNotification notification : notifications) {
+                    onPayload.accept(notification.getParameter());
+                }
+            }
+            return Duration.ZERO;
+        } catch (SQLException | RuntimeException e) {
+            disconnect();
+            throw e;
+        }
+    }
+
+    private void connect() throws SQLException {
+        connection = dataSource.getConnection();
+        connection.setAutoCommit(true);
+        pgConnection = connection.unwrap(PGConnection.class);
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("LISTEN \"" + channel + "\"");
+        }
+        log.debug("listening on {}", channel);
+        onConnected.run();
+    }
+
+    private void disconnect() {
+        if (connection == null) {
+            return;
+        }
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            log.debug("closing the broken listener connection failed too: {}", e.toString());
+        }
+        connection = null;
+        pgConnection = null;
+    }
+
+    @Override
+    protected void afterLastRound() {
+        if (connection != null) {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("UNLISTEN *");
+            } catch (SQLException e) {
+                log.debug("UNLISTEN failed while stopping: {}", e.toString());
+            }
+            disconnect();
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package io.pgjobs.internal.runtime;
+
+import io.pgjobs.internal.Config;
+import io.pgjobs.internal.Config.Registration;
+import io.pgjobs.internal.JobStore;
+import io.pgjobs.internal.JobStore.ClaimedJob;
+import io.pgjobs.internal.JobStore.Completion;
+import io.pgjobs.internal.runtime.JobExecution.StopReason;
+import io.pgjobs.spi.JobSerializer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A started scheduler's moving parts: a fetcher per queue, the worker threads, the completer, the lease keeper
+ * and the notification listener. It tracks every job this node holds from claim until its completion is
+ * written, and shuts down in two phases (see {@link #stop()}).
+ */
+public final class Runtime {
+    private static final Logger log = LoggerFactory.getLogger(Runtime.class);
+    private static final long ABANDON_GRACE_MS = 2_000;
+
+    private final Config config;
+    private final JobStore store;
+    private final Map<String, QueueFetcher> fetchers = new LinkedHashMap<>();
+    /** Jobs this node holds: from claim until the completion is written. */
+    private final Map<Long, JobExecution> held = new ConcurrentHashMap<>();
+    /** Jobs whose handler is still running (a subset of {@link #held}). */
+    private final Map<Long, JobExecution> executing = new ConcurrentHashMap<>();
+    private final Completer completer;
+    private final LeaseKeeper leaseKeeper;
+    private final NotificationListener listener;
+    private final Object lifecycle = new Object();
+    private State state = State.NEW;
+    private ExecutorService workers;
+    private ScheduledExecutorService timer;
+
+    private enum State { NEW, STARTED, STOPPED }
+
+    public Runtime(Config config, JobStore store) {
+        this.config = config;
+        this.store = store;
+        List<String> kinds = List.copyOf(config.handlers().keySet());
+        config.queues().forEach((queue, concurrency) ->
+                fetchers.put(queue, new QueueFetcher(queue, concurrency, kinds, this)));
+        this.completer = new Completer(this);
+        this.leaseKeeper = new LeaseKeeper(this);
+        this.listener = new NotificationListener(config.dataSource(), config.notifyChannel(), this::onNotification,
+                this::wakeAllFetchers);
+    }
+
+    public void start() {
+        synchronized (lifecycle) {
+            if (state == State.STARTED) {
+                return;
+            }
+            if (state == State.STOPPED) {
+                throw new IllegalStateException("this scheduler was closed; build a new one to start again");
+            }
+            log.info("pgjobs starting: {}", config.describe());
+            AtomicInteger threadCount = new AtomicInteger();
+            workers = config.executor() != null ? config.executor()
+                    : Executors.newCachedThreadPool(r -> Thread.ofPlatform().daemon(true)
+                            .name("pgjobs-worker-" + threadCount.incrementAndGet()).unstarted(r));
+            timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
+                    .name("pgjobs-timer").unstarted(r));
+            completer.start();
+            leaseKeeper.start();
+            if (!fetchers.isEmpty()) {
+                listener.start();
+            }
+            fetchers.values().forEach(BackgroundLoop::start);
+            state = State.STARTED;
+        }
+    }
+
+    /**
+     * Phase one: stop fetching and give running jobs until the shutdown deadline. Phase two: interrupt the rest,
+     * and put back (as available, without spending an attempt) any that still has not returned. Then write
+     * every pending completion, and stop renewing leases last.
+     */
+    public void stop() {
+        synchronized (lifecycle) {
+            if (state != State.STARTED) {
+                state = State.STOPPED;
+                return;
+            }
+            state = State.STOPPED;
+            fetchers.values().forEach(BackgroundLoop::stop);
+            if (!awaitExecuting(config.shutdownDeadline().toMillis())) {
+                log.warn("{} jobs still running at the shutdown deadline; interrupting them", executing.size());
+                executing.values().forEach(execution -> execution.stop(StopReason.SHUTDOWN));
+                if (!awaitExecuting(ABANDON_GRACE_MS)) {
+                    log.warn("{} handlers ignored the interrupt; their jobs are put back to run again", executing.size());
+                    new ArrayList<>(executing.values()).forEach(JobExecution::abandon);
+                }
+            }
+            listener.stop();
+            completer.stop();
+            leaseKeeper.stop();
+            timer.shutdownNow();
+            if (config.executor() == null) {
+                workers.shutdownNow();
+            }
+            log.info("pgjobs node {} stopped", config.nodeId());
+        }
+    }
+
+    // ---- called by the components ----------------------------------------------------------------------------
+
+    Config config() {
+        return config;
+    }
+
+    JobStore store() {
+        return store;
+    }
+
+    JobSerializer serializer() {
+        return config.serializer();
+    }
+
+    ScheduledExecutorService timer() {
+        return timer;
+    }
+
+    /** Starts a claimed job on a worker thread; the fetcher has already taken its slot. */
+    void launch(ClaimedJob job, QueueFetcher fetcher) {
+        Registration<?> registration = config.handlers().get(job.kind());
+        JobExecution execution = new JobExecution(job, registration, this, fetcher);
+        held.put(job.id(), execution);
+        executing.put(job.id(), execution);
+        try {
+            workers.execute(execution);
+        } catch (RejectedExecutionException e) {
+            log.error("the executor rejected job {}; putting it back", job.id(), e);
+            execution.abandon();
+        }
+    }
+
+    /** The handler of {@code execution} has ended: free its slot and queue its completion. */
+    void completed(JobExecution execution, Completion completion) {
+        executing.remove(execution.jobId());
+        execution.fetcher().slotFreed();
+        completer.submit(completion);
+        synchronized (executing) {
+            executing.notifyAll();
+        }
+    }
+
+    /** The completion of {@code jobId} is in the database: this node no longer holds the job. */
+    void written(long jobId) {
+        held.remove(jobId);
+    }
+
+    List<Long> heldJobIds() {
+        return List.copyOf(held.keySet());
+    }
+
+    boolean isExecuting(long jobId) {
+        return executing.containsKey(jobId);
+    }
+
+    void stopExecution(long jobId, StopReason reason) {
+        JobExecution execution = executing.get(jobId);
+        if (execution != null) {
+            execution.stop(reason);
+        }
+    }
+
+    private void onNotification(String payload) {
+        if (payload.startsWith("q:")) {
+            QueueFetcher fetcher = fetchers.get(payload.substring(2));
+            if (fetcher != null) {
+                fetcher.wake();
+            }
+        } else if (payload.startsWith("c:")) {
+            stopExecution(Long.parseLong(payload.substring(2)), StopReason.CANCELLED);
+        }
+    }
+
+    private void wakeAllFetchers() {
+        fetchers.values().forEach(BackgroundLoop::wake);
+    }
+
+    private boolean awaitExecuting(long millis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        synchronized (executing) {
+            while (!executing.isEmpty()) {
+                long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (remaining <= 0) {
+                    return false;
+                }
+                try {
+                    executing.wait(Math.min(remaining, 50));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+}

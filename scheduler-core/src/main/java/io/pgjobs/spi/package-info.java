@@ -1,0 +1,2 @@
+/** What users may plug into pgjobs: the args serializer and retry policies. */
+package io.pgjobs.spi;

@@ -1,0 +1,183 @@
+package io.pgjobs.testing;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.pgjobs.internal.Migrations;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Gives a test class its own fresh, migrated PostgreSQL database, copied from a template that is migrated once
+ * per JVM (a copy takes milliseconds). Register it as {@code @RegisterExtension static final PgDatabase db = new PgDatabase();}.
+ *
+ * <p>The server is, in order: the one {@code PGJOBS_TEST_JDBC_URL} points at (a URL of an administrative
+ * database with credentials, e.g. {@code jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres&password=pw});
+ * a Testcontainers PostgreSQL when the system property {@code pgjobs.test.db=testcontainers} (needs Docker);
+ * otherwise an embedded PostgreSQL started once per JVM. Every session runs in a non-UTC time zone
+ * ({@value #SESSION_TIME_ZONE}, a +12:45/+13:45 offset) to flush out time-zone bugs.
+ */
+public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
+    public static final String SESSION_TIME_ZONE = "Pacific/Chatham";
+    public static final String SCHEMA = "pgjobs";
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    private String name;
+    private HikariDataSource dataSource;
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws SQLException {
+        Server server = Server.get();
+        name = "pgjobs_test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
+        server.execute("create database " + name + " template " + server.template);
+        dataSource = server.pool(name, 40);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws SQLException {
+        dataSource.close();
+        Server.get().execute("drop database if exists " + name + " with (force)");
+    }
+
+    /** A pool on this class's database. */
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    /** A new unpooled connection to this class's database (for tests that must own their connection). */
+    public Connection connect() throws SQLException {
+        return Server.get().connect(name);
+    }
+
+    public String jdbcUrl() {
+        return Server.get().url(name);
+    }
+
+    /** Runs a query that returns one number. */
+    public long queryLong(String sql) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    public void execute(String sql) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    /** The one PostgreSQL server of this JVM, with the migrated template database. */
+    private static final class Server {
+        private static Server instance;
+
+        private final String adminUrl;
+        private final Properties credentials;
+        private final String template;
+
+        static synchronized Server get() {
+            if (instance == null) {
+                try {
+                    instance = start();
+                } catch (IOException | SQLException e) {
+                    throw new IllegalStateException("could not start the test PostgreSQL: " + e.getMessage(), e);
+                }
+            }
+            return instance;
+        }
+
+        private static Server start() throws IOException, SQLException {
+            String external = System.getenv("PGJOBS_TEST_JDBC_URL");
+            if (external != null && !external.isBlank()) {
+                return new Server(external, new Properties());
+            }
+            if ("testcontainers".equals(System.getProperty("pgjobs.test.db"))) {
+                var container = new org.testcontainers.containers.PostgreSQLContainer<>("postgres:17-alpine");
+                container.start();
+                Runtime.getRuntime().addShutdownHook(new Thread(container::stop));
+                Properties credentials = new Properties();
+                credentials.setProperty("user", container.getUsername());
+                credentials.setProperty("password", container.getPassword());
+                return new Server(container.getJdbcUrl(), credentials);
+            }
+            EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                    .setServerConfig("max_connections", "400")
+                    .setServerConfig("fsync", "off")
+                    .start();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    pg.close();
+                } catch (IOException e) {
+                    System.err.println("stopping the embedded PostgreSQL failed: " + e);
+                }
+            }));
+            Properties credentials = new Properties();
+            credentials.setProperty("user", "postgres");
+            return new Server(pg.getJdbcUrl("postgres", "postgres"), credentials);
+        }
+
+        private Server(String adminUrl, Properties credentials) throws SQLException {
+            this.adminUrl = adminUrl;
+            this.credentials = credentials;
+            this.template = "pgjobs_template_" + ProcessHandle.current().pid();
+            execute("drop database if exists " + template);
+            execute("create database " + template);
+            try (HikariDataSource migrationPool = pool(template, 2)) {
+                Migrations.migrate(migrationPool, SCHEMA);
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    execute("drop database if exists " + template + " with (force)");
+                } catch (SQLException e) {
+                    System.err.println("dropping the template database failed: " + e);
+                }
+            }));
+        }
+
+        String url(String database) {
+            int slash = adminUrl.indexOf('/', "jdbc:postgresql://".length());
+            int query = adminUrl.indexOf('?', slash);
+            return adminUrl.substring(0, slash + 1) + database + (query < 0 ? "" : adminUrl.substring(query));
+        }
+
+        Connection connect(String database) throws SQLException {
+            Properties properties = new Properties();
+            properties.putAll(credentials);
+            properties.setProperty("options", "-c TimeZone=" + SESSION_TIME_ZONE);
+            return DriverManager.getConnection(url(database), properties);
+        }
+
+        HikariDataSource pool(String database, int size) {
+            HikariConfig config = new HikariConfig();
+            config.setJdbcUrl(url(database));
+            credentials.forEach((k, v) -> config.addDataSourceProperty((String) k, v));
+            config.addDataSourceProperty("options", "-c TimeZone=" + SESSION_TIME_ZONE);
+            config.setMaximumPoolSize(size);
+            config.setMinimumIdle(0);
+            config.setPoolName("test-" + database);
+            return new HikariDataSource(config);
+        }
+
+        void execute(String sql) throws SQLException {
+            try (Connection c = connect(adminDatabase()); Statement s = c.createStatement()) {
+                s.execute(sql);
+            }
+        }
+
+        private String adminDatabase() {
+            int slash = adminUrl.indexOf('/', "jdbc:postgresql://".length());
+            int query = adminUrl.indexOf('?', slash);
+            return query < 0 ? adminUrl.substring(slash + 1) : adminUrl.substring(slash + 1, query);
+        }
+    }
+}
