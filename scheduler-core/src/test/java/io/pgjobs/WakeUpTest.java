@@ -1,0 +1,78 @@
+package io.pgjobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgjobs.testing.Await;
+import io.pgjobs.testing.PgDatabase;
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Idle workers wake on LISTEN/NOTIFY, not polling, and survive losing the listener connection. */
+class WakeUpTest {
+    @RegisterExtension
+    static final PgDatabase db = new PgDatabase();
+
+    @JobKind("test.ping")
+    record Ping(long enqueuedNanos) {}
+
+    private final BlockingQueue<Long> startDelaysNanos = new ArrayBlockingQueue<>(100);
+    private Scheduler scheduler;
+
+    @BeforeEach
+    void start() {
+        scheduler = Scheduler.builder(db.dataSource())
+                .queue("default", 4)
+                .pollInterval(Duration.ofHours(1)) // no help from polling
+                .handler(Ping.class, ctx -> {
+                    startDelaysNanos.add(System.nanoTime() - ctx.args().enqueuedNanos());
+                    return null;
+                })
+                .build();
+        scheduler.start();
+    }
+
+    @AfterEach
+    void stop() {
+        scheduler.close();
+    }
+
+    private Duration enqueueAndAwaitStart() throws InterruptedException {
+        scheduler.client().enqueue(new Ping(System.nanoTime()));
+        Long nanos = startDelaysNanos.poll(30, TimeUnit.SECONDS);
+        assertThat(nanos).as("the job started").isNotNull();
+        return Duration.ofNanos(nanos);
+    }
+
+    @Test
+    void anIdleSchedulerStartsANewJobWithinMilliseconds() throws Exception {
+        enqueueAndAwaitStart(); // warm up connections and prepared statements
+        Duration best = Duration.ofDays(1);
+        for (int i = 0; i < 5; i++) {
+            Duration delay = enqueueAndAwaitStart();
+            best = delay.compareTo(best) < 0 ? delay : best;
+            assertThat(delay).isLessThan(Duration.ofSeconds(2));
+        }
+        assertThat(best).isLessThan(Duration.ofMillis(100));
+    }
+
+    @Test
+    void jobsStillStartAfterTheListenerConnectionIsKilled() throws Exception {
+        enqueueAndAwaitStart();
+        Await.until(Duration.ofSeconds(10), "the listener is connected",
+                () -> db.queryLong("select count(*) from pg_stat_activity where query like 'LISTEN%'") == 1);
+        long killed = db.queryLong("select count(pg_terminate_backend(pid)) from pg_stat_activity where query like 'LISTEN%'");
+        assertThat(killed).isEqualTo(1);
+
+        // enqueued while no one listens: the notification is lost, the reconnect must pick the job up
+        assertThat(enqueueAndAwaitStart()).isLessThan(Duration.ofSeconds(15));
+        Await.until(Duration.ofSeconds(15), "the listener reconnected",
+                () -> db.queryLong("select count(*) from pg_stat_activity where query like 'LISTEN%'") == 1);
+        assertThat(enqueueAndAwaitStart()).isLessThan(Duration.ofSeconds(2));
+    }
+}
