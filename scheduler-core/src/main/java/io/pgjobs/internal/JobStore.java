@@ -113,7 +113,7 @@ public final class JobStore {
         this.completeSql = """
                 with o as (
                     select * from unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::bigint[], ?::int[], ?::text[],
-                                         ?::text[], ?::text[], ?::text[])
+                                ?::text[], ?::text[], ?::text[])
                          as o(id, attempt, state, outcome, delay_ms, attempts_back, result, error_class, message,
                               stack_trace)
                 ), done as (
@@ -130,7 +130,10 @@ public final class JobStore {
                         last_error = coalesce(o.error_class || coalesce(': ' || o.message, ''), j.last_error),
                         lease_expires_at = null
                     from o
-                    where j.id = o.id and j.state = 'running' and j.attempt = o.attempt and j.node_id = ?
+                    -- "id = any" steers the planner to the primary key whatever the statistics say about how
+                    -- many jobs are running
+                    where j.id = any(?::bigint[]) and j.id = o.id and j.state = 'running' and j.attempt = o.attempt
+                      and j.node_id = ?
                     returning j.id, j.attempt, j.started_at, j.state
                 )
                 insert into %2$s.attempts (job_id, attempt, node_id, started_at, finished_at, outcome, error_class,
@@ -140,10 +143,14 @@ public final class JobStore {
                        o.error_class, o.message, o.stack_trace
                 from done d join o on o.id = d.id
                 """.formatted(jobs, schema);
+        // Rows locked by someone else are skipped, not waited for: they are being completed, cancelled or
+        // rescued right now, and waiting on them in another order than the completer would deadlock.
         this.renewLeasesSql = """
-                update %1$s set lease_expires_at = now() + ? * interval '1 millisecond'
-                where id = any(?) and state = 'running' and node_id = ?
-                returning id, cancel_requested_at is not null
+                update %1$s j set lease_expires_at = now() + ? * interval '1 millisecond'
+                from (select id from %1$s where id = any(?) and state = 'running' and node_id = ?
+                      for update skip locked) mine
+                where j.id = mine.id
+                returning j.id, j.cancel_requested_at is not null
                 """.formatted(jobs);
     }
 
@@ -215,7 +222,9 @@ public final class JobStore {
             metadata[i] = job.metadataJson();
         }
         long[] ids = new long[n];
-        try (PreparedStatement ps = connection.prepareStatement(insertSql)) {
+        // a handful of rows plans well generically and saves planning on the single-job path
+        try (PreparedStatement ps = n <= 16 ? connection.prepareStatement(insertSql)
+                : Sql.prepareForArrays(connection, insertSql)) {
             ps.setArray(1, connection.createArrayOf("text", kinds));
             ps.setArray(2, connection.createArrayOf("text", queues));
             ps.setArray(3, connection.createArrayOf("int2", priorities));
@@ -301,7 +310,7 @@ public final class JobStore {
             stacks[i] = c.stackTrace();
         }
         return Sql.autoCommit(dataSource, connection -> {
-            try (PreparedStatement ps = connection.prepareStatement(completeSql)) {
+            try (PreparedStatement ps = Sql.prepareForArrays(connection, completeSql)) {
                 ps.setArray(1, connection.createArrayOf("int8", ids));
                 ps.setArray(2, connection.createArrayOf("int4", attempts));
                 ps.setArray(3, connection.createArrayOf("text", states));
@@ -312,8 +321,9 @@ public final class JobStore {
                 ps.setArray(8, connection.createArrayOf("text", classes));
                 ps.setArray(9, connection.createArrayOf("text", messages));
                 ps.setArray(10, connection.createArrayOf("text", stacks));
-                ps.setString(11, nodeId);
+                ps.setArray(11, connection.createArrayOf("int8", ids));
                 ps.setString(12, nodeId);
+                ps.setString(13, nodeId);
                 return ps.executeUpdate();
             }
         });
@@ -322,7 +332,7 @@ public final class JobStore {
     /** Renews the leases of {@code jobIds} held by {@code nodeId}; jobs missing from the answer were lost. */
     public List<LeaseStatus> renewLeases(List<Long> jobIds, String nodeId, long leaseMs) throws SQLException {
         return Sql.autoCommit(dataSource, connection -> {
-            try (PreparedStatement ps = connection.prepareStatement(renewLeasesSql)) {
+            try (PreparedStatement ps = Sql.prepareForArrays(connection, renewLeasesSql)) {
                 ps.setLong(1, leaseMs);
                 ps.setArray(2, connection.createArrayOf("int8", jobIds.toArray(Long[]::new)));
                 ps.setString(3, nodeId);

@@ -2,6 +2,7 @@ package io.pgjobs.internal;
 
 import java.sql.Array;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -14,6 +15,7 @@ import org.jooq.conf.MappedSchema;
 import org.jooq.conf.RenderMapping;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
+import org.postgresql.PGStatement;
 
 /** Small JDBC and jOOQ helpers shared by the stores. */
 public final class Sql {
@@ -67,6 +69,17 @@ public final class Sql {
         } catch (SQLException rollbackFailure) {
             failure.addSuppressed(rollbackFailure);
         }
+    }
+
+    /**
+     * Prepares {@code sql} so that PostgreSQL plans every execution with its actual parameters. Statements over
+     * arrays of job ids need that: a cached generic plan assumes an array of ten elements and joins batches of
+     * thousands in nested loops, which turned a 1,500-job completion from milliseconds into seconds.
+     */
+    public static PreparedStatement prepareForArrays(Connection connection, String sql) throws SQLException {
+        PreparedStatement statement = connection.prepareStatement(sql);
+        statement.unwrap(PGStatement.class).setPrepareThreshold(0);
+        return statement;
     }
 
     /** A jOOQ context over {@code connection} that renders pgjobs' tables in the configured schema. */

@@ -1,0 +1,546 @@
+package io.pgjobs.benchmark;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.pgjobs.JobClient;
+import io.pgjobs.JobRequest;
+import io.pgjobs.Scheduler;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * pgjobs' benchmark: every workload on a fresh database, beside the plain-SQL ceiling measured in the same run
+ * against the same server, so the ratios are what to read. Prints a table and one {@code RESULT} line per
+ * workload.
+ *
+ * <pre>
+ * ./mvnw -q -pl benchmark -am compile exec:exec -Dbench.args=--quick
+ * ./mvnw -q -pl benchmark -am compile exec:exec -Dbench.args="--jdbc-url jdbc:postgresql://127.0.0.1/postgres?user=postgres&amp;password=..."
+ * </pre>
+ * Options: {@code --quick} (every workload small, about two minutes in all), {@code --jdbc-url URL} (an
+ * administrative database on another server; default: an embedded PostgreSQL), {@code --only a,b} (workloads:
+ * ceiling, drain, enqueue, latency, growth, steady), {@code --steady-seconds N}.
+ */
+public final class Benchmark {
+    private static final int BATCH = 100;
+
+    private final BenchDatabase server;
+    private final boolean quick;
+    private final int steadySeconds;
+    private final List<String> results = new ArrayList<>();
+    private final Map<String, String> table = new LinkedHashMap<>();
+    private double ceiling = Double.NaN;
+    private double drainOneNode = Double.NaN;
+
+    private Benchmark(BenchDatabase server, boolean quick, int steadySeconds) {
+        this.server = server;
+        this.quick = quick;
+        this.steadySeconds = steadySeconds;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = false;
+        String jdbcUrl = null;
+        List<String> only = List.of("ceiling", "drain", "enqueue", "latency", "growth", "steady");
+        Integer steadySeconds = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--jdbc-url" -> jdbcUrl = args[++i];
+                case "--only" -> only = Arrays.asList(args[++i].split(","));
+                case "--steady-seconds" -> steadySeconds = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + " (known: --quick, --jdbc-url URL, --only a,b, --steady-seconds N)");
+            }
+        }
+        try (BenchDatabase server = BenchDatabase.start(jdbcUrl)) {
+            Benchmark benchmark = new Benchmark(server, quick, steadySeconds != null ? steadySeconds : quick ? 20 : 120);
+            benchmark.printEnvironment();
+            // the ceiling comes first: every other figure is printed as a ratio of it
+            benchmark.ceiling();
+            if (only.contains("drain")) benchmark.drains();
+            if (only.contains("enqueue")) benchmark.enqueue();
+            if (only.contains("latency")) benchmark.latency();
+            if (only.contains("growth")) benchmark.growth();
+            if (only.contains("steady")) benchmark.steady();
+            benchmark.printResults();
+        }
+    }
+
+    // ---- workloads ---------------------------------------------------------------------------------------------
+
+    /** The plain-SQL lifecycle at batch 100 (insert, claim with SKIP LOCKED, delete), two connections. */
+    private void ceiling() throws Exception {
+        int seconds = quick ? 8 : 20;
+        String url = server.fresh("ceiling");
+        try (HikariDataSource pool = BenchDatabase.pool(url, 2)) {
+            AtomicLong jobs = new AtomicLong();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            List<Thread> clients = new ArrayList<>();
+            for (int c = 0; c < 2; c++) {
+                clients.add(Thread.ofPlatform().start(() -> runCeilingClient(pool, deadline, jobs)));
+            }
+            long start = System.nanoTime();
+            for (Thread client : clients) {
+                client.join();
+            }
+            ceiling = jobs.get() / seconds(System.nanoTime() - start);
+        }
+        server.drop(url);
+        table.put("ceiling (plain SQL, batch 100, 2 connections)", jobsPerS(ceiling));
+        results.add(String.format(Locale.ROOT, "RESULT workload=ceiling jobs_per_s=%.0f batch=%d", ceiling, BATCH));
+    }
+
+    private static void runCeilingClient(HikariDataSource pool, long deadline, AtomicLong jobs) {
+        try (Connection c = pool.getConnection();
+             PreparedStatement insert = c.prepareStatement(
+                     "insert into ceiling_jobs(payload) select jsonb_build_object('n', g) from generate_series(1," + BATCH + ") g");
+             PreparedStatement claim = c.prepareStatement("""
+                     with c as (update ceiling_jobs set state = 1, attempt = attempt + 1, locked_by = 'w', locked_at = now()
+                       where id in (select id from ceiling_jobs where state = 0 and queue = 'default' and run_at <= now()
+                                    order by priority, run_at, id limit %d for update skip locked) returning id)
+                     select coalesce(array_agg(id), '{}') from c""".formatted(BATCH));
+             PreparedStatement delete = c.prepareStatement("delete from ceiling_jobs where id = any(?)")) {
+            while (System.nanoTime() < deadline) {
+                insert.executeUpdate();
+                Array ids;
+                try (ResultSet rs = claim.executeQuery()) {
+                    rs.next();
+                    ids = rs.getArray(1);
+                }
+                delete.setArray(1, ids);
+                jobs.addAndGet(delete.executeUpdate());
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("the ceiling workload failed", e);
+        }
+    }
+
+    private void drains() throws Exception {
+        int jobs = quick ? 20_000 : 100_000;
+        for (int nodes : new int[] {1, 2, 4}) {
+            String url = server.fresh("drain" + nodes);
+            enqueueNoops(url, jobs);
+            double rate = drain(url, nodes, jobs);
+            server.drop(url);
+            if (nodes == 1) {
+                drainOneNode = rate;
+            }
+            String workload = nodes == 1 ? "drain" : "drain_" + nodes + "_nodes";
+            table.put("drain " + jobs + " jobs, " + nodes + " node" + (nodes > 1 ? "s (separate JVMs)" : ""),
+                    jobsPerS(rate) + ratio(rate));
+            results.add(String.format(Locale.ROOT, "RESULT workload=%s nodes=%d jobs=%d jobs_per_s=%.0f ceiling_jobs_per_s=%.0f ratio=%.2f",
+                    workload, nodes, jobs, rate, ceiling, rate / ceiling));
+        }
+    }
+
+    /** Starts {@code nodes} node JVMs on a database holding {@code jobs} runnable jobs; jobs/s from database times. */
+    private double drain(String url, int nodes, int jobs) throws Exception {
+        List<Node> started = new ArrayList<>();
+        try {
+            for (int i = 0; i < nodes; i++) {
+                started.add(Node.start(url, "node-" + i));
+            }
+            awaitDrained(url, Duration.ofMinutes(quick ? 3 : 15));
+        } finally {
+            started.forEach(Node::stop);
+        }
+        try (HikariDataSource pool = BenchDatabase.pool(url, 1); Connection c = pool.getConnection();
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select count(*), extract(epoch from max(finished_at) - min(started_at)) "
+                     + "from pgjobs.jobs where state = 'completed'")) {
+            rs.next();
+            if (rs.getLong(1) != jobs) {
+                throw new IllegalStateException("expected " + jobs + " completed jobs, found " + rs.getLong(1));
+            }
+            return jobs / rs.getDouble(2);
+        }
+    }
+
+    private void enqueue() throws Exception {
+        int single = quick ? 3_000 : 10_000;
+        int batched = quick ? 50_000 : 200_000;
+        String url = server.fresh("enqueue");
+        try (HikariDataSource pool = BenchDatabase.pool(url, 4)) {
+            JobClient client = Scheduler.builder(pool).build().client();
+            for (int i = 0; i < 500; i++) { // warm up the JIT and the prepared statements
+                client.enqueue(new Noop(0));
+            }
+            long start = System.nanoTime();
+            for (int i = 0; i < single; i++) {
+                client.enqueue(new Noop(0));
+            }
+            double singleRate = single / seconds(System.nanoTime() - start);
+
+            double plainRate;
+            try (Connection c = pool.getConnection();
+                 PreparedStatement insert = c.prepareStatement(
+                         "insert into pgjobs.jobs (kind, queue, args) values (?, ?, ?::jsonb)")) {
+                for (int i = 0; i < 500; i++) {
+                    plainInsert(insert);
+                }
+                start = System.nanoTime();
+                for (int i = 0; i < single; i++) {
+                    plainInsert(insert);
+                }
+                plainRate = single / seconds(System.nanoTime() - start);
+            }
+
+            start = System.nanoTime();
+            int done = 0;
+            while (done < batched) {
+                List<JobRequest> batch = new ArrayList<>(1_000);
+                for (int i = 0; i < 1_000; i++) {
+                    batch.add(JobRequest.of(new Noop(0)));
+                }
+                client.enqueueAll(batch);
+                done += batch.size();
+            }
+            double batchRate = batched / seconds(System.nanoTime() - start);
+
+            table.put("enqueue, one transaction each (1 thread)", jobsPerS(singleRate)
+                    + String.format(Locale.ROOT, "  (plain INSERT: %.0f/s, ratio %.2f)", plainRate, singleRate / plainRate));
+            table.put("enqueue, batches of 1,000 (1 thread)", jobsPerS(batchRate) + ratio(batchRate));
+            results.add(String.format(Locale.ROOT, "RESULT workload=enqueue_single jobs_per_s=%.0f plain_insert_per_s=%.0f ratio=%.2f",
+                    singleRate, plainRate, singleRate / plainRate));
+            results.add(String.format(Locale.ROOT, "RESULT workload=enqueue_batch jobs_per_s=%.0f ceiling_jobs_per_s=%.0f ratio=%.2f",
+                    batchRate, ceiling, batchRate / ceiling));
+        }
+        server.drop(url);
+    }
+
+    private static void plainInsert(PreparedStatement insert) throws SQLException {
+        insert.setString(1, "bench.noop");
+        insert.setString(2, "default");
+        insert.setString(3, "{\"sentNanos\": 0}");
+        insert.executeUpdate();
+    }
+
+    /** 50 jobs/s enqueued one at a time (own transaction each) to an idle node in another JVM. */
+    private void latency() throws Exception {
+        int seconds = quick ? 10 : 60;
+        String url = server.fresh("latency");
+        List<Long> latencies;
+        try (HikariDataSource pool = BenchDatabase.pool(url, 2)) {
+            JobClient client = Scheduler.builder(pool).build().client();
+            Node node = Node.start(url, "latency-node");
+            try {
+                for (int i = 0; i < 50; i++) { // warm-up, not measured
+                    client.enqueue(new Noop(0));
+                }
+                awaitDrained(url, Duration.ofSeconds(30));
+                int count = seconds * 50;
+                long periodNanos = TimeUnit.SECONDS.toNanos(1) / 50;
+                long next = System.nanoTime();
+                for (int i = 0; i < count; i++) {
+                    while (System.nanoTime() < next) {
+                        Thread.onSpinWait();
+                    }
+                    client.enqueue(new Noop(System.nanoTime()));
+                    next += periodNanos;
+                }
+                latencies = node.awaitStarts(count, Duration.ofSeconds(30));
+            } finally {
+                node.stop();
+            }
+        }
+        server.drop(url);
+        latencies.sort(null);
+        double p50 = millis(percentile(latencies, 50)), p95 = millis(percentile(latencies, 95)),
+                p99 = millis(percentile(latencies, 99)), max = millis(latencies.getLast());
+        table.put("latency, 50 jobs/s to an idle node (other JVM), enqueue included",
+                String.format(Locale.ROOT, "p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  max %.1f ms", p50, p95, p99, max));
+        results.add(String.format(Locale.ROOT, "RESULT workload=latency jobs=%d p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f max_ms=%.2f",
+                latencies.size(), p50, p95, p99, max));
+    }
+
+    /** The one-node drain again, with finished jobs and their attempts already in the table. */
+    private void growth() throws Exception {
+        int finished = quick ? 200_000 : 2_000_000;
+        int jobs = quick ? 20_000 : 100_000;
+        String url = server.fresh("growth");
+        try (HikariDataSource pool = BenchDatabase.pool(url, 1); Connection c = pool.getConnection();
+             Statement s = c.createStatement()) {
+            s.execute("""
+                    insert into pgjobs.jobs (kind, queue, state, args, attempt, created_at, started_at, finished_at)
+                    select 'bench.noop', 'default', 'completed', '{"sentNanos": 0}', 1, now() - interval '1 hour',
+                           now() - interval '1 hour', now() - interval '1 hour'
+                    from generate_series(1, %d)""".formatted(finished));
+            s.execute("""
+                    insert into pgjobs.attempts (job_id, attempt, node_id, started_at, finished_at, outcome)
+                    select id, 1, 'old-node', started_at, finished_at, 'completed' from pgjobs.jobs""");
+            s.execute("vacuum analyze pgjobs.jobs");
+            s.execute("vacuum analyze pgjobs.attempts");
+        }
+        enqueueNoops(url, jobs);
+        double rate;
+        List<Node> started = new ArrayList<>();
+        try {
+            started.add(Node.start(url, "growth-node"));
+            awaitDrained(url, Duration.ofMinutes(quick ? 3 : 15));
+        } finally {
+            started.forEach(Node::stop);
+        }
+        try (HikariDataSource pool = BenchDatabase.pool(url, 1); Connection c = pool.getConnection();
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select extract(epoch from max(finished_at) - min(started_at)) "
+                     + "from pgjobs.jobs where state = 'completed' and created_at > now() - interval '30 minutes'")) {
+            rs.next();
+            rate = jobs / rs.getDouble(1);
+        }
+        server.drop(url);
+        double vsEmpty = rate / drainOneNode;
+        table.put("drain " + jobs + " jobs, 1 node, " + finished + " finished jobs in the table",
+                jobsPerS(rate) + ratio(rate) + String.format(Locale.ROOT, "  (%.2f of the empty-table drain)", vsEmpty));
+        results.add(String.format(Locale.ROOT, "RESULT workload=growth finished_rows=%d jobs_per_s=%.0f ceiling_jobs_per_s=%.0f ratio=%.2f vs_empty=%.2f",
+                finished, rate, ceiling, rate / ceiling, vsEmpty));
+    }
+
+    /** Producers enqueue at 80% of the one-node drain rate while one node works; does the backlog grow? */
+    private void steady() throws Exception {
+        double target = (Double.isNaN(drainOneNode) ? 5_000 : drainOneNode) * 0.8;
+        String url = server.fresh("steady");
+        List<long[]> samples = new ArrayList<>(); // {second, backlog}
+        long produced;
+        double completedRate;
+        try (HikariDataSource pool = BenchDatabase.pool(url, 4)) {
+            JobClient client = Scheduler.builder(pool).build().client();
+            Node node = Node.start(url, "steady-node");
+            try {
+                AtomicLong enqueued = new AtomicLong();
+                long start = System.nanoTime();
+                long end = start + TimeUnit.SECONDS.toNanos(steadySeconds);
+                Thread producer = Thread.ofPlatform().start(() -> produce(client, target, start, end, enqueued));
+                long completedAtStart = completed(pool);
+                for (int second = 1; second <= steadySeconds; second++) {
+                    long wakeAt = start + TimeUnit.SECONDS.toNanos(second);
+                    TimeUnit.NANOSECONDS.sleep(Math.max(0, wakeAt - System.nanoTime()));
+                    samples.add(new long[] {second, backlog(pool)});
+                }
+                producer.join();
+                completedRate = (completed(pool) - completedAtStart) / seconds(System.nanoTime() - start);
+                produced = enqueued.get();
+            } finally {
+                node.stop();
+            }
+        }
+        server.drop(url);
+        double slope = slope(samples.subList(samples.size() / 2, samples.size()));
+        long maxBacklog = samples.stream().mapToLong(s -> s[1]).max().orElse(0);
+        long lastBacklog = samples.getLast()[1];
+        boolean growing = slope > target * 0.01;
+        table.put("steady state, " + steadySeconds + " s at " + Math.round(target) + " jobs/s offered",
+                String.format(Locale.ROOT, "%s completed; backlog last %d, max %d, trend %+.1f jobs/s -> %s",
+                        jobsPerS(completedRate), lastBacklog, maxBacklog, slope, growing ? "GROWING" : "stable"));
+        results.add(String.format(Locale.ROOT, "RESULT workload=steady seconds=%d offered_per_s=%.0f produced=%d jobs_per_s=%.0f "
+                        + "backlog_last=%d backlog_max=%d backlog_trend_per_s=%.1f growing=%s ratio=%.2f",
+                steadySeconds, target, produced, completedRate, lastBacklog, maxBacklog, slope, growing,
+                completedRate / ceiling));
+    }
+
+    private static void produce(JobClient client, double perSecond, long start, long end, AtomicLong enqueued) {
+        int batch = 50;
+        double periodNanos = TimeUnit.SECONDS.toNanos(1) * batch / perSecond;
+        long sent = 0;
+        while (System.nanoTime() < end) {
+            long due = start + (long) (sent * periodNanos);
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                continue;
+            }
+            List<JobRequest> requests = new ArrayList<>(batch);
+            for (int i = 0; i < batch; i++) {
+                requests.add(JobRequest.of(new Noop(0)));
+            }
+            client.enqueueAll(requests);
+            sent++;
+            enqueued.addAndGet(batch);
+        }
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------------------
+
+    private static void enqueueNoops(String url, int jobs) throws SQLException {
+        try (HikariDataSource pool = BenchDatabase.pool(url, 2)) {
+            JobClient client = Scheduler.builder(pool).build().client();
+            for (int done = 0; done < jobs; done += 5_000) {
+                List<JobRequest> batch = new ArrayList<>(5_000);
+                for (int i = 0; i < Math.min(5_000, jobs - done); i++) {
+                    batch.add(JobRequest.of(new Noop(0)));
+                }
+                client.enqueueAll(batch);
+            }
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                s.execute("vacuum analyze pgjobs.jobs");
+            }
+        }
+    }
+
+    private static void awaitDrained(String url, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (HikariDataSource pool = BenchDatabase.pool(url, 1)) {
+            while (backlog(pool) + running(pool) > 0) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("jobs not drained within " + timeout);
+                }
+                TimeUnit.MILLISECONDS.sleep(50);
+            }
+        }
+    }
+
+    private static long backlog(HikariDataSource pool) throws SQLException {
+        return queryLong(pool, "select count(*) from pgjobs.jobs where state in ('available', 'scheduled', 'retryable')");
+    }
+
+    private static long running(HikariDataSource pool) throws SQLException {
+        return queryLong(pool, "select count(*) from pgjobs.jobs where state = 'running'");
+    }
+
+    private static long completed(HikariDataSource pool) throws SQLException {
+        return queryLong(pool, "select count(*) from pgjobs.attempts");
+    }
+
+    private static long queryLong(HikariDataSource pool, String sql) throws SQLException {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Least-squares slope of backlog over time, in jobs per second. */
+    private static double slope(List<long[]> samples) {
+        double n = samples.size(), sx = 0, sy = 0, sxy = 0, sxx = 0;
+        for (long[] s : samples) {
+            sx += s[0];
+            sy += s[1];
+            sxy += (double) s[0] * s[1];
+            sxx += (double) s[0] * s[0];
+        }
+        double denominator = n * sxx - sx * sx;
+        return denominator == 0 ? 0 : (n * sxy - sx * sy) / denominator;
+    }
+
+    private static long percentile(List<Long> sorted, int p) {
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
+    }
+
+    private static double millis(long nanos) {
+        return nanos / 1e6;
+    }
+
+    private static double seconds(long nanos) {
+        return nanos / 1e9;
+    }
+
+    private static String jobsPerS(double rate) {
+        return String.format(Locale.ROOT, "%,.0f jobs/s", rate);
+    }
+
+    private String ratio(double rate) {
+        return String.format(Locale.ROOT, "  (%.2f of the ceiling)", rate / ceiling);
+    }
+
+    private void printEnvironment() throws SQLException {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        long memory = ((com.sun.management.OperatingSystemMXBean) os).getTotalMemorySize();
+        System.out.println("pgjobs benchmark" + (quick ? " (--quick)" : ""));
+        System.out.printf(Locale.ROOT, "machine: %d cores, %.1f GiB, %s %s; java %s%n", os.getAvailableProcessors(),
+                memory / (1024.0 * 1024 * 1024), os.getName(), os.getVersion(), System.getProperty("java.version"));
+        server.describe().forEach((k, v) -> System.out.println(k + ": " + v));
+        System.out.println();
+    }
+
+    private void printResults() {
+        System.out.println();
+        int width = table.keySet().stream().mapToInt(String::length).max().orElse(10);
+        table.forEach((k, v) -> System.out.printf(Locale.ROOT, "%-" + width + "s  %s%n", k, v));
+        System.out.println();
+        results.forEach(System.out::println);
+    }
+
+    /** A node JVM running {@link NodeProcess}. */
+    private static final class Node {
+        private final Process process;
+        private final CountDownLatch ready = new CountDownLatch(1);
+        private final Map<Long, Long> starts = new ConcurrentHashMap<>();
+
+        private Node(Process process) {
+            this.process = process;
+            Thread.ofPlatform().daemon(true).start(this::readOutput);
+        }
+
+        static Node start(String url, String nodeId) throws IOException, InterruptedException {
+            Process process = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-cp",
+                    System.getProperty("java.class.path"), NodeProcess.class.getName(), url, nodeId)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            Node node = new Node(process);
+            if (!node.ready.await(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("node " + nodeId + " did not start within 60 s");
+            }
+            return node;
+        }
+
+        private void readOutput() {
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = out.readLine()) != null) {
+                    if (line.equals("READY")) {
+                        ready.countDown();
+                    } else if (line.startsWith("S ")) {
+                        String[] parts = line.split(" ");
+                        starts.put(Long.parseLong(parts[1]), Long.parseLong(parts[2]));
+                    }
+                }
+            } catch (IOException e) {
+                System.err.println("lost the output of a node: " + e);
+            }
+        }
+
+        /** Enqueue-to-start latencies (nanos) of {@code count} reporting jobs. */
+        List<Long> awaitStarts(int count, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (starts.size() < count && System.nanoTime() < deadline) {
+                TimeUnit.MILLISECONDS.sleep(20);
+            }
+            if (starts.size() < count) {
+                throw new IllegalStateException("only " + starts.size() + " of " + count + " jobs started");
+            }
+            List<Long> latencies = new ArrayList<>(count);
+            starts.forEach((sent, started) -> latencies.add(started - sent));
+            return latencies;
+        }
+
+        void stop() {
+            try {
+                process.getOutputStream().close();
+                if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (IOException | InterruptedException e) {
+                process.destroyForcibly();
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.pgjobs.benchmark;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.pgjobs.Scheduler;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One scheduler node in its own JVM, as a user would run it: default settings, one queue of concurrency 100
+ * (River's default), a no-op handler. Prints {@code READY} once started and {@code S <sent> <started>} (both
+ * System.nanoTime, which is one monotonic clock for every process on a Linux machine) for each job whose args
+ * ask for it. Ends when its standard input closes.
+ *
+ * <p>Arguments: JDBC URL, node id.
+ */
+public final class NodeProcess {
+    public static void main(String[] args) throws Exception {
+        PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
+        try (HikariDataSource dataSource = BenchDatabase.pool(args[0], 20);
+             Scheduler scheduler = Scheduler.builder(dataSource)
+                     .nodeId(args[1])
+                     .queue("default", 100)
+                     .migrateOnStart(false)
+                     .handler(Noop.class, ctx -> {
+                         long sent = ctx.args().sentNanos();
+                         if (sent > 0) {
+                             long started = System.nanoTime();
+                             synchronized (out) {
+                                 out.println("S " + sent + " " + started);
+                                 out.flush();
+                             }
+                         }
+                         return null;
+                     })
+                     .build()) {
+            scheduler.start();
+            synchronized (out) {
+                out.println("READY");
+                out.flush();
+            }
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            while (in.readLine() != null) {
+                // anything on stdin is ignored; end of input means stop
+            }
+        }
+    }
+
+    private NodeProcess() {}
+}
