@@ -12,7 +12,9 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
@@ -29,6 +31,11 @@ final class ScheduleStore {
     record Due(Instant now, List<SchedulesRecord> schedules, Instant nextFireAt) {}
 
     private static final Field<OffsetDateTime> DB_NOW = DSL.currentOffsetDateTime().as("db_now");
+    /** The columns an upsert takes from the definition; not the state (enabled, next and last fire). */
+    private static final List<Field<?>> DEFINITION = List.of(SCHEDULES.EXPRESSION, SCHEDULES.TIME_ZONE,
+            SCHEDULES.KIND, SCHEDULES.ARGS, SCHEDULES.QUEUE, SCHEDULES.PRIORITY, SCHEDULES.MAX_ATTEMPTS,
+            SCHEDULES.TAGS, SCHEDULES.METADATA, SCHEDULES.MISFIRE_POLICY, SCHEDULES.MISFIRE_LIMIT,
+            SCHEDULES.OVERLAP_POLICY);
 
     private final DataSource dataSource;
     private final String schema;
@@ -65,24 +72,14 @@ final class ScheduleStore {
         DSLContext dsl = Sql.dsl(connection, schema);
         var changedTiming = SCHEDULES.EXPRESSION.ne(DSL.excluded(SCHEDULES.EXPRESSION))
                 .or(SCHEDULES.TIME_ZONE.ne(DSL.excluded(SCHEDULES.TIME_ZONE)));
-        dsl.insertInto(SCHEDULES).set(schedule)
-                .onConflict(SCHEDULES.NAME).doUpdate()
-                .set(SCHEDULES.EXPRESSION, DSL.excluded(SCHEDULES.EXPRESSION))
-                .set(SCHEDULES.TIME_ZONE, DSL.excluded(SCHEDULES.TIME_ZONE))
-                .set(SCHEDULES.KIND, DSL.excluded(SCHEDULES.KIND))
-                .set(SCHEDULES.ARGS, DSL.excluded(SCHEDULES.ARGS))
-                .set(SCHEDULES.QUEUE, DSL.excluded(SCHEDULES.QUEUE))
-                .set(SCHEDULES.PRIORITY, DSL.excluded(SCHEDULES.PRIORITY))
-                .set(SCHEDULES.MAX_ATTEMPTS, DSL.excluded(SCHEDULES.MAX_ATTEMPTS))
-                .set(SCHEDULES.TAGS, DSL.excluded(SCHEDULES.TAGS))
-                .set(SCHEDULES.METADATA, DSL.excluded(SCHEDULES.METADATA))
-                .set(SCHEDULES.MISFIRE_POLICY, DSL.excluded(SCHEDULES.MISFIRE_POLICY))
-                .set(SCHEDULES.MISFIRE_LIMIT, DSL.excluded(SCHEDULES.MISFIRE_LIMIT))
-                .set(SCHEDULES.OVERLAP_POLICY, DSL.excluded(SCHEDULES.OVERLAP_POLICY))
-                .set(SCHEDULES.NEXT_FIRE_AT, DSL.when(DSL.condition(SCHEDULES.ENABLED).and(changedTiming),
-                        DSL.excluded(SCHEDULES.NEXT_FIRE_AT)).else_(SCHEDULES.NEXT_FIRE_AT))
-                .set(SCHEDULES.UPDATED_AT, DSL.currentOffsetDateTime())
-                .execute();
+        Map<Field<?>, Object> update = new LinkedHashMap<>();
+        for (Field<?> field : DEFINITION) {
+            update.put(field, DSL.excluded(field));
+        }
+        update.put(SCHEDULES.NEXT_FIRE_AT, DSL.when(DSL.condition(SCHEDULES.ENABLED).and(changedTiming),
+                DSL.excluded(SCHEDULES.NEXT_FIRE_AT)).else_(SCHEDULES.NEXT_FIRE_AT));
+        update.put(SCHEDULES.UPDATED_AT, DSL.currentOffsetDateTime());
+        dsl.insertInto(SCHEDULES).set(schedule).onConflict(SCHEDULES.NAME).doUpdate().set(update).execute();
         notifyChanged(dsl, schedule.getName());
     }
 

@@ -91,6 +91,28 @@ class ScheduleFirerTest {
         }
     }
 
+    /** The second guard on its own: a fire time that passes the compare-and-set again still enqueues once. */
+    @Test
+    void aFireTimeMovedBackByHandDoesNotEnqueueAgain() throws Exception {
+        String fireTime = "(metadata->>'pgjobs.fire_time')::timestamptz";
+        schedules.upsert(Schedule.of("rewound", "every 1s", "test.tick", Map.of()));
+        first.start();
+        Await.until(Duration.ofSeconds(10), "three fires", () -> jobsOf("rewound") >= 3);
+        first.stop();
+        long fired = jobsOf("rewound");
+        long lastFired = db.queryLong("select extract(epoch from max(" + fireTime + "))::bigint from pgjobs.jobs");
+        db.execute("update pgjobs.schedules set next_fire_at = (select min(" + fireTime + ") from pgjobs.jobs)");
+
+        first.start();
+        Await.until(Duration.ofSeconds(10), "it fired past the rewound times", () -> db.queryLong(
+                "select count(*) from pgjobs.jobs where " + fireTime + " > to_timestamp(" + lastFired + ")") > 0);
+        first.stop();
+        assertThat(db.queryLong("select count(*) - count(distinct metadata->>'pgjobs.fire_time') from pgjobs.jobs"))
+                .as("fire times enqueued twice").isZero();
+        assertThat(db.queryLong("select count(*) from pgjobs.jobs where " + fireTime + " <= to_timestamp(" + lastFired + ")"))
+                .isEqualTo(fired);
+    }
+
     @Test
     void onlyALeaderFires() throws Exception {
         AtomicBoolean leads = new AtomicBoolean(false);
