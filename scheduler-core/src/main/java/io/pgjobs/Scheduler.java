@@ -60,7 +60,7 @@ public final class Scheduler implements AutoCloseable {
         if (config.migrateOnStart()) {
             migrate();
         }
-        config.schedules().forEach(client.schedules()::upsert);
+        client.schedules().upsertAll(config.schedules());
         runtime.start();
     }
 

@@ -162,6 +162,19 @@ class CronScheduleTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("name: ");
     }
 
+    @Test
+    void aBadDeclaredScheduleFailsTheStartAndWritesNone() throws Exception {
+        Scheduler scheduler = Scheduler.builder(db.dataSource())
+                .maxArgsBytes(100)
+                .schedule(Schedule.of("fine", "@daily", JobRequest.of(new Tick("small"))))
+                .schedule(Schedule.of("too-big", "@daily", JobRequest.of(new Tick("x".repeat(200)))))
+                .build();
+        schedulers.add(scheduler);
+        assertThatThrownBy(scheduler::start).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("over the limit of 100 bytes");
+        assertThat(count("select count(*) from pgjobs.schedules")).isZero();
+    }
+
     /** Precision: with polling every 10 s, an every-second schedule still fires within a second of each time. */
     @Test
     void firesWithinOneSecondOfItsTime() throws Exception {

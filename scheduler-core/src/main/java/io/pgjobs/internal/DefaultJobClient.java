@@ -6,7 +6,6 @@ import io.pgjobs.JobAttempt;
 import io.pgjobs.JobClient;
 import io.pgjobs.JobRequest;
 import io.pgjobs.PgJobsException;
-import io.pgjobs.ScheduleClient;
 import io.pgjobs.internal.cron.DefaultScheduleClient;
 import io.pgjobs.spi.JobSerializer;
 import java.nio.charset.StandardCharsets;
@@ -95,7 +94,7 @@ public final class DefaultJobClient implements JobClient {
     }
 
     @Override
-    public ScheduleClient schedules() {
+    public DefaultScheduleClient schedules() {
         return schedules;
     }
 

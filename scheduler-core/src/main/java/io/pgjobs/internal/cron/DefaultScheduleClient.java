@@ -40,10 +40,32 @@ public final class DefaultScheduleClient implements ScheduleClient {
     @Override
     public void upsert(Schedule schedule) {
         Objects.requireNonNull(schedule, "schedule");
-        NewJob job = prepare.apply(schedule.job());
-        Recurrence recurrence = CronSyntax.parse(schedule.expression(), schedule.timeZone());
-        call("save schedule '" + schedule.name() + "'", () -> Sql.inTransaction(store.dataSource(), connection -> {
-            Instant next = schedule.paused() ? null : recurrence.nextAfter(store.now(connection)).orElse(null);
+        upsertAll(List.of(schedule));
+    }
+
+    /**
+     * Creates or updates {@code schedules} in one transaction, all validated first, so a bad one writes
+     * nothing. How the declared schedules are synced at start.
+     */
+    public void upsertAll(List<Schedule> schedules) {
+        List<Definition> definitions = schedules.stream().map(this::define).toList();
+        if (definitions.isEmpty()) {
+            return;
+        }
+        call("save schedules " + schedules.stream().map(Schedule::name).toList(),
+                () -> Sql.inTransaction(store.dataSource(), connection -> {
+                    Instant now = store.now(connection);
+                    for (Definition definition : definitions) {
+                        store.upsert(connection, definition.row(now));
+                    }
+                    return null;
+                }));
+    }
+
+    /** A validated schedule, ready to store once the database's time gives its next fire time. */
+    private record Definition(Schedule schedule, NewJob job, Recurrence recurrence) {
+        SchedulesRecord row(Instant now) {
+            Instant next = schedule.paused() ? null : recurrence.nextAfter(now).orElse(null);
             SchedulesRecord row = new SchedulesRecord();
             row.setName(schedule.name());
             row.setExpression(schedule.expression());
@@ -60,9 +82,14 @@ public final class DefaultScheduleClient implements ScheduleClient {
             row.setMisfireLimit(schedule.misfireLimit());
             row.setOverlapPolicy(dbName(schedule.overlapPolicy()));
             row.setNextFireAt(ScheduleStore.timestamp(next));
-            store.upsert(connection, row);
-            return null;
-        }));
+            return row;
+        }
+    }
+
+    private Definition define(Schedule schedule) {
+        Objects.requireNonNull(schedule, "schedule");
+        return new Definition(schedule, prepare.apply(schedule.job()),
+                CronSyntax.parse(schedule.expression(), schedule.timeZone()));
     }
 
     @Override

@@ -85,6 +85,7 @@ public final class ScheduleFirer extends BackgroundLoop {
             }
             Instant lastFireAt = fireTimes.isEmpty() ? Sql.instant(schedule.getLastFireAt()) : fireTimes.getLast();
             if (!store.advance(connection, name, scheduled, plan.next(), lastFireAt)) {
+                log.debug("schedule '{}': fire time {} was taken by another node or a change", name, scheduled);
                 return false;
             }
             if (!fireTimes.isEmpty()) {
