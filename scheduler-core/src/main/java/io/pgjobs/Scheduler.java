@@ -54,7 +54,8 @@ public final class Scheduler implements AutoCloseable {
 
     /**
      * Starts fetching and running jobs (migrating first unless disabled, then creating or updating the declared
-     * schedules) and firing due schedules. Calling it again while running is harmless. A scheduler that was closed cannot be started again.
+     * schedules) and firing due schedules. Calling it again while running is harmless. A scheduler that was
+     * closed cannot be started again.
      */
     public void start() {
         if (config.migrateOnStart()) {

@@ -99,7 +99,7 @@ public final class DefaultJobClient implements JobClient {
     }
 
     /** Validates and serializes every request before anything is written, so a bad one writes nothing. */
-    public List<JobStore.NewJob> prepare(List<JobRequest> requests) {
+    private List<JobStore.NewJob> prepare(List<JobRequest> requests) {
         Objects.requireNonNull(requests, "requests");
         List<JobStore.NewJob> jobs = new ArrayList<>(requests.size());
         for (int i = 0; i < requests.size(); i++) {
