@@ -70,4 +70,7 @@ public interface JobClient {
 
     /** Deletes a job that is not running, with its attempts. Returns false when there was none to delete. */
     boolean delete(long id);
+
+    /** Manages cron schedules: create or update, pause, resume, delete, trigger now, list. */
+    ScheduleClient schedules();
 }

@@ -53,13 +53,15 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
-     * Starts fetching and running jobs (migrating first unless disabled). Calling it again while running is
-     * harmless. A scheduler that was closed cannot be started again.
+     * Starts fetching and running jobs (migrating first unless disabled, then creating or updating the declared
+     * schedules) and firing due schedules. Calling it again while running is harmless. A scheduler that was
+     * closed cannot be started again.
      */
     public void start() {
         if (config.migrateOnStart()) {
             migrate();
         }
+        client.schedules().upsertAll(config.schedules());
         runtime.start();
     }
 
@@ -165,6 +167,15 @@ public final class Scheduler implements AutoCloseable {
          */
         public Builder executor(ExecutorService executor) {
             config.executor(executor);
+            return this;
+        }
+
+        /**
+         * Declares a cron schedule, created or updated by name at {@link #start()} (never duplicated). Schedules
+         * removed from the code stay in the database until deleted through {@link JobClient#schedules()}.
+         */
+        public Builder schedule(Schedule schedule) {
+            config.schedule(schedule);
             return this;
         }
 

@@ -7,6 +7,7 @@ import io.pgjobs.JobClient;
 import io.pgjobs.JobKind;
 import io.pgjobs.JobRequest;
 import io.pgjobs.NonRetryableException;
+import io.pgjobs.Schedule;
 import io.pgjobs.Scheduler;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.sql.Connection;
@@ -21,7 +22,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The README's demo: an embedded PostgreSQL, a scheduler with three kinds of job, and a running account of what
  * happens to them: an order confirmed in the same transaction as its job, a flaky job that succeeds on retry, a
- * doomed one that lands in the dead-letter state, and a delayed one. Needs nothing but a JDK.
+ * doomed one that lands in the dead-letter state, a delayed one, and a cron schedule firing every two seconds.
+ * Needs nothing but a JDK.
  */
 public final class Demo {
 
@@ -33,6 +35,9 @@ public final class Demo {
 
     @JobKind("card.charge")
     public record ChargeCard(String card, long cents) {}
+
+    @JobKind("stats.refresh")
+    public record RefreshStats(String dashboard) {}
 
     public static void main(String[] args) throws Exception {
         try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
@@ -63,6 +68,13 @@ public final class Demo {
                         }
                         throw new IllegalStateException("card declined");
                     })
+                    .handler(RefreshStats.class, ctx -> {
+                        say("  cron '" + ctx.metadata().get("pgjobs.schedule") + "' fired for "
+                                + ctx.metadata().get("pgjobs.fire_time") + ": refreshing " + ctx.args().dashboard());
+                        return null;
+                    })
+                    // a durable schedule, created at start (or updated, never duplicated): every 2 seconds
+                    .schedule(Schedule.of("stats-every-2s", "every 2s", JobRequest.of(new RefreshStats("sales"))))
                     .build()) {
                 scheduler.start();
                 JobClient client = scheduler.client();
@@ -97,6 +109,8 @@ public final class Demo {
                         && System.nanoTime() < deadline) {
                     Thread.sleep(100);
                 }
+                say("schedules: " + client.schedules().list().stream()
+                        .map(s -> s.name() + " (" + s.description() + ", next " + s.nextFireAt() + ")").toList());
                 say("final states:");
                 for (long id : ids) {
                     Job job = client.get(id).orElseThrow();

@@ -1,12 +1,14 @@
 package io.pgjobs.internal;
 
 import io.pgjobs.JobHandler;
+import io.pgjobs.Schedule;
 import io.pgjobs.spi.JobSerializer;
 import io.pgjobs.spi.RetryPolicy;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
@@ -28,7 +30,8 @@ public record Config(
         JobSerializer serializer,
         int maxArgsBytes,
         boolean migrateOnStart,
-        ExecutorService executor) {
+        ExecutorService executor,
+        List<Schedule> schedules) {
 
     /** A handler bound to its kind and args type. */
     public record Registration<A>(String kind, Class<A> argsType, JobHandler<A> handler) {}
@@ -45,7 +48,7 @@ public record Config(
         return "node=" + nodeId + " schema=" + schema + " queues=" + queues + " kinds=" + handlers.keySet()
                 + " pollInterval=" + pollInterval + " leaseDuration=" + leaseDuration
                 + " shutdownDeadline=" + shutdownDeadline + " maxArgsBytes=" + maxArgsBytes
-                + " executor=" + (executor == null ? "own" : "host's");
+                + " executor=" + (executor == null ? "own" : "host's") + " schedules=" + schedules.size();
     }
 
     public static final class Builder {
@@ -62,6 +65,7 @@ public record Config(
         private int maxArgsBytes = 1 << 20;
         private boolean migrateOnStart = true;
         private ExecutorService executor;
+        private final Map<String, Schedule> schedules = new LinkedHashMap<>();
 
         public Builder(DataSource dataSource) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -141,6 +145,13 @@ public record Config(
             this.executor = Objects.requireNonNull(executor, "executor");
         }
 
+        public void schedule(Schedule schedule) {
+            Objects.requireNonNull(schedule, "schedule");
+            if (schedules.putIfAbsent(schedule.name(), schedule) != null) {
+                throw new IllegalArgumentException("schedule '" + schedule.name() + "' is declared twice");
+            }
+        }
+
         public Config build() {
             if (!handlers.isEmpty() && queues.isEmpty()) {
                 throw new IllegalArgumentException("handlers are registered but no queue is configured: add "
@@ -149,7 +160,7 @@ public record Config(
             return new Config(dataSource, schema, Map.copyOf(queues), Map.copyOf(handlers),
                     nodeId != null ? nodeId : defaultNodeId(), pollInterval, shutdownDeadline, leaseDuration,
                     retryPolicy, serializer != null ? serializer : new JacksonSerializer(), maxArgsBytes,
-                    migrateOnStart, executor);
+                    migrateOnStart, executor, List.copyOf(schedules.values()));
         }
 
         private static Duration requireBetween(String field, Duration value, Duration min, Duration max) {

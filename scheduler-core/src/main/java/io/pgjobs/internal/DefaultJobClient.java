@@ -6,6 +6,7 @@ import io.pgjobs.JobAttempt;
 import io.pgjobs.JobClient;
 import io.pgjobs.JobRequest;
 import io.pgjobs.PgJobsException;
+import io.pgjobs.internal.cron.DefaultScheduleClient;
 import io.pgjobs.spi.JobSerializer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -20,11 +21,13 @@ public final class DefaultJobClient implements JobClient {
     private final Config config;
     private final JobSerializer serializer;
     private final JobStore store;
+    private final DefaultScheduleClient schedules;
 
     public DefaultJobClient(Config config) {
         this.config = config;
         this.serializer = config.serializer();
         this.store = new JobStore(config.dataSource(), config.schema(), config.notifyChannel());
+        this.schedules = new DefaultScheduleClient(config, store, request -> prepare(List.of(request)).getFirst());
     }
 
     public JobStore store() {
@@ -90,6 +93,11 @@ public final class DefaultJobClient implements JobClient {
         return call("delete job " + id, () -> store.delete(id));
     }
 
+    @Override
+    public DefaultScheduleClient schedules() {
+        return schedules;
+    }
+
     /** Validates and serializes every request before anything is written, so a bad one writes nothing. */
     private List<JobStore.NewJob> prepare(List<JobRequest> requests) {
         Objects.requireNonNull(requests, "requests");
@@ -133,11 +141,12 @@ public final class DefaultJobClient implements JobClient {
     }
 
     @FunctionalInterface
-    private interface SqlCall<T> {
+    public interface SqlCall<T> {
         T call() throws SQLException;
     }
 
-    private static <T> T call(String what, SqlCall<T> call) {
+    /** Runs {@code call}, turning a database failure into a {@link PgJobsException} saying what failed. */
+    public static <T> T call(String what, SqlCall<T> call) {
         try {
             return call.call();
         } catch (SQLException e) {

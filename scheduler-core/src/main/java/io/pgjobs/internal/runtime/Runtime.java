@@ -5,6 +5,7 @@ import io.pgjobs.internal.Config.Registration;
 import io.pgjobs.internal.JobStore;
 import io.pgjobs.internal.JobStore.ClaimedJob;
 import io.pgjobs.internal.JobStore.Completion;
+import io.pgjobs.internal.cron.ScheduleFirer;
 import io.pgjobs.internal.runtime.JobExecution.StopReason;
 import io.pgjobs.spi.JobSerializer;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ public final class Runtime {
     private final Completer completer;
     private final LeaseKeeper leaseKeeper;
     private final NotificationListener listener;
+    private final ScheduleFirer cronFirer;
     private final Object lifecycle = new Object();
     private State state = State.NEW;
     private ExecutorService workers;
@@ -57,6 +59,9 @@ public final class Runtime {
         this.leaseKeeper = new LeaseKeeper(this);
         this.listener = new NotificationListener(config.dataSource(), config.notifyChannel(), this::onNotification,
                 this::wakeAllFetchers);
+        // Every node fires for now; the cluster branch supplies the leader check. Firing stays exactly once
+        // without it (see ScheduleFirer), leadership only spares the other nodes the work.
+        this.cronFirer = new ScheduleFirer(config, store, () -> true);
     }
 
     public void start() {
@@ -80,6 +85,7 @@ public final class Runtime {
                 listener.start();
             }
             fetchers.values().forEach(BackgroundLoop::start);
+            cronFirer.start();
             state = State.STARTED;
         }
     }
@@ -96,6 +102,7 @@ public final class Runtime {
                 return;
             }
             state = State.STOPPED;
+            cronFirer.stop();
             fetchers.values().forEach(BackgroundLoop::stop);
             if (!awaitExecuting(config.shutdownDeadline().toMillis())) {
                 log.warn("{} jobs still running at the shutdown deadline; interrupting them", executing.size());
@@ -186,6 +193,8 @@ public final class Runtime {
             }
         } else if (payload.startsWith("c:")) {
             stopExecution(Long.parseLong(payload.substring(2)), StopReason.CANCELLED);
+        } else if (payload.startsWith("s:")) {
+            cronFirer.wake();
         }
     }
 

@@ -1,0 +1,133 @@
+package io.pgjobs;
+
+import io.pgjobs.internal.cron.CronSyntax;
+import java.time.DateTimeException;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.Objects;
+
+/**
+ * A recurring job: a name, when it fires, and the job it enqueues each time. Declare it on
+ * {@link Scheduler.Builder#schedule(Schedule)} or manage it through {@link JobClient#schedules()}. Each setter
+ * checks its value at once and throws {@link IllegalArgumentException} naming the problem; a bad expression
+ * names the offending field and the parser's reason.
+ *
+ * <pre>{@code
+ * Schedule.of("nightly-report", "0 2 * * *", JobRequest.of(new BuildReport("sales")).queue("reports"))
+ *         .timeZone("Europe/Berlin")
+ *         .overlap(Schedule.OverlapPolicy.SKIP);
+ * }</pre>
+ *
+ * <p>Expressions: Unix (5 fields), Quartz (6 or 7 fields, with seconds, {@code L}, {@code W}, {@code #},
+ * {@code ?}), Spring (prefixed {@code spring:}), the macros {@code @hourly @daily @midnight @weekly @monthly
+ * @yearly @annually}, and fixed intervals such as {@code every 30s}, {@code every 5m}, {@code every 2h}. See
+ * docs/cron.md for the exact grammar and the daylight-saving rules.
+ */
+public final class Schedule {
+    /** What to do with fire times that passed while no node could fire them (for over a minute). */
+    public enum MisfirePolicy {
+        /** Fire one job now, for the first missed time, then continue with the next future time. The default. */
+        FIRE_ONCE,
+        /** Fire nothing for the missed times; continue with the next future time. */
+        SKIP,
+        /** Fire one job per missed time, oldest first, up to {@link #misfireLimit(int)} of them. */
+        FIRE_ALL
+    }
+
+    /** Whether a fire may start while an earlier job of this schedule has not finished. */
+    public enum OverlapPolicy {
+        /** Always enqueue. The default. */
+        ALLOW,
+        /** Do not enqueue (the fire time passes without a job) while an earlier job is still waiting or running. */
+        SKIP
+    }
+
+    public static final int MAX_MISFIRE_LIMIT = 1000;
+
+    private final String name;
+    private final String expression;
+    private final JobRequest job;
+    private ZoneId timeZone = ZoneOffset.UTC;
+    private MisfirePolicy misfirePolicy = MisfirePolicy.FIRE_ONCE;
+    private int misfireLimit = 10;
+    private OverlapPolicy overlapPolicy = OverlapPolicy.ALLOW;
+    private boolean paused;
+
+    private Schedule(String name, String expression, JobRequest job) {
+        if (name == null || name.isBlank() || name.length() > 200) {
+            throw new IllegalArgumentException("name: must be 1 to 200 non-blank characters, was '" + name + "'");
+        }
+        Objects.requireNonNull(job, "job");
+        if (job.runAt() != null || job.delay() != null || job.idempotencyKey() != null) {
+            throw new IllegalArgumentException("job: schedule '" + name + "' sets its jobs' run time and "
+                    + "idempotency key itself; leave runAt, delay and idempotencyKey unset");
+        }
+        CronSyntax.parse(expression, ZoneOffset.UTC);
+        this.name = name;
+        this.expression = expression.trim();
+        this.job = job;
+    }
+
+    /** A schedule that enqueues {@code job} (its kind, args, queue, priority, attempts, tags and metadata). */
+    public static Schedule of(String name, String expression, JobRequest job) {
+        return new Schedule(name, expression, job);
+    }
+
+    /** A schedule that enqueues a job of {@code kind} with {@code args} and default options. */
+    public static Schedule of(String name, String expression, String kind, Object args) {
+        return new Schedule(name, expression, JobRequest.of(kind, args));
+    }
+
+    /** The zone whose wall clock a cron expression is read on; default UTC. Intervals ignore it. */
+    public Schedule timeZone(ZoneId zone) {
+        this.timeZone = Objects.requireNonNull(zone, "timeZone");
+        return this;
+    }
+
+    /** {@link #timeZone(ZoneId)} by region id, such as {@code Europe/Berlin}. */
+    public Schedule timeZone(String zone) {
+        try {
+            return timeZone(ZoneId.of(Objects.requireNonNull(zone, "timeZone")));
+        } catch (DateTimeException e) {
+            throw new IllegalArgumentException("timeZone: '" + zone + "' is not a time zone id: " + e.getMessage(), e);
+        }
+    }
+
+    public Schedule misfire(MisfirePolicy policy) {
+        this.misfirePolicy = Objects.requireNonNull(policy, "misfire");
+        return this;
+    }
+
+    /** With {@link MisfirePolicy#FIRE_ALL}: the most missed times fired at once; default 10. */
+    public Schedule misfireLimit(int limit) {
+        if (limit < 1 || limit > MAX_MISFIRE_LIMIT) {
+            throw new IllegalArgumentException("misfireLimit: " + limit + " is out of range 1.." + MAX_MISFIRE_LIMIT);
+        }
+        this.misfireLimit = limit;
+        return this;
+    }
+
+    public Schedule overlap(OverlapPolicy policy) {
+        this.overlapPolicy = Objects.requireNonNull(policy, "overlap");
+        return this;
+    }
+
+    /**
+     * Whether the schedule is created paused; default false. It applies only when the schedule is created:
+     * afterwards pausing and resuming belong to {@link ScheduleClient#pause} and {@link ScheduleClient#resume},
+     * so a restart never undoes an operator's pause.
+     */
+    public Schedule paused(boolean paused) {
+        this.paused = paused;
+        return this;
+    }
+
+    public String name() { return name; }
+    public String expression() { return expression; }
+    public JobRequest job() { return job; }
+    public ZoneId timeZone() { return timeZone; }
+    public MisfirePolicy misfirePolicy() { return misfirePolicy; }
+    public int misfireLimit() { return misfireLimit; }
+    public OverlapPolicy overlapPolicy() { return overlapPolicy; }
+    public boolean paused() { return paused; }
+}

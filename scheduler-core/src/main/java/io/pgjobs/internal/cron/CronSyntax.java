@@ -1,0 +1,180 @@
+package io.pgjobs.internal.cron;
+
+import com.cronutils.model.Cron;
+import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.parser.CronParser;
+import io.pgjobs.internal.cron.Recurrence.CronRecurrence;
+import io.pgjobs.internal.cron.Recurrence.IntervalRecurrence;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a schedule's expression (see docs/cron.md for the grammar). The syntax is chosen by the expression's
+ * shape, or by an explicit prefix where shapes collide (Spring and Quartz both have six fields):
+ * <ul>
+ *   <li>{@code every <n><unit>}: a fixed interval; unit {@code s}, {@code m}, {@code h} or {@code d} (or the
+ *       words second(s), minute(s), hour(s), day(s)), spaces allowed, 1 second to 366 days;</li>
+ *   <li>{@code @yearly @annually @monthly @weekly @daily @midnight @hourly}: the classic macros;</li>
+ *   <li>{@code unix:}, {@code quartz:} or {@code spring:} followed by an expression of that syntax;</li>
+ *   <li>otherwise 5 fields are Unix, 6 or 7 fields Quartz.</li>
+ * </ul>
+ * A bad expression throws {@link IllegalArgumentException} naming the offending field and cron-utils' reason.
+ */
+public final class CronSyntax {
+    private static final Pattern INTERVAL = Pattern.compile(
+            "every\\s*(\\d{1,9})\\s*(s|secs?|seconds?|m|mins?|minutes?|h|hours?|d|days?)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern PREFIX = Pattern.compile("(unix|quartz|spring):(.*)", Pattern.CASE_INSENSITIVE);
+    private static final Duration MAX_INTERVAL = Duration.ofDays(366);
+    private static final Map<String, String> MACROS = Map.of(
+            "@yearly", "0 0 1 1 *", "@annually", "0 0 1 1 *", "@monthly", "0 0 1 * *", "@weekly", "0 0 * * 0",
+            "@daily", "0 0 * * *", "@midnight", "0 0 * * *", "@hourly", "0 * * * *");
+
+    /** A cron dialect: cron-utils' parser, its field names, and an all-wildcard expression to probe fields in. */
+    private enum Dialect {
+        UNIX(CronType.UNIX, List.of("minute", "hour", "day-of-month", "month", "day-of-week"),
+                List.of("*", "*", "*", "*", "*")),
+        QUARTZ(CronType.QUARTZ, List.of("second", "minute", "hour", "day-of-month", "month", "day-of-week", "year"),
+                List.of("0", "*", "*", "*", "*", "?", "*")),
+        SPRING(CronType.SPRING53, List.of("second", "minute", "hour", "day-of-month", "month", "day-of-week"),
+                List.of("0", "*", "*", "*", "*", "*"));
+
+        private static final int DAY_OF_MONTH = 3, DAY_OF_WEEK = 5;
+
+        final CronParser parser;
+        final List<String> fields;
+        final List<String> wildcards;
+
+        Dialect(CronType type, List<String> fields, List<String> wildcards) {
+            this.parser = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(type));
+            this.fields = fields;
+            this.wildcards = wildcards;
+        }
+
+        String title() {
+            return name().charAt(0) + name().substring(1).toLowerCase(Locale.ROOT);
+        }
+
+        boolean fieldCountFits(int count) {
+            return this == QUARTZ ? count == 6 || count == 7 : count == fields.size();
+        }
+
+        /** The wildcard expression with only field {@code i} taken from {@code values}. */
+        String probe(String[] values, int i) {
+            String[] probe = wildcards.subList(0, values.length).toArray(String[]::new);
+            probe[i] = values[i];
+            if (this == QUARTZ && i == DAY_OF_MONTH && values[i].equals("?")) {
+                probe[DAY_OF_WEEK] = "*";
+            } else if (this == QUARTZ && i == DAY_OF_WEEK && !values[i].equals("?")) {
+                probe[DAY_OF_MONTH] = "?";
+            }
+            return String.join(" ", probe);
+        }
+    }
+
+    /** Parses {@code expression} for a schedule in {@code zone}; throws {@link IllegalArgumentException} if bad. */
+    public static Recurrence parse(String expression, ZoneId zone) {
+        if (expression == null || expression.isBlank()) {
+            throw new IllegalArgumentException("expression: must not be blank");
+        }
+        String text = expression.trim();
+        Matcher interval = INTERVAL.matcher(text);
+        if (interval.matches()) {
+            return new IntervalRecurrence(interval(text, interval));
+        }
+        if (text.startsWith("@")) {
+            String unix = MACROS.get(text.toLowerCase(Locale.ROOT));
+            if (unix == null) {
+                throw new IllegalArgumentException("expression: '" + text + "' is not a supported macro; use one of "
+                        + MACROS.keySet().stream().sorted().toList());
+            }
+            return new CronRecurrence(parseCron(Dialect.UNIX, unix, text), zone);
+        }
+        Matcher prefix = PREFIX.matcher(text);
+        if (prefix.matches()) {
+            Dialect dialect = Dialect.valueOf(prefix.group(1).toUpperCase(Locale.ROOT));
+            return new CronRecurrence(parseCron(dialect, prefix.group(2).trim(), text), zone);
+        }
+        int fields = text.split("\\s+").length;
+        Dialect dialect = switch (fields) {
+            case 5 -> Dialect.UNIX;
+            case 6, 7 -> Dialect.QUARTZ;
+            default -> throw new IllegalArgumentException("expression: '" + text + "' has " + fields + " fields; "
+                    + "expected 5 (Unix), 6 or 7 (Quartz), 'spring:' and 6 fields, a macro such as @daily, "
+                    + "or an interval such as 'every 30s'");
+        };
+        return new CronRecurrence(parseCron(dialect, text, text), zone);
+    }
+
+    private static Duration interval(String text, Matcher matcher) {
+        long amount = Long.parseLong(matcher.group(1));
+        Duration interval = switch (Character.toLowerCase(matcher.group(2).charAt(0))) {
+            case 's' -> Duration.ofSeconds(amount);
+            case 'm' -> Duration.ofMinutes(amount);
+            case 'h' -> Duration.ofHours(amount);
+            default -> Duration.ofDays(amount);
+        };
+        if (interval.isZero() || interval.compareTo(MAX_INTERVAL) > 0) {
+            throw new IllegalArgumentException("expression: interval '" + text + "' is out of range 1s..366d");
+        }
+        return interval;
+    }
+
+    /** "30s", "5m", "2h", "1d": the largest whole unit, as the interval grammar writes it. */
+    static String formatInterval(Duration interval) {
+        long seconds = interval.getSeconds();
+        if (seconds % 86_400 == 0) {
+            return seconds / 86_400 + "d";
+        }
+        if (seconds % 3_600 == 0) {
+            return seconds / 3_600 + "h";
+        }
+        return seconds % 60 == 0 ? seconds / 60 + "m" : seconds + "s";
+    }
+
+    private static Cron parseCron(Dialect dialect, String cron, String original) {
+        String[] values = cron.isEmpty() ? new String[0] : cron.split("\\s+");
+        if (!dialect.fieldCountFits(values.length)) {
+            throw new IllegalArgumentException("expression: '" + original + "' has " + values.length + " fields; "
+                    + dialect.title() + " syntax has " + fieldList(dialect));
+        }
+        try {
+            return dialect.parser.parse(cron).validate();
+        } catch (IllegalArgumentException whole) {
+            throw new IllegalArgumentException(explain(dialect, values, original, whole), whole);
+        }
+    }
+
+    /** Finds the field cron-utils rejects on its own, so the message can name it; else names the combination. */
+    private static String explain(Dialect dialect, String[] values, String original, IllegalArgumentException whole) {
+        String head = "expression: '" + original + "' is not a valid " + dialect.title() + " cron expression: ";
+        String fields = " (" + dialect.title() + " fields: " + fieldList(dialect) + ")";
+        for (int i = 0; i < values.length; i++) {
+            try {
+                dialect.parser.parse(dialect.probe(values, i)).validate();
+            } catch (IllegalArgumentException alone) {
+                return head + dialect.fields.get(i) + " field '" + values[i] + "': " + reason(alone) + fields;
+            }
+        }
+        // every field is fine alone: the fields clash, and in practice only these two can
+        String hint = dialect == Dialect.QUARTZ
+                ? "; Quartz needs '?' in day-of-month or day-of-week (for Spring syntax, write 'spring: ...')" : "";
+        return head + "fields day-of-month and day-of-week together: " + reason(whole) + hint + fields;
+    }
+
+    private static String reason(IllegalArgumentException e) {
+        return e.getMessage().replace("Failed to parse cron expression. ", "");
+    }
+
+    private static String fieldList(Dialect dialect) {
+        return dialect == Dialect.QUARTZ
+                ? String.join(" ", dialect.fields.subList(0, 6)) + " [year]" : String.join(" ", dialect.fields);
+    }
+
+    private CronSyntax() {}
+}

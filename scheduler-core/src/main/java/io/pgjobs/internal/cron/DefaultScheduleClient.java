@@ -1,0 +1,162 @@
+package io.pgjobs.internal.cron;
+
+import static io.pgjobs.internal.DefaultJobClient.call;
+
+import io.pgjobs.JobRequest;
+import io.pgjobs.Schedule;
+import io.pgjobs.Schedule.MisfirePolicy;
+import io.pgjobs.Schedule.OverlapPolicy;
+import io.pgjobs.ScheduleClient;
+import io.pgjobs.ScheduleInfo;
+import io.pgjobs.internal.Config;
+import io.pgjobs.internal.JobStore;
+import io.pgjobs.internal.JobStore.NewJob;
+import io.pgjobs.internal.Sql;
+import io.pgjobs.internal.db.tables.records.SchedulesRecord;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import org.jooq.JSONB;
+
+/**
+ * The {@link ScheduleClient}. A schedule's job is validated and serialized like any enqueued job (through
+ * {@code prepare}, the job client's own), and stored ready to insert.
+ */
+public final class DefaultScheduleClient implements ScheduleClient {
+    private final ScheduleStore store;
+    private final JobStore jobs;
+    private final Function<JobRequest, NewJob> prepare;
+
+    public DefaultScheduleClient(Config config, JobStore jobs, Function<JobRequest, NewJob> prepare) {
+        this.store = new ScheduleStore(config.dataSource(), config.schema(), config.notifyChannel());
+        this.jobs = jobs;
+        this.prepare = prepare;
+    }
+
+    @Override
+    public void upsert(Schedule schedule) {
+        Objects.requireNonNull(schedule, "schedule");
+        upsertAll(List.of(schedule));
+    }
+
+    /**
+     * Creates or updates {@code schedules} in one transaction, all validated first, so a bad one writes
+     * nothing. How the declared schedules are synced at start.
+     */
+    public void upsertAll(List<Schedule> schedules) {
+        List<Definition> definitions = schedules.stream().map(this::define).toList();
+        if (definitions.isEmpty()) {
+            return;
+        }
+        call("save schedules " + schedules.stream().map(Schedule::name).toList(),
+                () -> Sql.inTransaction(store.dataSource(), connection -> {
+                    Instant now = store.now(connection);
+                    for (Definition definition : definitions) {
+                        store.upsert(connection, definition.row(now));
+                    }
+                    return null;
+                }));
+    }
+
+    /** A validated schedule, ready to store once the database's time gives its next fire time. */
+    private record Definition(Schedule schedule, NewJob job, Recurrence recurrence) {
+        SchedulesRecord row(Instant now) {
+            Instant next = schedule.paused() ? null : recurrence.nextAfter(now).orElse(null);
+            SchedulesRecord row = new SchedulesRecord();
+            row.setName(schedule.name());
+            row.setExpression(schedule.expression());
+            row.setTimeZone(schedule.timeZone().getId());
+            row.setKind(job.kind());
+            row.setArgs(JSONB.valueOf(job.argsJson()));
+            row.setQueue(job.queue());
+            row.setPriority((short) job.priority());
+            row.setMaxAttempts(job.maxAttempts());
+            row.setTags(job.tags().toArray(String[]::new));
+            row.setMetadata(JSONB.valueOf(job.metadataJson()));
+            row.setEnabled(!schedule.paused());
+            row.setMisfirePolicy(dbName(schedule.misfirePolicy()));
+            row.setMisfireLimit(schedule.misfireLimit());
+            row.setOverlapPolicy(dbName(schedule.overlapPolicy()));
+            row.setNextFireAt(ScheduleStore.timestamp(next));
+            return row;
+        }
+    }
+
+    private Definition define(Schedule schedule) {
+        Objects.requireNonNull(schedule, "schedule");
+        return new Definition(schedule, prepare.apply(schedule.job()),
+                CronSyntax.parse(schedule.expression(), schedule.timeZone()));
+    }
+
+    @Override
+    public boolean pause(String name) {
+        return call("pause schedule '" + name + "'", () -> store.pause(name));
+    }
+
+    @Override
+    public boolean resume(String name) {
+        return call("resume schedule '" + name + "'", () -> Sql.inTransaction(store.dataSource(), connection -> {
+            Optional<SchedulesRecord> schedule = store.lock(connection, name);
+            if (schedule.isEmpty()) {
+                return false;
+            }
+            Instant next = recurrence(schedule.get()).nextAfter(store.now(connection)).orElse(null);
+            store.resume(connection, name, next);
+            return true;
+        }));
+    }
+
+    @Override
+    public boolean delete(String name) {
+        return call("delete schedule '" + name + "'", () -> store.delete(name));
+    }
+
+    @Override
+    public Optional<Long> triggerNow(String name) {
+        return call("trigger schedule '" + name + "'", () -> Sql.inTransaction(store.dataSource(), connection -> {
+            Optional<SchedulesRecord> schedule = store.lock(connection, name);
+            if (schedule.isEmpty()) {
+                return Optional.empty();
+            }
+            NewJob job = FiredJobs.triggered(schedule.get(), store.now(connection));
+            return Optional.of(jobs.insert(connection, List.of(job)).getFirst().id());
+        }));
+    }
+
+    @Override
+    public Optional<ScheduleInfo> get(String name) {
+        return call("read schedule '" + name + "'", () -> store.get(name)).map(DefaultScheduleClient::toInfo);
+    }
+
+    @Override
+    public List<ScheduleInfo> list() {
+        return call("list schedules", store::list).stream().map(DefaultScheduleClient::toInfo).toList();
+    }
+
+    private static ScheduleInfo toInfo(SchedulesRecord r) {
+        return new ScheduleInfo(r.getName(), r.getExpression(), recurrence(r).description(),
+                ZoneId.of(r.getTimeZone()), r.getKind(), r.getQueue(), Sql.instant(r.getNextFireAt()),
+                Sql.instant(r.getLastFireAt()), !r.getEnabled(), misfirePolicy(r), r.getMisfireLimit(),
+                overlapPolicy(r));
+    }
+
+    static MisfirePolicy misfirePolicy(SchedulesRecord schedule) {
+        return MisfirePolicy.valueOf(schedule.getMisfirePolicy().toUpperCase(Locale.ROOT));
+    }
+
+    static OverlapPolicy overlapPolicy(SchedulesRecord schedule) {
+        return OverlapPolicy.valueOf(schedule.getOverlapPolicy().toUpperCase(Locale.ROOT));
+    }
+
+    static Recurrence recurrence(SchedulesRecord schedule) {
+        return CronSyntax.parse(schedule.getExpression(), ZoneId.of(schedule.getTimeZone()));
+    }
+
+    private static String dbName(Enum<?> policy) {
+        return policy.name().toLowerCase(Locale.ROOT);
+    }
+}

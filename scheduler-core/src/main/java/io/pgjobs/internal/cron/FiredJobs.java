@@ -1,0 +1,60 @@
+package io.pgjobs.internal.cron;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgjobs.internal.JobStore.NewJob;
+import io.pgjobs.internal.db.tables.records.SchedulesRecord;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The job a schedule enqueues for one fire time. Its metadata says where it came from
+ * ({@value #SCHEDULE_KEY}, {@value #FIRE_TIME_KEY}); a timetabled fire also gets the idempotency key
+ * {@code cron:<schedule>:<fire time, ISO-8601 UTC>}, so the same fire time can never enqueue twice.
+ */
+final class FiredJobs {
+    static final String SCHEDULE_KEY = "pgjobs.schedule";
+    static final String FIRE_TIME_KEY = "pgjobs.fire_time";
+    static final String TRIGGER_KEY = "pgjobs.trigger";
+    // Reads and writes only the schedule's stored metadata, which Postgres returns as plain JSON text, so the
+    // user's serializer is not needed here.
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static String idempotencyKey(String schedule, Instant fireTime) {
+        return "cron:" + schedule + ":" + fireTime;
+    }
+
+    /** The job for a timetabled fire time; it may run from that time on, so older fires sort first. */
+    static NewJob timetabled(SchedulesRecord schedule, Instant fireTime) {
+        return job(schedule, fireTime, idempotencyKey(schedule.getName(), fireTime), false);
+    }
+
+    /** The job of {@code triggerNow}: no idempotency key, marked as a manual trigger. */
+    static NewJob triggered(SchedulesRecord schedule, Instant now) {
+        return job(schedule, now, null, true);
+    }
+
+    private static NewJob job(SchedulesRecord schedule, Instant fireTime, String key, boolean manual) {
+        return new NewJob(schedule.getKind(), schedule.getQueue(), schedule.getPriority(), fireTime, 0,
+                schedule.getMaxAttempts(), schedule.getArgs().data(), key, List.of(schedule.getTags()),
+                metadata(schedule, fireTime, manual));
+    }
+
+    private static String metadata(SchedulesRecord schedule, Instant fireTime, boolean manual) {
+        try {
+            ObjectNode metadata = (ObjectNode) JSON.readTree(schedule.getMetadata().data());
+            metadata.put(SCHEDULE_KEY, schedule.getName());
+            metadata.put(FIRE_TIME_KEY, fireTime.toString());
+            if (manual) {
+                metadata.put(TRIGGER_KEY, "manual");
+            }
+            return JSON.writeValueAsString(metadata);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("schedule '" + schedule.getName() + "' has unreadable metadata: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private FiredJobs() {}
+}

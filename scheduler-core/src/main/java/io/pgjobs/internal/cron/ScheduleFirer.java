@@ -1,0 +1,101 @@
+package io.pgjobs.internal.cron;
+
+import io.pgjobs.Schedule.OverlapPolicy;
+import io.pgjobs.internal.Config;
+import io.pgjobs.internal.JobStore;
+import io.pgjobs.internal.Sql;
+import io.pgjobs.internal.db.tables.records.SchedulesRecord;
+import io.pgjobs.internal.runtime.BackgroundLoop;
+import java.sql.SQLException;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Fires due schedules. Each round reads the enabled schedules by next fire time (with the database's clock),
+ * fires the due ones, and sleeps until the next one is due, at most the poll interval; a change to any
+ * schedule wakes it early. Only the leader fires ({@code isLeader}), but correctness never rests on that: a
+ * fire moves the schedule's next fire time with a compare-and-set and enqueues in the same transaction, and
+ * every job carries the idempotency key of its fire time, so two nodes that both believe they lead still
+ * enqueue each fire time once.
+ */
+public final class ScheduleFirer extends BackgroundLoop {
+    private static final int BATCH = 100;
+
+    private final ScheduleStore store;
+    private final JobStore jobs;
+    private final Duration maxWait;
+    private final BooleanSupplier isLeader;
+
+    public ScheduleFirer(Config config, JobStore jobs, BooleanSupplier isLeader) {
+        super("pgjobs-cron");
+        this.store = new ScheduleStore(config.dataSource(), config.schema(), config.notifyChannel());
+        this.jobs = jobs;
+        this.maxWait = config.pollInterval();
+        this.isLeader = isLeader;
+    }
+
+    @Override
+    protected Duration runOnce() throws SQLException {
+        if (!isLeader.getAsBoolean()) {
+            return maxWait;
+        }
+        ScheduleStore.Due due = store.due(BATCH);
+        int fired = 0;
+        for (SchedulesRecord schedule : due.schedules()) {
+            if (fire(schedule, due.now())) {
+                fired++;
+            }
+        }
+        if (fired > 0) {
+            return Duration.ZERO; // more may be due: the next fire time of a catching-up schedule, or the next batch
+        }
+        if (due.nextFireAt() == null) {
+            return maxWait;
+        }
+        // rounded up to the millisecond, so the loop does not wake a fraction too early and spin
+        long nanos = Duration.between(due.now(), due.nextFireAt()).toNanos();
+        Duration untilNext = Duration.ofMillis((nanos + 999_999) / 1_000_000);
+        return untilNext.compareTo(maxWait) < 0 ? untilNext : maxWait;
+    }
+
+    /** Fires one due schedule; returns false when it could not (another node was first, or it is unreadable). */
+    private boolean fire(SchedulesRecord schedule, Instant now) throws SQLException {
+        String name = schedule.getName();
+        Recurrence recurrence;
+        try {
+            recurrence = DefaultScheduleClient.recurrence(schedule);
+        } catch (IllegalArgumentException | DateTimeException e) {
+            // only a row written around pgjobs' validation gets here; it stays due and is reported every round
+            log.warn("schedule '{}' cannot fire: {}", name, e.getMessage());
+            return false;
+        }
+        Instant scheduled = schedule.getNextFireAt().toInstant();
+        FirePlan plan = FirePlan.of(recurrence, scheduled, now, DefaultScheduleClient.misfirePolicy(schedule),
+                schedule.getMisfireLimit());
+        boolean skipOverlap = DefaultScheduleClient.overlapPolicy(schedule) == OverlapPolicy.SKIP;
+        return Sql.inTransaction(store.dataSource(), connection -> {
+            List<Instant> fireTimes = plan.fireTimes();
+            if (skipOverlap && !fireTimes.isEmpty() && store.hasUnfinishedJob(connection, name)) {
+                log.info("schedule '{}': skipping fire time {} because its previous job has not finished", name,
+                        scheduled);
+                fireTimes = List.of();
+            }
+            Instant lastFireAt = fireTimes.isEmpty() ? Sql.instant(schedule.getLastFireAt()) : fireTimes.getLast();
+            if (!store.advance(connection, name, scheduled, plan.next(), lastFireAt)) {
+                log.debug("schedule '{}': fire time {} was taken by another node or a change", name, scheduled);
+                return false;
+            }
+            if (!fireTimes.isEmpty()) {
+                jobs.insert(connection, fireTimes.stream().map(t -> FiredJobs.timetabled(schedule, t)).toList());
+            }
+            if (plan.misfired()) {
+                log.warn("schedule '{}' missed its fire time {} (now {}); policy {} enqueued {} job(s), next fire {}",
+                        name, scheduled, now, schedule.getMisfirePolicy(), fireTimes.size(), plan.next());
+            }
+            return true;
+        });
+    }
+}

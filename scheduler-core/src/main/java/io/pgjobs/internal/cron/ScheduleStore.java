@@ -1,0 +1,195 @@
+package io.pgjobs.internal.cron;
+
+import static io.pgjobs.internal.db.Tables.SCHEDULES;
+
+import io.pgjobs.internal.Sql;
+import io.pgjobs.internal.db.tables.records.SchedulesRecord;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Record;
+import org.jooq.impl.DSL;
+
+/**
+ * All SQL about cron schedules. Every change to a schedule sends {@code s:<name>} on pgjobs' notification
+ * channel (at commit), so a sleeping firer wakes and rereads its next fire time.
+ */
+final class ScheduleStore {
+    /** The schedules whose time has come, oldest first, and when the next one after them is due. */
+    record Due(Instant now, List<SchedulesRecord> schedules, Instant nextFireAt) {}
+
+    private static final Field<OffsetDateTime> DB_NOW = DSL.currentOffsetDateTime().as("db_now");
+    /** The columns an upsert takes from the definition; not the state (enabled, next and last fire). */
+    private static final List<Field<?>> DEFINITION = List.of(SCHEDULES.EXPRESSION, SCHEDULES.TIME_ZONE,
+            SCHEDULES.KIND, SCHEDULES.ARGS, SCHEDULES.QUEUE, SCHEDULES.PRIORITY, SCHEDULES.MAX_ATTEMPTS,
+            SCHEDULES.TAGS, SCHEDULES.METADATA, SCHEDULES.MISFIRE_POLICY, SCHEDULES.MISFIRE_LIMIT,
+            SCHEDULES.OVERLAP_POLICY);
+
+    private final DataSource dataSource;
+    private final String schema;
+    private final String notifyChannel;
+    private final String unfinishedJobSql;
+
+    ScheduleStore(DataSource dataSource, String schema, String notifyChannel) {
+        this.dataSource = dataSource;
+        this.schema = schema;
+        this.notifyChannel = notifyChannel;
+        // Written to match the partial index jobs_schedule_unfinished (migration V3) literally.
+        this.unfinishedJobSql = """
+                select exists (select 1 from %s.jobs
+                               where (metadata ->> 'pgjobs.schedule') = ?
+                                 and state in ('scheduled', 'available', 'running', 'retryable'))
+                """.formatted(schema);
+    }
+
+    DataSource dataSource() {
+        return dataSource;
+    }
+
+    /** The database's {@code now()}: the start of the current transaction on {@code connection}. */
+    Instant now(Connection connection) {
+        return Sql.dsl(connection, schema).select(DSL.currentOffsetDateTime()).fetchSingle().value1().toInstant();
+    }
+
+    /**
+     * Inserts {@code schedule}, or updates the row of its name: the next fire time is replaced only when the
+     * expression or time zone changed (so a restart neither skips nor repeats a pending fire), and whether it is
+     * paused never changes.
+     */
+    void upsert(Connection connection, SchedulesRecord schedule) {
+        DSLContext dsl = Sql.dsl(connection, schema);
+        var changedTiming = SCHEDULES.EXPRESSION.ne(DSL.excluded(SCHEDULES.EXPRESSION))
+                .or(SCHEDULES.TIME_ZONE.ne(DSL.excluded(SCHEDULES.TIME_ZONE)));
+        Map<Field<?>, Object> update = new LinkedHashMap<>();
+        for (Field<?> field : DEFINITION) {
+            update.put(field, DSL.excluded(field));
+        }
+        update.put(SCHEDULES.NEXT_FIRE_AT, DSL.when(DSL.condition(SCHEDULES.ENABLED).and(changedTiming),
+                DSL.excluded(SCHEDULES.NEXT_FIRE_AT)).else_(SCHEDULES.NEXT_FIRE_AT));
+        update.put(SCHEDULES.UPDATED_AT, DSL.currentOffsetDateTime());
+        dsl.insertInto(SCHEDULES).set(schedule).onConflict(SCHEDULES.NAME).doUpdate().set(update).execute();
+        notifyChanged(dsl, schedule.getName());
+    }
+
+    /** The schedule, locked until the end of the transaction on {@code connection}. */
+    Optional<SchedulesRecord> lock(Connection connection, String name) {
+        return Sql.dsl(connection, schema).selectFrom(SCHEDULES).where(SCHEDULES.NAME.eq(name)).forUpdate()
+                .fetchOptional();
+    }
+
+    /** Pauses the schedule; a paused schedule has no next fire time. */
+    boolean pause(String name) throws SQLException {
+        return Sql.inTransaction(dataSource, connection -> {
+            DSLContext dsl = Sql.dsl(connection, schema);
+            int updated = dsl.update(SCHEDULES)
+                    .set(SCHEDULES.ENABLED, false)
+                    .setNull(SCHEDULES.NEXT_FIRE_AT)
+                    .set(SCHEDULES.UPDATED_AT, DSL.currentOffsetDateTime())
+                    .where(SCHEDULES.NAME.eq(name)).execute();
+            notifyChanged(dsl, name);
+            return updated > 0;
+        });
+    }
+
+    /** Enables the schedule with {@code nextFireAt} (null: no future fire time). */
+    void resume(Connection connection, String name, Instant nextFireAt) {
+        DSLContext dsl = Sql.dsl(connection, schema);
+        dsl.update(SCHEDULES)
+                .set(SCHEDULES.ENABLED, true)
+                .set(SCHEDULES.NEXT_FIRE_AT, timestamp(nextFireAt))
+                .set(SCHEDULES.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(SCHEDULES.NAME.eq(name)).execute();
+        notifyChanged(dsl, name);
+    }
+
+    boolean delete(String name) throws SQLException {
+        return Sql.inTransaction(dataSource, connection -> {
+            DSLContext dsl = Sql.dsl(connection, schema);
+            int deleted = dsl.deleteFrom(SCHEDULES).where(SCHEDULES.NAME.eq(name)).execute();
+            notifyChanged(dsl, name);
+            return deleted > 0;
+        });
+    }
+
+    Optional<SchedulesRecord> get(String name) throws SQLException {
+        return Sql.autoCommit(dataSource, connection ->
+                Sql.dsl(connection, schema).selectFrom(SCHEDULES).where(SCHEDULES.NAME.eq(name)).fetchOptional());
+    }
+
+    List<SchedulesRecord> list() throws SQLException {
+        return Sql.autoCommit(dataSource, connection ->
+                Sql.dsl(connection, schema).selectFrom(SCHEDULES).orderBy(SCHEDULES.NAME).fetch());
+    }
+
+    // ---- the firer ---------------------------------------------------------------------------------------------
+
+    /**
+     * Up to {@code limit} enabled schedules by next fire time, split into those due now and the first one after.
+     * One indexed statement (schedules_due), which also reads the database's clock.
+     */
+    Due due(int limit) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> {
+            var rows = Sql.dsl(connection, schema).select(SCHEDULES.fields()).select(DB_NOW).from(SCHEDULES)
+                    .where(SCHEDULES.ENABLED).and(SCHEDULES.NEXT_FIRE_AT.isNotNull())
+                    .orderBy(SCHEDULES.NEXT_FIRE_AT).limit(limit).fetch();
+            if (rows.isEmpty()) {
+                return new Due(null, List.of(), null);
+            }
+            Instant now = rows.getFirst().get(DB_NOW).toInstant();
+            List<SchedulesRecord> due = new ArrayList<>();
+            for (Record row : rows) {
+                SchedulesRecord schedule = row.into(SCHEDULES);
+                if (schedule.getNextFireAt().toInstant().isAfter(now)) {
+                    return new Due(now, due, schedule.getNextFireAt().toInstant());
+                }
+                due.add(schedule);
+            }
+            return new Due(now, due, null);
+        });
+    }
+
+    /**
+     * Moves the schedule's next fire time from {@code expected} to {@code next}, only if it is still enabled and
+     * still at {@code expected} (a compare-and-set: of two nodes that read the same fire time, the second one's
+     * update waits for the first one's commit, then finds nothing to change). Returns whether it moved.
+     */
+    boolean advance(Connection connection, String name, Instant expected, Instant next, Instant lastFireAt) {
+        return Sql.dsl(connection, schema).update(SCHEDULES)
+                .set(SCHEDULES.NEXT_FIRE_AT, timestamp(next))
+                .set(SCHEDULES.LAST_FIRE_AT, timestamp(lastFireAt))
+                .where(SCHEDULES.NAME.eq(name)).and(SCHEDULES.ENABLED)
+                .and(SCHEDULES.NEXT_FIRE_AT.eq(timestamp(expected)))
+                .execute() > 0;
+    }
+
+    /** Whether a job fired by this schedule is still waiting or running. */
+    boolean hasUnfinishedJob(Connection connection, String name) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(unfinishedJobSql)) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    static OffsetDateTime timestamp(Instant instant) {
+        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
+    }
+
+    private void notifyChanged(DSLContext dsl, String name) {
+        dsl.select(DSL.function("pg_notify", Object.class, DSL.val(notifyChannel), DSL.val("s:" + name))).fetch();
+    }
+}

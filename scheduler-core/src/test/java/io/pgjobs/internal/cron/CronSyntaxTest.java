@@ -1,0 +1,46 @@
+package io.pgjobs.internal.cron;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+
+/** Bad expressions are rejected with the offending field and the parser's reason. */
+class CronSyntaxTest {
+
+    private static void rejects(String expression, String... fragments) {
+        var thrown = assertThatThrownBy(() -> CronSyntax.parse(expression, ZoneOffset.UTC))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("expression: ");
+        for (String fragment : fragments) {
+            thrown.hasMessageContaining(fragment);
+        }
+    }
+
+    @Test
+    void namesTheOffendingFieldAndTheReason() {
+        rejects("0 25 * * *", "Unix", "hour field '25'", "Value 25 not in range [0, 23]");
+        rejects("0 0 12 ? * 9", "Quartz", "day-of-week field '9'", "Value 9 not in range [1, 7]");
+        rejects("61 * * * * ?", "Quartz", "second field '61'", "not in range");
+        rejects("0 0 * * FOO", "Unix", "day-of-week field 'FOO'", "Invalid chars");
+        rejects("spring: 0 0 9 * * MON-XYZ", "Spring", "day-of-week field 'MON-XYZ'");
+        rejects("0 0 12 * * ? 1960", "Quartz", "year field '1960'");
+    }
+
+    @Test
+    void explainsQuartzDayFieldsThatClash() {
+        rejects("0 0 12 * * *", "Quartz", "fields day-of-month and day-of-week together",
+                "Quartz needs '?' in day-of-month or day-of-week", "spring:");
+    }
+
+    @Test
+    void rejectsWrongShapes() {
+        rejects("* * * *", "has 4 fields", "expected 5 (Unix), 6 or 7 (Quartz)");
+        rejects("unix: 0 0 * * * *", "has 6 fields", "Unix syntax has minute hour day-of-month month day-of-week");
+        rejects("@reboot", "not a supported macro", "@daily");
+        rejects("every 0s", "out of range 1s..366d");
+        rejects("every 400d", "out of range 1s..366d");
+        rejects("every 5 fortnights", "has 3 fields");
+        rejects("  ", "must not be blank");
+    }
+}

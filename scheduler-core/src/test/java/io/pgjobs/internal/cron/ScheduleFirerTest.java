@@ -1,0 +1,164 @@
+package io.pgjobs.internal.cron;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgjobs.Schedule;
+import io.pgjobs.ScheduleClient;
+import io.pgjobs.internal.Config;
+import io.pgjobs.internal.DefaultJobClient;
+import io.pgjobs.testing.Await;
+import io.pgjobs.testing.PgDatabase;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The firer loop against a real Postgres: two firers at once, a lost connection, start and stop. */
+class ScheduleFirerTest {
+    @RegisterExtension
+    static final PgDatabase db = new PgDatabase();
+
+    private Config config;
+    private DefaultJobClient client;
+    private ScheduleClient schedules;
+    private ScheduleFirer first;
+    private ScheduleFirer second;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        db.execute("delete from pgjobs.jobs; delete from pgjobs.schedules");
+        config = new Config.Builder(db.dataSource()).build();
+        client = new DefaultJobClient(config);
+        schedules = client.schedules();
+        first = new ScheduleFirer(config, client.store(), () -> true);
+        second = new ScheduleFirer(config, client.store(), () -> true);
+    }
+
+    @AfterEach
+    void tearDown() {
+        first.stop();
+        second.stop();
+    }
+
+    private long jobsOf(String schedule) throws Exception {
+        return db.queryLong("select count(*) from pgjobs.jobs where metadata->>'pgjobs.schedule' = '" + schedule + "'");
+    }
+
+    @Test
+    void twoFirersThatBothBelieveTheyLeadEnqueueEachFireTimeOnce() throws Exception {
+        int scheduleCount = 5;
+        for (int i = 0; i < scheduleCount; i++) {
+            schedules.upsert(Schedule.of("s" + i, "every 1s", "test.tick", Map.of("i", i)));
+        }
+        // 50 fire times already late (under the misfire threshold, so each fires on its own) plus the live ones:
+        // both firers race for every one of them
+        db.execute("update pgjobs.schedules set next_fire_at = date_trunc('second', now()) - interval '50 seconds'");
+        long firstFire = db.queryLong("select extract(epoch from min(next_fire_at))::bigint from pgjobs.schedules");
+        first.start();
+        second.start();
+
+        Await.until(Duration.ofSeconds(60), "every schedule fired 55 times", () -> db.queryLong(
+                "select min(n) from (select count(*) n from pgjobs.jobs group by metadata->>'pgjobs.schedule') c") >= 55
+                && db.queryLong("select count(distinct metadata->>'pgjobs.schedule') from pgjobs.jobs") == scheduleCount);
+        first.stop();
+        second.stop();
+
+        assertThat(db.queryLong("""
+                select count(*) from (select 1 from pgjobs.jobs
+                                      group by metadata->>'pgjobs.schedule', metadata->>'pgjobs.fire_time'
+                                      having count(*) > 1) duplicates""")).as("fire times enqueued twice").isZero();
+        for (int i = 0; i < scheduleCount; i++) {
+            String name = "s" + i;
+            long jobs = jobsOf(name);
+            // one job per second from the first fire time to the schedule's last fire, no gaps, none twice
+            long span = db.queryLong("select extract(epoch from max((metadata->>'pgjobs.fire_time')::timestamptz) - "
+                    + "min((metadata->>'pgjobs.fire_time')::timestamptz))::bigint + 1 from pgjobs.jobs "
+                    + "where metadata->>'pgjobs.schedule' = '" + name + "'");
+            assertThat(jobs).as(name + " jobs").isEqualTo(span);
+            assertThat(db.queryLong("select extract(epoch from min((metadata->>'pgjobs.fire_time')::timestamptz))::bigint "
+                    + "from pgjobs.jobs where metadata->>'pgjobs.schedule' = '" + name + "'")).isEqualTo(firstFire);
+            assertThat(db.queryLong("select count(*) from pgjobs.jobs j join pgjobs.schedules s "
+                    + "on s.name = j.metadata->>'pgjobs.schedule' where s.name = '" + name + "' "
+                    + "and j.idempotency_key = 'cron:' || s.name || ':' || (j.metadata->>'pgjobs.fire_time') "
+                    + "and j.run_at = (j.metadata->>'pgjobs.fire_time')::timestamptz")).isEqualTo(jobs);
+            assertThat(db.queryLong("select count(*) from pgjobs.schedules where name = '" + name + "' and last_fire_at = "
+                    + "(select max((metadata->>'pgjobs.fire_time')::timestamptz) from pgjobs.jobs "
+                    + "where metadata->>'pgjobs.schedule' = '" + name + "')")).isEqualTo(1);
+        }
+    }
+
+    /** The second guard on its own: a fire time that passes the compare-and-set again still enqueues once. */
+    @Test
+    void aFireTimeMovedBackByHandDoesNotEnqueueAgain() throws Exception {
+        String fireTime = "(metadata->>'pgjobs.fire_time')::timestamptz";
+        schedules.upsert(Schedule.of("rewound", "every 1s", "test.tick", Map.of()));
+        first.start();
+        Await.until(Duration.ofSeconds(10), "three fires", () -> jobsOf("rewound") >= 3);
+        first.stop();
+        long fired = jobsOf("rewound");
+        long lastFired = db.queryLong("select extract(epoch from max(" + fireTime + "))::bigint from pgjobs.jobs");
+        db.execute("update pgjobs.schedules set next_fire_at = (select min(" + fireTime + ") from pgjobs.jobs)");
+
+        first.start();
+        Await.until(Duration.ofSeconds(10), "it fired past the rewound times", () -> db.queryLong(
+                "select count(*) from pgjobs.jobs where " + fireTime + " > to_timestamp(" + lastFired + ")") > 0);
+        first.stop();
+        assertThat(db.queryLong("select count(*) - count(distinct metadata->>'pgjobs.fire_time') from pgjobs.jobs"))
+                .as("fire times enqueued twice").isZero();
+        assertThat(db.queryLong("select count(*) from pgjobs.jobs where " + fireTime + " <= to_timestamp(" + lastFired + ")"))
+                .isEqualTo(fired);
+    }
+
+    @Test
+    void onlyALeaderFires() throws Exception {
+        AtomicBoolean leads = new AtomicBoolean(false);
+        AtomicInteger asked = new AtomicInteger();
+        Config.Builder quickPolls = new Config.Builder(db.dataSource());
+        quickPolls.pollInterval(Duration.ofMillis(50));
+        ScheduleFirer firer = new ScheduleFirer(quickPolls.build(), client.store(), () -> {
+                    asked.incrementAndGet();
+                    return leads.get();
+                });
+        schedules.upsert(Schedule.of("follower", "every 1s", "test.tick", Map.of()));
+        db.execute("update pgjobs.schedules set next_fire_at = now() - interval '5 seconds'");
+        firer.start();
+        try {
+            Await.until(Duration.ofSeconds(10), "the follower looked five times", () -> asked.get() >= 5);
+            assertThat(jobsOf("follower")).isZero();
+            leads.set(true);
+            Await.until(Duration.ofSeconds(10), "it fires once it leads", () -> jobsOf("follower") > 0);
+        } finally {
+            firer.stop();
+        }
+    }
+
+    @Test
+    void keepsFiringAfterItsConnectionsAreKilled() throws Exception {
+        schedules.upsert(Schedule.of("survivor", "every 1s", "test.tick", Map.of()));
+        first.start();
+        Await.until(Duration.ofSeconds(10), "a first fire", () -> jobsOf("survivor") > 0);
+        long killed = db.queryLong("select count(pg_terminate_backend(pid)) from pg_stat_activity "
+                + "where datname = current_database() and pid <> pg_backend_pid()");
+        assertThat(killed).isPositive();
+        long before = jobsOf("survivor");
+        Await.until(Duration.ofSeconds(15), "fires after the connections died", () -> jobsOf("survivor") >= before + 2);
+    }
+
+    @Test
+    void startAndStopInAnyOrderAndRepeatedly() throws Exception {
+        first.stop();
+        for (int i = 0; i < 20; i++) {
+            first.start();
+            first.start();
+            first.stop();
+            first.stop();
+        }
+        schedules.upsert(Schedule.of("restarted", "every 1s", "test.tick", Map.of()));
+        first.start();
+        Await.until(Duration.ofSeconds(10), "it fires after the restarts", () -> jobsOf("restarted") > 0);
+    }
+}
