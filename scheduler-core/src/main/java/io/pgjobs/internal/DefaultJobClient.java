@@ -50,7 +50,11 @@ public final class DefaultJobClient implements JobClient {
         if (jobs.isEmpty()) {
             return List.of();
         }
-        return call("enqueue", () -> Sql.inTransaction(config.dataSource(), c -> store.insert(c, jobs)));
+        // One job is one INSERT statement, atomic on its own: autocommit saves the round trip of a COMMIT.
+        // A batch needs the transaction, since resolving vanished idempotency keys may take a second statement.
+        return call("enqueue", () -> jobs.size() == 1
+                ? Sql.autoCommit(config.dataSource(), c -> store.insert(c, jobs))
+                : Sql.inTransaction(config.dataSource(), c -> store.insert(c, jobs)));
     }
 
     @Override
