@@ -5,6 +5,7 @@ import io.pgjobs.internal.Config.Registration;
 import io.pgjobs.internal.JobStore;
 import io.pgjobs.internal.JobStore.ClaimedJob;
 import io.pgjobs.internal.JobStore.Completion;
+import io.pgjobs.internal.cluster.Cluster;
 import io.pgjobs.internal.runtime.JobExecution.StopReason;
 import io.pgjobs.spi.JobSerializer;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ public final class Runtime {
     private final Completer completer;
     private final LeaseKeeper leaseKeeper;
     private final NotificationListener listener;
+    private final Cluster cluster;
     private final Object lifecycle = new Object();
     private State state = State.NEW;
     private ExecutorService workers;
@@ -57,6 +59,7 @@ public final class Runtime {
         this.leaseKeeper = new LeaseKeeper(this);
         this.listener = new NotificationListener(config.dataSource(), config.notifyChannel(), this::onNotification,
                 this::wakeAllFetchers);
+        this.cluster = new Cluster(config);
     }
 
     public void start() {
@@ -75,6 +78,7 @@ public final class Runtime {
             timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
                     .name("pgjobs-timer").unstarted(r));
             completer.start();
+            cluster.start();
             leaseKeeper.start();
             if (!fetchers.isEmpty()) {
                 listener.start();
@@ -87,7 +91,8 @@ public final class Runtime {
     /**
      * Phase one: stop fetching and give running jobs until the shutdown deadline. Phase two: interrupt the rest,
      * and put back (as available, without spending an attempt) any that still has not returned. Then write
-     * every pending completion, and stop renewing leases last.
+     * every pending completion, and stop renewing leases. Leadership is given up right after fetching stops, so
+     * another node takes over while this one drains; the heartbeat stops last.
      */
     public void stop() {
         synchronized (lifecycle) {
@@ -97,6 +102,7 @@ public final class Runtime {
             }
             state = State.STOPPED;
             fetchers.values().forEach(BackgroundLoop::stop);
+            cluster.stopLeading();
             if (!awaitExecuting(config.shutdownDeadline().toMillis())) {
                 log.warn("{} jobs still running at the shutdown deadline; interrupting them", executing.size());
                 executing.values().forEach(execution -> execution.stop(StopReason.SHUTDOWN));
@@ -108,12 +114,17 @@ public final class Runtime {
             listener.stop();
             completer.stop();
             leaseKeeper.stop();
+            cluster.stopHeartbeat();
             timer.shutdownNow();
             if (config.executor() == null) {
                 workers.shutdownNow();
             }
             log.info("pgjobs node {} stopped", config.nodeId());
         }
+    }
+
+    public boolean isLeader() {
+        return cluster.isLeader();
     }
 
     // ---- called by the components ----------------------------------------------------------------------------
