@@ -109,7 +109,9 @@ public final class JobStore {
                 """.formatted(jobs, schema);
         // A completion applies only while the job still runs under this node and attempt: a node presumed dead
         // can never overwrite a job that was rescued and handed to another. A cancel request turns any
-        // unsuccessful end into 'cancelled'. The attempt row is written in the same statement.
+        // unsuccessful end into 'cancelled'. The attempt row is written in the same statement. One batch can hold
+        // two completions of the same job (a completion delayed by an outage, and the attempt that ran after the
+        // job was rescued), so attempt rows join on the attempt too.
         this.completeSql = """
                 with o as (
                     select * from unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::bigint[], ?::int[], ?::text[],
@@ -138,7 +140,7 @@ public final class JobStore {
                 select d.id, d.attempt, ?, d.started_at, now(),
                        case when d.state = 'cancelled' and o.outcome <> 'completed' then 'cancelled' else o.outcome end,
                        o.error_class, o.message, o.stack_trace
-                from done d join o on o.id = d.id
+                from done d join o on o.id = d.id and o.attempt = d.attempt
                 """.formatted(jobs, schema);
         this.renewLeasesSql = """
                 update %1$s set lease_expires_at = now() + ? * interval '1 millisecond'

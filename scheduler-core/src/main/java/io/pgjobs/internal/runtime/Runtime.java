@@ -161,7 +161,7 @@ public final class Runtime {
 
     /** The handler of {@code execution} has ended: free its slot and queue its completion. */
     void completed(JobExecution execution, Completion completion) {
-        executing.remove(execution.jobId());
+        executing.remove(execution.jobId(), execution);
         execution.fetcher().slotFreed();
         completer.submit(completion);
         synchronized (executing) {
@@ -169,9 +169,11 @@ public final class Runtime {
         }
     }
 
-    /** The completion of {@code jobId} is in the database: this node no longer holds the job. */
-    void written(long jobId) {
-        held.remove(jobId);
+    /** {@code completion} is in the database: this node no longer holds that attempt of the job. */
+    void written(Completion completion) {
+        // a later attempt of the same job (rescued, then claimed by this node again) may hold the id by now
+        held.computeIfPresent(completion.jobId(),
+                (id, execution) -> execution.attempt() == completion.attempt() ? null : execution);
     }
 
     List<Long> heldJobIds() {
