@@ -22,7 +22,7 @@ abstract class MaintenanceChore extends BackgroundLoop {
     private final Duration interval;
     private final int maxBatch;
     private final Duration queryTimeout;
-    private int batchSize;
+    private volatile int batchSize;
     private boolean started;
 
     MaintenanceChore(String name, LeaderElector leader, Duration interval, int maxBatch, Duration queryTimeout) {
