@@ -14,16 +14,13 @@ final class DeadNodeCleaner extends MaintenanceChore {
     private final MaintenanceStore store;
 
     DeadNodeCleaner(MaintenanceStore store, LeaderElector leader, Duration interval, Duration queryTimeout) {
-        super("pgjobs-node-cleaner", leader, interval, 100, queryTimeout);
+        super("pgjobs-node-cleaner", "nodes removed (silent for over " + REMOVE_AFTER + ")", leader, interval, 100,
+                queryTimeout);
         this.store = store;
     }
 
     @Override
     protected int runBatch(int limit, Duration timeout) throws SQLException {
-        int deleted = store.deleteDeadNodes(REMOVE_AFTER, limit, timeout);
-        if (deleted > 0) {
-            log.info("removed {} nodes silent for over {}", deleted, REMOVE_AFTER);
-        }
-        return deleted;
+        return store.deleteDeadNodes(REMOVE_AFTER, limit, timeout);
     }
 }

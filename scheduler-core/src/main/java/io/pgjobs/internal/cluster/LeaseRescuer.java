@@ -12,16 +12,12 @@ final class LeaseRescuer extends MaintenanceChore {
     private final MaintenanceStore store;
 
     LeaseRescuer(MaintenanceStore store, LeaderElector leader, Duration interval, Duration queryTimeout) {
-        super("pgjobs-rescuer", leader, interval, 1_000, queryTimeout);
+        super("pgjobs-rescuer", "jobs rescued (lease expired)", leader, interval, 1_000, queryTimeout);
         this.store = store;
     }
 
     @Override
     protected int runBatch(int limit, Duration timeout) throws SQLException {
-        int rescued = store.rescueLostJobs(limit, timeout);
-        if (rescued > 0) {
-            log.info("rescued {} jobs whose lease expired", rescued);
-        }
-        return rescued;
+        return store.rescueLostJobs(limit, timeout);
     }
 }

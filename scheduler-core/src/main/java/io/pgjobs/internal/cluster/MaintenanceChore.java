@@ -18,6 +18,7 @@ abstract class MaintenanceChore extends BackgroundLoop {
     static final Duration BATCH_PAUSE = Duration.ofMillis(50);
     private static final long MAX_FIRST_DELAY_MS = 1_000;
 
+    private final String workDone;
     private final LeaderElector leader;
     private final Duration interval;
     private final int maxBatch;
@@ -25,8 +26,11 @@ abstract class MaintenanceChore extends BackgroundLoop {
     private volatile int batchSize;
     private boolean started;
 
-    MaintenanceChore(String name, LeaderElector leader, Duration interval, int maxBatch, Duration queryTimeout) {
+    /** {@code workDone} names what a batch's count counts, for the log ("jobs rescued", ...). */
+    MaintenanceChore(String name, String workDone, LeaderElector leader, Duration interval, int maxBatch,
+                     Duration queryTimeout) {
         super(name);
+        this.workDone = workDone;
         this.leader = leader;
         this.interval = interval;
         this.maxBatch = maxBatch;
@@ -56,6 +60,9 @@ abstract class MaintenanceChore extends BackgroundLoop {
             batchSize = Math.max(MIN_BATCH, batchSize / 2);
             log.warn("{}: a batch ran past {}; trying again with batches of {}", name(), queryTimeout, batchSize);
             return BATCH_PAUSE;
+        }
+        if (done > 0) {
+            log.info("{}: {} {}", name(), done, workDone);
         }
         if (done < batchSize) {
             return interval;

@@ -19,7 +19,7 @@ final class RetentionCleaner extends MaintenanceChore {
 
     RetentionCleaner(MaintenanceStore store, LeaderElector leader, Duration interval, Duration queryTimeout,
                      Duration completedRetention, Duration failedRetention) {
-        super("pgjobs-retention", leader, interval, 1_000, queryTimeout);
+        super("pgjobs-retention", "finished jobs deleted (retention passed)", leader, interval, 1_000, queryTimeout);
         this.store = store;
         this.completedRetention = completedRetention;
         this.failedRetention = failedRetention;
@@ -30,9 +30,6 @@ final class RetentionCleaner extends MaintenanceChore {
         int deleted = store.deleteFinishedJobs(SUCCEEDED, completedRetention, limit, timeout);
         if (deleted < limit) {
             deleted += store.deleteFinishedJobs(FAILED, failedRetention, limit - deleted, timeout);
-        }
-        if (deleted > 0) {
-            log.debug("deleted {} finished jobs past their retention", deleted);
         }
         return deleted;
     }
