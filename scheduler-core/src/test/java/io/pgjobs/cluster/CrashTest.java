@@ -82,7 +82,15 @@ class CrashTest {
 
         // Every job completed once: one 'completed' attempt per job, whatever crashed around it.
         assertThat(db.queryLong("select count(*) from pgjobs.jobs where state <> 'completed'")).isZero();
-        assertThat(db.queryLong("select count(*) from pgjobs.attempts where outcome = 'completed'")).isEqualTo(JOBS);
+        assertThat(db.queryLong("select count(*) from pgjobs.attempts where outcome = 'completed'"))
+                .as("completed attempts; the attempts of jobs completed more than once: %s, their runs: %s", rows("""
+                        select a.job_id, a.attempt, a.node_id, a.outcome, a.started_at, a.finished_at, a.message
+                        from pgjobs.attempts a where a.job_id in (select job_id from pgjobs.attempts
+                            where outcome = 'completed' group by job_id having count(*) > 1)
+                        order by a.job_id, a.id"""), rows("""
+                        select r.* from runs r where r.job_id in (select job_id from pgjobs.attempts
+                            where outcome = 'completed' group by job_id having count(*) > 1)"""))
+                .isEqualTo(JOBS);
         assertThat(db.queryLong("select count(distinct job_id) from pgjobs.attempts where outcome = 'completed'")).isEqualTo(JOBS);
         // Nothing lost: every job's side effect happened.
         assertThat(db.queryLong("select count(distinct job_id) from runs")).isEqualTo(JOBS);
@@ -137,6 +145,20 @@ class CrashTest {
             }
         }
         return ids;
+    }
+
+    private static List<String> rows(String sql) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                StringBuilder row = new StringBuilder();
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                    row.append(i > 1 ? " | " : "").append(rs.getString(i));
+                }
+                rows.add(row.toString());
+            }
+        }
+        return rows;
     }
 
     private static String arrayLiteral(List<Long> ids) {

@@ -29,7 +29,8 @@ final class MaintenanceStore {
         this.notifyChannel = notifyChannel;
         // One statement moves each lost job on and writes its 'lost' attempt, so a late completion from the lost
         // node either ran first (and the job is no longer 'running', so it is not picked) or comes after and
-        // finds the job no longer 'running' under that node and attempt (JobStore's completion guard). A cancel
+        // finds the job no longer 'running' under that node and attempt (JobStore's completion guard). The update
+        // takes the ids as an array, not as a join, so a row changed meanwhile is rechecked alone. A cancel
         // request ends the job cancelled; no attempts left discards it. Queues with rescued jobs are woken.
         this.rescueSql = """
                 with lost as materialized (
@@ -48,7 +49,7 @@ final class MaintenanceStore {
                                            then now() end,
                         last_error = 'node ' || coalesce(j.node_id, '?') || ' lost (lease expired)',
                         lease_expires_at = null
-                    from lost where j.id = lost.id and j.state = 'running'
+                    where j.id = any(array(select id from lost)) and j.state = 'running'
                     returning j.id, j.attempt, j.node_id, j.started_at, j.state, j.queue
                 ), recorded as (
                     insert into %1$s.attempts (job_id, attempt, node_id, started_at, finished_at, outcome, message)
