@@ -44,7 +44,8 @@ final class MaintenanceStore {
                     set state = case when j.cancel_requested_at is not null then 'cancelled'
                                      when j.attempt >= j.max_attempts then 'discarded'
                                      else 'retryable' end,
-                        run_at = now(),
+                        run_at = case when j.cancel_requested_at is not null or j.attempt >= j.max_attempts
+                                      then j.run_at else now() end,
                         finished_at = case when j.cancel_requested_at is not null or j.attempt >= j.max_attempts
                                            then now() end,
                         last_error = 'node ' || coalesce(j.node_id, '?') || ' lost (lease expired)',

@@ -1,6 +1,7 @@
 package io.pgjobs.internal.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgjobs.JobAttempt.Outcome;
 import io.pgjobs.JobState;
@@ -191,6 +192,21 @@ class ClusterTest {
             cleaner.stop();
             leader.stop();
         }
+    }
+
+    @Test
+    void clusterSettingsAreValidatedWhenSetAndNameTheSetting() {
+        Scheduler.Builder builder = Scheduler.builder(db.dataSource());
+        assertThatThrownBy(() -> builder.nodeDeadAfter(Duration.ofMillis(999)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("nodeDeadAfter: PT0.999S is out of range");
+        assertThatThrownBy(() -> builder.nodeDeadAfter(Duration.ofHours(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("nodeDeadAfter:");
+        assertThatThrownBy(() -> builder.completedRetention(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("completedRetention:");
+        assertThatThrownBy(() -> builder.failedRetention(Duration.ofSeconds(-5)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("failedRetention:");
+        assertThatThrownBy(() -> builder.failedRetention(null))
+                .isInstanceOf(NullPointerException.class).hasMessage("failedRetention");
     }
 
     private static String state(long id) throws Exception {
