@@ -308,8 +308,9 @@ public final class JobStore {
         }
         // Lock the rows in a statement of their own first. An UPDATE joined to its input rows that meets a row a
         // concurrent transaction (a lease renewal, say) changed after the statement began rechecks the join with
-        // EvalPlanQual, and then can skip the row or write its attempt twice (CrashTest caught both). Once the
-        // rows are locked, the update's fresh snapshot sees their latest versions and nothing can change them.
+        // EvalPlanQual, and then can skip the row or write its attempt twice (the crash test found doubled attempt
+        // rows; CompletionRaceTest races this). Once the rows are locked, the update's fresh snapshot sees their
+        // latest versions and nothing else can change them.
         return Sql.inTransaction(dataSource, connection -> {
             try (PreparedStatement lock = connection.prepareStatement(lockCompletingSql)) {
                 lock.setArray(1, connection.createArrayOf("int8", ids));
