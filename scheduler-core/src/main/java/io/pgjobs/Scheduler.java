@@ -75,6 +75,14 @@ public final class Scheduler implements AutoCloseable {
         runtime.stop();
     }
 
+    /**
+     * Whether this node is the cluster's leader right now (it holds the leader lock and runs the maintenance
+     * chores: lease rescue, retention, dead-node cleanup). See docs/cluster.md.
+     */
+    public boolean isLeader() {
+        return runtime.isLeader();
+    }
+
     /** This node's id, as stored with the jobs it runs. */
     public String nodeId() {
         return config.nodeId();
@@ -176,6 +184,27 @@ public final class Scheduler implements AutoCloseable {
          */
         public Builder schedule(Schedule schedule) {
             config.schedule(schedule);
+            return this;
+        }
+
+        /**
+         * How long a node may miss heartbeats before it counts as dead; default 30 s. Heartbeats and leader checks
+         * run every sixth of it, and a frozen leader loses its lock after this long.
+         */
+        public Builder nodeDeadAfter(Duration silence) {
+            config.nodeDeadAfter(silence);
+            return this;
+        }
+
+        /** How long completed jobs (and their attempts) are kept before deletion; default 24 h. */
+        public Builder completedRetention(Duration retention) {
+            config.completedRetention(retention);
+            return this;
+        }
+
+        /** How long cancelled and discarded jobs (and their attempts) are kept before deletion; default 7 days. */
+        public Builder failedRetention(Duration retention) {
+            config.failedRetention(retention);
             return this;
         }
 

@@ -31,7 +31,10 @@ public record Config(
         int maxArgsBytes,
         boolean migrateOnStart,
         ExecutorService executor,
-        List<Schedule> schedules) {
+        List<Schedule> schedules,
+        Duration nodeDeadAfter,
+        Duration completedRetention,
+        Duration failedRetention) {
 
     /** A handler bound to its kind and args type. */
     public record Registration<A>(String kind, Class<A> argsType, JobHandler<A> handler) {}
@@ -48,7 +51,9 @@ public record Config(
         return "node=" + nodeId + " schema=" + schema + " queues=" + queues + " kinds=" + handlers.keySet()
                 + " pollInterval=" + pollInterval + " leaseDuration=" + leaseDuration
                 + " shutdownDeadline=" + shutdownDeadline + " maxArgsBytes=" + maxArgsBytes
-                + " executor=" + (executor == null ? "own" : "host's") + " schedules=" + schedules.size();
+                + " executor=" + (executor == null ? "own" : "host's") + " schedules=" + schedules.size()
+                + " nodeDeadAfter=" + nodeDeadAfter
+                + " completedRetention=" + completedRetention + " failedRetention=" + failedRetention;
     }
 
     public static final class Builder {
@@ -66,6 +71,9 @@ public record Config(
         private boolean migrateOnStart = true;
         private ExecutorService executor;
         private final Map<String, Schedule> schedules = new LinkedHashMap<>();
+        private Duration nodeDeadAfter = Duration.ofSeconds(30);
+        private Duration completedRetention = Duration.ofHours(24);
+        private Duration failedRetention = Duration.ofDays(7);
 
         public Builder(DataSource dataSource) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -152,6 +160,18 @@ public record Config(
             }
         }
 
+        public void nodeDeadAfter(Duration silence) {
+            this.nodeDeadAfter = requireBetween("nodeDeadAfter", silence, Duration.ofSeconds(1), Duration.ofMinutes(10));
+        }
+
+        public void completedRetention(Duration retention) {
+            this.completedRetention = requireBetween("completedRetention", retention, Duration.ofSeconds(1), Duration.ofDays(3650));
+        }
+
+        public void failedRetention(Duration retention) {
+            this.failedRetention = requireBetween("failedRetention", retention, Duration.ofSeconds(1), Duration.ofDays(3650));
+        }
+
         public Config build() {
             if (!handlers.isEmpty() && queues.isEmpty()) {
                 throw new IllegalArgumentException("handlers are registered but no queue is configured: add "
@@ -160,7 +180,8 @@ public record Config(
             return new Config(dataSource, schema, Map.copyOf(queues), Map.copyOf(handlers),
                     nodeId != null ? nodeId : defaultNodeId(), pollInterval, shutdownDeadline, leaseDuration,
                     retryPolicy, serializer != null ? serializer : new JacksonSerializer(), maxArgsBytes,
-                    migrateOnStart, executor, List.copyOf(schedules.values()));
+                    migrateOnStart, executor, List.copyOf(schedules.values()),
+                    nodeDeadAfter, completedRetention, failedRetention);
         }
 
         private static Duration requireBetween(String field, Duration value, Duration min, Duration max) {
@@ -172,14 +193,17 @@ public record Config(
         }
 
         private static String defaultNodeId() {
-            String host;
-            try {
-                host = InetAddress.getLocalHost().getHostName();
-            } catch (UnknownHostException e) {
-                host = "unknown-host";
-            }
-            return host + "-" + ProcessHandle.current().pid() + "-"
+            return localHostName() + "-" + ProcessHandle.current().pid() + "-"
                     + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
+        }
+    }
+
+    /** This machine's host name, or {@code unknown-host} if it has none. */
+    public static String localHostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "unknown-host";
         }
     }
 }

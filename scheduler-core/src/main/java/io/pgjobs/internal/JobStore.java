@@ -58,6 +58,7 @@ public final class JobStore {
     private final String insertSql;
     private final String claimSql;
     private final String completeSql;
+    private final String lockCompletingSql;
     private final String renewLeasesSql;
 
     public JobStore(DataSource dataSource, String schema, String notifyChannel) {
@@ -90,7 +91,8 @@ public final class JobStore {
                 select i.ord, d.id, (select count(*) from notified) from input i left join inserted d on d.id = i.id
                 order by i.ord
                 """.formatted(jobs);
-        // The fence (a materialized CTE) keeps the planner from locking more rows than the limit.
+        // The fence (a materialized CTE) keeps the planner from locking more rows than the limit. The update takes
+        // the picked ids as an array instead of joining them (see complete() for what a joined update can do).
         this.claimSql = """
                 with picked as materialized (
                     select id from %1$s
@@ -104,19 +106,16 @@ public final class JobStore {
                 update %1$s j
                 set state = 'running', attempt = j.attempt + 1, started_at = now(), node_id = ?,
                     lease_expires_at = now() + ? * interval '1 millisecond'
-                from picked where j.id = picked.id
+                where j.id = any(array(select id from picked))
                 returning j.id, j.kind, j.queue, j.attempt, j.max_attempts, j.args::text, j.metadata::text
                 """.formatted(jobs, schema);
         // A completion applies only while the job still runs under this node and attempt: a node presumed dead
         // can never overwrite a job that was rescued and handed to another. A cancel request turns any
-        // unsuccessful end into 'cancelled'. The attempt row is written in the same statement.
+        // unsuccessful end into 'cancelled'. The attempt row is written in the same statement, from the row the
+        // update returns (one batch can hold two completions of one job: one delayed by an outage, and the attempt
+        // that ran after the job was rescued). The rows are locked first (lockCompletingSql, see complete()).
         this.completeSql = """
-                with o as (
-                    select * from unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::bigint[], ?::int[], ?::text[],
-                                ?::text[], ?::text[], ?::text[])
-                         as o(id, attempt, state, outcome, delay_ms, attempts_back, result, error_class, message,
-                              stack_trace)
-                ), done as (
+                with done as (
                     update %1$s j
                     set state = case when j.cancel_requested_at is not null and o.state <> 'completed'
                                      then 'cancelled' else o.state end,
@@ -129,28 +128,28 @@ public final class JobStore {
                         result = o.result::jsonb,
                         last_error = coalesce(o.error_class || coalesce(': ' || o.message, ''), j.last_error),
                         lease_expires_at = null
-                    from o
-                    -- "id = any" steers the planner to the primary key whatever the statistics say about how
-                    -- many jobs are running
-                    where j.id = any(?::bigint[]) and j.id = o.id and j.state = 'running' and j.attempt = o.attempt
-                      and j.node_id = ?
-                    returning j.id, j.attempt, j.started_at, j.state
+                    from unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::bigint[], ?::int[], ?::text[],
+                                ?::text[], ?::text[], ?::text[])
+                         as o(id, attempt, state, outcome, delay_ms, attempts_back, result, error_class, message,
+                              stack_trace)
+                    where j.id = o.id and j.state = 'running' and j.attempt = o.attempt and j.node_id = ?
+                    returning j.id, j.attempt, j.started_at, j.state, o.outcome, o.error_class, o.message, o.stack_trace
                 )
                 insert into %2$s.attempts (job_id, attempt, node_id, started_at, finished_at, outcome, error_class,
                                            message, stack_trace)
-                select d.id, d.attempt, ?, d.started_at, now(),
-                       case when d.state = 'cancelled' and o.outcome <> 'completed' then 'cancelled' else o.outcome end,
-                       o.error_class, o.message, o.stack_trace
-                from done d join o on o.id = d.id
+                select id, attempt, ?, started_at, now(),
+                       case when state = 'cancelled' and outcome <> 'completed' then 'cancelled' else outcome end,
+                       error_class, message, stack_trace
+                from done
                 """.formatted(jobs, schema);
-        // Rows locked by someone else are skipped, not waited for: they are being completed, cancelled or
-        // rescued right now, and waiting on them in another order than the completer would deadlock.
+        this.lockCompletingSql = "select id from %1$s where id = any(?) order by id for update".formatted(jobs);
+        // Rows are locked in id order, as complete() locks them, so renewals and completions never deadlock.
         this.renewLeasesSql = """
-                update %1$s j set lease_expires_at = now() + ? * interval '1 millisecond'
-                from (select id from %1$s where id = any(?) and state = 'running' and node_id = ?
-                      for update skip locked) mine
-                where j.id = mine.id
-                returning j.id, j.cancel_requested_at is not null
+                update %1$s set lease_expires_at = now() + ? * interval '1 millisecond'
+                where id = any(array(select id from %1$s where id = any(?) and state = 'running' and node_id = ?
+                                     order by id for update))
+                  and state = 'running' and node_id = ?
+                returning id, cancel_requested_at is not null
                 """.formatted(jobs);
     }
 
@@ -309,7 +308,16 @@ public final class JobStore {
             messages[i] = c.message();
             stacks[i] = c.stackTrace();
         }
-        return Sql.autoCommit(dataSource, connection -> {
+        // Lock the rows in a statement of their own first. An UPDATE joined to its input rows that meets a row a
+        // concurrent transaction (a lease renewal, say) changed after the statement began rechecks the join with
+        // EvalPlanQual, and then can skip the row or write its attempt twice (the crash test found doubled attempt
+        // rows; CompletionRaceTest races this). Once the rows are locked, the update's fresh snapshot sees their
+        // latest versions and nothing else can change them.
+        return Sql.inTransaction(dataSource, connection -> {
+            try (PreparedStatement lock = Sql.prepareForArrays(connection, lockCompletingSql)) {
+                lock.setArray(1, connection.createArrayOf("int8", ids));
+                lock.execute();
+            }
             try (PreparedStatement ps = Sql.prepareForArrays(connection, completeSql)) {
                 ps.setArray(1, connection.createArrayOf("int8", ids));
                 ps.setArray(2, connection.createArrayOf("int4", attempts));
@@ -321,9 +329,8 @@ public final class JobStore {
                 ps.setArray(8, connection.createArrayOf("text", classes));
                 ps.setArray(9, connection.createArrayOf("text", messages));
                 ps.setArray(10, connection.createArrayOf("text", stacks));
-                ps.setArray(11, connection.createArrayOf("int8", ids));
+                ps.setString(11, nodeId);
                 ps.setString(12, nodeId);
-                ps.setString(13, nodeId);
                 return ps.executeUpdate();
             }
         });
@@ -336,6 +343,7 @@ public final class JobStore {
                 ps.setLong(1, leaseMs);
                 ps.setArray(2, connection.createArrayOf("int8", jobIds.toArray(Long[]::new)));
                 ps.setString(3, nodeId);
+                ps.setString(4, nodeId);
                 List<LeaseStatus> renewed = new ArrayList<>(jobIds.size());
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

@@ -5,6 +5,10 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.pgjobs.internal.Migrations;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -26,27 +30,60 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * a Testcontainers PostgreSQL when the system property {@code pgjobs.test.db=testcontainers} (needs Docker);
  * otherwise an embedded PostgreSQL started once per JVM. Every session runs in a non-UTC time zone
  * ({@value #SESSION_TIME_ZONE}, a +12:45/+13:45 offset) to flush out time-zone bugs.
+ *
+ * <p>{@link #onOwnServer()} instead starts an embedded server for this class alone, which
+ * {@link #restartServer()} can stop and start again (same port, same data) to test recovery.
  */
 public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
     public static final String SESSION_TIME_ZONE = "Pacific/Chatham";
     public static final String SCHEMA = "pgjobs";
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
+    private final boolean ownServer;
+    private Server server;
     private String name;
     private HikariDataSource dataSource;
 
+    public PgDatabase() {
+        this(false);
+    }
+
+    private PgDatabase(boolean ownServer) {
+        this.ownServer = ownServer;
+    }
+
+    /** A database on an embedded server of its own, which the test may restart with {@link #restartServer()}. */
+    public static PgDatabase onOwnServer() {
+        return new PgDatabase(true);
+    }
+
     @Override
-    public void beforeAll(ExtensionContext context) throws SQLException {
-        Server server = Server.get();
+    public void beforeAll(ExtensionContext context) throws SQLException, IOException {
+        server = ownServer ? Server.startOwn() : Server.get();
         name = "pgjobs_test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
         server.execute("create database " + name + " template " + server.template);
         dataSource = server.pool(name, 40);
     }
 
     @Override
-    public void afterAll(ExtensionContext context) throws SQLException {
+    public void afterAll(ExtensionContext context) throws SQLException, IOException {
         dataSource.close();
-        Server.get().execute("drop database if exists " + name + " with (force)");
+        if (ownServer) {
+            server.stopOwn();
+        } else {
+            server.execute("drop database if exists " + name + " with (force)");
+        }
+    }
+
+    /**
+     * Stops this class's own server (fast shutdown: sessions are ended, transactions in flight roll back) and
+     * starts it again on the same port and data. Only for {@link #onOwnServer()}.
+     */
+    public void restartServer() throws IOException {
+        if (!ownServer) {
+            throw new IllegalStateException("only a database on its own server can be restarted");
+        }
+        server.restartOwn();
     }
 
     /** A pool on this class's database. */
@@ -56,11 +93,12 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
 
     /** A new unpooled connection to this class's database (for tests that must own their connection). */
     public Connection connect() throws SQLException {
-        return Server.get().connect(name);
+        return server.connect(name);
     }
 
+    /** The URL of this class's database, with the credentials other processes need to connect. */
     public String jdbcUrl() {
-        return Server.get().url(name);
+        return server.url(name);
     }
 
     /** Runs a query that returns one number. */
@@ -77,13 +115,17 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
         }
     }
 
-    /** The one PostgreSQL server of this JVM, with the migrated template database. */
+    /** A PostgreSQL server with the migrated template database: the one shared by this JVM, or a class's own. */
     private static final class Server {
         private static Server instance;
 
         private final String adminUrl;
         private final Properties credentials;
         private final String template;
+        /** Set for a class's own server: its data directory, port, and the running instance. */
+        private Path ownData;
+        private int ownPort;
+        private EmbeddedPostgres own;
 
         static synchronized Server get() {
             if (instance == null) {
@@ -99,7 +141,7 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
         private static Server start() throws IOException, SQLException {
             String external = System.getenv("PGJOBS_TEST_JDBC_URL");
             if (external != null && !external.isBlank()) {
-                return new Server(external, new Properties());
+                return new Server(external, new Properties()).dropTemplateAtExit();
             }
             if ("testcontainers".equals(System.getProperty("pgjobs.test.db"))) {
                 var container = new org.testcontainers.containers.PostgreSQLContainer<>("postgres:17-alpine");
@@ -108,12 +150,9 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
                 Properties credentials = new Properties();
                 credentials.setProperty("user", container.getUsername());
                 credentials.setProperty("password", container.getPassword());
-                return new Server(container.getJdbcUrl(), credentials);
+                return new Server(container.getJdbcUrl(), credentials).dropTemplateAtExit();
             }
-            EmbeddedPostgres pg = EmbeddedPostgres.builder()
-                    .setServerConfig("max_connections", "400")
-                    .setServerConfig("fsync", "off")
-                    .start();
+            EmbeddedPostgres pg = embedded().start();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
                     pg.close();
@@ -123,7 +162,47 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
             }));
             Properties credentials = new Properties();
             credentials.setProperty("user", "postgres");
-            return new Server(pg.getJdbcUrl("postgres", "postgres"), credentials);
+            return new Server(pg.getJdbcUrl("postgres", "postgres"), credentials).dropTemplateAtExit();
+        }
+
+        private static EmbeddedPostgres.Builder embedded() {
+            return EmbeddedPostgres.builder()
+                    .setServerConfig("max_connections", "400")
+                    .setServerConfig("fsync", "off");
+        }
+
+        static Server startOwn() throws IOException, SQLException {
+            Path data = Files.createTempDirectory("pgjobs-own-pg");
+            int port;
+            try (ServerSocket probe = new ServerSocket(0)) {
+                port = probe.getLocalPort();
+            }
+            EmbeddedPostgres pg = embedded().setDataDirectory(data).setCleanDataDirectory(false).setPort(port).start();
+            Properties credentials = new Properties();
+            credentials.setProperty("user", "postgres");
+            Server server = new Server(pg.getJdbcUrl("postgres", "postgres"), credentials);
+            server.ownData = data;
+            server.ownPort = port;
+            server.own = pg;
+            return server;
+        }
+
+        synchronized void restartOwn() throws IOException {
+            own.close();
+            own = embedded().setDataDirectory(ownData).setCleanDataDirectory(false).setPort(ownPort).start();
+        }
+
+        synchronized void stopOwn() throws IOException {
+            own.close();
+            try (var files = Files.walk(ownData)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> {
+                    try {
+                        Files.delete(path);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            }
         }
 
         private Server(String adminUrl, Properties credentials) throws SQLException {
@@ -135,6 +214,10 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
             try (HikariDataSource migrationPool = pool(template, 2)) {
                 Migrations.migrate(migrationPool, SCHEMA);
             }
+        }
+
+        /** Drops the template when the JVM exits (a class's own server is deleted whole instead). */
+        private Server dropTemplateAtExit() {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
                     execute("drop database if exists " + template + " with (force)");
@@ -142,6 +225,7 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
                     System.err.println("dropping the template database failed: " + e);
                 }
             }));
+            return this;
         }
 
         String url(String database) {

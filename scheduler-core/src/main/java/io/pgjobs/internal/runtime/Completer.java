@@ -50,7 +50,7 @@ final class Completer extends BackgroundLoop {
         }
         runtime.store().complete(batch, runtime.config().nodeId());
         for (Completion completion : batch) {
-            runtime.written(completion.jobId());
+            runtime.written(completion);
         }
         batch.clear();
     }

@@ -55,6 +55,10 @@ final class JobExecution implements Runnable {
         return job.id();
     }
 
+    int attempt() {
+        return job.attempt();
+    }
+
     @Override
     public void run() {
         thread = Thread.currentThread();

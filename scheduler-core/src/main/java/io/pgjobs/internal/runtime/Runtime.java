@@ -6,6 +6,7 @@ import io.pgjobs.internal.JobStore;
 import io.pgjobs.internal.JobStore.ClaimedJob;
 import io.pgjobs.internal.JobStore.Completion;
 import io.pgjobs.internal.cron.ScheduleFirer;
+import io.pgjobs.internal.cluster.Cluster;
 import io.pgjobs.internal.runtime.JobExecution.StopReason;
 import io.pgjobs.spi.JobSerializer;
 import java.util.ArrayList;
@@ -42,6 +43,7 @@ public final class Runtime {
     private final LeaseKeeper leaseKeeper;
     private final NotificationListener listener;
     private final ScheduleFirer cronFirer;
+    private final Cluster cluster;
     private final Object lifecycle = new Object();
     private State state = State.NEW;
     private ExecutorService workers;
@@ -59,9 +61,10 @@ public final class Runtime {
         this.leaseKeeper = new LeaseKeeper(this);
         this.listener = new NotificationListener(config.dataSource(), config.notifyChannel(), this::onNotification,
                 this::wakeAllFetchers);
-        // Every node fires for now; the cluster branch supplies the leader check. Firing stays exactly once
-        // without it (see ScheduleFirer), leadership only spares the other nodes the work.
-        this.cronFirer = new ScheduleFirer(config, store, () -> true);
+        this.cluster = new Cluster(config);
+        // Only the leader fires. Firing stays exactly once without leadership too (see ScheduleFirer); the
+        // leader check only spares the other nodes the work.
+        this.cronFirer = new ScheduleFirer(config, store, cluster::isLeader);
     }
 
     public void start() {
@@ -80,6 +83,7 @@ public final class Runtime {
             timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
                     .name("pgjobs-timer").unstarted(r));
             completer.start();
+            cluster.start();
             leaseKeeper.start();
             if (!fetchers.isEmpty()) {
                 listener.start();
@@ -93,7 +97,8 @@ public final class Runtime {
     /**
      * Phase one: stop fetching and give running jobs until the shutdown deadline. Phase two: interrupt the rest,
      * and put back (as available, without spending an attempt) any that still has not returned. Then write
-     * every pending completion, and stop renewing leases last.
+     * every pending completion, and stop renewing leases. Leadership is given up right after fetching stops, so
+     * another node takes over while this one drains; the heartbeat stops last.
      */
     public void stop() {
         synchronized (lifecycle) {
@@ -104,6 +109,7 @@ public final class Runtime {
             state = State.STOPPED;
             cronFirer.stop();
             fetchers.values().forEach(BackgroundLoop::stop);
+            cluster.stopLeading();
             if (!awaitExecuting(config.shutdownDeadline().toMillis())) {
                 log.warn("{} jobs still running at the shutdown deadline; interrupting them", executing.size());
                 executing.values().forEach(execution -> execution.stop(StopReason.SHUTDOWN));
@@ -115,12 +121,17 @@ public final class Runtime {
             listener.stop();
             completer.stop();
             leaseKeeper.stop();
+            cluster.stopHeartbeat();
             timer.shutdownNow();
             if (config.executor() == null) {
                 workers.shutdownNow();
             }
             log.info("pgjobs node {} stopped", config.nodeId());
         }
+    }
+
+    public boolean isLeader() {
+        return cluster.isLeader();
     }
 
     // ---- called by the components ----------------------------------------------------------------------------
@@ -157,7 +168,7 @@ public final class Runtime {
 
     /** The handler of {@code execution} has ended: free its slot and queue its completion. */
     void completed(JobExecution execution, Completion completion) {
-        executing.remove(execution.jobId());
+        executing.remove(execution.jobId(), execution);
         execution.fetcher().slotFreed();
         completer.submit(completion);
         synchronized (executing) {
@@ -165,9 +176,11 @@ public final class Runtime {
         }
     }
 
-    /** The completion of {@code jobId} is in the database: this node no longer holds the job. */
-    void written(long jobId) {
-        held.remove(jobId);
+    /** {@code completion} is in the database: this node no longer holds that attempt of the job. */
+    void written(Completion completion) {
+        // a later attempt of the same job (rescued, then claimed by this node again) may hold the id by now
+        held.computeIfPresent(completion.jobId(),
+                (id, execution) -> execution.attempt() == completion.attempt() ? null : execution);
     }
 
     List<Long> heldJobIds() {

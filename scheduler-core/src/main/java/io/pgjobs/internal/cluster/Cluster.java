@@ -1,0 +1,70 @@
+package io.pgjobs.internal.cluster;
+
+import io.pgjobs.internal.Config;
+import io.pgjobs.internal.cluster.NodeStore.NodeInfo;
+import io.pgjobs.internal.runtime.BackgroundLoop;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * This node's part in the cluster: its heartbeat, the leader election, and the maintenance chores it runs while
+ * it leads. The runtime starts it after the completer and stops it in two steps: {@link #stopLeading()} early
+ * (so another node can take over while this one drains), {@link #stopHeartbeat()} last.
+ */
+public final class Cluster {
+    /** How often retention and dead-node cleanup look for work. */
+    static final Duration CHORE_INTERVAL = Duration.ofMinutes(1);
+    /** The longest one maintenance statement may run before it is cancelled and its batch halved. */
+    static final Duration QUERY_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Heartbeat heartbeat;
+    private final LeaderElector leader;
+    private final List<MaintenanceChore> chores;
+
+    public Cluster(Config config) {
+        NodeStore nodes = new NodeStore(config.dataSource(), config.schema());
+        MaintenanceStore maintenance = new MaintenanceStore(config.dataSource(), config.schema(), config.notifyChannel());
+        Duration beat = config.nodeDeadAfter().dividedBy(6);
+        this.leader = new LeaderElector(config.dataSource(), nodes, config.nodeId(), beat, config.nodeDeadAfter(),
+                this::wakeChores);
+        this.heartbeat = new Heartbeat(nodes, new NodeInfo(config.nodeId(), Config.localHostName(),
+                ProcessHandle.current().pid(), version(), List.copyOf(config.queues().keySet()),
+                List.copyOf(config.handlers().keySet())), leader, beat);
+        this.chores = List.of(
+                new LeaseRescuer(maintenance, leader, config.leaseDuration().dividedBy(2), QUERY_TIMEOUT),
+                new RetentionCleaner(maintenance, leader, CHORE_INTERVAL, QUERY_TIMEOUT,
+                        config.completedRetention(), config.failedRetention()),
+                new DeadNodeCleaner(maintenance, leader, CHORE_INTERVAL, QUERY_TIMEOUT));
+    }
+
+    public void start() {
+        heartbeat.start();
+        leader.start();
+        chores.forEach(BackgroundLoop::start);
+    }
+
+    /** Stops the chores, then gives up leadership (releasing the lock at once, not when the node exits). */
+    public void stopLeading() {
+        chores.forEach(BackgroundLoop::stop);
+        leader.stop();
+    }
+
+    /** Stops heartbeating and marks this node's row stopped. */
+    public void stopHeartbeat() {
+        heartbeat.stop();
+    }
+
+    public boolean isLeader() {
+        return leader.isLeader();
+    }
+
+    /** A new leader runs its chores at once instead of waiting out their intervals. */
+    private void wakeChores() {
+        chores.forEach(BackgroundLoop::wake);
+    }
+
+    private static String version() {
+        String version = Cluster.class.getPackage().getImplementationVersion();
+        return version != null ? version : "dev";
+    }
+}

@@ -1,0 +1,53 @@
+package io.pgjobs.internal.cluster;
+
+import io.pgjobs.internal.cluster.NodeStore.NodeInfo;
+import io.pgjobs.internal.runtime.BackgroundLoop;
+import java.sql.SQLException;
+import java.time.Duration;
+
+/**
+ * Keeps this node's row in {@code nodes} alive: registers it on the first round, then stamps
+ * {@code heartbeat_at = now()} (database time) and whether this node leads. A node whose row vanished (removed
+ * as dead while it was frozen) registers again. On stop it marks the row stopped.
+ */
+final class Heartbeat extends BackgroundLoop {
+    private final NodeStore store;
+    private final NodeInfo node;
+    private final LeaderElector leader;
+    private final Duration every;
+    private boolean registered;
+
+    Heartbeat(NodeStore store, NodeInfo node, LeaderElector leader, Duration every) {
+        super("pgjobs-heartbeat");
+        this.store = store;
+        this.node = node;
+        this.leader = leader;
+        this.every = every;
+    }
+
+    @Override
+    protected Duration runOnce() throws SQLException {
+        if (!registered) {
+            store.register(node, leader.isLeader());
+            registered = true;
+        } else if (!store.heartbeat(node.id(), leader.isLeader())) {
+            log.warn("the row of node {} was gone (removed as dead?); registering again", node.id());
+            store.register(node, leader.isLeader());
+        }
+        return every;
+    }
+
+    @Override
+    protected void afterLastRound() {
+        if (!registered) {
+            return;
+        }
+        registered = false;
+        try {
+            store.markStopped(node.id());
+        } catch (SQLException e) {
+            log.warn("could not mark node {} stopped; it will count as dead once its heartbeat is old: {}",
+                    node.id(), e.toString());
+        }
+    }
+}

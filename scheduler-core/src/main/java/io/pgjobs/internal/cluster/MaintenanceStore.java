@@ -1,0 +1,139 @@
+package io.pgjobs.internal.cluster;
+
+import io.pgjobs.internal.Sql;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * All SQL of the leader's maintenance chores. Each method is one capped batch: a single statement in its own
+ * short transaction under a {@code statement_timeout}, picking its rows with {@code FOR UPDATE SKIP LOCKED}
+ * through a partial index, so it never waits on (or makes wait) a worker that holds one of the rows.
+ */
+final class MaintenanceStore {
+    /** The SQLSTATE of a statement cancelled by {@code statement_timeout}. */
+    static final String QUERY_CANCELED = "57014";
+
+    private final DataSource dataSource;
+    private final String notifyChannel;
+    private final String rescueSql;
+    private final String deleteFinishedSql;
+    private final String deleteDeadNodesSql;
+
+    MaintenanceStore(DataSource dataSource, String schema, String notifyChannel) {
+        this.dataSource = dataSource;
+        this.notifyChannel = notifyChannel;
+        // One statement moves each lost job on and writes its 'lost' attempt, so a late completion from the lost
+        // node either ran first (and the job is no longer 'running', so it is not picked) or comes after and
+        // finds the job no longer 'running' under that node and attempt (JobStore's completion guard). The update
+        // takes the ids as an array, not as a join, so a row changed meanwhile is rechecked alone. A cancel
+        // request ends the job cancelled; no attempts left discards it. Queues with rescued jobs are woken.
+        this.rescueSql = """
+                with lost as materialized (
+                    select id from %1$s.jobs
+                    where state = 'running' and lease_expires_at < now()
+                    order by lease_expires_at
+                    limit ?
+                    for update skip locked
+                ), rescued as (
+                    update %1$s.jobs j
+                    set state = case when j.cancel_requested_at is not null then 'cancelled'
+                                     when j.attempt >= j.max_attempts then 'discarded'
+                                     else 'retryable' end,
+                        run_at = case when j.cancel_requested_at is not null or j.attempt >= j.max_attempts
+                                      then j.run_at else now() end,
+                        finished_at = case when j.cancel_requested_at is not null or j.attempt >= j.max_attempts
+                                           then now() end,
+                        last_error = 'node ' || coalesce(j.node_id, '?') || ' lost (lease expired)',
+                        lease_expires_at = null
+                    where j.id = any(array(select id from lost)) and j.state = 'running'
+                    returning j.id, j.attempt, j.node_id, j.started_at, j.state, j.queue
+                ), recorded as (
+                    insert into %1$s.attempts (job_id, attempt, node_id, started_at, finished_at, outcome, message)
+                    select id, attempt, node_id, started_at, now(), 'lost',
+                           'node ' || coalesce(node_id, '?') || ' lost (lease expired)'
+                    from rescued
+                ), notified as (
+                    select pg_notify(?, 'q:' || queue) from (select distinct queue from rescued where state = 'retryable') q
+                )
+                select count(*), (select count(*) from notified) from rescued
+                """.formatted(schema);
+        // The literal state list matches the jobs_finished partial index; the parameter narrows it to one class
+        // of finished jobs, each with its own retention.
+        this.deleteFinishedSql = """
+                with doomed as materialized (
+                    select id from %1$s.jobs
+                    where state in ('completed', 'cancelled', 'discarded') and state = any(?)
+                      and finished_at < now() - ? * interval '1 millisecond'
+                    order by finished_at
+                    limit ?
+                    for update skip locked
+                ), deleted as (
+                    delete from %1$s.jobs j using doomed where j.id = doomed.id returning j.id
+                ), history as (
+                    delete from %1$s.attempts a using deleted where a.job_id = deleted.id
+                )
+                select count(*) from deleted
+                """.formatted(schema);
+        this.deleteDeadNodesSql = """
+                delete from %1$s.nodes where id in (
+                    select id from %1$s.nodes where heartbeat_at < now() - ? * interval '1 millisecond'
+                    limit ? for update skip locked)
+                """.formatted(schema);
+    }
+
+    /** Returns up to {@code limit} jobs whose lease expired to retryable (or discarded, or cancelled). */
+    int rescueLostJobs(int limit, Duration timeout) throws SQLException {
+        return Sql.inTransaction(dataSource, connection -> {
+            limitStatementTime(connection, timeout);
+            try (PreparedStatement ps = connection.prepareStatement(rescueSql)) {
+                ps.setInt(1, limit);
+                ps.setString(2, notifyChannel);
+                return countOf(ps);
+            }
+        });
+    }
+
+    /** Deletes up to {@code limit} jobs in {@code states} finished longer than {@code retention} ago, with their attempts. */
+    int deleteFinishedJobs(List<String> states, Duration retention, int limit, Duration timeout) throws SQLException {
+        return Sql.inTransaction(dataSource, connection -> {
+            limitStatementTime(connection, timeout);
+            try (PreparedStatement ps = connection.prepareStatement(deleteFinishedSql)) {
+                ps.setArray(1, Sql.textArray(connection, states));
+                ps.setLong(2, retention.toMillis());
+                ps.setInt(3, limit);
+                return countOf(ps);
+            }
+        });
+    }
+
+    /** Deletes up to {@code limit} node rows silent for longer than {@code silence}. */
+    int deleteDeadNodes(Duration silence, int limit, Duration timeout) throws SQLException {
+        return Sql.inTransaction(dataSource, connection -> {
+            limitStatementTime(connection, timeout);
+            try (PreparedStatement ps = connection.prepareStatement(deleteDeadNodesSql)) {
+                ps.setLong(1, silence.toMillis());
+                ps.setInt(2, limit);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    private static void limitStatementTime(Connection connection, Duration timeout) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("select set_config('statement_timeout', ?, true)")) {
+            ps.setString(1, timeout.toMillis() + "ms");
+            ps.execute();
+        }
+    }
+
+    private static int countOf(PreparedStatement ps) throws SQLException {
+        try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.pgjobs.internal.cluster;
+
+import io.pgjobs.JobState;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Deletes finished jobs and their attempts once their retention has passed: completed ones after
+ * {@code completedRetention}, cancelled and discarded ones after {@code failedRetention}.
+ */
+final class RetentionCleaner extends MaintenanceChore {
+    private static final List<String> SUCCEEDED = List.of(JobState.COMPLETED.dbName());
+    private static final List<String> FAILED = List.of(JobState.CANCELLED.dbName(), JobState.DISCARDED.dbName());
+
+    private final MaintenanceStore store;
+    private final Duration completedRetention;
+    private final Duration failedRetention;
+
+    RetentionCleaner(MaintenanceStore store, LeaderElector leader, Duration interval, Duration queryTimeout,
+                     Duration completedRetention, Duration failedRetention) {
+        super("pgjobs-retention", "finished jobs deleted (retention passed)", leader, interval, 1_000, queryTimeout);
+        this.store = store;
+        this.completedRetention = completedRetention;
+        this.failedRetention = failedRetention;
+    }
+
+    @Override
+    protected int runBatch(int limit, Duration timeout) throws SQLException {
+        int deleted = store.deleteFinishedJobs(SUCCEEDED, completedRetention, limit, timeout);
+        if (deleted < limit) {
+            deleted += store.deleteFinishedJobs(FAILED, failedRetention, limit - deleted, timeout);
+        }
+        return deleted;
+    }
+}

@@ -1,0 +1,81 @@
+package io.pgjobs.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgjobs.JobRequest;
+import io.pgjobs.Scheduler;
+import io.pgjobs.cluster.WorkerLauncher.Worker;
+import io.pgjobs.cluster.WorkerProcess.Hold;
+import io.pgjobs.testing.Await;
+import io.pgjobs.testing.PgDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A leader frozen with SIGSTOP while running two long jobs: the server ends its leader session (idle too long),
+ * another node takes the lead, rescues the jobs once their leases expire and completes them. When the frozen
+ * node resumes and shuts down, its late completions must not overwrite the jobs' new state.
+ */
+class FrozenNodeTest {
+    @RegisterExtension
+    static final PgDatabase db = new PgDatabase();
+
+    @Test
+    @Timeout(120)
+    void aFrozenNodeLosesItsJobsAndCannotOverwriteThemWhenItWakes() throws Exception {
+        db.execute("create table runs (job_id bigint not null, node text not null)");
+        List<Long> ids;
+        try (WorkerLauncher workers = new WorkerLauncher()) {
+            Worker frozen = workers.start(db.jdbcUrl(), "frozen", 2_000, 3_000, 2, 1_000);
+            Await.until(Duration.ofSeconds(60), "the soon frozen node leads",
+                    () -> db.queryLong("select count(*) from pgjobs.nodes where id = 'frozen' and leader_since is not null") == 1);
+            Scheduler enqueuer = Scheduler.builder(db.dataSource()).build();
+            ids = List.of(enqueuer.client().enqueue(JobRequest.of(new Hold(60_000))).id(),
+                    enqueuer.client().enqueue(JobRequest.of(new Hold(60_000))).id());
+            Await.until(Duration.ofSeconds(30), "both jobs run on the frozen node",
+                    () -> db.queryLong("select count(*) from runs where node = 'frozen'") == 2);
+            workers.freeze(frozen);
+
+            try (Scheduler rescuer = Scheduler.builder(db.dataSource()).nodeId("rescuer")
+                    .leaseDuration(Duration.ofSeconds(2)).nodeDeadAfter(Duration.ofSeconds(3))
+                    .queue("default", 2)
+                    .handler(Hold.class, ctx -> {
+                        try (Connection c = db.dataSource().getConnection();
+                             PreparedStatement ps = c.prepareStatement("insert into runs values (?, 'rescuer')")) {
+                            ps.setLong(1, ctx.jobId());
+                            ps.executeUpdate();
+                        }
+                        return null;
+                    })
+                    .build()) {
+                rescuer.start();
+                Await.until(Duration.ofSeconds(30), "the other node leads", rescuer::isLeader);
+                Await.until(Duration.ofSeconds(30), "the rescued jobs completed elsewhere", () -> db.queryLong(
+                        "select count(*) from pgjobs.jobs where state = 'completed' and node_id = 'rescuer'") == 2);
+
+                workers.resume(frozen);
+                // SIGTERM: the woken node finds its jobs gone, stops their handlers, writes (tries to) their
+                // completions and exits.
+                assertThat(workers.stop(frozen, 30)).as("the woken node exits after SIGTERM").isTrue();
+                assertThat(frozen.output()).contains("worker frozen closed").doesNotContain("could not write");
+                assertThat(rescuer.isLeader()).isTrue();
+            }
+        }
+
+        for (long id : ids) {
+            assertThat(db.queryLong("select count(*) from pgjobs.jobs where id = " + id
+                    + " and state = 'completed' and node_id = 'rescuer' and attempt = 2 and finished_at is not null")).isOne();
+            assertThat(db.queryLong("select count(*) from pgjobs.attempts where job_id = " + id)).isEqualTo(2);
+            assertThat(db.queryLong("select count(*) from pgjobs.attempts where job_id = " + id
+                    + " and attempt = 1 and node_id = 'frozen' and outcome = 'lost'")).isOne();
+            assertThat(db.queryLong("select count(*) from pgjobs.attempts where job_id = " + id
+                    + " and attempt = 2 and node_id = 'rescuer' and outcome = 'completed'")).isOne();
+        }
+        assertThat(db.queryLong("select count(*) from pgjobs.nodes where stopped_at is null or leader_since is not null")).isZero();
+    }
+}

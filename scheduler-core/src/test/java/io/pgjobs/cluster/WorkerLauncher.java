@@ -1,0 +1,83 @@
+package io.pgjobs.cluster;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/** Starts {@link WorkerProcess} JVMs and sends them signals; every process it starts is killed by {@link #close()}. */
+final class WorkerLauncher implements AutoCloseable {
+    /** A started worker JVM and the file its output goes to. */
+    record Worker(String nodeId, Process process, Path log) {
+        long pid() {
+            return process.pid();
+        }
+
+        String output() throws IOException {
+            return Files.readString(log);
+        }
+    }
+
+    private final List<Worker> started = new CopyOnWriteArrayList<>();
+
+    Worker start(String jdbcUrl, String nodeId, long leaseMs, long deadAfterMs, int concurrency, long shutdownMs)
+            throws IOException {
+        Path logs = Path.of("target", "worker-logs");
+        Files.createDirectories(logs);
+        Path log = logs.resolve(nodeId + "-" + System.nanoTime() + ".log");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process process = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), WorkerProcess.class.getName(),
+                jdbcUrl, nodeId, Long.toString(leaseMs), Long.toString(deadAfterMs), Integer.toString(concurrency),
+                Long.toString(shutdownMs))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        Worker worker = new Worker(nodeId, process, log);
+        started.add(worker);
+        return worker;
+    }
+
+    /** SIGKILL: the JVM dies at once, without closing anything. */
+    void kill(Worker worker) throws InterruptedException {
+        worker.process().destroyForcibly();
+        worker.process().waitFor();
+    }
+
+    /** SIGSTOP: the process freezes (threads, timers, sockets all stay as they are) until {@link #resume}. */
+    void freeze(Worker worker) throws IOException, InterruptedException {
+        signal(worker, "-STOP");
+    }
+
+    void resume(Worker worker) throws IOException, InterruptedException {
+        signal(worker, "-CONT");
+    }
+
+    /** SIGTERM and wait: the worker closes its scheduler gracefully; returns whether it exited in time. */
+    boolean stop(Worker worker, long timeoutSeconds) throws InterruptedException {
+        worker.process().destroy();
+        return worker.process().waitFor(timeoutSeconds, TimeUnit.SECONDS);
+    }
+
+    private static void signal(Worker worker, String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", signal, Long.toString(worker.pid()))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill " + signal + " " + worker.pid() + " failed with exit code " + kill.exitValue());
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        for (Worker worker : started) {
+            if (worker.process().isAlive()) { // SIGKILL ends a frozen (SIGSTOPped) process too
+                worker.process().destroyForcibly();
+                worker.process().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}

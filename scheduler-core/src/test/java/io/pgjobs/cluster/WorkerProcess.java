@@ -1,0 +1,77 @@
+package io.pgjobs.cluster;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.pgjobs.JobKind;
+import io.pgjobs.Scheduler;
+import io.pgjobs.testing.PgDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+
+/**
+ * A pgjobs node in a JVM of its own, for the crash tests: they start it with {@link WorkerLauncher}, kill it,
+ * freeze it, and check the database afterwards. Every handler first writes a side-effect row
+ * {@code runs(job_id, node)} in the same database (in its own transaction, like a real side effect).
+ *
+ * <p>Arguments: JDBC URL (with credentials), node id, lease ms, node-dead-after ms, concurrency, shutdown
+ * deadline ms. SIGTERM closes the scheduler gracefully (pending completions are written) before the JVM exits.
+ */
+public final class WorkerProcess {
+    /** Runs once: records the run and returns. */
+    @JobKind("test.count")
+    public record Count(int n) {}
+
+    /** Records the run, then holds its worker for {@code millis} (a long job, to be caught mid-flight). */
+    @JobKind("test.hold")
+    public record Hold(long millis) {}
+
+    public static void main(String[] args) throws Exception {
+        String url = args[0];
+        String nodeId = args[1];
+        HikariConfig pool = new HikariConfig();
+        pool.setJdbcUrl(url);
+        pool.addDataSourceProperty("options", "-c TimeZone=" + PgDatabase.SESSION_TIME_ZONE);
+        pool.setMaximumPoolSize(24);
+        pool.setMinimumIdle(0);
+        pool.setPoolName("worker-" + nodeId);
+        HikariDataSource dataSource = new HikariDataSource(pool);
+        Scheduler scheduler = Scheduler.builder(dataSource)
+                .nodeId(nodeId)
+                .migrateOnStart(false)
+                .leaseDuration(Duration.ofMillis(Long.parseLong(args[2])))
+                .nodeDeadAfter(Duration.ofMillis(Long.parseLong(args[3])))
+                .queue("default", Integer.parseInt(args[4]))
+                .shutdownDeadline(Duration.ofMillis(Long.parseLong(args[5])))
+                .pollInterval(Duration.ofMillis(200))
+                .handler(Count.class, ctx -> {
+                    recordRun(dataSource, ctx.jobId(), nodeId);
+                    return null;
+                })
+                .handler(Hold.class, ctx -> {
+                    recordRun(dataSource, ctx.jobId(), nodeId);
+                    Thread.sleep(ctx.args().millis());
+                    return null;
+                })
+                .build();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            scheduler.close();
+            dataSource.close();
+            System.out.println("worker " + nodeId + " closed");
+        }));
+        scheduler.start();
+        System.out.println("worker " + nodeId + " started");
+        Thread.currentThread().join(); // the scheduler's threads are daemons; this keeps the JVM up until killed
+    }
+
+    static void recordRun(HikariDataSource dataSource, long jobId, String node) throws Exception {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("insert into runs (job_id, node) values (?, ?)")) {
+            ps.setLong(1, jobId);
+            ps.setString(2, node);
+            ps.executeUpdate();
+        }
+    }
+
+    private WorkerProcess() {}
+}

@@ -1,0 +1,219 @@
+package io.pgjobs.internal.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgjobs.JobAttempt.Outcome;
+import io.pgjobs.JobState;
+import io.pgjobs.Scheduler;
+import io.pgjobs.internal.JobStore;
+import io.pgjobs.internal.JobStore.Completion;
+import io.pgjobs.testing.Await;
+import io.pgjobs.testing.PgDatabase;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Nodes, leadership and the maintenance chores, in one JVM against a real PostgreSQL. */
+class ClusterTest {
+    @RegisterExtension
+    static final PgDatabase db = new PgDatabase();
+
+    private static final Duration FAST_DEATH = Duration.ofMillis(1_200); // heartbeats and leader checks every 200 ms
+
+    @BeforeEach
+    void clean() throws Exception {
+        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.nodes");
+    }
+
+    private static Scheduler node(String id) {
+        return Scheduler.builder(db.dataSource()).nodeId(id).nodeDeadAfter(FAST_DEATH)
+                .leaseDuration(Duration.ofSeconds(1)).migrateOnStart(false).build();
+    }
+
+    @Test
+    void oneLeaderAtATimeAndANewOneWhenTheLeadersSessionDiesOrItCloses() throws Exception {
+        try (Scheduler a = node("a"); Scheduler b = node("b")) {
+            a.start();
+            b.start();
+            Await.until(Duration.ofSeconds(10), "a leader", () -> a.isLeader() || b.isLeader());
+            Scheduler first = a.isLeader() ? a : b;
+            Scheduler second = first == a ? b : a;
+            assertThat(second.isLeader()).isFalse();
+            Await.until(Duration.ofSeconds(10), "the leader reported in nodes", () -> db.queryLong(
+                    "select count(*) from pgjobs.nodes where leader_since is not null and id = '" + first.nodeId() + "'") == 1);
+            assertThat(db.queryLong("select count(*) from pgjobs.nodes where leader_since is not null")).isOne();
+
+            // The leader's session dies (a network cut, an operator, a failover): the lock goes with it.
+            assertThat(db.queryLong("select count(pg_terminate_backend(pid)) from pg_locks where locktype = 'advisory'"
+                    + " and database = (select oid from pg_database where datname = current_database())")).isOne();
+            Await.until(Duration.ofSeconds(10), "the other node leads", second::isLeader);
+            Await.until(Duration.ofSeconds(10), "the old leader stepped down", () -> !first.isLeader());
+            Await.until(Duration.ofSeconds(10), "nodes shows the new leader only", () -> db.queryLong(
+                    "select count(*) from pgjobs.nodes where leader_since is not null and id = '" + second.nodeId()
+                            + "'") == 1 && db.queryLong("select count(*) from pgjobs.nodes where leader_since is not null") == 1);
+
+            // Closing the leader releases the lock at once; the remaining node takes over.
+            second.close();
+            Await.until(Duration.ofSeconds(10), "the first node leads again", first::isLeader);
+            assertThat(db.queryLong("select count(*) from pgjobs.nodes where id = '" + second.nodeId()
+                    + "' and stopped_at is not null and leader_since is null")).isOne();
+        }
+        assertThat(db.queryLong("select count(*) from pg_locks where locktype = 'advisory'"
+                + " and database = (select oid from pg_database where datname = current_database())")).isZero();
+    }
+
+    @Test
+    void aNodeRegistersHeartbeatsInDatabaseTimeAndComesBackIfItsRowIsRemoved() throws Exception {
+        Scheduler scheduler = Scheduler.builder(db.dataSource()).nodeId("beating").nodeDeadAfter(FAST_DEATH)
+                .migrateOnStart(false).queue("mail", 3).handler("mail.send", Object.class, ctx -> null).build();
+        scheduler.start();
+        try {
+            Await.until(Duration.ofSeconds(10), "registered", () -> db.queryLong("""
+                    select count(*) from pgjobs.nodes where id = 'beating' and pid = %d and host <> '' and version <> ''
+                      and queues = '{mail}' and kinds = '{mail.send}' and stopped_at is null
+                    """.formatted(ProcessHandle.current().pid())) == 1);
+            db.execute("create table first_beat as select heartbeat_at from pgjobs.nodes where id = 'beating'");
+            Await.until(Duration.ofSeconds(10), "a later heartbeat", () -> db.queryLong(
+                    "select count(*) from pgjobs.nodes n, first_beat f where n.heartbeat_at > f.heartbeat_at") == 1);
+            db.execute("delete from pgjobs.nodes where id = 'beating'");
+            Await.until(Duration.ofSeconds(10), "registered again",
+                    () -> db.queryLong("select count(*) from pgjobs.nodes where id = 'beating'") == 1);
+        } finally {
+            scheduler.close();
+        }
+        assertThat(db.queryLong("select count(*) from pgjobs.nodes where id = 'beating' and stopped_at is not null")).isOne();
+    }
+
+    @Test
+    void theRescuerGivesBackJobsWhoseLeaseExpiredAndALateCompletionCannotOverwriteThem() throws Exception {
+        // Four jobs 'running' on a node that vanished: attempts left; none left; lease still valid; cancel requested.
+        db.execute("""
+                insert into pgjobs.jobs (id, kind, queue, state, attempt, max_attempts, node_id, started_at,
+                                         lease_expires_at, cancel_requested_at)
+                values (1, 'k', 'q', 'running', 1, 3, 'ghost', now() - interval '1 minute', now() - interval '1 second', null),
+                       (2, 'k', 'q', 'running', 3, 3, 'ghost', now() - interval '1 minute', now() - interval '1 second', null),
+                       (3, 'k', 'q', 'running', 1, 3, 'ghost', now() - interval '1 minute', now() + interval '1 hour', null),
+                       (4, 'k', 'q', 'running', 1, 3, 'ghost', now() - interval '1 minute', now() - interval '1 second', now())
+                """);
+        try (Scheduler leader = node("leader")) {
+            leader.start();
+            Await.until(Duration.ofSeconds(10), "the expired jobs rescued",
+                    () -> db.queryLong("select count(*) from pgjobs.jobs where state <> 'running'") == 3);
+        }
+        assertThat(state(1)).isEqualTo("retryable");
+        assertThat(state(2)).isEqualTo("discarded");
+        assertThat(state(3)).isEqualTo("running");
+        assertThat(state(4)).isEqualTo("cancelled");
+        assertThat(db.queryLong("""
+                select count(*) from pgjobs.attempts a join pgjobs.jobs j on j.id = a.job_id and j.attempt = a.attempt
+                where a.outcome = 'lost' and a.node_id = 'ghost' and a.message = 'node ghost lost (lease expired)'
+                """)).isEqualTo(3);
+        assertThat(db.queryLong("select count(*) from pgjobs.jobs where id in (1, 2, 4) and lease_expires_at is null"
+                + " and last_error = 'node ghost lost (lease expired)'")).isEqualTo(3);
+        assertThat(db.queryLong("select count(*) from pgjobs.jobs where id in (2, 4) and finished_at is not null")).isEqualTo(2);
+
+        // The ghost wakes up and reports job 1 completed: the completion guard refuses, nothing changes.
+        JobStore store = new JobStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs");
+        int applied = store.complete(List.of(new Completion(1, 1, JobState.COMPLETED, Outcome.COMPLETED, 0, 0, null,
+                null, null, null)), "ghost");
+        assertThat(applied).isZero();
+        assertThat(state(1)).isEqualTo("retryable");
+        assertThat(db.queryLong("select count(*) from pgjobs.attempts where job_id = 1")).isOne();
+    }
+
+    @Test
+    void retentionDeletesOldFinishedJobsAndTheirAttemptsInBatches() throws Exception {
+        db.execute("""
+                insert into pgjobs.jobs (kind, state, finished_at)
+                select 'k', 'completed', now() - interval '2 days' from generate_series(1, 2500)
+                union all select 'k', 'completed', now() - interval '1 hour' from generate_series(1, 10)
+                union all select 'k', 'discarded', now() - interval '2 days' from generate_series(1, 5)
+                union all select 'k', 'cancelled', now() - interval '8 days' from generate_series(1, 5)
+                union all select 'k', 'available', null from generate_series(1, 3);
+                insert into pgjobs.attempts (job_id, attempt, started_at, finished_at, outcome)
+                select id, 1, now(), now(), 'failed' from pgjobs.jobs
+                """);
+        try (Scheduler leader = node("leader")) {
+            leader.start();
+            Await.until(Duration.ofSeconds(30), "old jobs deleted",
+                    () -> db.queryLong("select count(*) from pgjobs.jobs") == 18);
+        }
+        assertThat(db.queryLong("select count(*) from pgjobs.jobs where state = 'completed'")).isEqualTo(10);
+        assertThat(db.queryLong("select count(*) from pgjobs.jobs where state = 'discarded'")).isEqualTo(5);
+        assertThat(db.queryLong("select count(*) from pgjobs.jobs where state = 'available'")).isEqualTo(3);
+        assertThat(db.queryLong("select count(*) from pgjobs.attempts")).isEqualTo(18);
+        assertThat(db.queryLong("select count(*) from pgjobs.attempts a where not exists "
+                + "(select 1 from pgjobs.jobs j where j.id = a.job_id)")).isZero();
+    }
+
+    @Test
+    void nodesSilentForAnHourAreRemovedDeadOnesStayVisibleUntilThen() throws Exception {
+        db.execute("""
+                insert into pgjobs.nodes (id, host, pid, version, heartbeat_at) values
+                    ('long-gone', 'h', 1, 'v', now() - interval '2 hours'),
+                    ('recently-dead', 'h', 2, 'v', now() - interval '10 minutes')
+                """);
+        try (Scheduler leader = node("leader")) {
+            leader.start();
+            Await.until(Duration.ofSeconds(30), "the long-gone node removed",
+                    () -> db.queryLong("select count(*) from pgjobs.nodes where id = 'long-gone'") == 0);
+        }
+        assertThat(db.queryLong("select count(*) from pgjobs.nodes where id = 'recently-dead'")).isOne();
+    }
+
+    @Test
+    void aChoreWhoseQueriesTimeOutHalvesItsBatchesAndCarriesOnWhenTheyFitAgain() throws Exception {
+        NodeStore nodes = new NodeStore(db.dataSource(), PgDatabase.SCHEMA);
+        LeaderElector leader = new LeaderElector(db.dataSource(), nodes, "solo", Duration.ofMillis(200),
+                Duration.ofSeconds(5), () -> {});
+        RetentionCleaner cleaner = new RetentionCleaner(new MaintenanceStore(db.dataSource(), PgDatabase.SCHEMA,
+                "pgjobs_pgjobs"), leader, Duration.ofMillis(200), Duration.ofMillis(100), Duration.ofHours(1),
+                Duration.ofHours(1));
+        leader.start();
+        try (Connection blocker = db.connect(); Statement s = blocker.createStatement()) {
+            Await.until(Duration.ofSeconds(10), "leading", leader::isLeader);
+            blocker.setAutoCommit(false);
+            s.execute("lock table pgjobs.jobs in access exclusive mode"); // every delete now waits, and times out
+            cleaner.start();
+            Await.until(Duration.ofSeconds(20), "batches down to the minimum",
+                    () -> cleaner.batchSize() == MaintenanceChore.MIN_BATCH);
+            blocker.rollback();
+            db.execute("insert into pgjobs.jobs (kind, state, finished_at)"
+                    + " select 'k', 'completed', now() - interval '2 hours' from generate_series(1, 95)");
+            Await.until(Duration.ofSeconds(20), "old jobs deleted after all",
+                    () -> db.queryLong("select count(*) from pgjobs.jobs") == 0);
+            assertThat(cleaner.batchSize()).isGreaterThan(MaintenanceChore.MIN_BATCH);
+        } finally {
+            cleaner.stop();
+            leader.stop();
+        }
+    }
+
+    @Test
+    void clusterSettingsAreValidatedWhenSetAndNameTheSetting() {
+        Scheduler.Builder builder = Scheduler.builder(db.dataSource());
+        assertThatThrownBy(() -> builder.nodeDeadAfter(Duration.ofMillis(999)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("nodeDeadAfter: PT0.999S is out of range");
+        assertThatThrownBy(() -> builder.nodeDeadAfter(Duration.ofHours(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("nodeDeadAfter:");
+        assertThatThrownBy(() -> builder.completedRetention(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("completedRetention:");
+        assertThatThrownBy(() -> builder.failedRetention(Duration.ofSeconds(-5)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("failedRetention:");
+        assertThatThrownBy(() -> builder.failedRetention(null))
+                .isInstanceOf(NullPointerException.class).hasMessage("failedRetention");
+    }
+
+    private static String state(long id) throws Exception {
+        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
+             var rs = s.executeQuery("select state from pgjobs.jobs where id = " + id)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}
