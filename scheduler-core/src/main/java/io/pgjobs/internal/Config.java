@@ -1,6 +1,7 @@
 package io.pgjobs.internal;
 
 import io.pgjobs.JobHandler;
+import io.pgjobs.internal.observe.ObserveConfig;
 import io.pgjobs.spi.JobSerializer;
 import io.pgjobs.spi.RetryPolicy;
 import java.net.InetAddress;
@@ -28,7 +29,8 @@ public record Config(
         JobSerializer serializer,
         int maxArgsBytes,
         boolean migrateOnStart,
-        ExecutorService executor) {
+        ExecutorService executor,
+        ObserveConfig observe) {
 
     /** A handler bound to its kind and args type. */
     public record Registration<A>(String kind, Class<A> argsType, JobHandler<A> handler) {}
@@ -62,6 +64,7 @@ public record Config(
         private int maxArgsBytes = 1 << 20;
         private boolean migrateOnStart = true;
         private ExecutorService executor;
+        private final ObserveConfig.Builder observe = new ObserveConfig.Builder();
 
         public Builder(DataSource dataSource) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -141,6 +144,11 @@ public record Config(
             this.executor = Objects.requireNonNull(executor, "executor");
         }
 
+        /** Listeners, metrics, tracing, MDC and health settings. */
+        public ObserveConfig.Builder observe() {
+            return observe;
+        }
+
         public Config build() {
             if (!handlers.isEmpty() && queues.isEmpty()) {
                 throw new IllegalArgumentException("handlers are registered but no queue is configured: add "
@@ -149,10 +157,10 @@ public record Config(
             return new Config(dataSource, schema, Map.copyOf(queues), Map.copyOf(handlers),
                     nodeId != null ? nodeId : defaultNodeId(), pollInterval, shutdownDeadline, leaseDuration,
                     retryPolicy, serializer != null ? serializer : new JacksonSerializer(), maxArgsBytes,
-                    migrateOnStart, executor);
+                    migrateOnStart, executor, observe.build());
         }
 
-        private static Duration requireBetween(String field, Duration value, Duration min, Duration max) {
+        public static Duration requireBetween(String field, Duration value, Duration min, Duration max) {
             Objects.requireNonNull(value, field);
             if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
                 throw new IllegalArgumentException(field + ": " + value + " is out of range " + min + ".." + max);

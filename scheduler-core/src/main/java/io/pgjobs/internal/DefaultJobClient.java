@@ -6,6 +6,7 @@ import io.pgjobs.JobAttempt;
 import io.pgjobs.JobClient;
 import io.pgjobs.JobRequest;
 import io.pgjobs.PgJobsException;
+import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.spi.JobSerializer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -20,9 +21,11 @@ public final class DefaultJobClient implements JobClient {
     private final Config config;
     private final JobSerializer serializer;
     private final JobStore store;
+    private final Telemetry telemetry;
 
-    public DefaultJobClient(Config config) {
+    public DefaultJobClient(Config config, Telemetry telemetry) {
         this.config = config;
+        this.telemetry = telemetry;
         this.serializer = config.serializer();
         this.store = new JobStore(config.dataSource(), config.schema(), config.notifyChannel());
     }
@@ -47,7 +50,9 @@ public final class DefaultJobClient implements JobClient {
         if (jobs.isEmpty()) {
             return List.of();
         }
-        return call("enqueue", () -> Sql.inTransaction(config.dataSource(), c -> store.insert(c, jobs)));
+        List<EnqueueResult> results = call("enqueue", () -> Sql.inTransaction(config.dataSource(), c -> store.insert(c, jobs)));
+        telemetry.enqueued(jobs, results);
+        return results;
     }
 
     @Override
@@ -57,7 +62,9 @@ public final class DefaultJobClient implements JobClient {
         if (jobs.isEmpty()) {
             return List.of();
         }
-        return call("enqueue", () -> store.insert(connection, jobs));
+        List<EnqueueResult> results = call("enqueue", () -> store.insert(connection, jobs));
+        telemetry.enqueued(jobs, results);
+        return results;
     }
 
     @Override
@@ -100,7 +107,7 @@ public final class DefaultJobClient implements JobClient {
                 throw new IllegalArgumentException("requests[" + i + "]: must not be null");
             }
             String args = serializeArgs(r);
-            String metadata = serializer.toJson(r.metadata());
+            String metadata = serializer.toJson(telemetry.jobMetadata(r.metadata()));
             jobs.add(new JobStore.NewJob(r.kind(), r.queue(), r.priority(), r.runAt(),
                     r.delay() == null ? 0 : r.delay().toMillis(), r.maxAttempts(), args, r.idempotencyKey(),
                     r.tags(), metadata));

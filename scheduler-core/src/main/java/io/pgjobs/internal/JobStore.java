@@ -36,9 +36,9 @@ public final class JobStore {
     public record NewJob(String kind, String queue, int priority, Instant runAt, long delayMs, int maxAttempts,
                          String argsJson, String idempotencyKey, List<String> tags, String metadataJson) {}
 
-    /** A job this node has just claimed. */
+    /** A job this node has just claimed; {@code queueWaitMs} is how long it was due before the claim (database time). */
     public record ClaimedJob(long id, String kind, String queue, int attempt, int maxAttempts, String argsJson,
-                             String metadataJson) {}
+                             String metadataJson, long queueWaitMs) {}
 
     /**
      * The end of one attempt, as the runtime decided it: the state to move to ({@code delayMs} from now for
@@ -105,11 +105,13 @@ public final class JobStore {
                 set state = 'running', attempt = j.attempt + 1, started_at = now(), node_id = ?,
                     lease_expires_at = now() + ? * interval '1 millisecond'
                 from picked where j.id = picked.id
-                returning j.id, j.kind, j.queue, j.attempt, j.max_attempts, j.args::text, j.metadata::text
+                returning j.id, j.kind, j.queue, j.attempt, j.max_attempts, j.args::text, j.metadata::text,
+                          greatest(0, extract(epoch from now() - j.run_at) * 1000)::bigint
                 """.formatted(jobs, schema);
         // A completion applies only while the job still runs under this node and attempt: a node presumed dead
         // can never overwrite a job that was rescued and handed to another. A cancel request turns any
-        // unsuccessful end into 'cancelled'. The attempt row is written in the same statement.
+        // unsuccessful end into 'cancelled'. The attempt row is written in the same statement, which answers with
+        // the state each applied completion left its job in.
         this.completeSql = """
                 with o as (
                     select * from unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::bigint[], ?::int[], ?::text[],
@@ -132,13 +134,15 @@ public final class JobStore {
                     from o
                     where j.id = o.id and j.state = 'running' and j.attempt = o.attempt and j.node_id = ?
                     returning j.id, j.attempt, j.started_at, j.state
+                ), recorded as (
+                    insert into %2$s.attempts (job_id, attempt, node_id, started_at, finished_at, outcome, error_class,
+                                               message, stack_trace)
+                    select d.id, d.attempt, ?, d.started_at, now(),
+                           case when d.state = 'cancelled' and o.outcome <> 'completed' then 'cancelled' else o.outcome end,
+                           o.error_class, o.message, o.stack_trace
+                    from done d join o on o.id = d.id
                 )
-                insert into %2$s.attempts (job_id, attempt, node_id, started_at, finished_at, outcome, error_class,
-                                           message, stack_trace)
-                select d.id, d.attempt, ?, d.started_at, now(),
-                       case when d.state = 'cancelled' and o.outcome <> 'completed' then 'cancelled' else o.outcome end,
-                       o.error_class, o.message, o.stack_trace
-                from done d join o on o.id = d.id
+                select id, state from done
                 """.formatted(jobs, schema);
         this.renewLeasesSql = """
                 update %1$s set lease_expires_at = now() + ? * interval '1 millisecond'
@@ -271,7 +275,7 @@ public final class JobStore {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         claimed.add(new ClaimedJob(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4),
-                                rs.getInt(5), rs.getString(6), rs.getString(7)));
+                                rs.getInt(5), rs.getString(6), rs.getString(7), rs.getLong(8)));
                     }
                 }
                 return claimed;
@@ -279,8 +283,11 @@ public final class JobStore {
         });
     }
 
-    /** Writes many completions and their attempt rows in one statement; returns how many still applied. */
-    public int complete(List<Completion> completions, String nodeId) throws SQLException {
+    /**
+     * Writes many completions and their attempt rows in one statement; returns the state each applied one left
+     * its job in, by job id (a completion that no longer applied is missing).
+     */
+    public Map<Long, JobState> complete(List<Completion> completions, String nodeId) throws SQLException {
         int n = completions.size();
         Long[] ids = new Long[n];
         Integer[] attempts = new Integer[n], attemptsBack = new Integer[n];
@@ -314,7 +321,13 @@ public final class JobStore {
                 ps.setArray(10, connection.createArrayOf("text", stacks));
                 ps.setString(11, nodeId);
                 ps.setString(12, nodeId);
-                return ps.executeUpdate();
+                Map<Long, JobState> written = new HashMap<>(n * 2);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        written.put(rs.getLong(1), JobState.fromDb(rs.getString(2)));
+                    }
+                }
+                return written;
             }
         });
     }

@@ -5,7 +5,10 @@ import io.pgjobs.internal.Config.Registration;
 import io.pgjobs.internal.JobStore;
 import io.pgjobs.internal.JobStore.ClaimedJob;
 import io.pgjobs.internal.JobStore.Completion;
+import io.pgjobs.internal.observe.NodeHeartbeat;
+import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.internal.runtime.JobExecution.StopReason;
+import io.pgjobs.JobState;
 import io.pgjobs.spi.JobSerializer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,6 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +36,7 @@ public final class Runtime {
 
     private final Config config;
     private final JobStore store;
+    private final Telemetry telemetry;
     private final Map<String, QueueFetcher> fetchers = new LinkedHashMap<>();
     /** Jobs this node holds: from claim until the completion is written. */
     private final Map<Long, JobExecution> held = new ConcurrentHashMap<>();
@@ -41,15 +46,17 @@ public final class Runtime {
     private final LeaseKeeper leaseKeeper;
     private final NotificationListener listener;
     private final Object lifecycle = new Object();
-    private State state = State.NEW;
+    /** Written under {@link #lifecycle}; volatile so that health checks read it without waiting for a stop. */
+    private volatile State state = State.NEW;
     private ExecutorService workers;
     private ScheduledExecutorService timer;
 
-    private enum State { NEW, STARTED, STOPPED }
+    enum State { NEW, STARTED, STOPPED }
 
-    public Runtime(Config config, JobStore store) {
+    public Runtime(Config config, JobStore store, Telemetry telemetry) {
         this.config = config;
         this.store = store;
+        this.telemetry = telemetry;
         List<String> kinds = List.copyOf(config.handlers().keySet());
         config.queues().forEach((queue, concurrency) ->
                 fetchers.put(queue, new QueueFetcher(queue, concurrency, kinds, this)));
@@ -80,6 +87,9 @@ public final class Runtime {
                 listener.start();
             }
             fetchers.values().forEach(BackgroundLoop::start);
+            Map<String, IntSupplier> running = new LinkedHashMap<>();
+            fetchers.forEach((queue, fetcher) -> running.put(queue, fetcher::running));
+            telemetry.startQueues(config.queues(), running);
             state = State.STARTED;
         }
     }
@@ -96,6 +106,7 @@ public final class Runtime {
                 return;
             }
             state = State.STOPPED;
+            telemetry.stopQueues();
             fetchers.values().forEach(BackgroundLoop::stop);
             if (!awaitExecuting(config.shutdownDeadline().toMillis())) {
                 log.warn("{} jobs still running at the shutdown deadline; interrupting them", executing.size());
@@ -116,6 +127,11 @@ public final class Runtime {
         }
     }
 
+    /** This node's heartbeat as its loops show it, for health checks. */
+    public NodeHeartbeat heartbeat() {
+        return new LoopHeartbeat(this);
+    }
+
     // ---- called by the components ----------------------------------------------------------------------------
 
     Config config() {
@@ -134,12 +150,32 @@ public final class Runtime {
         return timer;
     }
 
+    Telemetry telemetry() {
+        return telemetry;
+    }
+
+    State state() {
+        return state;
+    }
+
+    /** The loops of a started runtime. */
+    List<BackgroundLoop> loops() {
+        List<BackgroundLoop> loops = new ArrayList<>(fetchers.values());
+        loops.add(completer);
+        loops.add(leaseKeeper);
+        if (!fetchers.isEmpty()) {
+            loops.add(listener);
+        }
+        return loops;
+    }
+
     /** Starts a claimed job on a worker thread; the fetcher has already taken its slot. */
     void launch(ClaimedJob job, QueueFetcher fetcher) {
         Registration<?> registration = config.handlers().get(job.kind());
         JobExecution execution = new JobExecution(job, registration, this, fetcher);
         held.put(job.id(), execution);
         executing.put(job.id(), execution);
+        telemetry.started(job);
         try {
             workers.execute(execution);
         } catch (RejectedExecutionException e) {
@@ -158,9 +194,15 @@ public final class Runtime {
         }
     }
 
-    /** The completion of {@code jobId} is in the database: this node no longer holds the job. */
-    void written(long jobId) {
-        held.remove(jobId);
+    /**
+     * The completion was written: this node no longer holds the job. {@code state} is the state it left the job
+     * in, null if it no longer applied (the job was taken from this node).
+     */
+    void written(Completion completion, JobState state) {
+        JobExecution execution = held.remove(completion.jobId());
+        if (execution != null && state != null) {
+            telemetry.attemptWritten(execution.job(), completion, state, execution.handlerNanos());
+        }
     }
 
     List<Long> heldJobIds() {

@@ -1,0 +1,16 @@
+package io.pgjobs;
+
+/**
+ * Receives {@link SchedulerEvent}s, for alerting or audit trails of your own. Register it with
+ * {@link Scheduler.Builder#listener(JobListener)}.
+ *
+ * <p>Events are delivered one at a time, in the order they happened on this node, on one dedicated thread
+ * ({@code pgjobs-events}), never on a worker: a slow listener delays only the events behind it, and what it
+ * throws is logged and does not reach other listeners. When the bounded event queue is full (a listener too
+ * slow for the rate of events), new events are dropped and counted (see docs/observability.md) rather than
+ * stalling the workers.
+ */
+@FunctionalInterface
+public interface JobListener {
+    void onEvent(SchedulerEvent event);
+}
