@@ -6,10 +6,9 @@ import io.pgjobs.Health.Check;
 import io.pgjobs.Health.Status;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
+import io.pgjobs.testing.Schedulers;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -17,6 +16,8 @@ import org.postgresql.ds.PGSimpleDataSource;
 class HealthTest {
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();
+    @RegisterExtension
+    final Schedulers schedulers = new Schedulers(db);
 
     @JobKind("health.work")
     record Work(boolean fail) {}
@@ -26,29 +27,15 @@ class HealthTest {
 
     private Scheduler scheduler;
 
-    @BeforeEach
-    void clean() throws Exception {
-        db.execute("truncate pgjobs.jobs, pgjobs.attempts");
-    }
-
-    @AfterEach
-    void stop() {
-        if (scheduler != null) {
-            scheduler.close();
-        }
-    }
-
     private Scheduler start(Duration lagThreshold) {
-        scheduler = Scheduler.builder(db.dataSource()).queue("default", 2).pollInterval(Duration.ofMillis(50))
+        scheduler = schedulers.start(Scheduler.builder(db.dataSource()).queue("default", 2).pollInterval(Duration.ofMillis(50))
                 .queueLagThreshold(lagThreshold)
                 .handler(Work.class, ctx -> {
                     if (ctx.args().fail()) {
                         throw new NonRetryableException("broken for good");
                     }
                     return null;
-                })
-                .build();
-        scheduler.start();
+                }));
         return scheduler;
     }
 
@@ -104,7 +91,7 @@ class HealthTest {
 
     @Test
     void aSchedulerThatOnlyEnqueuesHasNoNodeToCheckAndAClosedOneIsDown() {
-        scheduler = Scheduler.builder(db.dataSource()).build();
+        scheduler = schedulers.build(Scheduler.builder(db.dataSource()));
         Health enqueueOnly = scheduler.health();
         assertThat(check(enqueueOnly, "node").status()).isEqualTo(Status.UNKNOWN);
         assertThat(enqueueOnly.status()).isEqualTo(Status.UP);
@@ -122,7 +109,7 @@ class HealthTest {
         nowhere.setServerNames(new String[] {"127.0.0.1"});
         nowhere.setPortNumbers(new int[] {1});
         nowhere.setConnectTimeout(2);
-        scheduler = Scheduler.builder(nowhere).build();
+        scheduler = schedulers.build(Scheduler.builder(nowhere));
 
         Health health = scheduler.health();
         assertThat(check(health, "database").status()).isEqualTo(Status.DOWN);

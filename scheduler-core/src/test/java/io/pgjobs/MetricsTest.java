@@ -7,17 +7,19 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
+import io.pgjobs.testing.Schedulers;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class MetricsTest {
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();
+    @RegisterExtension
+    final Schedulers schedulers = new Schedulers(db);
 
     @JobKind("metrics.work")
     record Work(String mode) {}
@@ -30,17 +32,9 @@ class MetricsTest {
     private final CountDownLatch release = new CountDownLatch(1);
     private Scheduler scheduler;
 
-    @BeforeEach
-    void clean() throws Exception {
-        db.execute("truncate pgjobs.jobs, pgjobs.attempts");
-    }
-
     @AfterEach
-    void stop() {
+    void releaseBlockedHandlers() {
         release.countDown();
-        if (scheduler != null) {
-            scheduler.close();
-        }
     }
 
     private Scheduler.Builder builder() {
@@ -75,8 +69,7 @@ class MetricsTest {
 
     @Test
     void countsJobsByQueueAndKindAndTimesTheirAttempts() throws Exception {
-        scheduler = builder().build();
-        scheduler.start();
+        scheduler = schedulers.start(builder());
         scheduler.client().enqueue(new Work("ok"));
         scheduler.client().enqueue(new Work("fail-once"));
         scheduler.client().enqueue(JobRequest.of(new Work("always-fail")).maxAttempts(2));
@@ -105,7 +98,7 @@ class MetricsTest {
 
     @Test
     void measuresQueueWaitWithTheDatabasesClock() throws Exception {
-        scheduler = builder().build();
+        scheduler = schedulers.build(builder());
         long id = scheduler.client().enqueue(new Work("ok")).id();
         db.execute("update pgjobs.jobs set run_at = now() - interval '5 minutes' where id = " + id);
         scheduler.start();
@@ -118,7 +111,7 @@ class MetricsTest {
 
     @Test
     void gaugesTheBacklogAndTheSlotsOfEachQueue() throws Exception {
-        scheduler = builder().build();
+        scheduler = schedulers.build(builder());
         for (int i = 0; i < 3; i++) {
             scheduler.client().enqueue(new Unhandled(i));
         }

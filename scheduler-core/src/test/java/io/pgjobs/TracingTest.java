@@ -15,12 +15,12 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
+import io.pgjobs.testing.Schedulers;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.MDC;
@@ -28,6 +28,8 @@ import org.slf4j.MDC;
 class TracingTest {
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();
+    @RegisterExtension
+    final Schedulers schedulers = new Schedulers(db);
 
     @JobKind("trace.work")
     record Work(boolean fail) {}
@@ -41,16 +43,8 @@ class TracingTest {
     private final Map<Long, Map<String, String>> mdc = new ConcurrentHashMap<>();
     private Scheduler scheduler;
 
-    @BeforeEach
-    void clean() throws Exception {
-        db.execute("truncate pgjobs.jobs, pgjobs.attempts");
-    }
-
     @AfterEach
     void stop() {
-        if (scheduler != null) {
-            scheduler.close();
-        }
         openTelemetry.close();
         MDC.clear();
     }
@@ -98,8 +92,7 @@ class TracingTest {
 
     @Test
     void theExecutionContinuesTheTraceThatEnqueuedTheJob() throws Exception {
-        scheduler = builder().openTelemetry(openTelemetry).build();
-        scheduler.start();
+        scheduler = schedulers.start(builder().openTelemetry(openTelemetry));
         Enqueued enqueued = enqueueInSpan(JobRequest.of(new Work(false)));
 
         SpanData execution = awaitExecutionSpan(enqueued.jobId());
@@ -120,8 +113,7 @@ class TracingTest {
 
     @Test
     void aFailedAttemptRecordsTheErrorOnItsSpan() throws Exception {
-        scheduler = builder().openTelemetry(openTelemetry).build();
-        scheduler.start();
+        scheduler = schedulers.start(builder().openTelemetry(openTelemetry));
         Enqueued enqueued = enqueueInSpan(JobRequest.of(new Work(true)).maxAttempts(1));
 
         SpanData execution = awaitExecutionSpan(enqueued.jobId());
@@ -137,8 +129,7 @@ class TracingTest {
 
     @Test
     void inLinkModeTheExecutionStartsATraceLinkedToTheEnqueue() throws Exception {
-        scheduler = builder().openTelemetryLinked(openTelemetry).build();
-        scheduler.start();
+        scheduler = schedulers.start(builder().openTelemetryLinked(openTelemetry));
         Enqueued enqueued = enqueueInSpan(JobRequest.of(new Work(false)));
 
         SpanData execution = awaitExecutionSpan(enqueued.jobId());
@@ -152,8 +143,7 @@ class TracingTest {
 
     @Test
     void aJobEnqueuedOutsideAnyTraceRunsInARootSpan() throws Exception {
-        scheduler = builder().openTelemetry(openTelemetry).build();
-        scheduler.start();
+        scheduler = schedulers.start(builder().openTelemetry(openTelemetry));
         long id = scheduler.client().enqueue(new Work(false)).id();
 
         SpanData execution = awaitExecutionSpan(id);
@@ -163,8 +153,7 @@ class TracingTest {
 
     @Test
     void carriesTheCallersMdcIntoTheJob() throws Exception {
-        scheduler = builder().carryMdc("request_id", "tenant").build();
-        scheduler.start();
+        scheduler = schedulers.start(builder().carryMdc("request_id", "tenant"));
         MDC.put("request_id", "req-42");
         MDC.put("not_carried", "x");
         long id = scheduler.client().enqueue(new Work(false)).id();

@@ -47,7 +47,7 @@ public record Config(
         return "node=" + nodeId + " schema=" + schema + " queues=" + queues + " kinds=" + handlers.keySet()
                 + " pollInterval=" + pollInterval + " leaseDuration=" + leaseDuration
                 + " shutdownDeadline=" + shutdownDeadline + " maxArgsBytes=" + maxArgsBytes
-                + " executor=" + (executor == null ? "own" : "host's");
+                + " executor=" + (executor == null ? "own" : "host's") + " " + observe.describe();
     }
 
     public static final class Builder {

@@ -33,14 +33,18 @@ final class EventDispatcher {
         this.onDrop = onDrop;
         this.thread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(capacity),
                 r -> Thread.ofPlatform().daemon(true).name("pgjobs-events").unstarted(r),
-                (event, executor) -> drop());
+                (delivery, executor) -> drop((Delivery) delivery));
     }
 
-    void publish(SchedulerEvent event) {
+    /** Queues {@code events} to be delivered one after the other, with no other event in between. */
+    void publish(List<SchedulerEvent> events) {
+        if (events.isEmpty()) {
+            return;
+        }
         try {
-            thread.execute(() -> deliver(event));
+            thread.execute(new Delivery(events));
         } catch (RejectedExecutionException closed) {
-            log.debug("event {} published after close, not delivered", event);
+            log.debug("events {} published after close, not delivered", events);
         }
     }
 
@@ -63,24 +67,38 @@ final class EventDispatcher {
         }
     }
 
-    private void deliver(SchedulerEvent event) {
-        for (JobListener listener : listeners) {
-            try {
-                listener.onEvent(event);
-            } catch (RuntimeException e) {
-                log.warn("listener {} failed on {}; the other listeners still get it", listener, event, e);
+    /** Events that go to the listeners together, in order. */
+    private final class Delivery implements Runnable {
+        private final List<SchedulerEvent> events;
+
+        Delivery(List<SchedulerEvent> events) {
+            this.events = events;
+        }
+
+        @Override
+        public void run() {
+            for (SchedulerEvent event : events) {
+                for (JobListener listener : listeners) {
+                    try {
+                        listener.onEvent(event);
+                    } catch (RuntimeException e) {
+                        log.warn("listener {} failed on {}; the other listeners still get it", listener, event, e);
+                    }
+                }
             }
         }
     }
 
-    private void drop() {
+    private void drop(Delivery delivery) {
         if (thread.isShutdown()) {
             throw new RejectedExecutionException("closed");
         }
-        long count = dropped.incrementAndGet();
-        onDrop.run();
-        if (count == 1 || count % WARN_EVERY == 0) {
-            log.warn("the event queue is full (a listener is too slow): {} events dropped so far", count);
+        for (int i = 0; i < delivery.events.size(); i++) {
+            long count = dropped.incrementAndGet();
+            onDrop.run();
+            if (count == 1 || count % WARN_EVERY == 0) {
+                log.warn("the event queue is full (a listener is too slow): {} events dropped so far", count);
+            }
         }
     }
 }

@@ -25,6 +25,13 @@ public record ObserveConfig(
 
     private static final Pattern MDC_KEY = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
 
+    /** A one-line summary for the start-up log line. */
+    public String describe() {
+        return "listeners=" + listeners.size() + " metrics=" + (meterRegistry == null ? "off" : "on")
+                + " tracing=" + (openTelemetry == null ? "off" : traceAsLink ? "link" : "parent")
+                + " carryMdc=" + mdcKeys + " queueLagThreshold=" + queueLagThreshold;
+    }
+
     public static final class Builder {
         private final List<JobListener> listeners = new ArrayList<>();
         private int eventQueueCapacity = 10_000;

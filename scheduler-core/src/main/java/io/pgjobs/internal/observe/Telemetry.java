@@ -8,6 +8,7 @@ import io.pgjobs.internal.JobStore.ClaimedJob;
 import io.pgjobs.internal.JobStore.Completion;
 import io.pgjobs.internal.JobStore.NewJob;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,15 +72,20 @@ public final class Telemetry {
     /** Jobs were inserted ({@code results} by position; duplicates of an idempotency key are not new jobs). */
     public void enqueued(List<NewJob> jobs, List<EnqueueResult> results) {
         for (int i = 0; i < jobs.size(); i++) {
-            EnqueueResult result = results.get(i);
-            if (!result.duplicate()) {
-                NewJob job = jobs.get(i);
-                metrics.enqueued(job.queue(), job.kind());
-                if (events != null) {
-                    events.publish(new SchedulerEvent.JobEnqueued(result.id(), job.kind(), job.queue()));
-                }
+            if (!results.get(i).duplicate()) {
+                metrics.enqueued(jobs.get(i).queue(), jobs.get(i).kind());
             }
         }
+        notifyListeners(() -> {
+            List<SchedulerEvent> inserted = new ArrayList<>(jobs.size());
+            for (int i = 0; i < jobs.size(); i++) {
+                EnqueueResult result = results.get(i);
+                if (!result.duplicate()) {
+                    inserted.add(new SchedulerEvent.JobEnqueued(result.id(), jobs.get(i).kind(), jobs.get(i).queue()));
+                }
+            }
+            return inserted;
+        });
     }
 
     // ---- execution -------------------------------------------------------------------------------------------
@@ -87,10 +93,8 @@ public final class Telemetry {
     /** This node claimed {@code job} and is starting it. */
     public void started(ClaimedJob job) {
         metrics.started(job.queue(), job.kind(), job.queueWaitMs());
-        if (events != null) {
-            events.publish(new SchedulerEvent.JobStarted(job.id(), job.kind(), job.queue(), job.attempt(), nodeId,
-                    Duration.ofMillis(job.queueWaitMs())));
-        }
+        notifyListeners(() -> List.of(new SchedulerEvent.JobStarted(job.id(), job.kind(), job.queue(), job.attempt(),
+                nodeId, Duration.ofMillis(job.queueWaitMs()))));
     }
 
     /**
@@ -128,24 +132,35 @@ public final class Telemetry {
         boolean failed = completion.outcome() == Outcome.FAILED || completion.outcome() == Outcome.TIMEOUT;
         if (written == JobState.COMPLETED) {
             metrics.completed(queue, kind);
-            notifyListeners(() -> new SchedulerEvent.JobSucceeded(job.id(), kind, queue, job.attempt(), ran));
+            notifyListeners(() -> List.of(new SchedulerEvent.JobSucceeded(job.id(), kind, queue, job.attempt(), ran)));
         } else if (written == JobState.CANCELLED) {
             metrics.cancelled(queue, kind);
-            notifyListeners(() -> new SchedulerEvent.JobCancelled(job.id(), kind, queue, job.attempt()));
+            notifyListeners(() -> List.of(new SchedulerEvent.JobCancelled(job.id(), kind, queue, job.attempt())));
         } else if (failed) {
             metrics.failed(queue, kind);
-            notifyListeners(() -> new SchedulerEvent.JobFailed(job.id(), kind, queue, job.attempt(), completion.errorClass(),
-                    completion.message(), ran));
             if (written == JobState.RETRYABLE) {
                 metrics.retried(queue, kind);
-                notifyListeners(() -> new SchedulerEvent.JobRetried(job.id(), kind, queue, job.attempt(),
-                        Duration.ofMillis(completion.delayMs())));
             } else if (written == JobState.DISCARDED) {
                 metrics.discarded(queue, kind);
-                notifyListeners(() -> new SchedulerEvent.JobDiscarded(job.id(), kind, queue, job.attempt(),
-                        completion.errorClass(), completion.message()));
             }
+            notifyListeners(() -> failureEvents(job, completion, written, ran));
         }
+    }
+
+    /** A failed attempt's event, followed by what became of the job, delivered together. */
+    private static List<SchedulerEvent> failureEvents(ClaimedJob job, Completion completion, JobState written,
+                                                      Duration ran) {
+        List<SchedulerEvent> events = new ArrayList<>(2);
+        events.add(new SchedulerEvent.JobFailed(job.id(), job.kind(), job.queue(), job.attempt(),
+                completion.errorClass(), completion.message(), ran));
+        if (written == JobState.RETRYABLE) {
+            events.add(new SchedulerEvent.JobRetried(job.id(), job.kind(), job.queue(), job.attempt(),
+                    Duration.ofMillis(completion.delayMs())));
+        } else if (written == JobState.DISCARDED) {
+            events.add(new SchedulerEvent.JobDiscarded(job.id(), job.kind(), job.queue(), job.attempt(),
+                    completion.errorClass(), completion.message()));
+        }
+        return events;
     }
 
     /** {@code count} jobs of {@code queue} and {@code kind} were taken back from a lost node. */
@@ -160,9 +175,7 @@ public final class Telemetry {
         if (event instanceof SchedulerEvent.LeaderChanged change) {
             metrics.leader(nodeId.equals(change.leaderId()));
         }
-        if (events != null) {
-            events.publish(event);
-        }
+        notifyListeners(() -> List.of(event));
     }
 
     /** Starts the gauges of this node's queues: running jobs and free slots, and the sampled depth and lag. */
@@ -193,9 +206,9 @@ public final class Telemetry {
     }
 
     /** Builds the event only when someone listens. */
-    private void notifyListeners(Supplier<SchedulerEvent> event) {
+    private void notifyListeners(Supplier<List<SchedulerEvent>> delivery) {
         if (events != null) {
-            events.publish(event.get());
+            events.publish(delivery.get());
         }
     }
 }
