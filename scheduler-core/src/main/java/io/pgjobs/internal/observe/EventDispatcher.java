@@ -48,10 +48,6 @@ final class EventDispatcher {
         }
     }
 
-    long dropped() {
-        return dropped.get();
-    }
-
     /** Delivers what is queued within a short wait, then interrupts a listener that is still busy. */
     void close() {
         thread.shutdown();

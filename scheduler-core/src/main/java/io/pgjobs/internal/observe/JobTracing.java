@@ -9,9 +9,8 @@ import java.util.Map;
  * so OpenTelemetry's classes are never loaded otherwise; {@link OpenTelemetryTracing} then.
  */
 public interface JobTracing {
-    /** Metadata keys of the W3C trace context an enqueue captures. */
+    /** The metadata key of the W3C trace context an enqueue captures (with {@code tracestate} when present). */
     String TRACEPARENT = "traceparent";
-    String TRACESTATE = "tracestate";
 
     /** Adds the calling thread's current trace context to a job's {@code metadata}, unless it has one already. */
     void capture(Map<String, Object> metadata);

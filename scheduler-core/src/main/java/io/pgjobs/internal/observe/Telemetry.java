@@ -24,9 +24,9 @@ import org.slf4j.MDC;
  */
 public final class Telemetry {
     /** The metadata key under which an enqueue carries the caller's MDC entries. */
-    public static final String MDC_METADATA_KEY = "pgjobs.mdc";
+    static final String MDC_METADATA_KEY = "pgjobs.mdc";
     /** The MDC key of the execution span's trace id. */
-    public static final String TRACE_ID_MDC_KEY = "pgjobs.trace_id";
+    static final String TRACE_ID_MDC_KEY = "pgjobs.trace_id";
 
     private final ObserveConfig config;
     private final String nodeId;
@@ -191,11 +191,6 @@ public final class Telemetry {
         if (sampler != null) {
             sampler.stop();
         }
-    }
-
-    /** Events the listeners never got because the event queue was full. */
-    public long eventsDropped() {
-        return events == null ? 0 : events.dropped();
     }
 
     public void close() {
