@@ -1,5 +1,6 @@
 package io.pgjobs.internal.runtime;
 
+import io.pgjobs.JobState;
 import io.pgjobs.internal.Config;
 import io.pgjobs.internal.Config.Registration;
 import io.pgjobs.internal.JobStore;
@@ -8,7 +9,6 @@ import io.pgjobs.internal.JobStore.Completion;
 import io.pgjobs.internal.observe.NodeHeartbeat;
 import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.internal.runtime.JobExecution.StopReason;
-import io.pgjobs.JobState;
 import io.pgjobs.spi.JobSerializer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
