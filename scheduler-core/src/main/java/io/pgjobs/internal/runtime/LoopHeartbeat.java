@@ -5,6 +5,7 @@ import io.pgjobs.Health.Status;
 import io.pgjobs.internal.observe.NodeHeartbeat;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * This node's heartbeat as its own loops show it. A loop whose thread died, or that has been stuck in one
@@ -16,28 +17,36 @@ final class LoopHeartbeat implements NodeHeartbeat {
     private static final Duration MIN_STUCK_AFTER = Duration.ofSeconds(60);
     private static final Duration MIN_STALE_AFTER = Duration.ofSeconds(15);
 
-    private final Runtime runtime;
+    private final Supplier<Runtime.State> state;
+    private final Supplier<List<BackgroundLoop>> loops;
     private final Duration stuckAfter;
     private final Duration staleAfter;
 
-    LoopHeartbeat(Runtime runtime) {
-        this.runtime = runtime;
+    LoopHeartbeat(Supplier<Runtime.State> state, Supplier<List<BackgroundLoop>> loops, Duration stuckAfter,
+                  Duration staleAfter) {
+        this.state = state;
+        this.loops = loops;
+        this.stuckAfter = stuckAfter;
+        this.staleAfter = staleAfter;
+    }
+
+    static LoopHeartbeat of(Runtime runtime) {
         Duration lease = runtime.config().leaseDuration();
         // the longest a healthy loop waits between rounds is the poll interval or a third of the lease
-        this.stuckAfter = max(MIN_STUCK_AFTER, lease.multipliedBy(2));
-        this.staleAfter = max(MIN_STALE_AFTER, max(lease, runtime.config().pollInterval().multipliedBy(3)));
+        return new LoopHeartbeat(runtime::state, runtime::loops, max(MIN_STUCK_AFTER, lease.multipliedBy(2)),
+                max(MIN_STALE_AFTER, max(lease, runtime.config().pollInterval().multipliedBy(3))));
     }
 
     @Override
     public Health.Check check() {
-        Runtime.State state = runtime.state();
+        Runtime.State state = this.state.get();
         if (state == Runtime.State.NEW) {
             return check(Status.UNKNOWN, "not started (a scheduler that only enqueues)");
         }
         if (state == Runtime.State.STOPPED) {
             return check(Status.DOWN, "stopped");
         }
-        List<BackgroundLoop> loops = runtime.loops();
+        List<BackgroundLoop> loops = this.loops.get();
         for (BackgroundLoop loop : loops) {
             if (!loop.isAlive()) {
                 return check(Status.DOWN, loop.name() + " is not running");

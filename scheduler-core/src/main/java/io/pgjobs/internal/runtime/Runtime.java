@@ -129,7 +129,7 @@ public final class Runtime {
 
     /** This node's heartbeat as its loops show it, for health checks. */
     public NodeHeartbeat heartbeat() {
-        return new LoopHeartbeat(this);
+        return LoopHeartbeat.of(this);
     }
 
     // ---- called by the components ----------------------------------------------------------------------------
