@@ -31,7 +31,7 @@ interface JobMetrics {
 
     void eventDropped();
 
-    /** Gauges of one queue's jobs running on this node and its free slots. */
+    /** Gauges of one queue: its jobs running on this node, free slots, and the sampled depth and lag (NaN until sampled). */
     void bindQueue(String queue, int concurrency, IntSupplier running);
 
     void queueStats(List<QueueStat> stats);

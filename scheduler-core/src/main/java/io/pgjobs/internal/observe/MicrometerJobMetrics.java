@@ -23,8 +23,10 @@ final class MicrometerJobMetrics implements JobMetrics {
     private final MeterRegistry registry;
     private final Map<QueueKind, JobMeters> jobMeters = new ConcurrentHashMap<>();
     private final Map<DurationKey, Timer> durations = new ConcurrentHashMap<>();
-    /** Gauges hold their state weakly: these maps keep it alive for the registry. */
+    /** Gauges hold their state weakly: this map keeps it alive for the registry. */
     private final Map<String, QueueGauges> queueGauges = new ConcurrentHashMap<>();
+    /** The depth and lag of a queue not sampled yet: reported as NaN, not as an empty queue. */
+    private static final long NOT_SAMPLED = -1;
     private final AtomicLong leader = new AtomicLong();
     private final Counter eventsDropped;
 
@@ -83,6 +85,7 @@ final class MicrometerJobMetrics implements JobMetrics {
 
     @Override
     public void bindQueue(String queue, int concurrency, IntSupplier running) {
+        queueGauges.computeIfAbsent(queue, this::registerQueueGauges);
         Gauge.builder("pgjobs.jobs.running", running, r -> r.getAsInt())
                 .description("Jobs of the queue running on this node").tag("queue", queue).register(registry);
         Gauge.builder("pgjobs.slots.free", running, r -> concurrency - r.getAsInt())
@@ -102,14 +105,18 @@ final class MicrometerJobMetrics implements JobMetrics {
     @Override public boolean enabled() { return true; }
 
     private QueueGauges registerQueueGauges(String queue) {
-        QueueGauges gauges = new QueueGauges(new AtomicLong(), new AtomicLong());
-        Gauge.builder("pgjobs.queue.depth", gauges.depth(), AtomicLong::get)
+        QueueGauges gauges = new QueueGauges(new AtomicLong(NOT_SAMPLED), new AtomicLong(NOT_SAMPLED));
+        Gauge.builder("pgjobs.queue.depth", gauges.depth(), depth -> sampled(depth.get()))
                 .description("Due jobs waiting in the queue (counted up to a cap)").tag("queue", queue)
                 .register(registry);
-        Gauge.builder("pgjobs.queue.lag", gauges.lagMs(), lag -> lag.get() / 1000.0)
+        Gauge.builder("pgjobs.queue.lag", gauges.lagMs(), lag -> sampled(lag.get()) / 1000.0)
                 .description("Age of the queue's oldest due job").baseUnit("seconds").tag("queue", queue)
                 .register(registry);
         return gauges;
+    }
+
+    private static double sampled(long value) {
+        return value == NOT_SAMPLED ? Double.NaN : value;
     }
 
     private JobMeters meters(String queue, String kind) {
