@@ -47,6 +47,7 @@ public final class PrometheusMetrics {
              Scheduler scheduler = scheduler(dataSource, registry).build()) {
             scheduler.start();
             HttpServer server = serveMetrics(registry, port);
+            // Ctrl-C ends it; the embedded database's own shutdown hook stops PostgreSQL
             System.out.println("metrics at http://localhost:" + server.getAddress().getPort() + "/metrics; Ctrl-C stops");
             try {
                 while (!Thread.currentThread().isInterrupted()) {
