@@ -50,7 +50,8 @@ public final class DefaultJobClient implements JobClient {
         if (jobs.isEmpty()) {
             return List.of();
         }
-        List<EnqueueResult> results = call("enqueue", () -> Sql.inTransaction(config.dataSource(), c -> store.insert(c, jobs)));
+        List<EnqueueResult> results = call("enqueue",
+                () -> Sql.inTransaction(config.dataSource(), c -> store.insert(c, jobs)));
         telemetry.enqueued(jobs, results);
         return results;
     }

@@ -86,9 +86,10 @@ final class MicrometerJobMetrics implements JobMetrics {
     @Override
     public void bindQueue(String queue, int concurrency, IntSupplier running) {
         queueGauges.computeIfAbsent(queue, this::registerQueueGauges);
-        Gauge.builder("pgjobs.jobs.running", running, r -> r.getAsInt())
+        // Micrometer holds gauge state weakly by default, and nothing else keeps this supplier alive
+        Gauge.builder("pgjobs.jobs.running", running, r -> r.getAsInt()).strongReference(true)
                 .description("Jobs of the queue running on this node").tag("queue", queue).register(registry);
-        Gauge.builder("pgjobs.slots.free", running, r -> concurrency - r.getAsInt())
+        Gauge.builder("pgjobs.slots.free", running, r -> concurrency - r.getAsInt()).strongReference(true)
                 .description("Free execution slots of the queue on this node").tag("queue", queue).register(registry);
     }
 
