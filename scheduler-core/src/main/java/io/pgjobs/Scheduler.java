@@ -3,10 +3,15 @@ package io.pgjobs;
 import io.pgjobs.internal.Config;
 import io.pgjobs.internal.DefaultJobClient;
 import io.pgjobs.internal.Migrations;
+import io.pgjobs.internal.observe.HealthChecker;
+import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.internal.runtime.Runtime;
 import io.pgjobs.spi.JobSerializer;
 import io.pgjobs.spi.RetryPolicy;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import javax.sql.DataSource;
 
@@ -31,11 +36,16 @@ public final class Scheduler implements AutoCloseable {
     private final Config config;
     private final DefaultJobClient client;
     private final Runtime runtime;
+    private final Telemetry telemetry;
+    private final HealthChecker health;
 
     private Scheduler(Config config) {
         this.config = config;
-        this.client = new DefaultJobClient(config);
-        this.runtime = new Runtime(config, client.store());
+        this.telemetry = new Telemetry(config.observe(), config.nodeId(), config.dataSource(), config.schema());
+        this.client = new DefaultJobClient(config, telemetry);
+        this.runtime = new Runtime(config, client.store(), telemetry);
+        this.health = new HealthChecker(config.dataSource(), config.schema(), runtime.heartbeat(),
+                List.copyOf(config.queues().keySet()), config.observe().queueLagThreshold(), config.leaseDuration());
     }
 
     public static Builder builder(DataSource dataSource) {
@@ -73,6 +83,17 @@ public final class Scheduler implements AutoCloseable {
     @Override
     public void close() {
         runtime.stop();
+        telemetry.close();
+    }
+
+    /**
+     * Checks this node and the database now (a few small queries, each with a timeout): this node's loops, the
+     * database, the leader, each of this node's queues' lag against {@link Builder#queueLagThreshold}, and how
+     * many jobs were discarded since the previous call. See docs/observability.md for the semantics and the
+     * HTTP status codes of liveness and readiness probes.
+     */
+    public Health health() {
+        return health.check();
     }
 
     /**
@@ -188,6 +209,21 @@ public final class Scheduler implements AutoCloseable {
         }
 
         /**
+         * Adds a listener for job, node and schedule events. Listeners run on one pgjobs thread, never on a
+         * worker; see {@link JobListener}.
+         */
+        public Builder listener(JobListener listener) {
+            config.observe().listener(listener);
+            return this;
+        }
+
+        /** How many events may wait for slow listeners before new ones are dropped (and counted); default 10000. */
+        public Builder eventQueueCapacity(int capacity) {
+            config.observe().eventQueueCapacity(capacity);
+            return this;
+        }
+
+        /**
          * How long a node may miss heartbeats before it counts as dead; default 30 s. Heartbeats and leader checks
          * run every sixth of it, and a frozen leader loses its lock after this long.
          */
@@ -205,6 +241,56 @@ public final class Scheduler implements AutoCloseable {
         /** How long cancelled and discarded jobs (and their attempts) are kept before deletion; default 7 days. */
         public Builder failedRetention(Duration retention) {
             config.failedRetention(retention);
+            return this;
+        }
+
+        /**
+         * Records pgjobs' metrics (counters, timers and gauges named {@code pgjobs.*}) in this Micrometer
+         * registry. Micrometer is an optional dependency: without this call pgjobs never loads it.
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            config.observe().meterRegistry(registry);
+            return this;
+        }
+
+        /**
+         * Traces with OpenTelemetry: enqueue stores the caller's W3C trace context in the job's metadata, and each
+         * attempt runs in a {@code pgjobs.execute <kind>} span whose parent is that context. OpenTelemetry is an
+         * optional dependency: without this call pgjobs never loads it.
+         */
+        public Builder openTelemetry(OpenTelemetry openTelemetry) {
+            config.observe().openTelemetry(openTelemetry, false);
+            return this;
+        }
+
+        /**
+         * Like {@link #openTelemetry(OpenTelemetry)}, but each attempt's span starts a trace of its own with a
+         * link to the enqueuing span, instead of joining the enqueuing trace (for jobs that run long after, or
+         * many times for, one request).
+         */
+        public Builder openTelemetryLinked(OpenTelemetry openTelemetry) {
+            config.observe().openTelemetry(openTelemetry, true);
+            return this;
+        }
+
+        /**
+         * MDC keys whose values an enqueue carries into the job (in its metadata) and that are restored in the
+         * MDC around its execution, next to pgjobs' own keys.
+         */
+        public Builder carryMdc(String... keys) {
+            config.observe().carryMdc(keys);
+            return this;
+        }
+
+        /** How often the queue depth and lag gauges are refreshed (one query); default 15 s. */
+        public Builder queueStatsInterval(Duration interval) {
+            config.observe().queueStatsInterval(interval);
+            return this;
+        }
+
+        /** The age of a queue's oldest due job above which {@link #health()} reports it degraded; default 5 min. */
+        public Builder queueLagThreshold(Duration threshold) {
+            config.observe().queueLagThreshold(threshold);
             return this;
         }
 

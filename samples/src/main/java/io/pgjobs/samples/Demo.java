@@ -125,7 +125,7 @@ public final class Demo {
 
     record ReportResult(int rows) {}
 
-    private static HikariDataSource pool(String url) {
+    static HikariDataSource pool(String url) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url);
         config.setMaximumPoolSize(16);

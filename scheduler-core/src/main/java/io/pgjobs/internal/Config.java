@@ -2,6 +2,7 @@ package io.pgjobs.internal;
 
 import io.pgjobs.JobHandler;
 import io.pgjobs.Schedule;
+import io.pgjobs.internal.observe.ObserveConfig;
 import io.pgjobs.spi.JobSerializer;
 import io.pgjobs.spi.RetryPolicy;
 import java.net.InetAddress;
@@ -34,7 +35,8 @@ public record Config(
         List<Schedule> schedules,
         Duration nodeDeadAfter,
         Duration completedRetention,
-        Duration failedRetention) {
+        Duration failedRetention,
+        ObserveConfig observe) {
 
     /** A handler bound to its kind and args type. */
     public record Registration<A>(String kind, Class<A> argsType, JobHandler<A> handler) {}
@@ -53,7 +55,8 @@ public record Config(
                 + " shutdownDeadline=" + shutdownDeadline + " maxArgsBytes=" + maxArgsBytes
                 + " executor=" + (executor == null ? "own" : "host's") + " schedules=" + schedules.size()
                 + " nodeDeadAfter=" + nodeDeadAfter
-                + " completedRetention=" + completedRetention + " failedRetention=" + failedRetention;
+                + " completedRetention=" + completedRetention + " failedRetention=" + failedRetention
+                + " " + observe.describe();
     }
 
     public static final class Builder {
@@ -74,6 +77,7 @@ public record Config(
         private Duration nodeDeadAfter = Duration.ofSeconds(30);
         private Duration completedRetention = Duration.ofHours(24);
         private Duration failedRetention = Duration.ofDays(7);
+        private final ObserveConfig.Builder observe = new ObserveConfig.Builder();
 
         public Builder(DataSource dataSource) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -172,6 +176,11 @@ public record Config(
             this.failedRetention = requireBetween("failedRetention", retention, Duration.ofSeconds(1), Duration.ofDays(3650));
         }
 
+        /** Listeners, metrics, tracing, MDC and health settings. */
+        public ObserveConfig.Builder observe() {
+            return observe;
+        }
+
         public Config build() {
             if (!handlers.isEmpty() && queues.isEmpty()) {
                 throw new IllegalArgumentException("handlers are registered but no queue is configured: add "
@@ -181,10 +190,10 @@ public record Config(
                     nodeId != null ? nodeId : defaultNodeId(), pollInterval, shutdownDeadline, leaseDuration,
                     retryPolicy, serializer != null ? serializer : new JacksonSerializer(), maxArgsBytes,
                     migrateOnStart, executor, List.copyOf(schedules.values()),
-                    nodeDeadAfter, completedRetention, failedRetention);
+                    nodeDeadAfter, completedRetention, failedRetention, observe.build());
         }
 
-        private static Duration requireBetween(String field, Duration value, Duration min, Duration max) {
+        public static Duration requireBetween(String field, Duration value, Duration min, Duration max) {
             Objects.requireNonNull(value, field);
             if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
                 throw new IllegalArgumentException(field + ": " + value + " is out of range " + min + ".." + max);

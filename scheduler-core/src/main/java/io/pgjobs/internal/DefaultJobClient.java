@@ -7,6 +7,7 @@ import io.pgjobs.JobClient;
 import io.pgjobs.JobRequest;
 import io.pgjobs.PgJobsException;
 import io.pgjobs.internal.cron.DefaultScheduleClient;
+import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.spi.JobSerializer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -22,9 +23,11 @@ public final class DefaultJobClient implements JobClient {
     private final JobSerializer serializer;
     private final JobStore store;
     private final DefaultScheduleClient schedules;
+    private final Telemetry telemetry;
 
-    public DefaultJobClient(Config config) {
+    public DefaultJobClient(Config config, Telemetry telemetry) {
         this.config = config;
+        this.telemetry = telemetry;
         this.serializer = config.serializer();
         this.store = new JobStore(config.dataSource(), config.schema(), config.notifyChannel());
         this.schedules = new DefaultScheduleClient(config, store, request -> prepare(List.of(request)).getFirst());
@@ -52,9 +55,11 @@ public final class DefaultJobClient implements JobClient {
         }
         // One job is one INSERT statement, atomic on its own: autocommit saves the round trip of a COMMIT.
         // A batch needs the transaction, since resolving vanished idempotency keys may take a second statement.
-        return call("enqueue", () -> jobs.size() == 1
+        List<EnqueueResult> results = call("enqueue", () -> jobs.size() == 1
                 ? Sql.autoCommit(config.dataSource(), c -> store.insert(c, jobs))
                 : Sql.inTransaction(config.dataSource(), c -> store.insert(c, jobs)));
+        telemetry.enqueued(jobs, results);
+        return results;
     }
 
     @Override
@@ -64,7 +69,9 @@ public final class DefaultJobClient implements JobClient {
         if (jobs.isEmpty()) {
             return List.of();
         }
-        return call("enqueue", () -> store.insert(connection, jobs));
+        List<EnqueueResult> results = call("enqueue", () -> store.insert(connection, jobs));
+        telemetry.enqueued(jobs, results);
+        return results;
     }
 
     @Override
@@ -112,7 +119,7 @@ public final class DefaultJobClient implements JobClient {
                 throw new IllegalArgumentException("requests[" + i + "]: must not be null");
             }
             String args = serializeArgs(r);
-            String metadata = serializer.toJson(r.metadata());
+            String metadata = serializer.toJson(telemetry.jobMetadata(r.metadata()));
             jobs.add(new JobStore.NewJob(r.kind(), r.queue(), r.priority(), r.runAt(),
                     r.delay() == null ? 0 : r.delay().toMillis(), r.maxAttempts(), args, r.idempotencyKey(),
                     r.tags(), metadata));

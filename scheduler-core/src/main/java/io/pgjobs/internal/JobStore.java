@@ -36,9 +36,9 @@ public final class JobStore {
     public record NewJob(String kind, String queue, int priority, Instant runAt, long delayMs, int maxAttempts,
                          String argsJson, String idempotencyKey, List<String> tags, String metadataJson) {}
 
-    /** A job this node has just claimed. */
+    /** A job this node has just claimed; {@code queueWaitMs} is how long it was due before the claim (database time). */
     public record ClaimedJob(long id, String kind, String queue, int attempt, int maxAttempts, String argsJson,
-                             String metadataJson) {}
+                             String metadataJson, long queueWaitMs) {}
 
     /**
      * The end of one attempt, as the runtime decided it: the state to move to ({@code delayMs} from now for
@@ -107,13 +107,15 @@ public final class JobStore {
                 set state = 'running', attempt = j.attempt + 1, started_at = now(), node_id = ?,
                     lease_expires_at = now() + ? * interval '1 millisecond'
                 where j.id = any(array(select id from picked))
-                returning j.id, j.kind, j.queue, j.attempt, j.max_attempts, j.args::text, j.metadata::text
+                returning j.id, j.kind, j.queue, j.attempt, j.max_attempts, j.args::text, j.metadata::text,
+                          greatest(0, extract(epoch from now() - j.run_at) * 1000)::bigint
                 """.formatted(jobs, schema);
         // A completion applies only while the job still runs under this node and attempt: a node presumed dead
         // can never overwrite a job that was rescued and handed to another. A cancel request turns any
         // unsuccessful end into 'cancelled'. The attempt row is written in the same statement, from the row the
         // update returns (one batch can hold two completions of one job: one delayed by an outage, and the attempt
-        // that ran after the job was rescued). The rows are locked first (lockCompletingSql, see complete()).
+        // that ran after the job was rescued); the statement answers with the state each applied completion left
+        // its job in. The rows are locked first (lockCompletingSql, see complete()).
         this.completeSql = """
                 with done as (
                     update %1$s j
@@ -134,13 +136,15 @@ public final class JobStore {
                               stack_trace)
                     where j.id = o.id and j.state = 'running' and j.attempt = o.attempt and j.node_id = ?
                     returning j.id, j.attempt, j.started_at, j.state, o.outcome, o.error_class, o.message, o.stack_trace
+                ), recorded as (
+                    insert into %2$s.attempts (job_id, attempt, node_id, started_at, finished_at, outcome, error_class,
+                                               message, stack_trace)
+                    select id, attempt, ?, started_at, now(),
+                           case when state = 'cancelled' and outcome <> 'completed' then 'cancelled' else outcome end,
+                           error_class, message, stack_trace
+                    from done
                 )
-                insert into %2$s.attempts (job_id, attempt, node_id, started_at, finished_at, outcome, error_class,
-                                           message, stack_trace)
-                select id, attempt, ?, started_at, now(),
-                       case when state = 'cancelled' and outcome <> 'completed' then 'cancelled' else outcome end,
-                       error_class, message, stack_trace
-                from done
+                select id, state from done
                 """.formatted(jobs, schema);
         this.lockCompletingSql = "select id from %1$s where id = any(?) order by id for update".formatted(jobs);
         // Rows are locked in id order, as complete() locks them, so renewals and completions never deadlock.
@@ -279,7 +283,7 @@ public final class JobStore {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         claimed.add(new ClaimedJob(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4),
-                                rs.getInt(5), rs.getString(6), rs.getString(7)));
+                                rs.getInt(5), rs.getString(6), rs.getString(7), rs.getLong(8)));
                     }
                 }
                 return claimed;
@@ -287,8 +291,11 @@ public final class JobStore {
         });
     }
 
-    /** Writes many completions and their attempt rows in one statement; returns how many still applied. */
-    public int complete(List<Completion> completions, String nodeId) throws SQLException {
+    /**
+     * Writes many completions and their attempt rows in one statement; returns the state each applied one left
+     * its job in, by job id (a completion that no longer applied is missing).
+     */
+    public Map<Long, JobState> complete(List<Completion> completions, String nodeId) throws SQLException {
         int n = completions.size();
         Long[] ids = new Long[n];
         Integer[] attempts = new Integer[n], attemptsBack = new Integer[n];
@@ -331,7 +338,13 @@ public final class JobStore {
                 ps.setArray(10, connection.createArrayOf("text", stacks));
                 ps.setString(11, nodeId);
                 ps.setString(12, nodeId);
-                return ps.executeUpdate();
+                Map<Long, JobState> written = new HashMap<>(n * 2);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        written.put(rs.getLong(1), JobState.fromDb(rs.getString(2)));
+                    }
+                }
+                return written;
             }
         });
     }

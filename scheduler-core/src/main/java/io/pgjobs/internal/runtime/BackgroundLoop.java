@@ -20,6 +20,10 @@ public abstract class BackgroundLoop {
     private final Object lifecycle = new Object();
     private Thread thread;
     private volatile boolean running;
+    /** System.nanoTime() when the round in progress began, 0 between rounds; for health checks. */
+    private volatile long roundStartedNanos;
+    /** System.nanoTime() when a round last ended without an error (or the loop started); for health checks. */
+    private volatile long lastGoodRoundNanos;
 
     protected BackgroundLoop(String name) {
         this.name = name;
@@ -37,6 +41,7 @@ public abstract class BackgroundLoop {
                 return;
             }
             running = true;
+            lastGoodRoundNanos = System.nanoTime();
             thread = Thread.ofPlatform().name(name).daemon(true).start(this::loop);
         }
     }
@@ -78,13 +83,33 @@ public abstract class BackgroundLoop {
         return name;
     }
 
+    /** Whether the loop's thread is alive. */
+    public final boolean isAlive() {
+        synchronized (lifecycle) {
+            return thread != null && thread.isAlive();
+        }
+    }
+
+    /** How long the round in progress has been running; zero between rounds. */
+    public final Duration currentRoundAge() {
+        long started = roundStartedNanos;
+        return started == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - started);
+    }
+
+    /** How long ago a round last ended without an error (or, before the first, the loop started). */
+    public final Duration sinceLastGoodRound() {
+        return Duration.ofNanos(System.nanoTime() - lastGoodRoundNanos);
+    }
+
     private void loop() {
         long errorPauseMs = 100;
         try {
             while (running) {
                 long waitMs;
+                roundStartedNanos = System.nanoTime();
                 try {
                     waitMs = runOnce().toMillis();
+                    lastGoodRoundNanos = System.nanoTime();
                     errorPauseMs = 100;
                 } catch (InterruptedException e) {
                     if (!running) {
@@ -95,6 +120,8 @@ public abstract class BackgroundLoop {
                     log.warn("{} failed, next try in {} ms: {}", name, errorPauseMs, e.toString(), e);
                     waitMs = errorPauseMs;
                     errorPauseMs = Math.min(errorPauseMs * 2, MAX_ERROR_PAUSE_MS);
+                } finally {
+                    roundStartedNanos = 0;
                 }
                 if (waitMs > 0 && running) {
                     try {

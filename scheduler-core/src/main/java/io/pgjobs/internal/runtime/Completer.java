@@ -1,9 +1,11 @@
 package io.pgjobs.internal.runtime;
 
+import io.pgjobs.JobState;
 import io.pgjobs.internal.JobStore.Completion;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
@@ -48,9 +50,9 @@ final class Completer extends BackgroundLoop {
         if (batch.isEmpty()) {
             return;
         }
-        runtime.store().complete(batch, runtime.config().nodeId());
+        Map<Long, JobState> written = runtime.store().complete(batch, runtime.config().nodeId());
         for (Completion completion : batch) {
-            runtime.written(completion);
+            runtime.written(completion, written.get(completion.jobId()));
         }
         batch.clear();
     }

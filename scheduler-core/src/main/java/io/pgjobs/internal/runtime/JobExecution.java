@@ -9,6 +9,7 @@ import io.pgjobs.SnoozeException;
 import io.pgjobs.internal.Config.Registration;
 import io.pgjobs.internal.JobStore.ClaimedJob;
 import io.pgjobs.internal.JobStore.Completion;
+import io.pgjobs.internal.observe.JobTracing;
 import io.pgjobs.spi.RetryPolicy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -39,6 +40,9 @@ final class JobExecution implements Runnable {
     private final AtomicReference<StopReason> stopReason = new AtomicReference<>();
     private volatile Thread thread;
     private volatile boolean finished;
+    /** How long the handler ran; read after the completion was written. */
+    private volatile long handlerNanos;
+    private Map<String, Object> metadata;
 
     JobExecution(ClaimedJob job, Registration<?> registration, Runtime runtime, QueueFetcher fetcher) {
         this.job = job;
@@ -59,15 +63,27 @@ final class JobExecution implements Runnable {
         return job.attempt();
     }
 
+    ClaimedJob job() {
+        return job;
+    }
+
+    long handlerNanos() {
+        return handlerNanos;
+    }
+
     @Override
     public void run() {
         thread = Thread.currentThread();
         putMdc();
+        JobTracing.Span span = runtime.telemetry().beginExecution(job, this::metadata);
         ScheduledFuture<?> timeout = scheduleTimeout();
-        Completion completion;
+        long startedNanos = System.nanoTime();
+        Completion completion = null;
         try {
             completion = execute(registration);
         } finally {
+            handlerNanos = System.nanoTime() - startedNanos;
+            span.end(completion);
             if (timeout != null) {
                 timeout.cancel(false);
             }
@@ -157,6 +173,15 @@ final class JobExecution implements Runnable {
         runtime.completed(this, completion);
     }
 
+    /** The job's metadata (JSON objects become maps), parsed on first use; only the worker thread reads it. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> metadata() {
+        if (metadata == null) {
+            metadata = Collections.unmodifiableMap(runtime.serializer().fromJson(job.metadataJson(), Map.class));
+        }
+        return metadata;
+    }
+
     private ScheduledFuture<?> scheduleTimeout() {
         Duration timeout = registration.handler().timeout();
         if (timeout == null) {
@@ -184,7 +209,6 @@ final class JobExecution implements Runnable {
 
     private final class Context<A> implements JobContext<A> {
         private final A args;
-        private Map<String, Object> metadata;
 
         Context(A args) {
             this.args = args;
@@ -200,12 +224,8 @@ final class JobExecution implements Runnable {
         @Override public boolean isCancelled() { return stopReason.get() != null; }
 
         @Override
-        @SuppressWarnings("unchecked")
         public Map<String, Object> metadata() {
-            if (metadata == null) {
-                metadata = Collections.unmodifiableMap(runtime.serializer().fromJson(job.metadataJson(), Map.class));
-            }
-            return metadata;
+            return JobExecution.this.metadata();
         }
 
         @Override

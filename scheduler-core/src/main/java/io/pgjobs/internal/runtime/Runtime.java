@@ -1,5 +1,6 @@
 package io.pgjobs.internal.runtime;
 
+import io.pgjobs.JobState;
 import io.pgjobs.internal.Config;
 import io.pgjobs.internal.Config.Registration;
 import io.pgjobs.internal.JobStore;
@@ -7,6 +8,8 @@ import io.pgjobs.internal.JobStore.ClaimedJob;
 import io.pgjobs.internal.JobStore.Completion;
 import io.pgjobs.internal.cron.ScheduleFirer;
 import io.pgjobs.internal.cluster.Cluster;
+import io.pgjobs.internal.observe.NodeHeartbeat;
+import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.internal.runtime.JobExecution.StopReason;
 import io.pgjobs.spi.JobSerializer;
 import java.util.ArrayList;
@@ -20,6 +23,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +38,7 @@ public final class Runtime {
 
     private final Config config;
     private final JobStore store;
+    private final Telemetry telemetry;
     private final Map<String, QueueFetcher> fetchers = new LinkedHashMap<>();
     /** Jobs this node holds: from claim until the completion is written. */
     private final Map<Long, JobExecution> held = new ConcurrentHashMap<>();
@@ -45,15 +50,17 @@ public final class Runtime {
     private final ScheduleFirer cronFirer;
     private final Cluster cluster;
     private final Object lifecycle = new Object();
-    private State state = State.NEW;
+    /** Written under {@link #lifecycle}; volatile so that health checks read it without waiting for a stop. */
+    private volatile State state = State.NEW;
     private ExecutorService workers;
     private ScheduledExecutorService timer;
 
-    private enum State { NEW, STARTED, STOPPED }
+    enum State { NEW, STARTED, STOPPED }
 
-    public Runtime(Config config, JobStore store) {
+    public Runtime(Config config, JobStore store, Telemetry telemetry) {
         this.config = config;
         this.store = store;
+        this.telemetry = telemetry;
         List<String> kinds = List.copyOf(config.handlers().keySet());
         config.queues().forEach((queue, concurrency) ->
                 fetchers.put(queue, new QueueFetcher(queue, concurrency, kinds, this)));
@@ -90,6 +97,9 @@ public final class Runtime {
             }
             fetchers.values().forEach(BackgroundLoop::start);
             cronFirer.start();
+            Map<String, IntSupplier> running = new LinkedHashMap<>();
+            fetchers.forEach((queue, fetcher) -> running.put(queue, fetcher::running));
+            telemetry.startQueues(config.queues(), running);
             state = State.STARTED;
         }
     }
@@ -108,6 +118,7 @@ public final class Runtime {
             }
             state = State.STOPPED;
             cronFirer.stop();
+            telemetry.stopQueues();
             fetchers.values().forEach(BackgroundLoop::stop);
             cluster.stopLeading();
             if (!awaitExecuting(config.shutdownDeadline().toMillis())) {
@@ -134,6 +145,11 @@ public final class Runtime {
         return cluster.isLeader();
     }
 
+    /** This node's heartbeat as its loops show it, for health checks. */
+    public NodeHeartbeat heartbeat() {
+        return LoopHeartbeat.of(this);
+    }
+
     // ---- called by the components ----------------------------------------------------------------------------
 
     Config config() {
@@ -152,12 +168,32 @@ public final class Runtime {
         return timer;
     }
 
+    Telemetry telemetry() {
+        return telemetry;
+    }
+
+    State state() {
+        return state;
+    }
+
+    /** The loops of a started runtime. */
+    List<BackgroundLoop> loops() {
+        List<BackgroundLoop> loops = new ArrayList<>(fetchers.values());
+        loops.add(completer);
+        loops.add(leaseKeeper);
+        if (!fetchers.isEmpty()) {
+            loops.add(listener);
+        }
+        return loops;
+    }
+
     /** Starts a claimed job on a worker thread; the fetcher has already taken its slot. */
     void launch(ClaimedJob job, QueueFetcher fetcher) {
         Registration<?> registration = config.handlers().get(job.kind());
         JobExecution execution = new JobExecution(job, registration, this, fetcher);
         held.put(job.id(), execution);
         executing.put(job.id(), execution);
+        telemetry.started(job);
         try {
             workers.execute(execution);
         } catch (RejectedExecutionException e) {
@@ -176,11 +212,23 @@ public final class Runtime {
         }
     }
 
-    /** {@code completion} is in the database: this node no longer holds that attempt of the job. */
-    void written(Completion completion) {
+    /**
+     * {@code completion} is in the database: this node no longer holds that attempt of the job. {@code state} is
+     * the state it left the job in, null if it no longer applied (the job was taken from this node).
+     */
+    void written(Completion completion, JobState state) {
         // a later attempt of the same job (rescued, then claimed by this node again) may hold the id by now
-        held.computeIfPresent(completion.jobId(),
-                (id, execution) -> execution.attempt() == completion.attempt() ? null : execution);
+        JobExecution[] released = new JobExecution[1];
+        held.computeIfPresent(completion.jobId(), (id, execution) -> {
+            if (execution.attempt() != completion.attempt()) {
+                return execution;
+            }
+            released[0] = execution;
+            return null;
+        });
+        if (released[0] != null && state != null) {
+            telemetry.attemptWritten(released[0].job(), completion, state, released[0].handlerNanos());
+        }
     }
 
     List<Long> heldJobIds() {

@@ -120,7 +120,7 @@ class ClusterTest {
         // The ghost wakes up and reports job 1 completed: the completion guard refuses, nothing changes.
         JobStore store = new JobStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs");
         int applied = store.complete(List.of(new Completion(1, 1, JobState.COMPLETED, Outcome.COMPLETED, 0, 0, null,
-                null, null, null)), "ghost");
+                null, null, null)), "ghost").size();
         assertThat(applied).isZero();
         assertThat(state(1)).isEqualTo("retryable");
         assertThat(db.queryLong("select count(*) from pgjobs.attempts where job_id = 1")).isOne();

@@ -6,6 +6,7 @@ import io.pgjobs.Schedule;
 import io.pgjobs.ScheduleClient;
 import io.pgjobs.internal.Config;
 import io.pgjobs.internal.DefaultJobClient;
+import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
 import java.time.Duration;
@@ -32,7 +33,8 @@ class ScheduleFirerTest {
     void setUp() throws Exception {
         db.execute("delete from pgjobs.jobs; delete from pgjobs.schedules");
         config = new Config.Builder(db.dataSource()).build();
-        client = new DefaultJobClient(config);
+        client = new DefaultJobClient(config,
+                new Telemetry(config.observe(), config.nodeId(), config.dataSource(), config.schema()));
         schedules = client.schedules();
         first = new ScheduleFirer(config, client.store(), () -> true);
         second = new ScheduleFirer(config, client.store(), () -> true);

@@ -1,0 +1,61 @@
+package io.pgjobs;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Something that happened to a job, a node or a schedule, as seen by this scheduler and handed to its
+ * {@link JobListener}s. Switch over the records; more may be added in later versions.
+ *
+ * <p>A failing attempt produces {@link JobFailed} followed by either {@link JobRetried} (it will run again) or
+ * {@link JobDiscarded} (it is in the dead-letter state). Job events after the start are sent once the
+ * attempt's outcome is written to the database.
+ */
+public sealed interface SchedulerEvent {
+
+    /**
+     * A new job was inserted (not sent for an idempotency-key duplicate). For an enqueue that joins the
+     * caller's transaction it is sent before the caller commits, so the job may still be rolled back.
+     */
+    record JobEnqueued(long jobId, String kind, String queue) implements SchedulerEvent {}
+
+    /** This node started an attempt; {@code queueWait} is how long the job was due before it started. */
+    record JobStarted(long jobId, String kind, String queue, int attempt, String nodeId, Duration queueWait)
+            implements SchedulerEvent {}
+
+    /** An attempt completed successfully; {@code duration} is how long its handler ran. */
+    record JobSucceeded(long jobId, String kind, String queue, int attempt, Duration duration)
+            implements SchedulerEvent {}
+
+    /** An attempt failed (threw, timed out, or had args that do not deserialize). */
+    record JobFailed(long jobId, String kind, String queue, int attempt, String errorClass, String message,
+                     Duration duration) implements SchedulerEvent {}
+
+    /** A failed job will run again after {@code delay}. */
+    record JobRetried(long jobId, String kind, String queue, int attempt, Duration delay) implements SchedulerEvent {}
+
+    /** A job landed in the dead-letter state ({@link JobState#DISCARDED}) after its last allowed attempt. */
+    record JobDiscarded(long jobId, String kind, String queue, int attempt, String errorClass, String message)
+            implements SchedulerEvent {}
+
+    /** A running job stopped on a cancel request and ended {@link JobState#CANCELLED}. */
+    record JobCancelled(long jobId, String kind, String queue, int attempt) implements SchedulerEvent {}
+
+    /** A scheduler node joined the cluster. */
+    record NodeJoined(String nodeId) implements SchedulerEvent {}
+
+    /** A node stopped heartbeating and its jobs are being rescued. */
+    record NodeLost(String nodeId) implements SchedulerEvent {}
+
+    /** Leadership moved; either side is null when there was, or is, no leader. */
+    record LeaderChanged(String previousLeaderId, String leaderId) implements SchedulerEvent {}
+
+    /** A cron schedule enqueued its job for {@code fireTime}. */
+    record ScheduleFired(String schedule, Instant fireTime, long jobId) implements SchedulerEvent {}
+
+    /**
+     * A cron schedule missed {@code fireTime} (no scheduler was running then) and its misfire policy decided
+     * what to do: {@code firedLate} tells whether a job was enqueued for it after all.
+     */
+    record ScheduleMisfired(String schedule, Instant fireTime, boolean firedLate) implements SchedulerEvent {}
+}

@@ -1,0 +1,60 @@
+package io.pgjobs.internal.observe;
+
+import io.pgjobs.JobAttempt.Outcome;
+import java.util.List;
+import java.util.function.IntSupplier;
+
+/**
+ * The metrics pgjobs records. {@link #NONE} when no Micrometer registry is configured, so the hot path pays
+ * nothing and Micrometer's classes are never loaded; {@link MicrometerJobMetrics} otherwise. Names and tags are
+ * listed in docs/observability.md.
+ */
+interface JobMetrics {
+    void enqueued(String queue, String kind);
+
+    void started(String queue, String kind, long queueWaitMs);
+
+    /** An attempt's outcome was written; {@code handlerNanos} is how long its handler ran (0 if it never ended). */
+    void attemptEnded(String queue, String kind, Outcome outcome, long handlerNanos);
+
+    void completed(String queue, String kind);
+
+    void failed(String queue, String kind);
+
+    void retried(String queue, String kind);
+
+    void discarded(String queue, String kind);
+
+    void cancelled(String queue, String kind);
+
+    void rescued(String queue, String kind, int count);
+
+    void eventDropped();
+
+    /** Gauges of one queue: its jobs running on this node, free slots, and the sampled depth and lag (NaN until sampled). */
+    void bindQueue(String queue, int concurrency, IntSupplier running);
+
+    void queueStats(List<QueueStat> stats);
+
+    void leader(boolean leader);
+
+    /** Whether anything is recorded (the queue statistics are only sampled then). */
+    boolean enabled();
+
+    JobMetrics NONE = new JobMetrics() {
+        @Override public void enqueued(String queue, String kind) {}
+        @Override public void started(String queue, String kind, long queueWaitMs) {}
+        @Override public void attemptEnded(String queue, String kind, Outcome outcome, long handlerNanos) {}
+        @Override public void completed(String queue, String kind) {}
+        @Override public void failed(String queue, String kind) {}
+        @Override public void retried(String queue, String kind) {}
+        @Override public void discarded(String queue, String kind) {}
+        @Override public void cancelled(String queue, String kind) {}
+        @Override public void rescued(String queue, String kind, int count) {}
+        @Override public void eventDropped() {}
+        @Override public void bindQueue(String queue, int concurrency, IntSupplier running) {}
+        @Override public void queueStats(List<QueueStat> stats) {}
+        @Override public void leader(boolean leader) {}
+        @Override public boolean enabled() { return false; }
+    };
+}

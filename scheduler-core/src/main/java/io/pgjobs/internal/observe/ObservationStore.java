@@ -1,0 +1,124 @@
+package io.pgjobs.internal.observe;
+
+import io.pgjobs.internal.Sql;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * The SQL of metrics and health checks: small, bounded reads that never touch the hot path's rows by lock.
+ */
+final class ObservationStore {
+    /** Counting a queue's backlog stops here, so a huge backlog costs a bounded index scan. */
+    static final int DEPTH_CAP = 100_000;
+    private static final int QUERY_TIMEOUT_SECONDS = 5;
+
+    /** Dead-letter jobs discarded after {@code since} (null: none counted, the baseline), and the database's now. */
+    record DeadLetters(long discarded, Instant now) {}
+
+    /** Whether the schema has leader election yet, and if so how many live leaders it shows. */
+    record Leaders(boolean known, int count) {}
+
+    private final DataSource dataSource;
+    private final String schema;
+    private final String queueStatsSql;
+
+    ObservationStore(DataSource dataSource, String schema) {
+        this.dataSource = dataSource;
+        this.schema = schema;
+        // Both numbers come from the runnable partial index (queue, priority, run_at, id): the depth counts at most
+        // DEPTH_CAP entries, and the oldest due job is the first entry of each of the ten priorities.
+        this.queueStatsSql = """
+                select q.name,
+                       (select count(*) from (select 1 from %1$s.jobs j
+                                              where j.queue = q.name and j.state in ('available', 'scheduled', 'retryable')
+                                                and j.run_at <= now()
+                                              limit %2$d) due),
+                       (select coalesce(greatest(0, extract(epoch from now() - min(o.run_at)) * 1000), 0)::bigint
+                        from generate_series(0, 9) p
+                        cross join lateral (select j.run_at from %1$s.jobs j
+                                            where j.queue = q.name and j.priority = p
+                                              and j.state in ('available', 'scheduled', 'retryable')
+                                              and j.run_at <= now()
+                                            order by j.run_at limit 1) o)
+                from unnest(?::text[]) as q(name)
+                """.formatted(schema, DEPTH_CAP);
+    }
+
+    List<QueueStat> queueStats(List<String> queues) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> {
+            try (PreparedStatement ps = connection.prepareStatement(queueStatsSql)) {
+                ps.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+                ps.setArray(1, Sql.textArray(connection, queues));
+                List<QueueStat> stats = new ArrayList<>(queues.size());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        stats.add(new QueueStat(rs.getString(1), rs.getLong(2), rs.getLong(3)));
+                    }
+                }
+                return stats;
+            }
+        });
+    }
+
+    /** A {@code select 1} that gives up after {@code timeoutSeconds}. */
+    void ping(int timeoutSeconds) throws SQLException {
+        Sql.autoCommit(dataSource, connection -> {
+            try (PreparedStatement ps = connection.prepareStatement("select 1")) {
+                ps.setQueryTimeout(timeoutSeconds);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+    }
+
+    /** Counts jobs discarded after {@code since} (over the finished-jobs partial index). */
+    DeadLetters deadLettersSince(Instant since) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> {
+            try (PreparedStatement ps = connection.prepareStatement("select (select count(*) from " + schema
+                    + ".jobs where state = 'discarded' and finished_at > ?), now()")) {
+                ps.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+                ps.setTimestamp(1, since == null ? null : Timestamp.from(since));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return new DeadLetters(rs.getLong(1), rs.getTimestamp(2).toInstant());
+                }
+            }
+        });
+    }
+
+    /**
+     * Live leaders in the nodes table. Leader election arrives with the cluster issue; until the nodes table
+     * has an {@code is_leader} column the answer is "not known".
+     */
+    Leaders leaders(long heartbeatWithinMs) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> {
+            try (PreparedStatement probe = connection.prepareStatement("""
+                    select exists (select 1 from information_schema.columns
+                                   where table_schema = ? and table_name = 'nodes' and column_name = 'is_leader')""")) {
+                probe.setString(1, schema);
+                try (ResultSet rs = probe.executeQuery()) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        return new Leaders(false, 0);
+                    }
+                }
+            }
+            try (PreparedStatement ps = connection.prepareStatement("select count(*) from " + schema + ".nodes "
+                    + "where is_leader and stopped_at is null and heartbeat_at > now() - ? * interval '1 millisecond'")) {
+                ps.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+                ps.setLong(1, heartbeatWithinMs);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return new Leaders(true, rs.getInt(1));
+                }
+            }
+        });
+    }
+}

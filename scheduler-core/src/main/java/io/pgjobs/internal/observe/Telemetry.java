@@ -1,0 +1,209 @@
+package io.pgjobs.internal.observe;
+
+import io.pgjobs.EnqueueResult;
+import io.pgjobs.JobAttempt.Outcome;
+import io.pgjobs.JobState;
+import io.pgjobs.SchedulerEvent;
+import io.pgjobs.internal.JobStore.ClaimedJob;
+import io.pgjobs.internal.JobStore.Completion;
+import io.pgjobs.internal.JobStore.NewJob;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+import org.slf4j.MDC;
+
+/**
+ * The one place the client and the runtime report to: it turns what happens to jobs into metrics, spans, MDC
+ * entries and listener events, each switched off (and free) unless configured. The cluster and cron code
+ * report node, leader and schedule events through {@link #publish} and rescues through {@link #rescued}.
+ */
+public final class Telemetry {
+    /** The metadata key under which an enqueue carries the caller's MDC entries. */
+    static final String MDC_METADATA_KEY = "pgjobs.mdc";
+    /** The MDC key of the execution span's trace id. */
+    static final String TRACE_ID_MDC_KEY = "pgjobs.trace_id";
+
+    private final ObserveConfig config;
+    private final String nodeId;
+    private final JobMetrics metrics;
+    private final JobTracing tracing;
+    private final EventDispatcher events;
+    private final ObservationStore store;
+    private QueueStatsSampler sampler;
+
+    public Telemetry(ObserveConfig config, String nodeId, DataSource dataSource, String schema) {
+        this.config = config;
+        this.nodeId = nodeId;
+        this.metrics = config.meterRegistry() == null ? JobMetrics.NONE : MicrometerJobMetrics.of(config.meterRegistry());
+        this.tracing = config.openTelemetry() == null ? JobTracing.NONE
+                : OpenTelemetryTracing.of(config.openTelemetry(), config.traceAsLink());
+        this.events = config.listeners().isEmpty() ? null
+                : new EventDispatcher(config.listeners(), config.eventQueueCapacity(), metrics::eventDropped);
+        this.store = new ObservationStore(dataSource, schema);
+    }
+
+    // ---- enqueue ---------------------------------------------------------------------------------------------
+
+    /** The metadata to store with a new job: the request's plus the caller's trace context and carried MDC. */
+    public Map<String, Object> jobMetadata(Map<String, Object> requested) {
+        if (tracing == JobTracing.NONE && config.mdcKeys().isEmpty()) {
+            return requested;
+        }
+        Map<String, Object> metadata = new LinkedHashMap<>(requested);
+        tracing.capture(metadata);
+        Map<String, String> carried = new LinkedHashMap<>();
+        for (String key : config.mdcKeys()) {
+            String value = MDC.get(key);
+            if (value != null) {
+                carried.put(key, value);
+            }
+        }
+        if (!carried.isEmpty()) {
+            metadata.putIfAbsent(MDC_METADATA_KEY, carried);
+        }
+        return metadata;
+    }
+
+    /** Jobs were inserted ({@code results} by position; duplicates of an idempotency key are not new jobs). */
+    public void enqueued(List<NewJob> jobs, List<EnqueueResult> results) {
+        for (int i = 0; i < jobs.size(); i++) {
+            if (!results.get(i).duplicate()) {
+                metrics.enqueued(jobs.get(i).queue(), jobs.get(i).kind());
+            }
+        }
+        notifyListeners(() -> {
+            List<SchedulerEvent> inserted = new ArrayList<>(jobs.size());
+            for (int i = 0; i < jobs.size(); i++) {
+                EnqueueResult result = results.get(i);
+                if (!result.duplicate()) {
+                    inserted.add(new SchedulerEvent.JobEnqueued(result.id(), jobs.get(i).kind(), jobs.get(i).queue()));
+                }
+            }
+            return inserted;
+        });
+    }
+
+    // ---- execution -------------------------------------------------------------------------------------------
+
+    /** This node claimed {@code job} and is starting it. */
+    public void started(ClaimedJob job) {
+        metrics.started(job.queue(), job.kind(), job.queueWaitMs());
+        notifyListeners(() -> List.of(new SchedulerEvent.JobStarted(job.id(), job.kind(), job.queue(), job.attempt(),
+                nodeId, Duration.ofMillis(job.queueWaitMs()))));
+    }
+
+    /**
+     * On the worker thread, before the handler runs (after pgjobs' own MDC keys are set): restores the MDC the
+     * job carries and starts its span. {@code metadata} is only parsed when one of them is on.
+     */
+    public JobTracing.Span beginExecution(ClaimedJob job, Supplier<Map<String, Object>> metadata) {
+        if (tracing == JobTracing.NONE && config.mdcKeys().isEmpty()) {
+            return JobTracing.NO_SPAN;
+        }
+        Map<String, Object> jobMetadata = metadata.get();
+        if (jobMetadata.get(MDC_METADATA_KEY) instanceof Map<?, ?> carried) {
+            carried.forEach((key, value) -> {
+                if (key instanceof String name && !name.startsWith("pgjobs.") && value != null) {
+                    MDC.put(name, value.toString());
+                }
+            });
+        }
+        JobTracing.Span span = tracing.startExecution(job, jobMetadata);
+        if (span.traceId() != null) {
+            MDC.put(TRACE_ID_MDC_KEY, span.traceId());
+        }
+        return span;
+    }
+
+    /**
+     * An attempt's completion was written and left the job in {@code written}; {@code handlerNanos} is how long
+     * its handler ran (0 if it was abandoned).
+     */
+    public void attemptWritten(ClaimedJob job, Completion completion, JobState written, long handlerNanos) {
+        String queue = job.queue();
+        String kind = job.kind();
+        Duration ran = Duration.ofNanos(handlerNanos);
+        metrics.attemptEnded(queue, kind, completion.outcome(), handlerNanos);
+        boolean failed = completion.outcome() == Outcome.FAILED || completion.outcome() == Outcome.TIMEOUT;
+        if (written == JobState.COMPLETED) {
+            metrics.completed(queue, kind);
+            notifyListeners(() -> List.of(new SchedulerEvent.JobSucceeded(job.id(), kind, queue, job.attempt(), ran)));
+        } else if (written == JobState.CANCELLED) {
+            metrics.cancelled(queue, kind);
+            notifyListeners(() -> List.of(new SchedulerEvent.JobCancelled(job.id(), kind, queue, job.attempt())));
+        } else if (failed) {
+            metrics.failed(queue, kind);
+            if (written == JobState.RETRYABLE) {
+                metrics.retried(queue, kind);
+            } else if (written == JobState.DISCARDED) {
+                metrics.discarded(queue, kind);
+            }
+            notifyListeners(() -> failureEvents(job, completion, written, ran));
+        }
+    }
+
+    /** A failed attempt's event, followed by what became of the job, delivered together. */
+    private static List<SchedulerEvent> failureEvents(ClaimedJob job, Completion completion, JobState written,
+                                                      Duration ran) {
+        List<SchedulerEvent> events = new ArrayList<>(2);
+        events.add(new SchedulerEvent.JobFailed(job.id(), job.kind(), job.queue(), job.attempt(),
+                completion.errorClass(), completion.message(), ran));
+        if (written == JobState.RETRYABLE) {
+            events.add(new SchedulerEvent.JobRetried(job.id(), job.kind(), job.queue(), job.attempt(),
+                    Duration.ofMillis(completion.delayMs())));
+        } else if (written == JobState.DISCARDED) {
+            events.add(new SchedulerEvent.JobDiscarded(job.id(), job.kind(), job.queue(), job.attempt(),
+                    completion.errorClass(), completion.message()));
+        }
+        return events;
+    }
+
+    /** {@code count} jobs of {@code queue} and {@code kind} were taken back from a lost node. */
+    public void rescued(String queue, String kind, int count) {
+        metrics.rescued(queue, kind, count);
+    }
+
+    // ---- the node --------------------------------------------------------------------------------------------
+
+    /** Hands an event to the listeners; a leader change also moves this node's leader gauge. */
+    public void publish(SchedulerEvent event) {
+        if (event instanceof SchedulerEvent.LeaderChanged change) {
+            metrics.leader(nodeId.equals(change.leaderId()));
+        }
+        notifyListeners(() -> List.of(event));
+    }
+
+    /** Starts the gauges of this node's queues: running jobs and free slots, and the sampled depth and lag. */
+    public void startQueues(Map<String, Integer> concurrency, Map<String, IntSupplier> running) {
+        concurrency.forEach((queue, slots) -> metrics.bindQueue(queue, slots, running.get(queue)));
+        if (metrics.enabled() && !concurrency.isEmpty()) {
+            sampler = new QueueStatsSampler(store, metrics, List.copyOf(concurrency.keySet()), config.queueStatsInterval());
+            sampler.start();
+        }
+    }
+
+    public void stopQueues() {
+        if (sampler != null) {
+            sampler.stop();
+        }
+    }
+
+    public void close() {
+        stopQueues();
+        if (events != null) {
+            events.close();
+        }
+    }
+
+    /** Builds the event only when someone listens. */
+    private void notifyListeners(Supplier<List<SchedulerEvent>> delivery) {
+        if (events != null) {
+            events.publish(delivery.get());
+        }
+    }
+}

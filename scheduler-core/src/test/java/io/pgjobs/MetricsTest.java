@@ -1,0 +1,137 @@
+package io.pgjobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pgjobs.testing.Await;
+import io.pgjobs.testing.PgDatabase;
+import io.pgjobs.testing.Schedulers;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class MetricsTest {
+    @RegisterExtension
+    static final PgDatabase db = new PgDatabase();
+    @RegisterExtension
+    final Schedulers schedulers = new Schedulers(db);
+
+    @JobKind("metrics.work")
+    record Work(String mode) {}
+
+    /** No node here handles this kind, so its jobs stay in the queue. */
+    @JobKind("metrics.unhandled")
+    record Unhandled(int n) {}
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final CountDownLatch release = new CountDownLatch(1);
+    private Scheduler scheduler;
+
+    @AfterEach
+    void releaseBlockedHandlers() {
+        release.countDown();
+    }
+
+    private Scheduler.Builder builder() {
+        return Scheduler.builder(db.dataSource()).meterRegistry(registry)
+                .queue("default", 3).queue("other", 2).pollInterval(Duration.ofMillis(50))
+                .queueStatsInterval(Duration.ofMillis(100))
+                .retryPolicy(attempt -> Duration.ZERO)
+                .handler(Work.class, ctx -> switch (ctx.args().mode()) {
+                    case "fail-once" -> {
+                        if (ctx.attempt() == 1) {
+                            throw new IllegalStateException("first attempt fails");
+                        }
+                        yield null;
+                    }
+                    case "always-fail" -> throw new IllegalStateException("always fails");
+                    case "block" -> {
+                        release.await();
+                        yield null;
+                    }
+                    default -> null;
+                });
+    }
+
+    private double count(String name) {
+        return registry.counter(name, "queue", "default", "kind", "metrics.work").count();
+    }
+
+    private double gauge(String name, String queue) {
+        Gauge gauge = registry.find(name).tag("queue", queue).gauge();
+        return gauge == null ? -1 : gauge.value();
+    }
+
+    @Test
+    void countsJobsByQueueAndKindAndTimesTheirAttempts() throws Exception {
+        scheduler = schedulers.start(builder());
+        scheduler.client().enqueue(new Work("ok"));
+        scheduler.client().enqueue(new Work("fail-once"));
+        scheduler.client().enqueue(JobRequest.of(new Work("always-fail")).maxAttempts(2));
+        scheduler.client().enqueue(JobRequest.of(new Work("always-fail")).maxAttempts(1).idempotencyKey("same"));
+        scheduler.client().enqueue(JobRequest.of(new Work("always-fail")).maxAttempts(1).idempotencyKey("same"));
+        scheduler.client().enqueue(JobRequest.of(new Work("ok")).queue("other"));
+
+        Await.until(Duration.ofSeconds(20), "the jobs' outcomes counted", () -> count("pgjobs.jobs.completed") == 2
+                && count("pgjobs.jobs.discarded") == 2
+                && registry.counter("pgjobs.jobs.completed", "queue", "other", "kind", "metrics.work").count() == 1);
+
+        assertThat(count("pgjobs.jobs.enqueued")).isEqualTo(4); // the duplicate key is not a new job
+        assertThat(registry.counter("pgjobs.jobs.enqueued", "queue", "other", "kind", "metrics.work").count()).isEqualTo(1);
+        assertThat(count("pgjobs.jobs.failed")).isEqualTo(4);
+        assertThat(count("pgjobs.jobs.retried")).isEqualTo(2);
+        assertThat(count("pgjobs.jobs.cancelled")).isZero();
+        Timer succeeded = registry.find("pgjobs.jobs.duration")
+                .tags("queue", "default", "kind", "metrics.work", "outcome", "completed").timer();
+        assertThat(succeeded).isNotNull();
+        assertThat(succeeded.count()).isEqualTo(2);
+        assertThat(registry.find("pgjobs.jobs.duration").tags("queue", "default", "outcome", "failed").timer().count())
+                .isEqualTo(4);
+        Timer wait = registry.find("pgjobs.jobs.queue.wait").tags("queue", "default", "kind", "metrics.work").timer();
+        assertThat(wait.count()).isEqualTo(6);
+    }
+
+    @Test
+    void measuresQueueWaitWithTheDatabasesClock() throws Exception {
+        scheduler = schedulers.build(builder());
+        long id = scheduler.client().enqueue(new Work("ok")).id();
+        db.execute("update pgjobs.jobs set run_at = now() - interval '5 minutes' where id = " + id);
+        scheduler.start();
+
+        Await.until(Duration.ofSeconds(20), "the job completed", () -> count("pgjobs.jobs.completed") == 1);
+        Timer wait = registry.find("pgjobs.jobs.queue.wait").tags("queue", "default", "kind", "metrics.work").timer();
+        assertThat(wait.count()).isEqualTo(1);
+        assertThat(wait.max(TimeUnit.SECONDS)).isBetween(300.0, 360.0);
+    }
+
+    @Test
+    void gaugesTheBacklogAndTheSlotsOfEachQueue() throws Exception {
+        scheduler = schedulers.build(builder());
+        for (int i = 0; i < 3; i++) {
+            scheduler.client().enqueue(new Unhandled(i));
+        }
+        scheduler.client().enqueue(JobRequest.of(new Unhandled(9)).delay(Duration.ofHours(1))); // not due: not counted
+        db.execute("update pgjobs.jobs set run_at = now() - interval '10 minutes' where run_at <= now()");
+        scheduler.start();
+        scheduler.client().enqueue(new Work("block"));
+
+        Await.until(Duration.ofSeconds(20), "the backlog gauged",
+                () -> gauge("pgjobs.queue.depth", "default") == 3 && gauge("pgjobs.queue.lag", "default") >= 600);
+        assertThat(gauge("pgjobs.queue.lag", "default")).isLessThan(700);
+        assertThat(gauge("pgjobs.queue.depth", "other")).isZero();
+        assertThat(gauge("pgjobs.queue.lag", "other")).isZero();
+        System.gc(); // the gauges must not lose their state to the collector (Micrometer holds it weakly by default)
+        Await.until(Duration.ofSeconds(20), "the blocking job running", () -> gauge("pgjobs.jobs.running", "default") == 1);
+        assertThat(gauge("pgjobs.slots.free", "default")).isEqualTo(2);
+        assertThat(gauge("pgjobs.slots.free", "other")).isEqualTo(2);
+        assertThat(registry.find("pgjobs.leader").gauge().value()).isZero();
+
+        release.countDown();
+        Await.until(Duration.ofSeconds(20), "the slot freed", () -> gauge("pgjobs.slots.free", "default") == 3);
+    }
+}
