@@ -45,7 +45,7 @@ public final class Scheduler implements AutoCloseable {
         this.client = new DefaultJobClient(config, telemetry);
         this.runtime = new Runtime(config, client.store(), telemetry);
         this.health = new HealthChecker(config.dataSource(), config.schema(), runtime.heartbeat(),
-                List.copyOf(config.queues().keySet()), config.observe().queueLagThreshold(), config.leaseDuration());
+                List.copyOf(config.queues().keySet()), config.observe().queueLagThreshold(), config.nodeDeadAfter());
     }
 
     public static Builder builder(DataSource dataSource) {

@@ -22,17 +22,18 @@ public final class HealthChecker {
     private final NodeHeartbeat heartbeat;
     private final List<String> queues;
     private final Duration lagThreshold;
-    private final Duration nodeTimeout;
+    /** A leader whose heartbeat is older than this is dead, as the cluster counts it. */
+    private final Duration nodeDeadAfter;
     /** The database time of the previous dead-letter count; null until the first check sets the baseline. */
     private Instant deadLettersCountedAt;
 
     public HealthChecker(DataSource dataSource, String schema, NodeHeartbeat heartbeat, List<String> queues,
-                         Duration lagThreshold, Duration nodeTimeout) {
+                         Duration lagThreshold, Duration nodeDeadAfter) {
         this.store = new ObservationStore(dataSource, schema);
         this.heartbeat = heartbeat;
         this.queues = List.copyOf(queues);
         this.lagThreshold = lagThreshold;
-        this.nodeTimeout = nodeTimeout;
+        this.nodeDeadAfter = nodeDeadAfter;
     }
 
     public synchronized Health check() {
@@ -53,12 +54,9 @@ public final class HealthChecker {
 
     private Check leader() {
         try {
-            ObservationStore.Leaders leaders = store.leaders(nodeTimeout.toMillis());
-            if (!leaders.known()) {
-                return new Check("leader", Status.UNKNOWN, "this schema has no leader election yet");
-            }
-            return leaders.count() == 1 ? new Check("leader", Status.UP, "one live leader")
-                    : new Check("leader", Status.DEGRADED, leaders.count() + " live leaders (expected one)");
+            int leaders = store.liveLeaders(nodeDeadAfter.toMillis());
+            return leaders == 1 ? new Check("leader", Status.UP, "one live leader")
+                    : new Check("leader", Status.DEGRADED, leaders + " live leaders (expected one)");
         } catch (SQLException e) {
             return couldNotCheck("leader", e);
         }

@@ -21,9 +21,6 @@ final class ObservationStore {
     /** Dead-letter jobs discarded after {@code since} (null: none counted, the baseline), and the database's now. */
     record DeadLetters(long discarded, Instant now) {}
 
-    /** Whether the schema has leader election yet, and if so how many live leaders it shows. */
-    record Leaders(boolean known, int count) {}
-
     private final DataSource dataSource;
     private final String schema;
     private final String queueStatsSql;
@@ -94,29 +91,20 @@ final class ObservationStore {
     }
 
     /**
-     * Live leaders in the nodes table. Leader election arrives with the cluster issue; until the nodes table
-     * has an {@code is_leader} column the answer is "not known".
+     * Leaders in the nodes table ({@code leader_since} set) whose node is live: not stopped, and heartbeating
+     * within {@code heartbeatWithinMs}. A crashed or frozen leader's row keeps its mark until another node is
+     * elected, so the heartbeat decides whether that mark still means anything.
      */
-    Leaders leaders(long heartbeatWithinMs) throws SQLException {
+    int liveLeaders(long heartbeatWithinMs) throws SQLException {
         return Sql.autoCommit(dataSource, connection -> {
-            try (PreparedStatement probe = connection.prepareStatement("""
-                    select exists (select 1 from information_schema.columns
-                                   where table_schema = ? and table_name = 'nodes' and column_name = 'is_leader')""")) {
-                probe.setString(1, schema);
-                try (ResultSet rs = probe.executeQuery()) {
-                    rs.next();
-                    if (!rs.getBoolean(1)) {
-                        return new Leaders(false, 0);
-                    }
-                }
-            }
             try (PreparedStatement ps = connection.prepareStatement("select count(*) from " + schema + ".nodes "
-                    + "where is_leader and stopped_at is null and heartbeat_at > now() - ? * interval '1 millisecond'")) {
+                    + "where leader_since is not null and stopped_at is null"
+                    + " and heartbeat_at > now() - ? * interval '1 millisecond'")) {
                 ps.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
                 ps.setLong(1, heartbeatWithinMs);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
-                    return new Leaders(true, rs.getInt(1));
+                    return rs.getInt(1);
                 }
             }
         });
