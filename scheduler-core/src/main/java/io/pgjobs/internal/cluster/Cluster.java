@@ -2,6 +2,7 @@ package io.pgjobs.internal.cluster;
 
 import io.pgjobs.internal.Config;
 import io.pgjobs.internal.cluster.NodeStore.NodeInfo;
+import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.internal.runtime.BackgroundLoop;
 import java.time.Duration;
 import java.util.List;
@@ -21,20 +22,21 @@ public final class Cluster {
     private final LeaderElector leader;
     private final List<MaintenanceChore> chores;
 
-    public Cluster(Config config) {
+    /** {@code telemetry} hears of this node joining, its leadership changes, lost nodes and rescued jobs. */
+    public Cluster(Config config, Telemetry telemetry) {
         NodeStore nodes = new NodeStore(config.dataSource(), config.schema());
         MaintenanceStore maintenance = new MaintenanceStore(config.dataSource(), config.schema(), config.notifyChannel());
         Duration beat = config.nodeDeadAfter().dividedBy(6);
         this.leader = new LeaderElector(config.dataSource(), nodes, config.nodeId(), beat, config.nodeDeadAfter(),
-                this::wakeChores);
+                telemetry, this::wakeChores);
         this.heartbeat = new Heartbeat(nodes, new NodeInfo(config.nodeId(), Config.localHostName(),
                 ProcessHandle.current().pid(), version(), List.copyOf(config.queues().keySet()),
-                List.copyOf(config.handlers().keySet())), leader, beat);
+                List.copyOf(config.handlers().keySet())), leader, beat, telemetry);
         this.chores = List.of(
-                new LeaseRescuer(maintenance, leader, config.leaseDuration().dividedBy(2), QUERY_TIMEOUT),
+                new LeaseRescuer(maintenance, leader, config.leaseDuration().dividedBy(2), QUERY_TIMEOUT, telemetry),
                 new RetentionCleaner(maintenance, leader, CHORE_INTERVAL, QUERY_TIMEOUT,
                         config.completedRetention(), config.failedRetention()),
-                new DeadNodeCleaner(maintenance, leader, CHORE_INTERVAL, QUERY_TIMEOUT));
+                new DeadNodeCleaner(maintenance, leader, CHORE_INTERVAL, QUERY_TIMEOUT, telemetry));
     }
 
     public void start() {
@@ -52,6 +54,15 @@ public final class Cluster {
     /** Stops heartbeating and marks this node's row stopped. */
     public void stopHeartbeat() {
         heartbeat.stop();
+    }
+
+    /**
+     * The loops that run rounds on every node, leader or not, every {@code nodeDeadAfter / 6}: the node's health
+     * check watches them. The chores are left out: they only work on the leader, and retention and dead-node
+     * cleanup wait a minute between rounds, longer than the node check allows a healthy loop to be quiet.
+     */
+    public List<BackgroundLoop> loops() {
+        return List.of(heartbeat, leader);
     }
 
     public boolean isLeader() {

@@ -1,6 +1,8 @@
 package io.pgjobs.internal.cluster;
 
+import io.pgjobs.SchedulerEvent;
 import io.pgjobs.internal.cluster.NodeStore.NodeInfo;
+import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.internal.runtime.BackgroundLoop;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -8,21 +10,24 @@ import java.time.Duration;
 /**
  * Keeps this node's row in {@code nodes} alive: registers it on the first round, then stamps
  * {@code heartbeat_at = now()} (database time) and whether this node leads. A node whose row vanished (removed
- * as dead while it was frozen) registers again. On stop it marks the row stopped.
+ * as dead while it was frozen) registers again. Each registration is reported as this node joining. On stop it
+ * marks the row stopped.
  */
 final class Heartbeat extends BackgroundLoop {
     private final NodeStore store;
     private final NodeInfo node;
     private final LeaderElector leader;
     private final Duration every;
+    private final Telemetry telemetry;
     private boolean registered;
 
-    Heartbeat(NodeStore store, NodeInfo node, LeaderElector leader, Duration every) {
+    Heartbeat(NodeStore store, NodeInfo node, LeaderElector leader, Duration every, Telemetry telemetry) {
         super("pgjobs-heartbeat");
         this.store = store;
         this.node = node;
         this.leader = leader;
         this.every = every;
+        this.telemetry = telemetry;
     }
 
     @Override
@@ -30,9 +35,11 @@ final class Heartbeat extends BackgroundLoop {
         if (!registered) {
             store.register(node, leader.isLeader());
             registered = true;
+            telemetry.publish(new SchedulerEvent.NodeJoined(node.id()));
         } else if (!store.heartbeat(node.id(), leader.isLeader())) {
             log.warn("the row of node {} was gone (removed as dead?); registering again", node.id());
             store.register(node, leader.isLeader());
+            telemetry.publish(new SchedulerEvent.NodeJoined(node.id()));
         }
         return every;
     }

@@ -1,5 +1,7 @@
 package io.pgjobs.internal.cluster;
 
+import io.pgjobs.SchedulerEvent;
+import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.internal.runtime.BackgroundLoop;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -14,6 +16,7 @@ import javax.sql.DataSource;
  * leadership at once and closes that connection: the server releases a session's locks when the session ends,
  * so at most one node leads, and when a leader dies (process, connection, or server restart) another takes over
  * within one round. A leader that freezes is ended by the server through {@code idle_session_timeout}.
+ * Gaining and losing leadership are reported to {@link Telemetry} as {@link SchedulerEvent.LeaderChanged}.
  */
 final class LeaderElector extends BackgroundLoop {
     private final DataSource dataSource;
@@ -21,19 +24,21 @@ final class LeaderElector extends BackgroundLoop {
     private final String nodeId;
     private final Duration every;
     private final Duration idleLimit;
+    private final Telemetry telemetry;
     private final Runnable onElected;
     /** The leader's session; null while following. Only touched by the loop's thread. */
     private Connection session;
     private volatile boolean leader;
 
     LeaderElector(DataSource dataSource, NodeStore store, String nodeId, Duration every, Duration idleLimit,
-                  Runnable onElected) {
+                  Telemetry telemetry, Runnable onElected) {
         super("pgjobs-leader");
         this.dataSource = dataSource;
         this.store = store;
         this.nodeId = nodeId;
         this.every = every;
         this.idleLimit = idleLimit;
+        this.telemetry = telemetry;
         this.onElected = onElected;
     }
 
@@ -60,12 +65,15 @@ final class LeaderElector extends BackgroundLoop {
 
     private void tryToLead() throws SQLException {
         Connection candidate = dataSource.getConnection();
+        String previous;
         try {
             candidate.setAutoCommit(true);
             if (!store.tryLeaderLock(candidate, idleLimit)) {
                 candidate.close();
                 return;
             }
+            // read before this node counts as leader, so a failure here leaves nothing to report
+            previous = store.markedLeader(candidate, nodeId);
         } catch (SQLException | RuntimeException e) {
             discard(candidate, e);
             throw e;
@@ -73,6 +81,7 @@ final class LeaderElector extends BackgroundLoop {
         session = candidate;
         leader = true;
         log.info("node {} is now the leader", nodeId);
+        telemetry.publish(new SchedulerEvent.LeaderChanged(previous, nodeId));
         store.markLeader(session, nodeId);
         onElected.run();
     }
@@ -88,6 +97,8 @@ final class LeaderElector extends BackgroundLoop {
         }
         if (wasLeader) {
             log.info("node {} is no longer the leader", nodeId);
+            // this node cannot know who leads next; that node reports it
+            telemetry.publish(new SchedulerEvent.LeaderChanged(nodeId, null));
         }
         try {
             store.releaseLeaderLock(ending);

@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 
@@ -17,6 +18,12 @@ import javax.sql.DataSource;
 final class MaintenanceStore {
     /** The SQLSTATE of a statement cancelled by {@code statement_timeout}. */
     static final String QUERY_CANCELED = "57014";
+
+    /** How many jobs of one queue and kind a rescue batch took back. */
+    record Rescued(String queue, String kind, int count) {}
+
+    /** What one dead-node cleanup batch did: rows deleted, and the ids among them that never stopped. */
+    record RemovedNodes(int count, List<String> lost) {}
 
     private final DataSource dataSource;
     private final String notifyChannel;
@@ -31,7 +38,8 @@ final class MaintenanceStore {
         // node either ran first (and the job is no longer 'running', so it is not picked) or comes after and
         // finds the job no longer 'running' under that node and attempt (JobStore's completion guard). The update
         // takes the ids as an array, not as a join, so a row changed meanwhile is rechecked alone. A cancel
-        // request ends the job cancelled; no attempts left discards it. Queues with rescued jobs are woken.
+        // request ends the job cancelled; no attempts left discards it. Queues with rescued jobs are woken. The
+        // counts per queue and kind feed the rescued-jobs metric.
         this.rescueSql = """
                 with lost as materialized (
                     select id from %1$s.jobs
@@ -51,7 +59,7 @@ final class MaintenanceStore {
                         last_error = 'node ' || coalesce(j.node_id, '?') || ' lost (lease expired)',
                         lease_expires_at = null
                     where j.id = any(array(select id from lost)) and j.state = 'running'
-                    returning j.id, j.attempt, j.node_id, j.started_at, j.state, j.queue
+                    returning j.id, j.attempt, j.node_id, j.started_at, j.state, j.queue, j.kind
                 ), recorded as (
                     insert into %1$s.attempts (job_id, attempt, node_id, started_at, finished_at, outcome, message)
                     select id, attempt, node_id, started_at, now(), 'lost',
@@ -60,7 +68,7 @@ final class MaintenanceStore {
                 ), notified as (
                     select pg_notify(?, 'q:' || queue) from (select distinct queue from rescued where state = 'retryable') q
                 )
-                select count(*), (select count(*) from notified) from rescued
+                select queue, kind, count(*), (select count(*) from notified) from rescued group by queue, kind
                 """.formatted(schema);
         // The literal state list matches the jobs_finished partial index; the parameter narrows it to one class
         // of finished jobs, each with its own retention.
@@ -83,17 +91,27 @@ final class MaintenanceStore {
                 delete from %1$s.nodes where id in (
                     select id from %1$s.nodes where heartbeat_at < now() - ? * interval '1 millisecond'
                     limit ? for update skip locked)
+                returning id, stopped_at is null
                 """.formatted(schema);
     }
 
-    /** Returns up to {@code limit} jobs whose lease expired to retryable (or discarded, or cancelled). */
-    int rescueLostJobs(int limit, Duration timeout) throws SQLException {
+    /**
+     * Returns up to {@code limit} jobs whose lease expired to retryable (or discarded, or cancelled); the result
+     * counts them per queue and kind (empty when there were none).
+     */
+    List<Rescued> rescueLostJobs(int limit, Duration timeout) throws SQLException {
         return Sql.inTransaction(dataSource, connection -> {
             limitStatementTime(connection, timeout);
             try (PreparedStatement ps = connection.prepareStatement(rescueSql)) {
                 ps.setInt(1, limit);
                 ps.setString(2, notifyChannel);
-                return countOf(ps);
+                List<Rescued> rescued = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rescued.add(new Rescued(rs.getString(1), rs.getString(2), rs.getInt(3)));
+                    }
+                }
+                return rescued;
             }
         });
     }
@@ -111,14 +129,27 @@ final class MaintenanceStore {
         });
     }
 
-    /** Deletes up to {@code limit} node rows silent for longer than {@code silence}. */
-    int deleteDeadNodes(Duration silence, int limit, Duration timeout) throws SQLException {
+    /**
+     * Deletes up to {@code limit} node rows silent for longer than {@code silence}, and tells which of them never
+     * marked themselves stopped (they crashed, or froze for that long).
+     */
+    RemovedNodes deleteDeadNodes(Duration silence, int limit, Duration timeout) throws SQLException {
         return Sql.inTransaction(dataSource, connection -> {
             limitStatementTime(connection, timeout);
             try (PreparedStatement ps = connection.prepareStatement(deleteDeadNodesSql)) {
                 ps.setLong(1, silence.toMillis());
                 ps.setInt(2, limit);
-                return ps.executeUpdate();
+                int count = 0;
+                List<String> lost = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        count++;
+                        if (rs.getBoolean(2)) {
+                            lost.add(rs.getString(1));
+                        }
+                    }
+                }
+                return new RemovedNodes(count, lost);
             }
         });
     }

@@ -144,6 +144,20 @@ final class NodeStore {
         }
     }
 
+    /**
+     * The other node the nodes table shows as leader, the most recent if several, or null: the leader this node
+     * takes over from (a crashed or frozen one keeps its mark; one that stopped cleanly has cleared it).
+     */
+    String markedLeader(Connection session, String nodeId) throws SQLException {
+        try (PreparedStatement ps = session.prepareStatement("select id from " + nodes
+                + " where leader_since is not null and id <> ? order by leader_since desc limit 1")) {
+            ps.setString(1, nodeId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
     /** Reports {@code nodeId} as the leader since now, and no other node (a crashed leader's row keeps its mark). */
     void markLeader(Connection session, String nodeId) throws SQLException {
         try (PreparedStatement ps = session.prepareStatement("""

@@ -1,15 +1,19 @@
 package io.pgjobs.internal.cron;
 
+import io.pgjobs.EnqueueResult;
 import io.pgjobs.Schedule.OverlapPolicy;
+import io.pgjobs.SchedulerEvent;
 import io.pgjobs.internal.Config;
 import io.pgjobs.internal.JobStore;
 import io.pgjobs.internal.Sql;
 import io.pgjobs.internal.db.tables.records.SchedulesRecord;
+import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.internal.runtime.BackgroundLoop;
 import java.sql.SQLException;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -19,7 +23,8 @@ import java.util.function.BooleanSupplier;
  * schedule wakes it early. Only the leader fires ({@code isLeader}), but correctness never rests on that: a
  * fire moves the schedule's next fire time with a compare-and-set and enqueues in the same transaction, and
  * every job carries the idempotency key of its fire time, so two nodes that both believe they lead still
- * enqueue each fire time once.
+ * enqueue each fire time once. Fires and misfires are reported to {@link Telemetry} once their transaction
+ * committed.
  */
 public final class ScheduleFirer extends BackgroundLoop {
     private static final int BATCH = 100;
@@ -28,13 +33,15 @@ public final class ScheduleFirer extends BackgroundLoop {
     private final JobStore jobs;
     private final Duration maxWait;
     private final BooleanSupplier isLeader;
+    private final Telemetry telemetry;
 
-    public ScheduleFirer(Config config, JobStore jobs, BooleanSupplier isLeader) {
+    public ScheduleFirer(Config config, JobStore jobs, BooleanSupplier isLeader, Telemetry telemetry) {
         super("pgjobs-cron");
         this.store = new ScheduleStore(config.dataSource(), config.schema(), config.notifyChannel());
         this.jobs = jobs;
         this.maxWait = config.pollInterval();
         this.isLeader = isLeader;
+        this.telemetry = telemetry;
     }
 
     @Override
@@ -76,7 +83,7 @@ public final class ScheduleFirer extends BackgroundLoop {
         FirePlan plan = FirePlan.of(recurrence, scheduled, now, DefaultScheduleClient.misfirePolicy(schedule),
                 schedule.getMisfireLimit());
         boolean skipOverlap = DefaultScheduleClient.overlapPolicy(schedule) == OverlapPolicy.SKIP;
-        return Sql.inTransaction(store.dataSource(), connection -> {
+        List<SchedulerEvent> events = Sql.inTransaction(store.dataSource(), connection -> {
             List<Instant> fireTimes = plan.fireTimes();
             if (skipOverlap && !fireTimes.isEmpty() && store.hasUnfinishedJob(connection, name)) {
                 log.info("schedule '{}': skipping fire time {} because its previous job has not finished", name,
@@ -86,16 +93,30 @@ public final class ScheduleFirer extends BackgroundLoop {
             Instant lastFireAt = fireTimes.isEmpty() ? Sql.instant(schedule.getLastFireAt()) : fireTimes.getLast();
             if (!store.advance(connection, name, scheduled, plan.next(), lastFireAt)) {
                 log.debug("schedule '{}': fire time {} was taken by another node or a change", name, scheduled);
-                return false;
+                return null;
             }
-            if (!fireTimes.isEmpty()) {
-                jobs.insert(connection, fireTimes.stream().map(t -> FiredJobs.timetabled(schedule, t)).toList());
-            }
+            List<SchedulerEvent> happened = new ArrayList<>();
             if (plan.misfired()) {
                 log.warn("schedule '{}' missed its fire time {} (now {}); policy {} enqueued {} job(s), next fire {}",
                         name, scheduled, now, schedule.getMisfirePolicy(), fireTimes.size(), plan.next());
+                happened.add(new SchedulerEvent.ScheduleMisfired(name, scheduled, fireTimes.contains(scheduled)));
             }
-            return true;
+            if (!fireTimes.isEmpty()) {
+                List<EnqueueResult> results = jobs.insert(connection,
+                        fireTimes.stream().map(t -> FiredJobs.timetabled(schedule, t)).toList());
+                for (int i = 0; i < results.size(); i++) {
+                    // a duplicate key means an earlier fire already enqueued this time's job: nothing new fired
+                    if (!results.get(i).duplicate()) {
+                        happened.add(new SchedulerEvent.ScheduleFired(name, fireTimes.get(i), results.get(i).id()));
+                    }
+                }
+            }
+            return happened;
         });
+        if (events == null) {
+            return false;
+        }
+        events.forEach(telemetry::publish);
+        return true;
     }
 }

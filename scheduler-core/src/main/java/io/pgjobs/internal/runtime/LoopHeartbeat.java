@@ -32,9 +32,12 @@ final class LoopHeartbeat implements NodeHeartbeat {
 
     static LoopHeartbeat of(Runtime runtime) {
         Duration lease = runtime.config().leaseDuration();
-        // the longest a healthy loop waits between rounds is the poll interval or a third of the lease
+        // the longest a healthy loop waits between rounds is the poll interval, a third of the lease, or (the
+        // cluster's heartbeat and leader election) a sixth of nodeDeadAfter; stale means three rounds missed
+        Duration staleAfter = max(lease, runtime.config().pollInterval().multipliedBy(3));
+        staleAfter = max(staleAfter, runtime.config().nodeDeadAfter().dividedBy(2));
         return new LoopHeartbeat(runtime::state, runtime::loops, max(MIN_STUCK_AFTER, lease.multipliedBy(2)),
-                max(MIN_STALE_AFTER, max(lease, runtime.config().pollInterval().multipliedBy(3))));
+                max(MIN_STALE_AFTER, staleAfter));
     }
 
     @Override

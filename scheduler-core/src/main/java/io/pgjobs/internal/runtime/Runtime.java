@@ -68,10 +68,10 @@ public final class Runtime {
         this.leaseKeeper = new LeaseKeeper(this);
         this.listener = new NotificationListener(config.dataSource(), config.notifyChannel(), this::onNotification,
                 this::wakeAllFetchers);
-        this.cluster = new Cluster(config);
+        this.cluster = new Cluster(config, telemetry);
         // Only the leader fires. Firing stays exactly once without leadership too (see ScheduleFirer); the
         // leader check only spares the other nodes the work.
-        this.cronFirer = new ScheduleFirer(config, store, cluster::isLeader);
+        this.cronFirer = new ScheduleFirer(config, store, cluster::isLeader, telemetry);
     }
 
     public void start() {
@@ -176,7 +176,7 @@ public final class Runtime {
         return state;
     }
 
-    /** The loops of a started runtime. */
+    /** The loops of a started runtime that run on every node, for the node's health check. */
     List<BackgroundLoop> loops() {
         List<BackgroundLoop> loops = new ArrayList<>(fetchers.values());
         loops.add(completer);
@@ -184,6 +184,9 @@ public final class Runtime {
         if (!fetchers.isEmpty()) {
             loops.add(listener);
         }
+        loops.addAll(cluster.loops());
+        // it only fires on the leader, but runs a round every poll interval on every node
+        loops.add(cronFirer);
         return loops;
     }
 

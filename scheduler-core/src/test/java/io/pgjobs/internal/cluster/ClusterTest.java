@@ -8,6 +8,8 @@ import io.pgjobs.JobState;
 import io.pgjobs.Scheduler;
 import io.pgjobs.internal.JobStore;
 import io.pgjobs.internal.JobStore.Completion;
+import io.pgjobs.internal.observe.ObserveConfig;
+import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
 import java.sql.Connection;
@@ -170,7 +172,8 @@ class ClusterTest {
     void aChoreWhoseQueriesTimeOutHalvesItsBatchesAndCarriesOnWhenTheyFitAgain() throws Exception {
         NodeStore nodes = new NodeStore(db.dataSource(), PgDatabase.SCHEMA);
         LeaderElector leader = new LeaderElector(db.dataSource(), nodes, "solo", Duration.ofMillis(200),
-                Duration.ofSeconds(5), () -> {});
+                Duration.ofSeconds(5), new Telemetry(new ObserveConfig.Builder().build(), "solo", db.dataSource(),
+                PgDatabase.SCHEMA), () -> {});
         RetentionCleaner cleaner = new RetentionCleaner(new MaintenanceStore(db.dataSource(), PgDatabase.SCHEMA,
                 "pgjobs_pgjobs"), leader, Duration.ofMillis(200), Duration.ofMillis(100), Duration.ofHours(1),
                 Duration.ofHours(1));

@@ -24,6 +24,7 @@ class ScheduleFirerTest {
     static final PgDatabase db = new PgDatabase();
 
     private Config config;
+    private Telemetry telemetry;
     private DefaultJobClient client;
     private ScheduleClient schedules;
     private ScheduleFirer first;
@@ -33,11 +34,11 @@ class ScheduleFirerTest {
     void setUp() throws Exception {
         db.execute("delete from pgjobs.jobs; delete from pgjobs.schedules");
         config = new Config.Builder(db.dataSource()).build();
-        client = new DefaultJobClient(config,
-                new Telemetry(config.observe(), config.nodeId(), config.dataSource(), config.schema()));
+        telemetry = new Telemetry(config.observe(), config.nodeId(), config.dataSource(), config.schema());
+        client = new DefaultJobClient(config, telemetry);
         schedules = client.schedules();
-        first = new ScheduleFirer(config, client.store(), () -> true);
-        second = new ScheduleFirer(config, client.store(), () -> true);
+        first = new ScheduleFirer(config, client.store(), () -> true, telemetry);
+        second = new ScheduleFirer(config, client.store(), () -> true, telemetry);
     }
 
     @AfterEach
@@ -124,7 +125,7 @@ class ScheduleFirerTest {
         ScheduleFirer firer = new ScheduleFirer(quickPolls.build(), client.store(), () -> {
                     asked.incrementAndGet();
                     return leads.get();
-                });
+                }, telemetry);
         schedules.upsert(Schedule.of("follower", "every 1s", "test.tick", Map.of()));
         db.execute("update pgjobs.schedules set next_fire_at = now() - interval '5 seconds'");
         firer.start();
