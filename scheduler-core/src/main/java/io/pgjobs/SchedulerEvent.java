@@ -41,21 +41,32 @@ public sealed interface SchedulerEvent {
     /** A running job stopped on a cancel request and ended {@link JobState#CANCELLED}. */
     record JobCancelled(long jobId, String kind, String queue, int attempt) implements SchedulerEvent {}
 
-    /** A scheduler node joined the cluster. */
+    /**
+     * This node registered in the cluster's node table: when it starts, and again if its row had been removed
+     * (it was silent for an hour) and it registers anew.
+     */
     record NodeJoined(String nodeId) implements SchedulerEvent {}
 
-    /** A node stopped heartbeating and its jobs are being rescued. */
+    /**
+     * The leader removed the row of a node that stopped heartbeating without closing, an hour after its last
+     * heartbeat. Sent once, by that leader; the node's jobs were rescued when their leases expired, long before.
+     */
     record NodeLost(String nodeId) implements SchedulerEvent {}
 
-    /** Leadership moved; either side is null when there was, or is, no leader. */
+    /**
+     * This node gained leadership ({@code leaderId} is this node; {@code previousLeaderId} the node still marked
+     * as leader, or null) or lost it ({@code previousLeaderId} is this node, {@code leaderId} null: it cannot
+     * know who takes over).
+     */
     record LeaderChanged(String previousLeaderId, String leaderId) implements SchedulerEvent {}
 
-    /** A cron schedule enqueued its job for {@code fireTime}. */
+    /** A cron schedule enqueued its job for {@code fireTime} (sent by the node that fired it, after commit). */
     record ScheduleFired(String schedule, Instant fireTime, long jobId) implements SchedulerEvent {}
 
     /**
-     * A cron schedule missed {@code fireTime} (no scheduler was running then) and its misfire policy decided
-     * what to do: {@code firedLate} tells whether a job was enqueued for it after all.
+     * A cron schedule missed {@code fireTime} (no leader fired it within a minute) and its misfire policy decided
+     * what to do: {@code firedLate} tells whether a job was enqueued for it after all. For several missed times,
+     * {@code fireTime} is the first of them.
      */
     record ScheduleMisfired(String schedule, Instant fireTime, boolean firedLate) implements SchedulerEvent {}
 }
