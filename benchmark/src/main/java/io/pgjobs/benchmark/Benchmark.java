@@ -396,16 +396,37 @@ public final class Benchmark {
         }
     }
 
+    /**
+     * Waits until no job is runnable or running. Polling must not slow down what it watches: exact counts over a
+     * table that is being drained scan index entries of every job claimed since the last vacuum, so between the
+     * exact checks it watches the attempts table's insert counter from the statistics system (updated at most
+     * about once a second, never early).
+     */
     private static void awaitDrained(String url, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (HikariDataSource pool = BenchDatabase.pool(url, 1)) {
-            while (backlog(pool) + running(pool) > 0) {
+            // the counter is read before the count, so every unfinished job's attempt lands after it
+            long attemptsAtStart = attemptsInserted(pool);
+            long unfinished = backlog(pool) + running(pool);
+            long lastExactCheck = System.nanoTime();
+            while (unfinished > 0) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("jobs not drained within " + timeout);
                 }
-                TimeUnit.MILLISECONDS.sleep(50);
+                TimeUnit.MILLISECONDS.sleep(200);
+                boolean countersSayDone = attemptsInserted(pool) - attemptsAtStart >= unfinished;
+                if (countersSayDone || System.nanoTime() - lastExactCheck > TimeUnit.SECONDS.toNanos(5)) {
+                    attemptsAtStart = attemptsInserted(pool);
+                    unfinished = backlog(pool) + running(pool);
+                    lastExactCheck = System.nanoTime();
+                }
             }
         }
+    }
+
+    private static long attemptsInserted(HikariDataSource pool) throws SQLException {
+        return queryLong(pool, "select coalesce(sum(n_tup_ins), 0) from pg_stat_user_tables "
+                + "where schemaname = 'pgjobs' and relname = 'attempts'");
     }
 
     private static long backlog(HikariDataSource pool) throws SQLException {

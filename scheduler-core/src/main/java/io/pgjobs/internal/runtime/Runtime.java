@@ -41,7 +41,13 @@ public final class Runtime {
     private final Telemetry telemetry;
     private final Map<String, QueueFetcher> fetchers = new LinkedHashMap<>();
     /** Jobs this node holds: from claim until the completion is written. */
-    private final Map<Long, JobExecution> held = new ConcurrentHashMap<>();
+    /**
+     * Keyed by job and attempt: a job retried at once may be claimed again by this node before the completion of
+     * its previous attempt is written, and both attempts are held until then.
+     */
+    private final Map<HeldAttempt, JobExecution> held = new ConcurrentHashMap<>();
+
+    private record HeldAttempt(long jobId, int attempt) {}
     /** Jobs whose handler is still running (a subset of {@link #held}). */
     private final Map<Long, JobExecution> executing = new ConcurrentHashMap<>();
     private final Completer completer;
@@ -194,7 +200,7 @@ public final class Runtime {
     void launch(ClaimedJob job, QueueFetcher fetcher) {
         Registration<?> registration = config.handlers().get(job.kind());
         JobExecution execution = new JobExecution(job, registration, this, fetcher);
-        held.put(job.id(), execution);
+        held.put(new HeldAttempt(job.id(), job.attempt()), execution);
         executing.put(job.id(), execution);
         telemetry.started(job);
         try {
@@ -220,22 +226,14 @@ public final class Runtime {
      * the state it left the job in, null if it no longer applied (the job was taken from this node).
      */
     void written(Completion completion, JobState state) {
-        // a later attempt of the same job (rescued, then claimed by this node again) may hold the id by now
-        JobExecution[] released = new JobExecution[1];
-        held.computeIfPresent(completion.jobId(), (id, execution) -> {
-            if (execution.attempt() != completion.attempt()) {
-                return execution;
-            }
-            released[0] = execution;
-            return null;
-        });
-        if (released[0] != null && state != null) {
-            telemetry.attemptWritten(released[0].job(), completion, state, released[0].handlerNanos());
+        JobExecution released = held.remove(new HeldAttempt(completion.jobId(), completion.attempt()));
+        if (released != null && state != null) {
+            telemetry.attemptWritten(released.job(), completion, state, released.handlerNanos());
         }
     }
 
     List<Long> heldJobIds() {
-        return List.copyOf(held.keySet());
+        return held.keySet().stream().map(HeldAttempt::jobId).distinct().toList();
     }
 
     boolean isExecuting(long jobId) {
