@@ -56,6 +56,7 @@ public final class JobStore {
     private final String schema;
     private final String notifyChannel;
     private final String insertSql;
+    private final String insertOneSql;
     private final String claimSql;
     private final String completeSql;
     private final String lockCompletingSql;
@@ -90,6 +91,21 @@ public final class JobStore {
                 )
                 select i.ord, d.id, (select count(*) from notified) from input i left join inserted d on d.id = i.id
                 order by i.ord
+                """.formatted(jobs);
+        // The same insert for one job, with plain parameters: the single transactional enqueue is the call an
+        // application makes most, and without the arrays, the ordinality join and the id matching it costs about
+        // half as much.
+        this.insertOneSql = """
+                with inserted as (
+                    insert into %1$s (kind, queue, state, priority, run_at, max_attempts, args, idempotency_key, tags,
+                                      metadata)
+                    select ?, ?, case when due > now() then 'scheduled' else 'available' end, ?, due, ?, ?::jsonb, ?,
+                           ?::text[], ?::jsonb
+                    from (select coalesce(?::timestamptz, now() + ? * interval '1 millisecond') as due) d
+                    on conflict (idempotency_key) where idempotency_key is not null do nothing
+                    returning id, queue, state
+                )
+                select id, (select pg_notify(?, 'q:' || queue) where state = 'available') is null from inserted
                 """.formatted(jobs);
         // The fence (a materialized CTE) keeps the planner from locking more rows than the limit. The update takes
         // the picked ids as an array instead of joining them (see complete() for what a joined update can do).
@@ -224,8 +240,11 @@ public final class JobStore {
             tags[i] = Sql.arrayLiteral(job.tags());
             metadata[i] = job.metadataJson();
         }
+        if (n == 1) {
+            return new long[] {insertOne(connection, batch.getFirst())};
+        }
         long[] ids = new long[n];
-        // a handful of rows plans well generically and saves planning on the single-job path
+        // a handful of rows plans well generically and saves planning on small batches
         try (PreparedStatement ps = n <= 16 ? connection.prepareStatement(insertSql)
                 : Sql.prepareForArrays(connection, insertSql)) {
             ps.setArray(1, connection.createArrayOf("text", kinds));
@@ -247,6 +266,26 @@ public final class JobStore {
             }
         }
         return ids;
+    }
+
+    /** Inserts one job; returns its id, or 0 when its idempotency key already exists. */
+    private long insertOne(Connection connection, NewJob job) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(insertOneSql)) {
+            ps.setString(1, job.kind());
+            ps.setString(2, job.queue());
+            ps.setShort(3, (short) job.priority());
+            ps.setInt(4, job.maxAttempts());
+            ps.setString(5, job.argsJson());
+            ps.setString(6, job.idempotencyKey());
+            ps.setString(7, Sql.arrayLiteral(job.tags()));
+            ps.setString(8, job.metadataJson());
+            ps.setTimestamp(9, job.runAt() == null ? null : Timestamp.from(job.runAt()));
+            ps.setLong(10, job.delayMs());
+            ps.setString(11, notifyChannel);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
     }
 
     private Map<String, Long> existingKeys(Connection connection, List<NewJob> batch, long[] ids) throws SQLException {
