@@ -40,6 +40,7 @@ public final class WithoutOptionalLibraries {
                     () -> scheduler.client().get(id).orElseThrow().state() == JobState.COMPLETED);
             Await.until(Duration.ofSeconds(10), "its success reported",
                     () -> events.stream().anyMatch(e -> e instanceof SchedulerEvent.JobSucceeded));
+            Await.until(Duration.ofSeconds(30), "this node leads (health wants a leader)", scheduler::isLeader);
             System.out.println("RESULT state=" + scheduler.client().get(id).orElseThrow().state()
                     + " mdc=" + carried + " health=" + scheduler.health().status()
                     + " events=" + events.stream().map(e -> e.getClass().getSimpleName()).toList());

@@ -46,6 +46,8 @@ public final class WorkerProcess {
                 .pollInterval(Duration.ofMillis(200))
                 .handler(Count.class, ctx -> {
                     recordRun(dataSource, ctx.jobId(), nodeId);
+                    // a little work per job keeps the run long enough that the kill and the restart land mid-run
+                    Thread.sleep(3);
                     return null;
                 })
                 .handler(Hold.class, ctx -> {
