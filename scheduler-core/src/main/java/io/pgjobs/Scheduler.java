@@ -1,8 +1,10 @@
 package io.pgjobs;
 
+import io.pgjobs.admin.AdminClient;
 import io.pgjobs.internal.Config;
 import io.pgjobs.internal.DefaultJobClient;
 import io.pgjobs.internal.Migrations;
+import io.pgjobs.internal.admin.DefaultAdminClient;
 import io.pgjobs.internal.runtime.Runtime;
 import io.pgjobs.spi.JobSerializer;
 import io.pgjobs.spi.RetryPolicy;
@@ -31,11 +33,13 @@ public final class Scheduler implements AutoCloseable {
     private final Config config;
     private final DefaultJobClient client;
     private final Runtime runtime;
+    private final AdminClient admin;
 
     private Scheduler(Config config) {
         this.config = config;
         this.client = new DefaultJobClient(config);
         this.runtime = new Runtime(config, client.store());
+        this.admin = new DefaultAdminClient(config, client);
     }
 
     public static Builder builder(DataSource dataSource) {
@@ -45,6 +49,11 @@ public final class Scheduler implements AutoCloseable {
     /** The client for enqueueing and inspecting jobs; usable whether or not this scheduler was started. */
     public JobClient client() {
         return client;
+    }
+
+    /** The operator's API (what the dashboard uses); usable whether or not this scheduler was started. */
+    public AdminClient admin() {
+        return admin;
     }
 
     /** Applies pgjobs' migrations to its schema (creating it if needed). Idempotent. */

@@ -109,7 +109,8 @@ public final class JobStore {
                 """.formatted(jobs, schema);
         // A completion applies only while the job still runs under this node and attempt: a node presumed dead
         // can never overwrite a job that was rescued and handed to another. A cancel request turns any
-        // unsuccessful end into 'cancelled'. The attempt row is written in the same statement.
+        // unsuccessful end into 'cancelled'. The attempt row and the per-minute statistics are written in the
+        // same statement.
         this.completeSql = """
                 with o as (
                     select * from unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::bigint[], ?::int[], ?::text[],
@@ -131,7 +132,16 @@ public final class JobStore {
                         lease_expires_at = null
                     from o
                     where j.id = o.id and j.state = 'running' and j.attempt = o.attempt and j.node_id = ?
-                    returning j.id, j.attempt, j.started_at, j.state
+                    returning j.id, j.attempt, j.started_at, j.state, j.queue, j.kind
+                ), stats as (
+                    -- per-minute counts for the dashboard's charts; rows in key order so that concurrent
+                    -- completers lock them in the same order
+                    insert into %2$s.job_stats as s (minute, queue, kind, state, jobs, duration_ms)
+                    select date_trunc('minute', now()), queue, kind, state, count(*),
+                           sum((extract(epoch from now() - started_at) * 1000)::bigint)
+                    from done group by queue, kind, state order by queue, kind, state
+                    on conflict (minute, queue, kind, state)
+                    do update set jobs = s.jobs + excluded.jobs, duration_ms = s.duration_ms + excluded.duration_ms
                 )
                 insert into %2$s.attempts (job_id, attempt, node_id, started_at, finished_at, outcome, error_class,
                                            message, stack_trace)
@@ -415,7 +425,7 @@ public final class JobStore {
         return JobState.RUNNABLE.stream().map(JobState::dbName).toList();
     }
 
-    static Job toJob(JobsRecord r) {
+    public static Job toJob(JobsRecord r) {
         return new Job(r.getId(), r.getKind(), r.getQueue(), JobState.fromDb(r.getState()), r.getPriority(),
                 Sql.instant(r.getRunAt()), r.getAttempt(), r.getMaxAttempts(), r.getArgs().data(),
                 r.getIdempotencyKey(), List.of(r.getTags()), r.getMetadata().data(),
