@@ -26,7 +26,7 @@ function el(tag, attrs, ...children) {
 }
 
 function append(node, children) {
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -38,7 +38,7 @@ function svg(tag, attrs, ...children) {
   for (const [key, value] of Object.entries(attrs || {})) {
     if (key === 'style') node.style.cssText = value; else node.setAttribute(key, String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child) node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return node;
@@ -226,14 +226,14 @@ function stackedBars(points, series) {
       }
     }
   });
-  return svg('svg', { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', role: 'img' }, axes(max, v => String(v), points), bars);
+  return svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' }, axes(max, v => String(v), points), bars);
 }
 
 function lineChart(points, values, format, color) {
   const max = Math.max(1e-9, ...values);
   const step = (W - PAD) / Math.max(1, values.length - 1);
   const path = values.map((v, i) => (i ? 'L' : 'M') + (PAD + i * step).toFixed(1) + ' ' + (H - 18 - (H - 34) * v / max).toFixed(1)).join(' ');
-  return svg('svg', { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', role: 'img' },
+  return svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' },
     axes(max, format, points), values.length ? svg('path', { d: path, fill: 'none', stroke: color, 'stroke-width': 1.5 }) : null);
 }
 
@@ -242,7 +242,7 @@ function lagBars(queues) {
   const lags = queues.map(q => isoDurationMs(q.lag));
   const max = Math.max(1, ...lags);
   const rowHeight = 20;
-  return svg('svg', { viewBox: `0 0 ${W} ${queues.length * rowHeight + 4}`, style: `height:${queues.length * rowHeight + 4}px` },
+  return svg('svg', { viewBox: `0 0 ${W} ${queues.length * rowHeight + 4}`, preserveAspectRatio: 'xMinYMin meet', style: `height:${queues.length * rowHeight + 4}px` },
     queues.map((q, i) => [
       svg('text', { x: 0, y: i * rowHeight + 14, 'font-size': 11, fill: '#1d2330' }, q.name),
       svg('rect', { x: 140, y: i * rowHeight + 4, width: Math.max(1, (W - 220) * lags[i] / max), height: 12, rx: 2,
@@ -308,12 +308,12 @@ async function jobsPage(params) {
   }, state)));
 
   const bulkBar = el('div', { class: 'bar' });
-  const renderBulk = () => bulkBar.replaceChildren(
+  const renderBulk = () => append(bulkBar.replaceChildren() || bulkBar, [
     el('span', { class: 'muted' }, selected.size ? selected.size + ' selected' : 'Select jobs, or act on everything matching the filter:'),
     ['retry', 'cancel', 'delete'].map(action => actionButton(
       (selected.size ? action + ' selected' : action + ' all matching…'),
       () => selected.size ? bulkIds(action, [...selected]) : bulkMatching(action, query, bulkBar),
-      action === 'delete' ? 'danger' : '')));
+      action === 'delete' ? 'danger' : ''))]);
   renderBulk();
 
   const rows = page.jobs.map(job => el('tr', { 'data-job': job.id },
@@ -360,9 +360,9 @@ async function bulkMatching(action, query, bar) {
   ui.busy = true;
   let cursor = null, scanned = 0, changed = 0, stopped = false;
   const fill = el('div');
-  const status = el('span', {}, '');
-  bar.replaceChildren(el('div', { class: 'progress' }, fill), status,
-    el('button', { type: 'button', onclick: () => { stopped = true; } }, 'Stop'));
+  const status = el('span', { 'data-progress': '' }, '');
+  const stop = el('button', { type: 'button', onclick: () => { stopped = true; } }, 'Stop');
+  bar.replaceChildren(el('div', { class: 'progress' }, fill), status, stop);
   try {
     while (!stopped) {
       const body = { action, ...Object.fromEntries(query) };
@@ -376,6 +376,7 @@ async function bulkMatching(action, query, bar) {
     flash(action + (stopped ? ' stopped: ' : ' done: ') + changed + ' changed');
   } finally {
     ui.busy = false;
+    stop.replaceWith(el('button', { type: 'button', onclick: render }, 'Show the list again'));
   }
 }
 
@@ -502,7 +503,7 @@ async function nodesPage() {
     table(['Node', 'Status', 'Host', 'Pid#', 'Version', 'Queues', 'Running#', 'Heartbeat', 'Started'], nodes.map(n => el('tr', {},
       el('td', { class: 'mono' }, n.id), el('td', {}, badge(n.alive ? 'alive' : 'dead')), el('td', {}, n.host),
       el('td', { class: 'num' }, n.pid), el('td', {}, n.version), el('td', {}, n.queues.join(', ') || '—'),
-      el('td', { class: 'num' }, n.runningJobs), el('td', {}, when(n.heartbeatAt)), el('td', {}, when(n.startedAt))))),
+      el('td', { class: 'num' }, n.runningJobs), el('td', {}, when(n.heartbeatAt)), el('td', {}, when(n.startedAt)))),
     'No nodes have registered yet.'));
 }
 
