@@ -48,7 +48,8 @@ public final class AdminStore {
     /** A node whose heartbeat is older than this counts as dead. */
     static final Duration NODE_DEAD_AFTER = Duration.ofSeconds(60);
     private static final String STATEMENT_TIMEOUT = "5s";
-    private static final List<String> RUNNABLE = JobState.RUNNABLE.stream().map(JobState::dbName).toList();
+    /** The runnable states as SQL text, exactly as the predicate of V1's jobs_runnable index, so it matches. */
+    private static final String RUNNABLE_SQL = "state in ('available', 'scheduled', 'retryable')";
     /** The error with digits, long hex ids and UUIDs masked, so that failures alike group together. */
     private static final String PATTERN_SQL = """
             regexp_replace(regexp_replace(regexp_replace(coalesce(last_error, ''),
@@ -109,7 +110,8 @@ public final class AdminStore {
     private static Condition condition(JobFilter f) {
         Condition c = DSL.noCondition();
         if (!f.states().isEmpty()) {
-            c = c.and(JOBS.STATE.in(f.states().stream().map(JobState::dbName).toList()));
+            // inlined (they come from the enum) so that the planner can match the partial indexes on states
+            c = c.and(JOBS.STATE.in(f.states().stream().map(s -> DSL.inline(s.dbName())).toList()));
         }
         if (notBlank(f.queue())) {
             c = c.and(JOBS.QUEUE.eq(f.queue()));
@@ -151,12 +153,17 @@ public final class AdminStore {
 
     // ---- overview and queues -------------------------------------------------------------------------------
 
-    /** Jobs per state, each counted up to {@link #COUNT_CAP} (partial indexes make the rare states cheap). */
+    /**
+     * Jobs per state, each counted up to {@link #COUNT_CAP}: running and the rare states (V4's jobs_rare_states)
+     * are index-only scans, available goes through the runnable index, and completed rows are so common that a
+     * scan meets the cap at once.
+     */
     public Map<JobState, Count> stateCounts() throws SQLException {
         return read(dsl -> {
             Map<JobState, Count> counts = new EnumMap<>(JobState.class);
             for (JobState state : JobState.values()) {
-                long n = dsl.fetchCount(dsl.selectOne().from(JOBS).where(JOBS.STATE.eq(state.dbName())).limit(COUNT_CAP + 1));
+                long n = dsl.fetchCount(dsl.selectOne().from(JOBS).where(JOBS.STATE.eq(DSL.inline(state.dbName())))
+                        .limit(COUNT_CAP + 1));
                 counts.put(state, capped(n, COUNT_CAP));
             }
             return counts;
@@ -174,29 +181,29 @@ public final class AdminStore {
     public List<QueueInfo> queues() throws SQLException {
         String sql = """
                 with recursive runnable(name) as (
-                    (select queue from {jobs} where state = any(?) order by queue limit 1)
+                    (select queue from {jobs} where {runnable} order by queue limit 1)
                     union all
-                    select (select queue from {jobs} where state = any(?) and queue > r.name order by queue limit 1)
+                    select (select queue from {jobs} where {runnable} and queue > r.name order by queue limit 1)
                     from runnable r where r.name is not null
                 ), names as (
                     select name from runnable where name is not null
                     union select name from {queues}
                     union select distinct queue from {stats} where minute > now() - interval '1 day'
+                ), running as (
+                    select queue, count(*) as jobs from {jobs} where state = 'running' group by queue
                 )
                 select n.name,
-                       (select count(*) from (select 1 from {jobs} j where j.queue = n.name and j.state = any(?)
-                                              limit ?) w) as waiting,
-                       (select count(*) from {jobs} j where j.state = 'running' and j.queue = n.name) as running,
+                       (select count(*) from (select 1 from {jobs} j where j.queue = n.name and {runnable} limit ?) w) as waiting,
+                       coalesce(r.jobs, 0) as running,
                        (select extract(epoch from now() - min(p.run_at)) * 1000 from generate_series(0, 9) g(priority)
                         cross join lateral (select j.run_at from {jobs} j where j.queue = n.name and j.priority = g.priority
-                                            and j.state = any(?) and j.run_at <= now() order by j.run_at limit 1) p) as lag_ms,
+                                            and {runnable} and j.run_at <= now() order by j.run_at limit 1) p) as lag_ms,
                        q.concurrency_limit, coalesce(q.paused, false) as paused
-                from names n left join {queues} q on q.name = n.name
+                from names n left join {queues} q on q.name = n.name left join running r on r.queue = n.name
                 order by n.name
                 """.replace("{jobs}", schema + ".jobs").replace("{queues}", schema + ".queues")
-                .replace("{stats}", schema + ".job_stats");
-        String[] runnable = RUNNABLE.toArray(String[]::new);
-        return read(dsl -> dsl.resultQuery(sql, runnable, runnable, runnable, COUNT_CAP + 1, runnable).fetch(r -> {
+                .replace("{stats}", schema + ".job_stats").replace("{runnable}", RUNNABLE_SQL);
+        return read(dsl -> dsl.resultQuery(sql, COUNT_CAP + 1).fetch(r -> {
             Number lag = (Number) r.get("lag_ms");
             return new QueueInfo(r.get("name", String.class), capped(r.get("waiting", Long.class), COUNT_CAP),
                     r.get("running", Long.class), Duration.ofMillis(lag == null ? 0 : Math.max(0, lag.longValue())),
@@ -207,20 +214,26 @@ public final class AdminStore {
     /** Finished attempts per {@code bucket} over the last {@code span}, one point per bucket, oldest first. */
     public List<StatsPoint> stats(Duration span, Duration bucket) throws SQLException {
         String sql = """
-                with buckets as (
-                    select generate_series(date_bin(?::interval, now(), timestamptz '2000-01-01') - ?::interval + ?::interval,
-                                           date_bin(?::interval, now(), timestamptz '2000-01-01'), ?::interval) as start
+                with bounds as (
+                    select date_bin(?::interval, now(), timestamptz '2000-01-01') - ?::interval + ?::interval as first,
+                           date_bin(?::interval, now(), timestamptz '2000-01-01') as last
+                ), totals as (
+                    select date_bin(?::interval, s.minute, timestamptz '2000-01-01') as start,
+                           sum(s.jobs) filter (where s.state = 'completed') as completed,
+                           sum(s.jobs) filter (where s.state = 'retryable') as failed,
+                           sum(s.jobs) filter (where s.state = 'discarded') as discarded,
+                           sum(s.jobs) filter (where s.state = 'cancelled') as cancelled,
+                           sum(s.jobs) filter (where s.state in ('scheduled', 'available')) as other,
+                           sum(s.duration_ms) / nullif(sum(s.jobs), 0) as average_ms
+                    from {stats} s, bounds where s.minute >= bounds.first
+                    group by 1
                 )
-                select b.start,
-                       coalesce(sum(s.jobs) filter (where s.state = 'completed'), 0) as completed,
-                       coalesce(sum(s.jobs) filter (where s.state = 'retryable'), 0) as failed,
-                       coalesce(sum(s.jobs) filter (where s.state = 'discarded'), 0) as discarded,
-                       coalesce(sum(s.jobs) filter (where s.state = 'cancelled'), 0) as cancelled,
-                       coalesce(sum(s.jobs) filter (where s.state in ('scheduled', 'available')), 0) as other,
-                       coalesce(sum(s.duration_ms) / nullif(sum(s.jobs), 0), 0) as average_ms
-                from buckets b
-                left join {stats} s on s.minute >= b.start and s.minute < b.start + ?::interval
-                group by b.start order by b.start
+                select b.start, coalesce(t.completed, 0) as completed, coalesce(t.failed, 0) as failed,
+                       coalesce(t.discarded, 0) as discarded, coalesce(t.cancelled, 0) as cancelled,
+                       coalesce(t.other, 0) as other, coalesce(t.average_ms, 0) as average_ms
+                from bounds, generate_series(bounds.first, bounds.last, ?::interval) b(start)
+                left join totals t on t.start = b.start
+                order by b.start
                 """.replace("{stats}", schema + ".job_stats");
         String b = bucket.toSeconds() + " seconds", s = span.toSeconds() + " seconds";
         return read(dsl -> dsl.resultQuery(sql, b, s, b, b, b, b).fetch(r -> new StatsPoint(

@@ -488,12 +488,21 @@ async function schedulesPage() {
       el('td', {}, s.name),
       el('td', {}, el('div', { class: 'mono' }, s.expression), el('div', { class: 'muted' }, s.description || '')),
       el('td', {}, s.timeZone), el('td', { class: 'mono' }, s.kind), el('td', {}, s.queue),
-      el('td', {}, s.enabled ? badge('running') : badge('paused')),
-      el('td', {}, s.nextFireTimes.map(t => el('div', { title: t }, new Date(t).toLocaleString()))),
+      el('td', {}, s.enabled ? badge('enabled') : badge('paused')),
+      el('td', {}, s.nextFireTimes.map(t => el('div', { title: t }, inZone(t, s.timeZone)))),
       el('td', {}, when(s.lastFireAt)),
       el('td', {}, el('div', { class: 'actions' }, s.enabled ? actionButton('Pause', post(s, 'pause')) : actionButton('Resume', post(s, 'resume')),
         actionButton('Trigger now', post(s, 'trigger')))))),
     'No schedules yet.'));
+}
+
+/** A fire time as the schedule's own zone sees it (the zone the cron expression is read in). */
+function inZone(iso, zone) {
+  try {
+    return new Date(iso).toLocaleString('sv-SE', { timeZone: zone, dateStyle: 'short', timeStyle: 'short' }) + ' ' + zone;
+  } catch (unknownZone) {
+    return iso;
+  }
 }
 
 async function nodesPage() {
