@@ -175,7 +175,7 @@ public final class AdminStore {
     }
 
     /**
-     * Every queue that has runnable jobs, settings, or recent statistics. The names with runnable jobs come
+     * Every queue that has runnable jobs, settings, or a live node working it. The names with runnable jobs come
      * from a skip scan of the runnable index (one probe per queue), not from reading every row.
      */
     public List<QueueInfo> queues() throws SQLException {
@@ -188,7 +188,7 @@ public final class AdminStore {
                 ), names as (
                     select name from runnable where name is not null
                     union select name from {queues}
-                    union select distinct queue from {stats} where minute > now() - interval '1 day'
+                    union select unnest(queues) from {nodes} where stopped_at is null
                 ), running as (
                     select queue, count(*) as jobs from {jobs} where state = 'running' group by queue
                 )
@@ -202,7 +202,7 @@ public final class AdminStore {
                 from names n left join {queues} q on q.name = n.name left join running r on r.queue = n.name
                 order by n.name
                 """.replace("{jobs}", schema + ".jobs").replace("{queues}", schema + ".queues")
-                .replace("{stats}", schema + ".job_stats").replace("{runnable}", RUNNABLE_SQL);
+                .replace("{nodes}", schema + ".nodes").replace("{runnable}", RUNNABLE_SQL);
         return read(dsl -> dsl.resultQuery(sql, COUNT_CAP + 1).fetch(r -> {
             Number lag = (Number) r.get("lag_ms");
             return new QueueInfo(r.get("name", String.class), capped(r.get("waiting", Long.class), COUNT_CAP),
@@ -213,11 +213,10 @@ public final class AdminStore {
 
     /** Finished attempts per {@code bucket} over the last {@code span}, one point per bucket, oldest first. */
     public List<StatsPoint> stats(Duration span, Duration bucket) throws SQLException {
+        // The first bucket is written out (not taken from a CTE) so that the planner sees a range on the key.
+        String first = "date_bin(?::interval, now(), timestamptz '2000-01-01') - ?::interval + ?::interval";
         String sql = """
-                with bounds as (
-                    select date_bin(?::interval, now(), timestamptz '2000-01-01') - ?::interval + ?::interval as first,
-                           date_bin(?::interval, now(), timestamptz '2000-01-01') as last
-                ), totals as (
+                with totals as (
                     select date_bin(?::interval, s.minute, timestamptz '2000-01-01') as start,
                            sum(s.jobs) filter (where s.state = 'completed') as completed,
                            sum(s.jobs) filter (where s.state = 'retryable') as failed,
@@ -225,18 +224,18 @@ public final class AdminStore {
                            sum(s.jobs) filter (where s.state = 'cancelled') as cancelled,
                            sum(s.jobs) filter (where s.state in ('scheduled', 'available')) as other,
                            sum(s.duration_ms) / nullif(sum(s.jobs), 0) as average_ms
-                    from {stats} s, bounds where s.minute >= bounds.first
+                    from {stats} s where s.minute >= {first}
                     group by 1
                 )
                 select b.start, coalesce(t.completed, 0) as completed, coalesce(t.failed, 0) as failed,
                        coalesce(t.discarded, 0) as discarded, coalesce(t.cancelled, 0) as cancelled,
                        coalesce(t.other, 0) as other, coalesce(t.average_ms, 0) as average_ms
-                from bounds, generate_series(bounds.first, bounds.last, ?::interval) b(start)
+                from generate_series({first}, date_bin(?::interval, now(), timestamptz '2000-01-01'), ?::interval) b(start)
                 left join totals t on t.start = b.start
                 order by b.start
-                """.replace("{stats}", schema + ".job_stats");
+                """.replace("{stats}", schema + ".job_stats").replace("{first}", first);
         String b = bucket.toSeconds() + " seconds", s = span.toSeconds() + " seconds";
-        return read(dsl -> dsl.resultQuery(sql, b, s, b, b, b, b).fetch(r -> new StatsPoint(
+        return read(dsl -> dsl.resultQuery(sql, b, b, s, b, b, s, b, b, b).fetch(r -> new StatsPoint(
                 r.get("start", OffsetDateTime.class).toInstant(), r.get("completed", Long.class),
                 r.get("failed", Long.class), r.get("discarded", Long.class), r.get("cancelled", Long.class),
                 r.get("other", Long.class), r.get("average_ms", Long.class))));
