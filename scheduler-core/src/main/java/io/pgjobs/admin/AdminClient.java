@@ -21,8 +21,8 @@ public interface AdminClient {
 
     List<JobAttempt> attempts(long id);
 
-    /** Jobs per state (each count capped), queues, and per-minute statistics of the last hour and day. */
-    Overview overview();
+    /** Jobs per state (each count capped), queues, and the statistics of the last hour or day. */
+    Overview overview(Overview.Span span);
 
     /** How many jobs {@code filter} matches, counting at most {@code cap}. */
     Count count(JobFilter filter, int cap);

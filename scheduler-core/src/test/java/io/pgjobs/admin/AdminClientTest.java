@@ -135,13 +135,15 @@ class AdminClientTest {
             Await.until(Duration.ofSeconds(10), "all finished",
                     () -> admin.count(JobFilter.ofStates(JobState.COMPLETED, JobState.DISCARDED), 10).value() == 4);
         }
-        Overview overview = admin.overview();
+        Overview overview = admin.overview(Overview.Span.HOUR);
         assertThat(overview.states().get(JobState.COMPLETED)).isEqualTo(new Count(2, false));
         assertThat(overview.states().get(JobState.DISCARDED)).isEqualTo(new Count(2, false));
-        assertThat(overview.lastHour()).hasSize(60);
-        assertThat(overview.lastDay()).hasSize(144);
-        assertThat(overview.lastHour().stream().mapToLong(Overview.StatsPoint::completed).sum()).isEqualTo(2);
-        assertThat(overview.lastHour().stream().mapToLong(Overview.StatsPoint::discarded).sum()).isEqualTo(2);
+        assertThat(overview.series()).hasSize(60);
+        assertThat(overview.series().stream().mapToLong(Overview.StatsPoint::completed).sum()).isEqualTo(2);
+        assertThat(overview.series().stream().mapToLong(Overview.StatsPoint::discarded).sum()).isEqualTo(2);
+        Overview day = admin.overview(Overview.Span.DAY);
+        assertThat(day.series()).hasSize(144);
+        assertThat(day.series().stream().mapToLong(Overview.StatsPoint::completed).sum()).isEqualTo(2);
 
         List<DeadLetterGroup> groups = admin.deadLetters();
         assertThat(groups).singleElement().satisfies(g -> {

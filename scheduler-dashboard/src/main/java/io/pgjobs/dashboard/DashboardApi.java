@@ -8,6 +8,7 @@ import io.pgjobs.JobState;
 import io.pgjobs.admin.AdminClient;
 import io.pgjobs.admin.JobAction;
 import io.pgjobs.admin.JobFilter;
+import io.pgjobs.admin.Overview;
 import io.pgjobs.admin.PageRequest;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -46,7 +47,7 @@ final class DashboardApi {
         this.redactor = redactor;
         this.json = json;
         this.routes = List.of(
-                get("overview", c -> admin.overview()),
+                get("overview", c -> admin.overview(span(c.param().apply("span")))),
                 get("queues", c -> admin.queues()),
                 act("queues/(.+)/(pause|resume)", c -> {
                     if (c.path().group(2).equals("pause")) {
@@ -199,6 +200,17 @@ final class DashboardApi {
         String before = param.apply("before");
         return new PageRequest(before == null || before.isBlank() ? null : longParam("before", before),
                 intParam(param, "limit", DEFAULT_PAGE));
+    }
+
+    private static Overview.Span span(String name) {
+        if (name == null || name.isBlank()) {
+            return Overview.Span.HOUR;
+        }
+        try {
+            return Overview.Span.valueOf(name.strip().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("span: must be hour or day, got '" + name + "'", e);
+        }
     }
 
     private static JobAction action(String name) {

@@ -115,7 +115,7 @@ class DashboardApiTest {
         long id = enqueue(Map.of("customer_id", 42));
         db.execute("insert into pgjobs.schedules (name, expression, kind) values ('hourly', '0 * * * *', 'test.api')");
         assertThat(viewerGet("api/session").body().get("role").asText()).isEqualTo("viewer");
-        for (String path : new String[] {"api/overview", "api/queues", "api/jobs", "api/jobs/count", "api/jobs/" + id,
+        for (String path : new String[] {"api/overview", "api/overview?span=day", "api/queues", "api/jobs", "api/jobs/count", "api/jobs/" + id,
                 "api/dead-letters", "api/schedules", "api/nodes", "api/audit"}) {
             assertThat(viewerGet(path).status()).as(path).isEqualTo(200);
         }
@@ -169,7 +169,8 @@ class DashboardApiTest {
                 "api/jobs?limit=0", "limit: must be between 1 and 500",
                 "api/jobs?before=abc", "before: expected a job id",
                 "api/audit?limit=9999", "limit:",
-                "api/jobs/count?cap=0", "cap:");
+                "api/jobs/count?cap=0", "cap:",
+                "api/overview?span=week", "span: must be hour or day");
         for (var c : cases.entrySet()) {
             Reply reply = viewerGet(c.getKey());
             assertThat(reply.status()).as(c.getKey()).isEqualTo(400);

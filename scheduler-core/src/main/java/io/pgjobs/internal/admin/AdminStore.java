@@ -38,7 +38,9 @@ import org.jooq.impl.DSL;
  * All SQL of the operator's API. Every read runs under a statement timeout and is bounded: pages walk the
  * primary key downwards from a cursor, counts stop at a cap, queue lag probes the runnable index once per
  * priority, and the charts read the per-minute {@code job_stats} that the completion statement maintains.
- * Plain-SQL fragments take every value as a bind parameter.
+ * Plain-SQL fragments take every value from a user as a bind parameter. States and count limits are inlined
+ * on purpose: a cached generic plan with a bound state cannot use the partial indexes, and one with a bound
+ * limit cannot tell a capped count from a full one and picks a sequential scan.
  */
 public final class AdminStore {
     /** Counts stop here and read as "at least". */
@@ -99,7 +101,7 @@ public final class AdminStore {
     }
 
     public Count count(JobFilter filter, int cap) throws SQLException {
-        long n = read(dsl -> dsl.fetchCount(dsl.selectOne().from(JOBS).where(condition(filter)).limit(cap + 1)));
+        long n = read(dsl -> dsl.fetchCount(dsl.selectOne().from(JOBS).where(condition(filter)).limit(DSL.inline(cap + 1))));
         return capped(n, cap);
     }
 
@@ -163,7 +165,7 @@ public final class AdminStore {
             Map<JobState, Count> counts = new EnumMap<>(JobState.class);
             for (JobState state : JobState.values()) {
                 long n = dsl.fetchCount(dsl.selectOne().from(JOBS).where(JOBS.STATE.eq(DSL.inline(state.dbName())))
-                        .limit(COUNT_CAP + 1));
+                        .limit(DSL.inline(COUNT_CAP + 1)));
                 counts.put(state, capped(n, COUNT_CAP));
             }
             return counts;
@@ -193,7 +195,7 @@ public final class AdminStore {
                     select queue, count(*) as jobs from {jobs} where state = 'running' group by queue
                 )
                 select n.name,
-                       (select count(*) from (select 1 from {jobs} j where j.queue = n.name and {runnable} limit ?) w) as waiting,
+                       (select count(*) from (select 1 from {jobs} j where j.queue = n.name and {runnable} limit {cap}) w) as waiting,
                        coalesce(r.jobs, 0) as running,
                        (select extract(epoch from now() - min(p.run_at)) * 1000 from generate_series(0, 9) g(priority)
                         cross join lateral (select j.run_at from {jobs} j where j.queue = n.name and j.priority = g.priority
@@ -202,8 +204,9 @@ public final class AdminStore {
                 from names n left join {queues} q on q.name = n.name left join running r on r.queue = n.name
                 order by n.name
                 """.replace("{jobs}", schema + ".jobs").replace("{queues}", schema + ".queues")
-                .replace("{nodes}", schema + ".nodes").replace("{runnable}", RUNNABLE_SQL);
-        return read(dsl -> dsl.resultQuery(sql, COUNT_CAP + 1).fetch(r -> {
+                .replace("{nodes}", schema + ".nodes").replace("{runnable}", RUNNABLE_SQL)
+                .replace("{cap}", String.valueOf(COUNT_CAP + 1));
+        return read(dsl -> dsl.resultQuery(sql).fetch(r -> {
             Number lag = (Number) r.get("lag_ms");
             return new QueueInfo(r.get("name", String.class), capped(r.get("waiting", Long.class), COUNT_CAP),
                     r.get("running", Long.class), Duration.ofMillis(lag == null ? 0 : Math.max(0, lag.longValue())),

@@ -25,7 +25,6 @@ import io.pgjobs.admin.ScheduleInfo;
 import io.pgjobs.internal.Config;
 import io.pgjobs.internal.JobStore;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -68,10 +67,9 @@ public final class DefaultAdminClient implements AdminClient {
     }
 
     @Override
-    public Overview overview() {
-        return call("read the overview", () -> new Overview(store.now(), store.stateCounts(), store.queues(),
-                store.stats(Duration.ofHours(1), Duration.ofMinutes(1)),
-                store.stats(Duration.ofDays(1), Duration.ofMinutes(10))));
+    public Overview overview(Overview.Span span) {
+        return call("read the overview", () -> new Overview(store.now(), store.stateCounts(), store.queues(), span,
+                store.stats(span.length(), span.bucket())));
     }
 
     @Override

@@ -163,10 +163,10 @@ function toggleLive() {
 // ---- overview -----------------------------------------------------------------------------------------------
 
 async function overviewPage() {
-  const o = await api('overview');
+  const o = await api('overview?span=' + ui.chartSpan);
   const cards = el('div', { class: 'cards' }, STATES.map(state => el('a', { class: 'card', href: '#/jobs?state=' + state },
     el('div', {}, badge(state)), el('div', { class: 'n', 'data-count': state }, count(o.states[state.toUpperCase()])))));
-  const points = ui.chartSpan === 'hour' ? o.lastHour : o.lastDay;
+  const points = o.series;
   const spanToggle = el('div', { class: 'toggle actions' }, ['hour', 'day'].map(span =>
     el('button', { type: 'button', class: ui.chartSpan === span ? 'on' : '', onclick: () => { ui.chartSpan = span; render(); } },
       'Last ' + span)));

@@ -51,7 +51,8 @@ public final class DashboardBenchmark {
             try (DashboardServer server = DashboardServer.start(new DashboardServlet(scheduler.admin(),
                     request -> new DashboardUser("bench", DashboardUser.Role.VIEWER)), "127.0.0.1", 0, "/")) {
                 Map<String, String> calls = new LinkedHashMap<>();
-                calls.put("overview", "api/overview");
+                calls.put("overview (last hour)", "api/overview");
+                calls.put("overview (last day)", "api/overview?span=day");
                 calls.put("queues", "api/queues");
                 calls.put("jobs, newest page", "api/jobs?limit=50");
                 calls.put("jobs, page in the middle", "api/jobs?limit=50&before=" + midId);
