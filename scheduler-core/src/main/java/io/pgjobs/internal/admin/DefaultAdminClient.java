@@ -8,7 +8,6 @@ import io.pgjobs.Job;
 import io.pgjobs.JobAttempt;
 import io.pgjobs.JobClient;
 import io.pgjobs.JobRequest;
-import io.pgjobs.PgJobsException;
 import io.pgjobs.admin.AdminClient;
 import io.pgjobs.admin.AuditEntry;
 import io.pgjobs.admin.BatchResult;
@@ -24,7 +23,7 @@ import io.pgjobs.admin.QueueInfo;
 import io.pgjobs.admin.ScheduleInfo;
 import io.pgjobs.internal.Config;
 import io.pgjobs.internal.JobStore;
-import java.sql.SQLException;
+import io.pgjobs.internal.Sql;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -266,17 +265,7 @@ public final class DefaultAdminClient implements AdminClient {
         }
     }
 
-    @FunctionalInterface
-    private interface SqlCall<T> {
-        T call() throws SQLException;
-    }
-
-    private static <T> T call(String what, SqlCall<T> call) {
-        try {
-            return call.call();
-        } catch (SQLException e) {
-            String timeout = "57014".equals(e.getSQLState()) ? " (the query hit the statement timeout; narrow the filter)" : "";
-            throw new PgJobsException("pgjobs could not " + what + ": " + e.getMessage() + timeout, e);
-        }
+    private static <T> T call(String what, Sql.Call<T> call) {
+        return Sql.call(what, call);
     }
 }

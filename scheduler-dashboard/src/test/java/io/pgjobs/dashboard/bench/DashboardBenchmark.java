@@ -37,7 +37,7 @@ public final class DashboardBenchmark {
         // PGJOBS_BENCH_JDBC_URL runs it against another server (its pgjobs schema is emptied first)
         String external = System.getenv("PGJOBS_BENCH_JDBC_URL");
         try (EmbeddedPostgres pg = external == null ? EmbeddedPostgres.builder().setServerConfig("fsync", "off").start() : null;
-             HikariDataSource dataSource = pool(external == null ? pg.getJdbcUrl("postgres", "postgres") : external)) {
+             HikariDataSource dataSource = pool(external == null ? pg.getJdbcUrl("postgres", "postgres") : external, 8)) {
             Scheduler scheduler = Scheduler.builder(dataSource).build();
             scheduler.migrate();
             try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
@@ -151,10 +151,10 @@ public final class DashboardBenchmark {
         }
     }
 
-    private static HikariDataSource pool(String url) {
+    static HikariDataSource pool(String url, int size) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url);
-        config.setMaximumPoolSize(8);
+        config.setMaximumPoolSize(size);
         return new HikariDataSource(config);
     }
 

@@ -1,6 +1,5 @@
 package io.pgjobs.dashboard.bench;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.pgjobs.JobRequest;
 import io.pgjobs.Scheduler;
@@ -24,7 +23,7 @@ public final class DrainBenchmark {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         String external = System.getenv("PGJOBS_BENCH_JDBC_URL");
         try (EmbeddedPostgres pg = external == null ? EmbeddedPostgres.builder().setServerConfig("fsync", "off").start() : null;
-             HikariDataSource dataSource = pool(external == null ? pg.getJdbcUrl("postgres", "postgres") : external)) {
+             HikariDataSource dataSource = DashboardBenchmark.pool(external == null ? pg.getJdbcUrl("postgres", "postgres") : external, 24)) {
             Scheduler.builder(dataSource).build().migrate();
             for (int round = 1; round <= rounds; round++) {
                 execute(dataSource, "truncate pgjobs.jobs, pgjobs.attempts, pgjobs.job_stats");
@@ -65,13 +64,6 @@ public final class DrainBenchmark {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
             s.execute(sql);
         }
-    }
-
-    private static HikariDataSource pool(String url) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url);
-        config.setMaximumPoolSize(24);
-        return new HikariDataSource(config);
     }
 
     private DrainBenchmark() {}
