@@ -216,11 +216,14 @@ public final class AdminStore {
 
     /** Finished attempts per {@code bucket} over the last {@code span}, one point per bucket, oldest first. */
     public List<StatsPoint> stats(Duration span, Duration bucket) throws SQLException {
-        // The first bucket is written out (not taken from a CTE) so that the planner sees a range on the key.
-        String first = "date_bin(?::interval, now(), timestamptz '2000-01-01') - ?::interval + ?::interval";
+        // The first bucket is written out (not taken from a CTE) so that the planner sees a range on the key, and
+        // the intervals are literals (whole seconds from a Duration) so that no cached generic plan replaces the
+        // parallel aggregation a day of statistics needs.
+        String b = "'" + bucket.toSeconds() + " seconds'::interval", s = "'" + span.toSeconds() + " seconds'::interval";
+        String first = "date_bin({b}, now(), timestamptz '2000-01-01') - {s} + {b}";
         String sql = """
                 with totals as (
-                    select date_bin(?::interval, s.minute, timestamptz '2000-01-01') as start,
+                    select date_bin({b}, s.minute, timestamptz '2000-01-01') as start,
                            sum(s.jobs) filter (where s.state = 'completed') as completed,
                            sum(s.jobs) filter (where s.state = 'retryable') as failed,
                            sum(s.jobs) filter (where s.state = 'discarded') as discarded,
@@ -233,12 +236,11 @@ public final class AdminStore {
                 select b.start, coalesce(t.completed, 0) as completed, coalesce(t.failed, 0) as failed,
                        coalesce(t.discarded, 0) as discarded, coalesce(t.cancelled, 0) as cancelled,
                        coalesce(t.other, 0) as other, coalesce(t.average_ms, 0) as average_ms
-                from generate_series({first}, date_bin(?::interval, now(), timestamptz '2000-01-01'), ?::interval) b(start)
+                from generate_series({first}, date_bin({b}, now(), timestamptz '2000-01-01'), {b}) b(start)
                 left join totals t on t.start = b.start
                 order by b.start
-                """.replace("{stats}", schema + ".job_stats").replace("{first}", first);
-        String b = bucket.toSeconds() + " seconds", s = span.toSeconds() + " seconds";
-        return read(dsl -> dsl.resultQuery(sql, b, b, s, b, b, s, b, b, b).fetch(r -> new StatsPoint(
+                """.replace("{stats}", schema + ".job_stats").replace("{first}", first).replace("{b}", b).replace("{s}", s);
+        return read(dsl -> dsl.resultQuery(sql).fetch(r -> new StatsPoint(
                 r.get("start", OffsetDateTime.class).toInstant(), r.get("completed", Long.class),
                 r.get("failed", Long.class), r.get("discarded", Long.class), r.get("cancelled", Long.class),
                 r.get("other", Long.class), r.get("average_ms", Long.class))));
