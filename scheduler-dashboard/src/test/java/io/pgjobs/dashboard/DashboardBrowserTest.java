@@ -201,7 +201,8 @@ class DashboardBrowserTest {
             assertThat(browser.findElement(By.tagName("main")).getText()).doesNotContain("Could not load");
             screenshot(page.getKey());
         }
-        assertThat(browser.findElement(By.tagName("main")).getText()).contains("payment.capture");
+        open("jobs");
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"), "payment.capture"));
         open("nodes");
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"), "app-2-old"));
         assertThat(browser.findElements(By.cssSelector("main .badge.s-dead"))).hasSize(1);
