@@ -1,4 +1,4 @@
-package io.pgjobs.samples;
+package io.pgjobs.dashboard;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -6,9 +6,6 @@ import io.pgjobs.JobRequest;
 import io.pgjobs.NonRetryableException;
 import io.pgjobs.Scheduler;
 import io.pgjobs.SnoozeException;
-import io.pgjobs.dashboard.BasicAuth;
-import io.pgjobs.dashboard.DashboardServer;
-import io.pgjobs.dashboard.DashboardServlet;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -25,7 +22,8 @@ import java.util.concurrent.TimeUnit;
  * The dashboard to click around in: an embedded PostgreSQL, a node working three queues, a steady trickle of
  * jobs that succeed, retry, snooze or land in the dead letters, two schedules, and the dashboard on
  * http://localhost:8080/ (user {@code admin}/{@code admin} operates, {@code viewer}/{@code viewer} only looks).
- * Stop it with Ctrl-C.
+ * Stop it with Ctrl-C. It lives with the dashboard's tests (it needs their embedded PostgreSQL); run it with
+ * {@code ./mvnw -q -pl scheduler-dashboard -am test-compile exec:java}.
  */
 public final class DashboardDemo {
 
@@ -69,17 +67,8 @@ public final class DashboardDemo {
         feeder.scheduleAtFixedRate(() -> feed(scheduler), 0, 1, TimeUnit.SECONDS);
         DashboardServer server = DashboardServer.start(new DashboardServlet(scheduler.admin(),
                 BasicAuth.parse("admin:admin:operator,viewer:viewer:viewer")), "127.0.0.1", port, "/");
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            feeder.shutdownNow();
-            try {
-                server.close();
-                scheduler.close();
-                dataSource.close();
-                pg.close();
-            } catch (Exception e) {
-                System.err.println("demo shutdown: " + e);
-            }
-        }));
+        // No shutdown hook: everything lives in a throwaway embedded database, which stops with its own hook on
+        // Ctrl-C; closing the scheduler from a hook of ours would race with it for the database.
         System.out.println("pgjobs dashboard demo at " + server.uri() + " (admin/admin operates, viewer/viewer looks)");
         Thread.currentThread().join();
     }
