@@ -126,6 +126,7 @@ class DashboardBrowserTest {
         open("");
         WebElement discarded = waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-count=discarded]")));
         waiting().until(d -> !discarded.getText().equals("0"));
+        assertThat(browser.findElements(By.cssSelector("tr[data-queue]"))).hasSize(2);
         screenshot("overview");
 
         browser.findElement(By.cssSelector("a.card[href='#/jobs?state=discarded']")).click();

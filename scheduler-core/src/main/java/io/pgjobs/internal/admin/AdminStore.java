@@ -177,8 +177,9 @@ public final class AdminStore {
     }
 
     /**
-     * Every queue that has runnable jobs, settings, or a live node working it. The names with runnable jobs come
-     * from a skip scan of the runnable index (one probe per queue), not from reading every row.
+     * Every queue that has runnable jobs, settings, a live node working it or work done in the last hour (a key
+     * range of job_stats). The names with runnable jobs come from a skip scan of the runnable index (one probe
+     * per queue), not from reading every row.
      */
     public List<QueueInfo> queues() throws SQLException {
         String sql = """
@@ -191,6 +192,7 @@ public final class AdminStore {
                     select name from runnable where name is not null
                     union select name from {queues}
                     union select unnest(queues) from {nodes} where stopped_at is null
+                    union select distinct queue from {stats} where minute >= now() - interval '1 hour'
                 ), running as (
                     select queue, count(*) as jobs from {jobs} where state = 'running' group by queue
                 )
@@ -204,7 +206,8 @@ public final class AdminStore {
                 from names n left join {queues} q on q.name = n.name left join running r on r.queue = n.name
                 order by n.name
                 """.replace("{jobs}", schema + ".jobs").replace("{queues}", schema + ".queues")
-                .replace("{nodes}", schema + ".nodes").replace("{runnable}", RUNNABLE_SQL)
+                .replace("{nodes}", schema + ".nodes").replace("{stats}", schema + ".job_stats")
+                .replace("{runnable}", RUNNABLE_SQL)
                 .replace("{cap}", String.valueOf(COUNT_CAP + 1));
         return read(dsl -> dsl.resultQuery(sql).fetch(r -> {
             Number lag = (Number) r.get("lag_ms");
