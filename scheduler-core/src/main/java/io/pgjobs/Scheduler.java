@@ -1,10 +1,12 @@
 package io.pgjobs;
 
+import io.pgjobs.admin.AdminClient;
 import io.pgjobs.internal.Config;
 import io.pgjobs.internal.DefaultJobClient;
 import io.pgjobs.internal.Migrations;
 import io.pgjobs.internal.observe.HealthChecker;
 import io.pgjobs.internal.observe.Telemetry;
+import io.pgjobs.internal.admin.DefaultAdminClient;
 import io.pgjobs.internal.runtime.Runtime;
 import io.pgjobs.spi.JobSerializer;
 import io.pgjobs.spi.RetryPolicy;
@@ -38,6 +40,7 @@ public final class Scheduler implements AutoCloseable {
     private final Runtime runtime;
     private final Telemetry telemetry;
     private final HealthChecker health;
+    private final AdminClient admin;
 
     private Scheduler(Config config) {
         this.config = config;
@@ -46,6 +49,7 @@ public final class Scheduler implements AutoCloseable {
         this.runtime = new Runtime(config, client.store(), telemetry);
         this.health = new HealthChecker(config.dataSource(), config.schema(), runtime.heartbeat(),
                 List.copyOf(config.queues().keySet()), config.observe().queueLagThreshold(), config.nodeDeadAfter());
+        this.admin = new DefaultAdminClient(config, client);
     }
 
     public static Builder builder(DataSource dataSource) {
@@ -55,6 +59,11 @@ public final class Scheduler implements AutoCloseable {
     /** The client for enqueueing and inspecting jobs; usable whether or not this scheduler was started. */
     public JobClient client() {
         return client;
+    }
+
+    /** The operator's API (what the dashboard uses); usable whether or not this scheduler was started. */
+    public AdminClient admin() {
+        return admin;
     }
 
     /** Applies pgjobs' migrations to its schema (creating it if needed). Idempotent. */

@@ -5,13 +5,11 @@ import io.pgjobs.Job;
 import io.pgjobs.JobAttempt;
 import io.pgjobs.JobClient;
 import io.pgjobs.JobRequest;
-import io.pgjobs.PgJobsException;
 import io.pgjobs.internal.cron.DefaultScheduleClient;
 import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.spi.JobSerializer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -151,17 +149,7 @@ public final class DefaultJobClient implements JobClient {
         return s == null ? "null" : s.length() > 60 ? s.substring(0, 60) + "..." : s;
     }
 
-    @FunctionalInterface
-    public interface SqlCall<T> {
-        T call() throws SQLException;
-    }
-
-    /** Runs {@code call}, turning a database failure into a {@link PgJobsException} saying what failed. */
-    public static <T> T call(String what, SqlCall<T> call) {
-        try {
-            return call.call();
-        } catch (SQLException e) {
-            throw new PgJobsException("pgjobs could not " + what + ": " + e.getMessage(), e);
-        }
+    private static <T> T call(String what, Sql.Call<T> call) {
+        return Sql.call(what, call);
     }
 }

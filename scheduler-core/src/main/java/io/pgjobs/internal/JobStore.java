@@ -131,7 +131,8 @@ public final class JobStore {
         // unsuccessful end into 'cancelled'. The attempt row is written in the same statement, from the row the
         // update returns (one batch can hold two completions of one job: one delayed by an outage, and the attempt
         // that ran after the job was rescued); the statement answers with the state each applied completion left
-        // its job in. The rows are locked first (lockCompletingSql, see complete()).
+        // its job in. The per-minute statistics of the dashboard's charts are written by it too. The rows
+        // are locked first (lockCompletingSql, see complete()).
         this.completeSql = """
                 with done as (
                     update %1$s j
@@ -151,7 +152,8 @@ public final class JobStore {
                          as o(id, attempt, state, outcome, delay_ms, attempts_back, result, error_class, message,
                               stack_trace)
                     where j.id = o.id and j.state = 'running' and j.attempt = o.attempt and j.node_id = ?
-                    returning j.id, j.attempt, j.started_at, j.state, o.outcome, o.error_class, o.message, o.stack_trace
+                    returning j.id, j.attempt, j.started_at, j.state, j.queue, j.kind, o.outcome, o.error_class,
+                              o.message, o.stack_trace
                 ), recorded as (
                     insert into %2$s.attempts (job_id, attempt, node_id, started_at, finished_at, outcome, error_class,
                                                message, stack_trace)
@@ -159,6 +161,15 @@ public final class JobStore {
                            case when state = 'cancelled' and outcome <> 'completed' then 'cancelled' else outcome end,
                            error_class, message, stack_trace
                     from done
+                ), stats as (
+                    -- per-minute counts for the dashboard's charts; rows in key order so that concurrent
+                    -- completers lock them in the same order
+                    insert into %2$s.job_stats as s (minute, queue, kind, state, jobs, duration_ms)
+                    select date_trunc('minute', now()), queue, kind, state, count(*),
+                           sum((extract(epoch from now() - started_at) * 1000)::bigint)
+                    from done group by queue, kind, state order by queue, kind, state
+                    on conflict (minute, queue, kind, state)
+                    do update set jobs = s.jobs + excluded.jobs, duration_ms = s.duration_ms + excluded.duration_ms
                 )
                 select id, state from done
                 """.formatted(jobs, schema);
@@ -485,7 +496,7 @@ public final class JobStore {
         return JobState.RUNNABLE.stream().map(JobState::dbName).toList();
     }
 
-    static Job toJob(JobsRecord r) {
+    public static Job toJob(JobsRecord r) {
         return new Job(r.getId(), r.getKind(), r.getQueue(), JobState.fromDb(r.getState()), r.getPriority(),
                 Sql.instant(r.getRunAt()), r.getAttempt(), r.getMaxAttempts(), r.getArgs().data(),
                 r.getIdempotencyKey(), List.of(r.getTags()), r.getMetadata().data(),

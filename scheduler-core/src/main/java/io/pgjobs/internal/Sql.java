@@ -1,5 +1,6 @@
 package io.pgjobs.internal;
 
+import io.pgjobs.PgJobsException;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -29,6 +30,25 @@ public final class Sql {
     @FunctionalInterface
     public interface Work<T> {
         T run(Connection connection) throws SQLException;
+    }
+
+    /** A database call that may throw {@link SQLException}. */
+    @FunctionalInterface
+    public interface Call<T> {
+        T call() throws SQLException;
+    }
+
+    /**
+     * Runs {@code call}, turning a {@link SQLException} into a {@link PgJobsException} that says what pgjobs was
+     * doing ({@code what}) and, when the statement timeout stopped it, that it was that.
+     */
+    public static <T> T call(String what, Call<T> call) {
+        try {
+            return call.call();
+        } catch (SQLException e) {
+            String timeout = "57014".equals(e.getSQLState()) ? " (the query hit the statement timeout)" : "";
+            throw new PgJobsException("pgjobs could not " + what + ": " + e.getMessage() + timeout, e);
+        }
     }
 
     /** Runs {@code work} in its own transaction on a connection from {@code dataSource}. */

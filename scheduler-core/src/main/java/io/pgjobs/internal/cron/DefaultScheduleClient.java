@@ -1,6 +1,6 @@
 package io.pgjobs.internal.cron;
 
-import static io.pgjobs.internal.DefaultJobClient.call;
+import static io.pgjobs.internal.Sql.call;
 
 import io.pgjobs.JobRequest;
 import io.pgjobs.Schedule;

@@ -1,0 +1,70 @@
+package io.pgjobs.admin;
+
+import io.pgjobs.Job;
+import io.pgjobs.JobAttempt;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What an operator sees and does. Thread-safe. Reads never count the whole jobs table; actions take the
+ * {@code actor} (who acts, as the host's authentication named them) and are written to the audit log.
+ *
+ * <p>Bad input throws {@link IllegalArgumentException} naming the field; a database failure or a read that
+ * runs past the statement timeout throws {@link io.pgjobs.PgJobsException}.
+ */
+public interface AdminClient {
+
+    /** The newest jobs matching {@code filter} with an id below {@code page.beforeId()}, newest first. */
+    JobPage jobs(JobFilter filter, PageRequest page);
+
+    Optional<Job> job(long id);
+
+    List<JobAttempt> attempts(long id);
+
+    /** Jobs per state (each count capped), queues, and the statistics of the last hour or day. */
+    Overview overview(Overview.Span span);
+
+    /** How many jobs {@code filter} matches, counting at most {@code cap}. */
+    Count count(JobFilter filter, int cap);
+
+    /** Applies {@code action} to one job. Returns false when the job was not in a state that allows it. */
+    boolean act(String actor, JobAction action, long jobId);
+
+    /**
+     * Applies {@code action} to the next at most {@code batchSize} jobs matching {@code filter} below
+     * {@code cursor} (null: from the newest). Call again with {@link BatchResult#nextCursor()} until
+     * {@link BatchResult#done()}; the progress is each batch's {@code scanned}.
+     */
+    BatchResult actOnMatching(String actor, JobAction action, JobFilter filter, Long cursor, int batchSize);
+
+    /** Applies {@code action} to the given jobs (at most 1000). */
+    BatchResult actOnIds(String actor, JobAction action, List<Long> jobIds);
+
+    /** Enqueues a copy of a job (kind, queue, priority, tags, metadata) with {@code argsJson} as its args. */
+    long cloneJob(String actor, long jobId, String argsJson);
+
+    List<QueueInfo> queues();
+
+    void pauseQueue(String actor, String queue);
+
+    void resumeQueue(String actor, String queue);
+
+    /** Dead letters (discarded jobs) grouped by error class and message fingerprint, biggest group first. */
+    List<DeadLetterGroup> deadLetters();
+
+    /** Retries or deletes the next batch of the group's dead letters; call until {@link BatchResult#done()}. */
+    BatchResult actOnDeadLetters(String actor, JobAction action, String fingerprint, int batchSize);
+
+    List<ScheduleInfo> schedules();
+
+    /** Enables or disables a schedule. Returns false when there is no such schedule. */
+    boolean setScheduleEnabled(String actor, String name, boolean enabled);
+
+    /** Enqueues one job from the schedule now, leaving its regular fire times alone; returns its id. */
+    long triggerSchedule(String actor, String name);
+
+    List<NodeInfo> nodes();
+
+    /** Audit entries with an id below {@code page.beforeId()}, newest first. */
+    List<AuditEntry> audit(PageRequest page);
+}

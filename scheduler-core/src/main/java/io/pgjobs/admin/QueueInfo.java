@@ -1,0 +1,11 @@
+package io.pgjobs.admin;
+
+import java.time.Duration;
+
+/**
+ * A queue as the dashboard shows it: runnable jobs waiting (capped count), jobs running, lag (how long the
+ * oldest runnable job has been due; zero when none), its cluster-wide limit (null: none) and whether it is
+ * paused.
+ */
+public record QueueInfo(String name, Count waiting, long running, Duration lag, Integer concurrencyLimit,
+                        boolean paused) {}

@@ -1,0 +1,12 @@
+package io.pgjobs.admin;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A cron schedule with its expression in words (null when the expression is not standard cron) and its next
+ * fire times computed from the database's clock.
+ */
+public record ScheduleInfo(String name, String expression, String description, String timeZone, String kind,
+                           String queue, String args, boolean enabled, Instant nextFireAt, Instant lastFireAt,
+                           List<Instant> nextFireTimes) {}

@@ -1,0 +1,353 @@
+package io.pgjobs.internal.admin;
+
+import static io.pgjobs.internal.db.Tables.AUDIT_LOG;
+import static io.pgjobs.internal.db.Tables.JOBS;
+import static io.pgjobs.internal.db.Tables.NODES;
+import static io.pgjobs.internal.db.Tables.QUEUES;
+import static io.pgjobs.internal.db.Tables.SCHEDULES;
+
+import io.pgjobs.JobState;
+import io.pgjobs.admin.AuditEntry;
+import io.pgjobs.admin.Count;
+import io.pgjobs.admin.DeadLetterGroup;
+import io.pgjobs.admin.JobFilter;
+import io.pgjobs.admin.NodeInfo;
+import io.pgjobs.admin.Overview.StatsPoint;
+import io.pgjobs.admin.PageRequest;
+import io.pgjobs.admin.QueueInfo;
+import io.pgjobs.internal.Sql;
+import io.pgjobs.internal.db.tables.records.JobsRecord;
+import io.pgjobs.internal.db.tables.records.SchedulesRecord;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.Record;
+import org.jooq.impl.DSL;
+
+/**
+ * All SQL of the operator's API. Every read runs under a statement timeout and is bounded: pages walk the
+ * primary key downwards from a cursor, counts stop at a cap, queue lag probes the runnable index once per
+ * priority, and the charts read the per-minute {@code job_stats} that the completion statement maintains.
+ * Plain-SQL fragments take every value from a user as a bind parameter. States and count limits are inlined
+ * on purpose: a cached generic plan with a bound state cannot use the partial indexes, and one with a bound
+ * limit cannot tell a capped count from a full one and picks a sequential scan.
+ */
+public final class AdminStore {
+    /** Counts stop here and read as "at least". */
+    public static final int COUNT_CAP = 10_000;
+    /** Dead letters are grouped over this many of the most recent. */
+    static final int DEAD_LETTER_WINDOW = 10_000;
+    /** A node whose heartbeat is older than this counts as dead. */
+    static final Duration NODE_DEAD_AFTER = Duration.ofSeconds(60);
+    private static final String STATEMENT_TIMEOUT = "5s";
+    /** The runnable states as SQL text, exactly as the predicate of V1's jobs_runnable index, so it matches. */
+    private static final String RUNNABLE_SQL = "state in ('available', 'scheduled', 'retryable')";
+    /** The error with digits, long hex ids and UUIDs masked, so that failures alike group together. */
+    private static final String PATTERN_SQL = """
+            regexp_replace(regexp_replace(regexp_replace(coalesce(last_error, ''),
+              '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}', '<uuid>', 'g'),
+              '\\m[0-9a-fA-F]*[0-9][0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\\M', '<hex>', 'g'),
+              '[0-9]+', '#', 'g')""";
+
+    /** A job to enqueue from a schedule row. */
+    public record ScheduleRow(String name, String expression, String timeZone, String kind, String queue,
+                              String args, boolean enabled, Instant nextFireAt, Instant lastFireAt) {}
+
+    private final DataSource dataSource;
+    private final String schema;
+    private final String notifyChannel;
+
+    public AdminStore(DataSource dataSource, String schema, String notifyChannel) {
+        this.dataSource = dataSource;
+        this.schema = schema;
+        this.notifyChannel = notifyChannel;
+    }
+
+    /** Work on a jOOQ context bound to one connection. */
+    @FunctionalInterface
+    public interface Read<T> {
+        T run(DSLContext dsl) throws SQLException;
+    }
+
+    /** Runs a read in a transaction with pgjobs' statement timeout, so no page can hang the dashboard. */
+    private <T> T read(Read<T> read) throws SQLException {
+        return Sql.inTransaction(dataSource, connection -> {
+            DSLContext dsl = Sql.dsl(connection, schema);
+            dsl.execute("set local statement_timeout = '" + STATEMENT_TIMEOUT + "'");
+            return read.run(dsl);
+        });
+    }
+
+    // ---- jobs ----------------------------------------------------------------------------------------------
+
+    public List<JobsRecord> jobs(JobFilter filter, PageRequest page) throws SQLException {
+        return read(dsl -> dsl.selectFrom(JOBS).where(condition(filter)).and(below(page.beforeId()))
+                .orderBy(JOBS.ID.desc()).limit(page.limit()).fetch());
+    }
+
+    public List<Long> matchingIds(JobFilter filter, Long cursor, int limit) throws SQLException {
+        return read(dsl -> dsl.select(JOBS.ID).from(JOBS).where(condition(filter)).and(below(cursor))
+                .orderBy(JOBS.ID.desc()).limit(limit).fetch(JOBS.ID));
+    }
+
+    public Count count(JobFilter filter, int cap) throws SQLException {
+        long n = read(dsl -> dsl.fetchCount(dsl.selectOne().from(JOBS).where(condition(filter)).limit(DSL.inline(cap + 1))));
+        return capped(n, cap);
+    }
+
+    private static Condition below(Long id) {
+        return id == null ? DSL.noCondition() : JOBS.ID.lt(id);
+    }
+
+    private static Condition condition(JobFilter f) {
+        Condition c = DSL.noCondition();
+        if (!f.states().isEmpty()) {
+            // inlined (they come from the enum) so that the planner can match the partial indexes on states
+            c = c.and(JOBS.STATE.in(f.states().stream().map(s -> DSL.inline(s.dbName())).toList()));
+        }
+        if (notBlank(f.queue())) {
+            c = c.and(JOBS.QUEUE.eq(f.queue()));
+        }
+        if (notBlank(f.kind())) {
+            c = c.and(JOBS.KIND.eq(f.kind()));
+        }
+        if (notBlank(f.tag())) {
+            c = c.and(DSL.condition("{0} @> array[{1}]::text[]", JOBS.TAGS, DSL.val(f.tag())));
+        }
+        if (f.createdFrom() != null) {
+            c = c.and(JOBS.CREATED_AT.ge(f.createdFrom().atOffset(ZoneOffset.UTC)));
+        }
+        if (f.createdTo() != null) {
+            c = c.and(JOBS.CREATED_AT.lt(f.createdTo().atOffset(ZoneOffset.UTC)));
+        }
+        if (f.finishedFrom() != null) {
+            c = c.and(JOBS.FINISHED_AT.ge(f.finishedFrom().atOffset(ZoneOffset.UTC)));
+        }
+        if (f.finishedTo() != null) {
+            c = c.and(JOBS.FINISHED_AT.lt(f.finishedTo().atOffset(ZoneOffset.UTC)));
+        }
+        if (notBlank(f.args())) {
+            for (ArgsPredicate.Term term : ArgsPredicate.parse(f.args().strip()).terms()) {
+                Condition contains = DSL.condition("{0} @> {1}::jsonb", JOBS.ARGS, DSL.val(term.containedJson()));
+                c = c.and(term.negated() ? DSL.not(contains) : contains);
+            }
+        }
+        return c;
+    }
+
+    private static boolean notBlank(String s) {
+        return s != null && !s.isBlank();
+    }
+
+    private static Count capped(long n, int cap) {
+        return n > cap ? new Count(cap, true) : new Count(n, false);
+    }
+
+    // ---- overview and queues -------------------------------------------------------------------------------
+
+    /**
+     * Jobs per state, each counted up to {@link #COUNT_CAP}: running and the rare states (V4's jobs_rare_states)
+     * are index-only scans, available goes through the runnable index, and completed rows are so common that a
+     * scan meets the cap at once.
+     */
+    public Map<JobState, Count> stateCounts() throws SQLException {
+        return read(dsl -> {
+            Map<JobState, Count> counts = new EnumMap<>(JobState.class);
+            for (JobState state : JobState.values()) {
+                long n = dsl.fetchCount(dsl.selectOne().from(JOBS).where(JOBS.STATE.eq(DSL.inline(state.dbName())))
+                        .limit(DSL.inline(COUNT_CAP + 1)));
+                counts.put(state, capped(n, COUNT_CAP));
+            }
+            return counts;
+        });
+    }
+
+    public Instant now() throws SQLException {
+        return read(dsl -> dsl.select(DSL.currentOffsetDateTime()).fetchOne().value1().toInstant());
+    }
+
+    /**
+     * Every queue that has runnable jobs, settings, a live node working it or work done in the last hour (a key
+     * range of job_stats). The names with runnable jobs come from a skip scan of the runnable index (one probe
+     * per queue), not from reading every row.
+     */
+    public List<QueueInfo> queues() throws SQLException {
+        String sql = """
+                with recursive runnable(name) as (
+                    (select queue from {jobs} where {runnable} order by queue limit 1)
+                    union all
+                    select (select queue from {jobs} where {runnable} and queue > r.name order by queue limit 1)
+                    from runnable r where r.name is not null
+                ), names as (
+                    select name from runnable where name is not null
+                    union select name from {queues}
+                    union select unnest(queues) from {nodes} where stopped_at is null
+                    union select distinct queue from {stats} where minute >= now() - interval '1 hour'
+                ), running as (
+                    select queue, count(*) as jobs from {jobs} where state = 'running' group by queue
+                )
+                select n.name,
+                       (select count(*) from (select 1 from {jobs} j where j.queue = n.name and {runnable} limit {cap}) w) as waiting,
+                       coalesce(r.jobs, 0) as running,
+                       (select extract(epoch from now() - min(p.run_at)) * 1000 from generate_series(0, 9) g(priority)
+                        cross join lateral (select j.run_at from {jobs} j where j.queue = n.name and j.priority = g.priority
+                                            and {runnable} and j.run_at <= now() order by j.run_at limit 1) p) as lag_ms,
+                       q.concurrency_limit, coalesce(q.paused, false) as paused
+                from names n left join {queues} q on q.name = n.name left join running r on r.queue = n.name
+                order by n.name
+                """.replace("{jobs}", schema + ".jobs").replace("{queues}", schema + ".queues")
+                .replace("{nodes}", schema + ".nodes").replace("{stats}", schema + ".job_stats")
+                .replace("{runnable}", RUNNABLE_SQL)
+                .replace("{cap}", String.valueOf(COUNT_CAP + 1));
+        return read(dsl -> dsl.resultQuery(sql).fetch(r -> {
+            Number lag = (Number) r.get("lag_ms");
+            return new QueueInfo(r.get("name", String.class), capped(r.get("waiting", Long.class), COUNT_CAP),
+                    r.get("running", Long.class), Duration.ofMillis(lag == null ? 0 : Math.max(0, lag.longValue())),
+                    r.get("concurrency_limit", Integer.class), r.get("paused", Boolean.class));
+        }));
+    }
+
+    /** Finished attempts per {@code bucket} over the last {@code span}, one point per bucket, oldest first. */
+    public List<StatsPoint> stats(Duration span, Duration bucket) throws SQLException {
+        // The first bucket is written out (not taken from a CTE) so that the planner sees a range on the key, and
+        // the intervals are literals (whole seconds from a Duration) so that no cached generic plan replaces the
+        // parallel aggregation a day of statistics needs.
+        String b = "'" + bucket.toSeconds() + " seconds'::interval", s = "'" + span.toSeconds() + " seconds'::interval";
+        String first = "date_bin({b}, now(), timestamptz '2000-01-01') - {s} + {b}";
+        String sql = """
+                with totals as (
+                    select date_bin({b}, s.minute, timestamptz '2000-01-01') as start,
+                           sum(s.jobs) filter (where s.state = 'completed') as completed,
+                           sum(s.jobs) filter (where s.state = 'retryable') as failed,
+                           sum(s.jobs) filter (where s.state = 'discarded') as discarded,
+                           sum(s.jobs) filter (where s.state = 'cancelled') as cancelled,
+                           sum(s.jobs) filter (where s.state in ('scheduled', 'available')) as other,
+                           sum(s.duration_ms) / nullif(sum(s.jobs), 0) as average_ms
+                    from {stats} s where s.minute >= {first}
+                    group by 1
+                )
+                select b.start, coalesce(t.completed, 0) as completed, coalesce(t.failed, 0) as failed,
+                       coalesce(t.discarded, 0) as discarded, coalesce(t.cancelled, 0) as cancelled,
+                       coalesce(t.other, 0) as other, coalesce(t.average_ms, 0) as average_ms
+                from generate_series({first}, date_bin({b}, now(), timestamptz '2000-01-01'), {b}) b(start)
+                left join totals t on t.start = b.start
+                order by b.start
+                """.replace("{stats}", schema + ".job_stats").replace("{first}", first).replace("{b}", b).replace("{s}", s);
+        return read(dsl -> dsl.resultQuery(sql).fetch(r -> new StatsPoint(
+                r.get("start", OffsetDateTime.class).toInstant(), r.get("completed", Long.class),
+                r.get("failed", Long.class), r.get("discarded", Long.class), r.get("cancelled", Long.class),
+                r.get("other", Long.class), r.get("average_ms", Long.class))));
+    }
+
+    public void setQueuePaused(DSLContext dsl, String queue, boolean paused) {
+        dsl.insertInto(QUEUES).set(QUEUES.NAME, queue).set(QUEUES.PAUSED, paused)
+                .onConflict(QUEUES.NAME).doUpdate().set(QUEUES.PAUSED, paused)
+                .set(QUEUES.UPDATED_AT, DSL.currentOffsetDateTime()).execute();
+        if (!paused) {
+            notify(dsl, "q:" + queue);
+        }
+    }
+
+    // ---- dead letters ----------------------------------------------------------------------------------------
+
+    public List<DeadLetterGroup> deadLetters() throws SQLException {
+        String sql = """
+                with recent as (
+                    select id, finished_at, split_part(coalesce(last_error, ''), ':', 1) as error_class,
+                           %s as pattern
+                    from {jobs} where state = 'discarded' order by id desc limit ?
+                )
+                select md5(pattern) as fingerprint, min(error_class) as error_class, pattern, count(*) as jobs,
+                       max(id) as latest, max(finished_at) as last_failed_at
+                from recent group by pattern order by count(*) desc, max(id) desc limit 200
+                """.formatted(PATTERN_SQL).replace("{jobs}", schema + ".jobs");
+        return read(dsl -> dsl.resultQuery(sql, DEAD_LETTER_WINDOW).fetch(r -> new DeadLetterGroup(
+                r.get("fingerprint", String.class), r.get("error_class", String.class), r.get("pattern", String.class),
+                r.get("jobs", Long.class), r.get("latest", Long.class),
+                Sql.instant(r.get("last_failed_at", OffsetDateTime.class)))));
+    }
+
+    /** The newest {@code limit} dead letters whose fingerprint is {@code fingerprint}. */
+    public List<Long> deadLetterIds(String fingerprint, int limit) throws SQLException {
+        String sql = "select id from {jobs} where state = 'discarded' and md5(%s) = ? order by id desc limit ?"
+                .formatted(PATTERN_SQL).replace("{jobs}", schema + ".jobs");
+        return read(dsl -> dsl.resultQuery(sql, fingerprint, limit).fetch(r -> r.get(0, Long.class)));
+    }
+
+    // ---- schedules and nodes ----------------------------------------------------------------------------------
+
+    public List<ScheduleRow> schedules() throws SQLException {
+        return read(dsl -> dsl.selectFrom(SCHEDULES).orderBy(SCHEDULES.NAME).fetch(AdminStore::toSchedule));
+    }
+
+    public boolean setScheduleEnabled(DSLContext dsl, String name, boolean enabled) {
+        return dsl.update(SCHEDULES).set(SCHEDULES.ENABLED, enabled)
+                .set(SCHEDULES.UPDATED_AT, DSL.currentOffsetDateTime()).where(SCHEDULES.NAME.eq(name)).execute() > 0;
+    }
+
+    /** Enqueues one job from the schedule's row as it is now; null when there is no such schedule. */
+    public Long enqueueFromSchedule(DSLContext dsl, String name) {
+        Record r = dsl.insertInto(JOBS, JOBS.KIND, JOBS.QUEUE, JOBS.PRIORITY, JOBS.MAX_ATTEMPTS, JOBS.ARGS, JOBS.TAGS,
+                        JOBS.METADATA)
+                .select(dsl.select(SCHEDULES.KIND, SCHEDULES.QUEUE, SCHEDULES.PRIORITY, SCHEDULES.MAX_ATTEMPTS,
+                        SCHEDULES.ARGS, SCHEDULES.TAGS, SCHEDULES.METADATA).from(SCHEDULES).where(SCHEDULES.NAME.eq(name)))
+                .returning(JOBS.ID, JOBS.QUEUE).fetchOne();
+        if (r == null) {
+            return null;
+        }
+        notify(dsl, "q:" + r.get(JOBS.QUEUE));
+        return r.get(JOBS.ID);
+    }
+
+    private static ScheduleRow toSchedule(SchedulesRecord r) {
+        return new ScheduleRow(r.getName(), r.getExpression(), r.getTimeZone(), r.getKind(), r.getQueue(),
+                r.getArgs().data(), r.getEnabled(), Sql.instant(r.getNextFireAt()), Sql.instant(r.getLastFireAt()));
+    }
+
+    public List<NodeInfo> nodes() throws SQLException {
+        var alive = DSL.field(NODES.STOPPED_AT.isNull().and(NODES.HEARTBEAT_AT.gt(
+                DSL.currentOffsetDateTime().minus(DSL.field("?::interval", Object.class, NODE_DEAD_AFTER.toSeconds() + " seconds")))));
+        var running = DSL.field(DSL.selectCount().from(JOBS).where(JOBS.STATE.eq(JobState.RUNNING.dbName()))
+                .and(JOBS.NODE_ID.eq(NODES.ID)));
+        return read(dsl -> dsl.select(NODES.asterisk(), alive, running).from(NODES)
+                .orderBy(NODES.STOPPED_AT.isNull().desc(), NODES.HEARTBEAT_AT.desc()).limit(500)
+                .fetch(r -> new NodeInfo(r.get(NODES.ID), r.get(NODES.HOST), r.get(NODES.PID), r.get(NODES.VERSION),
+                        List.of(r.get(NODES.QUEUES)), List.of(r.get(NODES.KINDS)), Sql.instant(r.get(NODES.STARTED_AT)),
+                        Sql.instant(r.get(NODES.HEARTBEAT_AT)), Sql.instant(r.get(NODES.STOPPED_AT)), r.get(alive),
+                        r.get(running))));
+    }
+
+    // ---- audit -------------------------------------------------------------------------------------------------
+
+    public void audit(DSLContext dsl, String actor, String action, String target, String detailJson) {
+        dsl.insertInto(AUDIT_LOG).set(AUDIT_LOG.ACTOR, actor).set(AUDIT_LOG.ACTION, action)
+                .set(AUDIT_LOG.TARGET, target).set(AUDIT_LOG.DETAIL, JSONB.valueOf(detailJson)).execute();
+    }
+
+    public List<AuditEntry> audit(PageRequest page) throws SQLException {
+        return read(dsl -> dsl.selectFrom(AUDIT_LOG)
+                .where(page.beforeId() == null ? DSL.noCondition() : AUDIT_LOG.ID.lt(page.beforeId()))
+                .orderBy(AUDIT_LOG.ID.desc()).limit(page.limit())
+                .fetch(r -> new AuditEntry(r.getId(), Sql.instant(r.getAt()), r.getActor(), r.getAction(),
+                        r.getTarget(), r.getDetail().data())));
+    }
+
+    /** Runs {@code work} in one transaction (an action and its audit entry commit together). */
+    public <T> T inTransaction(Read<T> work) throws SQLException {
+        return Sql.inTransaction(dataSource, connection -> work.run(Sql.dsl(connection, schema)));
+    }
+
+    private void notify(DSLContext dsl, String payload) {
+        dsl.select(DSL.function("pg_notify", Object.class, DSL.val(notifyChannel), DSL.val(payload))).fetch();
+    }
+}

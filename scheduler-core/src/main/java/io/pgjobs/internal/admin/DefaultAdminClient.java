@@ -1,0 +1,271 @@
+package io.pgjobs.internal.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgjobs.Job;
+import io.pgjobs.JobAttempt;
+import io.pgjobs.JobClient;
+import io.pgjobs.JobRequest;
+import io.pgjobs.admin.AdminClient;
+import io.pgjobs.admin.AuditEntry;
+import io.pgjobs.admin.BatchResult;
+import io.pgjobs.admin.Count;
+import io.pgjobs.admin.DeadLetterGroup;
+import io.pgjobs.admin.JobAction;
+import io.pgjobs.admin.JobFilter;
+import io.pgjobs.admin.JobPage;
+import io.pgjobs.admin.NodeInfo;
+import io.pgjobs.admin.Overview;
+import io.pgjobs.admin.PageRequest;
+import io.pgjobs.admin.QueueInfo;
+import io.pgjobs.admin.ScheduleInfo;
+import io.pgjobs.internal.Config;
+import io.pgjobs.internal.JobStore;
+import io.pgjobs.internal.Sql;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The {@link AdminClient}: validates input, reads through {@link AdminStore}, acts on jobs through the
+ * {@link JobClient} (so a bulk retry means exactly what a single retry means) and audits every action.
+ */
+public final class DefaultAdminClient implements AdminClient {
+    /** The largest batch of one bulk call, so no single transaction or request runs long. */
+    public static final int MAX_BATCH = 1000;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final JobClient client;
+    private final AdminStore store;
+    private final int maxArgsBytes;
+
+    public DefaultAdminClient(Config config, JobClient client) {
+        this.client = client;
+        this.store = new AdminStore(config.dataSource(), config.schema(), config.notifyChannel());
+        this.maxArgsBytes = config.maxArgsBytes();
+    }
+
+    @Override
+    public JobPage jobs(JobFilter filter, PageRequest page) {
+        List<Job> jobs = call("list jobs", () -> store.jobs(filter, page)).stream().map(JobStore::toJob).toList();
+        Long next = jobs.size() < page.limit() ? null : jobs.getLast().id();
+        return new JobPage(jobs, next);
+    }
+
+    @Override
+    public Optional<Job> job(long id) {
+        return client.get(id);
+    }
+
+    @Override
+    public List<JobAttempt> attempts(long id) {
+        return client.attempts(id);
+    }
+
+    @Override
+    public Overview overview(Overview.Span span) {
+        return call("read the overview", () -> new Overview(store.now(), store.stateCounts(), store.queues(), span,
+                store.stats(span.length(), span.bucket())));
+    }
+
+    @Override
+    public Count count(JobFilter filter, int cap) {
+        if (cap < 1 || cap > 1_000_000) {
+            throw new IllegalArgumentException("cap: must be between 1 and 1000000, got " + cap);
+        }
+        return call("count jobs", () -> store.count(filter, cap));
+    }
+
+    @Override
+    public boolean act(String actor, JobAction action, long jobId) {
+        boolean changed = apply(action, jobId);
+        audit(actor, action.name().toLowerCase(), "job:" + jobId, Map.of("changed", changed));
+        return changed;
+    }
+
+    @Override
+    public BatchResult actOnMatching(String actor, JobAction action, JobFilter filter, Long cursor, int batchSize) {
+        requireBatch(batchSize);
+        List<Long> ids = call("select jobs", () -> store.matchingIds(filter, cursor, batchSize));
+        int changed = applyAll(action, ids);
+        boolean done = ids.size() < batchSize;
+        audit(actor, "bulk_" + action.name().toLowerCase(), "filter", Map.of("filter", filter.toString(),
+                "scanned", ids.size(), "changed", changed));
+        return new BatchResult(ids.size(), changed, done ? null : ids.getLast(), done);
+    }
+
+    @Override
+    public BatchResult actOnIds(String actor, JobAction action, List<Long> jobIds) {
+        requireBatch(jobIds.size());
+        int changed = applyAll(action, jobIds);
+        audit(actor, "bulk_" + action.name().toLowerCase(), "jobs", Map.of("ids", jobIds, "changed", changed));
+        return new BatchResult(jobIds.size(), changed, null, true);
+    }
+
+    private static void requireBatch(int size) {
+        if (size < 1 || size > MAX_BATCH) {
+            throw new IllegalArgumentException("batchSize: must be between 1 and " + MAX_BATCH + ", got " + size);
+        }
+    }
+
+    private int applyAll(JobAction action, List<Long> ids) {
+        int changed = 0;
+        for (long id : ids) {
+            changed += apply(action, id) ? 1 : 0;
+        }
+        return changed;
+    }
+
+    private boolean apply(JobAction action, long id) {
+        return switch (action) {
+            case RETRY -> client.retry(id);
+            case CANCEL -> client.cancel(id);
+            case DELETE -> client.delete(id);
+        };
+    }
+
+    @Override
+    public long cloneJob(String actor, long jobId, String argsJson) {
+        Job job = client.get(jobId).orElseThrow(() -> new IllegalArgumentException("id: no job " + jobId));
+        if (argsJson != null && argsJson.length() > maxArgsBytes) {
+            throw new IllegalArgumentException("args: over the limit of " + maxArgsBytes + " bytes (maxArgsBytes)");
+        }
+        JsonNode args = parseObject("args", argsJson == null ? job.args() : argsJson);
+        JobRequest request = JobRequest.of(job.kind(), args).queue(job.queue()).priority(job.priority())
+                .maxAttempts(job.maxAttempts()).tags(job.tags().toArray(String[]::new));
+        ((ObjectNode) parseObject("metadata", job.metadata())).properties()
+                .forEach(e -> request.metadata(e.getKey(), e.getValue()));
+        long id = client.enqueue(request).id();
+        audit(actor, "clone", "job:" + jobId, Map.of("newJob", id, "argsEdited", argsJson != null));
+        return id;
+    }
+
+    private static JsonNode parseObject(String field, String json) {
+        try {
+            JsonNode node = JSON.readTree(json);
+            if (node == null || !node.isObject()) {
+                throw new IllegalArgumentException(field + ": must be a JSON object");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(field + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    @Override
+    public List<QueueInfo> queues() {
+        return call("list queues", store::queues);
+    }
+
+    @Override
+    public void pauseQueue(String actor, String queue) {
+        setPaused(actor, queue, true);
+    }
+
+    @Override
+    public void resumeQueue(String actor, String queue) {
+        setPaused(actor, queue, false);
+    }
+
+    private void setPaused(String actor, String queue, boolean paused) {
+        if (queue == null || queue.isBlank() || queue.length() > 100) {
+            throw new IllegalArgumentException("queue: must be a name of 1 to 100 characters");
+        }
+        call("pause or resume queue " + queue, () -> store.inTransaction(dsl -> {
+            store.setQueuePaused(dsl, queue, paused);
+            store.audit(dsl, actor, paused ? "pause_queue" : "resume_queue", "queue:" + queue, "{}");
+            return null;
+        }));
+    }
+
+    @Override
+    public List<DeadLetterGroup> deadLetters() {
+        return call("group dead letters", store::deadLetters);
+    }
+
+    @Override
+    public BatchResult actOnDeadLetters(String actor, JobAction action, String fingerprint, int batchSize) {
+        if (action == JobAction.CANCEL) {
+            throw new IllegalArgumentException("action: dead letters can be retried or deleted, not cancelled");
+        }
+        if (fingerprint == null || !fingerprint.matches("[0-9a-f]{32}")) {
+            throw new IllegalArgumentException("fingerprint: must be 32 hex digits, got " + fingerprint);
+        }
+        requireBatch(batchSize);
+        // Each batch moves its jobs out of the dead letters, so the next batch simply takes the next newest.
+        List<Long> ids = call("select dead letters", () -> store.deadLetterIds(fingerprint, batchSize));
+        int changed = applyAll(action, ids);
+        audit(actor, "dead_letters_" + action.name().toLowerCase(), "fingerprint:" + fingerprint,
+                Map.of("scanned", ids.size(), "changed", changed));
+        boolean done = ids.size() < batchSize || changed == 0;
+        return new BatchResult(ids.size(), changed, null, done);
+    }
+
+    @Override
+    public List<ScheduleInfo> schedules() {
+        Instant now = call("read the time", store::now);
+        return call("list schedules", store::schedules).stream().map(s -> {
+            CronText.Described cron = CronText.describe(s.expression(), s.timeZone(), now, 5);
+            return new ScheduleInfo(s.name(), s.expression(), cron.description(), s.timeZone(), s.kind(), s.queue(),
+                    s.args(), s.enabled(), s.nextFireAt(), s.lastFireAt(), cron.nextFireTimes());
+        }).toList();
+    }
+
+    @Override
+    public boolean setScheduleEnabled(String actor, String name, boolean enabled) {
+        return call("update schedule " + name, () -> store.inTransaction(dsl -> {
+            boolean found = store.setScheduleEnabled(dsl, name, enabled);
+            if (found) {
+                store.audit(dsl, actor, enabled ? "resume_schedule" : "pause_schedule", "schedule:" + name, "{}");
+            }
+            return found;
+        }));
+    }
+
+    @Override
+    public long triggerSchedule(String actor, String name) {
+        Long id = call("trigger schedule " + name, () -> store.inTransaction(dsl -> {
+            Long job = store.enqueueFromSchedule(dsl, name);
+            if (job != null) {
+                store.audit(dsl, actor, "trigger_schedule", "schedule:" + name, json(Map.of("newJob", job)));
+            }
+            return job;
+        }));
+        if (id == null) {
+            throw new IllegalArgumentException("name: no schedule named '" + name + "'");
+        }
+        return id;
+    }
+
+    @Override
+    public List<NodeInfo> nodes() {
+        return call("list nodes", store::nodes);
+    }
+
+    @Override
+    public List<AuditEntry> audit(PageRequest page) {
+        return call("read the audit log", () -> store.audit(page));
+    }
+
+    private void audit(String actor, String action, String target, Map<String, ?> detail) {
+        call("write the audit log", () -> store.inTransaction(dsl -> {
+            store.audit(dsl, actor, action, target, json(detail));
+            return null;
+        }));
+    }
+
+    private static String json(Map<String, ?> value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("audit details of plain values always serialize", e);
+        }
+    }
+
+    private static <T> T call(String what, Sql.Call<T> call) {
+        return Sql.call(what, call);
+    }
+}

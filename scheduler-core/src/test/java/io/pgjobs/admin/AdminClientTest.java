@@ -1,0 +1,195 @@
+package io.pgjobs.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgjobs.Job;
+import io.pgjobs.JobKind;
+import io.pgjobs.JobRequest;
+import io.pgjobs.JobState;
+import io.pgjobs.NonRetryableException;
+import io.pgjobs.Scheduler;
+import io.pgjobs.testing.Await;
+import io.pgjobs.testing.PgDatabase;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class AdminClientTest {
+    @RegisterExtension
+    static final PgDatabase db = new PgDatabase();
+
+    @JobKind("test.order")
+    record Order(long customer_id, String plan, Map<String, String> address) {}
+
+    private Scheduler scheduler;
+    private AdminClient admin;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.job_stats, pgjobs.audit_log, pgjobs.queues, pgjobs.schedules, pgjobs.nodes");
+        scheduler = Scheduler.builder(db.dataSource()).build();
+        admin = scheduler.admin();
+    }
+
+    @AfterEach
+    void tearDown() {
+        scheduler.close();
+    }
+
+    private long enqueue(long customer, String plan, String country) {
+        return scheduler.client().enqueue(JobRequest.of(new Order(customer, plan, Map.of("country", country)))
+                .tags("orders")).id();
+    }
+
+    @Test
+    void filtersByArgsPathsAndPagesByIdDescending() {
+        long a = enqueue(42, "free", "PT");
+        long b = enqueue(42, "pro", "DE");
+        long c = enqueue(7, "pro", "PT");
+
+        assertThat(ids(filter("customer_id = 42"))).containsExactly(b, a);
+        assertThat(ids(filter("args.customer_id = 42 and plan != \"free\""))).containsExactly(b);
+        assertThat(ids(filter("address.country = PT"))).containsExactly(c, a);
+        assertThat(ids(filter("customer_id = \"42\""))).isEmpty();
+
+        JobPage first = admin.jobs(JobFilter.ALL, PageRequest.first(2));
+        assertThat(first.jobs()).extracting(Job::id).containsExactly(c, b);
+        JobPage second = admin.jobs(JobFilter.ALL, new PageRequest(first.nextBeforeId(), 2));
+        assertThat(second.jobs()).extracting(Job::id).containsExactly(a);
+        assertThat(second.nextBeforeId()).isNull();
+        assertThat(admin.count(filter("plan = pro"), 1)).isEqualTo(new Count(1, true));
+        assertThat(admin.count(filter("plan = pro"), 10)).isEqualTo(new Count(2, false));
+    }
+
+    @Test
+    void rejectsBadArgsPredicatesNamingTheField() {
+        for (String bad : List.of("customer_id", "customer_id = 1 or 1=1", "x = 1; drop table jobs", "'a' = 1", "a = \"x")) {
+            assertThatThrownBy(() -> admin.jobs(filter(bad), PageRequest.first(10)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("args:");
+        }
+        assertThatThrownBy(() -> new PageRequest(null, 0)).hasMessageStartingWith("limit:");
+    }
+
+    @Test
+    void bulkActionsWorkInBatchesAndAreAudited() {
+        for (int i = 0; i < 5; i++) {
+            enqueue(i, "bulk", "PT");
+        }
+        JobFilter bulk = filter("plan = bulk");
+        BatchResult first = admin.actOnMatching("alice", JobAction.CANCEL, bulk, null, 2);
+        assertThat(first).isEqualTo(new BatchResult(2, 2, first.nextCursor(), false));
+        BatchResult second = admin.actOnMatching("alice", JobAction.CANCEL, bulk, first.nextCursor(), 2);
+        BatchResult third = admin.actOnMatching("alice", JobAction.CANCEL, bulk, second.nextCursor(), 2);
+        assertThat(third.done()).isTrue();
+        assertThat(first.changed() + second.changed() + third.changed()).isEqualTo(5);
+        assertThat(admin.count(new JobFilter(java.util.Set.of(JobState.CANCELLED), null, null, "orders", null, null,
+                null, null, null), 100).value()).isEqualTo(5);
+        assertThat(admin.audit(PageRequest.first(10))).hasSize(3)
+                .allSatisfy(e -> assertThat(e.actor()).isEqualTo("alice"))
+                .allSatisfy(e -> assertThat(e.action()).isEqualTo("bulk_cancel"));
+    }
+
+    @Test
+    void pausedQueuesAreNotWorkedAndShowInTheQueueList() throws Exception {
+        admin.pauseQueue("bob", "default");
+        long id = enqueue(1, "p", "PT");
+        try (Scheduler worker = Scheduler.builder(db.dataSource()).queue("default", 2).pollInterval(Duration.ofMillis(50))
+                .handler(Order.class, ctx -> null).build()) {
+            worker.start();
+            // the worker polls every 50 ms; a queue that stays paused leaves the job waiting with a growing lag
+            Await.until(Duration.ofSeconds(10), "the waiting job's lag passes 300 ms",
+                    () -> admin.queues().getFirst().lag().toMillis() > 300);
+            QueueInfo queue = admin.queues().getFirst();
+            assertThat(queue.name()).isEqualTo("default");
+            assertThat(queue.paused()).isTrue();
+            assertThat(queue.waiting()).isEqualTo(new Count(1, false));
+            assertThat(queue.running()).isZero();
+            assertThat(admin.job(id).orElseThrow().state()).isEqualTo(JobState.AVAILABLE);
+            admin.resumeQueue("bob", "default");
+            Await.until(Duration.ofSeconds(10), "job done after resume",
+                    () -> admin.job(id).orElseThrow().state() == JobState.COMPLETED);
+        }
+        assertThat(admin.audit(PageRequest.first(10))).extracting(AuditEntry::action)
+                .containsExactly("resume_queue", "pause_queue");
+    }
+
+    @Test
+    void completionsFeedTheStatisticsAndDeadLettersGroupByFingerprint() throws Exception {
+        try (Scheduler worker = Scheduler.builder(db.dataSource()).queue("default", 4).pollInterval(Duration.ofMillis(50))
+                .handler(Order.class, ctx -> {
+                    if (ctx.args().plan().equals("bad")) {
+                        throw new NonRetryableException("customer " + ctx.args().customer_id() + " not found");
+                    }
+                    return null;
+                }).build()) {
+            worker.start();
+            enqueue(1, "ok", "PT");
+            enqueue(2, "ok", "PT");
+            enqueue(3, "bad", "PT");
+            enqueue(4444, "bad", "PT");
+            Await.until(Duration.ofSeconds(10), "all finished",
+                    () -> admin.count(JobFilter.ofStates(JobState.COMPLETED, JobState.DISCARDED), 10).value() == 4);
+        }
+        Overview overview = admin.overview(Overview.Span.HOUR);
+        assertThat(overview.states().get(JobState.COMPLETED)).isEqualTo(new Count(2, false));
+        assertThat(overview.states().get(JobState.DISCARDED)).isEqualTo(new Count(2, false));
+        assertThat(overview.series()).hasSize(60);
+        assertThat(overview.series().stream().mapToLong(Overview.StatsPoint::completed).sum()).isEqualTo(2);
+        assertThat(overview.series().stream().mapToLong(Overview.StatsPoint::discarded).sum()).isEqualTo(2);
+        Overview day = admin.overview(Overview.Span.DAY);
+        assertThat(day.series()).hasSize(144);
+        assertThat(day.series().stream().mapToLong(Overview.StatsPoint::completed).sum()).isEqualTo(2);
+
+        List<DeadLetterGroup> groups = admin.deadLetters();
+        assertThat(groups).singleElement().satisfies(g -> {
+            assertThat(g.jobs()).isEqualTo(2);
+            assertThat(g.errorClass()).isEqualTo(NonRetryableException.class.getName());
+            assertThat(g.pattern()).endsWith("customer # not found");
+        });
+        BatchResult retried = admin.actOnDeadLetters("carol", JobAction.RETRY, groups.getFirst().fingerprint(), 10);
+        assertThat(retried).isEqualTo(new BatchResult(2, 2, null, true));
+        assertThat(admin.deadLetters()).isEmpty();
+        assertThat(admin.count(JobFilter.ofStates(JobState.AVAILABLE), 10).value()).isEqualTo(2);
+    }
+
+    @Test
+    void clonesWithEditedArgsAndTriggersSchedules() throws Exception {
+        long id = enqueue(5, "pro", "PT");
+        long copy = admin.cloneJob("dave", id, "{\"customer_id\": 6, \"plan\": \"pro\", \"address\": {}}");
+        Job cloned = admin.job(copy).orElseThrow();
+        assertThat(cloned.kind()).isEqualTo("test.order");
+        assertThat(cloned.tags()).containsExactly("orders");
+        assertThat(cloned.args()).contains("\"customer_id\": 6");
+        assertThatThrownBy(() -> admin.cloneJob("dave", id, "[1]")).hasMessageStartingWith("args:");
+
+        db.execute("insert into pgjobs.schedules (name, expression, time_zone, kind, args) "
+                + "values ('nightly', '30 2 * * *', 'Europe/Lisbon', 'test.order', '{\"plan\": \"nightly\"}')");
+        ScheduleInfo schedule = admin.schedules().getFirst();
+        assertThat(schedule.description()).isNotBlank();
+        assertThat(schedule.nextFireTimes()).hasSize(5);
+        long triggered = admin.triggerSchedule("dave", "nightly");
+        assertThat(admin.job(triggered).orElseThrow().args()).contains("nightly");
+        assertThat(admin.setScheduleEnabled("dave", "nightly", false)).isTrue();
+        assertThat(admin.schedules().getFirst().enabled()).isFalse();
+        assertThatThrownBy(() -> admin.triggerSchedule("dave", "nope")).hasMessageStartingWith("name:");
+
+        db.execute("insert into pgjobs.nodes (id, host, pid, version, queues) values ('n1', 'h', 1, '0.1', '{default}'),"
+                + " ('n2', 'h', 2, '0.1', '{}')");
+        db.execute("update pgjobs.nodes set heartbeat_at = now() - interval '5 minutes' where id = 'n2'");
+        assertThat(admin.nodes()).extracting(NodeInfo::id, NodeInfo::alive)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("n1", true), org.assertj.core.groups.Tuple.tuple("n2", false));
+    }
+
+    private static JobFilter filter(String args) {
+        return new JobFilter(null, null, null, null, null, null, null, null, args);
+    }
+
+    private List<Long> ids(JobFilter filter) {
+        return admin.jobs(filter, PageRequest.first(50)).jobs().stream().map(Job::id).toList();
+    }
+}

@@ -1,0 +1,271 @@
+package io.pgjobs.dashboard;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgjobs.Job;
+import io.pgjobs.JobState;
+import io.pgjobs.admin.AdminClient;
+import io.pgjobs.admin.JobAction;
+import io.pgjobs.admin.JobFilter;
+import io.pgjobs.admin.Overview;
+import io.pgjobs.admin.PageRequest;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The JSON API under {@code <mount>/api/}, documented endpoint by endpoint in docs/dashboard.md. Each route
+ * says whether it acts (operators only, CSRF-checked by the servlet) and turns its input into an
+ * {@link AdminClient} call; bad input throws {@link IllegalArgumentException} naming the field (a 400).
+ */
+final class DashboardApi {
+    /** One request as a route sees it: the path's groups, the query (or a JSON body's fields) and the user. */
+    record Call(Matcher path, Function<String, String> param, JsonNode body, DashboardUser user) {}
+
+    record Route(String method, Pattern path, boolean acts, Function<Call, Object> handler) {}
+
+    private static final int DEFAULT_PAGE = 50;
+    private static final int DEFAULT_BATCH = 200;
+
+    private final AdminClient admin;
+    private final ArgsRedactor redactor;
+    private final ObjectMapper json;
+    private final List<Route> routes;
+
+    DashboardApi(AdminClient admin, ArgsRedactor redactor, ObjectMapper json) {
+        this.admin = admin;
+        this.redactor = redactor;
+        this.json = json;
+        this.routes = List.of(
+                get("overview", c -> admin.overview(span(c.param().apply("span")))),
+                get("queues", c -> admin.queues()),
+                act("queues/(.+)/(pause|resume)", c -> {
+                    if (c.path().group(2).equals("pause")) {
+                        admin.pauseQueue(c.user().name(), c.path().group(1));
+                    } else {
+                        admin.resumeQueue(c.user().name(), c.path().group(1));
+                    }
+                    return Map.of("queue", c.path().group(1), "paused", c.path().group(2).equals("pause"));
+                }),
+                get("jobs", c -> {
+                    var page = admin.jobs(filter(c.param()), page(c.param()));
+                    return Map.of("jobs", page.jobs().stream().map(this::jobView).toList(),
+                            "nextBefore", page.nextBeforeId() == null ? "" : page.nextBeforeId());
+                }),
+                get("jobs/count", c -> admin.count(filter(c.param()), intParam(c.param(), "cap", 100_000))),
+                get("jobs/(\\d+)", c -> {
+                    long id = Long.parseLong(c.path().group(1));
+                    Job job = admin.job(id).orElseThrow(() -> new NotFound("no job " + id));
+                    return Map.of("job", jobView(job), "attempts", admin.attempts(id));
+                }),
+                act("jobs/(\\d+)/(retry|cancel|delete)", c -> Map.of("changed", admin.act(c.user().name(),
+                        action(c.path().group(2)), Long.parseLong(c.path().group(1))))),
+                act("jobs/(\\d+)/clone", c -> {
+                    JsonNode args = c.body().get("args");
+                    if (args != null && !args.isObject()) {
+                        throw new IllegalArgumentException("args: must be a JSON object");
+                    }
+                    return Map.of("id", admin.cloneJob(c.user().name(), Long.parseLong(c.path().group(1)),
+                            args == null ? null : args.toString()));
+                }),
+                act("bulk", c -> {
+                    JobAction action = action(required(c.param(), "action"));
+                    JsonNode ids = c.body().get("ids");
+                    if (ids != null) {
+                        if (!ids.isArray()) {
+                            throw new IllegalArgumentException("ids: must be an array of job ids");
+                        }
+                        return admin.actOnIds(c.user().name(), action, longs(ids));
+                    }
+                    String cursor = c.param().apply("cursor");
+                    return admin.actOnMatching(c.user().name(), action, filter(c.param()),
+                            cursor == null ? null : longParam("cursor", cursor),
+                            intParam(c.param(), "batchSize", DEFAULT_BATCH));
+                }),
+                get("dead-letters", c -> admin.deadLetters()),
+                act("dead-letters/([0-9a-f]{32})/(retry|delete)", c -> admin.actOnDeadLetters(c.user().name(),
+                        action(c.path().group(2)), c.path().group(1), intParam(c.param(), "batchSize", DEFAULT_BATCH))),
+                get("schedules", c -> admin.schedules()),
+                act("schedules/(.+)/(pause|resume)", c -> {
+                    String name = c.path().group(1);
+                    if (!admin.setScheduleEnabled(c.user().name(), name, c.path().group(2).equals("resume"))) {
+                        throw new NotFound("no schedule named '" + name + "'");
+                    }
+                    return Map.of("schedule", name, "enabled", c.path().group(2).equals("resume"));
+                }),
+                act("schedules/(.+)/trigger", c -> Map.of("id", admin.triggerSchedule(c.user().name(), c.path().group(1)))),
+                get("nodes", c -> admin.nodes()),
+                get("audit", c -> admin.audit(page(c.param()))));
+    }
+
+    /** A request for something that does not exist (a 404). */
+    static final class NotFound extends RuntimeException {
+        NotFound(String message) {
+            super(message);
+        }
+    }
+
+    List<Route> routes() {
+        return routes;
+    }
+
+    private static Route get(String path, Function<Call, Object> handler) {
+        return new Route("GET", Pattern.compile(path), false, handler);
+    }
+
+    private static Route act(String path, Function<Call, Object> handler) {
+        return new Route("POST", Pattern.compile(path), true, handler);
+    }
+
+    /** A job as the UI sees it: args, metadata and result as JSON, secret fields redacted. */
+    private Map<String, Object> jobView(Job job) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", job.id());
+        view.put("kind", job.kind());
+        view.put("queue", job.queue());
+        view.put("state", job.state().dbName());
+        view.put("priority", job.priority());
+        view.put("attempt", job.attempt());
+        view.put("maxAttempts", job.maxAttempts());
+        view.put("args", redacted(job.args()));
+        view.put("metadata", redacted(job.metadata()));
+        view.put("result", job.result() == null ? null : redacted(job.result()));
+        view.put("tags", job.tags());
+        view.put("idempotencyKey", job.idempotencyKey());
+        view.put("runAt", job.runAt());
+        view.put("createdAt", job.createdAt());
+        view.put("startedAt", job.startedAt());
+        view.put("finishedAt", job.finishedAt());
+        view.put("nodeId", job.nodeId());
+        view.put("leaseExpiresAt", job.leaseExpiresAt());
+        view.put("cancelRequestedAt", job.cancelRequestedAt());
+        view.put("lastError", job.lastError());
+        return view;
+    }
+
+    private JsonNode redacted(String text) {
+        try {
+            JsonNode node = json.readTree(text);
+            redactor.redact(node);
+            return node;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("the database holds jsonb, which always parses", e);
+        }
+    }
+
+    static JobFilter filter(Function<String, String> param) {
+        return new JobFilter(states(param.apply("state")), param.apply("queue"), param.apply("kind"), param.apply("tag"),
+                instant(param, "createdFrom"), instant(param, "createdTo"), instant(param, "finishedFrom"),
+                instant(param, "finishedTo"), param.apply("args"));
+    }
+
+    private static Set<JobState> states(String value) {
+        if (value == null || value.isBlank()) {
+            return Set.of();
+        }
+        return Arrays.stream(value.split(",")).map(String::strip).map(name -> {
+            try {
+                return JobState.fromDb(name);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("state: unknown state '" + name + "' (one of "
+                        + Arrays.stream(JobState.values()).map(JobState::dbName).collect(Collectors.joining(", ")) + ")", e);
+            }
+        }).collect(Collectors.toSet());
+    }
+
+    private static Instant instant(Function<String, String> param, String name) {
+        String value = param.apply(name);
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException(name + ": expected an ISO-8601 instant like 2026-01-31T12:00:00Z, got '"
+                    + value + "'", e);
+        }
+    }
+
+    private static PageRequest page(Function<String, String> param) {
+        String before = param.apply("before");
+        return new PageRequest(before == null || before.isBlank() ? null : longParam("before", before),
+                intParam(param, "limit", DEFAULT_PAGE));
+    }
+
+    private static Overview.Span span(String name) {
+        if (name == null || name.isBlank()) {
+            return Overview.Span.HOUR;
+        }
+        try {
+            return Overview.Span.valueOf(name.strip().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("span: must be hour or day, got '" + name + "'", e);
+        }
+    }
+
+    private static JobAction action(String name) {
+        try {
+            return JobAction.valueOf(name.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("action: must be retry, cancel or delete, got '" + name + "'", e);
+        }
+    }
+
+    private static String required(Function<String, String> param, String name) {
+        String value = param.apply(name);
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(name + ": required");
+        }
+        return value;
+    }
+
+    private static int intParam(Function<String, String> param, String name, int fallback) {
+        String value = param.apply(name);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + ": expected a whole number, got '" + value + "'", e);
+        }
+    }
+
+    private static long longParam(String name, String value) {
+        try {
+            return Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + ": expected a job id, got '" + value + "'", e);
+        }
+    }
+
+    private static List<Long> longs(JsonNode ids) {
+        return java.util.stream.StreamSupport.stream(ids.spliterator(), false).map(id -> {
+            if (!id.canConvertToLong() || !id.isIntegralNumber()) {
+                throw new IllegalArgumentException("ids: must be an array of job ids, got " + id);
+            }
+            return id.asLong();
+        }).toList();
+    }
+
+    /** Reads a parameter from the JSON body first, then from the query string. */
+    static Function<String, String> params(JsonNode body, Function<String, String> query) {
+        return name -> {
+            JsonNode field = body instanceof ObjectNode o ? o.get(name) : null;
+            if (field == null || field.isNull()) {
+                return query.apply(name);
+            }
+            return field.isValueNode() ? field.asText() : field.toString();
+        };
+    }
+}

@@ -1,0 +1,550 @@
+// pgjobs dashboard: a hash-routed single page over the JSON API next to it (api/...).
+// Safety rule of this file: every value from the server is put into the page with textContent or an attribute
+// through el(), never as markup, because job args and error messages are attacker-controlled.
+'use strict';
+
+const COLORS = { green: '#1e8a4c', amber: '#b7791f', red: '#c53030', grey: '#718096', accent: '#2f5bd3' };
+const STATES = ['available', 'scheduled', 'running', 'retryable', 'completed', 'cancelled', 'discarded'];
+const REFRESH_MS = 5000;
+const session = { user: null, role: null, csrfToken: null };
+const ui = { live: true, timer: null, busy: false, chartSpan: 'hour' };
+
+// ---- DOM and HTTP helpers -----------------------------------------------------------------------------------
+
+/** Builds an element; children are nodes or strings (always text). attrs: on* are listeners, the rest attributes. */
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else if (key === 'value') node.value = value;
+    else if (key === 'style') node.style.cssText = value; // through CSSOM: the CSP forbids style attributes
+    else node.setAttribute(key, value === true ? '' : String(value));
+  }
+  append(node, children);
+  return node;
+}
+
+function append(node, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function svg(tag, attrs, ...children) {
+  const node = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (key === 'style') node.style.cssText = value; else node.setAttribute(key, String(value));
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child) node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+async function api(path, options = {}) {
+  const init = { method: options.method || 'GET', headers: { Accept: 'application/json' }, credentials: 'same-origin' };
+  if (init.method !== 'GET') {
+    init.headers['Content-Type'] = 'application/json';
+    init.headers['X-PgJobs-Csrf'] = session.csrfToken;
+    init.body = JSON.stringify(options.body || {});
+  }
+  const response = await fetch('api/' + path, init);
+  const body = await response.json().catch(() => ({ error: response.statusText }));
+  if (!response.ok) throw new Error(body.error || ('HTTP ' + response.status));
+  return body;
+}
+
+function flash(message, isError) {
+  const note = el('div', { class: isError ? 'error' : '' }, message);
+  document.getElementById('flash').appendChild(note);
+  setTimeout(() => note.remove(), isError ? 8000 : 3500);
+}
+
+function badge(state) {
+  return el('span', { class: 'badge s-' + state, 'data-state': state }, state);
+}
+
+function count(c) {
+  return c.atLeast ? c.value.toLocaleString() + '+' : c.value.toLocaleString();
+}
+
+function when(iso) {
+  if (!iso) return el('span', { class: 'muted' }, '—');
+  const seconds = (Date.now() - Date.parse(iso)) / 1000;
+  const abs = Math.abs(seconds);
+  const text = abs < 60 ? Math.round(abs) + 's' : abs < 3600 ? Math.round(abs / 60) + 'm'
+    : abs < 86400 ? Math.round(abs / 3600) + 'h' : Math.round(abs / 86400) + 'd';
+  return el('span', { title: iso }, seconds >= 0 ? text + ' ago' : 'in ' + text);
+}
+
+function duration(ms) {
+  if (ms === null || ms === undefined) return '—';
+  return ms < 1000 ? ms + ' ms' : ms < 60000 ? (ms / 1000).toFixed(1) + ' s'
+    : ms < 3600000 ? (ms / 60000).toFixed(1) + ' min' : (ms / 3600000).toFixed(1) + ' h';
+}
+
+/** java.time.Duration as JSON ("PT1.5S") in milliseconds. */
+function isoDurationMs(text) {
+  const m = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?$/.exec(text || '');
+  return m ? ((+m[1] || 0) * 3600 + (+m[2] || 0) * 60 + (+m[3] || 0)) * 1000 : 0;
+}
+
+function table(headers, rows, empty) {
+  if (!rows.length) return el('div', { class: 'empty' }, empty);
+  return el('table', {},
+    el('thead', {}, el('tr', {}, headers.map(h => el('th', { class: h.endsWith('#') ? 'num' : '' }, h.replace(/#$/, ''))))),
+    el('tbody', {}, rows));
+}
+
+function canAct() {
+  return session.role === 'operator';
+}
+
+function actionButton(label, run, cls) {
+  return el('button', {
+    type: 'button', class: cls || '', disabled: !canAct(), title: canAct() ? null : 'operators only',
+    onclick: async event => {
+      const button = event.currentTarget;
+      button.disabled = true;
+      try { await run(); } catch (e) { flash(e.message, true); } finally { button.disabled = false; }
+    }
+  }, label);
+}
+
+// ---- routing and live refresh -------------------------------------------------------------------------------
+
+const pages = {
+  '': overviewPage, queues: queuesPage, jobs: jobsPage, 'dead-letters': deadLettersPage,
+  schedules: schedulesPage, nodes: nodesPage, audit: auditPage
+};
+
+function route() {
+  const hash = location.hash.replace(/^#\/?/, '');
+  const [path, query] = hash.split('?');
+  const parts = path.split('/').filter(Boolean);
+  return { parts, params: new URLSearchParams(query || '') };
+}
+
+async function render() {
+  const { parts, params } = route();
+  for (const link of document.querySelectorAll('#nav a')) {
+    link.classList.toggle('active', link.getAttribute('href') === '#/' + (parts[0] || ''));
+  }
+  const main = document.getElementById('main');
+  try {
+    const page = parts[0] === 'jobs' && parts[1] ? () => jobPage(parts[1]) : pages[parts[0] || ''];
+    const content = page ? await page(params) : el('div', { class: 'empty' }, 'No such page.');
+    main.replaceChildren(content);
+  } catch (e) {
+    main.replaceChildren(el('div', { class: 'empty' }, 'Could not load: ' + e.message));
+  }
+}
+
+function schedule() {
+  clearTimeout(ui.timer);
+  ui.timer = setTimeout(async () => {
+    // a refresh never replaces the page while the operator is editing or a bulk action runs
+    const editing = document.activeElement && ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName);
+    if (ui.live && !ui.busy && !editing) await render();
+    schedule();
+  }, REFRESH_MS);
+}
+
+function toggleLive() {
+  ui.live = !ui.live;
+  const button = document.getElementById('live');
+  button.classList.toggle('on', ui.live);
+  button.textContent = ui.live ? 'Live' : 'Paused';
+}
+
+// ---- overview -----------------------------------------------------------------------------------------------
+
+async function overviewPage() {
+  const o = await api('overview?span=' + ui.chartSpan);
+  const cards = el('div', { class: 'cards' }, STATES.map(state => el('a', { class: 'card', href: '#/jobs?state=' + state },
+    el('div', {}, badge(state)), el('div', { class: 'n', 'data-count': state }, count(o.states[state.toUpperCase()])))));
+  const points = o.series;
+  const spanToggle = el('div', { class: 'toggle actions' }, ['hour', 'day'].map(span =>
+    el('button', { type: 'button', class: ui.chartSpan === span ? 'on' : '', onclick: () => { ui.chartSpan = span; render(); } },
+      'Last ' + span)));
+  const rate = points.map(p => {
+    const ended = p.completed + p.failed + p.discarded;
+    return ended ? 100 * (p.failed + p.discarded) / ended : 0;
+  });
+  return el('div', {},
+    el('h1', {}, 'Overview', el('span', { class: 'muted' }, 'counts stop at 10,000')),
+    cards,
+    el('div', { class: 'bar' }, el('strong', {}, 'Finished attempts'), spanToggle),
+    el('div', { class: 'grid3' },
+      chartPanel('Throughput (per ' + (ui.chartSpan === 'hour' ? 'minute' : '10 minutes') + ')', stackedBars(points, [
+        ['completed', COLORS.green], ['failed', COLORS.amber], ['discarded', COLORS.red], ['cancelled', COLORS.grey]]),
+        [['completed', COLORS.green], ['failed, will retry', COLORS.amber], ['discarded', COLORS.red], ['cancelled', COLORS.grey]]),
+      chartPanel('Failure rate', lineChart(points, rate, v => v.toFixed(0) + '%', COLORS.red), []),
+      chartPanel('Average duration', lineChart(points, points.map(p => p.averageDurationMs), v => duration(Math.round(v)), COLORS.accent), [])),
+    el('h2', {}, 'Queues: lag (age of the oldest due job)'),
+    el('div', { class: 'panel chart' }, lagBars(o.queues)),
+    queueTable(o.queues));
+}
+
+function chartPanel(title, chart, legend) {
+  return el('div', { class: 'panel chart' },
+    el('div', { class: 'title' }, title, el('span', { class: 'legend' },
+      legend.map(([name, color]) => el('span', {}, el('i', { style: 'background:' + color }), name)))),
+    chart);
+}
+
+const W = 600, H = 150, PAD = 28;
+
+function axes(max, format, points) {
+  const first = points.length ? new Date(points[0].start) : null;
+  const last = points.length ? new Date(points[points.length - 1].start) : null;
+  const hhmm = d => d ? d.toTimeString().slice(0, 5) : '';
+  return [
+    svg('line', { x1: PAD, y1: H - 18, x2: W, y2: H - 18, stroke: '#d5d9e2' }),
+    svg('text', { x: 0, y: 12, 'font-size': 10, fill: '#6b7385' }, format(max)),
+    svg('text', { x: PAD, y: H - 4, 'font-size': 10, fill: '#6b7385' }, hhmm(first)),
+    svg('text', { x: W - 30, y: H - 4, 'font-size': 10, fill: '#6b7385' }, hhmm(last))
+  ];
+}
+
+function stackedBars(points, series) {
+  const totals = points.map(p => series.reduce((sum, [key]) => sum + p[key], 0));
+  const max = Math.max(1, ...totals);
+  const width = (W - PAD) / Math.max(1, points.length);
+  const bars = [];
+  points.forEach((p, i) => {
+    let y = H - 18;
+    for (const [key, color] of series) {
+      const h = (H - 34) * p[key] / max;
+      if (h > 0) {
+        y -= h;
+        bars.push(svg('rect', { x: PAD + i * width, y, width: Math.max(1, width - 1), height: h, fill: color },
+          svg('title', {}, new Date(p.start).toLocaleTimeString() + ' ' + key + ': ' + p[key])));
+      }
+    }
+  });
+  return svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' }, axes(max, v => String(v), points), bars);
+}
+
+function lineChart(points, values, format, color) {
+  const max = Math.max(1e-9, ...values);
+  const step = (W - PAD) / Math.max(1, values.length - 1);
+  const path = values.map((v, i) => (i ? 'L' : 'M') + (PAD + i * step).toFixed(1) + ' ' + (H - 18 - (H - 34) * v / max).toFixed(1)).join(' ');
+  return svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' },
+    axes(max, format, points), values.length ? svg('path', { d: path, fill: 'none', stroke: color, 'stroke-width': 1.5 }) : null);
+}
+
+function lagBars(queues) {
+  if (!queues.length) return el('div', { class: 'muted' }, 'No queues yet.');
+  const lags = queues.map(q => isoDurationMs(q.lag));
+  const max = Math.max(1, ...lags);
+  const rowHeight = 20;
+  return svg('svg', { viewBox: `0 0 ${W} ${queues.length * rowHeight + 4}`, preserveAspectRatio: 'xMinYMin meet', style: `height:${queues.length * rowHeight + 4}px` },
+    queues.map((q, i) => [
+      svg('text', { x: 0, y: i * rowHeight + 14, 'font-size': 11, fill: '#1d2330' }, q.name),
+      svg('rect', { x: 140, y: i * rowHeight + 4, width: Math.max(1, (W - 220) * lags[i] / max), height: 12, rx: 2,
+        fill: lags[i] > 60000 ? COLORS.red : lags[i] > 5000 ? COLORS.amber : COLORS.green }),
+      svg('text', { x: W - 70, y: i * rowHeight + 14, 'font-size': 11, fill: '#6b7385' }, duration(lags[i]))
+    ]));
+}
+
+// ---- queues -------------------------------------------------------------------------------------------------
+
+async function queuesPage() {
+  return el('div', {}, el('h1', {}, 'Queues'), queueTable(await api('queues')));
+}
+
+function queueTable(queues) {
+  return table(['Queue', 'State', 'Waiting#', 'Running#', 'Lag#', 'Limit#', ''], queues.map(q => el('tr', { 'data-queue': q.name },
+    el('td', {}, el('a', { href: '#/jobs?queue=' + encodeURIComponent(q.name) }, q.name)),
+    el('td', {}, q.paused ? badge('paused') : el('span', { class: 'muted' }, 'active')),
+    el('td', { class: 'num' }, count(q.waiting)),
+    el('td', { class: 'num' }, q.running),
+    el('td', { class: 'num' }, duration(isoDurationMs(q.lag))),
+    el('td', { class: 'num' }, q.concurrencyLimit === null ? '—' : q.concurrencyLimit),
+    el('td', {}, q.paused
+      ? actionButton('Resume', async () => { await api('queues/' + encodeURIComponent(q.name) + '/resume', { method: 'POST' }); flash('Queue ' + q.name + ' resumed'); render(); })
+      : actionButton('Pause', async () => { await api('queues/' + encodeURIComponent(q.name) + '/pause', { method: 'POST' }); flash('Queue ' + q.name + ' paused'); render(); }))
+  )), 'No queues yet: queues appear once they have jobs or settings.');
+}
+
+// ---- jobs ---------------------------------------------------------------------------------------------------
+
+const FILTER_FIELDS = ['state', 'queue', 'kind', 'tag', 'args', 'createdFrom', 'createdTo', 'finishedFrom', 'finishedTo'];
+
+function filterQuery(params) {
+  const query = new URLSearchParams();
+  for (const field of FILTER_FIELDS) if (params.get(field)) query.set(field, params.get(field));
+  return query;
+}
+
+async function jobsPage(params) {
+  const query = filterQuery(params);
+  if (params.get('before')) query.set('before', params.get('before'));
+  const page = await api('jobs?' + query);
+  const selected = new Set();
+  const states = new Set((params.get('state') || '').split(',').filter(Boolean));
+
+  const go = changes => {
+    const next = filterQuery(params);
+    for (const [key, value] of Object.entries(changes)) value ? next.set(key, value) : next.delete(key);
+    location.hash = '#/jobs' + (next.toString() ? '?' + next : '');
+  };
+  const inputs = {};
+  const field = (name, label, placeholder, cls) => el('label', {}, label,
+    inputs[name] = el('input', { name, value: params.get(name) || '', placeholder, class: cls || '',
+      onkeydown: e => { if (e.key === 'Enter') apply(); } }));
+  const apply = () => {
+    const changes = { before: '' };
+    for (const [name, input] of Object.entries(inputs)) changes[name] = input.value.trim();
+    go(changes);
+  };
+  const chips = el('div', { class: 'chips' }, STATES.map(state => el('button', {
+    type: 'button', class: 'chip' + (states.has(state) ? ' on' : ''), 'data-filter-state': state,
+    onclick: () => { states.has(state) ? states.delete(state) : states.add(state); go({ state: [...states].join(','), before: '' }); }
+  }, state)));
+
+  const bulkBar = el('div', { class: 'bar' });
+  const renderBulk = () => append(bulkBar.replaceChildren() || bulkBar, [
+    el('span', { class: 'muted' }, selected.size ? selected.size + ' selected' : 'Select jobs, or act on everything matching the filter:'),
+    ['retry', 'cancel', 'delete'].map(action => actionButton(
+      (selected.size ? action + ' selected' : action + ' all matching…'),
+      () => selected.size ? bulkIds(action, [...selected]) : bulkMatching(action, query, bulkBar),
+      action === 'delete' ? 'danger' : ''))]);
+  renderBulk();
+
+  const rows = page.jobs.map(job => el('tr', { 'data-job': job.id },
+    el('td', {}, el('input', { type: 'checkbox', 'aria-label': 'select job ' + job.id,
+      onchange: e => { e.target.checked ? selected.add(job.id) : selected.delete(job.id); ui.busy = selected.size > 0; renderBulk(); } })),
+    el('td', { class: 'num' }, el('a', { href: '#/jobs/' + job.id }, job.id)),
+    el('td', {}, job.kind), el('td', {}, job.queue), el('td', {}, badge(job.state)),
+    el('td', { class: 'num' }, job.attempt + '/' + job.maxAttempts),
+    el('td', {}, when(job.createdAt)), el('td', {}, when(job.finishedAt)),
+    el('td', { class: 'err', title: job.lastError || '' }, job.lastError || '')));
+
+  return el('div', {},
+    el('h1', {}, 'Jobs'),
+    el('div', { class: 'panel' },
+      el('div', { class: 'filters' }, chips),
+      el('div', { class: 'filters', style: 'margin-top:10px' },
+        field('queue', 'Queue', 'any'), field('kind', 'Kind', 'any'), field('tag', 'Tag', 'any'),
+        field('args', 'Args', 'customer_id = 42 and plan != "free"', 'wide'),
+        field('createdFrom', 'Created from', '2026-01-31T00:00:00Z'), field('createdTo', 'Created before', ''),
+        field('finishedFrom', 'Finished from', ''), field('finishedTo', 'Finished before', ''),
+        el('button', { type: 'button', class: 'primary', onclick: apply }, 'Filter'),
+        el('button', { type: 'button', onclick: () => { location.hash = '#/jobs'; } }, 'Clear'))),
+    bulkBar,
+    table(['', 'Id#', 'Kind', 'Queue', 'State', 'Attempt#', 'Created', 'Finished', 'Last error'], rows, 'No jobs match.'),
+    el('div', { class: 'bar' },
+      params.get('before') ? el('a', { href: '#/jobs' + (filterQuery(params).toString() ? '?' + filterQuery(params) : '') }, '« Newest') : null,
+      page.nextBefore ? el('a', { href: '#/jobs?' + new URLSearchParams({ ...Object.fromEntries(filterQuery(params)), before: page.nextBefore }), 'data-next': '' }, 'Older »') : null));
+}
+
+async function bulkIds(action, ids) {
+  if (!confirm(action + ' ' + ids.length + ' job(s)?')) return;
+  const result = await api('bulk', { method: 'POST', body: { action, ids } });
+  flash(action + ': ' + result.changed + ' of ' + result.scanned + ' changed');
+  ui.busy = false;
+  render();
+}
+
+/** Previews how many jobs the filter matches, then runs the action in batches, showing progress. */
+async function bulkMatching(action, query, bar) {
+  const preview = await api('jobs/count?' + query);
+  const total = preview.value;
+  if (!total) { flash('No jobs match the filter'); return; }
+  if (!confirm(action + ' ' + count(preview) + ' job(s) matching the filter?')) return;
+  ui.busy = true;
+  let cursor = null, scanned = 0, changed = 0, stopped = false;
+  const fill = el('div');
+  const status = el('span', { 'data-progress': '' }, '');
+  const stop = el('button', { type: 'button', onclick: () => { stopped = true; } }, 'Stop');
+  bar.replaceChildren(el('div', { class: 'progress' }, fill), status, stop);
+  try {
+    while (!stopped) {
+      const body = { action, ...Object.fromEntries(query) };
+      if (cursor) body.cursor = cursor;
+      const batch = await api('bulk', { method: 'POST', body });
+      scanned += batch.scanned; changed += batch.changed; cursor = batch.nextCursor;
+      fill.style.width = Math.min(100, 100 * scanned / total) + '%';
+      status.textContent = scanned.toLocaleString() + ' / ' + count(preview) + ' processed, ' + changed.toLocaleString() + ' changed';
+      if (batch.done) break;
+    }
+    flash(action + (stopped ? ' stopped: ' : ' done: ') + changed + ' changed');
+  } finally {
+    ui.busy = false;
+    stop.replaceWith(el('button', { type: 'button', onclick: render }, 'Show the list again'));
+  }
+}
+
+// ---- one job ------------------------------------------------------------------------------------------------
+
+async function jobPage(id) {
+  const { job, attempts } = await api('jobs/' + encodeURIComponent(id));
+  const pretty = value => el('pre', {}, JSON.stringify(value, null, 2));
+  const act = action => async () => {
+    if (action === 'delete' && !confirm('Delete job ' + job.id + '?')) return;
+    const result = await api('jobs/' + job.id + '/' + action, { method: 'POST' });
+    flash(result.changed ? action + ': done' : action + ': not possible in state ' + job.state, !result.changed);
+    if (action === 'delete' && result.changed) location.hash = '#/jobs'; else render();
+  };
+  const editor = el('textarea', { 'aria-label': 'args of the copy' }, JSON.stringify(job.args, null, 2));
+  const cloneBox = el('div', { class: 'panel', hidden: true },
+    el('div', { class: 'muted' }, 'Edit the args of the copy. Redacted fields are sent exactly as shown.'),
+    editor,
+    el('div', { class: 'actions', style: 'margin-top:8px' },
+      actionButton('Enqueue copy', async () => {
+        let args;
+        try { args = JSON.parse(editor.value); } catch (e) { throw new Error('args: not valid JSON: ' + e.message); }
+        const result = await api('jobs/' + job.id + '/clone', { method: 'POST', body: { args } });
+        flash('Enqueued job ' + result.id);
+        location.hash = '#/jobs/' + result.id;
+      }, 'primary')));
+
+  const timeline = [['created', job.createdAt, ''], ['due', job.runAt, '']];
+  for (const a of attempts) {
+    timeline.push(['attempt ' + a.attempt + ' started on ' + (a.nodeId || '?'), a.startedAt, '']);
+    timeline.push(['attempt ' + a.attempt + ' ' + a.outcome.toLowerCase() + (a.errorClass ? ': ' + a.errorClass : ''),
+      a.finishedAt, a.outcome === 'COMPLETED' ? 'ok' : 'bad']);
+  }
+  if (job.state === 'running') timeline.push(['running since', job.startedAt, '']);
+  if (job.cancelRequestedAt) timeline.push(['cancel requested', job.cancelRequestedAt, 'bad']);
+  if (job.finishedAt) timeline.push([job.state, job.finishedAt, job.state === 'completed' ? 'ok' : 'bad']);
+  timeline.sort((a, b) => Date.parse(a[1]) - Date.parse(b[1]));
+
+  return el('div', {},
+    el('h1', {}, 'Job ' + job.id, badge(job.state), el('span', { class: 'mono' }, job.kind)),
+    el('div', { class: 'actions', style: 'margin-bottom:12px' },
+      actionButton('Retry now', act('retry'), 'primary'), actionButton('Cancel', act('cancel')),
+      actionButton('Delete', act('delete'), 'danger'),
+      actionButton('Clone with edited args…', async () => { cloneBox.hidden = !cloneBox.hidden; ui.busy = !cloneBox.hidden; })),
+    cloneBox,
+    el('div', { class: 'grid2' },
+      el('div', { class: 'panel' }, el('dl', { class: 'kv' },
+        [['queue', job.queue], ['priority', job.priority], ['attempt', job.attempt + ' of ' + job.maxAttempts],
+          ['tags', job.tags.join(', ') || '—'], ['idempotency key', job.idempotencyKey || '—'], ['node', job.nodeId || '—']]
+          .map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]),
+        [['created', job.createdAt], ['run at', job.runAt], ['started', job.startedAt], ['finished', job.finishedAt],
+          ['lease expires', job.leaseExpiresAt]].map(([k, v]) => [el('dt', {}, k), el('dd', {}, when(v), v ? ' · ' + v : '')]),
+        job.lastError ? [el('dt', {}, 'last error'), el('dd', { class: 'mono', style: 'color:var(--red)' }, job.lastError)] : null)),
+      el('div', { class: 'panel' }, el('strong', {}, 'Timeline'), el('ul', { class: 'timeline' },
+        timeline.map(([what, at, cls]) => el('li', { class: cls }, what, ' ', el('span', { class: 'muted' }, when(at))))))),
+    el('div', { class: 'grid2' },
+      el('div', {}, el('h2', {}, 'Args'), pretty(job.args)),
+      el('div', {}, el('h2', {}, 'Metadata'), pretty(job.metadata), job.result === null ? null : [el('h2', {}, 'Result'), pretty(job.result)])),
+    el('h2', {}, 'Attempts'),
+    table(['#', 'Node', 'Started', 'Duration#', 'Outcome', 'Error'], attempts.map(a => el('tr', {},
+      el('td', {}, a.attempt), el('td', {}, a.nodeId || '—'), el('td', {}, when(a.startedAt)),
+      el('td', { class: 'num' }, duration(Date.parse(a.finishedAt) - Date.parse(a.startedAt))),
+      el('td', {}, badge(a.outcome === 'COMPLETED' ? 'completed' : a.outcome === 'CANCELLED' ? 'cancelled' : a.outcome === 'SNOOZED' ? 'scheduled' : 'discarded'),
+        ' ', a.outcome.toLowerCase()),
+      el('td', {}, a.errorClass ? el('div', { class: 'mono' }, a.errorClass + (a.message ? ': ' + a.message : '')) : '',
+        a.stackTrace ? el('details', {}, el('summary', {}, 'stack trace'), el('pre', {}, a.stackTrace)) : null))),
+    'No attempts yet.'));
+}
+
+// ---- dead letters, schedules, nodes, audit -------------------------------------------------------------------
+
+async function deadLettersPage() {
+  const groups = await api('dead-letters');
+  const groupAction = (g, action) => async () => {
+    if (!confirm(action + ' all ' + g.jobs + ' dead letters of this group?')) return;
+    ui.busy = true;
+    let changed = 0;
+    try {
+      for (;;) {
+        const batch = await api('dead-letters/' + g.fingerprint + '/' + action, { method: 'POST', body: { batchSize: 200 } });
+        changed += batch.changed;
+        if (batch.done) break;
+      }
+    } finally { ui.busy = false; }
+    flash(action + ': ' + changed + ' job(s)');
+    render();
+  };
+  return el('div', {},
+    el('h1', {}, 'Dead letters', el('span', { class: 'muted' }, 'discarded jobs grouped by error; digits and ids masked')),
+    table(['Jobs#', 'Error class', 'Message pattern', 'Last failed', 'Latest', ''], groups.map(g => el('tr', { 'data-group': g.fingerprint },
+      el('td', { class: 'num' }, g.jobs), el('td', { class: 'mono' }, g.errorClass),
+      el('td', { class: 'err', title: g.pattern }, g.pattern), el('td', {}, when(g.lastFailedAt)),
+      el('td', {}, el('a', { href: '#/jobs/' + g.latestJobId }, '#' + g.latestJobId)),
+      el('td', {}, el('div', { class: 'actions' }, actionButton('Retry all', groupAction(g, 'retry'), 'primary'),
+        actionButton('Delete all', groupAction(g, 'delete'), 'danger'))))),
+    'No dead letters. Nice.'));
+}
+
+async function schedulesPage() {
+  const schedules = await api('schedules');
+  const post = (s, what) => async () => {
+    const result = await api('schedules/' + encodeURIComponent(s.name) + '/' + what, { method: 'POST' });
+    flash(what === 'trigger' ? 'Enqueued job ' + result.id : 'Schedule ' + s.name + ' ' + what + 'd');
+    render();
+  };
+  return el('div', {},
+    el('h1', {}, 'Schedules'),
+    table(['Name', 'When', 'Zone', 'Kind', 'Queue', 'State', 'Next fire times', 'Last fired', ''], schedules.map(s => el('tr', {},
+      el('td', {}, s.name),
+      el('td', {}, el('div', { class: 'mono' }, s.expression), el('div', { class: 'muted' }, s.description || '')),
+      el('td', {}, s.timeZone), el('td', { class: 'mono' }, s.kind), el('td', {}, s.queue),
+      el('td', {}, s.enabled ? badge('enabled') : badge('paused')),
+      el('td', {}, s.nextFireTimes.map(t => el('div', { title: t }, inZone(t, s.timeZone)))),
+      el('td', {}, when(s.lastFireAt)),
+      el('td', {}, el('div', { class: 'actions' }, s.enabled ? actionButton('Pause', post(s, 'pause')) : actionButton('Resume', post(s, 'resume')),
+        actionButton('Trigger now', post(s, 'trigger')))))),
+    'No schedules yet.'));
+}
+
+/** A fire time as the schedule's own zone sees it (the zone the cron expression is read in). */
+function inZone(iso, zone) {
+  try {
+    return new Date(iso).toLocaleString('sv-SE', { timeZone: zone, dateStyle: 'short', timeStyle: 'short' }) + ' ' + zone;
+  } catch (unknownZone) {
+    return iso;
+  }
+}
+
+async function nodesPage() {
+  const nodes = await api('nodes');
+  return el('div', {},
+    el('h1', {}, 'Nodes', el('span', { class: 'muted' }, 'dead: stopped, or no heartbeat for 60 s')),
+    table(['Node', 'Status', 'Host', 'Pid#', 'Version', 'Queues', 'Running#', 'Heartbeat', 'Started'], nodes.map(n => el('tr', {},
+      el('td', { class: 'mono' }, n.id), el('td', {}, badge(n.alive ? 'alive' : 'dead')), el('td', {}, n.host),
+      el('td', { class: 'num' }, n.pid), el('td', {}, n.version), el('td', {}, n.queues.join(', ') || '—'),
+      el('td', { class: 'num' }, n.runningJobs), el('td', {}, when(n.heartbeatAt)), el('td', {}, when(n.startedAt)))),
+    'No nodes have registered yet.'));
+}
+
+async function auditPage(params) {
+  const before = params.get('before');
+  const entries = await api('audit?limit=100' + (before ? '&before=' + encodeURIComponent(before) : ''));
+  const target = t => {
+    const job = /^job:(\d+)$/.exec(t);
+    return job ? el('a', { href: '#/jobs/' + job[1] }, t) : t;
+  };
+  return el('div', {},
+    el('h1', {}, 'Audit log'),
+    table(['When', 'Who', 'Action', 'Target', 'Details'], entries.map(e => el('tr', {},
+      el('td', {}, when(e.at)), el('td', {}, e.actor), el('td', {}, e.action), el('td', {}, target(e.target)),
+      el('td', { class: 'mono' }, e.detail))), 'No actions yet.'),
+    entries.length === 100 ? el('div', { class: 'bar' }, el('a', { href: '#/audit?before=' + entries[99].id }, 'Older »')) : null);
+}
+
+// ---- start --------------------------------------------------------------------------------------------------
+
+async function start() {
+  document.getElementById('live').addEventListener('click', toggleLive);
+  try {
+    Object.assign(session, await api('session'));
+    document.getElementById('who').textContent = session.user + ' · ' + session.role;
+  } catch (e) {
+    document.getElementById('main').replaceChildren(el('div', { class: 'empty' }, 'Not signed in: ' + e.message));
+    return;
+  }
+  window.addEventListener('hashchange', () => { ui.busy = false; render(); });
+  await render();
+  schedule();
+}
+
+start();

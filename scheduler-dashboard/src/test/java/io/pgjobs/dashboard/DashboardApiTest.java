@@ -1,0 +1,264 @@
+package io.pgjobs.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgjobs.JobRequest;
+import io.pgjobs.Scheduler;
+import io.pgjobs.testing.PgDatabase;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Every endpoint over real HTTP, as each role, with and without the CSRF token. */
+class DashboardApiTest {
+    @RegisterExtension
+    static final PgDatabase db = new PgDatabase();
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static Scheduler scheduler;
+    private static DashboardServer server;
+
+    record Reply(int status, JsonNode body, HttpResponse<String> raw) {}
+
+    @BeforeAll
+    static void start() throws Exception {
+        scheduler = Scheduler.builder(db.dataSource()).build();
+        server = DashboardServer.start(new DashboardServlet(scheduler.admin(),
+                BasicAuth.parse("olga:op-pw:operator,victor:view-pw:viewer")), "127.0.0.1", 0, "/ops/jobs");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
+        scheduler.close();
+    }
+
+    @BeforeEach
+    void clean() throws Exception {
+        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.queues, pgjobs.schedules, pgjobs.nodes");
+    }
+
+    private static HttpRequest.Builder request(String path, String user, String password) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(server.uri().resolve(path));
+        if (user != null) {
+            builder.header("Authorization", "Basic " + Base64.getEncoder()
+                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
+        }
+        return builder;
+    }
+
+    private static Reply send(HttpRequest request) throws Exception {
+        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        JsonNode body = response.headers().firstValue("Content-Type").orElse("").startsWith("application/json")
+                ? JSON.readTree(response.body()) : null;
+        return new Reply(response.statusCode(), body, response);
+    }
+
+    private static Reply viewerGet(String path) throws Exception {
+        return send(request(path, "victor", "view-pw").GET().build());
+    }
+
+    private static String token(String user, String password) throws Exception {
+        return send(request("api/session", user, password).GET().build()).body().get("csrfToken").asText();
+    }
+
+    private static Reply operatorPost(String path, Object body) throws Exception {
+        return send(request(path, "olga", "op-pw").header("X-PgJobs-Csrf", token("olga", "op-pw"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build());
+    }
+
+    private long enqueue(Map<String, Object> args) {
+        return scheduler.client().enqueue(JobRequest.of("test.api", args).queue("mail").tags("t1")).id();
+    }
+
+    @Test
+    void unauthenticatedAndWrongPasswordsAreRefusedWithAChallenge() throws Exception {
+        for (String path : new String[] {"", "app.js", "api/session", "api/overview", "api/jobs"}) {
+            Reply reply = send(request(path, null, null).GET().build());
+            assertThat(reply.status()).as(path).isEqualTo(401);
+            assertThat(reply.raw().headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
+        }
+        assertThat(send(request("api/overview", "olga", "wrong").GET().build()).status()).isEqualTo(401);
+        Reply post = send(request("api/jobs/1/retry", null, null).POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(post.status()).isEqualTo(401);
+    }
+
+    @Test
+    void servesTheUiWithAStrictContentSecurityPolicyUnderItsMountPath() throws Exception {
+        Reply index = viewerGet("");
+        assertThat(index.status()).isEqualTo(200);
+        assertThat(index.raw().body()).contains("<script src=\"app.js\"");
+        assertThat(index.raw().headers().firstValue("Content-Security-Policy")).hasValueSatisfying(csp ->
+                assertThat(csp).contains("script-src 'self'").contains("frame-ancestors 'none'"));
+        assertThat(viewerGet("app.css").status()).isEqualTo(200);
+        assertThat(viewerGet("nope.html").status()).isEqualTo(404);
+        Reply bare = send(HttpRequest.newBuilder(URI.create(server.uri().toString().replaceAll("/$", ""))).GET().build());
+        assertThat(bare.status()).isEqualTo(302);
+        assertThat(bare.raw().headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/ops/jobs/"));
+    }
+
+    @Test
+    void viewersReadEveryPageButAreDeniedEveryAction() throws Exception {
+        long id = enqueue(Map.of("customer_id", 42));
+        db.execute("insert into pgjobs.schedules (name, expression, kind) values ('hourly', '0 * * * *', 'test.api')");
+        assertThat(viewerGet("api/session").body().get("role").asText()).isEqualTo("viewer");
+        for (String path : new String[] {"api/overview", "api/overview?span=day", "api/queues", "api/jobs", "api/jobs/count", "api/jobs/" + id,
+                "api/dead-letters", "api/schedules", "api/nodes", "api/audit"}) {
+            assertThat(viewerGet(path).status()).as(path).isEqualTo(200);
+        }
+        String token = token("victor", "view-pw");
+        for (String path : new String[] {"api/jobs/" + id + "/retry", "api/jobs/" + id + "/cancel", "api/jobs/" + id + "/delete",
+                "api/jobs/" + id + "/clone", "api/bulk", "api/queues/mail/pause", "api/queues/mail/resume",
+                "api/dead-letters/0123456789abcdef0123456789abcdef/retry", "api/schedules/hourly/pause",
+                "api/schedules/hourly/trigger"}) {
+            Reply reply = send(request(path, "victor", "view-pw").header("X-PgJobs-Csrf", token)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"action\":\"retry\"}")).build());
+            assertThat(reply.status()).as(path).isEqualTo(403);
+            assertThat(reply.body().get("error").asText()).contains("viewer");
+        }
+        assertThat(scheduler.client().get(id).orElseThrow().state().dbName()).isEqualTo("available");
+        assertThat(db.queryLong("select count(*) from pgjobs.audit_log")).isZero();
+    }
+
+    @Test
+    void actionsWithoutTheRightCsrfTokenOrFromAnotherOriginAreRefused() throws Exception {
+        long id = enqueue(Map.of("n", 1));
+        String path = "api/jobs/" + id + "/cancel";
+        Reply missing = send(request(path, "olga", "op-pw").POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(missing.status()).isEqualTo(403);
+        assertThat(missing.body().get("error").asText()).contains("missing X-PgJobs-Csrf");
+        Reply wrong = send(request(path, "olga", "op-pw").header("X-PgJobs-Csrf", token("victor", "view-pw"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(wrong.status()).isEqualTo(403);
+        assertThat(wrong.body().get("error").asText()).contains("wrong X-PgJobs-Csrf");
+        Reply crossOrigin = send(request(path, "olga", "op-pw").header("X-PgJobs-Csrf", token("olga", "op-pw"))
+                .header("Origin", "https://evil.example").POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(crossOrigin.status()).isEqualTo(403);
+        assertThat(crossOrigin.body().get("error").asText()).contains("cross-origin");
+        Reply crossSite = send(request(path, "olga", "op-pw").header("X-PgJobs-Csrf", token("olga", "op-pw"))
+                .header("Sec-Fetch-Site", "cross-site").POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(crossSite.status()).isEqualTo(403);
+        assertThat(scheduler.client().get(id).orElseThrow().state().dbName()).isEqualTo("available");
+
+        Reply sameOrigin = send(request(path, "olga", "op-pw").header("X-PgJobs-Csrf", token("olga", "op-pw"))
+                .header("Origin", "http://127.0.0.1:" + server.uri().getPort()).POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(sameOrigin.status()).isEqualTo(200);
+        assertThat(sameOrigin.body().get("changed").asBoolean()).isTrue();
+    }
+
+    @Test
+    void badInputIsA400NamingTheField() throws Exception {
+        Map<String, String> cases = Map.of(
+                "api/jobs?state=bogus", "state: unknown state 'bogus'",
+                "api/jobs?args=customer_id", "args: expected name = value",
+                "api/jobs?args=a%20%3D%201%20or%201%3D1", "args: expected 'and'",
+                "api/jobs?createdFrom=yesterday", "createdFrom: expected an ISO-8601 instant",
+                "api/jobs?limit=0", "limit: must be between 1 and 500",
+                "api/jobs?before=abc", "before: expected a job id",
+                "api/audit?limit=9999", "limit:",
+                "api/jobs/count?cap=0", "cap:",
+                "api/overview?span=week", "span: must be hour or day");
+        for (var c : cases.entrySet()) {
+            Reply reply = viewerGet(c.getKey());
+            assertThat(reply.status()).as(c.getKey()).isEqualTo(400);
+            assertThat(reply.body().get("error").asText()).as(c.getKey()).startsWith(c.getValue());
+        }
+        long id = enqueue(Map.of("n", 1));
+        assertThat(operatorPost("api/jobs/" + id + "/clone", Map.of("args", "not an object")).body().get("error").asText())
+                .startsWith("args:");
+        assertThat(operatorPost("api/bulk", Map.of("action", "explode")).body().get("error").asText()).startsWith("action:");
+        assertThat(operatorPost("api/bulk", Map.of("action", "retry", "ids", "x")).status()).isEqualTo(400);
+        assertThat(operatorPost("api/bulk", Map.of("action", "retry", "batchSize", 5000)).body().get("error").asText())
+                .startsWith("batchSize:");
+        assertThat(viewerGet("api/jobs/999999").status()).isEqualTo(404);
+        assertThat(viewerGet("api/nothing").status()).isEqualTo(404);
+        assertThat(viewerGet("api/jobs/" + id + "/retry").status()).isEqualTo(405);
+    }
+
+    @Test
+    void listsFiltersAndPagesJobsAndRedactsSecrets() throws Exception {
+        long a = enqueue(Map.of("customer_id", 42, "password", "hunter2", "nested", Map.of("apiKey", "k-1", "city", "Porto")));
+        long b = enqueue(Map.of("customer_id", 7));
+        long c = enqueue(Map.of("customer_id", 42, "token", "t"));
+
+        JsonNode page = viewerGet("api/jobs?limit=2").body();
+        assertThat(page.get("jobs").findValuesAsText("kind")).hasSize(2);
+        assertThat(page.get("jobs").get(0).get("id").asLong()).isEqualTo(c);
+        long next = page.get("nextBefore").asLong();
+        assertThat(viewerGet("api/jobs?limit=2&before=" + next).body().get("jobs").get(0).get("id").asLong()).isEqualTo(a);
+
+        JsonNode filtered = viewerGet("api/jobs?state=available&queue=mail&tag=t1&args=customer_id%20%3D%2042").body().get("jobs");
+        assertThat(filtered).extracting(j -> j.get("id").asLong()).containsExactly(c, a);
+        assertThat(viewerGet("api/jobs/count?args=customer_id%20%3D%2042").body().get("value").asLong()).isEqualTo(2);
+        assertThat(viewerGet("api/jobs?kind=other").body().get("jobs")).isEmpty();
+
+        JsonNode job = viewerGet("api/jobs/" + a).body().get("job");
+        assertThat(job.get("args").get("password").asText()).isEqualTo("[redacted]");
+        assertThat(job.get("args").get("nested").get("apiKey").asText()).isEqualTo("[redacted]");
+        assertThat(job.get("args").get("nested").get("city").asText()).isEqualTo("Porto");
+        assertThat(viewerGet("api/jobs?limit=5").raw().body()).doesNotContain("hunter2").doesNotContain("k-1");
+        assertThat(b).isLessThan(c);
+    }
+
+    @Test
+    void operatorsActOnJobsQueuesDeadLettersAndSchedulesAndEveryActionIsAudited() throws Exception {
+        long a = enqueue(Map.of("n", 1));
+        long b = enqueue(Map.of("n", 2));
+        assertThat(operatorPost("api/jobs/" + a + "/cancel", Map.of()).body().get("changed").asBoolean()).isTrue();
+        assertThat(operatorPost("api/jobs/" + a + "/retry", Map.of()).body().get("changed").asBoolean()).isTrue();
+        long copy = operatorPost("api/jobs/" + a + "/clone", Map.of("args", Map.of("n", 99))).body().get("id").asLong();
+        assertThat(scheduler.client().get(copy).orElseThrow().args()).contains("99");
+        assertThat(operatorPost("api/jobs/" + copy + "/delete", Map.of()).body().get("changed").asBoolean()).isTrue();
+        assertThat(scheduler.client().get(copy)).isEmpty();
+
+        JsonNode byIds = operatorPost("api/bulk", Map.of("action", "cancel", "ids", new long[] {a, b})).body();
+        assertThat(byIds.get("changed").asInt()).isEqualTo(2);
+        JsonNode first = operatorPost("api/bulk", Map.of("action", "retry", "state", "cancelled", "batchSize", 1)).body();
+        assertThat(first.get("done").asBoolean()).isFalse();
+        JsonNode second = operatorPost("api/bulk", Map.of("action", "retry", "state", "cancelled", "batchSize", 1,
+                "cursor", first.get("nextCursor").asLong())).body();
+        assertThat(first.get("changed").asInt() + second.get("changed").asInt()).isEqualTo(2);
+
+        assertThat(operatorPost("api/queues/mail/pause", Map.of()).status()).isEqualTo(200);
+        assertThat(viewerGet("api/queues").body().get(0).get("paused").asBoolean()).isTrue();
+        assertThat(operatorPost("api/queues/mail/resume", Map.of()).status()).isEqualTo(200);
+
+        db.execute("update pgjobs.jobs set state = 'discarded', finished_at = now(), last_error = 'java.io.IOException: host 10.0.0.' || id || ' down'");
+        JsonNode groups = viewerGet("api/dead-letters").body();
+        assertThat(groups).hasSize(1);
+        assertThat(groups.get(0).get("jobs").asInt()).isEqualTo(2);
+        JsonNode retried = operatorPost("api/dead-letters/" + groups.get(0).get("fingerprint").asText() + "/retry",
+                Map.of("batchSize", 10)).body();
+        assertThat(retried.get("changed").asInt()).isEqualTo(2);
+        assertThat(viewerGet("api/dead-letters").body()).isEmpty();
+
+        db.execute("insert into pgjobs.schedules (name, expression, kind, args) values ('hourly', '0 * * * *', 'test.api', '{\"from\": \"cron\"}')");
+        assertThat(operatorPost("api/schedules/hourly/pause", Map.of()).body().get("enabled").asBoolean()).isFalse();
+        assertThat(operatorPost("api/schedules/hourly/resume", Map.of()).body().get("enabled").asBoolean()).isTrue();
+        long triggered = operatorPost("api/schedules/hourly/trigger", Map.of()).body().get("id").asLong();
+        assertThat(scheduler.client().get(triggered).orElseThrow().args()).contains("cron");
+        assertThat(operatorPost("api/schedules/nope/pause", Map.of()).status()).isEqualTo(404);
+        JsonNode schedule = viewerGet("api/schedules").body().get(0);
+        assertThat(schedule.get("nextFireTimes")).hasSize(5);
+        assertThat(schedule.get("description").asText()).isNotBlank();
+
+        JsonNode audit = viewerGet("api/audit?limit=100").body();
+        assertThat(audit.findValuesAsText("actor")).containsOnly("olga");
+        assertThat(audit.findValuesAsText("action")).containsExactly("trigger_schedule", "resume_schedule", "pause_schedule",
+                "dead_letters_retry", "resume_queue", "pause_queue", "bulk_retry", "bulk_retry", "bulk_cancel", "delete", "clone",
+                "retry", "cancel");
+    }
+}

@@ -1,0 +1,216 @@
+package io.pgjobs.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgjobs.JobRequest;
+import io.pgjobs.JobState;
+import io.pgjobs.NonRetryableException;
+import io.pgjobs.Scheduler;
+import io.pgjobs.testing.Await;
+import io.pgjobs.testing.PgDatabase;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard in a real headless Chromium (the system's chromium and chromedriver; skipped where they are
+ * missing): overview, filter to dead letters, open one, retry it and watch it complete under a real scheduler.
+ * Writes a screenshot of every page to target/screenshots/.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DashboardBrowserTest {
+    @RegisterExtension
+    static final PgDatabase db = new PgDatabase();
+
+    private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
+    private static final File CHROMIUM = new File("/usr/bin/chromium");
+    private static final Path SCREENSHOTS = Path.of("target", "screenshots");
+    private static final String XSS = "<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script>";
+
+    private static Scheduler scheduler;
+    private static DashboardServer server;
+    private static WebDriver browser;
+    private static Path profile;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Assumptions.assumeTrue(CHROMEDRIVER.canExecute() && CHROMIUM.canExecute(),
+                "browser tests need /usr/bin/chromium and /usr/bin/chromedriver (installed by .ci/run)");
+        scheduler = Scheduler.builder(db.dataSource()).queue("default", 4).queue("reports", 2)
+                .pollInterval(Duration.ofMillis(200))
+                .handler("payment.capture", Map.class, ctx -> {
+                    if (ctx.attempt() == 1) {
+                        throw new NonRetryableException("gateway answered 503 for order " + ctx.args().get("order"));
+                    }
+                    return Map.of("captured", true);
+                })
+                .handler("hostile", Map.class, ctx -> {
+                    throw new NonRetryableException(XSS);
+                })
+                .handler("report.build", Map.class, ctx -> null)
+                .build();
+        scheduler.start();
+        // the host decides who the user is: here everyone is an operator, through the embedding hook
+        server = DashboardServer.start(new DashboardServlet(scheduler.admin(),
+                request -> new DashboardUser("browser-test", DashboardUser.Role.OPERATOR)), "127.0.0.1", 0, "/jobs");
+
+        profile = Files.createTempDirectory("pgjobs-chromium");
+        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM).addArguments("--headless", "--no-sandbox",
+                "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1440,1000", "--user-data-dir=" + profile);
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER)
+                .usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+        Files.createDirectories(SCREENSHOTS);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (scheduler != null) {
+            scheduler.close();
+        }
+    }
+
+    private static WebDriverWait waiting() {
+        return new WebDriverWait(browser, Duration.ofSeconds(30));
+    }
+
+    private static void open(String hash) {
+        browser.get(server.uri() + "#/" + hash);
+    }
+
+    private static void screenshot(String name) throws Exception {
+        Path png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
+        Files.copy(png, SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Test
+    @Order(1)
+    void filtersToDeadLettersRetriesOneAndSeesItComplete() throws Exception {
+        for (int i = 0; i < 30; i++) {
+            scheduler.client().enqueue(JobRequest.of("report.build", Map.of("report", "daily-" + i)).queue("reports"));
+        }
+        long failing = scheduler.client().enqueue(JobRequest.of("payment.capture",
+                Map.of("order", 17, "card_token", "tok_secret_4242")).tags("checkout")).id();
+        Await.until(Duration.ofSeconds(20), "the payment job is discarded",
+                () -> scheduler.client().get(failing).orElseThrow().state() == JobState.DISCARDED);
+
+        open("");
+        WebElement discarded = waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-count=discarded]")));
+        waiting().until(d -> !discarded.getText().equals("0"));
+        assertThat(browser.findElements(By.cssSelector("tr[data-queue]"))).hasSize(2);
+        screenshot("overview");
+
+        browser.findElement(By.cssSelector("a.card[href='#/jobs?state=discarded']")).click();
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-job='" + failing + "']")));
+        assertThat(browser.findElements(By.cssSelector("tbody tr[data-job]")))
+                .allSatisfy(row -> assertThat(row.findElement(By.cssSelector(".badge")).getText()).isEqualTo("discarded"));
+        screenshot("jobs-discarded");
+
+        browser.findElement(By.cssSelector("tr[data-job='" + failing + "'] a")).click();
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("h1"), "Job " + failing));
+        assertThat(browser.getPageSource()).doesNotContain("tok_secret_4242").contains("[redacted]");
+        assertThat(browser.findElement(By.tagName("main")).getText()).contains("gateway answered 503 for order 17");
+        screenshot("job-discarded");
+
+        browser.findElement(By.xpath("//button[text()='Retry now']")).click();
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("h1 .badge"), "completed"));
+        assertThat(scheduler.client().get(failing).orElseThrow().state()).isEqualTo(JobState.COMPLETED);
+        assertThat(browser.findElement(By.tagName("main")).getText()).contains("\"captured\": true");
+        screenshot("job-completed");
+
+        open("jobs?queue=reports&state=completed");
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tbody tr[data-job]")));
+        browser.findElement(By.xpath("//button[text()='delete all matching…']")).click();
+        waiting().until(ExpectedConditions.alertIsPresent());
+        assertThat(browser.switchTo().alert().getText()).contains("delete 30 job(s) matching the filter?");
+        browser.switchTo().alert().accept();
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-progress]"),
+                "30 / 30 processed, 30 changed"));
+        screenshot("jobs-bulk-delete");
+        assertThat(db.queryLong("select count(*) from pgjobs.jobs where queue = 'reports'")).isZero();
+
+        open("audit");
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"), "job:" + failing));
+        assertThat(browser.findElement(By.tagName("main")).getText()).contains("browser-test").contains("retry")
+                .contains("bulk_delete");
+        screenshot("audit");
+    }
+
+    @Test
+    @Order(2)
+    void rendersHostileArgsAndErrorsAsText() throws Exception {
+        long hostile = scheduler.client().enqueue(JobRequest.of("hostile", Map.of("note", XSS, XSS, "key"))).id();
+        Await.until(Duration.ofSeconds(20), "the hostile job is discarded",
+                () -> scheduler.client().get(hostile).orElseThrow().state() == JobState.DISCARDED);
+        for (String page : new String[] {"jobs/" + hostile, "jobs?state=discarded", "dead-letters"}) {
+            open(page);
+            waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"), "<script>window.pwned="));
+            assertThat(((JavascriptExecutor) browser).executeScript("return window.pwned === undefined")).as(page).isEqualTo(true);
+            assertThat(browser.findElements(By.cssSelector("main img, main script"))).as(page).isEmpty();
+        }
+        open("jobs/" + hostile);
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"), "<script>window.pwned="));
+        screenshot("job-hostile");
+    }
+
+    /** Runs last, so that the pages show the jobs, dead letters and audit entries of the tests before. */
+    @Test
+    @Order(3)
+    void everyOtherPageRenders() throws Exception {
+        db.execute("insert into pgjobs.schedules (name, expression, time_zone, kind, args) values "
+                + "('nightly-report', '30 2 * * *', 'Europe/Lisbon', 'report.build', '{\"report\": \"nightly\"}'), "
+                + "('every-5-minutes', '*/5 * * * *', 'UTC', 'report.build', '{}')");
+        db.execute("insert into pgjobs.nodes (id, host, pid, version, queues, kinds) values "
+                + "('" + scheduler.nodeId() + "', 'app-1', 4242, '0.1.0', '{default,reports}', '{payment.capture}'), "
+                + "('app-2-old', 'app-2', 17, '0.1.0', '{default}', '{}')");
+        db.execute("update pgjobs.nodes set heartbeat_at = now() - interval '10 minutes', stopped_at = now() where id = 'app-2-old'");
+        Map<String, String> titles = Map.of("queues", "Queues", "dead-letters", "Dead letters", "schedules", "Schedules",
+                "nodes", "Nodes", "jobs", "Jobs");
+        for (var page : titles.entrySet()) {
+            open(page.getKey());
+            waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("h1"), page.getValue()));
+            waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("main table, main .empty")));
+            assertThat(browser.findElement(By.tagName("main")).getText()).doesNotContain("Could not load");
+            screenshot(page.getKey());
+        }
+        open("jobs");
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"), "payment.capture"));
+        open("nodes");
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"), "app-2-old"));
+        assertThat(browser.findElements(By.cssSelector("main .badge.s-dead"))).hasSize(1);
+        open("schedules");
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"), "nightly-report"));
+        browser.findElement(By.xpath("//tr[td[text()='nightly-report']]//button[text()='Pause']")).click();
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.xpath("//tr[td[text()='nightly-report']]//button[text()='Resume']")));
+        assertThat(db.queryLong("select count(*) from pgjobs.schedules where name = 'nightly-report' and not enabled")).isEqualTo(1);
+    }
+}
