@@ -161,6 +161,9 @@ public final class JobStore {
                            case when state = 'cancelled' and outcome <> 'completed' then 'cancelled' else outcome end,
                            error_class, message, stack_trace
                     from done
+                    -- the guard above admits one end per attempt; should that ever fail, a duplicate row must not
+                    -- make the whole batch fail over and over
+                    on conflict (job_id, attempt) do nothing
                 ), stats as (
                     -- per-minute counts for the dashboard's charts; rows in key order so that concurrent
                     -- completers lock them in the same order
@@ -428,7 +431,7 @@ public final class JobStore {
     public List<JobAttempt> attempts(long jobId) throws SQLException {
         return Sql.autoCommit(dataSource, connection ->
                 Sql.dsl(connection, schema).selectFrom(ATTEMPTS).where(ATTEMPTS.JOB_ID.eq(jobId))
-                        .orderBy(ATTEMPTS.ATTEMPT, ATTEMPTS.ID).fetch(JobStore::toAttempt));
+                        .orderBy(ATTEMPTS.ATTEMPT).fetch(JobStore::toAttempt));
     }
 
     /**

@@ -87,7 +87,7 @@ class CrashTest {
                         select a.job_id, a.attempt, a.node_id, a.outcome, a.started_at, a.finished_at, a.message
                         from pgjobs.attempts a where a.job_id in (select job_id from pgjobs.attempts
                             where outcome = 'completed' group by job_id having count(*) > 1)
-                        order by a.job_id, a.id"""), rows("""
+                        order by a.job_id, a.attempt"""), rows("""
                         select r.* from runs r where r.job_id in (select job_id from pgjobs.attempts
                             where outcome = 'completed' group by job_id having count(*) > 1)"""))
                 .isEqualTo(JOBS);
