@@ -73,7 +73,7 @@ class DashboardBrowserTest {
                 .build();
         scheduler.start();
         // the host decides who the user is: here everyone is an operator, through the embedding hook
-        server = DashboardServer.start(new DashboardServlet(scheduler.admin(),
+        server = DashboardServer.start(new DashboardServlet(scheduler,
                 request -> new DashboardUser("browser-test", DashboardUser.Role.OPERATOR)), "127.0.0.1", 0, "/jobs");
 
         profile = Files.createTempDirectory("pgjobs-chromium");
