@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * act (403 otherwise), and every action must pass the {@link CsrfGuard}. Args and metadata go through the
  * {@link ArgsRedactor} before they leave the server, and the UI renders every value as text.
  *
- * <p>The exception are the probes {@code health/live} and {@code health/ready}: {@link Scheduler#health()} with
+ * <p>The exceptions are the probes {@code health/live} and {@code health/ready}: {@link Scheduler#health()} with
  * its liveness or readiness status code, answered without credentials because Kubernetes probes cannot send
  * them. Anonymous callers get each check's name and status only; the details (database error messages, which
  * may name hosts and users, and job counts) need an authenticated user.
