@@ -3,6 +3,12 @@ package io.pgjobs.admin;
 import java.time.Instant;
 import java.util.List;
 
-/** A scheduler node as registered in the nodes table; {@code alive} means a recent heartbeat and no stop. */
+/**
+ * A scheduler node as registered in the nodes table; {@code alive} means a recent heartbeat and no stop.
+ * {@code leaderSince} is when the node became the cluster's leader, null if it does not lead. A node that
+ * crashed or froze while leading keeps its mark until another node takes over, so the leader is the node that
+ * is {@code alive} with a {@code leaderSince} (see docs/cluster.md).
+ */
 public record NodeInfo(String id, String host, long pid, String version, List<String> queues, List<String> kinds,
-                       Instant startedAt, Instant heartbeatAt, Instant stoppedAt, boolean alive, long runningJobs) {}
+                       Instant startedAt, Instant heartbeatAt, Instant stoppedAt, boolean alive, Instant leaderSince,
+                       long runningJobs) {}

@@ -181,8 +181,11 @@ class AdminClientTest {
         db.execute("insert into pgjobs.nodes (id, host, pid, version, queues) values ('n1', 'h', 1, '0.1', '{default}'),"
                 + " ('n2', 'h', 2, '0.1', '{}')");
         db.execute("update pgjobs.nodes set heartbeat_at = now() - interval '5 minutes' where id = 'n2'");
+        db.execute("update pgjobs.nodes set leader_since = now() - interval '1 minute' where id = 'n1'");
         assertThat(admin.nodes()).extracting(NodeInfo::id, NodeInfo::alive)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("n1", true), org.assertj.core.groups.Tuple.tuple("n2", false));
+        assertThat(admin.nodes().get(0).leaderSince()).isBefore(admin.nodes().get(0).heartbeatAt());
+        assertThat(admin.nodes().get(1).leaderSince()).isNull();
     }
 
     private static JobFilter filter(String args) {

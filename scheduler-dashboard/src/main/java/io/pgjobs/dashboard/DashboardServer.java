@@ -3,7 +3,6 @@ package io.pgjobs.dashboard;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.pgjobs.Scheduler;
-import io.pgjobs.admin.AdminClient;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -74,13 +73,15 @@ public final class DashboardServer implements AutoCloseable {
         pool.setPassword(options.get("password"));
         pool.setMaximumPoolSize(8);
         pool.setPoolName("pgjobs-dashboard");
+        // not Hikari's 30 s: with the database gone, health/ready should say so before a probe gives up
+        pool.setConnectionTimeout(3_000);
         HikariDataSource dataSource = new HikariDataSource(pool);
+        // never started: this process is no node of the cluster (it claims no jobs and does not run for leader)
         Scheduler scheduler = Scheduler.builder(dataSource).schema(options.getOrDefault("schema", "pgjobs")).build();
         if (!options.containsKey("no-migrate")) {
             scheduler.migrate();
         }
-        AdminClient admin = scheduler.admin();
-        DashboardServer server = start(new DashboardServlet(admin, auth), options.getOrDefault("host", "0.0.0.0"),
+        DashboardServer server = start(new DashboardServlet(scheduler, auth), options.getOrDefault("host", "0.0.0.0"),
                 Integer.parseInt(options.getOrDefault("port", "8080")), options.getOrDefault("path", "/"));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

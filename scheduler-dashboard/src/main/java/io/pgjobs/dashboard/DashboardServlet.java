@@ -6,13 +6,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.pgjobs.Health;
 import io.pgjobs.PgJobsException;
-import io.pgjobs.admin.AdminClient;
+import io.pgjobs.Scheduler;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Matcher;
@@ -24,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * (map it to {@code /jobs/*} and open {@code /jobs/}). Register it with any Jakarta Servlet 6 container:
  *
  * <pre>{@code
- * var servlet = new DashboardServlet(scheduler.admin(), request -> hostUser(request));
+ * var servlet = new DashboardServlet(scheduler, request -> hostUser(request));
  * // Spring Boot: new ServletRegistrationBean<>(servlet, "/jobs/*")
  * // Jetty:       context.addServlet(new ServletHolder(servlet), "/jobs/*")
  * }</pre>
@@ -32,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * <p>Every request is authenticated by the {@link DashboardAuth} hook (none: 401). Viewers read; only operators
  * act (403 otherwise), and every action must pass the {@link CsrfGuard}. Args and metadata go through the
  * {@link ArgsRedactor} before they leave the server, and the UI renders every value as text.
+ *
+ * <p>The exceptions are the probes {@code health/live} and {@code health/ready}: {@link Scheduler#health()} with
+ * its liveness or readiness status code, answered without credentials because Kubernetes probes cannot send
+ * them. Anonymous callers get each check's name and status only; the details (database error messages, which
+ * may name hosts and users, and job counts) need an authenticated user.
  */
 public final class DashboardServlet extends HttpServlet {
     private static final Logger LOG = LoggerFactory.getLogger(DashboardServlet.class);
@@ -46,15 +53,21 @@ public final class DashboardServlet extends HttpServlet {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
     private final transient DashboardApi api;
+    private final transient Scheduler scheduler;
 
-    /** A dashboard over {@code admin} whose users {@code auth} names, with the default redaction of secrets. */
-    public DashboardServlet(AdminClient admin, DashboardAuth auth) {
-        this(admin, auth, ArgsRedactor.defaults());
+    /**
+     * A dashboard over {@code scheduler}'s operator API and health, whose users {@code auth} names, with the
+     * default redaction of secrets. The scheduler need not be started (a dashboard-only process): its health
+     * then reports the database and the cluster's leader, and its own node as not started.
+     */
+    public DashboardServlet(Scheduler scheduler, DashboardAuth auth) {
+        this(scheduler, auth, ArgsRedactor.defaults());
     }
 
-    public DashboardServlet(AdminClient admin, DashboardAuth auth, ArgsRedactor redactor) {
+    public DashboardServlet(Scheduler scheduler, DashboardAuth auth, ArgsRedactor redactor) {
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.auth = Objects.requireNonNull(auth, "auth");
-        this.api = new DashboardApi(Objects.requireNonNull(admin, "admin"), Objects.requireNonNull(redactor, "redactor"), json);
+        this.api = new DashboardApi(scheduler.admin(), Objects.requireNonNull(redactor, "redactor"), json);
     }
 
     @Override
@@ -67,6 +80,10 @@ public final class DashboardServlet extends HttpServlet {
         }
         securityHeaders(response);
         DashboardUser user = auth.authenticate(request);
+        if (path.equals("/health/live") || path.equals("/health/ready")) {
+            serveHealth(request, response, user != null, path.endsWith("live"));
+            return;
+        }
         if (user == null) {
             if (auth.challenge() != null) {
                 response.setHeader("WWW-Authenticate", auth.challenge());
@@ -134,6 +151,24 @@ public final class DashboardServlet extends HttpServlet {
             LOG.warn("dashboard request {} {} failed", request.getMethod(), request.getRequestURI(), e);
             send(response, 503, Map.of("error", e.getMessage()));
         }
+    }
+
+    private void serveHealth(HttpServletRequest request, HttpServletResponse response, boolean authenticated,
+                             boolean liveness) throws IOException {
+        if (!request.getMethod().equals("GET")) {
+            response.setHeader("Allow", "GET");
+            send(response, 405, Map.of("error", "health probes take GET"));
+            return;
+        }
+        response.setHeader("Cache-Control", "no-store");
+        Health health = scheduler.health();
+        if (!authenticated) {
+            health = new Health(health.status(), health.checks().stream()
+                    .map(c -> new Health.Check(c.name(), c.status(), "")).toList());
+        }
+        response.setStatus(liveness ? health.livenessStatusCode() : health.readinessStatusCode());
+        response.setContentType("application/json;charset=utf-8");
+        response.getOutputStream().write(health.toJson().getBytes(StandardCharsets.UTF_8));
     }
 
     private JsonNode body(HttpServletRequest request) throws IOException {

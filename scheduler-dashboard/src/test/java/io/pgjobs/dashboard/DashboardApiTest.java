@@ -6,12 +6,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgjobs.JobRequest;
 import io.pgjobs.Scheduler;
+import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -19,6 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /** Every endpoint over real HTTP, as each role, with and without the CSRF token. */
 class DashboardApiTest {
@@ -35,7 +40,7 @@ class DashboardApiTest {
     @BeforeAll
     static void start() throws Exception {
         scheduler = Scheduler.builder(db.dataSource()).build();
-        server = DashboardServer.start(new DashboardServlet(scheduler.admin(),
+        server = DashboardServer.start(new DashboardServlet(scheduler,
                 BasicAuth.parse("olga:op-pw:operator,victor:view-pw:viewer")), "127.0.0.1", 0, "/ops/jobs");
     }
 
@@ -51,7 +56,11 @@ class DashboardApiTest {
     }
 
     private static HttpRequest.Builder request(String path, String user, String password) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(server.uri().resolve(path));
+        return request(server, path, user, password);
+    }
+
+    private static HttpRequest.Builder request(DashboardServer at, String path, String user, String password) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(at.uri().resolve(path));
         if (user != null) {
             builder.header("Authorization", "Basic " + Base64.getEncoder()
                     .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
@@ -260,5 +269,94 @@ class DashboardApiTest {
         assertThat(audit.findValuesAsText("action")).containsExactly("trigger_schedule", "resume_schedule", "pause_schedule",
                 "dead_letters_retry", "resume_queue", "pause_queue", "bulk_retry", "bulk_retry", "bulk_cancel", "delete", "clone",
                 "retry", "cancel");
+    }
+
+    private static JsonNode node(String id) throws Exception {
+        for (JsonNode node : viewerGet("api/nodes").body()) {
+            if (node.get("id").asText().equals(id)) {
+                return node;
+            }
+        }
+        throw new AssertionError("api/nodes lacks node " + id);
+    }
+
+    @Test
+    void nodesShowWhichNodeLeadsAndSinceWhen() throws Exception {
+        try (Scheduler leading = Scheduler.builder(db.dataSource()).nodeId("leading-node").build()) {
+            leading.start();
+            Await.until(Duration.ofSeconds(20), "the started node leads", leading::isLeader);
+            // the lock is taken first; the node's row shows it from the heartbeat's next round
+            Await.until(Duration.ofSeconds(20), "api/nodes marks the leader", () -> !node("leading-node").get("leaderSince").isNull());
+            JsonNode node = node("leading-node");
+            assertThat(node.get("alive").asBoolean()).isTrue();
+            assertThat(Instant.parse(node.get("leaderSince").asText())).isAfterOrEqualTo(Instant.parse(node.get("startedAt").asText()));
+        }
+        JsonNode stopped = node("leading-node");
+        assertThat(stopped.get("alive").asBoolean()).isFalse();
+        assertThat(stopped.get("leaderSince").isNull()).isTrue();
+    }
+
+    @Test
+    void healthProbesAnswerWithoutCredentialsButShowDetailsOnlyToUsers() throws Exception {
+        for (String path : new String[] {"health/live", "health/ready"}) {
+            Reply anonymous = send(request(path, null, null).GET().build());
+            // this scheduler only serves the dashboard: its node is not started, and no node leads
+            assertThat(anonymous.status()).as(path).isEqualTo(200);
+            assertThat(anonymous.raw().headers().firstValue("WWW-Authenticate")).as(path).isEmpty();
+            assertThat(anonymous.raw().headers().firstValue("Cache-Control")).as(path).hasValue("no-store");
+            assertThat(anonymous.body().get("status").asText()).isEqualTo("DEGRADED");
+            assertThat(anonymous.body().get("checks").findValuesAsText("name")).containsExactly("node", "database", "leader", "dead_letters");
+            assertThat(anonymous.body().get("checks").findValuesAsText("status")).containsExactly("UNKNOWN", "UP", "DEGRADED", "UP");
+            assertThat(anonymous.body().get("checks").findValuesAsText("detail")).containsOnly("");
+            assertThat(send(request(path, "victor", "wrong").GET().build()).body().get("checks").findValuesAsText("detail")).containsOnly("");
+
+            Reply signedIn = viewerGet(path);
+            assertThat(signedIn.status()).as(path).isEqualTo(200);
+            assertThat(signedIn.body().get("checks").get(1).get("detail").asText()).isEqualTo("select 1 answered");
+            assertThat(signedIn.body().get("checks").get(2).get("detail").asText()).startsWith("0 live leaders");
+        }
+        assertThat(send(request("health/ready", null, null).POST(HttpRequest.BodyPublishers.noBody()).build()).status()).isEqualTo(405);
+    }
+
+    @Test
+    void readinessFailsWhileTheDatabaseIsUnreachableButLivenessHolds() throws Exception {
+        int port;
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        PGSimpleDataSource nowhere = new PGSimpleDataSource();
+        nowhere.setServerNames(new String[] {"127.0.0.1"});
+        nowhere.setPortNumbers(new int[] {port});
+        nowhere.setDatabaseName("pgjobs");
+        try (Scheduler lost = Scheduler.builder(nowhere).build();
+             DashboardServer unreachable = DashboardServer.start(new DashboardServlet(lost, BasicAuth.parse("victor:view-pw:viewer")),
+                     "127.0.0.1", 0, "/ops/jobs")) {
+            Reply ready = send(request(unreachable, "health/ready", null, null).GET().build());
+            assertThat(ready.status()).isEqualTo(503);
+            assertThat(ready.body().get("status").asText()).isEqualTo("DOWN");
+            assertThat(ready.body().get("checks").findValuesAsText("status")).containsExactly("UNKNOWN", "DOWN");
+            // the driver's message names the server: only for users
+            assertThat(ready.raw().body()).doesNotContain(String.valueOf(port));
+            assertThat(send(request(unreachable, "health/ready", "victor", "view-pw").GET().build()).body()
+                    .get("checks").get(1).get("detail").asText()).startsWith("unreachable:").contains(String.valueOf(port));
+            // a lost database is no reason to restart the process
+            assertThat(send(request(unreachable, "health/live", null, null).GET().build()).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void bothProbesFailOnAClosedScheduler() throws Exception {
+        Scheduler closed = Scheduler.builder(db.dataSource()).nodeId("closed-node").build();
+        closed.start();
+        closed.close();
+        try (DashboardServer probed = DashboardServer.start(new DashboardServlet(closed, BasicAuth.parse("victor:view-pw:viewer")),
+                "127.0.0.1", 0, "/")) {
+            for (String path : new String[] {"health/live", "health/ready"}) {
+                Reply reply = send(request(probed, path, null, null).GET().build());
+                assertThat(reply.status()).as(path).isEqualTo(503);
+                assertThat(reply.body().get("status").asText()).isEqualTo("DOWN");
+                assertThat(reply.body().get("checks").get(0).get("status").asText()).isEqualTo("DOWN");
+            }
+        }
     }
 }

@@ -73,7 +73,7 @@ class DashboardBrowserTest {
                 .build();
         scheduler.start();
         // the host decides who the user is: here everyone is an operator, through the embedding hook
-        server = DashboardServer.start(new DashboardServlet(scheduler.admin(),
+        server = DashboardServer.start(new DashboardServlet(scheduler,
                 request -> new DashboardUser("browser-test", DashboardUser.Role.OPERATOR)), "127.0.0.1", 0, "/jobs");
 
         profile = Files.createTempDirectory("pgjobs-chromium");
@@ -123,10 +123,17 @@ class DashboardBrowserTest {
         Await.until(Duration.ofSeconds(20), "the payment job is discarded",
                 () -> scheduler.client().get(failing).orElseThrow().state() == JobState.DISCARDED);
 
+        Await.until(Duration.ofSeconds(20), "the scheduler leads", scheduler::isLeader);
+
         open("");
         WebElement discarded = waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-count=discarded]")));
         waiting().until(d -> !discarded.getText().equals("0"));
         assertThat(browser.findElements(By.cssSelector("tr[data-queue]"))).hasSize(2);
+        // the heartbeat writes the leader mark on its next round; the page shows it on a refresh
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-leader='" + scheduler.nodeId() + "'] .badge.s-leader")));
+        assertThat(browser.findElement(By.cssSelector("[data-check=database] .badge")).getText()).isEqualTo("up");
+        assertThat(browser.findElement(By.cssSelector("[data-check=node] .badge")).getText()).isEqualTo("up");
+        assertThat(browser.findElement(By.cssSelector("[data-check='queue:reports']")).getText()).contains("due jobs");
         screenshot("overview");
 
         browser.findElement(By.cssSelector("a.card[href='#/jobs?state=discarded']")).click();
@@ -207,6 +214,7 @@ class DashboardBrowserTest {
         open("nodes");
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"), "app-2-old"));
         assertThat(browser.findElements(By.cssSelector("main .badge.s-dead"))).hasSize(1);
+        assertThat(browser.findElement(By.xpath("//tr[td[text()='" + scheduler.nodeId() + "']]")).getText()).contains("leader", "since");
         open("schedules");
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"), "nightly-report"));
         browser.findElement(By.xpath("//tr[td[text()='nightly-report']]//button[text()='Pause']")).click();

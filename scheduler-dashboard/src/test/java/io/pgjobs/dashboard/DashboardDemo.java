@@ -65,7 +65,7 @@ public final class DashboardDemo {
         }
         ScheduledExecutorService feeder = Executors.newSingleThreadScheduledExecutor();
         feeder.scheduleAtFixedRate(() -> feed(scheduler), 0, 1, TimeUnit.SECONDS);
-        DashboardServer server = DashboardServer.start(new DashboardServlet(scheduler.admin(),
+        DashboardServer server = DashboardServer.start(new DashboardServlet(scheduler,
                 BasicAuth.parse("admin:admin:operator,viewer:viewer:viewer")), "127.0.0.1", port, "/");
         // No shutdown hook: everything lives in a throwaway embedded database, which stops with its own hook on
         // Ctrl-C; closing the scheduler from a hook of ours would race with it for the database.

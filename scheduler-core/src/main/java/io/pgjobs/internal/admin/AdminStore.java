@@ -324,7 +324,7 @@ public final class AdminStore {
                 .fetch(r -> new NodeInfo(r.get(NODES.ID), r.get(NODES.HOST), r.get(NODES.PID), r.get(NODES.VERSION),
                         List.of(r.get(NODES.QUEUES)), List.of(r.get(NODES.KINDS)), Sql.instant(r.get(NODES.STARTED_AT)),
                         Sql.instant(r.get(NODES.HEARTBEAT_AT)), Sql.instant(r.get(NODES.STOPPED_AT)), r.get(alive),
-                        r.get(running))));
+                        Sql.instant(r.get(NODES.LEADER_SINCE)), r.get(running))));
     }
 
     // ---- audit -------------------------------------------------------------------------------------------------

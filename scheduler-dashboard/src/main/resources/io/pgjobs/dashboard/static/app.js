@@ -57,6 +57,13 @@ async function api(path, options = {}) {
   return body;
 }
 
+/** The readiness probe (health/ready, beside api/): its 503 means "not ready" and still carries the checks. */
+async function readiness() {
+  const response = await fetch('health/ready', { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+  if (response.status !== 200 && response.status !== 503) throw new Error('health: HTTP ' + response.status);
+  return response.json();
+}
+
 function flash(message, isError) {
   const note = el('div', { class: isError ? 'error' : '' }, message);
   document.getElementById('flash').appendChild(note);
@@ -163,7 +170,7 @@ function toggleLive() {
 // ---- overview -----------------------------------------------------------------------------------------------
 
 async function overviewPage() {
-  const o = await api('overview?span=' + ui.chartSpan);
+  const [o, nodes, health] = await Promise.all([api('overview?span=' + ui.chartSpan), api('nodes'), readiness()]);
   const cards = el('div', { class: 'cards' }, STATES.map(state => el('a', { class: 'card', href: '#/jobs?state=' + state },
     el('div', {}, badge(state)), el('div', { class: 'n', 'data-count': state }, count(o.states[state.toUpperCase()])))));
   const points = o.series;
@@ -177,6 +184,7 @@ async function overviewPage() {
   return el('div', {},
     el('h1', {}, 'Overview', el('span', { class: 'muted' }, 'counts stop at 10,000')),
     cards,
+    el('div', { class: 'grid2' }, clusterPanel(nodes), healthPanel(health)),
     el('div', { class: 'bar' }, el('strong', {}, 'Finished attempts'), spanToggle),
     el('div', { class: 'grid3' },
       chartPanel('Throughput (per ' + (ui.chartSpan === 'hour' ? 'minute' : '10 minutes') + ')', stackedBars(points, [
@@ -187,6 +195,32 @@ async function overviewPage() {
     el('h2', {}, 'Queues: lag (age of the oldest due job)'),
     el('div', { class: 'panel chart' }, lagBars(o.queues)),
     queueTable(o.queues));
+}
+
+/** Who leads: the live node marked in nodes.leader_since; none (or several) is worth a warning. */
+function clusterPanel(nodes) {
+  const live = nodes.filter(n => n.alive);
+  const leaders = live.filter(n => n.leaderSince);
+  const line = leaders.length === 1
+    ? el('div', { class: 'leader', 'data-leader': leaders[0].id }, badge('leader'), ' ',
+      el('a', { class: 'mono', href: '#/nodes' }, leaders[0].id), ' ', since(leaders[0].leaderSince))
+    : el('div', { class: 'leader warn', 'data-leader': '' }, leaders.length
+      ? leaders.length + ' nodes claim to lead: ' + leaders.map(n => n.id).join(', ')
+      : 'No leader: no live node leads, so no lease rescue, retention or dead-node cleanup runs');
+  return el('div', { class: 'panel' }, el('div', { class: 'title' }, 'Cluster'), line,
+    el('div', { class: 'muted' }, live.length + ' live ' + (live.length === 1 ? 'node' : 'nodes')));
+}
+
+/** Each check of the readiness probe with its status colour; the details are there because we are signed in. */
+function healthPanel(health) {
+  return el('div', { class: 'panel', 'data-health': health.status.toLowerCase() },
+    el('div', { class: 'title' }, 'Health ', badge(health.status.toLowerCase())),
+    el('ul', { class: 'checks' }, health.checks.map(c => el('li', { 'data-check': c.name },
+      badge(c.status.toLowerCase()), ' ', el('strong', {}, c.name), ' ', el('span', { class: 'muted' }, c.detail)))));
+}
+
+function since(iso) {
+  return el('span', { class: 'muted', title: iso }, 'since ' + new Date(iso).toLocaleString());
 }
 
 function chartPanel(title, chart, legend) {
@@ -510,7 +544,10 @@ async function nodesPage() {
   return el('div', {},
     el('h1', {}, 'Nodes', el('span', { class: 'muted' }, 'dead: stopped, or no heartbeat for 60 s')),
     table(['Node', 'Status', 'Host', 'Pid#', 'Version', 'Queues', 'Running#', 'Heartbeat', 'Started'], nodes.map(n => el('tr', {},
-      el('td', { class: 'mono' }, n.id), el('td', {}, badge(n.alive ? 'alive' : 'dead')), el('td', {}, n.host),
+      el('td', { class: 'mono' }, n.id),
+      // a dead node keeps its leader mark until another takes over: only a live one leads
+      el('td', {}, badge(n.alive ? 'alive' : 'dead'), n.alive && n.leaderSince ? [' ', badge('leader'), ' ', since(n.leaderSince)] : null),
+      el('td', {}, n.host),
       el('td', { class: 'num' }, n.pid), el('td', {}, n.version), el('td', {}, n.queues.join(', ') || '—'),
       el('td', { class: 'num' }, n.runningJobs), el('td', {}, when(n.heartbeatAt)), el('td', {}, when(n.startedAt)))),
     'No nodes have registered yet.'));

@@ -48,7 +48,7 @@ public final class DashboardBenchmark {
             System.out.printf("seeded %,d jobs in %.1f s%n", jobs, (System.nanoTime() - seedStart) / 1e9);
             printStates(dataSource);
             long midId = jobs / 2;
-            try (DashboardServer server = DashboardServer.start(new DashboardServlet(scheduler.admin(),
+            try (DashboardServer server = DashboardServer.start(new DashboardServlet(scheduler,
                     request -> new DashboardUser("bench", DashboardUser.Role.VIEWER)), "127.0.0.1", 0, "/")) {
                 Map<String, String> calls = new LinkedHashMap<>();
                 calls.put("overview (last hour)", "api/overview");
