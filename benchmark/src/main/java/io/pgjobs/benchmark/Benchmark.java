@@ -139,7 +139,6 @@ public final class Benchmark {
         int jobs = quick ? 20_000 : 100_000;
         for (int nodes : new int[] {1, 2, 4}) {
             String url = server.fresh("drain" + nodes);
-            enqueueNoops(url, jobs);
             double rate = drain(url, nodes, jobs);
             server.drop(url);
             if (nodes == 1) {
@@ -153,27 +152,40 @@ public final class Benchmark {
         }
     }
 
-    /** Starts {@code nodes} node JVMs on a database holding {@code jobs} runnable jobs; jobs/s from database times. */
+    /**
+     * Starts {@code nodes} node JVMs and lets them warm up on jobs of their own (a drain of a few seconds would
+     * otherwise measure the JIT compiler as much as pgjobs, and the more so the more JVMs share the work). Then
+     * {@code jobs} are enqueued while the queue is paused, and the pause lifted: jobs/s from the database's own
+     * timestamps, first start to last finish of those jobs.
+     */
     private double drain(String url, int nodes, int jobs) throws Exception {
         List<Node> started = new ArrayList<>();
-        try {
+        try (HikariDataSource pool = BenchDatabase.pool(url, 1)) {
             for (int i = 0; i < nodes; i++) {
                 started.add(Node.start(url, "node-" + i));
             }
+            enqueueNoops(url, (quick ? 5_000 : 20_000) * nodes);
+            awaitDrained(url, Duration.ofMinutes(5));
+            execute(pool, "insert into pgjobs.queues (name, paused) values ('default', true) "
+                    + "on conflict (name) do update set paused = true");
+            enqueueNoops(url, jobs);
+            long measuredFrom = queryLong(pool, "select (extract(epoch from now()) * 1000000)::bigint");
+            execute(pool, "update pgjobs.queues set paused = false where name = 'default'");
             awaitDrained(url, Duration.ofMinutes(quick ? 3 : 15));
+            try (Connection c = pool.getConnection();
+                 PreparedStatement ps = c.prepareStatement("select count(*), extract(epoch from max(finished_at) - "
+                         + "min(started_at)) from pgjobs.jobs where state = 'completed' and started_at >= to_timestamp(? / 1e6)")) {
+                ps.setLong(1, measuredFrom);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) != jobs) {
+                        throw new IllegalStateException("expected " + jobs + " completed jobs, found " + rs.getLong(1));
+                    }
+                    return jobs / rs.getDouble(2);
+                }
+            }
         } finally {
             started.forEach(Node::stop);
-        }
-        try (HikariDataSource pool = BenchDatabase.pool(url, 1); Connection c = pool.getConnection();
-             Statement s = c.createStatement();
-             // jobs of this run only: the growth workload seeds finished jobs that started an hour ago
-             ResultSet rs = s.executeQuery("select count(*), extract(epoch from max(finished_at) - min(started_at)) "
-                     + "from pgjobs.jobs where state = 'completed' and started_at > now() - interval '30 minutes'")) {
-            rs.next();
-            if (rs.getLong(1) != jobs) {
-                throw new IllegalStateException("expected " + jobs + " completed jobs, found " + rs.getLong(1));
-            }
-            return jobs / rs.getDouble(2);
         }
     }
 
@@ -292,7 +304,6 @@ public final class Benchmark {
             s.execute("vacuum analyze pgjobs.jobs");
             s.execute("vacuum analyze pgjobs.attempts");
         }
-        enqueueNoops(url, jobs);
         double rate = drain(url, 1, jobs);
         server.drop(url);
         double vsEmpty = rate / drainOneNode;
@@ -426,6 +437,12 @@ public final class Benchmark {
 
     private static long completed(HikariDataSource pool) throws SQLException {
         return queryLong(pool, "select count(*) from pgjobs.attempts");
+    }
+
+    private static void execute(HikariDataSource pool, String sql) throws SQLException {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
     }
 
     private static long queryLong(HikariDataSource pool, String sql) throws SQLException {
