@@ -14,7 +14,12 @@ import java.util.Optional;
  */
 public interface AdminClient {
 
-    /** The newest jobs matching {@code filter} with an id below {@code page.beforeId()}, newest first. */
+    /**
+     * The newest jobs matching {@code filter} with an id below {@code page.beforeId()}, newest first. A filter
+     * that no index narrows (one without a state filter made only of running and the rare states, and without
+     * a {@code finishedFrom}) searches at most 100,000 ids per call, so the page may be
+     * {@link JobPage#partial() partial}: call again from {@link JobPage#nextBeforeId()} to search older jobs.
+     */
     JobPage jobs(JobFilter filter, PageRequest page);
 
     Optional<Job> job(long id);

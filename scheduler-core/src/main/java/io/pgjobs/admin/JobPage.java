@@ -3,5 +3,11 @@ package io.pgjobs.admin;
 import io.pgjobs.Job;
 import java.util.List;
 
-/** One page of jobs, newest first; {@code nextBeforeId} is null on the last page. */
-public record JobPage(List<Job> jobs, Long nextBeforeId) {}
+/**
+ * One page of jobs, newest first. Pass {@code nextBeforeId} as the next request's {@code beforeId}; it is null
+ * when the search reached the oldest job (no more jobs). A filter that no index narrows searches a bounded range
+ * of ids per request: when that range ran out before the page filled, the page is {@code partial} (possibly
+ * empty) and every job from {@code nextBeforeId} up to the request's cursor has been searched, so continuing
+ * searches older jobs.
+ */
+public record JobPage(List<Job> jobs, Long nextBeforeId, boolean partial) {}

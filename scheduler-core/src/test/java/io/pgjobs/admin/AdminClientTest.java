@@ -12,6 +12,7 @@ import io.pgjobs.Scheduler;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -62,8 +63,54 @@ class AdminClientTest {
         JobPage second = admin.jobs(JobFilter.ALL, new PageRequest(first.nextBeforeId(), 2));
         assertThat(second.jobs()).extracting(Job::id).containsExactly(a);
         assertThat(second.nextBeforeId()).isNull();
+        assertThat(second.partial()).isFalse();
         assertThat(admin.count(filter("plan = pro"), 1)).isEqualTo(new Count(1, true));
         assertThat(admin.count(filter("plan = pro"), 10)).isEqualTo(new Count(2, false));
+    }
+
+    @Test
+    void aFilterNoIndexNarrowsSearchesOneWindowOfIdsPerPageAndContinuesToTheOldestJob() throws Exception {
+        long oldest = enqueue(42, "free", "PT");
+        skipIds(150_000);
+        long middle = enqueue(42, "free", "PT");
+        skipIds(150_000);
+        long newest = enqueue(7, "free", "PT");
+
+        JobPage first = admin.jobs(filter("customer_id = 42"), PageRequest.first(50));
+        assertThat(first.jobs()).isEmpty();
+        assertThat(first.partial()).isTrue();
+        assertThat(first.nextBeforeId()).isEqualTo(newest + 1 - 100_000);
+
+        List<Long> found = new ArrayList<>();
+        JobPage page = first;
+        int requests = 1;
+        while (page.nextBeforeId() != null) {
+            page = admin.jobs(filter("customer_id = 42"), new PageRequest(page.nextBeforeId(), 50));
+            page.jobs().forEach(job -> found.add(job.id()));
+            requests++;
+        }
+        assertThat(found).containsExactly(middle, oldest);
+        assertThat(requests).isEqualTo(4);
+        assertThat(page.partial()).isFalse();
+
+        // a state that an index lists is found in one request, however far down
+        db.execute("update pgjobs.jobs set state = 'cancelled', finished_at = now() where id = " + oldest);
+        JobPage cancelled = admin.jobs(JobFilter.ofStates(JobState.CANCELLED), PageRequest.first(50));
+        assertThat(cancelled.jobs()).extracting(Job::id).containsExactly(oldest);
+        assertThat(cancelled.nextBeforeId()).isNull();
+        assertThat(cancelled.partial()).isFalse();
+
+        // the preview count and the bulk action are not windowed
+        assertThat(admin.count(filter("customer_id = 42"), 10)).isEqualTo(new Count(2, false));
+        BatchResult batch = admin.actOnMatching("olga", JobAction.DELETE, filter("customer_id = 42"), null, 10);
+        assertThat(batch.changed()).isEqualTo(2);
+        assertThat(batch.done()).isTrue();
+    }
+
+    /** Leaves a gap of {@code n} unused ids, as if that many jobs had been enqueued and deleted. */
+    private static void skipIds(long n) throws Exception {
+        db.execute("select setval(pg_get_serial_sequence('pgjobs.jobs', 'id'), "
+                + "(select max(id) from pgjobs.jobs) + " + n + ")");
     }
 
     @Test

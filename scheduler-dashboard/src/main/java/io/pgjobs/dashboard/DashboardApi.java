@@ -60,7 +60,8 @@ final class DashboardApi {
                 get("jobs", c -> {
                     var page = admin.jobs(filter(c.param()), page(c.param()));
                     return Map.of("jobs", page.jobs().stream().map(this::jobView).toList(),
-                            "nextBefore", page.nextBeforeId() == null ? "" : page.nextBeforeId());
+                            "nextBefore", page.nextBeforeId() == null ? "" : page.nextBeforeId(),
+                            "partial", page.partial());
                 }),
                 get("jobs/count", c -> admin.count(filter(c.param()), intParam(c.param(), "cap", 100_000))),
                 get("jobs/(\\d+)", c -> {

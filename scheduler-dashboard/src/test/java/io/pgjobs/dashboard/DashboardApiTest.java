@@ -223,6 +223,29 @@ class DashboardApiTest {
     }
 
     @Test
+    void aFilterWithoutAnIndexReturnsPartialPagesWithACursorUntilItReachesTheOldestJob() throws Exception {
+        long match = enqueue(Map.of("customer_id", 42));
+        // a gap wider than one search window, as if 150,000 jobs had been enqueued and deleted
+        db.execute("select setval(pg_get_serial_sequence('pgjobs.jobs', 'id'), " + (match + 150_000) + ")");
+        long newest = enqueue(Map.of("customer_id", 7));
+
+        JsonNode first = viewerGet("api/jobs?args=customer_id%20%3D%2042").body();
+        assertThat(first.get("jobs")).isEmpty();
+        assertThat(first.get("partial").asBoolean()).isTrue();
+        assertThat(first.get("nextBefore").asLong()).isEqualTo(newest + 1 - 100_000);
+
+        JsonNode second = viewerGet("api/jobs?args=customer_id%20%3D%2042&before=" + first.get("nextBefore").asLong()).body();
+        assertThat(second.get("jobs")).extracting(j -> j.get("id").asLong()).containsExactly(match);
+        assertThat(second.get("partial").asBoolean()).isFalse();
+        assertThat(second.get("nextBefore").asText()).isEmpty();
+
+        assertThat(viewerGet("api/jobs/count?args=customer_id%20%3D%2042").body().get("value").asLong()).isEqualTo(1);
+        JsonNode all = viewerGet("api/jobs").body();
+        assertThat(all.get("jobs")).extracting(j -> j.get("id").asLong()).containsExactly(newest);
+        assertThat(all.get("partial").asBoolean()).isTrue();
+    }
+
+    @Test
     void operatorsActOnJobsQueuesDeadLettersAndSchedulesAndEveryActionIsAudited() throws Exception {
         long a = enqueue(Map.of("n", 1));
         long b = enqueue(Map.of("n", 2));

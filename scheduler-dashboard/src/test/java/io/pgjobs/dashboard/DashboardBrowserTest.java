@@ -221,4 +221,26 @@ class DashboardBrowserTest {
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.xpath("//tr[td[text()='nightly-report']]//button[text()='Resume']")));
         assertThat(db.queryLong("select count(*) from pgjobs.schedules where name = 'nightly-report' and not enabled")).isEqualTo(1);
     }
+
+    @Test
+    @Order(4)
+    void aSearchThatStopsAtItsBoundOffersToSearchOlderJobsUntilThereAreNoMore() throws Exception {
+        long needle = scheduler.client().enqueue(JobRequest.of("report.build", Map.of("needle", 1)).queue("reports")).id();
+        // a gap wider than one search window, as if 150,000 jobs had been enqueued and deleted
+        db.execute("select setval(pg_get_serial_sequence('pgjobs.jobs', 'id'), " + (needle + 150_000) + ")");
+        long newest = scheduler.client().enqueue(JobRequest.of("report.build", Map.of("needle", 2)).queue("reports")).id();
+
+        open("jobs?args=needle%20%3D%201");
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-searched]")));
+        assertThat(browser.findElement(By.cssSelector("[data-searched]")).getText())
+                .isEqualTo("Searched jobs down to #" + (newest + 1 - 100_000));
+        assertThat(browser.findElement(By.tagName("main")).getText()).contains("No jobs match among those searched.");
+        screenshot("jobs-search-partial");
+
+        browser.findElement(By.cssSelector("button[data-next]")).click();
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tbody tr[data-job='" + needle + "']")));
+        assertThat(browser.findElement(By.cssSelector("[data-end]")).getText()).isEqualTo("No more jobs.");
+        assertThat(browser.findElements(By.cssSelector("[data-searched]"))).isEmpty();
+        screenshot("jobs-search-older");
+    }
 }

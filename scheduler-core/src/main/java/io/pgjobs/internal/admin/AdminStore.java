@@ -25,13 +25,16 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.Record;
+import org.jooq.Record2;
 import org.jooq.impl.DSL;
 
 /**
@@ -47,6 +50,15 @@ public final class AdminStore {
     public static final int COUNT_CAP = 10_000;
     /** Dead letters are grouped over this many of the most recent. */
     static final int DEAD_LETTER_WINDOW = 10_000;
+    /**
+     * How many ids one page request of a filter that no index narrows searches at most. Ids are dense unless jobs
+     * were deleted, so that is at most this many rows however few of them match: well under the dashboard's
+     * 200 ms on a million jobs (docs/dashboard.md, "Measured").
+     */
+    static final long SCAN_WINDOW = 100_000;
+    /** States that an index lists on its own: running (V1's jobs_running) and the rare ones (V4's jobs_rare_states). */
+    private static final Set<JobState> INDEXED_STATES = EnumSet.of(JobState.RUNNING, JobState.SCHEDULED,
+            JobState.RETRYABLE, JobState.CANCELLED, JobState.DISCARDED);
     /** A node whose heartbeat is older than this counts as dead. */
     static final Duration NODE_DEAD_AFTER = Duration.ofSeconds(60);
     private static final String STATEMENT_TIMEOUT = "5s";
@@ -90,9 +102,44 @@ public final class AdminStore {
 
     // ---- jobs ----------------------------------------------------------------------------------------------
 
-    public List<JobsRecord> jobs(JobFilter filter, PageRequest page) throws SQLException {
-        return read(dsl -> dsl.selectFrom(JOBS).where(condition(filter)).and(below(page.beforeId()))
-                .orderBy(JOBS.ID.desc()).limit(page.limit()).fetch());
+    /**
+     * Matching jobs, newest first, and {@code searchedTo}: null when the search covered every id below the
+     * cursor, else the lowest id it covered (it stopped there with the page not full, and the next page starts
+     * below it).
+     */
+    public record Scan(List<JobsRecord> rows, Long searchedTo) {}
+
+    /**
+     * A page of matching jobs. A filter that an index narrows walks that index until the page is full. Any other
+     * filter scans at most {@link #SCAN_WINDOW} ids below the cursor, because it may match few rows (or none)
+     * and would otherwise read the table until the page is full or the statement timeout ends it.
+     */
+    public Scan jobs(JobFilter filter, PageRequest page) throws SQLException {
+        return read(dsl -> {
+            var matching = dsl.selectFrom(JOBS).where(condition(filter)).and(below(page.beforeId()));
+            if (indexNarrows(filter)) {
+                return new Scan(matching.orderBy(JOBS.ID.desc()).limit(page.limit()).fetch(), null);
+            }
+            // both are one probe of the primary key
+            Record2<Long, Long> bounds = dsl.select(DSL.min(JOBS.ID), DSL.max(JOBS.ID)).from(JOBS).fetchOne();
+            Long oldest = bounds.value1();
+            long top = page.beforeId() != null ? page.beforeId() : oldest == null ? 0 : bounds.value2() + 1;
+            if (oldest == null || top <= oldest) {
+                return new Scan(List.of(), null);
+            }
+            long from = Math.max(oldest, top - SCAN_WINDOW);
+            List<JobsRecord> rows = matching.and(JOBS.ID.ge(from)).orderBy(JOBS.ID.desc()).limit(page.limit()).fetch();
+            return new Scan(rows, from > oldest ? from : null);
+        });
+    }
+
+    /**
+     * Whether an index finds the filter's jobs without reading the others: only states that an index lists, or a
+     * lower bound on the finish time (V1's jobs_finished). Queue, kind, tag, args and creation time have no index
+     * that a listing by id can use.
+     */
+    private static boolean indexNarrows(JobFilter f) {
+        return (!f.states().isEmpty() && INDEXED_STATES.containsAll(f.states())) || f.finishedFrom() != null;
     }
 
     public List<Long> matchingIds(JobFilter filter, Long cursor, int limit) throws SQLException {

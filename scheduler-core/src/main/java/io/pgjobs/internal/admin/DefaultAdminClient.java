@@ -50,9 +50,12 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public JobPage jobs(JobFilter filter, PageRequest page) {
-        List<Job> jobs = call("list jobs", () -> store.jobs(filter, page)).stream().map(JobStore::toJob).toList();
-        Long next = jobs.size() < page.limit() ? null : jobs.getLast().id();
-        return new JobPage(jobs, next);
+        AdminStore.Scan scan = call("list jobs", () -> store.jobs(filter, page));
+        List<Job> jobs = scan.rows().stream().map(JobStore::toJob).toList();
+        if (jobs.size() == page.limit()) {
+            return new JobPage(jobs, jobs.getLast().id(), false);
+        }
+        return new JobPage(jobs, scan.searchedTo(), scan.searchedTo() != null);
     }
 
     @Override

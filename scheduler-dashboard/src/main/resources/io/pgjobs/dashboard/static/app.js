@@ -371,10 +371,15 @@ async function jobsPage(params) {
         el('button', { type: 'button', class: 'primary', onclick: apply }, 'Filter'),
         el('button', { type: 'button', onclick: () => { location.hash = '#/jobs'; } }, 'Clear'))),
     bulkBar,
-    table(['', 'Id#', 'Kind', 'Queue', 'State', 'Attempt#', 'Created', 'Finished', 'Last error'], rows, 'No jobs match.'),
+    table(['', 'Id#', 'Kind', 'Queue', 'State', 'Attempt#', 'Created', 'Finished', 'Last error'], rows,
+      page.partial ? 'No jobs match among those searched.' : 'No jobs match.'),
     el('div', { class: 'bar' },
       params.get('before') ? el('a', { href: '#/jobs' + (filterQuery(params).toString() ? '?' + filterQuery(params) : '') }, '« Newest') : null,
-      page.nextBefore ? el('a', { href: '#/jobs?' + new URLSearchParams({ ...Object.fromEntries(filterQuery(params)), before: page.nextBefore }), 'data-next': '' }, 'Older »') : null));
+      // a partial page: the server searched a bounded range of ids (filters no index narrows) and stopped there
+      page.partial ? [el('span', { class: 'muted', 'data-searched': '' }, 'Searched jobs down to #' + page.nextBefore),
+        el('button', { type: 'button', 'data-next': '', onclick: () => go({ before: String(page.nextBefore) }) }, 'Search older')]
+        : page.nextBefore ? el('a', { href: '#/jobs?' + new URLSearchParams({ ...Object.fromEntries(filterQuery(params)), before: page.nextBefore }), 'data-next': '' }, 'Older »')
+        : el('span', { class: 'muted', 'data-end': '' }, 'No more jobs.')));
 }
 
 async function bulkIds(action, ids) {

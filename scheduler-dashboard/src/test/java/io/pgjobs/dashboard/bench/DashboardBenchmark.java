@@ -66,6 +66,7 @@ public final class DashboardBenchmark {
                 calls.put("filter finished in last hour", "api/jobs?state=completed&finishedFrom="
                         + java.time.Instant.now().minusSeconds(3600) + "&limit=50");
                 calls.put("count discarded (bulk preview)", "api/jobs/count?state=discarded");
+                calls.put("count args customer_id = 42", "api/jobs/count?args=customer_id%20%3D%2042");
                 calls.put("dead letters grouped", "api/dead-letters");
                 calls.put("job detail", "api/jobs/" + midId);
                 HttpClient http = HttpClient.newHttpClient();
