@@ -30,6 +30,7 @@ final class MaintenanceStore {
     private final String rescueSql;
     private final String deleteFinishedSql;
     private final String deleteDeadNodesSql;
+    private final String deleteOldStatisticsSql;
 
     MaintenanceStore(DataSource dataSource, String schema, String notifyChannel) {
         this.dataSource = dataSource;
@@ -87,6 +88,11 @@ final class MaintenanceStore {
                 )
                 select count(*) from deleted
                 """.formatted(schema);
+        // Per-minute statistics rows by their key's leading column, a capped batch at a time.
+        this.deleteOldStatisticsSql = """
+                delete from %1$s.job_stats where ctid = any(array(
+                    select ctid from %1$s.job_stats where minute < now() - ? * interval '1 millisecond' limit ?))
+                """.formatted(schema);
         this.deleteDeadNodesSql = """
                 delete from %1$s.nodes where id in (
                     select id from %1$s.nodes where heartbeat_at < now() - ? * interval '1 millisecond'
@@ -125,6 +131,18 @@ final class MaintenanceStore {
                 ps.setLong(2, retention.toMillis());
                 ps.setInt(3, limit);
                 return countOf(ps);
+            }
+        });
+    }
+
+    /** Deletes up to {@code limit} rows of the per-minute job statistics older than {@code kept}. */
+    int deleteOldStatistics(Duration kept, int limit, Duration timeout) throws SQLException {
+        return Sql.inTransaction(dataSource, connection -> {
+            limitStatementTime(connection, timeout);
+            try (PreparedStatement ps = connection.prepareStatement(deleteOldStatisticsSql)) {
+                ps.setLong(1, kept.toMillis());
+                ps.setInt(2, limit);
+                return ps.executeUpdate();
             }
         });
     }

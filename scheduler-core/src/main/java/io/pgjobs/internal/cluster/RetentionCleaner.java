@@ -7,11 +7,14 @@ import java.util.List;
 
 /**
  * Deletes finished jobs and their attempts once their retention has passed: completed ones after
- * {@code completedRetention}, cancelled and discarded ones after {@code failedRetention}.
+ * {@code completedRetention}, cancelled and discarded ones after {@code failedRetention}; and the dashboard's
+ * per-minute statistics after {@link #STATISTICS_KEPT} (its charts go back one day).
  */
 final class RetentionCleaner extends MaintenanceChore {
     private static final List<String> SUCCEEDED = List.of(JobState.COMPLETED.dbName());
     private static final List<String> FAILED = List.of(JobState.CANCELLED.dbName(), JobState.DISCARDED.dbName());
+
+    static final Duration STATISTICS_KEPT = Duration.ofDays(8);
 
     private final MaintenanceStore store;
     private final Duration completedRetention;
@@ -19,7 +22,7 @@ final class RetentionCleaner extends MaintenanceChore {
 
     RetentionCleaner(MaintenanceStore store, LeaderElector leader, Duration interval, Duration queryTimeout,
                      Duration completedRetention, Duration failedRetention) {
-        super("pgjobs-retention", "finished jobs deleted (retention passed)", leader, interval, 1_000, queryTimeout);
+        super("pgjobs-retention", "finished jobs and old statistics deleted (retention passed)", leader, interval, 1_000, queryTimeout);
         this.store = store;
         this.completedRetention = completedRetention;
         this.failedRetention = failedRetention;
@@ -30,6 +33,9 @@ final class RetentionCleaner extends MaintenanceChore {
         int deleted = store.deleteFinishedJobs(SUCCEEDED, completedRetention, limit, timeout);
         if (deleted < limit) {
             deleted += store.deleteFinishedJobs(FAILED, failedRetention, limit - deleted, timeout);
+        }
+        if (deleted < limit) {
+            deleted += store.deleteOldStatistics(STATISTICS_KEPT, limit - deleted, timeout);
         }
         return deleted;
     }

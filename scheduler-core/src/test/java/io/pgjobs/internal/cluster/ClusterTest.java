@@ -154,6 +154,22 @@ class ClusterTest {
     }
 
     @Test
+    void retentionDeletesStatisticsOlderThanEightDays() throws Exception {
+        db.execute("""
+                insert into pgjobs.job_stats (minute, queue, kind, state, jobs, duration_ms)
+                select date_trunc('minute', now()) - m * interval '1 minute', 'default', 'k', 'completed', 1, 1
+                from generate_series(0, 9 * 24 * 60, 30) m
+                """);
+        long recent = db.queryLong("select count(*) from pgjobs.job_stats where minute >= now() - interval '8 days'");
+        try (Scheduler leader = node("leader")) {
+            leader.start();
+            Await.until(Duration.ofSeconds(30), "statistics older than 8 days deleted",
+                    () -> db.queryLong("select count(*) from pgjobs.job_stats where minute < now() - interval '8 days'") == 0);
+        }
+        assertThat(db.queryLong("select count(*) from pgjobs.job_stats")).isEqualTo(recent);
+    }
+
+    @Test
     void nodesSilentForAnHourAreRemovedDeadOnesStayVisibleUntilThen() throws Exception {
         db.execute("""
                 insert into pgjobs.nodes (id, host, pid, version, heartbeat_at) values
