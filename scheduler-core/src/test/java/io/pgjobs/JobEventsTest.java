@@ -111,6 +111,24 @@ class JobEventsTest {
     }
 
     @Test
+    void reportsAJobCancelledBeforeItStartedAndCountsIt() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        scheduler = schedulers.start(builder().listener(events::add).meterRegistry(registry));
+        long id = scheduler.client().enqueue(JobRequest.of(new Work("ok")).delay(Duration.ofHours(1))).id();
+        assertThat(scheduler.client().cancel(id)).isTrue();
+
+        Await.until(Duration.ofSeconds(20), "the cancellation reported", () -> !eventsOf(JobCancelled.class).isEmpty());
+        assertThat(eventsOf(JobCancelled.class)).singleElement().satisfies(e -> {
+            assertThat(e.jobId()).isEqualTo(id);
+            assertThat(e.queue()).isEqualTo("default");
+            assertThat(e.attempt()).isZero();
+        });
+        assertThat(registry.get("pgjobs.jobs.cancelled").tag("queue", "default").counter().count()).isEqualTo(1.0);
+        assertThat(scheduler.client().cancel(id)).as("cancelling again does nothing").isFalse();
+        assertThat(eventsOf(JobStarted.class)).isEmpty();
+    }
+
+    @Test
     void aBlockedListenerNeverStallsTheWorkersAndItsDroppedEventsAreCounted() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger delivered = new AtomicInteger();

@@ -89,7 +89,11 @@ public final class DefaultJobClient implements JobClient {
 
     @Override
     public boolean cancel(long id) {
-        return call("cancel job " + id, () -> store.cancel(id));
+        JobStore.Cancellation cancellation = call("cancel job " + id, () -> store.cancel(id));
+        if (cancellation.beforeStart()) {
+            telemetry.cancelledBeforeStart(id, cancellation.kind(), cancellation.queue(), cancellation.attempt());
+        }
+        return cancellation.applied();
     }
 
     @Override

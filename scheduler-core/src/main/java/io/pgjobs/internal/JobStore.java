@@ -435,20 +435,32 @@ public final class JobStore {
     }
 
     /**
-     * Cancels a job that has not started, or asks a running one to stop (its node sees the request through
-     * the notification channel or its next lease renewal). Returns false if nothing could be cancelled.
+     * What a cancel did: {@code applied} is false when there was nothing to cancel; a job cancelled before it
+     * started comes with its kind, queue and attempt (a running one only gets the request, and is reported
+     * when its attempt ends).
      */
-    public boolean cancel(long id) throws SQLException {
+    public record Cancellation(boolean applied, boolean beforeStart, String kind, String queue, int attempt) {
+        static final Cancellation NOTHING = new Cancellation(false, false, null, null, 0);
+        static final Cancellation REQUESTED = new Cancellation(true, false, null, null, 0);
+    }
+
+    /**
+     * Cancels a job that has not started, or asks a running one to stop (its node sees the request through
+     * the notification channel or its next lease renewal).
+     */
+    public Cancellation cancel(long id) throws SQLException {
         return Sql.inTransaction(dataSource, connection -> {
             DSLContext dsl = Sql.dsl(connection, schema);
-            int pending = dsl.update(JOBS)
+            Optional<JobsRecord> pending = dsl.update(JOBS)
                     .set(JOBS.STATE, JobState.CANCELLED.dbName())
                     .set(JOBS.FINISHED_AT, DSL.currentOffsetDateTime())
                     .set(JOBS.CANCEL_REQUESTED_AT, DSL.currentOffsetDateTime())
                     .where(JOBS.ID.eq(id)).and(JOBS.STATE.in(runnableStates()))
-                    .execute();
-            if (pending > 0) {
-                return true;
+                    .returning(JOBS.KIND, JOBS.QUEUE, JOBS.ATTEMPT)
+                    .fetchOptional();
+            if (pending.isPresent()) {
+                JobsRecord job = pending.get();
+                return new Cancellation(true, true, job.getKind(), job.getQueue(), job.getAttempt());
             }
             int running = dsl.update(JOBS)
                     .set(JOBS.CANCEL_REQUESTED_AT, DSL.coalesce(JOBS.CANCEL_REQUESTED_AT, DSL.currentOffsetDateTime()))
@@ -456,8 +468,9 @@ public final class JobStore {
                     .execute();
             if (running > 0) {
                 notify(dsl, "c:" + id);
+                return Cancellation.REQUESTED;
             }
-            return running > 0;
+            return Cancellation.NOTHING;
         });
     }
 

@@ -147,6 +147,12 @@ public final class Telemetry {
         }
     }
 
+    /** A job was cancelled before it ran; a running one is reported by {@link #attemptWritten} when it ends. */
+    public void cancelledBeforeStart(long jobId, String kind, String queue, int attempt) {
+        metrics.cancelled(queue, kind);
+        notifyListeners(() -> List.of(new SchedulerEvent.JobCancelled(jobId, kind, queue, attempt)));
+    }
+
     /** A failed attempt's event, followed by what became of the job, delivered together. */
     private static List<SchedulerEvent> failureEvents(ClaimedJob job, Completion completion, JobState written,
                                                       Duration ran) {
