@@ -124,6 +124,9 @@ class ClusterAndCronEventsTest {
             assertThat(db.queryLong("select count(*) from pgjobs.jobs where id = " + fired.jobId()
                     + " and metadata->>'pgjobs.schedule' = 'tick' and metadata->>'pgjobs.fire_time' = '"
                     + fired.fireTime() + "'")).isOne();
+            // a fired job counts as enqueued like any other
+            assertThat(events).anySatisfy(e -> assertThat(e).isEqualTo(
+                    new SchedulerEvent.JobEnqueued(fired.jobId(), "test.tick", "default")));
         }
     }
 }

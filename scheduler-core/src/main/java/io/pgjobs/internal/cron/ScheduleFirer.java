@@ -5,6 +5,7 @@ import io.pgjobs.Schedule.OverlapPolicy;
 import io.pgjobs.SchedulerEvent;
 import io.pgjobs.internal.Config;
 import io.pgjobs.internal.JobStore;
+import io.pgjobs.internal.JobStore.NewJob;
 import io.pgjobs.internal.Sql;
 import io.pgjobs.internal.db.tables.records.SchedulesRecord;
 import io.pgjobs.internal.observe.Telemetry;
@@ -83,7 +84,7 @@ public final class ScheduleFirer extends BackgroundLoop {
         FirePlan plan = FirePlan.of(recurrence, scheduled, now, DefaultScheduleClient.misfirePolicy(schedule),
                 schedule.getMisfireLimit());
         boolean skipOverlap = DefaultScheduleClient.overlapPolicy(schedule) == OverlapPolicy.SKIP;
-        List<SchedulerEvent> events = Sql.inTransaction(store.dataSource(), connection -> {
+        Fired fired = Sql.inTransaction(store.dataSource(), connection -> {
             List<Instant> fireTimes = plan.fireTimes();
             if (skipOverlap && !fireTimes.isEmpty() && store.hasUnfinishedJob(connection, name)) {
                 log.info("schedule '{}': skipping fire time {} because its previous job has not finished", name,
@@ -101,22 +102,25 @@ public final class ScheduleFirer extends BackgroundLoop {
                         name, scheduled, now, schedule.getMisfirePolicy(), fireTimes.size(), plan.next());
                 happened.add(new SchedulerEvent.ScheduleMisfired(name, scheduled, fireTimes.contains(scheduled)));
             }
-            if (!fireTimes.isEmpty()) {
-                List<EnqueueResult> results = jobs.insert(connection,
-                        fireTimes.stream().map(t -> FiredJobs.timetabled(schedule, t)).toList());
-                for (int i = 0; i < results.size(); i++) {
-                    // a duplicate key means an earlier fire already enqueued this time's job: nothing new fired
-                    if (!results.get(i).duplicate()) {
-                        happened.add(new SchedulerEvent.ScheduleFired(name, fireTimes.get(i), results.get(i).id()));
-                    }
+            List<NewJob> firedJobs = fireTimes.stream().map(t -> FiredJobs.timetabled(schedule, t)).toList();
+            List<EnqueueResult> results = firedJobs.isEmpty() ? List.of() : jobs.insert(connection, firedJobs);
+            for (int i = 0; i < results.size(); i++) {
+                // a duplicate key means an earlier fire already enqueued this time's job: nothing new fired
+                if (!results.get(i).duplicate()) {
+                    happened.add(new SchedulerEvent.ScheduleFired(name, fireTimes.get(i), results.get(i).id()));
                 }
             }
-            return happened;
+            return new Fired(firedJobs, results, happened);
         });
-        if (events == null) {
+        if (fired == null) {
             return false;
         }
-        events.forEach(telemetry::publish);
+        // after the commit: the jobs count as enqueued (metrics and JobEnqueued) like any other
+        telemetry.enqueued(fired.jobs(), fired.results());
+        fired.events().forEach(telemetry::publish);
         return true;
     }
+
+    /** What one committed fire did: the jobs it inserted, their results, and its schedule events. */
+    private record Fired(List<NewJob> jobs, List<EnqueueResult> results, List<SchedulerEvent> events) {}
 }
