@@ -106,44 +106,35 @@ final class MaintenanceStore {
      * counts them per queue and kind (empty when there were none).
      */
     List<Rescued> rescueLostJobs(int limit, Duration timeout) throws SQLException {
-        return Sql.inTransaction(dataSource, connection -> {
-            limitStatementTime(connection, timeout);
-            try (PreparedStatement ps = connection.prepareStatement(rescueSql)) {
-                ps.setInt(1, limit);
-                ps.setString(2, notifyChannel);
-                List<Rescued> rescued = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        rescued.add(new Rescued(rs.getString(1), rs.getString(2), rs.getInt(3)));
-                    }
+        return timeLimited(timeout, rescueSql, (connection, ps) -> {
+            ps.setInt(1, limit);
+            ps.setString(2, notifyChannel);
+            List<Rescued> rescued = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rescued.add(new Rescued(rs.getString(1), rs.getString(2), rs.getInt(3)));
                 }
-                return rescued;
             }
+            return rescued;
         });
     }
 
     /** Deletes up to {@code limit} jobs in {@code states} finished longer than {@code retention} ago, with their attempts. */
     int deleteFinishedJobs(List<String> states, Duration retention, int limit, Duration timeout) throws SQLException {
-        return Sql.inTransaction(dataSource, connection -> {
-            limitStatementTime(connection, timeout);
-            try (PreparedStatement ps = connection.prepareStatement(deleteFinishedSql)) {
-                ps.setArray(1, Sql.textArray(connection, states));
-                ps.setLong(2, retention.toMillis());
-                ps.setInt(3, limit);
-                return countOf(ps);
-            }
+        return timeLimited(timeout, deleteFinishedSql, (connection, ps) -> {
+            ps.setArray(1, Sql.textArray(connection, states));
+            ps.setLong(2, retention.toMillis());
+            ps.setInt(3, limit);
+            return countOf(ps);
         });
     }
 
     /** Deletes up to {@code limit} rows of the per-minute job statistics older than {@code kept}. */
     int deleteOldStatistics(Duration kept, int limit, Duration timeout) throws SQLException {
-        return Sql.inTransaction(dataSource, connection -> {
-            limitStatementTime(connection, timeout);
-            try (PreparedStatement ps = connection.prepareStatement(deleteOldStatisticsSql)) {
-                ps.setLong(1, kept.toMillis());
-                ps.setInt(2, limit);
-                return ps.executeUpdate();
-            }
+        return timeLimited(timeout, deleteOldStatisticsSql, (connection, ps) -> {
+            ps.setLong(1, kept.toMillis());
+            ps.setInt(2, limit);
+            return ps.executeUpdate();
         });
     }
 
@@ -152,22 +143,35 @@ final class MaintenanceStore {
      * marked themselves stopped (they crashed, or froze for that long).
      */
     RemovedNodes deleteDeadNodes(Duration silence, int limit, Duration timeout) throws SQLException {
-        return Sql.inTransaction(dataSource, connection -> {
-            limitStatementTime(connection, timeout);
-            try (PreparedStatement ps = connection.prepareStatement(deleteDeadNodesSql)) {
-                ps.setLong(1, silence.toMillis());
-                ps.setInt(2, limit);
-                int count = 0;
-                List<String> lost = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        count++;
-                        if (rs.getBoolean(2)) {
-                            lost.add(rs.getString(1));
-                        }
+        return timeLimited(timeout, deleteDeadNodesSql, (connection, ps) -> {
+            ps.setLong(1, silence.toMillis());
+            ps.setInt(2, limit);
+            int count = 0;
+            List<String> lost = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    count++;
+                    if (rs.getBoolean(2)) {
+                        lost.add(rs.getString(1));
                     }
                 }
-                return new RemovedNodes(count, lost);
+            }
+            return new RemovedNodes(count, lost);
+        });
+    }
+
+    /** The work of one chore statement, given its connection and prepared statement. */
+    @FunctionalInterface
+    private interface StatementWork<T> {
+        T run(Connection connection, PreparedStatement statement) throws SQLException;
+    }
+
+    /** Runs one chore statement in its own transaction, under the chore's per-query time limit. */
+    private <T> T timeLimited(Duration timeout, String sql, StatementWork<T> work) throws SQLException {
+        return Sql.inTransaction(dataSource, connection -> {
+            limitStatementTime(connection, timeout);
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                return work.run(connection, statement);
             }
         });
     }
