@@ -5,6 +5,9 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.pgjobs.Scheduler;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -66,6 +69,28 @@ final class BenchDatabase implements AutoCloseable {
     void drop(String url) throws SQLException {
         String name = databaseOf(url);
         adminExecute("drop database if exists " + name + " with (force)");
+    }
+
+    /**
+     * The server's postmaster when it runs on this machine (its data directory's postmaster.pid is readable),
+     * else null: CPU figures are then left out.
+     */
+    ProcessHandle serverProcess() throws SQLException {
+        try (Connection c = DriverManager.getConnection(adminUrl); Statement s = c.createStatement();
+             // a role that may not read the setting gets no row
+             ResultSet rs = s.executeQuery("select setting from pg_settings where name = 'data_directory'")) {
+            if (!rs.next()) {
+                return null;
+            }
+            Path pidFile = Path.of(rs.getString(1), "postmaster.pid");
+            if (!Files.isReadable(pidFile)) {
+                return null;
+            }
+            long pid = Long.parseLong(Files.readAllLines(pidFile).getFirst().strip());
+            return ProcessHandle.of(pid).orElse(null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read the server's postmaster.pid", e);
+        }
     }
 
     /** Server version and the settings that shape the figures. */

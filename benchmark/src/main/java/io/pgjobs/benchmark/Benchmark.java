@@ -44,39 +44,55 @@ public final class Benchmark {
     private static final int BATCH = 100;
 
     private final BenchDatabase server;
+    private final Options options;
     private final boolean quick;
-    private final int steadySeconds;
     private final List<String> results = new ArrayList<>();
     private final Map<String, String> table = new LinkedHashMap<>();
     private double ceiling = Double.NaN;
     private double drainOneNode = Double.NaN;
+    private String ceilingCpu;
 
-    private Benchmark(BenchDatabase server, boolean quick, int steadySeconds) {
+    /** The command line. {@code drainJobs} also sizes the growth workload's drain. */
+    record Options(boolean quick, String jdbcUrl, List<String> only, int steadySeconds, int drainJobs, int[] drainNodes) {
+        static Options parse(String[] args) {
+            boolean quick = false;
+            String jdbcUrl = null;
+            List<String> only = List.of("ceiling", "drain", "enqueue", "latency", "growth", "steady");
+            Integer steadySeconds = null;
+            Integer drainJobs = null;
+            int[] drainNodes = {1, 2, 4};
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--quick" -> quick = true;
+                    case "--jdbc-url" -> jdbcUrl = args[++i];
+                    case "--only" -> only = Arrays.asList(args[++i].split(","));
+                    case "--steady-seconds" -> steadySeconds = Integer.parseInt(args[++i]);
+                    case "--drain-jobs" -> drainJobs = Integer.parseInt(args[++i]);
+                    case "--drain-nodes" -> drainNodes = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                    default -> throw new IllegalArgumentException("unknown option " + args[i] + " (known: --quick, "
+                            + "--jdbc-url URL, --only a,b, --steady-seconds N, --drain-jobs N, --drain-nodes 1,2,4)");
+                }
+            }
+            return new Options(quick, jdbcUrl, only,
+                    steadySeconds != null ? steadySeconds : quick ? 20 : 120,
+                    drainJobs != null ? drainJobs : quick ? 20_000 : 100_000, drainNodes);
+        }
+    }
+
+    private Benchmark(BenchDatabase server, Options options) {
         this.server = server;
-        this.quick = quick;
-        this.steadySeconds = steadySeconds;
+        this.options = options;
+        this.quick = options.quick();
     }
 
     public static void main(String[] args) throws Exception {
-        boolean quick = false;
-        String jdbcUrl = null;
-        List<String> only = List.of("ceiling", "drain", "enqueue", "latency", "growth", "steady");
-        Integer steadySeconds = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--quick" -> quick = true;
-                case "--jdbc-url" -> jdbcUrl = args[++i];
-                case "--only" -> only = Arrays.asList(args[++i].split(","));
-                case "--steady-seconds" -> steadySeconds = Integer.parseInt(args[++i]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (known: --quick, --jdbc-url URL, --only a,b, --steady-seconds N)");
-            }
-        }
-        try (BenchDatabase server = BenchDatabase.start(jdbcUrl)) {
-            Benchmark benchmark = new Benchmark(server, quick, steadySeconds != null ? steadySeconds : quick ? 20 : 120);
+        Options options = Options.parse(args);
+        try (BenchDatabase server = BenchDatabase.start(options.jdbcUrl())) {
+            Benchmark benchmark = new Benchmark(server, options);
             benchmark.printEnvironment();
             // the ceiling comes first: every other figure is printed as a ratio of it
             benchmark.ceiling();
+            List<String> only = options.only();
             if (only.contains("drain")) benchmark.drains();
             if (only.contains("enqueue")) benchmark.enqueue();
             if (only.contains("latency")) benchmark.latency();
@@ -94,6 +110,8 @@ public final class Benchmark {
         String url = server.fresh("ceiling");
         try (HikariDataSource pool = BenchDatabase.pool(url, 2)) {
             AtomicLong jobs = new AtomicLong();
+            CpuMeter cpu = new CpuMeter(server.serverProcess(), List.of(ProcessHandle.current()));
+            CpuMeter.Reading before = cpu.read();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             List<Thread> clients = new ArrayList<>();
             for (int c = 0; c < 2; c++) {
@@ -104,9 +122,10 @@ public final class Benchmark {
                 client.join();
             }
             ceiling = jobs.get() / seconds(System.nanoTime() - start);
+            ceilingCpu = cpu.read().perThousandJobs(before, jobs.get()).replace("nodes", "benchmark JVM");
         }
         server.drop(url);
-        table.put("ceiling (plain SQL, batch 100, 2 connections)", jobsPerS(ceiling));
+        table.put("ceiling (plain SQL, batch 100, 2 connections)", jobsPerS(ceiling) + "  cpu per 1,000 jobs: " + ceilingCpu);
         results.add(String.format(Locale.ROOT, "RESULT workload=ceiling jobs_per_s=%.0f batch=%d", ceiling, BATCH));
     }
 
@@ -136,21 +155,24 @@ public final class Benchmark {
     }
 
     private void drains() throws Exception {
-        int jobs = quick ? 20_000 : 100_000;
-        for (int nodes : new int[] {1, 2, 4}) {
+        int jobs = options.drainJobs();
+        for (int nodes : options.drainNodes()) {
             String url = server.fresh("drain" + nodes);
-            double rate = drain(url, nodes, jobs);
+            Drained drained = drain(url, nodes, jobs);
             server.drop(url);
             if (nodes == 1) {
-                drainOneNode = rate;
+                drainOneNode = drained.jobsPerS();
             }
             String workload = nodes == 1 ? "drain" : "drain_" + nodes + "_nodes";
             table.put("drain " + jobs + " jobs, " + nodes + " node" + (nodes > 1 ? "s (separate JVMs)" : ""),
-                    jobsPerS(rate) + ratio(rate));
-            results.add(String.format(Locale.ROOT, "RESULT workload=%s nodes=%d jobs=%d jobs_per_s=%.0f ceiling_jobs_per_s=%.0f ratio=%.2f",
-                    workload, nodes, jobs, rate, ceiling, rate / ceiling));
+                    jobsPerS(drained.jobsPerS()) + ratio(drained.jobsPerS()) + "  cpu per 1,000 jobs: " + drained.cpu());
+            results.add(String.format(Locale.ROOT, "RESULT workload=%s nodes=%d jobs=%d jobs_per_s=%.0f ceiling_jobs_per_s=%.0f ratio=%.2f %s",
+                    workload, nodes, jobs, drained.jobsPerS(), ceiling, drained.jobsPerS() / ceiling, drained.cpuKeys()));
         }
     }
+
+    /** A drain's rate and where its CPU went ({@link CpuMeter.Reading#perThousandJobs} and its RESULT keys). */
+    private record Drained(double jobsPerS, String cpu, String cpuKeys) {}
 
     /**
      * Starts {@code nodes} node JVMs and lets them warm up on jobs of their own (a drain of a few seconds would
@@ -158,7 +180,7 @@ public final class Benchmark {
      * {@code jobs} are enqueued while the queue is paused, and the pause lifted: jobs/s from the database's own
      * timestamps, first start to last finish of those jobs.
      */
-    private double drain(String url, int nodes, int jobs) throws Exception {
+    private Drained drain(String url, int nodes, int jobs) throws Exception {
         List<Node> started = new ArrayList<>();
         try (HikariDataSource pool = BenchDatabase.pool(url, 1)) {
             for (int i = 0; i < nodes; i++) {
@@ -169,9 +191,12 @@ public final class Benchmark {
             execute(pool, "insert into pgjobs.queues (name, paused) values ('default', true) "
                     + "on conflict (name) do update set paused = true");
             enqueueNoops(url, jobs);
+            CpuMeter cpu = new CpuMeter(server.serverProcess(), started.stream().map(Node::handle).toList());
+            CpuMeter.Reading before = cpu.read();
             long measuredFrom = queryLong(pool, "select (extract(epoch from now()) * 1000000)::bigint");
             execute(pool, "update pgjobs.queues set paused = false where name = 'default'");
             awaitDrained(url, Duration.ofMinutes(quick ? 3 : 15));
+            CpuMeter.Reading after = cpu.read();
             try (Connection c = pool.getConnection();
                  PreparedStatement ps = c.prepareStatement("select count(*), extract(epoch from max(finished_at) - "
                          + "min(started_at)) from pgjobs.jobs where state = 'completed' and started_at >= to_timestamp(? / 1e6)")) {
@@ -181,7 +206,8 @@ public final class Benchmark {
                     if (rs.getLong(1) != jobs) {
                         throw new IllegalStateException("expected " + jobs + " completed jobs, found " + rs.getLong(1));
                     }
-                    return jobs / rs.getDouble(2);
+                    return new Drained(jobs / rs.getDouble(2), after.perThousandJobs(before, jobs),
+                            after.resultKeys(before, jobs));
                 }
             }
         } finally {
@@ -289,7 +315,7 @@ public final class Benchmark {
     /** The one-node drain again, with finished jobs and their attempts already in the table. */
     private void growth() throws Exception {
         int finished = quick ? 200_000 : 2_000_000;
-        int jobs = quick ? 20_000 : 100_000;
+        int jobs = options.drainJobs();
         String url = server.fresh("growth");
         try (HikariDataSource pool = BenchDatabase.pool(url, 1); Connection c = pool.getConnection();
              Statement s = c.createStatement()) {
@@ -304,13 +330,15 @@ public final class Benchmark {
             s.execute("vacuum analyze pgjobs.jobs");
             s.execute("vacuum analyze pgjobs.attempts");
         }
-        double rate = drain(url, 1, jobs);
+        Drained drained = drain(url, 1, jobs);
+        double rate = drained.jobsPerS();
         server.drop(url);
         double vsEmpty = rate / drainOneNode;
         table.put("drain " + jobs + " jobs, 1 node, " + finished + " finished jobs in the table",
-                jobsPerS(rate) + ratio(rate) + String.format(Locale.ROOT, "  (%.2f of the empty-table drain)", vsEmpty));
-        results.add(String.format(Locale.ROOT, "RESULT workload=growth finished_rows=%d jobs_per_s=%.0f ceiling_jobs_per_s=%.0f ratio=%.2f vs_empty=%.2f",
-                finished, rate, ceiling, rate / ceiling, vsEmpty));
+                jobsPerS(rate) + ratio(rate) + String.format(Locale.ROOT, "  (%.2f of the empty-table drain)", vsEmpty)
+                        + "  cpu per 1,000 jobs: " + drained.cpu());
+        results.add(String.format(Locale.ROOT, "RESULT workload=growth finished_rows=%d jobs_per_s=%.0f ceiling_jobs_per_s=%.0f ratio=%.2f vs_empty=%.2f %s",
+                finished, rate, ceiling, rate / ceiling, vsEmpty, drained.cpuKeys()));
     }
 
     /** Producers enqueue at 80% of the one-node drain rate while one node works; does the backlog grow? */
@@ -326,10 +354,10 @@ public final class Benchmark {
             try {
                 AtomicLong enqueued = new AtomicLong();
                 long start = System.nanoTime();
-                long end = start + TimeUnit.SECONDS.toNanos(steadySeconds);
+                long end = start + TimeUnit.SECONDS.toNanos(options.steadySeconds());
                 Thread producer = Thread.ofPlatform().start(() -> produce(client, target, start, end, enqueued));
                 long completedAtStart = completed(pool);
-                for (int second = 1; second <= steadySeconds; second++) {
+                for (int second = 1; second <= options.steadySeconds(); second++) {
                     long wakeAt = start + TimeUnit.SECONDS.toNanos(second);
                     TimeUnit.NANOSECONDS.sleep(Math.max(0, wakeAt - System.nanoTime()));
                     samples.add(new long[] {second, backlog(pool)});
@@ -346,12 +374,12 @@ public final class Benchmark {
         long maxBacklog = samples.stream().mapToLong(s -> s[1]).max().orElse(0);
         long lastBacklog = samples.getLast()[1];
         boolean growing = slope > target * 0.01;
-        table.put("steady state, " + steadySeconds + " s at " + Math.round(target) + " jobs/s offered",
+        table.put("steady state, " + options.steadySeconds() + " s at " + Math.round(target) + " jobs/s offered",
                 String.format(Locale.ROOT, "%s completed; backlog last %d, max %d, trend %+.1f jobs/s -> %s",
                         jobsPerS(completedRate), lastBacklog, maxBacklog, slope, growing ? "GROWING" : "stable"));
         results.add(String.format(Locale.ROOT, "RESULT workload=steady seconds=%d offered_per_s=%.0f produced=%d jobs_per_s=%.0f "
                         + "backlog_last=%d backlog_max=%d backlog_trend_per_s=%.1f growing=%s ratio=%.2f",
-                steadySeconds, target, produced, completedRate, lastBacklog, maxBacklog, slope, growing,
+                options.steadySeconds(), target, produced, completedRate, lastBacklog, maxBacklog, slope, growing,
                 completedRate / ceiling));
     }
 
@@ -555,6 +583,10 @@ public final class Benchmark {
             List<Long> latencies = new ArrayList<>(count);
             starts.forEach((sent, started) -> latencies.add(started - sent));
             return latencies;
+        }
+
+        ProcessHandle handle() {
+            return process.toHandle();
         }
 
         void stop() {

@@ -1,0 +1,48 @@
+package io.pgjobs.benchmark;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * CPU time spent by the database server and by the node JVMs over a workload, so a figure can be read as
+ * "where did the two cores go". The server's share is the postmaster and every backend under it; it is only
+ * known for a server on this machine whose postmaster.pid can be read.
+ */
+final class CpuMeter {
+    /** CPU time so far, in nanoseconds; {@code serverNanos} is -1 when the server's processes are unknown. */
+    record Reading(long serverNanos, long nodesNanos) {
+        /** CPU milliseconds per 1,000 jobs since {@code start}, as "postgres X ms, nodes Y ms". */
+        String perThousandJobs(Reading start, long jobs) {
+            return "postgres " + perThousand(serverNanos, start.serverNanos, jobs) + " ms, nodes "
+                    + perThousand(nodesNanos, start.nodesNanos, jobs) + " ms";
+        }
+
+        String resultKeys(Reading start, long jobs) {
+            return "pg_cpu_ms_per_1k=" + perThousand(serverNanos, start.serverNanos, jobs)
+                    + " node_cpu_ms_per_1k=" + perThousand(nodesNanos, start.nodesNanos, jobs);
+        }
+
+        private static String perThousand(long end, long start, long jobs) {
+            return start < 0 ? "unknown" : String.format(java.util.Locale.ROOT, "%.1f", (end - start) / 1e6 / jobs * 1_000);
+        }
+    }
+
+    private final ProcessHandle server;
+    private final List<ProcessHandle> nodes;
+
+    CpuMeter(ProcessHandle server, List<ProcessHandle> nodes) {
+        this.server = server;
+        this.nodes = nodes;
+    }
+
+    Reading read() {
+        long serverNanos = server == null ? -1
+                : Stream.concat(Stream.of(server), server.descendants()).mapToLong(CpuMeter::cpuNanos).sum();
+        return new Reading(serverNanos, nodes.stream().mapToLong(CpuMeter::cpuNanos).sum());
+    }
+
+    private static long cpuNanos(ProcessHandle process) {
+        return process.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+    }
+}
