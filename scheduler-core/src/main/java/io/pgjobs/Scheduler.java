@@ -200,8 +200,10 @@ public final class Scheduler implements AutoCloseable {
         }
 
         /**
-         * Runs handlers on this executor instead of pgjobs' own threads. pgjobs never shuts it down; the queues'
-         * concurrency still bounds how many jobs it is given.
+         * Runs handlers on this executor instead of pgjobs' own threads (by default a new virtual thread per
+         * job). pgjobs never shuts it down; the queues' concurrency still bounds how many jobs it is given. Pass
+         * a pool of platform threads when handlers block while holding a monitor on Java 21 to 23, where that
+         * pins the virtual thread's carrier.
          */
         public Builder executor(ExecutorService executor) {
             config.executor(executor);

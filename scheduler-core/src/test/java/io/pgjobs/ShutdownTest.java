@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -112,8 +113,10 @@ class ShutdownTest {
         ExecutorService hosts = Executors.newFixedThreadPool(2);
         try {
             CountDownLatch ran = new CountDownLatch(1);
+            AtomicReference<Thread> worker = new AtomicReference<>();
             Scheduler scheduler = Scheduler.builder(db.dataSource()).queue("default", 2).executor(hosts)
                     .handler(Sleep.class, ctx -> {
+                        worker.set(Thread.currentThread());
                         ran.countDown();
                         return null;
                     })
@@ -121,6 +124,7 @@ class ShutdownTest {
             scheduler.start();
             scheduler.client().enqueue(new Sleep(0));
             assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(worker.get().isVirtual()).as("the handler ran on the host's platform threads").isFalse();
             scheduler.close();
             assertThat(hosts.isShutdown()).isFalse();
             assertThat(hosts.submit(() -> 42).get()).isEqualTo(42);

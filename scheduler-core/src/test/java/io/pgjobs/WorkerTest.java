@@ -15,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,8 +66,10 @@ class WorkerTest {
     @Test
     void completesAJobStoresItsResultAndSetsTheMdc() throws Exception {
         Map<String, String> mdc = new ConcurrentHashMap<>();
+        AtomicReference<Thread> worker = new AtomicReference<>();
         start(Scheduler.builder(db.dataSource()).queue("default", 4)
                 .handler(Work.class, ctx -> {
+                    worker.set(Thread.currentThread());
                     mdc.putAll(MDC.getCopyOfContextMap());
                     return Map.of("doubled", ctx.args().n() * 2, "attempt", ctx.attempt());
                 }));
@@ -85,6 +88,8 @@ class WorkerTest {
         assertThat(mdc).containsEntry("pgjobs.job_id", Long.toString(id)).containsEntry("pgjobs.kind", "test.work")
                 .containsEntry("pgjobs.queue", "default").containsEntry("pgjobs.attempt", "1")
                 .containsEntry("pgjobs.node", scheduler.nodeId());
+        assertThat(worker.get().isVirtual()).as("handlers run on virtual threads by default").isTrue();
+        assertThat(worker.get().getName()).startsWith("pgjobs-worker-");
     }
 
     @Test

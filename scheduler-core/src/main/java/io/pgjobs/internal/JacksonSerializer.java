@@ -1,15 +1,22 @@
 package io.pgjobs.internal;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.pgjobs.spi.JobSerializer;
 
-/** The default serializer: Jackson, with java.time support and ISO dates. */
+/**
+ * The default serializer: Jackson, with java.time support and ISO dates. Its parser buffers come from a pool
+ * shared by all threads: Jackson's default keeps them per thread, and handlers run on a new virtual thread each,
+ * so every job would allocate (and the kernel zero) fresh buffers.
+ */
 final class JacksonSerializer implements JobSerializer {
-    private final ObjectMapper mapper = new ObjectMapper()
+    private final ObjectMapper mapper = new ObjectMapper(JsonFactory.builder()
+                    .recyclerPool(JsonRecyclerPools.newConcurrentDequePool()).build())
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
