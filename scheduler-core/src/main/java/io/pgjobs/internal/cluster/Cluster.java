@@ -20,7 +20,7 @@ public final class Cluster {
 
     private final Heartbeat heartbeat;
     private final LeaderElector leader;
-    private final List<MaintenanceChore> chores;
+    private final List<BackgroundLoop> chores;
 
     /** {@code telemetry} hears of this node joining, its leadership changes, lost nodes and rescued jobs. */
     public Cluster(Config config, Telemetry telemetry) {
@@ -36,7 +36,8 @@ public final class Cluster {
                 new LeaseRescuer(maintenance, leader, config.leaseDuration().dividedBy(2), QUERY_TIMEOUT, telemetry),
                 new RetentionCleaner(maintenance, leader, CHORE_INTERVAL, QUERY_TIMEOUT,
                         config.completedRetention(), config.failedRetention()),
-                new DeadNodeCleaner(maintenance, leader, CHORE_INTERVAL, QUERY_TIMEOUT, telemetry));
+                new DeadNodeCleaner(maintenance, leader, CHORE_INTERVAL, QUERY_TIMEOUT, telemetry),
+                new JobsVacuum(maintenance, leader, JobsVacuum.DEAD_ROWS));
     }
 
     public void start() {

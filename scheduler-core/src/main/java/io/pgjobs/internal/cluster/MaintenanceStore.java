@@ -5,6 +5,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLWarning;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +33,8 @@ final class MaintenanceStore {
     private final String deleteFinishedSql;
     private final String deleteDeadNodesSql;
     private final String deleteOldStatisticsSql;
+    private final String deadJobRowsSql;
+    private final String vacuumJobsSql;
 
     MaintenanceStore(DataSource dataSource, String schema, String notifyChannel) {
         this.dataSource = dataSource;
@@ -93,6 +97,12 @@ final class MaintenanceStore {
                 delete from %1$s.job_stats where ctid = any(array(
                     select ctid from %1$s.job_stats where minute < now() - ? * interval '1 millisecond' limit ?))
                 """.formatted(schema);
+        // The statistics system's count, at most about a second old; nothing is scanned.
+        this.deadJobRowsSql = "select coalesce(n_dead_tup, 0) from pg_stat_user_tables where relid = '%1$s.jobs'::regclass"
+                .formatted(schema);
+        // INDEX_CLEANUP ON: the dead entries in the indexes are the point, and by default vacuum leaves indexes
+        // alone when few heap pages hold dead rows.
+        this.vacuumJobsSql = "vacuum (index_cleanup on) %1$s.jobs".formatted(schema);
         this.deleteDeadNodesSql = """
                 delete from %1$s.nodes where id in (
                     select id from %1$s.nodes where heartbeat_at < now() - ? * interval '1 millisecond'
@@ -157,6 +167,29 @@ final class MaintenanceStore {
                 }
             }
             return new RemovedNodes(count, lost);
+        });
+    }
+
+    /** Dead row versions in the jobs table, as the statistics system counts them. */
+    long deadJobRows() throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> {
+            try (PreparedStatement ps = connection.prepareStatement(deadJobRowsSql); ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        });
+    }
+
+    /**
+     * Vacuums the jobs table (outside a transaction, as VACUUM must be); returns null, or the server's warning
+     * when it skipped the table (the role may not vacuum it).
+     */
+    String vacuumJobs() throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute(vacuumJobsSql);
+                SQLWarning warning = statement.getWarnings();
+                return warning == null ? null : warning.getMessage();
+            }
         });
     }
 

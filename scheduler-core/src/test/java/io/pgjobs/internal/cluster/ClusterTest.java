@@ -17,6 +17,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -185,11 +186,52 @@ class ClusterTest {
     }
 
     @Test
+    void theLeaderVacuumsTheJobsTableOnceEnoughDeadRowsPiledUpAndStopsTryingWhenItMayNot() throws Exception {
+        LeaderElector leader = soloLeader();
+        MaintenanceStore store = new MaintenanceStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs");
+        JobsVacuum vacuum = new JobsVacuum(store, leader, 3_000);
+        long vacuumsBefore = db.queryLong("select vacuum_count from pg_stat_user_tables where relid = 'pgjobs.jobs'::regclass");
+        db.execute("insert into pgjobs.jobs (kind) select 'k' from generate_series(1, 2000)");
+        db.execute("update pgjobs.jobs set state = 'running', attempt = 1"); // claimed: 2,000 dead versions
+        db.execute("update pgjobs.jobs set state = 'completed', finished_at = now()"); // finished: 2,000 more
+        Await.until(Duration.ofSeconds(10), "the statistics count the dead rows", () -> store.deadJobRows() >= 4_000);
+        leader.start();
+        vacuum.start();
+        try {
+            Await.until(Duration.ofSeconds(20), "the jobs table vacuumed", () -> db.queryLong(
+                    "select vacuum_count from pg_stat_user_tables where relid = 'pgjobs.jobs'::regclass") > vacuumsBefore);
+            Await.until(Duration.ofSeconds(10), "no dead rows left", () -> store.deadJobRows() < 3_000);
+            assertThat(vacuum.refused()).isFalse();
+        } finally {
+            vacuum.stop();
+        }
+
+        // A role that may write jobs but does not own the table: PostgreSQL skips the table with a warning.
+        db.execute("do $$ begin if not exists (select from pg_roles where rolname = 'pgjobs_tenant') then "
+                + "create role pgjobs_tenant login; end if; end $$");
+        db.execute("grant usage on schema pgjobs to pgjobs_tenant; grant select on all tables in schema pgjobs to pgjobs_tenant");
+        PGSimpleDataSource tenant = new PGSimpleDataSource();
+        tenant.setURL(db.jdbcUrl());
+        tenant.setUser("pgjobs_tenant");
+        JobsVacuum refused = new JobsVacuum(new MaintenanceStore(tenant, PgDatabase.SCHEMA, "pgjobs_pgjobs"), leader, 0);
+        refused.start();
+        try {
+            Await.until(Duration.ofSeconds(20), "the refusal noticed", refused::refused);
+        } finally {
+            refused.stop();
+            leader.stop();
+        }
+    }
+
+    private static LeaderElector soloLeader() {
+        return new LeaderElector(db.dataSource(), new NodeStore(db.dataSource(), PgDatabase.SCHEMA), "solo",
+                Duration.ofMillis(200), Duration.ofSeconds(5), new Telemetry(new ObserveConfig.Builder().build(),
+                "solo", db.dataSource(), PgDatabase.SCHEMA), () -> {});
+    }
+
+    @Test
     void aChoreWhoseQueriesTimeOutHalvesItsBatchesAndCarriesOnWhenTheyFitAgain() throws Exception {
-        NodeStore nodes = new NodeStore(db.dataSource(), PgDatabase.SCHEMA);
-        LeaderElector leader = new LeaderElector(db.dataSource(), nodes, "solo", Duration.ofMillis(200),
-                Duration.ofSeconds(5), new Telemetry(new ObserveConfig.Builder().build(), "solo", db.dataSource(),
-                PgDatabase.SCHEMA), () -> {});
+        LeaderElector leader = soloLeader();
         RetentionCleaner cleaner = new RetentionCleaner(new MaintenanceStore(db.dataSource(), PgDatabase.SCHEMA,
                 "pgjobs_pgjobs"), leader, Duration.ofMillis(200), Duration.ofMillis(100), Duration.ofHours(1),
                 Duration.ofHours(1));

@@ -1,0 +1,54 @@
+package io.pgjobs.internal.cluster;
+
+import io.pgjobs.internal.runtime.BackgroundLoop;
+import java.sql.SQLException;
+import java.time.Duration;
+
+/**
+ * Vacuums the jobs table when claims and completions have left many dead row versions behind. Every claim walks
+ * the runnable-jobs index from its start, and the entries of jobs claimed since the last vacuum lie exactly
+ * there: dead, skipped one by one, never reused (new jobs are inserted at the other end), and only vacuum removes
+ * them. Autovacuum visits a database at most once a minute and waits for a fifth of the table to be dead, so on a
+ * busy queue the claim walks hundreds of thousands of dead entries (in the benchmark's steady state a claim of 50
+ * jobs read about 1,950 pages without this chore, about 750 with it). Leader-only, one table, only when at least
+ * {@link #DEAD_ROWS} dead row versions have piled up, never more often than every {@link #INTERVAL}.
+ *
+ * <p>A database role that may not vacuum the table (it does not own it) gets one warning and the chore stops;
+ * autovacuum still runs.
+ */
+final class JobsVacuum extends BackgroundLoop {
+    static final Duration INTERVAL = Duration.ofSeconds(2);
+    /** About 25,000 jobs claimed and finished (two dead row versions each). */
+    static final long DEAD_ROWS = 50_000;
+
+    private final MaintenanceStore store;
+    private final LeaderElector leader;
+    private final long deadRows;
+    private volatile boolean refused;
+
+    JobsVacuum(MaintenanceStore store, LeaderElector leader, long deadRows) {
+        super("pgjobs-vacuum");
+        this.store = store;
+        this.leader = leader;
+        this.deadRows = deadRows;
+    }
+
+    @Override
+    protected Duration runOnce() throws SQLException {
+        if (refused || !leader.isLeader() || store.deadJobRows() < deadRows) {
+            return INTERVAL;
+        }
+        String refusal = store.vacuumJobs();
+        if (refusal != null) {
+            refused = true;
+            log.warn("pgjobs cannot vacuum its jobs table ({}); claims get slower as dead index entries pile up "
+                    + "between autovacuum runs. Run pgjobs as the table's owner to let it vacuum.", refusal);
+        }
+        return INTERVAL;
+    }
+
+    /** Whether the database refused to let this role vacuum the table (the chore then does nothing). */
+    boolean refused() {
+        return refused;
+    }
+}
