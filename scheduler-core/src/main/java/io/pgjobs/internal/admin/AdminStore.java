@@ -15,6 +15,7 @@ import io.pgjobs.admin.NodeInfo;
 import io.pgjobs.admin.Overview.StatsPoint;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueInfo;
+import io.pgjobs.internal.QueueSql;
 import io.pgjobs.internal.Sql;
 import io.pgjobs.internal.db.tables.records.JobsRecord;
 import io.pgjobs.internal.db.tables.records.SchedulesRecord;
@@ -62,8 +63,6 @@ public final class AdminStore {
     /** A node whose heartbeat is older than this counts as dead. */
     static final Duration NODE_DEAD_AFTER = Duration.ofSeconds(60);
     private static final String STATEMENT_TIMEOUT = "5s";
-    /** The runnable states as SQL text, exactly as the predicate of V1's jobs_runnable index, so it matches. */
-    private static final String RUNNABLE_SQL = "state in ('available', 'scheduled', 'retryable')";
     /** The error with digits, long hex ids and UUIDs masked, so that failures alike group together. */
     private static final String PATTERN_SQL = """
             regexp_replace(regexp_replace(regexp_replace(coalesce(last_error, ''),
@@ -223,45 +222,17 @@ public final class AdminStore {
         return read(dsl -> dsl.select(DSL.currentOffsetDateTime()).fetchOne().value1().toInstant());
     }
 
-    /**
-     * Every queue that has runnable jobs, settings, a live node working it or work done in the last hour (a key
-     * range of job_stats). The names with runnable jobs come from a skip scan of the runnable index (one probe
-     * per queue), not from reading every row.
-     */
+    /** Every queue worth showing (see {@link QueueSql#queueSnapshot}) with its settings, by name. */
     public List<QueueInfo> queues() throws SQLException {
         String sql = """
-                with recursive runnable(name) as (
-                    (select queue from {jobs} where {runnable} order by queue limit 1)
-                    union all
-                    select (select queue from {jobs} where {runnable} and queue > r.name order by queue limit 1)
-                    from runnable r where r.name is not null
-                ), names as (
-                    select name from runnable where name is not null
-                    union select name from {queues}
-                    union select unnest(queues) from {nodes} where stopped_at is null
-                    union select distinct queue from {stats} where minute >= now() - interval '1 hour'
-                ), running as (
-                    select queue, count(*) as jobs from {jobs} where state = 'running' group by queue
-                )
-                select n.name,
-                       (select count(*) from (select 1 from {jobs} j where j.queue = n.name and {runnable} limit {cap}) w) as waiting,
-                       coalesce(r.jobs, 0) as running,
-                       (select extract(epoch from now() - min(p.run_at)) * 1000 from generate_series(0, 9) g(priority)
-                        cross join lateral (select j.run_at from {jobs} j where j.queue = n.name and j.priority = g.priority
-                                            and {runnable} and j.run_at <= now() order by j.run_at limit 1) p) as lag_ms,
-                       q.concurrency_limit, coalesce(q.paused, false) as paused
-                from names n left join {queues} q on q.name = n.name left join running r on r.queue = n.name
-                order by n.name
-                """.replace("{jobs}", schema + ".jobs").replace("{queues}", schema + ".queues")
-                .replace("{nodes}", schema + ".nodes").replace("{stats}", schema + ".job_stats")
-                .replace("{runnable}", RUNNABLE_SQL)
-                .replace("{cap}", String.valueOf(COUNT_CAP + 1));
-        return read(dsl -> dsl.resultQuery(sql).fetch(r -> {
-            Number lag = (Number) r.get("lag_ms");
-            return new QueueInfo(r.get("name", String.class), capped(r.get("waiting", Long.class), COUNT_CAP),
-                    r.get("running", Long.class), Duration.ofMillis(lag == null ? 0 : Math.max(0, lag.longValue())),
-                    r.get("concurrency_limit", Integer.class), r.get("paused", Boolean.class));
-        }));
+                select s.name, s.waiting, s.running, s.lag_ms, q.concurrency_limit, coalesce(q.paused, false) as paused
+                from (%s) s left join %s.queues q on q.name = s.name
+                order by s.name
+                """.formatted(QueueSql.queueSnapshot(schema, COUNT_CAP + 1), schema);
+        return read(dsl -> dsl.resultQuery(sql).fetch(r -> new QueueInfo(r.get("name", String.class),
+                capped(r.get("waiting", Long.class), COUNT_CAP), r.get("running", Long.class),
+                Duration.ofMillis(r.get("lag_ms", Long.class)), r.get("concurrency_limit", Integer.class),
+                r.get("paused", Boolean.class))));
     }
 
     /** Finished attempts per {@code bucket} over the last {@code span}, one point per bucket, oldest first. */
