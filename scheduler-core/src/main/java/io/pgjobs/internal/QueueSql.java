@@ -9,6 +9,8 @@ package io.pgjobs.internal;
 public final class QueueSql {
     /** The runnable states, written exactly as the predicate of V1's jobs_runnable so that the planner matches it. */
     public static final String RUNNABLE = "state in ('available', 'scheduled', 'retryable')";
+    /** A queue's waiting jobs are counted up to one more than this: more reads as "at least". */
+    public static final int WAITING_CAP = 10_000;
 
     /**
      * An SQL expression of type bigint: for how many milliseconds the oldest due runnable job of the queue named
@@ -26,14 +28,14 @@ public final class QueueSql {
     }
 
     /**
-     * A query of every queue worth showing, one row each by name: {@code name}, {@code waiting} (its runnable
-     * jobs, counted up to {@code countLimit}), {@code running} and {@code lag_ms}. A queue is worth showing when
-     * it has runnable jobs, a row in {@code queues} (settings), a live node working it, or work done in the last
-     * hour (a key range of job_stats). The names with runnable jobs come from a skip scan of jobs_runnable (one
+     * A query of every queue worth showing, one row each: {@code name}, {@code waiting} (its runnable jobs,
+     * counted up to {@link #WAITING_CAP} + 1), {@code running} and {@code lag_ms}. A queue is worth showing when it
+     * has runnable jobs, a row in {@code queues} (settings), a live node working it, or work done in the last hour
+     * (a key range of job_stats). The names with runnable jobs come from a skip scan of jobs_runnable (one
      * probe per queue), not from reading every row; running jobs are few (bounded by the workers) and counted
      * through V1's jobs_running.
      */
-    public static String queueSnapshot(String schema, int countLimit) {
+    public static String queueSnapshot(String schema) {
         return """
                 with recursive runnable(name) as (
                     (select queue from {jobs} where {runnable} order by queue limit 1)
@@ -49,14 +51,15 @@ public final class QueueSql {
                     select queue, count(*) as jobs from {jobs} where state = 'running' group by queue
                 )
                 select n.name,
-                       (select count(*) from (select 1 from {jobs} j where j.queue = n.name and {runnable} limit {limit}) w) as waiting,
+                       (select count(*) from (select 1 from {jobs} j where j.queue = n.name and {runnable}
+                                              limit {limit}) w) as waiting,
                        coalesce(r.jobs, 0) as running,
                        {lag} as lag_ms
                 from names n left join running r on r.queue = n.name
                 """.replace("{lag}", lagMs(schema, "n.name"))
                 .replace("{jobs}", schema + ".jobs").replace("{queues}", schema + ".queues")
                 .replace("{nodes}", schema + ".nodes").replace("{stats}", schema + ".job_stats")
-                .replace("{runnable}", RUNNABLE).replace("{limit}", String.valueOf(countLimit));
+                .replace("{runnable}", RUNNABLE).replace("{limit}", String.valueOf(WAITING_CAP + 1));
     }
 
     private QueueSql() {}

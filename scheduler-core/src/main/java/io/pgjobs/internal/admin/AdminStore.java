@@ -228,9 +228,9 @@ public final class AdminStore {
                 select s.name, s.waiting, s.running, s.lag_ms, q.concurrency_limit, coalesce(q.paused, false) as paused
                 from (%s) s left join %s.queues q on q.name = s.name
                 order by s.name
-                """.formatted(QueueSql.queueSnapshot(schema, COUNT_CAP + 1), schema);
+                """.formatted(QueueSql.queueSnapshot(schema), schema);
         return read(dsl -> dsl.resultQuery(sql).fetch(r -> new QueueInfo(r.get("name", String.class),
-                capped(r.get("waiting", Long.class), COUNT_CAP), r.get("running", Long.class),
+                capped(r.get("waiting", Long.class), QueueSql.WAITING_CAP), r.get("running", Long.class),
                 Duration.ofMillis(r.get("lag_ms", Long.class)), r.get("concurrency_limit", Integer.class),
                 r.get("paused", Boolean.class))));
     }
