@@ -12,6 +12,8 @@ import io.pgjobs.admin.Count;
 import io.pgjobs.admin.DeadLetterGroup;
 import io.pgjobs.admin.JobFilter;
 import io.pgjobs.admin.NodeInfo;
+import io.pgjobs.admin.Overview.LagPoint;
+import io.pgjobs.admin.Overview.QueueLag;
 import io.pgjobs.admin.Overview.StatsPoint;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueInfo;
@@ -27,6 +29,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,7 +44,8 @@ import org.jooq.impl.DSL;
 /**
  * All SQL of the operator's API. Every read runs under a statement timeout and is bounded: pages walk the
  * primary key downwards from a cursor, counts stop at a cap, queue lag probes the runnable index once per
- * priority, and the charts read the per-minute {@code job_stats} that the completion statement maintains.
+ * priority, and the charts read the per-minute {@code job_stats} that the completion statement maintains and
+ * the per-minute {@code queue_lag} that the leader samples.
  * Plain-SQL fragments take every value from a user as a bind parameter. States and count limits are inlined
  * on purpose: a cached generic plan with a bound state cannot use the partial indexes, and one with a bound
  * limit cannot tell a capped count from a full one and picks a sequential scan.
@@ -237,12 +241,7 @@ public final class AdminStore {
 
     /** Finished attempts per {@code bucket} over the last {@code span}, one point per bucket, oldest first. */
     public List<StatsPoint> stats(Duration span, Duration bucket) throws SQLException {
-        // The first bucket is written out (not taken from a CTE) so that the planner sees a range on the key, and
-        // the intervals are literals (whole seconds from a Duration) so that no cached generic plan replaces the
-        // parallel aggregation a day of statistics needs.
-        String b = "'" + bucket.toSeconds() + " seconds'::interval", s = "'" + span.toSeconds() + " seconds'::interval";
-        String first = "date_bin({b}, now(), timestamptz '2000-01-01') - {s} + {b}";
-        String sql = """
+        String sql = bucketed("""
                 with totals as (
                     select date_bin({b}, s.minute, timestamptz '2000-01-01') as start,
                            sum(s.jobs) filter (where s.state = 'completed') as completed,
@@ -260,11 +259,45 @@ public final class AdminStore {
                 from generate_series({first}, date_bin({b}, now(), timestamptz '2000-01-01'), {b}) b(start)
                 left join totals t on t.start = b.start
                 order by b.start
-                """.replace("{stats}", schema + ".job_stats").replace("{first}", first).replace("{b}", b).replace("{s}", s);
+                """.replace("{stats}", schema + ".job_stats"), span, bucket);
         return read(dsl -> dsl.resultQuery(sql).fetch(r -> new StatsPoint(
                 r.get("start", OffsetDateTime.class).toInstant(), r.get("completed", Long.class),
                 r.get("failed", Long.class), r.get("discarded", Long.class), r.get("cancelled", Long.class),
                 r.get("other", Long.class), r.get("average_ms", Long.class))));
+    }
+
+    /**
+     * Each sampled queue's lag per {@code bucket} over the last {@code span}, by queue name, from the leader's
+     * per-minute samples (V6's queue_lag, a key range of it): the largest values of each bucket, only for the
+     * buckets with samples, oldest first. The buckets are those of {@link #stats}.
+     */
+    public List<QueueLag> queueLag(Duration span, Duration bucket) throws SQLException {
+        String sql = bucketed("""
+                select l.queue, date_bin({b}, l.minute, timestamptz '2000-01-01') as start, max(l.lag_ms) as lag_ms,
+                       max(l.waiting) as waiting, max(l.running) as running
+                from {lag} l where l.minute >= {first}
+                group by 1, 2
+                order by 1, 2
+                """.replace("{lag}", schema + ".queue_lag"), span, bucket);
+        Map<String, List<LagPoint>> byQueue = new LinkedHashMap<>();
+        for (Record r : read(dsl -> dsl.resultQuery(sql).fetch())) {
+            byQueue.computeIfAbsent(r.get("queue", String.class), queue -> new ArrayList<>()).add(new LagPoint(
+                    r.get("start", OffsetDateTime.class).toInstant(), r.get("lag_ms", Long.class),
+                    capped(r.get("waiting", Long.class), QueueSql.WAITING_CAP), r.get("running", Long.class)));
+        }
+        return byQueue.entrySet().stream().map(e -> new QueueLag(e.getKey(), List.copyOf(e.getValue()))).toList();
+    }
+
+    /**
+     * Writes a chart query's time buckets into {@code sql}: {@code {b}} is the width of a bucket, {@code {first}}
+     * the start of the first one (the last one holds now). The first start is written out (not taken from a
+     * CTE) so that the planner sees a range on the key, and the intervals are literals (whole seconds from a
+     * Duration) so that no cached generic plan replaces the parallel aggregation a day of statistics needs.
+     */
+    private static String bucketed(String sql, Duration span, Duration bucket) {
+        return sql.replace("{first}", "date_bin({b}, now(), timestamptz '2000-01-01') - {s} + {b}")
+                .replace("{b}", "'" + bucket.toSeconds() + " seconds'::interval")
+                .replace("{s}", "'" + span.toSeconds() + " seconds'::interval");
     }
 
     public void setQueuePaused(DSLContext dsl, String queue, boolean paused) {

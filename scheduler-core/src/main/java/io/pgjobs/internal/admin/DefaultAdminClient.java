@@ -71,7 +71,7 @@ public final class DefaultAdminClient implements AdminClient {
     @Override
     public Overview overview(Overview.Span span) {
         return call("read the overview", () -> new Overview(store.now(), store.stateCounts(), store.queues(), span,
-                store.stats(span.length(), span.bucket())));
+                store.stats(span.length(), span.bucket()), store.queueLag(span.length(), span.bucket())));
     }
 
     @Override
