@@ -52,7 +52,8 @@ class DashboardApiTest {
 
     @BeforeEach
     void clean() throws Exception {
-        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.queues, pgjobs.schedules, pgjobs.nodes");
+        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.queues, pgjobs.schedules, pgjobs.nodes,"
+                + " pgjobs.queue_lag");
     }
 
     private static HttpRequest.Builder request(String path, String user, String password) {
@@ -243,6 +244,30 @@ class DashboardApiTest {
         JsonNode all = viewerGet("api/jobs").body();
         assertThat(all.get("jobs")).extracting(j -> j.get("id").asLong()).containsExactly(newest);
         assertThat(all.get("partial").asBoolean()).isTrue();
+    }
+
+    @Test
+    void theOverviewCarriesEachQueuesLagPerChartBucket() throws Exception {
+        // as the leader's sampler writes them
+        db.execute("""
+                insert into pgjobs.queue_lag (minute, queue, lag_ms, waiting, running)
+                values (date_trunc('minute', now()) - interval '3 minutes', 'mail', 1500, 20000, 2),
+                       (date_trunc('minute', now()), 'mail', 0, 0, 0)
+                """);
+        JsonNode overview = viewerGet("api/overview").body();
+        JsonNode mail = overview.get("lag").get(0);
+        assertThat(mail.get("queue").asText()).isEqualTo("mail");
+        JsonNode first = mail.get("points").get(0);
+        assertThat(first.get("lagMs").asLong()).isEqualTo(1500);
+        assertThat(first.get("waiting").get("value").asLong()).isEqualTo(10_000);
+        assertThat(first.get("waiting").get("atLeast").asBoolean()).isTrue();
+        assertThat(first.get("running").asLong()).isEqualTo(2);
+        assertThat(mail.get("points").get(1).get("lagMs").asLong()).isZero();
+        // the points start on the buckets of the throughput series, in the same format, so the UI lines them up
+        assertThat(overview.get("series").findValuesAsText("start"))
+                .contains(first.get("start").asText(), mail.get("points").get(1).get("start").asText());
+        assertThat(viewerGet("api/overview?span=day").body().get("lag").get(0).get("points").get(0).get("lagMs").asLong())
+                .isEqualTo(1500);
     }
 
     @Test

@@ -134,6 +134,9 @@ class DashboardBrowserTest {
         assertThat(browser.findElement(By.cssSelector("[data-check=database] .badge")).getText()).isEqualTo("up");
         assertThat(browser.findElement(By.cssSelector("[data-check=node] .badge")).getText()).isEqualTo("up");
         assertThat(browser.findElement(By.cssSelector("[data-check='queue:reports']")).getText()).contains("due jobs");
+        // the leader samples every queue's lag at once when it is elected; the chart draws a line per queue
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-chart=lag] svg path[data-line=reports]")));
+        assertThat(browser.findElement(By.cssSelector("[data-chart=lag] .legend")).getText()).contains("reports", "default");
         screenshot("overview");
 
         browser.findElement(By.cssSelector("a.card[href='#/jobs?state=discarded']")).click();
