@@ -33,7 +33,7 @@ class AdminClientTest {
     @BeforeEach
     void setUp() throws Exception {
         db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.job_stats, pgjobs.queue_lag, pgjobs.audit_log, pgjobs.queues,"
-                + " pgjobs.schedules, pgjobs.nodes");
+                + " pgjobs.schedules, pgjobs.schedule_runs, pgjobs.nodes");
         scheduler = Scheduler.builder(db.dataSource()).build();
         admin = scheduler.admin();
     }
@@ -252,7 +252,24 @@ class AdminClientTest {
         assertThat(schedule.description()).isNotBlank();
         assertThat(schedule.nextFireTimes()).hasSize(5);
         long triggered = admin.triggerSchedule("dave", "nightly");
-        assertThat(admin.job(triggered).orElseThrow().args()).contains("nightly");
+        Job triggeredJob = admin.job(triggered).orElseThrow();
+        assertThat(triggeredJob.args()).contains("nightly");
+        assertThat(triggeredJob.metadata()).contains("\"pgjobs.schedule\": \"nightly\"", "\"pgjobs.trigger\": \"manual\"");
+        ScheduleRun run = admin.schedules().getFirst().recentRuns().getFirst();
+        assertThat(run.jobId()).isEqualTo(triggered);
+        assertThat(run.manual()).isTrue();
+        assertThat(run.state()).isEqualTo(JobState.AVAILABLE);
+        assertThat(run.fireTime()).isEqualTo(triggeredJob.runAt());
+        assertThat(run.startedAt()).isNull();
+        db.execute("update pgjobs.jobs set state = 'completed', started_at = now() - interval '3 seconds',"
+                + " finished_at = now() where id = " + triggered);
+        ScheduleRun finished = admin.schedules().getFirst().recentRuns().getFirst();
+        assertThat(finished.state()).isEqualTo(JobState.COMPLETED);
+        assertThat(Duration.between(finished.startedAt(), finished.finishedAt())).isEqualTo(Duration.ofSeconds(3));
+        long second = admin.triggerSchedule("dave", "nightly");
+        assertThat(admin.schedules().getFirst().recentRuns()).extracting(ScheduleRun::jobId).containsExactly(second, triggered);
+        admin.act("dave", JobAction.DELETE, triggered);
+        assertThat(admin.schedules().getFirst().recentRuns().getLast().state()).as("a run whose job is gone").isNull();
         assertThat(admin.setScheduleEnabled("dave", "nightly", false)).isTrue();
         assertThat(admin.schedules().getFirst().enabled()).isFalse();
         assertThatThrownBy(() -> admin.triggerSchedule("dave", "nope")).hasMessageStartingWith("name:");

@@ -52,8 +52,8 @@ class DashboardApiTest {
 
     @BeforeEach
     void clean() throws Exception {
-        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.queues, pgjobs.schedules, pgjobs.nodes,"
-                + " pgjobs.queue_lag");
+        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.queues, pgjobs.schedules,"
+                + " pgjobs.schedule_runs, pgjobs.nodes, pgjobs.queue_lag");
     }
 
     private static HttpRequest.Builder request(String path, String user, String password) {

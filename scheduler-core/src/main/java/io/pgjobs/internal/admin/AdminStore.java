@@ -5,6 +5,7 @@ import static io.pgjobs.internal.db.Tables.JOBS;
 import static io.pgjobs.internal.db.Tables.NODES;
 import static io.pgjobs.internal.db.Tables.QUEUES;
 import static io.pgjobs.internal.db.Tables.SCHEDULES;
+import static io.pgjobs.internal.db.Tables.SCHEDULE_RUNS;
 
 import io.pgjobs.JobState;
 import io.pgjobs.admin.AuditEntry;
@@ -17,6 +18,7 @@ import io.pgjobs.admin.Overview.QueueLag;
 import io.pgjobs.admin.Overview.StatsPoint;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueInfo;
+import io.pgjobs.admin.ScheduleRun;
 import io.pgjobs.internal.QueueSql;
 import io.pgjobs.internal.Sql;
 import io.pgjobs.internal.db.tables.records.JobsRecord;
@@ -74,9 +76,10 @@ public final class AdminStore {
               '\\m[0-9a-fA-F]*[0-9][0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\\M', '<hex>', 'g'),
               '[0-9]+', '#', 'g')""";
 
-    /** A job to enqueue from a schedule row. */
+    /** A schedule as stored, with its recent runs. */
     public record ScheduleRow(String name, String expression, String timeZone, String kind, String queue,
-                              String args, boolean enabled, Instant nextFireAt, Instant lastFireAt) {}
+                              String args, boolean enabled, Instant nextFireAt, Instant lastFireAt,
+                              List<ScheduleRun> recentRuns) {}
 
     private final DataSource dataSource;
     private final String schema;
@@ -337,8 +340,30 @@ public final class AdminStore {
 
     // ---- schedules and nodes ----------------------------------------------------------------------------------
 
+    /** Every schedule, by name, with its recent runs. */
     public List<ScheduleRow> schedules() throws SQLException {
-        return read(dsl -> dsl.selectFrom(SCHEDULES).orderBy(SCHEDULES.NAME).fetch(AdminStore::toSchedule));
+        return read(dsl -> {
+            Map<String, List<ScheduleRun>> runs = scheduleRuns(dsl);
+            return dsl.selectFrom(SCHEDULES).orderBy(SCHEDULES.NAME)
+                    .fetch(r -> toSchedule(r, runs.getOrDefault(r.getName(), List.of())));
+        });
+    }
+
+    /**
+     * The runs each schedule keeps (V7's schedule_runs, at most 10 per schedule), newest first, each with its
+     * job's state and times: one primary-key probe of jobs per run.
+     */
+    private static Map<String, List<ScheduleRun>> scheduleRuns(DSLContext dsl) {
+        Map<String, List<ScheduleRun>> runs = new LinkedHashMap<>();
+        dsl.select(SCHEDULE_RUNS.SCHEDULE, SCHEDULE_RUNS.JOB_ID, SCHEDULE_RUNS.FIRE_TIME, SCHEDULE_RUNS.MANUAL,
+                        JOBS.STATE, JOBS.STARTED_AT, JOBS.FINISHED_AT)
+                .from(SCHEDULE_RUNS).leftJoin(JOBS).on(JOBS.ID.eq(SCHEDULE_RUNS.JOB_ID))
+                .orderBy(SCHEDULE_RUNS.SCHEDULE, SCHEDULE_RUNS.JOB_ID.desc())
+                .forEach(r -> runs.computeIfAbsent(r.value1(), name -> new ArrayList<>()).add(new ScheduleRun(
+                        r.value2(), Sql.instant(r.value3()), r.value4(),
+                        r.value5() == null ? null : JobState.fromDb(r.value5()), // the job is gone
+                        Sql.instant(r.value6()), Sql.instant(r.value7()))));
+        return runs;
     }
 
     public boolean setScheduleEnabled(DSLContext dsl, String name, boolean enabled) {
@@ -346,23 +371,9 @@ public final class AdminStore {
                 .set(SCHEDULES.UPDATED_AT, DSL.currentOffsetDateTime()).where(SCHEDULES.NAME.eq(name)).execute() > 0;
     }
 
-    /** Enqueues one job from the schedule's row as it is now; null when there is no such schedule. */
-    public Long enqueueFromSchedule(DSLContext dsl, String name) {
-        Record r = dsl.insertInto(JOBS, JOBS.KIND, JOBS.QUEUE, JOBS.PRIORITY, JOBS.MAX_ATTEMPTS, JOBS.ARGS, JOBS.TAGS,
-                        JOBS.METADATA)
-                .select(dsl.select(SCHEDULES.KIND, SCHEDULES.QUEUE, SCHEDULES.PRIORITY, SCHEDULES.MAX_ATTEMPTS,
-                        SCHEDULES.ARGS, SCHEDULES.TAGS, SCHEDULES.METADATA).from(SCHEDULES).where(SCHEDULES.NAME.eq(name)))
-                .returning(JOBS.ID, JOBS.QUEUE).fetchOne();
-        if (r == null) {
-            return null;
-        }
-        notify(dsl, "q:" + r.get(JOBS.QUEUE));
-        return r.get(JOBS.ID);
-    }
-
-    private static ScheduleRow toSchedule(SchedulesRecord r) {
+    private static ScheduleRow toSchedule(SchedulesRecord r, List<ScheduleRun> runs) {
         return new ScheduleRow(r.getName(), r.getExpression(), r.getTimeZone(), r.getKind(), r.getQueue(),
-                r.getArgs().data(), r.getEnabled(), Sql.instant(r.getNextFireAt()), Sql.instant(r.getLastFireAt()));
+                r.getArgs().data(), r.getEnabled(), Sql.instant(r.getNextFireAt()), Sql.instant(r.getLastFireAt()), runs);
     }
 
     public List<NodeInfo> nodes() throws SQLException {

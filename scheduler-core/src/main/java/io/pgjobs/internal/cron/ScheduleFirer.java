@@ -104,12 +104,15 @@ public final class ScheduleFirer extends BackgroundLoop {
             }
             List<NewJob> firedJobs = fireTimes.stream().map(t -> FiredJobs.timetabled(schedule, t)).toList();
             List<EnqueueResult> results = firedJobs.isEmpty() ? List.of() : jobs.insert(connection, firedJobs);
+            List<ScheduleStore.Run> runs = new ArrayList<>();
             for (int i = 0; i < results.size(); i++) {
                 // a duplicate key means an earlier fire already enqueued this time's job: nothing new fired
                 if (!results.get(i).duplicate()) {
                     happened.add(new SchedulerEvent.ScheduleFired(name, fireTimes.get(i), results.get(i).id()));
+                    runs.add(new ScheduleStore.Run(results.get(i).id(), fireTimes.get(i), false));
                 }
             }
+            store.recordRuns(connection, name, runs);
             return new Fired(firedJobs, results, happened);
         });
         if (fired == null) {
