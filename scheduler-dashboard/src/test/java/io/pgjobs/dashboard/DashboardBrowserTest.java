@@ -25,6 +25,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -107,6 +108,14 @@ class DashboardBrowserTest {
         browser.get(server.uri() + "#/" + hash);
     }
 
+    /** Clicks what {@code locator} finds, finding it again if a live refresh redrew the page in between. */
+    private static void click(By locator) {
+        waiting().ignoring(StaleElementReferenceException.class).until(d -> {
+            d.findElement(locator).click();
+            return true;
+        });
+    }
+
     private static void screenshot(String name) throws Exception {
         Path png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
         Files.copy(png, SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
@@ -159,7 +168,7 @@ class DashboardBrowserTest {
 
         open("jobs?queue=reports&state=completed");
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tbody tr[data-job]")));
-        browser.findElement(By.xpath("//button[text()='delete all matching…']")).click();
+        click(By.xpath("//button[text()='delete all matching…']"));
         waiting().until(ExpectedConditions.alertIsPresent());
         assertThat(browser.switchTo().alert().getText()).contains("delete 30 job(s) matching the filter?");
         browser.switchTo().alert().accept();

@@ -137,7 +137,8 @@ function route() {
   return { parts, params: new URLSearchParams(query || '') };
 }
 
-async function render() {
+/** Draws the page of the location; {@code refresh}: a live refresh, which gives way to an action under way. */
+async function render(refresh) {
   const { parts, params } = route();
   for (const link of document.querySelectorAll('#nav a')) {
     link.classList.toggle('active', link.getAttribute('href') === '#/' + (parts[0] || ''));
@@ -146,6 +147,8 @@ async function render() {
   try {
     const page = parts[0] === 'jobs' && parts[1] ? () => jobPage(parts[1]) : pages[parts[0] || ''];
     const content = page ? await page(params) : el('div', { class: 'empty' }, 'No such page.');
+    // an action may have begun while this refresh waited for the server: the page it reports into stays
+    if (refresh && ui.busy) return;
     main.replaceChildren(content);
   } catch (e) {
     main.replaceChildren(el('div', { class: 'empty' }, 'Could not load: ' + e.message));
@@ -157,7 +160,7 @@ function schedule() {
   ui.timer = setTimeout(async () => {
     // a refresh never replaces the page while the operator is editing or a bulk action runs
     const editing = document.activeElement && ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName);
-    if (ui.live && !ui.busy && !editing) await render();
+    if (ui.live && !ui.busy && !editing) await render(true);
     schedule();
   }, REFRESH_MS);
 }
@@ -425,17 +428,18 @@ async function bulkIds(action, ids) {
 
 /** Previews how many jobs the filter matches, then runs the action in batches, showing progress. */
 async function bulkMatching(action, query, bar) {
-  const preview = await api('jobs/count?' + query);
-  const total = preview.value;
-  if (!total) { flash('No jobs match the filter'); return; }
-  if (!confirm(action + ' ' + count(preview) + ' job(s) matching the filter?')) return;
-  ui.busy = true;
-  let cursor = null, scanned = 0, changed = 0, stopped = false;
-  const fill = el('div');
-  const status = el('span', { 'data-progress': '' }, '');
-  const stop = el('button', { type: 'button', onclick: () => { stopped = true; } }, 'Stop');
-  bar.replaceChildren(el('div', { class: 'progress' }, fill), status, stop);
+  ui.busy = true; // from the preview on, so that no refresh replaces the bar this action reports into
+  let stop = null;
   try {
+    const preview = await api('jobs/count?' + query);
+    const total = preview.value;
+    if (!total) { flash('No jobs match the filter'); return; }
+    if (!confirm(action + ' ' + count(preview) + ' job(s) matching the filter?')) return;
+    let cursor = null, scanned = 0, changed = 0, stopped = false;
+    const fill = el('div');
+    const status = el('span', { 'data-progress': '' }, '');
+    stop = el('button', { type: 'button', onclick: () => { stopped = true; } }, 'Stop');
+    bar.replaceChildren(el('div', { class: 'progress' }, fill), status, stop);
     while (!stopped) {
       const body = { action, ...Object.fromEntries(query) };
       if (cursor) body.cursor = cursor;
@@ -448,7 +452,7 @@ async function bulkMatching(action, query, bar) {
     flash(action + (stopped ? ' stopped: ' : ' done: ') + changed + ' changed');
   } finally {
     ui.busy = false;
-    stop.replaceWith(el('button', { type: 'button', onclick: render }, 'Show the list again'));
+    if (stop) stop.replaceWith(el('button', { type: 'button', onclick: () => render() }, 'Show the list again'));
   }
 }
 
