@@ -311,6 +311,14 @@ class DashboardApiTest {
         JsonNode schedule = viewerGet("api/schedules").body().get(0);
         assertThat(schedule.get("nextFireTimes")).hasSize(5);
         assertThat(schedule.get("description").asText()).isNotBlank();
+        JsonNode run = schedule.get("recentRuns").get(0);
+        assertThat(schedule.get("recentRuns")).hasSize(1);
+        assertThat(run.get("jobId").asLong()).isEqualTo(triggered);
+        assertThat(run.get("manual").asBoolean()).isTrue();
+        assertThat(run.get("state").asText()).isEqualTo("AVAILABLE");
+        assertThat(Instant.parse(run.get("fireTime").asText())).isEqualTo(scheduler.client().get(triggered).orElseThrow().runAt());
+        assertThat(run.get("startedAt").isNull()).isTrue();
+        assertThat(run.get("finishedAt").isNull()).isTrue();
 
         JsonNode audit = viewerGet("api/audit?limit=100").body();
         assertThat(audit.findValuesAsText("actor")).containsOnly("olga");

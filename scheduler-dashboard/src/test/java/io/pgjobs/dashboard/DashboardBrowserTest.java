@@ -232,6 +232,22 @@ class DashboardBrowserTest {
         browser.findElement(By.xpath("//tr[td[text()='nightly-report']]//button[text()='Pause']")).click();
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.xpath("//tr[td[text()='nightly-report']]//button[text()='Resume']")));
         assertThat(db.queryLong("select count(*) from pgjobs.schedules where name = 'nightly-report' and not enabled")).isEqualTo(1);
+
+        // a triggered job shows among the schedule's recent runs, completes there, and links to its page
+        click(By.xpath("//tr[td[text()='every-5-minutes']]//button[text()='Trigger now']"));
+        long run = waitForRun("every-5-minutes");
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(
+                By.cssSelector("tr[data-schedule='every-5-minutes'] li[data-run='" + run + "'] .badge"), "completed"));
+        assertThat(browser.findElement(By.cssSelector("li[data-run='" + run + "']")).getText()).contains("#" + run, "manual");
+        screenshot("schedules-runs");
+        click(By.cssSelector("li[data-run='" + run + "'] a"));
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("h1"), "Job " + run));
+    }
+
+    /** The job id of the schedule's newest run, once the Schedules page lists one (a live refresh may redraw it). */
+    private static long waitForRun(String schedule) {
+        return waiting().ignoring(StaleElementReferenceException.class).until(d -> Long.parseLong(
+                d.findElement(By.cssSelector("tr[data-schedule='" + schedule + "'] li[data-run]")).getDomAttribute("data-run")));
     }
 
     @Test

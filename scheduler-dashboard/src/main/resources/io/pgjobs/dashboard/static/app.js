@@ -560,16 +560,28 @@ async function schedulesPage() {
   };
   return el('div', {},
     el('h1', {}, 'Schedules'),
-    table(['Name', 'When', 'Zone', 'Kind', 'Queue', 'State', 'Next fire times', 'Last fired', ''], schedules.map(s => el('tr', {},
+    table(['Name', 'When', 'Zone', 'Kind', 'Queue', 'State', 'Next fire times', 'Last fired', 'Recent runs', ''], schedules.map(s => el('tr', { 'data-schedule': s.name },
       el('td', {}, s.name),
       el('td', {}, el('div', { class: 'mono' }, s.expression), el('div', { class: 'muted' }, s.description || '')),
       el('td', {}, s.timeZone), el('td', { class: 'mono' }, s.kind), el('td', {}, s.queue),
       el('td', {}, s.enabled ? badge('enabled') : badge('paused')),
       el('td', {}, s.nextFireTimes.map(t => el('div', { title: t }, inZone(t, s.timeZone)))),
       el('td', {}, when(s.lastFireAt)),
+      el('td', {}, s.recentRuns.length ? el('ul', { class: 'runs' }, s.recentRuns.map(runLine)) : el('span', { class: 'muted' }, 'none yet')),
       el('td', {}, el('div', { class: 'actions' }, s.enabled ? actionButton('Pause', post(s, 'pause')) : actionButton('Resume', post(s, 'resume')),
         actionButton('Trigger now', post(s, 'trigger')))))),
     'No schedules yet.'));
+}
+
+/** One run of a schedule: its job (a link), state, when it started (or was fired), how long it took. */
+function runLine(run) {
+  const state = run.state ? run.state.toLowerCase() : null;
+  const took = run.startedAt && run.finishedAt ? duration(Date.parse(run.finishedAt) - Date.parse(run.startedAt)) : '';
+  return el('li', { 'data-run': run.jobId, title: 'fired ' + run.fireTime + (run.startedAt ? ', started ' + run.startedAt : '')
+      + (run.finishedAt ? ', finished ' + run.finishedAt : '') },
+    el('a', { class: 'mono', href: '#/jobs/' + run.jobId }, '#' + run.jobId), ' ',
+    state ? badge(state) : el('span', { class: 'muted' }, 'deleted'), ' ',
+    when(run.startedAt || run.fireTime), took ? ' · ' + took : '', run.manual ? el('span', { class: 'muted' }, ' · manual') : null);
 }
 
 /** A fire time as the schedule's own zone sees it (the zone the cron expression is read in). */
