@@ -27,7 +27,7 @@ class ClusterAndCronEventsTest {
 
     @BeforeEach
     void clean() throws Exception {
-        db.execute("truncate pgjobs.nodes, pgjobs.schedules");
+        db.execute("truncate pgjobs.nodes, pgjobs.schedules, pgjobs.schedule_runs");
     }
 
     private Scheduler.Builder node(String id) {

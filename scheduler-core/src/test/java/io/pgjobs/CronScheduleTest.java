@@ -254,6 +254,39 @@ class CronScheduleTest {
                 .as("each continues with the next future time").isEqualTo(3);
     }
 
+    @Test
+    void eachScheduleKeepsItsTenNewestRunsWhetherTimetabledOrTriggered() throws Exception {
+        Scheduler scheduler = Scheduler.builder(db.dataSource()).build();
+        ScheduleClient schedules = scheduler.client().schedules();
+        schedules.upsert(Schedule.of("minutely", "* * * * *", JobRequest.of(new Tick("m")))
+                .misfire(Schedule.MisfirePolicy.FIRE_ALL).misfireLimit(12));
+        schedules.upsert(Schedule.of("other", "0 3 * * *", JobRequest.of(new Tick("o"))));
+        db.execute("update pgjobs.schedules set next_fire_at = date_trunc('minute', now()) - interval '60 minutes'"
+                + " where name = 'minutely'");
+        started(Scheduler.builder(db.dataSource()));
+        Await.until(Duration.ofSeconds(10), "the missed minutes fired",
+                () -> count("select count(*) from pgjobs.schedules where name = 'minutely' and next_fire_at > now()") == 1);
+        assertThat(fireTimes("minutely")).hasSize(12);
+        long triggered = schedules.triggerNow("minutely").orElseThrow();
+        long otherTriggered = schedules.triggerNow("other").orElseThrow();
+
+        assertThat(count("select count(*) from pgjobs.schedule_runs where schedule = 'minutely'")).isEqualTo(10);
+        // the newest ten jobs of the schedule, each with its fire time, the trigger marked manual
+        assertThat(count("""
+                select count(*) from (select id from pgjobs.jobs where metadata->>'pgjobs.schedule' = 'minutely'
+                                      order by id desc limit 10) newest
+                join pgjobs.schedule_runs r on r.job_id = newest.id and r.schedule = 'minutely'
+                join pgjobs.jobs j on j.id = r.job_id
+                where r.fire_time = (j.metadata->>'pgjobs.fire_time')::timestamptz
+                  and r.manual = (j.metadata->>'pgjobs.trigger' is not null)
+                """)).isEqualTo(10);
+        assertThat(count("select job_id from pgjobs.schedule_runs where manual and schedule = 'minutely'")).isEqualTo(triggered);
+        assertThat(count("select job_id from pgjobs.schedule_runs where schedule = 'other'")).isEqualTo(otherTriggered);
+
+        assertThat(schedules.delete("minutely")).isTrue();
+        assertThat(count("select count(*) from pgjobs.schedule_runs")).as("the runs go with their schedule").isOne();
+    }
+
     /** The DST rules through the database: every Sunday of the shift months of 2025 at 01:30 and 02:30. */
     @Test
     void daylightSavingShiftsEndToEnd() throws Exception {

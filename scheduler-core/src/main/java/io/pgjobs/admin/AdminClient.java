@@ -60,12 +60,16 @@ public interface AdminClient {
     /** Retries or deletes the next batch of the group's dead letters; call until {@link BatchResult#done()}. */
     BatchResult actOnDeadLetters(String actor, JobAction action, String fingerprint, int batchSize);
 
+    /** Every schedule, by name, with its next fire times and its recent runs. */
     List<ScheduleInfo> schedules();
 
     /** Enables or disables a schedule. Returns false when there is no such schedule. */
     boolean setScheduleEnabled(String actor, String name, boolean enabled);
 
-    /** Enqueues one job from the schedule now, leaving its regular fire times alone; returns its id. */
+    /**
+     * Enqueues one job from the schedule now, leaving its regular fire times alone, as
+     * {@link io.pgjobs.ScheduleClient#triggerNow} does; returns its id.
+     */
     long triggerSchedule(String actor, String name);
 
     List<NodeInfo> nodes();

@@ -32,7 +32,8 @@ class AdminClientTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.job_stats, pgjobs.audit_log, pgjobs.queues, pgjobs.schedules, pgjobs.nodes");
+        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.job_stats, pgjobs.queue_lag, pgjobs.audit_log, pgjobs.queues,"
+                + " pgjobs.schedules, pgjobs.schedule_runs, pgjobs.nodes");
         scheduler = Scheduler.builder(db.dataSource()).build();
         admin = scheduler.admin();
     }
@@ -205,6 +206,37 @@ class AdminClientTest {
     }
 
     @Test
+    void theOverviewChartsEachQueuesSampledLagWithTheLargestValuesPerBucket() throws Exception {
+        // the leader's samples (QueueLagSampler writes them; see QueueLagSamplerTest)
+        db.execute("""
+                insert into pgjobs.queue_lag (minute, queue, lag_ms, waiting, running)
+                select date_trunc('minute', now()) - m * interval '1 minute', q, lag, waiting, running
+                from (values (2, 'mail', 9000, 10001, 1), (1, 'mail', 5000, 3, 2), (30, 'reports', 0, 0, 0),
+                             (120, 'archive', 60000, 1, 0), (2000, 'ancient', 1, 1, 1)) v(m, q, lag, waiting, running)
+                """);
+        List<Overview.QueueLag> hour = admin.overview(Overview.Span.HOUR).lag();
+        assertThat(hour).extracting(Overview.QueueLag::queue).containsExactly("mail", "reports");
+        List<Overview.LagPoint> mail = hour.getFirst().points();
+        assertThat(mail).extracting(Overview.LagPoint::lagMs).containsExactly(9000L, 5000L);
+        assertThat(mail).extracting(Overview.LagPoint::waiting).containsExactly(new Count(10_000, true), new Count(3, false));
+        assertThat(mail).extracting(Overview.LagPoint::running).containsExactly(1L, 2L);
+        assertThat(Duration.between(mail.get(0).start(), mail.get(1).start())).isEqualTo(Duration.ofMinutes(1));
+        // each point starts a bucket of the throughput series, so the charts line up
+        List<java.time.Instant> buckets = admin.overview(Overview.Span.HOUR).series().stream()
+                .map(Overview.StatsPoint::start).toList();
+        assertThat(buckets).contains(mail.get(0).start(), mail.get(1).start());
+
+        List<Overview.QueueLag> day = admin.overview(Overview.Span.DAY).lag();
+        assertThat(day).extracting(Overview.QueueLag::queue).containsExactly("archive", "mail", "reports");
+        // the two minutes share a ten-minute bucket, or lie on both sides of a boundary
+        List<Overview.LagPoint> mailByTenMinutes = day.get(1).points();
+        assertThat(mailByTenMinutes).hasSizeBetween(1, 2);
+        assertThat(mailByTenMinutes.stream().mapToLong(Overview.LagPoint::lagMs).max()).hasValue(9000);
+        assertThat(mailByTenMinutes.stream().mapToLong(Overview.LagPoint::running).max()).hasValue(2);
+        assertThat(day.getFirst().points()).singleElement().satisfies(p -> assertThat(p.lagMs()).isEqualTo(60_000));
+    }
+
+    @Test
     void clonesWithEditedArgsAndTriggersSchedules() throws Exception {
         long id = enqueue(5, "pro", "PT");
         long copy = admin.cloneJob("dave", id, "{\"customer_id\": 6, \"plan\": \"pro\", \"address\": {}}");
@@ -220,7 +252,24 @@ class AdminClientTest {
         assertThat(schedule.description()).isNotBlank();
         assertThat(schedule.nextFireTimes()).hasSize(5);
         long triggered = admin.triggerSchedule("dave", "nightly");
-        assertThat(admin.job(triggered).orElseThrow().args()).contains("nightly");
+        Job triggeredJob = admin.job(triggered).orElseThrow();
+        assertThat(triggeredJob.args()).contains("nightly");
+        assertThat(triggeredJob.metadata()).contains("\"pgjobs.schedule\": \"nightly\"", "\"pgjobs.trigger\": \"manual\"");
+        ScheduleRun run = admin.schedules().getFirst().recentRuns().getFirst();
+        assertThat(run.jobId()).isEqualTo(triggered);
+        assertThat(run.manual()).isTrue();
+        assertThat(run.state()).isEqualTo(JobState.AVAILABLE);
+        assertThat(run.fireTime()).isEqualTo(triggeredJob.runAt());
+        assertThat(run.startedAt()).isNull();
+        db.execute("update pgjobs.jobs set state = 'completed', started_at = now() - interval '3 seconds',"
+                + " finished_at = now() where id = " + triggered);
+        ScheduleRun finished = admin.schedules().getFirst().recentRuns().getFirst();
+        assertThat(finished.state()).isEqualTo(JobState.COMPLETED);
+        assertThat(Duration.between(finished.startedAt(), finished.finishedAt())).isEqualTo(Duration.ofSeconds(3));
+        long second = admin.triggerSchedule("dave", "nightly");
+        assertThat(admin.schedules().getFirst().recentRuns()).extracting(ScheduleRun::jobId).containsExactly(second, triggered);
+        admin.act("dave", JobAction.DELETE, triggered);
+        assertThat(admin.schedules().getFirst().recentRuns().getLast().state()).as("a run whose job is gone").isNull();
         assertThat(admin.setScheduleEnabled("dave", "nightly", false)).isTrue();
         assertThat(admin.schedules().getFirst().enabled()).isFalse();
         assertThatThrownBy(() -> admin.triggerSchedule("dave", "nope")).hasMessageStartingWith("name:");

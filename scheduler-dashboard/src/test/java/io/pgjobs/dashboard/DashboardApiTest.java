@@ -52,7 +52,8 @@ class DashboardApiTest {
 
     @BeforeEach
     void clean() throws Exception {
-        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.queues, pgjobs.schedules, pgjobs.nodes");
+        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.queues, pgjobs.schedules,"
+                + " pgjobs.schedule_runs, pgjobs.nodes, pgjobs.queue_lag");
     }
 
     private static HttpRequest.Builder request(String path, String user, String password) {
@@ -246,6 +247,30 @@ class DashboardApiTest {
     }
 
     @Test
+    void theOverviewCarriesEachQueuesLagPerChartBucket() throws Exception {
+        // as the leader's sampler writes them
+        db.execute("""
+                insert into pgjobs.queue_lag (minute, queue, lag_ms, waiting, running)
+                values (date_trunc('minute', now()) - interval '3 minutes', 'mail', 1500, 20000, 2),
+                       (date_trunc('minute', now()), 'mail', 0, 0, 0)
+                """);
+        JsonNode overview = viewerGet("api/overview").body();
+        JsonNode mail = overview.get("lag").get(0);
+        assertThat(mail.get("queue").asText()).isEqualTo("mail");
+        JsonNode first = mail.get("points").get(0);
+        assertThat(first.get("lagMs").asLong()).isEqualTo(1500);
+        assertThat(first.get("waiting").get("value").asLong()).isEqualTo(10_000);
+        assertThat(first.get("waiting").get("atLeast").asBoolean()).isTrue();
+        assertThat(first.get("running").asLong()).isEqualTo(2);
+        assertThat(mail.get("points").get(1).get("lagMs").asLong()).isZero();
+        // the points start on the buckets of the throughput series, in the same format, so the UI lines them up
+        assertThat(overview.get("series").findValuesAsText("start"))
+                .contains(first.get("start").asText(), mail.get("points").get(1).get("start").asText());
+        assertThat(viewerGet("api/overview?span=day").body().get("lag").get(0).get("points").get(0).get("lagMs").asLong())
+                .isEqualTo(1500);
+    }
+
+    @Test
     void operatorsActOnJobsQueuesDeadLettersAndSchedulesAndEveryActionIsAudited() throws Exception {
         long a = enqueue(Map.of("n", 1));
         long b = enqueue(Map.of("n", 2));
@@ -286,6 +311,14 @@ class DashboardApiTest {
         JsonNode schedule = viewerGet("api/schedules").body().get(0);
         assertThat(schedule.get("nextFireTimes")).hasSize(5);
         assertThat(schedule.get("description").asText()).isNotBlank();
+        JsonNode run = schedule.get("recentRuns").get(0);
+        assertThat(schedule.get("recentRuns")).hasSize(1);
+        assertThat(run.get("jobId").asLong()).isEqualTo(triggered);
+        assertThat(run.get("manual").asBoolean()).isTrue();
+        assertThat(run.get("state").asText()).isEqualTo("AVAILABLE");
+        assertThat(Instant.parse(run.get("fireTime").asText())).isEqualTo(scheduler.client().get(triggered).orElseThrow().runAt());
+        assertThat(run.get("startedAt").isNull()).isTrue();
+        assertThat(run.get("finishedAt").isNull()).isTrue();
 
         JsonNode audit = viewerGet("api/audit?limit=100").body();
         assertThat(audit.findValuesAsText("actor")).containsOnly("olga");

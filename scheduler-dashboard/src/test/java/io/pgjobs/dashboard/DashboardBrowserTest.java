@@ -25,6 +25,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -107,6 +108,14 @@ class DashboardBrowserTest {
         browser.get(server.uri() + "#/" + hash);
     }
 
+    /** Clicks what {@code locator} finds, finding it again if a live refresh redrew the page in between. */
+    private static void click(By locator) {
+        waiting().ignoring(StaleElementReferenceException.class).until(d -> {
+            d.findElement(locator).click();
+            return true;
+        });
+    }
+
     private static void screenshot(String name) throws Exception {
         Path png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
         Files.copy(png, SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
@@ -134,6 +143,9 @@ class DashboardBrowserTest {
         assertThat(browser.findElement(By.cssSelector("[data-check=database] .badge")).getText()).isEqualTo("up");
         assertThat(browser.findElement(By.cssSelector("[data-check=node] .badge")).getText()).isEqualTo("up");
         assertThat(browser.findElement(By.cssSelector("[data-check='queue:reports']")).getText()).contains("due jobs");
+        // the leader samples every queue's lag at once when it is elected; the chart draws a line per queue
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-chart=lag] svg path[data-line=reports]")));
+        assertThat(browser.findElement(By.cssSelector("[data-chart=lag] .legend")).getText()).contains("reports", "default");
         screenshot("overview");
 
         browser.findElement(By.cssSelector("a.card[href='#/jobs?state=discarded']")).click();
@@ -156,7 +168,7 @@ class DashboardBrowserTest {
 
         open("jobs?queue=reports&state=completed");
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tbody tr[data-job]")));
-        browser.findElement(By.xpath("//button[text()='delete all matching…']")).click();
+        click(By.xpath("//button[text()='delete all matching…']"));
         waiting().until(ExpectedConditions.alertIsPresent());
         assertThat(browser.switchTo().alert().getText()).contains("delete 30 job(s) matching the filter?");
         browser.switchTo().alert().accept();
@@ -220,6 +232,22 @@ class DashboardBrowserTest {
         browser.findElement(By.xpath("//tr[td[text()='nightly-report']]//button[text()='Pause']")).click();
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.xpath("//tr[td[text()='nightly-report']]//button[text()='Resume']")));
         assertThat(db.queryLong("select count(*) from pgjobs.schedules where name = 'nightly-report' and not enabled")).isEqualTo(1);
+
+        // a triggered job shows among the schedule's recent runs, completes there, and links to its page
+        click(By.xpath("//tr[td[text()='every-5-minutes']]//button[text()='Trigger now']"));
+        long run = waitForRun("every-5-minutes");
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(
+                By.cssSelector("tr[data-schedule='every-5-minutes'] li[data-run='" + run + "'] .badge"), "completed"));
+        assertThat(browser.findElement(By.cssSelector("li[data-run='" + run + "']")).getText()).contains("#" + run, "manual");
+        screenshot("schedules-runs");
+        click(By.cssSelector("li[data-run='" + run + "'] a"));
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("h1"), "Job " + run));
+    }
+
+    /** The job id of the schedule's newest run, once the Schedules page lists one (a live refresh may redraw it). */
+    private static long waitForRun(String schedule) {
+        return waiting().ignoring(StaleElementReferenceException.class).until(d -> Long.parseLong(
+                d.findElement(By.cssSelector("tr[data-schedule='" + schedule + "'] li[data-run]")).getDomAttribute("data-run")));
     }
 
     @Test

@@ -5,6 +5,7 @@ import static io.pgjobs.internal.db.Tables.JOBS;
 import static io.pgjobs.internal.db.Tables.NODES;
 import static io.pgjobs.internal.db.Tables.QUEUES;
 import static io.pgjobs.internal.db.Tables.SCHEDULES;
+import static io.pgjobs.internal.db.Tables.SCHEDULE_RUNS;
 
 import io.pgjobs.JobState;
 import io.pgjobs.admin.AuditEntry;
@@ -12,9 +13,13 @@ import io.pgjobs.admin.Count;
 import io.pgjobs.admin.DeadLetterGroup;
 import io.pgjobs.admin.JobFilter;
 import io.pgjobs.admin.NodeInfo;
+import io.pgjobs.admin.Overview.LagPoint;
+import io.pgjobs.admin.Overview.QueueLag;
 import io.pgjobs.admin.Overview.StatsPoint;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueInfo;
+import io.pgjobs.admin.ScheduleRun;
+import io.pgjobs.internal.QueueSql;
 import io.pgjobs.internal.Sql;
 import io.pgjobs.internal.db.tables.records.JobsRecord;
 import io.pgjobs.internal.db.tables.records.SchedulesRecord;
@@ -26,6 +31,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,7 +46,8 @@ import org.jooq.impl.DSL;
 /**
  * All SQL of the operator's API. Every read runs under a statement timeout and is bounded: pages walk the
  * primary key downwards from a cursor, counts stop at a cap, queue lag probes the runnable index once per
- * priority, and the charts read the per-minute {@code job_stats} that the completion statement maintains.
+ * priority, and the charts read the per-minute {@code job_stats} that the completion statement maintains and
+ * the per-minute {@code queue_lag} that the leader samples.
  * Plain-SQL fragments take every value from a user as a bind parameter. States and count limits are inlined
  * on purpose: a cached generic plan with a bound state cannot use the partial indexes, and one with a bound
  * limit cannot tell a capped count from a full one and picks a sequential scan.
@@ -62,8 +69,6 @@ public final class AdminStore {
     /** A node whose heartbeat is older than this counts as dead. */
     static final Duration NODE_DEAD_AFTER = Duration.ofSeconds(60);
     private static final String STATEMENT_TIMEOUT = "5s";
-    /** The runnable states as SQL text, exactly as the predicate of V1's jobs_runnable index, so it matches. */
-    private static final String RUNNABLE_SQL = "state in ('available', 'scheduled', 'retryable')";
     /** The error with digits, long hex ids and UUIDs masked, so that failures alike group together. */
     private static final String PATTERN_SQL = """
             regexp_replace(regexp_replace(regexp_replace(coalesce(last_error, ''),
@@ -71,9 +76,10 @@ public final class AdminStore {
               '\\m[0-9a-fA-F]*[0-9][0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\\M', '<hex>', 'g'),
               '[0-9]+', '#', 'g')""";
 
-    /** A job to enqueue from a schedule row. */
+    /** A schedule as stored, with its recent runs. */
     public record ScheduleRow(String name, String expression, String timeZone, String kind, String queue,
-                              String args, boolean enabled, Instant nextFireAt, Instant lastFireAt) {}
+                              String args, boolean enabled, Instant nextFireAt, Instant lastFireAt,
+                              List<ScheduleRun> recentRuns) {}
 
     private final DataSource dataSource;
     private final String schema;
@@ -223,55 +229,22 @@ public final class AdminStore {
         return read(dsl -> dsl.select(DSL.currentOffsetDateTime()).fetchOne().value1().toInstant());
     }
 
-    /**
-     * Every queue that has runnable jobs, settings, a live node working it or work done in the last hour (a key
-     * range of job_stats). The names with runnable jobs come from a skip scan of the runnable index (one probe
-     * per queue), not from reading every row.
-     */
+    /** Every queue worth showing (see {@link QueueSql#queueSnapshot}) with its settings, by name. */
     public List<QueueInfo> queues() throws SQLException {
         String sql = """
-                with recursive runnable(name) as (
-                    (select queue from {jobs} where {runnable} order by queue limit 1)
-                    union all
-                    select (select queue from {jobs} where {runnable} and queue > r.name order by queue limit 1)
-                    from runnable r where r.name is not null
-                ), names as (
-                    select name from runnable where name is not null
-                    union select name from {queues}
-                    union select unnest(queues) from {nodes} where stopped_at is null
-                    union select distinct queue from {stats} where minute >= now() - interval '1 hour'
-                ), running as (
-                    select queue, count(*) as jobs from {jobs} where state = 'running' group by queue
-                )
-                select n.name,
-                       (select count(*) from (select 1 from {jobs} j where j.queue = n.name and {runnable} limit {cap}) w) as waiting,
-                       coalesce(r.jobs, 0) as running,
-                       (select extract(epoch from now() - min(p.run_at)) * 1000 from generate_series(0, 9) g(priority)
-                        cross join lateral (select j.run_at from {jobs} j where j.queue = n.name and j.priority = g.priority
-                                            and {runnable} and j.run_at <= now() order by j.run_at limit 1) p) as lag_ms,
-                       q.concurrency_limit, coalesce(q.paused, false) as paused
-                from names n left join {queues} q on q.name = n.name left join running r on r.queue = n.name
-                order by n.name
-                """.replace("{jobs}", schema + ".jobs").replace("{queues}", schema + ".queues")
-                .replace("{nodes}", schema + ".nodes").replace("{stats}", schema + ".job_stats")
-                .replace("{runnable}", RUNNABLE_SQL)
-                .replace("{cap}", String.valueOf(COUNT_CAP + 1));
-        return read(dsl -> dsl.resultQuery(sql).fetch(r -> {
-            Number lag = (Number) r.get("lag_ms");
-            return new QueueInfo(r.get("name", String.class), capped(r.get("waiting", Long.class), COUNT_CAP),
-                    r.get("running", Long.class), Duration.ofMillis(lag == null ? 0 : Math.max(0, lag.longValue())),
-                    r.get("concurrency_limit", Integer.class), r.get("paused", Boolean.class));
-        }));
+                select s.name, s.waiting, s.running, s.lag_ms, q.concurrency_limit, coalesce(q.paused, false) as paused
+                from (%s) s left join %s.queues q on q.name = s.name
+                order by s.name
+                """.formatted(QueueSql.queueSnapshot(schema), schema);
+        return read(dsl -> dsl.resultQuery(sql).fetch(r -> new QueueInfo(r.get("name", String.class),
+                capped(r.get("waiting", Long.class), QueueSql.WAITING_CAP), r.get("running", Long.class),
+                Duration.ofMillis(r.get("lag_ms", Long.class)), r.get("concurrency_limit", Integer.class),
+                r.get("paused", Boolean.class))));
     }
 
     /** Finished attempts per {@code bucket} over the last {@code span}, one point per bucket, oldest first. */
     public List<StatsPoint> stats(Duration span, Duration bucket) throws SQLException {
-        // The first bucket is written out (not taken from a CTE) so that the planner sees a range on the key, and
-        // the intervals are literals (whole seconds from a Duration) so that no cached generic plan replaces the
-        // parallel aggregation a day of statistics needs.
-        String b = "'" + bucket.toSeconds() + " seconds'::interval", s = "'" + span.toSeconds() + " seconds'::interval";
-        String first = "date_bin({b}, now(), timestamptz '2000-01-01') - {s} + {b}";
-        String sql = """
+        String sql = bucketed("""
                 with totals as (
                     select date_bin({b}, s.minute, timestamptz '2000-01-01') as start,
                            sum(s.jobs) filter (where s.state = 'completed') as completed,
@@ -289,11 +262,45 @@ public final class AdminStore {
                 from generate_series({first}, date_bin({b}, now(), timestamptz '2000-01-01'), {b}) b(start)
                 left join totals t on t.start = b.start
                 order by b.start
-                """.replace("{stats}", schema + ".job_stats").replace("{first}", first).replace("{b}", b).replace("{s}", s);
+                """.replace("{stats}", schema + ".job_stats"), span, bucket);
         return read(dsl -> dsl.resultQuery(sql).fetch(r -> new StatsPoint(
                 r.get("start", OffsetDateTime.class).toInstant(), r.get("completed", Long.class),
                 r.get("failed", Long.class), r.get("discarded", Long.class), r.get("cancelled", Long.class),
                 r.get("other", Long.class), r.get("average_ms", Long.class))));
+    }
+
+    /**
+     * Each sampled queue's lag per {@code bucket} over the last {@code span}, by queue name, from the leader's
+     * per-minute samples (V6's queue_lag, a key range of it): the largest values of each bucket, only for the
+     * buckets with samples, oldest first. The buckets are those of {@link #stats}.
+     */
+    public List<QueueLag> queueLag(Duration span, Duration bucket) throws SQLException {
+        String sql = bucketed("""
+                select l.queue, date_bin({b}, l.minute, timestamptz '2000-01-01') as start, max(l.lag_ms) as lag_ms,
+                       max(l.waiting) as waiting, max(l.running) as running
+                from {lag} l where l.minute >= {first}
+                group by 1, 2
+                order by 1, 2
+                """.replace("{lag}", schema + ".queue_lag"), span, bucket);
+        Map<String, List<LagPoint>> byQueue = new LinkedHashMap<>();
+        for (Record r : read(dsl -> dsl.resultQuery(sql).fetch())) {
+            byQueue.computeIfAbsent(r.get("queue", String.class), queue -> new ArrayList<>()).add(new LagPoint(
+                    r.get("start", OffsetDateTime.class).toInstant(), r.get("lag_ms", Long.class),
+                    capped(r.get("waiting", Long.class), QueueSql.WAITING_CAP), r.get("running", Long.class)));
+        }
+        return byQueue.entrySet().stream().map(e -> new QueueLag(e.getKey(), List.copyOf(e.getValue()))).toList();
+    }
+
+    /**
+     * Writes a chart query's time buckets into {@code sql}: {@code {b}} is the width of a bucket, {@code {first}}
+     * the start of the first one (the last one holds now). The first start is written out (not taken from a
+     * CTE) so that the planner sees a range on the key, and the intervals are literals (whole seconds from a
+     * Duration) so that no cached generic plan replaces the parallel aggregation a day of statistics needs.
+     */
+    private static String bucketed(String sql, Duration span, Duration bucket) {
+        return sql.replace("{first}", "date_bin({b}, now(), timestamptz '2000-01-01') - {s} + {b}")
+                .replace("{b}", "'" + bucket.toSeconds() + " seconds'::interval")
+                .replace("{s}", "'" + span.toSeconds() + " seconds'::interval");
     }
 
     public void setQueuePaused(DSLContext dsl, String queue, boolean paused) {
@@ -333,8 +340,30 @@ public final class AdminStore {
 
     // ---- schedules and nodes ----------------------------------------------------------------------------------
 
+    /** Every schedule, by name, with its recent runs. */
     public List<ScheduleRow> schedules() throws SQLException {
-        return read(dsl -> dsl.selectFrom(SCHEDULES).orderBy(SCHEDULES.NAME).fetch(AdminStore::toSchedule));
+        return read(dsl -> {
+            Map<String, List<ScheduleRun>> runs = scheduleRuns(dsl);
+            return dsl.selectFrom(SCHEDULES).orderBy(SCHEDULES.NAME)
+                    .fetch(r -> toSchedule(r, runs.getOrDefault(r.getName(), List.of())));
+        });
+    }
+
+    /**
+     * The runs each schedule keeps (V7's schedule_runs, at most 10 per schedule), newest first, each with its
+     * job's state and times: one primary-key probe of jobs per run.
+     */
+    private static Map<String, List<ScheduleRun>> scheduleRuns(DSLContext dsl) {
+        Map<String, List<ScheduleRun>> runs = new LinkedHashMap<>();
+        dsl.select(SCHEDULE_RUNS.SCHEDULE, SCHEDULE_RUNS.JOB_ID, SCHEDULE_RUNS.FIRE_TIME, SCHEDULE_RUNS.MANUAL,
+                        JOBS.STATE, JOBS.STARTED_AT, JOBS.FINISHED_AT)
+                .from(SCHEDULE_RUNS).leftJoin(JOBS).on(JOBS.ID.eq(SCHEDULE_RUNS.JOB_ID))
+                .orderBy(SCHEDULE_RUNS.SCHEDULE, SCHEDULE_RUNS.JOB_ID.desc())
+                .forEach(r -> runs.computeIfAbsent(r.value1(), name -> new ArrayList<>()).add(new ScheduleRun(
+                        r.value2(), Sql.instant(r.value3()), r.value4(),
+                        r.value5() == null ? null : JobState.fromDb(r.value5()), // the job is gone
+                        Sql.instant(r.value6()), Sql.instant(r.value7()))));
+        return runs;
     }
 
     public boolean setScheduleEnabled(DSLContext dsl, String name, boolean enabled) {
@@ -342,23 +371,9 @@ public final class AdminStore {
                 .set(SCHEDULES.UPDATED_AT, DSL.currentOffsetDateTime()).where(SCHEDULES.NAME.eq(name)).execute() > 0;
     }
 
-    /** Enqueues one job from the schedule's row as it is now; null when there is no such schedule. */
-    public Long enqueueFromSchedule(DSLContext dsl, String name) {
-        Record r = dsl.insertInto(JOBS, JOBS.KIND, JOBS.QUEUE, JOBS.PRIORITY, JOBS.MAX_ATTEMPTS, JOBS.ARGS, JOBS.TAGS,
-                        JOBS.METADATA)
-                .select(dsl.select(SCHEDULES.KIND, SCHEDULES.QUEUE, SCHEDULES.PRIORITY, SCHEDULES.MAX_ATTEMPTS,
-                        SCHEDULES.ARGS, SCHEDULES.TAGS, SCHEDULES.METADATA).from(SCHEDULES).where(SCHEDULES.NAME.eq(name)))
-                .returning(JOBS.ID, JOBS.QUEUE).fetchOne();
-        if (r == null) {
-            return null;
-        }
-        notify(dsl, "q:" + r.get(JOBS.QUEUE));
-        return r.get(JOBS.ID);
-    }
-
-    private static ScheduleRow toSchedule(SchedulesRecord r) {
+    private static ScheduleRow toSchedule(SchedulesRecord r, List<ScheduleRun> runs) {
         return new ScheduleRow(r.getName(), r.getExpression(), r.getTimeZone(), r.getKind(), r.getQueue(),
-                r.getArgs().data(), r.getEnabled(), Sql.instant(r.getNextFireAt()), Sql.instant(r.getLastFireAt()));
+                r.getArgs().data(), r.getEnabled(), Sql.instant(r.getNextFireAt()), Sql.instant(r.getLastFireAt()), runs);
     }
 
     public List<NodeInfo> nodes() throws SQLException {

@@ -71,7 +71,7 @@ public final class DefaultAdminClient implements AdminClient {
     @Override
     public Overview overview(Overview.Span span) {
         return call("read the overview", () -> new Overview(store.now(), store.stateCounts(), store.queues(), span,
-                store.stats(span.length(), span.bucket())));
+                store.stats(span.length(), span.bucket()), store.queueLag(span.length(), span.bucket())));
     }
 
     @Override
@@ -213,7 +213,7 @@ public final class DefaultAdminClient implements AdminClient {
         return call("list schedules", store::schedules).stream().map(s -> {
             CronText.Described cron = CronText.describe(s.expression(), s.timeZone(), now, 5);
             return new ScheduleInfo(s.name(), s.expression(), cron.description(), s.timeZone(), s.kind(), s.queue(),
-                    s.args(), s.enabled(), s.nextFireAt(), s.lastFireAt(), cron.nextFireTimes());
+                    s.args(), s.enabled(), s.nextFireAt(), s.lastFireAt(), cron.nextFireTimes(), s.recentRuns());
         }).toList();
     }
 
@@ -230,16 +230,10 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public long triggerSchedule(String actor, String name) {
-        Long id = call("trigger schedule " + name, () -> store.inTransaction(dsl -> {
-            Long job = store.enqueueFromSchedule(dsl, name);
-            if (job != null) {
-                store.audit(dsl, actor, "trigger_schedule", "schedule:" + name, json(Map.of("newJob", job)));
-            }
-            return job;
-        }));
-        if (id == null) {
-            throw new IllegalArgumentException("name: no schedule named '" + name + "'");
-        }
+        // through the schedule client, so that a trigger from here is the same job, and recorded as the same run
+        long id = client.schedules().triggerNow(name)
+                .orElseThrow(() -> new IllegalArgumentException("name: no schedule named '" + name + "'"));
+        audit(actor, "trigger_schedule", "schedule:" + name, Map.of("newJob", id));
         return id;
     }
 

@@ -15,12 +15,14 @@ import java.util.List;
 public final class Cluster {
     /** How often retention and dead-node cleanup look for work. */
     static final Duration CHORE_INTERVAL = Duration.ofMinutes(1);
+    /** How often the leader samples queue lag: several times a minute, so that every minute of the chart has one. */
+    static final Duration LAG_SAMPLE_INTERVAL = Duration.ofSeconds(15);
     /** The longest one maintenance statement may run before it is cancelled and its batch halved. */
     static final Duration QUERY_TIMEOUT = Duration.ofSeconds(10);
 
     private final Heartbeat heartbeat;
     private final LeaderElector leader;
-    private final List<BackgroundLoop> chores;
+    private final List<LeaderChore> chores;
 
     /** {@code telemetry} hears of this node joining, its leadership changes, lost nodes and rescued jobs. */
     public Cluster(Config config, Telemetry telemetry) {
@@ -37,6 +39,7 @@ public final class Cluster {
                 new RetentionCleaner(maintenance, leader, CHORE_INTERVAL, QUERY_TIMEOUT,
                         config.completedRetention(), config.failedRetention()),
                 new DeadNodeCleaner(maintenance, leader, CHORE_INTERVAL, QUERY_TIMEOUT, telemetry),
+                new QueueLagSampler(maintenance, leader, LAG_SAMPLE_INTERVAL, QUERY_TIMEOUT),
                 new JobsVacuum(maintenance, leader, JobsVacuum.DEAD_ROWS));
     }
 

@@ -1,6 +1,5 @@
 package io.pgjobs.internal.cluster;
 
-import io.pgjobs.internal.runtime.BackgroundLoop;
 import java.sql.SQLException;
 import java.time.Duration;
 
@@ -16,26 +15,24 @@ import java.time.Duration;
  * <p>A database role that may not vacuum the table (it does not own it) gets one warning and the chore stops;
  * autovacuum still runs.
  */
-final class JobsVacuum extends BackgroundLoop {
+final class JobsVacuum extends LeaderChore {
     static final Duration INTERVAL = Duration.ofSeconds(2);
     /** About 25,000 jobs claimed and finished (two dead row versions each). */
     static final long DEAD_ROWS = 50_000;
 
     private final MaintenanceStore store;
-    private final LeaderElector leader;
     private final long deadRows;
     private volatile boolean refused;
 
     JobsVacuum(MaintenanceStore store, LeaderElector leader, long deadRows) {
-        super("pgjobs-vacuum");
+        super("pgjobs-vacuum", leader, INTERVAL);
         this.store = store;
-        this.leader = leader;
         this.deadRows = deadRows;
     }
 
     @Override
-    protected Duration runOnce() throws SQLException {
-        if (refused || !leader.isLeader() || store.deadJobRows() < deadRows) {
+    protected Duration runAsLeader() throws SQLException {
+        if (refused || store.deadJobRows() < deadRows) {
             return INTERVAL;
         }
         String refusal = store.vacuumJobs();

@@ -1,38 +1,29 @@
 package io.pgjobs.internal.cluster;
 
-import io.pgjobs.internal.runtime.BackgroundLoop;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The one template of every maintenance chore. A chore does nothing unless this node leads. Its first round
- * waits a random delay (so a new leader's chores do not all hit the database at once), then each round runs one
- * capped batch under a per-query timeout: a full batch means more is waiting, so the next comes after a short
- * pause; a partial one means the work is done until the next interval. A batch cancelled by the timeout is
- * retried at half the size (down to {@value #MIN_BATCH}); full batches grow it back. Errors are the
- * {@link BackgroundLoop}'s: logged, then retried with a growing pause.
+ * The one template of every chore that works through a backlog (rescue, retention, dead-node cleanup): a
+ * {@link LeaderChore} whose every round runs one capped batch under a per-query timeout. A full batch means
+ * more is waiting, so the next comes after a short pause; a partial one means the work is done until the next
+ * interval. A batch cancelled by the timeout is retried at half the size (down to {@value #MIN_BATCH}); full
+ * batches grow it back.
  */
-abstract class MaintenanceChore extends BackgroundLoop {
+abstract class MaintenanceChore extends LeaderChore {
     static final int MIN_BATCH = 10;
     static final Duration BATCH_PAUSE = Duration.ofMillis(50);
-    private static final long MAX_FIRST_DELAY_MS = 1_000;
 
     private final String workDone;
-    private final LeaderElector leader;
-    private final Duration interval;
     private final int maxBatch;
     private final Duration queryTimeout;
     private volatile int batchSize;
-    private boolean started;
 
     /** {@code workDone} names what a batch's count counts, for the log ("jobs rescued", ...). */
     MaintenanceChore(String name, String workDone, LeaderElector leader, Duration interval, int maxBatch,
                      Duration queryTimeout) {
-        super(name);
+        super(name, leader, interval);
         this.workDone = workDone;
-        this.leader = leader;
-        this.interval = interval;
         this.maxBatch = maxBatch;
         this.queryTimeout = queryTimeout;
         this.batchSize = maxBatch;
@@ -42,14 +33,7 @@ abstract class MaintenanceChore extends BackgroundLoop {
     protected abstract int runBatch(int limit, Duration timeout) throws SQLException;
 
     @Override
-    protected final Duration runOnce() throws SQLException {
-        if (!started) {
-            started = true;
-            return Duration.ofMillis(ThreadLocalRandom.current().nextLong(1 + Math.min(interval.toMillis(), MAX_FIRST_DELAY_MS)));
-        }
-        if (!leader.isLeader()) {
-            return interval;
-        }
+    protected final Duration runAsLeader() throws SQLException {
         int done;
         try {
             done = runBatch(batchSize, queryTimeout);
@@ -65,7 +49,7 @@ abstract class MaintenanceChore extends BackgroundLoop {
             log.info("{}: {} {}", name(), done, workDone);
         }
         if (done < batchSize) {
-            return interval;
+            return interval();
         }
         batchSize = Math.min(maxBatch, batchSize * 2);
         return BATCH_PAUSE;

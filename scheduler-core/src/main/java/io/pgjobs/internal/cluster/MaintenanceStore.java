@@ -1,5 +1,6 @@
 package io.pgjobs.internal.cluster;
 
+import io.pgjobs.internal.QueueSql;
 import io.pgjobs.internal.Sql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -10,12 +11,14 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 
 /**
- * All SQL of the leader's maintenance chores. Each method is one capped batch: a single statement in its own
- * short transaction under a {@code statement_timeout}, picking its rows with {@code FOR UPDATE SKIP LOCKED}
- * through a partial index, so it never waits on (or makes wait) a worker that holds one of the rows.
+ * All SQL of the leader's chores. Each method is a single statement in its own short transaction under a
+ * {@code statement_timeout}. The cleanups are capped batches that pick their rows with {@code FOR UPDATE SKIP
+ * LOCKED} through a partial index, so they never wait on (or make wait) a worker that holds one of the rows; the
+ * lag sample reads the jobs through their indexes without locking any and writes only its own table.
  */
 final class MaintenanceStore {
     /** The SQLSTATE of a statement cancelled by {@code statement_timeout}. */
@@ -32,7 +35,8 @@ final class MaintenanceStore {
     private final String rescueSql;
     private final String deleteFinishedSql;
     private final String deleteDeadNodesSql;
-    private final String deleteOldStatisticsSql;
+    private final List<String> deleteOldStatisticsSql;
+    private final String sampleQueueLagSql;
     private final String deadJobRowsSql;
     private final String vacuumJobsSql;
 
@@ -92,11 +96,23 @@ final class MaintenanceStore {
                 )
                 select count(*) from deleted
                 """.formatted(schema);
-        // Per-minute statistics rows by their key's leading column, a capped batch at a time.
-        this.deleteOldStatisticsSql = """
-                delete from %1$s.job_stats where ctid = any(array(
-                    select ctid from %1$s.job_stats where minute < now() - ? * interval '1 millisecond' limit ?))
-                """.formatted(schema);
+        // The per-minute statistics (V4's job_stats, V6's queue_lag) by their key's leading column, a capped batch
+        // at a time.
+        this.deleteOldStatisticsSql = Stream.of("job_stats", "queue_lag").map(table -> """
+                delete from %1$s.%2$s where ctid = any(array(
+                    select ctid from %1$s.%2$s where minute < now() - ? * interval '1 millisecond' limit ?))
+                """.formatted(schema, table)).toList();
+        // Rows in key order, so that two leaders sampling at once (while leadership moves) lock them in the same
+        // order; a minute sampled before keeps its largest values (V6).
+        this.sampleQueueLagSql = """
+                insert into %1$s.queue_lag as l (minute, queue, lag_ms, waiting, running)
+                select date_trunc('minute', now()), s.name, s.lag_ms, s.waiting, s.running
+                from (%2$s) s
+                order by s.name
+                on conflict (minute, queue) do update
+                set lag_ms = greatest(l.lag_ms, excluded.lag_ms), waiting = greatest(l.waiting, excluded.waiting),
+                    running = greatest(l.running, excluded.running)
+                """.formatted(schema, QueueSql.queueSnapshot(schema));
         // The statistics system's count, at most about a second old; nothing is scanned.
         this.deadJobRowsSql = "select coalesce(n_dead_tup, 0) from pg_stat_user_tables where relid = '%1$s.jobs'::regclass"
                 .formatted(schema);
@@ -139,13 +155,26 @@ final class MaintenanceStore {
         });
     }
 
-    /** Deletes up to {@code limit} rows of the per-minute job statistics older than {@code kept}. */
+    /** Deletes up to {@code limit} rows of the per-minute statistics older than {@code kept}. */
     int deleteOldStatistics(Duration kept, int limit, Duration timeout) throws SQLException {
-        return timeLimited(timeout, deleteOldStatisticsSql, (connection, ps) -> {
-            ps.setLong(1, kept.toMillis());
-            ps.setInt(2, limit);
-            return ps.executeUpdate();
-        });
+        int deleted = 0;
+        for (String sql : deleteOldStatisticsSql) {
+            int left = limit - deleted;
+            if (left == 0) {
+                break;
+            }
+            deleted += timeLimited(timeout, sql, (connection, ps) -> {
+                ps.setLong(1, kept.toMillis());
+                ps.setInt(2, left);
+                return ps.executeUpdate();
+            });
+        }
+        return deleted;
+    }
+
+    /** Writes the lag, waiting and running jobs of every queue into this minute's rows of queue_lag; returns how many. */
+    int sampleQueueLag(Duration timeout) throws SQLException {
+        return timeLimited(timeout, sampleQueueLagSql, (connection, ps) -> ps.executeUpdate());
     }
 
     /**

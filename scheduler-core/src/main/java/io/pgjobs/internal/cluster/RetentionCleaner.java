@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * Deletes finished jobs and their attempts once their retention has passed: completed ones after
  * {@code completedRetention}, cancelled and discarded ones after {@code failedRetention}; and the dashboard's
- * per-minute statistics after {@link #STATISTICS_KEPT} (its charts go back one day).
+ * per-minute statistics (job_stats, queue_lag) after {@link #STATISTICS_KEPT} (its charts go back one day).
  */
 final class RetentionCleaner extends MaintenanceChore {
     private static final List<String> SUCCEEDED = List.of(JobState.COMPLETED.dbName());

@@ -122,8 +122,10 @@ public final class DefaultScheduleClient implements ScheduleClient {
             if (schedule.isEmpty()) {
                 return Optional.empty();
             }
-            NewJob job = FiredJobs.triggered(schedule.get(), store.now(connection));
-            return Optional.of(jobs.insert(connection, List.of(job)).getFirst().id());
+            Instant now = store.now(connection);
+            long id = jobs.insert(connection, List.of(FiredJobs.triggered(schedule.get(), now))).getFirst().id();
+            store.recordRuns(connection, name, List.of(new ScheduleStore.Run(id, now, true)));
+            return Optional.of(id);
         }));
     }
 

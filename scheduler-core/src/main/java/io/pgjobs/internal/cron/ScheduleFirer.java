@@ -24,7 +24,7 @@ import java.util.function.BooleanSupplier;
  * schedule wakes it early. Only the leader fires ({@code isLeader}), but correctness never rests on that: a
  * fire moves the schedule's next fire time with a compare-and-set and enqueues in the same transaction, and
  * every job carries the idempotency key of its fire time, so two nodes that both believe they lead still
- * enqueue each fire time once. Fires and misfires are reported to {@link Telemetry} once their transaction
+ * enqueue each fire time once. The same transaction records each new job as a run of the schedule. Fires and misfires are reported to {@link Telemetry} once their transaction
  * committed.
  */
 public final class ScheduleFirer extends BackgroundLoop {
@@ -104,12 +104,15 @@ public final class ScheduleFirer extends BackgroundLoop {
             }
             List<NewJob> firedJobs = fireTimes.stream().map(t -> FiredJobs.timetabled(schedule, t)).toList();
             List<EnqueueResult> results = firedJobs.isEmpty() ? List.of() : jobs.insert(connection, firedJobs);
+            List<ScheduleStore.Run> runs = new ArrayList<>();
             for (int i = 0; i < results.size(); i++) {
                 // a duplicate key means an earlier fire already enqueued this time's job: nothing new fired
                 if (!results.get(i).duplicate()) {
                     happened.add(new SchedulerEvent.ScheduleFired(name, fireTimes.get(i), results.get(i).id()));
+                    runs.add(new ScheduleStore.Run(results.get(i).id(), fireTimes.get(i), false));
                 }
             }
+            store.recordRuns(connection, name, runs);
             return new Fired(firedJobs, results, happened);
         });
         if (fired == null) {

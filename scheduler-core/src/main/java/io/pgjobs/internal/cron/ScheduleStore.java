@@ -1,6 +1,7 @@
 package io.pgjobs.internal.cron;
 
 import static io.pgjobs.internal.db.Tables.SCHEDULES;
+import static io.pgjobs.internal.db.Tables.SCHEDULE_RUNS;
 
 import io.pgjobs.internal.Sql;
 import io.pgjobs.internal.db.tables.records.SchedulesRecord;
@@ -23,12 +24,19 @@ import org.jooq.Record;
 import org.jooq.impl.DSL;
 
 /**
- * All SQL about cron schedules. Every change to a schedule sends {@code s:<name>} on pgjobs' notification
- * channel (at commit), so a sleeping firer wakes and rereads its next fire time.
+ * All SQL about cron schedules and the runs they keep (V7's schedule_runs). Every change to a schedule sends
+ * {@code s:<name>} on pgjobs' notification channel (at commit), so a sleeping firer wakes and rereads its next
+ * fire time.
  */
 final class ScheduleStore {
+    /** How many runs of each schedule are kept, newest first (the dashboard shows them; see V7). */
+    static final int KEPT_RUNS = 10;
+
     /** The schedules whose time has come, oldest first, and when the next one after them is due. */
     record Due(Instant now, List<SchedulesRecord> schedules, Instant nextFireAt) {}
+
+    /** A job a schedule enqueued: for its timetable's {@code fireTime}, or by hand ({@code manual}) at that time. */
+    record Run(long jobId, Instant fireTime, boolean manual) {}
 
     private static final Field<OffsetDateTime> DB_NOW = DSL.currentOffsetDateTime().as("db_now");
     /** The columns an upsert takes from the definition; not the state (enabled, next and last fire). */
@@ -183,6 +191,29 @@ final class ScheduleStore {
                 return rs.getBoolean(1);
             }
         }
+    }
+
+    /**
+     * Records jobs that the schedule enqueued in the transaction on {@code connection}, and forgets its runs
+     * beyond the newest {@link #KEPT_RUNS}. The caller holds the schedule's row (the fire's compare-and-set, or
+     * the trigger's lock), so one schedule's runs are written one transaction at a time and their job ids grow
+     * with time: newest first is highest id first.
+     */
+    void recordRuns(Connection connection, String name, List<Run> runs) {
+        if (runs.isEmpty()) {
+            return;
+        }
+        DSLContext dsl = Sql.dsl(connection, schema);
+        var insert = dsl.insertInto(SCHEDULE_RUNS, SCHEDULE_RUNS.SCHEDULE, SCHEDULE_RUNS.JOB_ID, SCHEDULE_RUNS.FIRE_TIME,
+                SCHEDULE_RUNS.MANUAL);
+        for (Run run : runs) {
+            insert = insert.values(name, run.jobId(), timestamp(run.fireTime()), run.manual());
+        }
+        insert.execute();
+        dsl.deleteFrom(SCHEDULE_RUNS).where(SCHEDULE_RUNS.SCHEDULE.eq(name)).and(SCHEDULE_RUNS.JOB_ID.lt(
+                dsl.select(SCHEDULE_RUNS.JOB_ID).from(SCHEDULE_RUNS).where(SCHEDULE_RUNS.SCHEDULE.eq(name))
+                        .orderBy(SCHEDULE_RUNS.JOB_ID.desc()).offset(KEPT_RUNS - 1).limit(1)))
+                .execute();
     }
 
     static OffsetDateTime timestamp(Instant instant) {

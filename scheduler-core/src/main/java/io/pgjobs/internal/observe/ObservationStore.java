@@ -1,5 +1,6 @@
 package io.pgjobs.internal.observe;
 
+import io.pgjobs.internal.QueueSql;
 import io.pgjobs.internal.Sql;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -29,22 +30,15 @@ final class ObservationStore {
         this.dataSource = dataSource;
         this.schema = schema;
         // Both numbers come from the runnable partial index (queue, priority, run_at, id): the depth counts at most
-        // DEPTH_CAP entries, and the oldest due job is the first entry of each of the ten priorities.
+        // DEPTH_CAP entries, and the lag is the one every reader of queue lag shares.
         this.queueStatsSql = """
                 select q.name,
                        (select count(*) from (select 1 from %1$s.jobs j
-                                              where j.queue = q.name and j.state in ('available', 'scheduled', 'retryable')
-                                                and j.run_at <= now()
-                                              limit %2$d) due),
-                       (select coalesce(greatest(0, extract(epoch from now() - min(o.run_at)) * 1000), 0)::bigint
-                        from generate_series(0, 9) p
-                        cross join lateral (select j.run_at from %1$s.jobs j
-                                            where j.queue = q.name and j.priority = p
-                                              and j.state in ('available', 'scheduled', 'retryable')
-                                              and j.run_at <= now()
-                                            order by j.run_at limit 1) o)
+                                              where j.queue = q.name and %2$s and j.run_at <= now()
+                                              limit %3$d) due),
+                       %4$s
                 from unnest(?::text[]) as q(name)
-                """.formatted(schema, DEPTH_CAP);
+                """.formatted(schema, QueueSql.RUNNABLE, DEPTH_CAP, QueueSql.lagMs(schema, "q.name"));
     }
 
     List<QueueStat> queueStats(List<String> queues) throws SQLException {

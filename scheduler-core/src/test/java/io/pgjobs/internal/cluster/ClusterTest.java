@@ -30,7 +30,7 @@ class ClusterTest {
 
     @BeforeEach
     void clean() throws Exception {
-        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.nodes");
+        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.nodes, pgjobs.queue_lag");
     }
 
     private static Scheduler node(String id) {
@@ -155,19 +155,29 @@ class ClusterTest {
     }
 
     @Test
-    void retentionDeletesStatisticsOlderThanEightDays() throws Exception {
+    void retentionDeletesStatisticsAndQueueLagOlderThanEightDays() throws Exception {
         db.execute("""
                 insert into pgjobs.job_stats (minute, queue, kind, state, jobs, duration_ms)
                 select date_trunc('minute', now()) - m * interval '1 minute', 'default', 'k', 'completed', 1, 1
-                from generate_series(0, 9 * 24 * 60, 30) m
+                from generate_series(0, 9 * 24 * 60, 30) m;
+                insert into pgjobs.queue_lag (minute, queue, lag_ms, waiting, running)
+                select date_trunc('minute', now()) - m * interval '1 minute', q, 1, 1, 1
+                from generate_series(0, 9 * 24 * 60, 5) m, unnest(array['a', 'b']) q
+                where m not between 8 * 24 * 60 - 10 and 8 * 24 * 60 + 10  -- none crosses the line while the test runs
                 """);
-        long recent = db.queryLong("select count(*) from pgjobs.job_stats where minute >= now() - interval '8 days'");
+        long recentStats = db.queryLong("select count(*) from pgjobs.job_stats where minute >= now() - interval '8 days'");
+        long recentLag = db.queryLong("select count(*) from pgjobs.queue_lag where minute >= now() - interval '8 days'"
+                + " and queue in ('a', 'b')");
         try (Scheduler leader = node("leader")) {
             leader.start();
-            Await.until(Duration.ofSeconds(30), "statistics older than 8 days deleted",
-                    () -> db.queryLong("select count(*) from pgjobs.job_stats where minute < now() - interval '8 days'") == 0);
+            Await.until(Duration.ofSeconds(30), "statistics older than 8 days deleted", () -> db.queryLong("""
+                    select (select count(*) from pgjobs.job_stats where minute < now() - interval '8 days')
+                         + (select count(*) from pgjobs.queue_lag where minute < now() - interval '8 days')
+                    """) == 0);
         }
-        assertThat(db.queryLong("select count(*) from pgjobs.job_stats")).isEqualTo(recent);
+        assertThat(db.queryLong("select count(*) from pgjobs.job_stats")).isEqualTo(recentStats);
+        // the leader's own samples (of its queue) came on top
+        assertThat(db.queryLong("select count(*) from pgjobs.queue_lag where queue in ('a', 'b')")).isEqualTo(recentLag);
     }
 
     @Test

@@ -4,6 +4,8 @@
 'use strict';
 
 const COLORS = { green: '#1e8a4c', amber: '#b7791f', red: '#c53030', grey: '#718096', accent: '#2f5bd3' };
+/** One colour per queue line of the lag chart, which draws the queues of the worst peak lag. */
+const LINE_COLORS = ['#c53030', '#2f5bd3', '#b7791f', '#1e8a4c', '#6b46c1', '#0987a0'];
 const STATES = ['available', 'scheduled', 'running', 'retryable', 'completed', 'cancelled', 'discarded'];
 const REFRESH_MS = 5000;
 const session = { user: null, role: null, csrfToken: null };
@@ -135,7 +137,8 @@ function route() {
   return { parts, params: new URLSearchParams(query || '') };
 }
 
-async function render() {
+/** Draws the page of the location; {@code refresh}: a live refresh, which gives way to an action under way. */
+async function render(refresh) {
   const { parts, params } = route();
   for (const link of document.querySelectorAll('#nav a')) {
     link.classList.toggle('active', link.getAttribute('href') === '#/' + (parts[0] || ''));
@@ -144,6 +147,8 @@ async function render() {
   try {
     const page = parts[0] === 'jobs' && parts[1] ? () => jobPage(parts[1]) : pages[parts[0] || ''];
     const content = page ? await page(params) : el('div', { class: 'empty' }, 'No such page.');
+    // an action may have begun while this refresh waited for the server: the page it reports into stays
+    if (refresh && ui.busy) return;
     main.replaceChildren(content);
   } catch (e) {
     main.replaceChildren(el('div', { class: 'empty' }, 'Could not load: ' + e.message));
@@ -155,7 +160,7 @@ function schedule() {
   ui.timer = setTimeout(async () => {
     // a refresh never replaces the page while the operator is editing or a bulk action runs
     const editing = document.activeElement && ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName);
-    if (ui.live && !ui.busy && !editing) await render();
+    if (ui.live && !ui.busy && !editing) await render(true);
     schedule();
   }, REFRESH_MS);
 }
@@ -181,20 +186,39 @@ async function overviewPage() {
     const ended = p.completed + p.failed + p.discarded;
     return ended ? 100 * (p.failed + p.discarded) / ended : 0;
   });
+  const bucket = ui.chartSpan === 'hour' ? 'minute' : '10 minutes';
+  const lag = lagLines(points, o.lag);
   return el('div', {},
     el('h1', {}, 'Overview', el('span', { class: 'muted' }, 'counts stop at 10,000')),
     cards,
     el('div', { class: 'grid2' }, clusterPanel(nodes), healthPanel(health)),
-    el('div', { class: 'bar' }, el('strong', {}, 'Finished attempts'), spanToggle),
+    el('div', { class: 'bar' }, el('strong', {}, 'Finished attempts and queue lag'), spanToggle),
     el('div', { class: 'grid3' },
-      chartPanel('Throughput (per ' + (ui.chartSpan === 'hour' ? 'minute' : '10 minutes') + ')', stackedBars(points, [
+      chartPanel('Throughput (per ' + bucket + ')', stackedBars(points, [
         ['completed', COLORS.green], ['failed', COLORS.amber], ['discarded', COLORS.red], ['cancelled', COLORS.grey]]),
         [['completed', COLORS.green], ['failed, will retry', COLORS.amber], ['discarded', COLORS.red], ['cancelled', COLORS.grey]]),
-      chartPanel('Failure rate', lineChart(points, rate, v => v.toFixed(0) + '%', COLORS.red), []),
-      chartPanel('Average duration', lineChart(points, points.map(p => p.averageDurationMs), v => duration(Math.round(v)), COLORS.accent), [])),
+      chartPanel('Failure rate', lineChart(points, [[rate, COLORS.red]], v => v.toFixed(0) + '%'), []),
+      chartPanel('Average duration', lineChart(points, [[points.map(p => p.averageDurationMs), COLORS.accent]], v => duration(Math.round(v))), [])),
     el('h2', {}, 'Queues: lag (age of the oldest due job)'),
-    el('div', { class: 'panel chart' }, lagBars(o.queues)),
+    el('div', { class: 'grid2' },
+      chartPanel('Lag, the worst of each ' + bucket + (o.lag.length > lag.length ? ' (the ' + lag.length + ' queues of the highest peak)' : ''),
+        lag.length ? lineChart(points, lag, v => duration(Math.round(v)))
+          : el('div', { class: 'muted' }, 'No samples yet: the leader samples every queue a few times a minute.'),
+        lag.map(([, color, name]) => [name, color]), 'lag'),
+      chartPanel('Lag now', lagBars(o.queues), [])),
     queueTable(o.queues));
+}
+
+/**
+ * The lag chart's lines: the queues of the highest peak lag, at most one per colour, each as its lag by bucket of
+ * {@code points} (null where the queue has no sample: no node led, or the queue was not in use).
+ */
+function lagLines(points, lag) {
+  const peak = q => Math.max(0, ...q.points.map(p => p.lagMs));
+  return [...lag].sort((a, b) => peak(b) - peak(a)).slice(0, LINE_COLORS.length).map((q, i) => {
+    const byStart = new Map(q.points.map(p => [p.start, p.lagMs]));
+    return [points.map(p => byStart.has(p.start) ? byStart.get(p.start) : null), LINE_COLORS[i], q.queue];
+  });
 }
 
 /** Who leads: the live node marked in nodes.leader_since; none (or several) is worth a warning. */
@@ -223,8 +247,8 @@ function since(iso) {
   return el('span', { class: 'muted', title: iso }, 'since ' + new Date(iso).toLocaleString());
 }
 
-function chartPanel(title, chart, legend) {
-  return el('div', { class: 'panel chart' },
+function chartPanel(title, chart, legend, name) {
+  return el('div', { class: 'panel chart', 'data-chart': name },
     el('div', { class: 'title' }, title, el('span', { class: 'legend' },
       legend.map(([name, color]) => el('span', {}, el('i', { style: 'background:' + color }), name)))),
     chart);
@@ -263,12 +287,24 @@ function stackedBars(points, series) {
   return svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' }, axes(max, v => String(v), points), bars);
 }
 
-function lineChart(points, values, format, color) {
-  const max = Math.max(1e-9, ...values);
-  const step = (W - PAD) / Math.max(1, values.length - 1);
-  const path = values.map((v, i) => (i ? 'L' : 'M') + (PAD + i * step).toFixed(1) + ' ' + (H - 18 - (H - 34) * v / max).toFixed(1)).join(' ');
-  return svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' },
-    axes(max, format, points), values.length ? svg('path', { d: path, fill: 'none', stroke: color, 'stroke-width': 1.5 }) : null);
+/**
+ * Lines over the buckets of {@code points}: each line is [values by bucket, colour, name?]; a null value leaves a
+ * gap. A value alone between gaps shows as a dot (a zero-length segment with round caps).
+ */
+function lineChart(points, lines, format) {
+  const max = Math.max(1e-9, ...lines.flatMap(([values]) => values.filter(v => v !== null)));
+  const step = (W - PAD) / Math.max(1, points.length - 1);
+  const paths = lines.map(([values, color, name]) => {
+    const segments = [];
+    values.forEach((v, i) => {
+      if (v === null) return;
+      const at = (PAD + i * step).toFixed(1) + ' ' + (H - 18 - (H - 34) * v / max).toFixed(1);
+      segments.push((i && values[i - 1] !== null ? 'L' : 'M' + at + ' L') + at);
+    });
+    return segments.length ? svg('path', { d: segments.join(' '), fill: 'none', stroke: color, 'stroke-width': 1.5,
+      'stroke-linecap': 'round', 'data-line': name || '' }, name ? svg('title', {}, name) : null) : null;
+  });
+  return svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' }, axes(max, format, points), paths);
 }
 
 function lagBars(queues) {
@@ -392,17 +428,18 @@ async function bulkIds(action, ids) {
 
 /** Previews how many jobs the filter matches, then runs the action in batches, showing progress. */
 async function bulkMatching(action, query, bar) {
-  const preview = await api('jobs/count?' + query);
-  const total = preview.value;
-  if (!total) { flash('No jobs match the filter'); return; }
-  if (!confirm(action + ' ' + count(preview) + ' job(s) matching the filter?')) return;
-  ui.busy = true;
-  let cursor = null, scanned = 0, changed = 0, stopped = false;
-  const fill = el('div');
-  const status = el('span', { 'data-progress': '' }, '');
-  const stop = el('button', { type: 'button', onclick: () => { stopped = true; } }, 'Stop');
-  bar.replaceChildren(el('div', { class: 'progress' }, fill), status, stop);
+  ui.busy = true; // from the preview on, so that no refresh replaces the bar this action reports into
+  let stop = null;
   try {
+    const preview = await api('jobs/count?' + query);
+    const total = preview.value;
+    if (!total) { flash('No jobs match the filter'); return; }
+    if (!confirm(action + ' ' + count(preview) + ' job(s) matching the filter?')) return;
+    let cursor = null, scanned = 0, changed = 0, stopped = false;
+    const fill = el('div');
+    const status = el('span', { 'data-progress': '' }, '');
+    stop = el('button', { type: 'button', onclick: () => { stopped = true; } }, 'Stop');
+    bar.replaceChildren(el('div', { class: 'progress' }, fill), status, stop);
     while (!stopped) {
       const body = { action, ...Object.fromEntries(query) };
       if (cursor) body.cursor = cursor;
@@ -415,7 +452,7 @@ async function bulkMatching(action, query, bar) {
     flash(action + (stopped ? ' stopped: ' : ' done: ') + changed + ' changed');
   } finally {
     ui.busy = false;
-    stop.replaceWith(el('button', { type: 'button', onclick: render }, 'Show the list again'));
+    if (stop) stop.replaceWith(el('button', { type: 'button', onclick: () => render() }, 'Show the list again'));
   }
 }
 
@@ -523,16 +560,28 @@ async function schedulesPage() {
   };
   return el('div', {},
     el('h1', {}, 'Schedules'),
-    table(['Name', 'When', 'Zone', 'Kind', 'Queue', 'State', 'Next fire times', 'Last fired', ''], schedules.map(s => el('tr', {},
+    table(['Name', 'When', 'Zone', 'Kind', 'Queue', 'State', 'Next fire times', 'Last fired', 'Recent runs', ''], schedules.map(s => el('tr', { 'data-schedule': s.name },
       el('td', {}, s.name),
       el('td', {}, el('div', { class: 'mono' }, s.expression), el('div', { class: 'muted' }, s.description || '')),
       el('td', {}, s.timeZone), el('td', { class: 'mono' }, s.kind), el('td', {}, s.queue),
       el('td', {}, s.enabled ? badge('enabled') : badge('paused')),
       el('td', {}, s.nextFireTimes.map(t => el('div', { title: t }, inZone(t, s.timeZone)))),
       el('td', {}, when(s.lastFireAt)),
+      el('td', {}, s.recentRuns.length ? el('ul', { class: 'runs' }, s.recentRuns.map(runLine)) : el('span', { class: 'muted' }, 'none yet')),
       el('td', {}, el('div', { class: 'actions' }, s.enabled ? actionButton('Pause', post(s, 'pause')) : actionButton('Resume', post(s, 'resume')),
         actionButton('Trigger now', post(s, 'trigger')))))),
     'No schedules yet.'));
+}
+
+/** One run of a schedule: its job (a link), state, when it started (or was fired), how long it took. */
+function runLine(run) {
+  const state = run.state ? run.state.toLowerCase() : null;
+  const took = run.startedAt && run.finishedAt ? duration(Date.parse(run.finishedAt) - Date.parse(run.startedAt)) : '';
+  return el('li', { 'data-run': run.jobId, title: 'fired ' + run.fireTime + (run.startedAt ? ', started ' + run.startedAt : '')
+      + (run.finishedAt ? ', finished ' + run.finishedAt : '') },
+    el('a', { class: 'mono', href: '#/jobs/' + run.jobId }, '#' + run.jobId), ' ',
+    state ? badge(state) : el('span', { class: 'muted' }, 'deleted'), ' ',
+    when(run.startedAt || run.fireTime), took ? ' · ' + took : '', run.manual ? el('span', { class: 'muted' }, ' · manual') : null);
 }
 
 /** A fire time as the schedule's own zone sees it (the zone the cron expression is read in). */

@@ -6,6 +6,7 @@ import io.pgjobs.Scheduler;
 import io.pgjobs.dashboard.DashboardServer;
 import io.pgjobs.dashboard.DashboardServlet;
 import io.pgjobs.dashboard.DashboardUser;
+import io.pgjobs.internal.QueueSql;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,9 +19,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Not a test: seeds 1,000,000 jobs of mixed states (and a day of per-minute statistics) into an embedded
- * PostgreSQL, then prints how long the dashboard's API takes to answer over HTTP, end to end (query, JSON,
- * network), as the median and 95th percentile of 30 calls after 5 warm-up calls. Run it with:
+ * Not a test: seeds 1,000,000 jobs of mixed states (a day of per-minute statistics and queue lag, and 50
+ * schedules with 10 runs each) into an embedded PostgreSQL, then prints how long the dashboard's API takes to
+ * answer over HTTP, end to end (query, JSON, network), as the median and 95th percentile of 30 calls after 5
+ * warm-up calls, and how long the leader's queue lag sample reads. Run it with:
  *
  * <pre>
  * ./mvnw -q -B test-compile -pl scheduler-dashboard -am
@@ -41,7 +43,8 @@ public final class DashboardBenchmark {
             Scheduler scheduler = Scheduler.builder(dataSource).build();
             scheduler.migrate();
             try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-                s.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.job_stats restart identity");
+                s.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.job_stats, pgjobs.queue_lag, pgjobs.schedules,"
+                        + " pgjobs.schedule_runs restart identity");
             }
             long seedStart = System.nanoTime();
             seed(dataSource, jobs);
@@ -69,12 +72,16 @@ public final class DashboardBenchmark {
                 calls.put("count args customer_id = 42", "api/jobs/count?args=customer_id%20%3D%2042");
                 calls.put("dead letters grouped", "api/dead-letters");
                 calls.put("job detail", "api/jobs/" + midId);
+                calls.put("schedules with recent runs", "api/schedules");
                 HttpClient http = HttpClient.newHttpClient();
                 System.out.printf("%-34s %10s %10s%n", "call", "median ms", "p95 ms");
                 for (var call : calls.entrySet()) {
                     double[] ms = time(http, server.uri() + call.getValue());
                     System.out.printf("%-34s %10.1f %10.1f%n", call.getKey(), ms[RUNS / 2], ms[(int) Math.ceil(RUNS * 0.95) - 1]);
                 }
+                double[] sample = timeQueueLagSample(dataSource);
+                System.out.printf("%-34s %10.1f %10.1f%n", "queue lag sample (leader, JDBC)", sample[RUNS / 2],
+                        sample[(int) Math.ceil(RUNS * 0.95) - 1]);
             }
         }
     }
@@ -98,9 +105,34 @@ public final class DashboardBenchmark {
     }
 
     /**
+     * The read of the leader's queue lag sample (QueueLagSampler, every 15 s): the queue snapshot it upserts into
+     * queue_lag, a few rows. Over JDBC, since the sampler is not an endpoint.
+     */
+    private static double[] timeQueueLagSample(HikariDataSource dataSource) throws Exception {
+        double[] ms = new double[RUNS];
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            for (int i = -WARM_UP; i < RUNS; i++) {
+                long start = System.nanoTime();
+                try (ResultSet rs = s.executeQuery(QueueSql.queueSnapshot("pgjobs"))) {
+                    while (rs.next()) {
+                        rs.getLong("lag_ms");
+                    }
+                }
+                if (i >= 0) {
+                    ms[i] = (System.nanoTime() - start) / 1e6;
+                }
+            }
+        }
+        Arrays.sort(ms);
+        return ms;
+    }
+
+    /**
      * One INSERT ... SELECT over generate_series: ids ascend with creation time over the last ~12 days; 90%
      * completed, 3% discarded, 1% each cancelled, retryable, scheduled and running, 3% available; 5 queues,
-     * 10 kinds, 5,000 customers. Then a day of per-minute statistics, as the completion statement would write.
+     * 10 kinds, 5,000 customers. Then a day of per-minute statistics, as the completion statement would write, a
+     * day of queue lag samples, as the leader would write, and 50 schedules with 10 runs each, whose jobs lie
+     * anywhere in the table.
      */
     private static void seed(HikariDataSource dataSource, int jobs) throws Exception {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
@@ -136,8 +168,26 @@ public final class DashboardBenchmark {
                     from generate_series(0, 1439) m, generate_series(0, 4) q, generate_series(0, 9) k,
                          unnest(array['completed', 'retryable', 'discarded']) st
                     """);
+            s.execute("""
+                    insert into pgjobs.queue_lag (minute, queue, lag_ms, waiting, running)
+                    select date_trunc('minute', now()) - m * interval '1 minute', 'q' || q, (m * 37 + q * 1000) % 90000,
+                           (m * 13) % 10001, q
+                    from generate_series(0, 1439) m, generate_series(0, 4) q
+                    """);
+            s.execute("""
+                    insert into pgjobs.schedules (name, expression, time_zone, kind, queue)
+                    select 'schedule-' || n, (n % 60) || ' */2 * * *', 'Europe/Lisbon', 'kind.' || (n % 10), 'q' || (n % 5)
+                    from generate_series(1, 50) n
+                    """);
+            s.execute("""
+                    insert into pgjobs.schedule_runs (schedule, job_id, fire_time, manual)
+                    select 'schedule-' || n, (n * 19997 + r * 99991) % ? + 1, now() - r * interval '2 hours', r = 3
+                    from generate_series(1, 50) n, generate_series(1, 10) r
+                    """.replace("?", String.valueOf(jobs)));
             s.execute("vacuum analyze pgjobs.jobs");
             s.execute("vacuum analyze pgjobs.job_stats");
+            s.execute("vacuum analyze pgjobs.queue_lag");
+            s.execute("vacuum analyze pgjobs.schedule_runs");
         }
     }
 

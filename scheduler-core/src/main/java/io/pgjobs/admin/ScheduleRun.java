@@ -1,0 +1,12 @@
+package io.pgjobs.admin;
+
+import io.pgjobs.JobState;
+import java.time.Instant;
+
+/**
+ * A job that a schedule enqueued: for its timetable's {@code fireTime}, or when an operator triggered it
+ * ({@code manual}). {@code state}, {@code startedAt} and {@code finishedAt} are the job's as it is now (the start
+ * of its latest attempt); a null {@code state} means the job is gone, deleted by retention or by an operator.
+ */
+public record ScheduleRun(long jobId, Instant fireTime, boolean manual, JobState state, Instant startedAt,
+                          Instant finishedAt) {}
