@@ -107,22 +107,14 @@ public final class JobStore {
                 )
                 select id, (select pg_notify(?, 'q:' || queue) where state = 'available') is null from inserted
                 """.formatted(jobs);
-        // The fence (a materialized CTE) keeps the planner from locking more rows than the limit. The update takes
-        // the picked ids as an array instead of joining them (see complete() for what a joined update can do).
+        // The candidates come from V8's claim_candidates (which locks them, skipping rows other claims hold), planned
+        // there so that the runnable index is always walked in order, whatever the statistics say. The update
+        // takes their ids as an array instead of joining them (see complete() for what a joined update can do).
         this.claimSql = """
-                with picked as materialized (
-                    select id from %1$s
-                    where state in ('available', 'scheduled', 'retryable') and queue = ? and run_at <= now()
-                      and kind = any(?)
-                      and not exists (select 1 from %2$s.queues q where q.name = ? and q.paused)
-                    order by priority, run_at, id
-                    limit ?
-                    for update skip locked
-                )
                 update %1$s j
                 set state = 'running', attempt = j.attempt + 1, started_at = now(), node_id = ?,
                     lease_expires_at = now() + ? * interval '1 millisecond'
-                where j.id = any(array(select id from picked))
+                where j.id = any(array(select %2$s.claim_candidates(?, ?, ?)))
                 returning j.id, j.kind, j.queue, j.attempt, j.max_attempts, j.args::text, j.metadata::text,
                           greatest(0, extract(epoch from now() - j.run_at) * 1000)::bigint
                 """.formatted(jobs, schema);
@@ -326,12 +318,11 @@ public final class JobStore {
             throws SQLException {
         return Sql.autoCommit(dataSource, connection -> {
             try (PreparedStatement ps = connection.prepareStatement(claimSql)) {
-                ps.setString(1, queue);
-                ps.setArray(2, Sql.textArray(connection, kinds));
+                ps.setString(1, nodeId);
+                ps.setLong(2, leaseMs);
                 ps.setString(3, queue);
-                ps.setInt(4, limit);
-                ps.setString(5, nodeId);
-                ps.setLong(6, leaseMs);
+                ps.setArray(4, Sql.textArray(connection, kinds));
+                ps.setInt(5, limit);
                 List<ClaimedJob> claimed = new ArrayList<>(limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
