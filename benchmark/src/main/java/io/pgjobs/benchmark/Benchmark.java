@@ -53,12 +53,14 @@ public final class Benchmark {
     private String ceilingCpu;
 
     /** The command line. {@code drainJobs} also sizes the growth workload's drain. */
-    record Options(boolean quick, String jdbcUrl, List<String> only, int steadySeconds, int drainJobs, int[] drainNodes) {
+    record Options(boolean quick, String jdbcUrl, List<String> only, int steadySeconds, int steadyRate, int drainJobs,
+                   int[] drainNodes) {
         static Options parse(String[] args) {
             boolean quick = false;
             String jdbcUrl = null;
             List<String> only = List.of("ceiling", "drain", "enqueue", "latency", "growth", "steady");
             Integer steadySeconds = null;
+            int steadyRate = 0;
             Integer drainJobs = null;
             int[] drainNodes = {1, 2, 4};
             for (int i = 0; i < args.length; i++) {
@@ -67,14 +69,15 @@ public final class Benchmark {
                     case "--jdbc-url" -> jdbcUrl = args[++i];
                     case "--only" -> only = Arrays.asList(args[++i].split(","));
                     case "--steady-seconds" -> steadySeconds = Integer.parseInt(args[++i]);
+                    case "--steady-rate" -> steadyRate = Integer.parseInt(args[++i]);
                     case "--drain-jobs" -> drainJobs = Integer.parseInt(args[++i]);
                     case "--drain-nodes" -> drainNodes = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                     default -> throw new IllegalArgumentException("unknown option " + args[i] + " (known: --quick, "
-                            + "--jdbc-url URL, --only a,b, --steady-seconds N, --drain-jobs N, --drain-nodes 1,2,4)");
+                            + "--jdbc-url URL, --only a,b, --steady-seconds N, --steady-rate N, --drain-jobs N, --drain-nodes 1,2,4)");
                 }
             }
             return new Options(quick, jdbcUrl, only,
-                    steadySeconds != null ? steadySeconds : quick ? 20 : 120,
+                    steadySeconds != null ? steadySeconds : quick ? 20 : 120, steadyRate,
                     drainJobs != null ? drainJobs : quick ? 20_000 : 100_000, drainNodes);
         }
     }
@@ -343,7 +346,8 @@ public final class Benchmark {
 
     /** Producers enqueue at 80% of the one-node drain rate while one node works; does the backlog grow? */
     private void steady() throws Exception {
-        double target = (Double.isNaN(drainOneNode) ? 5_000 : drainOneNode) * 0.8;
+        double target = options.steadyRate() > 0 ? options.steadyRate()
+                : (Double.isNaN(drainOneNode) ? 5_000 : drainOneNode) * 0.8;
         String url = server.fresh("steady");
         List<long[]> samples = new ArrayList<>(); // {second, backlog}
         long produced;
@@ -357,10 +361,15 @@ public final class Benchmark {
                 long end = start + TimeUnit.SECONDS.toNanos(options.steadySeconds());
                 Thread producer = Thread.ofPlatform().start(() -> produce(client, target, start, end, enqueued));
                 long completedAtStart = completed(pool);
+                long attemptsAtStart = attemptsInserted(pool);
+                // The backlog is what was produced minus what was finished, the latter from the statistics
+                // system's counter (at most about a second late, which shifts the samples but not their trend):
+                // counting the runnable jobs every second costs the database more the longer the backlog is,
+                // and once it grows, that count alone took the node's share of the CPU.
                 for (int second = 1; second <= options.steadySeconds(); second++) {
                     long wakeAt = start + TimeUnit.SECONDS.toNanos(second);
                     TimeUnit.NANOSECONDS.sleep(Math.max(0, wakeAt - System.nanoTime()));
-                    samples.add(new long[] {second, backlog(pool)});
+                    samples.add(new long[] {second, Math.max(0, enqueued.get() - (attemptsInserted(pool) - attemptsAtStart))});
                 }
                 producer.join();
                 completedRate = (completed(pool) - completedAtStart) / seconds(System.nanoTime() - start);
