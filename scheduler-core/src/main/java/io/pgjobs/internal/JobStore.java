@@ -57,6 +57,7 @@ public final class JobStore {
     private final String notifyChannel;
     private final String insertSql;
     private final String insertOneSql;
+    private final String insertOneKeyedSql;
     private final String claimSql;
     private final String completeSql;
     private final String lockCompletingSql;
@@ -68,24 +69,34 @@ public final class JobStore {
         this.notifyChannel = notifyChannel;
         String jobs = schema + ".jobs";
         // Ids are drawn up front so each input row's position can be matched to the id it got; rows whose
-        // idempotency key already exists are skipped by ON CONFLICT and resolved afterwards. One notification
-        // per queue with runnable jobs, sent at commit.
+        // idempotency key already exists are skipped by ON CONFLICT and resolved afterwards. Only rows with a key
+        // go through ON CONFLICT: PostgreSQL inserts every row of such a statement speculatively (a lock and an
+        // extra WAL record each), whether or not the row has a key. One notification per queue with runnable
+        // jobs, sent at commit.
         this.insertSql = """
                 with input as (
-                    select nextval('%1$s_id_seq') as id, t.*
+                    select nextval('%1$s_id_seq') as id, t.*,
+                           coalesce(t.run_at, now() + t.delay_ms * interval '1 millisecond') as due
                     from unnest(?::text[], ?::text[], ?::smallint[], ?::timestamptz[], ?::bigint[], ?::int[],
                                 ?::text[], ?::text[], ?::text[], ?::text[])
                          with ordinality as t(kind, queue, priority, run_at, delay_ms, max_attempts, args,
                                               idempotency_key, tags, metadata, ord)
-                ), inserted as (
+                ), unkeyed as (
+                    insert into %1$s (id, kind, queue, state, priority, run_at, max_attempts, args, tags, metadata)
+                    select id, kind, queue, case when due > now() then 'scheduled' else 'available' end, priority, due,
+                           max_attempts, args::jsonb, tags::text[], metadata::jsonb
+                    from input where idempotency_key is null order by ord
+                    returning id, queue, state
+                ), keyed as (
                     insert into %1$s (id, kind, queue, state, priority, run_at, max_attempts, args, idempotency_key,
                                       tags, metadata)
                     select id, kind, queue, case when due > now() then 'scheduled' else 'available' end, priority, due,
                            max_attempts, args::jsonb, idempotency_key, tags::text[], metadata::jsonb
-                    from (select i.*, coalesce(i.run_at, now() + i.delay_ms * interval '1 millisecond') as due
-                          from input i order by i.ord) ordered
+                    from input where idempotency_key is not null order by ord
                     on conflict (idempotency_key) where idempotency_key is not null do nothing
                     returning id, queue, state
+                ), inserted as (
+                    select * from unkeyed union all select * from keyed
                 ), notified as (
                     select pg_notify(?, 'q:' || queue) from (select distinct queue from inserted where state = 'available') q
                 )
@@ -94,19 +105,10 @@ public final class JobStore {
                 """.formatted(jobs);
         // The same insert for one job, with plain parameters: the single transactional enqueue is the call an
         // application makes most, and without the arrays, the ordinality join and the id matching it costs about
-        // half as much.
-        this.insertOneSql = """
-                with inserted as (
-                    insert into %1$s (kind, queue, state, priority, run_at, max_attempts, args, idempotency_key, tags,
-                                      metadata)
-                    select ?, ?, case when due > now() then 'scheduled' else 'available' end, ?, due, ?, ?::jsonb, ?,
-                           ?::text[], ?::jsonb
-                    from (select coalesce(?::timestamptz, now() + ? * interval '1 millisecond') as due) d
-                    on conflict (idempotency_key) where idempotency_key is not null do nothing
-                    returning id, queue, state
-                )
-                select id, (select pg_notify(?, 'q:' || queue) where state = 'available') is null from inserted
-                """.formatted(jobs);
+        // half as much. A job without a key is inserted without ON CONFLICT (see above).
+        this.insertOneSql = insertOneSql(jobs, "");
+        this.insertOneKeyedSql = insertOneSql(jobs,
+                "on conflict (idempotency_key) where idempotency_key is not null do nothing");
         // The candidates come from V8's claim_candidates (which locks them, skipping rows other claims hold), planned
         // there so that the runnable index is always walked in order, whatever the statistics say. The update
         // takes their ids as an array instead of joining them (see complete() for what a joined update can do).
@@ -177,6 +179,21 @@ public final class JobStore {
                   and state = 'running' and node_id = ?
                 returning id, cancel_requested_at is not null
                 """.formatted(jobs);
+    }
+
+    private static String insertOneSql(String jobs, String onConflict) {
+        return """
+                with inserted as (
+                    insert into %1$s (kind, queue, state, priority, run_at, max_attempts, args, idempotency_key, tags,
+                                      metadata)
+                    select ?, ?, case when due > now() then 'scheduled' else 'available' end, ?, due, ?, ?::jsonb, ?,
+                           ?::text[], ?::jsonb
+                    from (select coalesce(?::timestamptz, now() + ? * interval '1 millisecond') as due) d
+                    %2$s
+                    returning id, queue, state
+                )
+                select id, (select pg_notify(?, 'q:' || queue) where state = 'available') is null from inserted
+                """.formatted(jobs, onConflict);
     }
 
     public DataSource dataSource() {
@@ -276,7 +293,7 @@ public final class JobStore {
 
     /** Inserts one job; returns its id, or 0 when its idempotency key already exists. */
     private long insertOne(Connection connection, NewJob job) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(insertOneSql)) {
+        try (PreparedStatement ps = connection.prepareStatement(job.idempotencyKey() == null ? insertOneSql : insertOneKeyedSql)) {
             ps.setString(1, job.kind());
             ps.setString(2, job.queue());
             ps.setShort(3, (short) job.priority());
