@@ -37,7 +37,7 @@ final class MaintenanceStore {
     private final String deleteDeadNodesSql;
     private final List<String> deleteOldStatisticsSql;
     private final String sampleQueueLagSql;
-    private final String deadJobRowsSql;
+    private final String jobRowCountsSql;
     private final String vacuumJobsSql;
 
     MaintenanceStore(DataSource dataSource, String schema, String notifyChannel) {
@@ -114,7 +114,7 @@ final class MaintenanceStore {
                     running = greatest(l.running, excluded.running)
                 """.formatted(schema, QueueSql.queueSnapshot(schema));
         // The statistics system's count, at most about a second old; nothing is scanned.
-        this.deadJobRowsSql = "select coalesce(n_dead_tup, 0) from pg_stat_user_tables where relid = '%1$s.jobs'::regclass"
+        this.jobRowCountsSql = "select n_live_tup, n_dead_tup from pg_stat_user_tables where relid = '%1$s.jobs'::regclass"
                 .formatted(schema);
         // INDEX_CLEANUP ON: the dead entries in the indexes are the point, and by default vacuum leaves indexes
         // alone when few heap pages hold dead rows.
@@ -199,11 +199,13 @@ final class MaintenanceStore {
         });
     }
 
-    /** Dead row versions in the jobs table, as the statistics system counts them. */
-    long deadJobRows() throws SQLException {
+    /** Live and dead row versions of the jobs table, as the statistics system counts them. */
+    record RowCounts(long live, long dead) {}
+
+    RowCounts jobRowCounts() throws SQLException {
         return Sql.autoCommit(dataSource, connection -> {
-            try (PreparedStatement ps = connection.prepareStatement(deadJobRowsSql); ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : 0;
+            try (PreparedStatement ps = connection.prepareStatement(jobRowCountsSql); ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new RowCounts(rs.getLong(1), rs.getLong(2)) : new RowCounts(0, 0);
             }
         });
     }

@@ -204,13 +204,13 @@ class ClusterTest {
         db.execute("insert into pgjobs.jobs (kind) select 'k' from generate_series(1, 2000)");
         db.execute("update pgjobs.jobs set state = 'running', attempt = 1"); // claimed: 2,000 dead versions
         db.execute("update pgjobs.jobs set state = 'completed', finished_at = now()"); // finished: 2,000 more
-        Await.until(Duration.ofSeconds(10), "the statistics count the dead rows", () -> store.deadJobRows() >= 4_000);
+        Await.until(Duration.ofSeconds(10), "the statistics count the dead rows", () -> store.jobRowCounts().dead() >= 4_000);
         leader.start();
         vacuum.start();
         try {
             Await.until(Duration.ofSeconds(20), "the jobs table vacuumed", () -> db.queryLong(
                     "select vacuum_count from pg_stat_user_tables where relid = 'pgjobs.jobs'::regclass") > vacuumsBefore);
-            Await.until(Duration.ofSeconds(10), "no dead rows left", () -> store.deadJobRows() < 3_000);
+            Await.until(Duration.ofSeconds(10), "no dead rows left", () -> store.jobRowCounts().dead() < 3_000);
             assertThat(vacuum.refused()).isFalse();
         } finally {
             vacuum.stop();
@@ -223,6 +223,8 @@ class ClusterTest {
         PGSimpleDataSource tenant = new PGSimpleDataSource();
         tenant.setURL(db.jdbcUrl());
         tenant.setUser("pgjobs_tenant");
+        db.execute("update pgjobs.jobs set attempt = 2"); // 2,000 dead versions: more than a twentieth of the table
+        Await.until(Duration.ofSeconds(10), "the statistics count them", () -> store.jobRowCounts().dead() >= 2_000);
         JobsVacuum refused = new JobsVacuum(new MaintenanceStore(tenant, PgDatabase.SCHEMA, "pgjobs_pgjobs"), leader, 0);
         refused.start();
         try {
