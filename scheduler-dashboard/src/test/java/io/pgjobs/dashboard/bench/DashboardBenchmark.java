@@ -25,9 +25,10 @@ import java.util.Map;
  * warm-up calls, and how long the leader's queue lag sample reads. Run it with:
  *
  * <pre>
- * ./mvnw -q -B test-compile -pl scheduler-dashboard -am
- * ./mvnw -q -B exec:exec -pl scheduler-dashboard -Dexec.skip=false -Dexec.executable=java \
- *   -Dexec.classpathScope=test -Dexec.args="-cp %classpath io.pgjobs.dashboard.bench.DashboardBenchmark 1000000"
+ * ./mvnw -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt \
+ *   -Dmdep.includeScope=test -pl scheduler-dashboard -am
+ * java -cp scheduler-dashboard/target/test-classes:scheduler-dashboard/target/classes:$(cat scheduler-dashboard/target/test-classpath.txt) \
+ *   io.pgjobs.dashboard.bench.DashboardBenchmark 1000000
  * </pre>
  */
 public final class DashboardBenchmark {
