@@ -42,8 +42,9 @@ class ClaimPlanTest {
             long claim = pagesRead(s, "select count(*) from pgjobs.claim_candidates('default', '{k}', 50)");
             c.rollback();
 
-            assertThat(bare).as("pages the bare query reads (every runnable job)").isGreaterThan(1_000);
-            assertThat(claim).as("pages a claim of 50 reads").isLessThan(100);
+            // the claim's count also holds the planner's own probes of the index (tens of pages, varying)
+            assertThat(bare).as("pages the bare query reads (every runnable job)").isGreaterThan(2_000);
+            assertThat(claim).as("pages a claim of 50 reads").isLessThan(300).isLessThan(bare / 10);
         }
     }
 
