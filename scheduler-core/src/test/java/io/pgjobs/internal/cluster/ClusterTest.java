@@ -217,12 +217,16 @@ class ClusterTest {
         }
 
         // A role that may write jobs but does not own the table: PostgreSQL skips the table with a warning.
+        // roles belong to the server, not the test's database: created once, given a password each time (a server
+        // other than the embedded one asks for it)
         db.execute("do $$ begin if not exists (select from pg_roles where rolname = 'pgjobs_tenant') then "
-                + "create role pgjobs_tenant login; end if; end $$");
+                + "create role pgjobs_tenant; end if; end $$");
+        db.execute("alter role pgjobs_tenant login password 'tenant'");
         db.execute("grant usage on schema pgjobs to pgjobs_tenant; grant select on all tables in schema pgjobs to pgjobs_tenant");
         PGSimpleDataSource tenant = new PGSimpleDataSource();
         tenant.setURL(db.jdbcUrl());
         tenant.setUser("pgjobs_tenant");
+        tenant.setPassword("tenant");
         db.execute("update pgjobs.jobs set attempt = 2"); // 2,000 dead versions: more than a twentieth of the table
         Await.until(Duration.ofSeconds(10), "the statistics count them", () -> store.jobRowCounts().dead() >= 2_000);
         JobsVacuum refused = new JobsVacuum(new MaintenanceStore(tenant, PgDatabase.SCHEMA, "pgjobs_pgjobs"), leader, 0);
