@@ -159,13 +159,13 @@ public final class JobStore {
                     -- make the whole batch fail over and over
                     on conflict (job_id, attempt) do nothing
                 ), stats as (
-                    -- per-minute counts for the dashboard's charts; rows in key order so that concurrent
-                    -- completers lock them in the same order
-                    insert into %2$s.job_stats as s (minute, queue, kind, state, jobs, duration_ms)
-                    select date_trunc('minute', now()), queue, kind, state, count(*),
+                    -- per-minute counts for the dashboard's charts, a row per node (V9) so that the completers
+                    -- of different nodes do not wait on each other; rows in key order
+                    insert into %2$s.job_stats as s (minute, queue, kind, state, node_id, jobs, duration_ms)
+                    select date_trunc('minute', now()), queue, kind, state, ?, count(*),
                            sum((extract(epoch from now() - started_at) * 1000)::bigint)
                     from done group by queue, kind, state order by queue, kind, state
-                    on conflict (minute, queue, kind, state)
+                    on conflict (minute, queue, kind, state, node_id)
                     do update set jobs = s.jobs + excluded.jobs, duration_ms = s.duration_ms + excluded.duration_ms
                 )
                 select id, state from done
@@ -399,6 +399,7 @@ public final class JobStore {
                 ps.setArray(10, connection.createArrayOf("text", stacks));
                 ps.setString(11, nodeId);
                 ps.setString(12, nodeId);
+                ps.setString(13, nodeId);
                 Map<Long, JobState> written = new HashMap<>(n * 2);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
