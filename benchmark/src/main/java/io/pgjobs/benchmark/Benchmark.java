@@ -189,7 +189,7 @@ public final class Benchmark {
             for (int i = 0; i < nodes; i++) {
                 started.add(Node.start(url, "node-" + i));
             }
-            enqueueNoops(url, (quick ? 5_000 : 20_000) * nodes);
+            enqueueNoops(url, (quick ? 5_000 : 100_000) * nodes);
             awaitDrained(url, Duration.ofMinutes(5));
             execute(pool, "insert into pgjobs.queues (name, paused) values ('default', true) "
                     + "on conflict (name) do update set paused = true");
