@@ -36,8 +36,11 @@ final class JobsVacuum extends LeaderChore {
 
     @Override
     protected Duration runAsLeader() throws SQLException {
+        if (refused) {
+            return INTERVAL;
+        }
         MaintenanceStore.RowCounts rows = store.jobRowCounts();
-        if (refused || rows.dead() < Math.max(deadRows, (long) (rows.live() * DEAD_SHARE))) {
+        if (rows.dead() < Math.max(deadRows, (long) (rows.live() * DEAD_SHARE))) {
             return INTERVAL;
         }
         String refusal = store.vacuumJobs();
