@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * </pre>
  * Options: {@code --quick} (every workload small, about two minutes in all), {@code --jdbc-url URL} (an
  * administrative database on another server; default: an embedded PostgreSQL), {@code --only a,b} (workloads:
- * ceiling, drain, enqueue, latency, growth, steady), {@code --steady-seconds N}.
+ * ceiling, drain, enqueue, latency, growth, steady), {@code --steady-seconds N}, {@code --steady-rate N} (jobs/s
+ * offered instead of 80% of the drain), {@code --drain-jobs N}, {@code --drain-nodes 1,2,4}.
  */
 public final class Benchmark {
     private static final int BATCH = 100;
@@ -125,7 +126,7 @@ public final class Benchmark {
                 client.join();
             }
             ceiling = jobs.get() / seconds(System.nanoTime() - start);
-            ceilingCpu = cpu.read().perThousandJobs(before, jobs.get()).replace("nodes", "benchmark JVM");
+            ceilingCpu = cpu.read().perThousandJobs(before, jobs.get(), "benchmark JVM");
         }
         server.drop(url);
         table.put("ceiling (plain SQL, batch 100, 2 connections)", jobsPerS(ceiling) + "  cpu per 1,000 jobs: " + ceilingCpu);
@@ -209,7 +210,7 @@ public final class Benchmark {
                     if (rs.getLong(1) != jobs) {
                         throw new IllegalStateException("expected " + jobs + " completed jobs, found " + rs.getLong(1));
                     }
-                    return new Drained(jobs / rs.getDouble(2), after.perThousandJobs(before, jobs),
+                    return new Drained(jobs / rs.getDouble(2), after.perThousandJobs(before, jobs, "nodes"),
                             after.resultKeys(before, jobs));
                 }
             }

@@ -2,6 +2,7 @@ package io.pgjobs.benchmark;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
@@ -12,9 +13,12 @@ import java.util.stream.Stream;
 final class CpuMeter {
     /** CPU time so far, in nanoseconds; {@code serverNanos} is -1 when the server's processes are unknown. */
     record Reading(long serverNanos, long nodesNanos) {
-        /** CPU milliseconds per 1,000 jobs since {@code start}, as "postgres X ms, nodes Y ms". */
-        String perThousandJobs(Reading start, long jobs) {
-            return "postgres " + perThousand(serverNanos, start.serverNanos, jobs) + " ms, nodes "
+        /**
+         * CPU milliseconds per 1,000 jobs since {@code start}, as "postgres X ms, nodes Y ms" with the measured
+         * JVMs named {@code jvms}.
+         */
+        String perThousandJobs(Reading start, long jobs, String jvms) {
+            return "postgres " + perThousand(serverNanos, start.serverNanos, jobs) + " ms, " + jvms + " "
                     + perThousand(nodesNanos, start.nodesNanos, jobs) + " ms";
         }
 
@@ -24,7 +28,7 @@ final class CpuMeter {
         }
 
         private static String perThousand(long end, long start, long jobs) {
-            return start < 0 ? "unknown" : String.format(java.util.Locale.ROOT, "%.1f", (end - start) / 1e6 / jobs * 1_000);
+            return start < 0 ? "unknown" : String.format(Locale.ROOT, "%.1f", (end - start) / 1e6 / jobs * 1_000);
         }
     }
 

@@ -293,7 +293,8 @@ public final class JobStore {
 
     /** Inserts one job; returns its id, or 0 when its idempotency key already exists. */
     private long insertOne(Connection connection, NewJob job) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(job.idempotencyKey() == null ? insertOneSql : insertOneKeyedSql)) {
+        String sql = job.idempotencyKey() == null ? insertOneSql : insertOneKeyedSql;
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
             ps.setString(1, job.kind());
             ps.setString(2, job.queue());
             ps.setShort(3, (short) job.priority());
