@@ -24,8 +24,8 @@ import java.util.function.BooleanSupplier;
  * schedule wakes it early. Only the leader fires ({@code isLeader}), but correctness never rests on that: a
  * fire moves the schedule's next fire time with a compare-and-set and enqueues in the same transaction, and
  * every job carries the idempotency key of its fire time, so two nodes that both believe they lead still
- * enqueue each fire time once. The same transaction records each new job as a run of the schedule. Fires and misfires are reported to {@link Telemetry} once their transaction
- * committed.
+ * enqueue each fire time once. The same transaction records each new job as a run of the schedule. Fires and
+ * misfires are reported to {@link Telemetry} once their transaction committed.
  */
 public final class ScheduleFirer extends BackgroundLoop {
     private static final int BATCH = 100;
