@@ -282,6 +282,40 @@ class WorkerTest {
         assertThat(order).containsExactly(1, 3, 5, 7, 9, 0, 2, 4, 6, 8);
     }
 
+    /**
+     * Claims resume where the previous one ended while a backlog lasts; a job that sorts before that position
+     * must still be taken by the next claim from the head, not after the whole backlog.
+     */
+    @Test
+    void anUrgentJobOvertakesABacklogThatIsBeingWorkedOff() throws Exception {
+        AtomicInteger slowStarted = new AtomicInteger();
+        AtomicInteger slowStartedBeforeUrgent = new AtomicInteger(-1);
+        start(Scheduler.builder(db.dataSource()).queue("default", 2).handler(Work.class, ctx -> {
+            if (ctx.args().mode().equals("urgent")) {
+                slowStartedBeforeUrgent.set(slowStarted.get());
+            } else {
+                slowStarted.incrementAndGet();
+                Thread.sleep(30);
+            }
+            return null;
+        }));
+        List<JobRequest> backlog = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            backlog.add(JobRequest.of(new Work("slow", i)));
+        }
+        scheduler.client().enqueueAll(backlog);
+        Await.until(Duration.ofSeconds(20), "the backlog being worked off", () -> slowStarted.get() >= 20);
+
+        long enqueuedAt = System.nanoTime();
+        scheduler.client().enqueue(JobRequest.of(new Work("urgent", 0)).priority(0));
+        Await.until(Duration.ofSeconds(20), "the urgent job started", () -> slowStartedBeforeUrgent.get() >= 0);
+        long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - enqueuedAt);
+
+        // 300 jobs of 30 ms on 2 slots take 4.5 s; a claim from the head comes at least every 250 ms
+        assertThat(slowStartedBeforeUrgent.get()).as("backlog jobs started before the urgent one").isLessThan(150);
+        assertThat(waitedMs).as("ms the urgent job waited").isLessThan(2_000);
+    }
+
     @Test
     void neverHoldsMoreJobsThanFreeSlots() throws Exception {
         CountDownLatch release = new CountDownLatch(1);

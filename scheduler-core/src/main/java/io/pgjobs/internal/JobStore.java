@@ -14,7 +14,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -39,6 +41,22 @@ public final class JobStore {
     /** A job this node has just claimed; {@code queueWaitMs} is how long it was due before the claim (database time). */
     public record ClaimedJob(long id, String kind, String queue, int attempt, int maxAttempts, String argsJson,
                              String metadataJson, long queueWaitMs) {}
+
+    /** A position in a queue's claim order: priority, then due time, then id. */
+    public record ClaimPosition(short priority, OffsetDateTime runAt, long id) implements Comparable<ClaimPosition> {
+        @Override
+        public int compareTo(ClaimPosition other) {
+            int byPriority = Short.compare(priority, other.priority);
+            if (byPriority != 0) {
+                return byPriority;
+            }
+            int byRunAt = runAt.toInstant().compareTo(other.runAt.toInstant());
+            return byRunAt != 0 ? byRunAt : Long.compare(id, other.id);
+        }
+    }
+
+    /** The jobs one claim took, and the position of the last of them in the claim order (null if none). */
+    public record Claim(List<ClaimedJob> jobs, ClaimPosition end) {}
 
     /**
      * The end of one attempt, as the runtime decided it: the state to move to ({@code delayMs} from now for
@@ -109,17 +127,10 @@ public final class JobStore {
         this.insertOneSql = insertOneSql(jobs, "");
         this.insertOneKeyedSql = insertOneSql(jobs,
                 "on conflict (idempotency_key) where idempotency_key is not null do nothing");
-        // The candidates come from V8's claim_candidates (which locks them, skipping rows other claims hold), planned
-        // there so that the runnable index is always walked in order, whatever the statistics say. The update
-        // takes their ids as an array instead of joining them (see complete() for what a joined update can do).
-        this.claimSql = """
-                update %1$s j
-                set state = 'running', attempt = j.attempt + 1, started_at = now(), node_id = ?,
-                    lease_expires_at = now() + ? * interval '1 millisecond'
-                where j.id = any(array(select %2$s.claim_candidates(?, ?, ?)))
-                returning j.id, j.kind, j.queue, j.attempt, j.max_attempts, j.args::text, j.metadata::text,
-                          greatest(0, extract(epoch from now() - j.run_at) * 1000)::bigint
-                """.formatted(jobs, schema);
+        // The whole claim is V10's claim_jobs: it locks the first runnable jobs of the queue after a position
+        // (skipping rows other claims hold) and marks them running in one statement, planned there so that the
+        // runnable index is always walked in order, whatever the statistics say.
+        this.claimSql = "select * from %s.claim_jobs(?, ?, ?, ?, ?, ?, ?, ?)".formatted(schema);
         // A completion applies only while the job still runs under this node and attempt: a node presumed dead
         // can never overwrite a job that was rescued and handed to another. A cancel request turns any
         // unsuccessful end into 'cancelled'. The attempt row is written in the same statement, from the row the
@@ -331,24 +342,36 @@ public final class JobStore {
 
     // ---- the worker's hot path -------------------------------------------------------------------------------
 
-    /** Claims up to {@code limit} runnable jobs of {@code queue} whose kinds this node handles. */
-    public List<ClaimedJob> claim(String queue, List<String> kinds, int limit, String nodeId, long leaseMs)
+    /**
+     * Claims up to {@code limit} runnable jobs of {@code queue} whose kinds this node handles, in claim order
+     * after {@code after} (from the head of the queue when null).
+     */
+    public Claim claim(String queue, List<String> kinds, int limit, String nodeId, long leaseMs, ClaimPosition after)
             throws SQLException {
         return Sql.autoCommit(dataSource, connection -> {
             try (PreparedStatement ps = connection.prepareStatement(claimSql)) {
-                ps.setString(1, nodeId);
-                ps.setLong(2, leaseMs);
-                ps.setString(3, queue);
-                ps.setArray(4, Sql.textArray(connection, kinds));
-                ps.setInt(5, limit);
+                ps.setString(1, queue);
+                ps.setArray(2, Sql.textArray(connection, kinds));
+                ps.setInt(3, limit);
+                ps.setString(4, nodeId);
+                ps.setLong(5, leaseMs);
+                ps.setObject(6, after == null ? null : after.priority(), Types.SMALLINT);
+                ps.setObject(7, after == null ? null : after.runAt(), Types.TIMESTAMP_WITH_TIMEZONE);
+                ps.setObject(8, after == null ? null : after.id(), Types.BIGINT);
                 List<ClaimedJob> claimed = new ArrayList<>(limit);
+                ClaimPosition end = null;
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         claimed.add(new ClaimedJob(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4),
                                 rs.getInt(5), rs.getString(6), rs.getString(7), rs.getLong(8)));
+                        ClaimPosition position = new ClaimPosition(rs.getShort(9),
+                                rs.getObject(10, OffsetDateTime.class), rs.getLong(1));
+                        if (end == null || position.compareTo(end) > 0) {
+                            end = position;
+                        }
                     }
                 }
-                return claimed;
+                return new Claim(claimed, end);
             }
         });
     }

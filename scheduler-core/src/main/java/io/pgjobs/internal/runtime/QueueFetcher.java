@@ -1,17 +1,28 @@
 package io.pgjobs.internal.runtime;
 
+import io.pgjobs.internal.JobStore.Claim;
+import io.pgjobs.internal.JobStore.ClaimPosition;
 import io.pgjobs.internal.JobStore.ClaimedJob;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Claims the jobs of one queue for this node and starts them. It never claims more than the queue's free
  * execution slots (backpressure: a node never holds a job it cannot start at once). It fetches when woken by a
  * notification, when slots free up after a full claim (more work is likely waiting), or on the poll interval.
+ *
+ * <p>While a backlog lasts (every claim full), each claim resumes after the last job of the previous one instead
+ * of at the head of the queue: the head of the runnable index holds an entry for every job claimed since the
+ * last vacuum, and on a big table a claim from the head walked hundreds of thousands of them. Jobs that sort
+ * before that position (a higher priority, a job due again, a transaction that committed late) are taken by
+ * the claim from the head that follows at least every {@link #HEAD_CLAIM_INTERVAL_NANOS}, and by every claim
+ * once the backlog is worked off.
  */
 final class QueueFetcher extends BackgroundLoop {
     private static final int MAX_BATCH = 1_000;
+    static final long HEAD_CLAIM_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     private final String queue;
     private final int concurrency;
@@ -21,6 +32,9 @@ final class QueueFetcher extends BackgroundLoop {
     /** When slots free up after a full claim, wait until this many are free so claims stay batched. */
     private final int refillThreshold;
     private volatile boolean saturated;
+    /** Where the next claim resumes while every claim is full; null: from the head. */
+    private ClaimPosition resumeAfter;
+    private long lastHeadClaim;
 
     QueueFetcher(String queue, int concurrency, List<String> kinds, Runtime runtime) {
         super("pgjobs-fetch-" + queue);
@@ -38,13 +52,20 @@ final class QueueFetcher extends BackgroundLoop {
         if (free == 0) {
             return runtime.config().pollInterval();
         }
-        List<ClaimedJob> claimed = runtime.store().claim(queue, kinds, free, runtime.config().nodeId(),
-                runtime.config().leaseDuration().toMillis());
+        long now = System.nanoTime();
+        ClaimPosition after = now - lastHeadClaim < HEAD_CLAIM_INTERVAL_NANOS ? resumeAfter : null;
+        if (after == null) {
+            lastHeadClaim = now;
+        }
+        Claim claim = runtime.store().claim(queue, kinds, free, runtime.config().nodeId(),
+                runtime.config().leaseDuration().toMillis(), after);
+        List<ClaimedJob> claimed = claim.jobs();
         for (ClaimedJob job : claimed) {
             slots.acquireUninterruptibly();
             runtime.launch(job, this);
         }
         saturated = claimed.size() == free;
+        resumeAfter = saturated ? claim.end() : null;
         return saturated && slots.availablePermits() > 0 ? Duration.ZERO : runtime.config().pollInterval();
     }
 
