@@ -181,8 +181,9 @@ public final class Benchmark {
     /**
      * Starts {@code nodes} node JVMs and lets them warm up on jobs of their own (a drain of a few seconds would
      * otherwise measure the JIT compiler as much as pgjobs, and the more so the more JVMs share the work). Then
-     * {@code jobs} are enqueued while the queue is paused, and the pause lifted: jobs/s from the database's own
-     * timestamps, first start to last finish of those jobs.
+     * {@code jobs} are enqueued while the queue is paused, the nodes' compilers are given time to finish their
+     * queue, and the pause lifted: jobs/s from the database's own timestamps, first start to last finish of those
+     * jobs.
      */
     private Drained drain(String url, int nodes, int jobs) throws Exception {
         List<Node> started = new ArrayList<>();
@@ -196,6 +197,7 @@ public final class Benchmark {
                     + "on conflict (name) do update set paused = true");
             enqueueNoops(url, jobs);
             CpuMeter cpu = new CpuMeter(server.serverProcess(), started.stream().map(Node::handle).toList());
+            cpu.awaitNodesQuiet(Duration.ofSeconds(30));
             CpuMeter.Reading before = cpu.read();
             long measuredFrom = queryLong(pool, "select (extract(epoch from now()) * 1000000)::bigint");
             execute(pool, "update pgjobs.queues set paused = false where name = 'default'");

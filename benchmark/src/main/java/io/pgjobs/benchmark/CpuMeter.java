@@ -46,6 +46,27 @@ final class CpuMeter {
         return new Reading(serverNanos, nodes.stream().mapToLong(CpuMeter::cpuNanos).sum());
     }
 
+    /**
+     * Waits until the node JVMs have been quiet (under 5% of a core each) for half a second, at most
+     * {@code timeout}; returns how long that took. After a warm-up on two busy cores the JIT compiler still has
+     * a queue of methods to compile; left to run during a measured drain of a few seconds, it took half of a
+     * node's CPU there.
+     */
+    Duration awaitNodesQuiet(Duration timeout) throws InterruptedException {
+        long start = System.nanoTime();
+        long quietBelow = nodes.size() * 25_000_000L; // 5% of a core over 500 ms, per node
+        long last = read().nodesNanos();
+        while (System.nanoTime() - start < timeout.toNanos()) {
+            Thread.sleep(500);
+            long now = read().nodesNanos();
+            if (now - last < quietBelow) {
+                break;
+            }
+            last = now;
+        }
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
     private static long cpuNanos(ProcessHandle process) {
         return process.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
     }
