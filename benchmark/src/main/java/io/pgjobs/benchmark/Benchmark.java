@@ -355,10 +355,16 @@ public final class Benchmark {
         List<long[]> samples = new ArrayList<>(); // {second, backlog}
         long produced;
         double completedRate;
+        String cpuUse;
         try (HikariDataSource pool = BenchDatabase.pool(url, 4)) {
             JobClient client = Scheduler.builder(pool).build().client();
             Node node = Node.start(url, "steady-node");
             try {
+                // where the two cores go: the server and the node, and this JVM (the producer)
+                CpuMeter serverAndNode = new CpuMeter(server.serverProcess(), List.of(node.handle()));
+                CpuMeter producerJvm = new CpuMeter(null, List.of(ProcessHandle.current()));
+                CpuMeter.Reading serverAndNodeBefore = serverAndNode.read();
+                CpuMeter.Reading producerBefore = producerJvm.read();
                 AtomicLong enqueued = new AtomicLong();
                 long start = System.nanoTime();
                 long end = start + TimeUnit.SECONDS.toNanos(options.steadySeconds());
@@ -375,8 +381,16 @@ public final class Benchmark {
                     samples.add(new long[] {second, Math.max(0, enqueued.get() - (attemptsInserted(pool) - attemptsAtStart))});
                 }
                 producer.join();
-                completedRate = (completed(pool) - completedAtStart) / seconds(System.nanoTime() - start);
+                double elapsed = seconds(System.nanoTime() - start);
+                completedRate = (completed(pool) - completedAtStart) / elapsed;
                 produced = enqueued.get();
+                CpuMeter.Reading serverAndNodeAfter = serverAndNode.read();
+                long producerNanos = producerJvm.read().nodesNanos() - producerBefore.nodesNanos();
+                long allNanos = producerNanos + serverAndNodeAfter.nodesNanos() - serverAndNodeBefore.nodesNanos()
+                        + Math.max(0, serverAndNodeAfter.serverNanos() - serverAndNodeBefore.serverNanos());
+                cpuUse = String.format(Locale.ROOT, "%s, producer %.1f ms; %.2f cores busy",
+                        serverAndNodeAfter.perThousandJobs(serverAndNodeBefore, produced, "node"),
+                        producerNanos / 1e6 / produced * 1_000, allNanos / 1e9 / elapsed);
             } finally {
                 node.stop();
             }
@@ -387,8 +401,10 @@ public final class Benchmark {
         long lastBacklog = samples.getLast()[1];
         boolean growing = slope > target * 0.01;
         table.put("steady state, " + options.steadySeconds() + " s at " + Math.round(target) + " jobs/s offered",
-                String.format(Locale.ROOT, "%s completed; backlog last %d, max %d, trend %+.1f jobs/s -> %s",
-                        jobsPerS(completedRate), lastBacklog, maxBacklog, slope, growing ? "GROWING" : "stable"));
+                String.format(Locale.ROOT, "%s completed; backlog last %d, max %d, trend %+.1f jobs/s -> %s"
+                                + "  cpu per 1,000 jobs produced: %s",
+                        jobsPerS(completedRate), lastBacklog, maxBacklog, slope, growing ? "GROWING" : "stable",
+                        cpuUse));
         results.add(String.format(Locale.ROOT, "RESULT workload=steady seconds=%d offered_per_s=%.0f produced=%d jobs_per_s=%.0f "
                         + "backlog_last=%d backlog_max=%d backlog_trend_per_s=%.1f growing=%s ratio=%.2f",
                 options.steadySeconds(), target, produced, completedRate, lastBacklog, maxBacklog, slope, growing,
