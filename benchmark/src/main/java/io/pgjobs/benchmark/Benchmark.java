@@ -179,11 +179,9 @@ public final class Benchmark {
     private record Drained(double jobsPerS, String cpu, String cpuKeys) {}
 
     /**
-     * Starts {@code nodes} node JVMs and lets them warm up on jobs of their own (a drain of a few seconds would
-     * otherwise measure the JIT compiler as much as pgjobs, and the more so the more JVMs share the work). Then
-     * {@code jobs} are enqueued while the queue is paused, the nodes' compilers are given time to finish their
-     * queue, and the pause lifted: jobs/s from the database's own timestamps, first start to last finish of those
-     * jobs.
+     * Starts {@code nodes} node JVMs and lets them warm up on a drain of jobs of their own, done just as the
+     * measured one (a drain of a few seconds would otherwise measure the JIT compiler as much as pgjobs, and the
+     * more so the more JVMs share the work); then the measured drain of {@code jobs}.
      */
     private Drained drain(String url, int nodes, int jobs) throws Exception {
         List<Node> started = new ArrayList<>();
@@ -191,33 +189,40 @@ public final class Benchmark {
             for (int i = 0; i < nodes; i++) {
                 started.add(Node.start(url, "node-" + i));
             }
-            enqueueNoops(url, (quick ? 5_000 : 100_000) * nodes);
-            awaitDrained(url, Duration.ofMinutes(5));
-            execute(pool, "insert into pgjobs.queues (name, paused) values ('default', true) "
-                    + "on conflict (name) do update set paused = true");
-            enqueueNoops(url, jobs);
             CpuMeter cpu = new CpuMeter(server.serverProcess(), started.stream().map(Node::handle).toList());
-            cpu.awaitNodesQuiet(Duration.ofSeconds(30));
-            CpuMeter.Reading before = cpu.read();
-            long measuredFrom = queryLong(pool, "select (extract(epoch from now()) * 1000000)::bigint");
-            execute(pool, "update pgjobs.queues set paused = false where name = 'default'");
-            awaitDrained(url, Duration.ofMinutes(quick ? 3 : 15));
-            CpuMeter.Reading after = cpu.read();
-            try (Connection c = pool.getConnection();
-                 PreparedStatement ps = c.prepareStatement("select count(*), extract(epoch from max(finished_at) - "
-                         + "min(started_at)) from pgjobs.jobs where state = 'completed' and started_at >= to_timestamp(? / 1e6)")) {
-                ps.setLong(1, measuredFrom);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (rs.getLong(1) != jobs) {
-                        throw new IllegalStateException("expected " + jobs + " completed jobs, found " + rs.getLong(1));
-                    }
-                    return new Drained(jobs / rs.getDouble(2), after.perThousandJobs(before, jobs, "nodes"),
-                            after.resultKeys(before, jobs));
-                }
-            }
+            pausedDrain(url, pool, cpu, (quick ? 5_000 : 100_000) * nodes);
+            return pausedDrain(url, pool, cpu, jobs);
         } finally {
             started.forEach(Node::stop);
+        }
+    }
+
+    /**
+     * Enqueues {@code jobs} while the queue is paused, gives the nodes' JIT compilers time to finish their queue
+     * and lifts the pause: jobs/s from the database's own timestamps, first start to last finish of those jobs.
+     */
+    private Drained pausedDrain(String url, HikariDataSource pool, CpuMeter cpu, int jobs) throws Exception {
+        execute(pool, "insert into pgjobs.queues (name, paused) values ('default', true) "
+                + "on conflict (name) do update set paused = true");
+        enqueueNoops(url, jobs);
+        cpu.awaitNodesQuiet(Duration.ofSeconds(30));
+        CpuMeter.Reading before = cpu.read();
+        long measuredFrom = queryLong(pool, "select (extract(epoch from now()) * 1000000)::bigint");
+        execute(pool, "update pgjobs.queues set paused = false where name = 'default'");
+        awaitDrained(url, Duration.ofMinutes(quick ? 3 : 15));
+        CpuMeter.Reading after = cpu.read();
+        try (Connection c = pool.getConnection();
+             PreparedStatement ps = c.prepareStatement("select count(*), extract(epoch from max(finished_at) - "
+                     + "min(started_at)) from pgjobs.jobs where state = 'completed' and started_at >= to_timestamp(? / 1e6)")) {
+            ps.setLong(1, measuredFrom);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getLong(1) != jobs) {
+                    throw new IllegalStateException("expected " + jobs + " completed jobs, found " + rs.getLong(1));
+                }
+                return new Drained(jobs / rs.getDouble(2), after.perThousandJobs(before, jobs, "nodes"),
+                        after.resultKeys(before, jobs));
+            }
         }
     }
 
