@@ -10,8 +10,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Claims the jobs of one queue for this node and starts them. It never claims more than the queue's free
- * execution slots (backpressure: a node never holds a job it cannot start at once). It fetches when woken by a
- * notification, when slots free up after a full claim (more work is likely waiting), or on the poll interval.
+ * execution slots (backpressure: a node never holds a job it cannot start at once), and nothing while the
+ * completer has a full batch of finished jobs to write (backpressure from the database). It fetches when woken
+ * by a notification, when slots free up after a full claim (more work is likely waiting), or on the poll
+ * interval.
  *
  * <p>While a backlog lasts (every claim full), each claim resumes after the last job of the previous one instead
  * of at the head of the queue: the head of the runnable index holds an entry for every job claimed since the
@@ -23,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 final class QueueFetcher extends BackgroundLoop {
     private static final int MAX_BATCH = 1_000;
     static final long HEAD_CLAIM_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /** How soon to look again while the completer is behind. */
+    private static final Duration COMPLETIONS_BEHIND_WAIT = Duration.ofMillis(5);
 
     private final String queue;
     private final int concurrency;
@@ -51,6 +55,9 @@ final class QueueFetcher extends BackgroundLoop {
         int free = Math.min(slots.availablePermits(), MAX_BATCH);
         if (free == 0) {
             return runtime.config().pollInterval();
+        }
+        if (runtime.completionsBehind()) {
+            return COMPLETIONS_BEHIND_WAIT;
         }
         long now = System.nanoTime();
         ClaimPosition after = now - lastHeadClaim < HEAD_CLAIM_INTERVAL_NANOS ? resumeAfter : null;

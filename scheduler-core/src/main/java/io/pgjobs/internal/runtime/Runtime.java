@@ -234,6 +234,11 @@ public final class Runtime {
         }
     }
 
+    /** Whether the fetchers should wait for the completer to write what it has (see {@link Completer#behind()}). */
+    boolean completionsBehind() {
+        return completer.behind();
+    }
+
     List<Long> heldJobIds() {
         return held.keySet().stream().map(HeldAttempt::jobId).distinct().toList();
     }
