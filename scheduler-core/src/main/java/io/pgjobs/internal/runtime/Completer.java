@@ -40,9 +40,9 @@ final class Completer extends BackgroundLoop {
 
     /**
      * Whether a full batch of completions is waiting to be written. Handlers free their slots before their
-     * completions are written, so without this a node whose database falls behind keeps claiming: in an
-     * overloaded steady state one node held 377,000 unwritten completions, each renewed by the lease keeper in
-     * statements of 8 seconds, and finished a third of what it did before it fell behind.
+     * completions are written, so without this a node whose database falls behind keeps claiming: overloaded
+     * (33,000 jobs/s offered), one node held 377,000 unwritten completions, each renewed by the lease keeper in
+     * statements of 8 seconds, and finished 11,300 jobs/s; with this check, 28,400.
      */
     boolean behind() {
         return unwritten.get() >= MAX_BATCH;

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class QueueFetcher extends BackgroundLoop {
     private static final int MAX_BATCH = 1_000;
-    static final long HEAD_CLAIM_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    private static final long HEAD_CLAIM_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     /** How soon to look again while the completer is behind. */
     private static final Duration COMPLETIONS_BEHIND_WAIT = Duration.ofMillis(5);
 
