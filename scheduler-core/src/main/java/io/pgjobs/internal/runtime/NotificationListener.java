@@ -63,9 +63,18 @@ final class NotificationListener extends BackgroundLoop {
         onConnected.run();
     }
 
+    /**
+     * Gives the connection back to its pool. It stops listening first: a pooled connection that still listens
+     * would collect notifications for whoever borrows it next (a stop or an error can end a round at any point).
+     */
     private void disconnect() {
         if (connection == null) {
             return;
+        }
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("UNLISTEN *");
+        } catch (SQLException e) {
+            log.debug("UNLISTEN failed (the connection may be broken): {}", e.toString());
         }
         try {
             connection.close();
@@ -78,13 +87,6 @@ final class NotificationListener extends BackgroundLoop {
 
     @Override
     protected void afterLastRound() {
-        if (connection != null) {
-            try (Statement statement = connection.createStatement()) {
-                statement.execute("UNLISTEN *");
-            } catch (SQLException e) {
-                log.debug("UNLISTEN failed while stopping: {}", e.toString());
-            }
-            disconnect();
-        }
+        disconnect();
     }
 }
