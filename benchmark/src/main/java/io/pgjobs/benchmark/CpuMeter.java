@@ -98,11 +98,11 @@ final class CpuMeter {
 
     /**
      * Waits until the node JVMs have been quiet (under 5% of a core each) for half a second, at most
-     * {@code timeout}; returns how long that took. After a warm-up on two busy cores the JIT compiler still has
+     * {@code timeout}. After a warm-up on two busy cores the JIT compiler still has
      * a queue of methods to compile; left to run during a measured drain of a few seconds, it took half of a
      * node's CPU there.
      */
-    Duration awaitNodesQuiet(Duration timeout) throws InterruptedException {
+    void awaitNodesQuiet(Duration timeout) throws InterruptedException {
         long start = System.nanoTime();
         long quietBelow = nodes.size() * 25_000_000L; // 5% of a core over 500 ms, per node
         long last = read().nodesNanos();
@@ -114,7 +114,6 @@ final class CpuMeter {
             }
             last = now;
         }
-        return Duration.ofNanos(System.nanoTime() - start);
     }
 
     private static long cpuNanos(ProcessHandle process) {
