@@ -127,7 +127,7 @@ public final class JobStore {
         this.insertOneSql = insertOneSql(jobs, "");
         this.insertOneKeyedSql = insertOneSql(jobs,
                 "on conflict (idempotency_key) where idempotency_key is not null do nothing");
-        // The whole claim is V10's claim_jobs: it locks the first runnable jobs of the queue after a position
+        // The whole claim is claim_jobs (V10, in PL/pgSQL since V11): it locks the first runnable jobs of the queue after a position
         // (skipping rows other claims hold) and marks them running in one statement, planned there so that the
         // runnable index is always walked in order, whatever the statistics say.
         this.claimSql = "select * from %s.claim_jobs(?, ?, ?, ?, ?, ?, ?, ?)".formatted(schema);
