@@ -181,7 +181,15 @@ public final class Benchmark {
     private record Drained(double jobsPerS, String cpu, String cpuKeys) {}
 
     /**
-     * Starts {@code nodes} node JVMs and lets them warm up on a drain of jobs of their own, done just as the
+     * Warm-up drains before the measured one. After one, a node's JIT compiler still took 5.7 to 15 ms of CPU per
+     * 1,000 jobs in the measured drain (more than pgjobs' own work in the node), and twice that with two nodes on
+     * the two cores; after three, 0.6 to 1.0 with one node and 3 to 6 with two: closer to a node that has been
+     * running for a while, which is what the figures are meant to describe.
+     */
+    private static final int WARM_UP_DRAINS = 3;
+
+    /**
+     * Starts {@code nodes} node JVMs and lets them warm up on drains of jobs of their own, done just as the
      * measured one (a drain of a few seconds would otherwise measure the JIT compiler as much as pgjobs, and the
      * more so the more JVMs share the work); then the measured drain of {@code jobs}.
      */
@@ -192,7 +200,9 @@ public final class Benchmark {
                 started.add(Node.start(url, "node-" + i));
             }
             CpuMeter cpu = new CpuMeter(server.serverProcess(), started.stream().map(Node::handle).toList());
-            pausedDrain(url, pool, cpu, (quick ? 5_000 : 100_000) * nodes);
+            for (int round = 0; round < WARM_UP_DRAINS; round++) {
+                pausedDrain(url, pool, cpu, (quick ? 5_000 : 100_000) * nodes);
+            }
             return pausedDrain(url, pool, cpu, jobs);
         } finally {
             started.forEach(Node::stop);
