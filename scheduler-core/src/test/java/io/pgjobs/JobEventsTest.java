@@ -129,6 +129,22 @@ class JobEventsTest {
     }
 
     @Test
+    void aScheduleTriggeredByHandIsReportedAndCountedAsEnqueued() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        scheduler = schedulers.start(builder().listener(events::add).meterRegistry(registry));
+        scheduler.client().schedules().upsert(Schedule.of("by-hand", "@yearly", JobRequest.of(new Work("ok"))));
+
+        long id = scheduler.client().schedules().triggerNow("by-hand").orElseThrow();
+
+        Await.until(Duration.ofSeconds(20), "the triggered job reported", () -> !eventsOf(JobEnqueued.class).isEmpty());
+        assertThat(eventsOf(JobEnqueued.class)).singleElement()
+                .isEqualTo(new JobEnqueued(id, "events.work", "default"));
+        assertThat(registry.get("pgjobs.jobs.enqueued").tag("queue", "default").tag("kind", "events.work")
+                .counter().count()).isEqualTo(1.0);
+        assertThat(scheduler.client().schedules().triggerNow("no-such-schedule")).isEmpty();
+    }
+
+    @Test
     void aBlockedListenerNeverStallsTheWorkersAndItsDroppedEventsAreCounted() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger delivered = new AtomicInteger();

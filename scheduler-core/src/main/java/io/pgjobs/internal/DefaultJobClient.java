@@ -28,7 +28,8 @@ public final class DefaultJobClient implements JobClient {
         this.telemetry = telemetry;
         this.serializer = config.serializer();
         this.store = new JobStore(config.dataSource(), config.schema(), config.notifyChannel());
-        this.schedules = new DefaultScheduleClient(config, store, request -> prepare(List.of(request)).getFirst());
+        this.schedules = new DefaultScheduleClient(config, store, request -> prepare(List.of(request)).getFirst(),
+                telemetry);
     }
 
     public JobStore store() {

@@ -2,6 +2,7 @@ package io.pgjobs.internal.cron;
 
 import static io.pgjobs.internal.Sql.call;
 
+import io.pgjobs.EnqueueResult;
 import io.pgjobs.JobRequest;
 import io.pgjobs.Schedule;
 import io.pgjobs.Schedule.MisfirePolicy;
@@ -13,6 +14,7 @@ import io.pgjobs.internal.JobStore;
 import io.pgjobs.internal.JobStore.NewJob;
 import io.pgjobs.internal.Sql;
 import io.pgjobs.internal.db.tables.records.SchedulesRecord;
+import io.pgjobs.internal.observe.Telemetry;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
@@ -30,11 +32,14 @@ public final class DefaultScheduleClient implements ScheduleClient {
     private final ScheduleStore store;
     private final JobStore jobs;
     private final Function<JobRequest, NewJob> prepare;
+    private final Telemetry telemetry;
 
-    public DefaultScheduleClient(Config config, JobStore jobs, Function<JobRequest, NewJob> prepare) {
+    public DefaultScheduleClient(Config config, JobStore jobs, Function<JobRequest, NewJob> prepare,
+                                 Telemetry telemetry) {
         this.store = new ScheduleStore(config.dataSource(), config.schema(), config.notifyChannel());
         this.jobs = jobs;
         this.prepare = prepare;
+        this.telemetry = telemetry;
     }
 
     @Override
@@ -117,16 +122,22 @@ public final class DefaultScheduleClient implements ScheduleClient {
 
     @Override
     public Optional<Long> triggerNow(String name) {
-        return call("trigger schedule '" + name + "'", () -> Sql.inTransaction(store.dataSource(), connection -> {
-            Optional<SchedulesRecord> schedule = store.lock(connection, name);
-            if (schedule.isEmpty()) {
-                return Optional.empty();
-            }
-            Instant now = store.now(connection);
-            long id = jobs.insert(connection, List.of(FiredJobs.triggered(schedule.get(), now))).getFirst().id();
-            store.recordRuns(connection, name, List.of(new ScheduleStore.Run(id, now, true)));
-            return Optional.of(id);
-        }));
+        record Triggered(NewJob job, EnqueueResult result) {}
+        Optional<Triggered> triggered = call("trigger schedule '" + name + "'",
+                () -> Sql.inTransaction(store.dataSource(), connection -> {
+                    Optional<SchedulesRecord> schedule = store.lock(connection, name);
+                    if (schedule.isEmpty()) {
+                        return Optional.<Triggered>empty();
+                    }
+                    Instant now = store.now(connection);
+                    NewJob job = FiredJobs.triggered(schedule.get(), now);
+                    EnqueueResult result = jobs.insert(connection, List.of(job)).getFirst();
+                    store.recordRuns(connection, name, List.of(new ScheduleStore.Run(result.id(), now, true)));
+                    return Optional.of(new Triggered(job, result));
+                }));
+        // after the commit: the job counts as enqueued (metrics and JobEnqueued) like any other
+        triggered.ifPresent(t -> telemetry.enqueued(List.of(t.job()), List.of(t.result())));
+        return triggered.map(t -> t.result().id());
     }
 
     @Override
