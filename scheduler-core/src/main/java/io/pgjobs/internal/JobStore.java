@@ -133,9 +133,10 @@ public final class JobStore {
         this.insertOneSql = insertOneSql(jobs, "");
         this.insertOneKeyedSql = insertOneSql(jobs,
                 "on conflict (idempotency_key) where idempotency_key is not null do nothing");
-        // The whole claim is claim_jobs (V10, in PL/pgSQL since V11): it locks the first runnable jobs of the queue after a position
-        // (skipping rows other claims hold) and marks them running in one statement, planned there so that the
-        // runnable index is always walked in order, whatever the statistics say.
+        // The whole claim is claim_jobs (V10; PL/pgSQL since V11, so a session plans it once): it locks the first
+        // runnable jobs of the queue after a position (skipping rows other claims hold) and marks them running in
+        // one statement, planned there so that the runnable index is always walked in order, whatever the
+        // statistics say.
         this.claimSql = "select * from %s.claim_jobs(?, ?, ?, ?, ?, ?, ?, ?)".formatted(schema);
         // A completion applies only while the job still runs under this node and attempt: a node presumed dead
         // can never overwrite a job that was rescued and handed to another. A cancel request turns any
