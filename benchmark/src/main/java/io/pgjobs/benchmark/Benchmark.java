@@ -183,7 +183,7 @@ public final class Benchmark {
     /**
      * Warm-up drains before the measured one. After one, a node's JIT compiler still took 5.7 to 15 ms of CPU per
      * 1,000 jobs in the measured drain (more than pgjobs' own work in the node), and twice that with two nodes on
-     * the two cores; after three, 0.3 to 4.3 with one node (under 2 in six runs of seven) and 1.1 to 5.6 with two:
+     * the two cores; after three, 0.3 to 4.3 with one node (under 2 in five runs of seven) and 1.1 to 5.6 with two:
      * closer to a node that has been running for a while, which is what the figures are meant to describe.
      */
     private static final int WARM_UP_DRAINS = 3;
