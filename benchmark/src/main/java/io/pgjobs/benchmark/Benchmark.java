@@ -255,8 +255,8 @@ public final class Benchmark {
                          + "select pg_notify('pgjobs_pgjobs', 'q:' || queue) from inserted")) {
                 for (int i = 0; i < 500; i++) { // warm up the JIT and the prepared statements
                     client.enqueue(new Noop(0));
-                    plainInsert(plain);
-                    plainInsert(notifying);
+                    insertNoopRow(plain);
+                    insertNoopRow(notifying);
                 }
                 // Alternating rounds, so that whatever changes during the run (the table's size, a checkpoint, an
                 // autovacuum, the JIT compiler) weighs on all alike: measured one after the other, the plain
@@ -269,11 +269,11 @@ public final class Benchmark {
                     }
                     long enqueued = System.nanoTime();
                     for (int i = 0; i < 500; i++) {
-                        plainInsert(plain);
+                        insertNoopRow(plain);
                     }
                     long inserted = System.nanoTime();
                     for (int i = 0; i < 500; i++) {
-                        plainInsert(notifying);
+                        insertNoopRow(notifying);
                     }
                     nanos[0] += enqueued - start;
                     nanos[1] += inserted - enqueued;
@@ -308,7 +308,7 @@ public final class Benchmark {
         server.drop(url);
     }
 
-    private static void plainInsert(PreparedStatement insert) throws SQLException {
+    private static void insertNoopRow(PreparedStatement insert) throws SQLException {
         insert.setString(1, "bench.noop");
         insert.setString(2, "default");
         insert.setString(3, "{\"sentNanos\": 0}");
