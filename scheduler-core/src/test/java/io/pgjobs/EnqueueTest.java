@@ -223,20 +223,48 @@ class EnqueueTest {
             assertThat(pg.getNotifications(200)).isNullOrEmpty();
             producer.commit();
 
-            List<String> payloads = new ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-            while (payloads.size() < 2 && System.nanoTime() < deadline) {
-                PGNotification[] received = pg.getNotifications(100);
-                if (received != null) {
-                    for (PGNotification n : received) {
-                        payloads.add(n.getParameter());
-                    }
-                }
-            }
+            List<String> payloads = receive(pg, 2);
             PGNotification[] extra = pg.getNotifications(200);
             assertThat(payloads).containsExactlyInAnyOrder("q:q1", "q:q2");
             assertThat(extra).isNullOrEmpty();
         }
+    }
+
+    @Test
+    void aSingleEnqueueNotifiesAtCommitOnlyForAJobDueNowAndNewlyInserted() throws Exception {
+        try (Connection listener = db.connect(); Connection producer = db.dataSource().getConnection()) {
+            try (Statement s = listener.createStatement()) {
+                s.execute("LISTEN pgjobs_pgjobs");
+            }
+            PGConnection pg = listener.unwrap(PGConnection.class);
+            producer.setAutoCommit(false);
+            client.enqueue(producer, JobRequest.of(new Echo("now", 1)).queue("single").idempotencyKey("single-1"));
+            assertThat(pg.getNotifications(200)).isNullOrEmpty();
+            producer.commit();
+            assertThat(receive(pg, 1)).containsExactly("q:single");
+
+            EnqueueResult duplicate = client.enqueue(producer,
+                    JobRequest.of(new Echo("again", 2)).queue("single").idempotencyKey("single-1"));
+            client.enqueue(producer, JobRequest.of(new Echo("later", 3)).queue("single").delay(Duration.ofHours(1)));
+            producer.commit();
+            assertThat(duplicate.duplicate()).isTrue();
+            assertThat(pg.getNotifications(300)).isNullOrEmpty();
+        }
+    }
+
+    /** The payloads of the notifications {@code pg} receives until it has {@code count} or five seconds pass. */
+    private static List<String> receive(PGConnection pg, int count) throws Exception {
+        List<String> payloads = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (payloads.size() < count && System.nanoTime() < deadline) {
+            PGNotification[] received = pg.getNotifications(100);
+            if (received != null) {
+                for (PGNotification n : received) {
+                    payloads.add(n.getParameter());
+                }
+            }
+        }
+        return payloads;
     }
 
     @Test

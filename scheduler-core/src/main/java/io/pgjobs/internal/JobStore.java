@@ -200,17 +200,16 @@ public final class JobStore {
     }
 
     private static String insertOneSql(String jobs, String onConflict) {
+        // The notification is sent from RETURNING, so the statement is a bare INSERT: wrapped in a CTE with a
+        // scalar subquery for the notification, it took 12 to 32 µs more a call (a plain INSERT takes 150 to 190).
         return """
-                with inserted as (
-                    insert into %1$s (kind, queue, state, priority, run_at, max_attempts, args, idempotency_key, tags,
-                                      metadata)
-                    select ?, ?, case when due > now() then 'scheduled' else 'available' end, ?, due, ?, ?::jsonb, ?,
-                           ?::text[], ?::jsonb
-                    from (select coalesce(?::timestamptz, now() + ? * interval '1 millisecond') as due) d
-                    %2$s
-                    returning id, queue, state
-                )
-                select id, (select pg_notify(?, 'q:' || queue) where state = 'available') is null from inserted
+                insert into %1$s (kind, queue, state, priority, run_at, max_attempts, args, idempotency_key, tags,
+                                  metadata)
+                select ?, ?, case when due > now() then 'scheduled' else 'available' end, ?, due, ?, ?::jsonb, ?,
+                       ?::text[], ?::jsonb
+                from (select coalesce(?::timestamptz, now() + ? * interval '1 millisecond') as due) d
+                %2$s
+                returning id, case when state = 'available' then pg_notify(?, 'q:' || queue) end is null
                 """.formatted(jobs, onConflict);
     }
 
@@ -261,6 +260,9 @@ public final class JobStore {
     }
 
     private long[] insertBatch(Connection connection, List<NewJob> batch) throws SQLException {
+        if (batch.size() == 1) {
+            return new long[] {insertOne(connection, batch.getFirst())};
+        }
         int n = batch.size();
         String[] kinds = new String[n], queues = new String[n], args = new String[n], keys = new String[n],
                 tags = new String[n], metadata = new String[n];
@@ -280,9 +282,6 @@ public final class JobStore {
             keys[i] = job.idempotencyKey();
             tags[i] = Sql.arrayLiteral(job.tags());
             metadata[i] = job.metadataJson();
-        }
-        if (n == 1) {
-            return new long[] {insertOne(connection, batch.getFirst())};
         }
         long[] ids = new long[n];
         Map<String, Long> keyedIds = new HashMap<>();
