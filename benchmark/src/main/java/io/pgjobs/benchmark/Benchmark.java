@@ -250,11 +250,11 @@ public final class Benchmark {
             JobClient client = Scheduler.builder(pool).build().client();
             // The plain INSERT, with and without a pg_notify, goes the way an application's INSERT goes: a
             // connection from the same pool for each, autocommit, so that all three run on the same server
-            // process: the enqueue's statement ran up to 30% slower on a connection held apart (that had run
-            // other statements) than through the pool, in the same run. Rounds of 500 in random order, so that whatever
-            // changes during the run (the table's size, a checkpoint, an autovacuum, the JIT compiler) weighs on
-            // all alike: measured one after the other, the plain INSERTs ran at 13,209/s after 3,500 enqueues and
-            // at 7,080/s after 10,500.
+            // process. On a connection held apart, the same plain INSERT ran up to 29% faster than through the
+            // pool in the same run (in three runs of five; as fast in the others). Rounds of 500 in shuffled
+            // order, so that whatever changes during the run (the table's size, a checkpoint, an autovacuum, the
+            // JIT compiler) weighs on all alike: measured one after the other, the plain INSERTs ran at 13,209/s
+            // after 3,500 enqueues and at 7,080/s after 10,500.
             String plain = "insert into pgjobs.jobs (kind, queue, args) values (?, ?, ?::jsonb)";
             String notifying = "insert into pgjobs.jobs (kind, queue, args) values (?, ?, ?::jsonb) "
                     + "returning pg_notify('pgjobs_pgjobs', 'q:' || queue) is null";
