@@ -84,7 +84,7 @@ public final class Benchmark {
                 }
             }
             return new Options(quick, jdbcUrl, only,
-                    steadySeconds != null ? steadySeconds : quick ? 20 : 120, steadyRate,
+                    steadySeconds != null ? steadySeconds : quick ? 15 : 120, steadyRate,
                     drainJobs != null ? drainJobs : quick ? 20_000 : 100_000, drainNodes);
         }
     }
@@ -116,7 +116,7 @@ public final class Benchmark {
 
     /** The plain-SQL lifecycle at batch 100 (insert, claim with SKIP LOCKED, delete), two connections. */
     private void ceiling() throws Exception {
-        int seconds = quick ? 8 : 20;
+        int seconds = quick ? 5 : 20;
         String url = server.fresh("ceiling");
         try (HikariDataSource pool = BenchDatabase.pool(url, 2)) {
             AtomicLong jobs = new AtomicLong();
@@ -319,7 +319,7 @@ public final class Benchmark {
 
     /** 50 jobs/s enqueued one at a time (own transaction each) to an idle node in another JVM. */
     private void latency() throws Exception {
-        int seconds = quick ? 10 : 60;
+        int seconds = quick ? 6 : 60;
         String url = server.fresh("latency");
         List<Long> latencies;
         try (HikariDataSource pool = BenchDatabase.pool(url, 2)) {
