@@ -2,9 +2,15 @@ package io.pgjobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -13,7 +19,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Idle workers wake on LISTEN/NOTIFY, not polling, and survive losing the listener connection. */
+/**
+ * Idle workers wake on LISTEN/NOTIFY, not polling, survive losing the listener connection, and leave no pooled
+ * connection listening.
+ */
 class WakeUpTest {
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();
@@ -59,6 +68,36 @@ class WakeUpTest {
             assertThat(delay).isLessThan(Duration.ofSeconds(2));
         }
         assertThat(best).isLessThan(Duration.ofMillis(100));
+    }
+
+    @Test
+    void aStoppedSchedulerGivesBackNoConnectionThatStillListens() throws Exception {
+        enqueueAndAwaitStart();
+        Await.until(Duration.ofSeconds(10), "the listener is connected",
+                () -> db.queryLong("select count(*) from pg_stat_activity where query like 'LISTEN%'") == 1);
+        scheduler.close();
+
+        // Every connection the pool holds, the listener's among them: a pooled connection that still listened
+        // would collect notifications for whoever borrows it next.
+        HikariDataSource pool = db.dataSource().unwrap(HikariDataSource.class);
+        int total = pool.getHikariPoolMXBean().getTotalConnections();
+        List<Connection> borrowed = new ArrayList<>();
+        try {
+            for (int i = 0; i < total; i++) {
+                borrowed.add(pool.getConnection());
+            }
+            for (Connection connection : borrowed) {
+                try (Statement s = connection.createStatement();
+                     ResultSet rs = s.executeQuery("select count(*) from pg_listening_channels()")) {
+                    rs.next();
+                    assertThat(rs.getLong(1)).as("channels a pooled connection listens on").isZero();
+                }
+            }
+        } finally {
+            for (Connection connection : borrowed) {
+                connection.close();
+            }
+        }
     }
 
     @Test
