@@ -56,6 +56,7 @@ final class NotificationListener extends BackgroundLoop {
         connection = dataSource.getConnection();
         connection.setAutoCommit(true);
         pgConnection = connection.unwrap(PGConnection.class);
+        PendingMessageCheck.skip(connection);
         try (Statement statement = connection.createStatement()) {
             statement.execute("LISTEN \"" + channel + "\"");
         }
@@ -65,7 +66,8 @@ final class NotificationListener extends BackgroundLoop {
 
     /**
      * Gives the connection back to its pool. It stops listening first: a pooled connection that still listens
-     * would collect notifications for whoever borrows it next (a stop or an error can end a round at any point).
+     * would collect notifications for whoever borrows it next (a stop or an error can end a round at any point);
+     * and it gets PgJDBC's pending-message check back.
      */
     private void disconnect() {
         if (connection == null) {
@@ -76,6 +78,7 @@ final class NotificationListener extends BackgroundLoop {
         } catch (SQLException e) {
             log.debug("UNLISTEN failed (the connection may be broken): {}", e.toString());
         }
+        PendingMessageCheck.restore(connection);
         try {
             connection.close();
         } catch (SQLException e) {
