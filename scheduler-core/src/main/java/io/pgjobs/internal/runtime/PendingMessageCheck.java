@@ -47,8 +47,8 @@ final class PendingMessageCheck {
             nextCheck.setLong(streamField.get(executor), millis);
             return true;
         } catch (SQLException | ReflectiveOperationException | RuntimeException | LinkageError e) {
-            log.debug("cannot skip PgJDBC's pending-message check; notifications arrive a millisecond later: {}",
-                    e.toString());
+            log.debug("PgJDBC's pending-message check left as it is (with it, notifications arrive a millisecond "
+                    + "later): {}", e.toString());
             return false;
         }
     }
