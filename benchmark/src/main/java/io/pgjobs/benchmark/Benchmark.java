@@ -43,7 +43,8 @@ import javax.sql.DataSource;
  * Options: {@code --quick} (every workload small, about two minutes in all), {@code --jdbc-url URL} (an
  * administrative database on another server; default: an embedded PostgreSQL), {@code --only a,b} (workloads:
  * ceiling, drain, enqueue, latency, growth, steady), {@code --steady-seconds N}, {@code --steady-rate N} (jobs/s
- * offered instead of 80% of the drain), {@code --drain-jobs N}, {@code --drain-nodes 1,2,4}.
+ * offered instead of 80% of the drain), {@code --steady-producer client|sql} (producers that call pgjobs, the
+ * default, or that insert rows generated in the database), {@code --drain-jobs N}, {@code --drain-nodes 1,2,4}.
  */
 public final class Benchmark {
     private static final int BATCH = 100;
@@ -60,14 +61,15 @@ public final class Benchmark {
     private String ceilingCpu;
 
     /** The command line. {@code drainJobs} also sizes the growth workload's drain. */
-    record Options(boolean quick, String jdbcUrl, List<String> only, int steadySeconds, int steadyRate, int drainJobs,
-                   int[] drainNodes) {
+    record Options(boolean quick, String jdbcUrl, List<String> only, int steadySeconds, int steadyRate,
+                   boolean steadySqlProducers, int drainJobs, int[] drainNodes) {
         static Options parse(String[] args) {
             boolean quick = false;
             String jdbcUrl = null;
             List<String> only = List.of("ceiling", "drain", "enqueue", "latency", "growth", "steady");
             Integer steadySeconds = null;
             int steadyRate = 0;
+            boolean steadySqlProducers = false;
             Integer drainJobs = null;
             int[] drainNodes = {1, 2, 4};
             for (int i = 0; i < args.length; i++) {
@@ -77,14 +79,20 @@ public final class Benchmark {
                     case "--only" -> only = Arrays.asList(args[++i].split(","));
                     case "--steady-seconds" -> steadySeconds = Integer.parseInt(args[++i]);
                     case "--steady-rate" -> steadyRate = Integer.parseInt(args[++i]);
+                    case "--steady-producer" -> steadySqlProducers = switch (args[++i]) {
+                        case "client" -> false;
+                        case "sql" -> true;
+                        default -> throw new IllegalArgumentException("--steady-producer is client or sql, not " + args[i]);
+                    };
                     case "--drain-jobs" -> drainJobs = Integer.parseInt(args[++i]);
                     case "--drain-nodes" -> drainNodes = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                     default -> throw new IllegalArgumentException("unknown option " + args[i] + " (known: --quick, "
-                            + "--jdbc-url URL, --only a,b, --steady-seconds N, --steady-rate N, --drain-jobs N, --drain-nodes 1,2,4)");
+                            + "--jdbc-url URL, --only a,b, --steady-seconds N, --steady-rate N, --steady-producer client|sql, "
+                            + "--drain-jobs N, --drain-nodes 1,2,4)");
                 }
             }
             return new Options(quick, jdbcUrl, only,
-                    steadySeconds != null ? steadySeconds : quick ? 15 : 120, steadyRate,
+                    steadySeconds != null ? steadySeconds : quick ? 15 : 120, steadyRate, steadySqlProducers,
                     drainJobs != null ? drainJobs : quick ? 20_000 : 100_000, drainNodes);
         }
     }
@@ -385,7 +393,9 @@ public final class Benchmark {
     /**
      * {@value #PRODUCERS} producer threads together offer 80% of the one-node drain rate, in batches of 50, while
      * one node works; does the backlog grow? What they managed to enqueue is reported beside what they offered:
-     * on two cores they compete with the database and the node for the CPU.
+     * on two cores they compete with the database and the node for the CPU. With {@code --steady-producer sql}
+     * they do not call pgjobs but insert rows the database generates: what a node sustains when producing costs
+     * no more than the rows themselves.
      */
     private void steady() throws Exception {
         double target = options.steadyRate() > 0 ? options.steadyRate()
@@ -408,9 +418,17 @@ public final class Benchmark {
                 long start = System.nanoTime();
                 long end = start + TimeUnit.SECONDS.toNanos(options.steadySeconds());
                 List<Thread> producers = new ArrayList<>();
+                Producer enqueue = options.steadySqlProducers() ? count -> insertGeneratedRows(pool, count)
+                        : count -> {
+                            List<JobRequest> requests = new ArrayList<>(count);
+                            for (int i = 0; i < count; i++) {
+                                requests.add(JobRequest.of(new Noop(0)));
+                            }
+                            client.enqueueAll(requests);
+                        };
                 for (int i = 0; i < PRODUCERS; i++) {
                     producers.add(Thread.ofPlatform().start(
-                            () -> produce(client, target / PRODUCERS, start, end, enqueued)));
+                            () -> produce(enqueue, target / PRODUCERS, start, end, enqueued)));
                 }
                 long completedAtStart = completed(pool);
                 long attemptsAtStart = attemptsInserted(pool);
@@ -445,19 +463,41 @@ public final class Benchmark {
         long maxBacklog = samples.stream().mapToLong(s -> s[1]).max().orElse(0);
         long lastBacklog = samples.getLast()[1];
         boolean growing = slope > target * 0.01;
-        table.put("steady state, " + options.steadySeconds() + " s at " + Math.round(target) + " jobs/s offered",
+        String producerName = options.steadySqlProducers() ? "sql" : "client";
+        table.put("steady state, " + options.steadySeconds() + " s at " + Math.round(target) + " jobs/s offered"
+                        + (options.steadySqlProducers() ? " (producers: plain SQL)" : ""),
                 String.format(Locale.ROOT, "%s produced, %s completed; backlog last %d, max %d, trend %+.1f jobs/s -> %s"
                                 + "  cpu per 1,000 jobs produced: %s",
                         jobsPerS((double) produced / options.steadySeconds()), jobsPerS(completedRate), lastBacklog,
                         maxBacklog, slope, growing ? "GROWING" : "stable", cpuUse));
-        results.add(String.format(Locale.ROOT, "RESULT workload=steady seconds=%d offered_per_s=%.0f produced=%d "
+        results.add(String.format(Locale.ROOT, "RESULT workload=steady producer=%s seconds=%d offered_per_s=%.0f produced=%d "
                         + "produced_per_s=%.0f jobs_per_s=%.0f backlog_last=%d backlog_max=%d backlog_trend_per_s=%.1f "
                         + "growing=%s ratio=%.2f",
-                options.steadySeconds(), target, produced, (double) produced / options.steadySeconds(), completedRate,
-                lastBacklog, maxBacklog, slope, growing, completedRate / ceiling));
+                producerName, options.steadySeconds(), target, produced, (double) produced / options.steadySeconds(),
+                completedRate, lastBacklog, maxBacklog, slope, growing, completedRate / ceiling));
     }
 
-    private static void produce(JobClient client, double perSecond, long start, long end, AtomicLong enqueued) {
+    /** Adds {@code count} no-op jobs in one transaction. */
+    private interface Producer {
+        void enqueue(int count) throws SQLException;
+    }
+
+    /**
+     * The cheapest way there is to add jobs, for {@code --steady-producer sql}: one INSERT of rows the database
+     * generates itself (nothing built, serialized or sent per job) and one notification, as pgjobs sends.
+     */
+    private static void insertGeneratedRows(DataSource pool, int count) throws SQLException {
+        try (Connection c = pool.getConnection(); PreparedStatement statement = c.prepareStatement("""
+                with added as (insert into pgjobs.jobs (kind, queue, args)
+                               select 'bench.noop', 'default', '{"sentNanos": 0}' from generate_series(1, ?)
+                               returning 1)
+                select pg_notify('pgjobs_pgjobs', 'q:default') from (select count(*) from added) a""")) {
+            statement.setInt(1, count);
+            statement.execute();
+        }
+    }
+
+    private static void produce(Producer producer, double perSecond, long start, long end, AtomicLong enqueued) {
         int batch = 50;
         double periodNanos = TimeUnit.SECONDS.toNanos(1) * batch / perSecond;
         long sent = 0;
@@ -468,11 +508,11 @@ public final class Benchmark {
                 java.util.concurrent.locks.LockSupport.parkNanos(wait);
                 continue;
             }
-            List<JobRequest> requests = new ArrayList<>(batch);
-            for (int i = 0; i < batch; i++) {
-                requests.add(JobRequest.of(new Noop(0)));
+            try {
+                producer.enqueue(batch);
+            } catch (SQLException e) {
+                throw new IllegalStateException("a producer could not enqueue", e);
             }
-            client.enqueueAll(requests);
             sent++;
             enqueued.addAndGet(batch);
         }
