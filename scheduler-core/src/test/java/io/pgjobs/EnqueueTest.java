@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgjobs.testing.PgDatabase;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -138,6 +142,109 @@ class EnqueueTest {
         assertThat(results.get(5_001)).isEqualTo(new EnqueueResult(results.get(5_000).id(), true));
         assertThat(results.get(5_002)).isEqualTo(new EnqueueResult(existing, true));
         assertThat(db.queryLong("select count(*) from pgjobs.jobs")).isEqualTo(5_002);
+    }
+
+    @Test
+    void aBulkBatchOfJobsDueNowGoesInByCopyWithEveryValueIntactAndNotifiesAtCommit() throws Exception {
+        String awkward = "tab\there, line\nbreak, return\r, back\\slash, \\. alone, \"quotes\", \\N, ünïcødé ✓";
+        List<JobRequest> requests = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            requests.add(JobRequest.of(new Echo(awkward + i, i)).queue(i % 2 == 0 ? "bulk-a" : "bulk-b")
+                    .priority(i % 10).maxAttempts(1 + i).tags("t" + i, awkward, "{braces}, \"and\" commas")
+                    .metadata("tenant", awkward));
+        }
+        List<String> statements = new ArrayList<>();
+        try (Connection listener = db.connect(); Connection producer = db.dataSource().getConnection()) {
+            try (Statement s = listener.createStatement()) {
+                s.execute("LISTEN pgjobs_pgjobs");
+            }
+            PGConnection pg = listener.unwrap(PGConnection.class);
+            producer.setAutoCommit(false);
+            List<EnqueueResult> results = client.enqueueAll(recordingStatements(producer, statements), requests);
+            assertThat(pg.getNotifications(200)).isNullOrEmpty();
+            producer.commit();
+            assertThat(receive(pg, 2)).containsExactlyInAnyOrder("q:bulk-a", "q:bulk-b");
+
+            assertThat(statements).anyMatch(sql -> sql.contains("nextval"))
+                    .noneMatch(sql -> sql.contains(ARRAY_INSERT));
+            assertThat(results).hasSize(150).allMatch(r -> !r.duplicate());
+            assertThat(results.stream().mapToLong(EnqueueResult::id)).isSorted();
+            for (int i = 0; i < 150; i++) {
+                Job job = client.get(results.get(i).id()).orElseThrow();
+                assertThat(client.args(job, Echo.class)).isEqualTo(new Echo(awkward + i, i));
+                assertThat(job.queue()).isEqualTo(i % 2 == 0 ? "bulk-a" : "bulk-b");
+                assertThat(job.priority()).isEqualTo(i % 10);
+                assertThat(job.maxAttempts()).isEqualTo(1 + i);
+                assertThat(job.tags()).containsExactly("t" + i, awkward, "{braces}, \"and\" commas");
+                assertThat(job.state()).isEqualTo(JobState.AVAILABLE);
+                assertThat(job.runAt()).isEqualTo(job.createdAt());
+                assertThat(job.idempotencyKey()).isNull();
+            }
+            try (PreparedStatement tenants = listener.prepareStatement(
+                    "select count(*) from pgjobs.jobs where metadata ->> 'tenant' = ?")) {
+                tenants.setString(1, awkward);
+                try (ResultSet rs = tenants.executeQuery()) {
+                    rs.next();
+                    assertThat(rs.getLong(1)).isEqualTo(150);
+                }
+            }
+
+            client.enqueueAll(producer, requests);
+            producer.rollback();
+            assertThat(db.queryLong("select count(*) from pgjobs.jobs")).isEqualTo(150);
+            assertThat(pg.getNotifications(200)).isNullOrEmpty();
+        }
+    }
+
+    @Test
+    void aBulkBatchGoesInByInsertWhenAJobIsDelayedOrKeyedOrTheConnectionAutocommits() throws Exception {
+        List<JobRequest> dueNow = new ArrayList<>();
+        for (int i = 0; i < 149; i++) {
+            dueNow.add(JobRequest.of(new Echo("bulk", i)));
+        }
+        List<List<JobRequest>> notByCopy = List.of(
+                concat(dueNow, JobRequest.of(new Echo("later", 1)).delay(Duration.ofMinutes(5))),
+                concat(dueNow, JobRequest.of(new Echo("keyed", 2)).idempotencyKey("bulk-key")),
+                concat(dueNow, JobRequest.of(new Echo("dated", 3)).runAt(Instant.now().minusSeconds(60))));
+        try (Connection producer = db.dataSource().getConnection()) {
+            for (List<JobRequest> batch : notByCopy) {
+                List<String> statements = new ArrayList<>();
+                producer.setAutoCommit(false);
+                client.enqueueAll(recordingStatements(producer, statements), batch);
+                producer.commit();
+                assertThat(statements).anyMatch(sql -> sql.contains(ARRAY_INSERT));
+            }
+            List<String> statements = new ArrayList<>();
+            producer.setAutoCommit(true);
+            client.enqueueAll(recordingStatements(producer, statements),
+                    concat(dueNow, JobRequest.of(new Echo("autocommitted", 4))));
+            assertThat(statements).anyMatch(sql -> sql.contains(ARRAY_INSERT));
+        }
+        assertThat(db.queryLong("select count(*) from pgjobs.jobs")).isEqualTo(4 * 150);
+    }
+
+    /** A fragment of the batch INSERT's SQL: the statement that COPY stands in for. */
+    private static final String ARRAY_INSERT = "unnest(?::text[], ?::text[]";
+
+    private static List<JobRequest> concat(List<JobRequest> requests, JobRequest last) {
+        List<JobRequest> all = new ArrayList<>(requests);
+        all.add(last);
+        return all;
+    }
+
+    /** {@code connection}, with the SQL of every statement it prepares added to {@code statements}. */
+    private static Connection recordingStatements(Connection connection, List<String> statements) {
+        return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("prepareStatement")) {
+                        statements.add((String) args[0]);
+                    }
+                    try {
+                        return method.invoke(connection, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     @Test

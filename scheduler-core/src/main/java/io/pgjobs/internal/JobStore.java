@@ -9,6 +9,9 @@ import io.pgjobs.JobAttempt;
 import io.pgjobs.JobState;
 import io.pgjobs.internal.db.tables.records.AttemptsRecord;
 import io.pgjobs.internal.db.tables.records.JobsRecord;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -27,6 +30,7 @@ import java.util.Optional;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
+import org.postgresql.PGConnection;
 
 /**
  * All SQL about jobs and their attempts. The hot path (enqueue, claim, complete, lease renewal) is hand-written
@@ -77,6 +81,8 @@ public final class JobStore {
     final String insertSql;
     private final String insertOneSql;
     private final String insertOneKeyedSql;
+    private final String drawIdsSql;
+    private final String copySql;
     private final String claimSql;
     private final String completeSql;
     private final String lockCompletingSql;
@@ -133,6 +139,14 @@ public final class JobStore {
         this.insertOneSql = insertOneSql(jobs, "");
         this.insertOneKeyedSql = insertOneSql(jobs,
                 "on conflict (idempotency_key) where idempotency_key is not null do nothing");
+        // The bulk case, many jobs due now without keys, goes in by COPY (see copyBatch): ids drawn and the
+        // notifications queued (sent at commit) in one statement first.
+        this.drawIdsSql = """
+                select array(select nextval('%1$s_id_seq') from generate_series(1, ?)),
+                       (select count(pg_notify(?, 'q:' || q)) from unnest(?::text[]) q)
+                """.formatted(jobs);
+        this.copySql = "copy %s (id, kind, queue, priority, max_attempts, args, tags, metadata) from stdin"
+                .formatted(jobs);
         // The whole claim is claim_jobs (V10; PL/pgSQL since V11, so a session plans it once): it locks the first
         // runnable jobs of the queue after a position (skipping rows other claims hold) and marks them running in
         // one statement, planned there so that the runnable index is always walked in order, whatever the
@@ -219,9 +233,12 @@ public final class JobStore {
 
     // ---- enqueue -------------------------------------------------------------------------------------------
 
+    /** From this many jobs on, a batch of jobs due now without idempotency keys goes in by COPY. */
+    static final int COPY_MIN_JOBS = 100;
+
     /**
-     * Inserts {@code jobs} on {@code connection} in one statement; returns, per input position, the job's id and
-     * whether it was a duplicate of an existing key.
+     * Inserts {@code jobs} on {@code connection}; returns, per input position, the job's id and whether it was a
+     * duplicate of an existing key.
      */
     public List<EnqueueResult> insert(Connection connection, List<NewJob> jobs) throws SQLException {
         int n = jobs.size();
@@ -262,6 +279,9 @@ public final class JobStore {
     private long[] insertBatch(Connection connection, List<NewJob> batch) throws SQLException {
         if (batch.size() == 1) {
             return new long[] {insertOne(connection, batch.getFirst())};
+        }
+        if (copies(batch) && !connection.getAutoCommit() && connection.isWrapperFor(PGConnection.class)) {
+            return copyBatch(connection, batch);
         }
         int n = batch.size();
         String[] kinds = new String[n], queues = new String[n], args = new String[n], keys = new String[n],
@@ -316,6 +336,86 @@ public final class JobStore {
             }
         }
         return ids;
+    }
+
+    /**
+     * Whether {@code batch} goes in by COPY: big enough, every job due now and without an idempotency key (COPY
+     * has no ON CONFLICT and takes no expressions, and a due time computed from the database's clock needs one).
+     */
+    static boolean copies(List<NewJob> batch) {
+        if (batch.size() < COPY_MIN_JOBS) {
+            return false;
+        }
+        for (NewJob job : batch) {
+            if (job.idempotencyKey() != null || job.runAt() != null || job.delayMs() != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Inserts a batch of jobs due now without keys by COPY: PostgreSQL then writes the rows a page at a time
+     * (one WAL record per page instead of one per row), and nothing is planned or unnested. Through
+     * {@code enqueueAll} (embedded PostgreSQL 18, two runs each, alternating): batches of 1,000 at 124,830 and
+     * 125,569 jobs/s against 102,340 and 109,377 with the INSERT from arrays, batches of 100 at 85,984 and 78,004
+     * against 77,022 and 73,462; batches of 50 at 53,625 and 52,690 against 60,554 and 64,259, so COPY only from
+     * {@link #COPY_MIN_JOBS} on (it takes two round trips where the INSERT takes one). The ids are drawn first so
+     * that they are known in order; state and run_at are left to the columns' defaults ('available' and now(),
+     * the database's clock). The connection must not be in autocommit: the notifications are queued before the
+     * rows are written.
+     */
+    private long[] copyBatch(Connection connection, List<NewJob> batch) throws SQLException {
+        int n = batch.size();
+        long[] ids = new long[n];
+        try (PreparedStatement ps = connection.prepareStatement(drawIdsSql)) {
+            ps.setInt(1, n);
+            ps.setString(2, notifyChannel);
+            ps.setArray(3, connection.createArrayOf("text", batch.stream().map(NewJob::queue).distinct().toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                Long[] drawn = (Long[]) rs.getArray(1).getArray();
+                for (int i = 0; i < n; i++) {
+                    ids[i] = drawn[i];
+                }
+            }
+        }
+        StringBuilder rows = new StringBuilder(n * 96);
+        for (int i = 0; i < n; i++) {
+            NewJob job = batch.get(i);
+            rows.append(ids[i]).append('\t');
+            copyField(rows, job.kind()).append('\t');
+            copyField(rows, job.queue()).append('\t');
+            rows.append(job.priority()).append('\t').append(job.maxAttempts()).append('\t');
+            copyField(rows, job.argsJson()).append('\t');
+            copyField(rows, Sql.arrayLiteral(job.tags())).append('\t');
+            copyField(rows, job.metadataJson()).append('\n');
+        }
+        try {
+            connection.unwrap(PGConnection.class).getCopyAPI()
+                    .copyIn(copySql, new ByteArrayInputStream(rows.toString().getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            throw new SQLException("could not send the jobs to COPY: " + e.getMessage(), e);
+        }
+        return ids;
+    }
+
+    /** Appends {@code value} as a field of COPY's text format; null is {@code \N}. */
+    private static StringBuilder copyField(StringBuilder row, String value) {
+        if (value == null) {
+            return row.append("\\N");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '\\' -> row.append("\\\\");
+                case '\t' -> row.append("\\t");
+                case '\n' -> row.append("\\n");
+                case '\r' -> row.append("\\r");
+                default -> row.append(c);
+            }
+        }
+        return row;
     }
 
     /** Inserts one job; returns its id, or 0 when its idempotency key already exists. */
