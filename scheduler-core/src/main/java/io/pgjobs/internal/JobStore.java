@@ -234,7 +234,7 @@ public final class JobStore {
     // ---- enqueue -------------------------------------------------------------------------------------------
 
     /** From this many jobs on, a batch of jobs due now without idempotency keys goes in by COPY. */
-    static final int COPY_MIN_JOBS = 100;
+    private static final int COPY_MIN_JOBS = 100;
 
     /**
      * Inserts {@code jobs} on {@code connection}; returns, per input position, the job's id and whether it was a
@@ -342,7 +342,7 @@ public final class JobStore {
      * Whether {@code batch} goes in by COPY: big enough, every job due now and without an idempotency key (COPY
      * has no ON CONFLICT and takes no expressions, and a due time computed from the database's clock needs one).
      */
-    static boolean copies(List<NewJob> batch) {
+    private static boolean copies(List<NewJob> batch) {
         if (batch.size() < COPY_MIN_JOBS) {
             return false;
         }
