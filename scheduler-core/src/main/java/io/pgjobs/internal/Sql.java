@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Collection;
@@ -70,6 +71,20 @@ public final class Sql {
                     connection.setAutoCommit(true);
                 }
             }
+        }
+    }
+
+    /**
+     * Sets, for the rest of the current transaction only, a statement timeout and no JIT compilation. For the
+     * reads and chores that walk a few index entries on a big table: their plans are estimated over the whole
+     * table, so PostgreSQL JIT-compiles them, and compiling took 260 of the 280 ms of the queue snapshot
+     * (800,000 runnable jobs, PostgreSQL 15; 2.6 to 2.9 ms without). One statement, no extra round trip.
+     */
+    public static void limitTransaction(Connection connection, Duration statementTimeout) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(
+                "select set_config('statement_timeout', ?, true), set_config('jit', 'off', true)")) {
+            ps.setString(1, statementTimeout.toMillis() + "ms");
+            ps.execute();
         }
     }
 

@@ -68,7 +68,7 @@ public final class AdminStore {
             JobState.RETRYABLE, JobState.CANCELLED, JobState.DISCARDED);
     /** A node whose heartbeat is older than this counts as dead. */
     static final Duration NODE_DEAD_AFTER = Duration.ofSeconds(60);
-    private static final String STATEMENT_TIMEOUT = "5s";
+    private static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(5);
     /** The error with digits, long hex ids and UUIDs masked, so that failures alike group together. */
     private static final String PATTERN_SQL = """
             regexp_replace(regexp_replace(regexp_replace(coalesce(last_error, ''),
@@ -100,9 +100,8 @@ public final class AdminStore {
     /** Runs a read in a transaction with pgjobs' statement timeout, so no page can hang the dashboard. */
     private <T> T read(Read<T> read) throws SQLException {
         return Sql.inTransaction(dataSource, connection -> {
-            DSLContext dsl = Sql.dsl(connection, schema);
-            dsl.execute("set local statement_timeout = '" + STATEMENT_TIMEOUT + "'");
-            return read.run(dsl);
+            Sql.limitTransaction(connection, STATEMENT_TIMEOUT);
+            return read.run(Sql.dsl(connection, schema));
         });
     }
 

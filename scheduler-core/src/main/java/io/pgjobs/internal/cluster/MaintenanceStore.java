@@ -233,18 +233,11 @@ final class MaintenanceStore {
     /** Runs one chore statement in its own transaction, under the chore's per-query time limit. */
     private <T> T timeLimited(Duration timeout, String sql, StatementWork<T> work) throws SQLException {
         return Sql.inTransaction(dataSource, connection -> {
-            limitStatementTime(connection, timeout);
+            Sql.limitTransaction(connection, timeout);
             try (PreparedStatement statement = connection.prepareStatement(sql)) {
                 return work.run(connection, statement);
             }
         });
-    }
-
-    private static void limitStatementTime(Connection connection, Duration timeout) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement("select set_config('statement_timeout', ?, true)")) {
-            ps.setString(1, timeout.toMillis() + "ms");
-            ps.execute();
-        }
     }
 
     private static int countOf(PreparedStatement ps) throws SQLException {
