@@ -97,7 +97,10 @@ public final class AdminStore {
         T run(DSLContext dsl) throws SQLException;
     }
 
-    /** Runs a read in a transaction with pgjobs' statement timeout, so no page can hang the dashboard. */
+    /**
+     * Runs a read in a transaction with pgjobs' statement timeout, so no page can hang the dashboard, and without
+     * JIT compilation (see {@link Sql#limitTransaction}).
+     */
     private <T> T read(Read<T> read) throws SQLException {
         return Sql.inTransaction(dataSource, connection -> {
             Sql.limitTransaction(connection, STATEMENT_TIMEOUT);

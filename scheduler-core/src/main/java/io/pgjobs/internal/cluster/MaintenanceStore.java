@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 import javax.sql.DataSource;
 
 /**
- * All SQL of the leader's chores. Each method is a single statement in its own short transaction under a
+ * All SQL of the leader's chores. Each method is a single statement in its own short transaction, without JIT, under a
  * {@code statement_timeout}. The cleanups are capped batches that pick their rows with {@code FOR UPDATE SKIP
  * LOCKED} through a partial index, so they never wait on (or make wait) a worker that holds one of the rows; the
  * lag sample reads the jobs through their indexes without locking any and writes only its own table.
@@ -230,7 +230,7 @@ final class MaintenanceStore {
         T run(Connection connection, PreparedStatement statement) throws SQLException;
     }
 
-    /** Runs one chore statement in its own transaction, under the chore's per-query time limit. */
+    /** Runs one chore statement in its own transaction, under the chore's per-query time limit and without JIT. */
     private <T> T timeLimited(Duration timeout, String sql, StatementWork<T> work) throws SQLException {
         return Sql.inTransaction(dataSource, connection -> {
             Sql.limitTransaction(connection, timeout);
