@@ -32,6 +32,8 @@ public final class WorkerProcess {
         HikariConfig pool = new HikariConfig();
         pool.setJdbcUrl(url);
         pool.addDataSourceProperty("options", "-c TimeZone=" + PgDatabase.SESSION_TIME_ZONE);
+        // tests tell this worker's sessions on the server by it (pg_stat_activity.application_name)
+        pool.addDataSourceProperty("ApplicationName", nodeId);
         pool.setMaximumPoolSize(24);
         pool.setMinimumIdle(0);
         pool.setPoolName("worker-" + nodeId);
