@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 
 /**
@@ -157,7 +158,7 @@ final class BenchDatabase implements AutoCloseable {
         Map<String, String> durability = settings("fsync", "synchronous_commit", "full_page_writes", "wal_sync_method");
         facts.put("durability", (durable ? "durable" : "non-durable (--non-durable)") + ", as read from the server: "
                 + durability.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                        .reduce((a, b) -> a + ", " + b).orElseThrow());
+                        .collect(Collectors.joining(", ")));
         facts.putAll(settings("shared_buffers", "max_connections", "work_mem", "max_wal_size", "autovacuum"));
         return facts;
     }
