@@ -8,12 +8,13 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One scheduler node in its own JVM, as a user would run it: default settings, one queue of concurrency 100
- * (River's default), a no-op handler. Prints {@code READY} once started and {@code S <sent> <started>} (both
- * System.nanoTime, which is one monotonic clock for every process on a Linux machine) for each job whose args
- * ask for it. Ends when its standard input closes.
+ * One scheduler node in its own JVM, as a user would run it: default settings, one queue of the given
+ * concurrency (100, River's default, or 16, what users commonly configure), a no-op handler. Prints
+ * {@code READY} once started and {@code S <sent> <started>} (both System.nanoTime, which is one monotonic clock
+ * for every process on a Linux machine) for each job whose args ask for it. Ends when its standard input
+ * closes.
  *
- * <p>Arguments: JDBC URL, node id.
+ * <p>Arguments: JDBC URL, node id, the queue's concurrency.
  */
 public final class NodeProcess {
     public static void main(String[] args) throws Exception {
@@ -21,7 +22,7 @@ public final class NodeProcess {
         try (HikariDataSource dataSource = BenchDatabase.pool(args[0], 20);
              Scheduler scheduler = Scheduler.builder(dataSource)
                      .nodeId(args[1])
-                     .queue("default", 100)
+                     .queue("default", Integer.parseInt(args[2]))
                      .migrateOnStart(false)
                      .handler(Noop.class, ctx -> {
                          long sent = ctx.args().sentNanos();

@@ -1,0 +1,127 @@
+package io.pgjobs.benchmark;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The benchmark's command line. A bad option ends the run before anything starts, with the usage and one error
+ * naming the option ({@link Invalid}).
+ *
+ * @param quick every workload small, about two minutes in all
+ * @param durable the server commits durably ({@code fsync} and {@code synchronous_commit} on), unless
+ *     {@code --non-durable}
+ * @param jdbcUrl an administrative database on another server, or null for an embedded PostgreSQL
+ * @param workloads the workloads to run besides the references (the ceiling and the commit rate), in
+ *     {@link #WORKLOADS} order
+ * @param drainJobs the size of the warm drains (and of the growth workload's drain)
+ */
+record BenchOptions(boolean quick, boolean durable, String jdbcUrl, List<String> workloads, int steadySeconds,
+                    int steadyRate, boolean steadySqlProducers, int drainJobs, List<Integer> drainNodes) {
+
+    /** What {@code --only} may name, in the order they run. The references always run first. */
+    static final List<String> WORKLOADS = List.of("ceiling", "drain", "cold_drain", "enqueue", "latency", "growth",
+            "steady");
+
+    static final String USAGE = """
+            usage: Benchmark [options]
+              --quick                   every workload small (about two minutes in all)
+              --non-durable             fsync and synchronous_commit off (default: both on, as PostgreSQL ships)
+              --jdbc-url URL            an administrative database on another server (default: an embedded one)
+              --only a,b                workloads among %s
+              --drain-jobs N            jobs in each warm drain (default 100000; --quick: 20000)
+              --drain-nodes 1,2,4       node JVMs of the warm drains at concurrency 100
+              --steady-seconds N        length of the steady state (default 120; --quick: 15)
+              --steady-rate N           jobs/s offered in the steady state (default: 80%% of the one-node drain)
+              --steady-producer client|sql
+                                        producers that call pgjobs (default) or insert generated rows
+            """.formatted(String.join(",", WORKLOADS));
+
+    /** A bad command line (or a server that cannot give what it asks for): the message names the option. */
+    static final class Invalid extends Exception {
+        Invalid(String message) {
+            super(message);
+        }
+    }
+
+    static BenchOptions parse(String[] args) throws Invalid {
+        boolean quick = false;
+        boolean durable = true;
+        String jdbcUrl = null;
+        List<String> only = WORKLOADS;
+        Integer steadySeconds = null;
+        int steadyRate = 0;
+        boolean steadySqlProducers = false;
+        Integer drainJobs = null;
+        List<Integer> drainNodes = List.of(1, 2, 4);
+        for (int i = 0; i < args.length; i++) {
+            String option = args[i];
+            switch (option) {
+                case "--quick" -> quick = true;
+                case "--non-durable" -> durable = false;
+                case "--jdbc-url" -> {
+                    jdbcUrl = value(args, ++i, option);
+                    if (!jdbcUrl.startsWith("jdbc:postgresql://")) {
+                        throw new Invalid("--jdbc-url must start with jdbc:postgresql://, not '" + jdbcUrl + "'");
+                    }
+                }
+                case "--only" -> only = workloads(value(args, ++i, option));
+                case "--steady-seconds" -> steadySeconds = positive(args, ++i, option);
+                case "--steady-rate" -> steadyRate = positive(args, ++i, option);
+                case "--steady-producer" -> steadySqlProducers = switch (value(args, ++i, option)) {
+                    case "client" -> false;
+                    case "sql" -> true;
+                    default -> throw new Invalid("--steady-producer is client or sql, not '" + args[i] + "'");
+                };
+                case "--drain-jobs" -> drainJobs = positive(args, ++i, option);
+                case "--drain-nodes" -> {
+                    List<Integer> nodes = new ArrayList<>();
+                    for (String count : value(args, ++i, option).split(",")) {
+                        nodes.add(positive(count, option));
+                    }
+                    drainNodes = List.copyOf(nodes);
+                }
+                default -> throw new Invalid("unknown option '" + option + "'");
+            }
+        }
+        return new BenchOptions(quick, durable, jdbcUrl, only,
+                steadySeconds != null ? steadySeconds : quick ? 15 : 120, steadyRate, steadySqlProducers,
+                drainJobs != null ? drainJobs : quick ? 20_000 : 100_000, drainNodes);
+    }
+
+    private static List<String> workloads(String list) throws Invalid {
+        List<String> named = Arrays.asList(list.split(","));
+        for (String workload : named) {
+            if (!WORKLOADS.contains(workload)) {
+                throw new Invalid("--only: unknown workload '" + workload + "' (known: "
+                        + String.join(",", WORKLOADS) + ")");
+            }
+        }
+        return WORKLOADS.stream().filter(named::contains).toList();
+    }
+
+    private static String value(String[] args, int i, String option) throws Invalid {
+        if (i >= args.length || args[i].startsWith("--")) {
+            throw new Invalid(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static int positive(String[] args, int i, String option) throws Invalid {
+        return positive(value(args, i, option), option);
+    }
+
+    private static int positive(String text, String option) throws Invalid {
+        String problem = option + " takes a positive whole number, not '" + text + "'";
+        int value;
+        try {
+            value = Integer.parseInt(text.strip());
+        } catch (NumberFormatException e) {
+            throw new Invalid(problem);
+        }
+        if (value <= 0) {
+            throw new Invalid(problem);
+        }
+        return value;
+    }
+}
