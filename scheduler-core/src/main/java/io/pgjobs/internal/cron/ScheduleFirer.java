@@ -11,12 +11,12 @@ import io.pgjobs.internal.db.tables.records.SchedulesRecord;
 import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.internal.runtime.BackgroundLoop;
 import java.sql.SQLException;
-import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
  * Fires due schedules. Each round reads the enabled schedules by next fire time (with the database's clock),
@@ -35,9 +35,17 @@ public final class ScheduleFirer extends BackgroundLoop {
     private final Duration maxWait;
     private final BooleanSupplier isLeader;
     private final Telemetry telemetry;
+    private final Function<SchedulesRecord, Recurrence> recurrences;
 
     public ScheduleFirer(Config config, JobStore jobs, BooleanSupplier isLeader, Telemetry telemetry) {
+        this(config, jobs, isLeader, telemetry, DefaultScheduleClient::recurrence);
+    }
+
+    /** With {@code recurrences} reading each schedule's expression (tests pass one that fails). */
+    ScheduleFirer(Config config, JobStore jobs, BooleanSupplier isLeader, Telemetry telemetry,
+                  Function<SchedulesRecord, Recurrence> recurrences) {
         super("pgjobs-cron");
+        this.recurrences = recurrences;
         this.store = new ScheduleStore(config.dataSource(), config.schema(), config.notifyChannel());
         this.jobs = jobs;
         this.maxWait = config.pollInterval();
@@ -72,17 +80,17 @@ public final class ScheduleFirer extends BackgroundLoop {
     /** Fires one due schedule; returns false when it could not (another node was first, or it is unreadable). */
     private boolean fire(SchedulesRecord schedule, Instant now) throws SQLException {
         String name = schedule.getName();
-        Recurrence recurrence;
+        Instant scheduled = schedule.getNextFireAt().toInstant();
+        FirePlan plan;
         try {
-            recurrence = DefaultScheduleClient.recurrence(schedule);
-        } catch (IllegalArgumentException | DateTimeException e) {
-            // only a row written around pgjobs' validation gets here; it stays due and is reported every round
-            log.warn("schedule '{}' cannot fire: {}", name, e.getMessage());
+            plan = FirePlan.of(recurrences.apply(schedule), scheduled, now,
+                    DefaultScheduleClient.misfirePolicy(schedule), schedule.getMisfireLimit());
+        } catch (RuntimeException e) {
+            // A row written around pgjobs' validation, or a recurrence that fails: this schedule stays due and is
+            // reported every round, and the other schedules still fire.
+            log.error("schedule '{}' cannot fire: {}", name, e.toString());
             return false;
         }
-        Instant scheduled = schedule.getNextFireAt().toInstant();
-        FirePlan plan = FirePlan.of(recurrence, scheduled, now, DefaultScheduleClient.misfirePolicy(schedule),
-                schedule.getMisfireLimit());
         boolean skipOverlap = DefaultScheduleClient.overlapPolicy(schedule) == OverlapPolicy.SKIP;
         Fired fired = Sql.inTransaction(store.dataSource(), connection -> {
             List<Instant> fireTimes = plan.fireTimes();
