@@ -8,6 +8,8 @@ import io.pgjobs.JobKind;
 import io.pgjobs.JobRequest;
 import io.pgjobs.JobState;
 import io.pgjobs.NonRetryableException;
+import io.pgjobs.ScheduleInfo;
+import io.pgjobs.ScheduleRun;
 import io.pgjobs.Scheduler;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
@@ -246,8 +248,8 @@ class AdminClientTest {
         assertThat(cloned.args()).contains("\"customer_id\": 6");
         assertThatThrownBy(() -> admin.cloneJob("dave", id, "[1]")).hasMessageStartingWith("args:");
 
-        db.execute("insert into pgjobs.schedules (name, expression, time_zone, kind, args) "
-                + "values ('nightly', '30 2 * * *', 'Europe/Lisbon', 'test.order', '{\"plan\": \"nightly\"}')");
+        db.execute("insert into pgjobs.schedules (name, expression, time_zone, kind, args, next_fire_at) values "
+                + "('nightly', '30 2 * * *', 'Europe/Lisbon', 'test.order', '{\"plan\": \"nightly\"}', now() + interval '1 day')");
         ScheduleInfo schedule = admin.schedules().getFirst();
         assertThat(schedule.description()).isNotBlank();
         assertThat(schedule.nextFireTimes()).hasSize(5);
@@ -271,7 +273,7 @@ class AdminClientTest {
         admin.act("dave", JobAction.DELETE, triggered);
         assertThat(admin.schedules().getFirst().recentRuns().getLast().state()).as("a run whose job is gone").isNull();
         assertThat(admin.setScheduleEnabled("dave", "nightly", false)).isTrue();
-        assertThat(admin.schedules().getFirst().enabled()).isFalse();
+        assertThat(admin.schedules().getFirst().paused()).isTrue();
         assertThatThrownBy(() -> admin.triggerSchedule("dave", "nope")).hasMessageStartingWith("name:");
 
         db.execute("insert into pgjobs.nodes (id, host, pid, version, queues) values ('n1', 'h', 1, '0.1', '{default}'),"

@@ -9,12 +9,14 @@ import io.pgjobs.Schedule.MisfirePolicy;
 import io.pgjobs.Schedule.OverlapPolicy;
 import io.pgjobs.ScheduleClient;
 import io.pgjobs.ScheduleInfo;
+import io.pgjobs.ScheduleRun;
 import io.pgjobs.internal.Config;
 import io.pgjobs.internal.JobStore;
 import io.pgjobs.internal.JobStore.NewJob;
 import io.pgjobs.internal.Sql;
 import io.pgjobs.internal.db.tables.records.SchedulesRecord;
 import io.pgjobs.internal.observe.Telemetry;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
@@ -22,6 +24,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import org.jooq.JSONB;
 
 /**
@@ -29,6 +32,9 @@ import org.jooq.JSONB;
  * {@code prepare}, the job client's own), and stored ready to insert.
  */
 public final class DefaultScheduleClient implements ScheduleClient {
+    /** How many fire times a listing shows: the pending one and those after it. */
+    private static final int NEXT_FIRE_TIMES = 5;
+
     private final ScheduleStore store;
     private final JobStore jobs;
     private final Function<JobRequest, NewJob> prepare;
@@ -142,19 +148,52 @@ public final class DefaultScheduleClient implements ScheduleClient {
 
     @Override
     public Optional<ScheduleInfo> get(String name) {
-        return call("read schedule '" + name + "'", () -> store.get(name)).map(DefaultScheduleClient::toInfo);
+        return infos(call("read schedule '" + name + "'", () -> store.list(Objects.requireNonNull(name, "name"))))
+                .stream().findFirst();
     }
 
     @Override
     public List<ScheduleInfo> list() {
-        return call("list schedules", store::list).stream().map(DefaultScheduleClient::toInfo).toList();
+        return infos(call("list schedules", () -> store.list(null)));
     }
 
-    private static ScheduleInfo toInfo(SchedulesRecord r) {
-        return new ScheduleInfo(r.getName(), r.getExpression(), recurrence(r).description(),
-                ZoneId.of(r.getTimeZone()), r.getKind(), r.getQueue(), Sql.instant(r.getNextFireAt()),
-                Sql.instant(r.getLastFireAt()), !r.getEnabled(), misfirePolicy(r), r.getMisfireLimit(),
-                overlapPolicy(r));
+    private static List<ScheduleInfo> infos(ScheduleStore.Listing listing) {
+        return listing.schedules().stream()
+                .map(r -> toInfo(r, listing.now(), listing.runs().getOrDefault(r.getName(), List.of()))).toList();
+    }
+
+    /**
+     * A stored schedule with the fire times that follow its pending one. A row written around pgjobs' validation
+     * (by hand, or by a pgjobs version that accepted what this one rejects) is listed with why it cannot fire,
+     * as the firer logs it, rather than failing the whole listing.
+     */
+    private static ScheduleInfo toInfo(SchedulesRecord r, Instant now, List<ScheduleRun> runs) {
+        Instant nextFireAt = Sql.instant(r.getNextFireAt());
+        String description;
+        List<Instant> nextFireTimes = List.of();
+        try {
+            Recurrence recurrence = recurrence(r);
+            description = recurrence.description();
+            if (nextFireAt != null) {
+                // as FirePlan continues: from the pending time, or from now once that time is a misfire
+                Instant from = nextFireAt.isBefore(now.minus(FirePlan.MISFIRE_THRESHOLD)) ? now : nextFireAt;
+                nextFireTimes = Stream.concat(Stream.of(nextFireAt),
+                        recurrence.nextFireTimes(from, NEXT_FIRE_TIMES - 1).stream()).toList();
+            }
+        } catch (IllegalArgumentException | DateTimeException unreadable) {
+            description = "cannot fire: " + unreadable.getMessage();
+        }
+        return new ScheduleInfo(r.getName(), r.getExpression(), description, zone(r.getTimeZone()), r.getKind(),
+                r.getQueue(), r.getArgs().data(), nextFireAt, Sql.instant(r.getLastFireAt()), nextFireTimes,
+                !r.getEnabled(), misfirePolicy(r), r.getMisfireLimit(), overlapPolicy(r), runs);
+    }
+
+    private static ZoneId zone(String id) {
+        try {
+            return ZoneId.of(id);
+        } catch (DateTimeException notAZone) {
+            return null; // the description says why such a schedule cannot fire
+        }
     }
 
     static MisfirePolicy misfirePolicy(SchedulesRecord schedule) {
