@@ -64,7 +64,10 @@ public interface AdminClient {
     /** Every schedule, by name, with its next fire times and its recent runs, as {@link io.pgjobs.ScheduleClient#list()}. */
     List<ScheduleInfo> schedules();
 
-    /** Enables or disables a schedule. Returns false when there is no such schedule. */
+    /**
+     * Resumes or pauses a schedule, as {@link io.pgjobs.ScheduleClient#resume} and
+     * {@link io.pgjobs.ScheduleClient#pause} do. Returns false when there is no such schedule.
+     */
     boolean setScheduleEnabled(String actor, String name, boolean enabled);
 
     /**

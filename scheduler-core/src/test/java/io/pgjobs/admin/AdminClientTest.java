@@ -14,6 +14,9 @@ import io.pgjobs.Scheduler;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -273,7 +276,18 @@ class AdminClientTest {
         admin.act("dave", JobAction.DELETE, triggered);
         assertThat(admin.schedules().getFirst().recentRuns().getLast().state()).as("a run whose job is gone").isNull();
         assertThat(admin.setScheduleEnabled("dave", "nightly", false)).isTrue();
-        assertThat(admin.schedules().getFirst().paused()).isTrue();
+        assertThat(admin.schedules().getFirst()).matches(ScheduleInfo::paused)
+                .matches(s -> s.nextFireAt() == null && s.nextFireTimes().isEmpty(), "nothing pending while paused");
+        // resumed from here as the schedule client resumes: from the next future 02:30 in Lisbon
+        assertThat(admin.setScheduleEnabled("dave", "nightly", true)).isTrue();
+        ScheduleInfo resumed = admin.schedules().getFirst();
+        assertThat(resumed.paused()).isFalse();
+        assertThat(resumed.nextFireAt()).isAfter(Instant.ofEpochMilli(db.queryLong(
+                "select (extract(epoch from now()) * 1000)::bigint")));
+        assertThat(resumed.nextFireAt().atZone(ZoneId.of("Europe/Lisbon")).toLocalTime()).isEqualTo(LocalTime.of(2, 30));
+        assertThat(resumed.nextFireTimes()).hasSize(5);
+        assertThat(admin.audit(PageRequest.first(2))).extracting(AuditEntry::action)
+                .containsExactly("resume_schedule", "pause_schedule");
         assertThatThrownBy(() -> admin.triggerSchedule("dave", "nope")).hasMessageStartingWith("name:");
 
         db.execute("insert into pgjobs.nodes (id, host, pid, version, queues) values ('n1', 'h', 1, '0.1', '{default}'),"

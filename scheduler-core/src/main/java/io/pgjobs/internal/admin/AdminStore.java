@@ -4,7 +4,6 @@ import static io.pgjobs.internal.db.Tables.AUDIT_LOG;
 import static io.pgjobs.internal.db.Tables.JOBS;
 import static io.pgjobs.internal.db.Tables.NODES;
 import static io.pgjobs.internal.db.Tables.QUEUES;
-import static io.pgjobs.internal.db.Tables.SCHEDULES;
 
 import io.pgjobs.JobState;
 import io.pgjobs.admin.AuditEntry;
@@ -332,12 +331,7 @@ public final class AdminStore {
         return read(dsl -> dsl.resultQuery(sql, fingerprint, limit).fetch(r -> r.get(0, Long.class)));
     }
 
-    // ---- schedules and nodes ----------------------------------------------------------------------------------
-
-    public boolean setScheduleEnabled(DSLContext dsl, String name, boolean enabled) {
-        return dsl.update(SCHEDULES).set(SCHEDULES.ENABLED, enabled)
-                .set(SCHEDULES.UPDATED_AT, DSL.currentOffsetDateTime()).where(SCHEDULES.NAME.eq(name)).execute() > 0;
-    }
+    // ---- nodes --------------------------------------------------------------------------------------------
 
     public List<NodeInfo> nodes() throws SQLException {
         var alive = DSL.field(NODES.STOPPED_AT.isNull().and(NODES.HEARTBEAT_AT.gt(

@@ -214,13 +214,13 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public boolean setScheduleEnabled(String actor, String name, boolean enabled) {
-        return call("update schedule " + name, () -> store.inTransaction(dsl -> {
-            boolean found = store.setScheduleEnabled(dsl, name, enabled);
-            if (found) {
-                store.audit(dsl, actor, enabled ? "resume_schedule" : "pause_schedule", "schedule:" + name, "{}");
-            }
-            return found;
-        }));
+        // through the schedule client, so that a pause and a resume from here move the next fire time as theirs
+        // do (a resume continues from the next future time) and wake the firer
+        boolean found = enabled ? client.schedules().resume(name) : client.schedules().pause(name);
+        if (found) {
+            audit(actor, enabled ? "resume_schedule" : "pause_schedule", "schedule:" + name, Map.of());
+        }
+        return found;
     }
 
     @Override
