@@ -1,6 +1,6 @@
 package io.pgjobs.internal.cron;
 
-import static io.pgjobs.internal.Sql.call;
+import static io.pgjobs.internal.store.Sql.call;
 
 import io.pgjobs.EnqueueResult;
 import io.pgjobs.JobRequest;
@@ -10,12 +10,11 @@ import io.pgjobs.Schedule.OverlapPolicy;
 import io.pgjobs.ScheduleClient;
 import io.pgjobs.ScheduleInfo;
 import io.pgjobs.ScheduleRun;
-import io.pgjobs.internal.Config;
-import io.pgjobs.internal.JobStore;
-import io.pgjobs.internal.JobStore.NewJob;
-import io.pgjobs.internal.Sql;
-import io.pgjobs.internal.db.tables.records.SchedulesRecord;
 import io.pgjobs.internal.observe.Telemetry;
+import io.pgjobs.internal.store.JobWriter;
+import io.pgjobs.internal.store.NewJob;
+import io.pgjobs.internal.store.ScheduleStore;
+import io.pgjobs.internal.store.StoredSchedule;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -25,7 +24,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Stream;
-import org.jooq.JSONB;
 
 /**
  * The {@link ScheduleClient}. A schedule's job is validated and serialized like any enqueued job (through
@@ -36,13 +34,13 @@ public final class DefaultScheduleClient implements ScheduleClient {
     private static final int NEXT_FIRE_TIMES = 5;
 
     private final ScheduleStore store;
-    private final JobStore jobs;
+    private final JobWriter jobs;
     private final Function<JobRequest, NewJob> prepare;
     private final Telemetry telemetry;
 
-    public DefaultScheduleClient(Config config, JobStore jobs, Function<JobRequest, NewJob> prepare,
+    public DefaultScheduleClient(ScheduleStore store, JobWriter jobs, Function<JobRequest, NewJob> prepare,
                                  Telemetry telemetry) {
-        this.store = new ScheduleStore(config.dataSource(), config.schema(), config.notifyChannel());
+        this.store = store;
         this.jobs = jobs;
         this.prepare = prepare;
         this.telemetry = telemetry;
@@ -64,7 +62,7 @@ public final class DefaultScheduleClient implements ScheduleClient {
             return;
         }
         call("save schedules " + schedules.stream().map(Schedule::name).toList(),
-                () -> Sql.inTransaction(store.dataSource(), connection -> {
+                () -> store.inTransaction(connection -> {
                     Instant now = store.now(connection);
                     for (Definition definition : definitions) {
                         store.upsert(connection, definition.row(now));
@@ -75,25 +73,12 @@ public final class DefaultScheduleClient implements ScheduleClient {
 
     /** A validated schedule, ready to store once the database's time gives its next fire time. */
     private record Definition(Schedule schedule, NewJob job, Recurrence recurrence) {
-        SchedulesRecord row(Instant now) {
+        StoredSchedule row(Instant now) {
             Instant next = schedule.paused() ? null : recurrence.nextAfter(now).orElse(null);
-            SchedulesRecord row = new SchedulesRecord();
-            row.setName(schedule.name());
-            row.setExpression(schedule.expression());
-            row.setTimeZone(schedule.timeZone().getId());
-            row.setKind(job.kind());
-            row.setArgs(JSONB.valueOf(job.argsJson()));
-            row.setQueue(job.queue());
-            row.setPriority((short) job.priority());
-            row.setMaxAttempts(job.maxAttempts());
-            row.setTags(job.tags().toArray(String[]::new));
-            row.setMetadata(JSONB.valueOf(job.metadataJson()));
-            row.setEnabled(!schedule.paused());
-            row.setMisfirePolicy(dbName(schedule.misfirePolicy()));
-            row.setMisfireLimit(schedule.misfireLimit());
-            row.setOverlapPolicy(dbName(schedule.overlapPolicy()));
-            row.setNextFireAt(ScheduleStore.timestamp(next));
-            return row;
+            return new StoredSchedule(schedule.name(), schedule.expression(), schedule.timeZone().getId(), job.kind(),
+                    job.argsJson(), job.queue(), job.priority(), job.maxAttempts(), job.tags(), job.metadataJson(),
+                    !schedule.paused(), dbName(schedule.misfirePolicy()), schedule.misfireLimit(),
+                    dbName(schedule.overlapPolicy()), next, null);
         }
     }
 
@@ -110,8 +95,8 @@ public final class DefaultScheduleClient implements ScheduleClient {
 
     @Override
     public boolean resume(String name) {
-        return call("resume schedule '" + name + "'", () -> Sql.inTransaction(store.dataSource(), connection -> {
-            Optional<SchedulesRecord> schedule = store.lock(connection, name);
+        return call("resume schedule '" + name + "'", () -> store.inTransaction(connection -> {
+            Optional<StoredSchedule> schedule = store.lock(connection, name);
             if (schedule.isEmpty()) {
                 return false;
             }
@@ -130,8 +115,8 @@ public final class DefaultScheduleClient implements ScheduleClient {
     public Optional<Long> triggerNow(String name) {
         record Triggered(NewJob job, EnqueueResult result) {}
         Optional<Triggered> triggered = call("trigger schedule '" + name + "'",
-                () -> Sql.inTransaction(store.dataSource(), connection -> {
-                    Optional<SchedulesRecord> schedule = store.lock(connection, name);
+                () -> store.inTransaction(connection -> {
+                    Optional<StoredSchedule> schedule = store.lock(connection, name);
                     if (schedule.isEmpty()) {
                         return Optional.<Triggered>empty();
                     }
@@ -159,7 +144,7 @@ public final class DefaultScheduleClient implements ScheduleClient {
 
     private static List<ScheduleInfo> infos(ScheduleStore.Listing listing) {
         return listing.schedules().stream()
-                .map(r -> toInfo(r, listing.now(), listing.runs().getOrDefault(r.getName(), List.of()))).toList();
+                .map(r -> toInfo(r, listing.now(), listing.runs().getOrDefault(r.name(), List.of()))).toList();
     }
 
     /**
@@ -167,8 +152,8 @@ public final class DefaultScheduleClient implements ScheduleClient {
      * (by hand, or by a pgjobs version that accepted what this one rejects) is listed with why it cannot fire,
      * as the firer logs it, rather than failing the whole listing.
      */
-    private static ScheduleInfo toInfo(SchedulesRecord r, Instant now, List<ScheduleRun> runs) {
-        Instant nextFireAt = Sql.instant(r.getNextFireAt());
+    private static ScheduleInfo toInfo(StoredSchedule r, Instant now, List<ScheduleRun> runs) {
+        Instant nextFireAt = r.nextFireAt();
         String description;
         List<Instant> nextFireTimes = List.of();
         try {
@@ -183,9 +168,9 @@ public final class DefaultScheduleClient implements ScheduleClient {
         } catch (IllegalArgumentException | DateTimeException unreadable) {
             description = "cannot fire: " + unreadable.getMessage();
         }
-        return new ScheduleInfo(r.getName(), r.getExpression(), description, zone(r.getTimeZone()), r.getKind(),
-                r.getQueue(), r.getArgs().data(), nextFireAt, Sql.instant(r.getLastFireAt()), nextFireTimes,
-                !r.getEnabled(), misfirePolicy(r), r.getMisfireLimit(), overlapPolicy(r), runs);
+        return new ScheduleInfo(r.name(), r.expression(), description, zone(r.timeZone()), r.kind(), r.queue(),
+                r.argsJson(), nextFireAt, r.lastFireAt(), nextFireTimes, !r.enabled(), misfirePolicy(r),
+                r.misfireLimit(), overlapPolicy(r), runs);
     }
 
     private static ZoneId zone(String id) {
@@ -196,16 +181,16 @@ public final class DefaultScheduleClient implements ScheduleClient {
         }
     }
 
-    static MisfirePolicy misfirePolicy(SchedulesRecord schedule) {
-        return MisfirePolicy.valueOf(schedule.getMisfirePolicy().toUpperCase(Locale.ROOT));
+    static MisfirePolicy misfirePolicy(StoredSchedule schedule) {
+        return MisfirePolicy.valueOf(schedule.misfirePolicy().toUpperCase(Locale.ROOT));
     }
 
-    static OverlapPolicy overlapPolicy(SchedulesRecord schedule) {
-        return OverlapPolicy.valueOf(schedule.getOverlapPolicy().toUpperCase(Locale.ROOT));
+    static OverlapPolicy overlapPolicy(StoredSchedule schedule) {
+        return OverlapPolicy.valueOf(schedule.overlapPolicy().toUpperCase(Locale.ROOT));
     }
 
-    static Recurrence recurrence(SchedulesRecord schedule) {
-        return CronSyntax.parse(schedule.getExpression(), ZoneId.of(schedule.getTimeZone()));
+    static Recurrence recurrence(StoredSchedule schedule) {
+        return CronSyntax.parse(schedule.expression(), ZoneId.of(schedule.timeZone()));
     }
 
     private static String dbName(Enum<?> policy) {

@@ -5,7 +5,7 @@
  * {@code CronDialect} names (day-of-week numbering, wrapping ranges, how the two day fields combine). The firer,
  * {@code upsert}, the listings (and so the operator API and the dashboard) and
  * {@link io.pgjobs.Schedule#nextFireTimes} all use this one reading;
- * {@code ScheduleStore} holds all SQL about schedules and the recent runs each keeps;
+ * {@code io.pgjobs.internal.store.ScheduleStore} holds all SQL about schedules and the recent runs each keeps;
  * {@link io.pgjobs.internal.cron.ScheduleFirer} is the background loop that fires due schedules, each fire
  * guarded twice (a compare-and-set on the schedule's next fire time and an idempotency key per fire time) so
  * that it happens once whoever leads, and recorded as a run in the same transaction;
