@@ -261,6 +261,47 @@ class CronScheduleTest {
         }
     }
 
+    /**
+     * A node that becomes the leader fires at once: its firer, asleep for the poll interval while the node
+     * followed, is woken by the election (it slept on, and a schedule fired up to a poll interval late).
+     */
+    @Test
+    void aNewLeaderFiresWithoutWaitingOutItsPollInterval() throws Exception {
+        Scheduler first = started(Scheduler.builder(db.dataSource()).nodeId("first-leader"));
+        Await.until(Duration.ofSeconds(30), "the first node leads", first::isLeader);
+        Scheduler second = started(Scheduler.builder(db.dataSource()).nodeId("next-leader")
+                .pollInterval(Duration.ofSeconds(120))
+                .schedule(Schedule.of("every-second", "every 1s", JobRequest.of(new Tick("s")))));
+        first.close();
+        Await.until(Duration.ofSeconds(30), "the second node leads", second::isLeader);
+        long before = count("select count(*) from pgjobs.jobs");
+        Await.until(Duration.ofSeconds(20), "the new leader fired", () -> count("select count(*) from pgjobs.jobs") > before);
+    }
+
+    /**
+     * A schedule change whose notification was sent while the listener did not listen (its session had ended,
+     * or it had not yet started to listen) still fires on time: listening again wakes the firer (it slept on, up
+     * to a poll interval).
+     */
+    @Test
+    void aChangeMadeWhileTheListenerReconnectsStillWakesTheFirer() throws Exception {
+        String listening = "from pg_stat_activity where datname = current_database() and query like 'LISTEN%'";
+        Scheduler scheduler = started(Scheduler.builder(db.dataSource()).pollInterval(Duration.ofSeconds(120))
+                .queue("default", 1).handler(Tick.class, ctx -> null));
+        scheduler.client().schedules().upsert(Schedule.of("yearly", "@yearly", JobRequest.of(new Tick("y"))));
+        Await.until(Duration.ofSeconds(30), "it leads and listens",
+                () -> scheduler.isLeader() && count("select count(*) " + listening) == 1);
+        // the change commits, and notifies, between the listener's sessions: the notification reaches no one
+        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            s.execute("update pgjobs.schedules set next_fire_at = now() where name = 'yearly'");
+            s.execute("select pg_notify('pgjobs_pgjobs', 's:yearly')");
+            assertThat(count("select count(pg_terminate_backend(pid)) " + listening)).isOne();
+            c.commit();
+        }
+        Await.until(Duration.ofSeconds(20), "it fired", () -> !fireTimes("yearly").isEmpty());
+    }
+
     @Test
     void overlapSkipWaitsForThePreviousRunWhileAllowDoesNot() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
