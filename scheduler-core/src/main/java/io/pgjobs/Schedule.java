@@ -2,8 +2,10 @@ package io.pgjobs;
 
 import io.pgjobs.internal.cron.CronSyntax;
 import java.time.DateTimeException;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -21,7 +23,8 @@ import java.util.Objects;
  * <p>Expressions: Unix (5 fields), Quartz (6 or 7 fields, with seconds, {@code L}, {@code W}, {@code #},
  * {@code ?}), Spring (prefixed {@code spring:}), the macros {@code @hourly @daily @midnight @weekly @monthly
  * @yearly @annually}, and fixed intervals such as {@code every 30s}, {@code every 5m}, {@code every 2h}. See
- * docs/cron.md for the exact grammar and the daylight-saving rules.
+ * docs/cron.md for the exact grammar and the daylight-saving rules. An expression that can never fire (such as
+ * February 30th, {@code 0 0 30 2 *}) is rejected. {@link #nextFireTimes(Instant, int)} previews the fire times.
  */
 public final class Schedule {
     /** What to do with fire times that passed while no node could fire them (for over a minute). */
@@ -43,6 +46,10 @@ public final class Schedule {
     }
 
     public static final int MAX_MISFIRE_LIMIT = 1000;
+    /** The most fire times one {@link #nextFireTimes} call computes. */
+    public static final int MAX_PREVIEW = 1000;
+    private static final Instant EARLIEST_PREVIEW = Instant.parse("1970-01-01T00:00:00Z");
+    private static final Instant LATEST_PREVIEW = Instant.parse("9999-12-31T23:59:59Z");
 
     private final String name;
     private final String expression;
@@ -120,6 +127,34 @@ public final class Schedule {
     public Schedule paused(boolean paused) {
         this.paused = paused;
         return this;
+    }
+
+    /**
+     * The first {@code count} times strictly after {@code after} at which this schedule fires, in its time zone,
+     * computed exactly as the firer computes them (the same parser, daylight-saving rules and interval
+     * alignment; the dashboard shows these too); fewer when the expression runs out (a Quartz year field).
+     * Needs no database, so an expression can be checked in a unit test:
+     *
+     * <pre>{@code
+     * Schedule payroll = Schedule.of("payroll", "0 0 12 31W * ?", "payroll.run", Map.of()).timeZone("Europe/Berlin");
+     * assertThat(payroll.nextFireTimes(Instant.parse("2025-05-01T00:00:00Z"), 3)).containsExactly(
+     *         Instant.parse("2025-05-30T10:00:00Z"),   // the 31st is a Saturday: Friday the 30th
+     *         Instant.parse("2025-07-31T10:00:00Z"),   // June has no 31st: no fire
+     *         Instant.parse("2025-08-29T10:00:00Z"));  // the 31st is a Sunday, the month's last day: Friday
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if {@code after} is null or outside 1970..9999, or {@code count} is outside
+     *                                  1..{@value #MAX_PREVIEW}
+     */
+    public List<Instant> nextFireTimes(Instant after, int count) {
+        if (after == null || after.isBefore(EARLIEST_PREVIEW) || after.isAfter(LATEST_PREVIEW)) {
+            throw new IllegalArgumentException("after: must be between " + EARLIEST_PREVIEW + " and "
+                    + LATEST_PREVIEW + ", was " + after);
+        }
+        if (count < 1 || count > MAX_PREVIEW) {
+            throw new IllegalArgumentException("count: " + count + " is out of range 1.." + MAX_PREVIEW);
+        }
+        return List.copyOf(CronSyntax.parse(expression, timeZone).nextFireTimes(after, count));
     }
 
     public String name() { return name; }

@@ -2,11 +2,21 @@ package io.pgjobs;
 
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.List;
 
 /**
- * A schedule as stored, for listings: {@code description} is the expression in words, {@code nextFireAt} is
- * null while paused or when the expression has no future time, {@code lastFireAt} is the latest fire time that
- * enqueued a job (null before the first).
+ * A schedule as stored, for listings ({@link ScheduleClient#list()}, {@link io.pgjobs.admin.AdminClient#schedules()}
+ * and the dashboard all return this).
+ *
+ * @param description    the expression in words, from the same reading of the expression that fires it; for a
+ *                       row written around pgjobs' validation that cannot be read, why it cannot fire
+ * @param timeZone       the zone the expression is read in; null when the stored zone is not a time zone id
+ * @param args           the job's arguments as JSON
+ * @param nextFireAt     the pending fire time; null while paused or when the expression has no future time
+ * @param lastFireAt     the latest fire time that enqueued a job; null before the first
+ * @param nextFireTimes  the pending fire time and the four after it, as the firer computes them (a pending time
+ *                       more than a minute old is a misfire, which the misfire policy handles); empty while paused
+ * @param recentRuns     the newest jobs the schedule enqueued (at most 10, newest first), fired or triggered
  */
 public record ScheduleInfo(
         String name,
@@ -15,9 +25,12 @@ public record ScheduleInfo(
         ZoneId timeZone,
         String kind,
         String queue,
+        String args,
         Instant nextFireAt,
         Instant lastFireAt,
+        List<Instant> nextFireTimes,
         boolean paused,
         Schedule.MisfirePolicy misfirePolicy,
         int misfireLimit,
-        Schedule.OverlapPolicy overlapPolicy) {}
+        Schedule.OverlapPolicy overlapPolicy,
+        List<ScheduleRun> recentRuns) {}

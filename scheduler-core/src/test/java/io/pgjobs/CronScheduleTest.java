@@ -9,8 +9,10 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.DayOfWeek;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -160,6 +162,62 @@ class CronScheduleTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("misfireLimit: ");
         assertThatThrownBy(() -> Schedule.of(" ", "@daily", "k", Map.of()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("name: ");
+        assertThatThrownBy(() -> Schedule.of("february-30", "0 0 30 2 *", "k", Map.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("can never fire");
+        Schedule daily = Schedule.of("fine", "@daily", "k", Map.of());
+        assertThatThrownBy(() -> daily.nextFireTimes(null, 1)).hasMessageStartingWith("after: ");
+        assertThatThrownBy(() -> daily.nextFireTimes(Instant.MAX, 1)).hasMessageStartingWith("after: ");
+        assertThatThrownBy(() -> daily.nextFireTimes(Instant.EPOCH, 0)).hasMessageStartingWith("count: ");
+        assertThatThrownBy(() -> daily.nextFireTimes(Instant.EPOCH, Schedule.MAX_PREVIEW + 1))
+                .hasMessageStartingWith("count: ");
+    }
+
+    /** The example of {@link Schedule#nextFireTimes}' Javadoc. */
+    @Test
+    void nextFireTimesPreviewsASchedulesTimesWithoutADatabase() {
+        Schedule payroll = Schedule.of("payroll", "0 0 12 31W * ?", "payroll.run", Map.of()).timeZone("Europe/Berlin");
+        assertThat(payroll.nextFireTimes(Instant.parse("2025-05-01T00:00:00Z"), 3)).containsExactly(
+                Instant.parse("2025-05-30T10:00:00Z"),   // the 31st is a Saturday: Friday the 30th
+                Instant.parse("2025-07-31T10:00:00Z"),   // June has no 31st: no fire
+                Instant.parse("2025-08-29T10:00:00Z"));  // the 31st is a Sunday, the month's last day: Friday
+        assertThat(Schedule.of("past", "0 0 12 * * ? 2020", "k", Map.of())
+                .nextFireTimes(Instant.parse("2025-01-01T00:00:00Z"), 3)).isEmpty();
+    }
+
+    /**
+     * The client's listing, the operator API (the dashboard's source) and {@link Schedule#nextFireTimes} show the
+     * fire times the firer uses, for every syntax: Quartz's day-of-week 2 is Monday (Spring's would be Tuesday),
+     * Spring's steps count from Monday, and macros, intervals and wrapping ranges have fire times too.
+     */
+    @Test
+    void listingsShowTheFireTimesTheFirerUses() throws Exception {
+        Scheduler scheduler = Scheduler.builder(db.dataSource()).build();
+        schedulers.add(scheduler);
+        List<Schedule> definitions = List.of(
+                Schedule.of("quartz-monday", "0 0 12 ? * 2", JobRequest.of(new Tick("q"))),
+                Schedule.of("spring-steps", "spring: 0 0 12 * * */2", JobRequest.of(new Tick("s"))),
+                Schedule.of("macro", "@daily", JobRequest.of(new Tick("m"))).timeZone("Europe/Berlin"),
+                Schedule.of("interval", "every 5m", JobRequest.of(new Tick("i"))),
+                Schedule.of("wrapping", "0 0 22-2 * * ?", JobRequest.of(new Tick("w"))));
+        definitions.forEach(scheduler.client().schedules()::upsert);
+
+        List<ScheduleInfo> listed = scheduler.admin().schedules();
+        assertThat(listed).isEqualTo(scheduler.client().schedules().list());
+        for (Schedule definition : definitions) {
+            ScheduleInfo info = listed.stream().filter(s -> s.name().equals(definition.name())).findFirst().orElseThrow();
+            assertThat(info.nextFireTimes()).as(definition.name()).hasSize(5).startsWith(info.nextFireAt())
+                    .isEqualTo(definition.nextFireTimes(info.nextFireAt().minusSeconds(1), 5));
+        }
+        ScheduleInfo monday = listed.stream().filter(s -> s.name().equals("quartz-monday")).findFirst().orElseThrow();
+        assertThat(monday.nextFireTimes()).allMatch(t -> t.atZone(ZoneOffset.UTC).getDayOfWeek() == DayOfWeek.MONDAY);
+        ScheduleInfo steps = listed.stream().filter(s -> s.name().equals("spring-steps")).findFirst().orElseThrow();
+        assertThat(steps.nextFireTimes()).extracting(t -> t.atZone(ZoneOffset.UTC).getDayOfWeek())
+                .isSubsetOf(DayOfWeek.MONDAY, DayOfWeek.WEDNESDAY, DayOfWeek.FRIDAY, DayOfWeek.SUNDAY);
+        assertThat(steps.description()).isEqualTo("at 12:00 at Monday, Wednesday, Friday and Sunday days");
+
+        scheduler.client().schedules().pause("macro");
+        assertThat(scheduler.admin().schedules()).filteredOn(s -> s.name().equals("macro")).singleElement()
+                .matches(ScheduleInfo::paused).matches(s -> s.nextFireTimes().isEmpty(), "no fire times while paused");
     }
 
     @Test
@@ -201,6 +259,47 @@ class CronScheduleTest {
         for (int i = 1; i < times.size(); i++) {
             assertThat(Duration.between(times.get(i - 1), times.get(i))).as("no second skipped").isEqualTo(Duration.ofSeconds(1));
         }
+    }
+
+    /**
+     * A node that becomes the leader fires at once: its firer, asleep for the poll interval while the node
+     * followed, is woken by the election (it slept on, and a schedule fired up to a poll interval late).
+     */
+    @Test
+    void aNewLeaderFiresWithoutWaitingOutItsPollInterval() throws Exception {
+        Scheduler first = started(Scheduler.builder(db.dataSource()).nodeId("first-leader"));
+        Await.until(Duration.ofSeconds(30), "the first node leads", first::isLeader);
+        Scheduler second = started(Scheduler.builder(db.dataSource()).nodeId("next-leader")
+                .pollInterval(Duration.ofSeconds(120))
+                .schedule(Schedule.of("every-second", "every 1s", JobRequest.of(new Tick("s")))));
+        first.close();
+        Await.until(Duration.ofSeconds(30), "the second node leads", second::isLeader);
+        long before = count("select count(*) from pgjobs.jobs");
+        Await.until(Duration.ofSeconds(20), "the new leader fired", () -> count("select count(*) from pgjobs.jobs") > before);
+    }
+
+    /**
+     * A schedule change whose notification was sent while the listener did not listen (its session had ended,
+     * or it had not yet started to listen) still fires on time: listening again wakes the firer (it slept on, up
+     * to a poll interval).
+     */
+    @Test
+    void aChangeMadeWhileTheListenerReconnectsStillWakesTheFirer() throws Exception {
+        String listening = "from pg_stat_activity where datname = current_database() and query like 'LISTEN%'";
+        Scheduler scheduler = started(Scheduler.builder(db.dataSource()).pollInterval(Duration.ofSeconds(120))
+                .queue("default", 1).handler(Tick.class, ctx -> null));
+        scheduler.client().schedules().upsert(Schedule.of("yearly", "@yearly", JobRequest.of(new Tick("y"))));
+        Await.until(Duration.ofSeconds(30), "it leads and listens",
+                () -> scheduler.isLeader() && count("select count(*) " + listening) == 1);
+        // the change commits, and notifies, between the listener's sessions: the notification reaches no one
+        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            s.execute("update pgjobs.schedules set next_fire_at = now() where name = 'yearly'");
+            s.execute("select pg_notify('pgjobs_pgjobs', 's:yearly')");
+            assertThat(count("select count(pg_terminate_backend(pid)) " + listening)).isOne();
+            c.commit();
+        }
+        Await.until(Duration.ofSeconds(20), "it fired", () -> !fireTimes("yearly").isEmpty());
     }
 
     @Test

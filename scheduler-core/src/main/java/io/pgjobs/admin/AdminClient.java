@@ -2,6 +2,7 @@ package io.pgjobs.admin;
 
 import io.pgjobs.Job;
 import io.pgjobs.JobAttempt;
+import io.pgjobs.ScheduleInfo;
 import java.util.List;
 import java.util.Optional;
 
@@ -60,10 +61,13 @@ public interface AdminClient {
     /** Retries or deletes the next batch of the group's dead letters; call until {@link BatchResult#done()}. */
     BatchResult actOnDeadLetters(String actor, JobAction action, String fingerprint, int batchSize);
 
-    /** Every schedule, by name, with its next fire times and its recent runs. */
+    /** Every schedule, by name, with its next fire times and its recent runs, as {@link io.pgjobs.ScheduleClient#list()}. */
     List<ScheduleInfo> schedules();
 
-    /** Enables or disables a schedule. Returns false when there is no such schedule. */
+    /**
+     * Resumes or pauses a schedule, as {@link io.pgjobs.ScheduleClient#resume} and
+     * {@link io.pgjobs.ScheduleClient#pause} do. Returns false when there is no such schedule.
+     */
     boolean setScheduleEnabled(String actor, String name, boolean enabled);
 
     /**

@@ -8,10 +8,15 @@ import io.pgjobs.JobKind;
 import io.pgjobs.JobRequest;
 import io.pgjobs.JobState;
 import io.pgjobs.NonRetryableException;
+import io.pgjobs.ScheduleInfo;
+import io.pgjobs.ScheduleRun;
 import io.pgjobs.Scheduler;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -246,8 +251,8 @@ class AdminClientTest {
         assertThat(cloned.args()).contains("\"customer_id\": 6");
         assertThatThrownBy(() -> admin.cloneJob("dave", id, "[1]")).hasMessageStartingWith("args:");
 
-        db.execute("insert into pgjobs.schedules (name, expression, time_zone, kind, args) "
-                + "values ('nightly', '30 2 * * *', 'Europe/Lisbon', 'test.order', '{\"plan\": \"nightly\"}')");
+        db.execute("insert into pgjobs.schedules (name, expression, time_zone, kind, args, next_fire_at) values "
+                + "('nightly', '30 2 * * *', 'Europe/Lisbon', 'test.order', '{\"plan\": \"nightly\"}', now() + interval '1 day')");
         ScheduleInfo schedule = admin.schedules().getFirst();
         assertThat(schedule.description()).isNotBlank();
         assertThat(schedule.nextFireTimes()).hasSize(5);
@@ -271,7 +276,18 @@ class AdminClientTest {
         admin.act("dave", JobAction.DELETE, triggered);
         assertThat(admin.schedules().getFirst().recentRuns().getLast().state()).as("a run whose job is gone").isNull();
         assertThat(admin.setScheduleEnabled("dave", "nightly", false)).isTrue();
-        assertThat(admin.schedules().getFirst().enabled()).isFalse();
+        assertThat(admin.schedules().getFirst()).matches(ScheduleInfo::paused)
+                .matches(s -> s.nextFireAt() == null && s.nextFireTimes().isEmpty(), "nothing pending while paused");
+        // resumed from here as the schedule client resumes: from the next future 02:30 in Lisbon
+        assertThat(admin.setScheduleEnabled("dave", "nightly", true)).isTrue();
+        ScheduleInfo resumed = admin.schedules().getFirst();
+        assertThat(resumed.paused()).isFalse();
+        assertThat(resumed.nextFireAt()).isAfter(Instant.ofEpochMilli(db.queryLong(
+                "select (extract(epoch from now()) * 1000)::bigint")));
+        assertThat(resumed.nextFireAt().atZone(ZoneId.of("Europe/Lisbon")).toLocalTime()).isEqualTo(LocalTime.of(2, 30));
+        assertThat(resumed.nextFireTimes()).hasSize(5);
+        assertThat(admin.audit(PageRequest.first(2))).extracting(AuditEntry::action)
+                .containsExactly("resume_schedule", "pause_schedule");
         assertThatThrownBy(() -> admin.triggerSchedule("dave", "nope")).hasMessageStartingWith("name:");
 
         db.execute("insert into pgjobs.nodes (id, host, pid, version, queues) values ('n1', 'h', 1, '0.1', '{default}'),"

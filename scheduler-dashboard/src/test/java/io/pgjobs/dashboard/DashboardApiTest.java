@@ -302,7 +302,8 @@ class DashboardApiTest {
         assertThat(retried.get("changed").asInt()).isEqualTo(2);
         assertThat(viewerGet("api/dead-letters").body()).isEmpty();
 
-        db.execute("insert into pgjobs.schedules (name, expression, kind, args) values ('hourly', '0 * * * *', 'test.api', '{\"from\": \"cron\"}')");
+        db.execute("insert into pgjobs.schedules (name, expression, kind, args, next_fire_at)"
+                + " values ('hourly', '0 * * * *', 'test.api', '{\"from\": \"cron\"}', date_trunc('hour', now()) + interval '1 hour')");
         assertThat(operatorPost("api/schedules/hourly/pause", Map.of()).body().get("enabled").asBoolean()).isFalse();
         assertThat(operatorPost("api/schedules/hourly/resume", Map.of()).body().get("enabled").asBoolean()).isTrue();
         long triggered = operatorPost("api/schedules/hourly/trigger", Map.of()).body().get("id").asLong();

@@ -229,7 +229,7 @@ class DashboardBrowserTest {
         assertThat(browser.findElement(By.xpath("//tr[td[text()='" + scheduler.nodeId() + "']]")).getText()).contains("leader", "since");
         open("schedules");
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"), "nightly-report"));
-        browser.findElement(By.xpath("//tr[td[text()='nightly-report']]//button[text()='Pause']")).click();
+        click(By.xpath("//tr[td[text()='nightly-report']]//button[text()='Pause']"));
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.xpath("//tr[td[text()='nightly-report']]//button[text()='Resume']")));
         assertThat(db.queryLong("select count(*) from pgjobs.schedules where name = 'nightly-report' and not enabled")).isEqualTo(1);
 

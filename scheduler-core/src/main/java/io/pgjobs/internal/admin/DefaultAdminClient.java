@@ -8,6 +8,7 @@ import io.pgjobs.Job;
 import io.pgjobs.JobAttempt;
 import io.pgjobs.JobClient;
 import io.pgjobs.JobRequest;
+import io.pgjobs.ScheduleInfo;
 import io.pgjobs.admin.AdminClient;
 import io.pgjobs.admin.AuditEntry;
 import io.pgjobs.admin.BatchResult;
@@ -20,11 +21,9 @@ import io.pgjobs.admin.NodeInfo;
 import io.pgjobs.admin.Overview;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueInfo;
-import io.pgjobs.admin.ScheduleInfo;
 import io.pgjobs.internal.store.AdminStore;
 import io.pgjobs.internal.store.AdminStore.Audit;
 import io.pgjobs.internal.store.Sql;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -209,18 +208,19 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public List<ScheduleInfo> schedules() {
-        Instant now = call("read the time", store::now);
-        return call("list schedules", store::schedules).stream().map(s -> {
-            CronText.Described cron = CronText.describe(s.expression(), s.timeZone(), now, 5);
-            return new ScheduleInfo(s.name(), s.expression(), cron.description(), s.timeZone(), s.kind(), s.queue(),
-                    s.args(), s.enabled(), s.nextFireAt(), s.lastFireAt(), cron.nextFireTimes(), s.recentRuns());
-        }).toList();
+        // the schedule client's listing: the same reading of each expression as the firer's
+        return client.schedules().list();
     }
 
     @Override
     public boolean setScheduleEnabled(String actor, String name, boolean enabled) {
-        return call("update schedule " + name, () -> store.setScheduleEnabled(name, enabled,
-                new Audit(actor, enabled ? "resume_schedule" : "pause_schedule", "schedule:" + name, "{}")));
+        // through the schedule client, so that a pause and a resume from here move the next fire time as theirs
+        // do (a resume continues from the next future time) and wake the firer
+        boolean found = enabled ? client.schedules().resume(name) : client.schedules().pause(name);
+        if (found) {
+            audit(actor, enabled ? "resume_schedule" : "pause_schedule", "schedule:" + name, Map.of());
+        }
+        return found;
     }
 
     @Override

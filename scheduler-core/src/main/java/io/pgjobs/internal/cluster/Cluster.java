@@ -26,11 +26,17 @@ public final class Cluster {
     private final LeaderElector leader;
     private final List<LeaderChore> chores;
 
-    /** {@code telemetry} hears of this node joining, its leadership changes, lost nodes and rescued jobs. */
-    public Cluster(Config config, NodeStore nodes, MaintenanceStore maintenance, Telemetry telemetry) {
+    /**
+     * {@code telemetry} hears of this node joining, its leadership changes, lost nodes and rescued jobs;
+     * {@code onElected} runs when this node becomes the leader, after its chores were woken.
+     */
+    public Cluster(Config config, NodeStore nodes, MaintenanceStore maintenance, Telemetry telemetry,
+                   Runnable onElected) {
         Duration beat = config.nodeDeadAfter().dividedBy(6);
-        this.leader = new LeaderElector(nodes, config.nodeId(), beat, config.nodeDeadAfter(),
-                telemetry, this::wakeChores);
+        this.leader = new LeaderElector(nodes, config.nodeId(), beat, config.nodeDeadAfter(), telemetry, () -> {
+            wakeChores();
+            onElected.run();
+        });
         this.heartbeat = new Heartbeat(nodes, new NodeInfo(config.nodeId(), Config.localHostName(),
                 ProcessHandle.current().pid(), version(), List.copyOf(config.queues().keySet()),
                 List.copyOf(config.handlers().keySet())), leader, beat, telemetry);

@@ -1,14 +1,11 @@
 package io.pgjobs.internal.cron;
 
+import com.cronutils.descriptor.CronDescriptor;
 import com.cronutils.model.Cron;
-import com.cronutils.model.CronType;
-import com.cronutils.model.definition.CronDefinitionBuilder;
-import com.cronutils.parser.CronParser;
 import io.pgjobs.internal.cron.Recurrence.CronRecurrence;
 import io.pgjobs.internal.cron.Recurrence.IntervalRecurrence;
 import java.time.Duration;
 import java.time.ZoneId;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -35,48 +32,6 @@ public final class CronSyntax {
             "@yearly", "0 0 1 1 *", "@annually", "0 0 1 1 *", "@monthly", "0 0 1 * *", "@weekly", "0 0 * * 0",
             "@daily", "0 0 * * *", "@midnight", "0 0 * * *", "@hourly", "0 * * * *");
 
-    /** A cron dialect: cron-utils' parser, its field names, and an all-wildcard expression to probe fields in. */
-    private enum Dialect {
-        UNIX(CronType.UNIX, List.of("minute", "hour", "day-of-month", "month", "day-of-week"),
-                List.of("*", "*", "*", "*", "*")),
-        QUARTZ(CronType.QUARTZ, List.of("second", "minute", "hour", "day-of-month", "month", "day-of-week", "year"),
-                List.of("0", "*", "*", "*", "*", "?", "*")),
-        SPRING(CronType.SPRING53, List.of("second", "minute", "hour", "day-of-month", "month", "day-of-week"),
-                List.of("0", "*", "*", "*", "*", "*"));
-
-        private static final int DAY_OF_MONTH = 3, DAY_OF_WEEK = 5;
-
-        final CronParser parser;
-        final List<String> fields;
-        final List<String> wildcards;
-
-        Dialect(CronType type, List<String> fields, List<String> wildcards) {
-            this.parser = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(type));
-            this.fields = fields;
-            this.wildcards = wildcards;
-        }
-
-        String title() {
-            return name().charAt(0) + name().substring(1).toLowerCase(Locale.ROOT);
-        }
-
-        boolean fieldCountFits(int count) {
-            return this == QUARTZ ? count == 6 || count == 7 : count == fields.size();
-        }
-
-        /** The wildcard expression with only field {@code i} taken from {@code values}. */
-        String probe(String[] values, int i) {
-            String[] probe = wildcards.subList(0, values.length).toArray(String[]::new);
-            probe[i] = values[i];
-            if (this == QUARTZ && i == DAY_OF_MONTH && values[i].equals("?")) {
-                probe[DAY_OF_WEEK] = "*";
-            } else if (this == QUARTZ && i == DAY_OF_WEEK && !values[i].equals("?")) {
-                probe[DAY_OF_MONTH] = "?";
-            }
-            return String.join(" ", probe);
-        }
-    }
-
     /** Parses {@code expression} for a schedule in {@code zone}; throws {@link IllegalArgumentException} if bad. */
     public static Recurrence parse(String expression, ZoneId zone) {
         if (expression == null || expression.isBlank()) {
@@ -93,22 +48,22 @@ public final class CronSyntax {
                 throw new IllegalArgumentException("expression: '" + text + "' is not a supported macro; use one of "
                         + MACROS.keySet().stream().sorted().toList());
             }
-            return new CronRecurrence(parseCron(Dialect.UNIX, unix, text), zone);
+            return parseCron(CronDialect.UNIX, unix, text, zone);
         }
         Matcher prefix = PREFIX.matcher(text);
         if (prefix.matches()) {
-            Dialect dialect = Dialect.valueOf(prefix.group(1).toUpperCase(Locale.ROOT));
-            return new CronRecurrence(parseCron(dialect, prefix.group(2).trim(), text), zone);
+            CronDialect dialect = CronDialect.valueOf(prefix.group(1).toUpperCase(Locale.ROOT));
+            return parseCron(dialect, prefix.group(2).trim(), text, zone);
         }
         int fields = text.split("\\s+").length;
-        Dialect dialect = switch (fields) {
-            case 5 -> Dialect.UNIX;
-            case 6, 7 -> Dialect.QUARTZ;
+        CronDialect dialect = switch (fields) {
+            case 5 -> CronDialect.UNIX;
+            case 6, 7 -> CronDialect.QUARTZ;
             default -> throw new IllegalArgumentException("expression: '" + text + "' has " + fields + " fields; "
                     + "expected 5 (Unix), 6 or 7 (Quartz), 'spring:' and 6 fields, a macro such as @daily, "
                     + "or an interval such as 'every 30s'");
         };
-        return new CronRecurrence(parseCron(dialect, text, text), zone);
+        return parseCron(dialect, text, text, zone);
     }
 
     private static Duration interval(String text, Matcher matcher) {
@@ -137,23 +92,39 @@ public final class CronSyntax {
         return seconds % 60 == 0 ? seconds / 60 + "m" : seconds + "s";
     }
 
-    private static Cron parseCron(Dialect dialect, String cron, String original) {
+    private static CronRecurrence parseCron(CronDialect dialect, String cron, String original, ZoneId zone) {
         String[] values = cron.isEmpty() ? new String[0] : cron.split("\\s+");
         if (!dialect.fieldCountFits(values.length)) {
             throw new IllegalArgumentException("expression: '" + original + "' has " + values.length + " fields; "
-                    + dialect.title() + " syntax has " + fieldList(dialect));
+                    + dialect.title() + " syntax has " + dialect.fieldList());
         }
+        Cron parsed;
         try {
-            return dialect.parser.parse(cron).validate();
+            parsed = dialect.parser.parse(cron).validate();
         } catch (IllegalArgumentException whole) {
             throw new IllegalArgumentException(explain(dialect, values, original, whole), whole);
         }
+        CronFields fields;
+        try {
+            fields = CronFields.read(dialect, parsed, values);
+        } catch (IllegalArgumentException field) {
+            throw new IllegalArgumentException("expression: '" + original + "' is not a valid " + dialect.title()
+                    + " cron expression: " + field.getMessage(), field);
+        }
+        if (!fields.canEverFire()) {
+            throw new IllegalArgumentException("expression: '" + original + "' can never fire: no date matches its "
+                    + "day-of-month, month" + (values.length == 7 ? ", year" : "") + " and day-of-week together");
+        }
+        String description = CronDescriptor.instance(Locale.UK)
+                .describe(dialect.parser.parse(String.join(" ", fields.describable)));
+        return new CronRecurrence(fields, description, zone);
     }
 
     /** Finds the field cron-utils rejects on its own, so the message can name it; else names the combination. */
-    private static String explain(Dialect dialect, String[] values, String original, IllegalArgumentException whole) {
+    private static String explain(CronDialect dialect, String[] values, String original,
+                                  IllegalArgumentException whole) {
         String head = "expression: '" + original + "' is not a valid " + dialect.title() + " cron expression: ";
-        String fields = " (" + dialect.title() + " fields: " + fieldList(dialect) + ")";
+        String fields = " (" + dialect.title() + " fields: " + dialect.fieldList() + ")";
         for (int i = 0; i < values.length; i++) {
             try {
                 dialect.parser.parse(dialect.probe(values, i)).validate();
@@ -162,18 +133,13 @@ public final class CronSyntax {
             }
         }
         // every field is fine alone: the fields clash, and in practice only these two can
-        String hint = dialect == Dialect.QUARTZ
+        String hint = dialect == CronDialect.QUARTZ
                 ? "; Quartz needs '?' in day-of-month or day-of-week (for Spring syntax, write 'spring: ...')" : "";
         return head + "fields day-of-month and day-of-week together: " + reason(whole) + hint + fields;
     }
 
     private static String reason(IllegalArgumentException e) {
         return e.getMessage().replace("Failed to parse cron expression. ", "");
-    }
-
-    private static String fieldList(Dialect dialect) {
-        return dialect == Dialect.QUARTZ
-                ? String.join(" ", dialect.fields.subList(0, 6)) + " [year]" : String.join(" ", dialect.fields);
     }
 
     private CronSyntax() {}

@@ -9,11 +9,13 @@ import io.pgjobs.Schedule.MisfirePolicy;
 import io.pgjobs.Schedule.OverlapPolicy;
 import io.pgjobs.ScheduleClient;
 import io.pgjobs.ScheduleInfo;
+import io.pgjobs.ScheduleRun;
 import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.internal.store.JobWriter;
 import io.pgjobs.internal.store.NewJob;
 import io.pgjobs.internal.store.ScheduleStore;
 import io.pgjobs.internal.store.StoredSchedule;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
@@ -21,12 +23,16 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * The {@link ScheduleClient}. A schedule's job is validated and serialized like any enqueued job (through
  * {@code prepare}, the job client's own), and stored ready to insert.
  */
 public final class DefaultScheduleClient implements ScheduleClient {
+    /** How many fire times a listing shows: the pending one and those after it. */
+    private static final int NEXT_FIRE_TIMES = 5;
+
     private final ScheduleStore store;
     private final JobWriter jobs;
     private final Function<JobRequest, NewJob> prepare;
@@ -127,18 +133,52 @@ public final class DefaultScheduleClient implements ScheduleClient {
 
     @Override
     public Optional<ScheduleInfo> get(String name) {
-        return call("read schedule '" + name + "'", () -> store.get(name)).map(DefaultScheduleClient::toInfo);
+        return infos(call("read schedule '" + name + "'", () -> store.list(Objects.requireNonNull(name, "name"))))
+                .stream().findFirst();
     }
 
     @Override
     public List<ScheduleInfo> list() {
-        return call("list schedules", store::list).stream().map(DefaultScheduleClient::toInfo).toList();
+        return infos(call("list schedules", () -> store.list(null)));
     }
 
-    private static ScheduleInfo toInfo(StoredSchedule r) {
-        return new ScheduleInfo(r.name(), r.expression(), recurrence(r).description(), ZoneId.of(r.timeZone()),
-                r.kind(), r.queue(), r.nextFireAt(), r.lastFireAt(), !r.enabled(), misfirePolicy(r), r.misfireLimit(),
-                overlapPolicy(r));
+    private static List<ScheduleInfo> infos(ScheduleStore.Listing listing) {
+        return listing.schedules().stream()
+                .map(r -> toInfo(r, listing.now(), listing.runs().getOrDefault(r.name(), List.of()))).toList();
+    }
+
+    /**
+     * A stored schedule with the fire times that follow its pending one. A row written around pgjobs' validation
+     * (by hand, or by a pgjobs version that accepted what this one rejects) is listed with why it cannot fire,
+     * as the firer logs it, rather than failing the whole listing.
+     */
+    private static ScheduleInfo toInfo(StoredSchedule r, Instant now, List<ScheduleRun> runs) {
+        Instant nextFireAt = r.nextFireAt();
+        String description;
+        List<Instant> nextFireTimes = List.of();
+        try {
+            Recurrence recurrence = recurrence(r);
+            description = recurrence.description();
+            if (nextFireAt != null) {
+                // as FirePlan continues: from the pending time, or from now once that time is a misfire
+                Instant from = nextFireAt.isBefore(now.minus(FirePlan.MISFIRE_THRESHOLD)) ? now : nextFireAt;
+                nextFireTimes = Stream.concat(Stream.of(nextFireAt),
+                        recurrence.nextFireTimes(from, NEXT_FIRE_TIMES - 1).stream()).toList();
+            }
+        } catch (IllegalArgumentException | DateTimeException unreadable) {
+            description = "cannot fire: " + unreadable.getMessage();
+        }
+        return new ScheduleInfo(r.name(), r.expression(), description, zone(r.timeZone()), r.kind(), r.queue(),
+                r.argsJson(), nextFireAt, r.lastFireAt(), nextFireTimes, !r.enabled(), misfirePolicy(r),
+                r.misfireLimit(), overlapPolicy(r), runs);
+    }
+
+    private static ZoneId zone(String id) {
+        try {
+            return ZoneId.of(id);
+        } catch (DateTimeException notAZone) {
+            return null; // the description says why such a schedule cannot fire
+        }
     }
 
     static MisfirePolicy misfirePolicy(StoredSchedule schedule) {

@@ -1,8 +1,5 @@
 package io.pgjobs.internal.cron;
 
-import com.cronutils.descriptor.CronDescriptor;
-import com.cronutils.model.Cron;
-import com.cronutils.model.time.ExecutionTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -10,9 +7,9 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.zone.ZoneOffsetTransition;
 import java.time.zone.ZoneRules;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -22,12 +19,10 @@ import java.util.Optional;
  * <p>Cron expressions are matched against the zone's wall clock, and each matching wall-clock time becomes one
  * instant: a time that does not exist (the hour skipped when clocks go forward) fires at the shift, the first
  * instant after the gap; a time that exists twice (the hour repeated when clocks go back) fires at its first
- * occurrence only. Several skipped times that collapse onto the shift fire once. cron-utils' own
- * {@code ExecutionTime} does neither on a zoned date (it drops the skipped time and fires the repeated hour
- * twice), so it is only ever asked about wall-clock times, expressed as UTC date-times where no shift exists,
- * and the mapping to instants is done here.
+ * occurrence only. Several skipped times that collapse onto the shift fire once. {@link CronFields} matches
+ * wall-clock times only; the mapping to instants is done here.
  */
-public sealed interface Recurrence {
+public interface Recurrence {
 
     /** The first fire time strictly after {@code after}; empty when there is none (a past year, say). */
     Optional<Instant> nextAfter(Instant after);
@@ -35,21 +30,34 @@ public sealed interface Recurrence {
     /** The expression in words, for listings. */
     String description();
 
+    /** The first {@code count} fire times strictly after {@code after}, fewer when the expression runs out. */
+    default List<Instant> nextFireTimes(Instant after, int count) {
+        List<Instant> times = new ArrayList<>(count);
+        Instant time = after;
+        for (int i = 0; i < count; i++) {
+            Optional<Instant> next = nextAfter(time);
+            if (next.isEmpty()) {
+                break;
+            }
+            time = next.get();
+            times.add(time);
+        }
+        return times;
+    }
+
     /** A cron expression of any supported syntax, read on the wall clock of {@code zone}. */
-    record CronRecurrence(Cron cron, ZoneId zone) implements Recurrence {
+    record CronRecurrence(CronFields fields, String description, ZoneId zone) implements Recurrence {
         /** Enough for every match inside one repeated hour of a seconds-level expression. */
         private static final int MAX_CANDIDATES = 10_000;
 
         @Override
         public Optional<Instant> nextAfter(Instant after) {
-            ExecutionTime executionTime = ExecutionTime.forCron(cron);
             ZoneRules rules = zone.getRules();
             LocalDateTime wallClock = LocalDateTime.ofInstant(after, zone);
             // Instants are non-decreasing in wall-clock order, so the first candidate past 'after' is the answer;
             // candidates at or before it are the first occurrences of a repeated hour that 'after' lies in.
             for (int i = 0; i < MAX_CANDIDATES; i++) {
-                Optional<LocalDateTime> next = executionTime.nextExecution(wallClock.atZone(ZoneOffset.UTC))
-                        .map(z -> z.toLocalDateTime());
+                Optional<LocalDateTime> next = fields.nextAfter(wallClock);
                 if (next.isEmpty()) {
                     return Optional.empty();
                 }
@@ -59,7 +67,7 @@ public sealed interface Recurrence {
                     return Optional.of(candidate);
                 }
             }
-            throw new IllegalStateException("no fire time of '" + cron.asString() + "' in " + zone + " found after "
+            throw new IllegalStateException("no fire time of '" + description + "' in " + zone + " found after "
                     + after + " within " + MAX_CANDIDATES + " candidates");
         }
 
@@ -71,11 +79,6 @@ public sealed interface Recurrence {
                 return gap.getInstant();
             }
             return offsets.stream().map(wallClock::toInstant).min(Comparator.naturalOrder()).orElseThrow();
-        }
-
-        @Override
-        public String description() {
-            return CronDescriptor.instance(Locale.UK).describe(cron);
         }
     }
 

@@ -10,12 +10,12 @@ import io.pgjobs.internal.store.NewJob;
 import io.pgjobs.internal.store.ScheduleStore;
 import io.pgjobs.internal.store.StoredSchedule;
 import java.sql.SQLException;
-import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
  * Fires due schedules. Each round reads the enabled schedules by next fire time (with the database's clock),
@@ -34,11 +34,19 @@ public final class ScheduleFirer extends BackgroundLoop {
     private final Duration maxWait;
     private final BooleanSupplier isLeader;
     private final Telemetry telemetry;
+    private final Function<StoredSchedule, Recurrence> recurrences;
 
     /** {@code maxWait}: the longest it sleeps without a change (the poll interval). */
     public ScheduleFirer(ScheduleStore store, JobWriter jobs, Duration maxWait, BooleanSupplier isLeader,
                          Telemetry telemetry) {
+        this(store, jobs, maxWait, isLeader, telemetry, DefaultScheduleClient::recurrence);
+    }
+
+    /** With {@code recurrences} reading each schedule's expression (tests pass one that fails). */
+    ScheduleFirer(ScheduleStore store, JobWriter jobs, Duration maxWait, BooleanSupplier isLeader,
+                  Telemetry telemetry, Function<StoredSchedule, Recurrence> recurrences) {
         super("pgjobs-cron");
+        this.recurrences = recurrences;
         this.store = store;
         this.jobs = jobs;
         this.maxWait = maxWait;
@@ -73,17 +81,17 @@ public final class ScheduleFirer extends BackgroundLoop {
     /** Fires one due schedule; returns false when it could not (another node was first, or it is unreadable). */
     private boolean fire(StoredSchedule schedule, Instant now) throws SQLException {
         String name = schedule.name();
-        Recurrence recurrence;
+        Instant scheduled = schedule.nextFireAt();
+        FirePlan plan;
         try {
-            recurrence = DefaultScheduleClient.recurrence(schedule);
-        } catch (IllegalArgumentException | DateTimeException e) {
-            // only a row written around pgjobs' validation gets here; it stays due and is reported every round
-            log.warn("schedule '{}' cannot fire: {}", name, e.getMessage());
+            plan = FirePlan.of(recurrences.apply(schedule), scheduled, now,
+                    DefaultScheduleClient.misfirePolicy(schedule), schedule.misfireLimit());
+        } catch (RuntimeException e) {
+            // A row written around pgjobs' validation, or a recurrence that fails: this schedule stays due and is
+            // reported every round, and the other schedules still fire.
+            log.error("schedule '{}' cannot fire: {}", name, e.toString());
             return false;
         }
-        Instant scheduled = schedule.nextFireAt();
-        FirePlan plan = FirePlan.of(recurrence, scheduled, now, DefaultScheduleClient.misfirePolicy(schedule),
-                schedule.misfireLimit());
         boolean skipOverlap = DefaultScheduleClient.overlapPolicy(schedule) == OverlapPolicy.SKIP;
         Fired fired = store.inTransaction(connection -> {
             List<Instant> fireTimes = plan.fireTimes();

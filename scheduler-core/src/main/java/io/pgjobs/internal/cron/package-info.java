@@ -1,6 +1,10 @@
 /**
  * Cron schedules (see docs/cron.md). {@link io.pgjobs.internal.cron.CronSyntax} reads an expression into a
- * {@link io.pgjobs.internal.cron.Recurrence}, which computes fire times with the daylight-saving rules;
+ * {@link io.pgjobs.internal.cron.Recurrence}, which computes fire times with the daylight-saving rules; a cron
+ * expression is validated by cron-utils and matched by {@code CronFields}, which reads each syntax by the rules
+ * {@code CronDialect} names (day-of-week numbering, wrapping ranges, how the two day fields combine). The firer,
+ * {@code upsert}, the listings (and so the operator API and the dashboard) and
+ * {@link io.pgjobs.Schedule#nextFireTimes} all use this one reading;
  * {@code io.pgjobs.internal.store.ScheduleStore} holds all SQL about schedules and the recent runs each keeps;
  * {@link io.pgjobs.internal.cron.ScheduleFirer} is the background loop that fires due schedules, each fire
  * guarded twice (a compare-and-set on the schedule's next fire time and an idempotency key per fire time) so

@@ -54,8 +54,10 @@ public final class Node {
                 kinds, stores.executions(), config.nodeId(), config.leaseDuration(), config.pollInterval(),
                 completer::behind, workers)));
         this.leaseKeeper = new LeaseKeeper(stores.executions(), config.nodeId(), config.leaseDuration(), held, workers);
-        this.listener = new NotificationListener(stores.notifications(), this::onNotification, this::wakeAllFetchers);
-        this.cluster = new Cluster(config, stores.nodes(), stores.maintenance(), telemetry);
+        // once it listens (again), everything wakes: a notification sent while it did not listen is lost
+        this.listener = new NotificationListener(stores.notifications(), this::onNotification, this::wakeAll);
+        // a new leader fires at once, rather than after the poll interval its firer sleeps while it follows
+        this.cluster = new Cluster(config, stores.nodes(), stores.maintenance(), telemetry, this::wakeCronFirer);
         // Only the leader fires. Firing stays exactly once without leadership too (see ScheduleFirer); the
         // leader check only spares the other nodes the work.
         this.cronFirer = new ScheduleFirer(stores.schedules(), stores.jobWriter(), config.pollInterval(),
@@ -151,7 +153,12 @@ public final class Node {
         }
     }
 
-    private void wakeAllFetchers() {
+    private void wakeCronFirer() {
+        cronFirer.wake();
+    }
+
+    private void wakeAll() {
         fetchers.values().forEach(BackgroundLoop::wake);
+        cronFirer.wake();
     }
 }

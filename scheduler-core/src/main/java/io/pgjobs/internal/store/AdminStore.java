@@ -4,8 +4,6 @@ import static io.pgjobs.internal.db.Tables.AUDIT_LOG;
 import static io.pgjobs.internal.db.Tables.JOBS;
 import static io.pgjobs.internal.db.Tables.NODES;
 import static io.pgjobs.internal.db.Tables.QUEUES;
-import static io.pgjobs.internal.db.Tables.SCHEDULES;
-import static io.pgjobs.internal.db.Tables.SCHEDULE_RUNS;
 
 import io.pgjobs.Job;
 import io.pgjobs.JobState;
@@ -19,8 +17,6 @@ import io.pgjobs.admin.Overview.QueueLag;
 import io.pgjobs.admin.Overview.StatsPoint;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueInfo;
-import io.pgjobs.admin.ScheduleRun;
-import io.pgjobs.internal.db.tables.records.SchedulesRecord;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,11 +67,6 @@ public final class AdminStore {
               '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}', '<uuid>', 'g'),
               '\\m[0-9a-fA-F]*[0-9][0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\\M', '<hex>', 'g'),
               '[0-9]+', '#', 'g')""";
-
-    /** A schedule as stored, with its recent runs. */
-    public record ScheduleRow(String name, String expression, String timeZone, String kind, String queue,
-                              String args, boolean enabled, Instant nextFireAt, Instant lastFireAt,
-                              List<ScheduleRun> recentRuns) {}
 
     /** An operator's action as the audit log records it; {@code detailJson} a JSON object. */
     public record Audit(String actor, String action, String target, String detailJson) {}
@@ -353,54 +344,7 @@ public final class AdminStore {
         return read(dsl -> dsl.resultQuery(sql, fingerprint, limit).fetch(r -> r.get(0, Long.class)));
     }
 
-    // ---- schedules and nodes ----------------------------------------------------------------------------------
-
-    /** Every schedule, by name, with its recent runs. */
-    public List<ScheduleRow> schedules() throws SQLException {
-        return read(dsl -> {
-            Map<String, List<ScheduleRun>> runs = scheduleRuns(dsl);
-            return dsl.selectFrom(SCHEDULES).orderBy(SCHEDULES.NAME)
-                    .fetch(r -> toSchedule(r, runs.getOrDefault(r.getName(), List.of())));
-        });
-    }
-
-    /**
-     * The runs each schedule keeps (V7's schedule_runs, at most 10 per schedule), newest first, each with its
-     * job's state and times: one primary-key probe of jobs per run.
-     */
-    private static Map<String, List<ScheduleRun>> scheduleRuns(DSLContext dsl) {
-        Map<String, List<ScheduleRun>> runs = new LinkedHashMap<>();
-        dsl.select(SCHEDULE_RUNS.SCHEDULE, SCHEDULE_RUNS.JOB_ID, SCHEDULE_RUNS.FIRE_TIME, SCHEDULE_RUNS.MANUAL,
-                        JOBS.STATE, JOBS.STARTED_AT, JOBS.FINISHED_AT)
-                .from(SCHEDULE_RUNS).leftJoin(JOBS).on(JOBS.ID.eq(SCHEDULE_RUNS.JOB_ID))
-                .orderBy(SCHEDULE_RUNS.SCHEDULE, SCHEDULE_RUNS.JOB_ID.desc())
-                .forEach(r -> runs.computeIfAbsent(r.value1(), name -> new ArrayList<>()).add(new ScheduleRun(
-                        r.value2(), Sql.instant(r.value3()), r.value4(),
-                        r.value5() == null ? null : JobState.fromDb(r.value5()), // the job is gone
-                        Sql.instant(r.value6()), Sql.instant(r.value7()))));
-        return runs;
-    }
-
-    /** Pauses or resumes the schedule {@code name}, auditing it in the same transaction; false if there is none. */
-    public boolean setScheduleEnabled(String name, boolean enabled, Audit audit) throws SQLException {
-        return inTransaction(dsl -> {
-            boolean found = setScheduleEnabled(dsl, name, enabled);
-            if (found) {
-                audit(dsl, audit);
-            }
-            return found;
-        });
-    }
-
-    private static boolean setScheduleEnabled(DSLContext dsl, String name, boolean enabled) {
-        return dsl.update(SCHEDULES).set(SCHEDULES.ENABLED, enabled)
-                .set(SCHEDULES.UPDATED_AT, DSL.currentOffsetDateTime()).where(SCHEDULES.NAME.eq(name)).execute() > 0;
-    }
-
-    private static ScheduleRow toSchedule(SchedulesRecord r, List<ScheduleRun> runs) {
-        return new ScheduleRow(r.getName(), r.getExpression(), r.getTimeZone(), r.getKind(), r.getQueue(),
-                r.getArgs().data(), r.getEnabled(), Sql.instant(r.getNextFireAt()), Sql.instant(r.getLastFireAt()), runs);
-    }
+    // ---- nodes --------------------------------------------------------------------------------------------
 
     public List<NodeInfo> nodes() throws SQLException {
         var alive = DSL.field(NODES.STOPPED_AT.isNull().and(NODES.HEARTBEAT_AT.gt(

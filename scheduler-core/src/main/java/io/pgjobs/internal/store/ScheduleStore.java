@@ -1,8 +1,11 @@
 package io.pgjobs.internal.store;
 
+import static io.pgjobs.internal.db.Tables.JOBS;
 import static io.pgjobs.internal.db.Tables.SCHEDULES;
 import static io.pgjobs.internal.db.Tables.SCHEDULE_RUNS;
 
+import io.pgjobs.JobState;
+import io.pgjobs.ScheduleRun;
 import io.pgjobs.internal.db.tables.records.SchedulesRecord;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -34,6 +37,9 @@ public final class ScheduleStore {
 
     /** The schedules whose time has come, oldest first, and when the next one after them is due. */
     public record Due(Instant now, List<StoredSchedule> schedules, Instant nextFireAt) {}
+
+    /** Schedules as stored, the runs each keeps (by schedule name), and the database's time when they were read. */
+    public record Listing(Instant now, List<StoredSchedule> schedules, Map<String, List<ScheduleRun>> runs) {}
 
     /** A job a schedule enqueued: for its timetable's {@code fireTime}, or by hand ({@code manual}) at that time. */
     public record Run(long jobId, Instant fireTime, boolean manual) {}
@@ -132,14 +138,30 @@ public final class ScheduleStore {
         });
     }
 
-    public Optional<StoredSchedule> get(String name) throws SQLException {
-        return Sql.autoCommit(dataSource, connection -> Sql.dsl(connection, schema).selectFrom(SCHEDULES)
-                .where(SCHEDULES.NAME.eq(name)).fetchOptional().map(ScheduleStore::toSchedule));
-    }
-
-    public List<StoredSchedule> list() throws SQLException {
-        return Sql.autoCommit(dataSource, connection ->
-                Sql.dsl(connection, schema).selectFrom(SCHEDULES).orderBy(SCHEDULES.NAME).fetch(ScheduleStore::toSchedule));
+    /**
+     * The schedule named {@code name} (every schedule when null), by name, each with the runs it keeps (at most
+     * {@link #KEPT_RUNS}, newest first, each with its job's state and times: one primary-key probe of jobs per
+     * run), and the database's time.
+     */
+    public Listing list(String name) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> {
+            DSLContext dsl = Sql.dsl(connection, schema);
+            Instant now = now(connection);
+            List<StoredSchedule> schedules = dsl.selectFrom(SCHEDULES)
+                    .where(name == null ? DSL.noCondition() : SCHEDULES.NAME.eq(name)).orderBy(SCHEDULES.NAME)
+                    .fetch(ScheduleStore::toSchedule);
+            Map<String, List<ScheduleRun>> runs = new LinkedHashMap<>();
+            dsl.select(SCHEDULE_RUNS.SCHEDULE, SCHEDULE_RUNS.JOB_ID, SCHEDULE_RUNS.FIRE_TIME, SCHEDULE_RUNS.MANUAL,
+                            JOBS.STATE, JOBS.STARTED_AT, JOBS.FINISHED_AT)
+                    .from(SCHEDULE_RUNS).leftJoin(JOBS).on(JOBS.ID.eq(SCHEDULE_RUNS.JOB_ID))
+                    .where(name == null ? DSL.noCondition() : SCHEDULE_RUNS.SCHEDULE.eq(name))
+                    .orderBy(SCHEDULE_RUNS.SCHEDULE, SCHEDULE_RUNS.JOB_ID.desc())
+                    .forEach(r -> runs.computeIfAbsent(r.value1(), schedule -> new ArrayList<>()).add(new ScheduleRun(
+                            r.value2(), Sql.instant(r.value3()), r.value4(),
+                            r.value5() == null ? null : JobState.fromDb(r.value5()), // the job is gone
+                            Sql.instant(r.value6()), Sql.instant(r.value7()))));
+            return new Listing(now, schedules, runs);
+        });
     }
 
     // ---- the firer ---------------------------------------------------------------------------------------------

@@ -43,4 +43,23 @@ class CronSyntaxTest {
         rejects("every 5 fortnights", "has 3 fields");
         rejects("  ", "must not be blank");
     }
+
+    @Test
+    void rejectsExpressionsThatCanNeverFire() {
+        rejects("0 0 30 2 *", "'0 0 30 2 *' can never fire");
+        rejects("0 0 12 31 APR ?", "can never fire");
+        rejects("0 0 12 31W 2,4 ?", "can never fire");
+        rejects("0 0 12 30 2 ? 2030", "can never fire");
+        rejects("spring: 0 0 12 1-7 * MON#2", "can never fire"); // Spring needs both: no second Monday is in 1-7
+    }
+
+    @Test
+    void rejectsRangesThatWrapWhereTheSyntaxHasNone() {
+        rejects("spring: 0 0 22-2 * * *", "Spring", "hour field '22-2'", "Invalid range! [22,2]");
+        rejects("spring: 0 0 12 * * FRI-MON", "Spring", "day-of-week field 'FRI-MON'", "runs backwards",
+                "Quartz syntax has", "split it in two");
+        rejects("0 22-2 * * *", "Unix", "hour field '22-2'");
+        rejects("0 0 12 * * ? 2030-2025", "Quartz", "year field '2030-2025'");
+        rejects("spring: 0 0 12 * * L", "Spring", "day-of-week field 'L'", "Saturday in Quartz syntax only");
+    }
 }

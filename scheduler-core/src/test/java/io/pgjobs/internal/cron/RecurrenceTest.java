@@ -133,4 +133,95 @@ class RecurrenceTest {
         assertThat(CronSyntax.parse("every 90s", ZoneOffset.UTC).description()).isEqualTo("every 90s");
         assertThat(CronSyntax.parse("every 120 s", ZoneOffset.UTC).description()).isEqualTo("every 2m");
     }
+
+    @Test
+    void quartzRangesThatWrapAroundRunThroughTheEndOfTheirField() {
+        assertThat(fires("0 0 22-2 * * ?", ZoneOffset.UTC, "2025-01-01T12:00:00Z", 6)).containsExactly(
+                "2025-01-01T22:00:00Z", "2025-01-01T23:00:00Z", "2025-01-02T00:00:00Z", "2025-01-02T01:00:00Z",
+                "2025-01-02T02:00:00Z", "2025-01-02T22:00:00Z");
+        assertThat(fires("50-10 * * * * ?", ZoneOffset.UTC, "2025-01-01T00:00:58Z", 3))
+                .containsExactly("2025-01-01T00:00:59Z", "2025-01-01T00:01:00Z", "2025-01-01T00:01:01Z");
+        assertThat(fires("0 50-10 9 * * ?", ZoneOffset.UTC, "2025-01-01T09:09:00Z", 3))
+                .containsExactly("2025-01-01T09:10:00Z", "2025-01-01T09:50:00Z", "2025-01-01T09:51:00Z");
+        // day-of-month wraps at 31 whatever the month's length: February 2025 has 28 days
+        assertThat(fires("0 0 12 28-3 * ?", ZoneOffset.UTC, "2025-02-27T13:00:00Z", 5)).containsExactly(
+                "2025-02-28T12:00:00Z", "2025-03-01T12:00:00Z", "2025-03-02T12:00:00Z", "2025-03-03T12:00:00Z",
+                "2025-03-28T12:00:00Z");
+        assertThat(fires("0 0 12 1 NOV-FEB ?", ZoneOffset.UTC, "2025-02-02T00:00:00Z", 5)).containsExactly(
+                "2025-11-01T12:00:00Z", "2025-12-01T12:00:00Z", "2026-01-01T12:00:00Z", "2026-02-01T12:00:00Z",
+                "2026-11-01T12:00:00Z");
+        assertThat(fires("0 0 12 ? * FRI-MON", ZoneOffset.UTC, "2025-01-01T00:00:00Z", 5)).containsExactly( // a Wednesday
+                "2025-01-03T12:00:00Z", "2025-01-04T12:00:00Z", "2025-01-05T12:00:00Z", "2025-01-06T12:00:00Z",
+                "2025-01-10T12:00:00Z");
+        // with a step, as Quartz counts it: on from 22 by 3 through midnight, so 22 and 1
+        assertThat(fires("0 0 22-2/3 * * ?", ZoneOffset.UTC, "2025-01-01T12:00:00Z", 3))
+                .containsExactly("2025-01-01T22:00:00Z", "2025-01-02T01:00:00Z", "2025-01-02T22:00:00Z");
+    }
+
+    @Test
+    void theDescriptionOfAWrappingRangeSaysWhatFires() {
+        assertThat(CronSyntax.parse("0 0 22-2 * * ?", ZoneOffset.UTC).description()).isEqualTo("every hour between 22 and 2");
+        assertThat(CronSyntax.parse("0 0 12 ? * FRI-MON", ZoneOffset.UTC).description())
+                .isEqualTo("at 12:00 every day between Friday and Monday");
+        assertThat(CronSyntax.parse("0 0 22-2/3 * * ?", ZoneOffset.UTC).description()).isEqualTo("at 1 and 22 hours");
+    }
+
+    @Test
+    void nearestWeekdayToTheLastDaysStaysInTheMonthAndSkipsMonthsThatAreTooShort() {
+        // Quartz's rule: the nearest weekday without leaving the month; a month without day n has no fire
+        assertThat(fires("0 0 12 31W * ?", ZoneOffset.UTC, "2025-04-01T00:00:00Z", 4)).containsExactly(
+                "2025-05-30T12:00:00Z",  // May 31st is a Saturday: Friday the 30th
+                "2025-07-31T12:00:00Z",  // June has no 31st
+                "2025-08-29T12:00:00Z",  // August 31st is a Sunday and the month's last day: Friday the 29th
+                "2025-10-31T12:00:00Z");
+        assertThat(fires("0 0 12 30W * ?", ZoneOffset.UTC, "2025-01-31T00:00:00Z", 2)).containsExactly(
+                "2025-03-31T12:00:00Z",  // February has no 30th; March 30th is a Sunday: Monday the 31st
+                "2025-04-30T12:00:00Z");
+        assertThat(fires("0 0 12 29W * ?", ZoneOffset.UTC, "2025-01-30T00:00:00Z", 1))
+                .containsExactly("2025-03-28T12:00:00Z"); // no February 29th in 2025; March 29th is a Saturday
+        assertThat(fires("0 0 12 29W 2 ?", ZoneOffset.UTC, "2025-01-01T00:00:00Z", 1))
+                .containsExactly("2028-02-29T12:00:00Z"); // the next leap year's 29th, a Tuesday
+        assertThat(fires("0 0 12 1W * ?", ZoneOffset.UTC, "2025-01-31T00:00:00Z", 1))
+                .containsExactly("2025-02-03T12:00:00Z"); // the 1st is a Saturday: Monday the 3rd, not Friday the 31st
+    }
+
+    @Test
+    void springReadsDayOfWeekNumbersAsSpringDoes() {
+        // Spring: 0 and 7 are Sunday, 1 is Monday, and * is 1-7, so */2 is MON, WED, FRI, SUN
+        assertThat(fires("spring: 0 0 12 * * */2", ZoneOffset.UTC, "2025-01-05T13:00:00Z", 4)).containsExactly( // a Sunday
+                "2025-01-06T12:00:00Z", "2025-01-08T12:00:00Z", "2025-01-10T12:00:00Z", "2025-01-12T12:00:00Z");
+        assertThat(CronSyntax.parse("spring: 0 0 12 * * */2", ZoneOffset.UTC).description())
+                .isEqualTo("at 12:00 at Monday, Wednesday, Friday and Sunday days");
+        assertThat(fires("spring: 0 0 12 * * 1#2", ZoneOffset.UTC, "2025-01-01T00:00:00Z", 1))
+                .containsExactly("2025-01-13T12:00:00Z"); // the second Monday
+        assertThat(fires("spring: 0 0 12 * * 7-2", ZoneOffset.UTC, "2025-01-01T00:00:00Z", 3)) // 7 starts a range as 0
+                .containsExactly("2025-01-05T12:00:00Z", "2025-01-06T12:00:00Z", "2025-01-07T12:00:00Z");
+        // Quartz counts from Sunday (1), Unix from Sunday (0): */2 is SUN, TUE, THU, SAT in both
+        assertThat(fires("0 0 12 ? * */2", ZoneOffset.UTC, "2025-01-05T13:00:00Z", 3))
+                .containsExactly("2025-01-07T12:00:00Z", "2025-01-09T12:00:00Z", "2025-01-11T12:00:00Z");
+        assertThat(fires("0 12 * * */2", ZoneOffset.UTC, "2025-01-05T13:00:00Z", 3))
+                .containsExactly("2025-01-07T12:00:00Z", "2025-01-09T12:00:00Z", "2025-01-11T12:00:00Z");
+    }
+
+    @Test
+    void unixCombinesRestrictedDayFieldsWithOrAndAStarredFieldWithAnd() {
+        // both restricted: the 1st of the month or any Monday, as classic cron
+        assertThat(fires("0 0 1 * MON", ZoneOffset.UTC, "2025-01-28T00:00:00Z", 3))
+                .containsExactly("2025-02-01T00:00:00Z", "2025-02-03T00:00:00Z", "2025-02-10T00:00:00Z");
+        // a field that starts with '*' counts as unrestricted even with a step: odd days that are Mondays
+        assertThat(fires("0 0 */2 * MON", ZoneOffset.UTC, "2025-01-01T00:00:00Z", 3))
+                .containsExactly("2025-01-13T00:00:00Z", "2025-01-27T00:00:00Z", "2025-02-03T00:00:00Z");
+        assertThat(fires("0 0 * * MON", ZoneOffset.UTC, "2025-01-01T00:00:00Z", 2))
+                .containsExactly("2025-01-06T00:00:00Z", "2025-01-13T00:00:00Z");
+        // Spring requires both, as Spring does: Friday the 13th
+        assertThat(fires("spring: 0 0 12 13 * FRI", ZoneOffset.UTC, "2025-01-01T00:00:00Z", 2))
+                .containsExactly("2025-06-13T12:00:00Z", "2026-02-13T12:00:00Z");
+    }
+
+    @Test
+    void quartzLAloneInDayOfWeekIsSaturday() {
+        assertThat(fires("0 0 12 ? * L", ZoneOffset.UTC, "2025-01-01T00:00:00Z", 2))
+                .containsExactly("2025-01-04T12:00:00Z", "2025-01-11T12:00:00Z");
+        assertThat(CronSyntax.parse("0 0 12 ? * L", ZoneOffset.UTC).description()).isEqualTo("at 12:00 at Saturday day");
+    }
 }

@@ -11,7 +11,9 @@ import io.pgjobs.internal.store.Stores;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -138,6 +140,38 @@ class ScheduleFirerTest {
         } finally {
             firer.stop();
         }
+    }
+
+    /** A schedule whose fire times cannot be computed stays due, and the schedules after it still fire. */
+    @Test
+    void aScheduleWhoseRecurrenceFailsDoesNotStopTheOthers() throws Exception {
+        schedules.upsert(Schedule.of("broken", "every 1s", "test.tick", Map.of()));
+        schedules.upsert(Schedule.of("healthy", "every 1s", "test.tick", Map.of()));
+        // the broken one is due first, so the firer meets it before the healthy one in every round
+        db.execute("update pgjobs.schedules set next_fire_at = now() - interval '10 seconds' where name = 'broken'");
+        Recurrence failing = new Recurrence() {
+            @Override
+            public Optional<Instant> nextAfter(Instant after) {
+                throw new IllegalStateException("no fire time found");
+            }
+
+            @Override
+            public String description() {
+                return "fails";
+            }
+        };
+        ScheduleFirer firer = new ScheduleFirer(stores.schedules(), stores.jobWriter(), config.pollInterval(),
+                () -> true, telemetry,
+                schedule -> schedule.name().equals("broken") ? failing : DefaultScheduleClient.recurrence(schedule));
+        firer.start();
+        try {
+            Await.until(Duration.ofSeconds(15), "the healthy schedule fired three times", () -> jobsOf("healthy") >= 3);
+        } finally {
+            firer.stop();
+        }
+        assertThat(jobsOf("broken")).isZero();
+        assertThat(db.queryLong("select count(*) from pgjobs.schedules where name = 'broken' and next_fire_at < now()"))
+                .as("the broken schedule is still due").isOne();
     }
 
     @Test

@@ -564,11 +564,11 @@ async function schedulesPage() {
       el('td', {}, s.name),
       el('td', {}, el('div', { class: 'mono' }, s.expression), el('div', { class: 'muted' }, s.description || '')),
       el('td', {}, s.timeZone), el('td', { class: 'mono' }, s.kind), el('td', {}, s.queue),
-      el('td', {}, s.enabled ? badge('enabled') : badge('paused')),
+      el('td', {}, s.paused ? badge('paused') : badge('enabled')),
       el('td', {}, s.nextFireTimes.map(t => el('div', { title: t }, inZone(t, s.timeZone)))),
       el('td', {}, when(s.lastFireAt)),
       el('td', {}, s.recentRuns.length ? el('ul', { class: 'runs' }, s.recentRuns.map(runLine)) : el('span', { class: 'muted' }, 'none yet')),
-      el('td', {}, el('div', { class: 'actions' }, s.enabled ? actionButton('Pause', post(s, 'pause')) : actionButton('Resume', post(s, 'resume')),
+      el('td', {}, el('div', { class: 'actions' }, s.paused ? actionButton('Resume', post(s, 'resume')) : actionButton('Pause', post(s, 'pause')),
         actionButton('Trigger now', post(s, 'trigger')))))),
     'No schedules yet.'));
 }

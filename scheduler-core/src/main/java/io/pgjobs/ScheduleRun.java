@@ -1,6 +1,5 @@
-package io.pgjobs.admin;
+package io.pgjobs;
 
-import io.pgjobs.JobState;
 import java.time.Instant;
 
 /**
