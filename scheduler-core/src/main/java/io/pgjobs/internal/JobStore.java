@@ -28,7 +28,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.JSONB;
 import org.jooq.impl.DSL;
 import org.postgresql.PGConnection;
 
@@ -570,6 +572,42 @@ public final class JobStore {
         });
     }
 
+    // ---- what a running handler saves -----------------------------------------------------------------------
+
+    /**
+     * Saves the checkpoint of a running attempt; false when {@code nodeId} no longer runs that attempt (the job
+     * was rescued, cancelled or finished meanwhile), and then nothing was written.
+     */
+    public boolean saveCheckpoint(long jobId, int attempt, String nodeId, String checkpointJson) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> Sql.dsl(connection, schema).update(JOBS)
+                .set(JOBS.CHECKPOINT, JSONB.jsonb(checkpointJson))
+                .where(runningAttempt(jobId, attempt, nodeId))
+                .execute() == 1);
+    }
+
+    /** Saves the progress of a running attempt; false, with nothing written, as for {@link #saveCheckpoint}. */
+    public boolean saveProgress(long jobId, int attempt, String nodeId, int percent, String message)
+            throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> Sql.dsl(connection, schema).update(JOBS)
+                .set(JOBS.PROGRESS, (short) percent)
+                .set(JOBS.PROGRESS_MESSAGE, message)
+                .where(runningAttempt(jobId, attempt, nodeId))
+                .execute() == 1);
+    }
+
+    /** The last checkpoint saved for a job by any of its attempts, as JSON. */
+    public Optional<String> checkpoint(long jobId) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> Sql.dsl(connection, schema).select(JOBS.CHECKPOINT)
+                .from(JOBS).where(JOBS.ID.eq(jobId))
+                .fetchOptional(JOBS.CHECKPOINT).map(JSONB::data));
+    }
+
+    /** The guard of every write by a running attempt, as for a completion: still running, same node and attempt. */
+    private static Condition runningAttempt(long jobId, int attempt, String nodeId) {
+        return JOBS.ID.eq(jobId).and(JOBS.STATE.eq(JobState.RUNNING.dbName())).and(JOBS.ATTEMPT.eq(attempt))
+                .and(JOBS.NODE_ID.eq(nodeId));
+    }
+
     // ---- inspection and operator actions ----------------------------------------------------------------------
 
     public Optional<Job> get(long id) throws SQLException {
@@ -667,7 +705,9 @@ public final class JobStore {
                 r.getIdempotencyKey(), List.of(r.getTags()), r.getMetadata().data(),
                 r.getResult() == null ? null : r.getResult().data(), Sql.instant(r.getCreatedAt()),
                 Sql.instant(r.getStartedAt()), Sql.instant(r.getFinishedAt()), r.getNodeId(),
-                Sql.instant(r.getLeaseExpiresAt()), Sql.instant(r.getCancelRequestedAt()), r.getLastError());
+                Sql.instant(r.getLeaseExpiresAt()), Sql.instant(r.getCancelRequestedAt()), r.getLastError(),
+                r.getCheckpoint() == null ? null : r.getCheckpoint().data(),
+                r.getProgress() == null ? null : r.getProgress().intValue(), r.getProgressMessage());
     }
 
     static JobAttempt toAttempt(AttemptsRecord r) {

@@ -9,15 +9,18 @@ import io.pgjobs.SnoozeException;
 import io.pgjobs.internal.Config.Registration;
 import io.pgjobs.internal.JobStore.ClaimedJob;
 import io.pgjobs.internal.JobStore.Completion;
+import io.pgjobs.internal.Sql;
 import io.pgjobs.internal.observe.JobTracing;
 import io.pgjobs.spi.RetryPolicy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -29,6 +32,8 @@ import org.slf4j.MDC;
  */
 final class JobExecution implements Runnable {
     static final int MAX_STACK_TRACE_CHARS = 8_000;
+    /** As the check constraint on {@code jobs.progress_message} (V16). */
+    static final int MAX_PROGRESS_MESSAGE_CHARS = 1_000;
 
     /** Why an execution was asked to stop early. */
     enum StopReason { CANCELLED, TIMEOUT, SHUTDOWN, LEASE_LOST }
@@ -209,6 +214,8 @@ final class JobExecution implements Runnable {
 
     private final class Context<A> implements JobContext<A> {
         private final A args;
+        /** The checkpoint as this attempt last read or saved it; null until then. Only the worker thread uses it. */
+        private Optional<String> checkpoint;
 
         Context(A args) {
             this.args = args;
@@ -226,6 +233,65 @@ final class JobExecution implements Runnable {
         @Override
         public Map<String, Object> metadata() {
             return JobExecution.this.metadata();
+        }
+
+        @Override
+        public void checkpoint(Object value) {
+            if (value == null) {
+                throw new IllegalArgumentException("checkpoint: must not be null");
+            }
+            String json = runtime.serializer().toJson(value);
+            int bytes = json.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > runtime.config().maxArgsBytes()) {
+                throw new IllegalArgumentException("checkpoint: " + bytes + " bytes of JSON, over the limit of "
+                        + runtime.config().maxArgsBytes() + " bytes (maxArgsBytes)");
+            }
+            save("checkpoint", () -> runtime.store().saveCheckpoint(job.id(), job.attempt(), nodeId(), json));
+            checkpoint = Optional.of(json);
+        }
+
+        @Override
+        public Optional<String> checkpoint() {
+            if (checkpoint == null) {
+                try {
+                    checkpoint = runtime.store().checkpoint(job.id());
+                } catch (SQLException e) {
+                    throw new PgJobsException("could not read the checkpoint of job " + job.id() + ": "
+                            + e.getMessage(), e);
+                }
+            }
+            return checkpoint;
+        }
+
+        @Override
+        public <T> Optional<T> checkpointAs(Class<T> type) {
+            return checkpoint().map(json -> runtime.serializer().fromJson(json, type));
+        }
+
+        @Override
+        public void progress(int percent, String message) {
+            if (percent < 0 || percent > 100) {
+                throw new IllegalArgumentException("progress: percent " + percent + " is out of range 0..100");
+            }
+            if (message != null && message.length() > MAX_PROGRESS_MESSAGE_CHARS) {
+                throw new IllegalArgumentException("progress: message is " + message.length()
+                        + " characters, over the limit of " + MAX_PROGRESS_MESSAGE_CHARS);
+            }
+            save("progress", () -> runtime.store().saveProgress(job.id(), job.attempt(), nodeId(), percent, message));
+        }
+
+        private void save(String what, Sql.Call<Boolean> write) {
+            boolean written;
+            try {
+                written = write.call();
+            } catch (SQLException e) {
+                throw new PgJobsException("could not save the " + what + " of job " + job.id() + ": "
+                        + e.getMessage(), e);
+            }
+            if (!written) {
+                throw new PgJobsException("could not save the " + what + " of job " + job.id()
+                        + ": it is no longer running as attempt " + job.attempt() + " on node " + nodeId());
+            }
         }
 
         @Override
