@@ -64,7 +64,8 @@ public interface JobClient {
 
     /**
      * Makes a finished, retryable or scheduled job available to run now, with fresh attempts if it had used
-     * them all. Returns false when the job does not exist or is running.
+     * them all. Returns false when the job does not exist or is running. Throws {@link IllegalStateException},
+     * changing nothing, when the job is {@link JobRequest#unique unique} and another job holds its key now.
      */
     boolean retry(long id);
 

@@ -123,9 +123,11 @@ public final class DefaultJobClient implements JobClient {
             }
             String args = serializeArgs(r);
             String metadata = serializer.toJson(telemetry.jobMetadata(r.metadata()));
+            JobStore.UniqueKey unique = r.uniqueness() == null ? null
+                    : UniqueKeys.of(r.kind(), r.queue(), args, r.uniqueness());
             jobs.add(new JobStore.NewJob(r.kind(), r.queue(), r.priority(), r.runAt(),
                     r.delay() == null ? 0 : r.delay().toMillis(), r.maxAttempts(), args, r.idempotencyKey(),
-                    r.tags(), metadata));
+                    r.tags(), metadata, unique));
         }
         return jobs;
     }

@@ -23,14 +23,17 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
+import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.postgresql.PGConnection;
 
@@ -40,9 +43,33 @@ import org.postgresql.PGConnection;
  * generated from the migrations.
  */
 public final class JobStore {
-    /** A job to insert, already validated and serialized. {@code runAt} null means now plus {@code delayMs}. */
+    /**
+     * A job to insert, already validated and serialized. {@code runAt} null means now plus {@code delayMs};
+     * {@code unique} null means unique by its idempotency key alone (if it has one).
+     */
     public record NewJob(String kind, String queue, int priority, Instant runAt, long delayMs, int maxAttempts,
-                         String argsJson, String idempotencyKey, List<String> tags, String metadataJson) {}
+                         String argsJson, String idempotencyKey, List<String> tags, String metadataJson,
+                         UniqueKey unique) {
+        /** A job that is not unique beyond its idempotency key. */
+        public NewJob(String kind, String queue, int priority, Instant runAt, long delayMs, int maxAttempts,
+                      String argsJson, String idempotencyKey, List<String> tags, String metadataJson) {
+            this(kind, queue, priority, runAt, delayMs, maxAttempts, argsJson, idempotencyKey, tags, metadataJson,
+                    null);
+        }
+
+        /** Whether it may conflict with an existing job (and so goes in through ON CONFLICT). */
+        boolean keyed() {
+            return idempotencyKey != null || unique != null;
+        }
+    }
+
+    /**
+     * What makes a job unique beyond its idempotency key (see {@link io.pgjobs.Uniqueness}): {@code base} names
+     * its kind, queue and args, {@code periodMs} (0 for none) the length of the periods it is unique within, and
+     * {@code states} (database names) the states in which a job holds its key. The key stored is the base,
+     * followed by the number of the database's current period when there is one.
+     */
+    public record UniqueKey(String base, long periodMs, List<String> states) {}
 
     /** A job this node has just claimed; {@code queueWaitMs} is how long it was due before the claim (database time). */
     public record ClaimedJob(long id, String kind, String queue, int attempt, int maxAttempts, String argsJson,
@@ -83,6 +110,7 @@ public final class JobStore {
     final String insertSql;
     private final String insertOneSql;
     private final String insertOneKeyedSql;
+    private final String existingUniqueKeysSql;
     private final String drawIdsSql;
     private final String copySql;
     private final String claimSql;
@@ -102,45 +130,58 @@ public final class JobStore {
         // runnable jobs, sent at commit. The statement joins nothing, so the generic plan the server keeps for a
         // prepared statement (estimated for a few rows) suits a batch of any size and saves planning it at every
         // call (0.2 ms, as much as inserting 10 jobs); see BatchInsertPlanTest.
+        // A row that may conflict (with an idempotency or a unique key) was inserted if its drawn id comes back
+        // from the keyed insert. Those rows go in sorted by their keys, so that batches holding the same keys take
+        // them in one order: in their own orders, each could wait on a key another has inserted but not committed
+        // while holding one the other waits for. For a key given twice in a batch, the first row in the batch
+        // sorts first and is the one inserted.
         this.insertSql = """
                 with input as (
                     select nextval('%1$s_id_seq') as id, t.*,
-                           coalesce(t.run_at, now() + t.delay_ms * interval '1 millisecond') as due
+                           coalesce(t.run_at, now() + t.delay_ms * interval '1 millisecond') as due,
+                           %2$s as unique_key
                     from unnest(?::text[], ?::text[], ?::smallint[], ?::timestamptz[], ?::bigint[], ?::int[],
-                                ?::text[], ?::text[], ?::text[], ?::text[])
+                                ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[])
                          with ordinality as t(kind, queue, priority, run_at, delay_ms, max_attempts, args,
-                                              idempotency_key, tags, metadata, ord)
+                                              idempotency_key, tags, metadata, unique_base, unique_period_ms,
+                                              unique_states, ord)
                 ), unkeyed as (
                     insert into %1$s (id, kind, queue, state, priority, run_at, max_attempts, args, tags, metadata)
                     select id, kind, queue, case when due > now() then 'scheduled' else 'available' end, priority, due,
                            max_attempts, args::jsonb, tags::text[], metadata::jsonb
-                    from input where idempotency_key is null order by ord
+                    from input where idempotency_key is null and unique_key is null order by ord
                     returning id, queue, state
                 ), keyed as (
                     insert into %1$s (id, kind, queue, state, priority, run_at, max_attempts, args, idempotency_key,
-                                      tags, metadata)
+                                      tags, metadata, unique_key, unique_states)
                     select id, kind, queue, case when due > now() then 'scheduled' else 'available' end, priority, due,
-                           max_attempts, args::jsonb, idempotency_key, tags::text[], metadata::jsonb
-                    from input where idempotency_key is not null order by ord
-                    on conflict (idempotency_key) where idempotency_key is not null do nothing
-                    returning id, queue, state, idempotency_key
+                           max_attempts, args::jsonb, idempotency_key, tags::text[], metadata::jsonb, unique_key,
+                           unique_states::text[]
+                    from input where idempotency_key is not null or unique_key is not null
+                    order by idempotency_key, unique_key, ord
+                    on conflict do nothing
+                    returning id, queue, state
                 ), notified as (
                     select pg_notify(?, 'q:' || queue)
                     from (select queue from unkeyed where state = 'available'
                           union select queue from keyed where state = 'available') q
                 )
-                select ord, id, null from input where idempotency_key is null
+                select ord, id, idempotency_key is null and unique_key is null from input
                 union all
-                select null, id, idempotency_key from keyed
+                select null, id, null from keyed
                 union all
                 select null, null, null from (select count(*) from notified) sent -- pg_notify runs only if read
-                """.formatted(jobs);
+                """.formatted(jobs, uniqueKeySql("t.unique_base", "t.unique_period_ms"));
         // The same insert for one job, with plain parameters: the single transactional enqueue is the call an
         // application makes most, and without the arrays, the ordinality join and the id matching it costs about
         // half as much. A job without a key is inserted without ON CONFLICT (see above).
-        this.insertOneSql = insertOneSql(jobs, "");
-        this.insertOneKeyedSql = insertOneSql(jobs,
-                "on conflict (idempotency_key) where idempotency_key is not null do nothing");
+        this.insertOneSql = insertOneSql(jobs, false);
+        this.insertOneKeyedSql = insertOneSql(jobs, true);
+        this.existingUniqueKeysSql = """
+                select t.base, j.id
+                from unnest(?::text[], ?::bigint[]) as t(base, period_ms)
+                join %1$s j on j.unique_key = %2$s and j.state = any(j.unique_states)
+                """.formatted(jobs, uniqueKeySql("t.base", "t.period_ms"));
         // The bulk case, many jobs due now without keys, goes in by COPY (see copyBatch): ids drawn and the
         // notifications queued (sent at commit) in one statement first.
         this.drawIdsSql = """
@@ -215,18 +256,32 @@ public final class JobStore {
                 """.formatted(jobs);
     }
 
-    private static String insertOneSql(String jobs, String onConflict) {
+    private static String insertOneSql(String jobs, boolean keyed) {
         // The notification is sent from RETURNING, so the statement is a bare INSERT: wrapped in a CTE with a
         // scalar subquery for the notification, it took 12 to 32 µs more a call (a plain INSERT takes 150 to 190).
+        // A keyed job takes three more parameters (its unique key, see insertOne) and may conflict.
         return """
                 insert into %1$s (kind, queue, state, priority, run_at, max_attempts, args, idempotency_key, tags,
-                                  metadata)
+                                  metadata%2$s)
                 select ?, ?, case when due > now() then 'scheduled' else 'available' end, ?, due, ?, ?::jsonb, ?,
-                       ?::text[], ?::jsonb
-                from (select coalesce(?::timestamptz, now() + ? * interval '1 millisecond') as due) d
-                %2$s
+                       ?::text[], ?::jsonb%3$s
+                from (select coalesce(?::timestamptz, now() + ? * interval '1 millisecond') as due%4$s) d
+                %5$s
                 returning id, case when state = 'available' then pg_notify(?, 'q:' || queue) end is null
-                """.formatted(jobs, onConflict);
+                """.formatted(jobs,
+                keyed ? ", unique_key, unique_states" : "",
+                keyed ? ", " + uniqueKeySql("unique_base", "unique_period_ms") + ", unique_states" : "",
+                keyed ? ", ?::text as unique_base, ?::bigint as unique_period_ms, ?::text[] as unique_states" : "",
+                keyed ? "on conflict do nothing" : "");
+    }
+
+    /**
+     * The unique key stored for a job: its base, and with a period the number of the database's current period
+     * counted from the Unix epoch (null when the job has no unique key).
+     */
+    private static String uniqueKeySql(String base, String periodMs) {
+        return "case when %2$s > 0 then %1$s || '@' || floor(extract(epoch from now()) * 1000 / %2$s)::bigint else %1$s end"
+                .formatted(base, periodMs);
     }
 
     public DataSource dataSource() {
@@ -235,12 +290,15 @@ public final class JobStore {
 
     // ---- enqueue -------------------------------------------------------------------------------------------
 
+    /** The SQLSTATE of a unique index's violation. */
+    private static final String UNIQUE_VIOLATION = "23505";
+
     /** From this many jobs on, a batch of jobs due now without idempotency keys goes in by COPY. */
     private static final int COPY_MIN_JOBS = 100;
 
     /**
      * Inserts {@code jobs} on {@code connection}; returns, per input position, the job's id and whether it was a
-     * duplicate of an existing key.
+     * duplicate of an existing job (by its idempotency key or its unique key).
      */
     public List<EnqueueResult> insert(Connection connection, List<NewJob> jobs) throws SQLException {
         int n = jobs.size();
@@ -249,23 +307,29 @@ public final class JobStore {
         for (int i = 0; i < n; i++) {
             pending.add(i);
         }
-        // A skipped key normally resolves to the row that holds it; if that row vanished in between (deleted by
-        // retention), the insert is simply tried again.
+        // A skipped job normally resolves to the row that holds its key; if that row vanished in between
+        // (deleted by retention) or no longer holds it (a job unique while unfinished has finished), the insert is
+        // simply tried again.
         for (int round = 0; !pending.isEmpty(); round++) {
             if (round == 5) {
-                throw new SQLException("idempotency keys kept conflicting with rows that then vanished: "
-                        + pending.stream().map(i -> jobs.get(i).idempotencyKey()).toList());
+                throw new SQLException("keys kept conflicting with rows that then vanished or let them go: "
+                        + pending.stream().map(i -> keysOf(jobs.get(i))).toList());
             }
             List<NewJob> batch = pending.stream().map(jobs::get).toList();
             long[] ids = insertBatch(connection, batch);
             Map<String, Long> existing = existingKeys(connection, batch, ids);
+            Map<String, Long> existingUnique = existingUniqueKeys(connection, batch, ids);
             List<Integer> retry = new ArrayList<>();
             for (int k = 0; k < batch.size(); k++) {
                 int position = pending.get(k);
+                NewJob job = batch.get(k);
                 if (ids[k] != 0) {
                     results[position] = new EnqueueResult(ids[k], false);
                 } else {
-                    Long id = existing.get(batch.get(k).idempotencyKey());
+                    Long id = job.idempotencyKey() == null ? null : existing.get(job.idempotencyKey());
+                    if (id == null && job.unique() != null) {
+                        id = existingUnique.get(job.unique().base());
+                    }
                     if (id != null) {
                         results[position] = new EnqueueResult(id, true);
                     } else {
@@ -278,6 +342,10 @@ public final class JobStore {
         return Arrays.asList(results);
     }
 
+    private static String keysOf(NewJob job) {
+        return job.idempotencyKey() != null ? job.idempotencyKey() : job.unique().base();
+    }
+
     private long[] insertBatch(Connection connection, List<NewJob> batch) throws SQLException {
         if (batch.size() == 1) {
             return new long[] {insertOne(connection, batch.getFirst())};
@@ -287,10 +355,11 @@ public final class JobStore {
         }
         int n = batch.size();
         String[] kinds = new String[n], queues = new String[n], args = new String[n], keys = new String[n],
-                tags = new String[n], metadata = new String[n];
+                tags = new String[n], metadata = new String[n], uniqueBases = new String[n],
+                uniqueStates = new String[n];
         Short[] priorities = new Short[n];
         Timestamp[] runAts = new Timestamp[n];
-        Long[] delays = new Long[n];
+        Long[] delays = new Long[n], uniquePeriods = new Long[n];
         Integer[] maxAttempts = new Integer[n];
         for (int i = 0; i < n; i++) {
             NewJob job = batch.get(i);
@@ -304,9 +373,13 @@ public final class JobStore {
             keys[i] = job.idempotencyKey();
             tags[i] = Sql.arrayLiteral(job.tags());
             metadata[i] = job.metadataJson();
+            uniqueBases[i] = job.unique() == null ? null : job.unique().base();
+            uniquePeriods[i] = job.unique() == null ? 0 : job.unique().periodMs();
+            uniqueStates[i] = job.unique() == null ? null : Sql.arrayLiteral(job.unique().states());
         }
         long[] ids = new long[n];
-        Map<String, Long> keyedIds = new HashMap<>();
+        boolean[] unkeyed = new boolean[n];
+        Set<Long> keyedInserted = new HashSet<>();
         try (PreparedStatement ps = connection.prepareStatement(insertSql)) {
             ps.setArray(1, connection.createArrayOf("text", kinds));
             ps.setArray(2, connection.createArrayOf("text", queues));
@@ -318,38 +391,42 @@ public final class JobStore {
             ps.setArray(8, connection.createArrayOf("text", keys));
             ps.setArray(9, connection.createArrayOf("text", tags));
             ps.setArray(10, connection.createArrayOf("text", metadata));
-            ps.setString(11, notifyChannel);
+            ps.setArray(11, connection.createArrayOf("text", uniqueBases));
+            ps.setArray(12, connection.createArrayOf("int8", uniquePeriods));
+            ps.setArray(13, connection.createArrayOf("text", uniqueStates));
+            ps.setString(14, notifyChannel);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     int ord = rs.getInt(1);
                     if (!rs.wasNull()) {
                         ids[ord - 1] = rs.getLong(2);
-                    } else if (rs.getString(3) != null) {
-                        keyedIds.put(rs.getString(3), rs.getLong(2));
+                        unkeyed[ord - 1] = rs.getBoolean(3);
+                    } else if (rs.getObject(2) != null) {
+                        keyedInserted.add(rs.getLong(2));
                     }
                 }
             }
         }
-        // a key given twice in the batch was inserted for its first row; the later ones are duplicates of it
+        // a keyed row was inserted if its drawn id came back from the keyed insert, and skipped otherwise
         for (int i = 0; i < n; i++) {
-            if (keys[i] != null) {
-                Long id = keyedIds.remove(keys[i]);
-                ids[i] = id == null ? 0 : id;
+            if (!unkeyed[i] && !keyedInserted.contains(ids[i])) {
+                ids[i] = 0;
             }
         }
         return ids;
     }
 
     /**
-     * Whether {@code batch} goes in by COPY: big enough, every job due now and without an idempotency key (COPY
-     * has no ON CONFLICT and takes no expressions, and a due time computed from the database's clock needs one).
+     * Whether {@code batch} goes in by COPY: big enough, every job due now and without an idempotency or unique
+     * key (COPY has no ON CONFLICT and takes no expressions, and a due time computed from the database's clock
+     * needs one).
      */
     private static boolean copies(List<NewJob> batch) {
         if (batch.size() < COPY_MIN_JOBS) {
             return false;
         }
         for (NewJob job : batch) {
-            if (job.idempotencyKey() != null || job.runAt() != null || job.delayMs() != 0) {
+            if (job.keyed() || job.runAt() != null || job.delayMs() != 0) {
                 return false;
             }
         }
@@ -420,9 +497,9 @@ public final class JobStore {
         return row;
     }
 
-    /** Inserts one job; returns its id, or 0 when its idempotency key already exists. */
+    /** Inserts one job; returns its id, or 0 when its idempotency or unique key is already held. */
     private long insertOne(Connection connection, NewJob job) throws SQLException {
-        String sql = job.idempotencyKey() == null ? insertOneSql : insertOneKeyedSql;
+        String sql = job.keyed() ? insertOneKeyedSql : insertOneSql;
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
             ps.setString(1, job.kind());
             ps.setString(2, job.queue());
@@ -434,7 +511,14 @@ public final class JobStore {
             ps.setString(8, job.metadataJson());
             ps.setTimestamp(9, job.runAt() == null ? null : Timestamp.from(job.runAt()));
             ps.setLong(10, job.delayMs());
-            ps.setString(11, notifyChannel);
+            int next = 11;
+            if (job.keyed()) {
+                UniqueKey unique = job.unique();
+                ps.setString(next++, unique == null ? null : unique.base());
+                ps.setLong(next++, unique == null ? 0 : unique.periodMs());
+                ps.setString(next++, unique == null ? null : Sql.arrayLiteral(unique.states()));
+            }
+            ps.setString(next, notifyChannel);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0;
             }
@@ -444,7 +528,7 @@ public final class JobStore {
     private Map<String, Long> existingKeys(Connection connection, List<NewJob> batch, long[] ids) throws SQLException {
         List<String> skipped = new ArrayList<>();
         for (int k = 0; k < batch.size(); k++) {
-            if (ids[k] == 0) {
+            if (ids[k] == 0 && batch.get(k).idempotencyKey() != null) {
                 skipped.add(batch.get(k).idempotencyKey());
             }
         }
@@ -455,6 +539,34 @@ public final class JobStore {
         Sql.dsl(connection, schema).select(JOBS.IDEMPOTENCY_KEY, JOBS.ID).from(JOBS)
                 .where(JOBS.IDEMPOTENCY_KEY.in(skipped))
                 .forEach(r -> existing.put(r.value1(), r.value2()));
+        return existing;
+    }
+
+    /** The jobs that hold the unique keys of the skipped jobs of {@code batch}, by the keys' bases. */
+    private Map<String, Long> existingUniqueKeys(Connection connection, List<NewJob> batch, long[] ids)
+            throws SQLException {
+        List<String> bases = new ArrayList<>();
+        List<Long> periods = new ArrayList<>();
+        for (int k = 0; k < batch.size(); k++) {
+            UniqueKey unique = batch.get(k).unique();
+            if (ids[k] == 0 && unique != null) {
+                bases.add(unique.base());
+                periods.add(unique.periodMs());
+            }
+        }
+        if (bases.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Long> existing = new HashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement(existingUniqueKeysSql)) {
+            ps.setArray(1, connection.createArrayOf("text", bases.toArray()));
+            ps.setArray(2, connection.createArrayOf("int8", periods.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    existing.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
         return existing;
     }
 
@@ -661,22 +773,37 @@ public final class JobStore {
         });
     }
 
-    /** Makes a job that is not running available now, granting one more attempt if it had none left. */
+    /**
+     * Makes a job that is not running available now, granting one more attempt if it had none left. A finished
+     * unique job takes its unique key back (see V17); when another job holds it meanwhile, the retry fails with
+     * {@link IllegalStateException} and changes nothing.
+     */
     public boolean retry(long id) throws SQLException {
         return Sql.inTransaction(dataSource, connection -> {
-            DSLContext dsl = Sql.dsl(connection, schema);
-            Optional<String> queue = dsl.update(JOBS)
-                    .set(JOBS.STATE, JobState.AVAILABLE.dbName())
-                    .set(JOBS.RUN_AT, DSL.currentOffsetDateTime())
-                    .set(JOBS.MAX_ATTEMPTS, DSL.greatest(JOBS.MAX_ATTEMPTS, JOBS.ATTEMPT.plus(1)))
-                    .setNull(JOBS.FINISHED_AT)
-                    .setNull(JOBS.CANCEL_REQUESTED_AT)
-                    .where(JOBS.ID.eq(id)).and(JOBS.STATE.ne(JobState.RUNNING.dbName()))
-                    .returning(JOBS.QUEUE)
-                    .fetchOptional().map(JobsRecord::getQueue);
-            queue.ifPresent(q -> notify(dsl, "q:" + q));
-            return queue.isPresent();
+            try {
+                return retry(Sql.dsl(connection, schema), id);
+            } catch (DataAccessException e) {
+                if (UNIQUE_VIOLATION.equals(e.sqlState())) {
+                    throw new IllegalStateException("job " + id + " cannot be retried: another job holds its unique "
+                            + "key (" + e.getCause().getMessage() + ")", e);
+                }
+                throw e;
+            }
         });
+    }
+
+    private boolean retry(DSLContext dsl, long id) {
+        Optional<String> queue = dsl.update(JOBS)
+                .set(JOBS.STATE, JobState.AVAILABLE.dbName())
+                .set(JOBS.RUN_AT, DSL.currentOffsetDateTime())
+                .set(JOBS.MAX_ATTEMPTS, DSL.greatest(JOBS.MAX_ATTEMPTS, JOBS.ATTEMPT.plus(1)))
+                .setNull(JOBS.FINISHED_AT)
+                .setNull(JOBS.CANCEL_REQUESTED_AT)
+                .where(JOBS.ID.eq(id)).and(JOBS.STATE.ne(JobState.RUNNING.dbName()))
+                .returning(JOBS.QUEUE)
+                .fetchOptional().map(JobsRecord::getQueue);
+        queue.ifPresent(q -> notify(dsl, "q:" + q));
+        return queue.isPresent();
     }
 
     public boolean delete(long id) throws SQLException {
