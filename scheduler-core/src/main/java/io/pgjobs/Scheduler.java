@@ -92,6 +92,7 @@ public final class Scheduler implements AutoCloseable {
     @Override
     public void close() {
         runtime.stop();
+        client.close();
         telemetry.close();
     }
 
@@ -252,6 +253,16 @@ public final class Scheduler implements AutoCloseable {
         /** How long cancelled and discarded jobs (and their attempts) are kept before deletion; default 7 days. */
         public Builder failedRetention(Duration retention) {
             config.failedRetention(retention);
+            return this;
+        }
+
+        /**
+         * How often {@link JobClient#awaitResult} reads the jobs it waits for, in case a notification was lost;
+         * default 10 s. Waiters are woken by a notification when their job finishes, so this is only the
+         * fallback.
+         */
+        public Builder resultPollInterval(Duration interval) {
+            config.resultPollInterval(interval);
             return this;
         }
 

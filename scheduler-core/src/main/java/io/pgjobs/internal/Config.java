@@ -36,6 +36,7 @@ public record Config(
         Duration nodeDeadAfter,
         Duration completedRetention,
         Duration failedRetention,
+        Duration resultPollInterval,
         ObserveConfig observe) {
 
     /** A handler bound to its kind and args type. */
@@ -48,6 +49,11 @@ public record Config(
         return "pgjobs_" + schema;
     }
 
+    /** The channel on which the statement that finishes an awaited job tells its waiters (see V18). */
+    public String resultChannel() {
+        return "pgjobs_results_" + schema;
+    }
+
     /** A readable one-line summary, logged once at start. */
     public String describe() {
         return "node=" + nodeId + " schema=" + schema + " queues=" + queues + " kinds=" + handlers.keySet()
@@ -56,7 +62,7 @@ public record Config(
                 + " executor=" + (executor == null ? "own" : "host's") + " schedules=" + schedules.size()
                 + " nodeDeadAfter=" + nodeDeadAfter
                 + " completedRetention=" + completedRetention + " failedRetention=" + failedRetention
-                + " " + observe.describe();
+                + " resultPollInterval=" + resultPollInterval + " " + observe.describe();
     }
 
     public static final class Builder {
@@ -77,6 +83,7 @@ public record Config(
         private Duration nodeDeadAfter = Duration.ofSeconds(30);
         private Duration completedRetention = Duration.ofHours(24);
         private Duration failedRetention = Duration.ofDays(7);
+        private Duration resultPollInterval = Duration.ofSeconds(10);
         private final ObserveConfig.Builder observe = new ObserveConfig.Builder();
 
         public Builder(DataSource dataSource) {
@@ -176,6 +183,11 @@ public record Config(
             this.failedRetention = requireBetween("failedRetention", retention, Duration.ofSeconds(1), Duration.ofDays(3650));
         }
 
+        public void resultPollInterval(Duration interval) {
+            this.resultPollInterval = requireBetween("resultPollInterval", interval, Duration.ofMillis(100),
+                    Duration.ofHours(1));
+        }
+
         /** Listeners, metrics, tracing, MDC and health settings. */
         public ObserveConfig.Builder observe() {
             return observe;
@@ -190,7 +202,7 @@ public record Config(
                     nodeId != null ? nodeId : defaultNodeId(), pollInterval, shutdownDeadline, leaseDuration,
                     retryPolicy, serializer != null ? serializer : new JacksonSerializer(), maxArgsBytes,
                     migrateOnStart, executor, List.copyOf(schedules.values()),
-                    nodeDeadAfter, completedRetention, failedRetention, observe.build());
+                    nodeDeadAfter, completedRetention, failedRetention, resultPollInterval, observe.build());
         }
 
         public static Duration requireBetween(String field, Duration value, Duration min, Duration max) {

@@ -4,16 +4,24 @@ import io.pgjobs.EnqueueResult;
 import io.pgjobs.Job;
 import io.pgjobs.JobAttempt;
 import io.pgjobs.JobClient;
+import io.pgjobs.JobFailedException;
 import io.pgjobs.JobRequest;
+import io.pgjobs.JobState;
+import io.pgjobs.PgJobsException;
 import io.pgjobs.internal.cron.DefaultScheduleClient;
 import io.pgjobs.internal.observe.Telemetry;
+import io.pgjobs.internal.runtime.ResultWaiter;
 import io.pgjobs.spi.JobSerializer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 
 /** The {@link JobClient}: validates and serializes requests, then hands them to the {@link JobStore}. */
 public final class DefaultJobClient implements JobClient {
@@ -22,14 +30,22 @@ public final class DefaultJobClient implements JobClient {
     private final JobStore store;
     private final DefaultScheduleClient schedules;
     private final Telemetry telemetry;
+    private final ResultWaiter results;
 
     public DefaultJobClient(Config config, Telemetry telemetry) {
         this.config = config;
         this.telemetry = telemetry;
         this.serializer = config.serializer();
-        this.store = new JobStore(config.dataSource(), config.schema(), config.notifyChannel());
+        this.store = new JobStore(config.dataSource(), config.schema(), config.notifyChannel(),
+                config.resultChannel());
         this.schedules = new DefaultScheduleClient(config, store, request -> prepare(List.of(request)).getFirst(),
                 telemetry);
+        this.results = new ResultWaiter(config, store);
+    }
+
+    /** Stops waiting for results (see {@link ResultWaiter#close()}). */
+    public void close() {
+        results.close();
     }
 
     public JobStore store() {
@@ -81,6 +97,46 @@ public final class DefaultJobClient implements JobClient {
     @Override
     public List<JobAttempt> attempts(long id) {
         return call("read attempts of job " + id, () -> store.attempts(id));
+    }
+
+    @Override
+    public String awaitResult(long id, Duration timeout) throws InterruptedException, TimeoutException {
+        CompletableFuture<Job> finished = results.await(id, requireTimeout(timeout));
+        try {
+            return resultOf(finished.get());
+        } catch (InterruptedException e) {
+            finished.cancel(false);
+            throw e;
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case TimeoutException timedOut -> throw timedOut;
+                case RuntimeException failed -> throw failed;
+                default -> throw new PgJobsException("could not wait for job " + id + ": " + e.getCause(), e.getCause());
+            }
+        }
+    }
+
+    @Override
+    public CompletableFuture<String> awaitResultAsync(long id, Duration timeout) {
+        CompletableFuture<Job> finished = results.await(id, requireTimeout(timeout));
+        CompletableFuture<String> result = finished.thenApply(DefaultJobClient::resultOf);
+        result.whenComplete((value, error) -> finished.cancel(false)); // a cancelled result stops the wait
+        return result;
+    }
+
+    private static Duration requireTimeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout: must be positive, was " + timeout);
+        }
+        return timeout;
+    }
+
+    private static String resultOf(Job job) {
+        if (job.state() != JobState.COMPLETED) {
+            throw new JobFailedException(job.id(), job.state(), job.lastError());
+        }
+        return job.result();
     }
 
     @Override

@@ -106,6 +106,7 @@ public final class JobStore {
     private final DataSource dataSource;
     private final String schema;
     private final String notifyChannel;
+    private final String resultChannel;
     /** Package-private for BatchInsertPlanTest. */
     final String insertSql;
     private final String insertOneSql;
@@ -118,10 +119,11 @@ public final class JobStore {
     private final String lockCompletingSql;
     private final String renewLeasesSql;
 
-    public JobStore(DataSource dataSource, String schema, String notifyChannel) {
+    public JobStore(DataSource dataSource, String schema, String notifyChannel, String resultChannel) {
         this.dataSource = dataSource;
         this.schema = schema;
         this.notifyChannel = notifyChannel;
+        this.resultChannel = resultChannel;
         String jobs = schema + ".jobs";
         // Ids are drawn up front, so a row without a key is known to have the id drawn for it; a row with a key
         // was inserted if its key comes back, and its key already existed if not (resolved afterwards). Only rows
@@ -200,8 +202,9 @@ public final class JobStore {
         // unsuccessful end into 'cancelled'. The attempt row is written in the same statement, from the row the
         // update returns (one batch can hold two completions of one job: one delayed by an outage, and the attempt
         // that ran after the job was rescued); the statement answers with the state each applied completion left
-        // its job in. The per-minute statistics of the dashboard's charts are written by it too. The rows
-        // are locked first (lockCompletingSql, see complete()).
+        // its job in. The per-minute statistics of the dashboard's charts are written by it too, and the
+        // finished jobs a client waits for (V18) are announced on the results channel. The rows are locked first
+        // (lockCompletingSql, see complete()).
         this.completeSql = """
                 with done as (
                     update %1$s j
@@ -222,7 +225,7 @@ public final class JobStore {
                               stack_trace)
                     where j.id = o.id and j.state = 'running' and j.attempt = o.attempt and j.node_id = ?
                     returning j.id, j.attempt, j.started_at, j.state, j.queue, j.kind, o.outcome, o.error_class,
-                              o.message, o.stack_trace
+                              o.message, o.stack_trace, j.result_awaited
                 ), recorded as (
                     insert into %2$s.attempts (job_id, attempt, node_id, started_at, finished_at, outcome, error_class,
                                                message, stack_trace)
@@ -242,8 +245,13 @@ public final class JobStore {
                     from done group by queue, kind, state order by queue, kind, state
                     on conflict (minute, queue, kind, state, node_id)
                     do update set jobs = s.jobs + excluded.jobs, duration_ms = s.duration_ms + excluded.duration_ms
+                ), awaited as (
+                    select pg_notify(?, id::text) from done
+                    where result_awaited and state in ('completed', 'cancelled', 'discarded')
                 )
                 select id, state from done
+                union all
+                select null, null from (select count(*) from awaited) sent -- pg_notify runs only if read
                 """.formatted(jobs, schema);
         this.lockCompletingSql = "select id from %1$s where id = any(?) order by id for update".formatted(jobs);
         // Rows are locked in id order, as complete() locks them, so renewals and completions never deadlock.
@@ -654,10 +662,14 @@ public final class JobStore {
                 ps.setString(11, nodeId);
                 ps.setString(12, nodeId);
                 ps.setString(13, nodeId);
+                ps.setString(14, resultChannel);
                 Map<Long, JobState> written = new HashMap<>(n * 2);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        written.put(rs.getLong(1), JobState.fromDb(rs.getString(2)));
+                        long id = rs.getLong(1);
+                        if (!rs.wasNull()) {
+                            written.put(id, JobState.fromDb(rs.getString(2)));
+                        }
                     }
                 }
                 return written;
@@ -734,6 +746,35 @@ public final class JobStore {
     }
 
     /**
+     * Marks a job as awaited, so that the statement that finishes it notifies the results channel (V18), and
+     * returns it as it is once marked (empty if there is no such job). A job that finishes concurrently is
+     * either marked before it finishes (and then notifies) or returned finished.
+     */
+    public Optional<Job> markAwaited(long id) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> Sql.dsl(connection, schema).update(JOBS)
+                .set(JOBS.RESULT_AWAITED, true).where(JOBS.ID.eq(id))
+                .returning().fetchOptional().map(JobStore::toJob));
+    }
+
+    /** The jobs among {@code ids} that have finished, and those of {@code ids} that no longer exist. */
+    public record Finished(List<Job> jobs, Set<Long> missing) {}
+
+    public Finished finished(Set<Long> ids) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> {
+            Set<Long> missing = new HashSet<>(ids);
+            List<Job> finished = new ArrayList<>();
+            Sql.dsl(connection, schema).selectFrom(JOBS).where(JOBS.ID.in(ids)).forEach(r -> {
+                missing.remove(r.getId());
+                Job job = toJob(r);
+                if (job.state().isFinished()) {
+                    finished.add(job);
+                }
+            });
+            return new Finished(finished, missing);
+        });
+    }
+
+    /**
      * What a cancel did: {@code applied} is false when there was nothing to cancel; a job cancelled before it
      * started comes with its kind, queue and attempt (a running one only gets the request, and is reported
      * when its attempt ends).
@@ -755,10 +796,13 @@ public final class JobStore {
                     .set(JOBS.FINISHED_AT, DSL.currentOffsetDateTime())
                     .set(JOBS.CANCEL_REQUESTED_AT, DSL.currentOffsetDateTime())
                     .where(JOBS.ID.eq(id)).and(JOBS.STATE.in(runnableStates()))
-                    .returning(JOBS.KIND, JOBS.QUEUE, JOBS.ATTEMPT)
+                    .returning(JOBS.KIND, JOBS.QUEUE, JOBS.ATTEMPT, JOBS.RESULT_AWAITED)
                     .fetchOptional();
             if (pending.isPresent()) {
                 JobsRecord job = pending.get();
+                if (job.getResultAwaited()) {
+                    notify(dsl, resultChannel, Long.toString(id));
+                }
                 return new Cancellation(true, true, job.getKind(), job.getQueue(), job.getAttempt());
             }
             int running = dsl.update(JOBS)
@@ -766,7 +810,7 @@ public final class JobStore {
                     .where(JOBS.ID.eq(id)).and(JOBS.STATE.eq(JobState.RUNNING.dbName()))
                     .execute();
             if (running > 0) {
-                notify(dsl, "c:" + id);
+                notify(dsl, notifyChannel, "c:" + id);
                 return Cancellation.REQUESTED;
             }
             return Cancellation.NOTHING;
@@ -802,7 +846,7 @@ public final class JobStore {
                 .where(JOBS.ID.eq(id)).and(JOBS.STATE.ne(JobState.RUNNING.dbName()))
                 .returning(JOBS.QUEUE)
                 .fetchOptional().map(JobsRecord::getQueue);
-        queue.ifPresent(q -> notify(dsl, "q:" + q));
+        queue.ifPresent(q -> notify(dsl, notifyChannel, "q:" + q));
         return queue.isPresent();
     }
 
@@ -817,9 +861,9 @@ public final class JobStore {
         });
     }
 
-    /** Sends a notification on pgjobs' channel, delivered when the surrounding transaction commits. */
-    private void notify(DSLContext dsl, String payload) {
-        dsl.select(DSL.function("pg_notify", Object.class, DSL.val(notifyChannel), DSL.val(payload))).fetch();
+    /** Sends a notification on {@code channel}, delivered when the surrounding transaction commits. */
+    private static void notify(DSLContext dsl, String channel, String payload) {
+        dsl.select(DSL.function("pg_notify", Object.class, DSL.val(channel), DSL.val(payload))).fetch();
     }
 
     private static List<String> runnableStates() {

@@ -25,7 +25,7 @@ class BatchInsertPlanTest {
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();
 
-    private final JobStore store = new JobStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs");
+    private final JobStore store = new JobStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs", "pgjobs_results_pgjobs");
 
     @Test
     void theGenericPlanJoinsNothing() throws Exception {

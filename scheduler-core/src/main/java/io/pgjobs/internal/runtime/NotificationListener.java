@@ -10,7 +10,7 @@ import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
 /**
- * Holds one connection that LISTENs on pgjobs' channel and hands each payload on. Notifications only make
+ * Holds one connection that LISTENs on one of pgjobs' channels and hands each payload on. Notifications only make
  * things faster: when the connection dies (a restart, a terminated backend, a PgBouncer in transaction mode)
  * the loop reconnects by itself, and meanwhile polling keeps every queue going. After each (re)connect
  * {@code onConnected} runs, since notifications sent while disconnected are lost.
@@ -25,8 +25,9 @@ final class NotificationListener extends BackgroundLoop {
     private Connection connection;
     private PGConnection pgConnection;
 
-    NotificationListener(DataSource dataSource, String channel, Consumer<String> onPayload, Runnable onConnected) {
-        super("pgjobs-listener");
+    NotificationListener(String name, DataSource dataSource, String channel, Consumer<String> onPayload,
+                         Runnable onConnected) {
+        super(name);
         this.dataSource = dataSource;
         this.channel = channel;
         this.onPayload = onPayload;

@@ -71,8 +71,8 @@ public final class Runtime {
                 fetchers.put(queue, new QueueFetcher(queue, concurrency, kinds, this)));
         this.completer = new Completer(this);
         this.leaseKeeper = new LeaseKeeper(this);
-        this.listener = new NotificationListener(config.dataSource(), config.notifyChannel(), this::onNotification,
-                this::wakeAllFetchers);
+        this.listener = new NotificationListener("pgjobs-listener", config.dataSource(), config.notifyChannel(),
+                this::onNotification, this::wakeAllFetchers);
         this.cluster = new Cluster(config, telemetry);
         // Only the leader fires. Firing stays exactly once without leadership too (see ScheduleFirer); the
         // leader check only spares the other nodes the work.

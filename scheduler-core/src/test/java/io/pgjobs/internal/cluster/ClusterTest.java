@@ -121,7 +121,7 @@ class ClusterTest {
         assertThat(db.queryLong("select count(*) from pgjobs.jobs where id in (2, 4) and finished_at is not null")).isEqualTo(2);
 
         // The ghost wakes up and reports job 1 completed: the completion guard refuses, nothing changes.
-        JobStore store = new JobStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs");
+        JobStore store = new JobStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs", "pgjobs_results_pgjobs");
         int applied = store.complete(List.of(new Completion(1, 1, JobState.COMPLETED, Outcome.COMPLETED, 0, 0, null,
                 null, null, null)), "ghost").size();
         assertThat(applied).isZero();
