@@ -37,6 +37,8 @@ public record Config(
         Duration completedRetention,
         Duration failedRetention,
         Duration resultPollInterval,
+        Map<String, Integer> queueMaxDepths,
+        Duration enqueueWaitWhenFull,
         ObserveConfig observe) {
 
     /** A handler bound to its kind and args type. */
@@ -62,7 +64,8 @@ public record Config(
                 + " executor=" + (executor == null ? "own" : "host's") + " schedules=" + schedules.size()
                 + " nodeDeadAfter=" + nodeDeadAfter
                 + " completedRetention=" + completedRetention + " failedRetention=" + failedRetention
-                + " resultPollInterval=" + resultPollInterval + " " + observe.describe();
+                + " resultPollInterval=" + resultPollInterval + " queueMaxDepths=" + queueMaxDepths
+                + " enqueueWaitWhenFull=" + enqueueWaitWhenFull + " " + observe.describe();
     }
 
     public static final class Builder {
@@ -84,6 +87,8 @@ public record Config(
         private Duration completedRetention = Duration.ofHours(24);
         private Duration failedRetention = Duration.ofDays(7);
         private Duration resultPollInterval = Duration.ofSeconds(10);
+        private final Map<String, Integer> queueMaxDepths = new LinkedHashMap<>();
+        private Duration enqueueWaitWhenFull = Duration.ZERO;
         private final ObserveConfig.Builder observe = new ObserveConfig.Builder();
 
         public Builder(DataSource dataSource) {
@@ -188,6 +193,24 @@ public record Config(
                     Duration.ofHours(1));
         }
 
+        public void queueMaxDepth(String queue, int maxDepth) {
+            if (queue == null || queue.isBlank() || queue.length() > 100) {
+                throw new IllegalArgumentException("queueMaxDepth: queue name must be 1 to 100 non-blank characters, was '"
+                        + queue + "'");
+            }
+            if (maxDepth < 1) {
+                throw new IllegalArgumentException("queueMaxDepth: queue '" + queue + "': maximum depth " + maxDepth
+                        + " must be at least 1");
+            }
+            if (queueMaxDepths.putIfAbsent(queue, maxDepth) != null) {
+                throw new IllegalArgumentException("queueMaxDepth: queue '" + queue + "' is given a maximum twice");
+            }
+        }
+
+        public void enqueueWaitWhenFull(Duration wait) {
+            this.enqueueWaitWhenFull = requireBetween("enqueueWaitWhenFull", wait, Duration.ZERO, Duration.ofHours(1));
+        }
+
         /** Listeners, metrics, tracing, MDC and health settings. */
         public ObserveConfig.Builder observe() {
             return observe;
@@ -202,7 +225,8 @@ public record Config(
                     nodeId != null ? nodeId : defaultNodeId(), pollInterval, shutdownDeadline, leaseDuration,
                     retryPolicy, serializer != null ? serializer : new JacksonSerializer(), maxArgsBytes,
                     migrateOnStart, executor, List.copyOf(schedules.values()),
-                    nodeDeadAfter, completedRetention, failedRetention, resultPollInterval, observe.build());
+                    nodeDeadAfter, completedRetention, failedRetention, resultPollInterval,
+                    Map.copyOf(queueMaxDepths), enqueueWaitWhenFull, observe.build());
         }
 
         public static Duration requireBetween(String field, Duration value, Duration min, Duration max) {

@@ -14,6 +14,7 @@ import io.pgjobs.internal.runtime.ResultWaiter;
 import io.pgjobs.spi.JobSerializer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,7 @@ public final class DefaultJobClient implements JobClient {
     private final DefaultScheduleClient schedules;
     private final Telemetry telemetry;
     private final ResultWaiter results;
+    private final EnqueueBackpressure backpressure;
 
     public DefaultJobClient(Config config, Telemetry telemetry) {
         this.config = config;
@@ -41,6 +43,18 @@ public final class DefaultJobClient implements JobClient {
         this.schedules = new DefaultScheduleClient(config, store, request -> prepare(List.of(request)).getFirst(),
                 telemetry);
         this.results = new ResultWaiter(config, store);
+        this.backpressure = new EnqueueBackpressure(store, config.enqueueWaitWhenFull(), telemetry);
+    }
+
+    /** Writes the maximum depths of the queues this scheduler declares (see V19); at its start. */
+    public void declareQueueMaxDepths() {
+        if (!config.queueMaxDepths().isEmpty()) {
+            call("declare the queues' maximum depths", () -> {
+                store.declareMaxDepths(config.queueMaxDepths());
+                return null;
+            });
+            backpressure.forgetMaxDepths();
+        }
     }
 
     /** Stops waiting for results (see {@link ResultWaiter#close()}). */
@@ -71,8 +85,8 @@ public final class DefaultJobClient implements JobClient {
         // One job is one INSERT statement, atomic on its own: autocommit saves the round trip of a COMMIT.
         // A batch needs the transaction, since resolving vanished idempotency keys may take a second statement.
         List<EnqueueResult> results = call("enqueue", () -> jobs.size() == 1
-                ? Sql.autoCommit(config.dataSource(), c -> store.insert(c, jobs))
-                : Sql.inTransaction(config.dataSource(), c -> store.insert(c, jobs)));
+                ? Sql.autoCommit(config.dataSource(), c -> admitAndInsert(c, jobs))
+                : Sql.inTransaction(config.dataSource(), c -> admitAndInsert(c, jobs)));
         telemetry.enqueued(jobs, results);
         return results;
     }
@@ -84,9 +98,15 @@ public final class DefaultJobClient implements JobClient {
         if (jobs.isEmpty()) {
             return List.of();
         }
-        List<EnqueueResult> results = call("enqueue", () -> store.insert(connection, jobs));
+        List<EnqueueResult> results = call("enqueue", () -> admitAndInsert(connection, jobs));
         telemetry.enqueued(jobs, results);
         return results;
+    }
+
+    /** Inserts {@code jobs} once their queues have room for them (backpressure); a refusal writes nothing. */
+    private List<EnqueueResult> admitAndInsert(Connection connection, List<JobStore.NewJob> jobs) throws SQLException {
+        backpressure.admit(connection, jobs);
+        return store.insert(connection, jobs);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.pgjobs.internal;
 
 import static io.pgjobs.internal.db.Tables.ATTEMPTS;
 import static io.pgjobs.internal.db.Tables.JOBS;
+import static io.pgjobs.internal.db.Tables.QUEUES;
 
 import io.pgjobs.EnqueueResult;
 import io.pgjobs.Job;
@@ -29,6 +30,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import javax.sql.DataSource;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
@@ -112,6 +114,7 @@ public final class JobStore {
     private final String insertOneSql;
     private final String insertOneKeyedSql;
     private final String existingUniqueKeysSql;
+    private final String waitingJobsSql;
     private final String drawIdsSql;
     private final String copySql;
     private final String claimSql;
@@ -184,6 +187,10 @@ public final class JobStore {
                 from unnest(?::text[], ?::bigint[]) as t(base, period_ms)
                 join %1$s j on j.unique_key = %2$s and j.state = any(j.unique_states)
                 """.formatted(jobs, uniqueKeySql("t.base", "t.period_ms"));
+        this.waitingJobsSql = """
+                select count(*) from (select 1 from %1$s
+                                      where queue = ? and state in ('available', 'scheduled', 'retryable') limit ?) w
+                """.formatted(jobs);
         // The bulk case, many jobs due now without keys, goes in by COPY (see copyBatch): ids drawn and the
         // notifications queued (sent at commit) in one statement first.
         this.drawIdsSql = """
@@ -576,6 +583,45 @@ public final class JobStore {
             }
         }
         return existing;
+    }
+
+    // ---- queue depth maxima (backpressure) ------------------------------------------------------------------
+
+    /** Writes the maximum depths a node declares, each replacing what its queue had. */
+    public void declareMaxDepths(Map<String, Integer> maxDepths) throws SQLException {
+        Sql.inTransaction(dataSource, connection -> {
+            DSLContext dsl = Sql.dsl(connection, schema);
+            // in name order, so that nodes starting at once take the rows' locks in one order
+            for (Map.Entry<String, Integer> queue : new TreeMap<>(maxDepths).entrySet()) {
+                dsl.insertInto(QUEUES).set(QUEUES.NAME, queue.getKey()).set(QUEUES.MAX_DEPTH, queue.getValue())
+                        .onConflict(QUEUES.NAME).doUpdate().set(QUEUES.MAX_DEPTH, queue.getValue())
+                        .set(QUEUES.UPDATED_AT, DSL.currentOffsetDateTime()).execute();
+            }
+            return null;
+        });
+    }
+
+    /** The queues that have a maximum depth, and their maxima. */
+    public Map<String, Integer> maxDepths() throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> Sql.dsl(connection, schema)
+                .select(QUEUES.NAME, QUEUES.MAX_DEPTH).from(QUEUES).where(QUEUES.MAX_DEPTH.isNotNull())
+                .fetchMap(QUEUES.NAME, QUEUES.MAX_DEPTH));
+    }
+
+    /**
+     * How many jobs wait in {@code queue} (available, scheduled or retryable), counted on {@code connection}
+     * (so with the caller's own uncommitted jobs) up to {@code limit}: an index-only walk of the runnable index
+     * that stops there.
+     */
+    public long waitingJobs(Connection connection, String queue, int limit) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(waitingJobsSql)) {
+            ps.setString(1, queue);
+            ps.setInt(2, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 
     // ---- the worker's hot path -------------------------------------------------------------------------------
