@@ -133,6 +133,22 @@ class AwaitResultTest {
     }
 
     @Test
+    void aSchemaWhoseResultChannelWouldBeTooLongStillWakesItsWaiters() throws Exception {
+        String schema = "results_" + "x".repeat(42); // "pgjobs_results_" and 50 characters: over PostgreSQL's 63
+        Scheduler longNamed = schedulers.start(Scheduler.builder(db.dataSource()).schema(schema)
+                .queue("default", 1).resultPollInterval(NEVER_POLLS).handler(Render.class, ctx -> {
+                    release.await(60, TimeUnit.SECONDS);
+                    return "long";
+                }));
+        long id = longNamed.client().enqueue(new Render("x")).id();
+        CompletableFuture<String> result = longNamed.client().awaitResultAsync(id, LONG_WAIT);
+
+        release.countDown();
+
+        assertThat(result.get(2, TimeUnit.MINUTES)).isEqualTo("\"long\"");
+    }
+
+    @Test
     void closingTheSchedulerEndsItsWaits() throws Exception {
         Scheduler waiter = schedulers.build(Scheduler.builder(db.dataSource()).resultPollInterval(NEVER_POLLS));
         long id = client.enqueue(new Render("slow")).id();

@@ -45,15 +45,22 @@ public record Config(
     public record Registration<A>(String kind, Class<A> argsType, JobHandler<A> handler) {}
 
     private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    /** PostgreSQL's NAMEDATALEN less one; schema names are ASCII, so characters are bytes. */
+    private static final int MAX_CHANNEL_LENGTH = 63;
 
     /** The channel that announces new runnable jobs and cancellations, one per schema. */
     public String notifyChannel() {
         return "pgjobs_" + schema;
     }
 
-    /** The channel on which the statement that finishes an awaited job tells its waiters (see V18). */
+    /**
+     * The channel on which the statement that finishes an awaited job tells its waiters (see V18). PostgreSQL
+     * refuses to notify a channel of more than 63 bytes, so a long schema's name is cut there: two schemas
+     * that then share a channel only wake each other's waiters, who read their own jobs by id.
+     */
     public String resultChannel() {
-        return "pgjobs_results_" + schema;
+        String channel = "pgjobs_results_" + schema;
+        return channel.length() <= MAX_CHANNEL_LENGTH ? channel : channel.substring(0, MAX_CHANNEL_LENGTH);
     }
 
     /** A readable one-line summary, logged once at start. */

@@ -128,18 +128,17 @@ public final class JobStore {
         this.notifyChannel = notifyChannel;
         this.resultChannel = resultChannel;
         String jobs = schema + ".jobs";
-        // Ids are drawn up front, so a row without a key is known to have the id drawn for it; a row with a key
-        // was inserted if its key comes back, and its key already existed if not (resolved afterwards). Only rows
-        // with a key go through ON CONFLICT: PostgreSQL inserts every row of such a statement speculatively (a
-        // lock and an extra WAL record each), whether or not the row has a key. One notification per queue with
-        // runnable jobs, sent at commit. The statement joins nothing, so the generic plan the server keeps for a
-        // prepared statement (estimated for a few rows) suits a batch of any size and saves planning it at every
-        // call (0.2 ms, as much as inserting 10 jobs); see BatchInsertPlanTest.
-        // A row that may conflict (with an idempotency or a unique key) was inserted if its drawn id comes back
-        // from the keyed insert. Those rows go in sorted by their keys, so that batches holding the same keys take
-        // them in one order: in their own orders, each could wait on a key another has inserted but not committed
-        // while holding one the other waits for. For a key given twice in a batch, the first row in the batch
-        // sorts first and is the one inserted.
+        // Ids are drawn up front, so every row is known by the id drawn for it: a row without a key was inserted
+        // with it; a row with a key (idempotency or unique) was inserted if its id comes back from the keyed
+        // insert, and skipped for a key that is already held if not (resolved afterwards). Only rows with a key
+        // go through ON CONFLICT: PostgreSQL inserts every row of such a statement speculatively (a lock and an
+        // extra WAL record each), whether or not the row has a key. Keyed rows go in sorted by their keys, so
+        // that batches holding the same keys take them in one order: in their own orders, each could wait on a
+        // key another has inserted but not committed while holding one the other waits for; for a key given twice
+        // in a batch, the first row in the batch sorts first and is the one inserted. One notification per queue
+        // with runnable jobs, sent at commit. The statement joins nothing, so the generic plan the server keeps
+        // for a prepared statement (estimated for a few rows) suits a batch of any size and saves planning it at
+        // every call (0.2 ms, as much as inserting 10 jobs); see BatchInsertPlanTest.
         this.insertSql = """
                 with input as (
                     select nextval('%1$s_id_seq') as id, t.*,
