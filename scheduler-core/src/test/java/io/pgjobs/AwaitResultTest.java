@@ -118,6 +118,22 @@ class AwaitResultTest {
     }
 
     @Test
+    void aJobTheRescuerDiscardsWakesItsWaiter() throws Exception {
+        long id = client.enqueue(JobRequest.of(new Render("lost")).delay(Duration.ofHours(1)).maxAttempts(1)).id();
+        CompletableFuture<String> result = client.awaitResultAsync(id, LONG_WAIT);
+        // as if a node that has since died had claimed it, with its only attempt, and let its lease run out
+        db.execute("update pgjobs.jobs set state = 'running', attempt = 1, node_id = 'dead-node', started_at = now(), "
+                + "lease_expires_at = now() - interval '1 minute' where id = " + id);
+
+        assertThatThrownBy(() -> result.get(2, TimeUnit.MINUTES)).cause()
+                .isInstanceOfSatisfying(JobFailedException.class, failed -> {
+                    assertThat(failed.state()).isEqualTo(JobState.DISCARDED);
+                    assertThat(failed.error()).isEqualTo("node dead-node lost (lease expired)");
+                });
+        release.countDown();
+    }
+
+    @Test
     void timeoutsUnknownJobsAndBadArgumentsAreToldApart() throws Exception {
         long id = client.enqueue(new Render("slow")).id();
 

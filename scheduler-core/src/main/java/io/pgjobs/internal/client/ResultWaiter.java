@@ -22,8 +22,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * Waits for jobs to finish, for {@link io.pgjobs.JobClient#awaitResult}. A waiter marks its job as awaited
  * (V18) once this node listens on the results channel, so the statement that finishes the job notifies it; a
- * poll every {@code resultPollInterval} finds what a lost notification (a dropped connection, a job discarded by
- * the rescuer or deleted) did not tell. The listener and the poll start with the first wait and run until
+ * poll every {@code resultPollInterval} finds what a lost notification (a dropped connection) or none (a job
+ * deleted) did not tell. The listener and the poll start with the first wait and run until
  * {@link #close()}: a client that never waits holds no connection for it.
  */
 final class ResultWaiter {

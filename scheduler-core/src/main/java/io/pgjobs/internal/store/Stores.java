@@ -25,7 +25,7 @@ public record Stores(JobWriter jobWriter, ExecutionStore executions, JobStore jo
                 new ScheduleStore(dataSource, schema, notifyChannel),
                 new AdminStore(dataSource, schema, notifyChannel, nodeDeadAfter),
                 new ObservationStore(dataSource, schema), new NodeStore(dataSource, schema),
-                new MaintenanceStore(dataSource, schema, notifyChannel),
+                new MaintenanceStore(dataSource, schema, notifyChannel, resultChannel),
                 new NotificationStore(dataSource, notifyChannel), new NotificationStore(dataSource, resultChannel));
     }
 }
