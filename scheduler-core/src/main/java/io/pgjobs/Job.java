@@ -4,8 +4,10 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * A snapshot of one job row as read from the database. {@code args}, {@code metadata} and {@code result} are
- * JSON text; {@link JobClient#args(Job, Class)} turns args back into their type.
+ * A snapshot of one job row as read from the database. {@code args}, {@code metadata}, {@code result} and
+ * {@code checkpoint} are JSON text; {@link JobClient#args(Job, Class)} turns args back into their type.
+ * {@code checkpoint}, {@code progress} (0 to 100) and {@code progressMessage} are what its handler last saved
+ * through {@link JobContext#checkpoint(Object)} and {@link JobContext#progress(int, String)}, null if never.
  */
 public record Job(
         long id,
@@ -27,4 +29,7 @@ public record Job(
         String nodeId,
         Instant leaseExpiresAt,
         Instant cancelRequestedAt,
-        String lastError) {}
+        String lastError,
+        String checkpoint,
+        Integer progress,
+        String progressMessage) {}

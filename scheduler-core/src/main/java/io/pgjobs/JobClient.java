@@ -1,8 +1,11 @@
 package io.pgjobs;
 
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
 import org.jooq.DSLContext;
 
 /**
@@ -52,6 +55,30 @@ public interface JobClient {
     /** Every recorded attempt of the job, oldest first. */
     List<JobAttempt> attempts(long id);
 
+    /**
+     * Waits until job {@code id} finishes, at most {@code timeout}, and returns its result: the JSON of what its
+     * handler returned, null if it returned nothing. The wait is woken by a notification sent by the statement
+     * that finishes the job, with a poll every {@code resultPollInterval} in case one is lost.
+     *
+     * <pre>{@code
+     * long id = client.enqueue(new RenderInvoice(orderId)).id();
+     * String pdfUrl = client.awaitResult(id, Duration.ofSeconds(30));
+     * }</pre>
+     *
+     * @throws JobFailedException when the job was discarded or cancelled (it carries the job's last error)
+     * @throws TimeoutException when the job has not finished within {@code timeout}; it goes on running
+     * @throws IllegalArgumentException when there is no job {@code id}, or the timeout is not positive
+     * @throws InterruptedException when the waiting thread is interrupted
+     */
+    String awaitResult(long id, Duration timeout) throws InterruptedException, TimeoutException;
+
+    /**
+     * {@link #awaitResult(long, Duration)} without blocking a thread: the future completes with the result, or
+     * exceptionally with what {@code awaitResult} would throw. Its callbacks run on the common pool, never on
+     * pgjobs' listener; cancelling it stops waiting.
+     */
+    CompletableFuture<String> awaitResultAsync(long id, Duration timeout);
+
     /** Reads a job's args back as {@code type}, with the configured serializer. */
     <A> A args(Job job, Class<A> type);
 
@@ -64,7 +91,8 @@ public interface JobClient {
 
     /**
      * Makes a finished, retryable or scheduled job available to run now, with fresh attempts if it had used
-     * them all. Returns false when the job does not exist or is running.
+     * them all. Returns false when the job does not exist or is running. Throws {@link IllegalStateException},
+     * changing nothing, when the job is {@link JobRequest#unique unique} and another job holds its key now.
      */
     boolean retry(long id);
 

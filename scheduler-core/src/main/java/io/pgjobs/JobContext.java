@@ -2,6 +2,7 @@ package io.pgjobs;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 /** What a handler knows about the job it runs. The logging MDC carries the same facts while it runs. */
 public interface JobContext<A> {
@@ -38,4 +39,35 @@ public interface JobContext<A> {
      * budget, say). Throws {@link PgJobsException} when this node no longer owns the job.
      */
     void extendLease(Duration duration);
+
+    /**
+     * Saves {@code value} (written as JSON by the scheduler's serializer) as this job's checkpoint, in the
+     * database at once, replacing the previous one. A later attempt of the job (a retry, or a rescue after this
+     * node crashed) reads it back with {@link #checkpoint()} and can resume from there instead of from the start.
+     * Throws {@link IllegalArgumentException} when the JSON is larger than {@code maxArgsBytes}, and
+     * {@link PgJobsException} when this node no longer owns the job (nothing is written then).
+     *
+     * <pre>{@code
+     * int from = ctx.checkpointAs(Integer.class).orElse(0);
+     * for (int page = from; page < pages; page++) {
+     *     export(page);
+     *     ctx.checkpoint(page + 1);
+     * }
+     * }</pre>
+     */
+    void checkpoint(Object value);
+
+    /** The last checkpoint saved for this job, by this attempt or an earlier one, as JSON; empty if none. */
+    Optional<String> checkpoint();
+
+    /** {@link #checkpoint()} read back as {@code type} with the scheduler's serializer. */
+    <T> Optional<T> checkpointAs(Class<T> type);
+
+    /**
+     * Saves this job's progress, {@code percent} from 0 to 100 with an optional message (at most 1000
+     * characters), in the database at once; {@link JobClient#get(long)} and the admin API show it. Throws
+     * {@link IllegalArgumentException} naming the bad argument, and {@link PgJobsException} when this node no
+     * longer owns the job.
+     */
+    void progress(int percent, String message);
 }

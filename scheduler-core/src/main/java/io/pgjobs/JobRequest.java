@@ -33,6 +33,7 @@ public final class JobRequest {
     private Duration delay;
     private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
     private String idempotencyKey;
+    private Uniqueness uniqueness;
     private final List<String> tags = new ArrayList<>();
     private final Map<String, Object> metadata = new LinkedHashMap<>();
 
@@ -114,6 +115,16 @@ public final class JobRequest {
         return this;
     }
 
+    /**
+     * Makes this job unique by kind, queue and args as {@code uniqueness} says: while a job that counts exists,
+     * enqueueing this one writes nothing and returns that job ({@link EnqueueResult#duplicate()}). Works with or
+     * without an idempotency key (a request with both is a duplicate if either matches).
+     */
+    public JobRequest unique(Uniqueness uniqueness) {
+        this.uniqueness = Objects.requireNonNull(uniqueness, "unique");
+        return this;
+    }
+
     public JobRequest tags(String... tags) {
         for (String tag : tags) {
             this.tags.add(requireName("tags", tag, 100));
@@ -136,6 +147,8 @@ public final class JobRequest {
     public Duration delay() { return delay; }
     public int maxAttempts() { return maxAttempts; }
     public String idempotencyKey() { return idempotencyKey; }
+    /** Null when the job is not unique beyond its idempotency key. */
+    public Uniqueness uniqueness() { return uniqueness; }
     public List<String> tags() { return List.copyOf(tags); }
     public Map<String, Object> metadata() { return Collections.unmodifiableMap(new LinkedHashMap<>(metadata)); }
 

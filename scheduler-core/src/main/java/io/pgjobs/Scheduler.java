@@ -66,6 +66,7 @@ public final class Scheduler implements AutoCloseable {
         if (config.migrateOnStart()) {
             migrate();
         }
+        components.client().declareQueueMaxDepths();
         components.client().schedules().upsertAll(config.schedules());
         components.node().start();
     }
@@ -78,6 +79,7 @@ public final class Scheduler implements AutoCloseable {
     @Override
     public void close() {
         components.node().stop();
+        components.client().close();
         components.telemetry().close();
     }
 
@@ -238,6 +240,38 @@ public final class Scheduler implements AutoCloseable {
         /** How long cancelled and discarded jobs (and their attempts) are kept before deletion; default 7 days. */
         public Builder failedRetention(Duration retention) {
             config.failedRetention(retention);
+            return this;
+        }
+
+        /**
+         * The most jobs that may wait in {@code queue} (available, scheduled or retryable; running ones do not
+         * count). An enqueue that would go beyond it is refused with {@link QueueFullException} and writes
+         * nothing, or first waits for room (see {@link #enqueueWaitWhenFull}). Written to the database at
+         * {@link #start()}, so that it holds for every client, also those that only enqueue; clients read it at
+         * most 5 seconds late. Queues without a maximum cost enqueue nothing.
+         */
+        public Builder queueMaxDepth(String queue, int maxDepth) {
+            config.queueMaxDepth(queue, maxDepth);
+            return this;
+        }
+
+        /**
+         * How long this scheduler's client waits for room in a full queue before it throws
+         * {@link QueueFullException}; default zero (it throws at once), at most 1 h. An enqueue inside the
+         * caller's transaction keeps that transaction open while it waits.
+         */
+        public Builder enqueueWaitWhenFull(Duration wait) {
+            config.enqueueWaitWhenFull(wait);
+            return this;
+        }
+
+        /**
+         * How often {@link JobClient#awaitResult} reads the jobs it waits for, in case a notification was lost;
+         * default 10 s. Waiters are woken by a notification when their job finishes, so this is only the
+         * fallback.
+         */
+        public Builder resultPollInterval(Duration interval) {
+            config.resultPollInterval(interval);
             return this;
         }
 

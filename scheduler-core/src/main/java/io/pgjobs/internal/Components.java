@@ -19,10 +19,10 @@ public record Components(Stores stores, Telemetry telemetry, DefaultJobClient cl
 
     public static Components of(Config config) {
         Stores stores = Stores.of(config.dataSource(), config.schema(), config.notifyChannel(),
-                config.nodeDeadAfter());
+                config.resultChannel(), config.nodeDeadAfter());
         Telemetry telemetry = new Telemetry(config.observe(), config.nodeId(), stores.observations());
         DefaultJobClient client = new DefaultJobClient(config, stores.jobWriter(), stores.jobs(), stores.schedules(),
-                telemetry);
+                stores.results(), telemetry);
         DefaultAdminClient admin = new DefaultAdminClient(stores.admin(), client, config.maxArgsBytes());
         Node node = new Node(config, stores, telemetry);
         HealthChecker health = new HealthChecker(stores.observations(), node.heartbeat(),

@@ -26,6 +26,13 @@ public final class WorkerProcess {
     @JobKind("test.hold")
     public record Hold(long millis) {}
 
+    /**
+     * Saves a checkpoint naming this node and some progress, records the run, then holds its worker for
+     * {@code millis}: a job whose next attempt should resume from that checkpoint.
+     */
+    @JobKind("test.checkpointed")
+    public record Checkpointed(long millis) {}
+
     public static void main(String[] args) throws Exception {
         String url = args[0];
         String nodeId = args[1];
@@ -53,6 +60,13 @@ public final class WorkerProcess {
                     return null;
                 })
                 .handler(Hold.class, ctx -> {
+                    recordRun(dataSource, ctx.jobId(), nodeId);
+                    Thread.sleep(ctx.args().millis());
+                    return null;
+                })
+                .handler(Checkpointed.class, ctx -> {
+                    ctx.checkpoint("saved by " + nodeId);
+                    ctx.progress(50, "half way on " + nodeId);
                     recordRun(dataSource, ctx.jobId(), nodeId);
                     Thread.sleep(ctx.args().millis());
                     return null;

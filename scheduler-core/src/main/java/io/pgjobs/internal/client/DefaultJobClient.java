@@ -4,22 +4,32 @@ import io.pgjobs.EnqueueResult;
 import io.pgjobs.Job;
 import io.pgjobs.JobAttempt;
 import io.pgjobs.JobClient;
+import io.pgjobs.JobFailedException;
 import io.pgjobs.JobRequest;
+import io.pgjobs.JobState;
+import io.pgjobs.PgJobsException;
 import io.pgjobs.internal.config.Config;
 import io.pgjobs.internal.cron.DefaultScheduleClient;
 import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.internal.store.JobStore;
 import io.pgjobs.internal.store.JobWriter;
 import io.pgjobs.internal.store.NewJob;
+import io.pgjobs.internal.store.NotificationStore;
 import io.pgjobs.internal.store.ScheduleStore;
 import io.pgjobs.internal.store.Sql;
+import io.pgjobs.internal.store.UniqueKey;
 import io.pgjobs.spi.JobSerializer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 
 /** The {@link JobClient}: validates and serializes requests, then hands them to the {@link JobStore}. */
 public final class DefaultJobClient implements JobClient {
@@ -29,9 +39,11 @@ public final class DefaultJobClient implements JobClient {
     private final JobStore store;
     private final DefaultScheduleClient schedules;
     private final Telemetry telemetry;
+    private final ResultWaiter results;
+    private final EnqueueBackpressure backpressure;
 
     public DefaultJobClient(Config config, JobWriter writer, JobStore store, ScheduleStore scheduleStore,
-                            Telemetry telemetry) {
+                            NotificationStore resultNotifications, Telemetry telemetry) {
         this.config = config;
         this.telemetry = telemetry;
         this.serializer = config.serializer();
@@ -39,6 +51,24 @@ public final class DefaultJobClient implements JobClient {
         this.store = store;
         this.schedules = new DefaultScheduleClient(scheduleStore, writer,
                 request -> prepare(List.of(request)).getFirst(), telemetry);
+        this.results = new ResultWaiter(store, resultNotifications, config.resultPollInterval());
+        this.backpressure = new EnqueueBackpressure(writer, config.enqueueWaitWhenFull(), telemetry);
+    }
+
+    /** Writes the maximum depths of the queues this scheduler declares (see V19); at its start. */
+    public void declareQueueMaxDepths() {
+        if (!config.queueMaxDepths().isEmpty()) {
+            call("declare the queues' maximum depths", () -> {
+                writer.declareMaxDepths(config.queueMaxDepths());
+                return null;
+            });
+            backpressure.forgetMaxDepths();
+        }
+    }
+
+    /** Stops waiting for results (see {@link ResultWaiter#close()}). */
+    public void close() {
+        results.close();
     }
 
     @Override
@@ -57,7 +87,7 @@ public final class DefaultJobClient implements JobClient {
         if (jobs.isEmpty()) {
             return List.of();
         }
-        List<EnqueueResult> results = call("enqueue", () -> writer.insert(jobs));
+        List<EnqueueResult> results = call("enqueue", () -> writer.insert(jobs, backpressure::admit));
         telemetry.enqueued(jobs, results);
         return results;
     }
@@ -69,7 +99,10 @@ public final class DefaultJobClient implements JobClient {
         if (jobs.isEmpty()) {
             return List.of();
         }
-        List<EnqueueResult> results = call("enqueue", () -> writer.insert(connection, jobs));
+        List<EnqueueResult> results = call("enqueue", () -> {
+            backpressure.admit(connection, jobs);
+            return writer.insert(connection, jobs);
+        });
         telemetry.enqueued(jobs, results);
         return results;
     }
@@ -82,6 +115,46 @@ public final class DefaultJobClient implements JobClient {
     @Override
     public List<JobAttempt> attempts(long id) {
         return call("read attempts of job " + id, () -> store.attempts(id));
+    }
+
+    @Override
+    public String awaitResult(long id, Duration timeout) throws InterruptedException, TimeoutException {
+        CompletableFuture<Job> finished = results.await(id, requireTimeout(timeout));
+        try {
+            return resultOf(finished.get());
+        } catch (InterruptedException e) {
+            finished.cancel(false);
+            throw e;
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case TimeoutException timedOut -> throw timedOut;
+                case RuntimeException failed -> throw failed;
+                default -> throw new PgJobsException("could not wait for job " + id + ": " + e.getCause(), e.getCause());
+            }
+        }
+    }
+
+    @Override
+    public CompletableFuture<String> awaitResultAsync(long id, Duration timeout) {
+        CompletableFuture<Job> finished = results.await(id, requireTimeout(timeout));
+        CompletableFuture<String> result = finished.thenApply(DefaultJobClient::resultOf);
+        result.whenComplete((value, error) -> finished.cancel(false)); // a cancelled result stops the wait
+        return result;
+    }
+
+    private static Duration requireTimeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout: must be positive, was " + timeout);
+        }
+        return timeout;
+    }
+
+    private static String resultOf(Job job) {
+        if (job.state() != JobState.COMPLETED) {
+            throw new JobFailedException(job.id(), job.state(), job.lastError());
+        }
+        return job.result();
     }
 
     @Override
@@ -124,9 +197,11 @@ public final class DefaultJobClient implements JobClient {
             }
             String args = serializeArgs(r);
             String metadata = serializer.toJson(telemetry.jobMetadata(r.metadata()));
+            UniqueKey unique = r.uniqueness() == null ? null
+                    : UniqueKeys.of(r.kind(), r.queue(), args, r.uniqueness());
             jobs.add(new NewJob(r.kind(), r.queue(), r.priority(), r.runAt(),
                     r.delay() == null ? 0 : r.delay().toMillis(), r.maxAttempts(), args, r.idempotencyKey(),
-                    r.tags(), metadata));
+                    r.tags(), metadata, unique));
         }
         return jobs;
     }

@@ -35,16 +35,31 @@ public record Config(
         Duration nodeDeadAfter,
         Duration completedRetention,
         Duration failedRetention,
+        Duration resultPollInterval,
+        Map<String, Integer> queueMaxDepths,
+        Duration enqueueWaitWhenFull,
         ObserveConfig observe) {
 
     /** A handler bound to its kind and args type. */
     public record Registration<A>(String kind, Class<A> argsType, JobHandler<A> handler) {}
 
     private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    /** PostgreSQL's NAMEDATALEN less one; schema names are ASCII, so characters are bytes. */
+    private static final int MAX_CHANNEL_LENGTH = 63;
 
     /** The channel that announces new runnable jobs and cancellations, one per schema. */
     public String notifyChannel() {
         return "pgjobs_" + schema;
+    }
+
+    /**
+     * The channel on which the statement that finishes an awaited job tells its waiters (see V18). PostgreSQL
+     * refuses to notify a channel of more than 63 bytes, so a long schema's name is cut there: two schemas
+     * that then share a channel only wake each other's waiters, who read their own jobs by id.
+     */
+    public String resultChannel() {
+        String channel = "pgjobs_results_" + schema;
+        return channel.length() <= MAX_CHANNEL_LENGTH ? channel : channel.substring(0, MAX_CHANNEL_LENGTH);
     }
 
     /** A readable one-line summary, logged once at start. */
@@ -55,7 +70,8 @@ public record Config(
                 + " executor=" + (executor == null ? "own" : "host's") + " schedules=" + schedules.size()
                 + " nodeDeadAfter=" + nodeDeadAfter
                 + " completedRetention=" + completedRetention + " failedRetention=" + failedRetention
-                + " " + observe.describe();
+                + " resultPollInterval=" + resultPollInterval + " queueMaxDepths=" + queueMaxDepths
+                + " enqueueWaitWhenFull=" + enqueueWaitWhenFull + " " + observe.describe();
     }
 
     public static final class Builder {
@@ -76,6 +92,9 @@ public record Config(
         private Duration nodeDeadAfter = Duration.ofSeconds(30);
         private Duration completedRetention = Duration.ofHours(24);
         private Duration failedRetention = Duration.ofDays(7);
+        private Duration resultPollInterval = Duration.ofSeconds(10);
+        private final Map<String, Integer> queueMaxDepths = new LinkedHashMap<>();
+        private Duration enqueueWaitWhenFull = Duration.ZERO;
         private final ObserveConfig.Builder observe = new ObserveConfig.Builder();
 
         public Builder(DataSource dataSource) {
@@ -175,6 +194,29 @@ public record Config(
             this.failedRetention = Durations.requireBetween("failedRetention", retention, Duration.ofSeconds(1), Duration.ofDays(3650));
         }
 
+        public void resultPollInterval(Duration interval) {
+            this.resultPollInterval = Durations.requireBetween("resultPollInterval", interval, Duration.ofMillis(100),
+                    Duration.ofHours(1));
+        }
+
+        public void queueMaxDepth(String queue, int maxDepth) {
+            if (queue == null || queue.isBlank() || queue.length() > 100) {
+                throw new IllegalArgumentException("queueMaxDepth: queue name must be 1 to 100 non-blank characters, was '"
+                        + queue + "'");
+            }
+            if (maxDepth < 1) {
+                throw new IllegalArgumentException("queueMaxDepth: queue '" + queue + "': maximum depth " + maxDepth
+                        + " must be at least 1");
+            }
+            if (queueMaxDepths.putIfAbsent(queue, maxDepth) != null) {
+                throw new IllegalArgumentException("queueMaxDepth: queue '" + queue + "' is given a maximum twice");
+            }
+        }
+
+        public void enqueueWaitWhenFull(Duration wait) {
+            this.enqueueWaitWhenFull = Durations.requireBetween("enqueueWaitWhenFull", wait, Duration.ZERO, Duration.ofHours(1));
+        }
+
         /** Listeners, metrics, tracing, MDC and health settings. */
         public ObserveConfig.Builder observe() {
             return observe;
@@ -189,7 +231,8 @@ public record Config(
                     nodeId != null ? nodeId : defaultNodeId(), pollInterval, shutdownDeadline, leaseDuration,
                     retryPolicy, serializer != null ? serializer : new JacksonSerializer(), maxArgsBytes,
                     migrateOnStart, executor, List.copyOf(schedules.values()),
-                    nodeDeadAfter, completedRetention, failedRetention, observe.build());
+                    nodeDeadAfter, completedRetention, failedRetention, resultPollInterval,
+                    Map.copyOf(queueMaxDepths), enqueueWaitWhenFull, observe.build());
         }
 
         private static String defaultNodeId() {

@@ -32,6 +32,12 @@ interface JobMetrics {
 
     void eventDropped();
 
+    /** An enqueue of {@code jobs} jobs was refused: their queue was at its maximum depth. */
+    void enqueueRejected(String queue, int jobs);
+
+    /** An enqueue counted {@code depth} jobs waiting in a queue whose maximum is {@code maxDepth}. */
+    void queueDepthChecked(String queue, long depth, int maxDepth);
+
     /** Gauges of one queue: its jobs running on this node, free slots, and the sampled depth and lag (NaN until sampled). */
     void bindQueue(String queue, int concurrency, IntSupplier running);
 
@@ -53,6 +59,8 @@ interface JobMetrics {
         @Override public void cancelled(String queue, String kind) {}
         @Override public void rescued(String queue, String kind, int count) {}
         @Override public void eventDropped() {}
+        @Override public void enqueueRejected(String queue, int jobs) {}
+        @Override public void queueDepthChecked(String queue, long depth, int maxDepth) {}
         @Override public void bindQueue(String queue, int concurrency, IntSupplier running) {}
         @Override public void queueStats(List<QueueStat> stats) {}
         @Override public void leader(boolean leader) {}

@@ -26,6 +26,9 @@ final class MicrometerJobMetrics implements JobMetrics {
     private final Map<DurationKey, Timer> durations = new ConcurrentHashMap<>();
     /** Gauges hold their state weakly: this map keeps it alive for the registry. */
     private final Map<String, QueueGauges> queueGauges = new ConcurrentHashMap<>();
+    private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
+    /** The saturation of each queue with a maximum depth, as its last enqueue counted it, in millionths. */
+    private final Map<String, AtomicLong> saturation = new ConcurrentHashMap<>();
     /** The depth and lag of a queue not sampled yet: reported as NaN, not as an empty queue. */
     private static final long NOT_SAMPLED = -1;
     private final AtomicLong leader = new AtomicLong();
@@ -83,6 +86,26 @@ final class MicrometerJobMetrics implements JobMetrics {
     @Override public void cancelled(String queue, String kind) { meters(queue, kind).cancelled().increment(); }
     @Override public void rescued(String queue, String kind, int count) { meters(queue, kind).rescued().increment(count); }
     @Override public void eventDropped() { eventsDropped.increment(); }
+
+    @Override
+    public void enqueueRejected(String queue, int jobs) {
+        rejected.computeIfAbsent(queue, q -> Counter.builder("pgjobs.enqueue.rejected")
+                        .description("Jobs refused at enqueue because their queue was at its maximum depth")
+                        .tag("queue", q).register(registry))
+                .increment(jobs);
+    }
+
+    @Override
+    public void queueDepthChecked(String queue, long depth, int maxDepth) {
+        saturation.computeIfAbsent(queue, q -> {
+            AtomicLong millionths = new AtomicLong();
+            Gauge.builder("pgjobs.queue.saturation", millionths, m -> m.get() / 1e6)
+                    .description("Waiting jobs over the queue's maximum depth, as this node's last enqueue counted "
+                            + "them (1 is full)")
+                    .tag("queue", q).register(registry);
+            return millionths;
+        }).set(depth * 1_000_000 / maxDepth);
+    }
 
     @Override
     public void bindQueue(String queue, int concurrency, IntSupplier running) {

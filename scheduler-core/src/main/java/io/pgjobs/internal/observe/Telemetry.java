@@ -89,6 +89,16 @@ public final class Telemetry {
         });
     }
 
+    /** An enqueue was refused by a queue's maximum depth. */
+    public void enqueueRejected(String queue, int jobs) {
+        metrics.enqueueRejected(queue, jobs);
+    }
+
+    /** An enqueue counted the waiting jobs of a queue that has a maximum depth. */
+    public void queueDepthChecked(String queue, long depth, int maxDepth) {
+        metrics.queueDepthChecked(queue, depth, maxDepth);
+    }
+
     // ---- execution -------------------------------------------------------------------------------------------
 
     /** This node claimed {@code job} and is starting it. */

@@ -8,7 +8,8 @@ import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * What every {@link JobExecution} of a started node shares: the node's id, the serializer, the default retry
- * policy, the telemetry that opens its span, the timer of its timeout, and the store that extends its lease.
+ * policy, the telemetry that opens its span, the timer of its timeout, the store that extends its lease and saves
+ * its checkpoint and progress, and the largest checkpoint it may save (the scheduler's {@code maxArgsBytes}).
  */
 record ExecutionEnvironment(String nodeId, JobSerializer serializer, RetryPolicy retryPolicy, Telemetry telemetry,
-                            ScheduledExecutorService timer, ExecutionStore leases) {}
+                            ScheduledExecutorService timer, ExecutionStore store, int maxCheckpointBytes) {}

@@ -9,14 +9,17 @@ import io.pgjobs.internal.config.Config.Registration;
 import io.pgjobs.internal.observe.JobTracing;
 import io.pgjobs.internal.store.ClaimedJob;
 import io.pgjobs.internal.store.Completion;
+import io.pgjobs.internal.store.Sql;
 import io.pgjobs.spi.RetryPolicy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -28,6 +31,8 @@ import org.slf4j.MDC;
  */
 final class JobExecution implements Runnable {
     static final int MAX_STACK_TRACE_CHARS = 8_000;
+    /** As the check constraint on {@code jobs.progress_message} (V16). */
+    static final int MAX_PROGRESS_MESSAGE_CHARS = 1_000;
 
     /** Why an execution was asked to stop early. */
     enum StopReason { CANCELLED, TIMEOUT, SHUTDOWN, LEASE_LOST }
@@ -203,6 +208,8 @@ final class JobExecution implements Runnable {
 
     private final class Context<A> implements JobContext<A> {
         private final A args;
+        /** The checkpoint as this attempt last read or saved it; null until then. Only the worker thread uses it. */
+        private Optional<String> checkpoint;
 
         Context(A args) {
             this.args = args;
@@ -223,9 +230,68 @@ final class JobExecution implements Runnable {
         }
 
         @Override
+        public void checkpoint(Object value) {
+            if (value == null) {
+                throw new IllegalArgumentException("checkpoint: must not be null");
+            }
+            String json = environment.serializer().toJson(value);
+            int bytes = json.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > environment.maxCheckpointBytes()) {
+                throw new IllegalArgumentException("checkpoint: " + bytes + " bytes of JSON, over the limit of "
+                        + environment.maxCheckpointBytes() + " bytes (maxArgsBytes)");
+            }
+            save("checkpoint", () -> environment.store().saveCheckpoint(job.id(), job.attempt(), nodeId(), json));
+            checkpoint = Optional.of(json);
+        }
+
+        @Override
+        public Optional<String> checkpoint() {
+            if (checkpoint == null) {
+                try {
+                    checkpoint = environment.store().checkpoint(job.id());
+                } catch (SQLException e) {
+                    throw new PgJobsException("could not read the checkpoint of job " + job.id() + ": "
+                            + e.getMessage(), e);
+                }
+            }
+            return checkpoint;
+        }
+
+        @Override
+        public <T> Optional<T> checkpointAs(Class<T> type) {
+            return checkpoint().map(json -> environment.serializer().fromJson(json, type));
+        }
+
+        @Override
+        public void progress(int percent, String message) {
+            if (percent < 0 || percent > 100) {
+                throw new IllegalArgumentException("progress: percent " + percent + " is out of range 0..100");
+            }
+            if (message != null && message.length() > MAX_PROGRESS_MESSAGE_CHARS) {
+                throw new IllegalArgumentException("progress: message is " + message.length()
+                        + " characters, over the limit of " + MAX_PROGRESS_MESSAGE_CHARS);
+            }
+            save("progress", () -> environment.store().saveProgress(job.id(), job.attempt(), nodeId(), percent, message));
+        }
+
+        private void save(String what, Sql.Call<Boolean> write) {
+            boolean written;
+            try {
+                written = write.call();
+            } catch (SQLException e) {
+                throw new PgJobsException("could not save the " + what + " of job " + job.id() + ": "
+                        + e.getMessage(), e);
+            }
+            if (!written) {
+                throw new PgJobsException("could not save the " + what + " of job " + job.id()
+                        + ": it is no longer running as attempt " + job.attempt() + " on node " + nodeId());
+            }
+        }
+
+        @Override
         public void extendLease(Duration duration) {
             try {
-                if (environment.leases().renewLeases(List.of(job.id()), nodeId(), duration.toMillis()).isEmpty()) {
+                if (environment.store().renewLeases(List.of(job.id()), nodeId(), duration.toMillis()).isEmpty()) {
                     throw new PgJobsException("job " + job.id() + " is no longer owned by node " + nodeId());
                 }
             } catch (SQLException e) {

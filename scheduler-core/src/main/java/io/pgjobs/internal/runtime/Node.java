@@ -55,7 +55,8 @@ public final class Node {
                 completer::behind, workers)));
         this.leaseKeeper = new LeaseKeeper(stores.executions(), config.nodeId(), config.leaseDuration(), held, workers);
         // once it listens (again), everything wakes: a notification sent while it did not listen is lost
-        this.listener = new NotificationListener(stores.notifications(), this::onNotification, this::wakeAll);
+        this.listener = new NotificationListener("pgjobs-listener", stores.notifications(), this::onNotification,
+                this::wakeAll);
         // a new leader fires at once, rather than after the poll interval its firer sleeps while it follows
         this.cluster = new Cluster(config, stores.nodes(), stores.maintenance(), telemetry, this::wakeCronFirer);
         // Only the leader fires. Firing stays exactly once without leadership too (see ScheduleFirer); the

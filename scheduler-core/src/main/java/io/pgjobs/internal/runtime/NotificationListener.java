@@ -7,12 +7,13 @@ import java.time.Duration;
 import java.util.function.Consumer;
 
 /**
- * Keeps a subscription to pgjobs' notification channel and hands each payload on. Notifications only make
+ * Keeps a subscription to one of pgjobs' notification channels and hands each payload on: the node's listener
+ * on the main channel, and a client's on the results channel (for {@code awaitResult}). Notifications only make
  * things faster: when the connection dies (a restart, a terminated backend, a PgBouncer in transaction mode)
- * the loop reconnects by itself, and meanwhile polling keeps every queue going. After each (re)connect
+ * the loop reconnects by itself, and meanwhile polling keeps everything going. After each (re)connect
  * {@code onConnected} runs, since notifications sent while disconnected are lost.
  */
-final class NotificationListener extends BackgroundLoop {
+public final class NotificationListener extends BackgroundLoop {
     private static final int RECEIVE_TIMEOUT_MS = 500;
 
     private final NotificationStore notifications;
@@ -20,8 +21,9 @@ final class NotificationListener extends BackgroundLoop {
     private final Runnable onConnected;
     private NotificationStore.Subscription subscription;
 
-    NotificationListener(NotificationStore notifications, Consumer<String> onPayload, Runnable onConnected) {
-        super("pgjobs-listener");
+    public NotificationListener(String name, NotificationStore notifications, Consumer<String> onPayload,
+                                Runnable onConnected) {
+        super(name);
         this.notifications = notifications;
         this.onPayload = onPayload;
         this.onConnected = onConnected;

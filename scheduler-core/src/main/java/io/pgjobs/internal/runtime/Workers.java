@@ -56,7 +56,7 @@ final class Workers {
         timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
                 .name("pgjobs-timer").unstarted(r));
         environment = new ExecutionEnvironment(config.nodeId(), config.serializer(), config.retryPolicy(), telemetry,
-                timer, leases);
+                timer, leases, config.maxArgsBytes());
     }
 
     /** Starts a claimed job on a worker thread; its queue has already taken the slot {@code freeSlot} gives back. */

@@ -1,5 +1,7 @@
 package io.pgjobs.internal.store;
 
+import static io.pgjobs.internal.db.Tables.JOBS;
+
 import io.pgjobs.JobState;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -11,11 +13,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import javax.sql.DataSource;
+import org.jooq.Condition;
+import org.jooq.JSONB;
 
 /**
  * The worker's hot path: claim, complete, renew leases. Hand-written SQL, prepared once, each call one
- * statement (complete: a lock, then one statement). The claim's SQL is not here but in the database:
+ * statement (complete: a lock, then one statement). Also what a running handler saves (its checkpoint and
+ * progress), guarded like a completion, in jOOQ's DSL. The claim's SQL is not here but in the database:
  * {@code claim_jobs}, migrations/V10 and V11 (PL/pgSQL), tested by ClaimPlanTest (its plan walks the runnable
  * index in order) and by the crash and cluster tests (no job claimed twice).
  */
@@ -44,9 +50,13 @@ public final class ExecutionStore {
     private final String completeSql;
     private final String lockCompletingSql;
     private final String renewLeasesSql;
+    private final String schema;
+    private final String resultChannel;
 
-    public ExecutionStore(DataSource dataSource, String schema) {
+    public ExecutionStore(DataSource dataSource, String schema, String resultChannel) {
         this.dataSource = dataSource;
+        this.schema = schema;
+        this.resultChannel = resultChannel;
         String jobs = schema + ".jobs";
         // The whole claim is claim_jobs (V10; PL/pgSQL since V11, so a session plans it once): it locks the first
         // runnable jobs of the queue after a position (skipping rows other claims hold) and marks them running in
@@ -58,8 +68,9 @@ public final class ExecutionStore {
         // unsuccessful end into 'cancelled'. The attempt row is written in the same statement, from the row the
         // update returns (one batch can hold two completions of one job: one delayed by an outage, and the attempt
         // that ran after the job was rescued); the statement answers with the state each applied completion left
-        // its job in. The per-minute statistics of the dashboard's charts are written by it too. The rows
-        // are locked first (lockCompletingSql, see complete()).
+        // its job in. The per-minute statistics of the dashboard's charts are written by it too, and the
+        // finished jobs a client waits for (V18) are announced on the results channel. The rows are locked first
+        // (lockCompletingSql, see complete()).
         this.completeSql = """
                 with done as (
                     update %1$s j
@@ -80,7 +91,7 @@ public final class ExecutionStore {
                               stack_trace)
                     where j.id = o.id and j.state = 'running' and j.attempt = o.attempt and j.node_id = ?
                     returning j.id, j.attempt, j.started_at, j.state, j.queue, j.kind, o.outcome, o.error_class,
-                              o.message, o.stack_trace
+                              o.message, o.stack_trace, j.result_awaited
                 ), recorded as (
                     insert into %2$s.attempts (job_id, attempt, node_id, started_at, finished_at, outcome, error_class,
                                                message, stack_trace)
@@ -100,8 +111,13 @@ public final class ExecutionStore {
                     from done group by queue, kind, state order by queue, kind, state
                     on conflict (minute, queue, kind, state, node_id)
                     do update set jobs = s.jobs + excluded.jobs, duration_ms = s.duration_ms + excluded.duration_ms
+                ), awaited as (
+                    select pg_notify(?, id::text) from done
+                    where result_awaited and state in ('completed', 'cancelled', 'discarded')
                 )
                 select id, state from done
+                union all
+                select null, null from (select count(*) from awaited) sent -- pg_notify runs only if read
                 """.formatted(jobs, schema);
         this.lockCompletingSql = "select id from %1$s where id = any(?) order by id for update".formatted(jobs);
         // Rows are locked in id order, as complete() locks them, so renewals and completions never deadlock.
@@ -196,10 +212,14 @@ public final class ExecutionStore {
                 ps.setString(11, nodeId);
                 ps.setString(12, nodeId);
                 ps.setString(13, nodeId);
+                ps.setString(14, resultChannel);
                 Map<Long, JobState> written = new HashMap<>(n * 2);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        written.put(rs.getLong(1), JobState.fromDb(rs.getString(2)));
+                        long id = rs.getLong(1);
+                        if (!rs.wasNull()) {
+                            written.put(id, JobState.fromDb(rs.getString(2)));
+                        }
                     }
                 }
                 return written;
@@ -224,5 +244,41 @@ public final class ExecutionStore {
                 return renewed;
             }
         });
+    }
+
+    // ---- what a running handler saves -----------------------------------------------------------------------
+
+    /**
+     * Saves the checkpoint of a running attempt; false when {@code nodeId} no longer runs that attempt (the job
+     * was rescued, cancelled or finished meanwhile), and then nothing was written.
+     */
+    public boolean saveCheckpoint(long jobId, int attempt, String nodeId, String checkpointJson) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> Sql.dsl(connection, schema).update(JOBS)
+                .set(JOBS.CHECKPOINT, JSONB.jsonb(checkpointJson))
+                .where(runningAttempt(jobId, attempt, nodeId))
+                .execute() == 1);
+    }
+
+    /** Saves the progress of a running attempt; false, with nothing written, as for {@link #saveCheckpoint}. */
+    public boolean saveProgress(long jobId, int attempt, String nodeId, int percent, String message)
+            throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> Sql.dsl(connection, schema).update(JOBS)
+                .set(JOBS.PROGRESS, (short) percent)
+                .set(JOBS.PROGRESS_MESSAGE, message)
+                .where(runningAttempt(jobId, attempt, nodeId))
+                .execute() == 1);
+    }
+
+    /** The last checkpoint saved for a job by any of its attempts, as JSON. */
+    public Optional<String> checkpoint(long jobId) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> Sql.dsl(connection, schema).select(JOBS.CHECKPOINT)
+                .from(JOBS).where(JOBS.ID.eq(jobId))
+                .fetchOptional(JOBS.CHECKPOINT).map(JSONB::data));
+    }
+
+    /** The guard of every write by a running attempt, as for a completion: still running, same node and attempt. */
+    private static Condition runningAttempt(long jobId, int attempt, String nodeId) {
+        return JOBS.ID.eq(jobId).and(JOBS.STATE.eq(JobState.RUNNING.dbName())).and(JOBS.ATTEMPT.eq(attempt))
+                .and(JOBS.NODE_ID.eq(nodeId));
     }
 }

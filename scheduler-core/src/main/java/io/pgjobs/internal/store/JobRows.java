@@ -16,7 +16,9 @@ final class JobRows {
                 r.getIdempotencyKey(), List.of(r.getTags()), r.getMetadata().data(),
                 r.getResult() == null ? null : r.getResult().data(), Sql.instant(r.getCreatedAt()),
                 Sql.instant(r.getStartedAt()), Sql.instant(r.getFinishedAt()), r.getNodeId(),
-                Sql.instant(r.getLeaseExpiresAt()), Sql.instant(r.getCancelRequestedAt()), r.getLastError());
+                Sql.instant(r.getLeaseExpiresAt()), Sql.instant(r.getCancelRequestedAt()), r.getLastError(),
+                r.getCheckpoint() == null ? null : r.getCheckpoint().data(),
+                r.getProgress() == null ? null : r.getProgress().intValue(), r.getProgressMessage());
     }
 
     static JobAttempt toAttempt(AttemptsRecord r) {

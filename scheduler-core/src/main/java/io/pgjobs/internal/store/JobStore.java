@@ -8,25 +8,35 @@ import io.pgjobs.JobAttempt;
 import io.pgjobs.JobState;
 import io.pgjobs.internal.db.tables.records.JobsRecord;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
+import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 
 /**
  * One job at a time, by id: reads (the job, its attempts) and the actions of {@code JobClient} (cancel, retry,
- * delete), each in its own transaction, in jOOQ's DSL over the classes generated from the migrations.
+ * delete, marking a job awaited for {@code awaitResult}), each in its own transaction, in jOOQ's DSL over the
+ * classes generated from the migrations.
  */
 public final class JobStore {
+    /** The SQLSTATE of a unique index's violation. */
+    private static final String UNIQUE_VIOLATION = "23505";
+
     private final DataSource dataSource;
     private final String schema;
     private final String notifyChannel;
+    private final String resultChannel;
 
-    public JobStore(DataSource dataSource, String schema, String notifyChannel) {
+    public JobStore(DataSource dataSource, String schema, String notifyChannel, String resultChannel) {
         this.dataSource = dataSource;
         this.schema = schema;
         this.notifyChannel = notifyChannel;
+        this.resultChannel = resultChannel;
     }
 
     public Optional<Job> get(long id) throws SQLException {
@@ -38,6 +48,35 @@ public final class JobStore {
         return Sql.autoCommit(dataSource, connection ->
                 Sql.dsl(connection, schema).selectFrom(ATTEMPTS).where(ATTEMPTS.JOB_ID.eq(jobId))
                         .orderBy(ATTEMPTS.ATTEMPT).fetch(JobRows::toAttempt));
+    }
+
+    /**
+     * Marks a job as awaited, so that the statement that finishes it notifies the results channel (V18), and
+     * returns it as it is once marked (empty if there is no such job). A job that finishes concurrently is
+     * either marked before it finishes (and then notifies) or returned finished.
+     */
+    public Optional<Job> markAwaited(long id) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> Sql.dsl(connection, schema).update(JOBS)
+                .set(JOBS.RESULT_AWAITED, true).where(JOBS.ID.eq(id))
+                .returning().fetchOptional().map(JobRows::toJob));
+    }
+
+    /** The jobs among {@code ids} that have finished, and those of {@code ids} that no longer exist. */
+    public record Finished(List<Job> jobs, Set<Long> missing) {}
+
+    public Finished finished(Set<Long> ids) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> {
+            Set<Long> missing = new HashSet<>(ids);
+            List<Job> finished = new ArrayList<>();
+            Sql.dsl(connection, schema).selectFrom(JOBS).where(JOBS.ID.in(ids)).forEach(r -> {
+                missing.remove(r.getId());
+                Job job = JobRows.toJob(r);
+                if (job.state().isFinished()) {
+                    finished.add(job);
+                }
+            });
+            return new Finished(finished, missing);
+        });
     }
 
     /**
@@ -62,10 +101,13 @@ public final class JobStore {
                     .set(JOBS.FINISHED_AT, DSL.currentOffsetDateTime())
                     .set(JOBS.CANCEL_REQUESTED_AT, DSL.currentOffsetDateTime())
                     .where(JOBS.ID.eq(id)).and(JOBS.STATE.in(runnableStates()))
-                    .returning(JOBS.KIND, JOBS.QUEUE, JOBS.ATTEMPT)
+                    .returning(JOBS.KIND, JOBS.QUEUE, JOBS.ATTEMPT, JOBS.RESULT_AWAITED)
                     .fetchOptional();
             if (pending.isPresent()) {
                 JobsRecord job = pending.get();
+                if (job.getResultAwaited()) {
+                    Sql.notify(dsl, resultChannel, Long.toString(id));
+                }
                 return new Cancellation(true, true, job.getKind(), job.getQueue(), job.getAttempt());
             }
             int running = dsl.update(JOBS)
@@ -80,22 +122,37 @@ public final class JobStore {
         });
     }
 
-    /** Makes a job that is not running available now, granting one more attempt if it had none left. */
+    /**
+     * Makes a job that is not running available now, granting one more attempt if it had none left. A finished
+     * unique job takes its unique key back (see V17); when another job holds it meanwhile, the retry fails with
+     * {@link IllegalStateException} and changes nothing.
+     */
     public boolean retry(long id) throws SQLException {
         return Sql.inTransaction(dataSource, connection -> {
-            DSLContext dsl = Sql.dsl(connection, schema);
-            Optional<String> queue = dsl.update(JOBS)
-                    .set(JOBS.STATE, JobState.AVAILABLE.dbName())
-                    .set(JOBS.RUN_AT, DSL.currentOffsetDateTime())
-                    .set(JOBS.MAX_ATTEMPTS, DSL.greatest(JOBS.MAX_ATTEMPTS, JOBS.ATTEMPT.plus(1)))
-                    .setNull(JOBS.FINISHED_AT)
-                    .setNull(JOBS.CANCEL_REQUESTED_AT)
-                    .where(JOBS.ID.eq(id)).and(JOBS.STATE.ne(JobState.RUNNING.dbName()))
-                    .returning(JOBS.QUEUE)
-                    .fetchOptional().map(JobsRecord::getQueue);
-            queue.ifPresent(q -> notify(dsl, "q:" + q));
-            return queue.isPresent();
+            try {
+                return retry(Sql.dsl(connection, schema), id);
+            } catch (DataAccessException e) {
+                if (UNIQUE_VIOLATION.equals(e.sqlState())) {
+                    throw new IllegalStateException("job " + id + " cannot be retried: another job holds its unique "
+                            + "key (" + e.getCause().getMessage() + ")", e);
+                }
+                throw e;
+            }
         });
+    }
+
+    private boolean retry(DSLContext dsl, long id) {
+        Optional<String> queue = dsl.update(JOBS)
+                .set(JOBS.STATE, JobState.AVAILABLE.dbName())
+                .set(JOBS.RUN_AT, DSL.currentOffsetDateTime())
+                .set(JOBS.MAX_ATTEMPTS, DSL.greatest(JOBS.MAX_ATTEMPTS, JOBS.ATTEMPT.plus(1)))
+                .setNull(JOBS.FINISHED_AT)
+                .setNull(JOBS.CANCEL_REQUESTED_AT)
+                .where(JOBS.ID.eq(id)).and(JOBS.STATE.ne(JobState.RUNNING.dbName()))
+                .returning(JOBS.QUEUE)
+                .fetchOptional().map(JobsRecord::getQueue);
+        queue.ifPresent(q -> notify(dsl, "q:" + q));
+        return queue.isPresent();
     }
 
     public boolean delete(long id) throws SQLException {

@@ -1,6 +1,7 @@
 package io.pgjobs.internal.store;
 
 import static io.pgjobs.internal.db.Tables.JOBS;
+import static io.pgjobs.internal.db.Tables.QUEUES;
 
 import io.pgjobs.EnqueueResult;
 import java.io.ByteArrayInputStream;
@@ -14,17 +15,23 @@ import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
 import org.postgresql.PGConnection;
 
 /**
  * Inserts jobs, on the caller's connection (so a job commits or rolls back with the caller's own writes). Four
- * routes, all hand-written SQL prepared once: one job without a key (a bare INSERT), one job with a key (the
- * same with ON CONFLICT), a batch (one INSERT from arrays) and a big batch of jobs due now without keys (COPY).
- * Every route notifies the queues that got runnable jobs, at commit. See docs/performance.md for what each
- * route costs.
+ * routes, all hand-written SQL prepared once: one job without a key (a bare INSERT), one job with a key (an
+ * idempotency or a unique key: the same with ON CONFLICT), a batch (one INSERT from arrays) and a big batch of
+ * jobs due now without keys (COPY). Every route notifies the queues that got runnable jobs, at commit. See
+ * docs/performance.md for what each route costs. The enqueue's side of the queues' maximum depths (reading them,
+ * counting a queue's waiting jobs before an insert) is here too.
  */
 public final class JobWriter {
     private final DataSource dataSource;
@@ -34,6 +41,8 @@ public final class JobWriter {
     final String insertSql;
     private final String insertOneSql;
     private final String insertOneKeyedSql;
+    private final String existingUniqueKeysSql;
+    private final String waitingJobsSql;
     private final String drawIdsSql;
     private final String copySql;
 
@@ -42,53 +51,69 @@ public final class JobWriter {
         this.schema = schema;
         this.notifyChannel = notifyChannel;
         String jobs = schema + ".jobs";
-        // Ids are drawn up front, so a row without a key is known to have the id drawn for it; a row with a key
-        // was inserted if its key comes back, and its key already existed if not (resolved afterwards). Only rows
-        // with a key go through ON CONFLICT: PostgreSQL inserts every row of such a statement speculatively (a
-        // lock and an extra WAL record each), whether or not the row has a key. One notification per queue with
-        // runnable jobs, sent at commit. The statement joins nothing, so the generic plan the server keeps for a
-        // prepared statement (estimated for a few rows) suits a batch of any size and saves planning it at every
-        // call, which costs as much as inserting several of its jobs; see BatchInsertPlanTest and
+        // Ids are drawn up front, so every row is known by the id drawn for it: a row without a key was inserted
+        // with it; a row with a key (idempotency or unique) was inserted if its id comes back from the keyed
+        // insert, and skipped for a key that is already held if not (resolved afterwards). Only rows with a key
+        // go through ON CONFLICT: PostgreSQL inserts every row of such a statement speculatively (a lock and an
+        // extra WAL record each), whether or not the row has a key. Keyed rows go in sorted by their keys, so
+        // that batches holding the same keys take them in one order: in their own orders, each could wait on a
+        // key another has inserted but not committed while holding one the other waits for; for a key given twice
+        // in a batch, the first row in the batch sorts first and is the one inserted. One notification per queue
+        // with runnable jobs, sent at commit. The statement joins nothing, so the generic plan the server keeps
+        // for a prepared statement (estimated for a few rows) suits a batch of any size and saves planning it at
+        // every call, which costs as much as inserting several of its jobs; see BatchInsertPlanTest and
         // docs/performance.md.
         this.insertSql = """
                 with input as (
                     select nextval('%1$s_id_seq') as id, t.*,
-                           coalesce(t.run_at, now() + t.delay_ms * interval '1 millisecond') as due
+                           coalesce(t.run_at, now() + t.delay_ms * interval '1 millisecond') as due,
+                           %2$s as unique_key
                     from unnest(?::text[], ?::text[], ?::smallint[], ?::timestamptz[], ?::bigint[], ?::int[],
-                                ?::text[], ?::text[], ?::text[], ?::text[])
+                                ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[])
                          with ordinality as t(kind, queue, priority, run_at, delay_ms, max_attempts, args,
-                                              idempotency_key, tags, metadata, ord)
+                                              idempotency_key, tags, metadata, unique_base, unique_period_ms,
+                                              unique_states, ord)
                 ), unkeyed as (
                     insert into %1$s (id, kind, queue, state, priority, run_at, max_attempts, args, tags, metadata)
                     select id, kind, queue, case when due > now() then 'scheduled' else 'available' end, priority, due,
                            max_attempts, args::jsonb, tags::text[], metadata::jsonb
-                    from input where idempotency_key is null order by ord
+                    from input where idempotency_key is null and unique_key is null order by ord
                     returning id, queue, state
                 ), keyed as (
                     insert into %1$s (id, kind, queue, state, priority, run_at, max_attempts, args, idempotency_key,
-                                      tags, metadata)
+                                      tags, metadata, unique_key, unique_states)
                     select id, kind, queue, case when due > now() then 'scheduled' else 'available' end, priority, due,
-                           max_attempts, args::jsonb, idempotency_key, tags::text[], metadata::jsonb
-                    from input where idempotency_key is not null order by ord
-                    on conflict (idempotency_key) where idempotency_key is not null do nothing
-                    returning id, queue, state, idempotency_key
+                           max_attempts, args::jsonb, idempotency_key, tags::text[], metadata::jsonb, unique_key,
+                           unique_states::text[]
+                    from input where idempotency_key is not null or unique_key is not null
+                    order by idempotency_key, unique_key, ord
+                    on conflict do nothing
+                    returning id, queue, state
                 ), notified as (
                     select pg_notify(?, 'q:' || queue)
                     from (select queue from unkeyed where state = 'available'
                           union select queue from keyed where state = 'available') q
                 )
-                select ord, id, null from input where idempotency_key is null
+                select ord, id, idempotency_key is null and unique_key is null from input
                 union all
-                select null, id, idempotency_key from keyed
+                select null, id, null from keyed
                 union all
                 select null, null, null from (select count(*) from notified) sent -- pg_notify runs only if read
-                """.formatted(jobs);
+                """.formatted(jobs, uniqueKeySql("t.unique_base", "t.unique_period_ms"));
         // The same insert for one job, with plain parameters: the single transactional enqueue is the call an
         // application makes most, and without the arrays, the ordinality join and the id matching it costs much
         // less. A job without a key is inserted without ON CONFLICT (see above).
-        this.insertOneSql = insertOneSql(jobs, "");
-        this.insertOneKeyedSql = insertOneSql(jobs,
-                "on conflict (idempotency_key) where idempotency_key is not null do nothing");
+        this.insertOneSql = insertOneSql(jobs, false);
+        this.insertOneKeyedSql = insertOneSql(jobs, true);
+        this.existingUniqueKeysSql = """
+                select t.base, j.id
+                from unnest(?::text[], ?::bigint[]) as t(base, period_ms)
+                join %1$s j on j.unique_key = %2$s and j.state = any(j.unique_states)
+                """.formatted(jobs, uniqueKeySql("t.base", "t.period_ms"));
+        this.waitingJobsSql = """
+                select count(*) from (select 1 from %1$s
+                                      where queue = ? and state in ('available', 'scheduled', 'retryable') limit ?) w
+                """.formatted(jobs);
         // The bulk case, many jobs due now without keys, goes in by COPY (see copyBatch): ids drawn and the
         // notifications queued (sent at commit) in one statement first.
         this.drawIdsSql = """
@@ -99,35 +124,57 @@ public final class JobWriter {
                 .formatted(jobs);
     }
 
-    private static String insertOneSql(String jobs, String onConflict) {
+    private static String insertOneSql(String jobs, boolean keyed) {
         // The notification is sent from RETURNING, so the statement is a bare INSERT: wrapped in a CTE with a
         // scalar subquery for the notification, it took measurably more a call (docs/performance.md, "Enqueue").
+        // A keyed job takes three more parameters (its unique key, see insertOne) and may conflict.
         return """
                 insert into %1$s (kind, queue, state, priority, run_at, max_attempts, args, idempotency_key, tags,
-                                  metadata)
+                                  metadata%2$s)
                 select ?, ?, case when due > now() then 'scheduled' else 'available' end, ?, due, ?, ?::jsonb, ?,
-                       ?::text[], ?::jsonb
-                from (select coalesce(?::timestamptz, now() + ? * interval '1 millisecond') as due) d
-                %2$s
+                       ?::text[], ?::jsonb%3$s
+                from (select coalesce(?::timestamptz, now() + ? * interval '1 millisecond') as due%4$s) d
+                %5$s
                 returning id, case when state = 'available' then pg_notify(?, 'q:' || queue) end is null
-                """.formatted(jobs, onConflict);
+                """.formatted(jobs,
+                keyed ? ", unique_key, unique_states" : "",
+                keyed ? ", " + uniqueKeySql("unique_base", "unique_period_ms") + ", unique_states" : "",
+                keyed ? ", ?::text as unique_base, ?::bigint as unique_period_ms, ?::text[] as unique_states" : "",
+                keyed ? "on conflict do nothing" : "");
+    }
+
+    /**
+     * The unique key stored for a job: its base, and with a period the number of the database's current period
+     * counted from the Unix epoch (null when the job has no unique key).
+     */
+    private static String uniqueKeySql(String base, String periodMs) {
+        return "case when %2$s > 0 then %1$s || '@' || floor(extract(epoch from now()) * 1000 / %2$s)::bigint else %1$s end"
+                .formatted(base, periodMs);
     }
 
     /** From this many jobs on, a batch of jobs due now without idempotency keys goes in by COPY. */
     private static final int COPY_MIN_JOBS = 100;
 
-    /** Inserts {@code jobs} on a connection of its own, committed when it returns. */
-    public List<EnqueueResult> insert(List<NewJob> jobs) throws SQLException {
+    /** What must hold before jobs are inserted, checked on the connection they will be inserted on. */
+    public interface Admission {
+        /** Returns to let {@code jobs} in, throws to keep them out (nothing is written then). */
+        void admit(Connection connection, List<NewJob> jobs) throws SQLException;
+    }
+
+    /** Inserts {@code jobs} on a connection of its own, once {@code admission} lets them in; committed when it returns. */
+    public List<EnqueueResult> insert(List<NewJob> jobs, Admission admission) throws SQLException {
         // One job is one INSERT statement, atomic on its own: autocommit saves the round trip of a COMMIT.
         // A batch needs the transaction, since resolving vanished idempotency keys may take a second statement.
-        return jobs.size() == 1
-                ? Sql.autoCommit(dataSource, connection -> insert(connection, jobs))
-                : Sql.inTransaction(dataSource, connection -> insert(connection, jobs));
+        Sql.Work<List<EnqueueResult>> work = connection -> {
+            admission.admit(connection, jobs);
+            return insert(connection, jobs);
+        };
+        return jobs.size() == 1 ? Sql.autoCommit(dataSource, work) : Sql.inTransaction(dataSource, work);
     }
 
     /**
      * Inserts {@code jobs} on {@code connection}; returns, per input position, the job's id and whether it was a
-     * duplicate of an existing key.
+     * duplicate of an existing job (by its idempotency key or its unique key).
      */
     public List<EnqueueResult> insert(Connection connection, List<NewJob> jobs) throws SQLException {
         int n = jobs.size();
@@ -136,23 +183,29 @@ public final class JobWriter {
         for (int i = 0; i < n; i++) {
             pending.add(i);
         }
-        // A skipped key normally resolves to the row that holds it; if that row vanished in between (deleted by
-        // retention), the insert is simply tried again.
+        // A skipped job normally resolves to the row that holds its key; if that row vanished in between
+        // (deleted by retention) or no longer holds it (a job unique while unfinished has finished), the insert is
+        // simply tried again.
         for (int round = 0; !pending.isEmpty(); round++) {
             if (round == 5) {
-                throw new SQLException("idempotency keys kept conflicting with rows that then vanished: "
-                        + pending.stream().map(i -> jobs.get(i).idempotencyKey()).toList());
+                throw new SQLException("keys kept conflicting with rows that then vanished or let them go: "
+                        + pending.stream().map(i -> keysOf(jobs.get(i))).toList());
             }
             List<NewJob> batch = pending.stream().map(jobs::get).toList();
             long[] ids = insertBatch(connection, batch);
             Map<String, Long> existing = existingKeys(connection, batch, ids);
+            Map<String, Long> existingUnique = existingUniqueKeys(connection, batch, ids);
             List<Integer> retry = new ArrayList<>();
             for (int k = 0; k < batch.size(); k++) {
                 int position = pending.get(k);
+                NewJob job = batch.get(k);
                 if (ids[k] != 0) {
                     results[position] = new EnqueueResult(ids[k], false);
                 } else {
-                    Long id = existing.get(batch.get(k).idempotencyKey());
+                    Long id = job.idempotencyKey() == null ? null : existing.get(job.idempotencyKey());
+                    if (id == null && job.unique() != null) {
+                        id = existingUnique.get(job.unique().base());
+                    }
                     if (id != null) {
                         results[position] = new EnqueueResult(id, true);
                     } else {
@@ -165,6 +218,10 @@ public final class JobWriter {
         return Arrays.asList(results);
     }
 
+    private static String keysOf(NewJob job) {
+        return job.idempotencyKey() != null ? job.idempotencyKey() : job.unique().base();
+    }
+
     private long[] insertBatch(Connection connection, List<NewJob> batch) throws SQLException {
         if (batch.size() == 1) {
             return new long[] {insertOne(connection, batch.getFirst())};
@@ -174,10 +231,11 @@ public final class JobWriter {
         }
         int n = batch.size();
         String[] kinds = new String[n], queues = new String[n], args = new String[n], keys = new String[n],
-                tags = new String[n], metadata = new String[n];
+                tags = new String[n], metadata = new String[n], uniqueBases = new String[n],
+                uniqueStates = new String[n];
         Short[] priorities = new Short[n];
         Timestamp[] runAts = new Timestamp[n];
-        Long[] delays = new Long[n];
+        Long[] delays = new Long[n], uniquePeriods = new Long[n];
         Integer[] maxAttempts = new Integer[n];
         for (int i = 0; i < n; i++) {
             NewJob job = batch.get(i);
@@ -191,9 +249,13 @@ public final class JobWriter {
             keys[i] = job.idempotencyKey();
             tags[i] = Sql.arrayLiteral(job.tags());
             metadata[i] = job.metadataJson();
+            uniqueBases[i] = job.unique() == null ? null : job.unique().base();
+            uniquePeriods[i] = job.unique() == null ? 0 : job.unique().periodMs();
+            uniqueStates[i] = job.unique() == null ? null : Sql.arrayLiteral(job.unique().states());
         }
         long[] ids = new long[n];
-        Map<String, Long> keyedIds = new HashMap<>();
+        boolean[] unkeyed = new boolean[n];
+        Set<Long> keyedInserted = new HashSet<>();
         try (PreparedStatement ps = connection.prepareStatement(insertSql)) {
             ps.setArray(1, connection.createArrayOf("text", kinds));
             ps.setArray(2, connection.createArrayOf("text", queues));
@@ -205,38 +267,42 @@ public final class JobWriter {
             ps.setArray(8, connection.createArrayOf("text", keys));
             ps.setArray(9, connection.createArrayOf("text", tags));
             ps.setArray(10, connection.createArrayOf("text", metadata));
-            ps.setString(11, notifyChannel);
+            ps.setArray(11, connection.createArrayOf("text", uniqueBases));
+            ps.setArray(12, connection.createArrayOf("int8", uniquePeriods));
+            ps.setArray(13, connection.createArrayOf("text", uniqueStates));
+            ps.setString(14, notifyChannel);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     int ord = rs.getInt(1);
                     if (!rs.wasNull()) {
                         ids[ord - 1] = rs.getLong(2);
-                    } else if (rs.getString(3) != null) {
-                        keyedIds.put(rs.getString(3), rs.getLong(2));
+                        unkeyed[ord - 1] = rs.getBoolean(3);
+                    } else if (rs.getObject(2) != null) {
+                        keyedInserted.add(rs.getLong(2));
                     }
                 }
             }
         }
-        // a key given twice in the batch was inserted for its first row; the later ones are duplicates of it
+        // a keyed row was inserted if its drawn id came back from the keyed insert, and skipped otherwise
         for (int i = 0; i < n; i++) {
-            if (keys[i] != null) {
-                Long id = keyedIds.remove(keys[i]);
-                ids[i] = id == null ? 0 : id;
+            if (!unkeyed[i] && !keyedInserted.contains(ids[i])) {
+                ids[i] = 0;
             }
         }
         return ids;
     }
 
     /**
-     * Whether {@code batch} goes in by COPY: big enough, every job due now and without an idempotency key (COPY
-     * has no ON CONFLICT and takes no expressions, and a due time computed from the database's clock needs one).
+     * Whether {@code batch} goes in by COPY: big enough, every job due now and without an idempotency or unique
+     * key (COPY has no ON CONFLICT and takes no expressions, and a due time computed from the database's clock
+     * needs one).
      */
     private static boolean copies(List<NewJob> batch) {
         if (batch.size() < COPY_MIN_JOBS) {
             return false;
         }
         for (NewJob job : batch) {
-            if (job.idempotencyKey() != null || job.runAt() != null || job.delayMs() != 0) {
+            if (job.keyed() || job.runAt() != null || job.delayMs() != 0) {
                 return false;
             }
         }
@@ -304,9 +370,9 @@ public final class JobWriter {
         return row;
     }
 
-    /** Inserts one job; returns its id, or 0 when its idempotency key already exists. */
+    /** Inserts one job; returns its id, or 0 when its idempotency or unique key is already held. */
     private long insertOne(Connection connection, NewJob job) throws SQLException {
-        String sql = job.idempotencyKey() == null ? insertOneSql : insertOneKeyedSql;
+        String sql = job.keyed() ? insertOneKeyedSql : insertOneSql;
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
             ps.setString(1, job.kind());
             ps.setString(2, job.queue());
@@ -318,7 +384,14 @@ public final class JobWriter {
             ps.setString(8, job.metadataJson());
             ps.setTimestamp(9, job.runAt() == null ? null : Timestamp.from(job.runAt()));
             ps.setLong(10, job.delayMs());
-            ps.setString(11, notifyChannel);
+            int next = 11;
+            if (job.keyed()) {
+                UniqueKey unique = job.unique();
+                ps.setString(next++, unique == null ? null : unique.base());
+                ps.setLong(next++, unique == null ? 0 : unique.periodMs());
+                ps.setString(next++, unique == null ? null : Sql.arrayLiteral(unique.states()));
+            }
+            ps.setString(next, notifyChannel);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0;
             }
@@ -328,7 +401,7 @@ public final class JobWriter {
     private Map<String, Long> existingKeys(Connection connection, List<NewJob> batch, long[] ids) throws SQLException {
         List<String> skipped = new ArrayList<>();
         for (int k = 0; k < batch.size(); k++) {
-            if (ids[k] == 0) {
+            if (ids[k] == 0 && batch.get(k).idempotencyKey() != null) {
                 skipped.add(batch.get(k).idempotencyKey());
             }
         }
@@ -340,5 +413,72 @@ public final class JobWriter {
                 .where(JOBS.IDEMPOTENCY_KEY.in(skipped))
                 .forEach(r -> existing.put(r.value1(), r.value2()));
         return existing;
+    }
+
+    /** The jobs that hold the unique keys of the skipped jobs of {@code batch}, by the keys' bases. */
+    private Map<String, Long> existingUniqueKeys(Connection connection, List<NewJob> batch, long[] ids)
+            throws SQLException {
+        List<String> bases = new ArrayList<>();
+        List<Long> periods = new ArrayList<>();
+        for (int k = 0; k < batch.size(); k++) {
+            UniqueKey unique = batch.get(k).unique();
+            if (ids[k] == 0 && unique != null) {
+                bases.add(unique.base());
+                periods.add(unique.periodMs());
+            }
+        }
+        if (bases.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Long> existing = new HashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement(existingUniqueKeysSql)) {
+            ps.setArray(1, connection.createArrayOf("text", bases.toArray()));
+            ps.setArray(2, connection.createArrayOf("int8", periods.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    existing.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        return existing;
+    }
+
+    // ---- the queues' maximum depths (backpressure at enqueue) --------------------------------------------
+
+    /** Writes the maximum depths a node declares, each replacing what its queue had. */
+    public void declareMaxDepths(Map<String, Integer> maxDepths) throws SQLException {
+        Sql.inTransaction(dataSource, connection -> {
+            DSLContext dsl = Sql.dsl(connection, schema);
+            // in name order, so that nodes starting at once take the rows' locks in one order
+            for (Map.Entry<String, Integer> queue : new TreeMap<>(maxDepths).entrySet()) {
+                dsl.insertInto(QUEUES).set(QUEUES.NAME, queue.getKey()).set(QUEUES.MAX_DEPTH, queue.getValue())
+                        .onConflict(QUEUES.NAME).doUpdate().set(QUEUES.MAX_DEPTH, queue.getValue())
+                        .set(QUEUES.UPDATED_AT, DSL.currentOffsetDateTime()).execute();
+            }
+            return null;
+        });
+    }
+
+    /** The queues that have a maximum depth, and their maxima. */
+    public Map<String, Integer> maxDepths() throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> Sql.dsl(connection, schema)
+                .select(QUEUES.NAME, QUEUES.MAX_DEPTH).from(QUEUES).where(QUEUES.MAX_DEPTH.isNotNull())
+                .fetchMap(QUEUES.NAME, QUEUES.MAX_DEPTH));
+    }
+
+    /**
+     * How many jobs wait in {@code queue} (available, scheduled or retryable), counted on {@code connection}
+     * (so with the caller's own uncommitted jobs) up to {@code limit}: an index-only walk of the runnable index
+     * that stops there.
+     */
+    public long waitingJobs(Connection connection, String queue, int limit) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(waitingJobsSql)) {
+            ps.setString(1, queue);
+            ps.setInt(2, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 }

@@ -30,6 +30,7 @@ public final class MaintenanceStore {
 
     private final DataSource dataSource;
     private final String notifyChannel;
+    private final String resultChannel;
     private final String rescueSql;
     private final String deleteFinishedSql;
     private final String deleteDeadNodesSql;
@@ -38,15 +39,17 @@ public final class MaintenanceStore {
     private final String jobRowCountsSql;
     private final String vacuumJobsSql;
 
-    public MaintenanceStore(DataSource dataSource, String schema, String notifyChannel) {
+    public MaintenanceStore(DataSource dataSource, String schema, String notifyChannel, String resultChannel) {
         this.dataSource = dataSource;
         this.notifyChannel = notifyChannel;
+        this.resultChannel = resultChannel;
         // One statement moves each lost job on and writes its 'lost' attempt, so a late completion from the lost
         // node either ran first (and the job is no longer 'running', so it is not picked) or comes after and
         // finds the job no longer 'running' under that node and attempt (JobStore's completion guard). The update
         // takes the ids as an array, not as a join, so a row changed meanwhile is rechecked alone. A cancel
-        // request ends the job cancelled; no attempts left discards it. Queues with rescued jobs are woken. The
-        // counts per queue and kind feed the rescued-jobs metric.
+        // request ends the job cancelled; no attempts left discards it. Queues with rescued jobs are woken, and the
+        // clients waiting for a job that ended so (V18) are told. The counts per queue and kind feed the
+        // rescued-jobs metric.
         this.rescueSql = """
                 with lost as materialized (
                     select id from %1$s.jobs
@@ -66,7 +69,7 @@ public final class MaintenanceStore {
                         last_error = 'node ' || coalesce(j.node_id, '?') || ' lost (lease expired)',
                         lease_expires_at = null
                     where j.id = any(array(select id from lost)) and j.state = 'running'
-                    returning j.id, j.attempt, j.node_id, j.started_at, j.state, j.queue, j.kind
+                    returning j.id, j.attempt, j.node_id, j.started_at, j.state, j.queue, j.kind, j.result_awaited
                 ), recorded as (
                     insert into %1$s.attempts (job_id, attempt, node_id, started_at, finished_at, outcome, message)
                     select id, attempt, node_id, started_at, now(), 'lost',
@@ -74,8 +77,11 @@ public final class MaintenanceStore {
                     from rescued
                 ), notified as (
                     select pg_notify(?, 'q:' || queue) from (select distinct queue from rescued where state = 'retryable') q
+                ), awaited as (
+                    select pg_notify(?, id::text) from rescued where result_awaited and state <> 'retryable'
                 )
-                select queue, kind, count(*), (select count(*) from notified) from rescued group by queue, kind
+                select queue, kind, count(*), (select count(*) from notified), (select count(*) from awaited)
+                from rescued group by queue, kind
                 """.formatted(schema);
         // The literal state list matches the jobs_finished partial index; the parameter narrows it to one class
         // of finished jobs, each with its own retention.
@@ -133,6 +139,7 @@ public final class MaintenanceStore {
         return timeLimited(timeout, rescueSql, (connection, ps) -> {
             ps.setInt(1, limit);
             ps.setString(2, notifyChannel);
+            ps.setString(3, resultChannel);
             List<Rescued> rescued = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -12,9 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * pgjobs' notification channel, one per schema: the payloads are {@code q:<queue>} (runnable jobs), {@code
- * c:<job id>} (a cancel request) and {@code s:} (a schedule changed), sent by the other stores with
- * {@code pg_notify} at commit. {@link #listen()} holds a connection of its own that LISTENs on the channel.
+ * One of pgjobs' notification channels, sent to by the other stores with {@code pg_notify} at commit. There are
+ * two per schema: the main one, whose payloads are {@code q:<queue>} (runnable jobs), {@code c:<job id>} (a
+ * cancel request) and {@code s:} (a schedule changed); and the results channel, whose payload is the id of a
+ * finished job a client waits for (V18). {@link #listen()} holds a connection of its own that LISTENs on it.
  */
 public final class NotificationStore {
     private static final Logger log = LoggerFactory.getLogger(NotificationStore.class);

@@ -10,18 +10,22 @@ import javax.sql.DataSource;
  */
 public record Stores(JobWriter jobWriter, ExecutionStore executions, JobStore jobs, ScheduleStore schedules,
                      AdminStore admin, ObservationStore observations, NodeStore nodes, MaintenanceStore maintenance,
-                     NotificationStore notifications) {
+                     NotificationStore notifications, NotificationStore results) {
 
     /**
-     * The stores of the schema {@code schema}, whose notification channel is {@code notifyChannel};
-     * {@code nodeDeadAfter}: how long a node may miss heartbeats before it counts as dead.
+     * The stores of the schema {@code schema}, whose notification channel is {@code notifyChannel} and whose
+     * channel for awaited results is {@code resultChannel}; {@code nodeDeadAfter}: how long a node may miss
+     * heartbeats before it counts as dead.
      */
-    public static Stores of(DataSource dataSource, String schema, String notifyChannel, Duration nodeDeadAfter) {
-        return new Stores(new JobWriter(dataSource, schema, notifyChannel), new ExecutionStore(dataSource, schema),
-                new JobStore(dataSource, schema, notifyChannel), new ScheduleStore(dataSource, schema, notifyChannel),
+    public static Stores of(DataSource dataSource, String schema, String notifyChannel, String resultChannel,
+                            Duration nodeDeadAfter) {
+        return new Stores(new JobWriter(dataSource, schema, notifyChannel),
+                new ExecutionStore(dataSource, schema, resultChannel),
+                new JobStore(dataSource, schema, notifyChannel, resultChannel),
+                new ScheduleStore(dataSource, schema, notifyChannel),
                 new AdminStore(dataSource, schema, notifyChannel, nodeDeadAfter),
                 new ObservationStore(dataSource, schema), new NodeStore(dataSource, schema),
-                new MaintenanceStore(dataSource, schema, notifyChannel),
-                new NotificationStore(dataSource, notifyChannel));
+                new MaintenanceStore(dataSource, schema, notifyChannel, resultChannel),
+                new NotificationStore(dataSource, notifyChannel), new NotificationStore(dataSource, resultChannel));
     }
 }

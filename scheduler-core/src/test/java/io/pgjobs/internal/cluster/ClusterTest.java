@@ -124,7 +124,7 @@ class ClusterTest {
         assertThat(db.queryLong("select count(*) from pgjobs.jobs where id in (2, 4) and finished_at is not null")).isEqualTo(2);
 
         // The ghost wakes up and reports job 1 completed: the completion guard refuses, nothing changes.
-        ExecutionStore store = new ExecutionStore(db.dataSource(), PgDatabase.SCHEMA);
+        ExecutionStore store = new ExecutionStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_results_pgjobs");
         int applied = store.complete(List.of(new Completion(1, 1, JobState.COMPLETED, Outcome.COMPLETED, 0, 0, null,
                 null, null, null)), "ghost").size();
         assertThat(applied).isZero();
@@ -201,7 +201,8 @@ class ClusterTest {
     @Test
     void theLeaderVacuumsTheJobsTableOnceEnoughDeadRowsPiledUpAndStopsTryingWhenItMayNot() throws Exception {
         LeaderElector leader = soloLeader();
-        MaintenanceStore store = new MaintenanceStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs");
+        MaintenanceStore store = new MaintenanceStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs",
+                "pgjobs_results_pgjobs");
         long vacuumsBefore = db.queryLong("select vacuum_count from pg_stat_user_tables where relid = 'pgjobs.jobs'::regclass");
         // autovacuum could clean the dead rows first, and then the chore rightly never vacuums (a CI run on
         // PostgreSQL 15 timed out so)
@@ -245,7 +246,8 @@ class ClusterTest {
         tenant.setPassword("tenant");
         db.execute("update pgjobs.jobs set attempt = 2"); // 2,000 dead versions: more than a twentieth of the table
         Await.until(Duration.ofSeconds(10), "the statistics count them", () -> store.jobRowCounts().dead() >= 2_000);
-        JobsVacuum refused = new JobsVacuum(new MaintenanceStore(tenant, PgDatabase.SCHEMA, "pgjobs_pgjobs"), leader, 0);
+        JobsVacuum refused = new JobsVacuum(new MaintenanceStore(tenant, PgDatabase.SCHEMA, "pgjobs_pgjobs",
+                "pgjobs_results_pgjobs"), leader, 0);
         refused.start();
         try {
             Await.until(Duration.ofSeconds(20), "the refusal noticed", refused::refused);
@@ -265,7 +267,7 @@ class ClusterTest {
     void aChoreWhoseQueriesTimeOutHalvesItsBatchesAndCarriesOnWhenTheyFitAgain() throws Exception {
         LeaderElector leader = soloLeader();
         RetentionCleaner cleaner = new RetentionCleaner(new MaintenanceStore(db.dataSource(), PgDatabase.SCHEMA,
-                "pgjobs_pgjobs"), leader, Duration.ofMillis(200), Duration.ofMillis(100), Duration.ofHours(1),
+                "pgjobs_pgjobs", "pgjobs_results_pgjobs"), leader, Duration.ofMillis(200), Duration.ofMillis(100), Duration.ofHours(1),
                 Duration.ofHours(1));
         leader.start();
         try (Connection blocker = db.connect(); Statement s = blocker.createStatement()) {

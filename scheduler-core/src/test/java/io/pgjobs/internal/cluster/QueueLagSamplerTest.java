@@ -22,7 +22,8 @@ class QueueLagSamplerTest {
     static final PgDatabase db = new PgDatabase();
 
     private final LeaderElector leader = elector("sampling-leader");
-    private final MaintenanceStore store = new MaintenanceStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs");
+    private final MaintenanceStore store = new MaintenanceStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs",
+                "pgjobs_results_pgjobs");
 
     @BeforeEach
     void seed() throws Exception {

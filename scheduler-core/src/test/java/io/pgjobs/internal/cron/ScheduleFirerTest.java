@@ -38,9 +38,11 @@ class ScheduleFirerTest {
     void setUp() throws Exception {
         db.execute("delete from pgjobs.jobs; delete from pgjobs.schedules");
         config = new Config.Builder(db.dataSource()).build();
-        stores = Stores.of(config.dataSource(), config.schema(), config.notifyChannel(), config.nodeDeadAfter());
+        stores = Stores.of(config.dataSource(), config.schema(), config.notifyChannel(), config.resultChannel(),
+                config.nodeDeadAfter());
         telemetry = new Telemetry(config.observe(), config.nodeId(), stores.observations());
-        client = new DefaultJobClient(config, stores.jobWriter(), stores.jobs(), stores.schedules(), telemetry);
+        client = new DefaultJobClient(config, stores.jobWriter(), stores.jobs(), stores.schedules(), stores.results(),
+                telemetry);
         schedules = client.schedules();
         first = new ScheduleFirer(stores.schedules(), stores.jobWriter(), config.pollInterval(), () -> true, telemetry);
         second = new ScheduleFirer(stores.schedules(), stores.jobWriter(), config.pollInterval(), () -> true, telemetry);
