@@ -5,8 +5,7 @@ import io.pgjobs.internal.Sql;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
@@ -20,8 +19,6 @@ final class ObservationStore {
     private static final int QUERY_TIMEOUT_SECONDS = 5;
 
     /** Dead-letter jobs discarded after {@code since} (null: none counted, the baseline), and the database's now. */
-    record DeadLetters(long discarded, Instant now) {}
-
     private final DataSource dataSource;
     private final String schema;
     private final String queueStatsSql;
@@ -70,15 +67,16 @@ final class ObservationStore {
     }
 
     /** Counts jobs discarded after {@code since} (over the finished-jobs partial index). */
-    DeadLetters deadLettersSince(Instant since) throws SQLException {
+    /** Jobs discarded within {@code window} of the database's now (through V1's jobs_finished). */
+    long discardedWithin(Duration window) throws SQLException {
         return Sql.autoCommit(dataSource, connection -> {
-            try (PreparedStatement ps = connection.prepareStatement("select (select count(*) from " + schema
-                    + ".jobs where state = 'discarded' and finished_at > ?), now()")) {
+            try (PreparedStatement ps = connection.prepareStatement("select count(*) from " + schema
+                    + ".jobs where state = 'discarded' and finished_at > now() - ? * interval '1 millisecond'")) {
                 ps.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
-                ps.setTimestamp(1, since == null ? null : Timestamp.from(since));
+                ps.setLong(1, window.toMillis());
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
-                    return new DeadLetters(rs.getLong(1), rs.getTimestamp(2).toInstant());
+                    return rs.getLong(1);
                 }
             }
         });
