@@ -305,6 +305,33 @@ public final class AdminStore {
                 .replace("{s}", "'" + span.toSeconds() + " seconds'::interval");
     }
 
+    /**
+     * Whether the queue list ({@link QueueSql#queueSnapshot}) shows {@code queue}: it has runnable or running jobs,
+     * a row in {@code queues}, a live node working it, or work done in the last hour.
+     */
+    public boolean queueKnown(DSLContext dsl, String queue) {
+        String sql = """
+                select exists(select 1 from {jobs} where queue = ? and ({runnable} or state = 'running'))
+                    or exists(select 1 from {queues} where name = ?)
+                    or exists(select 1 from {nodes} where stopped_at is null and ? = any(queues))
+                    or exists(select 1 from {stats} where minute >= now() - interval '1 hour' and queue = ?)
+                """.replace("{jobs}", schema + ".jobs").replace("{queues}", schema + ".queues")
+                .replace("{nodes}", schema + ".nodes").replace("{stats}", schema + ".job_stats")
+                .replace("{runnable}", QueueSql.RUNNABLE);
+        return dsl.resultQuery(sql, queue, queue, queue, queue).fetchOne().get(0, Boolean.class);
+    }
+
+    /** The live nodes (not stopped) that work {@code queue}. */
+    public List<String> nodesWorking(DSLContext dsl, String queue) {
+        return dsl.select(NODES.ID).from(NODES).where(NODES.STOPPED_AT.isNull())
+                .and(DSL.val(queue).eq(DSL.any(NODES.QUEUES))).orderBy(NODES.ID).fetch(NODES.ID);
+    }
+
+    /** Deletes the queue's settings (pause, limit); returns whether it had any. */
+    public boolean deleteQueueSettings(DSLContext dsl, String queue) {
+        return dsl.deleteFrom(QUEUES).where(QUEUES.NAME.eq(queue)).execute() > 0;
+    }
+
     public void setQueuePaused(DSLContext dsl, String queue, boolean paused) {
         dsl.insertInto(QUEUES).set(QUEUES.NAME, queue).set(QUEUES.PAUSED, paused)
                 .onConflict(QUEUES.NAME).doUpdate().set(QUEUES.PAUSED, paused)

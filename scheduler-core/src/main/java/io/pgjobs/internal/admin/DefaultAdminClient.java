@@ -174,14 +174,40 @@ public final class DefaultAdminClient implements AdminClient {
     }
 
     private void setPaused(String actor, String queue, boolean paused) {
-        if (queue == null || queue.isBlank() || queue.length() > 100) {
-            throw new IllegalArgumentException("queue: must be a name of 1 to 100 characters");
-        }
+        requireQueueName(queue);
         call("pause or resume queue " + queue, () -> store.inTransaction(dsl -> {
+            // a typo would otherwise create a queue that no node works and that stays in every list
+            if (!store.queueKnown(dsl, queue)) {
+                throw new IllegalArgumentException("queue: no queue named '" + queue
+                        + "' (none has jobs, settings or a node working it)");
+            }
             store.setQueuePaused(dsl, queue, paused);
             store.audit(dsl, actor, paused ? "pause_queue" : "resume_queue", "queue:" + queue, "{}");
             return null;
         }));
+    }
+
+    @Override
+    public boolean removeQueue(String actor, String queue) {
+        requireQueueName(queue);
+        return call("remove queue " + queue, () -> store.inTransaction(dsl -> {
+            List<String> nodes = store.nodesWorking(dsl, queue);
+            if (!nodes.isEmpty()) {
+                throw new IllegalArgumentException("queue: '" + queue + "' is worked by the live node(s) "
+                        + String.join(", ", nodes) + "; remove it from their configuration first");
+            }
+            boolean removed = store.deleteQueueSettings(dsl, queue);
+            if (removed) {
+                store.audit(dsl, actor, "remove_queue", "queue:" + queue, "{}");
+            }
+            return removed;
+        }));
+    }
+
+    private static void requireQueueName(String queue) {
+        if (queue == null || queue.isBlank() || queue.length() > 100) {
+            throw new IllegalArgumentException("queue: must be a name of 1 to 100 characters");
+        }
     }
 
     @Override
