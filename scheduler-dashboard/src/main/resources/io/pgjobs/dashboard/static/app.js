@@ -46,6 +46,14 @@ function svg(tag, attrs, ...children) {
   return node;
 }
 
+/**
+ * An address beside the page, built from its origin and path only: a page opened as http://user:pw@host/ has
+ * credentials in its URL, and fetch refuses relative URLs resolved against it.
+ */
+function beside(path) {
+  return new URL(path, location.origin + location.pathname).href;
+}
+
 async function api(path, options = {}) {
   const init = { method: options.method || 'GET', headers: { Accept: 'application/json' }, credentials: 'same-origin' };
   if (init.method !== 'GET') {
@@ -53,7 +61,7 @@ async function api(path, options = {}) {
     init.headers['X-PgJobs-Csrf'] = session.csrfToken;
     init.body = JSON.stringify(options.body || {});
   }
-  const response = await fetch('api/' + path, init);
+  const response = await fetch(beside('api/' + path), init);
   const body = await response.json().catch(() => ({ error: response.statusText }));
   if (!response.ok) throw new Error(body.error || ('HTTP ' + response.status));
   return body;
@@ -61,7 +69,7 @@ async function api(path, options = {}) {
 
 /** The readiness probe (health/ready, beside api/): its 503 means "not ready" and still carries the checks. */
 async function readiness() {
-  const response = await fetch('health/ready', { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+  const response = await fetch(beside('health/ready'), { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
   if (response.status !== 200 && response.status !== 503) throw new Error('health: HTTP ' + response.status);
   return response.json();
 }
@@ -335,9 +343,15 @@ function queueTable(queues) {
     el('td', { class: 'num' }, q.running),
     el('td', { class: 'num' }, duration(isoDurationMs(q.lag))),
     el('td', { class: 'num' }, q.concurrencyLimit === null ? '—' : q.concurrencyLimit),
-    el('td', {}, q.paused
+    el('td', {}, el('div', { class: 'actions' }, q.paused
       ? actionButton('Resume', async () => { await api('queues/' + encodeURIComponent(q.name) + '/resume', { method: 'POST' }); flash('Queue ' + q.name + ' resumed'); render(); })
-      : actionButton('Pause', async () => { await api('queues/' + encodeURIComponent(q.name) + '/pause', { method: 'POST' }); flash('Queue ' + q.name + ' paused'); render(); }))
+      : actionButton('Pause', async () => { await api('queues/' + encodeURIComponent(q.name) + '/pause', { method: 'POST' }); flash('Queue ' + q.name + ' paused'); render(); }),
+      actionButton('Remove', async () => {
+        if (!confirm('Forget the settings of queue ' + q.name + ' (paused, limit)? It leaves the list once it has no jobs and no recent work.')) return;
+        const result = await api('queues/' + encodeURIComponent(q.name) + '/remove', { method: 'POST' });
+        flash(result.removed ? 'Queue ' + q.name + ' removed' : 'Queue ' + q.name + ' had no settings to remove');
+        render();
+      })))
   )), 'No queues yet: queues appear once they have jobs or settings.');
 }
 
@@ -607,6 +621,13 @@ async function nodesPage() {
     'No nodes have registered yet.'));
 }
 
+/** An audit entry's details (a JSON object) as "key: value" pairs. */
+function details(detail) {
+  if (!detail || typeof detail !== 'object') return detail === null || detail === undefined ? '' : String(detail);
+  return Object.entries(detail).map(([key, value]) =>
+    key + ': ' + (value !== null && typeof value === 'object' ? JSON.stringify(value) : value)).join(', ');
+}
+
 async function auditPage(params) {
   const before = params.get('before');
   const entries = await api('audit?limit=100' + (before ? '&before=' + encodeURIComponent(before) : ''));
@@ -618,7 +639,7 @@ async function auditPage(params) {
     el('h1', {}, 'Audit log'),
     table(['When', 'Who', 'Action', 'Target', 'Details'], entries.map(e => el('tr', {},
       el('td', {}, when(e.at)), el('td', {}, e.actor), el('td', {}, e.action), el('td', {}, target(e.target)),
-      el('td', { class: 'mono' }, e.detail))), 'No actions yet.'),
+      el('td', { class: 'mono' }, details(e.detail)))), 'No actions yet.'),
     entries.length === 100 ? el('div', { class: 'bar' }, el('a', { href: '#/audit?before=' + entries[99].id }, 'Older »')) : null);
 }
 
