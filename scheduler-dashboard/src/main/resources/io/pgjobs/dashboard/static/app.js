@@ -9,7 +9,14 @@ const LINE_COLORS = ['#c53030', '#2f5bd3', '#b7791f', '#1e8a4c', '#6b46c1', '#09
 const STATES = ['available', 'scheduled', 'running', 'retryable', 'completed', 'cancelled', 'discarded'];
 const REFRESH_MS = 5000;
 const session = { user: null, role: null, csrfToken: null };
-const ui = { live: true, timer: null, busy: false, chartSpan: 'hour' };
+const ui = {
+  live: true, timer: null, busy: false, chartSpan: 'hour',
+  renders: 0,          // every render takes the next number; only the newest one may draw
+  actions: 0,          // counts actions begun, so that a refresh that started before one gives way to it
+  updatedAt: null,     // when the page last drew fresh data (the browser's clock: this is display only)
+  refreshError: null,  // why the last live refresh failed, shown instead of replacing the page
+  selected: new Set()  // the jobs ticked on the jobs page, kept across refreshes, cleared on navigation
+};
 
 // ---- DOM and HTTP helpers -----------------------------------------------------------------------------------
 
@@ -19,7 +26,7 @@ function el(tag, attrs, ...children) {
   for (const [key, value] of Object.entries(attrs || {})) {
     if (value === null || value === undefined || value === false) continue;
     if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-    else if (key === 'value') node.value = value;
+    else if (key === 'value') { node.defaultValue = value; node.value = value; } // default: to tell typed text
     else if (key === 'style') node.style.cssText = value; // through CSSOM: the CSP forbids style attributes
     else node.setAttribute(key, value === true ? '' : String(value));
   }
@@ -63,7 +70,7 @@ async function api(path, options = {}) {
   }
   const response = await fetch(beside('api/' + path), init);
   const body = await response.json().catch(() => ({ error: response.statusText }));
-  if (!response.ok) throw new Error(body.error || ('HTTP ' + response.status));
+  if (!response.ok) throw Object.assign(new Error(body.error || ('HTTP ' + response.status)), { status: response.status });
   return body;
 }
 
@@ -126,6 +133,7 @@ function actionButton(label, run, cls) {
     onclick: async event => {
       const button = event.currentTarget;
       button.disabled = true;
+      ui.actions++;
       try { await run(); } catch (e) { flash(e.message, true); } finally { button.disabled = false; }
     }
   }, label);
@@ -145,32 +153,96 @@ function route() {
   return { parts, params: new URLSearchParams(query || '') };
 }
 
-/** Draws the page of the location; {@code refresh}: a live refresh, which gives way to an action under way. */
+/**
+ * Draws the page of the location. A live refresh ({@code refresh}) keeps what the user did on the page (see
+ * replaceKeepingState), keeps the page as it was when it fails (saying so beside "updated"), and draws nothing
+ * when an action began or another render started while it waited for the server: it would draw over them.
+ */
 async function render(refresh) {
+  const mine = ++ui.renders;
+  const actions = ui.actions;
   const { parts, params } = route();
   for (const link of document.querySelectorAll('#nav a')) {
     link.classList.toggle('active', link.getAttribute('href') === '#/' + (parts[0] || ''));
   }
   const main = document.getElementById('main');
+  let content;
   try {
     const page = parts[0] === 'jobs' && parts[1] ? () => jobPage(parts[1]) : pages[parts[0] || ''];
-    const content = page ? await page(params) : el('div', { class: 'empty' }, 'No such page.');
-    // an action may have begun while this refresh waited for the server: the page it reports into stays
-    if (refresh && ui.busy) return;
-    main.replaceChildren(content);
+    content = page ? await page(params) : el('div', { class: 'empty' }, 'No such page.');
   } catch (e) {
-    main.replaceChildren(el('div', { class: 'empty' }, 'Could not load: ' + e.message));
+    if (mine !== ui.renders) return;
+    if (refresh) { ui.refreshError = e.message; showUpdated(); return; }
+    content = el('div', { class: 'empty' }, 'Could not load: ' + e.message);
   }
+  if (mine !== ui.renders || (refresh && (ui.busy || ui.actions !== actions))) return;
+  if (refresh) replaceKeepingState(main, content); else main.replaceChildren(content);
+  ui.updatedAt = Date.now();
+  ui.refreshError = null;
+  const updated = document.getElementById('updated');
+  updated.dataset.draws = String(Number(updated.dataset.draws || 0) + 1);
+  showUpdated();
+}
+
+/** What identifies a form field, an open detail or a focused control from one drawing of a page to the next. */
+function keyOf(node) {
+  return node.getAttribute('data-key') || node.getAttribute('name') || node.getAttribute('aria-label')
+    || node.getAttribute('href') || node.tagName + ':' + node.textContent.slice(0, 40);
+}
+
+/**
+ * Puts {@code content} in place of the page in {@code main}, keeping what the user did on it: open details
+ * (stack traces), text typed into fields but not applied, which control has the focus (and the caret), and the
+ * scroll position. Elements are matched by keyOf.
+ */
+function replaceKeepingState(main, content) {
+  const opened = new Set([...main.querySelectorAll('details[open]')].map(keyOf));
+  const typed = new Map([...main.querySelectorAll('input:not([type=checkbox]), textarea')]
+    .filter(field => field.value !== field.defaultValue).map(field => [keyOf(field), field.value]));
+  const active = document.activeElement && main.contains(document.activeElement) ? document.activeElement : null;
+  const focus = active && { key: keyOf(active), start: active.selectionStart, end: active.selectionEnd };
+  const [x, y] = [window.scrollX, window.scrollY];
+  main.replaceChildren(content);
+  for (const details of main.querySelectorAll('details')) if (opened.has(keyOf(details))) details.open = true;
+  for (const field of main.querySelectorAll('input:not([type=checkbox]), textarea')) {
+    if (typed.has(keyOf(field))) field.value = typed.get(keyOf(field));
+  }
+  if (focus) {
+    const again = [...main.querySelectorAll('a, button, input, textarea, select, summary')].find(n => keyOf(n) === focus.key);
+    if (again) {
+      again.focus({ preventScroll: true });
+      if (typeof focus.start === 'number' && again.setSelectionRange) again.setSelectionRange(focus.start, focus.end);
+    }
+  }
+  window.scrollTo(x, y);
+}
+
+/** Why a live refresh would disturb the user now, or null: typing in a field, or text selected on the page. */
+function editing() {
+  const active = document.activeElement;
+  if (active && ['INPUT', 'TEXTAREA', 'SELECT'].includes(active.tagName) && active.type !== 'checkbox') return 'you edit';
+  const selection = window.getSelection();
+  if (selection && !selection.isCollapsed && document.getElementById('main').contains(selection.anchorNode)) return 'you select text';
+  return null;
 }
 
 function schedule() {
   clearTimeout(ui.timer);
   ui.timer = setTimeout(async () => {
-    // a refresh never replaces the page while the operator is editing or a bulk action runs
-    const editing = document.activeElement && ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName);
-    if (ui.live && !ui.busy && !editing) await render(true);
+    // a refresh never replaces the page while a bulk action runs, nor disturbs someone typing or selecting
+    if (ui.live && !ui.busy && !editing()) await render(true);
     schedule();
   }, REFRESH_MS);
+}
+
+/** "updated 3 s ago", or why the page is not refreshing, beside the Live button. */
+function showUpdated() {
+  const status = document.getElementById('updated');
+  const age = ui.updatedAt === null ? null : Math.max(0, Math.round((Date.now() - ui.updatedAt) / 1000));
+  const why = !ui.live ? null : ui.busy ? 'paused while an action runs' : editing() ? 'paused while ' + editing() : null;
+  status.textContent = (age === null ? '' : 'updated ' + age + ' s ago') + (why ? ' · ' + why : '')
+    + (ui.refreshError ? ' · refresh failed: ' + ui.refreshError : '');
+  status.classList.toggle('warn', ui.refreshError !== null);
 }
 
 function toggleLive() {
@@ -368,8 +440,21 @@ function filterQuery(params) {
 async function jobsPage(params) {
   const query = filterQuery(params);
   if (params.get('before')) query.set('before', params.get('before'));
-  const page = await api('jobs?' + query);
-  const selected = new Set();
+  // a filter the server refuses (400, "createdFrom: ...") is shown beside its field, with the filters kept
+  let page, filterError = null;
+  try {
+    page = await api('jobs?' + query);
+  } catch (e) {
+    if (e.status !== 400) throw e;
+    filterError = e.message;
+    page = { jobs: [], nextBefore: '', partial: false };
+  }
+  const errorFor = name => filterError && filterError.startsWith(name + ':')
+    ? el('span', { class: 'field-error', 'data-error-for': name }, filterError.slice(name.length + 1).trim()) : null;
+  // the ticked jobs still on the page stay ticked through a refresh
+  const selected = ui.selected;
+  const shown = new Set(page.jobs.map(job => job.id));
+  for (const id of [...selected]) if (!shown.has(id)) selected.delete(id);
   const states = new Set((params.get('state') || '').split(',').filter(Boolean));
 
   const go = changes => {
@@ -380,7 +465,8 @@ async function jobsPage(params) {
   const inputs = {};
   const field = (name, label, placeholder, cls) => el('label', {}, label,
     inputs[name] = el('input', { name, value: params.get(name) || '', placeholder, class: cls || '',
-      onkeydown: e => { if (e.key === 'Enter') apply(); } }));
+      'aria-invalid': errorFor(name) ? 'true' : null, onkeydown: e => { if (e.key === 'Enter') apply(); } }),
+    errorFor(name));
   const apply = () => {
     const changes = { before: '' };
     for (const [name, input] of Object.entries(inputs)) changes[name] = input.value.trim();
@@ -402,7 +488,8 @@ async function jobsPage(params) {
 
   const rows = page.jobs.map(job => el('tr', { 'data-job': job.id },
     el('td', {}, el('input', { type: 'checkbox', 'aria-label': 'select job ' + job.id,
-      onchange: e => { e.target.checked ? selected.add(job.id) : selected.delete(job.id); ui.busy = selected.size > 0; renderBulk(); } })),
+      'data-key': 'select-' + job.id, checked: selected.has(job.id),
+      onchange: e => { e.target.checked ? selected.add(job.id) : selected.delete(job.id); renderBulk(); } })),
     el('td', { class: 'num' }, el('a', { href: '#/jobs/' + job.id }, job.id)),
     el('td', {}, job.kind), el('td', {}, job.queue), el('td', {}, badge(job.state)),
     el('td', { class: 'num' }, job.attempt + '/' + job.maxAttempts),
@@ -412,7 +499,10 @@ async function jobsPage(params) {
   return el('div', {},
     el('h1', {}, 'Jobs'),
     el('div', { class: 'panel' },
-      el('div', { class: 'filters' }, chips),
+      el('div', { class: 'filters' }, chips,
+        // an error of a parameter without a field of its own (state, before)
+        filterError && !Object.keys(inputs).some(name => filterError.startsWith(name + ':'))
+          ? el('span', { class: 'field-error', 'data-error-for': 'filter' }, filterError) : null),
       el('div', { class: 'filters', style: 'margin-top:10px' },
         field('queue', 'Queue', 'any'), field('kind', 'Kind', 'any'), field('tag', 'Tag', 'any'),
         field('args', 'Args', 'customer_id = 42 and plan != "free"', 'wide'),
@@ -422,7 +512,7 @@ async function jobsPage(params) {
         el('button', { type: 'button', onclick: () => { location.hash = '#/jobs'; } }, 'Clear'))),
     bulkBar,
     table(['', 'Id#', 'Kind', 'Queue', 'State', 'Attempt#', 'Created', 'Finished', 'Last error'], rows,
-      page.partial ? 'No jobs match among those searched.' : 'No jobs match.'),
+      filterError ? 'Fix the filter to see jobs.' : page.partial ? 'No jobs match among those searched.' : 'No jobs match.'),
     el('div', { class: 'bar' },
       params.get('before') ? el('a', { href: '#/jobs' + (filterQuery(params).toString() ? '?' + filterQuery(params) : '') }, '« Newest') : null,
       // a partial page: the server searched a bounded range of ids (filters no index narrows) and stopped there
@@ -436,19 +526,23 @@ async function bulkIds(action, ids) {
   if (!confirm(action + ' ' + ids.length + ' job(s)?')) return;
   const result = await api('bulk', { method: 'POST', body: { action, ids } });
   flash(action + ': ' + result.changed + ' of ' + result.scanned + ' changed');
-  ui.busy = false;
+  ui.selected.clear();
   render();
 }
 
-/** Previews how many jobs the filter matches, then runs the action in batches, showing progress. */
+/**
+ * Previews how many jobs the filter matches, then runs the action in batches, showing progress. From the
+ * preview on no live refresh replaces the bar it reports into, and once it ends its result stays until the
+ * operator asks for the list again (or leaves the page): a refresh must not make the outcome vanish unread.
+ */
 async function bulkMatching(action, query, bar) {
-  ui.busy = true; // from the preview on, so that no refresh replaces the bar this action reports into
+  ui.busy = true;
   let stop = null;
   try {
     const preview = await api('jobs/count?' + query);
     const total = preview.value;
-    if (!total) { flash('No jobs match the filter'); return; }
-    if (!confirm(action + ' ' + count(preview) + ' job(s) matching the filter?')) return;
+    if (!total) { flash('No jobs match the filter'); ui.busy = false; return; }
+    if (!confirm(action + ' ' + count(preview) + ' job(s) matching the filter?')) { ui.busy = false; return; }
     let cursor = null, scanned = 0, changed = 0, stopped = false;
     const fill = el('div');
     const status = el('span', { 'data-progress': '' }, '');
@@ -464,9 +558,11 @@ async function bulkMatching(action, query, bar) {
       if (batch.done) break;
     }
     flash(action + (stopped ? ' stopped: ' : ' done: ') + changed + ' changed');
+  } catch (e) {
+    ui.busy = stop !== null; // a failed batch leaves its progress on the page, with the error flashed
+    throw e;
   } finally {
-    ui.busy = false;
-    if (stop) stop.replaceWith(el('button', { type: 'button', onclick: () => render() }, 'Show the list again'));
+    if (stop) stop.replaceWith(el('button', { type: 'button', onclick: () => { ui.busy = false; render(); } }, 'Show the list again'));
   }
 }
 
@@ -532,7 +628,7 @@ async function jobPage(id) {
       el('td', {}, badge(a.outcome === 'COMPLETED' ? 'completed' : a.outcome === 'CANCELLED' ? 'cancelled' : a.outcome === 'SNOOZED' ? 'scheduled' : 'discarded'),
         ' ', a.outcome.toLowerCase()),
       el('td', {}, a.errorClass ? el('div', { class: 'mono' }, a.errorClass + (a.message ? ': ' + a.message : '')) : '',
-        a.stackTrace ? el('details', {}, el('summary', {}, 'stack trace'), el('pre', {}, a.stackTrace)) : null))),
+        a.stackTrace ? el('details', { 'data-key': 'stack-' + a.attempt }, el('summary', {}, 'stack trace'), el('pre', {}, a.stackTrace)) : null))),
     'No attempts yet.'));
 }
 
@@ -654,9 +750,10 @@ async function start() {
     document.getElementById('main').replaceChildren(el('div', { class: 'empty' }, 'Not signed in: ' + e.message));
     return;
   }
-  window.addEventListener('hashchange', () => { ui.busy = false; render(); });
+  window.addEventListener('hashchange', () => { ui.busy = false; ui.selected.clear(); render(); });
   await render();
   schedule();
+  setInterval(showUpdated, 1000);
 }
 
 start();
