@@ -360,4 +360,49 @@ class DashboardBrowserTest {
         assertThat(browser.findElement(By.name("kind")).getDomProperty("value")).isEqualTo("payment.cap");
         screenshot("jobs-bad-filter");
     }
+
+    @Test
+    @Order(7)
+    void chartsHaveTicksAndTooltipsJobPagesOfferWhatTheStateAllowsAndThePageFitsAPhoneInDarkMode() throws Exception {
+        long retried = scheduler.client().enqueue(JobRequest.of("payment.capture", Map.of("order", 7))).id();
+        Await.until(Duration.ofSeconds(20), "the payment job is discarded",
+                () -> scheduler.client().get(retried).orElseThrow().state() == JobState.DISCARDED);
+        scheduler.client().retry(retried);
+        Await.until(Duration.ofSeconds(20), "the retried job completes",
+                () -> scheduler.client().get(retried).orElseThrow().state() == JobState.COMPLETED);
+
+        open("");
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-chart=rate] svg")));
+        for (String chart : new String[] {"throughput", "rate", "duration"}) {
+            assertThat(browser.findElements(By.cssSelector("[data-chart=" + chart + "] svg line.grid"))).as(chart).hasSizeBetween(3, 5);
+            // one tooltip per minute of the hour, with the exact values
+            assertThat(browser.findElements(By.cssSelector("[data-chart=" + chart + "] svg rect.hover"))).as(chart).hasSize(60);
+        }
+        assertThat(browser.findElement(By.cssSelector("[data-chart=throughput] svg rect.hover:last-of-type title"))
+                .getDomProperty("textContent")).contains("completed: ");
+
+        open("jobs/" + retried);
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-outcome='1']"), "failed → retried"));
+        assertThat(browser.findElement(By.cssSelector("[data-outcome='2']")).getText()).contains("completed");
+        assertThat(browser.findElements(By.xpath("//button[text()='Cancel']"))).isEmpty();
+        assertThat(browser.findElements(By.xpath("//button[text()='Retry now']"))).hasSize(1);
+
+        ((ChromeDriver) browser).executeCdpCommand("Emulation.setEmulatedMedia",
+                Map.of("features", java.util.List.of(Map.of("name", "prefers-color-scheme", "value", "dark"))));
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+        try {
+            for (String page : new String[] {"", "jobs", "queues", "schedules", "jobs/" + retried}) {
+                open(page);
+                waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("main h1")));
+                waiting().until(d -> !d.findElements(By.cssSelector("main table, main .empty, main svg")).isEmpty());
+                // nothing wider than the phone: wide tables scroll in their own box
+                assertThat(((Number) script("return document.documentElement.scrollWidth")).intValue()).as(page).isLessThanOrEqualTo(390);
+                screenshot("phone-dark-" + (page.isEmpty() ? "overview" : page.replace('/', '-')));
+            }
+            assertThat(script("return getComputedStyle(document.body).backgroundColor")).isEqualTo("rgb(18, 21, 28)");
+        } finally {
+            ((ChromeDriver) browser).executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features", java.util.List.of()));
+            browser.manage().window().setSize(new org.openqa.selenium.Dimension(1440, 1000));
+        }
+    }
 }
