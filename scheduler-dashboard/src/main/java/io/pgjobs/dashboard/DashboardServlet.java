@@ -66,8 +66,9 @@ public final class DashboardServlet extends HttpServlet {
 
     /**
      * A dashboard over {@code scheduler}'s operator API and health, whose users {@code auth} names, with the
-     * {@link Redactor#defaults() default redaction} of secrets. The scheduler need not be started (a dashboard-only process): its health
-     * then reports the database and the cluster's leader, and its own node as not started.
+     * {@link Redactor#defaults() default redaction} of secrets. The scheduler need not be started (a
+     * dashboard-only process): its health then reports the database and the cluster's leader, and its own node
+     * as not started.
      */
     public DashboardServlet(Scheduler scheduler, DashboardAuth auth) {
         this(scheduler, auth, Redactor.defaults());
