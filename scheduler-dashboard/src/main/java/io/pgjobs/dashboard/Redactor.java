@@ -37,9 +37,14 @@ public final class Redactor {
             "password|passwd|pwd|secret|token|apikey|authorization|credential|accesskey|privatekey|cookie");
     private static final Pattern CARD_NUMBER = Pattern.compile("(?<![\\d-])\\d(?:[ -]?\\d){12,18}(?![\\d-])");
     private static final Pattern BEARER = Pattern.compile("(?i)\\bbearer\\s+[A-Za-z0-9._~+/=-]{8,}");
-    /** A name, then = or : and maybe quotes, then the value (up to a space, quote, comma, semicolon or &). */
-    private static final Pattern NAMED_VALUE = Pattern.compile(
-            "([A-Za-z][\\w.-]*)([\"']?\\s*[:=]\\s*[\"']?)([^\\s\"',;&}]+)");
+    /**
+     * A name, then = or : and maybe quotes, before a value. Not a source file's name: {@code (TokenStore.java:42)}
+     * in a stack trace is a line number.
+     */
+    private static final Pattern NAME = Pattern.compile(
+            "([A-Za-z][\\w.-]*)(?<!\\.java|\\.kt|\\.scala|\\.groovy)[\"']?\\s*[:=]\\s*[\"']?");
+    /** A value after a name: up to a space, quote, comma, semicolon, & or }. */
+    private static final Pattern VALUE = Pattern.compile("[^\\s\"',;&}]+");
 
     private record ValueRule(Pattern pattern, Predicate<String> confirms) {}
 
@@ -109,11 +114,23 @@ public final class Redactor {
             result = rule.pattern().matcher(result).replaceAll(m ->
                     rule.confirms().test(m.group()) ? REDACTED : Matcher.quoteReplacement(m.group()));
         }
-        if (keys.isEmpty()) {
-            return result;
+        return keys.isEmpty() ? result : redactNamedValues(result);
+    }
+
+    /** {@code password=hunter2} becomes {@code password=[redacted]}; the values of other names stay. */
+    private String redactNamedValues(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        Matcher name = NAME.matcher(text);
+        Matcher value = VALUE.matcher(text);
+        int copied = 0;
+        while (name.find()) {
+            if (hidesKey(name.group(1)) && value.find(name.end()) && value.start() == name.end()) {
+                out.append(text, copied, value.start()).append(REDACTED);
+                copied = value.end();
+                name.region(copied, text.length());
+            }
         }
-        return NAMED_VALUE.matcher(result).replaceAll(m -> Matcher.quoteReplacement(hidesKey(m.group(1))
-                ? m.group(1) + m.group(2) + REDACTED : m.group()));
+        return out.append(text, copied, text.length()).toString();
     }
 
     /**
