@@ -3,11 +3,12 @@ package io.pgjobs.internal.observe;
 import io.pgjobs.Health;
 import io.pgjobs.Health.Check;
 import io.pgjobs.Health.Status;
+import io.pgjobs.internal.store.ObservationStore;
+import io.pgjobs.internal.store.QueueStat;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import javax.sql.DataSource;
 
 /**
  * Answers {@code Scheduler.health()}: the node's heartbeat, the database, the leader, each queue's lag against
@@ -30,9 +31,9 @@ public final class HealthChecker {
     /** A leader whose heartbeat is older than this is dead, as the cluster counts it. */
     private final Duration nodeDeadAfter;
 
-    public HealthChecker(DataSource dataSource, String schema, NodeHeartbeat heartbeat, List<String> queues,
-                         Duration lagThreshold, Duration nodeDeadAfter) {
-        this.store = new ObservationStore(dataSource, schema);
+    public HealthChecker(ObservationStore store, NodeHeartbeat heartbeat, List<String> queues, Duration lagThreshold,
+                         Duration nodeDeadAfter) {
+        this.store = store;
         this.heartbeat = heartbeat;
         this.queues = List.copyOf(queues);
         this.lagThreshold = lagThreshold;
