@@ -387,6 +387,16 @@ class DashboardBrowserTest {
         assertThat(browser.findElements(By.xpath("//button[text()='Cancel']"))).isEmpty();
         assertThat(browser.findElements(By.xpath("//button[text()='Retry now']"))).hasSize(1);
 
+        scheduler.admin().pauseQueue("ops-olga", "reports");
+        try {
+            open("queues");
+            waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-state-of=reports]"),
+                    "paused by ops-olga"));
+            assertThat(browser.findElement(By.cssSelector("[data-nodes=reports]")).getText()).isEqualTo(scheduler.nodeId());
+        } finally {
+            scheduler.admin().resumeQueue("ops-olga", "reports");
+        }
+
         ((ChromeDriver) browser).executeCdpCommand("Emulation.setEmulatedMedia",
                 Map.of("features", java.util.List.of(Map.of("name", "prefers-color-scheme", "value", "dark"))));
         browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));

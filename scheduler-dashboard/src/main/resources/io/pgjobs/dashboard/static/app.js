@@ -459,16 +459,26 @@ function lagBars(queues) {
 // ---- queues -------------------------------------------------------------------------------------------------
 
 async function queuesPage() {
-  const [queues, nodes] = await Promise.all([api('queues'), api('nodes')]);
-  return el('div', {}, el('h1', {}, 'Queues'), queueTable(queues, nodes));
+  const [queues, nodes, audit] = await Promise.all([api('queues'), api('nodes'), api('audit?limit=500')]);
+  // who paused each queue: its newest pause or resume among the last 500 actions (newest first)
+  const pausedBy = new Map();
+  for (const entry of audit) {
+    const queue = /^queue:(.*)$/.exec(entry.target);
+    if (queue && ['pause_queue', 'resume_queue'].includes(entry.action) && !pausedBy.has(queue[1])) pausedBy.set(queue[1], entry);
+  }
+  return el('div', {}, el('h1', {}, 'Queues'), queueTable(queues, nodes, pausedBy));
 }
 
-/** The queues with their numbers, the live nodes that work each ({@code nodes}: api/nodes) and the actions. */
-function queueTable(queues, nodes) {
+/**
+ * The queues with their numbers, the live nodes that work each ({@code nodes}: api/nodes), who paused a paused
+ * one ({@code pausedBy}: queue name to its newest pause or resume audit entry, when known) and the actions.
+ */
+function queueTable(queues, nodes, pausedBy) {
   const working = name => nodes.filter(n => n.alive && n.queues.includes(name)).map(n => n.id);
   return table(['Queue', 'State', 'Waiting#', 'Running#', 'Lag#', 'Limit#', 'Nodes', ''], queues.map(q => el('tr', { 'data-queue': q.name },
     el('td', {}, el('a', { href: '#/jobs?queue=' + encodeURIComponent(q.name) }, q.name)),
-    el('td', {}, q.paused ? badge('paused') : el('span', { class: 'muted' }, 'active')),
+    el('td', { 'data-state-of': q.name }, q.paused ? [badge('paused'), pausedBy && pausedBy.get(q.name)?.action === 'pause_queue'
+      ? [' by ', pausedBy.get(q.name).actor, ' ', when(pausedBy.get(q.name).at)] : null] : el('span', { class: 'muted' }, 'active')),
     el('td', { class: 'num' }, count(q.waiting)),
     el('td', { class: 'num' }, q.running),
     el('td', { class: 'num' }, duration(isoDurationMs(q.lag))),
