@@ -51,9 +51,17 @@ public interface AdminClient {
 
     List<QueueInfo> queues();
 
+    /** Pauses a queue: no node claims its jobs until it is resumed. An unknown queue is an IllegalArgumentException. */
     void pauseQueue(String actor, String queue);
 
     void resumeQueue(String actor, String queue);
+
+    /**
+     * Forgets a queue's settings (paused, concurrency limit), so that it leaves the queue list once it has no
+     * jobs and no recent work; refused (IllegalArgumentException) while a live node works it. Returns false when
+     * the queue had no settings.
+     */
+    boolean removeQueue(String actor, String queue);
 
     /** Dead letters (discarded jobs) grouped by error class and message fingerprint, biggest group first. */
     List<DeadLetterGroup> deadLetters();

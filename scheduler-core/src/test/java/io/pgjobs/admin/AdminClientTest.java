@@ -149,8 +149,8 @@ class AdminClientTest {
 
     @Test
     void pausedQueuesAreNotWorkedAndShowInTheQueueList() throws Exception {
-        admin.pauseQueue("bob", "default");
         long id = enqueue(1, "p", "PT");
+        admin.pauseQueue("bob", "default");
         try (Scheduler worker = Scheduler.builder(db.dataSource()).queue("default", 2).pollInterval(Duration.ofMillis(50))
                 .handler(Order.class, ctx -> null).build()) {
             worker.start();
@@ -169,6 +169,32 @@ class AdminClientTest {
         }
         assertThat(admin.audit(PageRequest.first(10))).extracting(AuditEntry::action)
                 .containsExactly("resume_queue", "pause_queue");
+    }
+
+    @Test
+    void anUnknownQueueCannotBePausedAndAQueueNoNodeWorksCanBeRemoved() throws Exception {
+        assertThatThrownBy(() -> admin.pauseQueue("bob", "defualt")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("queue: no queue named 'defualt'");
+        assertThatThrownBy(() -> admin.resumeQueue("bob", "defualt")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(admin.queues()).isEmpty();
+
+        long id = enqueue(1, "p", "PT");
+        admin.pauseQueue("bob", "default");
+        admin.act("bob", JobAction.DELETE, id);
+        // its settings keep a queue without jobs in the list, until an operator removes it
+        assertThat(admin.queues()).extracting(QueueInfo::name).containsExactly("default");
+        try (Scheduler worker = Scheduler.builder(db.dataSource()).nodeId("worker-1").queue("default", 1)
+                .handler(Order.class, ctx -> null).build()) {
+            worker.start();
+            Await.until(Duration.ofSeconds(20), "the worker registers", () -> !admin.nodes().isEmpty());
+            assertThatThrownBy(() -> admin.removeQueue("bob", "default")).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("worker-1");
+        }
+        assertThat(admin.removeQueue("bob", "default")).isTrue();
+        assertThat(admin.queues()).isEmpty();
+        assertThat(admin.removeQueue("bob", "default")).isFalse();
+        assertThat(admin.audit(PageRequest.first(10))).extracting(AuditEntry::action)
+                .containsExactly("remove_queue", "delete", "pause_queue");
     }
 
     @Test

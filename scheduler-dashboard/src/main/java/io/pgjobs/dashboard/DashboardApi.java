@@ -27,6 +27,9 @@ import java.util.stream.Collectors;
  * The JSON API under {@code <mount>/api/}, documented endpoint by endpoint in docs/dashboard.md. Each route
  * says whether it acts (operators only, CSRF-checked by the servlet) and turns its input into an
  * {@link AdminClient} call; bad input throws {@link IllegalArgumentException} naming the field (a 400).
+ * Input is checked here before any SQL runs, whatever the admin API checks itself: no NUL characters (which
+ * PostgreSQL's text and jsonb cannot hold), bounded lengths, instants within PostgreSQL's years, and no args
+ * filter on what the {@link Redactor} hides. Everything that leaves goes through the redactor.
  */
 final class DashboardApi {
     /** One request as a route sees it: the path's groups, the query (or a JSON body's fields) and the user. */
@@ -36,13 +39,20 @@ final class DashboardApi {
 
     private static final int DEFAULT_PAGE = 50;
     private static final int DEFAULT_BATCH = 200;
+    private static final int MAX_PARAM_LENGTH = 1000;
+    /** The args filter's parser recurses per dotted segment and quoted character: a bound keeps its stack small. */
+    private static final int MAX_ARGS_FILTER_LENGTH = 500;
+    private static final int MAX_NAME_LENGTH = 200;
+    private static final Instant FIRST_INSTANT = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LAST_INSTANT = Instant.parse("9999-12-31T23:59:59Z");
+    private static final Pattern NUL_ESCAPE = Pattern.compile("\\\\u0000", Pattern.CASE_INSENSITIVE);
 
     private final AdminClient admin;
-    private final ArgsRedactor redactor;
+    private final Redactor redactor;
     private final ObjectMapper json;
     private final List<Route> routes;
 
-    DashboardApi(AdminClient admin, ArgsRedactor redactor, ObjectMapper json) {
+    DashboardApi(AdminClient admin, Redactor redactor, ObjectMapper json) {
         this.admin = admin;
         this.redactor = redactor;
         this.json = json;
@@ -50,12 +60,17 @@ final class DashboardApi {
                 get("overview", c -> admin.overview(span(c.param().apply("span")))),
                 get("queues", c -> admin.queues()),
                 act("queues/(.+)/(pause|resume)", c -> {
+                    String queue = name("queue", c.path().group(1));
                     if (c.path().group(2).equals("pause")) {
-                        admin.pauseQueue(c.user().name(), c.path().group(1));
+                        admin.pauseQueue(c.user().name(), queue);
                     } else {
-                        admin.resumeQueue(c.user().name(), c.path().group(1));
+                        admin.resumeQueue(c.user().name(), queue);
                     }
-                    return Map.of("queue", c.path().group(1), "paused", c.path().group(2).equals("pause"));
+                    return Map.of("queue", queue, "paused", c.path().group(2).equals("pause"));
+                }),
+                act("queues/(.+)/remove", c -> {
+                    String queue = name("queue", c.path().group(1));
+                    return Map.of("queue", queue, "removed", admin.removeQueue(c.user().name(), queue));
                 }),
                 get("jobs", c -> {
                     var page = admin.jobs(filter(c.param()), page(c.param()));
@@ -65,18 +80,23 @@ final class DashboardApi {
                 }),
                 get("jobs/count", c -> admin.count(filter(c.param()), intParam(c.param(), "cap", 100_000))),
                 get("jobs/(\\d+)", c -> {
-                    long id = Long.parseLong(c.path().group(1));
+                    long id = longParam("id", c.path().group(1));
                     Job job = admin.job(id).orElseThrow(() -> new NotFound("no job " + id));
-                    return Map.of("job", jobView(job), "attempts", admin.attempts(id));
+                    return Map.of("job", jobView(job), "attempts", admin.attempts(id).stream()
+                            .map(a -> redactedFields(a, List.of(), List.of("message", "stackTrace"))).toList());
                 }),
                 act("jobs/(\\d+)/(retry|cancel|delete)", c -> Map.of("changed", admin.act(c.user().name(),
-                        action(c.path().group(2)), Long.parseLong(c.path().group(1))))),
+                        action(c.path().group(2)), longParam("id", c.path().group(1))))),
                 act("jobs/(\\d+)/clone", c -> {
                     JsonNode args = c.body().get("args");
                     if (args != null && !args.isObject()) {
                         throw new IllegalArgumentException("args: must be a JSON object");
                     }
-                    return Map.of("id", admin.cloneJob(c.user().name(), Long.parseLong(c.path().group(1)),
+                    if (args != null && holdsNul(args)) {
+                        throw new IllegalArgumentException("args: must not contain the NUL character (\\u0000),"
+                                + " which PostgreSQL's jsonb cannot store");
+                    }
+                    return Map.of("id", admin.cloneJob(c.user().name(), longParam("id", c.path().group(1)),
                             args == null ? null : args.toString()));
                 }),
                 act("bulk", c -> {
@@ -93,20 +113,24 @@ final class DashboardApi {
                             cursor == null ? null : longParam("cursor", cursor),
                             intParam(c.param(), "batchSize", DEFAULT_BATCH));
                 }),
-                get("dead-letters", c -> admin.deadLetters()),
+                get("dead-letters", c -> admin.deadLetters().stream()
+                        .map(g -> redactedFields(g, List.of(), List.of("pattern"))).toList()),
                 act("dead-letters/([0-9a-f]{32})/(retry|delete)", c -> admin.actOnDeadLetters(c.user().name(),
                         action(c.path().group(2)), c.path().group(1), intParam(c.param(), "batchSize", DEFAULT_BATCH))),
-                get("schedules", c -> admin.schedules()),
+                get("schedules", c -> admin.schedules().stream()
+                        .map(s -> redactedFields(s, List.of("args"), List.of())).toList()),
                 act("schedules/(.+)/(pause|resume)", c -> {
-                    String name = c.path().group(1);
+                    String name = name("schedule", c.path().group(1));
                     if (!admin.setScheduleEnabled(c.user().name(), name, c.path().group(2).equals("resume"))) {
                         throw new NotFound("no schedule named '" + name + "'");
                     }
                     return Map.of("schedule", name, "enabled", c.path().group(2).equals("resume"));
                 }),
-                act("schedules/(.+)/trigger", c -> Map.of("id", admin.triggerSchedule(c.user().name(), c.path().group(1)))),
+                act("schedules/(.+)/trigger", c -> Map.of("id", admin.triggerSchedule(c.user().name(),
+                        name("schedule", c.path().group(1))))),
                 get("nodes", c -> admin.nodes()),
-                get("audit", c -> admin.audit(page(c.param()))));
+                get("audit", c -> admin.audit(page(c.param())).stream()
+                        .map(e -> redactedFields(e, List.of("detail"), List.of())).toList()));
     }
 
     /** A request for something that does not exist (a 404). */
@@ -150,24 +174,59 @@ final class DashboardApi {
         view.put("nodeId", job.nodeId());
         view.put("leaseExpiresAt", job.leaseExpiresAt());
         view.put("cancelRequestedAt", job.cancelRequestedAt());
-        view.put("lastError", job.lastError());
+        view.put("lastError", redactor.redact(job.lastError()));
         return view;
+    }
+
+    /**
+     * {@code value} (a record of the admin API) as JSON with its {@code jsonFields} (JSON text) parsed and
+     * redacted and its {@code textFields} redacted as text.
+     */
+    private ObjectNode redactedFields(Object value, List<String> jsonFields, List<String> textFields) {
+        ObjectNode tree = json.valueToTree(value);
+        for (String field : jsonFields) {
+            if (tree.hasNonNull(field)) {
+                tree.set(field, redacted(tree.get(field).asText()));
+            }
+        }
+        for (String field : textFields) {
+            if (tree.hasNonNull(field)) {
+                tree.put(field, redactor.redact(tree.get(field).asText()));
+            }
+        }
+        return tree;
     }
 
     private JsonNode redacted(String text) {
         try {
-            JsonNode node = json.readTree(text);
-            redactor.redact(node);
-            return node;
+            return redactor.redact(json.readTree(text));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("the database holds jsonb, which always parses", e);
         }
     }
 
-    static JobFilter filter(Function<String, String> param) {
+    private JobFilter filter(Function<String, String> param) {
         return new JobFilter(states(param.apply("state")), param.apply("queue"), param.apply("kind"), param.apply("tag"),
                 instant(param, "createdFrom"), instant(param, "createdTo"), instant(param, "finishedFrom"),
-                instant(param, "finishedTo"), param.apply("args"));
+                instant(param, "finishedTo"), argsFilter(param.apply("args")));
+    }
+
+    private String argsFilter(String text) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        if (text.length() > MAX_ARGS_FILTER_LENGTH) {
+            throw new IllegalArgumentException("args: at most " + MAX_ARGS_FILTER_LENGTH + " characters, got " + text.length());
+        }
+        if (NUL_ESCAPE.matcher(text).find()) {
+            throw new IllegalArgumentException("args: \\u0000 cannot be matched: PostgreSQL's jsonb cannot hold it");
+        }
+        String hidden = redactor.hiddenIn(text);
+        if (hidden != null) {
+            throw new IllegalArgumentException("args: cannot filter on " + hidden
+                    + ": it is hidden from every dashboard user, and a filter's answer would reveal it");
+        }
+        return text;
     }
 
     private static Set<JobState> states(String value) {
@@ -189,12 +248,17 @@ final class DashboardApi {
         if (value == null || value.isBlank()) {
             return null;
         }
+        Instant instant;
         try {
-            return Instant.parse(value);
+            instant = Instant.parse(value.strip());
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException(name + ": expected an ISO-8601 instant like 2026-01-31T12:00:00Z, got '"
                     + value + "'", e);
         }
+        if (instant.isBefore(FIRST_INSTANT) || instant.isAfter(LAST_INSTANT)) {
+            throw new IllegalArgumentException(name + ": must be between the years 1 and 9999, got '" + value + "'");
+        }
+        return instant;
     }
 
     private static PageRequest page(Function<String, String> param) {
@@ -250,6 +314,32 @@ final class DashboardApi {
         }
     }
 
+    /** A queue or schedule name from the path. */
+    private static String name(String field, String value) {
+        if (value.length() > MAX_NAME_LENGTH || value.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException(field + ": must be a name of at most " + MAX_NAME_LENGTH
+                    + " characters without NUL");
+        }
+        return value;
+    }
+
+    private static boolean holdsNul(JsonNode node) {
+        if (node.isTextual()) {
+            return node.textValue().indexOf('\0') >= 0;
+        }
+        for (var field : node.properties()) {
+            if (field.getKey().indexOf('\0') >= 0) {
+                return true;
+            }
+        }
+        for (JsonNode child : node) {
+            if (holdsNul(child)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static List<Long> longs(JsonNode ids) {
         return java.util.stream.StreamSupport.stream(ids.spliterator(), false).map(id -> {
             if (!id.canConvertToLong() || !id.isIntegralNumber()) {
@@ -259,14 +349,20 @@ final class DashboardApi {
         }).toList();
     }
 
-    /** Reads a parameter from the JSON body first, then from the query string. */
+    /**
+     * Reads a parameter from the JSON body first, then from the query string; a value with a NUL character or
+     * longer than {@value #MAX_PARAM_LENGTH} characters is refused before anything reads it.
+     */
     static Function<String, String> params(JsonNode body, Function<String, String> query) {
         return name -> {
             JsonNode field = body instanceof ObjectNode o ? o.get(name) : null;
-            if (field == null || field.isNull()) {
-                return query.apply(name);
+            String value = field == null || field.isNull() ? query.apply(name)
+                    : field.isValueNode() ? field.asText() : field.toString();
+            if (value != null && (value.length() > MAX_PARAM_LENGTH || value.indexOf('\0') >= 0)) {
+                throw new IllegalArgumentException(name + ": must be at most " + MAX_PARAM_LENGTH
+                        + " characters without NUL");
             }
-            return field.isValueNode() ? field.asText() : field.toString();
+            return value;
         };
     }
 }

@@ -1,6 +1,7 @@
 package io.pgjobs.dashboard;
 
 import jakarta.servlet.http.HttpServletRequest;
+import java.time.Duration;
 
 /**
  * The hook through which a host application tells the dashboard who the user is. Embedded, it usually reads
@@ -14,8 +15,34 @@ import jakarta.servlet.http.HttpServletRequest;
  */
 @FunctionalInterface
 public interface DashboardAuth {
-    /** The user making {@code request}, or null when it is not authenticated (answered with 401). */
+    /**
+     * The user making {@code request}, or null when it is not authenticated (answered with 401). Throws
+     * {@link Throttled} to refuse an attempt outright (answered with 429 and {@code Retry-After}).
+     */
     DashboardUser authenticate(HttpServletRequest request);
+
+    /** Too many failed logins: the client must wait {@code retryAfter} before it tries again. */
+    final class Throttled extends RuntimeException {
+        private final Duration retryAfter;
+
+        public Throttled(Duration retryAfter) {
+            super("too many failed logins; try again in " + seconds(retryAfter) + " s");
+            this.retryAfter = retryAfter;
+        }
+
+        public Duration retryAfter() {
+            return retryAfter;
+        }
+
+        /** The wait in whole seconds, rounded up, as {@code Retry-After} gives it. */
+        public long retryAfterSeconds() {
+            return seconds(retryAfter);
+        }
+
+        private static long seconds(Duration wait) {
+            return Math.max(1, wait.plusNanos(999_999_999).toSeconds());
+        }
+    }
 
     /** The {@code WWW-Authenticate} header sent with a 401, or null for none. */
     default String challenge() {

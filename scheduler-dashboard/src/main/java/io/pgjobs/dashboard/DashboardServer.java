@@ -3,29 +3,45 @@ package io.pgjobs.dashboard;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.pgjobs.Scheduler;
+import java.io.PrintStream;
 import java.net.URI;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.ForwardedRequestCustomizer;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
 /**
  * The dashboard on an embedded Jetty 12, standalone ({@link #main}) or started by a test or demo
- * ({@link #start}). Standalone it is closed by default: it refuses to start without dashboard users.
- *
- * <pre>
- * java -jar scheduler-dashboard-VERSION-standalone.jar --jdbc-url jdbc:postgresql://db/app --user app \
- *      --password secret --users 'alice:pw1:operator,bob:pw2:viewer' [--port 8080] [--path /] [--schema pgjobs]
- * </pre>
- * Each option may come from the environment instead: {@code PGJOBS_JDBC_URL}, {@code PGJOBS_DB_USER},
- * {@code PGJOBS_DB_PASSWORD}, {@code PGJOBS_DASHBOARD_USERS}, {@code PGJOBS_DASHBOARD_PORT}, ...
+ * ({@link #start}). Standalone it is closed by default: it refuses to start without dashboard users. See
+ * {@link #USAGE} for its options.
  */
 public final class DashboardServer implements AutoCloseable {
-    private static final Set<String> OPTIONS = Set.of("jdbc-url", "user", "password", "users", "host", "port", "path",
-            "schema", "no-migrate");
+    static final String USAGE = """
+            usage: java -jar scheduler-dashboard-VERSION-standalone.jar --jdbc-url URL --users USERS [options]
+              --jdbc-url URL           the database, e.g. jdbc:postgresql://db:5432/app     (PGJOBS_JDBC_URL)
+              --user NAME              database user                                      (PGJOBS_DB_USER)
+              --password SECRET        database password                                  (PGJOBS_DB_PASSWORD)
+              --users LIST             dashboard users, name:password:role,... with role
+                                       viewer or operator                          (PGJOBS_DASHBOARD_USERS)
+              --host HOST              address to listen on, default 0.0.0.0        (PGJOBS_DASHBOARD_HOST)
+              --port PORT              port, default 8080                           (PGJOBS_DASHBOARD_PORT)
+              --path PATH              mount path, default /                        (PGJOBS_DASHBOARD_PATH)
+              --schema NAME            pgjobs' schema, default pgjobs             (PGJOBS_DASHBOARD_SCHEMA)
+              --no-migrate             do not apply pgjobs' migrations on start (PGJOBS_DASHBOARD_NO_MIGRATE)
+              --trust-proxy-headers    take the scheme, host, port and client address from a TLS-terminating
+                                       proxy's X-Forwarded-* / Forwarded headers; only behind a proxy that
+                                       sets them (PGJOBS_DASHBOARD_TRUST_PROXY_HEADERS)
+              --help                   this text
+            """;
+    /** Each option and whether it takes a value; a flag is "true" when given. */
+    private static final Map<String, Boolean> OPTIONS = options();
 
     private final Server server;
     private final URI uri;
@@ -35,17 +51,49 @@ public final class DashboardServer implements AutoCloseable {
         this.uri = uri;
     }
 
-    /** Serves {@code servlet} at {@code http://host:port/path/} (port 0: any free port). */
+    private static Map<String, Boolean> options() {
+        Map<String, Boolean> options = new LinkedHashMap<>();
+        for (String valued : List.of("jdbc-url", "user", "password", "users", "host", "port", "path", "schema")) {
+            options.put(valued, true);
+        }
+        options.put("no-migrate", false);
+        options.put("trust-proxy-headers", false);
+        options.put("help", false);
+        return Map.copyOf(options);
+    }
+
+    /** Serves {@code servlet} at {@code http://host:port/path/} (port 0: any free port), trusting no proxy. */
     public static DashboardServer start(DashboardServlet servlet, String host, int port, String path) throws Exception {
+        return start(servlet, host, port, path, false);
+    }
+
+    /**
+     * Serves {@code servlet} at {@code http://host:port/path/}. With {@code trustProxyHeaders} the request's
+     * scheme, host, port and client address come from the {@code Forwarded} / {@code X-Forwarded-*} headers of a
+     * proxy in front (Jetty's {@link ForwardedRequestCustomizer}), so that the CSRF origin check compares the
+     * browser's {@code Origin} with the public address. Only behind a proxy that sets (and overwrites) them:
+     * otherwise any client could claim any origin and address.
+     */
+    public static DashboardServer start(DashboardServlet servlet, String host, int port, String path,
+                                        boolean trustProxyHeaders) throws Exception {
         if (!path.startsWith("/")) {
             throw new IllegalArgumentException("path: must start with /, got '" + path + "'");
         }
         Server server = new Server();
-        ServerConnector connector = new ServerConnector(server);
+        HttpConfiguration http = new HttpConfiguration();
+        // the Server header and error pages would tell an attacker which Jetty to look up
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        if (trustProxyHeaders) {
+            http.addCustomizer(new ForwardedRequestCustomizer());
+        }
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(host);
         connector.setPort(port);
         server.addConnector(connector);
+        server.setErrorHandler(new JsonErrorHandler());
         ServletContextHandler context = new ServletContextHandler("/");
+        context.setErrorHandler(new JsonErrorHandler());
         String base = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         context.addServlet(new ServletHolder("pgjobs-dashboard", servlet), base + "/*");
         server.setHandler(context);
@@ -64,58 +112,93 @@ public final class DashboardServer implements AutoCloseable {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = options(args);
-        String jdbcUrl = required(options, "jdbc-url");
-        BasicAuth auth = BasicAuth.parse(required(options, "users"));
+        int exit = run(args, System.getenv(), System.out, System.err);
+        if (exit != 0) {
+            System.exit(exit);
+        }
+    }
+
+    /**
+     * Runs the standalone server until the process ends; a bad option or an unreachable database prints the
+     * one error (and for options the usage) and returns 2 or 1 instead of a stack trace.
+     */
+    static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) throws Exception {
+        Map<String, String> options;
+        BasicAuth auth;
+        int port;
+        try {
+            options = options(args, env);
+            if (options.containsKey("help")) {
+                out.print(USAGE);
+                return 0;
+            }
+            required(options, "jdbc-url");
+            auth = BasicAuth.parse(required(options, "users"));
+            port = port(options.getOrDefault("port", "8080"));
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            err.print(USAGE);
+            return 2;
+        }
         HikariConfig pool = new HikariConfig();
-        pool.setJdbcUrl(jdbcUrl);
+        pool.setJdbcUrl(options.get("jdbc-url"));
         pool.setUsername(options.get("user"));
         pool.setPassword(options.get("password"));
         pool.setMaximumPoolSize(8);
         pool.setPoolName("pgjobs-dashboard");
         // not Hikari's 30 s: with the database gone, health/ready should say so before a probe gives up
         pool.setConnectionTimeout(3_000);
+        // no connection at start: a database that is down for a moment must not keep the dashboard from starting
+        pool.setInitializationFailTimeout(-1);
         HikariDataSource dataSource = new HikariDataSource(pool);
         // never started: this process is no node of the cluster (it claims no jobs and does not run for leader)
         Scheduler scheduler = Scheduler.builder(dataSource).schema(options.getOrDefault("schema", "pgjobs")).build();
         if (!options.containsKey("no-migrate")) {
-            scheduler.migrate();
+            try {
+                scheduler.migrate();
+            } catch (RuntimeException e) {
+                // Flyway's or the pool's: the database is unreachable or refuses the user, which the message says
+                err.println("error: could not migrate pgjobs' schema: " + e.getMessage());
+                dataSource.close();
+                return 1;
+            }
         }
         DashboardServer server = start(new DashboardServlet(scheduler, auth), options.getOrDefault("host", "0.0.0.0"),
-                Integer.parseInt(options.getOrDefault("port", "8080")), options.getOrDefault("path", "/"));
+                port, options.getOrDefault("path", "/"), options.containsKey("trust-proxy-headers"));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 server.close();
             } catch (Exception e) {
-                System.err.println("stopping the dashboard failed: " + e);
+                err.println("stopping the dashboard failed: " + e);
             }
             dataSource.close();
         }));
-        System.out.println("pgjobs dashboard at " + server.uri());
+        out.println("pgjobs dashboard at " + server.uri()
+                + (options.containsKey("trust-proxy-headers") ? " (trusting the proxy's forwarded headers)" : ""));
         server.server.join();
+        return 0;
     }
 
     /** {@code --name value} arguments over {@code PGJOBS_*} environment variables over nothing. */
-    private static Map<String, String> options(String[] args) {
+    static Map<String, String> options(String[] args, Map<String, String> env) {
         Map<String, String> options = new LinkedHashMap<>();
-        Map<String, String> env = System.getenv();
-        for (String name : OPTIONS) {
+        for (String name : OPTIONS.keySet()) {
             String key = switch (name) {
                 case "jdbc-url" -> "PGJOBS_JDBC_URL";
                 case "user" -> "PGJOBS_DB_USER";
                 case "password" -> "PGJOBS_DB_PASSWORD";
-                default -> "PGJOBS_DASHBOARD_" + name.toUpperCase().replace('-', '_');
+                default -> "PGJOBS_DASHBOARD_" + name.toUpperCase(Locale.ROOT).replace('-', '_');
             };
-            if (env.get(key) != null) {
+            if (env.get(key) != null && !name.equals("help")) {
                 options.put(name, env.get(key));
             }
         }
         for (int i = 0; i < args.length; i++) {
             String name = args[i].startsWith("--") ? args[i].substring(2) : null;
-            if (name == null || !OPTIONS.contains(name)) {
-                throw new IllegalArgumentException("unknown option '" + args[i] + "'; options: --" + String.join(", --", OPTIONS));
+            if (name == null || !OPTIONS.containsKey(name)) {
+                throw new IllegalArgumentException("unknown option '" + args[i] + "'");
             }
-            if (name.equals("no-migrate")) {
+            if (!OPTIONS.get(name)) {
                 options.put(name, "true");
             } else if (i + 1 >= args.length) {
                 throw new IllegalArgumentException("--" + name + ": needs a value");
@@ -124,6 +207,14 @@ public final class DashboardServer implements AutoCloseable {
             }
         }
         return options;
+    }
+
+    private static int port(String value) {
+        String digits = value.strip();
+        if (!digits.matches("\\d{1,5}") || Integer.parseInt(digits) > 65_535) {
+            throw new IllegalArgumentException("--port: expected a number from 0 to 65535, got '" + value + "'");
+        }
+        return Integer.parseInt(digits);
     }
 
     private static String required(Map<String, String> options, String name) {

@@ -13,8 +13,8 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Matcher;
@@ -32,8 +32,16 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Every request is authenticated by the {@link DashboardAuth} hook (none: 401). Viewers read; only operators
- * act (403 otherwise), and every action must pass the {@link CsrfGuard}. Args and metadata go through the
- * {@link ArgsRedactor} before they leave the server, and the UI renders every value as text.
+ * act (403 otherwise), and every action must pass the {@link CsrfGuard}. Args, metadata, results, errors and
+ * audit details go through the {@link Redactor} before they leave the server, and the UI renders every value
+ * as text. Every error is JSON ({@code {"error": "..."}}): bad input a 400 naming the parameter, a database
+ * failure a 503 that says only what failed (the SQL, PostgreSQL's message and the stack go to the log).
+ *
+ * <p>Behind a TLS-terminating proxy the CSRF origin check compares the browser's {@code Origin} with the
+ * request's scheme, host and port as the container reports them: let the container take them from the proxy's
+ * forwarded headers (Spring Boot: {@code server.forward-headers-strategy=native}; Tomcat: {@code RemoteIpValve};
+ * Jetty: {@code ForwardedRequestCustomizer}, which {@link DashboardServer} adds with
+ * {@code --trust-proxy-headers}).
  *
  * <p>The exceptions are the probes {@code health/live} and {@code health/ready}: {@link Scheduler#health()} with
  * its liveness or readiness status code, answered without credentials because Kubernetes probes cannot send
@@ -43,9 +51,9 @@ import org.slf4j.LoggerFactory;
 public final class DashboardServlet extends HttpServlet {
     private static final Logger LOG = LoggerFactory.getLogger(DashboardServlet.class);
     private static final String STATIC = "/io/pgjobs/dashboard/static/";
-    private static final Map<String, String> ASSETS = Map.of(
-            "", "index.html", "app.js", "app.js", "app.css", "app.css");
     private static final int MAX_BODY_BYTES = 2 * 1024 * 1024;
+    /** Set on a request once its body was read: a response to a request whose body was not closes the connection. */
+    private static final String BODY_READ = DashboardServlet.class.getName() + ".bodyRead";
 
     private final transient DashboardAuth auth;
     private final transient CsrfGuard csrf = new CsrfGuard();
@@ -54,17 +62,19 @@ public final class DashboardServlet extends HttpServlet {
             .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
     private final transient DashboardApi api;
     private final transient Scheduler scheduler;
+    private final transient Map<String, Asset> assets = Asset.load();
 
     /**
      * A dashboard over {@code scheduler}'s operator API and health, whose users {@code auth} names, with the
-     * default redaction of secrets. The scheduler need not be started (a dashboard-only process): its health
-     * then reports the database and the cluster's leader, and its own node as not started.
+     * {@link Redactor#defaults() default redaction} of secrets. The scheduler need not be started (a
+     * dashboard-only process): its health then reports the database and the cluster's leader, and its own node
+     * as not started.
      */
     public DashboardServlet(Scheduler scheduler, DashboardAuth auth) {
-        this(scheduler, auth, ArgsRedactor.defaults());
+        this(scheduler, auth, Redactor.defaults());
     }
 
-    public DashboardServlet(Scheduler scheduler, DashboardAuth auth, ArgsRedactor redactor) {
+    public DashboardServlet(Scheduler scheduler, DashboardAuth auth, Redactor redactor) {
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.auth = Objects.requireNonNull(auth, "auth");
         this.api = new DashboardApi(scheduler.admin(), Objects.requireNonNull(redactor, "redactor"), json);
@@ -72,6 +82,19 @@ public final class DashboardServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        try {
+            serve(request, response);
+        } catch (RuntimeException e) {
+            LOG.error("dashboard request {} {} failed", request.getMethod(), request.getRequestURI(), e);
+            if (!response.isCommitted()) {
+                response.reset();
+                securityHeaders(response);
+                send(request, response, 500, Map.of("error", "internal error (the server's log has the details)"));
+            }
+        }
+    }
+
+    private void serve(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String path = request.getPathInfo();
         if (path == null) {
             // the UI's relative links need the trailing slash
@@ -79,8 +102,19 @@ public final class DashboardServlet extends HttpServlet {
             return;
         }
         securityHeaders(response);
-        DashboardUser user = auth.authenticate(request);
-        if (path.equals("/health/live") || path.equals("/health/ready")) {
+        boolean probe = path.equals("/health/live") || path.equals("/health/ready");
+        DashboardUser user;
+        try {
+            user = auth.authenticate(request);
+        } catch (DashboardAuth.Throttled e) {
+            if (!probe) {
+                response.setHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
+                send(request, response, 429, Map.of("error", e.getMessage()));
+                return;
+            }
+            user = null;
+        }
+        if (probe) {
             serveHealth(request, response, user != null, path.endsWith("live"));
             return;
         }
@@ -88,16 +122,17 @@ public final class DashboardServlet extends HttpServlet {
             if (auth.challenge() != null) {
                 response.setHeader("WWW-Authenticate", auth.challenge());
             }
-            send(response, 401, Map.of("error", "authentication required"));
+            send(request, response, 401, Map.of("error", "authentication required"));
             return;
         }
         String relative = path.substring(1);
+        Asset asset = assets.get(relative);
         if (relative.startsWith("api/")) {
             serveApi(request, response, user, relative.substring(4));
-        } else if (request.getMethod().equals("GET") && ASSETS.containsKey(relative)) {
-            serveAsset(response, ASSETS.get(relative));
+        } else if (request.getMethod().equals("GET") && asset != null) {
+            asset.serve(request, response);
         } else {
-            send(response, 404, Map.of("error", "no such page: " + path));
+            send(request, response, 404, Map.of("error", "no such page"));
         }
     }
 
@@ -105,7 +140,7 @@ public final class DashboardServlet extends HttpServlet {
             throws IOException {
         response.setHeader("Cache-Control", "no-store");
         if (path.equals("session") && request.getMethod().equals("GET")) {
-            send(response, 200, Map.of("user", user.name(), "role", user.role().name().toLowerCase(),
+            send(request, response, 200, Map.of("user", user.name(), "role", user.role().name().toLowerCase(),
                     "csrfToken", csrf.tokenFor(user)));
             return;
         }
@@ -116,24 +151,24 @@ public final class DashboardServlet extends HttpServlet {
             }
             if (!route.method().equals(request.getMethod())) {
                 response.setHeader("Allow", route.method());
-                send(response, 405, Map.of("error", path + " takes " + route.method()));
+                send(request, response, 405, Map.of("error", "this endpoint takes " + route.method()));
                 return;
             }
             if (route.acts()) {
                 if (!user.mayAct()) {
-                    send(response, 403, Map.of("error", "user '" + user.name() + "' is a viewer; actions need the operator role"));
+                    send(request, response, 403, Map.of("error", "user '" + user.name() + "' is a viewer; actions need the operator role"));
                     return;
                 }
                 String refusal = csrf.refusal(request, user);
                 if (refusal != null) {
-                    send(response, 403, Map.of("error", refusal));
+                    send(request, response, 403, Map.of("error", refusal));
                     return;
                 }
             }
             call(route, matcher, request, response, user);
             return;
         }
-        send(response, 404, Map.of("error", "no such endpoint: api/" + path));
+        send(request, response, 404, Map.of("error", "no such endpoint"));
     }
 
     private void call(DashboardApi.Route route, Matcher matcher, HttpServletRequest request,
@@ -142,22 +177,48 @@ public final class DashboardServlet extends HttpServlet {
             JsonNode body = route.acts() ? body(request) : JsonNodeFactory.instance.objectNode();
             Object result = route.handler().apply(new DashboardApi.Call(matcher,
                     DashboardApi.params(body, request::getParameter), body, user));
-            send(response, 200, result);
+            send(request, response, 200, result);
         } catch (IllegalArgumentException e) {
-            send(response, 400, Map.of("error", e.getMessage()));
+            send(request, response, 400, Map.of("error", e.getMessage()));
         } catch (DashboardApi.NotFound e) {
-            send(response, 404, Map.of("error", e.getMessage()));
-        } catch (PgJobsException e) {
+            send(request, response, 404, Map.of("error", e.getMessage()));
+        } catch (RuntimeException e) {
+            if (!(e instanceof PgJobsException) && sqlCause(e) == null) {
+                throw e;
+            }
             LOG.warn("dashboard request {} {} failed", request.getMethod(), request.getRequestURI(), e);
-            send(response, 503, Map.of("error", e.getMessage()));
+            send(request, response, 503, Map.of("error", databaseFailure(e)));
         }
+    }
+
+    private static SQLException sqlCause(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql) {
+                return sql;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * What the client learns of a database failure (the admin API's {@link PgJobsException}, or any exception
+     * an {@link SQLException} caused): whether the statement timeout stopped it, nothing more (the
+     * message would carry the SQL, PostgreSQL's text, and maybe host and user names).
+     */
+    private static String databaseFailure(RuntimeException e) {
+        SQLException sql = sqlCause(e);
+        if (sql != null && "57014".equals(sql.getSQLState())) {
+            return "the database did not answer within the statement timeout; narrow the filter"
+                    + " (a state, or a finished range, makes a search fast)";
+        }
+        return "the database failed (the server's log has the details)";
     }
 
     private void serveHealth(HttpServletRequest request, HttpServletResponse response, boolean authenticated,
                              boolean liveness) throws IOException {
         if (!request.getMethod().equals("GET")) {
             response.setHeader("Allow", "GET");
-            send(response, 405, Map.of("error", "health probes take GET"));
+            send(request, response, 405, Map.of("error", "health probes take GET"));
             return;
         }
         response.setHeader("Cache-Control", "no-store");
@@ -176,6 +237,7 @@ public final class DashboardServlet extends HttpServlet {
             throw new IllegalArgumentException("body: larger than " + MAX_BODY_BYTES + " bytes");
         }
         byte[] bytes = request.getInputStream().readNBytes(MAX_BODY_BYTES + 1);
+        request.setAttribute(BODY_READ, true);
         if (bytes.length > MAX_BODY_BYTES) {
             throw new IllegalArgumentException("body: larger than " + MAX_BODY_BYTES + " bytes");
         }
@@ -189,18 +251,9 @@ public final class DashboardServlet extends HttpServlet {
             }
             return body;
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("body: not valid JSON: " + e.getOriginalMessage(), e);
-        }
-    }
-
-    private void serveAsset(HttpServletResponse response, String name) throws IOException {
-        try (InputStream in = DashboardServlet.class.getResourceAsStream(STATIC + name)) {
-            if (in == null) {
-                throw new IllegalStateException("the dashboard jar lacks its asset " + name);
-            }
-            response.setContentType(name.endsWith(".js") ? "text/javascript;charset=utf-8"
-                    : name.endsWith(".css") ? "text/css;charset=utf-8" : "text/html;charset=utf-8");
-            in.transferTo(response.getOutputStream());
+            // not Jackson's message, which names its own classes and limits
+            throw new IllegalArgumentException("body: not valid JSON" + (e.getLocation() == null ? ""
+                    : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"), e);
         }
     }
 
@@ -213,7 +266,17 @@ public final class DashboardServlet extends HttpServlet {
         response.setHeader("X-Frame-Options", "DENY");
     }
 
-    private void send(HttpServletResponse response, int status, Object body) throws IOException {
+    /**
+     * Answers with JSON. A request body the servlet did not read (a refused action, a 404) would be left in the
+     * connection for the container to skip, and a container that cannot (the rest of it is still on its way)
+     * closes the connection after the response; saying so in the response keeps a client from reusing it.
+     */
+    private void send(HttpServletRequest request, HttpServletResponse response, int status, Object body) throws IOException {
+        boolean bodyLeft = (request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null)
+                && request.getAttribute(BODY_READ) == null;
+        if (bodyLeft) {
+            response.setHeader("Connection", "close");
+        }
         response.setStatus(status);
         response.setContentType("application/json;charset=utf-8");
         json.writeValue(response.getOutputStream(), body);

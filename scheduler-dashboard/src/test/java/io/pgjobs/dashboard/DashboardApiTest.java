@@ -6,17 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgjobs.JobRequest;
 import io.pgjobs.Scheduler;
+import io.pgjobs.dashboard.HttpCalls.Reply;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,18 +27,17 @@ class DashboardApiTest {
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final ObjectMapper JSON = HttpCalls.JSON;
     private static Scheduler scheduler;
     private static DashboardServer server;
-
-    record Reply(int status, JsonNode body, HttpResponse<String> raw) {}
+    private static HttpCalls http;
 
     @BeforeAll
     static void start() throws Exception {
         scheduler = Scheduler.builder(db.dataSource()).build();
         server = DashboardServer.start(new DashboardServlet(scheduler,
                 BasicAuth.parse("olga:op-pw:operator,victor:view-pw:viewer")), "127.0.0.1", 0, "/ops/jobs");
+        http = new HttpCalls(server.uri());
     }
 
     @AfterAll
@@ -57,37 +53,27 @@ class DashboardApiTest {
     }
 
     private static HttpRequest.Builder request(String path, String user, String password) {
-        return request(server, path, user, password);
+        return http.request(path, user, password);
     }
 
     private static HttpRequest.Builder request(DashboardServer at, String path, String user, String password) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(at.uri().resolve(path));
-        if (user != null) {
-            builder.header("Authorization", "Basic " + Base64.getEncoder()
-                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
-        }
-        return builder;
+        return new HttpCalls(at.uri()).request(path, user, password);
     }
 
     private static Reply send(HttpRequest request) throws Exception {
-        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-        JsonNode body = response.headers().firstValue("Content-Type").orElse("").startsWith("application/json")
-                ? JSON.readTree(response.body()) : null;
-        return new Reply(response.statusCode(), body, response);
+        return HttpCalls.send(request);
     }
 
     private static Reply viewerGet(String path) throws Exception {
-        return send(request(path, "victor", "view-pw").GET().build());
+        return http.get(path, "victor", "view-pw");
     }
 
     private static String token(String user, String password) throws Exception {
-        return send(request("api/session", user, password).GET().build()).body().get("csrfToken").asText();
+        return http.token(user, password);
     }
 
     private static Reply operatorPost(String path, Object body) throws Exception {
-        return send(request(path, "olga", "op-pw").header("X-PgJobs-Csrf", token("olga", "op-pw"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build());
+        return http.post(path, "olga", "op-pw", body);
     }
 
     private long enqueue(Map<String, Object> args) {
@@ -110,7 +96,7 @@ class DashboardApiTest {
     void servesTheUiWithAStrictContentSecurityPolicyUnderItsMountPath() throws Exception {
         Reply index = viewerGet("");
         assertThat(index.status()).isEqualTo(200);
-        assertThat(index.raw().body()).contains("<script src=\"app.js\"");
+        assertThat(index.raw().body()).contains("<script src=\"app.js?v=");
         assertThat(index.raw().headers().firstValue("Content-Security-Policy")).hasValueSatisfying(csp ->
                 assertThat(csp).contains("script-src 'self'").contains("frame-ancestors 'none'"));
         assertThat(viewerGet("app.css").status()).isEqualTo(200);

@@ -271,4 +271,148 @@ class DashboardBrowserTest {
         assertThat(browser.findElements(By.cssSelector("[data-searched]"))).isEmpty();
         screenshot("jobs-search-older");
     }
+
+    private static Object script(String js, Object... args) {
+        return ((JavascriptExecutor) browser).executeScript(js, args);
+    }
+
+    /** How many times the page has drawn fresh data (a navigation or a live refresh). */
+    private static int draws() {
+        String draws = browser.findElement(By.id("updated")).getDomAttribute("data-draws");
+        return draws == null ? 0 : Integer.parseInt(draws);
+    }
+
+    /** Waits until a live refresh has drawn the page again after {@code before} draws. */
+    private static void awaitRefreshAfter(int before) {
+        new WebDriverWait(browser, Duration.ofSeconds(60)).until(d -> draws() > before);
+    }
+
+    @Test
+    @Order(5)
+    void aRefreshUnderWayWhenABulkActionBeginsDoesNotDrawOverItsProgress() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            scheduler.client().enqueue(JobRequest.of("report.build", Map.of("batch", i)).queue("reports")
+                    .runAt(java.time.Instant.parse("2999-01-01T00:00:00Z")));
+        }
+        open("jobs?queue=reports&state=scheduled");
+        waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("tbody tr[data-job]"), 3));
+        // the next live refresh's request is held, as a loaded server would hold it, until the action is done;
+        // heldRefreshDone is set once the page has done all it does with the answer (in microtasks, which all
+        // run before the timer that sets it)
+        script("""
+                window.heldRefreshes = [];
+                const realFetch = window.fetch;
+                const answered = response => {
+                  const json = response.json.bind(response);
+                  response.json = () => json().then(body => { setTimeout(() => { window.heldRefreshDone = true; }, 0); return body; });
+                  return response;
+                };
+                window.fetch = (url, init) => String(url).includes('/api/jobs?') && !window.releaseRefreshes
+                    ? new Promise(resolve => window.heldRefreshes.push(() => resolve(realFetch(url, init).then(answered))))
+                    : realFetch(url, init);""");
+        new WebDriverWait(browser, Duration.ofSeconds(60)).until(d -> ((Number) script("return window.heldRefreshes.length")).intValue() > 0);
+        click(By.xpath("//button[text()='cancel all matching…']"));
+        waiting().until(ExpectedConditions.alertIsPresent());
+        browser.switchTo().alert().accept();
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-progress]"),
+                "3 / 3 processed, 3 changed"));
+        // the held refresh answers now, with the page as it was before the action; it must not draw it
+        script("window.releaseRefreshes = true; window.heldRefreshes.forEach(release => release());");
+        waiting().until(d -> Boolean.TRUE.equals(script("return window.heldRefreshDone === true")));
+        assertThat(browser.findElements(By.cssSelector("[data-progress]"))).extracting(WebElement::getText)
+                .containsExactly("3 / 3 processed, 3 changed");
+        browser.navigate().refresh();
+    }
+
+    @Test
+    @Order(6)
+    void aLiveRefreshKeepsOpenDetailsTypedTextAndTickedJobsAndABadFilterIsShownBesideItsField() throws Exception {
+        long failed = scheduler.client().enqueue(JobRequest.of("payment.capture", Map.of("order", 99))).id();
+        Await.until(Duration.ofSeconds(20), "the payment job is discarded",
+                () -> scheduler.client().get(failed).orElseThrow().state() == JobState.DISCARDED);
+        open("jobs/" + failed);
+        click(By.cssSelector("details[data-key='stack-1'] summary"));
+        int opened = draws();
+        awaitRefreshAfter(opened);
+        assertThat(browser.findElement(By.cssSelector("details[data-key='stack-1']")).getDomProperty("open")).isEqualTo("true");
+        assertThat(browser.findElement(By.id("updated")).getText()).startsWith("updated ");
+
+        open("jobs?state=discarded");
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-job='" + failed + "']")));
+        click(By.cssSelector("input[data-key='select-" + failed + "']"));
+        WebElement kind = browser.findElement(By.name("kind"));
+        kind.sendKeys("payment.cap");
+        // while the field has the focus the page waits; typed text survives a refresh once the focus is elsewhere
+        waiting().until(d -> d.findElement(By.id("updated")).getText().contains("paused while you edit"));
+        browser.findElement(By.tagName("h1")).click();
+        int typed = draws();
+        awaitRefreshAfter(typed);
+        assertThat(browser.findElement(By.name("kind")).getDomProperty("value")).isEqualTo("payment.cap");
+        assertThat(browser.findElement(By.cssSelector("input[data-key='select-" + failed + "']")).isSelected()).isTrue();
+        assertThat(browser.findElement(By.tagName("main")).getText()).contains("1 selected");
+
+        WebElement from = browser.findElement(By.name("createdFrom"));
+        from.sendKeys("yesterday", org.openqa.selenium.Keys.ENTER);
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-error-for=createdFrom]")));
+        assertThat(browser.findElement(By.cssSelector("[data-error-for=createdFrom]")).getText())
+                .startsWith("expected an ISO-8601 instant");
+        assertThat(browser.findElement(By.name("createdFrom")).getDomProperty("value")).isEqualTo("yesterday");
+        assertThat(browser.findElement(By.name("kind")).getDomProperty("value")).isEqualTo("payment.cap");
+        screenshot("jobs-bad-filter");
+    }
+
+    @Test
+    @Order(7)
+    void chartsHaveTicksAndTooltipsJobPagesOfferWhatTheStateAllowsAndThePageFitsAPhoneInDarkMode() throws Exception {
+        long retried = scheduler.client().enqueue(JobRequest.of("payment.capture", Map.of("order", 7))).id();
+        Await.until(Duration.ofSeconds(20), "the payment job is discarded",
+                () -> scheduler.client().get(retried).orElseThrow().state() == JobState.DISCARDED);
+        scheduler.client().retry(retried);
+        Await.until(Duration.ofSeconds(20), "the retried job completes",
+                () -> scheduler.client().get(retried).orElseThrow().state() == JobState.COMPLETED);
+
+        open("");
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-chart=rate] svg")));
+        for (String chart : new String[] {"throughput", "rate", "duration"}) {
+            assertThat(browser.findElements(By.cssSelector("[data-chart=" + chart + "] svg line.grid"))).as(chart).hasSizeBetween(3, 5);
+            // one tooltip per minute of the hour, with the exact values
+            assertThat(browser.findElements(By.cssSelector("[data-chart=" + chart + "] svg rect.hover"))).as(chart).hasSize(60);
+        }
+        assertThat(browser.findElement(By.cssSelector("[data-chart=throughput] svg rect.hover:last-of-type title"))
+                .getDomProperty("textContent")).contains("completed: ");
+
+        open("jobs/" + retried);
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-outcome='1']"), "failed → retried"));
+        assertThat(browser.findElement(By.cssSelector("[data-outcome='2']")).getText()).contains("completed");
+        assertThat(browser.findElements(By.xpath("//button[text()='Cancel']"))).isEmpty();
+        assertThat(browser.findElements(By.xpath("//button[text()='Retry now']"))).hasSize(1);
+
+        scheduler.admin().pauseQueue("ops-olga", "reports");
+        try {
+            open("queues");
+            waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-state-of=reports]"),
+                    "paused by ops-olga"));
+            assertThat(browser.findElement(By.cssSelector("[data-nodes=reports]")).getText()).isEqualTo(scheduler.nodeId());
+        } finally {
+            scheduler.admin().resumeQueue("ops-olga", "reports");
+        }
+
+        ((ChromeDriver) browser).executeCdpCommand("Emulation.setEmulatedMedia",
+                Map.of("features", java.util.List.of(Map.of("name", "prefers-color-scheme", "value", "dark"))));
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+        try {
+            for (String page : new String[] {"", "jobs", "queues", "schedules", "jobs/" + retried}) {
+                open(page);
+                waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("main h1")));
+                waiting().until(d -> !d.findElements(By.cssSelector("main table, main .empty, main svg")).isEmpty());
+                // nothing wider than the phone: wide tables scroll in their own box
+                assertThat(((Number) script("return document.documentElement.scrollWidth")).intValue()).as(page).isLessThanOrEqualTo(390);
+                screenshot("phone-dark-" + (page.isEmpty() ? "overview" : page.replace('/', '-')));
+            }
+            assertThat(script("return getComputedStyle(document.body).backgroundColor")).isEqualTo("rgb(18, 21, 28)");
+        } finally {
+            ((ChromeDriver) browser).executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features", java.util.List.of()));
+            browser.manage().window().setSize(new org.openqa.selenium.Dimension(1440, 1000));
+        }
+    }
 }

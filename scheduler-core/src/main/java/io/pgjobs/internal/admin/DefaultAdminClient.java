@@ -173,14 +173,32 @@ public final class DefaultAdminClient implements AdminClient {
     }
 
     private void setPaused(String actor, String queue, boolean paused) {
+        requireQueueName(queue);
+        boolean known = call("pause or resume queue " + queue, () -> store.setQueuePaused(queue, paused,
+                new Audit(actor, paused ? "pause_queue" : "resume_queue", "queue:" + queue, "{}")));
+        // a typo would otherwise create a queue that no node works and that stays in every list
+        if (!known) {
+            throw new IllegalArgumentException("queue: no queue named '" + queue
+                    + "' (none has jobs, settings or a node working it)");
+        }
+    }
+
+    @Override
+    public boolean removeQueue(String actor, String queue) {
+        requireQueueName(queue);
+        AdminStore.QueueRemoval removal = call("remove queue " + queue,
+                () -> store.removeQueue(queue, new Audit(actor, "remove_queue", "queue:" + queue, "{}")));
+        if (!removal.workingNodes().isEmpty()) {
+            throw new IllegalArgumentException("queue: '" + queue + "' is worked by the live node(s) "
+                    + String.join(", ", removal.workingNodes()) + "; remove it from their configuration first");
+        }
+        return removal.removed();
+    }
+
+    private static void requireQueueName(String queue) {
         if (queue == null || queue.isBlank() || queue.length() > 100) {
             throw new IllegalArgumentException("queue: must be a name of 1 to 100 characters");
         }
-        call("pause or resume queue " + queue, () -> {
-            store.setQueuePaused(queue, paused,
-                    new Audit(actor, paused ? "pause_queue" : "resume_queue", "queue:" + queue, "{}"));
-            return null;
-        });
     }
 
     @Override

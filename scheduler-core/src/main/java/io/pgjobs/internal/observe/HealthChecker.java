@@ -7,17 +7,22 @@ import io.pgjobs.internal.store.ObservationStore;
 import io.pgjobs.internal.store.QueueStat;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Answers {@code Scheduler.health()}: the node's heartbeat, the database, the leader, each queue's lag against
- * the threshold, and the dead-letter count's growth since the previous check. Every query is small and has a
- * timeout, so a probe never hangs on a sick database for long.
+ * the threshold, and the jobs discarded in the last {@link #DEAD_LETTER_WINDOW}. Every query is small and has a
+ * timeout, so a probe never hangs on a sick database for long. A check only reads: whoever calls it (an anonymous
+ * probe, the dashboard, the host's code), every caller sees the same answer.
  */
 public final class HealthChecker {
     private static final int PING_TIMEOUT_SECONDS = 2;
+    /**
+     * How far back discarded jobs make the check DEGRADED. A fixed window rather than "since the previous check",
+     * which any caller would reset and so hide new dead letters from the others.
+     */
+    static final Duration DEAD_LETTER_WINDOW = Duration.ofMinutes(5);
 
     private final ObservationStore store;
     private final NodeHeartbeat heartbeat;
@@ -25,8 +30,6 @@ public final class HealthChecker {
     private final Duration lagThreshold;
     /** A leader whose heartbeat is older than this is dead, as the cluster counts it. */
     private final Duration nodeDeadAfter;
-    /** The database time of the previous dead-letter count; null until the first check sets the baseline. */
-    private Instant deadLettersCountedAt;
 
     public HealthChecker(ObservationStore store, NodeHeartbeat heartbeat, List<String> queues, Duration lagThreshold,
                          Duration nodeDeadAfter) {
@@ -37,7 +40,7 @@ public final class HealthChecker {
         this.nodeDeadAfter = nodeDeadAfter;
     }
 
-    public synchronized Health check() {
+    public Health check() {
         List<Check> checks = new ArrayList<>();
         checks.add(heartbeat.check());
         try {
@@ -85,14 +88,10 @@ public final class HealthChecker {
 
     private Check deadLetters() {
         try {
-            ObservationStore.DeadLetters found = store.deadLettersSince(deadLettersCountedAt);
-            boolean baseline = deadLettersCountedAt == null;
-            deadLettersCountedAt = found.now();
-            if (baseline) {
-                return new Check("dead_letters", Status.UP, "baseline set; growth is reported from the next check");
-            }
-            return found.discarded() == 0 ? new Check("dead_letters", Status.UP, "no job discarded since the last check")
-                    : new Check("dead_letters", Status.DEGRADED, found.discarded() + " jobs discarded since the last check");
+            long discarded = store.discardedWithin(DEAD_LETTER_WINDOW);
+            String window = DEAD_LETTER_WINDOW.toMinutes() + " minutes";
+            return discarded == 0 ? new Check("dead_letters", Status.UP, "no job discarded in the last " + window)
+                    : new Check("dead_letters", Status.DEGRADED, discarded + " jobs discarded in the last " + window);
         } catch (SQLException e) {
             return couldNotCheck("dead_letters", e);
         }

@@ -300,12 +300,53 @@ public final class AdminStore {
         return sql.formatted(schema, width, first);
     }
 
-    /** Pauses or resumes {@code queue}, and audits it in the same transaction. */
-    public void setQueuePaused(String queue, boolean paused, Audit audit) throws SQLException {
-        inTransaction(dsl -> {
+    /** What removing a queue's settings did: refused while live nodes work it, else whether it had settings. */
+    public record QueueRemoval(List<String> workingNodes, boolean removed) {}
+
+    /**
+     * Pauses or resumes {@code queue}, and audits it in the same transaction; returns false, changing nothing,
+     * when the queue list ({@link QueueSql#queueSnapshot}) does not show it: it has no runnable or running jobs,
+     * no row in {@code queues}, no live node working it and no work in the last hour.
+     */
+    public boolean setQueuePaused(String queue, boolean paused, Audit audit) throws SQLException {
+        return inTransaction(dsl -> {
+            if (!queueKnown(dsl, queue)) {
+                return false;
+            }
             setQueuePaused(dsl, queue, paused);
             audit(dsl, audit);
-            return null;
+            return true;
+        });
+    }
+
+    private boolean queueKnown(DSLContext dsl, String queue) {
+        String sql = """
+                select exists(select 1 from {jobs} where queue = ? and ({runnable} or state = 'running'))
+                    or exists(select 1 from {queues} where name = ?)
+                    or exists(select 1 from {nodes} where stopped_at is null and ? = any(queues))
+                    or exists(select 1 from {stats} where minute >= now() - interval '1 hour' and queue = ?)
+                """.replace("{jobs}", schema + ".jobs").replace("{queues}", schema + ".queues")
+                .replace("{nodes}", schema + ".nodes").replace("{stats}", schema + ".job_stats")
+                .replace("{runnable}", QueueSql.RUNNABLE);
+        return dsl.resultQuery(sql, queue, queue, queue, queue).fetchOne().get(0, Boolean.class);
+    }
+
+    /**
+     * Deletes the queue's settings (paused, limit) unless a live node (not stopped) works it, auditing a removal
+     * in the same transaction.
+     */
+    public QueueRemoval removeQueue(String queue, Audit audit) throws SQLException {
+        return inTransaction(dsl -> {
+            List<String> working = dsl.select(NODES.ID).from(NODES).where(NODES.STOPPED_AT.isNull())
+                    .and(DSL.val(queue).eq(DSL.any(NODES.QUEUES))).orderBy(NODES.ID).fetch(NODES.ID);
+            if (!working.isEmpty()) {
+                return new QueueRemoval(working, false);
+            }
+            boolean removed = dsl.deleteFrom(QUEUES).where(QUEUES.NAME.eq(queue)).execute() > 0;
+            if (removed) {
+                audit(dsl, audit);
+            }
+            return new QueueRemoval(List.of(), removed);
         });
     }
 

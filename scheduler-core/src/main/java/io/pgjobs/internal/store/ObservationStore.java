@@ -3,8 +3,7 @@ package io.pgjobs.internal.store;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
@@ -16,9 +15,6 @@ public final class ObservationStore {
     /** Counting a queue's backlog stops here, so a huge backlog costs a bounded index scan. */
     public static final int DEPTH_CAP = 100_000;
     private static final int QUERY_TIMEOUT_SECONDS = 5;
-
-    /** Dead-letter jobs discarded after {@code since} (null: none counted, the baseline), and the database's now. */
-    public record DeadLetters(long discarded, Instant now) {}
 
     private final DataSource dataSource;
     private final String schema;
@@ -67,16 +63,16 @@ public final class ObservationStore {
         });
     }
 
-    /** Counts jobs discarded after {@code since} (over the finished-jobs partial index). */
-    public DeadLetters deadLettersSince(Instant since) throws SQLException {
+    /** Jobs discarded within {@code window} of the database's now (through V1's jobs_finished partial index). */
+    public long discardedWithin(Duration window) throws SQLException {
         return Sql.autoCommit(dataSource, connection -> {
-            try (PreparedStatement ps = connection.prepareStatement("select (select count(*) from " + schema
-                    + ".jobs where state = 'discarded' and finished_at > ?), now()")) {
+            try (PreparedStatement ps = connection.prepareStatement("select count(*) from " + schema
+                    + ".jobs where state = 'discarded' and finished_at > now() - ? * interval '1 millisecond'")) {
                 ps.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
-                ps.setTimestamp(1, since == null ? null : Timestamp.from(since));
+                ps.setLong(1, window.toMillis());
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
-                    return new DeadLetters(rs.getLong(1), rs.getTimestamp(2).toInstant());
+                    return rs.getLong(1);
                 }
             }
         });

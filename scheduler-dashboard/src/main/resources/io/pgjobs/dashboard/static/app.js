@@ -4,12 +4,21 @@
 'use strict';
 
 const COLORS = { green: '#1e8a4c', amber: '#b7791f', red: '#c53030', grey: '#718096', accent: '#2f5bd3' };
-/** One colour per queue line of the lag chart, which draws the queues of the worst peak lag. */
+/** The first colours of the lag chart's queue lines; more queues get hues spread around the wheel. */
 const LINE_COLORS = ['#c53030', '#2f5bd3', '#b7791f', '#1e8a4c', '#6b46c1', '#0987a0'];
+/** The lag chart draws at most this many queues (those of the highest peak); the legend wraps. */
+const MAX_LAG_LINES = 20;
 const STATES = ['available', 'scheduled', 'running', 'retryable', 'completed', 'cancelled', 'discarded'];
 const REFRESH_MS = 5000;
 const session = { user: null, role: null, csrfToken: null };
-const ui = { live: true, timer: null, busy: false, chartSpan: 'hour' };
+const ui = {
+  live: true, timer: null, busy: false, chartSpan: 'hour',
+  renders: 0,          // every render takes the next number; only the newest one may draw
+  actions: 0,          // counts actions begun, so that a refresh that started before one gives way to it
+  updatedAt: null,     // when the page last drew fresh data (the browser's clock: this is display only)
+  refreshError: null,  // why the last live refresh failed, shown instead of replacing the page
+  selected: new Set()  // the jobs ticked on the jobs page, kept across refreshes, cleared on navigation
+};
 
 // ---- DOM and HTTP helpers -----------------------------------------------------------------------------------
 
@@ -19,7 +28,7 @@ function el(tag, attrs, ...children) {
   for (const [key, value] of Object.entries(attrs || {})) {
     if (value === null || value === undefined || value === false) continue;
     if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-    else if (key === 'value') node.value = value;
+    else if (key === 'value') { node.defaultValue = value; node.value = value; } // default: to tell typed text
     else if (key === 'style') node.style.cssText = value; // through CSSOM: the CSP forbids style attributes
     else node.setAttribute(key, value === true ? '' : String(value));
   }
@@ -46,6 +55,14 @@ function svg(tag, attrs, ...children) {
   return node;
 }
 
+/**
+ * An address beside the page, built from its origin and path only: a page opened as http://user:pw@host/ has
+ * credentials in its URL, and fetch refuses relative URLs resolved against it.
+ */
+function beside(path) {
+  return new URL(path, location.origin + location.pathname).href;
+}
+
 async function api(path, options = {}) {
   const init = { method: options.method || 'GET', headers: { Accept: 'application/json' }, credentials: 'same-origin' };
   if (init.method !== 'GET') {
@@ -53,15 +70,15 @@ async function api(path, options = {}) {
     init.headers['X-PgJobs-Csrf'] = session.csrfToken;
     init.body = JSON.stringify(options.body || {});
   }
-  const response = await fetch('api/' + path, init);
+  const response = await fetch(beside('api/' + path), init);
   const body = await response.json().catch(() => ({ error: response.statusText }));
-  if (!response.ok) throw new Error(body.error || ('HTTP ' + response.status));
+  if (!response.ok) throw Object.assign(new Error(body.error || ('HTTP ' + response.status)), { status: response.status });
   return body;
 }
 
 /** The readiness probe (health/ready, beside api/): its 503 means "not ready" and still carries the checks. */
 async function readiness() {
-  const response = await fetch('health/ready', { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+  const response = await fetch(beside('health/ready'), { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
   if (response.status !== 200 && response.status !== 503) throw new Error('health: HTTP ' + response.status);
   return response.json();
 }
@@ -101,11 +118,14 @@ function isoDurationMs(text) {
   return m ? ((+m[1] || 0) * 3600 + (+m[2] || 0) * 60 + (+m[3] || 0)) * 1000 : 0;
 }
 
+/** A table; a header ending in # is a number column; a header may be an element (a select-all box). */
 function table(headers, rows, empty) {
   if (!rows.length) return el('div', { class: 'empty' }, empty);
-  return el('table', {},
-    el('thead', {}, el('tr', {}, headers.map(h => el('th', { class: h.endsWith('#') ? 'num' : '' }, h.replace(/#$/, ''))))),
-    el('tbody', {}, rows));
+  // in a box that scrolls sideways, so that a wide table does not widen a phone's page
+  return el('div', { class: 'scroll' }, el('table', {},
+    el('thead', {}, el('tr', {}, headers.map(h => typeof h !== 'string' ? el('th', {}, h)
+      : el('th', { class: h.endsWith('#') ? 'num' : '' }, h.replace(/#$/, ''))))),
+    el('tbody', {}, rows)));
 }
 
 function canAct() {
@@ -118,6 +138,7 @@ function actionButton(label, run, cls) {
     onclick: async event => {
       const button = event.currentTarget;
       button.disabled = true;
+      ui.actions++;
       try { await run(); } catch (e) { flash(e.message, true); } finally { button.disabled = false; }
     }
   }, label);
@@ -137,32 +158,98 @@ function route() {
   return { parts, params: new URLSearchParams(query || '') };
 }
 
-/** Draws the page of the location; {@code refresh}: a live refresh, which gives way to an action under way. */
+/**
+ * Draws the page of the location. A live refresh ({@code refresh}) keeps what the user did on the page (see
+ * replaceKeepingState), keeps the page as it was when it fails (saying so beside "updated"), and draws nothing
+ * when an action began or another render started while it waited for the server: it would draw over them.
+ */
 async function render(refresh) {
+  const mine = ++ui.renders;
+  const actions = ui.actions;
   const { parts, params } = route();
   for (const link of document.querySelectorAll('#nav a')) {
     link.classList.toggle('active', link.getAttribute('href') === '#/' + (parts[0] || ''));
   }
   const main = document.getElementById('main');
+  let content;
   try {
     const page = parts[0] === 'jobs' && parts[1] ? () => jobPage(parts[1]) : pages[parts[0] || ''];
-    const content = page ? await page(params) : el('div', { class: 'empty' }, 'No such page.');
-    // an action may have begun while this refresh waited for the server: the page it reports into stays
-    if (refresh && ui.busy) return;
-    main.replaceChildren(content);
+    content = page ? await page(params) : el('div', { class: 'empty' }, 'No such page.');
   } catch (e) {
-    main.replaceChildren(el('div', { class: 'empty' }, 'Could not load: ' + e.message));
+    if (mine !== ui.renders) return;
+    if (refresh) { ui.refreshError = e.message; showUpdated(); return; }
+    content = el('div', { class: 'empty' }, 'Could not load: ' + e.message);
   }
+  if (mine !== ui.renders || (refresh && (ui.busy || ui.actions !== actions))) return;
+  if (refresh) replaceKeepingState(main, content); else main.replaceChildren(content);
+  // for measuring the first render (docs/dashboard.md, PageLoadBenchmark): when the first data was drawn
+  if (ui.updatedAt === null) performance.mark('pgjobs-first-draw');
+  ui.updatedAt = Date.now();
+  ui.refreshError = null;
+  const updated = document.getElementById('updated');
+  updated.dataset.draws = String(Number(updated.dataset.draws || 0) + 1);
+  showUpdated();
+}
+
+/** What identifies a form field, an open detail or a focused control from one drawing of a page to the next. */
+function keyOf(node) {
+  return node.getAttribute('data-key') || node.getAttribute('name') || node.getAttribute('aria-label')
+    || node.getAttribute('href') || node.tagName + ':' + node.textContent.slice(0, 40);
+}
+
+/**
+ * Puts {@code content} in place of the page in {@code main}, keeping what the user did on it: open details
+ * (stack traces), text typed into fields but not applied, which control has the focus (and the caret), and the
+ * scroll position. Elements are matched by keyOf.
+ */
+function replaceKeepingState(main, content) {
+  const opened = new Set([...main.querySelectorAll('details[open]')].map(keyOf));
+  const typed = new Map([...main.querySelectorAll('input:not([type=checkbox]), textarea')]
+    .filter(field => field.value !== field.defaultValue).map(field => [keyOf(field), field.value]));
+  const active = document.activeElement && main.contains(document.activeElement) ? document.activeElement : null;
+  const focus = active && { key: keyOf(active), start: active.selectionStart, end: active.selectionEnd };
+  const [x, y] = [window.scrollX, window.scrollY];
+  main.replaceChildren(content);
+  for (const details of main.querySelectorAll('details')) if (opened.has(keyOf(details))) details.open = true;
+  for (const field of main.querySelectorAll('input:not([type=checkbox]), textarea')) {
+    if (typed.has(keyOf(field))) field.value = typed.get(keyOf(field));
+  }
+  if (focus) {
+    const again = [...main.querySelectorAll('a, button, input, textarea, select, summary')].find(n => keyOf(n) === focus.key);
+    if (again) {
+      again.focus({ preventScroll: true });
+      if (typeof focus.start === 'number' && again.setSelectionRange) again.setSelectionRange(focus.start, focus.end);
+    }
+  }
+  window.scrollTo(x, y);
+}
+
+/** Why a live refresh would disturb the user now, or null: typing in a field, or text selected on the page. */
+function editing() {
+  const active = document.activeElement;
+  if (active && ['INPUT', 'TEXTAREA', 'SELECT'].includes(active.tagName) && active.type !== 'checkbox') return 'you edit';
+  const selection = window.getSelection();
+  if (selection && !selection.isCollapsed && document.getElementById('main').contains(selection.anchorNode)) return 'you select text';
+  return null;
 }
 
 function schedule() {
   clearTimeout(ui.timer);
   ui.timer = setTimeout(async () => {
-    // a refresh never replaces the page while the operator is editing or a bulk action runs
-    const editing = document.activeElement && ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName);
-    if (ui.live && !ui.busy && !editing) await render(true);
+    // a refresh never replaces the page while a bulk action runs, nor disturbs someone typing or selecting
+    if (ui.live && !ui.busy && !editing()) await render(true);
     schedule();
   }, REFRESH_MS);
+}
+
+/** "updated 3 s ago", or why the page is not refreshing, beside the Live button. */
+function showUpdated() {
+  const status = document.getElementById('updated');
+  const age = ui.updatedAt === null ? null : Math.max(0, Math.round((Date.now() - ui.updatedAt) / 1000));
+  const why = !ui.live ? null : ui.busy ? 'paused while an action runs' : editing() ? 'paused while ' + editing() : null;
+  status.textContent = (age === null ? '' : 'updated ' + age + ' s ago') + (why ? ' · ' + why : '')
+    + (ui.refreshError ? ' · refresh failed: ' + ui.refreshError : '');
+  status.classList.toggle('warn', ui.refreshError !== null);
 }
 
 function toggleLive() {
@@ -182,10 +269,12 @@ async function overviewPage() {
   const spanToggle = el('div', { class: 'toggle actions' }, ['hour', 'day'].map(span =>
     el('button', { type: 'button', class: ui.chartSpan === span ? 'on' : '', onclick: () => { ui.chartSpan = span; render(); } },
       'Last ' + span)));
+  // a bucket in which nothing finished has no rate and no duration: a gap, not 0 % and 0 ms
   const rate = points.map(p => {
     const ended = p.completed + p.failed + p.discarded;
-    return ended ? 100 * (p.failed + p.discarded) / ended : 0;
+    return ended ? 100 * (p.failed + p.discarded) / ended : null;
   });
+  const average = points.map(p => p.completed + p.failed + p.discarded + p.cancelled + p.other ? p.averageDurationMs : null);
   const bucket = ui.chartSpan === 'hour' ? 'minute' : '10 minutes';
   const lag = lagLines(points, o.lag);
   return el('div', {},
@@ -196,17 +285,17 @@ async function overviewPage() {
     el('div', { class: 'grid3' },
       chartPanel('Throughput (per ' + bucket + ')', stackedBars(points, [
         ['completed', COLORS.green], ['failed', COLORS.amber], ['discarded', COLORS.red], ['cancelled', COLORS.grey]]),
-        [['completed', COLORS.green], ['failed, will retry', COLORS.amber], ['discarded', COLORS.red], ['cancelled', COLORS.grey]]),
-      chartPanel('Failure rate', lineChart(points, [[rate, COLORS.red]], v => v.toFixed(0) + '%'), []),
-      chartPanel('Average duration', lineChart(points, [[points.map(p => p.averageDurationMs), COLORS.accent]], v => duration(Math.round(v))), [])),
+        [['completed', COLORS.green], ['failed, will retry', COLORS.amber], ['discarded', COLORS.red], ['cancelled', COLORS.grey]], 'throughput'),
+      chartPanel('Failure rate', lineChart(points, [[rate, COLORS.red, 'failure rate']], v => +v.toFixed(1) + '%'), [], 'rate'),
+      chartPanel('Average duration', lineChart(points, [[average, COLORS.accent, 'average']], v => duration(Math.round(v))), [], 'duration')),
     el('h2', {}, 'Queues: lag (age of the oldest due job)'),
     el('div', { class: 'grid2' },
       chartPanel('Lag, the worst of each ' + bucket + (o.lag.length > lag.length ? ' (the ' + lag.length + ' queues of the highest peak)' : ''),
         lag.length ? lineChart(points, lag, v => duration(Math.round(v)))
           : el('div', { class: 'muted' }, 'No samples yet: the leader samples every queue a few times a minute.'),
         lag.map(([, color, name]) => [name, color]), 'lag'),
-      chartPanel('Lag now', lagBars(o.queues), [])),
-    queueTable(o.queues));
+      chartPanel('Lag now (log scale)', lagBars(o.queues), [], 'lag-now')),
+    queueTable(o.queues, nodes));
 }
 
 /**
@@ -215,9 +304,9 @@ async function overviewPage() {
  */
 function lagLines(points, lag) {
   const peak = q => Math.max(0, ...q.points.map(p => p.lagMs));
-  return [...lag].sort((a, b) => peak(b) - peak(a)).slice(0, LINE_COLORS.length).map((q, i) => {
+  return [...lag].sort((a, b) => peak(b) - peak(a)).slice(0, MAX_LAG_LINES).map((q, i) => {
     const byStart = new Map(q.points.map(p => [p.start, p.lagMs]));
-    return [points.map(p => byStart.has(p.start) ? byStart.get(p.start) : null), LINE_COLORS[i], q.queue];
+    return [points.map(p => byStart.has(p.start) ? byStart.get(p.start) : null), lineColor(i), q.queue];
   });
 }
 
@@ -254,90 +343,156 @@ function chartPanel(title, chart, legend, name) {
     chart);
 }
 
-const W = 600, H = 150, PAD = 28;
+/** The i-th line's colour: the fixed six first, then hues 137.5° apart (they never repeat and stay apart). */
+function lineColor(i) {
+  return i < LINE_COLORS.length ? LINE_COLORS[i] : 'hsl(' + Math.round((i * 137.5) % 360) + ', 60%, 45%)';
+}
 
-function axes(max, format, points) {
-  const first = points.length ? new Date(points[0].start) : null;
-  const last = points.length ? new Date(points[points.length - 1].start) : null;
-  const hhmm = d => d ? d.toTimeString().slice(0, 5) : '';
+const W = 600, H = 160, LEFT = 52, BOTTOM = 20, TOP = 8;
+const PLOT_H = H - BOTTOM - TOP;
+
+/** 3 to 5 round tick values (steps of 1, 2 or 5 times a power of ten) from 0 to at least {@code max}. */
+function ticks(max) {
+  if (!(max > 0)) return [0, 1, 2, 3, 4]; // nothing to show yet: a plain scale rather than one squeezed to nothing
+  const rough = max / 4;
+  const power = Math.pow(10, Math.floor(Math.log10(rough)));
+  const step = [1, 2, 5, 10].map(m => m * power).find(m => m >= rough);
+  const values = [];
+  for (let v = 0; v < max + step; v += step) values.push(+v.toPrecision(12));
+  return values.length < 3 ? [0, step, 2 * step] : values;
+}
+
+/** A bucket's start as the axis and tooltips show it: the time, and on the day view the date too. */
+function bucketLabel(iso) {
+  const options = ui.chartSpan === 'day' ? { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }
+    : { hour: '2-digit', minute: '2-digit' };
+  return new Date(iso).toLocaleString(undefined, options);
+}
+
+/** Gridlines with their values at each tick, and the first, middle and last bucket under the plot. */
+function axes(top, tickValues, format, points) {
+  const y = v => TOP + PLOT_H - PLOT_H * v / top;
+  const labels = points.length ? [0, Math.floor((points.length - 1) / 2), points.length - 1] : [];
+  const x = i => LEFT + (W - LEFT) * (points.length > 1 ? i / (points.length - 1) : 0);
   return [
-    svg('line', { x1: PAD, y1: H - 18, x2: W, y2: H - 18, stroke: '#d5d9e2' }),
-    svg('text', { x: 0, y: 12, 'font-size': 10, fill: '#6b7385' }, format(max)),
-    svg('text', { x: PAD, y: H - 4, 'font-size': 10, fill: '#6b7385' }, hhmm(first)),
-    svg('text', { x: W - 30, y: H - 4, 'font-size': 10, fill: '#6b7385' }, hhmm(last))
+    tickValues.map(v => [
+      svg('line', { x1: LEFT, y1: y(v), x2: W, y2: y(v), class: 'grid' }),
+      svg('text', { x: LEFT - 6, y: y(v) + 3, 'text-anchor': 'end', class: 'tick' }, format(v))]),
+    labels.map((i, n) => svg('text', { x: x(i), y: H - 4, class: 'tick',
+      'text-anchor': n === 0 ? 'start' : n === labels.length - 1 ? 'end' : 'middle' }, bucketLabel(points[i].start)))
   ];
+}
+
+/**
+ * One transparent column per bucket over the whole plot, whose tooltip gives the bucket's exact values:
+ * {@code describe(i)} lines.
+ */
+function hoverColumns(points, describe) {
+  const width = (W - LEFT) / Math.max(1, points.length);
+  return points.map((p, i) => svg('rect', { x: LEFT + i * width, y: TOP, width, height: PLOT_H, class: 'hover' },
+    svg('title', {}, bucketLabel(p.start) + '\n' + describe(i).join('\n'))));
 }
 
 function stackedBars(points, series) {
   const totals = points.map(p => series.reduce((sum, [key]) => sum + p[key], 0));
-  const max = Math.max(1, ...totals);
-  const width = (W - PAD) / Math.max(1, points.length);
+  const tickValues = ticks(Math.max(0, ...totals));
+  const top = tickValues[tickValues.length - 1];
+  const width = (W - LEFT) / Math.max(1, points.length);
   const bars = [];
   points.forEach((p, i) => {
-    let y = H - 18;
+    let y = TOP + PLOT_H;
     for (const [key, color] of series) {
-      const h = (H - 34) * p[key] / max;
+      const h = PLOT_H * p[key] / top;
       if (h > 0) {
         y -= h;
-        bars.push(svg('rect', { x: PAD + i * width, y, width: Math.max(1, width - 1), height: h, fill: color },
-          svg('title', {}, new Date(p.start).toLocaleTimeString() + ' ' + key + ': ' + p[key])));
+        bars.push(svg('rect', { x: LEFT + i * width, y, width: Math.max(1, width - 1), height: h, fill: color }));
       }
     }
   });
-  return svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' }, axes(max, v => String(v), points), bars);
+  return svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' }, axes(top, tickValues, v => v.toLocaleString(), points), bars,
+    hoverColumns(points, i => series.map(([key]) => key + ': ' + points[i][key].toLocaleString())));
 }
 
 /**
- * Lines over the buckets of {@code points}: each line is [values by bucket, colour, name?]; a null value leaves a
+ * Lines over the buckets of {@code points}: each line is [values by bucket, colour, name]; a null value leaves a
  * gap. A value alone between gaps shows as a dot (a zero-length segment with round caps).
  */
 function lineChart(points, lines, format) {
-  const max = Math.max(1e-9, ...lines.flatMap(([values]) => values.filter(v => v !== null)));
-  const step = (W - PAD) / Math.max(1, points.length - 1);
+  const tickValues = ticks(Math.max(0, ...lines.flatMap(([values]) => values.filter(v => v !== null))));
+  const top = tickValues[tickValues.length - 1];
+  const step = (W - LEFT) / Math.max(1, points.length - 1);
   const paths = lines.map(([values, color, name]) => {
     const segments = [];
     values.forEach((v, i) => {
       if (v === null) return;
-      const at = (PAD + i * step).toFixed(1) + ' ' + (H - 18 - (H - 34) * v / max).toFixed(1);
+      const at = (LEFT + i * step).toFixed(1) + ' ' + (TOP + PLOT_H - PLOT_H * v / top).toFixed(1);
       segments.push((i && values[i - 1] !== null ? 'L' : 'M' + at + ' L') + at);
     });
     return segments.length ? svg('path', { d: segments.join(' '), fill: 'none', stroke: color, 'stroke-width': 1.5,
-      'stroke-linecap': 'round', 'data-line': name || '' }, name ? svg('title', {}, name) : null) : null;
+      'stroke-linecap': 'round', 'data-line': name }) : null;
   });
-  return svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' }, axes(max, format, points), paths);
+  return svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' }, axes(top, tickValues, format, points), paths,
+    hoverColumns(points, i => lines.map(([values, , name]) => name + ': ' + (values[i] === null ? 'no data' : format(values[i])))));
 }
 
+/** Each queue's lag now on a logarithmic scale (1 s, 1 min, 1 h marks), so that seconds and hours both read. */
 function lagBars(queues) {
   if (!queues.length) return el('div', { class: 'muted' }, 'No queues yet.');
   const lags = queues.map(q => isoDurationMs(q.lag));
-  const max = Math.max(1, ...lags);
-  const rowHeight = 20;
-  return svg('svg', { viewBox: `0 0 ${W} ${queues.length * rowHeight + 4}`, preserveAspectRatio: 'xMinYMin meet', style: `height:${queues.length * rowHeight + 4}px` },
-    queues.map((q, i) => [
-      svg('text', { x: 0, y: i * rowHeight + 14, 'font-size': 11, fill: '#1d2330' }, q.name),
-      svg('rect', { x: 140, y: i * rowHeight + 4, width: Math.max(1, (W - 220) * lags[i] / max), height: 12, rx: 2,
+  const marks = [[1000, '1 s'], [60000, '1 min'], [3600000, '1 h'], [86400000, '1 d']];
+  const top = Math.max(3600000, ...lags) * 1.2;
+  const NAME = 150, VALUE = 70, rowHeight = 20, height = queues.length * rowHeight + 18;
+  const scale = ms => (W - NAME - VALUE) * Math.log10(1 + ms / 100) / Math.log10(1 + top / 100);
+  const short = name => name.length > 22 ? name.slice(0, 21) + '…' : name;
+  return svg('svg', { viewBox: `0 0 ${W} ${height}`, preserveAspectRatio: 'xMinYMin meet', style: `height:${height}px` },
+    marks.filter(([ms]) => ms <= top).map(([ms, label]) => [
+      svg('line', { x1: NAME + scale(ms), y1: 0, x2: NAME + scale(ms), y2: height - 14, class: 'grid' }),
+      svg('text', { x: NAME + scale(ms), y: height - 3, 'text-anchor': 'middle', class: 'tick' }, label)]),
+    queues.map((q, i) => svg('g', { 'data-queue-lag': q.name },
+      svg('title', {}, q.name + ': ' + duration(lags[i])),
+      svg('text', { x: 0, y: i * rowHeight + 14, class: 'label' }, short(q.name)),
+      svg('rect', { x: NAME, y: i * rowHeight + 4, width: Math.max(1, scale(lags[i])), height: 12, rx: 2,
         fill: lags[i] > 60000 ? COLORS.red : lags[i] > 5000 ? COLORS.amber : COLORS.green }),
-      svg('text', { x: W - 70, y: i * rowHeight + 14, 'font-size': 11, fill: '#6b7385' }, duration(lags[i]))
-    ]));
+      svg('text', { x: W - VALUE + 6, y: i * rowHeight + 14, class: 'tick' }, duration(lags[i])))));
 }
 
 // ---- queues -------------------------------------------------------------------------------------------------
 
 async function queuesPage() {
-  return el('div', {}, el('h1', {}, 'Queues'), queueTable(await api('queues')));
+  const [queues, nodes, audit] = await Promise.all([api('queues'), api('nodes'), api('audit?limit=500')]);
+  // who paused each queue: its newest pause or resume among the last 500 actions (newest first)
+  const pausedBy = new Map();
+  for (const entry of audit) {
+    const queue = /^queue:(.*)$/.exec(entry.target);
+    if (queue && ['pause_queue', 'resume_queue'].includes(entry.action) && !pausedBy.has(queue[1])) pausedBy.set(queue[1], entry);
+  }
+  return el('div', {}, el('h1', {}, 'Queues'), queueTable(queues, nodes, pausedBy));
 }
 
-function queueTable(queues) {
-  return table(['Queue', 'State', 'Waiting#', 'Running#', 'Lag#', 'Limit#', ''], queues.map(q => el('tr', { 'data-queue': q.name },
+/**
+ * The queues with their numbers, the live nodes that work each ({@code nodes}: api/nodes), who paused a paused
+ * one ({@code pausedBy}: queue name to its newest pause or resume audit entry, when known) and the actions.
+ */
+function queueTable(queues, nodes, pausedBy) {
+  const working = name => nodes.filter(n => n.alive && n.queues.includes(name)).map(n => n.id);
+  return table(['Queue', 'State', 'Waiting#', 'Running#', 'Lag#', 'Limit#', 'Nodes', ''], queues.map(q => el('tr', { 'data-queue': q.name },
     el('td', {}, el('a', { href: '#/jobs?queue=' + encodeURIComponent(q.name) }, q.name)),
-    el('td', {}, q.paused ? badge('paused') : el('span', { class: 'muted' }, 'active')),
+    el('td', { 'data-state-of': q.name }, q.paused ? [badge('paused'), pausedBy && pausedBy.get(q.name)?.action === 'pause_queue'
+      ? [' by ', pausedBy.get(q.name).actor, ' ', when(pausedBy.get(q.name).at)] : null] : el('span', { class: 'muted' }, 'active')),
     el('td', { class: 'num' }, count(q.waiting)),
     el('td', { class: 'num' }, q.running),
     el('td', { class: 'num' }, duration(isoDurationMs(q.lag))),
-    el('td', { class: 'num' }, q.concurrencyLimit === null ? '—' : q.concurrencyLimit),
-    el('td', {}, q.paused
+    el('td', { class: 'num', title: 'cluster-wide limit (none: each node\'s own concurrency)' }, q.concurrencyLimit === null ? '—' : q.concurrencyLimit),
+    el('td', { class: 'mono', 'data-nodes': q.name }, working(q.name).join(', ') || el('span', { class: 'muted' }, 'none')),
+    el('td', {}, el('div', { class: 'actions' }, q.paused
       ? actionButton('Resume', async () => { await api('queues/' + encodeURIComponent(q.name) + '/resume', { method: 'POST' }); flash('Queue ' + q.name + ' resumed'); render(); })
-      : actionButton('Pause', async () => { await api('queues/' + encodeURIComponent(q.name) + '/pause', { method: 'POST' }); flash('Queue ' + q.name + ' paused'); render(); }))
+      : actionButton('Pause', async () => { await api('queues/' + encodeURIComponent(q.name) + '/pause', { method: 'POST' }); flash('Queue ' + q.name + ' paused'); render(); }),
+      actionButton('Remove', async () => {
+        if (!confirm('Forget the settings of queue ' + q.name + ' (paused, limit)? It leaves the list once it has no jobs and no recent work.')) return;
+        const result = await api('queues/' + encodeURIComponent(q.name) + '/remove', { method: 'POST' });
+        flash(result.removed ? 'Queue ' + q.name + ' removed' : 'Queue ' + q.name + ' had no settings to remove');
+        render();
+      })))
   )), 'No queues yet: queues appear once they have jobs or settings.');
 }
 
@@ -354,8 +509,21 @@ function filterQuery(params) {
 async function jobsPage(params) {
   const query = filterQuery(params);
   if (params.get('before')) query.set('before', params.get('before'));
-  const page = await api('jobs?' + query);
-  const selected = new Set();
+  // a filter the server refuses (400, "createdFrom: ...") is shown beside its field, with the filters kept
+  let page, filterError = null;
+  try {
+    page = await api('jobs?' + query);
+  } catch (e) {
+    if (e.status !== 400) throw e;
+    filterError = e.message;
+    page = { jobs: [], nextBefore: '', partial: false };
+  }
+  const errorFor = name => filterError && filterError.startsWith(name + ':')
+    ? el('span', { class: 'field-error', 'data-error-for': name }, filterError.slice(name.length + 1).trim()) : null;
+  // the ticked jobs still on the page stay ticked through a refresh
+  const selected = ui.selected;
+  const shown = new Set(page.jobs.map(job => job.id));
+  for (const id of [...selected]) if (!shown.has(id)) selected.delete(id);
   const states = new Set((params.get('state') || '').split(',').filter(Boolean));
 
   const go = changes => {
@@ -366,7 +534,8 @@ async function jobsPage(params) {
   const inputs = {};
   const field = (name, label, placeholder, cls) => el('label', {}, label,
     inputs[name] = el('input', { name, value: params.get(name) || '', placeholder, class: cls || '',
-      onkeydown: e => { if (e.key === 'Enter') apply(); } }));
+      'aria-invalid': errorFor(name) ? 'true' : null, onkeydown: e => { if (e.key === 'Enter') apply(); } }),
+    errorFor(name));
   const apply = () => {
     const changes = { before: '' };
     for (const [name, input] of Object.entries(inputs)) changes[name] = input.value.trim();
@@ -388,27 +557,42 @@ async function jobsPage(params) {
 
   const rows = page.jobs.map(job => el('tr', { 'data-job': job.id },
     el('td', {}, el('input', { type: 'checkbox', 'aria-label': 'select job ' + job.id,
-      onchange: e => { e.target.checked ? selected.add(job.id) : selected.delete(job.id); ui.busy = selected.size > 0; renderBulk(); } })),
+      'data-key': 'select-' + job.id, checked: selected.has(job.id),
+      onchange: e => { e.target.checked ? selected.add(job.id) : selected.delete(job.id); renderBulk(); } })),
     el('td', { class: 'num' }, el('a', { href: '#/jobs/' + job.id }, job.id)),
     el('td', {}, job.kind), el('td', {}, job.queue), el('td', {}, badge(job.state)),
+    el('td', { class: 'mono preview', title: JSON.stringify(job.args) }, argsPreview(job.args)),
     el('td', { class: 'num' }, job.attempt + '/' + job.maxAttempts),
     el('td', {}, when(job.createdAt)), el('td', {}, when(job.finishedAt)),
     el('td', { class: 'err', title: job.lastError || '' }, job.lastError || '')));
+  const allOnPage = el('input', { type: 'checkbox', 'aria-label': 'select every job on this page', 'data-key': 'select-page',
+    checked: page.jobs.length > 0 && page.jobs.every(job => selected.has(job.id)),
+    onchange: e => {
+      for (const job of page.jobs) e.target.checked ? selected.add(job.id) : selected.delete(job.id);
+      for (const box of document.querySelectorAll('tbody input[type=checkbox]')) box.checked = e.target.checked;
+      renderBulk();
+    } });
+  const jump = el('input', { name: 'jump', placeholder: 'job id', class: 'narrow', inputmode: 'numeric',
+    onkeydown: e => { if (e.key === 'Enter' && /^\d+$/.test(e.target.value.trim())) location.hash = '#/jobs/' + e.target.value.trim(); } });
 
   return el('div', {},
     el('h1', {}, 'Jobs'),
     el('div', { class: 'panel' },
-      el('div', { class: 'filters' }, chips),
+      el('div', { class: 'filters' }, chips,
+        // an error of a parameter without a field of its own (state, before)
+        filterError && !Object.keys(inputs).some(name => filterError.startsWith(name + ':'))
+          ? el('span', { class: 'field-error', 'data-error-for': 'filter' }, filterError) : null),
       el('div', { class: 'filters', style: 'margin-top:10px' },
         field('queue', 'Queue', 'any'), field('kind', 'Kind', 'any'), field('tag', 'Tag', 'any'),
         field('args', 'Args', 'customer_id = 42 and plan != "free"', 'wide'),
         field('createdFrom', 'Created from', '2026-01-31T00:00:00Z'), field('createdTo', 'Created before', ''),
         field('finishedFrom', 'Finished from', ''), field('finishedTo', 'Finished before', ''),
         el('button', { type: 'button', class: 'primary', onclick: apply }, 'Filter'),
-        el('button', { type: 'button', onclick: () => { location.hash = '#/jobs'; } }, 'Clear'))),
+        el('button', { type: 'button', onclick: () => { location.hash = '#/jobs'; } }, 'Clear'),
+        el('label', { class: 'jump' }, 'Go to job', jump))),
     bulkBar,
-    table(['', 'Id#', 'Kind', 'Queue', 'State', 'Attempt#', 'Created', 'Finished', 'Last error'], rows,
-      page.partial ? 'No jobs match among those searched.' : 'No jobs match.'),
+    table([allOnPage, 'Id#', 'Kind', 'Queue', 'State', 'Args', 'Attempt#', 'Created', 'Finished', 'Last error'], rows,
+      filterError ? 'Fix the filter to see jobs.' : page.partial ? 'No jobs match among those searched.' : 'No jobs match.'),
     el('div', { class: 'bar' },
       params.get('before') ? el('a', { href: '#/jobs' + (filterQuery(params).toString() ? '?' + filterQuery(params) : '') }, '« Newest') : null,
       // a partial page: the server searched a bounded range of ids (filters no index narrows) and stopped there
@@ -418,23 +602,35 @@ async function jobsPage(params) {
         : el('span', { class: 'muted', 'data-end': '' }, 'No more jobs.')));
 }
 
+/** A job's args in one short line: "customer_id: 42, plan: free". */
+function argsPreview(args) {
+  const text = args && typeof args === 'object' ? Object.entries(args)
+    .map(([key, value]) => key + ': ' + (value !== null && typeof value === 'object' ? JSON.stringify(value) : value)).join(', ')
+    : JSON.stringify(args);
+  return text.length > 60 ? text.slice(0, 59) + '…' : text;
+}
+
 async function bulkIds(action, ids) {
   if (!confirm(action + ' ' + ids.length + ' job(s)?')) return;
   const result = await api('bulk', { method: 'POST', body: { action, ids } });
   flash(action + ': ' + result.changed + ' of ' + result.scanned + ' changed');
-  ui.busy = false;
+  ui.selected.clear();
   render();
 }
 
-/** Previews how many jobs the filter matches, then runs the action in batches, showing progress. */
+/**
+ * Previews how many jobs the filter matches, then runs the action in batches, showing progress. From the
+ * preview on no live refresh replaces the bar it reports into, and once it ends its result stays until the
+ * operator asks for the list again (or leaves the page): a refresh must not make the outcome vanish unread.
+ */
 async function bulkMatching(action, query, bar) {
-  ui.busy = true; // from the preview on, so that no refresh replaces the bar this action reports into
+  ui.busy = true;
   let stop = null;
   try {
     const preview = await api('jobs/count?' + query);
     const total = preview.value;
-    if (!total) { flash('No jobs match the filter'); return; }
-    if (!confirm(action + ' ' + count(preview) + ' job(s) matching the filter?')) return;
+    if (!total) { flash('No jobs match the filter'); ui.busy = false; return; }
+    if (!confirm(action + ' ' + count(preview) + ' job(s) matching the filter?')) { ui.busy = false; return; }
     let cursor = null, scanned = 0, changed = 0, stopped = false;
     const fill = el('div');
     const status = el('span', { 'data-progress': '' }, '');
@@ -450,9 +646,11 @@ async function bulkMatching(action, query, bar) {
       if (batch.done) break;
     }
     flash(action + (stopped ? ' stopped: ' : ' done: ') + changed + ' changed');
+  } catch (e) {
+    ui.busy = stop !== null; // a failed batch leaves its progress on the page, with the error flashed
+    throw e;
   } finally {
-    ui.busy = false;
-    if (stop) stop.replaceWith(el('button', { type: 'button', onclick: () => render() }, 'Show the list again'));
+    if (stop) stop.replaceWith(el('button', { type: 'button', onclick: () => { ui.busy = false; render(); } }, 'Show the list again'));
   }
 }
 
@@ -494,8 +692,11 @@ async function jobPage(id) {
   return el('div', {},
     el('h1', {}, 'Job ' + job.id, badge(job.state), el('span', { class: 'mono' }, job.kind)),
     el('div', { class: 'actions', style: 'margin-bottom:12px' },
-      actionButton('Retry now', act('retry'), 'primary'), actionButton('Cancel', act('cancel')),
-      actionButton('Delete', act('delete'), 'danger'),
+      // only what the job's state allows (JobClient: retry all but available or running jobs, cancel unfinished
+      // ones, delete all but running ones)
+      !['available', 'running'].includes(job.state) ? actionButton('Retry now', act('retry'), 'primary') : null,
+      ['available', 'scheduled', 'retryable', 'running'].includes(job.state) ? actionButton('Cancel', act('cancel')) : null,
+      job.state !== 'running' ? actionButton('Delete', act('delete'), 'danger') : null,
       actionButton('Clone with edited args…', async () => { cloneBox.hidden = !cloneBox.hidden; ui.busy = !cloneBox.hidden; })),
     cloneBox,
     el('div', { class: 'grid2' },
@@ -505,7 +706,7 @@ async function jobPage(id) {
           .map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]),
         [['created', job.createdAt], ['run at', job.runAt], ['started', job.startedAt], ['finished', job.finishedAt],
           ['lease expires', job.leaseExpiresAt]].map(([k, v]) => [el('dt', {}, k), el('dd', {}, when(v), v ? ' · ' + v : '')]),
-        job.lastError ? [el('dt', {}, 'last error'), el('dd', { class: 'mono', style: 'color:var(--red)' }, job.lastError)] : null)),
+        job.lastError ? [el('dt', {}, 'last error'), el('dd', { class: 'mono error-text' }, job.lastError)] : null)),
       el('div', { class: 'panel' }, el('strong', {}, 'Timeline'), el('ul', { class: 'timeline' },
         timeline.map(([what, at, cls]) => el('li', { class: cls }, what, ' ', el('span', { class: 'muted' }, when(at))))))),
     el('div', { class: 'grid2' },
@@ -515,11 +716,25 @@ async function jobPage(id) {
     table(['#', 'Node', 'Started', 'Duration#', 'Outcome', 'Error'], attempts.map(a => el('tr', {},
       el('td', {}, a.attempt), el('td', {}, a.nodeId || '—'), el('td', {}, when(a.startedAt)),
       el('td', { class: 'num' }, duration(Date.parse(a.finishedAt) - Date.parse(a.startedAt))),
-      el('td', {}, badge(a.outcome === 'COMPLETED' ? 'completed' : a.outcome === 'CANCELLED' ? 'cancelled' : a.outcome === 'SNOOZED' ? 'scheduled' : 'discarded'),
-        ' ', a.outcome.toLowerCase()),
+      el('td', { 'data-outcome': a.attempt }, attemptOutcome(a, job, attempts)),
       el('td', {}, a.errorClass ? el('div', { class: 'mono' }, a.errorClass + (a.message ? ': ' + a.message : '')) : '',
-        a.stackTrace ? el('details', {}, el('summary', {}, 'stack trace'), el('pre', {}, a.stackTrace)) : null))),
+        a.stackTrace ? el('details', { 'data-key': 'stack-' + a.attempt }, el('summary', {}, 'stack trace'), el('pre', {}, a.stackTrace)) : null))),
     'No attempts yet.'));
+}
+
+/**
+ * What came of an attempt: its outcome, and for a failure what followed, since a failed attempt is not a dead
+ * letter unless it was the last: "failed → retried" when a later attempt ran, else what the job's state says.
+ */
+function attemptOutcome(attempt, job, attempts) {
+  const outcome = attempt.outcome.toLowerCase();
+  if (attempt.outcome === 'COMPLETED') return badge('completed');
+  if (attempt.outcome === 'CANCELLED') return badge('cancelled');
+  if (attempt.outcome === 'SNOOZED') return [badge('scheduled'), ' snoozed'];
+  const later = attempts.some(other => other.attempt > attempt.attempt);
+  const then = later ? 'retried' : job.state === 'discarded' ? 'discarded' : job.state === 'retryable' ? 'will retry'
+    : job.state === 'cancelled' ? 'cancelled' : job.state;
+  return [badge(then === 'discarded' ? 'discarded' : 'retryable'), ' ', outcome + ' → ' + then];
 }
 
 // ---- dead letters, schedules, nodes, audit -------------------------------------------------------------------
@@ -544,7 +759,9 @@ async function deadLettersPage() {
     el('h1', {}, 'Dead letters', el('span', { class: 'muted' }, 'discarded jobs grouped by error; digits and ids masked')),
     table(['Jobs#', 'Error class', 'Message pattern', 'Last failed', 'Latest', ''], groups.map(g => el('tr', { 'data-group': g.fingerprint },
       el('td', { class: 'num' }, g.jobs), el('td', { class: 'mono' }, g.errorClass),
-      el('td', { class: 'err', title: g.pattern }, g.pattern), el('td', {}, when(g.lastFailedAt)),
+      // the pattern starts with the error class, shown in its own column
+      el('td', { class: 'err', title: g.pattern }, g.pattern.startsWith(g.errorClass + ':')
+        ? g.pattern.slice(g.errorClass.length + 1).trim() : g.pattern), el('td', {}, when(g.lastFailedAt)),
       el('td', {}, el('a', { href: '#/jobs/' + g.latestJobId }, '#' + g.latestJobId)),
       el('td', {}, el('div', { class: 'actions' }, actionButton('Retry all', groupAction(g, 'retry'), 'primary'),
         actionButton('Delete all', groupAction(g, 'delete'), 'danger'))))),
@@ -568,7 +785,7 @@ async function schedulesPage() {
       el('td', {}, s.nextFireTimes.map(t => el('div', { title: t }, inZone(t, s.timeZone)))),
       el('td', {}, when(s.lastFireAt)),
       el('td', {}, s.recentRuns.length ? el('ul', { class: 'runs' }, s.recentRuns.map(runLine)) : el('span', { class: 'muted' }, 'none yet')),
-      el('td', {}, el('div', { class: 'actions' }, s.paused ? actionButton('Resume', post(s, 'resume')) : actionButton('Pause', post(s, 'pause')),
+      el('td', {}, el('div', { class: 'actions nowrap' }, s.paused ? actionButton('Resume', post(s, 'resume')) : actionButton('Pause', post(s, 'pause')),
         actionButton('Trigger now', post(s, 'trigger')))))),
     'No schedules yet.'));
 }
@@ -587,7 +804,8 @@ function runLine(run) {
 /** A fire time as the schedule's own zone sees it (the zone the cron expression is read in). */
 function inZone(iso, zone) {
   try {
-    return new Date(iso).toLocaleString('sv-SE', { timeZone: zone, dateStyle: 'short', timeStyle: 'short' }) + ' ' + zone;
+    // the zone is in its own column
+    return new Date(iso).toLocaleString('sv-SE', { timeZone: zone, dateStyle: 'short', timeStyle: 'short' });
   } catch (unknownZone) {
     return iso;
   }
@@ -607,6 +825,13 @@ async function nodesPage() {
     'No nodes have registered yet.'));
 }
 
+/** An audit entry's details (a JSON object) as "key: value" pairs. */
+function details(detail) {
+  if (!detail || typeof detail !== 'object') return detail === null || detail === undefined ? '' : String(detail);
+  return Object.entries(detail).map(([key, value]) =>
+    key + ': ' + (value !== null && typeof value === 'object' ? JSON.stringify(value) : value)).join(', ');
+}
+
 async function auditPage(params) {
   const before = params.get('before');
   const entries = await api('audit?limit=100' + (before ? '&before=' + encodeURIComponent(before) : ''));
@@ -618,7 +843,7 @@ async function auditPage(params) {
     el('h1', {}, 'Audit log'),
     table(['When', 'Who', 'Action', 'Target', 'Details'], entries.map(e => el('tr', {},
       el('td', {}, when(e.at)), el('td', {}, e.actor), el('td', {}, e.action), el('td', {}, target(e.target)),
-      el('td', { class: 'mono' }, e.detail))), 'No actions yet.'),
+      el('td', { class: 'mono' }, details(e.detail)))), 'No actions yet.'),
     entries.length === 100 ? el('div', { class: 'bar' }, el('a', { href: '#/audit?before=' + entries[99].id }, 'Older »')) : null);
 }
 
@@ -633,9 +858,10 @@ async function start() {
     document.getElementById('main').replaceChildren(el('div', { class: 'empty' }, 'Not signed in: ' + e.message));
     return;
   }
-  window.addEventListener('hashchange', () => { ui.busy = false; render(); });
+  window.addEventListener('hashchange', () => { ui.busy = false; ui.selected.clear(); render(); });
   await render();
   schedule();
+  setInterval(showUpdated, 1000);
 }
 
 start();

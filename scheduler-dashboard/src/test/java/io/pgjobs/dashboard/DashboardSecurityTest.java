@@ -1,0 +1,370 @@
+package io.pgjobs.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pgjobs.JobRequest;
+import io.pgjobs.NonRetryableException;
+import io.pgjobs.Scheduler;
+import io.pgjobs.dashboard.HttpCalls.Reply;
+import io.pgjobs.testing.Await;
+import io.pgjobs.testing.PgDatabase;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** What an attacker (or a careless script) sends, and what must never come back. */
+class DashboardSecurityTest {
+    @RegisterExtension
+    static final PgDatabase db = new PgDatabase();
+
+    private static final String CARD = "4242 4242 4242 4242";
+    /** Fragments of SQL, PostgreSQL's or Java's errors, or server names: none may reach a client. */
+    private static final List<String> LEAKS = List.of("select ", " from ", "insert ", "sqlstate", "org.postgresql",
+            "error:", "exception", "\tat ", "jetty", "pgjobs.jobs", "jooq", "stackoverflow");
+
+    private static Scheduler scheduler;
+    private static DashboardServer server;
+    private static HttpCalls http;
+
+    @BeforeAll
+    static void start() throws Exception {
+        scheduler = Scheduler.builder(db.dataSource()).queue("mail", 1).pollInterval(Duration.ofMillis(100))
+                .handler("card.charge", Map.class, ctx -> {
+                    throw new NonRetryableException("gateway refused card " + ctx.args().get("card") + " with password="
+                            + ctx.args().get("password"));
+                })
+                .handler("card.refund", Map.class, ctx -> Map.of("apiKey", "k-result", "card", CARD))
+                .build();
+        scheduler.start();
+        server = DashboardServer.start(new DashboardServlet(scheduler,
+                BasicAuth.parse("olga:op-pw:operator,victor:view-pw:viewer")), "127.0.0.1", 0, "/ops");
+        http = new HttpCalls(server.uri());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
+        scheduler.close();
+    }
+
+    @BeforeEach
+    void clean() throws Exception {
+        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.queues, pgjobs.schedules,"
+                + " pgjobs.schedule_runs");
+    }
+
+    private static Reply viewerGet(String path) throws Exception {
+        return http.get(path, "victor", "view-pw");
+    }
+
+    private static void assertNoLeak(String request, Reply reply) {
+        String what = shortened(request) + " -> " + shortened(reply.raw().body());
+        assertThat(reply.status()).as(what).isLessThan(500);
+        assertThat(reply.header("Server")).as(what).isNull();
+        assertThat(reply.header("Content-Type")).as(what).startsWith("application/json");
+        String body = reply.raw().body().toLowerCase(Locale.ROOT);
+        for (String leak : LEAKS) {
+            assertThat(body).as(what).doesNotContain(leak);
+        }
+    }
+
+    private static String shortened(String text) {
+        return text.length() > 200 ? text.substring(0, 200) + "..." : text;
+    }
+
+    private static List<String> badValues() {
+        return List.of("", " ", "\u0000", "a\u0000b", "'", "\"", "'; drop table t; --", "%", "\\", "[]", "{}",
+                "null", "1e400", "-1", "0", "99999999999999999999", "-9223372036854775808", "NaN", "ü😀",
+                "+999999999-01-01T00:00:00Z", "-4714-11-24T00:00:00Z", "0000-01-01T00:00:00Z",
+                "a = \"\\u0000\"", "a = \"\u0000\"", "a" + ".a".repeat(3000) + " = 1", "a = \"" + "x".repeat(5000) + "\"",
+                "a = 1 and", "= 1", "a = \"unterminated", "x".repeat(2000));
+    }
+
+    private static String query(String name, String value) {
+        return name + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void badInputToAnyEndpointIsNeverA5xxAndNeverShowsSqlOrTheServer() throws Exception {
+        long id = scheduler.client().enqueue(JobRequest.of("test.fuzz", Map.of("n", 1)).queue("mail")).id();
+        List<String> filter = List.of("state", "queue", "kind", "tag", "createdFrom", "createdTo", "finishedFrom",
+                "finishedTo", "args");
+        Map<String, List<String>> reads = new LinkedHashMap<>();
+        reads.put("api/overview", List.of("span"));
+        reads.put("api/jobs", concat(filter, List.of("before", "limit")));
+        reads.put("api/jobs/count", concat(filter, List.of("cap")));
+        reads.put("api/audit", List.of("before", "limit"));
+        for (var endpoint : reads.entrySet()) {
+            for (String parameter : endpoint.getValue()) {
+                for (String value : badValues()) {
+                    String path = endpoint.getKey() + "?" + query(parameter, value);
+                    assertNoLeak("GET " + path, viewerGet(path));
+                }
+            }
+        }
+        List<String> pathValues = List.of("99999999999999999999999", "0", "%00", "a%00b", "%2F", "x".repeat(300),
+                "%27%3B%20drop", "%E2%82");
+        for (String value : pathValues) {
+            for (String path : List.of("api/jobs/" + value, "api/jobs/" + value + "/retry", "api/queues/" + value + "/pause",
+                    "api/queues/" + value + "/remove", "api/schedules/" + value + "/trigger",
+                    "api/schedules/" + value + "/pause", "api/dead-letters/" + value + "/retry")) {
+                Reply reply = path.endsWith("/" + value) && path.startsWith("api/jobs/") ? viewerGet(path)
+                        : http.post(path, "olga", "op-pw", Map.of());
+                assertNoLeak(path, reply);
+            }
+        }
+        Map<String, List<String>> actions = new LinkedHashMap<>();
+        actions.put("api/bulk", concat(filter, List.of("action", "ids", "cursor", "batchSize")));
+        actions.put("api/jobs/" + id + "/clone", List.of("args"));
+        actions.put("api/dead-letters/0123456789abcdef0123456789abcdef/retry", List.of("batchSize"));
+        for (var endpoint : actions.entrySet()) {
+            for (String parameter : endpoint.getValue()) {
+                for (String value : badValues()) {
+                    Map<String, Object> body = new LinkedHashMap<>();
+                    body.put("action", "cancel");
+                    body.put(parameter, value);
+                    assertNoLeak("POST " + endpoint.getKey() + " " + parameter + "=" + value,
+                            http.post(endpoint.getKey(), "olga", "op-pw", body));
+                    body.put(parameter, Map.of("a", value, value, List.of(value)));
+                    assertNoLeak("POST " + endpoint.getKey() + " " + parameter + "={...}",
+                            http.post(endpoint.getKey(), "olga", "op-pw", body));
+                }
+            }
+            for (String raw : List.of("", "[]", "\"x\"", "{", "{\"args\": {\"a\": \"\\u0000\"}}", "nonsense", "{\"a\":"
+                    + "[".repeat(5000) + "]".repeat(5000) + "}")) {
+                assertNoLeak("POST " + endpoint.getKey() + " body " + raw, http.postRaw(endpoint.getKey(), "olga", "op-pw", raw));
+            }
+        }
+        // each kind of refusal names what was wrong
+        assertThat(viewerGet("api/jobs?createdFrom=%2B999999999-01-01T00:00:00Z").body().get("error").asText())
+                .startsWith("createdFrom: must be between the years 1 and 9999");
+        assertThat(viewerGet("api/jobs?args=" + URLEncoder.encode("a = \"\\u0000\"", StandardCharsets.UTF_8))
+                .body().get("error").asText()).startsWith("args:");
+        assertThat(viewerGet("api/jobs?args=a" + ".a".repeat(3000) + "%20%3D%201").body().get("error").asText())
+                .startsWith("args: must be at most 1000 characters");
+        assertThat(viewerGet("api/jobs?args=a" + ".a".repeat(300) + "%20%3D%201").body().get("error").asText())
+                .startsWith("args: at most 500 characters");
+        assertThat(viewerGet("api/jobs/99999999999999999999999").body().get("error").asText()).startsWith("id:");
+        assertThat(http.post("api/jobs/" + id + "/clone", "olga", "op-pw", Map.of("args", Map.of("a", "\u0000")))
+                .body().get("error").asText()).startsWith("args: must not contain the NUL character");
+        assertThat(scheduler.client().get(id)).isPresent();
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    @Test
+    void requestsJettyAnswersItselfAreJsonWithoutItsNameOrVersion() throws Exception {
+        for (String request : List.of("GET /ops/%zz HTTP/1.1", "GET /elsewhere HTTP/1.1", "BREW /ops/ HTTP/1.1",
+                "GET /ops/api/jobs?" + "x".repeat(20_000) + " HTTP/1.1")) {
+            String response = raw(request + "\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            assertThat(response).as(request).doesNotStartWith("HTTP/1.1 5");
+            assertThat(response.toLowerCase(Locale.ROOT)).as(request).contains("content-type: application/json")
+                    .doesNotContain("server:").doesNotContain("jetty").doesNotContain("<html");
+        }
+    }
+
+    /** Sends {@code request} as bytes and reads everything the server answers until it closes. */
+    private static String raw(String request) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", server.uri().getPort())) {
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @Test
+    void aRefusedActionWhoseBodyIsStillOnItsWayClosesTheConnectionSaying() throws Exception {
+        String credentials = java.util.Base64.getEncoder().encodeToString("victor:view-pw".getBytes(StandardCharsets.UTF_8));
+        String body = "{\"action\":\"retry\"}";
+        try (Socket socket = new Socket("127.0.0.1", server.uri().getPort())) {
+            OutputStream out = socket.getOutputStream();
+            // the headers, then no body yet: the viewer is refused before the servlet reads it
+            out.write(("POST /ops/api/bulk HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic " + credentials
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+            assertThat(in.readLine()).isEqualTo("HTTP/1.1 403 Forbidden");
+            List<String> headers = new ArrayList<>();
+            for (String line = in.readLine(); !line.isEmpty(); line = in.readLine()) {
+                headers.add(line.toLowerCase(Locale.ROOT));
+            }
+            // a client that reused this connection would get no answer: the server closes it after skipping
+            // what it could of the body
+            assertThat(headers).contains("connection: close");
+        }
+    }
+
+    @Test
+    void secretsAreRedactedByNameAndValueEverywhereAndCannotBeFilteredOn() throws Exception {
+        long charge = scheduler.client().enqueue(JobRequest.of("card.charge", Map.of("card", CARD, "password", "hunter2",
+                "API-KEY", "k-1", "nested", Map.of("private_key", "pk-1", "Access.Key", "ak-1", "city", "Porto")))
+                .queue("mail").metadata("authorization", "Basic abc").metadata("trace", "t-1")).id();
+        long refund = scheduler.client().enqueue(JobRequest.of("card.refund", Map.of("order", 7)).queue("mail")).id();
+        Await.until(Duration.ofSeconds(20), "both jobs finished", () -> scheduler.client().get(charge).orElseThrow()
+                .finishedAt() != null && scheduler.client().get(refund).orElseThrow().finishedAt() != null);
+        db.execute("insert into pgjobs.schedules (name, expression, kind, args) values ('nightly', '0 2 * * *',"
+                + " 'card.refund', '{\"pwd\": \"s-1\", \"n\": 1}')");
+        db.execute("insert into pgjobs.audit_log (actor, action, target, detail) values ('script', 'note', 'job:1',"
+                + " '{\"token\": \"tk-1\"}')");
+        assertThat(http.post("api/jobs/" + charge + "/clone", "olga", "op-pw",
+                Map.of("args", Map.of("credentials", "c-1"))).status()).isEqualTo(200);
+
+        JsonNode job = viewerGet("api/jobs/" + charge).body();
+        assertThat(job.at("/job/args/nested/city").asText()).isEqualTo("Porto");
+        assertThat(job.at("/job/args/card").asText()).isEqualTo("[redacted]");
+        assertThat(job.at("/job/metadata/trace").asText()).isEqualTo("t-1");
+        assertThat(job.at("/job/lastError").asText()).contains("gateway refused card [redacted] with password=[redacted]");
+        assertThat(job.at("/attempts/0/message").asText()).contains("card [redacted]");
+        assertThat(job.at("/attempts/0/stackTrace").asText()).contains("NonRetryableException");
+        for (String path : List.of("api/jobs/" + charge, "api/jobs/" + refund, "api/jobs?limit=10", "api/dead-letters",
+                "api/schedules", "api/audit")) {
+            assertThat(viewerGet(path).raw().body()).as(path).doesNotContain("4242", "hunter2", "k-1", "pk-1", "ak-1",
+                    "Basic abc", "k-result", "s-1", "c-1", "tk-1").contains("[redacted]");
+        }
+
+        for (String predicate : List.of("password = hunter2", "nested.private_key = pk-1", "API-KEY = k-1",
+                "card = \"" + CARD + "\"", "note = \"4242424242424242\"")) {
+            Reply refused = viewerGet("api/jobs?args=" + URLEncoder.encode(predicate, StandardCharsets.UTF_8));
+            assertThat(refused.status()).as(predicate).isEqualTo(400);
+            assertThat(refused.body().get("error").asText()).as(predicate).startsWith("args: cannot filter on");
+            assertThat(http.post("api/bulk", "olga", "op-pw", Map.of("action", "delete", "args", predicate)).status())
+                    .as(predicate).isEqualTo(400);
+        }
+        // the clone's args were replaced: only the original job has a city
+        assertThat(viewerGet("api/jobs?args=nested.city%20%3D%20Porto").body().get("jobs")).hasSize(1);
+    }
+
+    @Test
+    void failedLoginsAreThrottledPerUserAndPerAddress() throws Exception {
+        // its own server: the throttle counts per address, and every test calls from 127.0.0.1
+        AtomicLong nanos = new AtomicLong();
+        try (DashboardServer throttled = DashboardServer.start(new DashboardServlet(scheduler,
+                BasicAuth.parse("olga:op-pw:operator,victor:view-pw:viewer", nanos::get)), "127.0.0.1", 0, "/")) {
+            throttlesLogins(new HttpCalls(throttled.uri()), nanos);
+        }
+    }
+
+    private static void throttlesLogins(HttpCalls http, AtomicLong nanos) throws Exception {
+        for (int i = 0; i < LoginThrottle.FREE_USER_FAILURES; i++) {
+            assertThat(http.get("api/session", "olga", "guess-" + i).status()).isEqualTo(401);
+        }
+        Reply throttled = http.get("api/session", "olga", "guess-again");
+        assertThat(throttled.status()).isEqualTo(429);
+        assertThat(throttled.header("Retry-After")).isEqualTo("1");
+        // the right password is refused too while the wait lasts: answering it would confirm a guess
+        assertThat(http.get("api/session", "olga", "op-pw").status()).isEqualTo(429);
+        // probes stay anonymous rather than refused
+        assertThat(http.get("health/live", "olga", "op-pw").status()).isEqualTo(200);
+        nanos.addAndGet(Duration.ofSeconds(1).toNanos());
+        assertThat(http.get("api/session", "olga", "guess-6").status()).isEqualTo(401);
+        assertThat(http.get("api/session", "olga", "op-pw").status()).isEqualTo(429);
+        assertThat(http.get("api/session", "olga", "op-pw").header("Retry-After")).isEqualTo("2");
+        nanos.addAndGet(Duration.ofSeconds(2).toNanos());
+        assertThat(http.get("api/session", "olga", "op-pw").status()).isEqualTo(200);
+
+        // many names from one address: the address waits, whoever it claims to be
+        for (int i = 0; i < LoginThrottle.FREE_ADDRESS_FAILURES; i++) {
+            assertThat(http.get("api/session", "user-" + i, "pw").status()).isIn(401, 429);
+        }
+        assertThat(http.get("api/session", "victor", "view-pw").status()).isEqualTo(429);
+        nanos.addAndGet(LoginThrottle.FORGET_AFTER.toNanos() + 1);
+        assertThat(http.get("api/session", "victor", "view-pw").status()).isEqualTo(200);
+    }
+
+    @Test
+    void anonymousProbesDoNotChangeWhatTheNextCallerSees() throws Exception {
+        long id = scheduler.client().enqueue(JobRequest.of("card.charge", Map.of("card", "1")).queue("mail")).id();
+        Await.until(Duration.ofSeconds(20), "the job is discarded",
+                () -> scheduler.client().get(id).orElseThrow().finishedAt() != null);
+        for (int caller = 0; caller < 3; caller++) {
+            JsonNode anonymous = http.get("health/ready", null, null).body();
+            assertThat(anonymous.get("checks").findValuesAsText("status")).as("caller " + caller).contains("DEGRADED");
+        }
+        assertThat(viewerGet("health/ready").body().toString()).contains("1 jobs discarded in the last 5 minutes");
+    }
+
+    @Test
+    void pausingAnUnknownQueueIsRefusedAndAnOperatorRemovesAQueueNoNodeWorks() throws Exception {
+        Reply unknown = http.post("api/queues/mial/pause", "olga", "op-pw", Map.of());
+        assertThat(unknown.status()).isEqualTo(400);
+        assertThat(unknown.body().get("error").asText()).startsWith("queue: no queue named 'mial'");
+        assertThat(viewerGet("api/queues").body().findValuesAsText("name")).doesNotContain("mial");
+
+        // the scheduler works "mail": it cannot be removed; "old" is a queue nothing uses any more
+        db.execute("insert into pgjobs.queues (name, paused) values ('old', true)");
+        Reply worked = http.post("api/queues/mail/remove", "olga", "op-pw", Map.of());
+        assertThat(worked.status()).isEqualTo(400);
+        assertThat(worked.body().get("error").asText()).contains(scheduler.nodeId());
+        assertThat(http.post("api/queues/old/remove", "olga", "op-pw", Map.of()).body().get("removed").asBoolean()).isTrue();
+        assertThat(viewerGet("api/queues").body().findValuesAsText("name")).doesNotContain("old");
+        assertThat(http.post("api/queues/old/remove", "victor", "view-pw", Map.of()).status()).isEqualTo(403);
+    }
+
+    @Test
+    void staticFilesHaveVersionedNamesAndETags() throws Exception {
+        Reply page = viewerGet("");
+        assertThat(page.header("Cache-Control")).isEqualTo("private, no-cache");
+        java.util.regex.Matcher script = java.util.regex.Pattern.compile("src=\"(app\\.js\\?v=([0-9a-f]+))\"")
+                .matcher(page.raw().body());
+        assertThat(script.find()).isTrue();
+        Reply versioned = viewerGet(script.group(1));
+        assertThat(versioned.status()).isEqualTo(200);
+        assertThat(versioned.header("Cache-Control")).isEqualTo("private, max-age=31536000, immutable");
+        assertThat(versioned.header("ETag")).isEqualTo("\"" + script.group(2) + "\"");
+        assertThat(viewerGet("app.js?v=old").header("Cache-Control")).isEqualTo("private, no-cache");
+        Reply unchanged = HttpCalls.send(http.request("", "victor", "view-pw")
+                .header("If-None-Match", page.header("ETag")).GET().build());
+        assertThat(unchanged.status()).isEqualTo(304);
+        assertThat(unchanged.raw().body()).isEmpty();
+        assertThat(viewerGet("favicon.svg").header("Content-Type")).startsWith("image/svg+xml");
+        assertThat(HttpCalls.send(http.request("app.css", null, null).GET().build()).status()).isEqualTo(401);
+    }
+
+    @Test
+    void aDatabaseFailureIsA503ThatShowsNoSql() throws Exception {
+        db.execute("alter table pgjobs.audit_log rename to audit_log_away");
+        try {
+            Reply reply = viewerGet("api/audit");
+            assertThat(reply.status()).isEqualTo(503);
+            assertThat(reply.body().get("error").asText()).isEqualTo("the database failed (the server's log has the details)");
+            assertThat(reply.raw().body()).doesNotContain("audit_log");
+        } finally {
+            db.execute("alter table pgjobs.audit_log_away rename to audit_log");
+        }
+    }
+
+    @Test
+    void anyOtherFailureIsAJson500WithoutItsMessage() throws Exception {
+        HttpRequest request = http.request("api/jobs", "victor", "view-pw").GET().build();
+        try (DashboardServer failing = DashboardServer.start(new DashboardServlet(scheduler, r -> {
+            throw new IllegalStateException("the host's auth broke: secret detail");
+        }), "127.0.0.1", 0, "/")) {
+            Reply reply = HttpCalls.send(HttpRequest.newBuilder(failing.uri().resolve("api/jobs")).GET().build());
+            assertThat(reply.status()).isEqualTo(500);
+            assertThat(reply.body().get("error").asText()).isEqualTo("internal error (the server's log has the details)");
+            assertThat(reply.raw().body()).doesNotContain("secret detail");
+        }
+        assertThat(HttpCalls.send(request).status()).isEqualTo(200);
+    }
+}
