@@ -19,7 +19,7 @@ public record Components(Stores stores, Telemetry telemetry, DefaultJobClient cl
 
     public static Components of(Config config) {
         Stores stores = Stores.of(config.dataSource(), config.schema(), config.notifyChannel(),
-                config.nodeDeadAfter());
+                config.nodeDeadAfter(), config.leaseDuration());
         Telemetry telemetry = new Telemetry(config.observe(), config.nodeId(), stores.observations());
         DefaultJobClient client = new DefaultJobClient(config, stores.jobWriter(), stores.jobs(), stores.schedules(),
                 telemetry);

@@ -8,6 +8,7 @@ import io.pgjobs.JobAttempt;
 import io.pgjobs.JobState;
 import io.pgjobs.internal.db.tables.records.JobsRecord;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -20,11 +21,14 @@ import org.jooq.impl.DSL;
  */
 public final class JobStore {
     private final DataSource dataSource;
+    /** The longest any transaction of this store may run, or pause between statements (see Sql#inTransaction). */
+    private final Duration transactionLimit;
     private final String schema;
     private final String notifyChannel;
 
-    public JobStore(DataSource dataSource, String schema, String notifyChannel) {
+    public JobStore(DataSource dataSource, String schema, String notifyChannel, Duration transactionLimit) {
         this.dataSource = dataSource;
+        this.transactionLimit = transactionLimit;
         this.schema = schema;
         this.notifyChannel = notifyChannel;
     }
@@ -55,58 +59,62 @@ public final class JobStore {
      * the notification channel or its next lease renewal).
      */
     public Cancellation cancel(long id) throws SQLException {
-        return Sql.inTransaction(dataSource, connection -> {
-            DSLContext dsl = Sql.dsl(connection, schema);
-            Optional<JobsRecord> pending = dsl.update(JOBS)
-                    .set(JOBS.STATE, JobState.CANCELLED.dbName())
-                    .set(JOBS.FINISHED_AT, DSL.currentOffsetDateTime())
-                    .set(JOBS.CANCEL_REQUESTED_AT, DSL.currentOffsetDateTime())
-                    .where(JOBS.ID.eq(id)).and(JOBS.STATE.in(runnableStates()))
-                    .returning(JOBS.KIND, JOBS.QUEUE, JOBS.ATTEMPT)
-                    .fetchOptional();
-            if (pending.isPresent()) {
-                JobsRecord job = pending.get();
-                return new Cancellation(true, true, job.getKind(), job.getQueue(), job.getAttempt());
-            }
-            int running = dsl.update(JOBS)
-                    .set(JOBS.CANCEL_REQUESTED_AT, DSL.coalesce(JOBS.CANCEL_REQUESTED_AT, DSL.currentOffsetDateTime()))
-                    .where(JOBS.ID.eq(id)).and(JOBS.STATE.eq(JobState.RUNNING.dbName()))
-                    .execute();
-            if (running > 0) {
-                notify(dsl, "c:" + id);
-                return Cancellation.REQUESTED;
-            }
-            return Cancellation.NOTHING;
-        });
+        return Sql.inTransaction(dataSource, transactionLimit, connection -> cancel(Sql.dsl(connection, schema), id));
+    }
+
+    /** {@link #cancel(long)} in the transaction of {@code dsl} (an operator's action and its audit entry). */
+    Cancellation cancel(DSLContext dsl, long id) {
+        Optional<JobsRecord> pending = dsl.update(JOBS)
+                .set(JOBS.STATE, JobState.CANCELLED.dbName())
+                .set(JOBS.FINISHED_AT, DSL.currentOffsetDateTime())
+                .set(JOBS.CANCEL_REQUESTED_AT, DSL.currentOffsetDateTime())
+                .where(JOBS.ID.eq(id)).and(JOBS.STATE.in(runnableStates()))
+                .returning(JOBS.KIND, JOBS.QUEUE, JOBS.ATTEMPT)
+                .fetchOptional();
+        if (pending.isPresent()) {
+            JobsRecord job = pending.get();
+            return new Cancellation(true, true, job.getKind(), job.getQueue(), job.getAttempt());
+        }
+        int running = dsl.update(JOBS)
+                .set(JOBS.CANCEL_REQUESTED_AT, DSL.coalesce(JOBS.CANCEL_REQUESTED_AT, DSL.currentOffsetDateTime()))
+                .where(JOBS.ID.eq(id)).and(JOBS.STATE.eq(JobState.RUNNING.dbName()))
+                .execute();
+        if (running > 0) {
+            notify(dsl, "c:" + id);
+            return Cancellation.REQUESTED;
+        }
+        return Cancellation.NOTHING;
     }
 
     /** Makes a job that is not running available now, granting one more attempt if it had none left. */
     public boolean retry(long id) throws SQLException {
-        return Sql.inTransaction(dataSource, connection -> {
-            DSLContext dsl = Sql.dsl(connection, schema);
-            Optional<String> queue = dsl.update(JOBS)
-                    .set(JOBS.STATE, JobState.AVAILABLE.dbName())
-                    .set(JOBS.RUN_AT, DSL.currentOffsetDateTime())
-                    .set(JOBS.MAX_ATTEMPTS, DSL.greatest(JOBS.MAX_ATTEMPTS, JOBS.ATTEMPT.plus(1)))
-                    .setNull(JOBS.FINISHED_AT)
-                    .setNull(JOBS.CANCEL_REQUESTED_AT)
-                    .where(JOBS.ID.eq(id)).and(JOBS.STATE.ne(JobState.RUNNING.dbName()))
-                    .returning(JOBS.QUEUE)
-                    .fetchOptional().map(JobsRecord::getQueue);
-            queue.ifPresent(q -> notify(dsl, "q:" + q));
-            return queue.isPresent();
-        });
+        return Sql.inTransaction(dataSource, transactionLimit, connection -> retry(Sql.dsl(connection, schema), id));
+    }
+
+    boolean retry(DSLContext dsl, long id) {
+        Optional<String> queue = dsl.update(JOBS)
+                .set(JOBS.STATE, JobState.AVAILABLE.dbName())
+                .set(JOBS.RUN_AT, DSL.currentOffsetDateTime())
+                .set(JOBS.MAX_ATTEMPTS, DSL.greatest(JOBS.MAX_ATTEMPTS, JOBS.ATTEMPT.plus(1)))
+                .setNull(JOBS.FINISHED_AT)
+                .setNull(JOBS.CANCEL_REQUESTED_AT)
+                .where(JOBS.ID.eq(id)).and(JOBS.STATE.ne(JobState.RUNNING.dbName()))
+                .returning(JOBS.QUEUE)
+                .fetchOptional().map(JobsRecord::getQueue);
+        queue.ifPresent(q -> notify(dsl, "q:" + q));
+        return queue.isPresent();
     }
 
     public boolean delete(long id) throws SQLException {
-        return Sql.inTransaction(dataSource, connection -> {
-            DSLContext dsl = Sql.dsl(connection, schema);
-            int deleted = dsl.deleteFrom(JOBS).where(JOBS.ID.eq(id)).and(JOBS.STATE.ne(JobState.RUNNING.dbName())).execute();
-            if (deleted > 0) {
-                dsl.deleteFrom(ATTEMPTS).where(ATTEMPTS.JOB_ID.eq(id)).execute();
-            }
-            return deleted > 0;
-        });
+        return Sql.inTransaction(dataSource, transactionLimit, connection -> delete(Sql.dsl(connection, schema), id));
+    }
+
+    boolean delete(DSLContext dsl, long id) {
+        int deleted = dsl.deleteFrom(JOBS).where(JOBS.ID.eq(id)).and(JOBS.STATE.ne(JobState.RUNNING.dbName())).execute();
+        if (deleted > 0) {
+            dsl.deleteFrom(ATTEMPTS).where(ATTEMPTS.JOB_ID.eq(id)).execute();
+        }
+        return deleted > 0;
     }
 
     /** Sends a notification on pgjobs' channel, delivered when the surrounding transaction commits. */

@@ -11,6 +11,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -28,6 +29,8 @@ import org.postgresql.PGConnection;
  */
 public final class JobWriter {
     private final DataSource dataSource;
+    /** The longest any transaction of this store may run, or pause between statements (see Sql#inTransaction). */
+    private final Duration transactionLimit;
     private final String schema;
     private final String notifyChannel;
     /** Package-private for BatchInsertPlanTest. */
@@ -37,8 +40,9 @@ public final class JobWriter {
     private final String drawIdsSql;
     private final String copySql;
 
-    public JobWriter(DataSource dataSource, String schema, String notifyChannel) {
+    public JobWriter(DataSource dataSource, String schema, String notifyChannel, Duration transactionLimit) {
         this.dataSource = dataSource;
+        this.transactionLimit = transactionLimit;
         this.schema = schema;
         this.notifyChannel = notifyChannel;
         String jobs = schema + ".jobs";
@@ -122,7 +126,7 @@ public final class JobWriter {
         // A batch needs the transaction, since resolving vanished idempotency keys may take a second statement.
         return jobs.size() == 1
                 ? Sql.autoCommit(dataSource, connection -> insert(connection, jobs))
-                : Sql.inTransaction(dataSource, connection -> insert(connection, jobs));
+                : Sql.inTransaction(dataSource, transactionLimit, connection -> insert(connection, jobs));
     }
 
     /**

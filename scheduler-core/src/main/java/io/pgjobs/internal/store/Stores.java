@@ -14,12 +14,16 @@ public record Stores(JobWriter jobWriter, ExecutionStore executions, JobStore jo
 
     /**
      * The stores of the schema {@code schema}, whose notification channel is {@code notifyChannel};
-     * {@code nodeDeadAfter}: how long a node may miss heartbeats before it counts as dead.
+     * {@code nodeDeadAfter}: how long a node may miss heartbeats before it counts as dead; {@code leaseDuration}:
+     * a running job's lease, the longest any of their transactions may last (see Sql#inTransaction).
      */
-    public static Stores of(DataSource dataSource, String schema, String notifyChannel, Duration nodeDeadAfter) {
-        return new Stores(new JobWriter(dataSource, schema, notifyChannel), new ExecutionStore(dataSource, schema),
-                new JobStore(dataSource, schema, notifyChannel), new ScheduleStore(dataSource, schema, notifyChannel),
-                new AdminStore(dataSource, schema, notifyChannel, nodeDeadAfter),
+    public static Stores of(DataSource dataSource, String schema, String notifyChannel, Duration nodeDeadAfter,
+                            Duration leaseDuration) {
+        JobStore jobs = new JobStore(dataSource, schema, notifyChannel, leaseDuration);
+        return new Stores(new JobWriter(dataSource, schema, notifyChannel, leaseDuration),
+                new ExecutionStore(dataSource, schema, leaseDuration), jobs,
+                new ScheduleStore(dataSource, schema, notifyChannel, leaseDuration),
+                new AdminStore(dataSource, schema, notifyChannel, nodeDeadAfter, leaseDuration, jobs),
                 new ObservationStore(dataSource, schema), new NodeStore(dataSource, schema),
                 new MaintenanceStore(dataSource, schema, notifyChannel),
                 new NotificationStore(dataSource, notifyChannel));

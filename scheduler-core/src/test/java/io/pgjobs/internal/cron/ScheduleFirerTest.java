@@ -36,7 +36,8 @@ class ScheduleFirerTest {
     void setUp() throws Exception {
         db.execute("delete from pgjobs.jobs; delete from pgjobs.schedules");
         config = new Config.Builder(db.dataSource()).build();
-        stores = Stores.of(config.dataSource(), config.schema(), config.notifyChannel(), config.nodeDeadAfter());
+        stores = Stores.of(config.dataSource(), config.schema(), config.notifyChannel(), config.nodeDeadAfter(),
+                config.leaseDuration());
         telemetry = new Telemetry(config.observe(), config.nodeId(), stores.observations());
         client = new DefaultJobClient(config, stores.jobWriter(), stores.jobs(), stores.schedules(), telemetry);
         schedules = client.schedules();
