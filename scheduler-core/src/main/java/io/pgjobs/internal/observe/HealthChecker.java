@@ -3,6 +3,7 @@ package io.pgjobs.internal.observe;
 import io.pgjobs.Health;
 import io.pgjobs.Health.Check;
 import io.pgjobs.Health.Status;
+import io.pgjobs.internal.config.Pool;
 import io.pgjobs.internal.store.ObservationStore;
 import io.pgjobs.internal.store.QueueStat;
 import java.sql.SQLException;
@@ -10,6 +11,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Answers {@code Scheduler.health()}: the node's heartbeat, the database, the leader, each queue's lag against
@@ -21,6 +27,9 @@ public final class HealthChecker {
 
     private final ObservationStore store;
     private final NodeHeartbeat heartbeat;
+    private final Pool pool;
+    /** How many connections this node needs (see Node.connectionsNeeded), named when the pool is exhausted. */
+    private final int connectionsNeeded;
     private final List<String> queues;
     private final Duration lagThreshold;
     /** A leader whose heartbeat is older than this is dead, as the cluster counts it. */
@@ -28,10 +37,12 @@ public final class HealthChecker {
     /** The database time of the previous dead-letter count; null until the first check sets the baseline. */
     private Instant deadLettersCountedAt;
 
-    public HealthChecker(ObservationStore store, NodeHeartbeat heartbeat, List<String> queues, Duration lagThreshold,
-                         Duration nodeDeadAfter) {
+    public HealthChecker(ObservationStore store, NodeHeartbeat heartbeat, Pool pool, int connectionsNeeded,
+                         List<String> queues, Duration lagThreshold, Duration nodeDeadAfter) {
         this.store = store;
         this.heartbeat = heartbeat;
+        this.pool = pool;
+        this.connectionsNeeded = connectionsNeeded;
         this.queues = List.copyOf(queues);
         this.lagThreshold = lagThreshold;
         this.nodeDeadAfter = nodeDeadAfter;
@@ -40,17 +51,47 @@ public final class HealthChecker {
     public synchronized Health check() {
         List<Check> checks = new ArrayList<>();
         checks.add(heartbeat.check());
-        try {
-            store.ping(PING_TIMEOUT_SECONDS);
-            checks.add(new Check("database", Status.UP, "select 1 answered"));
-        } catch (SQLException e) {
-            checks.add(new Check("database", Status.DOWN, "unreachable: " + e.getMessage()));
+        Check database = database();
+        checks.add(database);
+        if (database.status() != Status.UP) {
             return Health.of(checks);
         }
         checks.add(leader());
         checks.addAll(queueLags());
         checks.add(deadLetters());
         return Health.of(checks);
+    }
+
+    /**
+     * A {@code select 1}, waiting at most {@link #PING_TIMEOUT_SECONDS} for a connection and its answer together
+     * (a pool can make a borrower wait far longer). When it fails, an exhausted pool is told apart from an
+     * unreachable database.
+     */
+    private Check database() {
+        FutureTask<Void> ping = new FutureTask<>(() -> {
+            store.ping(PING_TIMEOUT_SECONDS);
+            return null;
+        });
+        Thread.ofVirtual().name("pgjobs-health-ping").start(ping);
+        String failure;
+        try {
+            ping.get(PING_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            return new Check("database", Status.UP, "select 1 answered");
+        } catch (ExecutionException e) {
+            failure = "unreachable: " + e.getCause().getMessage();
+        } catch (TimeoutException e) {
+            failure = "no connection and answer within " + PING_TIMEOUT_SECONDS + " s";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure = "the check was interrupted";
+        }
+        // read before the ping is stopped: the ping is one of the threads waiting for a connection
+        Optional<String> exhaustion = pool.exhaustion();
+        ping.cancel(true);
+        return exhaustion.map(exhausted -> new Check("database", Status.DOWN, "the connection pool is exhausted, "
+                        + "not the database: " + exhausted + "; pgjobs alone needs " + connectionsNeeded
+                        + " for this node (docs/guide.md, \"Connections\")"))
+                .orElseGet(() -> new Check("database", Status.DOWN, failure));
     }
 
     private Check leader() {
