@@ -22,6 +22,7 @@ import io.pgjobs.admin.Overview;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueInfo;
 import io.pgjobs.admin.ScheduleInfo;
+import io.pgjobs.admin.UnhandledKind;
 import io.pgjobs.internal.client.DefaultJobClient;
 import io.pgjobs.internal.store.AdminStore;
 import io.pgjobs.internal.store.AdminStore.Audit;
@@ -267,6 +268,11 @@ public final class DefaultAdminClient implements AdminClient {
     @Override
     public List<NodeInfo> nodes() {
         return call("list nodes", store::nodes);
+    }
+
+    @Override
+    public List<UnhandledKind> unhandledKinds() {
+        return call("count jobs no live node handles", store::unhandledKinds);
     }
 
     @Override

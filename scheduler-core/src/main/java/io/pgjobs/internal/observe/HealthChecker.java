@@ -3,6 +3,7 @@ package io.pgjobs.internal.observe;
 import io.pgjobs.Health;
 import io.pgjobs.Health.Check;
 import io.pgjobs.Health.Status;
+import io.pgjobs.admin.UnhandledKind;
 import io.pgjobs.internal.config.Pool;
 import io.pgjobs.internal.store.ObservationStore;
 import io.pgjobs.internal.store.QueueStat;
@@ -16,10 +17,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 /**
- * Answers {@code Scheduler.health()}: the node's heartbeat, the database, the leader, each queue's lag against
- * the threshold, and the dead-letter count's growth since the previous check. Every query is small and has a
+ * Answers {@code Scheduler.health()}: the node's heartbeat, the database, the leader, due jobs no live node
+ * handles, each queue's lag against the threshold, and the dead-letter count's growth since the previous check. Every query is small and has a
  * timeout, so a probe never hangs on a sick database for long.
  */
 public final class HealthChecker {
@@ -57,6 +59,7 @@ public final class HealthChecker {
             return Health.of(checks);
         }
         checks.add(leader());
+        checks.add(unhandledKinds());
         checks.addAll(queueLags());
         checks.add(deadLetters());
         return Health.of(checks);
@@ -101,6 +104,22 @@ public final class HealthChecker {
                     : new Check("leader", Status.DEGRADED, leaders + " live leaders (expected one)");
         } catch (SQLException e) {
             return couldNotCheck("leader", e);
+        }
+    }
+
+    private Check unhandledKinds() {
+        try {
+            List<UnhandledKind> unhandled = store.unhandledKinds(nodeDeadAfter.toMillis());
+            if (unhandled.isEmpty()) {
+                return new Check("unhandled_kinds", Status.UP, "every due job has a live node for its queue and kind");
+            }
+            long jobs = unhandled.stream().mapToLong(UnhandledKind::jobs).sum();
+            return new Check("unhandled_kinds", Status.DEGRADED, jobs + " due jobs wait for a handler no live node "
+                    + "has: " + unhandled.stream().limit(5)
+                            .map(u -> u.kind() + " in queue " + u.queue() + " (" + u.jobs() + ")")
+                            .collect(Collectors.joining(", ")) + (unhandled.size() > 5 ? ", ..." : ""));
+        } catch (SQLException e) {
+            return couldNotCheck("unhandled_kinds", e);
         }
     }
 

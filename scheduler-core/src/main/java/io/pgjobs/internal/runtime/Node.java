@@ -94,7 +94,7 @@ public final class Node {
             cronFirer.start();
             Map<String, IntSupplier> running = new LinkedHashMap<>();
             fetchers.forEach((queue, fetcher) -> running.put(queue, fetcher::running));
-            telemetry.startQueues(config.queues(), running);
+            telemetry.startQueues(config.queues(), running, config.nodeDeadAfter());
             state = State.STARTED;
         }
     }

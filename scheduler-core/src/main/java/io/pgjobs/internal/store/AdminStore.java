@@ -21,6 +21,7 @@ import io.pgjobs.admin.Overview.StatsPoint;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueInfo;
 import io.pgjobs.admin.ScheduleRun;
+import io.pgjobs.admin.UnhandledKind;
 import io.pgjobs.internal.db.tables.records.SchedulesRecord;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -457,6 +458,13 @@ public final class AdminStore {
                         List.of(r.get(NODES.QUEUES)), List.of(r.get(NODES.KINDS)), Sql.instant(r.get(NODES.STARTED_AT)),
                         Sql.instant(r.get(NODES.HEARTBEAT_AT)), Sql.instant(r.get(NODES.STOPPED_AT)), r.get(alive),
                         Sql.instant(r.get(NODES.LEADER_SINCE)), r.get(running))));
+    }
+
+    /** Due jobs no live node can claim, per queue and kind (see {@link QueueSql#unhandledKinds}). */
+    public List<UnhandledKind> unhandledKinds() throws SQLException {
+        String sql = QueueSql.unhandledKinds(schema);
+        return read(dsl -> dsl.resultQuery(sql, nodeDeadAfter.toMillis()).fetch(r -> new UnhandledKind(
+                r.get("queue", String.class), r.get("kind", String.class), r.get("jobs", Long.class))));
     }
 
     // ---- audit -------------------------------------------------------------------------------------------------
