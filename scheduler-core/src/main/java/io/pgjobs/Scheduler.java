@@ -26,8 +26,8 @@ import javax.sql.DataSource;
  * scheduler.client().enqueue(new SendEmail("ada@example.com"));
  * }</pre>
  *
- * <p>A node that only enqueues builds a scheduler without queues and never starts it (call {@link #migrate()}
- * or let the migrations run elsewhere).
+ * <p>A process that only enqueues (its jobs run on other nodes) builds a client instead:
+ * {@code JobClient client = Scheduler.builder(dataSource).buildClient();} (see {@link Builder#buildClient()}).
  */
 public final class Scheduler implements AutoCloseable {
     private final Config config;
@@ -52,7 +52,10 @@ public final class Scheduler implements AutoCloseable {
         return components.admin();
     }
 
-    /** Applies pgjobs' migrations to its schema (creating it if needed). Idempotent. */
+    /**
+     * Applies pgjobs' migrations to its schema (creating it if needed). Once per process, data source and schema:
+     * a second call, or a {@link #start()} after it, does not check the schema again.
+     */
     public void migrate() {
         Migrations.migrate(config.dataSource(), config.schema());
     }
@@ -327,6 +330,26 @@ public final class Scheduler implements AutoCloseable {
 
         public Scheduler build() {
             return new Scheduler(config.build());
+        }
+
+        /**
+         * Builds only the client, for a process that enqueues and inspects jobs whose workers run elsewhere (a web
+         * application, say): nothing runs in the background, and there is nothing to close. It applies the
+         * migrations first (as {@link Scheduler#migrate()}: once per process) unless {@link #migrateOnStart} is
+         * false. Queues, handlers and schedules belong to a node that runs jobs: configuring any of them here is an
+         * error.
+         */
+        public JobClient buildClient() {
+            Config built = config.build();
+            if (!built.queues().isEmpty() || !built.handlers().isEmpty() || !built.schedules().isEmpty()) {
+                throw new IllegalStateException("buildClient: a client runs no jobs, but queues, handlers or "
+                        + "schedules are configured; build() and start() a Scheduler for a node that runs them");
+            }
+            Scheduler scheduler = new Scheduler(built);
+            if (built.migrateOnStart()) {
+                scheduler.migrate();
+            }
+            return scheduler.client();
         }
     }
 }

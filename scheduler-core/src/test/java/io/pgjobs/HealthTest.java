@@ -54,9 +54,11 @@ class HealthTest {
 
         assertThat(health.status()).isEqualTo(Status.UP);
         assertThat(health.checks()).extracting(Check::name)
-                .containsExactly("node", "database", "leader", "queue:default", "dead_letters");
+                .containsExactly("node", "database", "leader", "unhandled_kinds", "queue:default",
+                        "dead_letters");
         assertThat(check(health, "node").status()).isEqualTo(Status.UP);
         assertThat(check(health, "database").status()).isEqualTo(Status.UP);
+        assertThat(check(health, "unhandled_kinds").status()).isEqualTo(Status.UP);
         assertThat(check(health, "leader").status()).isEqualTo(Status.UP);
         assertThat(check(health, "queue:default").status()).isEqualTo(Status.UP);
         assertThat(health.livenessStatusCode()).isEqualTo(200);

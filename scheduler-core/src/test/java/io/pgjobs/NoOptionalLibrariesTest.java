@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Micrometer and OpenTelemetry are optional: a scheduler must run, observed, without them. */
+/** Micrometer, OpenTelemetry and HikariCP are optional: a scheduler must run, observed, without them. */
 class NoOptionalLibrariesTest {
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();
@@ -22,7 +22,8 @@ class NoOptionalLibrariesTest {
     void aSchedulerRunsJobsWithEventsAndHealthOnAClassPathWithoutMicrometerOrOpenTelemetry() throws Exception {
         List<String> classPath = Arrays.asList(System.getProperty("java.class.path").split(File.pathSeparator));
         List<String> withoutOptional = classPath.stream()
-                .filter(entry -> !entry.contains("io/micrometer") && !entry.contains("io/opentelemetry")).toList();
+                .filter(entry -> !entry.contains("io/micrometer") && !entry.contains("io/opentelemetry")
+                        && !entry.contains("com/zaxxer")).toList();
         assertThat(withoutOptional).as("the test class path names the optional libraries' jars")
                 .hasSizeLessThan(classPath.size());
 

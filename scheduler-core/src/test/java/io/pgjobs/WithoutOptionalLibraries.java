@@ -9,12 +9,13 @@ import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.MDC;
 
 /**
- * Runs a scheduler with events, MDC carrying and health checks on a class path without Micrometer and
- * OpenTelemetry. {@link NoOptionalLibrariesTest} starts it in a JVM of its own; it prints one result line.
+ * Runs a scheduler with events, MDC carrying and health checks on a class path without Micrometer,
+ * OpenTelemetry and HikariCP. {@link NoOptionalLibrariesTest} starts it in a JVM of its own; it prints one result line.
  */
 public final class WithoutOptionalLibraries {
     public static void main(String[] args) throws Exception {
-        for (String optional : List.of("io.micrometer.core.instrument.MeterRegistry", "io.opentelemetry.api.OpenTelemetry")) {
+        for (String optional : List.of("io.micrometer.core.instrument.MeterRegistry", "io.opentelemetry.api.OpenTelemetry",
+                "com.zaxxer.hikari.HikariDataSource")) {
             try {
                 Class.forName(optional);
                 throw new IllegalStateException(optional + " is on the class path; this run proves nothing");

@@ -86,6 +86,12 @@ public interface AdminClient {
 
     List<NodeInfo> nodes();
 
+    /**
+     * Due jobs that no live node can run, per queue and kind: no node that is alive works their queue with a
+     * handler for their kind. Biggest first, at most 100 groups.
+     */
+    List<UnhandledKind> unhandledKinds();
+
     /** Audit entries with an id below {@code page.beforeId()}, newest first. */
     List<AuditEntry> audit(PageRequest page);
 }

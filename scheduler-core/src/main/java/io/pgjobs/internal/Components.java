@@ -3,6 +3,7 @@ package io.pgjobs.internal;
 import io.pgjobs.internal.admin.DefaultAdminClient;
 import io.pgjobs.internal.client.DefaultJobClient;
 import io.pgjobs.internal.config.Config;
+import io.pgjobs.internal.config.Pool;
 import io.pgjobs.internal.observe.HealthChecker;
 import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.internal.runtime.Node;
@@ -19,14 +20,16 @@ public record Components(Stores stores, Telemetry telemetry, DefaultJobClient cl
 
     public static Components of(Config config) {
         Stores stores = Stores.of(config.dataSource(), config.schema(), config.notifyChannel(),
-                config.resultChannel(), config.nodeDeadAfter());
+                config.resultChannel(), config.nodeDeadAfter(), config.leaseDuration());
         Telemetry telemetry = new Telemetry(config.observe(), config.nodeId(), stores.observations());
         DefaultJobClient client = new DefaultJobClient(config, stores.jobWriter(), stores.jobs(), stores.schedules(),
                 stores.results(), telemetry);
         DefaultAdminClient admin = new DefaultAdminClient(stores.admin(), client, config.maxArgsBytes());
-        Node node = new Node(config, stores, telemetry);
-        HealthChecker health = new HealthChecker(stores.observations(), node.heartbeat(),
-                List.copyOf(config.queues().keySet()), config.observe().queueLagThreshold(), config.nodeDeadAfter());
+        Pool pool = new Pool(config.dataSource());
+        Node node = new Node(config, stores, telemetry, pool);
+        HealthChecker health = new HealthChecker(stores.observations(), node.heartbeat(), pool,
+                Node.connectionsNeeded(config), List.copyOf(config.queues().keySet()),
+                config.observe().queueLagThreshold(), config.nodeDeadAfter());
         return new Components(stores, telemetry, client, admin, node, health);
     }
 }

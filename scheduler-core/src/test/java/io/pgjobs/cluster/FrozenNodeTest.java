@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pgjobs.JobRequest;
 import io.pgjobs.Scheduler;
 import io.pgjobs.cluster.WorkerLauncher.Worker;
+import io.pgjobs.cluster.WorkerProcess.Count;
 import io.pgjobs.cluster.WorkerProcess.Hold;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
@@ -19,7 +20,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * A leader frozen with SIGSTOP while running two long jobs: the server ends its leader session (idle too long),
  * another node takes the lead, rescues the jobs once their leases expire and completes them. When the frozen
- * node resumes and shuts down, its late completions must not overwrite the jobs' new state.
+ * node resumes and shuts down, its late completions must not overwrite the jobs' new state. A node frozen inside
+ * its completion transaction, holding the jobs' rows locked, loses them just the same: the server ends that
+ * transaction's session once it has idled longer than the lease.
  */
 class FrozenNodeTest {
     @RegisterExtension
@@ -77,5 +80,44 @@ class FrozenNodeTest {
                     + " and attempt = 2 and node_id = 'rescuer' and outcome = 'completed'")).isOne();
         }
         assertThat(db.queryLong("select count(*) from pgjobs.nodes where stopped_at is null or leader_since is not null")).isZero();
+    }
+
+    @Test
+    @Timeout(120)
+    void aNodeFrozenInsideItsCompletionTransactionLosesItsJobsOnceTheirLeasesRunOut() throws Exception {
+        db.execute("create table if not exists runs (job_id bigint not null, node text not null)");
+        Duration lease = Duration.ofSeconds(2);
+        // no queue: it only leads and rescues, every half of its lease
+        try (Scheduler rescuer = Scheduler.builder(db.dataSource()).nodeId("rescuer-of-completing")
+                .leaseDuration(lease).nodeDeadAfter(Duration.ofSeconds(3)).build();
+             WorkerLauncher workers = new WorkerLauncher()) {
+            rescuer.start();
+            Await.until(Duration.ofSeconds(30), "the rescuer leads", rescuer::isLeader);
+            Worker frozen = workers.start(db.jdbcUrl(), "frozen-completing", lease.toMillis(), 3_000, 2, 1_000,
+                    WorkerProcess.HOLD_COMPLETION);
+            List<Long> ids = List.of(rescuer.client().enqueue(JobRequest.of(new Count(1))).id(),
+                    rescuer.client().enqueue(JobRequest.of(new Count(2))).id());
+            Await.until(Duration.ofSeconds(60), "the node holds a completion transaction open",
+                    () -> frozen.output().contains(WorkerProcess.COMPLETION_HELD));
+            workers.freeze(frozen);
+            String held = "select count(*) from pgjobs.jobs where state = 'running' and node_id = 'frozen-completing'";
+            assertThat(db.queryLong(held)).as("the frozen transaction holds its jobs").isPositive();
+
+            // the lease runs out and the server ends the idle transaction within one lease; the rescuer's next
+            // round, half a lease later, takes the jobs; the rest of the deadline is slack for a loaded machine
+            Await.until(lease.plus(lease.dividedBy(2)).plusSeconds(10), "the frozen node's jobs are rescued",
+                    () -> db.queryLong(held) == 0);
+            long lost = db.queryLong("select count(*) from pgjobs.attempts where node_id = 'frozen-completing'"
+                    + " and outcome = 'lost' and job_id in (" + ids.get(0) + ", " + ids.get(1) + ")");
+            assertThat(lost).as("the jobs whose completion was held are lost, not completed").isPositive();
+
+            workers.resume(frozen);
+            workers.release(frozen);
+            assertThat(workers.stop(frozen, 30)).as("the woken node exits after SIGTERM").isTrue();
+            assertThat(frozen.output()).contains("worker frozen-completing closed");
+        }
+        assertThat(db.queryLong("select count(*) from pgjobs.attempts where attempt = 1"
+                + " and node_id = 'frozen-completing' and outcome <> 'lost'"))
+                .as("the held completions, written after the node woke, did not apply").isZero();
     }
 }

@@ -3,6 +3,7 @@ package io.pgjobs.cluster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -22,16 +23,19 @@ final class WorkerLauncher implements AutoCloseable {
 
     private final List<Worker> started = new CopyOnWriteArrayList<>();
 
-    Worker start(String jdbcUrl, String nodeId, long leaseMs, long deadAfterMs, int concurrency, long shutdownMs)
-            throws IOException {
+    /** {@code options}: the {@link WorkerProcess}'s optional arguments (its test hooks). */
+    Worker start(String jdbcUrl, String nodeId, long leaseMs, long deadAfterMs, int concurrency, long shutdownMs,
+                 String... options) throws IOException {
         Path logs = Path.of("target", "worker-logs");
         Files.createDirectories(logs);
         Path log = logs.resolve(nodeId + "-" + System.nanoTime() + ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), WorkerProcess.class.getName(),
                 jdbcUrl, nodeId, Long.toString(leaseMs), Long.toString(deadAfterMs), Integer.toString(concurrency),
-                Long.toString(shutdownMs))
+                Long.toString(shutdownMs)));
+        command.addAll(List.of(options));
+        Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
@@ -53,6 +57,12 @@ final class WorkerLauncher implements AutoCloseable {
 
     void resume(Worker worker) throws IOException, InterruptedException {
         signal(worker, "-CONT");
+    }
+
+    /** Lets a worker started with {@link WorkerProcess#HOLD_COMPLETION} go on from its held completion. */
+    void release(Worker worker) throws IOException {
+        worker.process().getOutputStream().write('\n');
+        worker.process().getOutputStream().flush();
     }
 
     /** SIGTERM and wait: the worker closes its scheduler gracefully; returns whether it exited in time. */

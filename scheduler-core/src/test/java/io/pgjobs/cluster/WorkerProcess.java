@@ -5,9 +5,16 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.pgjobs.JobKind;
 import io.pgjobs.Scheduler;
 import io.pgjobs.testing.PgDatabase;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.sql.DataSource;
 
 /**
  * A pgjobs node in a JVM of its own, for the crash tests: they start it with {@link WorkerLauncher}, kill it,
@@ -15,9 +22,18 @@ import java.time.Duration;
  * {@code runs(job_id, node)} in the same database (in its own transaction, like a real side effect).
  *
  * <p>Arguments: JDBC URL (with credentials), node id, lease ms, node-dead-after ms, concurrency, shutdown
- * deadline ms. SIGTERM closes the scheduler gracefully (pending completions are written) before the JVM exits.
+ * deadline ms, and optionally {@link #HOLD_COMPLETION}. SIGTERM closes the scheduler gracefully (pending
+ * completions are written) before the JVM exits.
  */
 public final class WorkerProcess {
+    /**
+     * The test hook that holds the node's first completion transaction open: after the completion's statements
+     * ran, its commit prints {@link #COMPLETION_HELD} and waits for a line on stdin
+     * ({@link WorkerLauncher#release}), so a test can freeze the node exactly there.
+     */
+    static final String HOLD_COMPLETION = "hold-completion";
+    static final String COMPLETION_HELD = "completion transaction held open";
+
     /** Runs once: records the run and returns. */
     @JobKind("test.count")
     public record Count(int n) {}
@@ -45,7 +61,8 @@ public final class WorkerProcess {
         pool.setMinimumIdle(0);
         pool.setPoolName("worker-" + nodeId);
         HikariDataSource dataSource = new HikariDataSource(pool);
-        Scheduler scheduler = Scheduler.builder(dataSource)
+        boolean holdCompletion = args.length > 6 && args[6].equals(HOLD_COMPLETION);
+        Scheduler scheduler = Scheduler.builder(holdCompletion ? holdingFirstCompletion(dataSource) : dataSource)
                 .nodeId(nodeId)
                 .migrateOnStart(false)
                 .leaseDuration(Duration.ofMillis(Long.parseLong(args[2])))
@@ -80,6 +97,40 @@ public final class WorkerProcess {
         scheduler.start();
         System.out.println("worker " + nodeId + " started");
         Thread.currentThread().join(); // the scheduler's threads are daemons; this keeps the JVM up until killed
+    }
+
+    /** {@code pool}, whose first transaction that writes attempt rows waits in its commit (see HOLD_COMPLETION). */
+    private static DataSource holdingFirstCompletion(DataSource pool) {
+        AtomicBoolean armed = new AtomicBoolean(true);
+        return (DataSource) Proxy.newProxyInstance(WorkerProcess.class.getClassLoader(),
+                new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                    Object result = invoke(method, pool, args);
+                    if (!(result instanceof Connection connection)) {
+                        return result;
+                    }
+                    AtomicBoolean completing = new AtomicBoolean();
+                    return Proxy.newProxyInstance(WorkerProcess.class.getClassLoader(),
+                            new Class<?>[] {Connection.class}, (c, m, a) -> {
+                                if (m.getName().equals("prepareStatement") && a[0] instanceof String sql
+                                        && sql.contains(".attempts (job_id, attempt, node_id, started_at, finished_at")) {
+                                    completing.set(true);
+                                }
+                                if (m.getName().equals("commit") && completing.get() && armed.getAndSet(false)) {
+                                    System.out.println(COMPLETION_HELD);
+                                    System.out.flush();
+                                    new BufferedReader(new InputStreamReader(System.in)).readLine();
+                                }
+                                return invoke(m, connection, a);
+                            });
+                });
+    }
+
+    private static Object invoke(Method method, Object target, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
     }
 
     static void recordRun(HikariDataSource dataSource, long jobId, String node) throws Exception {

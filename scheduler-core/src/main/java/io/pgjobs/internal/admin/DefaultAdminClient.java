@@ -8,6 +8,7 @@ import io.pgjobs.Job;
 import io.pgjobs.JobAttempt;
 import io.pgjobs.JobClient;
 import io.pgjobs.JobRequest;
+import io.pgjobs.PgJobsException;
 import io.pgjobs.ScheduleInfo;
 import io.pgjobs.admin.AdminClient;
 import io.pgjobs.admin.AuditEntry;
@@ -21,27 +22,37 @@ import io.pgjobs.admin.NodeInfo;
 import io.pgjobs.admin.Overview;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueInfo;
+import io.pgjobs.admin.UnhandledKind;
+import io.pgjobs.internal.client.DefaultJobClient;
 import io.pgjobs.internal.store.AdminStore;
 import io.pgjobs.internal.store.AdminStore.Audit;
 import io.pgjobs.internal.store.Sql;
+import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
- * The {@link AdminClient}: validates input, reads through {@link AdminStore}, acts on jobs through the
- * {@link JobClient} (so a bulk retry means exactly what a single retry means) and audits every action.
+ * The {@link AdminClient}: validates input, reads through {@link AdminStore}, and acts on jobs with the
+ * {@link JobClient}'s own actions (so a bulk retry means exactly what a single retry means), each action in one
+ * transaction with its audit entry.
  */
 public final class DefaultAdminClient implements AdminClient {
     /** The largest batch of one bulk call, so no single transaction or request runs long. */
     public static final int MAX_BATCH = 1000;
+
+    /** How many jobs one transaction of a bulk action acts on, with one audit entry. */
+    static final int CHUNK = 100;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final JobClient client;
+    private final DefaultJobClient client;
     private final AdminStore store;
     private final int maxArgsBytes;
 
-    public DefaultAdminClient(AdminStore store, JobClient client, int maxArgsBytes) {
+    public DefaultAdminClient(AdminStore store, DefaultJobClient client, int maxArgsBytes) {
         this.client = client;
         this.store = store;
         this.maxArgsBytes = maxArgsBytes;
@@ -83,27 +94,25 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public boolean act(String actor, JobAction action, long jobId) {
-        boolean changed = apply(action, jobId);
-        audit(actor, action.name().toLowerCase(), "job:" + jobId, Map.of("changed", changed));
-        return changed;
+        List<Long> changed = actInOneTransaction(action, List.of(jobId), ids -> new Audit(actor, name(action),
+                "job:" + jobId, json(Map.of("changed", !ids.isEmpty()))));
+        return !changed.isEmpty();
     }
 
     @Override
     public BatchResult actOnMatching(String actor, JobAction action, JobFilter filter, Long cursor, int batchSize) {
         requireBatch(batchSize);
         List<Long> ids = call("select jobs", () -> store.matchingIds(filter, cursor, batchSize));
-        int changed = applyAll(action, ids);
+        int changed = actInChunks(actor, "bulk_" + name(action), action, ids, "filter",
+                Map.of("filter", filter.toString()));
         boolean done = ids.size() < batchSize;
-        audit(actor, "bulk_" + action.name().toLowerCase(), "filter", Map.of("filter", filter.toString(),
-                "scanned", ids.size(), "changed", changed));
         return new BatchResult(ids.size(), changed, done ? null : ids.getLast(), done);
     }
 
     @Override
     public BatchResult actOnIds(String actor, JobAction action, List<Long> jobIds) {
         requireBatch(jobIds.size());
-        int changed = applyAll(action, jobIds);
-        audit(actor, "bulk_" + action.name().toLowerCase(), "jobs", Map.of("ids", jobIds, "changed", changed));
+        int changed = actInChunks(actor, "bulk_" + name(action), action, jobIds, "jobs", Map.of());
         return new BatchResult(jobIds.size(), changed, null, true);
     }
 
@@ -113,20 +122,46 @@ public final class DefaultAdminClient implements AdminClient {
         }
     }
 
-    private int applyAll(JobAction action, List<Long> ids) {
+    /**
+     * Applies {@code action} to {@code ids} in chunks of {@link #CHUNK}, each chunk in one transaction with its
+     * own audit entry naming the ids it was given and those it changed: should the process die or the database
+     * fail half-way, the audit log says which jobs were acted on, and the rest are left as they were (calling
+     * again acts on them). Returns how many jobs changed.
+     */
+    private int actInChunks(String actor, String auditAction, JobAction action, List<Long> ids, String target,
+                            Map<String, ?> context) {
         int changed = 0;
-        for (long id : ids) {
-            changed += apply(action, id) ? 1 : 0;
+        int chunks = (ids.size() + CHUNK - 1) / CHUNK;
+        for (int chunk = 0; chunk < chunks; chunk++) {
+            List<Long> given = ids.subList(chunk * CHUNK, Math.min(ids.size(), (chunk + 1) * CHUNK));
+            int number = chunk + 1;
+            try {
+                changed += actInOneTransaction(action, given, changedIds -> {
+                    Map<String, Object> detail = new LinkedHashMap<>(context);
+                    detail.put("chunk", number);
+                    detail.put("chunks", chunks);
+                    detail.put("ids", given);
+                    detail.put("changed", changedIds);
+                    return new Audit(actor, auditAction, target, json(detail));
+                }).size();
+            } catch (PgJobsException e) {
+                throw new PgJobsException(e.getMessage() + " (" + chunk + " of " + chunks + " chunks of at most "
+                        + CHUNK + " jobs were applied and audited, " + changed + " jobs changed; the rest, from id "
+                        + given.getFirst() + " on, were not)", e);
+            }
         }
         return changed;
     }
 
-    private boolean apply(JobAction action, long id) {
-        return switch (action) {
-            case RETRY -> client.retry(id);
-            case CANCEL -> client.cancel(id);
-            case DELETE -> client.delete(id);
-        };
+    /** Applies {@code action} to {@code ids} and audits it, in one transaction; returns the ids it changed. */
+    private List<Long> actInOneTransaction(JobAction action, List<Long> ids, Function<List<Long>, Audit> audit) {
+        AdminStore.Acted acted = call(name(action) + " jobs", () -> store.act(action, ids, audit));
+        acted.cancelledBeforeStart().forEach(client::cancelledBeforeStart);
+        return acted.changed();
+    }
+
+    private static String name(JobAction action) {
+        return action.name().toLowerCase(Locale.ROOT);
     }
 
     @Override
@@ -217,9 +252,8 @@ public final class DefaultAdminClient implements AdminClient {
         requireBatch(batchSize);
         // Each batch moves its jobs out of the dead letters, so the next batch simply takes the next newest.
         List<Long> ids = call("select dead letters", () -> store.deadLetterIds(fingerprint, batchSize));
-        int changed = applyAll(action, ids);
-        audit(actor, "dead_letters_" + action.name().toLowerCase(), "fingerprint:" + fingerprint,
-                Map.of("scanned", ids.size(), "changed", changed));
+        int changed = actInChunks(actor, "dead_letters_" + name(action), action, ids, "fingerprint:" + fingerprint,
+                Map.of());
         boolean done = ids.size() < batchSize || changed == 0;
         return new BatchResult(ids.size(), changed, null, done);
     }
@@ -253,6 +287,11 @@ public final class DefaultAdminClient implements AdminClient {
     @Override
     public List<NodeInfo> nodes() {
         return call("list nodes", store::nodes);
+    }
+
+    @Override
+    public List<UnhandledKind> unhandledKinds() {
+        return call("count jobs no live node handles", store::unhandledKinds);
     }
 
     @Override

@@ -166,9 +166,14 @@ public final class DefaultJobClient implements JobClient {
     public boolean cancel(long id) {
         JobStore.Cancellation cancellation = call("cancel job " + id, () -> store.cancel(id));
         if (cancellation.beforeStart()) {
-            telemetry.cancelledBeforeStart(id, cancellation.kind(), cancellation.queue(), cancellation.attempt());
+            cancelledBeforeStart(id, cancellation);
         }
         return cancellation.applied();
+    }
+
+    /** Reports a job cancelled before it started (here or by an operator's action) once that was committed. */
+    public void cancelledBeforeStart(long id, JobStore.Cancellation cancellation) {
+        telemetry.cancelledBeforeStart(id, cancellation.kind(), cancellation.queue(), cancellation.attempt());
     }
 
     @Override

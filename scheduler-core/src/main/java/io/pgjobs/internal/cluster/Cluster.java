@@ -55,15 +55,18 @@ public final class Cluster {
         chores.forEach(BackgroundLoop::start);
     }
 
-    /** Stops the chores, then gives up leadership (releasing the lock at once, not when the node exits). */
-    public void stopLeading() {
-        chores.forEach(BackgroundLoop::stop);
-        leader.stop();
+    /**
+     * Stops the chores, then gives up leadership (releasing the lock at once, not when the node exits), each by
+     * {@code deadlineNanos} (see {@link BackgroundLoop#stopBy}).
+     */
+    public void stopLeading(long deadlineNanos) {
+        BackgroundLoop.stopAll(chores, deadlineNanos);
+        leader.stopBy(deadlineNanos);
     }
 
-    /** Stops heartbeating and marks this node's row stopped. */
-    public void stopHeartbeat() {
-        heartbeat.stop();
+    /** Stops heartbeating and marks this node's row stopped, by {@code deadlineNanos}. */
+    public void stopHeartbeat(long deadlineNanos) {
+        heartbeat.stopBy(deadlineNanos);
     }
 
     /**

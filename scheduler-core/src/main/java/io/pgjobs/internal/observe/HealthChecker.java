@@ -3,18 +3,26 @@ package io.pgjobs.internal.observe;
 import io.pgjobs.Health;
 import io.pgjobs.Health.Check;
 import io.pgjobs.Health.Status;
+import io.pgjobs.admin.UnhandledKind;
+import io.pgjobs.internal.config.Pool;
 import io.pgjobs.internal.store.ObservationStore;
 import io.pgjobs.internal.store.QueueStat;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 /**
- * Answers {@code Scheduler.health()}: the node's heartbeat, the database, the leader, each queue's lag against
- * the threshold, and the jobs discarded in the last {@link #DEAD_LETTER_WINDOW}. Every query is small and has a
- * timeout, so a probe never hangs on a sick database for long. A check only reads: whoever calls it (an anonymous
- * probe, the dashboard, the host's code), every caller sees the same answer.
+ * Answers {@code Scheduler.health()}: the node's heartbeat, the database, the leader, due jobs no live node
+ * handles, each queue's lag against the threshold, and the jobs discarded in the last {@link #DEAD_LETTER_WINDOW}.
+ * Every query is small and has a timeout, so a probe never hangs on a sick database for long. A check only reads:
+ * whoever calls it (an anonymous probe, the dashboard, the host's code), every caller sees the same answer.
  */
 public final class HealthChecker {
     private static final int PING_TIMEOUT_SECONDS = 2;
@@ -26,15 +34,20 @@ public final class HealthChecker {
 
     private final ObservationStore store;
     private final NodeHeartbeat heartbeat;
+    private final Pool pool;
+    /** How many connections this node needs (see Node.connectionsNeeded), named when the pool is exhausted. */
+    private final int connectionsNeeded;
     private final List<String> queues;
     private final Duration lagThreshold;
     /** A leader whose heartbeat is older than this is dead, as the cluster counts it. */
     private final Duration nodeDeadAfter;
 
-    public HealthChecker(ObservationStore store, NodeHeartbeat heartbeat, List<String> queues, Duration lagThreshold,
-                         Duration nodeDeadAfter) {
+    public HealthChecker(ObservationStore store, NodeHeartbeat heartbeat, Pool pool, int connectionsNeeded,
+                         List<String> queues, Duration lagThreshold, Duration nodeDeadAfter) {
         this.store = store;
         this.heartbeat = heartbeat;
+        this.pool = pool;
+        this.connectionsNeeded = connectionsNeeded;
         this.queues = List.copyOf(queues);
         this.lagThreshold = lagThreshold;
         this.nodeDeadAfter = nodeDeadAfter;
@@ -43,17 +56,48 @@ public final class HealthChecker {
     public Health check() {
         List<Check> checks = new ArrayList<>();
         checks.add(heartbeat.check());
-        try {
-            store.ping(PING_TIMEOUT_SECONDS);
-            checks.add(new Check("database", Status.UP, "select 1 answered"));
-        } catch (SQLException e) {
-            checks.add(new Check("database", Status.DOWN, "unreachable: " + e.getMessage()));
+        Check database = database();
+        checks.add(database);
+        if (database.status() != Status.UP) {
             return Health.of(checks);
         }
         checks.add(leader());
+        checks.add(unhandledKinds());
         checks.addAll(queueLags());
         checks.add(deadLetters());
         return Health.of(checks);
+    }
+
+    /**
+     * A {@code select 1}, waiting at most {@link #PING_TIMEOUT_SECONDS} for a connection and its answer together
+     * (a pool can make a borrower wait far longer). When it fails, an exhausted pool is told apart from an
+     * unreachable database.
+     */
+    private Check database() {
+        FutureTask<Void> ping = new FutureTask<>(() -> {
+            store.ping(PING_TIMEOUT_SECONDS);
+            return null;
+        });
+        Thread.ofVirtual().name("pgjobs-health-ping").start(ping);
+        String failure;
+        try {
+            ping.get(PING_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            return new Check("database", Status.UP, "select 1 answered");
+        } catch (ExecutionException e) {
+            failure = "unreachable: " + e.getCause().getMessage();
+        } catch (TimeoutException e) {
+            failure = "no connection and answer within " + PING_TIMEOUT_SECONDS + " s";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure = "the check was interrupted";
+        }
+        // read before the ping is stopped: the ping is one of the threads waiting for a connection
+        Optional<String> exhaustion = pool.exhaustion();
+        ping.cancel(true);
+        return exhaustion.map(exhausted -> new Check("database", Status.DOWN, "the connection pool is exhausted, "
+                        + "not the database: " + exhausted + "; pgjobs alone needs " + connectionsNeeded
+                        + " for this node (docs/guide.md, \"Connections\")"))
+                .orElseGet(() -> new Check("database", Status.DOWN, failure));
     }
 
     private Check leader() {
@@ -63,6 +107,22 @@ public final class HealthChecker {
                     : new Check("leader", Status.DEGRADED, leaders + " live leaders (expected one)");
         } catch (SQLException e) {
             return couldNotCheck("leader", e);
+        }
+    }
+
+    private Check unhandledKinds() {
+        try {
+            List<UnhandledKind> unhandled = store.unhandledKinds(nodeDeadAfter.toMillis());
+            if (unhandled.isEmpty()) {
+                return new Check("unhandled_kinds", Status.UP, "every due job has a live node for its queue and kind");
+            }
+            long jobs = unhandled.stream().mapToLong(UnhandledKind::jobs).sum();
+            return new Check("unhandled_kinds", Status.DEGRADED, jobs + " due jobs wait for a handler no live node "
+                    + "has: " + unhandled.stream().limit(5)
+                            .map(u -> u.kind() + " in queue " + u.queue() + " (" + u.jobs() + ")")
+                            .collect(Collectors.joining(", ")) + (unhandled.size() > 5 ? ", ..." : ""));
+        } catch (SQLException e) {
+            return couldNotCheck("unhandled_kinds", e);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.pgjobs.internal.observe;
 
 import io.pgjobs.JobAttempt.Outcome;
+import io.pgjobs.admin.UnhandledKind;
 import io.pgjobs.internal.store.QueueStat;
 import java.util.List;
 import java.util.function.IntSupplier;
@@ -45,6 +46,9 @@ interface JobMetrics {
 
     void leader(boolean leader);
 
+    /** The due jobs no live node handles, per queue and kind, as last counted (groups missing from it: none). */
+    void unhandled(List<UnhandledKind> unhandled);
+
     /** Whether anything is recorded (the queue statistics are only sampled then). */
     boolean enabled();
 
@@ -64,6 +68,7 @@ interface JobMetrics {
         @Override public void bindQueue(String queue, int concurrency, IntSupplier running) {}
         @Override public void queueStats(List<QueueStat> stats) {}
         @Override public void leader(boolean leader) {}
+        @Override public void unhandled(List<UnhandledKind> unhandled) {}
         @Override public boolean enabled() { return false; }
     };
 }

@@ -5,8 +5,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.pgjobs.JobAttempt.Outcome;
+import io.pgjobs.admin.UnhandledKind;
 import io.pgjobs.internal.store.QueueStat;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,6 +34,8 @@ final class MicrometerJobMetrics implements JobMetrics {
     /** The depth and lag of a queue not sampled yet: reported as NaN, not as an empty queue. */
     private static final long NOT_SAMPLED = -1;
     private final AtomicLong leader = new AtomicLong();
+    /** The due jobs no live node handles, by queue and kind: groups once seen stay, at zero when gone. */
+    private final Map<QueueKind, AtomicLong> unhandled = new ConcurrentHashMap<>();
     private final Counter eventsDropped;
 
     private record QueueKind(String queue, String kind) {}
@@ -127,6 +131,22 @@ final class MicrometerJobMetrics implements JobMetrics {
     }
 
     @Override public void leader(boolean isLeader) { leader.set(isLeader ? 1 : 0); }
+
+    @Override
+    public void unhandled(List<UnhandledKind> found) {
+        Map<QueueKind, Long> counts = new HashMap<>();
+        found.forEach(u -> counts.put(new QueueKind(u.queue(), u.kind()), u.jobs()));
+        counts.keySet().forEach(key -> unhandled.computeIfAbsent(key, this::registerUnhandled));
+        unhandled.forEach((key, jobs) -> jobs.set(counts.getOrDefault(key, 0L)));
+    }
+
+    private AtomicLong registerUnhandled(QueueKind key) {
+        AtomicLong jobs = new AtomicLong();
+        Gauge.builder("pgjobs.jobs.unhandled", jobs, AtomicLong::get)
+                .description("Due jobs of the queue and kind that no live node handles")
+                .tags("queue", key.queue(), "kind", key.kind()).register(registry);
+        return jobs;
+    }
     @Override public boolean enabled() { return true; }
 
     private QueueGauges registerQueueGauges(String queue) {

@@ -195,11 +195,15 @@ public final class Telemetry {
         notifyListeners(() -> List.of(event));
     }
 
-    /** Starts the gauges of this node's queues: running jobs and free slots, and the sampled depth and lag. */
-    public void startQueues(Map<String, Integer> concurrency, Map<String, IntSupplier> running) {
+    /**
+     * Starts the gauges of this node's queues: running jobs and free slots, the sampled depth and lag, and the due
+     * jobs no live node handles (a node is live while it heartbeats within {@code nodeDeadAfter}).
+     */
+    public void startQueues(Map<String, Integer> concurrency, Map<String, IntSupplier> running, Duration nodeDeadAfter) {
         concurrency.forEach((queue, slots) -> metrics.bindQueue(queue, slots, running.get(queue)));
         if (metrics.enabled() && !concurrency.isEmpty()) {
-            sampler = new QueueStatsSampler(store, metrics, List.copyOf(concurrency.keySet()), config.queueStatsInterval());
+            sampler = new QueueStatsSampler(store, metrics, List.copyOf(concurrency.keySet()), config.queueStatsInterval(),
+                    nodeDeadAfter);
             sampler.start();
         }
     }

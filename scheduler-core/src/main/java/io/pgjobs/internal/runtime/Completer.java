@@ -24,7 +24,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class Completer extends BackgroundLoop {
     static final int MAX_BATCH = 5_000;
-    private static final long FINAL_FLUSH_MS = 10_000;
 
     /** An attempt that ended, with what its end is reported with once written. */
     private record Finished(ClaimedJob job, Completion completion, long handlerNanos) {}
@@ -92,26 +91,31 @@ final class Completer extends BackgroundLoop {
         batch.clear();
     }
 
+    /** Writes what is still pending, retrying until the stop's deadline (see {@code Node.stop}). */
     @Override
     protected void afterLastRound() {
-        long deadline = System.nanoTime() + FINAL_FLUSH_MS * 1_000_000L;
         while (!(batch.isEmpty() && waiting.isEmpty())) {
             try {
                 flush();
             } catch (Exception e) {
-                if (System.nanoTime() > deadline) {
+                if (System.nanoTime() - stopDeadlineNanos() > 0 || !pauseBeforeRetry()) {
                     log.error("could not write {} completions before stopping; their jobs stay running until their "
                             + "leases expire and the rescuer runs them again", batch.size() + waiting.size(), e);
                     return;
                 }
                 log.warn("writing completions failed while stopping, trying again: {}", e.toString());
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
             }
+        }
+    }
+
+    /** False when interrupted: the stop's deadline passed while the completer waited (for a connection, say). */
+    private static boolean pauseBeforeRetry() {
+        try {
+            Thread.sleep(200);
+            return true;
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 }

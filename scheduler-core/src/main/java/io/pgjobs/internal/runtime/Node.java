@@ -2,16 +2,20 @@ package io.pgjobs.internal.runtime;
 
 import io.pgjobs.internal.cluster.Cluster;
 import io.pgjobs.internal.config.Config;
+import io.pgjobs.internal.config.Pool;
 import io.pgjobs.internal.cron.ScheduleFirer;
 import io.pgjobs.internal.loop.BackgroundLoop;
 import io.pgjobs.internal.observe.NodeHeartbeat;
 import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.internal.runtime.JobExecution.StopReason;
 import io.pgjobs.internal.store.Stores;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,10 +31,16 @@ import org.slf4j.LoggerFactory;
 public final class Node {
     private static final Logger log = LoggerFactory.getLogger(Node.class);
 
+    /** How long the loops that fetch and lead get to stop before they are interrupted. */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(2);
+    /** How long, after the jobs drained, the last completions and the heartbeat's stopped mark get. */
+    private static final Duration FINISH_WAIT = Duration.ofSeconds(5);
+
     /** Where the node is in its life; it never goes back. */
     enum State { NEW, STARTED, STOPPED }
 
     private final Config config;
+    private final Pool pool;
     private final Telemetry telemetry;
     private final Map<String, QueueFetcher> fetchers = new LinkedHashMap<>();
     private final Workers workers;
@@ -43,8 +53,9 @@ public final class Node {
     /** Written under {@link #lifecycle}; volatile so that health checks read it without waiting for a stop. */
     private volatile State state = State.NEW;
 
-    public Node(Config config, Stores stores, Telemetry telemetry) {
+    public Node(Config config, Stores stores, Telemetry telemetry, Pool pool) {
         this.config = config;
+        this.pool = pool;
         this.telemetry = telemetry;
         HeldJobs held = new HeldJobs();
         this.completer = new Completer(stores.executions(), config.nodeId(), held, telemetry);
@@ -73,6 +84,7 @@ public final class Node {
             if (state == State.STOPPED) {
                 throw new IllegalStateException("this scheduler was closed; build a new one to start again");
             }
+            requirePoolSize();
             log.info("pgjobs starting: {}", config.describe());
             workers.start();
             completer.start();
@@ -85,7 +97,7 @@ public final class Node {
             cronFirer.start();
             Map<String, IntSupplier> running = new LinkedHashMap<>();
             fetchers.forEach((queue, fetcher) -> running.put(queue, fetcher::running));
-            telemetry.startQueues(config.queues(), running);
+            telemetry.startQueues(config.queues(), running, config.nodeDeadAfter());
             state = State.STARTED;
         }
     }
@@ -95,6 +107,12 @@ public final class Node {
      * and put back (as available, without spending an attempt) any that still has not returned. Then write
      * every pending completion, and stop renewing leases. Leadership is given up right after fetching stops, so
      * another node takes over while this one drains; the heartbeat stops last.
+     *
+     * <p>It returns within the shutdown deadline and a few seconds whatever the loops are blocked on (a pool with
+     * no free connection, say): the loops that fetch and lead get {@link #STOP_WAIT}, those that finish the
+     * node's work (the last completions, the heartbeat's stopped mark) get {@link #FINISH_WAIT} after the jobs
+     * drained; a loop still busy then is interrupted, and left behind if that does not end it
+     * ({@link BackgroundLoop#stopBy}).
      */
     public void stop() {
         synchronized (lifecycle) {
@@ -103,17 +121,55 @@ public final class Node {
                 return;
             }
             state = State.STOPPED;
-            cronFirer.stop();
+            long stopping = System.nanoTime();
+            List<BackgroundLoop> fetching = new ArrayList<>(fetchers.values());
+            fetching.add(cronFirer);
             telemetry.stopQueues();
-            fetchers.values().forEach(BackgroundLoop::stop);
-            cluster.stopLeading();
-            workers.drain(config.shutdownDeadline().toMillis());
-            listener.stop();
-            completer.stop();
-            leaseKeeper.stop();
-            cluster.stopHeartbeat();
+            BackgroundLoop.stopAll(fetching, stopping + STOP_WAIT.toNanos());
+            cluster.stopLeading(System.nanoTime() + STOP_WAIT.toNanos());
+            long drained = stopping + config.shutdownDeadline().toNanos();
+            workers.drain(Math.max(0, TimeUnit.NANOSECONDS.toMillis(drained - System.nanoTime())));
+            long finished = System.nanoTime() + FINISH_WAIT.toNanos();
+            listener.stopBy(finished);
+            completer.stopBy(finished);
+            leaseKeeper.stopBy(finished);
+            cluster.stopHeartbeat(finished);
             workers.shutdown();
             log.info("pgjobs node {} stopped", config.nodeId());
+        }
+    }
+
+    /**
+     * How many connections this node's loops may hold at once: the notification listener (with queues) and the
+     * leader session hold one each for the node's life; the completer, the lease keeper and each queue's fetcher
+     * (with queues) borrow one often; the heartbeat, the cron firer and the leader's chores borrow one now and
+     * then and can share one. Below that some loop waits for a connection that never comes free: a node whose
+     * completer waits finishes nothing (docs/guide.md, "Connections").
+     */
+    public static int connectionsNeeded(Config config) {
+        int queues = config.queues().size();
+        return queues == 0 ? 2 : 5 + queues;
+    }
+
+    /** Refuses to start on a pool too small for this node, when the pool tells its size. */
+    private void requirePoolSize() {
+        int needed = connectionsNeeded(config);
+        String why = config.queues().isEmpty()
+                ? "the leader session holds one for the node's life, and the heartbeat, the cron firer and the "
+                        + "leader's chores share one more"
+                : "the notification listener and the leader session hold one each for the node's life, the "
+                        + "completer, the lease keeper and each queue's fetcher (" + config.queues().size()
+                        + " queues) borrow one often, and the heartbeat, the cron firer and the leader's chores "
+                        + "share one more";
+        OptionalInt size = pool.maximumSize();
+        if (size.isEmpty()) {
+            log.info("pgjobs cannot read the size of the connection pool ({}); it needs at least {} connections for "
+                    + "this configuration ({}), plus what handlers and the application take at once",
+                    config.dataSource().getClass().getName(), needed, why);
+        } else if (size.getAsInt() < needed) {
+            throw new IllegalStateException("the connection pool allows " + size.getAsInt() + " connections, but "
+                    + "pgjobs needs at least " + needed + " for this configuration (" + why + "), plus what "
+                    + "handlers and the application take at once: enlarge the pool (docs/guide.md, \"Connections\")");
         }
     }
 

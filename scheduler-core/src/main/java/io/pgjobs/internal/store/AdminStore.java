@@ -10,6 +10,7 @@ import io.pgjobs.JobState;
 import io.pgjobs.admin.AuditEntry;
 import io.pgjobs.admin.Count;
 import io.pgjobs.admin.DeadLetterGroup;
+import io.pgjobs.admin.JobAction;
 import io.pgjobs.admin.JobFilter;
 import io.pgjobs.admin.NodeInfo;
 import io.pgjobs.admin.Overview.LagPoint;
@@ -17,6 +18,7 @@ import io.pgjobs.admin.Overview.QueueLag;
 import io.pgjobs.admin.Overview.StatsPoint;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueInfo;
+import io.pgjobs.admin.UnhandledKind;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,12 +31,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import javax.sql.DataSource;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.Record;
 import org.jooq.Record2;
+import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 
 /**
@@ -72,13 +76,21 @@ public final class AdminStore {
     public record Audit(String actor, String action, String target, String detailJson) {}
 
     private final DataSource dataSource;
+    /** The longest any transaction of this store may run, or pause between statements (see Sql#inTransaction). */
+    private final Duration transactionLimit;
     private final String schema;
     private final String notifyChannel;
     /** A node whose heartbeat is older than this counts as dead: the cluster's own setting. */
     private final Duration nodeDeadAfter;
 
-    public AdminStore(DataSource dataSource, String schema, String notifyChannel, Duration nodeDeadAfter) {
+    /** The one-job actions (retry, cancel, delete), which an operator's action runs in its own transaction. */
+    private final JobStore jobs;
+
+    public AdminStore(DataSource dataSource, String schema, String notifyChannel, Duration nodeDeadAfter,
+                      Duration transactionLimit, JobStore jobs) {
+        this.jobs = jobs;
         this.dataSource = dataSource;
+        this.transactionLimit = transactionLimit;
         this.schema = schema;
         this.notifyChannel = notifyChannel;
         this.nodeDeadAfter = nodeDeadAfter;
@@ -92,13 +104,11 @@ public final class AdminStore {
 
     /**
      * Runs a read in a transaction with pgjobs' statement timeout, so no page can hang the dashboard, and without
-     * JIT compilation (see {@link Sql#limitTransaction}).
+     * JIT compilation (see {@link Sql#inTransactionWithoutJit}).
      */
     private <T> T read(Read<T> read) throws SQLException {
-        return Sql.inTransaction(dataSource, connection -> {
-            Sql.limitTransaction(connection, STATEMENT_TIMEOUT);
-            return read.run(Sql.dsl(connection, schema));
-        });
+        return Sql.inTransactionWithoutJit(dataSource, STATEMENT_TIMEOUT,
+                connection -> read.run(Sql.dsl(connection, schema)));
     }
 
     // ---- jobs ----------------------------------------------------------------------------------------------
@@ -359,6 +369,41 @@ public final class AdminStore {
         }
     }
 
+    // ---- actions on jobs ---------------------------------------------------------------------------------------
+
+    /** What an action on some jobs did: the ids it changed, and the jobs it cancelled before they started. */
+    public record Acted(List<Long> changed, Map<Long, JobStore.Cancellation> cancelledBeforeStart) {}
+
+    /**
+     * Applies {@code action} to each of {@code ids}, exactly as {@code JobClient}'s retry, cancel and delete do,
+     * and writes the audit entry {@code audit} makes of the ids it changed, in one transaction: an operator's
+     * action and its audit entry commit together or not at all.
+     */
+    public Acted act(JobAction action, List<Long> ids, Function<List<Long>, Audit> audit) throws SQLException {
+        return inTransaction(dsl -> {
+            List<Long> changed = new ArrayList<>();
+            Map<Long, JobStore.Cancellation> cancelledBeforeStart = new LinkedHashMap<>();
+            for (long id : ids) {
+                boolean applied = switch (action) {
+                    case RETRY -> jobs.retry(dsl, id);
+                    case DELETE -> jobs.delete(dsl, id);
+                    case CANCEL -> {
+                        JobStore.Cancellation cancellation = jobs.cancel(dsl, id);
+                        if (cancellation.beforeStart()) {
+                            cancelledBeforeStart.put(id, cancellation);
+                        }
+                        yield cancellation.applied();
+                    }
+                };
+                if (applied) {
+                    changed.add(id);
+                }
+            }
+            audit(dsl, audit.apply(changed));
+            return new Acted(changed, cancelledBeforeStart);
+        });
+    }
+
     // ---- dead letters ----------------------------------------------------------------------------------------
 
     public List<DeadLetterGroup> deadLetters() throws SQLException {
@@ -400,6 +445,13 @@ public final class AdminStore {
                         Sql.instant(r.get(NODES.LEADER_SINCE)), r.get(running))));
     }
 
+    /** Due jobs no live node can claim, per queue and kind (see {@link QueueSql#unhandledKinds}). */
+    public List<UnhandledKind> unhandledKinds() throws SQLException {
+        String sql = QueueSql.unhandledKinds(schema);
+        return read(dsl -> dsl.resultQuery(sql, nodeDeadAfter.toMillis()).fetch(r -> new UnhandledKind(
+                r.get("queue", String.class), r.get("kind", String.class), r.get("jobs", Long.class))));
+    }
+
     // ---- audit -------------------------------------------------------------------------------------------------
 
     public void audit(Audit audit) throws SQLException {
@@ -423,9 +475,22 @@ public final class AdminStore {
                         r.getTarget(), r.getDetail().data())));
     }
 
-    /** Runs {@code work} in one transaction (an action and its audit entry commit together). */
+    /**
+     * Runs {@code work} in one transaction (an action and its audit entry commit together). A statement's failure
+     * comes out as the {@link SQLException} jOOQ wrapped, so that callers report it as pgjobs' own error.
+     */
     private <T> T inTransaction(Read<T> work) throws SQLException {
-        return Sql.inTransaction(dataSource, connection -> work.run(Sql.dsl(connection, schema)));
+        return Sql.inTransaction(dataSource, transactionLimit, connection -> {
+            try {
+                return work.run(Sql.dsl(connection, schema));
+            } catch (DataAccessException e) {
+                SQLException cause = e.getCause(SQLException.class);
+                if (cause == null) {
+                    throw e;
+                }
+                throw cause;
+            }
+        });
     }
 
     private void notify(DSLContext dsl, String payload) {

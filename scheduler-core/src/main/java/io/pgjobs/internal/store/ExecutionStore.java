@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.OffsetDateTime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -46,6 +47,8 @@ public final class ExecutionStore {
     public record LeaseStatus(long jobId, boolean cancelRequested) {}
 
     private final DataSource dataSource;
+    /** The longest any transaction of this store may run, or pause between statements (see Sql#inTransaction). */
+    private final Duration transactionLimit;
     private final String claimSql;
     private final String completeSql;
     private final String lockCompletingSql;
@@ -53,10 +56,11 @@ public final class ExecutionStore {
     private final String schema;
     private final String resultChannel;
 
-    public ExecutionStore(DataSource dataSource, String schema, String resultChannel) {
+    public ExecutionStore(DataSource dataSource, String schema, String resultChannel, Duration transactionLimit) {
         this.dataSource = dataSource;
         this.schema = schema;
         this.resultChannel = resultChannel;
+        this.transactionLimit = transactionLimit;
         String jobs = schema + ".jobs";
         // The whole claim is claim_jobs (V10; PL/pgSQL since V11, so a session plans it once): it locks the first
         // runnable jobs of the queue after a position (skipping rows other claims hold) and marks them running in
@@ -68,9 +72,12 @@ public final class ExecutionStore {
         // unsuccessful end into 'cancelled'. The attempt row is written in the same statement, from the row the
         // update returns (one batch can hold two completions of one job: one delayed by an outage, and the attempt
         // that ran after the job was rescued); the statement answers with the state each applied completion left
-        // its job in. The per-minute statistics of the dashboard's charts are written by it too, and the
-        // finished jobs a client waits for (V18) are announced on the results channel. The rows are locked first
-        // (lockCompletingSql, see complete()).
+        // its job in. The attempt's end (and a finished job's finished_at) is the claim's start plus the time the
+        // node measured from the claim to the handler's end, never later than now(): a completion written late
+        // (after an outage, or behind a lock) still says when the job ended, not when it was written. The
+        // per-minute statistics of the dashboard's charts are written by it too, and the finished jobs a client
+        // waits for (V18) are announced on the results channel. The rows are locked first (lockCompletingSql, see
+        // complete()).
         this.completeSql = """
                 with done as (
                     update %1$s j
@@ -78,7 +85,8 @@ public final class ExecutionStore {
                                      then 'cancelled' else o.state end,
                         finished_at = case when o.state in ('completed', 'discarded', 'cancelled')
                                              or (j.cancel_requested_at is not null and o.state <> 'completed')
-                                           then now() end,
+                                           then least(now(), j.started_at + o.ended_after_ms * interval '1 millisecond')
+                                      end,
                         run_at = case when o.state in ('retryable', 'scheduled', 'available')
                                       then now() + o.delay_ms * interval '1 millisecond' else j.run_at end,
                         max_attempts = j.max_attempts + o.attempts_back,
@@ -86,16 +94,17 @@ public final class ExecutionStore {
                         last_error = coalesce(o.error_class || coalesce(': ' || o.message, ''), j.last_error),
                         lease_expires_at = null
                     from unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::bigint[], ?::int[], ?::text[],
-                                ?::text[], ?::text[], ?::text[])
+                                ?::text[], ?::text[], ?::text[], ?::bigint[])
                          as o(id, attempt, state, outcome, delay_ms, attempts_back, result, error_class, message,
-                              stack_trace)
+                              stack_trace, ended_after_ms)
                     where j.id = o.id and j.state = 'running' and j.attempt = o.attempt and j.node_id = ?
                     returning j.id, j.attempt, j.started_at, j.state, j.queue, j.kind, o.outcome, o.error_class,
-                              o.message, o.stack_trace, j.result_awaited
+                              o.message, o.stack_trace, j.result_awaited,
+                              least(now(), j.started_at + o.ended_after_ms * interval '1 millisecond') as ended_at
                 ), recorded as (
                     insert into %2$s.attempts (job_id, attempt, node_id, started_at, finished_at, outcome, error_class,
                                                message, stack_trace)
-                    select id, attempt, ?, started_at, now(),
+                    select id, attempt, ?, started_at, ended_at,
                            case when state = 'cancelled' and outcome <> 'completed' then 'cancelled' else outcome end,
                            error_class, message, stack_trace
                     from done
@@ -107,7 +116,7 @@ public final class ExecutionStore {
                     -- of different nodes do not wait on each other; rows in key order
                     insert into %2$s.job_stats as s (minute, queue, kind, state, node_id, jobs, duration_ms)
                     select date_trunc('minute', now()), queue, kind, state, ?, count(*),
-                           sum((extract(epoch from now() - started_at) * 1000)::bigint)
+                           sum((extract(epoch from ended_at - started_at) * 1000)::bigint)
                     from done group by queue, kind, state order by queue, kind, state
                     on conflict (minute, queue, kind, state, node_id)
                     do update set jobs = s.jobs + excluded.jobs, duration_ms = s.duration_ms + excluded.duration_ms
@@ -149,9 +158,10 @@ public final class ExecutionStore {
                 List<ClaimedJob> claimed = new ArrayList<>(limit);
                 ClaimPosition end = null;
                 try (ResultSet rs = ps.executeQuery()) {
+                    long claimedNanos = System.nanoTime();
                     while (rs.next()) {
                         claimed.add(new ClaimedJob(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4),
-                                rs.getInt(5), rs.getString(6), rs.getString(7), rs.getLong(8)));
+                                rs.getInt(5), rs.getString(6), rs.getString(7), rs.getLong(8), claimedNanos));
                         ClaimPosition position = new ClaimPosition(rs.getShort(9),
                                 rs.getObject(10, OffsetDateTime.class), rs.getLong(1));
                         if (end == null || position.compareTo(end) > 0) {
@@ -174,7 +184,7 @@ public final class ExecutionStore {
         Integer[] attempts = new Integer[n], attemptsBack = new Integer[n];
         String[] states = new String[n], outcomes = new String[n], results = new String[n], classes = new String[n],
                 messages = new String[n], stacks = new String[n];
-        Long[] delays = new Long[n];
+        Long[] delays = new Long[n], endedAfter = new Long[n];
         for (int i = 0; i < n; i++) {
             Completion c = completions.get(i);
             ids[i] = c.jobId();
@@ -187,13 +197,14 @@ public final class ExecutionStore {
             classes[i] = c.errorClass();
             messages[i] = c.message();
             stacks[i] = c.stackTrace();
+            endedAfter[i] = c.endedAfterMs();
         }
         // Lock the rows in a statement of their own first. An UPDATE joined to its input rows that meets a row a
         // concurrent transaction (a lease renewal, say) changed after the statement began rechecks the join with
         // EvalPlanQual, and then can skip the row or write its attempt twice (the crash test found doubled attempt
         // rows; CompletionRaceTest races this). Once the rows are locked, the update's fresh snapshot sees their
         // latest versions and nothing else can change them.
-        return Sql.inTransaction(dataSource, connection -> {
+        return Sql.inTransaction(dataSource, transactionLimit, connection -> {
             try (PreparedStatement lock = Sql.prepareForArrays(connection, lockCompletingSql)) {
                 lock.setArray(1, connection.createArrayOf("int8", ids));
                 lock.execute();
@@ -209,10 +220,11 @@ public final class ExecutionStore {
                 ps.setArray(8, connection.createArrayOf("text", classes));
                 ps.setArray(9, connection.createArrayOf("text", messages));
                 ps.setArray(10, connection.createArrayOf("text", stacks));
-                ps.setString(11, nodeId);
+                ps.setArray(11, connection.createArrayOf("int8", endedAfter));
                 ps.setString(12, nodeId);
                 ps.setString(13, nodeId);
-                ps.setString(14, resultChannel);
+                ps.setString(14, nodeId);
+                ps.setString(15, resultChannel);
                 Map<Long, JobState> written = new HashMap<>(n * 2);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

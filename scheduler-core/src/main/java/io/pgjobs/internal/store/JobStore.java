@@ -8,6 +8,7 @@ import io.pgjobs.JobAttempt;
 import io.pgjobs.JobState;
 import io.pgjobs.internal.db.tables.records.JobsRecord;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -28,12 +29,16 @@ public final class JobStore {
     private static final String UNIQUE_VIOLATION = "23505";
 
     private final DataSource dataSource;
+    /** The longest any transaction of this store may run, or pause between statements (see Sql#inTransaction). */
+    private final Duration transactionLimit;
     private final String schema;
     private final String notifyChannel;
     private final String resultChannel;
 
-    public JobStore(DataSource dataSource, String schema, String notifyChannel, String resultChannel) {
+    public JobStore(DataSource dataSource, String schema, String notifyChannel, String resultChannel,
+                    Duration transactionLimit) {
         this.dataSource = dataSource;
+        this.transactionLimit = transactionLimit;
         this.schema = schema;
         this.notifyChannel = notifyChannel;
         this.resultChannel = resultChannel;
@@ -94,32 +99,34 @@ public final class JobStore {
      * the notification channel or its next lease renewal).
      */
     public Cancellation cancel(long id) throws SQLException {
-        return Sql.inTransaction(dataSource, connection -> {
-            DSLContext dsl = Sql.dsl(connection, schema);
-            Optional<JobsRecord> pending = dsl.update(JOBS)
-                    .set(JOBS.STATE, JobState.CANCELLED.dbName())
-                    .set(JOBS.FINISHED_AT, DSL.currentOffsetDateTime())
-                    .set(JOBS.CANCEL_REQUESTED_AT, DSL.currentOffsetDateTime())
-                    .where(JOBS.ID.eq(id)).and(JOBS.STATE.in(runnableStates()))
-                    .returning(JOBS.KIND, JOBS.QUEUE, JOBS.ATTEMPT, JOBS.RESULT_AWAITED)
-                    .fetchOptional();
-            if (pending.isPresent()) {
-                JobsRecord job = pending.get();
-                if (job.getResultAwaited()) {
-                    Sql.notify(dsl, resultChannel, Long.toString(id));
-                }
-                return new Cancellation(true, true, job.getKind(), job.getQueue(), job.getAttempt());
+        return Sql.inTransaction(dataSource, transactionLimit, connection -> cancel(Sql.dsl(connection, schema), id));
+    }
+
+    /** {@link #cancel(long)} in the transaction of {@code dsl} (an operator's action and its audit entry). */
+    Cancellation cancel(DSLContext dsl, long id) {
+        Optional<JobsRecord> pending = dsl.update(JOBS)
+                .set(JOBS.STATE, JobState.CANCELLED.dbName())
+                .set(JOBS.FINISHED_AT, DSL.currentOffsetDateTime())
+                .set(JOBS.CANCEL_REQUESTED_AT, DSL.currentOffsetDateTime())
+                .where(JOBS.ID.eq(id)).and(JOBS.STATE.in(runnableStates()))
+                .returning(JOBS.KIND, JOBS.QUEUE, JOBS.ATTEMPT, JOBS.RESULT_AWAITED)
+                .fetchOptional();
+        if (pending.isPresent()) {
+            JobsRecord job = pending.get();
+            if (job.getResultAwaited()) {
+                Sql.notify(dsl, resultChannel, Long.toString(id));
             }
-            int running = dsl.update(JOBS)
-                    .set(JOBS.CANCEL_REQUESTED_AT, DSL.coalesce(JOBS.CANCEL_REQUESTED_AT, DSL.currentOffsetDateTime()))
-                    .where(JOBS.ID.eq(id)).and(JOBS.STATE.eq(JobState.RUNNING.dbName()))
-                    .execute();
-            if (running > 0) {
-                notify(dsl, "c:" + id);
-                return Cancellation.REQUESTED;
-            }
-            return Cancellation.NOTHING;
-        });
+            return new Cancellation(true, true, job.getKind(), job.getQueue(), job.getAttempt());
+        }
+        int running = dsl.update(JOBS)
+                .set(JOBS.CANCEL_REQUESTED_AT, DSL.coalesce(JOBS.CANCEL_REQUESTED_AT, DSL.currentOffsetDateTime()))
+                .where(JOBS.ID.eq(id)).and(JOBS.STATE.eq(JobState.RUNNING.dbName()))
+                .execute();
+        if (running > 0) {
+            notify(dsl, "c:" + id);
+            return Cancellation.REQUESTED;
+        }
+        return Cancellation.NOTHING;
     }
 
     /**
@@ -128,7 +135,7 @@ public final class JobStore {
      * {@link IllegalStateException} and changes nothing.
      */
     public boolean retry(long id) throws SQLException {
-        return Sql.inTransaction(dataSource, connection -> {
+        return Sql.inTransaction(dataSource, transactionLimit, connection -> {
             try {
                 return retry(Sql.dsl(connection, schema), id);
             } catch (DataAccessException e) {
@@ -141,7 +148,8 @@ public final class JobStore {
         });
     }
 
-    private boolean retry(DSLContext dsl, long id) {
+    /** {@link #retry(long)} in the transaction of {@code dsl} (an operator's action and its audit entry). */
+    boolean retry(DSLContext dsl, long id) {
         Optional<String> queue = dsl.update(JOBS)
                 .set(JOBS.STATE, JobState.AVAILABLE.dbName())
                 .set(JOBS.RUN_AT, DSL.currentOffsetDateTime())
@@ -156,14 +164,15 @@ public final class JobStore {
     }
 
     public boolean delete(long id) throws SQLException {
-        return Sql.inTransaction(dataSource, connection -> {
-            DSLContext dsl = Sql.dsl(connection, schema);
-            int deleted = dsl.deleteFrom(JOBS).where(JOBS.ID.eq(id)).and(JOBS.STATE.ne(JobState.RUNNING.dbName())).execute();
-            if (deleted > 0) {
-                dsl.deleteFrom(ATTEMPTS).where(ATTEMPTS.JOB_ID.eq(id)).execute();
-            }
-            return deleted > 0;
-        });
+        return Sql.inTransaction(dataSource, transactionLimit, connection -> delete(Sql.dsl(connection, schema), id));
+    }
+
+    boolean delete(DSLContext dsl, long id) {
+        int deleted = dsl.deleteFrom(JOBS).where(JOBS.ID.eq(id)).and(JOBS.STATE.ne(JobState.RUNNING.dbName())).execute();
+        if (deleted > 0) {
+            dsl.deleteFrom(ATTEMPTS).where(ATTEMPTS.JOB_ID.eq(id)).execute();
+        }
+        return deleted > 0;
     }
 
     /** Sends a notification on pgjobs' channel, delivered when the surrounding transaction commits. */

@@ -12,6 +12,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -35,6 +36,8 @@ import org.postgresql.PGConnection;
  */
 public final class JobWriter {
     private final DataSource dataSource;
+    /** The longest any transaction of this store may run, or pause between statements (see Sql#inTransaction). */
+    private final Duration transactionLimit;
     private final String schema;
     private final String notifyChannel;
     /** Package-private for BatchInsertPlanTest. */
@@ -46,8 +49,9 @@ public final class JobWriter {
     private final String drawIdsSql;
     private final String copySql;
 
-    public JobWriter(DataSource dataSource, String schema, String notifyChannel) {
+    public JobWriter(DataSource dataSource, String schema, String notifyChannel, Duration transactionLimit) {
         this.dataSource = dataSource;
+        this.transactionLimit = transactionLimit;
         this.schema = schema;
         this.notifyChannel = notifyChannel;
         String jobs = schema + ".jobs";
@@ -169,7 +173,7 @@ public final class JobWriter {
             admission.admit(connection, jobs);
             return insert(connection, jobs);
         };
-        return jobs.size() == 1 ? Sql.autoCommit(dataSource, work) : Sql.inTransaction(dataSource, work);
+        return jobs.size() == 1 ? Sql.autoCommit(dataSource, work) : Sql.inTransaction(dataSource, transactionLimit, work);
     }
 
     /**
@@ -447,7 +451,7 @@ public final class JobWriter {
 
     /** Writes the maximum depths a node declares, each replacing what its queue had. */
     public void declareMaxDepths(Map<String, Integer> maxDepths) throws SQLException {
-        Sql.inTransaction(dataSource, connection -> {
+        Sql.inTransaction(dataSource, transactionLimit, connection -> {
             DSLContext dsl = Sql.dsl(connection, schema);
             // in name order, so that nodes starting at once take the rows' locks in one order
             for (Map.Entry<String, Integer> queue : new TreeMap<>(maxDepths).entrySet()) {

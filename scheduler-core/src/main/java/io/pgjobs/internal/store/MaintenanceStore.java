@@ -237,8 +237,7 @@ public final class MaintenanceStore {
 
     /** Runs one chore statement in its own transaction, under the chore's per-query time limit and without JIT. */
     private <T> T timeLimited(Duration timeout, String sql, StatementWork<T> work) throws SQLException {
-        return Sql.inTransaction(dataSource, connection -> {
-            Sql.limitTransaction(connection, timeout);
+        return Sql.inTransactionWithoutJit(dataSource, timeout, connection -> {
             try (PreparedStatement statement = connection.prepareStatement(sql)) {
                 return work.run(connection, statement);
             }

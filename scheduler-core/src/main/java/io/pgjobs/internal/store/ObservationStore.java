@@ -1,5 +1,6 @@
 package io.pgjobs.internal.store;
 
+import io.pgjobs.admin.UnhandledKind;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,6 +20,7 @@ public final class ObservationStore {
     private final DataSource dataSource;
     private final String schema;
     private final String queueStatsSql;
+    private final String unhandledKindsSql;
 
     public ObservationStore(DataSource dataSource, String schema) {
         this.dataSource = dataSource;
@@ -33,6 +35,7 @@ public final class ObservationStore {
                        %4$s
                 from unnest(?::text[]) as q(name)
                 """.formatted(schema, QueueSql.RUNNABLE, DEPTH_CAP, QueueSql.lagMs(schema, "q.name"));
+        this.unhandledKindsSql = QueueSql.unhandledKinds(schema);
     }
 
     public List<QueueStat> queueStats(List<String> queues) throws SQLException {
@@ -94,6 +97,23 @@ public final class ObservationStore {
                     rs.next();
                     return rs.getInt(1);
                 }
+            }
+        });
+    }
+
+    /** Due jobs no live node can claim, per queue and kind (see {@link QueueSql#unhandledKinds}). */
+    public List<UnhandledKind> unhandledKinds(long heartbeatWithinMs) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> {
+            try (PreparedStatement ps = connection.prepareStatement(unhandledKindsSql)) {
+                ps.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+                ps.setLong(1, heartbeatWithinMs);
+                List<UnhandledKind> found = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        found.add(new UnhandledKind(rs.getString(1), rs.getString(2), rs.getLong(3)));
+                    }
+                }
+                return found;
             }
         });
     }

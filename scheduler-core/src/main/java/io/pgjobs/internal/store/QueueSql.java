@@ -59,5 +59,29 @@ public final class QueueSql {
                 """.formatted(schema, RUNNABLE, WAITING_CAP + 1, lagMs(schema, "n.name"));
     }
 
+    /** How many due jobs {@link #unhandledKinds} looks at, so that it costs a bounded scan whatever the backlog. */
+    public static final int UNHANDLED_SCAN = 100_000;
+
+    /**
+     * A query of the due runnable jobs that no live node can claim, counted per queue and kind ({@code queue},
+     * {@code kind}, {@code jobs}; at most 100 rows, the biggest first): no node that is not stopped and has
+     * heartbeated within the parameter's milliseconds works their queue with a handler for their kind. It looks at
+     * {@link #UNHANDLED_SCAN} due jobs at most (in no particular order): the jobs nobody claims stay, while the
+     * others are claimed, so a kind left without a node shows however big the backlog.
+     */
+    public static String unhandledKinds(String schema) {
+        return """
+                with live as (
+                    select queues, kinds from %1$s.nodes
+                    where stopped_at is null and heartbeat_at > now() - ? * interval '1 millisecond'
+                ), due as (
+                    select queue, kind from %1$s.jobs where %2$s and run_at <= now() limit %3$d
+                )
+                select d.queue, d.kind, count(*) as jobs from due d
+                where not exists (select 1 from live n where d.queue = any(n.queues) and d.kind = any(n.kinds))
+                group by d.queue, d.kind order by count(*) desc, d.queue, d.kind limit 100
+                """.formatted(schema, RUNNABLE, UNHANDLED_SCAN);
+    }
+
     private QueueSql() {}
 }

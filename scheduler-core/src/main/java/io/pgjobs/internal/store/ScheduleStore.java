@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -52,12 +53,15 @@ public final class ScheduleStore {
             SCHEDULES.OVERLAP_POLICY);
 
     private final DataSource dataSource;
+    /** The longest any transaction of this store may run, or pause between statements (see Sql#inTransaction). */
+    private final Duration transactionLimit;
     private final String schema;
     private final String notifyChannel;
     private final String unfinishedJobSql;
 
-    public ScheduleStore(DataSource dataSource, String schema, String notifyChannel) {
+    public ScheduleStore(DataSource dataSource, String schema, String notifyChannel, Duration transactionLimit) {
         this.dataSource = dataSource;
+        this.transactionLimit = transactionLimit;
         this.schema = schema;
         this.notifyChannel = notifyChannel;
         // Written to match the partial index jobs_schedule_unfinished (migration V3) literally.
@@ -70,7 +74,7 @@ public final class ScheduleStore {
 
     /** Runs {@code work} in one transaction: the methods that take a connection take part in it. */
     public <T> T inTransaction(Sql.Work<T> work) throws SQLException {
-        return Sql.inTransaction(dataSource, work);
+        return Sql.inTransaction(dataSource, transactionLimit, work);
     }
 
     /** The database's {@code now()}: the start of the current transaction on {@code connection}. */
@@ -106,7 +110,7 @@ public final class ScheduleStore {
 
     /** Pauses the schedule; a paused schedule has no next fire time. */
     public boolean pause(String name) throws SQLException {
-        return Sql.inTransaction(dataSource, connection -> {
+        return Sql.inTransaction(dataSource, transactionLimit, connection -> {
             DSLContext dsl = Sql.dsl(connection, schema);
             int updated = dsl.update(SCHEDULES)
                     .set(SCHEDULES.ENABLED, false)
@@ -130,7 +134,7 @@ public final class ScheduleStore {
     }
 
     public boolean delete(String name) throws SQLException {
-        return Sql.inTransaction(dataSource, connection -> {
+        return Sql.inTransaction(dataSource, transactionLimit, connection -> {
             DSLContext dsl = Sql.dsl(connection, schema);
             int deleted = dsl.deleteFrom(SCHEDULES).where(SCHEDULES.NAME.eq(name)).execute();
             notifyChanged(dsl, name);

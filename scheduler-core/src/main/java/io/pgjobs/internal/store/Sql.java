@@ -52,14 +52,36 @@ public final class Sql {
         }
     }
 
-    /** Runs {@code work} in its own transaction on a connection from {@code dataSource}. */
-    public static <T> T inTransaction(DataSource dataSource, Work<T> work) throws SQLException {
+    /**
+     * Runs {@code work} in its own transaction on a connection from {@code dataSource}, a transaction the server
+     * ends if it outlives {@code limit}: each statement in it gets {@code limit} ({@code statement_timeout}), and
+     * so does each pause between statements ({@code idle_in_transaction_session_timeout}, which ends the
+     * session). pgjobs' callers pass at most the lease, so a node frozen (SIGSTOP, a VM pause, a long GC) inside
+     * a transaction never holds the rows it locked, a job's among them, for longer than that: once the server
+     * ends its session, the leader's rescuer, which skips locked rows, sees the job (docs/cluster.md).
+     */
+    public static <T> T inTransaction(DataSource dataSource, Duration limit, Work<T> work) throws SQLException {
+        return transaction(dataSource, limit, false, work);
+    }
+
+    /**
+     * Like {@link #inTransaction}, and without JIT compilation. For the reads and chores that walk a few index
+     * entries on a big table: their plans are estimated over the whole table, so PostgreSQL JIT-compiles them,
+     * and compiling costs far more than running them (docs/performance.md, "No JIT").
+     */
+    public static <T> T inTransactionWithoutJit(DataSource dataSource, Duration limit, Work<T> work) throws SQLException {
+        return transaction(dataSource, limit, true, work);
+    }
+
+    private static <T> T transaction(DataSource dataSource, Duration limit, boolean jitOff, Work<T> work)
+            throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             boolean autoCommit = connection.getAutoCommit();
             if (autoCommit) {
                 connection.setAutoCommit(false);
             }
             try {
+                bound(connection, limit, jitOff);
                 T result = work.run(connection);
                 connection.commit();
                 return result;
@@ -74,16 +96,15 @@ public final class Sql {
         }
     }
 
-    /**
-     * Sets, for the rest of the current transaction only, a statement timeout and no JIT compilation. For the
-     * reads and chores that walk a few index entries on a big table: their plans are estimated over the whole
-     * table, so PostgreSQL JIT-compiles them, and compiling costs far more than running them
-     * (docs/performance.md, "No JIT"). One statement, no extra round trip.
-     */
-    public static void limitTransaction(Connection connection, Duration statementTimeout) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(
-                "select set_config('statement_timeout', ?, true), set_config('jit', 'off', true)")) {
-            ps.setString(1, statementTimeout.toMillis() + "ms");
+    /** Sets the limits for the rest of the current transaction only: one statement, no extra round trip. */
+    private static void bound(Connection connection, Duration limit, boolean jitOff) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("select set_config('statement_timeout', ?, true), "
+                + "set_config('idle_in_transaction_session_timeout', ?, true), "
+                + "set_config('jit', case when ? then 'off' else current_setting('jit') end, true)")) {
+            String millis = limit.toMillis() + "ms";
+            ps.setString(1, millis);
+            ps.setString(2, millis);
+            ps.setBoolean(3, jitOff);
             ps.execute();
         }
     }

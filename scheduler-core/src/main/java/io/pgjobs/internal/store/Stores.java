@@ -15,15 +15,16 @@ public record Stores(JobWriter jobWriter, ExecutionStore executions, JobStore jo
     /**
      * The stores of the schema {@code schema}, whose notification channel is {@code notifyChannel} and whose
      * channel for awaited results is {@code resultChannel}; {@code nodeDeadAfter}: how long a node may miss
-     * heartbeats before it counts as dead.
+     * heartbeats before it counts as dead; {@code leaseDuration}: a running job's lease, the longest any of their
+     * transactions may last (see Sql#inTransaction).
      */
     public static Stores of(DataSource dataSource, String schema, String notifyChannel, String resultChannel,
-                            Duration nodeDeadAfter) {
-        return new Stores(new JobWriter(dataSource, schema, notifyChannel),
-                new ExecutionStore(dataSource, schema, resultChannel),
-                new JobStore(dataSource, schema, notifyChannel, resultChannel),
-                new ScheduleStore(dataSource, schema, notifyChannel),
-                new AdminStore(dataSource, schema, notifyChannel, nodeDeadAfter),
+                            Duration nodeDeadAfter, Duration leaseDuration) {
+        JobStore jobs = new JobStore(dataSource, schema, notifyChannel, resultChannel, leaseDuration);
+        return new Stores(new JobWriter(dataSource, schema, notifyChannel, leaseDuration),
+                new ExecutionStore(dataSource, schema, resultChannel, leaseDuration), jobs,
+                new ScheduleStore(dataSource, schema, notifyChannel, leaseDuration),
+                new AdminStore(dataSource, schema, notifyChannel, nodeDeadAfter, leaseDuration, jobs),
                 new ObservationStore(dataSource, schema), new NodeStore(dataSource, schema),
                 new MaintenanceStore(dataSource, schema, notifyChannel, resultChannel),
                 new NotificationStore(dataSource, notifyChannel), new NotificationStore(dataSource, resultChannel));

@@ -39,7 +39,7 @@ class ScheduleFirerTest {
         db.execute("delete from pgjobs.jobs; delete from pgjobs.schedules");
         config = new Config.Builder(db.dataSource()).build();
         stores = Stores.of(config.dataSource(), config.schema(), config.notifyChannel(), config.resultChannel(),
-                config.nodeDeadAfter());
+                config.nodeDeadAfter(), config.leaseDuration());
         telemetry = new Telemetry(config.observe(), config.nodeId(), stores.observations());
         client = new DefaultJobClient(config, stores.jobWriter(), stores.jobs(), stores.schedules(), stores.results(),
                 telemetry);

@@ -8,6 +8,7 @@ import io.pgjobs.testing.PgDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,7 +26,7 @@ class BatchInsertPlanTest {
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();
 
-    private final JobWriter store = new JobWriter(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs");
+    private final JobWriter store = new JobWriter(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs", Duration.ofSeconds(30));
 
     @Test
     void theGenericPlanJoinsNothing() throws Exception {

@@ -8,6 +8,7 @@ import io.pgjobs.internal.store.Completion;
 import io.pgjobs.internal.store.ExecutionStore;
 import io.pgjobs.testing.PgDatabase;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -30,13 +31,14 @@ class CompletionRaceTest {
     void everyCompletionAppliesOnceWhileItsRowsAreUpdatedConcurrently() throws Exception {
         db.execute("insert into pgjobs.jobs (id, kind, state, attempt, node_id, started_at, lease_expires_at)"
                 + " select g, 'k', 'running', 1, 'n', now(), now() + interval '1 minute' from generate_series(1, " + JOBS + ") g");
-        ExecutionStore store = new ExecutionStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_results_pgjobs");
+        ExecutionStore store = new ExecutionStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_results_pgjobs",
+                Duration.ofSeconds(30));
         AtomicBoolean finished = new AtomicBoolean();
         CompletableFuture<Integer> renewals = CompletableFuture.supplyAsync(() -> {
             int rounds = 0;
             while (!finished.get()) {
                 try {
-                    Sql.inTransaction(db.dataSource(), connection -> {
+                    Sql.inTransaction(db.dataSource(), Duration.ofSeconds(30), connection -> {
                         try (Statement s = connection.createStatement()) {
                             // the running rows the completions are about to reach, renewed under their feet (locked
                             // in id order, as completions lock theirs, so the two never deadlock)
@@ -57,7 +59,7 @@ class CompletionRaceTest {
             for (int first = 1; first <= JOBS; first += 37) {
                 List<Completion> batch = new ArrayList<>();
                 for (long id = first; id < first + 37 && id <= JOBS; id++) {
-                    batch.add(new Completion(id, 1, JobState.COMPLETED, Outcome.COMPLETED, 0, 0, null, null, null, null));
+                    batch.add(new Completion(id, 1, JobState.COMPLETED, Outcome.COMPLETED, 0, 0, null, null, null, null, 0));
                 }
                 applied += store.complete(batch, "n").size();
             }

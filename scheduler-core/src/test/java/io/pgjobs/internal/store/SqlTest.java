@@ -3,37 +3,80 @@ package io.pgjobs.internal.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The limits the chores and the dashboard's reads run under hold for their transaction and go with it. */
+/**
+ * The limits every pgjobs transaction runs under hold for that transaction and go with it; a transaction that
+ * pauses past its limit is ended by the server (so a frozen node releases its locks).
+ */
 class SqlTest {
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();
 
     @Test
-    void aLimitedTransactionHasTheTimeoutAndNoJitAndLeavesTheSessionAsItWas() throws Exception {
-        try (Connection c = db.connect()) {
-            String jitBefore = setting(c, "jit");
-            String timeoutBefore = setting(c, "statement_timeout");
-            c.setAutoCommit(false);
-
-            Sql.limitTransaction(c, Duration.ofMillis(200));
-
+    void aLimitedTransactionHasTheTimeoutsAndNoJitAndLeavesTheSessionAsItWas() throws Exception {
+        String jitBefore;
+        String timeoutBefore;
+        try (Connection c = db.dataSource().getConnection()) {
+            jitBefore = setting(c, "jit");
+            timeoutBefore = setting(c, "statement_timeout");
+        }
+        Sql.inTransactionWithoutJit(db.dataSource(), Duration.ofMillis(200), c -> {
             assertThat(setting(c, "jit")).isEqualTo("off");
             assertThat(setting(c, "statement_timeout")).isEqualTo("200ms");
+            assertThat(setting(c, "idle_in_transaction_session_timeout")).isEqualTo("200ms");
             assertThatThrownBy(() -> firstValue(c, "select pg_sleep(1)::text"))
                     .isInstanceOf(SQLException.class).hasMessageContaining("statement timeout");
-            c.rollback();
+            return null;
+        });
+        try (Connection c = db.dataSource().getConnection()) {
             assertThat(setting(c, "jit")).isEqualTo(jitBefore);
             assertThat(setting(c, "statement_timeout")).isEqualTo(timeoutBefore);
+            assertThat(setting(c, "idle_in_transaction_session_timeout")).isEqualTo("0");
         }
+        Sql.inTransaction(db.dataSource(), Duration.ofSeconds(3), c -> {
+            assertThat(setting(c, "jit")).isEqualTo(jitBefore);
+            assertThat(setting(c, "statement_timeout")).isEqualTo("3s");
+            return null;
+        });
+    }
+
+    @Test
+    void theServerEndsATransactionThatPausesLongerThanItsLimit() throws Exception {
+        CountDownLatch resume = new CountDownLatch(1);
+        CompletableFuture<Long> session = new CompletableFuture<>();
+        CompletableFuture<Object> transaction = CompletableFuture.supplyAsync(() -> {
+            try {
+                return Sql.inTransaction(db.dataSource(), Duration.ofMillis(500), c -> {
+                    firstValue(c, "select count(*)::text from (select id from pgjobs.jobs limit 1 for update) locked");
+                    session.complete(Long.parseLong(firstValue(c, "select pg_backend_pid()::text")));
+                    try {
+                        resume.await(); // the frozen node: its transaction is open, nothing is sent
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return firstValue(c, "select 1::text");
+                });
+            } catch (SQLException e) {
+                return e;
+            }
+        });
+        long pid = session.get(30, TimeUnit.SECONDS);
+        Await.until(Duration.ofSeconds(30), "the server ends the idle transaction's session",
+                () -> db.queryLong("select count(*) from pg_stat_activity where pid = " + pid) == 0);
+        resume.countDown();
+        assertThat(transaction.get(30, TimeUnit.SECONDS)).isInstanceOf(SQLException.class);
     }
 
     private static String setting(Connection c, String name) throws SQLException {
