@@ -1,5 +1,6 @@
 package io.pgjobs;
 
+import io.pgjobs.internal.PgValues;
 import io.pgjobs.internal.cron.CronSyntax;
 import java.time.DateTimeException;
 import java.time.ZoneId;
@@ -57,14 +58,17 @@ public final class Schedule {
         if (name == null || name.isBlank() || name.length() > 200) {
             throw new IllegalArgumentException("name: must be 1 to 200 non-blank characters, was '" + name + "'");
         }
-        Objects.requireNonNull(job, "job");
+        PgValues.text("name", name);
+        if (job == null) {
+            throw new IllegalArgumentException("job: must not be null");
+        }
         if (job.runAt() != null || job.delay() != null || job.idempotencyKey() != null) {
             throw new IllegalArgumentException("job: schedule '" + name + "' sets its jobs' run time and "
                     + "idempotency key itself; leave runAt, delay and idempotencyKey unset");
         }
         CronSyntax.parse(expression, ZoneOffset.UTC);
         this.name = name;
-        this.expression = expression.trim();
+        this.expression = PgValues.text("expression", expression.trim());
         this.job = job;
     }
 

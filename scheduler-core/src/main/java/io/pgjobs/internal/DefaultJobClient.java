@@ -28,8 +28,7 @@ public final class DefaultJobClient implements JobClient {
         this.telemetry = telemetry;
         this.serializer = config.serializer();
         this.store = new JobStore(config.dataSource(), config.schema(), config.notifyChannel());
-        this.schedules = new DefaultScheduleClient(config, store, request -> prepare(List.of(request)).getFirst(),
-                telemetry);
+        this.schedules = new DefaultScheduleClient(config, store, this::prepare, telemetry);
     }
 
     public JobStore store() {
@@ -38,17 +37,25 @@ public final class DefaultJobClient implements JobClient {
 
     @Override
     public EnqueueResult enqueue(JobRequest request) {
-        return enqueueAll(List.of(request)).getFirst();
+        return insert(List.of(prepare(request))).getFirst();
     }
 
     @Override
     public EnqueueResult enqueue(Connection connection, JobRequest request) {
-        return enqueueAll(connection, List.of(request)).getFirst();
+        return insert(connection, List.of(prepare(request))).getFirst();
     }
 
     @Override
     public List<EnqueueResult> enqueueAll(List<JobRequest> requests) {
-        List<JobStore.NewJob> jobs = prepare(requests);
+        return insert(prepareAll(requests));
+    }
+
+    @Override
+    public List<EnqueueResult> enqueueAll(Connection connection, List<JobRequest> requests) {
+        return insert(connection, prepareAll(requests));
+    }
+
+    private List<EnqueueResult> insert(List<JobStore.NewJob> jobs) {
         if (jobs.isEmpty()) {
             return List.of();
         }
@@ -61,10 +68,8 @@ public final class DefaultJobClient implements JobClient {
         return results;
     }
 
-    @Override
-    public List<EnqueueResult> enqueueAll(Connection connection, List<JobRequest> requests) {
+    private List<EnqueueResult> insert(Connection connection, List<JobStore.NewJob> jobs) {
         Objects.requireNonNull(connection, "connection");
-        List<JobStore.NewJob> jobs = prepare(requests);
         if (jobs.isEmpty()) {
             return List.of();
         }
@@ -112,22 +117,33 @@ public final class DefaultJobClient implements JobClient {
         return schedules;
     }
 
-    /** Validates and serializes every request before anything is written, so a bad one writes nothing. */
-    private List<JobStore.NewJob> prepare(List<JobRequest> requests) {
-        Objects.requireNonNull(requests, "requests");
+    /**
+     * Validates and serializes every request before anything is written, so a bad one writes nothing; its
+     * error names its index.
+     */
+    private List<JobStore.NewJob> prepareAll(List<JobRequest> requests) {
+        if (requests == null) {
+            throw new IllegalArgumentException("requests: must not be null");
+        }
         List<JobStore.NewJob> jobs = new ArrayList<>(requests.size());
         for (int i = 0; i < requests.size(); i++) {
-            JobRequest r = requests.get(i);
-            if (r == null) {
-                throw new IllegalArgumentException("requests[" + i + "]: must not be null");
+            try {
+                jobs.add(prepare(requests.get(i)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("requests[" + i + "]: " + e.getMessage(), e);
             }
-            String args = serializeArgs(r);
-            String metadata = serializer.toJson(telemetry.jobMetadata(r.metadata()));
-            jobs.add(new JobStore.NewJob(r.kind(), r.queue(), r.priority(), r.runAt(),
-                    r.delay() == null ? 0 : r.delay().toMillis(), r.maxAttempts(), args, r.idempotencyKey(),
-                    r.tags(), metadata));
         }
         return jobs;
+    }
+
+    /** The job to insert for {@code request}: what its setters could not check is checked here. */
+    private JobStore.NewJob prepare(JobRequest request) {
+        if (request == null) {
+            throw new IllegalArgumentException("request: must not be null");
+        }
+        return new JobStore.NewJob(request.kind(), request.queue(), request.priority(), request.runAt(),
+                request.delay() == null ? 0 : request.delay().toMillis(), request.maxAttempts(),
+                serializeArgs(request), request.idempotencyKey(), request.tags(), serializeMetadata(request));
     }
 
     private String serializeArgs(JobRequest request) {
@@ -147,7 +163,22 @@ public final class DefaultJobClient implements JobClient {
             throw new IllegalArgumentException("args: args of kind '" + request.kind() + "' are " + bytes
                     + " bytes of JSON, over the limit of " + config.maxArgsBytes() + " bytes (maxArgsBytes)");
         }
-        return json;
+        return PgValues.json("args", json);
+    }
+
+    private String serializeMetadata(JobRequest request) {
+        String json;
+        try {
+            json = serializer.toJson(telemetry.jobMetadata(request.metadata()));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("metadata: cannot serialize the metadata of kind '" + request.kind()
+                    + "': " + e.getMessage(), e);
+        }
+        if (json == null || !json.startsWith("{")) {
+            throw new IllegalArgumentException("metadata: the metadata of kind '" + request.kind()
+                    + "' must serialize to a JSON object, got " + abbreviate(json));
+        }
+        return PgValues.json("metadata", json);
     }
 
     private static String abbreviate(String s) {
