@@ -1,4 +1,4 @@
-package io.pgjobs.samples;
+package io.pgjobs.docs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class DocSnippetsTest {
     /** The repository: Maven runs the tests in the module's directory. */
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
-    private static final Path COMPILED = Path.of("src/test/java/io/pgjobs/samples/DocSnippets.java");
+    private static final Path COMPILED = Path.of("src/test/java/io/pgjobs/docs/DocSnippets.java");
     private static final Path PUBLIC_API = Path.of("scheduler-core/src/main/java/io/pgjobs");
 
     private static final Pattern MARKDOWN = Pattern.compile("(?m)^```java\\n(.*?)^```$", Pattern.DOTALL);

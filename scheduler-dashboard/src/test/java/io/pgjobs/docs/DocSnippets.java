@@ -1,4 +1,4 @@
-package io.pgjobs.samples;
+package io.pgjobs.docs;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
