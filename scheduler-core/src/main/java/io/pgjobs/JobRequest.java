@@ -1,6 +1,6 @@
 package io.pgjobs;
 
-import io.pgjobs.internal.PgValues;
+import io.pgjobs.internal.values.PgValues;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package io.pgjobs;
 
-import io.pgjobs.internal.PgValues;
+import io.pgjobs.internal.values.PgValues;
 import io.pgjobs.internal.cron.CronSyntax;
 import java.time.DateTimeException;
 import java.time.ZoneId;

@@ -21,9 +21,9 @@ import io.pgjobs.admin.Overview;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueInfo;
 import io.pgjobs.admin.ScheduleInfo;
-import io.pgjobs.internal.Config;
-import io.pgjobs.internal.JobStore;
-import io.pgjobs.internal.Sql;
+import io.pgjobs.internal.store.AdminStore;
+import io.pgjobs.internal.store.AdminStore.Audit;
+import io.pgjobs.internal.store.Sql;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -42,16 +42,16 @@ public final class DefaultAdminClient implements AdminClient {
     private final AdminStore store;
     private final int maxArgsBytes;
 
-    public DefaultAdminClient(Config config, JobClient client) {
+    public DefaultAdminClient(AdminStore store, JobClient client, int maxArgsBytes) {
         this.client = client;
-        this.store = new AdminStore(config.dataSource(), config.schema(), config.notifyChannel());
-        this.maxArgsBytes = config.maxArgsBytes();
+        this.store = store;
+        this.maxArgsBytes = maxArgsBytes;
     }
 
     @Override
     public JobPage jobs(JobFilter filter, PageRequest page) {
         AdminStore.Scan scan = call("list jobs", () -> store.jobs(filter, page));
-        List<Job> jobs = scan.rows().stream().map(JobStore::toJob).toList();
+        List<Job> jobs = scan.jobs();
         if (jobs.size() == page.limit()) {
             return new JobPage(jobs, jobs.getLast().id(), false);
         }
@@ -179,11 +179,11 @@ public final class DefaultAdminClient implements AdminClient {
         if (queue == null || queue.isBlank() || queue.length() > 100) {
             throw new IllegalArgumentException("queue: must be a name of 1 to 100 characters");
         }
-        call("pause or resume queue " + queue, () -> store.inTransaction(dsl -> {
-            store.setQueuePaused(dsl, queue, paused);
-            store.audit(dsl, actor, paused ? "pause_queue" : "resume_queue", "queue:" + queue, "{}");
+        call("pause or resume queue " + queue, () -> {
+            store.setQueuePaused(queue, paused,
+                    new Audit(actor, paused ? "pause_queue" : "resume_queue", "queue:" + queue, "{}"));
             return null;
-        }));
+        });
     }
 
     @Override
@@ -221,13 +221,8 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public boolean setScheduleEnabled(String actor, String name, boolean enabled) {
-        return call("update schedule " + name, () -> store.inTransaction(dsl -> {
-            boolean found = store.setScheduleEnabled(dsl, name, enabled);
-            if (found) {
-                store.audit(dsl, actor, enabled ? "resume_schedule" : "pause_schedule", "schedule:" + name, "{}");
-            }
-            return found;
-        }));
+        return call("update schedule " + name, () -> store.setScheduleEnabled(name, enabled,
+                new Audit(actor, enabled ? "resume_schedule" : "pause_schedule", "schedule:" + name, "{}")));
     }
 
     @Override
@@ -250,10 +245,10 @@ public final class DefaultAdminClient implements AdminClient {
     }
 
     private void audit(String actor, String action, String target, Map<String, ?> detail) {
-        call("write the audit log", () -> store.inTransaction(dsl -> {
-            store.audit(dsl, actor, action, target, json(detail));
+        call("write the audit log", () -> {
+            store.audit(new Audit(actor, action, target, json(detail)));
             return null;
-        }));
+        });
     }
 
     private static String json(Map<String, ?> value) {

@@ -3,12 +3,13 @@ package io.pgjobs.internal.observe;
 import io.pgjobs.Health;
 import io.pgjobs.Health.Check;
 import io.pgjobs.Health.Status;
+import io.pgjobs.internal.store.ObservationStore;
+import io.pgjobs.internal.store.QueueStat;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import javax.sql.DataSource;
 
 /**
  * Answers {@code Scheduler.health()}: the node's heartbeat, the database, the leader, each queue's lag against
@@ -27,9 +28,9 @@ public final class HealthChecker {
     /** The database time of the previous dead-letter count; null until the first check sets the baseline. */
     private Instant deadLettersCountedAt;
 
-    public HealthChecker(DataSource dataSource, String schema, NodeHeartbeat heartbeat, List<String> queues,
-                         Duration lagThreshold, Duration nodeDeadAfter) {
-        this.store = new ObservationStore(dataSource, schema);
+    public HealthChecker(ObservationStore store, NodeHeartbeat heartbeat, List<String> queues, Duration lagThreshold,
+                         Duration nodeDeadAfter) {
+        this.store = store;
         this.heartbeat = heartbeat;
         this.queues = List.copyOf(queues);
         this.lagThreshold = lagThreshold;

@@ -1,12 +1,15 @@
 package io.pgjobs.internal.runtime;
 
-import io.pgjobs.internal.JobStore.Claim;
-import io.pgjobs.internal.JobStore.ClaimPosition;
-import io.pgjobs.internal.JobStore.ClaimedJob;
+import io.pgjobs.internal.loop.BackgroundLoop;
+import io.pgjobs.internal.store.ClaimedJob;
+import io.pgjobs.internal.store.ExecutionStore;
+import io.pgjobs.internal.store.ExecutionStore.Claim;
+import io.pgjobs.internal.store.ExecutionStore.ClaimPosition;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Claims the jobs of one queue for this node and starts them. It never claims more than the queue's free
@@ -31,7 +34,12 @@ final class QueueFetcher extends BackgroundLoop {
     private final String queue;
     private final int concurrency;
     private final List<String> kinds;
-    private final Runtime runtime;
+    private final ExecutionStore store;
+    private final String nodeId;
+    private final Duration lease;
+    private final Duration pollInterval;
+    private final BooleanSupplier completionsBehind;
+    private final Workers workers;
     private final Semaphore slots;
     /** When slots free up after a full claim, wait until this many are free so claims stay batched. */
     private final int refillThreshold;
@@ -40,12 +48,19 @@ final class QueueFetcher extends BackgroundLoop {
     private ClaimPosition resumeAfter;
     private long lastHeadClaim;
 
-    QueueFetcher(String queue, int concurrency, List<String> kinds, Runtime runtime) {
+    /** {@code completionsBehind}: whether the completer has a full batch to write (see {@link Completer#behind()}). */
+    QueueFetcher(String queue, int concurrency, List<String> kinds, ExecutionStore store, String nodeId,
+                 Duration lease, Duration pollInterval, BooleanSupplier completionsBehind, Workers workers) {
         super("pgjobs-fetch-" + queue);
         this.queue = queue;
         this.concurrency = concurrency;
         this.kinds = kinds;
-        this.runtime = runtime;
+        this.store = store;
+        this.nodeId = nodeId;
+        this.lease = lease;
+        this.pollInterval = pollInterval;
+        this.completionsBehind = completionsBehind;
+        this.workers = workers;
         this.slots = new Semaphore(concurrency);
         this.refillThreshold = Math.max(1, concurrency / 4);
     }
@@ -54,9 +69,9 @@ final class QueueFetcher extends BackgroundLoop {
     protected Duration runOnce() throws Exception {
         int free = Math.min(slots.availablePermits(), MAX_BATCH);
         if (free == 0) {
-            return runtime.config().pollInterval();
+            return pollInterval;
         }
-        if (runtime.completionsBehind()) {
+        if (completionsBehind.getAsBoolean()) {
             return COMPLETIONS_BEHIND_WAIT;
         }
         long now = System.nanoTime();
@@ -64,20 +79,19 @@ final class QueueFetcher extends BackgroundLoop {
         if (after == null) {
             lastHeadClaim = now;
         }
-        Claim claim = runtime.store().claim(queue, kinds, free, runtime.config().nodeId(),
-                runtime.config().leaseDuration().toMillis(), after);
+        Claim claim = store.claim(queue, kinds, free, nodeId, lease.toMillis(), after);
         List<ClaimedJob> claimed = claim.jobs();
         for (ClaimedJob job : claimed) {
             slots.acquireUninterruptibly();
-            runtime.launch(job, this);
+            workers.launch(job, this::slotFreed);
         }
         saturated = claimed.size() == free;
         resumeAfter = saturated ? claim.end() : null;
-        return saturated && slots.availablePermits() > 0 ? Duration.ZERO : runtime.config().pollInterval();
+        return saturated && slots.availablePermits() > 0 ? Duration.ZERO : pollInterval;
     }
 
     /** Called when a job of this queue has finished running and its slot is free again. */
-    void slotFreed() {
+    private void slotFreed() {
         slots.release();
         if (saturated && slots.availablePermits() >= refillThreshold) {
             wake();

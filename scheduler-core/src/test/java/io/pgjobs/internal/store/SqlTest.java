@@ -1,0 +1,98 @@
+package io.pgjobs.internal.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgjobs.testing.PgDatabase;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The limits the chores and the dashboard's reads run under hold for their transaction and go with it; jOOQ runs
+ * quietly on the PostgreSQL versions pgjobs supports.
+ */
+class SqlTest {
+    @RegisterExtension
+    static final PgDatabase db = new PgDatabase();
+
+    @Test
+    void aLimitedTransactionHasTheTimeoutAndNoJitAndLeavesTheSessionAsItWas() throws Exception {
+        try (Connection c = db.connect()) {
+            String jitBefore = setting(c, "jit");
+            String timeoutBefore = setting(c, "statement_timeout");
+            c.setAutoCommit(false);
+
+            Sql.limitTransaction(c, Duration.ofMillis(200));
+
+            assertThat(setting(c, "jit")).isEqualTo("off");
+            assertThat(setting(c, "statement_timeout")).isEqualTo("200ms");
+            assertThatThrownBy(() -> firstValue(c, "select pg_sleep(1)::text"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("statement timeout");
+            c.rollback();
+            assertThat(setting(c, "jit")).isEqualTo(jitBefore);
+            assertThat(setting(c, "statement_timeout")).isEqualTo(timeoutBefore);
+        }
+    }
+
+    @Test
+    void jooqDoesNotWarnThatTheServerIsOlderThanItsDialect() throws Exception {
+        Logger jooq = (Logger) LoggerFactory.getLogger("org.jooq");
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        jooq.addAppender(logged);
+        try (Connection c = db.connect()) {
+            Sql.dsl(reportingVersion(c, 15), "pgjobs").selectOne().fetch();
+        } finally {
+            jooq.detachAppender(logged);
+        }
+        assertThat(logged.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                .extracting(ILoggingEvent::getFormattedMessage).isEmpty();
+    }
+
+    /** {@code c}, as if its server were of major version {@code major}: what jOOQ reads to check the version. */
+    private static Connection reportingVersion(Connection c, int major) throws SQLException {
+        DatabaseMetaData real = c.getMetaData();
+        DatabaseMetaData old = (DatabaseMetaData) Proxy.newProxyInstance(SqlTest.class.getClassLoader(),
+                new Class<?>[] {DatabaseMetaData.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "getDatabaseMajorVersion" -> major;
+                    case "getDatabaseMinorVersion" -> 0;
+                    case "getDatabaseProductVersion" -> major + ".0";
+                    default -> invoke(method, real, args);
+                });
+        return (Connection) Proxy.newProxyInstance(SqlTest.class.getClassLoader(), new Class<?>[] {Connection.class},
+                (proxy, method, args) -> method.getName().equals("getMetaData") ? old : invoke(method, c, args));
+    }
+
+    private static Object invoke(Method method, Object target, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static String setting(Connection c, String name) throws SQLException {
+        return firstValue(c, "select current_setting('" + name + "')");
+    }
+
+    private static String firstValue(Connection c, String sql) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}
