@@ -1,7 +1,7 @@
 package io.pgjobs;
 
-import io.pgjobs.internal.values.PgValues;
 import io.pgjobs.internal.cron.CronSyntax;
+import io.pgjobs.internal.values.PgValues;
 import java.time.DateTimeException;
 import java.time.ZoneId;
 import java.time.ZoneOffset;

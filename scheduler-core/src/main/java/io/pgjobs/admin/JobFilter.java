@@ -1,8 +1,8 @@
 package io.pgjobs.admin;
 
 import io.pgjobs.JobState;
-import io.pgjobs.internal.values.PgValues;
 import io.pgjobs.internal.values.ArgsPredicate;
+import io.pgjobs.internal.values.PgValues;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Set;
