@@ -130,6 +130,16 @@ class InputValidationTest {
     }
 
     @Test
+    void theBuildersNamesMustBeStorable() {
+        assertThatThrownBy(() -> Scheduler.builder(db.dataSource()).queue("q\u0000", 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("queue: contains the character U+0000");
+        assertThatThrownBy(() -> Scheduler.builder(db.dataSource()).handler("k\u0000", Map.class, ctx -> null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("handler: kind: contains");
+        assertThatThrownBy(() -> Scheduler.builder(db.dataSource()).nodeId("n\uD800"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("nodeId: contains a lone");
+    }
+
+    @Test
     void aScheduleNameMustBeStorable() {
         assertThatThrownBy(() -> Schedule.of("nightly\u0000", "@daily", job())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("name: contains the character U+0000");
