@@ -90,8 +90,11 @@ public final class Schedule {
 
     /** {@link #timeZone(ZoneId)} by region id, such as {@code Europe/Berlin}. */
     public Schedule timeZone(String zone) {
+        if (zone == null) {
+            throw new IllegalArgumentException("timeZone: must not be null");
+        }
         try {
-            return timeZone(ZoneId.of(Objects.requireNonNull(zone, "timeZone")));
+            return timeZone(ZoneId.of(zone));
         } catch (DateTimeException e) {
             throw new IllegalArgumentException("timeZone: '" + zone + "' is not a time zone id: " + e.getMessage(), e);
         }

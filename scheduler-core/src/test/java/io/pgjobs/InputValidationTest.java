@@ -146,4 +146,10 @@ class InputValidationTest {
         assertThatThrownBy(() -> Schedule.of("nightly", "@daily", null)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("job: must not be null");
     }
+
+    @Test
+    void aScheduleTimeZoneMustNotBeNull() {
+        assertThatThrownBy(() -> Schedule.of("nightly", "@daily", job()).timeZone((String) null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("timeZone: must not be null");
+    }
 }
