@@ -6,61 +6,60 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgjobs.testing.AnyInput;
 import io.pgjobs.testing.PgDatabase;
+import io.pgjobs.testing.Tries;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.IntStream;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
-import net.jqwik.api.lifecycle.BeforeTry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Whatever requests a user builds, enqueueing them against the real database either stores each job as given or
  * fails with an {@link IllegalArgumentException} naming the job and its field, having written nothing.
  */
 class EnqueuePropertyTest {
-    private static final PgDatabase db = new PgDatabase();
+    @RegisterExtension
+    static final PgDatabase db = new PgDatabase();
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static Scheduler scheduler;
     private static JobClient client;
 
-    @BeforeContainer
-    static void createDatabase() throws Exception {
-        db.open();
-        client = Scheduler.builder(db.dataSource()).build().client();
+    @BeforeAll
+    static void createScheduler() {
+        scheduler = Scheduler.builder(db.dataSource()).build();
+        client = scheduler.client();
     }
 
-    @AfterContainer
-    static void dropDatabase() throws Exception {
-        db.close();
+    @AfterAll
+    static void closeScheduler() {
+        scheduler.close();
     }
 
-    @BeforeTry
-    void noJobs() throws Exception {
-        db.execute("truncate pgjobs.jobs, pgjobs.attempts");
-    }
-
-    @Property(tries = 60)
-    void aBatchIsStoredAsGivenOrRejectedWhole(@ForAll("batches") List<AnyInput.Request> given) throws Exception {
-        List<JobRequest> requests = given.stream().map(AnyInput.Request::build).flatMap(Optional::stream).toList();
-        List<EnqueueResult> results;
-        try {
-            results = requests.size() == 1 ? List.of(client.enqueue(requests.getFirst())) : client.enqueueAll(requests);
-        } catch (IllegalArgumentException e) {
-            AnyInput.requireNaming(e, requests.size() == 1 ? new String[] {"args", "metadata"}
-                    : IntStream.range(0, requests.size()).mapToObj(i -> "requests[" + i + "]")
-                            .toArray(String[]::new));
-            assertThat(db.queryLong("select count(*) from pgjobs.jobs")).as("jobs written").isZero();
-            return;
-        }
-        for (int i = 0; i < requests.size(); i++) {
-            if (!results.get(i).duplicate()) {
-                assertStoredAsGiven(requests.get(i), client.get(results.get(i).id()).orElseThrow());
+    @Test
+    void aBatchIsStoredAsGivenOrRejectedWhole() {
+        Tries.check(60, any -> any.listOf(1, 4, any::request), given -> {
+            // every try starts from no jobs, so that "written nothing" means a count of zero
+            db.execute("truncate pgjobs.jobs, pgjobs.attempts");
+            List<JobRequest> requests = given.stream().map(AnyInput.Request::build).flatMap(Optional::stream).toList();
+            List<EnqueueResult> results;
+            try {
+                results = requests.size() == 1 ? List.of(client.enqueue(requests.getFirst())) : client.enqueueAll(requests);
+            } catch (IllegalArgumentException e) {
+                AnyInput.requireNaming(e, requests.size() == 1 ? new String[] {"args", "metadata"}
+                        : IntStream.range(0, requests.size()).mapToObj(i -> "requests[" + i + "]")
+                                .toArray(String[]::new));
+                assertThat(db.queryLong("select count(*) from pgjobs.jobs")).as("jobs written").isZero();
+                return;
             }
-        }
+            for (int i = 0; i < requests.size(); i++) {
+                if (!results.get(i).duplicate()) {
+                    assertStoredAsGiven(requests.get(i), client.get(results.get(i).id()).orElseThrow());
+                }
+            }
+        });
     }
 
     private static void assertStoredAsGiven(JobRequest request, Job job) throws Exception {
@@ -81,10 +80,5 @@ class EnqueuePropertyTest {
     /** {@code value} as JSON read back, so that numbers compare as parsed (0 is an int, not a long). */
     private static JsonNode asRead(Object value) throws Exception {
         return JSON.readTree(JSON.writeValueAsString(value));
-    }
-
-    @Provide
-    Arbitrary<List<AnyInput.Request>> batches() {
-        return AnyInput.requests().list().ofMinSize(1).ofMaxSize(4);
     }
 }

@@ -6,89 +6,91 @@ import io.pgjobs.JobState;
 import io.pgjobs.Scheduler;
 import io.pgjobs.testing.AnyInput;
 import io.pgjobs.testing.PgDatabase;
+import io.pgjobs.testing.Tries;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Whatever filter and page an operator (or the dashboard, for them) makes, the admin API either runs it or
  * rejects it with an {@link IllegalArgumentException} naming the parameter: never a database error.
  */
 class AdminFilterPropertyTest {
-    private static final PgDatabase db = new PgDatabase();
+    @RegisterExtension
+    static final PgDatabase db = new PgDatabase();
     private static Scheduler scheduler;
 
-    @BeforeContainer
-    static void createDatabase() throws Exception {
-        db.open();
+    record Input(Set<JobState> states, String queue, String kind, String tag, Instant createdFrom, Instant createdTo,
+                 Instant finishedFrom, String args, Long before, int limit) {}
+
+    @BeforeAll
+    static void createScheduler() {
         scheduler = Scheduler.builder(db.dataSource()).build();
     }
 
-    @AfterContainer
-    static void dropDatabase() throws Exception {
+    @AfterAll
+    static void closeScheduler() {
         scheduler.close();
-        db.close();
     }
 
-    @Property(tries = 150)
-    void aFilterRunsOrIsRejectedNamingTheParameter(
-            @ForAll("states") Set<JobState> states, @ForAll("text") String queue, @ForAll("text") String kind,
-            @ForAll("text") String tag, @ForAll("instants") Instant createdFrom, @ForAll("instants") Instant createdTo,
-            @ForAll("instants") Instant finishedFrom, @ForAll("args") String args, @ForAll("pages") Optional<PageRequest> page) {
-        Optional<JobFilter> filter = AnyInput.attempt(() -> new JobFilter(states, queue, kind, tag, createdFrom,
-                createdTo, finishedFrom, null, args), "queue", "kind", "tag", "createdFrom", "createdTo",
-                "finishedFrom", "args");
-        if (filter.isPresent() && page.isPresent()) {
-            AdminClient admin = scheduler.admin();
-            assertThat(admin.jobs(filter.get(), page.get()).jobs()).isEmpty();
-            assertThat(admin.count(filter.get(), 10).value()).isZero();
+    @Test
+    void aFilterRunsOrIsRejectedNamingTheParameter() {
+        Tries.check(150, any -> new Input(states(any), any.text(20), any.text(20), any.text(20), any.instant(),
+                any.instant(), any.instant(), args(any), before(any),
+                any.number(1, PageRequest.MAX_LIMIT, 0, PageRequest.MAX_LIMIT + 1)), given -> {
+            Optional<JobFilter> filter = AnyInput.attempt(() -> new JobFilter(given.states(), given.queue(),
+                    given.kind(), given.tag(), given.createdFrom(), given.createdTo(), given.finishedFrom(), null,
+                    given.args()), "queue", "kind", "tag", "createdFrom", "createdTo", "finishedFrom", "args");
+            Optional<PageRequest> page = AnyInput.attempt(() -> new PageRequest(given.before(), given.limit()),
+                    "limit", "before");
+            if (filter.isPresent() && page.isPresent()) {
+                AdminClient admin = scheduler.admin();
+                assertThat(admin.jobs(filter.get(), page.get()).jobs()).isEmpty();
+                assertThat(admin.count(filter.get(), 10).value()).isZero();
+            }
+        });
+    }
+
+    private static Set<JobState> states(AnyInput any) {
+        if (any.unusual(0.1)) {
+            return null;
         }
+        Set<JobState> states = EnumSet.noneOf(JobState.class);
+        states.addAll(any.listOf(0, 3, () -> any.oneOf(JobState.values())));
+        return states;
     }
 
-    @Provide
-    Arbitrary<Set<JobState>> states() {
-        return Arbitraries.of(JobState.class).set().ofMaxSize(3).injectNull(0.1);
-    }
-
-    @Provide
-    Arbitrary<String> text() {
-        return AnyInput.text(20);
-    }
-
-    @Provide
-    Arbitrary<Instant> instants() {
-        return AnyInput.instants();
-    }
-
-    @Provide
-    Arbitrary<Optional<PageRequest>> pages() {
-        return Arbitraries.oneOf(Arbitraries.longs().between(1, 1_000_000), Arbitraries.longs()).injectNull(0.3)
-                .flatMap(before -> Arbitraries.oneOf(Arbitraries.integers().between(0, 501), Arbitraries.integers())
-                        .map(limit -> AnyInput.attempt(() -> new PageRequest(before, limit), "limit", "before")));
+    private static Long before(AnyInput any) {
+        if (any.chance(0.3)) {
+            return null;
+        }
+        return any.unusual(0.5) ? any.anyLong() : any.between(1, 1_000_000);
     }
 
     /** Args predicates: well-formed ones with paths of any depth and values of any kind, and garbage. */
-    @Provide
-    @SuppressWarnings("unchecked")
-    Arbitrary<String> args() {
-        Arbitrary<String> name = Arbitraries.strings().withCharRange('a', 'c').ofMinLength(1).ofMaxLength(3);
-        Arbitrary<String> path = name.list().ofMinSize(1).ofMaxSize(40).map(names -> String.join(".", names));
-        Arbitrary<String> value = Arbitraries.oneOf(
-                AnyInput.text(15).filter(s -> s != null).map(s -> "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\""),
-                AnyInput.text(15).filter(s -> s != null && !s.isBlank() && !s.contains(" ") && !s.contains("\"")),
-                Arbitraries.of("1", "-0", "1e999", "-1e999", "1e-999", "12345678901234567890123", "true", "null",
-                        "\"\\u0000\"", "\"\\ud800\"", "\"\\ud83d\\ude00\"", "\"bad\\x\""));
-        Arbitrary<String> term = path.flatMap(p -> Arbitraries.of("=", "!=").flatMap(op -> value.map(v -> p + " " + op + " " + v)));
-        Arbitrary<String> predicate = term.list().ofMinSize(1).ofMaxSize(3).map(terms -> String.join(" and ", terms));
-        return Arbitraries.frequencyOf(Tuple.of(6, predicate), Tuple.of(2, AnyInput.text(40)),
-                Tuple.of(1, Arbitraries.strings().withChars("a.=\" ").ofMinLength(900).ofMaxLength(1200)));
+    private static String args(AnyInput any) {
+        if (any.unusual(1 / 3.0)) {
+            return any.chance(2 / 3.0) ? any.text(40) : any.string("a.=\" ", 900, 1200);
+        }
+        return String.join(" and ", any.listOf(1, 3, () -> term(any)));
+    }
+
+    private static String term(AnyInput any) {
+        String path = String.join(".", any.listOf(1, 40, () -> any.string("abc", 1, 3)));
+        return path + " " + any.oneOf("=", "!=") + " " + argsValue(any);
+    }
+
+    private static String argsValue(AnyInput any) {
+        return switch (any.weighted(1, 1, 1)) {
+            case 0 -> "\"" + any.nonNullText(15).replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+            case 1 -> any.until(() -> any.nonNullText(15), s -> !s.isBlank() && !s.contains(" ") && !s.contains("\""));
+            default -> any.oneOf("1", "-0", "1e999", "-1e999", "1e-999", "12345678901234567890123", "true", "null",
+                    "\"\\u0000\"", "\"\\ud800\"", "\"\\ud83d\\ude00\"", "\"bad\\x\"");
+        };
     }
 }

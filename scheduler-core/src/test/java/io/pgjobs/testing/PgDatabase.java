@@ -59,24 +59,14 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
 
     @Override
     public void beforeAll(ExtensionContext context) throws SQLException, IOException {
-        open();
-    }
-
-    @Override
-    public void afterAll(ExtensionContext context) throws SQLException, IOException {
-        close();
-    }
-
-    /** Creates this class's database: what {@link #beforeAll} does, for test engines without extensions (jqwik). */
-    public void open() throws SQLException, IOException {
         server = ownServer ? Server.startOwn() : Server.get();
         name = "pgjobs_test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
         server.execute("create database " + name + " template " + server.template);
         dataSource = server.pool(name, 40);
     }
 
-    /** Drops this class's database: what {@link #afterAll} does. */
-    public void close() throws SQLException, IOException {
+    @Override
+    public void afterAll(ExtensionContext context) throws SQLException, IOException {
         dataSource.close();
         if (ownServer) {
             server.stopOwn();
