@@ -33,6 +33,7 @@ public final class JobRequest {
     private Duration delay;
     private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
     private String idempotencyKey;
+    private String partitionKey;
     private final List<String> tags = new ArrayList<>();
     private final Map<String, Object> metadata = new LinkedHashMap<>();
 
@@ -114,6 +115,15 @@ public final class JobRequest {
         return this;
     }
 
+    /**
+     * The partition this job counts in on a queue with a {@link Scheduler.Builder#partitionLimit partition
+     * limit}, whatever the queue's {@link PartitionKey} would read from the job. Ignored by other queues.
+     */
+    public JobRequest partitionKey(String key) {
+        this.partitionKey = requireName("partitionKey", key, 500);
+        return this;
+    }
+
     public JobRequest tags(String... tags) {
         for (String tag : tags) {
             this.tags.add(requireName("tags", tag, 100));
@@ -136,6 +146,7 @@ public final class JobRequest {
     public Duration delay() { return delay; }
     public int maxAttempts() { return maxAttempts; }
     public String idempotencyKey() { return idempotencyKey; }
+    public String partitionKey() { return partitionKey; }
     public List<String> tags() { return List.copyOf(tags); }
     public Map<String, Object> metadata() { return Collections.unmodifiableMap(new LinkedHashMap<>(metadata)); }
 

@@ -141,6 +141,33 @@ public final class Scheduler implements AutoCloseable {
             return this;
         }
 
+        /**
+         * At most {@code limit} jobs of {@code queue} run at once across the whole cluster (the queue's
+         * {@code concurrency} still bounds this node). Call {@link #queue} first. Every node working the queue must
+         * configure the same limits: a node without them claims the queue's jobs without counting them. See
+         * docs/flow-control.md.
+         *
+         * <pre>{@code
+         * Scheduler.builder(dataSource)
+         *         .queue("reports", 10)
+         *         .queueLimit("reports", 5)                                      // 5 in all, cluster-wide
+         *         .partitionLimit("reports", PartitionKey.args("customerId"), 1) // 1 per customer
+         * }</pre>
+         */
+        public Builder queueLimit(String queue, int limit) {
+            config.queueLimit(queue, limit);
+            return this;
+        }
+
+        /**
+         * At most {@code limit} jobs of each partition of {@code queue} run at once across the whole cluster; a
+         * job's partition is found by {@code key}. Call {@link #queue} first; see {@link #queueLimit}.
+         */
+        public Builder partitionLimit(String queue, PartitionKey key, int limit) {
+            config.partitionLimit(queue, key, limit);
+            return this;
+        }
+
         /** Registers the handler for the kind named by {@link JobKind} on {@code argsType}. */
         public <A> Builder handler(Class<A> argsType, JobHandler<A> handler) {
             return handler(JobRequest.kindOf(argsType), argsType, handler);

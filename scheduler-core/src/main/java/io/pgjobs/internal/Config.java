@@ -1,6 +1,7 @@
 package io.pgjobs.internal;
 
 import io.pgjobs.JobHandler;
+import io.pgjobs.PartitionKey;
 import io.pgjobs.Schedule;
 import io.pgjobs.internal.observe.ObserveConfig;
 import io.pgjobs.spi.JobSerializer;
@@ -36,10 +37,28 @@ public record Config(
         Duration nodeDeadAfter,
         Duration completedRetention,
         Duration failedRetention,
+        Map<String, QueueLimits> limits,
         ObserveConfig observe) {
 
     /** A handler bound to its kind and args type. */
     public record Registration<A>(String kind, Class<A> argsType, JobHandler<A> handler) {}
+
+    /**
+     * A queue's cluster-wide limits (docs/flow-control.md): at most {@code queueLimit} of its jobs running (null:
+     * no such limit) and at most {@code partitionLimit} per partition found by {@code partitionKey} (null: none).
+     */
+    public record QueueLimits(Integer queueLimit, Integer partitionLimit, PartitionKey partitionKey) {
+        QueueLimits withQueueLimit(int limit) {
+            return new QueueLimits(limit, partitionLimit, partitionKey);
+        }
+
+        QueueLimits withPartitionLimit(PartitionKey key, int limit) {
+            return new QueueLimits(queueLimit, limit, key);
+        }
+    }
+
+    /** The most a cluster-wide limit may be. */
+    public static final int MAX_LIMIT = 100_000;
 
     private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
@@ -56,6 +75,7 @@ public record Config(
                 + " executor=" + (executor == null ? "own" : "host's") + " schedules=" + schedules.size()
                 + " nodeDeadAfter=" + nodeDeadAfter
                 + " completedRetention=" + completedRetention + " failedRetention=" + failedRetention
+                + (limits.isEmpty() ? "" : " limits=" + limits)
                 + " " + observe.describe();
     }
 
@@ -77,6 +97,7 @@ public record Config(
         private Duration nodeDeadAfter = Duration.ofSeconds(30);
         private Duration completedRetention = Duration.ofHours(24);
         private Duration failedRetention = Duration.ofDays(7);
+        private final Map<String, QueueLimits> limits = new LinkedHashMap<>();
         private final ObserveConfig.Builder observe = new ObserveConfig.Builder();
 
         public Builder(DataSource dataSource) {
@@ -102,6 +123,35 @@ public record Config(
             if (queues.putIfAbsent(name, concurrency) != null) {
                 throw new IllegalArgumentException("queue '" + name + "' is configured twice");
             }
+        }
+
+        public void queueLimit(String queue, int limit) {
+            QueueLimits current = limitsOf(queue, "queueLimit", limit);
+            if (current.queueLimit() != null) {
+                throw new IllegalArgumentException("queueLimit: queue '" + queue + "' already has a limit");
+            }
+            limits.put(queue, current.withQueueLimit(limit));
+        }
+
+        public void partitionLimit(String queue, PartitionKey key, int limit) {
+            Objects.requireNonNull(key, "partitionLimit: key");
+            QueueLimits current = limitsOf(queue, "partitionLimit", limit);
+            if (current.partitionLimit() != null) {
+                throw new IllegalArgumentException("partitionLimit: queue '" + queue + "' already has a partition limit");
+            }
+            limits.put(queue, current.withPartitionLimit(key, limit));
+        }
+
+        private QueueLimits limitsOf(String queue, String setting, int limit) {
+            if (!queues.containsKey(queue)) {
+                throw new IllegalArgumentException(setting + ": queue '" + queue
+                        + "' is not configured on this node; call queue(\"" + queue + "\", concurrency) first");
+            }
+            if (limit < 1 || limit > MAX_LIMIT) {
+                throw new IllegalArgumentException(setting + ": " + limit + " for queue '" + queue
+                        + "' is out of range 1.." + MAX_LIMIT);
+            }
+            return limits.getOrDefault(queue, new QueueLimits(null, null, null));
         }
 
         public <A> void handler(String kind, Class<A> argsType, JobHandler<A> handler) {
@@ -190,7 +240,7 @@ public record Config(
                     nodeId != null ? nodeId : defaultNodeId(), pollInterval, shutdownDeadline, leaseDuration,
                     retryPolicy, serializer != null ? serializer : new JacksonSerializer(), maxArgsBytes,
                     migrateOnStart, executor, List.copyOf(schedules.values()),
-                    nodeDeadAfter, completedRetention, failedRetention, observe.build());
+                    nodeDeadAfter, completedRetention, failedRetention, Map.copyOf(limits), observe.build());
         }
 
         public static Duration requireBetween(String field, Duration value, Duration min, Duration max) {

@@ -4,8 +4,10 @@ import io.pgjobs.JobState;
 import io.pgjobs.internal.JobStore.Completion;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -15,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * batches grow with load and latency stays a single round trip when idle. A job is only acknowledged after its
  * handler returned, and its lease keeps being renewed until its completion is written. If the database is
  * unreachable, completions are kept and written when it is back. While a full batch is waiting to be written,
- * the fetchers stop claiming ({@link #behind()}).
+ * the fetchers stop claiming ({@link #behind()}). After writing the ends of jobs of queues with cluster-wide
+ * limits, it wakes those queues' claimers on every node.
  */
 final class Completer extends BackgroundLoop {
     static final int MAX_BATCH = 5_000;
@@ -66,11 +69,20 @@ final class Completer extends BackgroundLoop {
             return;
         }
         Map<Long, JobState> written = runtime.store().complete(batch, runtime.config().nodeId());
+        Set<String> limitedQueues = new HashSet<>();
         for (Completion completion : batch) {
-            runtime.written(completion, written.get(completion.jobId()));
+            String limited = runtime.written(completion, written.get(completion.jobId()));
+            if (limited != null) {
+                limitedQueues.add(limited);
+            }
         }
         unwritten.addAndGet(-batch.size());
         batch.clear();
+        // The claimers of every node that found these queues' limits full wait for this (a failure here loses
+        // only the wake-up: they look again on their poll interval).
+        if (!limitedQueues.isEmpty()) {
+            runtime.flowStore().wakeQueues(limitedQueues);
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.pgjobs.internal.runtime;
 
+import io.pgjobs.internal.Config.QueueLimits;
 import io.pgjobs.internal.JobStore.Claim;
 import io.pgjobs.internal.JobStore.ClaimPosition;
 import io.pgjobs.internal.JobStore.ClaimedJob;
@@ -21,6 +22,11 @@ import java.util.concurrent.TimeUnit;
  * before that position (a higher priority, a job due again, a transaction that committed late) are taken by
  * the claim from the head that follows at least every {@link #HEAD_CLAIM_INTERVAL_NANOS}, and by every claim
  * once the backlog is worked off.
+ *
+ * <p>A queue with cluster-wide limits is claimed through {@link io.pgjobs.internal.FlowStore#claimLimited}
+ * instead, always from the head (its claims count the running jobs first, and are never big enough for the
+ * position to matter). Its slots under the limits free up when jobs end anywhere in the cluster, which the
+ * nodes announce (see {@link Completer}), so a fetcher that found the limits full waits for that wake-up.
  */
 final class QueueFetcher extends BackgroundLoop {
     private static final int MAX_BATCH = 1_000;
@@ -32,6 +38,8 @@ final class QueueFetcher extends BackgroundLoop {
     private final int concurrency;
     private final List<String> kinds;
     private final Runtime runtime;
+    /** The queue's cluster-wide limits; null when it has none. */
+    private final QueueLimits limits;
     private final Semaphore slots;
     /** When slots free up after a full claim, wait until this many are free so claims stay batched. */
     private final int refillThreshold;
@@ -40,10 +48,11 @@ final class QueueFetcher extends BackgroundLoop {
     private ClaimPosition resumeAfter;
     private long lastHeadClaim;
 
-    QueueFetcher(String queue, int concurrency, List<String> kinds, Runtime runtime) {
+    QueueFetcher(String queue, int concurrency, QueueLimits limits, List<String> kinds, Runtime runtime) {
         super("pgjobs-fetch-" + queue);
         this.queue = queue;
         this.concurrency = concurrency;
+        this.limits = limits;
         this.kinds = kinds;
         this.runtime = runtime;
         this.slots = new Semaphore(concurrency);
@@ -59,6 +68,16 @@ final class QueueFetcher extends BackgroundLoop {
         if (runtime.completionsBehind()) {
             return COMPLETIONS_BEHIND_WAIT;
         }
+        List<ClaimedJob> claimed = limits != null ? claimLimited(free) : claim(free);
+        for (ClaimedJob job : claimed) {
+            slots.acquireUninterruptibly();
+            runtime.launch(job, this);
+        }
+        saturated = claimed.size() == free;
+        return saturated && slots.availablePermits() > 0 ? Duration.ZERO : runtime.config().pollInterval();
+    }
+
+    private List<ClaimedJob> claim(int free) throws Exception {
         long now = System.nanoTime();
         ClaimPosition after = now - lastHeadClaim < HEAD_CLAIM_INTERVAL_NANOS ? resumeAfter : null;
         if (after == null) {
@@ -66,14 +85,18 @@ final class QueueFetcher extends BackgroundLoop {
         }
         Claim claim = runtime.store().claim(queue, kinds, free, runtime.config().nodeId(),
                 runtime.config().leaseDuration().toMillis(), after);
-        List<ClaimedJob> claimed = claim.jobs();
-        for (ClaimedJob job : claimed) {
-            slots.acquireUninterruptibly();
-            runtime.launch(job, this);
-        }
-        saturated = claimed.size() == free;
-        resumeAfter = saturated ? claim.end() : null;
-        return saturated && slots.availablePermits() > 0 ? Duration.ZERO : runtime.config().pollInterval();
+        resumeAfter = claim.jobs().size() == free ? claim.end() : null;
+        return claim.jobs();
+    }
+
+    private List<ClaimedJob> claimLimited(int free) throws Exception {
+        return runtime.flowStore().claimLimited(queue, kinds, free, runtime.config().nodeId(),
+                runtime.config().leaseDuration().toMillis(), limits);
+    }
+
+    /** Whether the queue has cluster-wide limits, whose claimers must be woken when its jobs end. */
+    boolean limited() {
+        return limits != null;
     }
 
     /** Called when a job of this queue has finished running and its slot is free again. */

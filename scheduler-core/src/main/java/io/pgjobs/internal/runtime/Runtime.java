@@ -3,6 +3,7 @@ package io.pgjobs.internal.runtime;
 import io.pgjobs.JobState;
 import io.pgjobs.internal.Config;
 import io.pgjobs.internal.Config.Registration;
+import io.pgjobs.internal.FlowStore;
 import io.pgjobs.internal.JobStore;
 import io.pgjobs.internal.JobStore.ClaimedJob;
 import io.pgjobs.internal.JobStore.Completion;
@@ -37,6 +38,7 @@ public final class Runtime {
 
     private final Config config;
     private final JobStore store;
+    private final FlowStore flowStore;
     private final Telemetry telemetry;
     private final Map<String, QueueFetcher> fetchers = new LinkedHashMap<>();
     /** Jobs this node holds: from claim until the completion is written. */
@@ -65,10 +67,11 @@ public final class Runtime {
     public Runtime(Config config, JobStore store, Telemetry telemetry) {
         this.config = config;
         this.store = store;
+        this.flowStore = new FlowStore(config.dataSource(), config.schema(), config.notifyChannel());
         this.telemetry = telemetry;
         List<String> kinds = List.copyOf(config.handlers().keySet());
-        config.queues().forEach((queue, concurrency) ->
-                fetchers.put(queue, new QueueFetcher(queue, concurrency, kinds, this)));
+        config.queues().forEach((queue, concurrency) -> fetchers.put(queue,
+                new QueueFetcher(queue, concurrency, config.limits().get(queue), kinds, this)));
         this.completer = new Completer(this);
         this.leaseKeeper = new LeaseKeeper(this);
         this.listener = new NotificationListener(config.dataSource(), config.notifyChannel(), this::onNotification,
@@ -166,6 +169,10 @@ public final class Runtime {
         return store;
     }
 
+    FlowStore flowStore() {
+        return flowStore;
+    }
+
     JobSerializer serializer() {
         return config.serializer();
     }
@@ -225,13 +232,16 @@ public final class Runtime {
 
     /**
      * {@code completion} is in the database: this node no longer holds that attempt of the job. {@code state} is
-     * the state it left the job in, null if it no longer applied (the job was taken from this node).
+     * the state it left the job in, null if it no longer applied (the job was taken from this node). Returns
+     * the queue whose cluster-wide limits the job no longer counts against, or null.
      */
-    void written(Completion completion, JobState state) {
+    String written(Completion completion, JobState state) {
         JobExecution released = held.remove(new HeldAttempt(completion.jobId(), completion.attempt()));
-        if (released != null && state != null) {
-            telemetry.attemptWritten(released.job(), completion, state, released.handlerNanos());
+        if (released == null || state == null) {
+            return null;
         }
+        telemetry.attemptWritten(released.job(), completion, state, released.handlerNanos());
+        return released.fetcher().limited() ? released.job().queue() : null;
     }
 
     /** Whether the fetchers should wait for the completer to write what it has (see {@link Completer#behind()}). */
