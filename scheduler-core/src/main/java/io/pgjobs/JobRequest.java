@@ -34,6 +34,7 @@ public final class JobRequest {
     private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
     private String idempotencyKey;
     private String partitionKey;
+    private String orderingKey;
     private final List<String> tags = new ArrayList<>();
     private final Map<String, Object> metadata = new LinkedHashMap<>();
 
@@ -124,6 +125,16 @@ public final class JobRequest {
         return this;
     }
 
+    /**
+     * On a queue with {@link Scheduler.Builder#orderedKeys ordered keys}, the jobs with this key run one at a time
+     * and in the order they were enqueued (jobs enqueued by concurrent transactions: in the order of their ids).
+     * Ignored by other queues.
+     */
+    public JobRequest orderingKey(String key) {
+        this.orderingKey = requireName("orderingKey", key, 500);
+        return this;
+    }
+
     public JobRequest tags(String... tags) {
         for (String tag : tags) {
             this.tags.add(requireName("tags", tag, 100));
@@ -147,6 +158,7 @@ public final class JobRequest {
     public int maxAttempts() { return maxAttempts; }
     public String idempotencyKey() { return idempotencyKey; }
     public String partitionKey() { return partitionKey; }
+    public String orderingKey() { return orderingKey; }
     public List<String> tags() { return List.copyOf(tags); }
     public Map<String, Object> metadata() { return Collections.unmodifiableMap(new LinkedHashMap<>(metadata)); }
 

@@ -168,6 +168,24 @@ public final class Scheduler implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Jobs of {@code queue} with the same {@link JobRequest#orderingKey ordering key} run one at a time across
+         * the cluster, in the order they were enqueued; a failing job holds its key while it retries, and
+         * {@code policy} says what a discarded one does. Call {@link #queue} first; every node working the queue
+         * must configure it. See docs/flow-control.md.
+         *
+         * <pre>{@code
+         * Scheduler.builder(dataSource)
+         *         .queue("ledger", 10)
+         *         .orderedKeys("ledger", OrderedKeys.BLOCK_WHEN_DISCARDED)
+         * client.enqueue(JobRequest.of(new Post(account, amount)).queue("ledger").orderingKey("account-" + account));
+         * }</pre>
+         */
+        public Builder orderedKeys(String queue, OrderedKeys policy) {
+            config.orderedKeys(queue, policy);
+            return this;
+        }
+
         /** Registers the handler for the kind named by {@link JobKind} on {@code argsType}. */
         public <A> Builder handler(Class<A> argsType, JobHandler<A> handler) {
             return handler(JobRequest.kindOf(argsType), argsType, handler);

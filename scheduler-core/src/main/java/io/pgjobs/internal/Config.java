@@ -1,6 +1,7 @@
 package io.pgjobs.internal;
 
 import io.pgjobs.JobHandler;
+import io.pgjobs.OrderedKeys;
 import io.pgjobs.PartitionKey;
 import io.pgjobs.Schedule;
 import io.pgjobs.internal.observe.ObserveConfig;
@@ -37,23 +38,31 @@ public record Config(
         Duration nodeDeadAfter,
         Duration completedRetention,
         Duration failedRetention,
-        Map<String, QueueLimits> limits,
+        Map<String, QueueFlow> flows,
         ObserveConfig observe) {
 
     /** A handler bound to its kind and args type. */
     public record Registration<A>(String kind, Class<A> argsType, JobHandler<A> handler) {}
 
     /**
-     * A queue's cluster-wide limits (docs/flow-control.md): at most {@code queueLimit} of its jobs running (null:
-     * no such limit) and at most {@code partitionLimit} per partition found by {@code partitionKey} (null: none).
+     * A queue's flow control (docs/flow-control.md): at most {@code queueLimit} of its jobs running across the
+     * cluster (null: no such limit), at most {@code partitionLimit} per partition found by {@code partitionKey}
+     * (null: none), and its ordering keys kept in order unless {@code orderedKeys} is null.
      */
-    public record QueueLimits(Integer queueLimit, Integer partitionLimit, PartitionKey partitionKey) {
-        QueueLimits withQueueLimit(int limit) {
-            return new QueueLimits(limit, partitionLimit, partitionKey);
+    public record QueueFlow(Integer queueLimit, Integer partitionLimit, PartitionKey partitionKey,
+                            OrderedKeys orderedKeys) {
+        static final QueueFlow NONE = new QueueFlow(null, null, null, null);
+
+        QueueFlow withQueueLimit(int limit) {
+            return new QueueFlow(limit, partitionLimit, partitionKey, orderedKeys);
         }
 
-        QueueLimits withPartitionLimit(PartitionKey key, int limit) {
-            return new QueueLimits(queueLimit, limit, key);
+        QueueFlow withPartitionLimit(PartitionKey key, int limit) {
+            return new QueueFlow(queueLimit, limit, key, orderedKeys);
+        }
+
+        QueueFlow withOrderedKeys(OrderedKeys policy) {
+            return new QueueFlow(queueLimit, partitionLimit, partitionKey, policy);
         }
     }
 
@@ -75,7 +84,7 @@ public record Config(
                 + " executor=" + (executor == null ? "own" : "host's") + " schedules=" + schedules.size()
                 + " nodeDeadAfter=" + nodeDeadAfter
                 + " completedRetention=" + completedRetention + " failedRetention=" + failedRetention
-                + (limits.isEmpty() ? "" : " limits=" + limits)
+                + (flows.isEmpty() ? "" : " flowControl=" + flows)
                 + " " + observe.describe();
     }
 
@@ -97,7 +106,7 @@ public record Config(
         private Duration nodeDeadAfter = Duration.ofSeconds(30);
         private Duration completedRetention = Duration.ofHours(24);
         private Duration failedRetention = Duration.ofDays(7);
-        private final Map<String, QueueLimits> limits = new LinkedHashMap<>();
+        private final Map<String, QueueFlow> flows = new LinkedHashMap<>();
         private final ObserveConfig.Builder observe = new ObserveConfig.Builder();
 
         public Builder(DataSource dataSource) {
@@ -126,32 +135,46 @@ public record Config(
         }
 
         public void queueLimit(String queue, int limit) {
-            QueueLimits current = limitsOf(queue, "queueLimit", limit);
+            QueueFlow current = flowOf(queue, "queueLimit");
+            requireLimit("queueLimit", queue, limit);
             if (current.queueLimit() != null) {
                 throw new IllegalArgumentException("queueLimit: queue '" + queue + "' already has a limit");
             }
-            limits.put(queue, current.withQueueLimit(limit));
+            flows.put(queue, current.withQueueLimit(limit));
         }
 
         public void partitionLimit(String queue, PartitionKey key, int limit) {
             Objects.requireNonNull(key, "partitionLimit: key");
-            QueueLimits current = limitsOf(queue, "partitionLimit", limit);
+            QueueFlow current = flowOf(queue, "partitionLimit");
+            requireLimit("partitionLimit", queue, limit);
             if (current.partitionLimit() != null) {
                 throw new IllegalArgumentException("partitionLimit: queue '" + queue + "' already has a partition limit");
             }
-            limits.put(queue, current.withPartitionLimit(key, limit));
+            flows.put(queue, current.withPartitionLimit(key, limit));
         }
 
-        private QueueLimits limitsOf(String queue, String setting, int limit) {
+        public void orderedKeys(String queue, OrderedKeys policy) {
+            Objects.requireNonNull(policy, "orderedKeys: policy");
+            QueueFlow current = flowOf(queue, "orderedKeys");
+            if (current.orderedKeys() != null) {
+                throw new IllegalArgumentException("orderedKeys: queue '" + queue + "' already has ordered keys");
+            }
+            flows.put(queue, current.withOrderedKeys(policy));
+        }
+
+        private QueueFlow flowOf(String queue, String setting) {
             if (!queues.containsKey(queue)) {
                 throw new IllegalArgumentException(setting + ": queue '" + queue
                         + "' is not configured on this node; call queue(\"" + queue + "\", concurrency) first");
             }
+            return flows.getOrDefault(queue, QueueFlow.NONE);
+        }
+
+        private static void requireLimit(String setting, String queue, int limit) {
             if (limit < 1 || limit > MAX_LIMIT) {
                 throw new IllegalArgumentException(setting + ": " + limit + " for queue '" + queue
                         + "' is out of range 1.." + MAX_LIMIT);
             }
-            return limits.getOrDefault(queue, new QueueLimits(null, null, null));
         }
 
         public <A> void handler(String kind, Class<A> argsType, JobHandler<A> handler) {
@@ -240,7 +263,7 @@ public record Config(
                     nodeId != null ? nodeId : defaultNodeId(), pollInterval, shutdownDeadline, leaseDuration,
                     retryPolicy, serializer != null ? serializer : new JacksonSerializer(), maxArgsBytes,
                     migrateOnStart, executor, List.copyOf(schedules.values()),
-                    nodeDeadAfter, completedRetention, failedRetention, Map.copyOf(limits), observe.build());
+                    nodeDeadAfter, completedRetention, failedRetention, Map.copyOf(flows), observe.build());
         }
 
         public static Duration requireBetween(String field, Duration value, Duration min, Duration max) {

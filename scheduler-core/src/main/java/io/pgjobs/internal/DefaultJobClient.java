@@ -125,7 +125,7 @@ public final class DefaultJobClient implements JobClient {
             String metadata = serializer.toJson(telemetry.jobMetadata(r.metadata()));
             jobs.add(new JobStore.NewJob(r.kind(), r.queue(), r.priority(), r.runAt(),
                     r.delay() == null ? 0 : r.delay().toMillis(), r.maxAttempts(), args, r.idempotencyKey(),
-                    r.tags(), metadata, r.partitionKey()));
+                    r.tags(), metadata, r.partitionKey(), r.orderingKey()));
         }
         return jobs;
     }

@@ -41,7 +41,7 @@ public final class JobStore {
     /** A job to insert, already validated and serialized. {@code runAt} null means now plus {@code delayMs}. */
     public record NewJob(String kind, String queue, int priority, Instant runAt, long delayMs, int maxAttempts,
                          String argsJson, String idempotencyKey, List<String> tags, String metadataJson,
-                         String partitionKey) {}
+                         String partitionKey, String orderingKey) {}
 
     /** A job this node has just claimed; {@code queueWaitMs} is how long it was due before the claim (database time). */
     public record ClaimedJob(long id, String kind, String queue, int attempt, int maxAttempts, String argsJson,
@@ -112,21 +112,22 @@ public final class JobStore {
                     select nextval('%1$s_id_seq') as id, t.*,
                            coalesce(t.run_at, now() + t.delay_ms * interval '1 millisecond') as due
                     from unnest(?::text[], ?::text[], ?::smallint[], ?::timestamptz[], ?::bigint[], ?::int[],
-                                ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
+                                ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
                          with ordinality as t(kind, queue, priority, run_at, delay_ms, max_attempts, args,
-                                              idempotency_key, tags, metadata, partition_key, ord)
+                                              idempotency_key, tags, metadata, partition_key, ordering_key, ord)
                 ), unkeyed as (
                     insert into %1$s (id, kind, queue, state, priority, run_at, max_attempts, args, tags, metadata,
-                                      partition_key)
+                                      partition_key, ordering_key)
                     select id, kind, queue, case when due > now() then 'scheduled' else 'available' end, priority, due,
-                           max_attempts, args::jsonb, tags::text[], metadata::jsonb, partition_key
+                           max_attempts, args::jsonb, tags::text[], metadata::jsonb, partition_key, ordering_key
                     from input where idempotency_key is null order by ord
                     returning id, queue, state
                 ), keyed as (
                     insert into %1$s (id, kind, queue, state, priority, run_at, max_attempts, args, idempotency_key,
-                                      tags, metadata, partition_key)
+                                      tags, metadata, partition_key, ordering_key)
                     select id, kind, queue, case when due > now() then 'scheduled' else 'available' end, priority, due,
-                           max_attempts, args::jsonb, idempotency_key, tags::text[], metadata::jsonb, partition_key
+                           max_attempts, args::jsonb, idempotency_key, tags::text[], metadata::jsonb, partition_key,
+                           ordering_key
                     from input where idempotency_key is not null order by ord
                     on conflict (idempotency_key) where idempotency_key is not null do nothing
                     returning id, queue, state, idempotency_key
@@ -153,8 +154,8 @@ public final class JobStore {
                 select array(select nextval('%1$s_id_seq') from generate_series(1, ?)),
                        (select count(pg_notify(?, 'q:' || q)) from unnest(?::text[]) q)
                 """.formatted(jobs);
-        this.copySql = "copy %s (id, kind, queue, priority, max_attempts, args, tags, metadata, partition_key) from stdin"
-                .formatted(jobs);
+        this.copySql = ("copy %s (id, kind, queue, priority, max_attempts, args, tags, metadata, partition_key, "
+                + "ordering_key) from stdin").formatted(jobs);
         // The whole claim is claim_jobs (V10; PL/pgSQL since V11, so a session plans it once): it locks the first
         // runnable jobs of the queue after a position (skipping rows other claims hold) and marks them running in
         // one statement, planned there so that the runnable index is always walked in order, whatever the
@@ -226,9 +227,9 @@ public final class JobStore {
         // scalar subquery for the notification, it took 12 to 32 µs more a call (a plain INSERT takes 150 to 190).
         return """
                 insert into %1$s (kind, queue, state, priority, run_at, max_attempts, args, idempotency_key, tags,
-                                  metadata, partition_key)
+                                  metadata, partition_key, ordering_key)
                 select ?, ?, case when due > now() then 'scheduled' else 'available' end, ?, due, ?, ?::jsonb, ?,
-                       ?::text[], ?::jsonb, ?
+                       ?::text[], ?::jsonb, ?, ?
                 from (select coalesce(?::timestamptz, now() + ? * interval '1 millisecond') as due) d
                 %2$s
                 returning id, case when state = 'available' then pg_notify(?, 'q:' || queue) end is null
@@ -293,7 +294,8 @@ public final class JobStore {
         }
         int n = batch.size();
         String[] kinds = new String[n], queues = new String[n], args = new String[n], keys = new String[n],
-                tags = new String[n], metadata = new String[n], partitionKeys = new String[n];
+                tags = new String[n], metadata = new String[n], partitionKeys = new String[n],
+                orderingKeys = new String[n];
         Short[] priorities = new Short[n];
         Timestamp[] runAts = new Timestamp[n];
         Long[] delays = new Long[n];
@@ -311,6 +313,7 @@ public final class JobStore {
             tags[i] = Sql.arrayLiteral(job.tags());
             metadata[i] = job.metadataJson();
             partitionKeys[i] = job.partitionKey();
+            orderingKeys[i] = job.orderingKey();
         }
         long[] ids = new long[n];
         Map<String, Long> keyedIds = new HashMap<>();
@@ -326,7 +329,8 @@ public final class JobStore {
             ps.setArray(9, connection.createArrayOf("text", tags));
             ps.setArray(10, connection.createArrayOf("text", metadata));
             ps.setArray(11, connection.createArrayOf("text", partitionKeys));
-            ps.setString(12, notifyChannel);
+            ps.setArray(12, connection.createArrayOf("text", orderingKeys));
+            ps.setString(13, notifyChannel);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     int ord = rs.getInt(1);
@@ -400,7 +404,8 @@ public final class JobStore {
             copyField(rows, job.argsJson()).append('\t');
             copyField(rows, Sql.arrayLiteral(job.tags())).append('\t');
             copyField(rows, job.metadataJson()).append('\t');
-            copyField(rows, job.partitionKey()).append('\n');
+            copyField(rows, job.partitionKey()).append('\t');
+            copyField(rows, job.orderingKey()).append('\n');
         }
         try {
             connection.unwrap(PGConnection.class).getCopyAPI()
@@ -442,9 +447,10 @@ public final class JobStore {
             ps.setString(7, Sql.arrayLiteral(job.tags()));
             ps.setString(8, job.metadataJson());
             ps.setString(9, job.partitionKey());
-            ps.setTimestamp(10, job.runAt() == null ? null : Timestamp.from(job.runAt()));
-            ps.setLong(11, job.delayMs());
-            ps.setString(12, notifyChannel);
+            ps.setString(10, job.orderingKey());
+            ps.setTimestamp(11, job.runAt() == null ? null : Timestamp.from(job.runAt()));
+            ps.setLong(12, job.delayMs());
+            ps.setString(13, notifyChannel);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0;
             }

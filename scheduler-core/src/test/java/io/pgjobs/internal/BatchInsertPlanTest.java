@@ -38,7 +38,7 @@ class BatchInsertPlanTest {
             s.execute("prepare batch_insert as " + sql);
             s.execute("set plan_cache_mode = force_generic_plan");
             try (ResultSet rs = s.executeQuery("explain (costs off) execute batch_insert('{k,k}', '{q,q}', '{5,5}', "
-                    + "'{null,null}', '{0,0}', '{20,20}', '{\"{}\",\"{}\"}', '{null,a}', '{\"{}\",\"{}\"}', '{\"{}\",\"{}\"}', '{null,null}', 'c')")) {
+                    + "'{null,null}', '{0,0}', '{20,20}', '{\"{}\",\"{}\"}', '{null,a}', '{\"{}\",\"{}\"}', '{\"{}\",\"{}\"}', '{null,null}', '{null,null}', 'c')")) {
                 while (rs.next()) {
                     plan.add(rs.getString(1));
                 }
@@ -79,7 +79,7 @@ class BatchInsertPlanTest {
     }
 
     private static NewJob job(String text, String key) {
-        return new NewJob("k", "q", 5, null, 0, 20, "{\"text\": \"" + text + "\"}", key, List.of(), "{}", null);
+        return new NewJob("k", "q", 5, null, 0, 20, "{\"text\": \"" + text + "\"}", key, List.of(), "{}", null, null);
     }
 
     private static Map<Long, String> texts() throws Exception {

@@ -38,7 +38,7 @@ final class FiredJobs {
     private static NewJob job(SchedulesRecord schedule, Instant fireTime, String key, boolean manual) {
         return new NewJob(schedule.getKind(), schedule.getQueue(), schedule.getPriority(), fireTime, 0,
                 schedule.getMaxAttempts(), schedule.getArgs().data(), key, List.of(schedule.getTags()),
-                metadata(schedule, fireTime, manual), null);
+                metadata(schedule, fireTime, manual), null, null);
     }
 
     private static String metadata(SchedulesRecord schedule, Instant fireTime, boolean manual) {

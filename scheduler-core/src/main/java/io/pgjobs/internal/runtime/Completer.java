@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * batches grow with load and latency stays a single round trip when idle. A job is only acknowledged after its
  * handler returned, and its lease keeps being renewed until its completion is written. If the database is
  * unreachable, completions are kept and written when it is back. While a full batch is waiting to be written,
- * the fetchers stop claiming ({@link #behind()}). After writing the ends of jobs of queues with cluster-wide
- * limits, it wakes those queues' claimers on every node.
+ * the fetchers stop claiming ({@link #behind()}). After writing the ends of jobs of queues with flow
+ * control, it wakes those queues' claimers on every node.
  */
 final class Completer extends BackgroundLoop {
     static final int MAX_BATCH = 5_000;
@@ -69,19 +69,19 @@ final class Completer extends BackgroundLoop {
             return;
         }
         Map<Long, JobState> written = runtime.store().complete(batch, runtime.config().nodeId());
-        Set<String> limitedQueues = new HashSet<>();
+        Set<String> flowQueues = new HashSet<>();
         for (Completion completion : batch) {
-            String limited = runtime.written(completion, written.get(completion.jobId()));
-            if (limited != null) {
-                limitedQueues.add(limited);
+            String flowQueue = runtime.written(completion, written.get(completion.jobId()));
+            if (flowQueue != null) {
+                flowQueues.add(flowQueue);
             }
         }
         unwritten.addAndGet(-batch.size());
         batch.clear();
-        // The claimers of every node that found these queues' limits full wait for this (a failure here loses
-        // only the wake-up: they look again on their poll interval).
-        if (!limitedQueues.isEmpty()) {
-            runtime.flowStore().wakeQueues(limitedQueues);
+        // The claimers of every node that found nothing these queues' flow control let them take wait for this
+        // (a failure here loses only the wake-up: they look again on their poll interval).
+        if (!flowQueues.isEmpty()) {
+            runtime.flowStore().wakeQueues(flowQueues);
         }
     }
 

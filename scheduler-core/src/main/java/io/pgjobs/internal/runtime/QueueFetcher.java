@@ -1,6 +1,6 @@
 package io.pgjobs.internal.runtime;
 
-import io.pgjobs.internal.Config.QueueLimits;
+import io.pgjobs.internal.Config.QueueFlow;
 import io.pgjobs.internal.JobStore.Claim;
 import io.pgjobs.internal.JobStore.ClaimPosition;
 import io.pgjobs.internal.JobStore.ClaimedJob;
@@ -23,10 +23,11 @@ import java.util.concurrent.TimeUnit;
  * the claim from the head that follows at least every {@link #HEAD_CLAIM_INTERVAL_NANOS}, and by every claim
  * once the backlog is worked off.
  *
- * <p>A queue with cluster-wide limits is claimed through {@link io.pgjobs.internal.FlowStore#claimLimited}
- * instead, always from the head (its claims count the running jobs first, and are never big enough for the
- * position to matter). Its slots under the limits free up when jobs end anywhere in the cluster, which the
- * nodes announce (see {@link Completer}), so a fetcher that found the limits full waits for that wake-up.
+ * <p>A queue with flow control (cluster-wide limits, ordered keys) is claimed through
+ * {@link io.pgjobs.internal.FlowStore#claimFlow} instead, always from the head (its claims count the running
+ * jobs first, and are never big enough for the position to matter). Its slots under the limits free up, and
+ * the next jobs of its keys become claimable, when jobs end anywhere in the cluster, which the nodes announce
+ * (see {@link Completer}); a fetcher that found nothing to take waits for that wake-up.
  */
 final class QueueFetcher extends BackgroundLoop {
     private static final int MAX_BATCH = 1_000;
@@ -38,8 +39,8 @@ final class QueueFetcher extends BackgroundLoop {
     private final int concurrency;
     private final List<String> kinds;
     private final Runtime runtime;
-    /** The queue's cluster-wide limits; null when it has none. */
-    private final QueueLimits limits;
+    /** The queue's flow control; null when it has none. */
+    private final QueueFlow flow;
     private final Semaphore slots;
     /** When slots free up after a full claim, wait until this many are free so claims stay batched. */
     private final int refillThreshold;
@@ -48,11 +49,11 @@ final class QueueFetcher extends BackgroundLoop {
     private ClaimPosition resumeAfter;
     private long lastHeadClaim;
 
-    QueueFetcher(String queue, int concurrency, QueueLimits limits, List<String> kinds, Runtime runtime) {
+    QueueFetcher(String queue, int concurrency, QueueFlow flow, List<String> kinds, Runtime runtime) {
         super("pgjobs-fetch-" + queue);
         this.queue = queue;
         this.concurrency = concurrency;
-        this.limits = limits;
+        this.flow = flow;
         this.kinds = kinds;
         this.runtime = runtime;
         this.slots = new Semaphore(concurrency);
@@ -68,7 +69,7 @@ final class QueueFetcher extends BackgroundLoop {
         if (runtime.completionsBehind()) {
             return COMPLETIONS_BEHIND_WAIT;
         }
-        List<ClaimedJob> claimed = limits != null ? claimLimited(free) : claim(free);
+        List<ClaimedJob> claimed = flow != null ? claimFlow(free) : claim(free);
         for (ClaimedJob job : claimed) {
             slots.acquireUninterruptibly();
             runtime.launch(job, this);
@@ -89,14 +90,14 @@ final class QueueFetcher extends BackgroundLoop {
         return claim.jobs();
     }
 
-    private List<ClaimedJob> claimLimited(int free) throws Exception {
-        return runtime.flowStore().claimLimited(queue, kinds, free, runtime.config().nodeId(),
-                runtime.config().leaseDuration().toMillis(), limits);
+    private List<ClaimedJob> claimFlow(int free) throws Exception {
+        return runtime.flowStore().claimFlow(queue, kinds, free, runtime.config().nodeId(),
+                runtime.config().leaseDuration().toMillis(), flow);
     }
 
-    /** Whether the queue has cluster-wide limits, whose claimers must be woken when its jobs end. */
-    boolean limited() {
-        return limits != null;
+    /** Whether the queue has flow control, whose claimers must be woken when its jobs end. */
+    boolean flowControlled() {
+        return flow != null;
     }
 
     /** Called when a job of this queue has finished running and its slot is free again. */

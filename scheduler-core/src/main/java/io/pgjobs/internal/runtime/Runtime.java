@@ -71,7 +71,7 @@ public final class Runtime {
         this.telemetry = telemetry;
         List<String> kinds = List.copyOf(config.handlers().keySet());
         config.queues().forEach((queue, concurrency) -> fetchers.put(queue,
-                new QueueFetcher(queue, concurrency, config.limits().get(queue), kinds, this)));
+                new QueueFetcher(queue, concurrency, config.flows().get(queue), kinds, this)));
         this.completer = new Completer(this);
         this.leaseKeeper = new LeaseKeeper(this);
         this.listener = new NotificationListener(config.dataSource(), config.notifyChannel(), this::onNotification,
@@ -233,7 +233,7 @@ public final class Runtime {
     /**
      * {@code completion} is in the database: this node no longer holds that attempt of the job. {@code state} is
      * the state it left the job in, null if it no longer applied (the job was taken from this node). Returns
-     * the queue whose cluster-wide limits the job no longer counts against, or null.
+     * the job's queue if it has flow control (its claimers wait for jobs to end), or null.
      */
     String written(Completion completion, JobState state) {
         JobExecution released = held.remove(new HeldAttempt(completion.jobId(), completion.attempt()));
@@ -241,7 +241,7 @@ public final class Runtime {
             return null;
         }
         telemetry.attemptWritten(released.job(), completion, state, released.handlerNanos());
-        return released.fetcher().limited() ? released.job().queue() : null;
+        return released.fetcher().flowControlled() ? released.job().queue() : null;
     }
 
     /** Whether the fetchers should wait for the completer to write what it has (see {@link Completer#behind()}). */
