@@ -48,7 +48,8 @@ public final class Scheduler implements AutoCloseable {
         this.client = new DefaultJobClient(config, telemetry);
         this.runtime = new Runtime(config, client.store(), telemetry);
         this.health = new HealthChecker(config.dataSource(), config.schema(), runtime.heartbeat(),
-                List.copyOf(config.queues().keySet()), config.observe().queueLagThreshold(), config.nodeDeadAfter());
+                List.copyOf(config.queues().keySet()), config.observe().queueLagThreshold(), config.nodeDeadAfter(),
+                List.copyOf(config.circuitBreakers().keySet()));
         this.admin = new DefaultAdminClient(config, client);
     }
 
@@ -183,6 +184,25 @@ public final class Scheduler implements AutoCloseable {
          */
         public Builder orderedKeys(String queue, OrderedKeys policy) {
             config.orderedKeys(queue, policy);
+            return this;
+        }
+
+        /**
+         * A circuit breaker for {@code kind}: after the failures {@code breaker} describes, the kind's jobs are not
+         * claimed by any node for its cool-down (they spend no attempts), then one probe job runs and its outcome
+         * closes the circuit or opens it again. The state lives in the database, shared by all nodes; it raises
+         * events and metrics, shows in {@link #health()}, and operators can open, close or reset it through
+         * {@link AdminClient}. Register the kind's handler first; every node handling the kind should configure
+         * the same breaker. See docs/flow-control.md.
+         *
+         * <pre>{@code
+         * Scheduler.builder(dataSource)
+         *         .handler(CallPartner.class, ctx -> partner.call(ctx.args()))
+         *         .circuitBreaker("partner.call", CircuitBreaker.afterConsecutiveFailures(5).coolDown(Duration.ofMinutes(1)))
+         * }</pre>
+         */
+        public Builder circuitBreaker(String kind, CircuitBreaker breaker) {
+            config.circuitBreaker(kind, breaker);
             return this;
         }
 

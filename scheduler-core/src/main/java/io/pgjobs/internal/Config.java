@@ -1,5 +1,6 @@
 package io.pgjobs.internal;
 
+import io.pgjobs.CircuitBreaker;
 import io.pgjobs.JobHandler;
 import io.pgjobs.OrderedKeys;
 import io.pgjobs.PartitionKey;
@@ -39,6 +40,7 @@ public record Config(
         Duration completedRetention,
         Duration failedRetention,
         Map<String, QueueFlow> flows,
+        Map<String, CircuitBreaker> circuitBreakers,
         ObserveConfig observe) {
 
     /** A handler bound to its kind and args type. */
@@ -85,6 +87,7 @@ public record Config(
                 + " nodeDeadAfter=" + nodeDeadAfter
                 + " completedRetention=" + completedRetention + " failedRetention=" + failedRetention
                 + (flows.isEmpty() ? "" : " flowControl=" + flows)
+                + (circuitBreakers.isEmpty() ? "" : " circuitBreakers=" + circuitBreakers)
                 + " " + observe.describe();
     }
 
@@ -107,6 +110,7 @@ public record Config(
         private Duration completedRetention = Duration.ofHours(24);
         private Duration failedRetention = Duration.ofDays(7);
         private final Map<String, QueueFlow> flows = new LinkedHashMap<>();
+        private final Map<String, CircuitBreaker> circuitBreakers = new LinkedHashMap<>();
         private final ObserveConfig.Builder observe = new ObserveConfig.Builder();
 
         public Builder(DataSource dataSource) {
@@ -188,6 +192,17 @@ public record Config(
             }
         }
 
+        public void circuitBreaker(String kind, CircuitBreaker breaker) {
+            Objects.requireNonNull(breaker, "circuitBreaker: breaker");
+            if (!handlers.containsKey(kind)) {
+                throw new IllegalArgumentException("circuitBreaker: kind '" + kind
+                        + "' has no handler on this node; register its handler first");
+            }
+            if (circuitBreakers.putIfAbsent(kind, breaker) != null) {
+                throw new IllegalArgumentException("circuitBreaker: kind '" + kind + "' already has a circuit breaker");
+            }
+        }
+
         public void nodeId(String nodeId) {
             if (nodeId == null || nodeId.isBlank() || nodeId.length() > 200) {
                 throw new IllegalArgumentException("nodeId: must be 1 to 200 non-blank characters, was '" + nodeId + "'");
@@ -263,7 +278,8 @@ public record Config(
                     nodeId != null ? nodeId : defaultNodeId(), pollInterval, shutdownDeadline, leaseDuration,
                     retryPolicy, serializer != null ? serializer : new JacksonSerializer(), maxArgsBytes,
                     migrateOnStart, executor, List.copyOf(schedules.values()),
-                    nodeDeadAfter, completedRetention, failedRetention, Map.copyOf(flows), observe.build());
+                    nodeDeadAfter, completedRetention, failedRetention, Map.copyOf(flows), Map.copyOf(circuitBreakers),
+                    observe.build());
         }
 
         public static Duration requireBetween(String field, Duration value, Duration min, Duration max) {

@@ -21,6 +21,7 @@ public final class FlowStore {
     private final DataSource dataSource;
     private final String notifyChannel;
     private final String claimFlowSql;
+    private final String claimFlowGuardedSql;
     private final String wakeQueuesSql;
 
     public FlowStore(DataSource dataSource, String schema, String notifyChannel) {
@@ -29,29 +30,38 @@ public final class FlowStore {
         // claim_flow_jobs (V15.1) serializes the claims of one queue with flow control, counts its running jobs
         // and takes only jobs that fit under the limits and come first of their ordering keys, in one transaction.
         this.claimFlowSql = "select * from %s.claim_flow_jobs(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)".formatted(schema);
+        // kinds with a circuit breaker only while their circuit is closed, as in JobStore's claim
+        this.claimFlowGuardedSql = "select * from %s.claim_flow_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                .formatted(schema, CircuitStore.closedKindsOf(schema, "?::text[]"));
         this.wakeQueuesSql = "select count(pg_notify(?, 'q:' || q)) from unnest(?::text[]) q";
     }
 
     /**
      * Claims up to {@code limit} runnable jobs of {@code queue} whose kinds this node handles, in claim order,
-     * as far as the queue's {@code flow} control lets them run.
+     * as far as the queue's {@code flow} control lets them run; jobs of {@code guardedKinds} (kinds with a circuit
+     * breaker) only while their circuit is closed.
      */
-    public List<ClaimedJob> claimFlow(String queue, List<String> kinds, int limit, String nodeId, long leaseMs,
-                                      QueueFlow flow) throws SQLException {
+    public List<ClaimedJob> claimFlow(String queue, List<String> kinds, List<String> guardedKinds, int limit,
+                                      String nodeId, long leaseMs, QueueFlow flow) throws SQLException {
+        boolean guarded = !guardedKinds.isEmpty();
         return Sql.autoCommit(dataSource, connection -> {
-            try (PreparedStatement ps = connection.prepareStatement(claimFlowSql)) {
-                ps.setString(1, queue);
-                ps.setArray(2, Sql.textArray(connection, kinds));
-                ps.setInt(3, limit);
-                ps.setString(4, nodeId);
-                ps.setLong(5, leaseMs);
-                ps.setObject(6, flow.queueLimit(), Types.INTEGER);
-                ps.setObject(7, flow.partitionLimit(), Types.INTEGER);
+            try (PreparedStatement ps = connection.prepareStatement(guarded ? claimFlowGuardedSql : claimFlowSql)) {
+                int p = 1;
+                ps.setString(p++, queue);
+                ps.setArray(p++, Sql.textArray(connection, kinds));
+                if (guarded) {
+                    ps.setArray(p++, Sql.textArray(connection, guardedKinds));
+                }
+                ps.setInt(p++, limit);
+                ps.setString(p++, nodeId);
+                ps.setLong(p++, leaseMs);
+                ps.setObject(p++, flow.queueLimit(), Types.INTEGER);
+                ps.setObject(p++, flow.partitionLimit(), Types.INTEGER);
                 boolean partitioned = flow.partitionKey() != null;
-                ps.setString(8, partitioned ? flow.partitionKey().source() : null);
-                ps.setArray(9, partitioned ? Sql.textArray(connection, flow.partitionKey().path()) : null);
-                ps.setBoolean(10, flow.orderedKeys() != null);
-                ps.setBoolean(11, flow.orderedKeys() == OrderedKeys.BLOCK_WHEN_DISCARDED);
+                ps.setString(p++, partitioned ? flow.partitionKey().source() : null);
+                ps.setArray(p++, partitioned ? Sql.textArray(connection, flow.partitionKey().path()) : null);
+                ps.setBoolean(p++, flow.orderedKeys() != null);
+                ps.setBoolean(p, flow.orderedKeys() == OrderedKeys.BLOCK_WHEN_DISCARDED);
                 List<ClaimedJob> claimed = new ArrayList<>(limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

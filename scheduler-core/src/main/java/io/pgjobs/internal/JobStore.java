@@ -91,6 +91,7 @@ public final class JobStore {
     private final String drawIdsSql;
     private final String copySql;
     private final String claimSql;
+    private final String claimGuardedSql;
     private final String completeSql;
     private final String lockCompletingSql;
     private final String renewLeasesSql;
@@ -161,6 +162,10 @@ public final class JobStore {
         // one statement, planned there so that the runnable index is always walked in order, whatever the
         // statistics say.
         this.claimSql = "select * from %s.claim_jobs(?, ?, ?, ?, ?, ?, ?, ?)".formatted(schema);
+        // On a node with circuit breakers, the kinds that have one are claimed only while their circuit is closed
+        // (docs/flow-control.md); the check reads the circuits in the claim's own snapshot.
+        this.claimGuardedSql = "select * from %s.claim_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?, ?)"
+                .formatted(schema, CircuitStore.closedKindsOf(schema, "?::text[]"));
         // A completion applies only while the job still runs under this node and attempt: a node presumed dead
         // can never overwrite a job that was rescued and handed to another. A cancel request turns any
         // unsuccessful end into 'cancelled'. The attempt row is written in the same statement, from the row the
@@ -478,20 +483,26 @@ public final class JobStore {
 
     /**
      * Claims up to {@code limit} runnable jobs of {@code queue} whose kinds this node handles, in claim order
-     * after {@code after} (from the head of the queue when null).
+     * after {@code after} (from the head of the queue when null): jobs of {@code kinds}, and of
+     * {@code guardedKinds} (kinds with a circuit breaker) while their circuit is closed.
      */
-    public Claim claim(String queue, List<String> kinds, int limit, String nodeId, long leaseMs, ClaimPosition after)
-            throws SQLException {
+    public Claim claim(String queue, List<String> kinds, List<String> guardedKinds, int limit, String nodeId,
+                       long leaseMs, ClaimPosition after) throws SQLException {
+        boolean guarded = !guardedKinds.isEmpty();
         return Sql.autoCommit(dataSource, connection -> {
-            try (PreparedStatement ps = connection.prepareStatement(claimSql)) {
-                ps.setString(1, queue);
-                ps.setArray(2, Sql.textArray(connection, kinds));
-                ps.setInt(3, limit);
-                ps.setString(4, nodeId);
-                ps.setLong(5, leaseMs);
-                ps.setObject(6, after == null ? null : after.priority(), Types.SMALLINT);
-                ps.setObject(7, after == null ? null : after.runAt(), Types.TIMESTAMP_WITH_TIMEZONE);
-                ps.setObject(8, after == null ? null : after.id(), Types.BIGINT);
+            try (PreparedStatement ps = connection.prepareStatement(guarded ? claimGuardedSql : claimSql)) {
+                int p = 1;
+                ps.setString(p++, queue);
+                ps.setArray(p++, Sql.textArray(connection, kinds));
+                if (guarded) {
+                    ps.setArray(p++, Sql.textArray(connection, guardedKinds));
+                }
+                ps.setInt(p++, limit);
+                ps.setString(p++, nodeId);
+                ps.setLong(p++, leaseMs);
+                ps.setObject(p++, after == null ? null : after.priority(), Types.SMALLINT);
+                ps.setObject(p++, after == null ? null : after.runAt(), Types.TIMESTAMP_WITH_TIMEZONE);
+                ps.setObject(p, after == null ? null : after.id(), Types.BIGINT);
                 List<ClaimedJob> claimed = new ArrayList<>(limit);
                 ClaimPosition end = null;
                 try (ResultSet rs = ps.executeQuery()) {

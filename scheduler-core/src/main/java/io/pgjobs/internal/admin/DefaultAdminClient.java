@@ -11,6 +11,7 @@ import io.pgjobs.JobRequest;
 import io.pgjobs.admin.AdminClient;
 import io.pgjobs.admin.AuditEntry;
 import io.pgjobs.admin.BatchResult;
+import io.pgjobs.admin.CircuitInfo;
 import io.pgjobs.admin.Count;
 import io.pgjobs.admin.DeadLetterGroup;
 import io.pgjobs.admin.JobAction;
@@ -21,9 +22,11 @@ import io.pgjobs.admin.Overview;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueInfo;
 import io.pgjobs.admin.ScheduleInfo;
+import io.pgjobs.internal.CircuitStore;
 import io.pgjobs.internal.Config;
 import io.pgjobs.internal.JobStore;
 import io.pgjobs.internal.Sql;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -41,11 +44,13 @@ public final class DefaultAdminClient implements AdminClient {
     private final JobClient client;
     private final AdminStore store;
     private final int maxArgsBytes;
+    private final CircuitStore circuits;
 
     public DefaultAdminClient(Config config, JobClient client) {
         this.client = client;
         this.store = new AdminStore(config.dataSource(), config.schema(), config.notifyChannel());
         this.maxArgsBytes = config.maxArgsBytes();
+        this.circuits = new CircuitStore(config.dataSource(), config.schema());
     }
 
     @Override
@@ -171,6 +176,49 @@ public final class DefaultAdminClient implements AdminClient {
     @Override
     public void resumeQueue(String actor, String queue) {
         setPaused(actor, queue, false);
+    }
+
+    @Override
+    public List<CircuitInfo> circuits() {
+        return call("read the circuits", circuits::circuits);
+    }
+
+    @Override
+    public void openCircuit(String actor, String kind, Duration coolDown) {
+        requireKind(kind);
+        Config.Builder.requireBetween("coolDown", coolDown, Duration.ofMillis(100), Duration.ofDays(1));
+        call("open the circuit of " + kind, () -> store.inTransaction(dsl -> {
+            String before = CircuitStore.open(dsl, kind, coolDown, "opened by " + actor);
+            store.audit(dsl, actor, "open_circuit", "kind:" + kind,
+                    json(Map.of("before", before, "coolDownMs", coolDown.toMillis())));
+            return null;
+        }));
+    }
+
+    @Override
+    public void closeCircuit(String actor, String kind) {
+        setCircuitClosed(actor, kind, false);
+    }
+
+    @Override
+    public void resetCircuit(String actor, String kind) {
+        setCircuitClosed(actor, kind, true);
+    }
+
+    private void setCircuitClosed(String actor, String kind, boolean forget) {
+        requireKind(kind);
+        String action = forget ? "reset_circuit" : "close_circuit";
+        call(action.replace('_', ' ') + " of " + kind, () -> store.inTransaction(dsl -> {
+            String before = CircuitStore.close(dsl, kind, "closed by " + actor, forget);
+            store.audit(dsl, actor, action, "kind:" + kind, json(Map.of("before", before)));
+            return null;
+        }));
+    }
+
+    private static void requireKind(String kind) {
+        if (kind == null || kind.isBlank() || kind.length() > 200) {
+            throw new IllegalArgumentException("kind: must be a name of 1 to 200 characters, was '" + kind + "'");
+        }
     }
 
     private void setPaused(String actor, String queue, boolean paused) {

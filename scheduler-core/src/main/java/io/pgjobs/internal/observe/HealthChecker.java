@@ -3,6 +3,8 @@ package io.pgjobs.internal.observe;
 import io.pgjobs.Health;
 import io.pgjobs.Health.Check;
 import io.pgjobs.Health.Status;
+import io.pgjobs.admin.CircuitInfo;
+import io.pgjobs.internal.CircuitStore;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,12 +26,17 @@ public final class HealthChecker {
     private final Duration lagThreshold;
     /** A leader whose heartbeat is older than this is dead, as the cluster counts it. */
     private final Duration nodeDeadAfter;
+    /** The kinds with a circuit breaker on this node, and where their circuits are read. */
+    private final List<String> circuitKinds;
+    private final CircuitStore circuits;
     /** The database time of the previous dead-letter count; null until the first check sets the baseline. */
     private Instant deadLettersCountedAt;
 
     public HealthChecker(DataSource dataSource, String schema, NodeHeartbeat heartbeat, List<String> queues,
-                         Duration lagThreshold, Duration nodeDeadAfter) {
+                         Duration lagThreshold, Duration nodeDeadAfter, List<String> circuitKinds) {
         this.store = new ObservationStore(dataSource, schema);
+        this.circuitKinds = List.copyOf(circuitKinds);
+        this.circuits = new CircuitStore(dataSource, schema);
         this.heartbeat = heartbeat;
         this.queues = List.copyOf(queues);
         this.lagThreshold = lagThreshold;
@@ -49,7 +56,29 @@ public final class HealthChecker {
         checks.add(leader());
         checks.addAll(queueLags());
         checks.add(deadLetters());
+        if (!circuitKinds.isEmpty()) {
+            checks.add(circuits());
+        }
         return Health.of(checks);
+    }
+
+    /** DEGRADED while a circuit of this node's kinds is open or probing: those jobs wait. */
+    private Check circuits() {
+        try {
+            List<CircuitInfo> notClosed = circuits.notClosed(circuitKinds);
+            if (notClosed.isEmpty()) {
+                return new Check("circuits", Status.UP, "all closed: " + String.join(", ", circuitKinds));
+            }
+            List<String> details = new ArrayList<>();
+            for (CircuitInfo circuit : notClosed) {
+                details.add(circuit.kind() + " " + circuit.state()
+                        + (circuit.state().equals("open") ? " until " + circuit.retryAt() : " (probe job "
+                        + circuit.probeJobId() + ")") + (circuit.reason() == null ? "" : ": " + circuit.reason()));
+            }
+            return new Check("circuits", Status.DEGRADED, String.join("; ", details));
+        } catch (SQLException e) {
+            return couldNotCheck("circuits", e);
+        }
     }
 
     private Check leader() {

@@ -31,6 +31,9 @@ interface JobMetrics {
 
     void eventDropped();
 
+    /** A kind's circuit breaker moved to {@code state} (closed, open, half_open) on this node's doing. */
+    void circuitChanged(String kind, String state);
+
     /** Gauges of one queue: its jobs running on this node, free slots, and the sampled depth and lag (NaN until sampled). */
     void bindQueue(String queue, int concurrency, IntSupplier running);
 
@@ -52,6 +55,7 @@ interface JobMetrics {
         @Override public void cancelled(String queue, String kind) {}
         @Override public void rescued(String queue, String kind, int count) {}
         @Override public void eventDropped() {}
+        @Override public void circuitChanged(String kind, String state) {}
         @Override public void bindQueue(String queue, int concurrency, IntSupplier running) {}
         @Override public void queueStats(List<QueueStat> stats) {}
         @Override public void leader(boolean leader) {}

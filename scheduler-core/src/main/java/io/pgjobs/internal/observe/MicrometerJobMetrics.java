@@ -103,6 +103,14 @@ final class MicrometerJobMetrics implements JobMetrics {
     }
 
     @Override public void leader(boolean isLeader) { leader.set(isLeader ? 1 : 0); }
+
+    @Override
+    public void circuitChanged(String kind, String state) {
+        Counter.builder("pgjobs.circuit.transitions")
+                .description("Circuit breaker state changes this node made, by the state entered")
+                .tags("kind", kind, "state", state)
+                .register(registry).increment();
+    }
     @Override public boolean enabled() { return true; }
 
     private QueueGauges registerQueueGauges(String queue) {

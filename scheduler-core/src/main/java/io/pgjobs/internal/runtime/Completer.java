@@ -4,10 +4,8 @@ import io.pgjobs.JobState;
 import io.pgjobs.internal.JobStore.Completion;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -17,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * batches grow with load and latency stays a single round trip when idle. A job is only acknowledged after its
  * handler returned, and its lease keeps being renewed until its completion is written. If the database is
  * unreachable, completions are kept and written when it is back. While a full batch is waiting to be written,
- * the fetchers stop claiming ({@link #behind()}). After writing the ends of jobs of queues with flow
- * control, it wakes those queues' claimers on every node.
+ * the fetchers stop claiming ({@link #behind()}). What follows a written batch (waking the claimers of
+ * queues with flow control, the circuit breakers' counts) is {@link Runtime#batchWritten}.
  */
 final class Completer extends BackgroundLoop {
     static final int MAX_BATCH = 5_000;
@@ -69,20 +67,16 @@ final class Completer extends BackgroundLoop {
             return;
         }
         Map<Long, JobState> written = runtime.store().complete(batch, runtime.config().nodeId());
-        Set<String> flowQueues = new HashSet<>();
+        List<Runtime.Ended> ended = new ArrayList<>(batch.size());
         for (Completion completion : batch) {
-            String flowQueue = runtime.written(completion, written.get(completion.jobId()));
-            if (flowQueue != null) {
-                flowQueues.add(flowQueue);
+            Runtime.Ended end = runtime.written(completion, written.get(completion.jobId()));
+            if (end != null) {
+                ended.add(end);
             }
         }
         unwritten.addAndGet(-batch.size());
         batch.clear();
-        // The claimers of every node that found nothing these queues' flow control let them take wait for this
-        // (a failure here loses only the wake-up: they look again on their poll interval).
-        if (!flowQueues.isEmpty()) {
-            runtime.flowStore().wakeQueues(flowQueues);
-        }
+        runtime.batchWritten(ended);
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.pgjobs.internal.JobStore.Claim;
 import io.pgjobs.internal.JobStore.ClaimPosition;
 import io.pgjobs.internal.JobStore.ClaimedJob;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +38,11 @@ final class QueueFetcher extends BackgroundLoop {
 
     private final String queue;
     private final int concurrency;
+    /** The kinds this node handles: without a circuit breaker, and with one (claimed while it is closed). */
     private final List<String> kinds;
+    private final List<String> guardedKinds;
+    /** When this fetcher next looks for a circuit due for a probe (System.nanoTime). */
+    private long nextProbeLook = System.nanoTime();
     private final Runtime runtime;
     /** The queue's flow control; null when it has none. */
     private final QueueFlow flow;
@@ -49,12 +54,14 @@ final class QueueFetcher extends BackgroundLoop {
     private ClaimPosition resumeAfter;
     private long lastHeadClaim;
 
-    QueueFetcher(String queue, int concurrency, QueueFlow flow, List<String> kinds, Runtime runtime) {
+    QueueFetcher(String queue, int concurrency, QueueFlow flow, List<String> kinds, List<String> guardedKinds,
+                 Runtime runtime) {
         super("pgjobs-fetch-" + queue);
         this.queue = queue;
         this.concurrency = concurrency;
         this.flow = flow;
         this.kinds = kinds;
+        this.guardedKinds = guardedKinds;
         this.runtime = runtime;
         this.slots = new Semaphore(concurrency);
         this.refillThreshold = Math.max(1, concurrency / 4);
@@ -63,13 +70,25 @@ final class QueueFetcher extends BackgroundLoop {
     @Override
     protected Duration runOnce() throws Exception {
         int free = Math.min(slots.availablePermits(), MAX_BATCH);
+        long now = System.nanoTime();
         if (free == 0) {
             return runtime.config().pollInterval();
         }
         if (runtime.completionsBehind()) {
             return COMPLETIONS_BEHIND_WAIT;
         }
-        List<ClaimedJob> claimed = flow != null ? claimFlow(free) : claim(free);
+        List<ClaimedJob> claimed = new ArrayList<>();
+        if (!guardedKinds.isEmpty() && now - nextProbeLook >= 0) {
+            nextProbeLook = now + runtime.config().pollInterval().toNanos();
+            ClaimedJob probe = runtime.circuits().probe(this::claimProbe);
+            if (probe != null) {
+                claimed.add(probe);
+            }
+        }
+        int rest = free - claimed.size();
+        if (rest > 0) {
+            claimed.addAll(flow != null ? claimFlow(rest) : claim(rest, now));
+        }
         for (ClaimedJob job : claimed) {
             slots.acquireUninterruptibly();
             runtime.launch(job, this);
@@ -78,21 +97,30 @@ final class QueueFetcher extends BackgroundLoop {
         return saturated && slots.availablePermits() > 0 ? Duration.ZERO : runtime.config().pollInterval();
     }
 
-    private List<ClaimedJob> claim(int free) throws Exception {
-        long now = System.nanoTime();
+    private List<ClaimedJob> claim(int free, long now) throws Exception {
         ClaimPosition after = now - lastHeadClaim < HEAD_CLAIM_INTERVAL_NANOS ? resumeAfter : null;
         if (after == null) {
             lastHeadClaim = now;
         }
-        Claim claim = runtime.store().claim(queue, kinds, free, runtime.config().nodeId(),
+        Claim claim = runtime.store().claim(queue, kinds, guardedKinds, free, runtime.config().nodeId(),
                 runtime.config().leaseDuration().toMillis(), after);
         resumeAfter = claim.jobs().size() == free ? claim.end() : null;
         return claim.jobs();
     }
 
     private List<ClaimedJob> claimFlow(int free) throws Exception {
-        return runtime.flowStore().claimFlow(queue, kinds, free, runtime.config().nodeId(),
+        return runtime.flowStore().claimFlow(queue, kinds, guardedKinds, free, runtime.config().nodeId(),
                 runtime.config().leaseDuration().toMillis(), flow);
+    }
+
+    /** One job of {@code kind} for its circuit's probe, past the circuit check; null if the queue has none. */
+    private ClaimedJob claimProbe(String kind) throws Exception {
+        String node = runtime.config().nodeId();
+        long leaseMs = runtime.config().leaseDuration().toMillis();
+        List<ClaimedJob> probe = flow != null
+                ? runtime.flowStore().claimFlow(queue, List.of(kind), List.of(), 1, node, leaseMs, flow)
+                : runtime.store().claim(queue, List.of(kind), List.of(), 1, node, leaseMs, null).jobs();
+        return probe.isEmpty() ? null : probe.getFirst();
     }
 
     /** Whether the queue has flow control, whose claimers must be woken when its jobs end. */

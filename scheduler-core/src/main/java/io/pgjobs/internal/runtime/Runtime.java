@@ -3,6 +3,7 @@ package io.pgjobs.internal.runtime;
 import io.pgjobs.JobState;
 import io.pgjobs.internal.Config;
 import io.pgjobs.internal.Config.Registration;
+import io.pgjobs.internal.CircuitStore;
 import io.pgjobs.internal.FlowStore;
 import io.pgjobs.internal.JobStore;
 import io.pgjobs.internal.JobStore.ClaimedJob;
@@ -13,10 +14,13 @@ import io.pgjobs.internal.observe.NodeHeartbeat;
 import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.internal.runtime.JobExecution.StopReason;
 import io.pgjobs.spi.JobSerializer;
+import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -39,6 +43,7 @@ public final class Runtime {
     private final Config config;
     private final JobStore store;
     private final FlowStore flowStore;
+    private final CircuitBreakers circuits;
     private final Telemetry telemetry;
     private final Map<String, QueueFetcher> fetchers = new LinkedHashMap<>();
     /** Jobs this node holds: from claim until the completion is written. */
@@ -49,6 +54,9 @@ public final class Runtime {
     private final Map<HeldAttempt, JobExecution> held = new ConcurrentHashMap<>();
 
     private record HeldAttempt(long jobId, int attempt) {}
+
+    /** An attempt whose completion the completer wrote and that applied; {@code flowControlled}: of such a queue. */
+    record Ended(ClaimedJob job, Completion completion, boolean flowControlled) {}
     /** Jobs whose handler is still running (a subset of {@link #held}). */
     private final Map<Long, JobExecution> executing = new ConcurrentHashMap<>();
     private final Completer completer;
@@ -69,9 +77,12 @@ public final class Runtime {
         this.store = store;
         this.flowStore = new FlowStore(config.dataSource(), config.schema(), config.notifyChannel());
         this.telemetry = telemetry;
-        List<String> kinds = List.copyOf(config.handlers().keySet());
+        this.circuits = new CircuitBreakers(config.circuitBreakers(),
+                new CircuitStore(config.dataSource(), config.schema()), telemetry, config.leaseDuration().toMillis());
+        List<String> kinds = config.handlers().keySet().stream()
+                .filter(kind -> !config.circuitBreakers().containsKey(kind)).toList();
         config.queues().forEach((queue, concurrency) -> fetchers.put(queue,
-                new QueueFetcher(queue, concurrency, config.flows().get(queue), kinds, this)));
+                new QueueFetcher(queue, concurrency, config.flows().get(queue), kinds, circuits.kinds(), this)));
         this.completer = new Completer(this);
         this.leaseKeeper = new LeaseKeeper(this);
         this.listener = new NotificationListener(config.dataSource(), config.notifyChannel(), this::onNotification,
@@ -173,6 +184,10 @@ public final class Runtime {
         return flowStore;
     }
 
+    CircuitBreakers circuits() {
+        return circuits;
+    }
+
     JobSerializer serializer() {
         return config.serializer();
     }
@@ -232,16 +247,37 @@ public final class Runtime {
 
     /**
      * {@code completion} is in the database: this node no longer holds that attempt of the job. {@code state} is
-     * the state it left the job in, null if it no longer applied (the job was taken from this node). Returns
-     * the job's queue if it has flow control (its claimers wait for jobs to end), or null.
+     * the state it left the job in, null if it no longer applied (the job was taken from this node). Returns the
+     * attempt's end when it applied, else null.
      */
-    String written(Completion completion, JobState state) {
+    Ended written(Completion completion, JobState state) {
         JobExecution released = held.remove(new HeldAttempt(completion.jobId(), completion.attempt()));
         if (released == null || state == null) {
             return null;
         }
         telemetry.attemptWritten(released.job(), completion, state, released.handlerNanos());
-        return released.fetcher().flowControlled() ? released.job().queue() : null;
+        return new Ended(released.job(), completion, released.fetcher().flowControlled());
+    }
+
+    /**
+     * The attempts of a batch the completer wrote have ended: the claimers of queues with flow control, on every
+     * node, are woken (their claims may take more now), and the outcomes of kinds with circuit breakers are
+     * recorded. A failure here loses only that: the wake-up (claimers look again on their poll interval), or
+     * those outcomes in the breakers' counts.
+     */
+    void batchWritten(List<Ended> ended) throws SQLException {
+        Set<String> flowQueues = new HashSet<>();
+        for (Ended end : ended) {
+            if (end.flowControlled()) {
+                flowQueues.add(end.job().queue());
+            }
+        }
+        if (!flowQueues.isEmpty()) {
+            flowStore.wakeQueues(flowQueues);
+        }
+        if (!circuits.kinds().isEmpty()) {
+            circuits.record(ended);
+        }
     }
 
     /** Whether the fetchers should wait for the completer to write what it has (see {@link Completer#behind()}). */
