@@ -1,19 +1,14 @@
 package io.pgjobs;
 
-import io.pgjobs.admin.AdminClient;
-import io.pgjobs.internal.Config;
-import io.pgjobs.internal.DefaultJobClient;
-import io.pgjobs.internal.Migrations;
-import io.pgjobs.internal.observe.HealthChecker;
-import io.pgjobs.internal.observe.Telemetry;
-import io.pgjobs.internal.admin.DefaultAdminClient;
-import io.pgjobs.internal.runtime.Runtime;
-import io.pgjobs.spi.JobSerializer;
-import io.pgjobs.spi.RetryPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
+import io.pgjobs.admin.AdminClient;
+import io.pgjobs.internal.Components;
+import io.pgjobs.internal.config.Config;
+import io.pgjobs.internal.store.Migrations;
+import io.pgjobs.spi.JobSerializer;
+import io.pgjobs.spi.RetryPolicy;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import javax.sql.DataSource;
 
@@ -36,21 +31,11 @@ import javax.sql.DataSource;
  */
 public final class Scheduler implements AutoCloseable {
     private final Config config;
-    private final DefaultJobClient client;
-    private final Runtime runtime;
-    private final Telemetry telemetry;
-    private final HealthChecker health;
-    private final AdminClient admin;
+    private final Components components;
 
     private Scheduler(Config config) {
         this.config = config;
-        this.telemetry = new Telemetry(config.observe(), config.nodeId(), config.dataSource(), config.schema());
-        this.client = new DefaultJobClient(config, telemetry);
-        this.runtime = new Runtime(config, client.store(), telemetry);
-        this.health = new HealthChecker(config.dataSource(), config.schema(), runtime.heartbeat(),
-                List.copyOf(config.queues().keySet()), config.observe().queueLagThreshold(), config.nodeDeadAfter(),
-                List.copyOf(config.circuitBreakers().keySet()));
-        this.admin = new DefaultAdminClient(config, client);
+        this.components = Components.of(config);
     }
 
     public static Builder builder(DataSource dataSource) {
@@ -59,12 +44,12 @@ public final class Scheduler implements AutoCloseable {
 
     /** The client for enqueueing and inspecting jobs; usable whether or not this scheduler was started. */
     public JobClient client() {
-        return client;
+        return components.client();
     }
 
     /** The operator's API (what the dashboard uses); usable whether or not this scheduler was started. */
     public AdminClient admin() {
-        return admin;
+        return components.admin();
     }
 
     /** Applies pgjobs' migrations to its schema (creating it if needed). Idempotent. */
@@ -81,8 +66,8 @@ public final class Scheduler implements AutoCloseable {
         if (config.migrateOnStart()) {
             migrate();
         }
-        client.schedules().upsertAll(config.schedules());
-        runtime.start();
+        components.client().schedules().upsertAll(config.schedules());
+        components.node().start();
     }
 
     /**
@@ -92,8 +77,8 @@ public final class Scheduler implements AutoCloseable {
      */
     @Override
     public void close() {
-        runtime.stop();
-        telemetry.close();
+        components.node().stop();
+        components.telemetry().close();
     }
 
     /**
@@ -103,7 +88,7 @@ public final class Scheduler implements AutoCloseable {
      * HTTP status codes of liveness and readiness probes.
      */
     public Health health() {
-        return health.check();
+        return components.health().check();
     }
 
     /**
@@ -111,7 +96,7 @@ public final class Scheduler implements AutoCloseable {
      * chores: lease rescue, retention, dead-node cleanup). See docs/cluster.md.
      */
     public boolean isLeader() {
-        return runtime.isLeader();
+        return components.node().isLeader();
     }
 
     /** This node's id, as stored with the jobs it runs. */

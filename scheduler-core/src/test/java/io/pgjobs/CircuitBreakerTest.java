@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pgjobs.admin.AuditEntry;
 import io.pgjobs.admin.CircuitInfo;
 import io.pgjobs.admin.PageRequest;
-import io.pgjobs.internal.CircuitStore;
+import io.pgjobs.internal.store.CircuitStore;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
 import io.pgjobs.testing.Schedulers;

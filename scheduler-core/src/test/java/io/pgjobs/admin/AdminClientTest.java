@@ -284,6 +284,20 @@ class AdminClientTest {
         assertThat(admin.nodes().get(1).leaderSince()).isNull();
     }
 
+    @Test
+    void aNodeCountsAsDeadAfterTheClustersNodeDeadAfter() throws Exception {
+        db.execute("delete from pgjobs.nodes");
+        db.execute("insert into pgjobs.nodes (id, host, pid, version, queues) values ('quiet', 'h', 1, '0.1', '{}')");
+        db.execute("update pgjobs.nodes set heartbeat_at = now() - interval '10 seconds'");
+        Scheduler quick = Scheduler.builder(db.dataSource()).nodeDeadAfter(Duration.ofSeconds(5)).build();
+        Scheduler patient = Scheduler.builder(db.dataSource()).nodeDeadAfter(Duration.ofSeconds(30)).build();
+
+        assertThat(quick.admin().nodes()).extracting(NodeInfo::alive).as("silent for 10 s, dead after 5 s")
+                .containsExactly(false);
+        assertThat(patient.admin().nodes()).extracting(NodeInfo::alive).as("silent for 10 s, dead after 30 s")
+                .containsExactly(true);
+    }
+
     private static JobFilter filter(String args) {
         return new JobFilter(null, null, null, null, null, null, null, null, args);
     }

@@ -22,10 +22,10 @@ import io.pgjobs.admin.Overview;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueInfo;
 import io.pgjobs.admin.ScheduleInfo;
-import io.pgjobs.internal.CircuitStore;
-import io.pgjobs.internal.Config;
-import io.pgjobs.internal.JobStore;
-import io.pgjobs.internal.Sql;
+import io.pgjobs.internal.store.AdminStore;
+import io.pgjobs.internal.store.AdminStore.Audit;
+import io.pgjobs.internal.store.CircuitStore;
+import io.pgjobs.internal.store.Sql;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -46,17 +46,17 @@ public final class DefaultAdminClient implements AdminClient {
     private final int maxArgsBytes;
     private final CircuitStore circuits;
 
-    public DefaultAdminClient(Config config, JobClient client) {
+    public DefaultAdminClient(AdminStore store, CircuitStore circuits, JobClient client, int maxArgsBytes) {
         this.client = client;
-        this.store = new AdminStore(config.dataSource(), config.schema(), config.notifyChannel());
-        this.maxArgsBytes = config.maxArgsBytes();
-        this.circuits = new CircuitStore(config.dataSource(), config.schema());
+        this.store = store;
+        this.circuits = circuits;
+        this.maxArgsBytes = maxArgsBytes;
     }
 
     @Override
     public JobPage jobs(JobFilter filter, PageRequest page) {
         AdminStore.Scan scan = call("list jobs", () -> store.jobs(filter, page));
-        List<Job> jobs = scan.rows().stream().map(JobStore::toJob).toList();
+        List<Job> jobs = scan.jobs();
         if (jobs.size() == page.limit()) {
             return new JobPage(jobs, jobs.getLast().id(), false);
         }
@@ -186,13 +186,14 @@ public final class DefaultAdminClient implements AdminClient {
     @Override
     public void openCircuit(String actor, String kind, Duration coolDown) {
         requireKind(kind);
-        Config.Builder.requireBetween("coolDown", coolDown, Duration.ofMillis(100), Duration.ofDays(1));
-        call("open the circuit of " + kind, () -> store.inTransaction(dsl -> {
-            String before = CircuitStore.open(dsl, kind, coolDown, "opened by " + actor);
-            store.audit(dsl, actor, "open_circuit", "kind:" + kind,
-                    json(Map.of("before", before, "coolDownMs", coolDown.toMillis())));
+        if (coolDown == null || coolDown.compareTo(Duration.ofMillis(100)) < 0 || coolDown.compareTo(Duration.ofDays(1)) > 0) {
+            throw new IllegalArgumentException("coolDown: " + coolDown + " is out of range PT0.1S..PT24H");
+        }
+        call("open the circuit of " + kind, () -> {
+            circuits.open(kind, coolDown, "opened by " + actor, new Audit(actor, "open_circuit", "kind:" + kind,
+                    json(Map.of("coolDownMs", coolDown.toMillis()))));
             return null;
-        }));
+        });
     }
 
     @Override
@@ -208,11 +209,10 @@ public final class DefaultAdminClient implements AdminClient {
     private void setCircuitClosed(String actor, String kind, boolean forget) {
         requireKind(kind);
         String action = forget ? "reset_circuit" : "close_circuit";
-        call(action.replace('_', ' ') + " of " + kind, () -> store.inTransaction(dsl -> {
-            String before = CircuitStore.close(dsl, kind, "closed by " + actor, forget);
-            store.audit(dsl, actor, action, "kind:" + kind, json(Map.of("before", before)));
+        call(action.replace('_', ' ') + " of " + kind, () -> {
+            circuits.close(kind, "closed by " + actor, forget, new Audit(actor, action, "kind:" + kind, "{}"));
             return null;
-        }));
+        });
     }
 
     private static void requireKind(String kind) {
@@ -225,11 +225,11 @@ public final class DefaultAdminClient implements AdminClient {
         if (queue == null || queue.isBlank() || queue.length() > 100) {
             throw new IllegalArgumentException("queue: must be a name of 1 to 100 characters");
         }
-        call("pause or resume queue " + queue, () -> store.inTransaction(dsl -> {
-            store.setQueuePaused(dsl, queue, paused);
-            store.audit(dsl, actor, paused ? "pause_queue" : "resume_queue", "queue:" + queue, "{}");
+        call("pause or resume queue " + queue, () -> {
+            store.setQueuePaused(queue, paused,
+                    new Audit(actor, paused ? "pause_queue" : "resume_queue", "queue:" + queue, "{}"));
             return null;
-        }));
+        });
     }
 
     @Override
@@ -267,13 +267,8 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public boolean setScheduleEnabled(String actor, String name, boolean enabled) {
-        return call("update schedule " + name, () -> store.inTransaction(dsl -> {
-            boolean found = store.setScheduleEnabled(dsl, name, enabled);
-            if (found) {
-                store.audit(dsl, actor, enabled ? "resume_schedule" : "pause_schedule", "schedule:" + name, "{}");
-            }
-            return found;
-        }));
+        return call("update schedule " + name, () -> store.setScheduleEnabled(name, enabled,
+                new Audit(actor, enabled ? "resume_schedule" : "pause_schedule", "schedule:" + name, "{}")));
     }
 
     @Override
@@ -296,10 +291,10 @@ public final class DefaultAdminClient implements AdminClient {
     }
 
     private void audit(String actor, String action, String target, Map<String, ?> detail) {
-        call("write the audit log", () -> store.inTransaction(dsl -> {
-            store.audit(dsl, actor, action, target, json(detail));
+        call("write the audit log", () -> {
+            store.audit(new Audit(actor, action, target, json(detail)));
             return null;
-        }));
+        });
     }
 
     private static String json(Map<String, ?> value) {

@@ -1,9 +1,11 @@
 package io.pgjobs.internal.cluster;
 
-import io.pgjobs.internal.Config;
-import io.pgjobs.internal.cluster.NodeStore.NodeInfo;
+import io.pgjobs.internal.config.Config;
+import io.pgjobs.internal.loop.BackgroundLoop;
 import io.pgjobs.internal.observe.Telemetry;
-import io.pgjobs.internal.runtime.BackgroundLoop;
+import io.pgjobs.internal.store.MaintenanceStore;
+import io.pgjobs.internal.store.NodeStore;
+import io.pgjobs.internal.store.NodeStore.NodeInfo;
 import java.time.Duration;
 import java.util.List;
 
@@ -25,11 +27,9 @@ public final class Cluster {
     private final List<LeaderChore> chores;
 
     /** {@code telemetry} hears of this node joining, its leadership changes, lost nodes and rescued jobs. */
-    public Cluster(Config config, Telemetry telemetry) {
-        NodeStore nodes = new NodeStore(config.dataSource(), config.schema());
-        MaintenanceStore maintenance = new MaintenanceStore(config.dataSource(), config.schema(), config.notifyChannel());
+    public Cluster(Config config, NodeStore nodes, MaintenanceStore maintenance, Telemetry telemetry) {
         Duration beat = config.nodeDeadAfter().dividedBy(6);
-        this.leader = new LeaderElector(config.dataSource(), nodes, config.nodeId(), beat, config.nodeDeadAfter(),
+        this.leader = new LeaderElector(nodes, config.nodeId(), beat, config.nodeDeadAfter(),
                 telemetry, this::wakeChores);
         this.heartbeat = new Heartbeat(nodes, new NodeInfo(config.nodeId(), Config.localHostName(),
                 ProcessHandle.current().pid(), version(), List.copyOf(config.queues().keySet()),

@@ -1,8 +1,9 @@
 package io.pgjobs.internal.cluster;
 
 import io.pgjobs.SchedulerEvent;
-import io.pgjobs.internal.cluster.MaintenanceStore.RemovedNodes;
 import io.pgjobs.internal.observe.Telemetry;
+import io.pgjobs.internal.store.MaintenanceStore;
+import io.pgjobs.internal.store.MaintenanceStore.RemovedNodes;
 import java.sql.SQLException;
 import java.time.Duration;
 

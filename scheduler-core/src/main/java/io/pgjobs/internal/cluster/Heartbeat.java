@@ -1,9 +1,10 @@
 package io.pgjobs.internal.cluster;
 
 import io.pgjobs.SchedulerEvent;
-import io.pgjobs.internal.cluster.NodeStore.NodeInfo;
+import io.pgjobs.internal.loop.BackgroundLoop;
 import io.pgjobs.internal.observe.Telemetry;
-import io.pgjobs.internal.runtime.BackgroundLoop;
+import io.pgjobs.internal.store.NodeStore;
+import io.pgjobs.internal.store.NodeStore.NodeInfo;
 import java.sql.SQLException;
 import java.time.Duration;
 

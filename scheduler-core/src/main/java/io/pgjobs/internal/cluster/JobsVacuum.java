@@ -1,5 +1,6 @@
 package io.pgjobs.internal.cluster;
 
+import io.pgjobs.internal.store.MaintenanceStore;
 import java.sql.SQLException;
 import java.time.Duration;
 
@@ -8,12 +9,10 @@ import java.time.Duration;
  * the runnable-jobs index from its start, and the entries of jobs claimed since the last vacuum lie exactly
  * there: dead, skipped one by one, never reused (new jobs are inserted at the other end), and only vacuum removes
  * them. Autovacuum visits a database at most once a minute and waits for a fifth of the table to be dead, so on a
- * busy queue the claim walks hundreds of thousands of dead entries (in the benchmark's steady state a claim of 50
- * jobs read about 1,950 pages without this chore, about 750 with it; at 23,000 jobs/s offered it finished 8,400
- * without and all of them with). Leader-only, one table, never more often than every {@link #INTERVAL}, once
+ * busy queue the claim walks hundreds of thousands of dead entries (docs/performance.md, "Vacuum"). Leader-only, one table, never more often than every {@link #INTERVAL}, once
  * at least {@link #DEAD_ROWS} dead row versions have piled up, or {@link #DEAD_SHARE} of the table's live rows
  * if that is more: a vacuum reads every index of the table in full, so on a big table it costs more and waits
- * for more (with 2,000,000 finished jobs kept, vacuuming at 50,000 took a tenth off the drain rate).
+ * for more (docs/cluster.md).
  *
  * <p>A database role that may not vacuum the table (it does not own it) gets one warning and the chore stops;
  * autovacuum still runs.

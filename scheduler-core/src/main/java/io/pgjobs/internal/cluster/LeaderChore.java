@@ -1,6 +1,6 @@
 package io.pgjobs.internal.cluster;
 
-import io.pgjobs.internal.runtime.BackgroundLoop;
+import io.pgjobs.internal.loop.BackgroundLoop;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;

@@ -1,13 +1,12 @@
 package io.pgjobs.internal.cluster;
 
 import io.pgjobs.SchedulerEvent;
+import io.pgjobs.internal.loop.BackgroundLoop;
 import io.pgjobs.internal.observe.Telemetry;
-import io.pgjobs.internal.runtime.BackgroundLoop;
-import java.sql.Connection;
+import io.pgjobs.internal.store.NodeStore;
+import io.pgjobs.internal.store.NodeStore.LeaderSession;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.concurrent.Executor;
-import javax.sql.DataSource;
 
 /**
  * Elects the cluster's leader with a PostgreSQL session advisory lock held on a connection of its own. Every
@@ -19,7 +18,6 @@ import javax.sql.DataSource;
  * Gaining and losing leadership are reported to {@link Telemetry} as {@link SchedulerEvent.LeaderChanged}.
  */
 final class LeaderElector extends BackgroundLoop {
-    private final DataSource dataSource;
     private final NodeStore store;
     private final String nodeId;
     private final Duration every;
@@ -27,13 +25,12 @@ final class LeaderElector extends BackgroundLoop {
     private final Telemetry telemetry;
     private final Runnable onElected;
     /** The leader's session; null while following. Only touched by the loop's thread. */
-    private Connection session;
+    private LeaderSession session;
     private volatile boolean leader;
 
-    LeaderElector(DataSource dataSource, NodeStore store, String nodeId, Duration every, Duration idleLimit,
+    LeaderElector(NodeStore store, String nodeId, Duration every, Duration idleLimit,
                   Telemetry telemetry, Runnable onElected) {
         super("pgjobs-leader");
-        this.dataSource = dataSource;
         this.store = store;
         this.nodeId = nodeId;
         this.every = every;
@@ -51,7 +48,7 @@ final class LeaderElector extends BackgroundLoop {
         try {
             if (session == null) {
                 tryToLead();
-            } else if (!store.holdsLeaderLock(session)) {
+            } else if (!session.holdsLock()) {
                 log.warn("node {} no longer holds the leader lock on its session (is the connection going through a "
                         + "transaction-pooling proxy?); stepping down", nodeId);
                 stepDown();
@@ -64,16 +61,15 @@ final class LeaderElector extends BackgroundLoop {
     }
 
     private void tryToLead() throws SQLException {
-        Connection candidate = dataSource.getConnection();
+        LeaderSession candidate = store.openLeaderSession();
         String previous;
         try {
-            candidate.setAutoCommit(true);
-            if (!store.tryLeaderLock(candidate, idleLimit)) {
+            if (!candidate.tryLock(idleLimit)) {
                 candidate.close();
                 return;
             }
             // read before this node counts as leader, so a failure here leaves nothing to report
-            previous = store.markedLeader(candidate, nodeId);
+            previous = candidate.markedLeader(nodeId);
         } catch (SQLException | RuntimeException e) {
             discard(candidate, e);
             throw e;
@@ -82,7 +78,7 @@ final class LeaderElector extends BackgroundLoop {
         leader = true;
         log.info("node {} is now the leader", nodeId);
         telemetry.publish(new SchedulerEvent.LeaderChanged(previous, nodeId));
-        store.markLeader(session, nodeId);
+        session.markLeader(nodeId);
         onElected.run();
     }
 
@@ -90,7 +86,7 @@ final class LeaderElector extends BackgroundLoop {
     private void stepDown() {
         boolean wasLeader = leader;
         leader = false;
-        Connection ending = session;
+        LeaderSession ending = session;
         session = null;
         if (ending == null) {
             return;
@@ -101,29 +97,15 @@ final class LeaderElector extends BackgroundLoop {
             telemetry.publish(new SchedulerEvent.LeaderChanged(nodeId, null));
         }
         try {
-            store.releaseLeaderLock(ending);
             ending.close();
         } catch (SQLException | RuntimeException e) {
             discard(ending, e);
         }
     }
 
-    /**
-     * Closes a connection whose state is unknown without letting a pool hand it out again: if it might still
-     * hold the lock, only ending its server session frees the lock.
-     */
-    private void discard(Connection connection, Exception cause) {
-        Executor inline = Runnable::run;
-        try {
-            connection.abort(inline);
-        } catch (SQLException | RuntimeException e) {
-            cause.addSuppressed(e);
-        }
-        try {
-            connection.close();
-        } catch (SQLException | RuntimeException e) {
-            cause.addSuppressed(e);
-        }
+    /** Ends a session whose state is unknown (see {@link LeaderSession#discard}). */
+    private void discard(LeaderSession session, Exception cause) {
+        session.discard(cause);
         log.debug("discarded the leader connection of node {} after: {}", nodeId, cause.toString());
     }
 

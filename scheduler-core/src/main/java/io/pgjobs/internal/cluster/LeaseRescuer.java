@@ -1,7 +1,8 @@
 package io.pgjobs.internal.cluster;
 
-import io.pgjobs.internal.cluster.MaintenanceStore.Rescued;
 import io.pgjobs.internal.observe.Telemetry;
+import io.pgjobs.internal.store.MaintenanceStore;
+import io.pgjobs.internal.store.MaintenanceStore.Rescued;
 import java.sql.SQLException;
 import java.time.Duration;
 

@@ -1,5 +1,6 @@
 package io.pgjobs.internal.cluster;
 
+import io.pgjobs.internal.store.MaintenanceStore;
 import java.sql.SQLException;
 import java.time.Duration;
 

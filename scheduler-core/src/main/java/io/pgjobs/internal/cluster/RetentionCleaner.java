@@ -1,6 +1,7 @@
 package io.pgjobs.internal.cluster;
 
 import io.pgjobs.JobState;
+import io.pgjobs.internal.store.MaintenanceStore;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.pgjobs.internal.cron;
 
-import static io.pgjobs.internal.Sql.call;
+import static io.pgjobs.internal.store.Sql.call;
 
 import io.pgjobs.EnqueueResult;
 import io.pgjobs.JobRequest;
@@ -9,12 +9,11 @@ import io.pgjobs.Schedule.MisfirePolicy;
 import io.pgjobs.Schedule.OverlapPolicy;
 import io.pgjobs.ScheduleClient;
 import io.pgjobs.ScheduleInfo;
-import io.pgjobs.internal.Config;
-import io.pgjobs.internal.JobStore;
-import io.pgjobs.internal.JobStore.NewJob;
-import io.pgjobs.internal.Sql;
-import io.pgjobs.internal.db.tables.records.SchedulesRecord;
 import io.pgjobs.internal.observe.Telemetry;
+import io.pgjobs.internal.store.JobWriter;
+import io.pgjobs.internal.store.NewJob;
+import io.pgjobs.internal.store.ScheduleStore;
+import io.pgjobs.internal.store.StoredSchedule;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
@@ -22,7 +21,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
-import org.jooq.JSONB;
 
 /**
  * The {@link ScheduleClient}. A schedule's job is validated and serialized like any enqueued job (through
@@ -30,13 +28,13 @@ import org.jooq.JSONB;
  */
 public final class DefaultScheduleClient implements ScheduleClient {
     private final ScheduleStore store;
-    private final JobStore jobs;
+    private final JobWriter jobs;
     private final Function<JobRequest, NewJob> prepare;
     private final Telemetry telemetry;
 
-    public DefaultScheduleClient(Config config, JobStore jobs, Function<JobRequest, NewJob> prepare,
+    public DefaultScheduleClient(ScheduleStore store, JobWriter jobs, Function<JobRequest, NewJob> prepare,
                                  Telemetry telemetry) {
-        this.store = new ScheduleStore(config.dataSource(), config.schema(), config.notifyChannel());
+        this.store = store;
         this.jobs = jobs;
         this.prepare = prepare;
         this.telemetry = telemetry;
@@ -58,7 +56,7 @@ public final class DefaultScheduleClient implements ScheduleClient {
             return;
         }
         call("save schedules " + schedules.stream().map(Schedule::name).toList(),
-                () -> Sql.inTransaction(store.dataSource(), connection -> {
+                () -> store.inTransaction(connection -> {
                     Instant now = store.now(connection);
                     for (Definition definition : definitions) {
                         store.upsert(connection, definition.row(now));
@@ -69,25 +67,12 @@ public final class DefaultScheduleClient implements ScheduleClient {
 
     /** A validated schedule, ready to store once the database's time gives its next fire time. */
     private record Definition(Schedule schedule, NewJob job, Recurrence recurrence) {
-        SchedulesRecord row(Instant now) {
+        StoredSchedule row(Instant now) {
             Instant next = schedule.paused() ? null : recurrence.nextAfter(now).orElse(null);
-            SchedulesRecord row = new SchedulesRecord();
-            row.setName(schedule.name());
-            row.setExpression(schedule.expression());
-            row.setTimeZone(schedule.timeZone().getId());
-            row.setKind(job.kind());
-            row.setArgs(JSONB.valueOf(job.argsJson()));
-            row.setQueue(job.queue());
-            row.setPriority((short) job.priority());
-            row.setMaxAttempts(job.maxAttempts());
-            row.setTags(job.tags().toArray(String[]::new));
-            row.setMetadata(JSONB.valueOf(job.metadataJson()));
-            row.setEnabled(!schedule.paused());
-            row.setMisfirePolicy(dbName(schedule.misfirePolicy()));
-            row.setMisfireLimit(schedule.misfireLimit());
-            row.setOverlapPolicy(dbName(schedule.overlapPolicy()));
-            row.setNextFireAt(ScheduleStore.timestamp(next));
-            return row;
+            return new StoredSchedule(schedule.name(), schedule.expression(), schedule.timeZone().getId(), job.kind(),
+                    job.argsJson(), job.queue(), job.priority(), job.maxAttempts(), job.tags(), job.metadataJson(),
+                    !schedule.paused(), dbName(schedule.misfirePolicy()), schedule.misfireLimit(),
+                    dbName(schedule.overlapPolicy()), next, null);
         }
     }
 
@@ -104,8 +89,8 @@ public final class DefaultScheduleClient implements ScheduleClient {
 
     @Override
     public boolean resume(String name) {
-        return call("resume schedule '" + name + "'", () -> Sql.inTransaction(store.dataSource(), connection -> {
-            Optional<SchedulesRecord> schedule = store.lock(connection, name);
+        return call("resume schedule '" + name + "'", () -> store.inTransaction(connection -> {
+            Optional<StoredSchedule> schedule = store.lock(connection, name);
             if (schedule.isEmpty()) {
                 return false;
             }
@@ -124,8 +109,8 @@ public final class DefaultScheduleClient implements ScheduleClient {
     public Optional<Long> triggerNow(String name) {
         record Triggered(NewJob job, EnqueueResult result) {}
         Optional<Triggered> triggered = call("trigger schedule '" + name + "'",
-                () -> Sql.inTransaction(store.dataSource(), connection -> {
-                    Optional<SchedulesRecord> schedule = store.lock(connection, name);
+                () -> store.inTransaction(connection -> {
+                    Optional<StoredSchedule> schedule = store.lock(connection, name);
                     if (schedule.isEmpty()) {
                         return Optional.<Triggered>empty();
                     }
@@ -150,23 +135,22 @@ public final class DefaultScheduleClient implements ScheduleClient {
         return call("list schedules", store::list).stream().map(DefaultScheduleClient::toInfo).toList();
     }
 
-    private static ScheduleInfo toInfo(SchedulesRecord r) {
-        return new ScheduleInfo(r.getName(), r.getExpression(), recurrence(r).description(),
-                ZoneId.of(r.getTimeZone()), r.getKind(), r.getQueue(), Sql.instant(r.getNextFireAt()),
-                Sql.instant(r.getLastFireAt()), !r.getEnabled(), misfirePolicy(r), r.getMisfireLimit(),
+    private static ScheduleInfo toInfo(StoredSchedule r) {
+        return new ScheduleInfo(r.name(), r.expression(), recurrence(r).description(), ZoneId.of(r.timeZone()),
+                r.kind(), r.queue(), r.nextFireAt(), r.lastFireAt(), !r.enabled(), misfirePolicy(r), r.misfireLimit(),
                 overlapPolicy(r));
     }
 
-    static MisfirePolicy misfirePolicy(SchedulesRecord schedule) {
-        return MisfirePolicy.valueOf(schedule.getMisfirePolicy().toUpperCase(Locale.ROOT));
+    static MisfirePolicy misfirePolicy(StoredSchedule schedule) {
+        return MisfirePolicy.valueOf(schedule.misfirePolicy().toUpperCase(Locale.ROOT));
     }
 
-    static OverlapPolicy overlapPolicy(SchedulesRecord schedule) {
-        return OverlapPolicy.valueOf(schedule.getOverlapPolicy().toUpperCase(Locale.ROOT));
+    static OverlapPolicy overlapPolicy(StoredSchedule schedule) {
+        return OverlapPolicy.valueOf(schedule.overlapPolicy().toUpperCase(Locale.ROOT));
     }
 
-    static Recurrence recurrence(SchedulesRecord schedule) {
-        return CronSyntax.parse(schedule.getExpression(), ZoneId.of(schedule.getTimeZone()));
+    static Recurrence recurrence(StoredSchedule schedule) {
+        return CronSyntax.parse(schedule.expression(), ZoneId.of(schedule.timeZone()));
     }
 
     private static String dbName(Enum<?> policy) {

@@ -3,10 +3,9 @@ package io.pgjobs.internal.cron;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pgjobs.internal.JobStore.NewJob;
-import io.pgjobs.internal.db.tables.records.SchedulesRecord;
+import io.pgjobs.internal.store.NewJob;
+import io.pgjobs.internal.store.StoredSchedule;
 import java.time.Instant;
-import java.util.List;
 
 /**
  * The job a schedule enqueues for one fire time. Its metadata says where it came from
@@ -26,32 +25,32 @@ final class FiredJobs {
     }
 
     /** The job for a timetabled fire time; it may run from that time on, so older fires sort first. */
-    static NewJob timetabled(SchedulesRecord schedule, Instant fireTime) {
-        return job(schedule, fireTime, idempotencyKey(schedule.getName(), fireTime), false);
+    static NewJob timetabled(StoredSchedule schedule, Instant fireTime) {
+        return job(schedule, fireTime, idempotencyKey(schedule.name(), fireTime), false);
     }
 
     /** The job of {@code triggerNow}: no idempotency key, marked as a manual trigger. */
-    static NewJob triggered(SchedulesRecord schedule, Instant now) {
+    static NewJob triggered(StoredSchedule schedule, Instant now) {
         return job(schedule, now, null, true);
     }
 
-    private static NewJob job(SchedulesRecord schedule, Instant fireTime, String key, boolean manual) {
-        return new NewJob(schedule.getKind(), schedule.getQueue(), schedule.getPriority(), fireTime, 0,
-                schedule.getMaxAttempts(), schedule.getArgs().data(), key, List.of(schedule.getTags()),
-                metadata(schedule, fireTime, manual), null, null);
+    private static NewJob job(StoredSchedule schedule, Instant fireTime, String key, boolean manual) {
+        return new NewJob(schedule.kind(), schedule.queue(), schedule.priority(), fireTime, 0,
+                schedule.maxAttempts(), schedule.argsJson(), key, schedule.tags(), metadata(schedule, fireTime, manual),
+                null, null);
     }
 
-    private static String metadata(SchedulesRecord schedule, Instant fireTime, boolean manual) {
+    private static String metadata(StoredSchedule schedule, Instant fireTime, boolean manual) {
         try {
-            ObjectNode metadata = (ObjectNode) JSON.readTree(schedule.getMetadata().data());
-            metadata.put(SCHEDULE_KEY, schedule.getName());
+            ObjectNode metadata = (ObjectNode) JSON.readTree(schedule.metadataJson());
+            metadata.put(SCHEDULE_KEY, schedule.name());
             metadata.put(FIRE_TIME_KEY, fireTime.toString());
             if (manual) {
                 metadata.put(TRIGGER_KEY, "manual");
             }
             return JSON.writeValueAsString(metadata);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("schedule '" + schedule.getName() + "' has unreadable metadata: "
+            throw new IllegalStateException("schedule '" + schedule.name() + "' has unreadable metadata: "
                     + e.getMessage(), e);
         }
     }

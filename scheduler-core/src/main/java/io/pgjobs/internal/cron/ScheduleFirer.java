@@ -3,13 +3,12 @@ package io.pgjobs.internal.cron;
 import io.pgjobs.EnqueueResult;
 import io.pgjobs.Schedule.OverlapPolicy;
 import io.pgjobs.SchedulerEvent;
-import io.pgjobs.internal.Config;
-import io.pgjobs.internal.JobStore;
-import io.pgjobs.internal.JobStore.NewJob;
-import io.pgjobs.internal.Sql;
-import io.pgjobs.internal.db.tables.records.SchedulesRecord;
+import io.pgjobs.internal.loop.BackgroundLoop;
 import io.pgjobs.internal.observe.Telemetry;
-import io.pgjobs.internal.runtime.BackgroundLoop;
+import io.pgjobs.internal.store.JobWriter;
+import io.pgjobs.internal.store.NewJob;
+import io.pgjobs.internal.store.ScheduleStore;
+import io.pgjobs.internal.store.StoredSchedule;
 import java.sql.SQLException;
 import java.time.DateTimeException;
 import java.time.Duration;
@@ -31,16 +30,18 @@ public final class ScheduleFirer extends BackgroundLoop {
     private static final int BATCH = 100;
 
     private final ScheduleStore store;
-    private final JobStore jobs;
+    private final JobWriter jobs;
     private final Duration maxWait;
     private final BooleanSupplier isLeader;
     private final Telemetry telemetry;
 
-    public ScheduleFirer(Config config, JobStore jobs, BooleanSupplier isLeader, Telemetry telemetry) {
+    /** {@code maxWait}: the longest it sleeps without a change (the poll interval). */
+    public ScheduleFirer(ScheduleStore store, JobWriter jobs, Duration maxWait, BooleanSupplier isLeader,
+                         Telemetry telemetry) {
         super("pgjobs-cron");
-        this.store = new ScheduleStore(config.dataSource(), config.schema(), config.notifyChannel());
+        this.store = store;
         this.jobs = jobs;
-        this.maxWait = config.pollInterval();
+        this.maxWait = maxWait;
         this.isLeader = isLeader;
         this.telemetry = telemetry;
     }
@@ -52,7 +53,7 @@ public final class ScheduleFirer extends BackgroundLoop {
         }
         ScheduleStore.Due due = store.due(BATCH);
         int fired = 0;
-        for (SchedulesRecord schedule : due.schedules()) {
+        for (StoredSchedule schedule : due.schedules()) {
             if (fire(schedule, due.now())) {
                 fired++;
             }
@@ -70,8 +71,8 @@ public final class ScheduleFirer extends BackgroundLoop {
     }
 
     /** Fires one due schedule; returns false when it could not (another node was first, or it is unreadable). */
-    private boolean fire(SchedulesRecord schedule, Instant now) throws SQLException {
-        String name = schedule.getName();
+    private boolean fire(StoredSchedule schedule, Instant now) throws SQLException {
+        String name = schedule.name();
         Recurrence recurrence;
         try {
             recurrence = DefaultScheduleClient.recurrence(schedule);
@@ -80,18 +81,18 @@ public final class ScheduleFirer extends BackgroundLoop {
             log.warn("schedule '{}' cannot fire: {}", name, e.getMessage());
             return false;
         }
-        Instant scheduled = schedule.getNextFireAt().toInstant();
+        Instant scheduled = schedule.nextFireAt();
         FirePlan plan = FirePlan.of(recurrence, scheduled, now, DefaultScheduleClient.misfirePolicy(schedule),
-                schedule.getMisfireLimit());
+                schedule.misfireLimit());
         boolean skipOverlap = DefaultScheduleClient.overlapPolicy(schedule) == OverlapPolicy.SKIP;
-        Fired fired = Sql.inTransaction(store.dataSource(), connection -> {
+        Fired fired = store.inTransaction(connection -> {
             List<Instant> fireTimes = plan.fireTimes();
             if (skipOverlap && !fireTimes.isEmpty() && store.hasUnfinishedJob(connection, name)) {
                 log.info("schedule '{}': skipping fire time {} because its previous job has not finished", name,
                         scheduled);
                 fireTimes = List.of();
             }
-            Instant lastFireAt = fireTimes.isEmpty() ? Sql.instant(schedule.getLastFireAt()) : fireTimes.getLast();
+            Instant lastFireAt = fireTimes.isEmpty() ? schedule.lastFireAt() : fireTimes.getLast();
             if (!store.advance(connection, name, scheduled, plan.next(), lastFireAt)) {
                 log.debug("schedule '{}': fire time {} was taken by another node or a change", name, scheduled);
                 return null;
@@ -99,7 +100,7 @@ public final class ScheduleFirer extends BackgroundLoop {
             List<SchedulerEvent> happened = new ArrayList<>();
             if (plan.misfired()) {
                 log.warn("schedule '{}' missed its fire time {} (now {}); policy {} enqueued {} job(s), next fire {}",
-                        name, scheduled, now, schedule.getMisfirePolicy(), fireTimes.size(), plan.next());
+                        name, scheduled, now, schedule.misfirePolicy(), fireTimes.size(), plan.next());
                 happened.add(new SchedulerEvent.ScheduleMisfired(name, scheduled, fireTimes.contains(scheduled)));
             }
             List<NewJob> firedJobs = fireTimes.stream().map(t -> FiredJobs.timetabled(schedule, t)).toList();

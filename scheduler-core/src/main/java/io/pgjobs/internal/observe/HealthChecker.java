@@ -4,13 +4,14 @@ import io.pgjobs.Health;
 import io.pgjobs.Health.Check;
 import io.pgjobs.Health.Status;
 import io.pgjobs.admin.CircuitInfo;
-import io.pgjobs.internal.CircuitStore;
+import io.pgjobs.internal.store.CircuitStore;
+import io.pgjobs.internal.store.ObservationStore;
+import io.pgjobs.internal.store.QueueStat;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import javax.sql.DataSource;
 
 /**
  * Answers {@code Scheduler.health()}: the node's heartbeat, the database, the leader, each queue's lag against
@@ -20,23 +21,23 @@ import javax.sql.DataSource;
 public final class HealthChecker {
     private static final int PING_TIMEOUT_SECONDS = 2;
 
+    /** The kinds with a circuit breaker on this node, and where their circuits are read. */
+    private final List<String> circuitKinds;
+    private final CircuitStore circuits;
     private final ObservationStore store;
     private final NodeHeartbeat heartbeat;
     private final List<String> queues;
     private final Duration lagThreshold;
     /** A leader whose heartbeat is older than this is dead, as the cluster counts it. */
     private final Duration nodeDeadAfter;
-    /** The kinds with a circuit breaker on this node, and where their circuits are read. */
-    private final List<String> circuitKinds;
-    private final CircuitStore circuits;
     /** The database time of the previous dead-letter count; null until the first check sets the baseline. */
     private Instant deadLettersCountedAt;
 
-    public HealthChecker(DataSource dataSource, String schema, NodeHeartbeat heartbeat, List<String> queues,
+    public HealthChecker(ObservationStore store, CircuitStore circuits, NodeHeartbeat heartbeat, List<String> queues,
                          Duration lagThreshold, Duration nodeDeadAfter, List<String> circuitKinds) {
-        this.store = new ObservationStore(dataSource, schema);
+        this.store = store;
+        this.circuits = circuits;
         this.circuitKinds = List.copyOf(circuitKinds);
-        this.circuits = new CircuitStore(dataSource, schema);
         this.heartbeat = heartbeat;
         this.queues = List.copyOf(queues);
         this.lagThreshold = lagThreshold;

@@ -1,6 +1,7 @@
 package io.pgjobs.internal.observe;
 
 import io.pgjobs.JobAttempt.Outcome;
+import io.pgjobs.internal.store.QueueStat;
 import java.util.List;
 import java.util.function.IntSupplier;
 

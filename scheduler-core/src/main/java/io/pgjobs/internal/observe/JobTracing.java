@@ -1,7 +1,7 @@
 package io.pgjobs.internal.observe;
 
-import io.pgjobs.internal.JobStore.ClaimedJob;
-import io.pgjobs.internal.JobStore.Completion;
+import io.pgjobs.internal.store.ClaimedJob;
+import io.pgjobs.internal.store.Completion;
 import java.util.Map;
 
 /**

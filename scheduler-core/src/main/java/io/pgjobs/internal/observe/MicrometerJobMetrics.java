@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.pgjobs.JobAttempt.Outcome;
+import io.pgjobs.internal.store.QueueStat;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;

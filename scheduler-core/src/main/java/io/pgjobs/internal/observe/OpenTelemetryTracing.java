@@ -13,8 +13,8 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.pgjobs.JobAttempt.Outcome;
-import io.pgjobs.internal.JobStore.ClaimedJob;
-import io.pgjobs.internal.JobStore.Completion;
+import io.pgjobs.internal.store.ClaimedJob;
+import io.pgjobs.internal.store.Completion;
 import java.util.Locale;
 import java.util.Map;
 

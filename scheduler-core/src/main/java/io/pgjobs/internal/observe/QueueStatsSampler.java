@@ -1,6 +1,7 @@
 package io.pgjobs.internal.observe;
 
-import io.pgjobs.internal.runtime.BackgroundLoop;
+import io.pgjobs.internal.loop.BackgroundLoop;
+import io.pgjobs.internal.store.ObservationStore;
 import java.time.Duration;
 import java.util.List;
 

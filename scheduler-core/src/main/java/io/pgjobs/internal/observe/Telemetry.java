@@ -4,9 +4,11 @@ import io.pgjobs.EnqueueResult;
 import io.pgjobs.JobAttempt.Outcome;
 import io.pgjobs.JobState;
 import io.pgjobs.SchedulerEvent;
-import io.pgjobs.internal.JobStore.ClaimedJob;
-import io.pgjobs.internal.JobStore.Completion;
-import io.pgjobs.internal.JobStore.NewJob;
+import io.pgjobs.internal.config.ObserveConfig;
+import io.pgjobs.internal.store.ClaimedJob;
+import io.pgjobs.internal.store.Completion;
+import io.pgjobs.internal.store.NewJob;
+import io.pgjobs.internal.store.ObservationStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
-import javax.sql.DataSource;
 import org.slf4j.MDC;
 
 /**
@@ -36,7 +37,7 @@ public final class Telemetry {
     private final ObservationStore store;
     private QueueStatsSampler sampler;
 
-    public Telemetry(ObserveConfig config, String nodeId, DataSource dataSource, String schema) {
+    public Telemetry(ObserveConfig config, String nodeId, ObservationStore store) {
         this.config = config;
         this.nodeId = nodeId;
         this.metrics = config.meterRegistry() == null ? JobMetrics.NONE : MicrometerJobMetrics.of(config.meterRegistry());
@@ -44,7 +45,7 @@ public final class Telemetry {
                 : OpenTelemetryTracing.of(config.openTelemetry(), config.traceAsLink());
         this.events = config.listeners().isEmpty() ? null
                 : new EventDispatcher(config.listeners(), config.eventQueueCapacity(), metrics::eventDropped);
-        this.store = new ObservationStore(dataSource, schema);
+        this.store = store;
     }
 
     // ---- enqueue ---------------------------------------------------------------------------------------------

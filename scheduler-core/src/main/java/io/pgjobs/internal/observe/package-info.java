@@ -8,7 +8,7 @@
  * {@code OpenTelemetryTracing}) are loaded only when the application passed a registry or an OpenTelemetry
  * instance, which it cannot do without those libraries: both stay optional dependencies. Nothing here adds a
  * database round trip per job; what needs the database (queue depth and lag, health) runs on a timer or on
- * request, with small bounded queries in {@code ObservationStore}.
+ * request, with small bounded queries in {@code io.pgjobs.internal.store.ObservationStore}.
  *
  * <p>Listener events go through {@code EventDispatcher}, a bounded queue and one thread, so a listener can
  * never stall the threads that publish.

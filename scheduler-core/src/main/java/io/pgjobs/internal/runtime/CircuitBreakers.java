@@ -2,9 +2,9 @@ package io.pgjobs.internal.runtime;
 
 import io.pgjobs.CircuitBreaker;
 import io.pgjobs.JobAttempt.Outcome;
-import io.pgjobs.internal.CircuitStore;
-import io.pgjobs.internal.JobStore.ClaimedJob;
 import io.pgjobs.internal.observe.Telemetry;
+import io.pgjobs.internal.store.CircuitStore;
+import io.pgjobs.internal.store.ClaimedJob;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -70,9 +70,9 @@ final class CircuitBreakers {
      * successes, failed and timed-out ones failures; snoozed, cancelled and interrupted attempts say nothing
      * about the kind's health.
      */
-    void record(List<Runtime.Ended> ended) throws SQLException {
+    void record(List<Completer.Written> ended) throws SQLException {
         Map<String, Tally> tallies = new LinkedHashMap<>();
-        for (Runtime.Ended end : ended) {
+        for (Completer.Written end : ended) {
             Outcome outcome = end.completion().outcome();
             boolean failure = outcome == Outcome.FAILED || outcome == Outcome.TIMEOUT;
             if (breakers.containsKey(end.job().kind()) && (failure || outcome == Outcome.COMPLETED)) {

@@ -1,11 +1,19 @@
 package io.pgjobs.internal.runtime;
 
 import io.pgjobs.JobState;
-import io.pgjobs.internal.JobStore.Completion;
+import io.pgjobs.internal.loop.BackgroundLoop;
+import io.pgjobs.internal.observe.Telemetry;
+import io.pgjobs.internal.store.ClaimedJob;
+import io.pgjobs.internal.store.Completion;
+import io.pgjobs.internal.store.ExecutionStore;
+import io.pgjobs.internal.store.FlowStore;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -15,35 +23,59 @@ import java.util.concurrent.atomic.AtomicInteger;
  * batches grow with load and latency stays a single round trip when idle. A job is only acknowledged after its
  * handler returned, and its lease keeps being renewed until its completion is written. If the database is
  * unreachable, completions are kept and written when it is back. While a full batch is waiting to be written,
- * the fetchers stop claiming ({@link #behind()}). What follows a written batch (waking the claimers of
- * queues with flow control, the circuit breakers' counts) is {@link Runtime#batchWritten}.
+ * the fetchers stop claiming ({@link #behind()}). Once written, an attempt is no longer held, and its end is
+ * reported to {@link Telemetry}. Then the claimers of queues with flow control are woken on every node (their
+ * claims may take more now: see {@link QueueFetcher}), and the outcomes of kinds with circuit breakers are
+ * recorded ({@link CircuitBreakers#record}). A failure there loses only that: the wake-up (claimers look again on
+ * their poll interval), or those outcomes in the breakers' counts.
  */
 final class Completer extends BackgroundLoop {
     static final int MAX_BATCH = 5_000;
     private static final long FINAL_FLUSH_MS = 10_000;
 
-    private final Runtime runtime;
-    private final ConcurrentLinkedQueue<Completion> waiting = new ConcurrentLinkedQueue<>();
-    private final List<Completion> batch = new ArrayList<>();
+    /** An attempt that ended, with what its end is reported with once written. */
+    private record Finished(ClaimedJob job, Completion completion, long handlerNanos) {}
+
+    /** An attempt whose completion was written and applied. */
+    record Written(ClaimedJob job, Completion completion) {}
+
+    private final ExecutionStore store;
+    private final String nodeId;
+    private final HeldJobs held;
+    private final Telemetry telemetry;
+    /** The queues of this node with flow control, whose claimers wait for jobs to end. */
+    private final Set<String> flowQueues;
+    private final FlowStore flowStore;
+    private final CircuitBreakers circuits;
+    private final ConcurrentLinkedQueue<Finished> waiting = new ConcurrentLinkedQueue<>();
+    private final List<Finished> batch = new ArrayList<>();
     /** Completions submitted and not yet written. */
     private final AtomicInteger unwritten = new AtomicInteger();
 
-    Completer(Runtime runtime) {
+    Completer(ExecutionStore store, String nodeId, HeldJobs held, Telemetry telemetry, Set<String> flowQueues,
+              FlowStore flowStore, CircuitBreakers circuits) {
         super("pgjobs-completer");
-        this.runtime = runtime;
+        this.store = store;
+        this.nodeId = nodeId;
+        this.held = held;
+        this.telemetry = telemetry;
+        this.flowQueues = Set.copyOf(flowQueues);
+        this.flowStore = flowStore;
+        this.circuits = circuits;
     }
 
-    void submit(Completion completion) {
+    /** Queues the completion of {@code job}'s attempt; {@code handlerNanos}: how long its handler ran. */
+    void submit(ClaimedJob job, Completion completion, long handlerNanos) {
         unwritten.incrementAndGet();
-        waiting.add(completion);
+        waiting.add(new Finished(job, completion, handlerNanos));
         wake();
     }
 
     /**
      * Whether a full batch of completions is waiting to be written. Handlers free their slots before their
-     * completions are written, so without this a node whose database falls behind keeps claiming: overloaded
-     * (33,000 jobs/s offered), one node held 377,000 unwritten completions, each renewed by the lease keeper in
-     * statements of 8 seconds, and finished 11,300 jobs/s; with this check, 28,400.
+     * completions are written, so without this a node whose database falls behind keeps claiming: it holds ever
+     * more unwritten completions, whose leases the lease keeper renews in ever longer statements, and finishes
+     * far fewer jobs (docs/performance.md, "Backpressure from the database").
      */
     boolean behind() {
         return unwritten.get() >= MAX_BATCH;
@@ -58,7 +90,7 @@ final class Completer extends BackgroundLoop {
     /** Writes the batch in hand (kept after a failure) or the next one from the queue. */
     private void flush() throws Exception {
         if (batch.isEmpty()) {
-            Completion next;
+            Finished next;
             while (batch.size() < MAX_BATCH && (next = waiting.poll()) != null) {
                 batch.add(next);
             }
@@ -66,17 +98,34 @@ final class Completer extends BackgroundLoop {
         if (batch.isEmpty()) {
             return;
         }
-        Map<Long, JobState> written = runtime.store().complete(batch, runtime.config().nodeId());
-        List<Runtime.Ended> ended = new ArrayList<>(batch.size());
-        for (Completion completion : batch) {
-            Runtime.Ended end = runtime.written(completion, written.get(completion.jobId()));
-            if (end != null) {
-                ended.add(end);
+        Map<Long, JobState> written = store.complete(batch.stream().map(Finished::completion).toList(), nodeId);
+        List<Written> applied = new ArrayList<>(batch.size());
+        for (Finished finished : batch) {
+            Completion completion = finished.completion();
+            JobState state = written.get(completion.jobId()); // null: no longer applied (taken from this node)
+            if (held.release(completion.jobId(), completion.attempt()) && state != null) {
+                telemetry.attemptWritten(finished.job(), completion, state, finished.handlerNanos());
+                applied.add(new Written(finished.job(), completion));
             }
         }
         unwritten.addAndGet(-batch.size());
         batch.clear();
-        runtime.batchWritten(ended);
+        wakeFlowQueues(applied);
+        if (!circuits.kinds().isEmpty()) {
+            circuits.record(applied);
+        }
+    }
+
+    private void wakeFlowQueues(List<Written> applied) throws SQLException {
+        Set<String> freed = new HashSet<>();
+        for (Written end : applied) {
+            if (flowQueues.contains(end.job().queue())) {
+                freed.add(end.job().queue());
+            }
+        }
+        if (!freed.isEmpty()) {
+            flowStore.wakeQueues(freed);
+        }
     }
 
     @Override

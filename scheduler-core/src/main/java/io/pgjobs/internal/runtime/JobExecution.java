@@ -3,13 +3,12 @@ package io.pgjobs.internal.runtime;
 import io.pgjobs.JobAttempt.Outcome;
 import io.pgjobs.JobContext;
 import io.pgjobs.JobHandler;
-import io.pgjobs.JobState;
 import io.pgjobs.PgJobsException;
 import io.pgjobs.SnoozeException;
-import io.pgjobs.internal.Config.Registration;
-import io.pgjobs.internal.JobStore.ClaimedJob;
-import io.pgjobs.internal.JobStore.Completion;
+import io.pgjobs.internal.config.Config.Registration;
 import io.pgjobs.internal.observe.JobTracing;
+import io.pgjobs.internal.store.ClaimedJob;
+import io.pgjobs.internal.store.Completion;
 import io.pgjobs.spi.RetryPolicy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -35,8 +34,8 @@ final class JobExecution implements Runnable {
 
     private final ClaimedJob job;
     private final Registration<?> registration;
-    private final Runtime runtime;
-    private final QueueFetcher fetcher;
+    private final ExecutionEnvironment environment;
+    private final Ended ended;
     private final AtomicReference<StopReason> stopReason = new AtomicReference<>();
     private volatile Thread thread;
     private volatile boolean finished;
@@ -44,15 +43,17 @@ final class JobExecution implements Runnable {
     private volatile long handlerNanos;
     private Map<String, Object> metadata;
 
-    JobExecution(ClaimedJob job, Registration<?> registration, Runtime runtime, QueueFetcher fetcher) {
-        this.job = job;
-        this.registration = registration;
-        this.runtime = runtime;
-        this.fetcher = fetcher;
+    /** Hears, exactly once per execution, how its attempt ended. */
+    @FunctionalInterface
+    interface Ended {
+        void ended(JobExecution execution, Completion completion);
     }
 
-    QueueFetcher fetcher() {
-        return fetcher;
+    JobExecution(ClaimedJob job, Registration<?> registration, ExecutionEnvironment environment, Ended ended) {
+        this.job = job;
+        this.registration = registration;
+        this.environment = environment;
+        this.ended = ended;
     }
 
     long jobId() {
@@ -75,7 +76,7 @@ final class JobExecution implements Runnable {
     public void run() {
         thread = Thread.currentThread();
         putMdc();
-        JobTracing.Span span = runtime.telemetry().beginExecution(job, this::metadata);
+        JobTracing.Span span = environment.telemetry().beginExecution(job, this::metadata);
         ScheduledFuture<?> timeout = scheduleTimeout();
         long startedNanos = System.nanoTime();
         Completion completion = null;
@@ -111,26 +112,23 @@ final class JobExecution implements Runnable {
      */
     void abandon() {
         stop(StopReason.SHUTDOWN);
-        finish(interrupted("the handler did not stop within the shutdown deadline"));
+        finish(Completion.putBack(job, "the handler did not stop within the shutdown deadline"));
     }
 
     private <A> Completion execute(Registration<A> registration) {
         A args;
         try {
-            args = runtime.serializer().fromJson(job.argsJson(), registration.argsType());
+            args = environment.serializer().fromJson(job.argsJson(), registration.argsType());
         } catch (RuntimeException error) {
             // args that do not deserialize now will not deserialize on a retry either
-            return new Completion(job.id(), job.attempt(), JobState.DISCARDED, Outcome.FAILED, 0, 0, null,
-                    error.getClass().getName(), "args do not deserialize as " + registration.argsType().getName()
-                            + ": " + error.getMessage(), stackTrace(error));
+            return Completion.discarded(job, Outcome.FAILED, failure(error, "args do not deserialize as "
+                    + registration.argsType().getName() + ": " + error.getMessage()));
         }
         try {
             Object result = registration.handler().handle(new Context<>(args));
-            return new Completion(job.id(), job.attempt(), JobState.COMPLETED, Outcome.COMPLETED, 0, 0,
-                    result == null ? null : runtime.serializer().toJson(result), null, null, null);
+            return Completion.succeeded(job, result == null ? null : environment.serializer().toJson(result));
         } catch (SnoozeException snooze) {
-            return new Completion(job.id(), job.attempt(), JobState.SCHEDULED, Outcome.SNOOZED,
-                    snooze.delay().toMillis(), 1, null, null, null, null);
+            return Completion.snoozed(job, snooze.delay().toMillis());
         } catch (Throwable error) {
             return failed(registration.handler(), error);
         }
@@ -139,11 +137,10 @@ final class JobExecution implements Runnable {
     private Completion failed(JobHandler<?> handler, Throwable error) {
         StopReason reason = stopReason.get();
         if (reason == StopReason.SHUTDOWN) {
-            return interrupted(error.toString());
+            return Completion.putBack(job, error.toString());
         }
         if (reason == StopReason.CANCELLED) {
-            return new Completion(job.id(), job.attempt(), JobState.CANCELLED, Outcome.CANCELLED, 0, 0, null,
-                    error.getClass().getName(), "cancelled: " + error.getMessage(), stackTrace(error));
+            return Completion.cancelled(job, failure(error, "cancelled: " + error.getMessage()));
         }
         Outcome outcome = reason == StopReason.TIMEOUT ? Outcome.TIMEOUT : Outcome.FAILED;
         String message = reason == StopReason.TIMEOUT
@@ -151,18 +148,15 @@ final class JobExecution implements Runnable {
                 : error.getMessage();
         boolean retry = reason == StopReason.TIMEOUT || handler.isRetryable(error);
         if (retry && job.attempt() < job.maxAttempts()) {
-            RetryPolicy policy = handler.retryPolicy() != null ? handler.retryPolicy() : runtime.config().retryPolicy();
+            RetryPolicy policy = handler.retryPolicy() != null ? handler.retryPolicy() : environment.retryPolicy();
             long delayMs = Math.max(0, policy.delayAfter(job.attempt()).toMillis());
-            return new Completion(job.id(), job.attempt(), JobState.RETRYABLE, outcome, delayMs, 0, null,
-                    error.getClass().getName(), message, stackTrace(error));
+            return Completion.retry(job, outcome, delayMs, failure(error, message));
         }
-        return new Completion(job.id(), job.attempt(), JobState.DISCARDED, outcome, 0, 0, null,
-                error.getClass().getName(), message, stackTrace(error));
+        return Completion.discarded(job, outcome, failure(error, message));
     }
 
-    private Completion interrupted(String message) {
-        return new Completion(job.id(), job.attempt(), JobState.AVAILABLE, Outcome.INTERRUPTED, 0, 1, null,
-                InterruptedException.class.getName(), "scheduler shutting down: " + message, null);
+    private static Completion.Failure failure(Throwable error, String message) {
+        return new Completion.Failure(error.getClass().getName(), message, stackTrace(error));
     }
 
     private synchronized void finish(Completion completion) {
@@ -170,14 +164,14 @@ final class JobExecution implements Runnable {
             return;
         }
         finished = true;
-        runtime.completed(this, completion);
+        ended.ended(this, completion);
     }
 
     /** The job's metadata (JSON objects become maps), parsed on first use; only the worker thread reads it. */
     @SuppressWarnings("unchecked")
     private Map<String, Object> metadata() {
         if (metadata == null) {
-            metadata = Collections.unmodifiableMap(runtime.serializer().fromJson(job.metadataJson(), Map.class));
+            metadata = Collections.unmodifiableMap(environment.serializer().fromJson(job.metadataJson(), Map.class));
         }
         return metadata;
     }
@@ -187,7 +181,7 @@ final class JobExecution implements Runnable {
         if (timeout == null) {
             return null;
         }
-        return runtime.timer().schedule(() -> stop(StopReason.TIMEOUT), timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return environment.timer().schedule(() -> stop(StopReason.TIMEOUT), timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void putMdc() {
@@ -195,7 +189,7 @@ final class JobExecution implements Runnable {
         MDC.put("pgjobs.kind", job.kind());
         MDC.put("pgjobs.queue", job.queue());
         MDC.put("pgjobs.attempt", Integer.toString(job.attempt()));
-        MDC.put("pgjobs.node", runtime.config().nodeId());
+        MDC.put("pgjobs.node", environment.nodeId());
     }
 
     static String stackTrace(Throwable error) {
@@ -220,7 +214,7 @@ final class JobExecution implements Runnable {
         @Override public int attempt() { return job.attempt(); }
         @Override public int maxAttempts() { return job.maxAttempts(); }
         @Override public A args() { return args; }
-        @Override public String nodeId() { return runtime.config().nodeId(); }
+        @Override public String nodeId() { return environment.nodeId(); }
         @Override public boolean isCancelled() { return stopReason.get() != null; }
 
         @Override
@@ -231,7 +225,7 @@ final class JobExecution implements Runnable {
         @Override
         public void extendLease(Duration duration) {
             try {
-                if (runtime.store().renewLeases(List.of(job.id()), nodeId(), duration.toMillis()).isEmpty()) {
+                if (environment.leases().renewLeases(List.of(job.id()), nodeId(), duration.toMillis()).isEmpty()) {
                     throw new PgJobsException("job " + job.id() + " is no longer owned by node " + nodeId());
                 }
             } catch (SQLException e) {

@@ -1,7 +1,9 @@
 package io.pgjobs.internal.runtime;
 
-import io.pgjobs.internal.JobStore.LeaseStatus;
+import io.pgjobs.internal.loop.BackgroundLoop;
 import io.pgjobs.internal.runtime.JobExecution.StopReason;
+import io.pgjobs.internal.store.ExecutionStore;
+import io.pgjobs.internal.store.ExecutionStore.LeaseStatus;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -13,33 +15,40 @@ import java.util.Set;
  * node (rescued after a freeze, say), and its handler is told to stop.
  */
 final class LeaseKeeper extends BackgroundLoop {
-    private final Runtime runtime;
+    private final ExecutionStore store;
+    private final String nodeId;
+    private final Duration lease;
+    private final HeldJobs held;
+    private final Workers workers;
 
-    LeaseKeeper(Runtime runtime) {
+    LeaseKeeper(ExecutionStore store, String nodeId, Duration lease, HeldJobs held, Workers workers) {
         super("pgjobs-lease-keeper");
-        this.runtime = runtime;
+        this.store = store;
+        this.nodeId = nodeId;
+        this.lease = lease;
+        this.held = held;
+        this.workers = workers;
     }
 
     @Override
     protected Duration runOnce() throws Exception {
-        Duration every = runtime.config().leaseDuration().dividedBy(3);
-        List<Long> held = runtime.heldJobIds();
-        if (held.isEmpty()) {
+        Duration every = lease.dividedBy(3);
+        List<Long> heldIds = held.jobIds();
+        if (heldIds.isEmpty()) {
             return every;
         }
-        List<LeaseStatus> renewed = runtime.store().renewLeases(held, runtime.config().nodeId(),
-                runtime.config().leaseDuration().toMillis());
+        List<LeaseStatus> renewed = store.renewLeases(heldIds, nodeId, lease.toMillis());
         Set<Long> stillOurs = new HashSet<>();
         for (LeaseStatus status : renewed) {
             stillOurs.add(status.jobId());
             if (status.cancelRequested()) {
-                runtime.stopExecution(status.jobId(), StopReason.CANCELLED);
+                workers.stop(status.jobId(), StopReason.CANCELLED);
             }
         }
-        for (Long id : held) {
-            if (!stillOurs.contains(id) && runtime.isExecuting(id)) {
+        for (Long id : heldIds) {
+            if (!stillOurs.contains(id) && workers.isExecuting(id)) {
                 log.warn("job {} is no longer held by this node (its lease was lost); telling its handler to stop", id);
-                runtime.stopExecution(id, StopReason.LEASE_LOST);
+                workers.stop(id, StopReason.LEASE_LOST);
             }
         }
         return every;

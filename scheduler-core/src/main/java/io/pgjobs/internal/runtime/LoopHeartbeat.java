@@ -2,6 +2,8 @@ package io.pgjobs.internal.runtime;
 
 import io.pgjobs.Health;
 import io.pgjobs.Health.Status;
+import io.pgjobs.internal.config.Config;
+import io.pgjobs.internal.loop.BackgroundLoop;
 import io.pgjobs.internal.observe.NodeHeartbeat;
 import java.time.Duration;
 import java.util.List;
@@ -17,12 +19,12 @@ final class LoopHeartbeat implements NodeHeartbeat {
     private static final Duration MIN_STUCK_AFTER = Duration.ofSeconds(60);
     private static final Duration MIN_STALE_AFTER = Duration.ofSeconds(15);
 
-    private final Supplier<Runtime.State> state;
+    private final Supplier<Node.State> state;
     private final Supplier<List<BackgroundLoop>> loops;
     private final Duration stuckAfter;
     private final Duration staleAfter;
 
-    LoopHeartbeat(Supplier<Runtime.State> state, Supplier<List<BackgroundLoop>> loops, Duration stuckAfter,
+    LoopHeartbeat(Supplier<Node.State> state, Supplier<List<BackgroundLoop>> loops, Duration stuckAfter,
                   Duration staleAfter) {
         this.state = state;
         this.loops = loops;
@@ -30,23 +32,23 @@ final class LoopHeartbeat implements NodeHeartbeat {
         this.staleAfter = staleAfter;
     }
 
-    static LoopHeartbeat of(Runtime runtime) {
-        Duration lease = runtime.config().leaseDuration();
+    static LoopHeartbeat of(Config config, Supplier<Node.State> state, Supplier<List<BackgroundLoop>> loops) {
+        Duration lease = config.leaseDuration();
         // the longest a healthy loop waits between rounds is the poll interval, a third of the lease, or (the
         // cluster's heartbeat and leader election) a sixth of nodeDeadAfter; stale means three rounds missed
-        Duration staleAfter = max(lease, runtime.config().pollInterval().multipliedBy(3));
-        staleAfter = max(staleAfter, runtime.config().nodeDeadAfter().dividedBy(2));
-        return new LoopHeartbeat(runtime::state, runtime::loops, max(MIN_STUCK_AFTER, lease.multipliedBy(2)),
+        Duration staleAfter = max(lease, config.pollInterval().multipliedBy(3));
+        staleAfter = max(staleAfter, config.nodeDeadAfter().dividedBy(2));
+        return new LoopHeartbeat(state, loops, max(MIN_STUCK_AFTER, lease.multipliedBy(2)),
                 max(MIN_STALE_AFTER, staleAfter));
     }
 
     @Override
     public Health.Check check() {
-        Runtime.State state = this.state.get();
-        if (state == Runtime.State.NEW) {
+        Node.State state = this.state.get();
+        if (state == Node.State.NEW) {
             return check(Status.UNKNOWN, "not started (a scheduler that only enqueues)");
         }
-        if (state == Runtime.State.STOPPED) {
+        if (state == Node.State.STOPPED) {
             return check(Status.DOWN, "stopped");
         }
         List<BackgroundLoop> loops = this.loops.get();

@@ -1,16 +1,13 @@
 package io.pgjobs.internal.runtime;
 
-import java.sql.Connection;
+import io.pgjobs.internal.loop.BackgroundLoop;
+import io.pgjobs.internal.store.NotificationStore;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.function.Consumer;
-import javax.sql.DataSource;
-import org.postgresql.PGConnection;
-import org.postgresql.PGNotification;
 
 /**
- * Holds one connection that LISTENs on pgjobs' channel and hands each payload on. Notifications only make
+ * Keeps a subscription to pgjobs' notification channel and hands each payload on. Notifications only make
  * things faster: when the connection dies (a restart, a terminated backend, a PgBouncer in transaction mode)
  * the loop reconnects by itself, and meanwhile polling keeps every queue going. After each (re)connect
  * {@code onConnected} runs, since notifications sent while disconnected are lost.
@@ -18,17 +15,14 @@ import org.postgresql.PGNotification;
 final class NotificationListener extends BackgroundLoop {
     private static final int RECEIVE_TIMEOUT_MS = 500;
 
-    private final DataSource dataSource;
-    private final String channel;
+    private final NotificationStore notifications;
     private final Consumer<String> onPayload;
     private final Runnable onConnected;
-    private Connection connection;
-    private PGConnection pgConnection;
+    private NotificationStore.Subscription subscription;
 
-    NotificationListener(DataSource dataSource, String channel, Consumer<String> onPayload, Runnable onConnected) {
+    NotificationListener(NotificationStore notifications, Consumer<String> onPayload, Runnable onConnected) {
         super("pgjobs-listener");
-        this.dataSource = dataSource;
-        this.channel = channel;
+        this.notifications = notifications;
         this.onPayload = onPayload;
         this.onConnected = onConnected;
     }
@@ -36,15 +30,11 @@ final class NotificationListener extends BackgroundLoop {
     @Override
     protected Duration runOnce() throws SQLException {
         try {
-            if (connection == null) {
-                connect();
+            if (subscription == null) {
+                subscription = notifications.listen();
+                onConnected.run();
             }
-            PGNotification[] notifications = pgConnection.getNotifications(RECEIVE_TIMEOUT_MS);
-            if (notifications != null) {
-                for (PGNotification notification : notifications) {
-                    onPayload.accept(notification.getParameter());
-                }
-            }
+            subscription.receive(RECEIVE_TIMEOUT_MS).forEach(onPayload);
             return Duration.ZERO;
         } catch (SQLException | RuntimeException e) {
             disconnect();
@@ -52,40 +42,11 @@ final class NotificationListener extends BackgroundLoop {
         }
     }
 
-    private void connect() throws SQLException {
-        connection = dataSource.getConnection();
-        connection.setAutoCommit(true);
-        pgConnection = connection.unwrap(PGConnection.class);
-        PendingMessageCheck.skip(connection);
-        try (Statement statement = connection.createStatement()) {
-            statement.execute("LISTEN \"" + channel + "\"");
-        }
-        log.debug("listening on {}", channel);
-        onConnected.run();
-    }
-
-    /**
-     * Gives the connection back to its pool. It stops listening first: a pooled connection that still listens
-     * would collect notifications for whoever borrows it next (a stop or an error can end a round at any point);
-     * and it gets PgJDBC's pending-message check back.
-     */
     private void disconnect() {
-        if (connection == null) {
-            return;
+        if (subscription != null) {
+            subscription.close();
+            subscription = null;
         }
-        try (Statement statement = connection.createStatement()) {
-            statement.execute("UNLISTEN *");
-        } catch (SQLException e) {
-            log.debug("UNLISTEN failed (the connection may be broken): {}", e.toString());
-        }
-        PendingMessageCheck.restore(connection);
-        try {
-            connection.close();
-        } catch (SQLException e) {
-            log.debug("closing the broken listener connection failed too: {}", e.toString());
-        }
-        connection = null;
-        pgConnection = null;
     }
 
     @Override

@@ -1,14 +1,18 @@
 package io.pgjobs.internal.runtime;
 
-import io.pgjobs.internal.Config.QueueFlow;
-import io.pgjobs.internal.JobStore.Claim;
-import io.pgjobs.internal.JobStore.ClaimPosition;
-import io.pgjobs.internal.JobStore.ClaimedJob;
+import io.pgjobs.internal.config.Config.QueueFlow;
+import io.pgjobs.internal.loop.BackgroundLoop;
+import io.pgjobs.internal.store.ClaimedJob;
+import io.pgjobs.internal.store.ExecutionStore;
+import io.pgjobs.internal.store.ExecutionStore.Claim;
+import io.pgjobs.internal.store.ExecutionStore.ClaimPosition;
+import io.pgjobs.internal.store.FlowStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Claims the jobs of one queue for this node and starts them. It never claims more than the queue's free
@@ -25,10 +29,12 @@ import java.util.concurrent.TimeUnit;
  * once the backlog is worked off.
  *
  * <p>A queue with flow control (cluster-wide limits, ordered keys) is claimed through
- * {@link io.pgjobs.internal.FlowStore#claimFlow} instead, always from the head (its claims count the running
- * jobs first, and are never big enough for the position to matter). Its slots under the limits free up, and
- * the next jobs of its keys become claimable, when jobs end anywhere in the cluster, which the nodes announce
- * (see {@link Completer}); a fetcher that found nothing to take waits for that wake-up.
+ * {@link FlowStore#claimFlow} instead, always from the head (its claims count the running jobs first, and are
+ * never big enough for the position to matter). Its slots under the limits free up, and the next jobs of its
+ * keys become claimable, when jobs end anywhere in the cluster, which the nodes announce (see
+ * {@link Completer}); a fetcher that found nothing to take waits for that wake-up. On a node with circuit
+ * breakers, the kinds that have one are claimed only while their circuit is closed, and every poll interval the
+ * fetcher offers to take the probe of a circuit whose cool-down is over ({@link CircuitBreakers#probe}).
  */
 final class QueueFetcher extends BackgroundLoop {
     private static final int MAX_BATCH = 1_000;
@@ -41,11 +47,16 @@ final class QueueFetcher extends BackgroundLoop {
     /** The kinds this node handles: without a circuit breaker, and with one (claimed while it is closed). */
     private final List<String> kinds;
     private final List<String> guardedKinds;
-    /** When this fetcher next looks for a circuit due for a probe (System.nanoTime). */
-    private long nextProbeLook = System.nanoTime();
-    private final Runtime runtime;
     /** The queue's flow control; null when it has none. */
     private final QueueFlow flow;
+    private final ExecutionStore store;
+    private final FlowStore flowStore;
+    private final CircuitBreakers circuits;
+    private final String nodeId;
+    private final Duration lease;
+    private final Duration pollInterval;
+    private final BooleanSupplier completionsBehind;
+    private final Workers workers;
     private final Semaphore slots;
     /** When slots free up after a full claim, wait until this many are free so claims stay batched. */
     private final int refillThreshold;
@@ -53,16 +64,27 @@ final class QueueFetcher extends BackgroundLoop {
     /** Where the next claim resumes while every claim is full; null: from the head. */
     private ClaimPosition resumeAfter;
     private long lastHeadClaim;
+    /** When this fetcher next looks for a circuit due for a probe (System.nanoTime). */
+    private long nextProbeLook = System.nanoTime();
 
-    QueueFetcher(String queue, int concurrency, QueueFlow flow, List<String> kinds, List<String> guardedKinds,
-                 Runtime runtime) {
+    /** {@code completionsBehind}: whether the completer has a full batch to write (see {@link Completer#behind()}). */
+    QueueFetcher(String queue, int concurrency, QueueFlow flow, List<String> kinds, ExecutionStore store,
+                 FlowStore flowStore, CircuitBreakers circuits, String nodeId, Duration lease, Duration pollInterval,
+                 BooleanSupplier completionsBehind, Workers workers) {
         super("pgjobs-fetch-" + queue);
         this.queue = queue;
         this.concurrency = concurrency;
         this.flow = flow;
         this.kinds = kinds;
-        this.guardedKinds = guardedKinds;
-        this.runtime = runtime;
+        this.guardedKinds = circuits.kinds();
+        this.store = store;
+        this.flowStore = flowStore;
+        this.circuits = circuits;
+        this.nodeId = nodeId;
+        this.lease = lease;
+        this.pollInterval = pollInterval;
+        this.completionsBehind = completionsBehind;
+        this.workers = workers;
         this.slots = new Semaphore(concurrency);
         this.refillThreshold = Math.max(1, concurrency / 4);
     }
@@ -70,31 +92,32 @@ final class QueueFetcher extends BackgroundLoop {
     @Override
     protected Duration runOnce() throws Exception {
         int free = Math.min(slots.availablePermits(), MAX_BATCH);
-        long now = System.nanoTime();
         if (free == 0) {
-            return runtime.config().pollInterval();
+            return pollInterval;
         }
-        if (runtime.completionsBehind()) {
+        if (completionsBehind.getAsBoolean()) {
             return COMPLETIONS_BEHIND_WAIT;
         }
+        long now = System.nanoTime();
         List<ClaimedJob> claimed = new ArrayList<>();
         if (!guardedKinds.isEmpty() && now - nextProbeLook >= 0) {
-            nextProbeLook = now + runtime.config().pollInterval().toNanos();
-            ClaimedJob probe = runtime.circuits().probe(this::claimProbe);
+            nextProbeLook = now + pollInterval.toNanos();
+            ClaimedJob probe = circuits.probe(this::claimProbe);
             if (probe != null) {
                 claimed.add(probe);
             }
         }
         int rest = free - claimed.size();
         if (rest > 0) {
-            claimed.addAll(flow != null ? claimFlow(rest) : claim(rest, now));
+            claimed.addAll(flow != null ? flowStore.claimFlow(queue, kinds, guardedKinds, rest, nodeId,
+                    lease.toMillis(), flow) : claim(rest, now));
         }
         for (ClaimedJob job : claimed) {
             slots.acquireUninterruptibly();
-            runtime.launch(job, this);
+            workers.launch(job, this::slotFreed);
         }
         saturated = claimed.size() == free;
-        return saturated && slots.availablePermits() > 0 ? Duration.ZERO : runtime.config().pollInterval();
+        return saturated && slots.availablePermits() > 0 ? Duration.ZERO : pollInterval;
     }
 
     private List<ClaimedJob> claim(int free, long now) throws Exception {
@@ -102,34 +125,21 @@ final class QueueFetcher extends BackgroundLoop {
         if (after == null) {
             lastHeadClaim = now;
         }
-        Claim claim = runtime.store().claim(queue, kinds, guardedKinds, free, runtime.config().nodeId(),
-                runtime.config().leaseDuration().toMillis(), after);
+        Claim claim = store.claim(queue, kinds, guardedKinds, free, nodeId, lease.toMillis(), after);
         resumeAfter = claim.jobs().size() == free ? claim.end() : null;
         return claim.jobs();
     }
 
-    private List<ClaimedJob> claimFlow(int free) throws Exception {
-        return runtime.flowStore().claimFlow(queue, kinds, guardedKinds, free, runtime.config().nodeId(),
-                runtime.config().leaseDuration().toMillis(), flow);
-    }
-
     /** One job of {@code kind} for its circuit's probe, past the circuit check; null if the queue has none. */
     private ClaimedJob claimProbe(String kind) throws Exception {
-        String node = runtime.config().nodeId();
-        long leaseMs = runtime.config().leaseDuration().toMillis();
         List<ClaimedJob> probe = flow != null
-                ? runtime.flowStore().claimFlow(queue, List.of(kind), List.of(), 1, node, leaseMs, flow)
-                : runtime.store().claim(queue, List.of(kind), List.of(), 1, node, leaseMs, null).jobs();
+                ? flowStore.claimFlow(queue, List.of(kind), List.of(), 1, nodeId, lease.toMillis(), flow)
+                : store.claim(queue, List.of(kind), List.of(), 1, nodeId, lease.toMillis(), null).jobs();
         return probe.isEmpty() ? null : probe.getFirst();
     }
 
-    /** Whether the queue has flow control, whose claimers must be woken when its jobs end. */
-    boolean flowControlled() {
-        return flow != null;
-    }
-
     /** Called when a job of this queue has finished running and its slot is free again. */
-    void slotFreed() {
+    private void slotFreed() {
         slots.release();
         if (saturated && slots.availablePermits() >= refillThreshold) {
             wake();

@@ -6,10 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.pgjobs.JobAttempt.Outcome;
 import io.pgjobs.JobState;
 import io.pgjobs.Scheduler;
-import io.pgjobs.internal.JobStore;
-import io.pgjobs.internal.JobStore.Completion;
-import io.pgjobs.internal.observe.ObserveConfig;
+import io.pgjobs.internal.config.ObserveConfig;
 import io.pgjobs.internal.observe.Telemetry;
+import io.pgjobs.internal.store.Completion;
+import io.pgjobs.internal.store.ExecutionStore;
+import io.pgjobs.internal.store.MaintenanceStore;
+import io.pgjobs.internal.store.NodeStore;
+import io.pgjobs.internal.store.ObservationStore;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
 import java.sql.Connection;
@@ -17,9 +20,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
-import org.postgresql.ds.PGSimpleDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /** Nodes, leadership and the maintenance chores, in one JVM against a real PostgreSQL. */
 class ClusterTest {
@@ -121,7 +124,7 @@ class ClusterTest {
         assertThat(db.queryLong("select count(*) from pgjobs.jobs where id in (2, 4) and finished_at is not null")).isEqualTo(2);
 
         // The ghost wakes up and reports job 1 completed: the completion guard refuses, nothing changes.
-        JobStore store = new JobStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs");
+        ExecutionStore store = new ExecutionStore(db.dataSource(), PgDatabase.SCHEMA);
         int applied = store.complete(List.of(new Completion(1, 1, JobState.COMPLETED, Outcome.COMPLETED, 0, 0, null,
                 null, null, null)), "ghost").size();
         assertThat(applied).isZero();
@@ -252,9 +255,10 @@ class ClusterTest {
     }
 
     private static LeaderElector soloLeader() {
-        return new LeaderElector(db.dataSource(), new NodeStore(db.dataSource(), PgDatabase.SCHEMA), "solo",
+        return new LeaderElector(new NodeStore(db.dataSource(), PgDatabase.SCHEMA), "solo",
                 Duration.ofMillis(200), Duration.ofSeconds(5), new Telemetry(new ObserveConfig.Builder().build(),
-                "solo", db.dataSource(), PgDatabase.SCHEMA), () -> {});
+                "solo",
+                new ObservationStore(db.dataSource(), PgDatabase.SCHEMA)), () -> {});
     }
 
     @Test

@@ -3,8 +3,11 @@ package io.pgjobs.internal.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgjobs.Scheduler;
-import io.pgjobs.internal.observe.ObserveConfig;
+import io.pgjobs.internal.config.ObserveConfig;
 import io.pgjobs.internal.observe.Telemetry;
+import io.pgjobs.internal.store.MaintenanceStore;
+import io.pgjobs.internal.store.NodeStore;
+import io.pgjobs.internal.store.ObservationStore;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
 import java.time.Duration;
@@ -43,9 +46,9 @@ class QueueLagSamplerTest {
     }
 
     private static LeaderElector elector(String nodeId) {
-        return new LeaderElector(db.dataSource(), new NodeStore(db.dataSource(), PgDatabase.SCHEMA), nodeId,
+        return new LeaderElector(new NodeStore(db.dataSource(), PgDatabase.SCHEMA), nodeId,
                 Duration.ofMillis(200), Duration.ofSeconds(5), new Telemetry(new ObserveConfig.Builder().build(), nodeId,
-                db.dataSource(), PgDatabase.SCHEMA), () -> {});
+                new ObservationStore(db.dataSource(), PgDatabase.SCHEMA)), () -> {});
     }
 
     /** Runs the sampler's first round (its random delay) and one more, on this thread. */

@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgjobs.Schedule;
 import io.pgjobs.ScheduleClient;
-import io.pgjobs.internal.Config;
-import io.pgjobs.internal.DefaultJobClient;
+import io.pgjobs.internal.client.DefaultJobClient;
+import io.pgjobs.internal.config.Config;
 import io.pgjobs.internal.observe.Telemetry;
+import io.pgjobs.internal.store.Stores;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
 import java.time.Duration;
@@ -24,6 +25,7 @@ class ScheduleFirerTest {
     static final PgDatabase db = new PgDatabase();
 
     private Config config;
+    private Stores stores;
     private Telemetry telemetry;
     private DefaultJobClient client;
     private ScheduleClient schedules;
@@ -34,11 +36,12 @@ class ScheduleFirerTest {
     void setUp() throws Exception {
         db.execute("delete from pgjobs.jobs; delete from pgjobs.schedules");
         config = new Config.Builder(db.dataSource()).build();
-        telemetry = new Telemetry(config.observe(), config.nodeId(), config.dataSource(), config.schema());
-        client = new DefaultJobClient(config, telemetry);
+        stores = Stores.of(config.dataSource(), config.schema(), config.notifyChannel(), config.nodeDeadAfter());
+        telemetry = new Telemetry(config.observe(), config.nodeId(), stores.observations());
+        client = new DefaultJobClient(config, stores.jobWriter(), stores.jobs(), stores.schedules(), telemetry);
         schedules = client.schedules();
-        first = new ScheduleFirer(config, client.store(), () -> true, telemetry);
-        second = new ScheduleFirer(config, client.store(), () -> true, telemetry);
+        first = new ScheduleFirer(stores.schedules(), stores.jobWriter(), config.pollInterval(), () -> true, telemetry);
+        second = new ScheduleFirer(stores.schedules(), stores.jobWriter(), config.pollInterval(), () -> true, telemetry);
     }
 
     @AfterEach
@@ -120,9 +123,7 @@ class ScheduleFirerTest {
     void onlyALeaderFires() throws Exception {
         AtomicBoolean leads = new AtomicBoolean(false);
         AtomicInteger asked = new AtomicInteger();
-        Config.Builder quickPolls = new Config.Builder(db.dataSource());
-        quickPolls.pollInterval(Duration.ofMillis(50));
-        ScheduleFirer firer = new ScheduleFirer(quickPolls.build(), client.store(), () -> {
+        ScheduleFirer firer = new ScheduleFirer(stores.schedules(), stores.jobWriter(), Duration.ofMillis(50), () -> {
                     asked.incrementAndGet();
                     return leads.get();
                 }, telemetry);

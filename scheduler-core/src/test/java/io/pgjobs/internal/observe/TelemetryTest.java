@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pgjobs.SchedulerEvent;
+import io.pgjobs.internal.config.ObserveConfig;
+import io.pgjobs.internal.store.ObservationStore;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
 import java.time.Duration;
@@ -25,7 +27,8 @@ class TelemetryTest {
         ObserveConfig.Builder config = new ObserveConfig.Builder();
         config.meterRegistry(registry);
         config.listener(events::add);
-        return new Telemetry(config.build(), "node-a", db.dataSource(), PgDatabase.SCHEMA);
+        return new Telemetry(config.build(), "node-a",
+                new ObservationStore(db.dataSource(), PgDatabase.SCHEMA));
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.pgjobs.internal.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgjobs.internal.loop.BackgroundLoop;
 import io.pgjobs.testing.Await;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgjobs.Health;
 import io.pgjobs.Health.Status;
+import io.pgjobs.internal.loop.BackgroundLoop;
 import io.pgjobs.testing.Await;
 import java.time.Duration;
 import java.util.List;
@@ -39,21 +40,21 @@ class LoopHeartbeatTest {
         loop.stop();
     }
 
-    private LoopHeartbeat heartbeat(Runtime.State state) {
+    private LoopHeartbeat heartbeat(Node.State state) {
         return new LoopHeartbeat(() -> state, () -> List.of(loop), STUCK_AFTER, STALE_AFTER);
     }
 
     @Test
     void runningLoopsAreUp() {
         loop.start();
-        assertThat(heartbeat(Runtime.State.STARTED).check().status()).isEqualTo(Status.UP);
+        assertThat(heartbeat(Node.State.STARTED).check().status()).isEqualTo(Status.UP);
     }
 
     @Test
     void aLoopWhoseRoundsKeepFailingIsDegradedNotDown() throws Exception {
         failing.set(true);
         loop.start();
-        LoopHeartbeat heartbeat = heartbeat(Runtime.State.STARTED);
+        LoopHeartbeat heartbeat = heartbeat(Node.State.STARTED);
         Await.until(Duration.ofSeconds(10), "the node degraded", () -> heartbeat.check().status() == Status.DEGRADED);
         assertThat(heartbeat.check().detail()).contains("test-loop has not finished a round without error");
         assertThat(Health.of(List.of(heartbeat.check())).livenessStatusCode()).isEqualTo(200);
@@ -66,7 +67,7 @@ class LoopHeartbeatTest {
     void aLoopStuckInOneRoundIsDownAndFailsLiveness() throws Exception {
         blocking.set(true);
         loop.start();
-        LoopHeartbeat heartbeat = heartbeat(Runtime.State.STARTED);
+        LoopHeartbeat heartbeat = heartbeat(Node.State.STARTED);
         Await.until(Duration.ofSeconds(10), "the node down", () -> heartbeat.check().status() == Status.DOWN);
         assertThat(heartbeat.check().detail()).contains("test-loop has been stuck in one round");
         assertThat(Health.of(List.of(heartbeat.check())).livenessStatusCode()).isEqualTo(503);
@@ -74,14 +75,14 @@ class LoopHeartbeatTest {
 
     @Test
     void aLoopThatIsNotRunningIsDown() {
-        Health.Check check = heartbeat(Runtime.State.STARTED).check();
+        Health.Check check = heartbeat(Node.State.STARTED).check();
         assertThat(check.status()).isEqualTo(Status.DOWN);
         assertThat(check.detail()).isEqualTo("test-loop is not running");
     }
 
     @Test
     void aRuntimeNotYetStartedIsUnknownAndAStoppedOneDown() {
-        assertThat(heartbeat(Runtime.State.NEW).check().status()).isEqualTo(Status.UNKNOWN);
-        assertThat(heartbeat(Runtime.State.STOPPED).check().status()).isEqualTo(Status.DOWN);
+        assertThat(heartbeat(Node.State.NEW).check().status()).isEqualTo(Status.UNKNOWN);
+        assertThat(heartbeat(Node.State.STOPPED).check().status()).isEqualTo(Status.DOWN);
     }
 }

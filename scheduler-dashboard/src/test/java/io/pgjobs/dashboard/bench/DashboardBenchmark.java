@@ -6,7 +6,6 @@ import io.pgjobs.Scheduler;
 import io.pgjobs.dashboard.DashboardServer;
 import io.pgjobs.dashboard.DashboardServlet;
 import io.pgjobs.dashboard.DashboardUser;
-import io.pgjobs.internal.QueueSql;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,7 +21,8 @@ import java.util.Map;
  * Not a test: seeds 1,000,000 jobs of mixed states (a day of per-minute statistics and queue lag, and 50
  * schedules with 10 runs each) into an embedded PostgreSQL, then prints how long the dashboard's API takes to
  * answer over HTTP, end to end (query, JSON, network), as the median and 95th percentile of 30 calls after 5
- * warm-up calls, and how long the leader's queue lag sample reads. Run it with:
+ * warm-up calls, and how long the queue snapshot that the leader's queue lag sample reads takes without HTTP.
+ * Run it with:
  *
  * <pre>
  * ./mvnw -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt \
@@ -80,8 +80,8 @@ public final class DashboardBenchmark {
                     double[] ms = time(http, server.uri() + call.getValue());
                     System.out.printf("%-34s %10.1f %10.1f%n", call.getKey(), ms[RUNS / 2], ms[(int) Math.ceil(RUNS * 0.95) - 1]);
                 }
-                double[] sample = timeQueueLagSample(dataSource);
-                System.out.printf("%-34s %10.1f %10.1f%n", "queue lag sample (leader, JDBC)", sample[RUNS / 2],
+                double[] sample = timeQueueSnapshot(scheduler);
+                System.out.printf("%-34s %10.1f %10.1f%n", "queue snapshot (admin, no HTTP)", sample[RUNS / 2],
                         sample[(int) Math.ceil(RUNS * 0.95) - 1]);
             }
         }
@@ -106,22 +106,17 @@ public final class DashboardBenchmark {
     }
 
     /**
-     * The read of the leader's queue lag sample (QueueLagSampler, every 15 s): the queue snapshot it upserts into
-     * queue_lag, a few rows. Over JDBC, since the sampler is not an endpoint.
+     * The queue snapshot that the leader's queue lag sample (QueueLagSampler, every 15 s) upserts into queue_lag,
+     * a few rows, read through {@code admin().queues()} (the same snapshot joined to the queues' settings)
+     * without HTTP and JSON: the sampler is not an endpoint.
      */
-    private static double[] timeQueueLagSample(HikariDataSource dataSource) throws Exception {
+    private static double[] timeQueueSnapshot(Scheduler scheduler) {
         double[] ms = new double[RUNS];
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            for (int i = -WARM_UP; i < RUNS; i++) {
-                long start = System.nanoTime();
-                try (ResultSet rs = s.executeQuery(QueueSql.queueSnapshot("pgjobs"))) {
-                    while (rs.next()) {
-                        rs.getLong("lag_ms");
-                    }
-                }
-                if (i >= 0) {
-                    ms[i] = (System.nanoTime() - start) / 1e6;
-                }
+        for (int i = -WARM_UP; i < RUNS; i++) {
+            long start = System.nanoTime();
+            scheduler.admin().queues();
+            if (i >= 0) {
+                ms[i] = (System.nanoTime() - start) / 1e6;
             }
         }
         Arrays.sort(ms);

@@ -1,0 +1,34 @@
+package io.pgjobs.internal;
+
+import io.pgjobs.internal.admin.DefaultAdminClient;
+import io.pgjobs.internal.client.DefaultJobClient;
+import io.pgjobs.internal.config.Config;
+import io.pgjobs.internal.observe.HealthChecker;
+import io.pgjobs.internal.observe.Telemetry;
+import io.pgjobs.internal.runtime.Node;
+import io.pgjobs.internal.store.Stores;
+import java.util.List;
+
+/**
+ * The composition root: builds every part of one scheduler once, from its sealed {@link Config}, and hands each
+ * its collaborators. The stores come first (every store once), then telemetry, the clients, the node that runs
+ * jobs, and the health checker. Nothing else constructs a store or a component.
+ */
+public record Components(Stores stores, Telemetry telemetry, DefaultJobClient client, DefaultAdminClient admin,
+                         Node node, HealthChecker health) {
+
+    public static Components of(Config config) {
+        Stores stores = Stores.of(config.dataSource(), config.schema(), config.notifyChannel(),
+                config.nodeDeadAfter());
+        Telemetry telemetry = new Telemetry(config.observe(), config.nodeId(), stores.observations());
+        DefaultJobClient client = new DefaultJobClient(config, stores.jobWriter(), stores.jobs(), stores.schedules(),
+                telemetry);
+        DefaultAdminClient admin = new DefaultAdminClient(stores.admin(), stores.circuits(), client,
+                config.maxArgsBytes());
+        Node node = new Node(config, stores, telemetry);
+        HealthChecker health = new HealthChecker(stores.observations(), stores.circuits(), node.heartbeat(),
+                List.copyOf(config.queues().keySet()), config.observe().queueLagThreshold(), config.nodeDeadAfter(),
+                List.copyOf(config.circuitBreakers().keySet()));
+        return new Components(stores, telemetry, client, admin, node, health);
+    }
+}

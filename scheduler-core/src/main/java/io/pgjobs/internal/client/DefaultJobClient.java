@@ -1,0 +1,161 @@
+package io.pgjobs.internal.client;
+
+import io.pgjobs.EnqueueResult;
+import io.pgjobs.Job;
+import io.pgjobs.JobAttempt;
+import io.pgjobs.JobClient;
+import io.pgjobs.JobRequest;
+import io.pgjobs.internal.config.Config;
+import io.pgjobs.internal.cron.DefaultScheduleClient;
+import io.pgjobs.internal.observe.Telemetry;
+import io.pgjobs.internal.store.JobStore;
+import io.pgjobs.internal.store.JobWriter;
+import io.pgjobs.internal.store.NewJob;
+import io.pgjobs.internal.store.ScheduleStore;
+import io.pgjobs.internal.store.Sql;
+import io.pgjobs.spi.JobSerializer;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/** The {@link JobClient}: validates and serializes requests, then hands them to the {@link JobStore}. */
+public final class DefaultJobClient implements JobClient {
+    private final Config config;
+    private final JobSerializer serializer;
+    private final JobWriter writer;
+    private final JobStore store;
+    private final DefaultScheduleClient schedules;
+    private final Telemetry telemetry;
+
+    public DefaultJobClient(Config config, JobWriter writer, JobStore store, ScheduleStore scheduleStore,
+                            Telemetry telemetry) {
+        this.config = config;
+        this.telemetry = telemetry;
+        this.serializer = config.serializer();
+        this.writer = writer;
+        this.store = store;
+        this.schedules = new DefaultScheduleClient(scheduleStore, writer,
+                request -> prepare(List.of(request)).getFirst(), telemetry);
+    }
+
+    @Override
+    public EnqueueResult enqueue(JobRequest request) {
+        return enqueueAll(List.of(request)).getFirst();
+    }
+
+    @Override
+    public EnqueueResult enqueue(Connection connection, JobRequest request) {
+        return enqueueAll(connection, List.of(request)).getFirst();
+    }
+
+    @Override
+    public List<EnqueueResult> enqueueAll(List<JobRequest> requests) {
+        List<NewJob> jobs = prepare(requests);
+        if (jobs.isEmpty()) {
+            return List.of();
+        }
+        List<EnqueueResult> results = call("enqueue", () -> writer.insert(jobs));
+        telemetry.enqueued(jobs, results);
+        return results;
+    }
+
+    @Override
+    public List<EnqueueResult> enqueueAll(Connection connection, List<JobRequest> requests) {
+        Objects.requireNonNull(connection, "connection");
+        List<NewJob> jobs = prepare(requests);
+        if (jobs.isEmpty()) {
+            return List.of();
+        }
+        List<EnqueueResult> results = call("enqueue", () -> writer.insert(connection, jobs));
+        telemetry.enqueued(jobs, results);
+        return results;
+    }
+
+    @Override
+    public Optional<Job> get(long id) {
+        return call("read job " + id, () -> store.get(id));
+    }
+
+    @Override
+    public List<JobAttempt> attempts(long id) {
+        return call("read attempts of job " + id, () -> store.attempts(id));
+    }
+
+    @Override
+    public <A> A args(Job job, Class<A> type) {
+        return serializer.fromJson(job.args(), type);
+    }
+
+    @Override
+    public boolean cancel(long id) {
+        JobStore.Cancellation cancellation = call("cancel job " + id, () -> store.cancel(id));
+        if (cancellation.beforeStart()) {
+            telemetry.cancelledBeforeStart(id, cancellation.kind(), cancellation.queue(), cancellation.attempt());
+        }
+        return cancellation.applied();
+    }
+
+    @Override
+    public boolean retry(long id) {
+        return call("retry job " + id, () -> store.retry(id));
+    }
+
+    @Override
+    public boolean delete(long id) {
+        return call("delete job " + id, () -> store.delete(id));
+    }
+
+    @Override
+    public DefaultScheduleClient schedules() {
+        return schedules;
+    }
+
+    /** Validates and serializes every request before anything is written, so a bad one writes nothing. */
+    private List<NewJob> prepare(List<JobRequest> requests) {
+        Objects.requireNonNull(requests, "requests");
+        List<NewJob> jobs = new ArrayList<>(requests.size());
+        for (int i = 0; i < requests.size(); i++) {
+            JobRequest r = requests.get(i);
+            if (r == null) {
+                throw new IllegalArgumentException("requests[" + i + "]: must not be null");
+            }
+            String args = serializeArgs(r);
+            String metadata = serializer.toJson(telemetry.jobMetadata(r.metadata()));
+            jobs.add(new NewJob(r.kind(), r.queue(), r.priority(), r.runAt(),
+                    r.delay() == null ? 0 : r.delay().toMillis(), r.maxAttempts(), args, r.idempotencyKey(),
+                    r.tags(), metadata, r.partitionKey(), r.orderingKey()));
+        }
+        return jobs;
+    }
+
+    private String serializeArgs(JobRequest request) {
+        String json;
+        try {
+            json = serializer.toJson(request.args());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("args: cannot serialize args of kind '" + request.kind() + "': "
+                    + e.getMessage(), e);
+        }
+        if (json == null || !(json.startsWith("{") || json.startsWith("["))) {
+            throw new IllegalArgumentException("args: args of kind '" + request.kind()
+                    + "' must serialize to a JSON object or array, got " + abbreviate(json));
+        }
+        int bytes = json.length() > config.maxArgsBytes() / 3 ? json.getBytes(StandardCharsets.UTF_8).length : json.length();
+        if (bytes > config.maxArgsBytes()) {
+            throw new IllegalArgumentException("args: args of kind '" + request.kind() + "' are " + bytes
+                    + " bytes of JSON, over the limit of " + config.maxArgsBytes() + " bytes (maxArgsBytes)");
+        }
+        return json;
+    }
+
+    private static String abbreviate(String s) {
+        return s == null ? "null" : s.length() > 60 ? s.substring(0, 60) + "..." : s;
+    }
+
+    private static <T> T call(String what, Sql.Call<T> call) {
+        return Sql.call(what, call);
+    }
+}

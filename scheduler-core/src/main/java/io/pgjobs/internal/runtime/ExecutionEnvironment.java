@@ -1,0 +1,14 @@
+package io.pgjobs.internal.runtime;
+
+import io.pgjobs.internal.observe.Telemetry;
+import io.pgjobs.internal.store.ExecutionStore;
+import io.pgjobs.spi.JobSerializer;
+import io.pgjobs.spi.RetryPolicy;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * What every {@link JobExecution} of a started node shares: the node's id, the serializer, the default retry
+ * policy, the telemetry that opens its span, the timer of its timeout, and the store that extends its lease.
+ */
+record ExecutionEnvironment(String nodeId, JobSerializer serializer, RetryPolicy retryPolicy, Telemetry telemetry,
+                            ScheduledExecutorService timer, ExecutionStore leases) {}

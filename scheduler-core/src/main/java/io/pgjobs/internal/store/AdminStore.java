@@ -1,0 +1,449 @@
+package io.pgjobs.internal.store;
+
+import static io.pgjobs.internal.db.Tables.AUDIT_LOG;
+import static io.pgjobs.internal.db.Tables.JOBS;
+import static io.pgjobs.internal.db.Tables.NODES;
+import static io.pgjobs.internal.db.Tables.QUEUES;
+import static io.pgjobs.internal.db.Tables.SCHEDULES;
+import static io.pgjobs.internal.db.Tables.SCHEDULE_RUNS;
+
+import io.pgjobs.Job;
+import io.pgjobs.JobState;
+import io.pgjobs.admin.AuditEntry;
+import io.pgjobs.admin.Count;
+import io.pgjobs.admin.DeadLetterGroup;
+import io.pgjobs.admin.JobFilter;
+import io.pgjobs.admin.NodeInfo;
+import io.pgjobs.admin.Overview.LagPoint;
+import io.pgjobs.admin.Overview.QueueLag;
+import io.pgjobs.admin.Overview.StatsPoint;
+import io.pgjobs.admin.PageRequest;
+import io.pgjobs.admin.QueueInfo;
+import io.pgjobs.admin.ScheduleRun;
+import io.pgjobs.internal.db.tables.records.SchedulesRecord;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.sql.DataSource;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.Record;
+import org.jooq.Record2;
+import org.jooq.impl.DSL;
+
+/**
+ * All SQL of the operator's API. Every read runs under a statement timeout and is bounded: pages walk the
+ * primary key downwards from a cursor, counts stop at a cap, queue lag probes the runnable index once per
+ * priority, and the charts read the per-minute {@code job_stats} that the completion statement maintains and
+ * the per-minute {@code queue_lag} that the leader samples.
+ * Plain-SQL fragments take every value from a user as a bind parameter. States and count limits are inlined
+ * on purpose: a cached generic plan with a bound state cannot use the partial indexes, and one with a bound
+ * limit cannot tell a capped count from a full one and picks a sequential scan.
+ */
+public final class AdminStore {
+    /** Counts stop here and read as "at least". */
+    public static final int COUNT_CAP = 10_000;
+    /** Dead letters are grouped over this many of the most recent. */
+    public static final int DEAD_LETTER_WINDOW = 10_000;
+    /**
+     * How many ids one page request of a filter that no index narrows searches at most. Ids are dense unless jobs
+     * were deleted, so that is at most this many rows however few of them match: well under the dashboard's
+     * 200 ms on a million jobs (docs/dashboard.md, "Measured").
+     */
+    public static final long SCAN_WINDOW = 100_000;
+    /** States that an index lists on its own: running (V1's jobs_running) and the rare ones (V4's jobs_rare_states). */
+    private static final Set<JobState> INDEXED_STATES = EnumSet.of(JobState.RUNNING, JobState.SCHEDULED,
+            JobState.RETRYABLE, JobState.CANCELLED, JobState.DISCARDED);
+    private static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(5);
+    /** The error with digits, long hex ids and UUIDs masked, so that failures alike group together. */
+    private static final String PATTERN_SQL = """
+            regexp_replace(regexp_replace(regexp_replace(coalesce(last_error, ''),
+              '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}', '<uuid>', 'g'),
+              '\\m[0-9a-fA-F]*[0-9][0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\\M', '<hex>', 'g'),
+              '[0-9]+', '#', 'g')""";
+
+    /** A schedule as stored, with its recent runs. */
+    public record ScheduleRow(String name, String expression, String timeZone, String kind, String queue,
+                              String args, boolean enabled, Instant nextFireAt, Instant lastFireAt,
+                              List<ScheduleRun> recentRuns) {}
+
+    /** An operator's action as the audit log records it; {@code detailJson} a JSON object. */
+    public record Audit(String actor, String action, String target, String detailJson) {}
+
+    private final DataSource dataSource;
+    private final String schema;
+    private final String notifyChannel;
+    /** A node whose heartbeat is older than this counts as dead: the cluster's own setting. */
+    private final Duration nodeDeadAfter;
+
+    public AdminStore(DataSource dataSource, String schema, String notifyChannel, Duration nodeDeadAfter) {
+        this.dataSource = dataSource;
+        this.schema = schema;
+        this.notifyChannel = notifyChannel;
+        this.nodeDeadAfter = nodeDeadAfter;
+    }
+
+    /** Work on a jOOQ context bound to one connection. */
+    @FunctionalInterface
+    private interface Read<T> {
+        T run(DSLContext dsl) throws SQLException;
+    }
+
+    /**
+     * Runs a read in a transaction with pgjobs' statement timeout, so no page can hang the dashboard, and without
+     * JIT compilation (see {@link Sql#limitTransaction}).
+     */
+    private <T> T read(Read<T> read) throws SQLException {
+        return Sql.inTransaction(dataSource, connection -> {
+            Sql.limitTransaction(connection, STATEMENT_TIMEOUT);
+            return read.run(Sql.dsl(connection, schema));
+        });
+    }
+
+    // ---- jobs ----------------------------------------------------------------------------------------------
+
+    /**
+     * Matching jobs, newest first, and {@code searchedTo}: null when the search covered every id below the
+     * cursor, else the lowest id it covered (it stopped there with the page not full, and the next page starts
+     * below it).
+     */
+    public record Scan(List<Job> jobs, Long searchedTo) {}
+
+    /**
+     * A page of matching jobs. A filter that an index narrows walks that index until the page is full. Any other
+     * filter scans at most {@link #SCAN_WINDOW} ids below the cursor, because it may match few rows (or none)
+     * and would otherwise read the table until the page is full or the statement timeout ends it.
+     */
+    public Scan jobs(JobFilter filter, PageRequest page) throws SQLException {
+        return read(dsl -> {
+            var matching = dsl.selectFrom(JOBS).where(condition(filter)).and(below(page.beforeId()));
+            if (indexNarrows(filter)) {
+                return new Scan(matching.orderBy(JOBS.ID.desc()).limit(page.limit()).fetch(JobRows::toJob), null);
+            }
+            // both are one probe of the primary key
+            Record2<Long, Long> bounds = dsl.select(DSL.min(JOBS.ID), DSL.max(JOBS.ID)).from(JOBS).fetchOne();
+            Long oldest = bounds.value1();
+            long top = page.beforeId() != null ? page.beforeId() : oldest == null ? 0 : bounds.value2() + 1;
+            if (oldest == null || top <= oldest) {
+                return new Scan(List.of(), null);
+            }
+            long from = Math.max(oldest, top - SCAN_WINDOW);
+            List<Job> rows = matching.and(JOBS.ID.ge(from)).orderBy(JOBS.ID.desc()).limit(page.limit())
+                    .fetch(JobRows::toJob);
+            return new Scan(rows, from > oldest ? from : null);
+        });
+    }
+
+    /**
+     * Whether an index finds the filter's jobs without reading the others: only states that an index lists, or a
+     * lower bound on the finish time (V1's jobs_finished). Queue, kind, tag, args and creation time have no index
+     * that a listing by id can use.
+     */
+    private static boolean indexNarrows(JobFilter f) {
+        return (!f.states().isEmpty() && INDEXED_STATES.containsAll(f.states())) || f.finishedFrom() != null;
+    }
+
+    public List<Long> matchingIds(JobFilter filter, Long cursor, int limit) throws SQLException {
+        return read(dsl -> dsl.select(JOBS.ID).from(JOBS).where(condition(filter)).and(below(cursor))
+                .orderBy(JOBS.ID.desc()).limit(limit).fetch(JOBS.ID));
+    }
+
+    public Count count(JobFilter filter, int cap) throws SQLException {
+        long n = read(dsl -> dsl.fetchCount(dsl.selectOne().from(JOBS).where(condition(filter)).limit(DSL.inline(cap + 1))));
+        return capped(n, cap);
+    }
+
+    private static Condition below(Long id) {
+        return id == null ? DSL.noCondition() : JOBS.ID.lt(id);
+    }
+
+    private static Condition condition(JobFilter f) {
+        Condition c = DSL.noCondition();
+        if (!f.states().isEmpty()) {
+            // inlined (they come from the enum) so that the planner can match the partial indexes on states
+            c = c.and(JOBS.STATE.in(f.states().stream().map(s -> DSL.inline(s.dbName())).toList()));
+        }
+        if (notBlank(f.queue())) {
+            c = c.and(JOBS.QUEUE.eq(f.queue()));
+        }
+        if (notBlank(f.kind())) {
+            c = c.and(JOBS.KIND.eq(f.kind()));
+        }
+        if (notBlank(f.tag())) {
+            c = c.and(DSL.condition("{0} @> array[{1}]::text[]", JOBS.TAGS, DSL.val(f.tag())));
+        }
+        if (f.createdFrom() != null) {
+            c = c.and(JOBS.CREATED_AT.ge(f.createdFrom().atOffset(ZoneOffset.UTC)));
+        }
+        if (f.createdTo() != null) {
+            c = c.and(JOBS.CREATED_AT.lt(f.createdTo().atOffset(ZoneOffset.UTC)));
+        }
+        if (f.finishedFrom() != null) {
+            c = c.and(JOBS.FINISHED_AT.ge(f.finishedFrom().atOffset(ZoneOffset.UTC)));
+        }
+        if (f.finishedTo() != null) {
+            c = c.and(JOBS.FINISHED_AT.lt(f.finishedTo().atOffset(ZoneOffset.UTC)));
+        }
+        if (notBlank(f.args())) {
+            for (ArgsPredicate.Term term : ArgsPredicate.parse(f.args().strip()).terms()) {
+                Condition contains = DSL.condition("{0} @> {1}::jsonb", JOBS.ARGS, DSL.val(term.containedJson()));
+                c = c.and(term.negated() ? DSL.not(contains) : contains);
+            }
+        }
+        return c;
+    }
+
+    private static boolean notBlank(String s) {
+        return s != null && !s.isBlank();
+    }
+
+    private static Count capped(long n, int cap) {
+        return n > cap ? new Count(cap, true) : new Count(n, false);
+    }
+
+    // ---- overview and queues -------------------------------------------------------------------------------
+
+    /**
+     * Jobs per state, each counted up to {@link #COUNT_CAP}: running and the rare states (V4's jobs_rare_states)
+     * are index-only scans, available goes through the runnable index, and completed rows are so common that a
+     * scan meets the cap at once.
+     */
+    public Map<JobState, Count> stateCounts() throws SQLException {
+        return read(dsl -> {
+            Map<JobState, Count> counts = new EnumMap<>(JobState.class);
+            for (JobState state : JobState.values()) {
+                long n = dsl.fetchCount(dsl.selectOne().from(JOBS).where(JOBS.STATE.eq(DSL.inline(state.dbName())))
+                        .limit(DSL.inline(COUNT_CAP + 1)));
+                counts.put(state, capped(n, COUNT_CAP));
+            }
+            return counts;
+        });
+    }
+
+    public Instant now() throws SQLException {
+        return read(dsl -> dsl.select(DSL.currentOffsetDateTime()).fetchOne().value1().toInstant());
+    }
+
+    /** Every queue worth showing (see {@link QueueSql#queueSnapshot}) with its settings, by name. */
+    public List<QueueInfo> queues() throws SQLException {
+        String sql = """
+                select s.name, s.waiting, s.running, s.lag_ms, q.concurrency_limit, coalesce(q.paused, false) as paused
+                from (%2$s) s left join %1$s.queues q on q.name = s.name
+                order by s.name
+                """.formatted(schema, QueueSql.queueSnapshot(schema));
+        return read(dsl -> dsl.resultQuery(sql).fetch(r -> new QueueInfo(r.get("name", String.class),
+                capped(r.get("waiting", Long.class), QueueSql.WAITING_CAP), r.get("running", Long.class),
+                Duration.ofMillis(r.get("lag_ms", Long.class)), r.get("concurrency_limit", Integer.class),
+                r.get("paused", Boolean.class))));
+    }
+
+    /** Finished attempts per {@code bucket} over the last {@code span}, one point per bucket, oldest first. */
+    public List<StatsPoint> stats(Duration span, Duration bucket) throws SQLException {
+        String sql = bucketed("""
+                with totals as (
+                    select date_bin(%2$s, s.minute, timestamptz '2000-01-01') as start,
+                           sum(s.jobs) filter (where s.state = 'completed') as completed,
+                           sum(s.jobs) filter (where s.state = 'retryable') as failed,
+                           sum(s.jobs) filter (where s.state = 'discarded') as discarded,
+                           sum(s.jobs) filter (where s.state = 'cancelled') as cancelled,
+                           sum(s.jobs) filter (where s.state in ('scheduled', 'available')) as other,
+                           sum(s.duration_ms) / nullif(sum(s.jobs), 0) as average_ms
+                    from %1$s.job_stats s where s.minute >= %3$s
+                    group by 1
+                )
+                select b.start, coalesce(t.completed, 0) as completed, coalesce(t.failed, 0) as failed,
+                       coalesce(t.discarded, 0) as discarded, coalesce(t.cancelled, 0) as cancelled,
+                       coalesce(t.other, 0) as other, coalesce(t.average_ms, 0) as average_ms
+                from generate_series(%3$s, date_bin(%2$s, now(), timestamptz '2000-01-01'), %2$s) b(start)
+                left join totals t on t.start = b.start
+                order by b.start
+                """, span, bucket);
+        return read(dsl -> dsl.resultQuery(sql).fetch(r -> new StatsPoint(
+                r.get("start", OffsetDateTime.class).toInstant(), r.get("completed", Long.class),
+                r.get("failed", Long.class), r.get("discarded", Long.class), r.get("cancelled", Long.class),
+                r.get("other", Long.class), r.get("average_ms", Long.class))));
+    }
+
+    /**
+     * Each sampled queue's lag per {@code bucket} over the last {@code span}, by queue name, from the leader's
+     * per-minute samples (V6's queue_lag, a key range of it): the largest values of each bucket, only for the
+     * buckets with samples, oldest first. The buckets are those of {@link #stats}.
+     */
+    public List<QueueLag> queueLag(Duration span, Duration bucket) throws SQLException {
+        String sql = bucketed("""
+                select l.queue, date_bin(%2$s, l.minute, timestamptz '2000-01-01') as start, max(l.lag_ms) as lag_ms,
+                       max(l.waiting) as waiting, max(l.running) as running
+                from %1$s.queue_lag l where l.minute >= %3$s
+                group by 1, 2
+                order by 1, 2
+                """, span, bucket);
+        Map<String, List<LagPoint>> byQueue = new LinkedHashMap<>();
+        for (Record r : read(dsl -> dsl.resultQuery(sql).fetch())) {
+            byQueue.computeIfAbsent(r.get("queue", String.class), queue -> new ArrayList<>()).add(new LagPoint(
+                    r.get("start", OffsetDateTime.class).toInstant(), r.get("lag_ms", Long.class),
+                    capped(r.get("waiting", Long.class), QueueSql.WAITING_CAP), r.get("running", Long.class)));
+        }
+        return byQueue.entrySet().stream().map(e -> new QueueLag(e.getKey(), List.copyOf(e.getValue()))).toList();
+    }
+
+    /**
+     * Fills in a chart query: {@code %1$s} is the schema, {@code %2$s} the width of a bucket, {@code %3$s} the
+     * start of the first one (the last one holds now). The first start is written out (not taken from a
+     * CTE) so that the planner sees a range on the key, and the intervals are literals (whole seconds from a
+     * Duration) so that no cached generic plan replaces the parallel aggregation a day of statistics needs.
+     */
+    private String bucketed(String sql, Duration span, Duration bucket) {
+        String width = "'" + bucket.toSeconds() + " seconds'::interval";
+        String first = "date_bin(%1$s, now(), timestamptz '2000-01-01') - '%2$d seconds'::interval + %1$s"
+                .formatted(width, span.toSeconds());
+        return sql.formatted(schema, width, first);
+    }
+
+    /** Pauses or resumes {@code queue}, and audits it in the same transaction. */
+    public void setQueuePaused(String queue, boolean paused, Audit audit) throws SQLException {
+        inTransaction(dsl -> {
+            setQueuePaused(dsl, queue, paused);
+            audit(dsl, audit);
+            return null;
+        });
+    }
+
+    private void setQueuePaused(DSLContext dsl, String queue, boolean paused) {
+        dsl.insertInto(QUEUES).set(QUEUES.NAME, queue).set(QUEUES.PAUSED, paused)
+                .onConflict(QUEUES.NAME).doUpdate().set(QUEUES.PAUSED, paused)
+                .set(QUEUES.UPDATED_AT, DSL.currentOffsetDateTime()).execute();
+        if (!paused) {
+            notify(dsl, "q:" + queue);
+        }
+    }
+
+    // ---- dead letters ----------------------------------------------------------------------------------------
+
+    public List<DeadLetterGroup> deadLetters() throws SQLException {
+        String sql = """
+                with recent as (
+                    select id, finished_at, split_part(coalesce(last_error, ''), ':', 1) as error_class,
+                           %2$s as pattern
+                    from %1$s.jobs where state = 'discarded' order by id desc limit ?
+                )
+                select md5(pattern) as fingerprint, min(error_class) as error_class, pattern, count(*) as jobs,
+                       max(id) as latest, max(finished_at) as last_failed_at
+                from recent group by pattern order by count(*) desc, max(id) desc limit 200
+                """.formatted(schema, PATTERN_SQL);
+        return read(dsl -> dsl.resultQuery(sql, DEAD_LETTER_WINDOW).fetch(r -> new DeadLetterGroup(
+                r.get("fingerprint", String.class), r.get("error_class", String.class), r.get("pattern", String.class),
+                r.get("jobs", Long.class), r.get("latest", Long.class),
+                Sql.instant(r.get("last_failed_at", OffsetDateTime.class)))));
+    }
+
+    /** The newest {@code limit} dead letters whose fingerprint is {@code fingerprint}. */
+    public List<Long> deadLetterIds(String fingerprint, int limit) throws SQLException {
+        String sql = "select id from %1$s.jobs where state = 'discarded' and md5(%2$s) = ? order by id desc limit ?"
+                .formatted(schema, PATTERN_SQL);
+        return read(dsl -> dsl.resultQuery(sql, fingerprint, limit).fetch(r -> r.get(0, Long.class)));
+    }
+
+    // ---- schedules and nodes ----------------------------------------------------------------------------------
+
+    /** Every schedule, by name, with its recent runs. */
+    public List<ScheduleRow> schedules() throws SQLException {
+        return read(dsl -> {
+            Map<String, List<ScheduleRun>> runs = scheduleRuns(dsl);
+            return dsl.selectFrom(SCHEDULES).orderBy(SCHEDULES.NAME)
+                    .fetch(r -> toSchedule(r, runs.getOrDefault(r.getName(), List.of())));
+        });
+    }
+
+    /**
+     * The runs each schedule keeps (V7's schedule_runs, at most 10 per schedule), newest first, each with its
+     * job's state and times: one primary-key probe of jobs per run.
+     */
+    private static Map<String, List<ScheduleRun>> scheduleRuns(DSLContext dsl) {
+        Map<String, List<ScheduleRun>> runs = new LinkedHashMap<>();
+        dsl.select(SCHEDULE_RUNS.SCHEDULE, SCHEDULE_RUNS.JOB_ID, SCHEDULE_RUNS.FIRE_TIME, SCHEDULE_RUNS.MANUAL,
+                        JOBS.STATE, JOBS.STARTED_AT, JOBS.FINISHED_AT)
+                .from(SCHEDULE_RUNS).leftJoin(JOBS).on(JOBS.ID.eq(SCHEDULE_RUNS.JOB_ID))
+                .orderBy(SCHEDULE_RUNS.SCHEDULE, SCHEDULE_RUNS.JOB_ID.desc())
+                .forEach(r -> runs.computeIfAbsent(r.value1(), name -> new ArrayList<>()).add(new ScheduleRun(
+                        r.value2(), Sql.instant(r.value3()), r.value4(),
+                        r.value5() == null ? null : JobState.fromDb(r.value5()), // the job is gone
+                        Sql.instant(r.value6()), Sql.instant(r.value7()))));
+        return runs;
+    }
+
+    /** Pauses or resumes the schedule {@code name}, auditing it in the same transaction; false if there is none. */
+    public boolean setScheduleEnabled(String name, boolean enabled, Audit audit) throws SQLException {
+        return inTransaction(dsl -> {
+            boolean found = setScheduleEnabled(dsl, name, enabled);
+            if (found) {
+                audit(dsl, audit);
+            }
+            return found;
+        });
+    }
+
+    private static boolean setScheduleEnabled(DSLContext dsl, String name, boolean enabled) {
+        return dsl.update(SCHEDULES).set(SCHEDULES.ENABLED, enabled)
+                .set(SCHEDULES.UPDATED_AT, DSL.currentOffsetDateTime()).where(SCHEDULES.NAME.eq(name)).execute() > 0;
+    }
+
+    private static ScheduleRow toSchedule(SchedulesRecord r, List<ScheduleRun> runs) {
+        return new ScheduleRow(r.getName(), r.getExpression(), r.getTimeZone(), r.getKind(), r.getQueue(),
+                r.getArgs().data(), r.getEnabled(), Sql.instant(r.getNextFireAt()), Sql.instant(r.getLastFireAt()), runs);
+    }
+
+    public List<NodeInfo> nodes() throws SQLException {
+        var alive = DSL.field(NODES.STOPPED_AT.isNull().and(NODES.HEARTBEAT_AT.gt(
+                DSL.currentOffsetDateTime().minus(DSL.field("?::interval", Object.class, nodeDeadAfter.toMillis() + " milliseconds")))));
+        var running = DSL.field(DSL.selectCount().from(JOBS).where(JOBS.STATE.eq(JobState.RUNNING.dbName()))
+                .and(JOBS.NODE_ID.eq(NODES.ID)));
+        return read(dsl -> dsl.select(NODES.asterisk(), alive, running).from(NODES)
+                .orderBy(NODES.STOPPED_AT.isNull().desc(), NODES.HEARTBEAT_AT.desc()).limit(500)
+                .fetch(r -> new NodeInfo(r.get(NODES.ID), r.get(NODES.HOST), r.get(NODES.PID), r.get(NODES.VERSION),
+                        List.of(r.get(NODES.QUEUES)), List.of(r.get(NODES.KINDS)), Sql.instant(r.get(NODES.STARTED_AT)),
+                        Sql.instant(r.get(NODES.HEARTBEAT_AT)), Sql.instant(r.get(NODES.STOPPED_AT)), r.get(alive),
+                        Sql.instant(r.get(NODES.LEADER_SINCE)), r.get(running))));
+    }
+
+    // ---- audit -------------------------------------------------------------------------------------------------
+
+    public void audit(Audit audit) throws SQLException {
+        inTransaction(dsl -> {
+            audit(dsl, audit);
+            return null;
+        });
+    }
+
+    static void audit(DSLContext dsl, Audit audit) {
+        dsl.insertInto(AUDIT_LOG).set(AUDIT_LOG.ACTOR, audit.actor()).set(AUDIT_LOG.ACTION, audit.action())
+                .set(AUDIT_LOG.TARGET, audit.target()).set(AUDIT_LOG.DETAIL, JSONB.valueOf(audit.detailJson()))
+                .execute();
+    }
+
+    public List<AuditEntry> audit(PageRequest page) throws SQLException {
+        return read(dsl -> dsl.selectFrom(AUDIT_LOG)
+                .where(page.beforeId() == null ? DSL.noCondition() : AUDIT_LOG.ID.lt(page.beforeId()))
+                .orderBy(AUDIT_LOG.ID.desc()).limit(page.limit())
+                .fetch(r -> new AuditEntry(r.getId(), Sql.instant(r.getAt()), r.getActor(), r.getAction(),
+                        r.getTarget(), r.getDetail().data())));
+    }
+
+    /** Runs {@code work} in one transaction (an action and its audit entry commit together). */
+    private <T> T inTransaction(Read<T> work) throws SQLException {
+        return Sql.inTransaction(dataSource, connection -> work.run(Sql.dsl(connection, schema)));
+    }
+
+    private void notify(DSLContext dsl, String payload) {
+        Sql.notify(dsl, notifyChannel, payload);
+    }
+}

@@ -1,0 +1,75 @@
+package io.pgjobs.internal.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Parses the args filter of {@link io.pgjobs.admin.JobFilter} ({@code customer_id = 42 and plan != "free"}) into
+ * jsonb documents for containment tests ({@code args @> ?::jsonb}), bound as parameters. Only dotted names,
+ * {@code =}, {@code !=}, {@code and} and JSON values are accepted, so nothing the user types reaches SQL text.
+ */
+public record ArgsPredicate(List<Term> terms) {
+    /** {@code args @> contained}, or its negation. */
+    public record Term(String containedJson, boolean negated) {}
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern TERM = Pattern.compile(
+            "\\s*((?:args\\.)?[A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_]*)*)\\s*(!=|=)\\s*"
+                    + "(\"(?:[^\"\\\\]|\\\\.)*\"|[^\\s\"]+)\\s*");
+    private static final Pattern AND = Pattern.compile("(?i)and\\b");
+
+    public static ArgsPredicate parse(String text) {
+        List<Term> terms = new ArrayList<>();
+        Matcher term = TERM.matcher(text);
+        Matcher and = AND.matcher(text);
+        int at = 0;
+        while (true) {
+            if (!term.region(at, text.length()).lookingAt()) {
+                throw new IllegalArgumentException("args: expected name = value at position " + at + " of '"
+                        + text + "' (e.g. customer_id = 42 and plan != \"free\")");
+            }
+            String path = term.group(1).startsWith("args.") ? term.group(1).substring(5) : term.group(1);
+            terms.add(new Term(contained(path.split("\\."), value(term.group(3))), term.group(2).equals("!=")));
+            at = term.end();
+            if (at == text.length()) {
+                return new ArgsPredicate(terms);
+            }
+            if (!and.region(at, text.length()).lookingAt()) {
+                throw new IllegalArgumentException("args: expected 'and' at position " + at + " of '" + text + "'");
+            }
+            at = and.end();
+        }
+    }
+
+    /** A JSON literal as written, or a bare word as a string. */
+    private static JsonNode value(String literal) {
+        try {
+            JsonNode node = JSON.readTree(literal);
+            if (node != null && node.isValueNode()) {
+                return node;
+            }
+        } catch (JsonProcessingException notJson) {
+            if (literal.startsWith("\"")) {
+                throw new IllegalArgumentException("args: bad string " + literal + ": " + notJson.getOriginalMessage());
+            }
+        }
+        return JsonNodeFactory.instance.textNode(literal);
+    }
+
+    private static String contained(String[] path, JsonNode value) {
+        JsonNode node = value;
+        for (int i = path.length - 1; i >= 0; i--) {
+            ObjectNode parent = JsonNodeFactory.instance.objectNode();
+            parent.set(path[i], node);
+            node = parent;
+        }
+        return node.toString();
+    }
+}

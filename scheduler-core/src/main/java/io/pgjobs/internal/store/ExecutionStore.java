@@ -1,0 +1,238 @@
+package io.pgjobs.internal.store;
+
+import io.pgjobs.JobState;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/**
+ * The worker's hot path: claim, complete, renew leases. Hand-written SQL, prepared once, each call one
+ * statement (complete: a lock, then one statement). The claim's SQL is not here but in the database:
+ * {@code claim_jobs}, migrations/V10 and V11 (PL/pgSQL), tested by ClaimPlanTest (its plan walks the runnable
+ * index in order) and by the crash and cluster tests (no job claimed twice).
+ */
+public final class ExecutionStore {
+    /** A position in a queue's claim order: priority, then due time, then id. */
+    public record ClaimPosition(short priority, OffsetDateTime runAt, long id) implements Comparable<ClaimPosition> {
+        @Override
+        public int compareTo(ClaimPosition other) {
+            int byPriority = Short.compare(priority, other.priority);
+            if (byPriority != 0) {
+                return byPriority;
+            }
+            int byRunAt = runAt.toInstant().compareTo(other.runAt.toInstant());
+            return byRunAt != 0 ? byRunAt : Long.compare(id, other.id);
+        }
+    }
+
+    /** The jobs one claim took, and the position of the last of them in the claim order (null if none). */
+    public record Claim(List<ClaimedJob> jobs, ClaimPosition end) {}
+
+    /** A lease renewal's answer for one job. */
+    public record LeaseStatus(long jobId, boolean cancelRequested) {}
+
+    private final DataSource dataSource;
+    private final String claimSql;
+    private final String claimGuardedSql;
+    private final String completeSql;
+    private final String lockCompletingSql;
+    private final String renewLeasesSql;
+
+    public ExecutionStore(DataSource dataSource, String schema) {
+        this.dataSource = dataSource;
+        String jobs = schema + ".jobs";
+        // The whole claim is claim_jobs (V10; PL/pgSQL since V11, so a session plans it once): it locks the first
+        // runnable jobs of the queue after a position (skipping rows other claims hold) and marks them running in
+        // one statement, planned there so that the runnable index is always walked in order, whatever the
+        // statistics say.
+        this.claimSql = "select * from %s.claim_jobs(?, ?, ?, ?, ?, ?, ?, ?)".formatted(schema);
+        // On a node with circuit breakers, the kinds that have one are claimed only while their circuit is closed
+        // (docs/flow-control.md); the check reads the circuits in the claim's own snapshot.
+        this.claimGuardedSql = "select * from %s.claim_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?, ?)"
+                .formatted(schema, CircuitStore.closedKindsOf(schema, "?::text[]"));
+        // A completion applies only while the job still runs under this node and attempt: a node presumed dead
+        // can never overwrite a job that was rescued and handed to another. A cancel request turns any
+        // unsuccessful end into 'cancelled'. The attempt row is written in the same statement, from the row the
+        // update returns (one batch can hold two completions of one job: one delayed by an outage, and the attempt
+        // that ran after the job was rescued); the statement answers with the state each applied completion left
+        // its job in. The per-minute statistics of the dashboard's charts are written by it too. The rows
+        // are locked first (lockCompletingSql, see complete()).
+        this.completeSql = """
+                with done as (
+                    update %1$s j
+                    set state = case when j.cancel_requested_at is not null and o.state <> 'completed'
+                                     then 'cancelled' else o.state end,
+                        finished_at = case when o.state in ('completed', 'discarded', 'cancelled')
+                                             or (j.cancel_requested_at is not null and o.state <> 'completed')
+                                           then now() end,
+                        run_at = case when o.state in ('retryable', 'scheduled', 'available')
+                                      then now() + o.delay_ms * interval '1 millisecond' else j.run_at end,
+                        max_attempts = j.max_attempts + o.attempts_back,
+                        result = o.result::jsonb,
+                        last_error = coalesce(o.error_class || coalesce(': ' || o.message, ''), j.last_error),
+                        lease_expires_at = null
+                    from unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::bigint[], ?::int[], ?::text[],
+                                ?::text[], ?::text[], ?::text[])
+                         as o(id, attempt, state, outcome, delay_ms, attempts_back, result, error_class, message,
+                              stack_trace)
+                    where j.id = o.id and j.state = 'running' and j.attempt = o.attempt and j.node_id = ?
+                    returning j.id, j.attempt, j.started_at, j.state, j.queue, j.kind, o.outcome, o.error_class,
+                              o.message, o.stack_trace
+                ), recorded as (
+                    insert into %2$s.attempts (job_id, attempt, node_id, started_at, finished_at, outcome, error_class,
+                                               message, stack_trace)
+                    select id, attempt, ?, started_at, now(),
+                           case when state = 'cancelled' and outcome <> 'completed' then 'cancelled' else outcome end,
+                           error_class, message, stack_trace
+                    from done
+                    -- the guard above admits one end per attempt; should that ever fail, a duplicate row must not
+                    -- make the whole batch fail over and over
+                    on conflict (job_id, attempt) do nothing
+                ), stats as (
+                    -- per-minute counts for the dashboard's charts, a row per node (V9) so that the completers
+                    -- of different nodes do not wait on each other; rows in key order
+                    insert into %2$s.job_stats as s (minute, queue, kind, state, node_id, jobs, duration_ms)
+                    select date_trunc('minute', now()), queue, kind, state, ?, count(*),
+                           sum((extract(epoch from now() - started_at) * 1000)::bigint)
+                    from done group by queue, kind, state order by queue, kind, state
+                    on conflict (minute, queue, kind, state, node_id)
+                    do update set jobs = s.jobs + excluded.jobs, duration_ms = s.duration_ms + excluded.duration_ms
+                )
+                select id, state from done
+                """.formatted(jobs, schema);
+        this.lockCompletingSql = "select id from %1$s where id = any(?) order by id for update".formatted(jobs);
+        // Rows are locked in id order, as complete() locks them, so renewals and completions never deadlock.
+        this.renewLeasesSql = """
+                update %1$s set lease_expires_at = now() + ? * interval '1 millisecond'
+                where id = any(array(select id from %1$s where id = any(?) and state = 'running' and node_id = ?
+                                     order by id for update))
+                  and state = 'running' and node_id = ?
+                returning id, cancel_requested_at is not null
+                """.formatted(jobs);
+    }
+
+    /**
+     * Claims up to {@code limit} runnable jobs of {@code queue} whose kinds this node handles, in claim order
+     * after {@code after} (from the head of the queue when null): jobs of {@code kinds}, and of
+     * {@code guardedKinds} (kinds with a circuit breaker) while their circuit is closed.
+     */
+    public Claim claim(String queue, List<String> kinds, List<String> guardedKinds, int limit, String nodeId,
+                       long leaseMs, ClaimPosition after) throws SQLException {
+        boolean guarded = !guardedKinds.isEmpty();
+        return Sql.autoCommit(dataSource, connection -> {
+            try (PreparedStatement ps = connection.prepareStatement(guarded ? claimGuardedSql : claimSql)) {
+                int p = 1;
+                ps.setString(p++, queue);
+                ps.setArray(p++, Sql.textArray(connection, kinds));
+                if (guarded) {
+                    ps.setArray(p++, Sql.textArray(connection, guardedKinds));
+                }
+                ps.setInt(p++, limit);
+                ps.setString(p++, nodeId);
+                ps.setLong(p++, leaseMs);
+                ps.setObject(p++, after == null ? null : after.priority(), Types.SMALLINT);
+                ps.setObject(p++, after == null ? null : after.runAt(), Types.TIMESTAMP_WITH_TIMEZONE);
+                ps.setObject(p, after == null ? null : after.id(), Types.BIGINT);
+                List<ClaimedJob> claimed = new ArrayList<>(limit);
+                ClaimPosition end = null;
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        claimed.add(ClaimedJob.read(rs));
+                        ClaimPosition position = new ClaimPosition(rs.getShort(9),
+                                rs.getObject(10, OffsetDateTime.class), rs.getLong(1));
+                        if (end == null || position.compareTo(end) > 0) {
+                            end = position;
+                        }
+                    }
+                }
+                return new Claim(claimed, end);
+            }
+        });
+    }
+
+    /**
+     * Writes many completions and their attempt rows in one statement; returns the state each applied one left
+     * its job in, by job id (a completion that no longer applied is missing).
+     */
+    public Map<Long, JobState> complete(List<Completion> completions, String nodeId) throws SQLException {
+        int n = completions.size();
+        Long[] ids = new Long[n];
+        Integer[] attempts = new Integer[n], attemptsBack = new Integer[n];
+        String[] states = new String[n], outcomes = new String[n], results = new String[n], classes = new String[n],
+                messages = new String[n], stacks = new String[n];
+        Long[] delays = new Long[n];
+        for (int i = 0; i < n; i++) {
+            Completion c = completions.get(i);
+            ids[i] = c.jobId();
+            attempts[i] = c.attempt();
+            states[i] = c.state().dbName();
+            outcomes[i] = c.outcome().name().toLowerCase(Locale.ROOT);
+            delays[i] = c.delayMs();
+            attemptsBack[i] = c.attemptsBack();
+            results[i] = c.resultJson();
+            classes[i] = c.errorClass();
+            messages[i] = c.message();
+            stacks[i] = c.stackTrace();
+        }
+        // Lock the rows in a statement of their own first. An UPDATE joined to its input rows that meets a row a
+        // concurrent transaction (a lease renewal, say) changed after the statement began rechecks the join with
+        // EvalPlanQual, and then can skip the row or write its attempt twice (the crash test found doubled attempt
+        // rows; CompletionRaceTest races this). Once the rows are locked, the update's fresh snapshot sees their
+        // latest versions and nothing else can change them.
+        return Sql.inTransaction(dataSource, connection -> {
+            try (PreparedStatement lock = Sql.prepareForArrays(connection, lockCompletingSql)) {
+                lock.setArray(1, connection.createArrayOf("int8", ids));
+                lock.execute();
+            }
+            try (PreparedStatement ps = Sql.prepareForArrays(connection, completeSql)) {
+                ps.setArray(1, connection.createArrayOf("int8", ids));
+                ps.setArray(2, connection.createArrayOf("int4", attempts));
+                ps.setArray(3, connection.createArrayOf("text", states));
+                ps.setArray(4, connection.createArrayOf("text", outcomes));
+                ps.setArray(5, connection.createArrayOf("int8", delays));
+                ps.setArray(6, connection.createArrayOf("int4", attemptsBack));
+                ps.setArray(7, connection.createArrayOf("text", results));
+                ps.setArray(8, connection.createArrayOf("text", classes));
+                ps.setArray(9, connection.createArrayOf("text", messages));
+                ps.setArray(10, connection.createArrayOf("text", stacks));
+                ps.setString(11, nodeId);
+                ps.setString(12, nodeId);
+                ps.setString(13, nodeId);
+                Map<Long, JobState> written = new HashMap<>(n * 2);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        written.put(rs.getLong(1), JobState.fromDb(rs.getString(2)));
+                    }
+                }
+                return written;
+            }
+        });
+    }
+
+    /** Renews the leases of {@code jobIds} held by {@code nodeId}; jobs missing from the answer were lost. */
+    public List<LeaseStatus> renewLeases(List<Long> jobIds, String nodeId, long leaseMs) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> {
+            try (PreparedStatement ps = Sql.prepareForArrays(connection, renewLeasesSql)) {
+                ps.setLong(1, leaseMs);
+                ps.setArray(2, connection.createArrayOf("int8", jobIds.toArray(Long[]::new)));
+                ps.setString(3, nodeId);
+                ps.setString(4, nodeId);
+                List<LeaseStatus> renewed = new ArrayList<>(jobIds.size());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        renewed.add(new LeaseStatus(rs.getLong(1), rs.getBoolean(2)));
+                    }
+                }
+                return renewed;
+            }
+        });
+    }
+}

@@ -1,0 +1,254 @@
+package io.pgjobs.internal.store;
+
+import static io.pgjobs.internal.db.Tables.SCHEDULES;
+import static io.pgjobs.internal.db.Tables.SCHEDULE_RUNS;
+
+import io.pgjobs.internal.db.tables.records.SchedulesRecord;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.JSONB;
+import org.jooq.Record;
+import org.jooq.impl.DSL;
+
+/**
+ * All SQL about cron schedules and the runs they keep (V7's schedule_runs). Every change to a schedule sends
+ * {@code s:<name>} on pgjobs' notification channel (at commit), so a sleeping firer wakes and rereads its next
+ * fire time.
+ */
+public final class ScheduleStore {
+    /** How many runs of each schedule are kept, newest first (the dashboard shows them; see V7). */
+    public static final int KEPT_RUNS = 10;
+
+    /** The schedules whose time has come, oldest first, and when the next one after them is due. */
+    public record Due(Instant now, List<StoredSchedule> schedules, Instant nextFireAt) {}
+
+    /** A job a schedule enqueued: for its timetable's {@code fireTime}, or by hand ({@code manual}) at that time. */
+    public record Run(long jobId, Instant fireTime, boolean manual) {}
+
+    private static final Field<OffsetDateTime> DB_NOW = DSL.currentOffsetDateTime().as("db_now");
+    /** The columns an upsert takes from the definition; not the state (enabled, next and last fire). */
+    private static final List<Field<?>> DEFINITION = List.of(SCHEDULES.EXPRESSION, SCHEDULES.TIME_ZONE,
+            SCHEDULES.KIND, SCHEDULES.ARGS, SCHEDULES.QUEUE, SCHEDULES.PRIORITY, SCHEDULES.MAX_ATTEMPTS,
+            SCHEDULES.TAGS, SCHEDULES.METADATA, SCHEDULES.MISFIRE_POLICY, SCHEDULES.MISFIRE_LIMIT,
+            SCHEDULES.OVERLAP_POLICY);
+
+    private final DataSource dataSource;
+    private final String schema;
+    private final String notifyChannel;
+    private final String unfinishedJobSql;
+
+    public ScheduleStore(DataSource dataSource, String schema, String notifyChannel) {
+        this.dataSource = dataSource;
+        this.schema = schema;
+        this.notifyChannel = notifyChannel;
+        // Written to match the partial index jobs_schedule_unfinished (migration V3) literally.
+        this.unfinishedJobSql = """
+                select exists (select 1 from %s.jobs
+                               where (metadata ->> 'pgjobs.schedule') = ?
+                                 and state in ('scheduled', 'available', 'running', 'retryable'))
+                """.formatted(schema);
+    }
+
+    /** Runs {@code work} in one transaction: the methods that take a connection take part in it. */
+    public <T> T inTransaction(Sql.Work<T> work) throws SQLException {
+        return Sql.inTransaction(dataSource, work);
+    }
+
+    /** The database's {@code now()}: the start of the current transaction on {@code connection}. */
+    public Instant now(Connection connection) {
+        return Sql.dsl(connection, schema).select(DSL.currentOffsetDateTime()).fetchSingle().value1().toInstant();
+    }
+
+    /**
+     * Inserts {@code schedule}, or updates the row of its name: the next fire time is replaced only when the
+     * expression or time zone changed (so a restart neither skips nor repeats a pending fire), and whether it is
+     * paused never changes.
+     */
+    public void upsert(Connection connection, StoredSchedule schedule) {
+        DSLContext dsl = Sql.dsl(connection, schema);
+        var changedTiming = SCHEDULES.EXPRESSION.ne(DSL.excluded(SCHEDULES.EXPRESSION))
+                .or(SCHEDULES.TIME_ZONE.ne(DSL.excluded(SCHEDULES.TIME_ZONE)));
+        Map<Field<?>, Object> update = new LinkedHashMap<>();
+        for (Field<?> field : DEFINITION) {
+            update.put(field, DSL.excluded(field));
+        }
+        update.put(SCHEDULES.NEXT_FIRE_AT, DSL.when(DSL.condition(SCHEDULES.ENABLED).and(changedTiming),
+                DSL.excluded(SCHEDULES.NEXT_FIRE_AT)).else_(SCHEDULES.NEXT_FIRE_AT));
+        update.put(SCHEDULES.UPDATED_AT, DSL.currentOffsetDateTime());
+        dsl.insertInto(SCHEDULES).set(toRecord(schedule)).onConflict(SCHEDULES.NAME).doUpdate().set(update).execute();
+        notifyChanged(dsl, schedule.name());
+    }
+
+    /** The schedule, locked until the end of the transaction on {@code connection}. */
+    public Optional<StoredSchedule> lock(Connection connection, String name) {
+        return Sql.dsl(connection, schema).selectFrom(SCHEDULES).where(SCHEDULES.NAME.eq(name)).forUpdate()
+                .fetchOptional().map(ScheduleStore::toSchedule);
+    }
+
+    /** Pauses the schedule; a paused schedule has no next fire time. */
+    public boolean pause(String name) throws SQLException {
+        return Sql.inTransaction(dataSource, connection -> {
+            DSLContext dsl = Sql.dsl(connection, schema);
+            int updated = dsl.update(SCHEDULES)
+                    .set(SCHEDULES.ENABLED, false)
+                    .setNull(SCHEDULES.NEXT_FIRE_AT)
+                    .set(SCHEDULES.UPDATED_AT, DSL.currentOffsetDateTime())
+                    .where(SCHEDULES.NAME.eq(name)).execute();
+            notifyChanged(dsl, name);
+            return updated > 0;
+        });
+    }
+
+    /** Enables the schedule with {@code nextFireAt} (null: no future fire time). */
+    public void resume(Connection connection, String name, Instant nextFireAt) {
+        DSLContext dsl = Sql.dsl(connection, schema);
+        dsl.update(SCHEDULES)
+                .set(SCHEDULES.ENABLED, true)
+                .set(SCHEDULES.NEXT_FIRE_AT, timestamp(nextFireAt))
+                .set(SCHEDULES.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(SCHEDULES.NAME.eq(name)).execute();
+        notifyChanged(dsl, name);
+    }
+
+    public boolean delete(String name) throws SQLException {
+        return Sql.inTransaction(dataSource, connection -> {
+            DSLContext dsl = Sql.dsl(connection, schema);
+            int deleted = dsl.deleteFrom(SCHEDULES).where(SCHEDULES.NAME.eq(name)).execute();
+            notifyChanged(dsl, name);
+            return deleted > 0;
+        });
+    }
+
+    public Optional<StoredSchedule> get(String name) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> Sql.dsl(connection, schema).selectFrom(SCHEDULES)
+                .where(SCHEDULES.NAME.eq(name)).fetchOptional().map(ScheduleStore::toSchedule));
+    }
+
+    public List<StoredSchedule> list() throws SQLException {
+        return Sql.autoCommit(dataSource, connection ->
+                Sql.dsl(connection, schema).selectFrom(SCHEDULES).orderBy(SCHEDULES.NAME).fetch(ScheduleStore::toSchedule));
+    }
+
+    // ---- the firer ---------------------------------------------------------------------------------------------
+
+    /**
+     * Up to {@code limit} enabled schedules by next fire time, split into those due now and the first one after.
+     * One indexed statement (schedules_due), which also reads the database's clock.
+     */
+    public Due due(int limit) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> {
+            var rows = Sql.dsl(connection, schema).select(SCHEDULES.fields()).select(DB_NOW).from(SCHEDULES)
+                    .where(SCHEDULES.ENABLED).and(SCHEDULES.NEXT_FIRE_AT.isNotNull())
+                    .orderBy(SCHEDULES.NEXT_FIRE_AT).limit(limit).fetch();
+            if (rows.isEmpty()) {
+                return new Due(null, List.of(), null);
+            }
+            Instant now = rows.getFirst().get(DB_NOW).toInstant();
+            List<StoredSchedule> due = new ArrayList<>();
+            for (Record row : rows) {
+                StoredSchedule schedule = toSchedule(row.into(SCHEDULES));
+                if (schedule.nextFireAt().isAfter(now)) {
+                    return new Due(now, due, schedule.nextFireAt());
+                }
+                due.add(schedule);
+            }
+            return new Due(now, due, null);
+        });
+    }
+
+    /**
+     * Moves the schedule's next fire time from {@code expected} to {@code next}, only if it is still enabled and
+     * still at {@code expected} (a compare-and-set: of two nodes that read the same fire time, the second one's
+     * update waits for the first one's commit, then finds nothing to change). Returns whether it moved.
+     */
+    public boolean advance(Connection connection, String name, Instant expected, Instant next, Instant lastFireAt) {
+        return Sql.dsl(connection, schema).update(SCHEDULES)
+                .set(SCHEDULES.NEXT_FIRE_AT, timestamp(next))
+                .set(SCHEDULES.LAST_FIRE_AT, timestamp(lastFireAt))
+                .where(SCHEDULES.NAME.eq(name)).and(SCHEDULES.ENABLED)
+                .and(SCHEDULES.NEXT_FIRE_AT.eq(timestamp(expected)))
+                .execute() > 0;
+    }
+
+    /** Whether a job fired by this schedule is still waiting or running. */
+    public boolean hasUnfinishedJob(Connection connection, String name) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(unfinishedJobSql)) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    /**
+     * Records jobs that the schedule enqueued in the transaction on {@code connection}, and forgets its runs
+     * beyond the newest {@link #KEPT_RUNS}. The caller holds the schedule's row (the fire's compare-and-set, or
+     * the trigger's lock), so one schedule's runs are written one transaction at a time and their job ids grow
+     * with time: newest first is highest id first.
+     */
+    public void recordRuns(Connection connection, String name, List<Run> runs) {
+        if (runs.isEmpty()) {
+            return;
+        }
+        DSLContext dsl = Sql.dsl(connection, schema);
+        var insert = dsl.insertInto(SCHEDULE_RUNS, SCHEDULE_RUNS.SCHEDULE, SCHEDULE_RUNS.JOB_ID, SCHEDULE_RUNS.FIRE_TIME,
+                SCHEDULE_RUNS.MANUAL);
+        for (Run run : runs) {
+            insert = insert.values(name, run.jobId(), timestamp(run.fireTime()), run.manual());
+        }
+        insert.execute();
+        dsl.deleteFrom(SCHEDULE_RUNS).where(SCHEDULE_RUNS.SCHEDULE.eq(name)).and(SCHEDULE_RUNS.JOB_ID.lt(
+                dsl.select(SCHEDULE_RUNS.JOB_ID).from(SCHEDULE_RUNS).where(SCHEDULE_RUNS.SCHEDULE.eq(name))
+                        .orderBy(SCHEDULE_RUNS.JOB_ID.desc()).offset(KEPT_RUNS - 1).limit(1)))
+                .execute();
+    }
+
+    private static StoredSchedule toSchedule(SchedulesRecord r) {
+        return new StoredSchedule(r.getName(), r.getExpression(), r.getTimeZone(), r.getKind(), r.getArgs().data(),
+                r.getQueue(), r.getPriority(), r.getMaxAttempts(), List.of(r.getTags()), r.getMetadata().data(),
+                r.getEnabled(), r.getMisfirePolicy(), r.getMisfireLimit(), r.getOverlapPolicy(),
+                Sql.instant(r.getNextFireAt()), Sql.instant(r.getLastFireAt()));
+    }
+
+    private static SchedulesRecord toRecord(StoredSchedule schedule) {
+        SchedulesRecord row = new SchedulesRecord();
+        row.setName(schedule.name());
+        row.setExpression(schedule.expression());
+        row.setTimeZone(schedule.timeZone());
+        row.setKind(schedule.kind());
+        row.setArgs(JSONB.valueOf(schedule.argsJson()));
+        row.setQueue(schedule.queue());
+        row.setPriority((short) schedule.priority());
+        row.setMaxAttempts(schedule.maxAttempts());
+        row.setTags(schedule.tags().toArray(String[]::new));
+        row.setMetadata(JSONB.valueOf(schedule.metadataJson()));
+        row.setEnabled(schedule.enabled());
+        row.setMisfirePolicy(schedule.misfirePolicy());
+        row.setMisfireLimit(schedule.misfireLimit());
+        row.setOverlapPolicy(schedule.overlapPolicy());
+        row.setNextFireAt(timestamp(schedule.nextFireAt()));
+        return row;
+    }
+
+    private static OffsetDateTime timestamp(Instant instant) {
+        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
+    }
+
+    private void notifyChanged(DSLContext dsl, String name) {
+        Sql.notify(dsl, notifyChannel, "s:" + name);
+    }
+}

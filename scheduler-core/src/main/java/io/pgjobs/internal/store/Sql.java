@@ -1,0 +1,165 @@
+package io.pgjobs.internal.store;
+
+import io.pgjobs.PgJobsException;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.Collection;
+import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.conf.MappedSchema;
+import org.jooq.conf.RenderMapping;
+import org.jooq.conf.Settings;
+import org.jooq.impl.DSL;
+import org.postgresql.PGStatement;
+
+/** Small JDBC and jOOQ helpers shared by the stores. */
+public final class Sql {
+    static {
+        // jOOQ prints a banner and tips on first use; a library embedded in someone's app should not.
+        System.setProperty("org.jooq.no-logo", System.getProperty("org.jooq.no-logo", "true"));
+        System.setProperty("org.jooq.no-tips", System.getProperty("org.jooq.no-tips", "true"));
+    }
+
+    /** A unit of work on a connection that may throw {@link SQLException}. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    /** A database call that may throw {@link SQLException}. */
+    @FunctionalInterface
+    public interface Call<T> {
+        T call() throws SQLException;
+    }
+
+    /**
+     * Runs {@code call}, turning a {@link SQLException} into a {@link PgJobsException} that says what pgjobs was
+     * doing ({@code what}) and, when the statement timeout stopped it, that it was that.
+     */
+    public static <T> T call(String what, Call<T> call) {
+        try {
+            return call.call();
+        } catch (SQLException e) {
+            String timeout = "57014".equals(e.getSQLState()) ? " (the query hit the statement timeout)" : "";
+            throw new PgJobsException("pgjobs could not " + what + ": " + e.getMessage() + timeout, e);
+        }
+    }
+
+    /** Runs {@code work} in its own transaction on a connection from {@code dataSource}. */
+    public static <T> T inTransaction(DataSource dataSource, Work<T> work) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            boolean autoCommit = connection.getAutoCommit();
+            if (autoCommit) {
+                connection.setAutoCommit(false);
+            }
+            try {
+                T result = work.run(connection);
+                connection.commit();
+                return result;
+            } catch (SQLException | RuntimeException | Error e) {
+                rollbackQuietly(connection, e);
+                throw e;
+            } finally {
+                if (autoCommit) {
+                    connection.setAutoCommit(true);
+                }
+            }
+        }
+    }
+
+    /**
+     * Sets, for the rest of the current transaction only, a statement timeout and no JIT compilation. For the
+     * reads and chores that walk a few index entries on a big table: their plans are estimated over the whole
+     * table, so PostgreSQL JIT-compiles them, and compiling costs far more than running them
+     * (docs/performance.md, "No JIT"). One statement, no extra round trip.
+     */
+    public static void limitTransaction(Connection connection, Duration statementTimeout) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(
+                "select set_config('statement_timeout', ?, true), set_config('jit', 'off', true)")) {
+            ps.setString(1, statementTimeout.toMillis() + "ms");
+            ps.execute();
+        }
+    }
+
+    /** Runs {@code work} on a connection from {@code dataSource} in autocommit mode (one statement). */
+    public static <T> T autoCommit(DataSource dataSource, Work<T> work) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            if (!connection.getAutoCommit()) {
+                connection.setAutoCommit(true);
+            }
+            return work.run(connection);
+        }
+    }
+
+    private static void rollbackQuietly(Connection connection, Throwable failure) {
+        try {
+            connection.rollback();
+        } catch (SQLException rollbackFailure) {
+            failure.addSuppressed(rollbackFailure);
+        }
+    }
+
+    /**
+     * Prepares {@code sql} so that PostgreSQL plans every execution with its actual parameters. Statements over
+     * arrays of job ids need that: a cached generic plan assumes an array of ten elements and joins batches of
+     * thousands in nested loops, orders of magnitude slower (docs/performance.md, "What the hot path does").
+     */
+    public static PreparedStatement prepareForArrays(Connection connection, String sql) throws SQLException {
+        PreparedStatement statement = connection.prepareStatement(sql);
+        statement.unwrap(PGStatement.class).setPrepareThreshold(0);
+        return statement;
+    }
+
+    /** A jOOQ context over {@code connection} that renders pgjobs' tables in the configured schema. */
+    public static DSLContext dsl(Connection connection, String schema) {
+        Settings settings = new Settings()
+                .withRenderMapping(new RenderMapping().withSchemata(new MappedSchema().withInput("pgjobs").withOutput(schema)));
+        return DSL.using(connection, SQLDialect.POSTGRES, settings);
+    }
+
+    /** Sends {@code payload} on {@code channel}, delivered when the transaction of {@code dsl} commits. */
+    static void notify(DSLContext dsl, String channel, String payload) {
+        dsl.select(DSL.function("pg_notify", Object.class, DSL.val(channel), DSL.val(payload))).fetch();
+    }
+
+    public static Array textArray(Connection connection, Collection<String> values) throws SQLException {
+        return connection.createArrayOf("text", values.toArray(String[]::new));
+    }
+
+    public static Instant instant(OffsetDateTime value) {
+        return value == null ? null : value.toInstant();
+    }
+
+    public static Instant instant(Timestamp value) {
+        return value == null ? null : value.toInstant();
+    }
+
+    /** A Postgres array literal of {@code values}, quoted and escaped, for a {@code text[]} cast. */
+    public static String arrayLiteral(Collection<String> values) {
+        StringBuilder literal = new StringBuilder("{");
+        for (String value : values) {
+            if (literal.length() > 1) {
+                literal.append(',');
+            }
+            literal.append('"');
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c == '"' || c == '\\') {
+                    literal.append('\\');
+                }
+                literal.append(c);
+            }
+            literal.append('"');
+        }
+        return literal.append('}').toString();
+    }
+
+    private Sql() {}
+}
