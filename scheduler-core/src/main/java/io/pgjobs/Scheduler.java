@@ -155,6 +155,23 @@ public final class Scheduler implements AutoCloseable {
         }
 
         /**
+         * At most {@code rate.count()} jobs of {@code queue} start per {@code rate.period()} across the whole
+         * cluster, evenly spread (bursts only as {@link RateLimit#burst} allows), for the queue or for each of its
+         * partitions ({@link RateLimit#perPartition}). Call {@link #queue} first; every node working the queue
+         * must configure it. See docs/flow-control.md.
+         *
+         * <pre>{@code
+         * Scheduler.builder(dataSource)
+         *         .queue("api", 10)
+         *         .rateLimit("api", RateLimit.of(100, Duration.ofMinutes(1)).perPartition(PartitionKey.args("tenant")))
+         * }</pre>
+         */
+        public Builder rateLimit(String queue, RateLimit rate) {
+            config.rateLimit(queue, rate);
+            return this;
+        }
+
+        /**
          * Jobs of {@code queue} with the same {@link JobRequest#orderingKey ordering key} run one at a time across
          * the cluster, in the order they were enqueued; a failing job holds its key while it retries, and
          * {@code policy} says what a discarded one does. Call {@link #queue} first; every node working the queue

@@ -4,6 +4,7 @@ import io.pgjobs.CircuitBreaker;
 import io.pgjobs.JobHandler;
 import io.pgjobs.OrderedKeys;
 import io.pgjobs.PartitionKey;
+import io.pgjobs.RateLimit;
 import io.pgjobs.Schedule;
 import io.pgjobs.spi.JobSerializer;
 import io.pgjobs.spi.RetryPolicy;
@@ -48,22 +49,28 @@ public record Config(
     /**
      * A queue's flow control (docs/flow-control.md): at most {@code queueLimit} of its jobs running across the
      * cluster (null: no such limit), at most {@code partitionLimit} per partition found by {@code partitionKey}
-     * (null: none), and its ordering keys kept in order unless {@code orderedKeys} is null.
+     * (null: none), its ordering keys kept in order unless {@code orderedKeys} is null, and its starts under
+     * {@code rateLimit} (null: none; per partition found by {@code partitionKey} if the rate limit has one).
      */
     public record QueueFlow(Integer queueLimit, Integer partitionLimit, PartitionKey partitionKey,
-                            OrderedKeys orderedKeys) {
-        static final QueueFlow NONE = new QueueFlow(null, null, null, null);
+                            OrderedKeys orderedKeys, RateLimit rateLimit) {
+        static final QueueFlow NONE = new QueueFlow(null, null, null, null, null);
 
         QueueFlow withQueueLimit(int limit) {
-            return new QueueFlow(limit, partitionLimit, partitionKey, orderedKeys);
+            return new QueueFlow(limit, partitionLimit, partitionKey, orderedKeys, rateLimit);
         }
 
         QueueFlow withPartitionLimit(PartitionKey key, int limit) {
-            return new QueueFlow(queueLimit, limit, key, orderedKeys);
+            return new QueueFlow(queueLimit, limit, key, orderedKeys, rateLimit);
         }
 
         QueueFlow withOrderedKeys(OrderedKeys policy) {
-            return new QueueFlow(queueLimit, partitionLimit, partitionKey, policy);
+            return new QueueFlow(queueLimit, partitionLimit, partitionKey, policy, rateLimit);
+        }
+
+        QueueFlow withRateLimit(RateLimit rate) {
+            return new QueueFlow(queueLimit, partitionLimit,
+                    rate.partitionKey() != null ? rate.partitionKey() : partitionKey, orderedKeys, rate);
         }
     }
 
@@ -153,7 +160,29 @@ public record Config(
             if (current.partitionLimit() != null) {
                 throw new IllegalArgumentException("partitionLimit: queue '" + queue + "' already has a partition limit");
             }
+            requireOnePartitionKey("partitionLimit", queue, current.partitionKey(), key);
             flows.put(queue, current.withPartitionLimit(key, limit));
+        }
+
+        public void rateLimit(String queue, RateLimit rate) {
+            Objects.requireNonNull(rate, "rateLimit: rate");
+            QueueFlow current = flowOf(queue, "rateLimit");
+            if (current.rateLimit() != null) {
+                throw new IllegalArgumentException("rateLimit: queue '" + queue + "' already has a rate limit");
+            }
+            if (rate.partitionKey() != null) {
+                requireOnePartitionKey("rateLimit", queue, current.partitionKey(), rate.partitionKey());
+            }
+            flows.put(queue, current.withRateLimit(rate));
+        }
+
+        /** A queue's partitions are found one way, for its partition limit and its rate limit alike. */
+        private static void requireOnePartitionKey(String setting, String queue, PartitionKey current,
+                                                   PartitionKey key) {
+            if (current != null && !current.equals(key)) {
+                throw new IllegalArgumentException(setting + ": queue '" + queue + "' already finds its partitions by "
+                        + current + "; its partition limit and rate limit must use the same key, not " + key);
+            }
         }
 
         public void orderedKeys(String queue, OrderedKeys policy) {

@@ -64,6 +64,14 @@ final class QueueFetcher extends BackgroundLoop {
     /** Where the next claim resumes while every claim is full; null: from the head. */
     private ClaimPosition resumeAfter;
     private long lastHeadClaim;
+    /**
+     * For a queue with a rate limit, how soon to claim again after a claim that took jobs (and once more after
+     * one that took none, in case it came a moment before the next start was due): the interval between two
+     * starts (at least a millisecond, at most the poll interval), so that claims keep pace with the rate instead
+     * of waiting for a notification that a rate does not send. Null for other queues.
+     */
+    private final Duration rateInterval;
+    private int emptyRateClaims;
     /** When this fetcher next looks for a circuit due for a probe (System.nanoTime). */
     private long nextProbeLook = System.nanoTime();
 
@@ -75,6 +83,9 @@ final class QueueFetcher extends BackgroundLoop {
         this.queue = queue;
         this.concurrency = concurrency;
         this.flow = flow;
+        this.rateInterval = flow == null || flow.rateLimit() == null ? null
+                : Duration.ofNanos(Math.min(pollInterval.toNanos(),
+                        Math.max(1_000_000L, (long) (flow.rateLimit().intervalMillis() * 1e6))));
         this.kinds = kinds;
         this.guardedKinds = circuits.kinds();
         this.store = store;
@@ -117,7 +128,14 @@ final class QueueFetcher extends BackgroundLoop {
             workers.launch(job, this::slotFreed);
         }
         saturated = claimed.size() == free;
-        return saturated && slots.availablePermits() > 0 ? Duration.ZERO : pollInterval;
+        if (saturated && slots.availablePermits() > 0) {
+            return Duration.ZERO;
+        }
+        if (rateInterval == null) {
+            return pollInterval;
+        }
+        emptyRateClaims = claimed.isEmpty() ? emptyRateClaims + 1 : 0;
+        return emptyRateClaims <= 1 ? rateInterval : pollInterval;
     }
 
     private List<ClaimedJob> claim(int free, long now) throws Exception {

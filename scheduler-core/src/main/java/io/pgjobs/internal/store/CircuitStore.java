@@ -5,6 +5,7 @@ import static io.pgjobs.internal.db.Tables.CIRCUITS;
 import io.pgjobs.CircuitBreaker;
 import io.pgjobs.admin.CircuitInfo;
 import io.pgjobs.internal.db.tables.records.CircuitsRecord;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -199,6 +200,25 @@ public final class CircuitStore {
         return new CircuitInfo(r.getKind(), r.getState(), r.getConsecutiveFailures(), Sql.instant(r.getWindowStartedAt()),
                 r.getWindowSuccesses(), r.getWindowFailures(), Sql.instant(r.getOpenedAt()), Sql.instant(r.getRetryAt()),
                 r.getProbeJobId(), r.getReason(), Sql.instant(r.getUpdatedAt()));
+    }
+
+    /**
+     * Binds the parameters every claim starts with: the queue, the kinds (and the kinds with a circuit breaker,
+     * when there are any: the claim's SQL then filters them with {@link #closedKindsOf}), how many, the node and
+     * its lease. Returns the index of the next parameter.
+     */
+    static int bindClaim(PreparedStatement ps, Connection connection, String queue, List<String> kinds,
+                         List<String> guardedKinds, int limit, String nodeId, long leaseMs) throws SQLException {
+        int p = 1;
+        ps.setString(p++, queue);
+        ps.setArray(p++, Sql.textArray(connection, kinds));
+        if (!guardedKinds.isEmpty()) {
+            ps.setArray(p++, Sql.textArray(connection, guardedKinds));
+        }
+        ps.setInt(p++, limit);
+        ps.setString(p++, nodeId);
+        ps.setLong(p++, leaseMs);
+        return p;
     }
 
     /** The claims' filter: {@code kinds} without the ones whose circuit is not closed, as a text[] expression. */

@@ -126,18 +126,10 @@ public final class ExecutionStore {
      */
     public Claim claim(String queue, List<String> kinds, List<String> guardedKinds, int limit, String nodeId,
                        long leaseMs, ClaimPosition after) throws SQLException {
-        boolean guarded = !guardedKinds.isEmpty();
+        String sql = guardedKinds.isEmpty() ? claimSql : claimGuardedSql;
         return Sql.autoCommit(dataSource, connection -> {
-            try (PreparedStatement ps = connection.prepareStatement(guarded ? claimGuardedSql : claimSql)) {
-                int p = 1;
-                ps.setString(p++, queue);
-                ps.setArray(p++, Sql.textArray(connection, kinds));
-                if (guarded) {
-                    ps.setArray(p++, Sql.textArray(connection, guardedKinds));
-                }
-                ps.setInt(p++, limit);
-                ps.setString(p++, nodeId);
-                ps.setLong(p++, leaseMs);
+            try (PreparedStatement ps = connection.prepareStatement(sql)) {
+                int p = CircuitStore.bindClaim(ps, connection, queue, kinds, guardedKinds, limit, nodeId, leaseMs);
                 ps.setObject(p++, after == null ? null : after.priority(), Types.SMALLINT);
                 ps.setObject(p++, after == null ? null : after.runAt(), Types.TIMESTAMP_WITH_TIMEZONE);
                 ps.setObject(p, after == null ? null : after.id(), Types.BIGINT);

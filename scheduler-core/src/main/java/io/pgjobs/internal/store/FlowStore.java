@@ -1,6 +1,7 @@
 package io.pgjobs.internal.store;
 
 import io.pgjobs.OrderedKeys;
+import io.pgjobs.RateLimit;
 import io.pgjobs.internal.config.Config.QueueFlow;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -26,11 +27,12 @@ public final class FlowStore {
     public FlowStore(DataSource dataSource, String schema, String notifyChannel) {
         this.dataSource = dataSource;
         this.notifyChannel = notifyChannel;
-        // claim_flow_jobs (V15.1) serializes the claims of one queue with flow control, counts its running jobs
-        // and takes only jobs that fit under the limits and come first of their ordering keys, in one transaction.
-        this.claimFlowSql = "select * from %s.claim_flow_jobs(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)".formatted(schema);
+        // claim_flow_jobs (V15.3) serializes the claims of one queue with flow control, counts its running jobs
+        // and takes only jobs that fit under the limits, come first of their ordering keys and are due under the
+        // rate limits, in one transaction.
+        this.claimFlowSql = "select * from %s.claim_flow_jobs(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)".formatted(schema);
         // kinds with a circuit breaker only while their circuit is closed, as in ExecutionStore's claim
-        this.claimFlowGuardedSql = "select * from %s.claim_flow_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        this.claimFlowGuardedSql = "select * from %s.claim_flow_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 .formatted(schema, CircuitStore.closedKindsOf(schema, "?::text[]"));
         this.wakeQueuesSql = "select count(pg_notify(?, 'q:' || q)) from unnest(?::text[]) q";
     }
@@ -42,25 +44,21 @@ public final class FlowStore {
      */
     public List<ClaimedJob> claimFlow(String queue, List<String> kinds, List<String> guardedKinds, int limit,
                                       String nodeId, long leaseMs, QueueFlow flow) throws SQLException {
-        boolean guarded = !guardedKinds.isEmpty();
+        String sql = guardedKinds.isEmpty() ? claimFlowSql : claimFlowGuardedSql;
         return Sql.autoCommit(dataSource, connection -> {
-            try (PreparedStatement ps = connection.prepareStatement(guarded ? claimFlowGuardedSql : claimFlowSql)) {
-                int p = 1;
-                ps.setString(p++, queue);
-                ps.setArray(p++, Sql.textArray(connection, kinds));
-                if (guarded) {
-                    ps.setArray(p++, Sql.textArray(connection, guardedKinds));
-                }
-                ps.setInt(p++, limit);
-                ps.setString(p++, nodeId);
-                ps.setLong(p++, leaseMs);
+            try (PreparedStatement ps = connection.prepareStatement(sql)) {
+                int p = CircuitStore.bindClaim(ps, connection, queue, kinds, guardedKinds, limit, nodeId, leaseMs);
                 ps.setObject(p++, flow.queueLimit(), Types.INTEGER);
                 ps.setObject(p++, flow.partitionLimit(), Types.INTEGER);
                 boolean partitioned = flow.partitionKey() != null;
                 ps.setString(p++, partitioned ? flow.partitionKey().source() : null);
                 ps.setArray(p++, partitioned ? Sql.textArray(connection, flow.partitionKey().path()) : null);
                 ps.setBoolean(p++, flow.orderedKeys() != null);
-                ps.setBoolean(p, flow.orderedKeys() == OrderedKeys.BLOCK_WHEN_DISCARDED);
+                ps.setBoolean(p++, flow.orderedKeys() == OrderedKeys.BLOCK_WHEN_DISCARDED);
+                RateLimit rate = flow.rateLimit();
+                ps.setObject(p++, rate == null ? null : rate.intervalMillis(), Types.DOUBLE);
+                ps.setObject(p++, rate == null ? null : rate.burst(), Types.INTEGER);
+                ps.setBoolean(p, rate != null && rate.partitionKey() != null);
                 List<ClaimedJob> claimed = new ArrayList<>(limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgjobs.OrderedKeys;
 import io.pgjobs.PartitionKey;
+import io.pgjobs.RateLimit;
 import io.pgjobs.internal.config.Config.QueueFlow;
 import io.pgjobs.testing.PgDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,7 +40,7 @@ class FlowClaimTest {
     @Test
     void takesNoJobBeyondTheQueueLimitAndTakesMoreWhenRunningJobsEnd() throws Exception {
         db.execute("insert into pgjobs.jobs (kind, queue) select 'k', 'q' from generate_series(1, 10)");
-        QueueFlow three = new QueueFlow(3, null, null, null);
+        QueueFlow three = new QueueFlow(3, null, null, null, null);
 
         List<ClaimedJob> first = claim(10, three);
         assertThat(first).hasSize(3);
@@ -56,7 +58,7 @@ class FlowClaimTest {
     void takesAtMostThePartitionLimitPerKeyInClaimOrder() throws Exception {
         db.execute("insert into pgjobs.jobs (kind, queue, args) select 'k', 'q', jsonb_build_object('c', c) "
                 + "from unnest(array['a', 'a', 'a', 'b', 'b', 'c']) c");
-        QueueFlow onePerCustomer = new QueueFlow(null, 1, PartitionKey.args("c"), null);
+        QueueFlow onePerCustomer = new QueueFlow(null, 1, PartitionKey.args("c"), null, null);
 
         List<ClaimedJob> first = claim(10, onePerCustomer);
         assertThat(first).extracting(ClaimedJob::argsJson)
@@ -75,7 +77,7 @@ class FlowClaimTest {
         db.execute("insert into pgjobs.jobs (kind, queue, metadata, partition_key) values "
                 + "('k', 'q', '{\"tenant\": {\"id\": \"x\"}}', null), ('k', 'q', '{\"tenant\": {\"id\": \"x\"}}', 'y'), "
                 + "('k', 'q', '{}', null), ('k', 'q', '{}', null)");
-        QueueFlow onePerTenant = new QueueFlow(null, 1, PartitionKey.metadata("tenant", "id"), null);
+        QueueFlow onePerTenant = new QueueFlow(null, 1, PartitionKey.metadata("tenant", "id"), null, null);
 
         assertThat(claim(10, onePerTenant)).hasSize(3);
         assertThat(db.queryLong("select count(*) from pgjobs.jobs where state = 'running' "
@@ -86,7 +88,7 @@ class FlowClaimTest {
     void bothLimitsAtOnceAndAClaimNeverTakesMoreThanAsked() throws Exception {
         db.execute("insert into pgjobs.jobs (kind, queue, partition_key) select 'k', 'q', 'p' || (i % 4) "
                 + "from generate_series(1, 40) i");
-        QueueFlow limits = new QueueFlow(5, 2, PartitionKey.requestKey(), null);
+        QueueFlow limits = new QueueFlow(5, 2, PartitionKey.requestKey(), null, null);
 
         assertThat(claim(1, limits)).hasSize(1);
         assertThat(claim(10, limits)).hasSize(4);
@@ -100,7 +102,7 @@ class FlowClaimTest {
         db.execute("insert into pgjobs.jobs (kind, queue) values ('k', 'q')");
         db.execute("insert into pgjobs.queues (name, paused) values ('q', true)");
         try {
-            assertThat(claim(10, new QueueFlow(3, null, null, null))).isEmpty();
+            assertThat(claim(10, new QueueFlow(3, null, null, null, null))).isEmpty();
         } finally {
             db.execute("delete from pgjobs.queues");
         }
@@ -108,8 +110,8 @@ class FlowClaimTest {
 
     // ---- ordered keys ----------------------------------------------------------------------------------------
 
-    private static final QueueFlow MOVE_ON = new QueueFlow(null, null, null, OrderedKeys.MOVE_ON_WHEN_DISCARDED);
-    private static final QueueFlow BLOCK = new QueueFlow(null, null, null, OrderedKeys.BLOCK_WHEN_DISCARDED);
+    private static final QueueFlow MOVE_ON = new QueueFlow(null, null, null, OrderedKeys.MOVE_ON_WHEN_DISCARDED, null);
+    private static final QueueFlow BLOCK = new QueueFlow(null, null, null, OrderedKeys.BLOCK_WHEN_DISCARDED, null);
 
     /** Inserts jobs of ordering key {@code key}, in this order; returns their ids. */
     private static List<Long> ordered(String key, int count) throws Exception {
@@ -182,5 +184,36 @@ class FlowClaimTest {
         List<Long> b = ordered("b", 1);
 
         assertThat(ids(claim(10, MOVE_ON))).containsExactly(a.get(0), b.get(0));
+    }
+
+    // ---- rate limits -----------------------------------------------------------------------------------------
+
+    @Test
+    void aRateLimitLetsABurstStartAndThenOneJobPerInterval() throws Exception {
+        db.execute("delete from pgjobs.rate_limits");
+        db.execute("insert into pgjobs.jobs (kind, queue, partition_key) select 'k', 'q', 'p' || (i % 2) "
+                + "from generate_series(1, 20) i");
+        QueueFlow hourly = new QueueFlow(null, null, null, null,
+                RateLimit.of(3, Duration.ofHours(3)).burst(2)); // one an hour, two at once after a quiet spell
+
+        assertThat(claim(10, hourly)).hasSize(2);
+        assertThat(claim(10, hourly)).isEmpty();
+
+        db.execute("update pgjobs.rate_limits set tat = tat - interval '1 hour'"); // an hour passed
+        assertThat(claim(10, hourly)).hasSize(1);
+        assertThat(claim(10, hourly)).isEmpty();
+    }
+
+    @Test
+    void aRateLimitPerPartitionCountsEachPartitionApart() throws Exception {
+        db.execute("delete from pgjobs.rate_limits");
+        db.execute("insert into pgjobs.jobs (kind, queue, partition_key) select 'k', 'q', 'p' || (i % 3) "
+                + "from generate_series(1, 30) i");
+        QueueFlow perPartition = new QueueFlow(null, null, PartitionKey.requestKey(), null,
+                RateLimit.of(1, Duration.ofHours(1)).perPartition(PartitionKey.requestKey()));
+
+        assertThat(claim(10, perPartition)).extracting(ClaimedJob::id).hasSize(3);
+        assertThat(claim(10, perPartition)).isEmpty();
+        assertThat(db.queryLong("select count(*) from pgjobs.rate_limits where queue = 'q'")).isEqualTo(3);
     }
 }
