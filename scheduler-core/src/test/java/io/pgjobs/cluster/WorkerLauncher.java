@@ -3,6 +3,7 @@ package io.pgjobs.cluster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -24,14 +25,22 @@ final class WorkerLauncher implements AutoCloseable {
 
     Worker start(String jdbcUrl, String nodeId, long leaseMs, long deadAfterMs, int concurrency, long shutdownMs)
             throws IOException {
+        return start(jdbcUrl, nodeId, leaseMs, deadAfterMs, concurrency, shutdownMs, List.of());
+    }
+
+    /** A worker with {@link WorkerProcess}'s optional arguments ({@code limited}). */
+    Worker start(String jdbcUrl, String nodeId, long leaseMs, long deadAfterMs, int concurrency, long shutdownMs,
+                 List<String> options) throws IOException {
         Path logs = Path.of("target", "worker-logs");
         Files.createDirectories(logs);
         Path log = logs.resolve(nodeId + "-" + System.nanoTime() + ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), WorkerProcess.class.getName(),
                 jdbcUrl, nodeId, Long.toString(leaseMs), Long.toString(deadAfterMs), Integer.toString(concurrency),
-                Long.toString(shutdownMs))
+                Long.toString(shutdownMs)));
+        command.addAll(options);
+        Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
