@@ -108,6 +108,16 @@ class FlowClaimTest {
         }
     }
 
+    /**
+     * The claim's sort is "disabled" to its planner, which on PostgreSQL before 18 makes its estimate cross
+     * jit_above_cost: every claim was JIT-compiled (seconds each on PostgreSQL 15), so it runs without JIT.
+     */
+    @Test
+    void theClaimRunsWithoutJit() throws Exception {
+        assertThat(db.queryLong("select count(*) from pg_proc where proname = 'claim_flow_jobs' "
+                + "and 'jit=off' = any(proconfig)")).isEqualTo(1);
+    }
+
     // ---- ordered keys ----------------------------------------------------------------------------------------
 
     private static final QueueFlow MOVE_ON = new QueueFlow(null, null, null, OrderedKeys.MOVE_ON_WHEN_DISCARDED, null);
