@@ -474,11 +474,20 @@ public final class JobWriter {
         });
     }
 
-    /** The queues that have a maximum depth, and their maxima. */
-    public Map<String, Integer> maxDepths() throws SQLException {
-        return Sql.autoCommit(dataSource, connection -> Sql.dsl(connection, schema)
-                .select(QUEUES.NAME, QUEUES.MAX_DEPTH).from(QUEUES).where(QUEUES.MAX_DEPTH.isNotNull())
-                .fetchMap(QUEUES.NAME, QUEUES.MAX_DEPTH));
+    /**
+     * The queues that have a maximum depth, and their maxima, read on {@code connection}: the enqueue's own, so
+     * that an enqueue never holds two of the pool's connections at once.
+     */
+    public Map<String, Integer> maxDepths(Connection connection) throws SQLException {
+        Map<String, Integer> maxDepths = new HashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement(
+                "select name, max_depth from %s.queues where max_depth is not null".formatted(schema));
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                maxDepths.put(rs.getString(1), rs.getInt(2));
+            }
+        }
+        return Map.copyOf(maxDepths);
     }
 
     /**
