@@ -13,8 +13,14 @@ import org.springframework.core.ResolvableType;
  */
 final class HandlerBeans {
 
-    static void register(ConfigurableListableBeanFactory beanFactory, Scheduler.Builder builder) {
-        for (String name : beanFactory.getBeanNamesForType(JobHandler.class)) {
+    static void register(ConfigurableListableBeanFactory beanFactory, Scheduler.Builder builder, boolean hasQueues) {
+        String[] names = beanFactory.getBeanNamesForType(JobHandler.class);
+        if (names.length > 0 && !hasQueues) {
+            throw new IllegalStateException("JobHandler beans " + String.join(", ", names) + " are declared but "
+                    + "pgjobs.queues is empty: set pgjobs.queues.<queue>=<concurrency> for the queues their jobs go to, "
+                    + "or remove the beans from an application that only enqueues");
+        }
+        for (String name : names) {
             JobHandler<?> handler = beanFactory.getBean(name, JobHandler.class);
             register(builder, argsType(beanFactory, name, handler), handler);
         }

@@ -53,7 +53,7 @@ public class PgJobsAutoConfiguration {
         set("node-dead-after", properties.getNodeDeadAfter(), builder::nodeDeadAfter);
         set("completed-retention", properties.getCompletedRetention(), builder::completedRetention);
         set("failed-retention", properties.getFailedRetention(), builder::failedRetention);
-        HandlerBeans.register(beanFactory, builder);
+        HandlerBeans.register(beanFactory, builder, !properties.getQueues().isEmpty());
         customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
         Scheduler scheduler = builder.build();
         if (properties.isMigrateOnStart()) {

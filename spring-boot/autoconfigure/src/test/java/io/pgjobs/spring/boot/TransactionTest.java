@@ -8,7 +8,7 @@ import io.pgjobs.JobClient;
 import io.pgjobs.JobRequest;
 import io.pgjobs.JobState;
 import io.pgjobs.spring.boot.TestApplication.ConfirmOrder;
-import io.pgjobs.spring.boot.TestApplication.ConfirmOrderHandler;
+import io.pgjobs.spring.boot.TestHandlers.ConfirmOrderHandler;
 import io.pgjobs.testing.Await;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +28,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * notification can). The orders table comes from the application's own Flyway migration.
  */
 @ExtendWith(TestDatabase.class)
-@SpringBootTest(classes = TestApplication.class, properties = {
+@SpringBootTest(classes = {TestApplication.class, TestHandlers.class}, properties = {
         "pgjobs.queues.default=2",
         "pgjobs.poll-interval=1h",
         "pgjobs.shutdown-deadline=5s"})
