@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -47,6 +48,7 @@ class LifecycleTest {
                 .properties("spring.datasource.url=" + TestDatabase.jdbcUrl(),
                         "pgjobs.queues.default=1",
                         "pgjobs.shutdown-deadline=200ms")
+                .web(WebApplicationType.NONE)
                 .run()) {
             jobId = app.getBean(JobClient.class).enqueue(JobRequest.of(new WaitForever())).id();
             assertThat(BlockingHandler.started.await(60, TimeUnit.SECONDS)).as("the handler started").isTrue();

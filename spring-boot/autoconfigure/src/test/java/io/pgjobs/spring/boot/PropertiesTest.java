@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 
 /** A bad {@code pgjobs.*} property stops the application at startup with an error naming the property. */
@@ -38,16 +39,29 @@ class PropertiesTest {
     void handlersWithoutQueuesAreNamed() {
         assertThatThrownBy(() -> new SpringApplicationBuilder(TestApplication.class, TestHandlers.class)
                 .properties("spring.datasource.url=" + TestDatabase.jdbcUrl())
+                .web(WebApplicationType.NONE)
                 .run()
                 .close())
                 .rootCause().hasMessageContaining("JobHandler beans confirmOrderHandler, greetHandler are declared but "
                         + "pgjobs.queues is empty");
     }
 
+    @Test
+    void aDashboardPathWithATrailingSlashIsNamed() {
+        assertThatThrownBy(() -> new SpringApplicationBuilder(TestApplication.class)
+                .properties("spring.datasource.url=" + TestDatabase.jdbcUrl(), "server.port=0",
+                        "pgjobs.dashboard.path=/pgjobs/")
+                .web(WebApplicationType.SERVLET)
+                .run()
+                .close())
+                .hasStackTraceContaining("pgjobs.dashboard.path: '/pgjobs/' must start with '/'");
+    }
+
     private static void start(String... properties) {
         new SpringApplicationBuilder(TestApplication.class)
                 .properties("spring.datasource.url=" + TestDatabase.jdbcUrl())
                 .properties(properties)
+                .web(WebApplicationType.NONE)
                 .run()
                 .close();
     }
