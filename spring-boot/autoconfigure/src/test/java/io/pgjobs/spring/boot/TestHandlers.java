@@ -1,6 +1,7 @@
 package io.pgjobs.spring.boot;
 
 import io.pgjobs.JobContext;
+import io.pgjobs.JobClient;
 import io.pgjobs.JobHandler;
 import io.pgjobs.spring.boot.TestApplication.ConfirmOrder;
 import io.pgjobs.spring.boot.TestApplication.Greet;
@@ -34,8 +35,16 @@ class TestHandlers {
         return new LinkedBlockingQueue<>();
     }
 
+    /** Depends on the JobClient, as a handler that enqueues follow-up jobs does: greeting "Ada" greets "Ada's friend". */
     @Bean
-    JobHandler<Greet> greetHandler(BlockingQueue<String> greeted) {
-        return context -> greeted.add(context.args().name());
+    JobHandler<Greet> greetHandler(BlockingQueue<String> greeted, JobClient jobs) {
+        return context -> {
+            String name = context.args().name();
+            greeted.add(name);
+            if (name.equals("Ada")) {
+                jobs.enqueue(new Greet("Ada's friend"));
+            }
+            return null;
+        };
     }
 }

@@ -8,9 +8,11 @@ import io.pgjobs.JobClient;
 import io.pgjobs.JobRequest;
 import io.pgjobs.JobState;
 import io.pgjobs.spring.boot.TestApplication.ConfirmOrder;
+import io.pgjobs.spring.boot.TestApplication.Greet;
 import io.pgjobs.spring.boot.TestHandlers.ConfirmOrderHandler;
 import io.pgjobs.testing.Await;
 import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -43,6 +45,7 @@ class TransactionTest {
     @Autowired TransactionTemplate transaction;
     @Autowired JdbcTemplate jdbc;
     @Autowired ConfirmOrderHandler handler;
+    @Autowired BlockingQueue<String> greeted;
 
     @Test
     void aRollbackLeavesNeitherTheOrderNorItsJob() {
@@ -70,6 +73,14 @@ class TransactionTest {
         assertThat(TestDatabase.queryLong("select count(*) from orders where id = 2")).isOne();
         Await.until(Duration.ofSeconds(60), "the job is completed",
                 () -> jobClient.get(result.id()).orElseThrow().state() == JobState.COMPLETED);
+    }
+
+    @Test
+    void aHandlerBeanMayEnqueueThroughTheJobClient() throws Exception {
+        jobClient.enqueue(new Greet("Ada"));
+
+        assertThat(greeted.poll(60, TimeUnit.SECONDS)).isEqualTo("Ada");
+        assertThat(greeted.poll(60, TimeUnit.SECONDS)).isEqualTo("Ada's friend");
     }
 
     @Test
