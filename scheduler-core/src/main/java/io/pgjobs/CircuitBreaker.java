@@ -11,8 +11,8 @@ import java.util.Objects;
  * or opens it for another cool-down. Immutable; each method validates its values and returns a new setting.
  *
  * <pre>{@code
- * CircuitBreaker.afterConsecutiveFailures(5).coolDown(Duration.ofSeconds(30))
- * CircuitBreaker.afterFailureRate(0.5, 20, Duration.ofMinutes(1))
+ * CircuitBreaker.afterConsecutiveFailures(5).coolDown(Duration.ofSeconds(30));
+ * CircuitBreaker.afterFailureRate(0.5, 20, Duration.ofMinutes(1));
  * }</pre>
  */
 public record CircuitBreaker(Integer consecutiveFailures, Double failureRate, int minAttempts, Duration window,

@@ -8,9 +8,9 @@ import java.util.List;
  * metadata, as text. Jobs without a key share one partition.
  *
  * <pre>{@code
- * PartitionKey.args("customer", "id")   // args {"customer": {"id": 42}} -> partition "42"
- * PartitionKey.metadata("tenant")       // metadata {"tenant": "acme"} -> partition "acme"
- * PartitionKey.requestKey()             // only JobRequest.partitionKey(...)
+ * PartitionKey.args("customer", "id");  // args {"customer": {"id": 42}} -> partition "42"
+ * PartitionKey.metadata("tenant");      // metadata {"tenant": "acme"} -> partition "acme"
+ * PartitionKey.requestKey();            // only JobRequest.partitionKey(...)
  * }</pre>
  *
  * @param source where the key is read: {@code args}, {@code metadata}, or null for the request's key only

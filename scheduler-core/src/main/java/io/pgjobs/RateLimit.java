@@ -10,8 +10,8 @@ import java.util.Objects;
  * set. Immutable; each method validates its values and returns a new setting.
  *
  * <pre>{@code
- * RateLimit.of(100, Duration.ofMinutes(1))                                 // 100 a minute, one every 600 ms
- * RateLimit.of(10, Duration.ofSeconds(1)).burst(5).perPartition(PartitionKey.args("tenant"))
+ * RateLimit.of(100, Duration.ofMinutes(1));                                // 100 a minute, one every 600 ms
+ * RateLimit.of(10, Duration.ofSeconds(1)).burst(5).perPartition(PartitionKey.args("tenant"));
  * }</pre>
  */
 public record RateLimit(int count, Duration period, int burst, PartitionKey partitionKey) {

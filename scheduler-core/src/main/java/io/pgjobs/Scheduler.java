@@ -145,7 +145,7 @@ public final class Scheduler implements AutoCloseable {
          * Scheduler.builder(dataSource)
          *         .queue("reports", 10)
          *         .queueLimit("reports", 5)                                      // 5 in all, cluster-wide
-         *         .partitionLimit("reports", PartitionKey.args("customerId"), 1) // 1 per customer
+         *         .partitionLimit("reports", PartitionKey.args("customerId"), 1); // 1 per customer
          * }</pre>
          */
         public Builder queueLimit(String queue, int limit) {
@@ -171,7 +171,7 @@ public final class Scheduler implements AutoCloseable {
          * <pre>{@code
          * Scheduler.builder(dataSource)
          *         .queue("api", 10)
-         *         .rateLimit("api", RateLimit.of(100, Duration.ofMinutes(1)).perPartition(PartitionKey.args("tenant")))
+         *         .rateLimit("api", RateLimit.of(100, Duration.ofMinutes(1)).perPartition(PartitionKey.args("tenant")));
          * }</pre>
          */
         public Builder rateLimit(String queue, RateLimit rate) {
@@ -188,7 +188,7 @@ public final class Scheduler implements AutoCloseable {
          * <pre>{@code
          * Scheduler.builder(dataSource)
          *         .queue("ledger", 10)
-         *         .orderedKeys("ledger", OrderedKeys.BLOCK_WHEN_DISCARDED)
+         *         .orderedKeys("ledger", OrderedKeys.BLOCK_WHEN_DISCARDED);
          * client.enqueue(JobRequest.of(new Post(account, amount)).queue("ledger").orderingKey("account-" + account));
          * }</pre>
          */
@@ -208,7 +208,7 @@ public final class Scheduler implements AutoCloseable {
          * <pre>{@code
          * Scheduler.builder(dataSource)
          *         .handler(CallPartner.class, ctx -> partner.call(ctx.args()))
-         *         .circuitBreaker("partner.call", CircuitBreaker.afterConsecutiveFailures(5).coolDown(Duration.ofMinutes(1)))
+         *         .circuitBreaker("partner.call", CircuitBreaker.afterConsecutiveFailures(5).coolDown(Duration.ofMinutes(1)));
          * }</pre>
          */
         public Builder circuitBreaker(String kind, CircuitBreaker breaker) {

@@ -1,23 +1,43 @@
 package io.pgjobs.docs;
 
+import static io.pgjobs.JobState.AVAILABLE;
+import static io.pgjobs.JobState.COMPLETED;
+import static io.pgjobs.JobState.RETRYABLE;
+import static io.pgjobs.JobState.RUNNING;
+import static io.pgjobs.JobState.SCHEDULED;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
+import io.pgjobs.CircuitBreaker;
+import io.pgjobs.Job;
 import io.pgjobs.JobClient;
+import io.pgjobs.JobContext;
+import io.pgjobs.JobFailedException;
 import io.pgjobs.JobKind;
 import io.pgjobs.JobRequest;
+import io.pgjobs.OrderedKeys;
+import io.pgjobs.PartitionKey;
+import io.pgjobs.QueueFullException;
+import io.pgjobs.RateLimit;
 import io.pgjobs.Schedule;
 import io.pgjobs.ScheduleClient;
 import io.pgjobs.Scheduler;
 import io.pgjobs.SchedulerEvent;
+import io.pgjobs.Uniqueness;
+import io.pgjobs.admin.UnhandledKind;
 import io.pgjobs.dashboard.DashboardAuth;
 import io.pgjobs.dashboard.DashboardServlet;
 import io.pgjobs.dashboard.DashboardUser;
 import java.security.Principal;
 import java.sql.Connection;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
 
 /**
  * The code snippets of README.md, docs/*.md and the public API's Javadoc, as compiled code: each region between
@@ -54,6 +74,10 @@ abstract class DocSnippets {
         void page(SchedulerEvent.JobDiscarded event);
     }
 
+    interface Notifier {
+        Object statusChanged(long orderId, String status);
+    }
+
     DataSource dataSource;
     Mailer mailer;
     Orders orders;
@@ -65,6 +89,8 @@ abstract class DocSnippets {
     Scheduler scheduler;
     MeterRegistry prometheusRegistry;
     OpenTelemetry openTelemetry;
+    Notifier notifier;
+    Logger log;
 
     void readme() throws Exception {
         // snippet README.md#1
@@ -125,7 +151,8 @@ abstract class DocSnippets {
         schedules.pause("nightly-report");
         schedules.resume("nightly-report");
         schedules.triggerNow("nightly-report");                          // a job now, outside the timetable
-        schedules.list();   // name, expression, description in words, zone, next and last fire, paused, policies
+        schedules.list();   // name, expression, description in words, zone, next fire times, last fire, paused,
+                            // policies, recent runs (the same ScheduleInfo as admin().schedules() and the dashboard)
         schedules.delete("cache-warmup");
         // end snippet
     }
@@ -187,5 +214,330 @@ abstract class DocSnippets {
                 .timeZone("Europe/Berlin")
                 .overlap(Schedule.OverlapPolicy.SKIP);
         // end snippet
+    }
+
+    void readmeClientOnly() {
+        @JobKind("email.send")
+        record SendEmail(String to, String subject) {}
+
+        // snippet README.md#2
+        JobClient jobs = Scheduler.builder(dataSource).buildClient();
+        jobs.enqueue(JobRequest.of(new SendEmail("ada@example.com", "Welcome")));
+        // end snippet
+    }
+
+    void guideClientOnly() {
+        @JobKind("email.send")
+        record SendEmail(String to, String subject) {}
+
+        // snippet docs/guide.md#2
+        JobClient jobs = Scheduler.builder(dataSource)       // the same settings: schema, serializer, listeners, ...
+                .buildClient();                              // applies the migrations first (once per process)
+        jobs.enqueue(JobRequest.of(new SendEmail("ada@example.com", "Welcome")));
+        // end snippet
+    }
+
+    void cronNextFireTimes() {
+        // snippet docs/cron.md#2
+        Schedule payroll = Schedule.of("payroll", "0 0 12 31W * ?", "payroll.run", Map.of()).timeZone("Europe/Berlin");
+        payroll.nextFireTimes(Instant.parse("2025-05-01T00:00:00Z"), 3);
+        // [2025-05-30T10:00:00Z (the 31st is a Saturday), 2025-07-31T10:00:00Z (June has no 31st),
+        //  2025-08-29T10:00:00Z (the 31st is a Sunday and the month's last day)]
+        // end snippet
+    }
+
+    void scheduleNextFireTimesJavadoc() {
+        // snippet scheduler-core/src/main/java/io/pgjobs/Schedule.java#2
+        Schedule payroll = Schedule.of("payroll", "0 0 12 31W * ?", "payroll.run", Map.of()).timeZone("Europe/Berlin");
+        assertThat(payroll.nextFireTimes(Instant.parse("2025-05-01T00:00:00Z"), 3)).containsExactly(
+                Instant.parse("2025-05-30T10:00:00Z"),   // the 31st is a Saturday: Friday the 30th
+                Instant.parse("2025-07-31T10:00:00Z"),   // June has no 31st: no fire
+                Instant.parse("2025-08-29T10:00:00Z"));  // the 31st is a Sunday, the month's last day: Friday
+        // end snippet
+    }
+
+    void unhandledKinds() {
+        // snippet docs/observability.md#2
+        for (UnhandledKind u : scheduler.admin().unhandledKinds()) {
+            log.warn("{} jobs of {} in queue {} have no live node", u.jobs(), u.kind(), u.queue());
+        }
+        // end snippet
+    }
+
+    void sqlEnqueue() {
+        // snippet docs/sql-enqueue.md#1
+        @JobKind("order.status-changed")
+        record StatusChanged(long orderId, String status) {}
+
+        Scheduler.builder(dataSource).queue("default", 10)
+                .handler(StatusChanged.class, ctx -> notifier.statusChanged(ctx.args().orderId(), ctx.args().status()))
+                .build().start();
+        // end snippet
+    }
+
+    /** docs/flow-control.md and the Javadoc of the flow-control API: their own jobs and collaborators. */
+    abstract static class FlowControl {
+        @JobKind("report.build")
+        record BuildReport(long customerId, String month) {
+            BuildReport(long customerId) {
+                this(customerId, null);
+            }
+        }
+
+        @JobKind("report.rebuild")
+        record Rebuild(long customerId) {}
+
+        @JobKind("ledger.post")
+        record Post(String account, long amount) {}
+
+        @JobKind("partner.call")
+        record CallPartner(String request) {}
+
+        @JobKind("digest.send")
+        record SendDigest(long teamId) {}
+
+        @JobKind("customers.export")
+        record ExportCustomers() {}
+
+        @JobKind("invoice.render")
+        record RenderInvoice(long orderId) {}
+
+        interface Reports {
+            Object build(BuildReport request);
+        }
+
+        interface Ledger {
+            Object post(Post post);
+        }
+
+        interface Partner {
+            Object call(CallPartner request);
+        }
+
+        interface Exporter {
+            void writePage(int page);
+        }
+
+        DataSource dataSource;
+        JobClient client;
+        Scheduler scheduler;
+        Reports reports;
+        Ledger ledger;
+        Partner partner;
+        Exporter exporter;
+        JobContext<ExportCustomers> ctx;
+        long customerId;
+        String month;
+        String account;
+        long amount;
+        long teamId;
+        long orderId;
+        int pages;
+        long id;
+
+        abstract void respond(String json);
+
+        abstract void export(int page);
+
+        void limits() {
+            // snippet docs/flow-control.md#1
+            Scheduler scheduler = Scheduler.builder(dataSource)
+                    .queue("reports", 10)                                           // per node, as always
+                    .queueLimit("reports", 5)                                       // at most 5 running in the cluster
+                    .partitionLimit("reports", PartitionKey.args("customerId"), 1)  // and at most 1 per customer
+                    .handler(BuildReport.class, ctx -> reports.build(ctx.args()))
+                    .build();
+
+            client.enqueue(JobRequest.of(new BuildReport(42, "2026-11")).queue("reports"));
+            client.enqueue(JobRequest.of(new Rebuild(42)).queue("reports").partitionKey("42")); // an explicit key
+            // end snippet
+        }
+
+        void orderedKeys() {
+            // snippet docs/flow-control.md#2
+            Scheduler scheduler = Scheduler.builder(dataSource)
+                    .queue("ledger", 10)
+                    .orderedKeys("ledger", OrderedKeys.BLOCK_WHEN_DISCARDED)   // or MOVE_ON_WHEN_DISCARDED
+                    .handler(Post.class, ctx -> ledger.post(ctx.args()))
+                    .build();
+
+            client.enqueue(JobRequest.of(new Post(account, amount)).queue("ledger").orderingKey("account-" + account));
+            // end snippet
+        }
+
+        void rateLimit() {
+            // snippet docs/flow-control.md#3
+            Scheduler scheduler = Scheduler.builder(dataSource)
+                    .queue("api", 10)
+                    .rateLimit("api", RateLimit.of(100, Duration.ofMinutes(1)))            // one start every 600 ms
+                    // or, per tenant, letting up to 5 start at once after a quiet spell:
+                    // .rateLimit("api", RateLimit.of(100, Duration.ofMinutes(1)).burst(5).perPartition(PartitionKey.args("tenant")))
+                    .build();
+            // end snippet
+        }
+
+        void circuitBreaker() {
+            // snippet docs/flow-control.md#4
+            Scheduler scheduler = Scheduler.builder(dataSource)
+                    .queue("default", 20)
+                    .handler(CallPartner.class, ctx -> partner.call(ctx.args()))
+                    .circuitBreaker("partner.call", CircuitBreaker.afterConsecutiveFailures(5).coolDown(Duration.ofMinutes(1)))
+                    // or: CircuitBreaker.afterFailureRate(0.5, 20, Duration.ofMinutes(1)).orConsecutiveFailures(10)
+                    .build();
+
+            scheduler.admin().circuits();                                          // state, counts, reason, probe
+            scheduler.admin().openCircuit("alice", "partner.call", Duration.ofMinutes(10));  // audited
+            scheduler.admin().closeCircuit("alice", "partner.call");               // claimed again, counts from zero
+            scheduler.admin().resetCircuit("alice", "partner.call");               // forgotten, as if it never counted
+            // end snippet
+        }
+
+        void backpressure() {
+            // snippet docs/flow-control.md#5
+            // on the nodes that work the queue: written to the database when they start
+            Scheduler workers = Scheduler.builder(dataSource).queue("reports", 8)
+                    .queueMaxDepth("reports", 10_000)
+                    .handler(BuildReport.class, ctx -> reports.build(ctx.args()))
+                    .build();
+
+            // in an application that only enqueues: the maximum holds there too
+            try {
+                client.enqueue(JobRequest.of(new BuildReport(customerId)).queue("reports"));
+            } catch (QueueFullException e) {
+                // e.queue(), e.depth(), e.maxDepth(): answer 503, retry later...
+            }
+
+            // or let the client wait for room, up to a limit, before it throws
+            Scheduler.builder(dataSource).enqueueWaitWhenFull(Duration.ofSeconds(5));
+            // end snippet
+        }
+
+        void uniqueness() {
+            // snippet docs/flow-control.md#6
+            // one report.build per customer while one is waiting or running
+            client.enqueue(JobRequest.of(new BuildReport(customerId, month))
+                    .unique(Uniqueness.byArgs("customerId").whileUnfinished()));
+
+            // at most one digest per hour (finished digests count too)
+            client.enqueue(JobRequest.of(new SendDigest(teamId)).unique(Uniqueness.byArgs().period(Duration.ofHours(1))));
+
+            // completed jobs count, failed ones do not
+            Uniqueness.byArgs("orderId").whileIn(SCHEDULED, AVAILABLE, RUNNING, RETRYABLE, COMPLETED);
+            // end snippet
+        }
+
+        void checkpoints() {
+            // snippet docs/flow-control.md#7
+            scheduler = Scheduler.builder(dataSource).queue("exports", 4)
+                    .handler(ExportCustomers.class, ctx -> {
+                        int from = ctx.checkpointAs(Integer.class).orElse(0);   // 0 on the first attempt
+                        for (int page = from; page < pages; page++) {
+                            exporter.writePage(page);
+                            ctx.checkpoint(page + 1);                          // in the database before the next page
+                            ctx.progress(100 * (page + 1) / pages, "page " + (page + 1) + " of " + pages);
+                        }
+                        return null;
+                    })
+                    .build();
+
+            Job job = scheduler.client().get(id).orElseThrow();   // also scheduler.admin().job(id)
+            job.progress();          // 40
+            job.progressMessage();   // "page 8 of 20"
+            job.checkpoint();        // "8" (JSON)
+            // end snippet
+        }
+
+        void results() throws InterruptedException {
+            // snippet docs/flow-control.md#8
+            long id = client.enqueue(new RenderInvoice(orderId)).id();
+            try {
+                String json = client.awaitResult(id, Duration.ofSeconds(30));   // what the handler returned, as JSON
+            } catch (JobFailedException e) {        // discarded or cancelled: e.state(), e.error() (the job's last error)
+            } catch (TimeoutException e) {          // not finished yet; the job goes on
+            }
+
+            client.awaitResultAsync(id, Duration.ofMinutes(5))                   // a CompletableFuture<String>
+                    .thenAccept(json -> respond(json));
+            // end snippet
+        }
+
+        void circuitBreakerJavadoc() {
+            // snippet scheduler-core/src/main/java/io/pgjobs/CircuitBreaker.java#1
+            CircuitBreaker.afterConsecutiveFailures(5).coolDown(Duration.ofSeconds(30));
+            CircuitBreaker.afterFailureRate(0.5, 20, Duration.ofMinutes(1));
+            // end snippet
+        }
+
+        void jobClientJavadoc() throws InterruptedException, TimeoutException {
+            // snippet scheduler-core/src/main/java/io/pgjobs/JobClient.java#1
+            long id = client.enqueue(new RenderInvoice(orderId)).id();
+            String pdfUrl = client.awaitResult(id, Duration.ofSeconds(30));
+            // end snippet
+        }
+
+        void jobContextJavadoc() {
+            // snippet scheduler-core/src/main/java/io/pgjobs/JobContext.java#1
+            int from = ctx.checkpointAs(Integer.class).orElse(0);
+            for (int page = from; page < pages; page++) {
+                export(page);
+                ctx.checkpoint(page + 1);
+            }
+            // end snippet
+        }
+
+        void partitionKeyJavadoc() {
+            // snippet scheduler-core/src/main/java/io/pgjobs/PartitionKey.java#1
+            PartitionKey.args("customer", "id");  // args {"customer": {"id": 42}} -> partition "42"
+            PartitionKey.metadata("tenant");      // metadata {"tenant": "acme"} -> partition "acme"
+            PartitionKey.requestKey();            // only JobRequest.partitionKey(...)
+            // end snippet
+        }
+
+        void rateLimitJavadoc() {
+            // snippet scheduler-core/src/main/java/io/pgjobs/RateLimit.java#1
+            RateLimit.of(100, Duration.ofMinutes(1));                                // 100 a minute, one every 600 ms
+            RateLimit.of(10, Duration.ofSeconds(1)).burst(5).perPartition(PartitionKey.args("tenant"));
+            // end snippet
+        }
+
+        void schedulerBuilderJavadoc() {
+            // snippet scheduler-core/src/main/java/io/pgjobs/Scheduler.java#2
+            Scheduler.builder(dataSource)
+                    .queue("reports", 10)
+                    .queueLimit("reports", 5)                                      // 5 in all, cluster-wide
+                    .partitionLimit("reports", PartitionKey.args("customerId"), 1); // 1 per customer
+            // end snippet
+
+            // snippet scheduler-core/src/main/java/io/pgjobs/Scheduler.java#3
+            Scheduler.builder(dataSource)
+                    .queue("api", 10)
+                    .rateLimit("api", RateLimit.of(100, Duration.ofMinutes(1)).perPartition(PartitionKey.args("tenant")));
+            // end snippet
+
+            // snippet scheduler-core/src/main/java/io/pgjobs/Scheduler.java#4
+            Scheduler.builder(dataSource)
+                    .queue("ledger", 10)
+                    .orderedKeys("ledger", OrderedKeys.BLOCK_WHEN_DISCARDED);
+            client.enqueue(JobRequest.of(new Post(account, amount)).queue("ledger").orderingKey("account-" + account));
+            // end snippet
+
+            // snippet scheduler-core/src/main/java/io/pgjobs/Scheduler.java#5
+            Scheduler.builder(dataSource)
+                    .handler(CallPartner.class, ctx -> partner.call(ctx.args()))
+                    .circuitBreaker("partner.call", CircuitBreaker.afterConsecutiveFailures(5).coolDown(Duration.ofMinutes(1)));
+            // end snippet
+        }
+
+        void uniquenessJavadoc() {
+            @JobKind("digest.send")
+            record SendDigest() {}
+
+            // snippet scheduler-core/src/main/java/io/pgjobs/Uniqueness.java#1
+            // one report.build per customer while one is waiting or running
+            JobRequest.of(new BuildReport(customerId, month)).unique(Uniqueness.byArgs("customerId").whileUnfinished());
+            // at most one digest per hour (by default finished jobs count too, except cancelled and discarded ones)
+            JobRequest.of(new SendDigest()).unique(Uniqueness.byArgs().period(Duration.ofHours(1)));
+            // end snippet
+        }
     }
 }
