@@ -2,6 +2,7 @@ package io.pgjobs.docs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgjobs.testing.SnippetMatcher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Every Java snippet of the README, docs/*.md and the public API's Javadoc is compiled: it stands, line for line,
  * in {@link DocSnippets}, so a snippet that stops compiling fails the build and an edited one must be edited
- * there too. The matching is {@link io.pgjobs.testing.DocSnippets} (scheduler-core's test-jar). Except
+ * there too. The matching is {@link SnippetMatcher} (scheduler-core's test-jar). Except
  * docs/spring-boot.md, whose snippets need Spring's types: the autoconfigure module compiles and checks those
  * (SpringBootDocSnippetsTest).
  */
@@ -29,15 +30,15 @@ class DocSnippetsTest {
     @Test
     void everyDocumentedSnippetIsCompiledCode() throws IOException {
         Map<String, String> documented = new TreeMap<>();
-        for (Path markdown : io.pgjobs.testing.DocSnippets.markdownFiles(ROOT)) {
+        for (Path markdown : SnippetMatcher.markdownFiles(ROOT)) {
             if (!markdown.equals(SPRING_BOOT_DOCS)) {
-                documented.putAll(io.pgjobs.testing.DocSnippets.markdown(ROOT, markdown));
+                documented.putAll(SnippetMatcher.markdown(ROOT, markdown));
             }
         }
         for (Path source : publicApiSources()) {
-            documented.putAll(io.pgjobs.testing.DocSnippets.javadoc(ROOT, source));
+            documented.putAll(SnippetMatcher.javadoc(ROOT, source));
         }
-        Map<String, String> compiled = io.pgjobs.testing.DocSnippets.compiled(COMPILED);
+        Map<String, String> compiled = SnippetMatcher.compiled(COMPILED);
 
         assertThat(compiled.keySet()).as("the snippets in %s (documented: left, compiled: right)", COMPILED)
                 .isEqualTo(documented.keySet());

@@ -2,7 +2,7 @@ package io.pgjobs.spring.boot.docs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pgjobs.testing.DocSnippets;
+import io.pgjobs.testing.SnippetMatcher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every Java snippet of docs/spring-boot.md is compiled: it stands, line for line, in {@link SpringBootDocSnippets}
- * (the rules of the dashboard's DocSnippetsTest, from scheduler-core's test-jar: {@link DocSnippets}). Runs in
+ * (the rules of the dashboard's DocSnippetsTest, from scheduler-core's test-jar: {@link SnippetMatcher}). Runs in
  * spring-boot/autoconfigure and, on the Boot 3 line, in spring-boot/boot3-test: both two levels below the
  * repository.
  */
@@ -24,8 +24,8 @@ class SpringBootDocSnippetsTest {
     @Test
     void everySnippetOfTheSpringBootDocsIsCompiledCode() throws IOException {
         assertThat(Files.isRegularFile(ROOT.resolve(DOCS))).as("%s under %s", DOCS, ROOT).isTrue();
-        Map<String, String> documented = DocSnippets.markdown(ROOT, DOCS);
-        Map<String, String> compiled = DocSnippets.compiled(ROOT.resolve(COMPILED));
+        Map<String, String> documented = SnippetMatcher.markdown(ROOT, DOCS);
+        Map<String, String> compiled = SnippetMatcher.compiled(ROOT.resolve(COMPILED));
 
         assertThat(documented).as("%s has Java snippets", DOCS).isNotEmpty();
         assertThat(compiled.keySet()).as("the snippets in %s (documented: left, compiled: right)", COMPILED)

@@ -19,13 +19,13 @@ import java.util.stream.Stream;
  * repository); compiled, it stands between {@code // snippet <file>#<n>} and {@code // end snippet}. Both are
  * compared without their common indentation and trailing blanks.
  */
-public final class DocSnippets {
+public final class SnippetMatcher {
     private static final Pattern MARKDOWN = Pattern.compile("(?m)^```java\\n(.*?)^```$", Pattern.DOTALL);
     private static final Pattern JAVADOC = Pattern.compile("<pre>\\{@code\\n(.*?)\\n\\s*\\* }</pre>", Pattern.DOTALL);
     private static final Pattern JAVADOC_MARGIN = Pattern.compile("(?m)^\\s*\\* ?");
     private static final Pattern REGION = Pattern.compile("// snippet (\\S+)\\n(.*?)\\n\\s*// end snippet", Pattern.DOTALL);
 
-    private DocSnippets() {}
+    private SnippetMatcher() {}
 
     /** The ```java blocks of {@code markdown} (relative to {@code root}), by name. */
     public static Map<String, String> markdown(Path root, Path markdown) throws IOException {
