@@ -30,6 +30,9 @@ public interface AdminClient {
     /** Jobs per state (each count capped), queues, and the statistics of the last hour or day. */
     Overview overview(Overview.Span span);
 
+    /** Jobs per state (each count capped) and per queue and kind among the newest jobs, for the jobs explorer. */
+    JobCounts jobCounts();
+
     /** How many jobs {@code filter} matches, counting at most {@code cap}. */
     Count count(JobFilter filter, int cap);
 
@@ -93,5 +96,13 @@ public interface AdminClient {
     List<UnhandledKind> unhandledKinds();
 
     /** Audit entries with an id below {@code page.beforeId()}, newest first. */
-    List<AuditEntry> audit(PageRequest page);
+    default List<AuditEntry> audit(PageRequest page) {
+        return audit(AuditFilter.ALL, page);
+    }
+
+    /**
+     * Audit entries matching {@code filter} with an id below {@code page.beforeId()}, newest first (the log
+     * holds one entry per action or per chunk of a bulk action, so a filter walks it by id).
+     */
+    List<AuditEntry> audit(AuditFilter filter, PageRequest page);
 }

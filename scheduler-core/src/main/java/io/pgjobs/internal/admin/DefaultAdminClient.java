@@ -8,14 +8,17 @@ import io.pgjobs.Job;
 import io.pgjobs.JobAttempt;
 import io.pgjobs.JobClient;
 import io.pgjobs.JobRequest;
+import io.pgjobs.JobState;
 import io.pgjobs.PgJobsException;
 import io.pgjobs.ScheduleInfo;
 import io.pgjobs.admin.AdminClient;
 import io.pgjobs.admin.AuditEntry;
+import io.pgjobs.admin.AuditFilter;
 import io.pgjobs.admin.BatchResult;
 import io.pgjobs.admin.Count;
 import io.pgjobs.admin.DeadLetterGroup;
 import io.pgjobs.admin.JobAction;
+import io.pgjobs.admin.JobCounts;
 import io.pgjobs.admin.JobFilter;
 import io.pgjobs.admin.JobPage;
 import io.pgjobs.admin.NodeInfo;
@@ -85,6 +88,14 @@ public final class DefaultAdminClient implements AdminClient {
     }
 
     @Override
+    public JobCounts jobCounts() {
+        return call("count jobs per state, queue and kind", () -> {
+            AdminStore.Facets recent = store.recentFacets(JobCounts.WINDOW);
+            return new JobCounts(store.stateCounts(), recent.queues(), recent.kinds(), JobCounts.WINDOW);
+        });
+    }
+
+    @Override
     public Count count(JobFilter filter, int cap) {
         if (cap < 1 || cap > 1_000_000) {
             throw new IllegalArgumentException("cap: must be between 1 and 1000000, got " + cap);
@@ -104,7 +115,7 @@ public final class DefaultAdminClient implements AdminClient {
         requireBatch(batchSize);
         List<Long> ids = call("select jobs", () -> store.matchingIds(filter, cursor, batchSize));
         int changed = actInChunks(actor, "bulk_" + name(action), action, ids, "filter",
-                Map.of("filter", filter.toString()));
+                Map.of("filter", describe(filter)));
         boolean done = ids.size() < batchSize;
         return new BatchResult(ids.size(), changed, done ? null : ids.getLast(), done);
     }
@@ -158,6 +169,30 @@ public final class DefaultAdminClient implements AdminClient {
         AdminStore.Acted acted = call(name(action) + " jobs", () -> store.act(action, ids, audit));
         acted.cancelledBeforeStart().forEach(client::cancelledBeforeStart);
         return acted.changed();
+    }
+
+    /** The filter's set fields by name, as the audit log shows them (states by their database names). */
+    private static Map<String, Object> describe(JobFilter filter) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        if (!filter.states().isEmpty()) {
+            fields.put("states", filter.states().stream().map(JobState::dbName).sorted().toList());
+        }
+        putIfSet(fields, "queue", filter.queue());
+        putIfSet(fields, "kind", filter.kind());
+        putIfSet(fields, "tag", filter.tag());
+        putIfSet(fields, "createdFrom", filter.createdFrom());
+        putIfSet(fields, "createdTo", filter.createdTo());
+        putIfSet(fields, "finishedFrom", filter.finishedFrom());
+        putIfSet(fields, "finishedTo", filter.finishedTo());
+        putIfSet(fields, "args", filter.args());
+        putIfSet(fields, "deadLetterGroup", filter.deadLetterGroup());
+        return fields;
+    }
+
+    private static void putIfSet(Map<String, Object> fields, String name, Object value) {
+        if (value != null && !(value instanceof String text && text.isBlank())) {
+            fields.put(name, value instanceof Instant instant ? instant.toString() : value);
+        }
     }
 
     private static String name(JobAction action) {
@@ -295,8 +330,8 @@ public final class DefaultAdminClient implements AdminClient {
     }
 
     @Override
-    public List<AuditEntry> audit(PageRequest page) {
-        return call("read the audit log", () -> store.audit(page));
+    public List<AuditEntry> audit(AuditFilter filter, PageRequest page) {
+        return call("read the audit log", () -> store.audit(filter, page));
     }
 
     private void audit(String actor, String action, String target, Map<String, ?> detail) {

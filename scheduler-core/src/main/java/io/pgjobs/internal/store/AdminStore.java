@@ -8,6 +8,7 @@ import static io.pgjobs.internal.db.Tables.QUEUES;
 import io.pgjobs.Job;
 import io.pgjobs.JobState;
 import io.pgjobs.admin.AuditEntry;
+import io.pgjobs.admin.AuditFilter;
 import io.pgjobs.admin.Count;
 import io.pgjobs.admin.DeadLetterGroup;
 import io.pgjobs.admin.JobAction;
@@ -65,6 +66,8 @@ public final class AdminStore {
     private static final Set<JobState> INDEXED_STATES = EnumSet.of(JobState.RUNNING, JobState.SCHEDULED,
             JobState.RETRYABLE, JobState.CANCELLED, JobState.DISCARDED);
     private static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(5);
+    /** The SQLSTATE of a unique index's violation. */
+    private static final String UNIQUE_VIOLATION = "23505";
     /** The error with digits, long hex ids and UUIDs masked, so that failures alike group together. */
     private static final String PATTERN_SQL = """
             regexp_replace(regexp_replace(regexp_replace(coalesce(last_error, ''),
@@ -147,11 +150,12 @@ public final class AdminStore {
 
     /**
      * Whether an index finds the filter's jobs without reading the others: only states that an index lists, or a
-     * lower bound on the finish time (V1's jobs_finished). Queue, kind, tag, args and creation time have no index
+     * lower bound on the finish time (V1's jobs_finished), or a dead-letter group (discarded jobs). Queue, kind, tag, args and creation time have no index
      * that a listing by id can use.
      */
     private static boolean indexNarrows(JobFilter f) {
-        return (!f.states().isEmpty() && INDEXED_STATES.containsAll(f.states())) || f.finishedFrom() != null;
+        return (!f.states().isEmpty() && INDEXED_STATES.containsAll(f.states())) || f.finishedFrom() != null
+                || f.deadLetterGroup() != null;
     }
 
     public List<Long> matchingIds(JobFilter filter, Long cursor, int limit) throws SQLException {
@@ -201,6 +205,10 @@ public final class AdminStore {
                 c = c.and(term.negated() ? DSL.not(contains) : contains);
             }
         }
+        if (f.deadLetterGroup() != null) {
+            c = c.and(JOBS.STATE.eq(DSL.inline(JobState.DISCARDED.dbName())))
+                    .and(DSL.condition("md5(" + PATTERN_SQL + ") = {0}", DSL.val(f.deadLetterGroup())));
+        }
         return c;
     }
 
@@ -231,6 +239,33 @@ public final class AdminStore {
         });
     }
 
+    /** Jobs per queue and per kind, biggest first, among some of the newest jobs. */
+    public record Facets(Map<String, Long> queues, Map<String, Long> kinds) {}
+
+    /**
+     * Jobs per queue and per kind among the newest {@code window} jobs: a backward walk of the primary key, so its
+     * cost does not grow with the table.
+     */
+    public Facets recentFacets(int window) throws SQLException {
+        String sql = """
+                select queue, kind, count(*) as jobs
+                from (select queue, kind from %1$s.jobs order by id desc limit %2$d) recent
+                group by grouping sets ((queue), (kind))
+                order by count(*) desc, queue, kind
+                """.formatted(schema, window);
+        Map<String, Long> queues = new LinkedHashMap<>();
+        Map<String, Long> kinds = new LinkedHashMap<>();
+        for (Record r : read(dsl -> dsl.resultQuery(sql).fetch())) {
+            String queue = r.get("queue", String.class);
+            if (queue != null) {
+                queues.put(queue, r.get("jobs", Long.class));
+            } else {
+                kinds.put(r.get("kind", String.class), r.get("jobs", Long.class));
+            }
+        }
+        return new Facets(queues, kinds);
+    }
+
     public Instant now() throws SQLException {
         return read(dsl -> dsl.select(DSL.currentOffsetDateTime()).fetchOne().value1().toInstant());
     }
@@ -238,14 +273,15 @@ public final class AdminStore {
     /** Every queue worth showing (see {@link QueueSql#queueSnapshot}) with its settings, by name. */
     public List<QueueInfo> queues() throws SQLException {
         String sql = """
-                select s.name, s.waiting, s.running, s.lag_ms, q.concurrency_limit, coalesce(q.paused, false) as paused
+                select s.name, s.waiting, s.running, s.lag_ms, q.concurrency_limit, coalesce(q.paused, false) as paused,
+                       q.max_depth
                 from (%2$s) s left join %1$s.queues q on q.name = s.name
                 order by s.name
                 """.formatted(schema, QueueSql.queueSnapshot(schema));
         return read(dsl -> dsl.resultQuery(sql).fetch(r -> new QueueInfo(r.get("name", String.class),
                 capped(r.get("waiting", Long.class), QueueSql.WAITING_CAP), r.get("running", Long.class),
                 Duration.ofMillis(r.get("lag_ms", Long.class)), r.get("concurrency_limit", Integer.class),
-                r.get("paused", Boolean.class))));
+                r.get("paused", Boolean.class), r.get("max_depth", Integer.class))));
     }
 
     /** Finished attempts per {@code bucket} over the last {@code span}, one point per bucket, oldest first. */
@@ -385,7 +421,7 @@ public final class AdminStore {
             Map<Long, JobStore.Cancellation> cancelledBeforeStart = new LinkedHashMap<>();
             for (long id : ids) {
                 boolean applied = switch (action) {
-                    case RETRY -> jobs.retry(dsl, id);
+                    case RETRY -> retryHoldingItsKey(dsl, id);
                     case DELETE -> jobs.delete(dsl, id);
                     case CANCEL -> {
                         JobStore.Cancellation cancellation = jobs.cancel(dsl, id);
@@ -402,6 +438,22 @@ public final class AdminStore {
             audit(dsl, audit.apply(changed));
             return new Acted(changed, cancelledBeforeStart);
         });
+    }
+
+    /**
+     * Retries one job; a unique job whose key another job took meanwhile (see V17) cannot be, and the action
+     * fails with a message saying so, rolling back with its audit entry.
+     */
+    private boolean retryHoldingItsKey(DSLContext dsl, long id) {
+        try {
+            return jobs.retry(dsl, id);
+        } catch (DataAccessException e) {
+            if (UNIQUE_VIOLATION.equals(e.sqlState())) {
+                throw new IllegalStateException("job " + id + " cannot be retried: it is unique, and another job"
+                        + " of the same kind, queue and args holds its unique key now", e);
+            }
+            throw e;
+        }
     }
 
     // ---- dead letters ----------------------------------------------------------------------------------------
@@ -467,9 +519,22 @@ public final class AdminStore {
                 .execute();
     }
 
-    public List<AuditEntry> audit(PageRequest page) throws SQLException {
-        return read(dsl -> dsl.selectFrom(AUDIT_LOG)
-                .where(page.beforeId() == null ? DSL.noCondition() : AUDIT_LOG.ID.lt(page.beforeId()))
+    public List<AuditEntry> audit(AuditFilter filter, PageRequest page) throws SQLException {
+        Condition c = page.beforeId() == null ? DSL.noCondition() : AUDIT_LOG.ID.lt(page.beforeId());
+        if (filter.actor() != null) {
+            c = c.and(AUDIT_LOG.ACTOR.eq(filter.actor()));
+        }
+        if (filter.action() != null) {
+            c = c.and(AUDIT_LOG.ACTION.eq(filter.action()));
+        }
+        if (filter.from() != null) {
+            c = c.and(AUDIT_LOG.AT.ge(filter.from().atOffset(ZoneOffset.UTC)));
+        }
+        if (filter.to() != null) {
+            c = c.and(AUDIT_LOG.AT.lt(filter.to().atOffset(ZoneOffset.UTC)));
+        }
+        Condition matching = c;
+        return read(dsl -> dsl.selectFrom(AUDIT_LOG).where(matching)
                 .orderBy(AUDIT_LOG.ID.desc()).limit(page.limit())
                 .fetch(r -> new AuditEntry(r.getId(), Sql.instant(r.getAt()), r.getActor(), r.getAction(),
                         r.getTarget(), r.getDetail().data())));
