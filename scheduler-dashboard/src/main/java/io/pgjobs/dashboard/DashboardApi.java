@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgjobs.Job;
 import io.pgjobs.JobState;
 import io.pgjobs.admin.AdminClient;
+import io.pgjobs.admin.AuditFilter;
 import io.pgjobs.admin.JobAction;
 import io.pgjobs.admin.JobFilter;
 import io.pgjobs.admin.Overview;
@@ -58,6 +59,7 @@ final class DashboardApi {
         this.json = json;
         this.routes = List.of(
                 get("overview", c -> admin.overview(span(c.param().apply("span")))),
+                get("unhandled-kinds", c -> admin.unhandledKinds()),
                 get("queues", c -> admin.queues()),
                 act("queues/(.+)/(pause|resume)", c -> {
                     String queue = name("queue", c.path().group(1));
@@ -78,6 +80,7 @@ final class DashboardApi {
                             "nextBefore", page.nextBeforeId() == null ? "" : page.nextBeforeId(),
                             "partial", page.partial());
                 }),
+                get("jobs/counts", c -> admin.jobCounts()),
                 get("jobs/count", c -> admin.count(filter(c.param()), intParam(c.param(), "cap", 100_000))),
                 get("jobs/(\\d+)", c -> {
                     long id = longParam("id", c.path().group(1));
@@ -129,7 +132,7 @@ final class DashboardApi {
                 act("schedules/(.+)/trigger", c -> Map.of("id", admin.triggerSchedule(c.user().name(),
                         name("schedule", c.path().group(1))))),
                 get("nodes", c -> admin.nodes()),
-                get("audit", c -> admin.audit(page(c.param())).stream()
+                get("audit", c -> admin.audit(auditFilter(c.param()), page(c.param())).stream()
                         .map(e -> redactedFields(e, List.of("detail"), List.of())).toList()));
     }
 
@@ -175,6 +178,9 @@ final class DashboardApi {
         view.put("leaseExpiresAt", job.leaseExpiresAt());
         view.put("cancelRequestedAt", job.cancelRequestedAt());
         view.put("lastError", redactor.redact(job.lastError()));
+        view.put("progress", job.progress());
+        view.put("progressMessage", redactor.redact(job.progressMessage()));
+        view.put("checkpoint", job.checkpoint() == null ? null : redacted(job.checkpoint()));
         return view;
     }
 
@@ -208,7 +214,12 @@ final class DashboardApi {
     private JobFilter filter(Function<String, String> param) {
         return new JobFilter(states(param.apply("state")), param.apply("queue"), param.apply("kind"), param.apply("tag"),
                 instant(param, "createdFrom"), instant(param, "createdTo"), instant(param, "finishedFrom"),
-                instant(param, "finishedTo"), argsFilter(param.apply("args")));
+                instant(param, "finishedTo"), argsFilter(param.apply("args")), param.apply("deadLetterGroup"));
+    }
+
+    private static AuditFilter auditFilter(Function<String, String> param) {
+        return new AuditFilter(param.apply("actor"), param.apply("action"), instant(param, "from"),
+                instant(param, "to"));
     }
 
     private String argsFilter(String text) {
