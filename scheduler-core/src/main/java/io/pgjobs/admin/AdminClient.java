@@ -54,6 +54,12 @@ public interface AdminClient {
 
     List<QueueInfo> queues();
 
+    /**
+     * Each queue's finished attempts and lag per time bucket over {@code span}, by queue name: the queues with
+     * work or lag samples in the span, read from the same per-minute tables as {@link #overview}'s charts.
+     */
+    List<QueueActivity> queueActivity(Overview.Span span);
+
     /** Pauses a queue: no node claims its jobs until it is resumed. An unknown queue is an IllegalArgumentException. */
     void pauseQueue(String actor, String queue);
 

@@ -61,6 +61,7 @@ final class DashboardApi {
                 get("overview", c -> admin.overview(span(c.param().apply("span")))),
                 get("unhandled-kinds", c -> admin.unhandledKinds()),
                 get("queues", c -> admin.queues()),
+                get("queues/activity", c -> admin.queueActivity(span(c.param().apply("span")))),
                 act("queues/(.+)/(pause|resume)", c -> {
                     String queue = name("queue", c.path().group(1));
                     if (c.path().group(2).equals("pause")) {

@@ -437,18 +437,18 @@ class DashboardBrowserTest {
         db.execute("update pgjobs.jobs set state = 'discarded', finished_at = now(),"
                 + " last_error = 'java.io.IOException: bucket 4 is full' where id = " + refused);
         open("dead-letters");
-        click(By.cssSelector("tr[data-group] a[data-group-jobs]:not([href*=x])"));
+        click(By.xpath("//tr[@data-group][td[contains(., 'bucket # is full')]]//a[@data-group-jobs]"));
         String group = waiting().until(d -> {
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("deadLetterGroup=([0-9a-f]{32})").matcher(d.getCurrentUrl());
             return m.find() ? m.group(1) : null;
         });
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-filter-group='" + group + "']")));
-        assertThat(browser.findElements(By.cssSelector("tbody tr[data-job]")))
-                .allSatisfy(row -> assertThat(row.findElement(By.cssSelector(".badge")).getText()).isEqualTo("discarded"));
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-job='" + refused + "']")));
+        assertThat(browser.findElements(By.cssSelector("tbody tr[data-job]"))).as("the group's one job").hasSize(1);
 
         open("jobs");
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-count-of=available]")));
-        assertThat(browser.findElement(By.cssSelector("[data-facet='queue:archive']")).getText()).contains("archive");
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-facet='queue:archive']"), "archive"));
         waiting().ignoring(StaleElementReferenceException.class).until(d -> {
             d.findElement(By.name("createdFrom")).sendKeys("2020-01-31\n");
             return true;
@@ -458,6 +458,13 @@ class DashboardBrowserTest {
         click(By.cssSelector("[data-preset='createdFrom:last hour']"));
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-job='" + packing + "']")));
         assertThat(browser.getCurrentUrl()).doesNotContain("createdFrom=2020");
+
+        // test 1 completed 30 reports in this hour: its sparklines have a line
+        open("queues");
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-spark='reports:throughput'] polyline")));
+        assertThat(browser.findElement(By.cssSelector("[data-spark='reports:throughput'] title")).getDomProperty("textContent"))
+                .startsWith("throughput, peak ");
+        screenshot("queues-sparklines");
 
         open("audit");
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("select[name=action]")));

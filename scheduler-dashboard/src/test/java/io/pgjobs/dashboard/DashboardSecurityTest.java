@@ -108,6 +108,7 @@ class DashboardSecurityTest {
                 "finishedTo", "args", "deadLetterGroup");
         Map<String, List<String>> reads = new LinkedHashMap<>();
         reads.put("api/overview", List.of("span"));
+        reads.put("api/queues/activity", List.of("span"));
         reads.put("api/jobs", concat(filter, List.of("before", "limit")));
         reads.put("api/jobs/count", concat(filter, List.of("cap")));
         reads.put("api/audit", List.of("before", "limit", "actor", "action", "from", "to"));

@@ -48,7 +48,8 @@ class OperatorViewsApiTest {
 
     @BeforeEach
     void clean() throws Exception {
-        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.queues, pgjobs.nodes");
+        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.queues, pgjobs.nodes,"
+                + " pgjobs.job_stats, pgjobs.queue_lag");
     }
 
     private static Reply get(String path) throws Exception {
@@ -101,6 +102,36 @@ class OperatorViewsApiTest {
         get("api/queues").body().forEach(q -> byName.put(q.get("name").asText(), q));
         assertThat(byName.get("mail").get("maxDepth").asInt()).isEqualTo(500);
         assertThat(byName.get("reports").get("maxDepth").isNull()).isTrue();
+    }
+
+    @Test
+    void eachQueuesLastHourComesPerMinuteForItsSparklines() throws Exception {
+        db.execute("insert into pgjobs.job_stats (minute, queue, kind, state, jobs, duration_ms) values"
+                + " (date_trunc('minute', now()) - interval '5 minutes', 'mail', 'mail.send', 'completed', 12, 1200),"
+                + " (date_trunc('minute', now()) - interval '5 minutes', 'mail', 'mail.send', 'discarded', 2, 100),"
+                + " (date_trunc('minute', now()), 'mail', 'mail.send', 'retryable', 3, 30)");
+        db.execute("insert into pgjobs.queue_lag (minute, queue, lag_ms, waiting, running) values"
+                + " (date_trunc('minute', now()) - interval '2 minutes', 'mail', 4500, 10, 1),"
+                + " (date_trunc('minute', now()) - interval '2 minutes', 'idle', 0, 0, 0)");
+
+        JsonNode activity = get("api/queues/activity?span=hour").body();
+        assertThat(activity).hasSize(2);
+        JsonNode idle = activity.get(0);
+        assertThat(idle.get("queue").asText()).isEqualTo("idle");
+        assertThat(idle.get("stats")).as("nothing finished").isEmpty();
+        assertThat(idle.get("lag")).hasSize(1);
+        JsonNode mail = activity.get(1);
+        JsonNode stats = mail.get("stats");
+        assertThat(stats).as("a point per minute of the hour").hasSize(60);
+        assertThat(stats.get(54).get("completed").asLong()).isEqualTo(12);
+        assertThat(stats.get(54).get("discarded").asLong()).isEqualTo(2);
+        assertThat(stats.get(59).get("failed").asLong()).isEqualTo(3);
+        assertThat(stats.get(58).get("completed").asLong()).as("a minute without work").isZero();
+        assertThat(mail.get("lag")).hasSize(1);
+        assertThat(mail.get("lag").get(0).get("lagMs").asLong()).isEqualTo(4500);
+        assertThat(mail.get("lag").get(0).get("start").asText()).isEqualTo(stats.get(57).get("start").asText());
+
+        assertThat(get("api/queues/activity?span=week").body().get("error").asText()).startsWith("span: must be hour or day");
     }
 
     @Test

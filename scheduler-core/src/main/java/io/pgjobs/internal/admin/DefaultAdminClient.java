@@ -24,6 +24,7 @@ import io.pgjobs.admin.JobPage;
 import io.pgjobs.admin.NodeInfo;
 import io.pgjobs.admin.Overview;
 import io.pgjobs.admin.PageRequest;
+import io.pgjobs.admin.QueueActivity;
 import io.pgjobs.admin.QueueInfo;
 import io.pgjobs.admin.UnhandledKind;
 import io.pgjobs.internal.client.DefaultJobClient;
@@ -36,6 +37,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -230,6 +234,19 @@ public final class DefaultAdminClient implements AdminClient {
     @Override
     public List<QueueInfo> queues() {
         return call("list queues", store::queues);
+    }
+
+    @Override
+    public List<QueueActivity> queueActivity(Overview.Span span) {
+        return call("read the queues' activity", () -> {
+            Map<String, List<Overview.StatsPoint>> stats = store.queueStats(span.length(), span.bucket());
+            Map<String, List<Overview.LagPoint>> lag = new TreeMap<>();
+            store.queueLag(span.length(), span.bucket()).forEach(q -> lag.put(q.queue(), q.points()));
+            Set<String> queues = new TreeSet<>(stats.keySet());
+            queues.addAll(lag.keySet());
+            return queues.stream().map(queue -> new QueueActivity(queue, stats.getOrDefault(queue, List.of()),
+                    lag.getOrDefault(queue, List.of()))).toList();
+        });
     }
 
     @Override

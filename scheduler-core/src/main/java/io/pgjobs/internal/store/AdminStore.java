@@ -312,6 +312,41 @@ public final class AdminStore {
     }
 
     /**
+     * {@link #stats} per queue, by queue name: a point for each bucket, for each queue that finished attempts in
+     * the span (a key range of job_stats, as the overview's).
+     */
+    public Map<String, List<StatsPoint>> queueStats(Duration span, Duration bucket) throws SQLException {
+        String sql = bucketed("""
+                with totals as (
+                    select s.queue, date_bin(%2$s, s.minute, timestamptz '2000-01-01') as start,
+                           sum(s.jobs) filter (where s.state = 'completed') as completed,
+                           sum(s.jobs) filter (where s.state = 'retryable') as failed,
+                           sum(s.jobs) filter (where s.state = 'discarded') as discarded,
+                           sum(s.jobs) filter (where s.state = 'cancelled') as cancelled,
+                           sum(s.jobs) filter (where s.state in ('scheduled', 'available')) as other,
+                           sum(s.duration_ms) / nullif(sum(s.jobs), 0) as average_ms
+                    from %1$s.job_stats s where s.minute >= %3$s
+                    group by 1, 2
+                )
+                select q.queue, b.start, coalesce(t.completed, 0) as completed, coalesce(t.failed, 0) as failed,
+                       coalesce(t.discarded, 0) as discarded, coalesce(t.cancelled, 0) as cancelled,
+                       coalesce(t.other, 0) as other, coalesce(t.average_ms, 0) as average_ms
+                from (select distinct queue from totals) q
+                cross join generate_series(%3$s, date_bin(%2$s, now(), timestamptz '2000-01-01'), %2$s) b(start)
+                left join totals t on t.queue = q.queue and t.start = b.start
+                order by q.queue, b.start
+                """, span, bucket);
+        Map<String, List<StatsPoint>> byQueue = new LinkedHashMap<>();
+        for (Record r : read(dsl -> dsl.resultQuery(sql).fetch())) {
+            byQueue.computeIfAbsent(r.get("queue", String.class), queue -> new ArrayList<>()).add(new StatsPoint(
+                    r.get("start", OffsetDateTime.class).toInstant(), r.get("completed", Long.class),
+                    r.get("failed", Long.class), r.get("discarded", Long.class), r.get("cancelled", Long.class),
+                    r.get("other", Long.class), r.get("average_ms", Long.class)));
+        }
+        return byQueue;
+    }
+
+    /**
      * Each sampled queue's lag per {@code bucket} over the last {@code span}, by queue name, from the leader's
      * per-minute samples (V6's queue_lag, a key range of it): the largest values of each bucket, only for the
      * buckets with samples, oldest first. The buckets are those of {@link #stats}.

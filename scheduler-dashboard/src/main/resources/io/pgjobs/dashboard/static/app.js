@@ -472,23 +472,54 @@ function lagBars(queues) {
 // ---- queues -------------------------------------------------------------------------------------------------
 
 async function queuesPage() {
-  const [queues, nodes, audit] = await Promise.all([api('queues'), api('nodes'), api('audit?limit=500')]);
+  const [queues, nodes, audit, activity] = await Promise.all([api('queues'), api('nodes'), api('audit?limit=500'),
+    api('queues/activity?span=hour')]);
   // who paused each queue: its newest pause or resume among the last 500 actions (newest first)
   const pausedBy = new Map();
   for (const entry of audit) {
     const queue = /^queue:(.*)$/.exec(entry.target);
     if (queue && ['pause_queue', 'resume_queue'].includes(entry.action) && !pausedBy.has(queue[1])) pausedBy.set(queue[1], entry);
   }
-  return el('div', {}, el('h1', {}, 'Queues'), queueTable(queues, nodes, pausedBy));
+  return el('div', {}, el('h1', {}, 'Queues'), queueTable(queues, nodes, pausedBy, new Map(activity.map(a => [a.queue, a]))));
+}
+
+/**
+ * A queue's last hour in three small lines: attempts completed and attempts failed per minute (zero where none
+ * finished), and its lag where sampled (a gap where not); each with its peak in the tooltip.
+ */
+function sparklines(activity) {
+  if (!activity) return el('span', { class: 'muted' }, 'no work this hour');
+  const byStart = new Map(activity.lag.map(p => [p.start, p.lagMs]));
+  const lines = [
+    ['throughput', activity.stats.map(p => p.completed), COLORS.green, v => v + ' completed/min'],
+    ['failures', activity.stats.map(p => p.failed + p.discarded), COLORS.red, v => v + ' failed/min'],
+    ['lag', activity.stats.length ? activity.stats.map(p => byStart.has(p.start) ? byStart.get(p.start) : null)
+      : activity.lag.map(p => p.lagMs), COLORS.amber, v => duration(v) + ' lag']];
+  return el('div', { class: 'sparks' }, lines.map(([name, values, color, label]) =>
+    sparkline(activity.queue + ':' + name, values, color, name + ', peak ' + label(Math.max(0, ...values.filter(v => v !== null))))));
+}
+
+function sparkline(key, values, color, title) {
+  const width = 90, height = 18;
+  const max = Math.max(1, ...values.filter(v => v !== null));
+  const step = values.length > 1 ? width / (values.length - 1) : width;
+  // one polyline per run of values, so that an unsampled minute is a gap
+  const runs = [[]];
+  values.forEach((v, i) => v === null ? runs.push([]) : runs[runs.length - 1].push((i * step).toFixed(1) + ',' + (height - 1 - (height - 2) * v / max).toFixed(1)));
+  return svg('svg', { viewBox: '0 0 ' + width + ' ' + height, width, height, class: 'spark', 'data-spark': key },
+    svg('title', {}, title),
+    runs.filter(run => run.length).map(run => run.length === 1
+      ? svg('circle', { cx: run[0].split(',')[0], cy: run[0].split(',')[1], r: 1.5, fill: color })
+      : svg('polyline', { points: run.join(' '), fill: 'none', stroke: color, 'stroke-width': 1.5 })));
 }
 
 /**
  * The queues with their numbers, the live nodes that work each ({@code nodes}: api/nodes), who paused a paused
  * one ({@code pausedBy}: queue name to its newest pause or resume audit entry, when known) and the actions.
  */
-function queueTable(queues, nodes, pausedBy) {
+function queueTable(queues, nodes, pausedBy, activity) {
   const working = name => nodes.filter(n => n.alive && n.queues.includes(name)).map(n => n.id);
-  return table(['Queue', 'State', 'Waiting#', 'Running#', 'Lag#', 'Limit#', 'Max depth#', 'Nodes', ''], queues.map(q => el('tr', { 'data-queue': q.name },
+  return table(['Queue', 'State', 'Waiting#', 'Running#', 'Lag#', 'Limit#', 'Max depth#', activity ? 'Last hour: done, failed, lag' : null, 'Nodes', ''].filter(h => h !== null), queues.map(q => el('tr', { 'data-queue': q.name },
     el('td', {}, el('a', { href: '#/jobs?queue=' + encodeURIComponent(q.name) }, q.name)),
     el('td', { 'data-state-of': q.name }, q.paused ? [badge('paused'), pausedBy && pausedBy.get(q.name)?.action === 'pause_queue'
       ? [' by ', pausedBy.get(q.name).actor, ' ', when(pausedBy.get(q.name).at)] : null] : el('span', { class: 'muted' }, 'active')),
@@ -498,6 +529,7 @@ function queueTable(queues, nodes, pausedBy) {
     el('td', { class: 'num', title: 'cluster-wide limit (none: each node\'s own concurrency)' }, q.concurrencyLimit === null ? '—' : q.concurrencyLimit),
     el('td', { class: 'num', 'data-max-depth': q.name, title: 'runnable jobs past which enqueueing is refused or waits (none: unbounded)' },
       q.maxDepth === null ? '—' : q.maxDepth),
+    activity ? el('td', {}, sparklines(activity.get(q.name))) : null,
     el('td', { class: 'mono', 'data-nodes': q.name }, working(q.name).join(', ') || el('span', { class: 'muted' }, 'none')),
     el('td', {}, el('div', { class: 'actions' }, q.paused
       ? actionButton('Resume', async () => { await api('queues/' + encodeURIComponent(q.name) + '/resume', { method: 'POST' }); flash('Queue ' + q.name + ' resumed'); render(); })
