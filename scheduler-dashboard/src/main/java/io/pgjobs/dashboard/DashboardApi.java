@@ -121,8 +121,12 @@ final class DashboardApi {
                         .map(g -> redactedFields(g, List.of(), List.of("pattern"))).toList()),
                 act("dead-letters/([0-9a-f]{32})/(retry|delete)", c -> admin.actOnDeadLetters(c.user().name(),
                         action(c.path().group(2)), c.path().group(1), intParam(c.param(), "batchSize", DEFAULT_BATCH))),
-                get("schedules", c -> admin.schedules().stream()
-                        .map(s -> redactedFields(s, List.of("args"), List.of())).toList()),
+                get("schedules", c -> admin.schedules().stream().map(s -> {
+                    ObjectNode view = redactedFields(s, List.of("args"), List.of());
+                    // the sentence for the common shapes, else the scheduler's own reading of the expression
+                    view.put("summary", ScheduleWording.describe(s.expression()).orElse(s.description()));
+                    return view;
+                }).toList()),
                 act("schedules/(.+)/(pause|resume)", c -> {
                     String name = name("schedule", c.path().group(1));
                     if (!admin.setScheduleEnabled(c.user().name(), name, c.path().group(2).equals("resume"))) {

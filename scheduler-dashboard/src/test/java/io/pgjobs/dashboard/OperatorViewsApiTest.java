@@ -135,6 +135,18 @@ class OperatorViewsApiTest {
     }
 
     @Test
+    void schedulesReadAsASentenceBesideTheSchedulersOwnDescription() throws Exception {
+        db.execute("truncate pgjobs.schedules, pgjobs.schedule_runs");
+        db.execute("insert into pgjobs.schedules (name, expression, kind) values ('weekly-report', '0 9 * * MON', 'report.build'),"
+                + " ('quartz', '0 0 12 L * ?', 'report.build')");
+        Map<String, JsonNode> byName = new java.util.HashMap<>();
+        get("api/schedules").body().forEach(s -> byName.put(s.get("name").asText(), s));
+        assertThat(byName.get("weekly-report").get("summary").asText()).isEqualTo("at 09:00 on Mondays");
+        assertThat(byName.get("quartz").get("summary").asText()).isEqualTo(byName.get("quartz").get("description").asText())
+                .isEqualTo("at 12:00 last day of month");
+    }
+
+    @Test
     void aRetryThatWouldTakeAUniqueKeyAnotherJobHoldsIsAConflictThatSaysSo() throws Exception {
         JobRequest unique = JobRequest.of("report.build", Map.of("customer", 7)).unique(Uniqueness.byArgs());
         long finished = scheduler.client().enqueue(unique).id();

@@ -876,7 +876,7 @@ async function schedulesPage() {
     el('h1', {}, 'Schedules'),
     table(['Name', 'When', 'Zone', 'Kind', 'Queue', 'State', 'Next fire times', 'Last fired', 'Recent runs', ''], schedules.map(s => el('tr', { 'data-schedule': s.name },
       el('td', {}, s.name),
-      el('td', {}, el('div', { class: 'mono' }, s.expression), el('div', { class: 'muted' }, s.description || '')),
+      el('td', {}, el('div', { class: 'mono' }, s.expression), el('div', { class: 'muted', 'data-summary': s.name, title: s.description || '' }, s.summary || '')),
       el('td', {}, s.timeZone), el('td', { class: 'mono' }, s.kind), el('td', {}, s.queue),
       el('td', {}, s.paused ? badge('paused') : badge('enabled')),
       el('td', {}, s.nextFireTimes.map(t => el('div', { title: t }, inZone(t, s.timeZone)))),
