@@ -467,9 +467,11 @@ class DashboardBrowserTest {
         screenshot("queues-sparklines");
 
         open("audit");
-        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("select[name=action]")));
-        new org.openqa.selenium.support.ui.Select(browser.findElement(By.cssSelector("select[name=action]")))
-                .selectByValue("bulk_delete");
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("input[name=action]")));
+        waiting().ignoring(StaleElementReferenceException.class).until(d -> {
+            d.findElement(By.cssSelector("input[name=action]")).sendKeys("bulk_delete\n");
+            return true;
+        });
         waiting().until(d -> d.getCurrentUrl().contains("action=bulk_delete"));
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-audit]")));
         for (WebElement row : browser.findElements(By.cssSelector("tr[data-audit]"))) {

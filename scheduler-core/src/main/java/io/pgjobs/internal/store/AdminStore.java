@@ -20,6 +20,7 @@ import io.pgjobs.admin.Overview.StatsPoint;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueInfo;
 import io.pgjobs.admin.UnhandledKind;
+import io.pgjobs.internal.values.ArgsPredicate;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -548,7 +549,7 @@ public final class AdminStore {
         });
     }
 
-    private static void audit(DSLContext dsl, Audit audit) {
+    static void audit(DSLContext dsl, Audit audit) {
         dsl.insertInto(AUDIT_LOG).set(AUDIT_LOG.ACTOR, audit.actor()).set(AUDIT_LOG.ACTION, audit.action())
                 .set(AUDIT_LOG.TARGET, audit.target()).set(AUDIT_LOG.DETAIL, JSONB.valueOf(audit.detailJson()))
                 .execute();

@@ -935,8 +935,10 @@ function details(detail) {
 }
 
 const AUDIT_FILTERS = ['actor', 'action', 'from', 'to'];
+/** The actions the audit log names, offered as suggestions: the field takes any action name. */
 const AUDIT_ACTIONS = ['retry', 'cancel', 'delete', 'clone', 'bulk_retry', 'bulk_cancel', 'bulk_delete', 'dead_letters_retry',
-  'dead_letters_delete', 'pause_queue', 'resume_queue', 'remove_queue', 'pause_schedule', 'resume_schedule', 'trigger_schedule'];
+  'dead_letters_delete', 'pause_queue', 'resume_queue', 'remove_queue', 'pause_schedule', 'resume_schedule', 'trigger_schedule',
+  'open_circuit', 'close_circuit', 'reset_circuit'];
 
 async function auditPage(params) {
   const query = new URLSearchParams({ limit: '100' });
@@ -970,8 +972,9 @@ async function auditPage(params) {
     el('h1', {}, 'Audit log'),
     el('div', { class: 'panel' }, el('div', { class: 'filters' },
       el('label', {}, 'Who', inputs.actor = el('input', { name: 'actor', value: params.get('actor') || '', placeholder: 'anyone', onkeydown: enter })),
-      el('label', {}, 'Action', inputs.action = el('select', { name: 'action', onchange: apply },
-        el('option', { value: '' }, 'any'), AUDIT_ACTIONS.map(a => el('option', { value: a, selected: params.get('action') === a }, a)))),
+      el('label', {}, 'Action', inputs.action = el('input', { name: 'action', list: 'audit-actions', value: params.get('action') || '',
+        placeholder: 'any', onkeydown: enter, onchange: apply }),
+        el('datalist', { id: 'audit-actions' }, AUDIT_ACTIONS.map(a => el('option', { value: a })))),
       el('label', {}, 'From', inputs.from = el('input', { name: 'from', value: params.get('from') || '', placeholder: DATE_HINT, onkeydown: enter })),
       el('label', {}, 'Before', inputs.to = el('input', { name: 'to', value: params.get('to') || '', placeholder: '', onkeydown: enter })),
       el('span', { class: 'presets' }, datePresets().map(([label, start]) => el('button', { type: 'button', class: 'link',
