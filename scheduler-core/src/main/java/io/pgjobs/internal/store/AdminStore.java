@@ -287,29 +287,7 @@ public final class AdminStore {
 
     /** Finished attempts per {@code bucket} over the last {@code span}, one point per bucket, oldest first. */
     public List<StatsPoint> stats(Duration span, Duration bucket) throws SQLException {
-        String sql = bucketed("""
-                with totals as (
-                    select date_bin(%2$s, s.minute, timestamptz '2000-01-01') as start,
-                           sum(s.jobs) filter (where s.state = 'completed') as completed,
-                           sum(s.jobs) filter (where s.state = 'retryable') as failed,
-                           sum(s.jobs) filter (where s.state = 'discarded') as discarded,
-                           sum(s.jobs) filter (where s.state = 'cancelled') as cancelled,
-                           sum(s.jobs) filter (where s.state in ('scheduled', 'available')) as other,
-                           sum(s.duration_ms) / nullif(sum(s.jobs), 0) as average_ms
-                    from %1$s.job_stats s where s.minute >= %3$s
-                    group by 1
-                )
-                select b.start, coalesce(t.completed, 0) as completed, coalesce(t.failed, 0) as failed,
-                       coalesce(t.discarded, 0) as discarded, coalesce(t.cancelled, 0) as cancelled,
-                       coalesce(t.other, 0) as other, coalesce(t.average_ms, 0) as average_ms
-                from generate_series(%3$s, date_bin(%2$s, now(), timestamptz '2000-01-01'), %2$s) b(start)
-                left join totals t on t.start = b.start
-                order by b.start
-                """, span, bucket);
-        return read(dsl -> dsl.resultQuery(sql).fetch(r -> new StatsPoint(
-                r.get("start", OffsetDateTime.class).toInstant(), r.get("completed", Long.class),
-                r.get("failed", Long.class), r.get("discarded", Long.class), r.get("cancelled", Long.class),
-                r.get("other", Long.class), r.get("average_ms", Long.class))));
+        return finishedAttempts(span, bucket, false).get("");
     }
 
     /**
@@ -317,9 +295,19 @@ public final class AdminStore {
      * the span (a key range of job_stats, as the overview's).
      */
     public Map<String, List<StatsPoint>> queueStats(Duration span, Duration bucket) throws SQLException {
+        return finishedAttempts(span, bucket, true);
+    }
+
+    /**
+     * Finished attempts per bucket, one point per bucket, oldest first: per queue when {@code perQueue} (for the
+     * queues that finished attempts in the span), else for all queues together under the name "" (a point for
+     * every bucket, even when nothing finished).
+     */
+    private Map<String, List<StatsPoint>> finishedAttempts(Duration span, Duration bucket, boolean perQueue)
+            throws SQLException {
         String sql = bucketed("""
                 with totals as (
-                    select s.queue, date_bin(%2$s, s.minute, timestamptz '2000-01-01') as start,
+                    select {key} as key, date_bin(%2$s, s.minute, timestamptz '2000-01-01') as start,
                            sum(s.jobs) filter (where s.state = 'completed') as completed,
                            sum(s.jobs) filter (where s.state = 'retryable') as failed,
                            sum(s.jobs) filter (where s.state = 'discarded') as discarded,
@@ -329,22 +317,24 @@ public final class AdminStore {
                     from %1$s.job_stats s where s.minute >= %3$s
                     group by 1, 2
                 )
-                select q.queue, b.start, coalesce(t.completed, 0) as completed, coalesce(t.failed, 0) as failed,
+                select k.key, b.start, coalesce(t.completed, 0) as completed, coalesce(t.failed, 0) as failed,
                        coalesce(t.discarded, 0) as discarded, coalesce(t.cancelled, 0) as cancelled,
                        coalesce(t.other, 0) as other, coalesce(t.average_ms, 0) as average_ms
-                from (select distinct queue from totals) q
+                from {keys} k
                 cross join generate_series(%3$s, date_bin(%2$s, now(), timestamptz '2000-01-01'), %2$s) b(start)
-                left join totals t on t.queue = q.queue and t.start = b.start
-                order by q.queue, b.start
-                """, span, bucket);
-        Map<String, List<StatsPoint>> byQueue = new LinkedHashMap<>();
+                left join totals t on t.key = k.key and t.start = b.start
+                order by k.key, b.start
+                """.replace("{key}", perQueue ? "s.queue" : "''::text")
+                .replace("{keys}", perQueue ? "(select distinct key from totals)" : "(select ''::text as key)"),
+                span, bucket);
+        Map<String, List<StatsPoint>> byKey = new LinkedHashMap<>();
         for (Record r : read(dsl -> dsl.resultQuery(sql).fetch())) {
-            byQueue.computeIfAbsent(r.get("queue", String.class), queue -> new ArrayList<>()).add(new StatsPoint(
+            byKey.computeIfAbsent(r.get("key", String.class), key -> new ArrayList<>()).add(new StatsPoint(
                     r.get("start", OffsetDateTime.class).toInstant(), r.get("completed", Long.class),
                     r.get("failed", Long.class), r.get("discarded", Long.class), r.get("cancelled", Long.class),
                     r.get("other", Long.class), r.get("average_ms", Long.class)));
         }
-        return byQueue;
+        return byKey;
     }
 
     /**
