@@ -8,6 +8,7 @@ import io.pgjobs.JobFailedException;
 import io.pgjobs.JobRequest;
 import io.pgjobs.JobState;
 import io.pgjobs.PgJobsException;
+import io.pgjobs.WorkflowClient;
 import io.pgjobs.internal.config.Config;
 import io.pgjobs.internal.cron.DefaultScheduleClient;
 import io.pgjobs.internal.observe.Telemetry;
@@ -18,6 +19,7 @@ import io.pgjobs.internal.store.NotificationStore;
 import io.pgjobs.internal.store.ScheduleStore;
 import io.pgjobs.internal.store.Sql;
 import io.pgjobs.internal.store.UniqueKey;
+import io.pgjobs.internal.store.WorkflowStore;
 import io.pgjobs.spi.JobSerializer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -41,9 +43,10 @@ public final class DefaultJobClient implements JobClient {
     private final Telemetry telemetry;
     private final ResultWaiter results;
     private final EnqueueBackpressure backpressure;
+    private final DefaultWorkflowClient workflows;
 
     public DefaultJobClient(Config config, JobWriter writer, JobStore store, ScheduleStore scheduleStore,
-                            NotificationStore resultNotifications, Telemetry telemetry) {
+                            WorkflowStore workflowStore, NotificationStore resultNotifications, Telemetry telemetry) {
         this.config = config;
         this.telemetry = telemetry;
         this.serializer = config.serializer();
@@ -53,6 +56,8 @@ public final class DefaultJobClient implements JobClient {
                 request -> prepare(List.of(request)).getFirst(), telemetry);
         this.results = new ResultWaiter(store, resultNotifications, config.resultPollInterval());
         this.backpressure = new EnqueueBackpressure(writer, config.enqueueWaitWhenFull(), telemetry);
+        this.workflows = new DefaultWorkflowClient(config.dataSource(), config.leaseDuration(), workflowStore,
+                this::prepare, backpressure, results, telemetry);
     }
 
     /** Writes the maximum depths of the queues this scheduler declares (see V19); at its start. */
@@ -184,6 +189,11 @@ public final class DefaultJobClient implements JobClient {
     @Override
     public boolean delete(long id) {
         return call("delete job " + id, () -> store.delete(id));
+    }
+
+    @Override
+    public WorkflowClient workflows() {
+        return workflows;
     }
 
     @Override

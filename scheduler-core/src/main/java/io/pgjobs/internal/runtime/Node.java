@@ -59,7 +59,7 @@ public final class Node {
         this.telemetry = telemetry;
         HeldJobs held = new HeldJobs();
         this.completer = new Completer(stores.executions(), config.nodeId(), held, telemetry);
-        this.workers = new Workers(config, telemetry, stores.executions(), held, completer);
+        this.workers = new Workers(config, telemetry, stores.executions(), stores.workflows(), held, completer);
         List<String> kinds = List.copyOf(config.handlers().keySet());
         config.queues().forEach((queue, concurrency) -> fetchers.put(queue, new QueueFetcher(queue, concurrency,
                 kinds, stores.executions(), config.nodeId(), config.leaseDuration(), config.pollInterval(),
