@@ -3,10 +3,12 @@ package io.pgjobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgjobs.internal.store.MaintenanceStore;
 import io.pgjobs.testing.PgDatabase;
 import io.pgjobs.testing.Schedulers;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -212,6 +214,26 @@ class WorkflowTest {
         WorkflowStatus done = client.workflows().await(id, LONG_WAIT);
         assertThat(states(done)).containsExactlyEntriesOf(new TreeMap<>(Map.of(
                 "a", JobState.CANCELLED, "b", JobState.CANCELLED)));
+    }
+
+    @Test
+    void retentionDeletesAFinishedWorkflowWithItsStepsAndTheirDependencies() throws Exception {
+        long id = client.workflows().enqueue(twoBranches("old").build()).workflowId();
+        client.workflows().await(id, LONG_WAIT);
+        db.execute("update pgjobs.jobs set finished_at = finished_at - interval '2 days'");
+        MaintenanceStore maintenance = new MaintenanceStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs",
+                "pgjobs_results_pgjobs");
+
+        assertThat(maintenance.deleteFinishedJobs(List.of("completed"), Duration.ofDays(1), 4, Duration.ofMinutes(1)))
+                .isEqualTo(4);
+        assertThat(client.workflows().get(id)).as("two steps left").hasValueSatisfying(w -> assertThat(w.steps())
+                .hasSize(2));
+        assertThat(maintenance.deleteFinishedJobs(List.of("completed"), Duration.ofDays(1), 4, Duration.ofMinutes(1)))
+                .isEqualTo(2);
+
+        assertThat(client.workflows().get(id)).isEmpty();
+        assertThat(db.queryLong("select count(*) from pgjobs.workflows")).isZero();
+        assertThat(db.queryLong("select count(*) from pgjobs.job_dependencies")).isZero();
     }
 
     @Test
