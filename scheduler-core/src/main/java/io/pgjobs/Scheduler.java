@@ -20,7 +20,10 @@ import javax.sql.DataSource;
  * <pre>{@code
  * Scheduler scheduler = Scheduler.builder(dataSource)
  *         .queue("default", 20)
- *         .handler(SendEmail.class, ctx -> mailer.send(ctx.args().to()))
+ *         .handler(SendEmail.class, ctx -> {
+ *             mailer.send(ctx.args().to());
+ *             return null;                 // or a value, stored as the job's JSON result
+ *         })
  *         .build();
  * scheduler.start();                       // migrates the schema, then fetches and runs jobs
  * scheduler.client().enqueue(new SendEmail("ada@example.com"));

@@ -1,5 +1,6 @@
 package io.pgjobs;
 
+import io.pgjobs.internal.values.PgValues;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -72,7 +73,7 @@ public final class Workflow {
                 throw new IllegalArgumentException("name: a workflow's name must be 1 to 200 characters, was "
                         + (name == null ? "null" : "'" + name + "'"));
             }
-            this.name = name;
+            this.name = PgValues.text("name", name);
         }
 
         public Builder onFailure(OnFailure onFailure) {
@@ -97,6 +98,7 @@ public final class Workflow {
                 throw new IllegalArgumentException("step: workflow '" + name + "' has " + MAX_STEPS
                         + " steps, the most a workflow may have");
             }
+            PgValues.text("step", step);
             Objects.requireNonNull(request, "request");
             List<String> parents = new ArrayList<>(Arrays.asList(Objects.requireNonNull(dependsOn, "dependsOn")));
             for (String parent : parents) {

@@ -173,7 +173,9 @@ public final class DefaultAdminClient implements AdminClient {
         JsonNode args = parseObject("args", argsJson == null ? job.args() : argsJson);
         JobRequest request = JobRequest.of(job.kind(), args).queue(job.queue()).priority(job.priority())
                 .maxAttempts(job.maxAttempts()).tags(job.tags().toArray(String[]::new));
-        ((ObjectNode) parseObject("metadata", job.metadata())).properties()
+        // pgjobs' own keys said where the original came from (its schedule, its caller's MDC): not the clone's
+        ((ObjectNode) parseObject("metadata", job.metadata())).properties().stream()
+                .filter(e -> !e.getKey().startsWith(JobRequest.RESERVED_METADATA_PREFIX))
                 .forEach(e -> request.metadata(e.getKey(), e.getValue()));
         long id = client.enqueue(request).id();
         audit(actor, "clone", "job:" + jobId, Map.of("newJob", id, "argsEdited", argsJson != null));

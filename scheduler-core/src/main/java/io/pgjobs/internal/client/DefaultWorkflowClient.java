@@ -3,11 +3,11 @@ package io.pgjobs.internal.client;
 import io.pgjobs.EnqueueResult;
 import io.pgjobs.EnqueuedWorkflow;
 import io.pgjobs.Job;
+import io.pgjobs.JobRequest;
 import io.pgjobs.PgJobsException;
 import io.pgjobs.Workflow;
 import io.pgjobs.WorkflowClient;
 import io.pgjobs.WorkflowStatus;
-import io.pgjobs.WorkflowStep;
 import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.internal.store.NewJob;
 import io.pgjobs.internal.store.Sql;
@@ -33,13 +33,13 @@ final class DefaultWorkflowClient implements WorkflowClient {
     private final DataSource dataSource;
     private final Duration transactionLimit;
     private final WorkflowStore store;
-    private final Function<List<io.pgjobs.JobRequest>, List<NewJob>> prepare;
+    private final Function<JobRequest, NewJob> prepare;
     private final EnqueueBackpressure backpressure;
     private final ResultWaiter results;
     private final Telemetry telemetry;
 
     DefaultWorkflowClient(DataSource dataSource, Duration transactionLimit, WorkflowStore store,
-                          Function<List<io.pgjobs.JobRequest>, List<NewJob>> prepare,
+                          Function<JobRequest, NewJob> prepare,
                           EnqueueBackpressure backpressure, ResultWaiter results, Telemetry telemetry) {
         this.telemetry = telemetry;
         this.dataSource = dataSource;
@@ -81,11 +81,9 @@ final class DefaultWorkflowClient implements WorkflowClient {
     /** Every step validated and serialized before anything is written. */
     private List<WorkflowStore.NewStep> prepare(Workflow workflow) {
         Objects.requireNonNull(workflow, "workflow");
-        List<NewJob> jobs = prepare.apply(workflow.steps().stream().map(Workflow.Step::request).toList());
-        List<WorkflowStore.NewStep> steps = new ArrayList<>(jobs.size());
-        for (int i = 0; i < jobs.size(); i++) {
-            Workflow.Step step = workflow.steps().get(i);
-            steps.add(new WorkflowStore.NewStep(step.name(), jobs.get(i), step.dependsOn()));
+        List<WorkflowStore.NewStep> steps = new ArrayList<>(workflow.steps().size());
+        for (Workflow.Step step : workflow.steps()) {
+            steps.add(new WorkflowStore.NewStep(step.name(), prepare.apply(step.request()), step.dependsOn()));
         }
         return steps;
     }

@@ -2,6 +2,7 @@ package io.pgjobs.internal.config;
 
 import io.pgjobs.JobHandler;
 import io.pgjobs.Schedule;
+import io.pgjobs.internal.values.PgValues;
 import io.pgjobs.spi.JobSerializer;
 import io.pgjobs.spi.RetryPolicy;
 import java.net.InetAddress;
@@ -113,6 +114,7 @@ public record Config(
             if (name == null || name.isBlank() || name.length() > 100) {
                 throw new IllegalArgumentException("queue: name must be 1 to 100 non-blank characters, was '" + name + "'");
             }
+            PgValues.text("queue", name);
             if (concurrency < 1 || concurrency > 10_000) {
                 throw new IllegalArgumentException("queue '" + name + "': concurrency " + concurrency
                         + " is out of range 1..10000");
@@ -126,6 +128,7 @@ public record Config(
             if (kind == null || kind.isBlank() || kind.length() > 200) {
                 throw new IllegalArgumentException("handler: kind must be 1 to 200 non-blank characters, was '" + kind + "'");
             }
+            PgValues.text("handler: kind", kind);
             Objects.requireNonNull(argsType, "argsType");
             Objects.requireNonNull(handler, "handler");
             if (handlers.putIfAbsent(kind, new Registration<>(kind, argsType, handler)) != null) {
@@ -137,6 +140,7 @@ public record Config(
             if (nodeId == null || nodeId.isBlank() || nodeId.length() > 200) {
                 throw new IllegalArgumentException("nodeId: must be 1 to 200 non-blank characters, was '" + nodeId + "'");
             }
+            PgValues.text("nodeId", nodeId);
             this.nodeId = nodeId;
         }
 

@@ -19,6 +19,7 @@ import io.pgjobs.admin.Overview.StatsPoint;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueInfo;
 import io.pgjobs.admin.UnhandledKind;
+import io.pgjobs.internal.values.ArgsPredicate;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
