@@ -85,7 +85,7 @@ public interface JobContext<A> {
      * parent step named {@code step}.
      *
      * <pre>{@code
-     * Dimensions size = ctx.parentResult("measure", Dimensions.class);
+     * String parcel = ctx.parentResult("pack", String.class);
      * }</pre>
      */
     <T> T parentResult(String step, Class<T> type);
