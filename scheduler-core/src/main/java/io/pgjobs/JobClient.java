@@ -102,6 +102,9 @@ public interface JobClient {
     /** Enqueues, reads, awaits, cancels and retries workflows: jobs that depend on each other. */
     WorkflowClient workflows();
 
+    /** Creates batches of jobs with callbacks, adds jobs to them, seals and reads them. */
+    BatchClient batches();
+
     /** Manages cron schedules: create or update, pause, resume, delete, trigger now, list. */
     ScheduleClient schedules();
 }

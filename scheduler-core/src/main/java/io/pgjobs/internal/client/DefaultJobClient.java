@@ -1,5 +1,6 @@
 package io.pgjobs.internal.client;
 
+import io.pgjobs.BatchClient;
 import io.pgjobs.EnqueueResult;
 import io.pgjobs.Job;
 import io.pgjobs.JobAttempt;
@@ -12,6 +13,7 @@ import io.pgjobs.WorkflowClient;
 import io.pgjobs.internal.config.Config;
 import io.pgjobs.internal.cron.DefaultScheduleClient;
 import io.pgjobs.internal.observe.Telemetry;
+import io.pgjobs.internal.store.BatchStore;
 import io.pgjobs.internal.store.JobStore;
 import io.pgjobs.internal.store.JobWriter;
 import io.pgjobs.internal.store.NewJob;
@@ -45,9 +47,11 @@ public final class DefaultJobClient implements JobClient {
     private final ResultWaiter results;
     private final EnqueueBackpressure backpressure;
     private final DefaultWorkflowClient workflows;
+    private final DefaultBatchClient batches;
 
     public DefaultJobClient(Config config, JobWriter writer, JobStore store, ScheduleStore scheduleStore,
-                            WorkflowStore workflowStore, NotificationStore resultNotifications, Telemetry telemetry) {
+                            WorkflowStore workflowStore, BatchStore batchStore, NotificationStore resultNotifications,
+                            Telemetry telemetry) {
         this.config = config;
         this.telemetry = telemetry;
         this.serializer = config.serializer();
@@ -58,6 +62,8 @@ public final class DefaultJobClient implements JobClient {
         this.backpressure = new EnqueueBackpressure(writer, config.enqueueWaitWhenFull(), telemetry);
         this.workflows = new DefaultWorkflowClient(config.dataSource(), config.leaseDuration(), workflowStore,
                 this::prepare, backpressure, results, telemetry);
+        this.batches = new DefaultBatchClient(config.dataSource(), config.leaseDuration(), batchStore, this::prepare,
+                this);
     }
 
     /** Writes the maximum depths of the queues this scheduler declares (see V19); at its start. */
@@ -195,6 +201,11 @@ public final class DefaultJobClient implements JobClient {
     @Override
     public boolean delete(long id) {
         return call("delete job " + id, () -> store.delete(id));
+    }
+
+    @Override
+    public BatchClient batches() {
+        return batches;
     }
 
     @Override
