@@ -3,6 +3,7 @@ package io.pgjobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgjobs.internal.store.MaintenanceStore;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
 import io.pgjobs.testing.Schedulers;
@@ -138,6 +139,23 @@ class BatchTest {
 
         awaitCallbacks(batch, 2);
         assertThat(callbacks).containsExactlyInAnyOrder("success@" + batch, "complete@" + batch);
+    }
+
+    @Test
+    void retentionDeletesASealedBatchWithItsLastJob() throws Exception {
+        long batch = client.batches().create(Batch.builder("old").build());
+        client.batches().add(batch, parts(0, 3, Set.of(), Set.of()));
+        client.batches().seal(batch);
+        Await.until(LONG_WAIT, "the batch finished", () -> client.batches().get(batch).orElseThrow().isFinished());
+        db.execute("update pgjobs.jobs set finished_at = finished_at - interval '2 days'");
+        MaintenanceStore maintenance = new MaintenanceStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs",
+                "pgjobs_results_pgjobs");
+
+        maintenance.deleteFinishedJobs(List.of("completed"), Duration.ofDays(1), 2, Duration.ofMinutes(1));
+        assertThat(client.batches().get(batch)).as("one job left").isPresent();
+        maintenance.deleteFinishedJobs(List.of("completed"), Duration.ofDays(1), 2, Duration.ofMinutes(1));
+
+        assertThat(client.batches().get(batch)).isEmpty();
     }
 
     @Test

@@ -2,6 +2,8 @@ package io.pgjobs.docs;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
+import io.pgjobs.Batch;
+import io.pgjobs.BatchStatus;
 import io.pgjobs.EnqueuedWorkflow;
 import io.pgjobs.JobClient;
 import io.pgjobs.JobContext;
@@ -225,6 +227,39 @@ abstract class DocSnippets {
                 .step("ship", JobRequest.of(new Ship(orderId)), "charge", "pack")
                 .build();
         long id = client.workflows().enqueue(connection, order).workflowId();
+        // end snippet
+    }
+
+    @JobKind("import.row") record ImportRow(long fileId, String row) {}
+    @JobKind("import.done") record ImportDone(long fileId) {}
+    @JobKind("import.failed") record ImportFailed(long fileId) {}
+    @JobKind("import.report") record ImportReport(long fileId) {}
+
+    long fileId;
+    List<String> rows;
+    List<JobRequest> firstRows;
+    List<JobRequest> moreRows;
+
+    void batches() {
+        // snippet docs/workflows.md#2
+        long batch = client.batches().create(Batch.builder("import-" + fileId)
+                .onSuccess(JobRequest.of(new ImportDone(fileId)))
+                .onComplete(JobRequest.of(new ImportReport(fileId)))
+                .build());
+        client.batches().add(batch, firstRows);        // or add(connection, batch, rows): in your transaction
+        client.batches().add(batch, moreRows);
+        client.batches().seal(batch);                  // no more jobs; callbacks may fire from now on
+        BatchStatus status = client.batches().get(batch).orElseThrow();   // total, completed, discarded, cancelled
+        // end snippet
+    }
+
+    void batchClientJavadoc() {
+        // snippet scheduler-core/src/main/java/io/pgjobs/BatchClient.java#1
+        long batch = client.batches().create(Batch.builder("import-" + fileId)
+                .onSuccess(JobRequest.of(new ImportDone(fileId)))
+                .onDiscard(JobRequest.of(new ImportFailed(fileId))).build());
+        client.batches().add(batch, rows.stream().map(row -> JobRequest.of(new ImportRow(fileId, row))).toList());
+        client.batches().seal(batch);
         // end snippet
     }
 
