@@ -46,6 +46,8 @@ public final class JobRequest {
     private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
     private String idempotencyKey;
     private Uniqueness uniqueness;
+    private String partitionKey;
+    private String orderingKey;
     private final List<String> tags = new ArrayList<>();
     private final Map<String, Object> metadata = new LinkedHashMap<>();
 
@@ -135,6 +137,25 @@ public final class JobRequest {
         return this;
     }
 
+    /**
+     * The partition this job counts in on a queue with a {@link Scheduler.Builder#partitionLimit partition
+     * limit}, whatever the queue's {@link PartitionKey} would read from the job. Ignored by other queues.
+     */
+    public JobRequest partitionKey(String key) {
+        this.partitionKey = requireName("partitionKey", key, 500);
+        return this;
+    }
+
+    /**
+     * On a queue with {@link Scheduler.Builder#orderedKeys ordered keys}, the jobs with this key run one at a time
+     * and in the order they were enqueued (jobs enqueued by concurrent transactions: in the order of their ids).
+     * Ignored by other queues.
+     */
+    public JobRequest orderingKey(String key) {
+        this.orderingKey = requireName("orderingKey", key, 500);
+        return this;
+    }
+
     /** Adds tags; all are checked before any is added. */
     public JobRequest tags(String... tags) {
         List<String> checked = new ArrayList<>();
@@ -169,6 +190,8 @@ public final class JobRequest {
     public String idempotencyKey() { return idempotencyKey; }
     /** Null when the job is not unique beyond its idempotency key. */
     public Uniqueness uniqueness() { return uniqueness; }
+    public String partitionKey() { return partitionKey; }
+    public String orderingKey() { return orderingKey; }
     public List<String> tags() { return List.copyOf(tags); }
     public Map<String, Object> metadata() { return Collections.unmodifiableMap(new LinkedHashMap<>(metadata)); }
 

@@ -13,6 +13,7 @@ import io.pgjobs.ScheduleInfo;
 import io.pgjobs.admin.AdminClient;
 import io.pgjobs.admin.AuditEntry;
 import io.pgjobs.admin.BatchResult;
+import io.pgjobs.admin.CircuitInfo;
 import io.pgjobs.admin.Count;
 import io.pgjobs.admin.DeadLetterGroup;
 import io.pgjobs.admin.JobAction;
@@ -26,7 +27,9 @@ import io.pgjobs.admin.UnhandledKind;
 import io.pgjobs.internal.client.DefaultJobClient;
 import io.pgjobs.internal.store.AdminStore;
 import io.pgjobs.internal.store.AdminStore.Audit;
+import io.pgjobs.internal.store.CircuitStore;
 import io.pgjobs.internal.store.Sql;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,10 +54,12 @@ public final class DefaultAdminClient implements AdminClient {
     private final DefaultJobClient client;
     private final AdminStore store;
     private final int maxArgsBytes;
+    private final CircuitStore circuits;
 
-    public DefaultAdminClient(AdminStore store, DefaultJobClient client, int maxArgsBytes) {
+    public DefaultAdminClient(AdminStore store, CircuitStore circuits, DefaultJobClient client, int maxArgsBytes) {
         this.client = client;
         this.store = store;
+        this.circuits = circuits;
         this.maxArgsBytes = maxArgsBytes;
     }
 
@@ -207,6 +212,49 @@ public final class DefaultAdminClient implements AdminClient {
     @Override
     public void resumeQueue(String actor, String queue) {
         setPaused(actor, queue, false);
+    }
+
+    @Override
+    public List<CircuitInfo> circuits() {
+        return call("read the circuits", circuits::circuits);
+    }
+
+    @Override
+    public void openCircuit(String actor, String kind, Duration coolDown) {
+        requireKind(kind);
+        if (coolDown == null || coolDown.compareTo(Duration.ofMillis(100)) < 0 || coolDown.compareTo(Duration.ofDays(1)) > 0) {
+            throw new IllegalArgumentException("coolDown: " + coolDown + " is out of range PT0.1S..PT24H");
+        }
+        call("open the circuit of " + kind, () -> {
+            circuits.open(kind, coolDown, "opened by " + actor, new Audit(actor, "open_circuit", "kind:" + kind,
+                    json(Map.of("coolDownMs", coolDown.toMillis()))));
+            return null;
+        });
+    }
+
+    @Override
+    public void closeCircuit(String actor, String kind) {
+        setCircuitClosed(actor, kind, false);
+    }
+
+    @Override
+    public void resetCircuit(String actor, String kind) {
+        setCircuitClosed(actor, kind, true);
+    }
+
+    private void setCircuitClosed(String actor, String kind, boolean forget) {
+        requireKind(kind);
+        String action = forget ? "reset_circuit" : "close_circuit";
+        call(action.replace('_', ' ') + " of " + kind, () -> {
+            circuits.close(kind, "closed by " + actor, forget, new Audit(actor, action, "kind:" + kind, "{}"));
+            return null;
+        });
+    }
+
+    private static void requireKind(String kind) {
+        if (kind == null || kind.isBlank() || kind.length() > 200) {
+            throw new IllegalArgumentException("kind: must be a name of 1 to 200 characters, was '" + kind + "'");
+        }
     }
 
     private void setPaused(String actor, String queue, boolean paused) {

@@ -247,7 +247,8 @@ public final class DefaultJobClient implements JobClient {
                 : UniqueKeys.of(request.kind(), request.queue(), args, request.uniqueness());
         return new NewJob(request.kind(), request.queue(), request.priority(), request.runAt(),
                 request.delay() == null ? 0 : request.delay().toMillis(), request.maxAttempts(),
-                args, request.idempotencyKey(), request.tags(), serializeMetadata(request), unique);
+                args, request.idempotencyKey(), request.tags(), serializeMetadata(request), unique,
+                request.partitionKey(), request.orderingKey());
     }
 
     private String serializeArgs(JobRequest request) {

@@ -462,7 +462,7 @@ public final class AdminStore {
         });
     }
 
-    private static void audit(DSLContext dsl, Audit audit) {
+    static void audit(DSLContext dsl, Audit audit) {
         dsl.insertInto(AUDIT_LOG).set(AUDIT_LOG.ACTOR, audit.actor()).set(AUDIT_LOG.ACTION, audit.action())
                 .set(AUDIT_LOG.TARGET, audit.target()).set(AUDIT_LOG.DETAIL, JSONB.valueOf(audit.detailJson()))
                 .execute();
