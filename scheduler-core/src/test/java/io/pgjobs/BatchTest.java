@@ -9,6 +9,7 @@ import io.pgjobs.testing.PgDatabase;
 import io.pgjobs.testing.Schedulers;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,7 +39,7 @@ class BatchTest {
     record Callback(String on) {}
 
     /** The callbacks run, with the batch id from their metadata. */
-    private final List<String> callbacks = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<String> callbacks = Collections.synchronizedList(new ArrayList<>());
     private final Set<Integer> failedOnce = ConcurrentHashMap.newKeySet();
     private JobClient client;
 

@@ -13,10 +13,12 @@ import io.pgjobs.internal.store.NewJob;
 import io.pgjobs.internal.store.Sql;
 import io.pgjobs.internal.store.WorkflowStore;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -73,7 +75,7 @@ final class DefaultWorkflowClient implements WorkflowClient {
     }
 
     private EnqueuedWorkflow insert(Connection connection, Workflow workflow, List<WorkflowStore.NewStep> steps)
-            throws java.sql.SQLException {
+            throws SQLException {
         backpressure.admit(connection, steps.stream().map(WorkflowStore.NewStep::job).toList());
         return store.insert(connection, workflow.name(), workflow.onFailure(), steps);
     }
@@ -89,7 +91,7 @@ final class DefaultWorkflowClient implements WorkflowClient {
     }
 
     @Override
-    public java.util.Optional<WorkflowStatus> get(long id) {
+    public Optional<WorkflowStatus> get(long id) {
         return Sql.call("read workflow " + id, () -> store.status(id));
     }
 

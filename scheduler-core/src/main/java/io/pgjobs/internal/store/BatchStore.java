@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -84,8 +85,8 @@ public final class BatchStore {
         ps.setString(at, job == null ? null : job.kind());
         ps.setString(at + 1, job == null ? null : job.kind());
         ps.setString(at + 2, job == null ? null : job.queue());
-        ps.setObject(at + 3, job == null ? null : job.priority(), java.sql.Types.INTEGER);
-        ps.setObject(at + 4, job == null ? null : job.maxAttempts(), java.sql.Types.INTEGER);
+        ps.setObject(at + 3, job == null ? null : job.priority(), Types.INTEGER);
+        ps.setObject(at + 4, job == null ? null : job.maxAttempts(), Types.INTEGER);
         ps.setString(at + 5, job == null ? null : job.argsJson());
         ps.setArray(at + 6, job == null ? null : Sql.textArray(connection, job.tags()));
         ps.setString(at + 7, job == null ? null : job.metadataJson());

@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.exception.DataAccessException;
@@ -183,7 +184,6 @@ public final class JobStore {
 
     /** The runnable states, and a workflow step's pending one (cancelling it cancels its dependants, V25). */
     private static List<String> notStartedStates() {
-        return java.util.stream.Stream.concat(JobState.RUNNABLE.stream(), java.util.stream.Stream.of(JobState.PENDING))
-                .map(JobState::dbName).toList();
+        return Stream.concat(JobState.RUNNABLE.stream(), Stream.of(JobState.PENDING)).map(JobState::dbName).toList();
     }
 }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -223,7 +224,7 @@ public final class WorkflowStore {
                     List<WorkflowStep> steps = new ArrayList<>();
                     while (rs.next()) {
                         name = rs.getString(1);
-                        onFailure = Workflow.OnFailure.valueOf(rs.getString(2).toUpperCase(java.util.Locale.ROOT));
+                        onFailure = Workflow.OnFailure.valueOf(rs.getString(2).toUpperCase(Locale.ROOT));
                         steps.add(step(rs, 3));
                     }
                     return name == null ? Optional.empty()
