@@ -27,7 +27,7 @@ public final class FlowStore {
     public FlowStore(DataSource dataSource, String schema, String notifyChannel) {
         this.dataSource = dataSource;
         this.notifyChannel = notifyChannel;
-        // claim_flow_jobs (V15.3) serializes the claims of one queue with flow control, counts its running jobs
+        // claim_flow_jobs (V15) serializes the claims of one queue with flow control, counts its running jobs
         // and takes only jobs that fit under the limits, come first of their ordering keys and are due under the
         // rate limits, in one transaction.
         this.claimFlowSql = "select * from %s.claim_flow_jobs(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)".formatted(schema);

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The claim of a queue with flow control (V15.1's claim_flow_jobs), statement by statement. */
+/** The claim of a queue with flow control (V15's claim_flow_jobs), statement by statement. */
 class FlowClaimTest {
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();

@@ -1,9 +1,9 @@
 package io.pgjobs.spring.boot;
 
 import io.pgjobs.Health;
+import io.pgjobs.ScheduleInfo;
 import io.pgjobs.Scheduler;
 import io.pgjobs.admin.QueueInfo;
-import io.pgjobs.admin.ScheduleInfo;
 import java.util.List;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;

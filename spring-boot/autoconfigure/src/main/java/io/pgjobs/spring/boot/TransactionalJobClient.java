@@ -17,6 +17,7 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -100,6 +101,16 @@ final class TransactionalJobClient implements JobClient {
     @Override
     public boolean delete(long id) {
         return delegate.delete(id);
+    }
+
+    @Override
+    public String awaitResult(long id, Duration timeout) throws InterruptedException, TimeoutException {
+        return delegate.awaitResult(id, timeout);
+    }
+
+    @Override
+    public CompletableFuture<String> awaitResultAsync(long id, Duration timeout) {
+        return delegate.awaitResultAsync(id, timeout);
     }
 
     @Override

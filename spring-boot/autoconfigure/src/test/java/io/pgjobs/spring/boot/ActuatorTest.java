@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pgjobs.Health;
 import io.pgjobs.JobClient;
 import io.pgjobs.JobRequest;
-import io.pgjobs.admin.ScheduleInfo;
+import io.pgjobs.ScheduleInfo;
 import io.pgjobs.Scheduler;
 import io.pgjobs.spring.boot.TestApplication.Greet;
 import org.junit.jupiter.api.Test;
