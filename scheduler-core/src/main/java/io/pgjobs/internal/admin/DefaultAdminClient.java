@@ -25,10 +25,13 @@ import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueInfo;
 import io.pgjobs.admin.UnhandledKind;
 import io.pgjobs.internal.client.DefaultJobClient;
+import io.pgjobs.internal.cron.DefaultScheduleClient;
 import io.pgjobs.internal.store.AdminStore;
 import io.pgjobs.internal.store.AdminStore.Audit;
 import io.pgjobs.internal.store.CircuitStore;
+import io.pgjobs.internal.store.NewJob;
 import io.pgjobs.internal.store.Sql;
+import io.pgjobs.internal.values.PgValues;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -39,9 +42,10 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The {@link AdminClient}: validates input, reads through {@link AdminStore}, and acts on jobs with the
- * {@link JobClient}'s own actions (so a bulk retry means exactly what a single retry means), each action in one
- * transaction with its audit entry.
+ * The {@link AdminClient}: validates input, reads through {@link AdminStore}, and acts with the {@link JobClient}'s
+ * own actions (so a bulk retry means exactly what a single retry means, and a trigger from here is the schedule
+ * client's), each action in one transaction with its audit entry: both commit or neither. What an action reports
+ * (metrics, events) is reported after that commit.
  */
 public final class DefaultAdminClient implements AdminClient {
     /** The largest batch of one bulk call, so no single transaction or request runs long. */
@@ -99,6 +103,7 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public boolean act(String actor, JobAction action, long jobId) {
+        requireActor(actor);
         List<Long> changed = actInOneTransaction(action, List.of(jobId), ids -> new Audit(actor, name(action),
                 "job:" + jobId, json(Map.of("changed", !ids.isEmpty()))));
         return !changed.isEmpty();
@@ -106,6 +111,7 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public BatchResult actOnMatching(String actor, JobAction action, JobFilter filter, Long cursor, int batchSize) {
+        requireActor(actor);
         requireBatch(batchSize);
         List<Long> ids = call("select jobs", () -> store.matchingIds(filter, cursor, batchSize));
         int changed = actInChunks(actor, "bulk_" + name(action), action, ids, "filter",
@@ -116,9 +122,21 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public BatchResult actOnIds(String actor, JobAction action, List<Long> jobIds) {
+        requireActor(actor);
         requireBatch(jobIds.size());
         int changed = actInChunks(actor, "bulk_" + name(action), action, jobIds, "jobs", Map.of());
         return new BatchResult(jobIds.size(), changed, null, true);
+    }
+
+    /**
+     * Every action is audited under {@code actor}: one PostgreSQL cannot store as text would fail the audit insert
+     * (U+0000) or be stored altered (a lone surrogate goes as '?'), so it is refused before anything is applied.
+     */
+    private static void requireActor(String actor) {
+        if (actor == null) {
+            throw new IllegalArgumentException("actor: must not be null");
+        }
+        PgValues.text("actor", actor);
     }
 
     private static void requireBatch(int size) {
@@ -171,6 +189,7 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public long cloneJob(String actor, long jobId, String argsJson) {
+        requireActor(actor);
         Job job = client.get(jobId).orElseThrow(() -> new IllegalArgumentException("id: no job " + jobId));
         if (argsJson != null && argsJson.length() > maxArgsBytes) {
             throw new IllegalArgumentException("args: over the limit of " + maxArgsBytes + " bytes (maxArgsBytes)");
@@ -182,9 +201,13 @@ public final class DefaultAdminClient implements AdminClient {
         ((ObjectNode) parseObject("metadata", job.metadata())).properties().stream()
                 .filter(e -> !e.getKey().startsWith(JobRequest.RESERVED_METADATA_PREFIX))
                 .forEach(e -> request.metadata(e.getKey(), e.getValue()));
-        long id = client.enqueue(request).id();
-        audit(actor, "clone", "job:" + jobId, Map.of("newJob", id, "argsEdited", argsJson != null));
-        return id;
+        List<NewJob> clone = List.of(client.prepare(request));
+        DefaultJobClient.Inserted inserted = call("clone job " + jobId, () -> store.audited(
+                connection -> client.insertUncommitted(connection, clone),
+                done -> Optional.of(new Audit(actor, "clone", "job:" + jobId, json(Map.of(
+                        "newJob", done.results().getFirst().id(), "argsEdited", argsJson != null))))));
+        client.committed(inserted);
+        return inserted.results().getFirst().id();
     }
 
     private static JsonNode parseObject(String field, String json) {
@@ -221,6 +244,7 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public void openCircuit(String actor, String kind, Duration coolDown) {
+        requireActor(actor);
         requireKind(kind);
         if (coolDown == null || coolDown.compareTo(Duration.ofMillis(100)) < 0 || coolDown.compareTo(Duration.ofDays(1)) > 0) {
             throw new IllegalArgumentException("coolDown: " + coolDown + " is out of range PT0.1S..PT24H");
@@ -243,6 +267,7 @@ public final class DefaultAdminClient implements AdminClient {
     }
 
     private void setCircuitClosed(String actor, String kind, boolean forget) {
+        requireActor(actor);
         requireKind(kind);
         String action = forget ? "reset_circuit" : "close_circuit";
         call(action.replace('_', ' ') + " of " + kind, () -> {
@@ -258,6 +283,7 @@ public final class DefaultAdminClient implements AdminClient {
     }
 
     private void setPaused(String actor, String queue, boolean paused) {
+        requireActor(actor);
         requireQueueName(queue);
         boolean known = call("pause or resume queue " + queue, () -> store.setQueuePaused(queue, paused,
                 new Audit(actor, paused ? "pause_queue" : "resume_queue", "queue:" + queue, "{}")));
@@ -270,6 +296,7 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public boolean removeQueue(String actor, String queue) {
+        requireActor(actor);
         requireQueueName(queue);
         AdminStore.QueueRemoval removal = call("remove queue " + queue,
                 () -> store.removeQueue(queue, new Audit(actor, "remove_queue", "queue:" + queue, "{}")));
@@ -293,6 +320,7 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public BatchResult actOnDeadLetters(String actor, JobAction action, String fingerprint, int batchSize) {
+        requireActor(actor);
         if (action == JobAction.CANCEL) {
             throw new IllegalArgumentException("action: dead letters can be retried or deleted, not cancelled");
         }
@@ -316,22 +344,29 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public boolean setScheduleEnabled(String actor, String name, boolean enabled) {
+        requireActor(actor);
         // through the schedule client, so that a pause and a resume from here move the next fire time as theirs
-        // do (a resume continues from the next future time) and wake the firer
-        boolean found = enabled ? client.schedules().resume(name) : client.schedules().pause(name);
-        if (found) {
-            audit(actor, enabled ? "resume_schedule" : "pause_schedule", "schedule:" + name, Map.of());
-        }
-        return found;
+        // do (a resume continues from the next future time) and wake the firer; an unknown schedule is not audited
+        DefaultScheduleClient schedules = client.schedules();
+        String action = enabled ? "resume_schedule" : "pause_schedule";
+        return call(action.replace('_', ' ') + " '" + name + "'", () -> store.audited(
+                connection -> enabled ? schedules.resume(connection, name) : schedules.pause(connection, name),
+                found -> found ? Optional.of(new Audit(actor, action, "schedule:" + name, "{}")) : Optional.empty()));
     }
 
     @Override
     public long triggerSchedule(String actor, String name) {
+        requireActor(actor);
         // through the schedule client, so that a trigger from here is the same job, and recorded as the same run
-        long id = client.schedules().triggerNow(name)
+        DefaultScheduleClient schedules = client.schedules();
+        Optional<DefaultScheduleClient.Triggered> triggered = call("trigger schedule '" + name + "'",
+                () -> store.audited(connection -> schedules.triggerNow(connection, name),
+                        job -> job.map(t -> new Audit(actor, "trigger_schedule", "schedule:" + name,
+                                json(Map.of("newJob", t.id()))))));
+        DefaultScheduleClient.Triggered job = triggered
                 .orElseThrow(() -> new IllegalArgumentException("name: no schedule named '" + name + "'"));
-        audit(actor, "trigger_schedule", "schedule:" + name, Map.of("newJob", id));
-        return id;
+        schedules.committed(job);
+        return job.id();
     }
 
     @Override
@@ -347,13 +382,6 @@ public final class DefaultAdminClient implements AdminClient {
     @Override
     public List<AuditEntry> audit(PageRequest page) {
         return call("read the audit log", () -> store.audit(page));
-    }
-
-    private void audit(String actor, String action, String target, Map<String, ?> detail) {
-        call("write the audit log", () -> {
-            store.audit(new Audit(actor, action, target, json(detail)));
-            return null;
-        });
     }
 
     private static String json(Map<String, ?> value) {

@@ -124,6 +124,24 @@ public final class DefaultJobClient implements JobClient {
         return results;
     }
 
+    /** Jobs inserted in a transaction that has not committed yet: {@link #committed} reports them once it has. */
+    public record Inserted(List<NewJob> jobs, List<EnqueueResult> results) {}
+
+    /**
+     * Admits and inserts {@code jobs} (from {@link #prepare}) on {@code connection}, in a transaction of pgjobs'
+     * own that writes more (an operator's clone and its audit entry), without reporting them: the caller reports
+     * them with {@link #committed} once that transaction has committed, so a rolled-back job is never reported.
+     */
+    public Inserted insertUncommitted(Connection connection, List<NewJob> jobs) throws SQLException {
+        backpressure.admit(connection, jobs);
+        return new Inserted(jobs, writer.insert(connection, jobs));
+    }
+
+    /** Reports jobs of {@link #insertUncommitted} as enqueued (metrics and JobEnqueued), once committed. */
+    public void committed(Inserted inserted) {
+        telemetry.enqueued(inserted.jobs(), inserted.results());
+    }
+
     @Override
     public Optional<Job> get(long id) {
         return call("read job " + id, () -> store.get(id));
@@ -237,8 +255,11 @@ public final class DefaultJobClient implements JobClient {
         return jobs;
     }
 
-    /** The job to insert for {@code request}: what its setters could not check is checked here. */
-    private NewJob prepare(JobRequest request) {
+    /**
+     * The job to insert for {@code request}: what its setters could not check is checked here (an
+     * {@link IllegalArgumentException} naming the field), before anything is written.
+     */
+    public NewJob prepare(JobRequest request) {
         if (request == null) {
             throw new IllegalArgumentException("request: must not be null");
         }
