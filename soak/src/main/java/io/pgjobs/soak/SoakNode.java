@@ -16,6 +16,7 @@ import java.time.Duration;
  * One soak node in a JVM of its own, as an application would run pgjobs: its sessions carry the node's id as
  * {@code ApplicationName} (the fault injector ends them by it), SIGTERM closes the scheduler gracefully. Prints
  * {@value #STARTED} once started, then every two seconds {@code R <heap after the last GC, bytes> <threads>}.
+ * Exits when the soak's JVM, its parent, has gone.
  *
  * <p>Arguments: JDBC URL (with credentials), node id, lease ms, concurrency.
  */
@@ -50,6 +51,8 @@ public final class SoakNode {
             scheduler.close();
             dataSource.close();
         }));
+        // a soak that dies (killed, Ctrl-C) must not leave its nodes running against the database
+        ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> System.exit(3)));
         scheduler.start();
         System.out.println(STARTED);
         System.out.flush();
