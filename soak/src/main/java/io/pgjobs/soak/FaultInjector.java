@@ -11,14 +11,16 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 /**
- * Injects one fault at a time at random (seeded) intervals, cycling through every kind in a shuffled order so
- * that even a short run meets each. Each fault is a row of {@code soak.faults} with the database's time when it
+ * Injects one fault at a time at random (seeded) intervals, cycling through every kind in a shuffled order, and
+ * goes on past the run's end until it has injected each kind once, so that even a short run meets them all. Each fault is a row of {@code soak.faults} with the database's time when it
  * started, ended, and when the cluster had recovered from it: a job enqueued at its end has completed, and no
  * attempt that was running when it started is still running.
  */
@@ -50,6 +52,7 @@ final class FaultInjector implements Runnable {
     private final Duration maxGap;
     private final long endNanos;
     private final List<Kind> rotation = new ArrayList<>();
+    private final Set<Kind> injected = EnumSet.noneOf(Kind.class);
 
     FaultInjector(SoakDatabase database, JobClient client, List<NodeJvm> nodes, SoakOptions options, long endNanos) {
         this.database = database;
@@ -68,11 +71,14 @@ final class FaultInjector implements Runnable {
         try {
             while (true) {
                 long gapMs = minGap.toMillis() + (long) (random.nextDouble() * (maxGap.toMillis() - minGap.toMillis()));
-                if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(gapMs) >= endNanos) {
+                boolean timeLeft = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(gapMs) < endNanos;
+                if (!timeLeft && injected.containsAll(kinds())) {
                     return;
                 }
                 TimeUnit.MILLISECONDS.sleep(gapMs); // the random interval between faults
-                inject(nextKind());
+                Kind kind = nextKind();
+                inject(kind);
+                injected.add(kind);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -81,13 +87,18 @@ final class FaultInjector implements Runnable {
         }
     }
 
+    /** The kinds this run injects: all of them, but the server's restart only on a server the soak owns. */
+    private Set<Kind> kinds() {
+        Set<Kind> kinds = EnumSet.allOf(Kind.class);
+        if (!database.ownsServer()) {
+            kinds.remove(Kind.POSTGRES_RESTART);
+        }
+        return kinds;
+    }
+
     private Kind nextKind() {
         if (rotation.isEmpty()) {
-            for (Kind kind : Kind.values()) {
-                if (kind != Kind.POSTGRES_RESTART || database.ownsServer()) {
-                    rotation.add(kind);
-                }
-            }
+            rotation.addAll(kinds());
             Collections.shuffle(rotation, random);
         }
         return rotation.removeFirst();
