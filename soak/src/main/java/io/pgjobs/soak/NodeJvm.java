@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A soak node's JVM ({@link SoakNode}) over its restarts: starts it, kills, freezes and stops it, keeps its
@@ -28,6 +29,7 @@ final class NodeJvm implements AutoCloseable {
     private final Path log;
     private final long soakStartNanos;
     private final List<Sample> samples = new CopyOnWriteArrayList<>();
+    private final AtomicInteger failedStarts = new AtomicInteger();
     private volatile Process process;
 
     NodeJvm(String nodeId, String jdbcUrl, long leaseMs, int concurrency, Path logs, long soakStartNanos) {
@@ -47,8 +49,30 @@ final class NodeJvm implements AutoCloseable {
         return List.copyOf(samples);
     }
 
-    /** Starts a new incarnation and returns once its scheduler has started. */
+    /** How often a node's JVM may exit before its scheduler started, in a row, before the soak gives up. */
+    private static final int START_TRIES = 5;
+
+    /**
+     * Starts a new incarnation and returns once its scheduler has started. A JVM that exits before (its
+     * {@code start()} failed) is counted, logged and started again, as a supervisor would.
+     */
     void start() throws IOException, InterruptedException {
+        for (int tries = 1; !startOnce(); tries++) {
+            failedStarts.incrementAndGet();
+            String message = "node " + nodeId + " exited with " + process.exitValue() + " before it started; see " + log;
+            if (tries == START_TRIES) {
+                throw new IllegalStateException(message + " (" + tries + " times in a row)");
+            }
+            System.out.println("[soak] " + message + "; starting it again");
+        }
+    }
+
+    /** Starts of the node that failed: the JVM exited before its scheduler had started. */
+    int failedStarts() {
+        return failedStarts.get();
+    }
+
+    private boolean startOnce() throws IOException, InterruptedException {
         Process started = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-cp", System.getProperty("java.class.path"), SoakNode.class.getName(),
                 jdbcUrl, nodeId, Long.toString(leaseMs), Integer.toString(concurrency))
@@ -57,10 +81,17 @@ final class NodeJvm implements AutoCloseable {
         process = started;
         CountDownLatch ready = new CountDownLatch(1);
         Thread.ofPlatform().daemon(true).name("output-" + nodeId).start(() -> copyOutput(started, ready));
-        if (!ready.await(120, TimeUnit.SECONDS)) {
-            started.destroyForcibly();
-            throw new IllegalStateException("node " + nodeId + " did not start within 120 s; see " + log);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!ready.await(100, TimeUnit.MILLISECONDS)) {
+            if (!started.isAlive()) {
+                return false;
+            }
+            if (System.nanoTime() > deadline) {
+                started.destroyForcibly();
+                throw new IllegalStateException("node " + nodeId + " did not start within 120 s; see " + log);
+            }
         }
+        return true;
     }
 
     private void copyOutput(Process source, CountDownLatch ready) {

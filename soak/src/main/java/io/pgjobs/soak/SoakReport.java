@@ -85,6 +85,10 @@ final class SoakReport {
         }
         out.println("== connections held, most seen at once by application_name");
         connections.maxima().forEach((name, max) -> out.println(name + ": " + max));
+        out.println("== nodes whose JVM exited before its scheduler started (start() failed), and was started again");
+        for (NodeJvm node : nodes) {
+            out.println(node.nodeId() + ": " + node.failedStarts());
+        }
         out.println("== nodes: heap after GC (MiB) and threads, sampled over time (second: heap/threads)");
         for (NodeJvm node : nodes) {
             List<NodeJvm.Sample> samples = node.samples();
