@@ -1,5 +1,6 @@
 package io.pgjobs;
 
+import io.pgjobs.internal.values.PgValues;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -7,11 +8,14 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * One job to enqueue: its kind, its args, and options. Each setter checks its value at once and throws
- * {@link IllegalArgumentException} naming the field, so a bad request fails where it is built.
+ * {@link IllegalArgumentException} naming the field, so a bad request fails where it is built: a null, a blank
+ * name, a value out of range, text PostgreSQL cannot store (the character U+0000, a lone surrogate), or a
+ * metadata key in pgjobs' own {@value #RESERVED_METADATA_PREFIX} namespace. What can only be checked once the
+ * args and metadata are serialized (their size, U+0000 in their JSON) is checked at enqueue, before anything is
+ * written.
  *
  * <pre>{@code
  * client.enqueue(JobRequest.of(new SendEmail("ada@example.com"))
@@ -24,6 +28,14 @@ public final class JobRequest {
     public static final int DEFAULT_PRIORITY = 5;
     public static final int MAX_ATTEMPTS_LIMIT = 1000;
     public static final int DEFAULT_MAX_ATTEMPTS = 20;
+    /** The earliest {@link #runAt}: an earlier time would only mean now. */
+    public static final Instant MIN_RUN_AT = PgValues.MIN_INSTANT;
+    /** The latest {@link #runAt}. */
+    public static final Instant MAX_RUN_AT = PgValues.MAX_INSTANT;
+    /** The longest {@link #delay}: 1000 years. */
+    public static final Duration MAX_DELAY = PgValues.MAX_DELAY;
+    /** Metadata keys that pgjobs writes and reads itself (which schedule fired a job, carried MDC...). */
+    public static final String RESERVED_METADATA_PREFIX = "pgjobs.";
 
     private final String kind;
     private final Object args;
@@ -34,18 +46,19 @@ public final class JobRequest {
     private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
     private String idempotencyKey;
     private Uniqueness uniqueness;
+    private String partitionKey;
+    private String orderingKey;
     private final List<String> tags = new ArrayList<>();
     private final Map<String, Object> metadata = new LinkedHashMap<>();
 
     private JobRequest(String kind, Object args) {
         this.kind = requireName("kind", kind, 200);
-        this.args = Objects.requireNonNull(args, "args");
+        this.args = requireArgs(args);
     }
 
     /** A job whose kind comes from the {@link JobKind} annotation on the args' class. */
     public static JobRequest of(Object args) {
-        Objects.requireNonNull(args, "args");
-        return new JobRequest(kindOf(args.getClass()), args);
+        return new JobRequest(kindOf(requireArgs(args).getClass()), args);
     }
 
     /** A job of an explicit kind; args may be any value the serializer can write (a record, a map...). */
@@ -55,7 +68,7 @@ public final class JobRequest {
 
     /** The kind named by {@link JobKind} on {@code argsType}. */
     public static String kindOf(Class<?> argsType) {
-        JobKind annotation = argsType.getAnnotation(JobKind.class);
+        JobKind annotation = requireNonNull("argsType", argsType).getAnnotation(JobKind.class);
         if (annotation == null) {
             throw new IllegalArgumentException("kind: " + argsType.getName()
                     + " has no @JobKind annotation; annotate it or pass the kind explicitly");
@@ -78,20 +91,19 @@ public final class JobRequest {
         return this;
     }
 
-    /** Run no earlier than this instant. Replaces any delay. */
+    /** Run no earlier than this instant, between {@link #MIN_RUN_AT} and {@link #MAX_RUN_AT}. Replaces any delay. */
     public JobRequest runAt(Instant runAt) {
-        this.runAt = Objects.requireNonNull(runAt, "runAt");
+        this.runAt = PgValues.instant("runAt", requireNonNull("runAt", runAt));
         this.delay = null;
         return this;
     }
 
-    /** Run no earlier than this long after the database's {@code now()} at insert. Replaces any run-at. */
+    /**
+     * Run no earlier than this long (up to {@link #MAX_DELAY}) after the database's {@code now()} at insert.
+     * Replaces any run-at.
+     */
     public JobRequest delay(Duration delay) {
-        Objects.requireNonNull(delay, "delay");
-        if (delay.isNegative()) {
-            throw new IllegalArgumentException("delay: must not be negative, was " + delay);
-        }
-        this.delay = delay;
+        this.delay = PgValues.delay("delay", requireNonNull("delay", delay));
         this.runAt = null;
         return this;
     }
@@ -121,20 +133,49 @@ public final class JobRequest {
      * without an idempotency key (a request with both is a duplicate if either matches).
      */
     public JobRequest unique(Uniqueness uniqueness) {
-        this.uniqueness = Objects.requireNonNull(uniqueness, "unique");
+        this.uniqueness = requireNonNull("unique", uniqueness);
         return this;
     }
 
+    /**
+     * The partition this job counts in on a queue with a {@link Scheduler.Builder#partitionLimit partition
+     * limit}, whatever the queue's {@link PartitionKey} would read from the job. Ignored by other queues.
+     */
+    public JobRequest partitionKey(String key) {
+        this.partitionKey = requireName("partitionKey", key, 500);
+        return this;
+    }
+
+    /**
+     * On a queue with {@link Scheduler.Builder#orderedKeys ordered keys}, the jobs with this key run one at a time
+     * and in the order they were enqueued (jobs enqueued by concurrent transactions: in the order of their ids).
+     * Ignored by other queues.
+     */
+    public JobRequest orderingKey(String key) {
+        this.orderingKey = requireName("orderingKey", key, 500);
+        return this;
+    }
+
+    /** Adds tags; all are checked before any is added. */
     public JobRequest tags(String... tags) {
-        for (String tag : tags) {
-            this.tags.add(requireName("tags", tag, 100));
+        List<String> checked = new ArrayList<>();
+        for (String tag : requireNonNull("tags", tags)) {
+            checked.add(requireName("tags", tag, 100));
         }
+        this.tags.addAll(checked);
         return this;
     }
 
-    /** A metadata entry stored with the job and handed to its handler; values must be JSON-serializable. */
+    /**
+     * A metadata entry stored with the job and handed to its handler; values must be JSON-serializable. Keys
+     * starting with {@value #RESERVED_METADATA_PREFIX} are pgjobs' own and rejected.
+     */
     public JobRequest metadata(String key, Object value) {
         requireName("metadata key", key, 200);
+        if (key.startsWith(RESERVED_METADATA_PREFIX)) {
+            throw new IllegalArgumentException("metadata key: '" + key + "' is reserved: keys starting with '"
+                    + RESERVED_METADATA_PREFIX + "' are pgjobs' own");
+        }
         this.metadata.put(key, value);
         return this;
     }
@@ -149,6 +190,8 @@ public final class JobRequest {
     public String idempotencyKey() { return idempotencyKey; }
     /** Null when the job is not unique beyond its idempotency key. */
     public Uniqueness uniqueness() { return uniqueness; }
+    public String partitionKey() { return partitionKey; }
+    public String orderingKey() { return orderingKey; }
     public List<String> tags() { return List.copyOf(tags); }
     public Map<String, Object> metadata() { return Collections.unmodifiableMap(new LinkedHashMap<>(metadata)); }
 
@@ -159,6 +202,21 @@ public final class JobRequest {
         if (value.length() > maxLength) {
             throw new IllegalArgumentException(field + ": is " + value.length() + " characters, over the limit of "
                     + maxLength);
+        }
+        return PgValues.text(field, value);
+    }
+
+    private static Object requireArgs(Object args) {
+        if (args == null) {
+            throw new IllegalArgumentException("args: must not be null; a job without args can take an empty "
+                    + "record or Map.of()");
+        }
+        return args;
+    }
+
+    private static <T> T requireNonNull(String field, T value) {
+        if (value == null) {
+            throw new IllegalArgumentException(field + ": must not be null");
         }
         return value;
     }

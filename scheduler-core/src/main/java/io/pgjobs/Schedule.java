@@ -1,6 +1,7 @@
 package io.pgjobs;
 
 import io.pgjobs.internal.cron.CronSyntax;
+import io.pgjobs.internal.values.PgValues;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -64,14 +65,17 @@ public final class Schedule {
         if (name == null || name.isBlank() || name.length() > 200) {
             throw new IllegalArgumentException("name: must be 1 to 200 non-blank characters, was '" + name + "'");
         }
-        Objects.requireNonNull(job, "job");
+        PgValues.text("name", name);
+        if (job == null) {
+            throw new IllegalArgumentException("job: must not be null");
+        }
         if (job.runAt() != null || job.delay() != null || job.idempotencyKey() != null) {
             throw new IllegalArgumentException("job: schedule '" + name + "' sets its jobs' run time and "
                     + "idempotency key itself; leave runAt, delay and idempotencyKey unset");
         }
         CronSyntax.parse(expression, ZoneOffset.UTC);
         this.name = name;
-        this.expression = expression.trim();
+        this.expression = PgValues.text("expression", expression.trim());
         this.job = job;
     }
 
@@ -93,8 +97,11 @@ public final class Schedule {
 
     /** {@link #timeZone(ZoneId)} by region id, such as {@code Europe/Berlin}. */
     public Schedule timeZone(String zone) {
+        if (zone == null) {
+            throw new IllegalArgumentException("timeZone: must not be null");
+        }
         try {
-            return timeZone(ZoneId.of(Objects.requireNonNull(zone, "timeZone")));
+            return timeZone(ZoneId.of(zone));
         } catch (DateTimeException e) {
             throw new IllegalArgumentException("timeZone: '" + zone + "' is not a time zone id: " + e.getMessage(), e);
         }

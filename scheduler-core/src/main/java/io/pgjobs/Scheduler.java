@@ -20,7 +20,10 @@ import javax.sql.DataSource;
  * <pre>{@code
  * Scheduler scheduler = Scheduler.builder(dataSource)
  *         .queue("default", 20)
- *         .handler(SendEmail.class, ctx -> mailer.send(ctx.args().to()))
+ *         .handler(SendEmail.class, ctx -> {
+ *             mailer.send(ctx.args().to());
+ *             return null;                 // or a value, stored as the job's JSON result
+ *         })
  *         .build();
  * scheduler.start();                       // migrates the schema, then fetches and runs jobs
  * scheduler.client().enqueue(new SendEmail("ada@example.com"));
@@ -129,6 +132,87 @@ public final class Scheduler implements AutoCloseable {
         /** A queue this node works, with how many of its jobs may run at once on this node. */
         public Builder queue(String name, int concurrency) {
             config.queue(name, concurrency);
+            return this;
+        }
+
+        /**
+         * At most {@code limit} jobs of {@code queue} run at once across the whole cluster (the queue's
+         * {@code concurrency} still bounds this node). Call {@link #queue} first. Every node working the queue must
+         * configure the same limits: a node without them claims the queue's jobs without counting them. See
+         * docs/flow-control.md.
+         *
+         * <pre>{@code
+         * Scheduler.builder(dataSource)
+         *         .queue("reports", 10)
+         *         .queueLimit("reports", 5)                                      // 5 in all, cluster-wide
+         *         .partitionLimit("reports", PartitionKey.args("customerId"), 1) // 1 per customer
+         * }</pre>
+         */
+        public Builder queueLimit(String queue, int limit) {
+            config.queueLimit(queue, limit);
+            return this;
+        }
+
+        /**
+         * At most {@code limit} jobs of each partition of {@code queue} run at once across the whole cluster; a
+         * job's partition is found by {@code key}. Call {@link #queue} first; see {@link #queueLimit}.
+         */
+        public Builder partitionLimit(String queue, PartitionKey key, int limit) {
+            config.partitionLimit(queue, key, limit);
+            return this;
+        }
+
+        /**
+         * At most {@code rate.count()} jobs of {@code queue} start per {@code rate.period()} across the whole
+         * cluster, evenly spread (bursts only as {@link RateLimit#burst} allows), for the queue or for each of its
+         * partitions ({@link RateLimit#perPartition}). Call {@link #queue} first; every node working the queue
+         * must configure it. See docs/flow-control.md.
+         *
+         * <pre>{@code
+         * Scheduler.builder(dataSource)
+         *         .queue("api", 10)
+         *         .rateLimit("api", RateLimit.of(100, Duration.ofMinutes(1)).perPartition(PartitionKey.args("tenant")))
+         * }</pre>
+         */
+        public Builder rateLimit(String queue, RateLimit rate) {
+            config.rateLimit(queue, rate);
+            return this;
+        }
+
+        /**
+         * Jobs of {@code queue} with the same {@link JobRequest#orderingKey ordering key} run one at a time across
+         * the cluster, in the order they were enqueued; a failing job holds its key while it retries, and
+         * {@code policy} says what a discarded one does. Call {@link #queue} first; every node working the queue
+         * must configure it. See docs/flow-control.md.
+         *
+         * <pre>{@code
+         * Scheduler.builder(dataSource)
+         *         .queue("ledger", 10)
+         *         .orderedKeys("ledger", OrderedKeys.BLOCK_WHEN_DISCARDED)
+         * client.enqueue(JobRequest.of(new Post(account, amount)).queue("ledger").orderingKey("account-" + account));
+         * }</pre>
+         */
+        public Builder orderedKeys(String queue, OrderedKeys policy) {
+            config.orderedKeys(queue, policy);
+            return this;
+        }
+
+        /**
+         * A circuit breaker for {@code kind}: after the failures {@code breaker} describes, the kind's jobs are not
+         * claimed by any node for its cool-down (they spend no attempts), then one probe job runs and its outcome
+         * closes the circuit or opens it again. The state lives in the database, shared by all nodes; it raises
+         * events and metrics, shows in {@link #health()}, and operators can open, close or reset it through
+         * {@link AdminClient}. Register the kind's handler first; every node handling the kind should configure
+         * the same breaker. See docs/flow-control.md.
+         *
+         * <pre>{@code
+         * Scheduler.builder(dataSource)
+         *         .handler(CallPartner.class, ctx -> partner.call(ctx.args()))
+         *         .circuitBreaker("partner.call", CircuitBreaker.afterConsecutiveFailures(5).coolDown(Duration.ofMinutes(1)))
+         * }</pre>
+         */
+        public Builder circuitBreaker(String kind, CircuitBreaker breaker) {
+            config.circuitBreaker(kind, breaker);
             return this;
         }
 

@@ -60,6 +60,15 @@ public sealed interface SchedulerEvent {
      */
     record LeaderChanged(String previousLeaderId, String leaderId) implements SchedulerEvent {}
 
+    /** A kind's circuit opened (after failures, or a failed probe): its jobs wait until a probe runs. */
+    record CircuitOpened(String kind, String reason) implements SchedulerEvent {}
+
+    /** A kind's circuit let one probe job through after its cool-down. */
+    record CircuitHalfOpened(String kind, long probeJobId) implements SchedulerEvent {}
+
+    /** A kind's circuit closed after its probe succeeded: its jobs are claimed again. */
+    record CircuitClosed(String kind, String reason) implements SchedulerEvent {}
+
     /** A cron schedule enqueued its job for {@code fireTime} (sent by the node that fired it, after commit). */
     record ScheduleFired(String schedule, Instant fireTime, long jobId) implements SchedulerEvent {}
 

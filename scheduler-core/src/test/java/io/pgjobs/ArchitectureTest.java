@@ -40,6 +40,8 @@ class ArchitectureTest {
 
     /** Where SQL may be: the stores, and the classes jOOQ generated from the migrations. */
     private static final String[] STORE = {"io.pgjobs.internal.store..", "io.pgjobs.internal.db.."};
+    /** The input checks that the public value types run in their setters. */
+    private static final String VALUES = "io.pgjobs.internal.values";
     /** The public API. */
     private static final String[] PUBLIC = {"io.pgjobs", "io.pgjobs.admin", "io.pgjobs.spi"};
     /**
@@ -102,8 +104,9 @@ class ArchitectureTest {
     /**
      * The public packages use the internals only where the API is wired to them: the builder's {@code
      * Scheduler} (the composition root, {@code Components}) and {@code Schedule}'s validation of an expression.
-     * Everything else in them depends on nothing internal, so the only way round between public and internal
-     * goes through those two entry points.
+     * Everything else in them depends on nothing internal but the input checks of {@code internal.values},
+     * which depend on nothing of pgjobs, so the only way round between public and internal goes through those
+     * two entry points.
      */
     @Test
     void thePublicPackagesReachTheInternalsOnlyThroughTheirEntryPoints() {
@@ -111,7 +114,17 @@ class ArchitectureTest {
                 .and().doNotHaveFullyQualifiedName(Scheduler.class.getName())
                 .and().doNotHaveFullyQualifiedName(Scheduler.Builder.class.getName())
                 .and().doNotHaveFullyQualifiedName(Schedule.class.getName())
-                .should().dependOnClassesThat().resideInAPackage("io.pgjobs.internal..")
+                .should().dependOnClassesThat(describe("reside in io.pgjobs.internal.. outside internal.values",
+                        type -> type.getPackageName().startsWith("io.pgjobs.internal")
+                                && !type.getPackageName().equals(VALUES)))
+                .check(MAIN);
+    }
+
+    @Test
+    void theInputChecksDependOnNothingOfPgjobs() {
+        noClasses().that().resideInAPackage(VALUES)
+                .should().dependOnClassesThat(describe("are pgjobs' outside " + VALUES,
+                        type -> type.getPackageName().startsWith("io.pgjobs") && !type.getPackageName().equals(VALUES)))
                 .check(MAIN);
     }
 

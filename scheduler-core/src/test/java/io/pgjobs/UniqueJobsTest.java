@@ -169,7 +169,7 @@ class UniqueJobsTest {
         assertThatThrownBy(() -> client.enqueueAll(List.of(report(1, "march"),
                 JobRequest.of(new BuildReport(2, "march")).unique(Uniqueness.byArgs("customer")))))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("unique: args of kind 'report.build' have no field 'customer'");
+                .hasMessageStartingWith("requests[1]: unique: args of kind 'report.build' have no field 'customer'");
 
         assertThat(db.queryLong("select count(*) from pgjobs.jobs")).isZero();
     }

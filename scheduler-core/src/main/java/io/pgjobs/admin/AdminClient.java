@@ -3,6 +3,7 @@ package io.pgjobs.admin;
 import io.pgjobs.Job;
 import io.pgjobs.JobAttempt;
 import io.pgjobs.ScheduleInfo;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -91,6 +92,21 @@ public interface AdminClient {
      * handler for their kind. Biggest first, at most 100 groups.
      */
     List<UnhandledKind> unhandledKinds();
+
+    /** Every kind's circuit breaker the database holds (kinds whose breaker recorded an outcome or was set by hand). */
+    List<CircuitInfo> circuits();
+
+    /**
+     * Opens the circuit of {@code kind} by hand: no node claims its jobs for {@code coolDown}, then one probe job
+     * runs and its outcome closes the circuit or opens it again, as after failures.
+     */
+    void openCircuit(String actor, String kind, Duration coolDown);
+
+    /** Closes the circuit of {@code kind} by hand: its jobs are claimed again, and failures count from zero. */
+    void closeCircuit(String actor, String kind);
+
+    /** Forgets the circuit of {@code kind} (closed, no counts, no probe, as if it never recorded anything). */
+    void resetCircuit(String actor, String kind);
 
     /** Audit entries with an id below {@code page.beforeId()}, newest first. */
     List<AuditEntry> audit(PageRequest page);

@@ -1,7 +1,10 @@
 package io.pgjobs.admin;
 
 import io.pgjobs.JobState;
+import io.pgjobs.internal.values.ArgsPredicate;
+import io.pgjobs.internal.values.PgValues;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -9,6 +12,11 @@ import java.util.Set;
  * exclude their end. {@code args} is a predicate on the job's args, such as {@code customer_id = 42} or
  * {@code args.address.country = "PT" and plan != "free"}: dotted paths, {@code =} or {@code !=}, and a JSON
  * value (a bare word counts as a string). It becomes a bound jsonb containment test, never SQL text.
+ *
+ * <p>Every field is checked when the filter is made, and a bad one throws {@link IllegalArgumentException}
+ * naming it: text PostgreSQL cannot store (the character U+0000), an instant outside
+ * {@link io.pgjobs.JobRequest#MIN_RUN_AT} to {@link io.pgjobs.JobRequest#MAX_RUN_AT}, an {@code args} predicate
+ * that does not parse, is over 1000 characters or has a path deeper than 32 names.
  */
 public record JobFilter(Set<JobState> states, String queue, String kind, String tag, Instant createdFrom,
                         Instant createdTo, Instant finishedFrom, Instant finishedTo, String args) {
@@ -16,12 +24,37 @@ public record JobFilter(Set<JobState> states, String queue, String kind, String 
     public static final JobFilter ALL = new JobFilter(Set.of(), null, null, null, null, null, null, null, null);
 
     public JobFilter {
+        if (states != null && states.stream().anyMatch(Objects::isNull)) {
+            throw new IllegalArgumentException("states: must not contain null");
+        }
         states = states == null ? Set.of() : Set.copyOf(states);
+        text("queue", queue);
+        text("kind", kind);
+        text("tag", tag);
+        instant("createdFrom", createdFrom);
+        instant("createdTo", createdTo);
+        instant("finishedFrom", finishedFrom);
+        instant("finishedTo", finishedTo);
+        if (args != null && !args.isBlank()) {
+            ArgsPredicate.parse(args.strip());
+        }
         if (createdFrom != null && createdTo != null && !createdFrom.isBefore(createdTo)) {
             throw new IllegalArgumentException("createdFrom: must be before createdTo");
         }
         if (finishedFrom != null && finishedTo != null && !finishedFrom.isBefore(finishedTo)) {
             throw new IllegalArgumentException("finishedFrom: must be before finishedTo");
+        }
+    }
+
+    private static void text(String field, String value) {
+        if (value != null) {
+            PgValues.text(field, value);
+        }
+    }
+
+    private static void instant(String field, Instant value) {
+        if (value != null) {
+            PgValues.instant(field, value);
         }
     }
 

@@ -24,12 +24,14 @@ public record Components(Stores stores, Telemetry telemetry, DefaultJobClient cl
         Telemetry telemetry = new Telemetry(config.observe(), config.nodeId(), stores.observations());
         DefaultJobClient client = new DefaultJobClient(config, stores.jobWriter(), stores.jobs(), stores.schedules(),
                 stores.results(), telemetry);
-        DefaultAdminClient admin = new DefaultAdminClient(stores.admin(), client, config.maxArgsBytes());
+        DefaultAdminClient admin = new DefaultAdminClient(stores.admin(), stores.circuits(), client,
+                config.maxArgsBytes());
         Pool pool = new Pool(config.dataSource());
         Node node = new Node(config, stores, telemetry, pool);
-        HealthChecker health = new HealthChecker(stores.observations(), node.heartbeat(), pool,
+        HealthChecker health = new HealthChecker(stores.observations(), stores.circuits(), node.heartbeat(), pool,
                 Node.connectionsNeeded(config), List.copyOf(config.queues().keySet()),
-                config.observe().queueLagThreshold(), config.nodeDeadAfter());
+                config.observe().queueLagThreshold(), config.nodeDeadAfter(),
+                List.copyOf(config.circuitBreakers().keySet()));
         return new Components(stores, telemetry, client, admin, node, health);
     }
 }

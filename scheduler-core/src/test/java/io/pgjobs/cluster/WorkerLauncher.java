@@ -23,7 +23,7 @@ final class WorkerLauncher implements AutoCloseable {
 
     private final List<Worker> started = new CopyOnWriteArrayList<>();
 
-    /** {@code options}: the {@link WorkerProcess}'s optional arguments (its test hooks). */
+    /** {@code options}: the {@link WorkerProcess}'s optional arguments (its test hooks, {@code limited}). */
     Worker start(String jdbcUrl, String nodeId, long leaseMs, long deadAfterMs, int concurrency, long shutdownMs,
                  String... options) throws IOException {
         Path logs = Path.of("target", "worker-logs");

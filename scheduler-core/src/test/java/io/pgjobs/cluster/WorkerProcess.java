@@ -3,6 +3,7 @@ package io.pgjobs.cluster;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.pgjobs.JobKind;
+import io.pgjobs.PartitionKey;
 import io.pgjobs.Scheduler;
 import io.pgjobs.testing.PgDatabase;
 import java.io.BufferedReader;
@@ -12,6 +13,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
@@ -22,8 +24,10 @@ import javax.sql.DataSource;
  * {@code runs(job_id, node)} in the same database (in its own transaction, like a real side effect).
  *
  * <p>Arguments: JDBC URL (with credentials), node id, lease ms, node-dead-after ms, concurrency, shutdown
- * deadline ms, and optionally {@link #HOLD_COMPLETION}. SIGTERM closes the scheduler gracefully (pending
- * completions are written) before the JVM exits.
+ * deadline ms, and optionally {@link #HOLD_COMPLETION} or {@code limited}: with {@code limited} the node also
+ * works the queue {@code limited} under a global limit of {@link #LIMITED_QUEUE_LIMIT} and one job per key at a
+ * time, whose handlers log when they start and end in {@code flow_runs(job_id, node, key, started_at, ended_at)}
+ * (database time). SIGTERM closes the scheduler gracefully (pending completions are written) before the JVM exits.
  */
 public final class WorkerProcess {
     /**
@@ -49,6 +53,13 @@ public final class WorkerProcess {
     @JobKind("test.checkpointed")
     public record Checkpointed(long millis) {}
 
+    /** Records its start, holds its worker for {@code millis}, records its end (queue {@code limited}). */
+    @JobKind("test.limited")
+    public record Limited(String key, int n, long millis) {}
+
+    /** The cluster-wide limit of the queue {@code limited}. */
+    static final int LIMITED_QUEUE_LIMIT = 3;
+
     public static void main(String[] args) throws Exception {
         String url = args[0];
         String nodeId = args[1];
@@ -62,7 +73,7 @@ public final class WorkerProcess {
         pool.setPoolName("worker-" + nodeId);
         HikariDataSource dataSource = new HikariDataSource(pool);
         boolean holdCompletion = args.length > 6 && args[6].equals(HOLD_COMPLETION);
-        Scheduler scheduler = Scheduler.builder(holdCompletion ? holdingFirstCompletion(dataSource) : dataSource)
+        Scheduler.Builder builder = Scheduler.builder(holdCompletion ? holdingFirstCompletion(dataSource) : dataSource)
                 .nodeId(nodeId)
                 .migrateOnStart(false)
                 .leaseDuration(Duration.ofMillis(Long.parseLong(args[2])))
@@ -87,8 +98,19 @@ public final class WorkerProcess {
                     recordRun(dataSource, ctx.jobId(), nodeId);
                     Thread.sleep(ctx.args().millis());
                     return null;
-                })
-                .build();
+                });
+        if (args.length > 6 && args[6].equals("limited")) {
+            builder.queue("limited", Integer.parseInt(args[4]))
+                    .queueLimit("limited", LIMITED_QUEUE_LIMIT)
+                    .partitionLimit("limited", PartitionKey.args("key"), 1)
+                    .handler(Limited.class, ctx -> {
+                        long run = logStart(dataSource, ctx.jobId(), nodeId, ctx.args().key());
+                        Thread.sleep(ctx.args().millis());
+                        logEnd(dataSource, run);
+                        return null;
+                    });
+        }
+        Scheduler scheduler = builder.build();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             scheduler.close();
             dataSource.close();
@@ -138,6 +160,28 @@ public final class WorkerProcess {
              PreparedStatement ps = c.prepareStatement("insert into runs (job_id, node) values (?, ?)")) {
             ps.setLong(1, jobId);
             ps.setString(2, node);
+            ps.executeUpdate();
+        }
+    }
+
+    private static long logStart(HikariDataSource dataSource, long jobId, String node, String key) throws Exception {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("insert into flow_runs (job_id, node, key, started_at) "
+                     + "values (?, ?, ?, clock_timestamp()) returning id")) {
+            ps.setLong(1, jobId);
+            ps.setString(2, node);
+            ps.setString(3, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private static void logEnd(HikariDataSource dataSource, long run) throws Exception {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("update flow_runs set ended_at = clock_timestamp() where id = ?")) {
+            ps.setLong(1, run);
             ps.executeUpdate();
         }
     }

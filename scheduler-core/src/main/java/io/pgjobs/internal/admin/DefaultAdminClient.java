@@ -13,6 +13,7 @@ import io.pgjobs.ScheduleInfo;
 import io.pgjobs.admin.AdminClient;
 import io.pgjobs.admin.AuditEntry;
 import io.pgjobs.admin.BatchResult;
+import io.pgjobs.admin.CircuitInfo;
 import io.pgjobs.admin.Count;
 import io.pgjobs.admin.DeadLetterGroup;
 import io.pgjobs.admin.JobAction;
@@ -24,9 +25,14 @@ import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueInfo;
 import io.pgjobs.admin.UnhandledKind;
 import io.pgjobs.internal.client.DefaultJobClient;
+import io.pgjobs.internal.cron.DefaultScheduleClient;
 import io.pgjobs.internal.store.AdminStore;
 import io.pgjobs.internal.store.AdminStore.Audit;
+import io.pgjobs.internal.store.CircuitStore;
+import io.pgjobs.internal.store.NewJob;
 import io.pgjobs.internal.store.Sql;
+import io.pgjobs.internal.values.PgValues;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,9 +42,10 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The {@link AdminClient}: validates input, reads through {@link AdminStore}, and acts on jobs with the
- * {@link JobClient}'s own actions (so a bulk retry means exactly what a single retry means), each action in one
- * transaction with its audit entry.
+ * The {@link AdminClient}: validates input, reads through {@link AdminStore}, and acts with the {@link JobClient}'s
+ * own actions (so a bulk retry means exactly what a single retry means, and a trigger from here is the schedule
+ * client's), each action in one transaction with its audit entry: both commit or neither. What an action reports
+ * (metrics, events) is reported after that commit.
  */
 public final class DefaultAdminClient implements AdminClient {
     /** The largest batch of one bulk call, so no single transaction or request runs long. */
@@ -51,10 +58,12 @@ public final class DefaultAdminClient implements AdminClient {
     private final DefaultJobClient client;
     private final AdminStore store;
     private final int maxArgsBytes;
+    private final CircuitStore circuits;
 
-    public DefaultAdminClient(AdminStore store, DefaultJobClient client, int maxArgsBytes) {
+    public DefaultAdminClient(AdminStore store, CircuitStore circuits, DefaultJobClient client, int maxArgsBytes) {
         this.client = client;
         this.store = store;
+        this.circuits = circuits;
         this.maxArgsBytes = maxArgsBytes;
     }
 
@@ -94,6 +103,7 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public boolean act(String actor, JobAction action, long jobId) {
+        requireActor(actor);
         List<Long> changed = actInOneTransaction(action, List.of(jobId), ids -> new Audit(actor, name(action),
                 "job:" + jobId, json(Map.of("changed", !ids.isEmpty()))));
         return !changed.isEmpty();
@@ -101,6 +111,7 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public BatchResult actOnMatching(String actor, JobAction action, JobFilter filter, Long cursor, int batchSize) {
+        requireActor(actor);
         requireBatch(batchSize);
         List<Long> ids = call("select jobs", () -> store.matchingIds(filter, cursor, batchSize));
         int changed = actInChunks(actor, "bulk_" + name(action), action, ids, "filter",
@@ -111,9 +122,21 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public BatchResult actOnIds(String actor, JobAction action, List<Long> jobIds) {
+        requireActor(actor);
         requireBatch(jobIds.size());
         int changed = actInChunks(actor, "bulk_" + name(action), action, jobIds, "jobs", Map.of());
         return new BatchResult(jobIds.size(), changed, null, true);
+    }
+
+    /**
+     * Every action is audited under {@code actor}: one PostgreSQL cannot store as text would fail the audit insert
+     * (U+0000) or be stored altered (a lone surrogate goes as '?'), so it is refused before anything is applied.
+     */
+    private static void requireActor(String actor) {
+        if (actor == null) {
+            throw new IllegalArgumentException("actor: must not be null");
+        }
+        PgValues.text("actor", actor);
     }
 
     private static void requireBatch(int size) {
@@ -166,6 +189,7 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public long cloneJob(String actor, long jobId, String argsJson) {
+        requireActor(actor);
         Job job = client.get(jobId).orElseThrow(() -> new IllegalArgumentException("id: no job " + jobId));
         if (argsJson != null && argsJson.length() > maxArgsBytes) {
             throw new IllegalArgumentException("args: over the limit of " + maxArgsBytes + " bytes (maxArgsBytes)");
@@ -173,11 +197,17 @@ public final class DefaultAdminClient implements AdminClient {
         JsonNode args = parseObject("args", argsJson == null ? job.args() : argsJson);
         JobRequest request = JobRequest.of(job.kind(), args).queue(job.queue()).priority(job.priority())
                 .maxAttempts(job.maxAttempts()).tags(job.tags().toArray(String[]::new));
-        ((ObjectNode) parseObject("metadata", job.metadata())).properties()
+        // pgjobs' own keys said where the original came from (its schedule, its caller's MDC): not the clone's
+        ((ObjectNode) parseObject("metadata", job.metadata())).properties().stream()
+                .filter(e -> !e.getKey().startsWith(JobRequest.RESERVED_METADATA_PREFIX))
                 .forEach(e -> request.metadata(e.getKey(), e.getValue()));
-        long id = client.enqueue(request).id();
-        audit(actor, "clone", "job:" + jobId, Map.of("newJob", id, "argsEdited", argsJson != null));
-        return id;
+        List<NewJob> clone = List.of(client.prepare(request));
+        DefaultJobClient.Inserted inserted = call("clone job " + jobId, () -> store.audited(
+                connection -> client.insertUncommitted(connection, clone),
+                done -> Optional.of(new Audit(actor, "clone", "job:" + jobId, json(Map.of(
+                        "newJob", done.results().getFirst().id(), "argsEdited", argsJson != null))))));
+        client.committed(inserted);
+        return inserted.results().getFirst().id();
     }
 
     private static JsonNode parseObject(String field, String json) {
@@ -207,7 +237,53 @@ public final class DefaultAdminClient implements AdminClient {
         setPaused(actor, queue, false);
     }
 
+    @Override
+    public List<CircuitInfo> circuits() {
+        return call("read the circuits", circuits::circuits);
+    }
+
+    @Override
+    public void openCircuit(String actor, String kind, Duration coolDown) {
+        requireActor(actor);
+        requireKind(kind);
+        if (coolDown == null || coolDown.compareTo(Duration.ofMillis(100)) < 0 || coolDown.compareTo(Duration.ofDays(1)) > 0) {
+            throw new IllegalArgumentException("coolDown: " + coolDown + " is out of range PT0.1S..PT24H");
+        }
+        call("open the circuit of " + kind, () -> {
+            circuits.open(kind, coolDown, "opened by " + actor, new Audit(actor, "open_circuit", "kind:" + kind,
+                    json(Map.of("coolDownMs", coolDown.toMillis()))));
+            return null;
+        });
+    }
+
+    @Override
+    public void closeCircuit(String actor, String kind) {
+        setCircuitClosed(actor, kind, false);
+    }
+
+    @Override
+    public void resetCircuit(String actor, String kind) {
+        setCircuitClosed(actor, kind, true);
+    }
+
+    private void setCircuitClosed(String actor, String kind, boolean forget) {
+        requireActor(actor);
+        requireKind(kind);
+        String action = forget ? "reset_circuit" : "close_circuit";
+        call(action.replace('_', ' ') + " of " + kind, () -> {
+            circuits.close(kind, "closed by " + actor, forget, new Audit(actor, action, "kind:" + kind, "{}"));
+            return null;
+        });
+    }
+
+    private static void requireKind(String kind) {
+        if (kind == null || kind.isBlank() || kind.length() > 200) {
+            throw new IllegalArgumentException("kind: must be a name of 1 to 200 characters, was '" + kind + "'");
+        }
+    }
+
     private void setPaused(String actor, String queue, boolean paused) {
+        requireActor(actor);
         requireQueueName(queue);
         boolean known = call("pause or resume queue " + queue, () -> store.setQueuePaused(queue, paused,
                 new Audit(actor, paused ? "pause_queue" : "resume_queue", "queue:" + queue, "{}")));
@@ -220,6 +296,7 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public boolean removeQueue(String actor, String queue) {
+        requireActor(actor);
         requireQueueName(queue);
         AdminStore.QueueRemoval removal = call("remove queue " + queue,
                 () -> store.removeQueue(queue, new Audit(actor, "remove_queue", "queue:" + queue, "{}")));
@@ -243,6 +320,7 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public BatchResult actOnDeadLetters(String actor, JobAction action, String fingerprint, int batchSize) {
+        requireActor(actor);
         if (action == JobAction.CANCEL) {
             throw new IllegalArgumentException("action: dead letters can be retried or deleted, not cancelled");
         }
@@ -266,22 +344,29 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public boolean setScheduleEnabled(String actor, String name, boolean enabled) {
+        requireActor(actor);
         // through the schedule client, so that a pause and a resume from here move the next fire time as theirs
-        // do (a resume continues from the next future time) and wake the firer
-        boolean found = enabled ? client.schedules().resume(name) : client.schedules().pause(name);
-        if (found) {
-            audit(actor, enabled ? "resume_schedule" : "pause_schedule", "schedule:" + name, Map.of());
-        }
-        return found;
+        // do (a resume continues from the next future time) and wake the firer; an unknown schedule is not audited
+        DefaultScheduleClient schedules = client.schedules();
+        String action = enabled ? "resume_schedule" : "pause_schedule";
+        return call(action.replace('_', ' ') + " '" + name + "'", () -> store.audited(
+                connection -> enabled ? schedules.resume(connection, name) : schedules.pause(connection, name),
+                found -> found ? Optional.of(new Audit(actor, action, "schedule:" + name, "{}")) : Optional.empty()));
     }
 
     @Override
     public long triggerSchedule(String actor, String name) {
+        requireActor(actor);
         // through the schedule client, so that a trigger from here is the same job, and recorded as the same run
-        long id = client.schedules().triggerNow(name)
+        DefaultScheduleClient schedules = client.schedules();
+        Optional<DefaultScheduleClient.Triggered> triggered = call("trigger schedule '" + name + "'",
+                () -> store.audited(connection -> schedules.triggerNow(connection, name),
+                        job -> job.map(t -> new Audit(actor, "trigger_schedule", "schedule:" + name,
+                                json(Map.of("newJob", t.id()))))));
+        DefaultScheduleClient.Triggered job = triggered
                 .orElseThrow(() -> new IllegalArgumentException("name: no schedule named '" + name + "'"));
-        audit(actor, "trigger_schedule", "schedule:" + name, Map.of("newJob", id));
-        return id;
+        schedules.committed(job);
+        return job.id();
     }
 
     @Override
@@ -297,13 +382,6 @@ public final class DefaultAdminClient implements AdminClient {
     @Override
     public List<AuditEntry> audit(PageRequest page) {
         return call("read the audit log", () -> store.audit(page));
-    }
-
-    private void audit(String actor, String action, String target, Map<String, ?> detail) {
-        call("write the audit log", () -> {
-            store.audit(new Audit(actor, action, target, json(detail)));
-            return null;
-        });
     }
 
     private static String json(Map<String, ?> value) {

@@ -18,6 +18,7 @@ import io.pgjobs.internal.store.NotificationStore;
 import io.pgjobs.internal.store.ScheduleStore;
 import io.pgjobs.internal.store.Sql;
 import io.pgjobs.internal.store.UniqueKey;
+import io.pgjobs.internal.values.PgValues;
 import io.pgjobs.spi.JobSerializer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -49,8 +50,7 @@ public final class DefaultJobClient implements JobClient {
         this.serializer = config.serializer();
         this.writer = writer;
         this.store = store;
-        this.schedules = new DefaultScheduleClient(scheduleStore, writer,
-                request -> prepare(List.of(request)).getFirst(), telemetry);
+        this.schedules = new DefaultScheduleClient(scheduleStore, writer, this::prepare, telemetry);
         this.results = new ResultWaiter(store, resultNotifications, config.resultPollInterval());
         this.backpressure = new EnqueueBackpressure(writer, config.enqueueWaitWhenFull(), telemetry);
     }
@@ -73,17 +73,25 @@ public final class DefaultJobClient implements JobClient {
 
     @Override
     public EnqueueResult enqueue(JobRequest request) {
-        return enqueueAll(List.of(request)).getFirst();
+        return insert(List.of(prepare(request))).getFirst();
     }
 
     @Override
     public EnqueueResult enqueue(Connection connection, JobRequest request) {
-        return enqueueAll(connection, List.of(request)).getFirst();
+        return insert(connection, List.of(prepare(request))).getFirst();
     }
 
     @Override
     public List<EnqueueResult> enqueueAll(List<JobRequest> requests) {
-        List<NewJob> jobs = prepare(requests);
+        return insert(prepareAll(requests));
+    }
+
+    @Override
+    public List<EnqueueResult> enqueueAll(Connection connection, List<JobRequest> requests) {
+        return insert(connection, prepareAll(requests));
+    }
+
+    private List<EnqueueResult> insert(List<NewJob> jobs) {
         if (jobs.isEmpty()) {
             return List.of();
         }
@@ -92,10 +100,8 @@ public final class DefaultJobClient implements JobClient {
         return results;
     }
 
-    @Override
-    public List<EnqueueResult> enqueueAll(Connection connection, List<JobRequest> requests) {
+    private List<EnqueueResult> insert(Connection connection, List<NewJob> jobs) {
         Objects.requireNonNull(connection, "connection");
-        List<NewJob> jobs = prepare(requests);
         if (jobs.isEmpty()) {
             return List.of();
         }
@@ -105,6 +111,24 @@ public final class DefaultJobClient implements JobClient {
         });
         telemetry.enqueued(jobs, results);
         return results;
+    }
+
+    /** Jobs inserted in a transaction that has not committed yet: {@link #committed} reports them once it has. */
+    public record Inserted(List<NewJob> jobs, List<EnqueueResult> results) {}
+
+    /**
+     * Admits and inserts {@code jobs} (from {@link #prepare}) on {@code connection}, in a transaction of pgjobs'
+     * own that writes more (an operator's clone and its audit entry), without reporting them: the caller reports
+     * them with {@link #committed} once that transaction has committed, so a rolled-back job is never reported.
+     */
+    public Inserted insertUncommitted(Connection connection, List<NewJob> jobs) throws SQLException {
+        backpressure.admit(connection, jobs);
+        return new Inserted(jobs, writer.insert(connection, jobs));
+    }
+
+    /** Reports jobs of {@link #insertUncommitted} as enqueued (metrics and JobEnqueued), once committed. */
+    public void committed(Inserted inserted) {
+        telemetry.enqueued(inserted.jobs(), inserted.results());
     }
 
     @Override
@@ -191,24 +215,40 @@ public final class DefaultJobClient implements JobClient {
         return schedules;
     }
 
-    /** Validates and serializes every request before anything is written, so a bad one writes nothing. */
-    private List<NewJob> prepare(List<JobRequest> requests) {
-        Objects.requireNonNull(requests, "requests");
+    /**
+     * Validates and serializes every request before anything is written, so a bad one writes nothing; its
+     * error names its index.
+     */
+    private List<NewJob> prepareAll(List<JobRequest> requests) {
+        if (requests == null) {
+            throw new IllegalArgumentException("requests: must not be null");
+        }
         List<NewJob> jobs = new ArrayList<>(requests.size());
         for (int i = 0; i < requests.size(); i++) {
-            JobRequest r = requests.get(i);
-            if (r == null) {
-                throw new IllegalArgumentException("requests[" + i + "]: must not be null");
+            try {
+                jobs.add(prepare(requests.get(i)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("requests[" + i + "]: " + e.getMessage(), e);
             }
-            String args = serializeArgs(r);
-            String metadata = serializer.toJson(telemetry.jobMetadata(r.metadata()));
-            UniqueKey unique = r.uniqueness() == null ? null
-                    : UniqueKeys.of(r.kind(), r.queue(), args, r.uniqueness());
-            jobs.add(new NewJob(r.kind(), r.queue(), r.priority(), r.runAt(),
-                    r.delay() == null ? 0 : r.delay().toMillis(), r.maxAttempts(), args, r.idempotencyKey(),
-                    r.tags(), metadata, unique));
         }
         return jobs;
+    }
+
+    /**
+     * The job to insert for {@code request}: what its setters could not check is checked here (an
+     * {@link IllegalArgumentException} naming the field), before anything is written.
+     */
+    public NewJob prepare(JobRequest request) {
+        if (request == null) {
+            throw new IllegalArgumentException("request: must not be null");
+        }
+        String args = serializeArgs(request);
+        UniqueKey unique = request.uniqueness() == null ? null
+                : UniqueKeys.of(request.kind(), request.queue(), args, request.uniqueness());
+        return new NewJob(request.kind(), request.queue(), request.priority(), request.runAt(),
+                request.delay() == null ? 0 : request.delay().toMillis(), request.maxAttempts(),
+                args, request.idempotencyKey(), request.tags(), serializeMetadata(request), unique,
+                request.partitionKey(), request.orderingKey());
     }
 
     private String serializeArgs(JobRequest request) {
@@ -228,7 +268,22 @@ public final class DefaultJobClient implements JobClient {
             throw new IllegalArgumentException("args: args of kind '" + request.kind() + "' are " + bytes
                     + " bytes of JSON, over the limit of " + config.maxArgsBytes() + " bytes (maxArgsBytes)");
         }
-        return json;
+        return PgValues.json("args", json);
+    }
+
+    private String serializeMetadata(JobRequest request) {
+        String json;
+        try {
+            json = serializer.toJson(telemetry.jobMetadata(request.metadata()));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("metadata: cannot serialize the metadata of kind '" + request.kind()
+                    + "': " + e.getMessage(), e);
+        }
+        if (json == null || !json.startsWith("{")) {
+            throw new IllegalArgumentException("metadata: the metadata of kind '" + request.kind()
+                    + "' must serialize to a JSON object, got " + abbreviate(json));
+        }
+        return PgValues.json("metadata", json);
     }
 
     private static String abbreviate(String s) {

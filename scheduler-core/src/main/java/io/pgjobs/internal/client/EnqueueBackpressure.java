@@ -43,7 +43,7 @@ final class EnqueueBackpressure {
      * {@code enqueueWaitWhenFull}; throws {@link QueueFullException} otherwise. Writes nothing.
      */
     void admit(Connection connection, List<NewJob> jobs) throws SQLException {
-        Map<String, Integer> limits = maxDepths();
+        Map<String, Integer> limits = maxDepths(connection);
         if (limits.isEmpty()) {
             return;
         }
@@ -91,10 +91,10 @@ final class EnqueueBackpressure {
         maxDepths = null;
     }
 
-    private Map<String, Integer> maxDepths() throws SQLException {
+    private Map<String, Integer> maxDepths(Connection connection) throws SQLException {
         Map<String, Integer> cached = maxDepths;
         if (cached == null || System.nanoTime() - readAtNanos > TimeUnit.SECONDS.toNanos(REFRESH_SECONDS)) {
-            cached = writer.maxDepths();
+            cached = writer.maxDepths(connection);
             maxDepths = cached;
             readAtNanos = System.nanoTime();
         }

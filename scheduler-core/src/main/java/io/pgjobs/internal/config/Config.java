@@ -1,7 +1,12 @@
 package io.pgjobs.internal.config;
 
+import io.pgjobs.CircuitBreaker;
 import io.pgjobs.JobHandler;
+import io.pgjobs.OrderedKeys;
+import io.pgjobs.PartitionKey;
+import io.pgjobs.RateLimit;
 import io.pgjobs.Schedule;
+import io.pgjobs.internal.values.PgValues;
 import io.pgjobs.spi.JobSerializer;
 import io.pgjobs.spi.RetryPolicy;
 import java.net.InetAddress;
@@ -38,10 +43,43 @@ public record Config(
         Duration resultPollInterval,
         Map<String, Integer> queueMaxDepths,
         Duration enqueueWaitWhenFull,
+        Map<String, QueueFlow> flows,
+        Map<String, CircuitBreaker> circuitBreakers,
         ObserveConfig observe) {
 
     /** A handler bound to its kind and args type. */
     public record Registration<A>(String kind, Class<A> argsType, JobHandler<A> handler) {}
+
+    /**
+     * A queue's flow control (docs/flow-control.md): at most {@code queueLimit} of its jobs running across the
+     * cluster (null: no such limit), at most {@code partitionLimit} per partition found by {@code partitionKey}
+     * (null: none), its ordering keys kept in order unless {@code orderedKeys} is null, and its starts under
+     * {@code rateLimit} (null: none; per partition found by {@code partitionKey} if the rate limit has one).
+     */
+    public record QueueFlow(Integer queueLimit, Integer partitionLimit, PartitionKey partitionKey,
+                            OrderedKeys orderedKeys, RateLimit rateLimit) {
+        static final QueueFlow NONE = new QueueFlow(null, null, null, null, null);
+
+        QueueFlow withQueueLimit(int limit) {
+            return new QueueFlow(limit, partitionLimit, partitionKey, orderedKeys, rateLimit);
+        }
+
+        QueueFlow withPartitionLimit(PartitionKey key, int limit) {
+            return new QueueFlow(queueLimit, limit, key, orderedKeys, rateLimit);
+        }
+
+        QueueFlow withOrderedKeys(OrderedKeys policy) {
+            return new QueueFlow(queueLimit, partitionLimit, partitionKey, policy, rateLimit);
+        }
+
+        QueueFlow withRateLimit(RateLimit rate) {
+            return new QueueFlow(queueLimit, partitionLimit,
+                    rate.partitionKey() != null ? rate.partitionKey() : partitionKey, orderedKeys, rate);
+        }
+    }
+
+    /** The most a cluster-wide limit may be. */
+    public static final int MAX_LIMIT = 100_000;
 
     private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     /** PostgreSQL's NAMEDATALEN less one; schema names are ASCII, so characters are bytes. */
@@ -71,7 +109,10 @@ public record Config(
                 + " nodeDeadAfter=" + nodeDeadAfter
                 + " completedRetention=" + completedRetention + " failedRetention=" + failedRetention
                 + " resultPollInterval=" + resultPollInterval + " queueMaxDepths=" + queueMaxDepths
-                + " enqueueWaitWhenFull=" + enqueueWaitWhenFull + " " + observe.describe();
+                + " enqueueWaitWhenFull=" + enqueueWaitWhenFull
+                + (flows.isEmpty() ? "" : " flowControl=" + flows)
+                + (circuitBreakers.isEmpty() ? "" : " circuitBreakers=" + circuitBreakers)
+                + " " + observe.describe();
     }
 
     public static final class Builder {
@@ -95,6 +136,8 @@ public record Config(
         private Duration resultPollInterval = Duration.ofSeconds(10);
         private final Map<String, Integer> queueMaxDepths = new LinkedHashMap<>();
         private Duration enqueueWaitWhenFull = Duration.ZERO;
+        private final Map<String, QueueFlow> flows = new LinkedHashMap<>();
+        private final Map<String, CircuitBreaker> circuitBreakers = new LinkedHashMap<>();
         private final ObserveConfig.Builder observe = new ObserveConfig.Builder();
 
         public Builder(DataSource dataSource) {
@@ -113,6 +156,7 @@ public record Config(
             if (name == null || name.isBlank() || name.length() > 100) {
                 throw new IllegalArgumentException("queue: name must be 1 to 100 non-blank characters, was '" + name + "'");
             }
+            PgValues.text("queue", name);
             if (concurrency < 1 || concurrency > 10_000) {
                 throw new IllegalArgumentException("queue '" + name + "': concurrency " + concurrency
                         + " is out of range 1..10000");
@@ -122,10 +166,76 @@ public record Config(
             }
         }
 
+        public void queueLimit(String queue, int limit) {
+            QueueFlow current = flowOf(queue, "queueLimit");
+            requireLimit("queueLimit", queue, limit);
+            if (current.queueLimit() != null) {
+                throw new IllegalArgumentException("queueLimit: queue '" + queue + "' already has a limit");
+            }
+            flows.put(queue, current.withQueueLimit(limit));
+        }
+
+        public void partitionLimit(String queue, PartitionKey key, int limit) {
+            Objects.requireNonNull(key, "partitionLimit: key");
+            QueueFlow current = flowOf(queue, "partitionLimit");
+            requireLimit("partitionLimit", queue, limit);
+            if (current.partitionLimit() != null) {
+                throw new IllegalArgumentException("partitionLimit: queue '" + queue + "' already has a partition limit");
+            }
+            requireOnePartitionKey("partitionLimit", queue, current.partitionKey(), key);
+            flows.put(queue, current.withPartitionLimit(key, limit));
+        }
+
+        public void rateLimit(String queue, RateLimit rate) {
+            Objects.requireNonNull(rate, "rateLimit: rate");
+            QueueFlow current = flowOf(queue, "rateLimit");
+            if (current.rateLimit() != null) {
+                throw new IllegalArgumentException("rateLimit: queue '" + queue + "' already has a rate limit");
+            }
+            if (rate.partitionKey() != null) {
+                requireOnePartitionKey("rateLimit", queue, current.partitionKey(), rate.partitionKey());
+            }
+            flows.put(queue, current.withRateLimit(rate));
+        }
+
+        /** A queue's partitions are found one way, for its partition limit and its rate limit alike. */
+        private static void requireOnePartitionKey(String setting, String queue, PartitionKey current,
+                                                   PartitionKey key) {
+            if (current != null && !current.equals(key)) {
+                throw new IllegalArgumentException(setting + ": queue '" + queue + "' already finds its partitions by "
+                        + current + "; its partition limit and rate limit must use the same key, not " + key);
+            }
+        }
+
+        public void orderedKeys(String queue, OrderedKeys policy) {
+            Objects.requireNonNull(policy, "orderedKeys: policy");
+            QueueFlow current = flowOf(queue, "orderedKeys");
+            if (current.orderedKeys() != null) {
+                throw new IllegalArgumentException("orderedKeys: queue '" + queue + "' already has ordered keys");
+            }
+            flows.put(queue, current.withOrderedKeys(policy));
+        }
+
+        private QueueFlow flowOf(String queue, String setting) {
+            if (!queues.containsKey(queue)) {
+                throw new IllegalArgumentException(setting + ": queue '" + queue
+                        + "' is not configured on this node; call queue(\"" + queue + "\", concurrency) first");
+            }
+            return flows.getOrDefault(queue, QueueFlow.NONE);
+        }
+
+        private static void requireLimit(String setting, String queue, int limit) {
+            if (limit < 1 || limit > MAX_LIMIT) {
+                throw new IllegalArgumentException(setting + ": " + limit + " for queue '" + queue
+                        + "' is out of range 1.." + MAX_LIMIT);
+            }
+        }
+
         public <A> void handler(String kind, Class<A> argsType, JobHandler<A> handler) {
             if (kind == null || kind.isBlank() || kind.length() > 200) {
                 throw new IllegalArgumentException("handler: kind must be 1 to 200 non-blank characters, was '" + kind + "'");
             }
+            PgValues.text("handler: kind", kind);
             Objects.requireNonNull(argsType, "argsType");
             Objects.requireNonNull(handler, "handler");
             if (handlers.putIfAbsent(kind, new Registration<>(kind, argsType, handler)) != null) {
@@ -133,10 +243,22 @@ public record Config(
             }
         }
 
+        public void circuitBreaker(String kind, CircuitBreaker breaker) {
+            Objects.requireNonNull(breaker, "circuitBreaker: breaker");
+            if (!handlers.containsKey(kind)) {
+                throw new IllegalArgumentException("circuitBreaker: kind '" + kind
+                        + "' has no handler on this node; register its handler first");
+            }
+            if (circuitBreakers.putIfAbsent(kind, breaker) != null) {
+                throw new IllegalArgumentException("circuitBreaker: kind '" + kind + "' already has a circuit breaker");
+            }
+        }
+
         public void nodeId(String nodeId) {
             if (nodeId == null || nodeId.isBlank() || nodeId.length() > 200) {
                 throw new IllegalArgumentException("nodeId: must be 1 to 200 non-blank characters, was '" + nodeId + "'");
             }
+            PgValues.text("nodeId", nodeId);
             this.nodeId = nodeId;
         }
 
@@ -232,7 +354,8 @@ public record Config(
                     retryPolicy, serializer != null ? serializer : new JacksonSerializer(), maxArgsBytes,
                     migrateOnStart, executor, List.copyOf(schedules.values()),
                     nodeDeadAfter, completedRetention, failedRetention, resultPollInterval,
-                    Map.copyOf(queueMaxDepths), enqueueWaitWhenFull, observe.build());
+                    Map.copyOf(queueMaxDepths), enqueueWaitWhenFull, Map.copyOf(flows), Map.copyOf(circuitBreakers),
+                    observe.build());
         }
 
         private static String defaultNodeId() {

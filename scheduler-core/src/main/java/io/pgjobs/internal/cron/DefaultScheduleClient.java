@@ -15,6 +15,8 @@ import io.pgjobs.internal.store.JobWriter;
 import io.pgjobs.internal.store.NewJob;
 import io.pgjobs.internal.store.ScheduleStore;
 import io.pgjobs.internal.store.StoredSchedule;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -90,20 +92,35 @@ public final class DefaultScheduleClient implements ScheduleClient {
 
     @Override
     public boolean pause(String name) {
-        return call("pause schedule '" + name + "'", () -> store.pause(name));
+        return call("pause schedule '" + name + "'", () -> store.inTransaction(connection -> pause(connection, name)));
+    }
+
+    /**
+     * {@link #pause(String)} in the transaction on {@code connection}: an operator's pause, with its audit entry.
+     * The firer is woken at its commit.
+     */
+    public boolean pause(Connection connection, String name) {
+        return store.pause(connection, name);
     }
 
     @Override
     public boolean resume(String name) {
-        return call("resume schedule '" + name + "'", () -> store.inTransaction(connection -> {
-            Optional<StoredSchedule> schedule = store.lock(connection, name);
-            if (schedule.isEmpty()) {
-                return false;
-            }
-            Instant next = recurrence(schedule.get()).nextAfter(store.now(connection)).orElse(null);
-            store.resume(connection, name, next);
-            return true;
-        }));
+        return call("resume schedule '" + name + "'", () -> store.inTransaction(connection -> resume(connection, name)));
+    }
+
+    /**
+     * {@link #resume(String)} in the transaction on {@code connection}: an operator's resume, with its audit
+     * entry. The schedule continues from its next fire time after the database's now, and the firer is woken at
+     * the commit.
+     */
+    public boolean resume(Connection connection, String name) {
+        Optional<StoredSchedule> schedule = store.lock(connection, name);
+        if (schedule.isEmpty()) {
+            return false;
+        }
+        Instant next = recurrence(schedule.get()).nextAfter(store.now(connection)).orElse(null);
+        store.resume(connection, name, next);
+        return true;
     }
 
     @Override
@@ -113,22 +130,42 @@ public final class DefaultScheduleClient implements ScheduleClient {
 
     @Override
     public Optional<Long> triggerNow(String name) {
-        record Triggered(NewJob job, EnqueueResult result) {}
         Optional<Triggered> triggered = call("trigger schedule '" + name + "'",
-                () -> store.inTransaction(connection -> {
-                    Optional<StoredSchedule> schedule = store.lock(connection, name);
-                    if (schedule.isEmpty()) {
-                        return Optional.<Triggered>empty();
-                    }
-                    Instant now = store.now(connection);
-                    NewJob job = FiredJobs.triggered(schedule.get(), now);
-                    EnqueueResult result = jobs.insert(connection, List.of(job)).getFirst();
-                    store.recordRuns(connection, name, List.of(new ScheduleStore.Run(result.id(), now, true)));
-                    return Optional.of(new Triggered(job, result));
-                }));
-        // after the commit: the job counts as enqueued (metrics and JobEnqueued) like any other
-        triggered.ifPresent(t -> telemetry.enqueued(List.of(t.job()), List.of(t.result())));
-        return triggered.map(t -> t.result().id());
+                () -> store.inTransaction(connection -> triggerNow(connection, name)));
+        triggered.ifPresent(this::committed);
+        return triggered.map(Triggered::id);
+    }
+
+    /** A job enqueued by {@code triggerNow} in a transaction: {@link #committed} reports it once that commits. */
+    public record Triggered(NewJob job, EnqueueResult result) {
+        public long id() {
+            return result.id();
+        }
+    }
+
+    /**
+     * {@link #triggerNow(String)} in the transaction on {@code connection} (an operator's trigger, with its audit
+     * entry): the job is inserted and recorded as a manual run; empty when there is no such schedule. The caller
+     * reports the job with {@link #committed} once the transaction has committed.
+     */
+    public Optional<Triggered> triggerNow(Connection connection, String name) throws SQLException {
+        Optional<StoredSchedule> schedule = store.lock(connection, name);
+        if (schedule.isEmpty()) {
+            return Optional.empty();
+        }
+        Instant now = store.now(connection);
+        NewJob job = FiredJobs.triggered(schedule.get(), now);
+        EnqueueResult result = jobs.insert(connection, List.of(job)).getFirst();
+        store.recordRuns(connection, name, List.of(new ScheduleStore.Run(result.id(), now, true)));
+        return Optional.of(new Triggered(job, result));
+    }
+
+    /**
+     * Reports a triggered job once its transaction has committed: it counts as enqueued (metrics and
+     * JobEnqueued) like any other, and a job that was rolled back is never reported.
+     */
+    public void committed(Triggered triggered) {
+        telemetry.enqueued(List.of(triggered.job()), List.of(triggered.result()));
     }
 
     @Override

@@ -5,6 +5,8 @@ import io.pgjobs.Health.Check;
 import io.pgjobs.Health.Status;
 import io.pgjobs.admin.UnhandledKind;
 import io.pgjobs.internal.config.Pool;
+import io.pgjobs.admin.CircuitInfo;
+import io.pgjobs.internal.store.CircuitStore;
 import io.pgjobs.internal.store.ObservationStore;
 import io.pgjobs.internal.store.QueueStat;
 import java.sql.SQLException;
@@ -32,6 +34,9 @@ public final class HealthChecker {
      */
     static final Duration DEAD_LETTER_WINDOW = Duration.ofMinutes(5);
 
+    /** The kinds with a circuit breaker on this node, and where their circuits are read. */
+    private final List<String> circuitKinds;
+    private final CircuitStore circuits;
     private final ObservationStore store;
     private final NodeHeartbeat heartbeat;
     private final Pool pool;
@@ -42,9 +47,12 @@ public final class HealthChecker {
     /** A leader whose heartbeat is older than this is dead, as the cluster counts it. */
     private final Duration nodeDeadAfter;
 
-    public HealthChecker(ObservationStore store, NodeHeartbeat heartbeat, Pool pool, int connectionsNeeded,
-                         List<String> queues, Duration lagThreshold, Duration nodeDeadAfter) {
+    public HealthChecker(ObservationStore store, CircuitStore circuits, NodeHeartbeat heartbeat, Pool pool,
+                         int connectionsNeeded, List<String> queues, Duration lagThreshold, Duration nodeDeadAfter,
+                         List<String> circuitKinds) {
         this.store = store;
+        this.circuits = circuits;
+        this.circuitKinds = List.copyOf(circuitKinds);
         this.heartbeat = heartbeat;
         this.pool = pool;
         this.connectionsNeeded = connectionsNeeded;
@@ -65,6 +73,9 @@ public final class HealthChecker {
         checks.add(unhandledKinds());
         checks.addAll(queueLags());
         checks.add(deadLetters());
+        if (!circuitKinds.isEmpty()) {
+            checks.add(circuits());
+        }
         return Health.of(checks);
     }
 
@@ -98,6 +109,25 @@ public final class HealthChecker {
                         + "not the database: " + exhausted + "; pgjobs alone needs " + connectionsNeeded
                         + " for this node (docs/guide.md, \"Connections\")"))
                 .orElseGet(() -> new Check("database", Status.DOWN, failure));
+    }
+
+    /** DEGRADED while a circuit of this node's kinds is open or probing: those jobs wait. */
+    private Check circuits() {
+        try {
+            List<CircuitInfo> notClosed = circuits.notClosed(circuitKinds);
+            if (notClosed.isEmpty()) {
+                return new Check("circuits", Status.UP, "all closed: " + String.join(", ", circuitKinds));
+            }
+            List<String> details = new ArrayList<>();
+            for (CircuitInfo circuit : notClosed) {
+                details.add(circuit.kind() + " " + circuit.state()
+                        + (circuit.state().equals("open") ? " until " + circuit.retryAt() : " (probe job "
+                        + circuit.probeJobId() + ")") + (circuit.reason() == null ? "" : ": " + circuit.reason()));
+            }
+            return new Check("circuits", Status.DEGRADED, String.join("; ", details));
+        } catch (SQLException e) {
+            return couldNotCheck("circuits", e);
+        }
     }
 
     private Check leader() {

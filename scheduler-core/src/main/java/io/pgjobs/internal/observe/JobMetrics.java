@@ -39,6 +39,9 @@ interface JobMetrics {
     /** An enqueue counted {@code depth} jobs waiting in a queue whose maximum is {@code maxDepth}. */
     void queueDepthChecked(String queue, long depth, int maxDepth);
 
+    /** A kind's circuit breaker moved to {@code state} (closed, open, half_open) on this node's doing. */
+    void circuitChanged(String kind, String state);
+
     /** Gauges of one queue: its jobs running on this node, free slots, and the sampled depth and lag (NaN until sampled). */
     void bindQueue(String queue, int concurrency, IntSupplier running);
 
@@ -65,6 +68,7 @@ interface JobMetrics {
         @Override public void eventDropped() {}
         @Override public void enqueueRejected(String queue, int jobs) {}
         @Override public void queueDepthChecked(String queue, long depth, int maxDepth) {}
+        @Override public void circuitChanged(String kind, String state) {}
         @Override public void bindQueue(String queue, int concurrency, IntSupplier running) {}
         @Override public void queueStats(List<QueueStat> stats) {}
         @Override public void leader(boolean leader) {}

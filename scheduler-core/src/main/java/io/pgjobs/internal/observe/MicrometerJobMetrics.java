@@ -147,6 +147,15 @@ final class MicrometerJobMetrics implements JobMetrics {
                 .tags("queue", key.queue(), "kind", key.kind()).register(registry);
         return jobs;
     }
+
+    @Override
+    public void circuitChanged(String kind, String state) {
+        Counter.builder("pgjobs.circuit.transitions")
+                .description("Circuit breaker state changes this node made, by the state entered")
+                .tags("kind", kind, "state", state)
+                .register(registry).increment();
+    }
+
     @Override public boolean enabled() { return true; }
 
     private QueueGauges registerQueueGauges(String queue) {

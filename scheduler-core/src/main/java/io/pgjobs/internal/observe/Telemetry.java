@@ -185,6 +185,19 @@ public final class Telemetry {
         metrics.rescued(queue, kind, count);
     }
 
+    /**
+     * A kind's circuit breaker moved from one state to another on this node's doing (a recorded outcome, or a
+     * probe taken); {@code probeJobId} is the probe job when it entered half_open.
+     */
+    public void circuitChanged(String kind, String state, String reason, Long probeJobId) {
+        metrics.circuitChanged(kind, state);
+        notifyListeners(() -> List.of(switch (state) {
+            case "open" -> new SchedulerEvent.CircuitOpened(kind, reason);
+            case "half_open" -> new SchedulerEvent.CircuitHalfOpened(kind, probeJobId);
+            default -> new SchedulerEvent.CircuitClosed(kind, reason);
+        }));
+    }
+
     // ---- the node --------------------------------------------------------------------------------------------
 
     /** Hands an event to the listeners; a leader change also moves this node's leader gauge. */

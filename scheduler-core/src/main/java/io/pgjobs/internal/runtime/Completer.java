@@ -6,10 +6,14 @@ import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.internal.store.ClaimedJob;
 import io.pgjobs.internal.store.Completion;
 import io.pgjobs.internal.store.ExecutionStore;
+import io.pgjobs.internal.store.FlowStore;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -20,7 +24,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * handler returned, and its lease keeps being renewed until its completion is written. If the database is
  * unreachable, completions are kept and written when it is back. While a full batch is waiting to be written,
  * the fetchers stop claiming ({@link #behind()}). Once written, an attempt is no longer held, and its end is
- * reported to {@link Telemetry}.
+ * reported to {@link Telemetry}. Then the claimers of queues with flow control are woken on every node (their
+ * claims may take more now: see {@link QueueFetcher}), and the outcomes of kinds with circuit breakers are
+ * recorded ({@link CircuitBreakers#record}). A failure there loses only that: the wake-up (claimers look again on
+ * their poll interval), or those outcomes in the breakers' counts.
  */
 final class Completer extends BackgroundLoop {
     static final int MAX_BATCH = 5_000;
@@ -28,21 +35,32 @@ final class Completer extends BackgroundLoop {
     /** An attempt that ended, with what its end is reported with once written. */
     private record Finished(ClaimedJob job, Completion completion, long handlerNanos) {}
 
+    /** An attempt whose completion was written and applied. */
+    record Written(ClaimedJob job, Completion completion) {}
+
     private final ExecutionStore store;
     private final String nodeId;
     private final HeldJobs held;
     private final Telemetry telemetry;
+    /** The queues of this node with flow control, whose claimers wait for jobs to end. */
+    private final Set<String> flowQueues;
+    private final FlowStore flowStore;
+    private final CircuitBreakers circuits;
     private final ConcurrentLinkedQueue<Finished> waiting = new ConcurrentLinkedQueue<>();
     private final List<Finished> batch = new ArrayList<>();
     /** Completions submitted and not yet written. */
     private final AtomicInteger unwritten = new AtomicInteger();
 
-    Completer(ExecutionStore store, String nodeId, HeldJobs held, Telemetry telemetry) {
+    Completer(ExecutionStore store, String nodeId, HeldJobs held, Telemetry telemetry, Set<String> flowQueues,
+              FlowStore flowStore, CircuitBreakers circuits) {
         super("pgjobs-completer");
         this.store = store;
         this.nodeId = nodeId;
         this.held = held;
         this.telemetry = telemetry;
+        this.flowQueues = Set.copyOf(flowQueues);
+        this.flowStore = flowStore;
+        this.circuits = circuits;
     }
 
     /** Queues the completion of {@code job}'s attempt; {@code handlerNanos}: how long its handler ran. */
@@ -80,15 +98,33 @@ final class Completer extends BackgroundLoop {
             return;
         }
         Map<Long, JobState> written = store.complete(batch.stream().map(Finished::completion).toList(), nodeId);
+        List<Written> applied = new ArrayList<>(batch.size());
         for (Finished finished : batch) {
             Completion completion = finished.completion();
             JobState state = written.get(completion.jobId()); // null: no longer applied (taken from this node)
             if (held.release(completion.jobId(), completion.attempt()) && state != null) {
                 telemetry.attemptWritten(finished.job(), completion, state, finished.handlerNanos());
+                applied.add(new Written(finished.job(), completion));
             }
         }
         unwritten.addAndGet(-batch.size());
         batch.clear();
+        wakeFlowQueues(applied);
+        if (!circuits.kinds().isEmpty()) {
+            circuits.record(applied);
+        }
+    }
+
+    private void wakeFlowQueues(List<Written> applied) throws SQLException {
+        Set<String> freed = new HashSet<>();
+        for (Written end : applied) {
+            if (flowQueues.contains(end.job().queue())) {
+                freed.add(end.job().queue());
+            }
+        }
+        if (!freed.isEmpty()) {
+            flowStore.wakeQueues(freed);
+        }
     }
 
     /** Writes what is still pending, retrying until the stop's deadline (see {@code Node.stop}). */

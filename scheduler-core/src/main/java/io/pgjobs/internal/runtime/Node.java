@@ -58,12 +58,17 @@ public final class Node {
         this.pool = pool;
         this.telemetry = telemetry;
         HeldJobs held = new HeldJobs();
-        this.completer = new Completer(stores.executions(), config.nodeId(), held, telemetry);
+        CircuitBreakers circuits = new CircuitBreakers(config.circuitBreakers(), stores.circuits(), telemetry,
+                config.leaseDuration().toMillis());
+        this.completer = new Completer(stores.executions(), config.nodeId(), held, telemetry, config.flows().keySet(),
+                stores.flow(), circuits);
         this.workers = new Workers(config, telemetry, stores.executions(), held, completer);
-        List<String> kinds = List.copyOf(config.handlers().keySet());
+        // kinds with a circuit breaker are claimed apart, while their circuit is closed (see QueueFetcher)
+        List<String> kinds = config.handlers().keySet().stream()
+                .filter(kind -> !config.circuitBreakers().containsKey(kind)).toList();
         config.queues().forEach((queue, concurrency) -> fetchers.put(queue, new QueueFetcher(queue, concurrency,
-                kinds, stores.executions(), config.nodeId(), config.leaseDuration(), config.pollInterval(),
-                completer::behind, workers)));
+                config.flows().get(queue), kinds, stores.executions(), stores.flow(), circuits, config.nodeId(),
+                config.leaseDuration(), config.pollInterval(), completer::behind, workers)));
         this.leaseKeeper = new LeaseKeeper(stores.executions(), config.nodeId(), config.leaseDuration(), held, workers);
         // once it listens (again), everything wakes: a notification sent while it did not listen is lost
         this.listener = new NotificationListener("pgjobs-listener", stores.notifications(), this::onNotification,

@@ -19,6 +19,7 @@ import io.pgjobs.admin.Overview.StatsPoint;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueInfo;
 import io.pgjobs.admin.UnhandledKind;
+import io.pgjobs.internal.values.ArgsPredicate;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,6 +31,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import javax.sql.DataSource;
@@ -454,14 +456,7 @@ public final class AdminStore {
 
     // ---- audit -------------------------------------------------------------------------------------------------
 
-    public void audit(Audit audit) throws SQLException {
-        inTransaction(dsl -> {
-            audit(dsl, audit);
-            return null;
-        });
-    }
-
-    private static void audit(DSLContext dsl, Audit audit) {
+    static void audit(DSLContext dsl, Audit audit) {
         dsl.insertInto(AUDIT_LOG).set(AUDIT_LOG.ACTOR, audit.actor()).set(AUDIT_LOG.ACTION, audit.action())
                 .set(AUDIT_LOG.TARGET, audit.target()).set(AUDIT_LOG.DETAIL, JSONB.valueOf(audit.detailJson()))
                 .execute();
@@ -476,13 +471,36 @@ public final class AdminStore {
     }
 
     /**
-     * Runs {@code work} in one transaction (an action and its audit entry commit together). A statement's failure
-     * comes out as the {@link SQLException} jOOQ wrapped, so that callers report it as pgjobs' own error.
+     * Runs an operator's {@code action} and writes the audit entry {@code audit} makes of its outcome, in one
+     * transaction: both commit or neither. The action is the other stores' work on the transaction's connection
+     * (their methods that take a caller's {@code Connection}); an empty audit means it found nothing to act on,
+     * and nothing is audited. Their notifications are sent at the commit; what the caller reports of the action
+     * (metrics, events) it reports once this has returned, so a rolled-back action is never reported.
      */
+    public <T> T audited(Sql.Work<T> action, Function<? super T, Optional<Audit>> audit) throws SQLException {
+        return transaction(connection -> {
+            T done = action.run(connection);
+            Optional<Audit> entry = audit.apply(done);
+            if (entry.isPresent()) {
+                audit(Sql.dsl(connection, schema), entry.get());
+            }
+            return done;
+        });
+    }
+
+    /** Runs {@code work} in one transaction (an action and its audit entry commit together). */
     private <T> T inTransaction(Read<T> work) throws SQLException {
+        return transaction(connection -> work.run(Sql.dsl(connection, schema)));
+    }
+
+    /**
+     * Runs {@code work} in one transaction. A statement's failure comes out as the {@link SQLException} jOOQ
+     * wrapped, so that callers report it as pgjobs' own error.
+     */
+    private <T> T transaction(Sql.Work<T> work) throws SQLException {
         return Sql.inTransaction(dataSource, transactionLimit, connection -> {
             try {
-                return work.run(Sql.dsl(connection, schema));
+                return work.run(connection);
             } catch (DataAccessException e) {
                 SQLException cause = e.getCause(SQLException.class);
                 if (cause == null) {

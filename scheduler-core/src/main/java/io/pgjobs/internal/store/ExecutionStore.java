@@ -50,6 +50,7 @@ public final class ExecutionStore {
     /** The longest any transaction of this store may run, or pause between statements (see Sql#inTransaction). */
     private final Duration transactionLimit;
     private final String claimSql;
+    private final String claimGuardedSql;
     private final String completeSql;
     private final String lockCompletingSql;
     private final String renewLeasesSql;
@@ -67,6 +68,10 @@ public final class ExecutionStore {
         // one statement, planned there so that the runnable index is always walked in order, whatever the
         // statistics say.
         this.claimSql = "select * from %s.claim_jobs(?, ?, ?, ?, ?, ?, ?, ?)".formatted(schema);
+        // On a node with circuit breakers, the kinds that have one are claimed only while their circuit is closed
+        // (docs/flow-control.md); the check reads the circuits in the claim's own snapshot.
+        this.claimGuardedSql = "select * from %s.claim_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?, ?)"
+                .formatted(schema, CircuitStore.closedKindsOf(schema, "?::text[]"));
         // A completion applies only while the job still runs under this node and attempt: a node presumed dead
         // can never overwrite a job that was rescued and handed to another. A cancel request turns any
         // unsuccessful end into 'cancelled'. The attempt row is written in the same statement, from the row the
@@ -141,27 +146,24 @@ public final class ExecutionStore {
 
     /**
      * Claims up to {@code limit} runnable jobs of {@code queue} whose kinds this node handles, in claim order
-     * after {@code after} (from the head of the queue when null).
+     * after {@code after} (from the head of the queue when null): jobs of {@code kinds}, and of
+     * {@code guardedKinds} (kinds with a circuit breaker) while their circuit is closed.
      */
-    public Claim claim(String queue, List<String> kinds, int limit, String nodeId, long leaseMs, ClaimPosition after)
-            throws SQLException {
+    public Claim claim(String queue, List<String> kinds, List<String> guardedKinds, int limit, String nodeId,
+                       long leaseMs, ClaimPosition after) throws SQLException {
+        String sql = guardedKinds.isEmpty() ? claimSql : claimGuardedSql;
         return Sql.autoCommit(dataSource, connection -> {
-            try (PreparedStatement ps = connection.prepareStatement(claimSql)) {
-                ps.setString(1, queue);
-                ps.setArray(2, Sql.textArray(connection, kinds));
-                ps.setInt(3, limit);
-                ps.setString(4, nodeId);
-                ps.setLong(5, leaseMs);
-                ps.setObject(6, after == null ? null : after.priority(), Types.SMALLINT);
-                ps.setObject(7, after == null ? null : after.runAt(), Types.TIMESTAMP_WITH_TIMEZONE);
-                ps.setObject(8, after == null ? null : after.id(), Types.BIGINT);
+            try (PreparedStatement ps = connection.prepareStatement(sql)) {
+                int p = CircuitStore.bindClaim(ps, connection, queue, kinds, guardedKinds, limit, nodeId, leaseMs);
+                ps.setObject(p++, after == null ? null : after.priority(), Types.SMALLINT);
+                ps.setObject(p++, after == null ? null : after.runAt(), Types.TIMESTAMP_WITH_TIMEZONE);
+                ps.setObject(p, after == null ? null : after.id(), Types.BIGINT);
                 List<ClaimedJob> claimed = new ArrayList<>(limit);
                 ClaimPosition end = null;
                 try (ResultSet rs = ps.executeQuery()) {
                     long claimedNanos = System.nanoTime();
                     while (rs.next()) {
-                        claimed.add(new ClaimedJob(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4),
-                                rs.getInt(5), rs.getString(6), rs.getString(7), rs.getLong(8), claimedNanos));
+                        claimed.add(ClaimedJob.read(rs, claimedNanos));
                         ClaimPosition position = new ClaimPosition(rs.getShort(9),
                                 rs.getObject(10, OffsetDateTime.class), rs.getLong(1));
                         if (end == null || position.compareTo(end) > 0) {

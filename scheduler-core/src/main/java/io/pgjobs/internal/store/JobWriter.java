@@ -73,22 +73,24 @@ public final class JobWriter {
                            coalesce(t.run_at, now() + t.delay_ms * interval '1 millisecond') as due,
                            %2$s as unique_key
                     from unnest(?::text[], ?::text[], ?::smallint[], ?::timestamptz[], ?::bigint[], ?::int[],
-                                ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[])
+                                ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[],
+                                ?::text[], ?::text[])
                          with ordinality as t(kind, queue, priority, run_at, delay_ms, max_attempts, args,
                                               idempotency_key, tags, metadata, unique_base, unique_period_ms,
-                                              unique_states, ord)
+                                              unique_states, partition_key, ordering_key, ord)
                 ), unkeyed as (
-                    insert into %1$s (id, kind, queue, state, priority, run_at, max_attempts, args, tags, metadata)
+                    insert into %1$s (id, kind, queue, state, priority, run_at, max_attempts, args, tags, metadata,
+                                      partition_key, ordering_key)
                     select id, kind, queue, case when due > now() then 'scheduled' else 'available' end, priority, due,
-                           max_attempts, args::jsonb, tags::text[], metadata::jsonb
+                           max_attempts, args::jsonb, tags::text[], metadata::jsonb, partition_key, ordering_key
                     from input where idempotency_key is null and unique_key is null order by ord
                     returning id, queue, state
                 ), keyed as (
                     insert into %1$s (id, kind, queue, state, priority, run_at, max_attempts, args, idempotency_key,
-                                      tags, metadata, unique_key, unique_states)
+                                      tags, metadata, unique_key, unique_states, partition_key, ordering_key)
                     select id, kind, queue, case when due > now() then 'scheduled' else 'available' end, priority, due,
                            max_attempts, args::jsonb, idempotency_key, tags::text[], metadata::jsonb, unique_key,
-                           unique_states::text[]
+                           unique_states::text[], partition_key, ordering_key
                     from input where idempotency_key is not null or unique_key is not null
                     order by idempotency_key, unique_key, ord
                     on conflict do nothing
@@ -124,7 +126,8 @@ public final class JobWriter {
                 select array(select nextval('%1$s_id_seq') from generate_series(1, ?)),
                        (select count(pg_notify(?, 'q:' || q)) from unnest(?::text[]) q)
                 """.formatted(jobs);
-        this.copySql = "copy %s (id, kind, queue, priority, max_attempts, args, tags, metadata) from stdin"
+        this.copySql = ("copy %s (id, kind, queue, priority, max_attempts, args, tags, metadata, partition_key, "
+                + "ordering_key) from stdin")
                 .formatted(jobs);
     }
 
@@ -134,9 +137,9 @@ public final class JobWriter {
         // A keyed job takes three more parameters (its unique key, see insertOne) and may conflict.
         return """
                 insert into %1$s (kind, queue, state, priority, run_at, max_attempts, args, idempotency_key, tags,
-                                  metadata%2$s)
+                                  metadata, partition_key, ordering_key%2$s)
                 select ?, ?, case when due > now() then 'scheduled' else 'available' end, ?, due, ?, ?::jsonb, ?,
-                       ?::text[], ?::jsonb%3$s
+                       ?::text[], ?::jsonb, ?, ?%3$s
                 from (select coalesce(?::timestamptz, now() + ? * interval '1 millisecond') as due%4$s) d
                 %5$s
                 returning id, case when state = 'available' then pg_notify(?, 'q:' || queue) end is null
@@ -236,7 +239,7 @@ public final class JobWriter {
         int n = batch.size();
         String[] kinds = new String[n], queues = new String[n], args = new String[n], keys = new String[n],
                 tags = new String[n], metadata = new String[n], uniqueBases = new String[n],
-                uniqueStates = new String[n];
+                uniqueStates = new String[n], partitionKeys = new String[n], orderingKeys = new String[n];
         Short[] priorities = new Short[n];
         Timestamp[] runAts = new Timestamp[n];
         Long[] delays = new Long[n], uniquePeriods = new Long[n];
@@ -256,6 +259,8 @@ public final class JobWriter {
             uniqueBases[i] = job.unique() == null ? null : job.unique().base();
             uniquePeriods[i] = job.unique() == null ? 0 : job.unique().periodMs();
             uniqueStates[i] = job.unique() == null ? null : Sql.arrayLiteral(job.unique().states());
+            partitionKeys[i] = job.partitionKey();
+            orderingKeys[i] = job.orderingKey();
         }
         long[] ids = new long[n];
         boolean[] unkeyed = new boolean[n];
@@ -274,7 +279,9 @@ public final class JobWriter {
             ps.setArray(11, connection.createArrayOf("text", uniqueBases));
             ps.setArray(12, connection.createArrayOf("int8", uniquePeriods));
             ps.setArray(13, connection.createArrayOf("text", uniqueStates));
-            ps.setString(14, notifyChannel);
+            ps.setArray(14, connection.createArrayOf("text", partitionKeys));
+            ps.setArray(15, connection.createArrayOf("text", orderingKeys));
+            ps.setString(16, notifyChannel);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     int ord = rs.getInt(1);
@@ -345,7 +352,9 @@ public final class JobWriter {
             rows.append(job.priority()).append('\t').append(job.maxAttempts()).append('\t');
             copyField(rows, job.argsJson()).append('\t');
             copyField(rows, Sql.arrayLiteral(job.tags())).append('\t');
-            copyField(rows, job.metadataJson()).append('\n');
+            copyField(rows, job.metadataJson()).append('\t');
+            copyField(rows, job.partitionKey()).append('\t');
+            copyField(rows, job.orderingKey()).append('\n');
         }
         try {
             connection.unwrap(PGConnection.class).getCopyAPI()
@@ -386,9 +395,11 @@ public final class JobWriter {
             ps.setString(6, job.idempotencyKey());
             ps.setString(7, Sql.arrayLiteral(job.tags()));
             ps.setString(8, job.metadataJson());
-            ps.setTimestamp(9, job.runAt() == null ? null : Timestamp.from(job.runAt()));
-            ps.setLong(10, job.delayMs());
-            int next = 11;
+            ps.setString(9, job.partitionKey());
+            ps.setString(10, job.orderingKey());
+            ps.setTimestamp(11, job.runAt() == null ? null : Timestamp.from(job.runAt()));
+            ps.setLong(12, job.delayMs());
+            int next = 13;
             if (job.keyed()) {
                 UniqueKey unique = job.unique();
                 ps.setString(next++, unique == null ? null : unique.base());
@@ -463,11 +474,20 @@ public final class JobWriter {
         });
     }
 
-    /** The queues that have a maximum depth, and their maxima. */
-    public Map<String, Integer> maxDepths() throws SQLException {
-        return Sql.autoCommit(dataSource, connection -> Sql.dsl(connection, schema)
-                .select(QUEUES.NAME, QUEUES.MAX_DEPTH).from(QUEUES).where(QUEUES.MAX_DEPTH.isNotNull())
-                .fetchMap(QUEUES.NAME, QUEUES.MAX_DEPTH));
+    /**
+     * The queues that have a maximum depth, and their maxima, read on {@code connection}: the enqueue's own, so
+     * that an enqueue never holds two of the pool's connections at once.
+     */
+    public Map<String, Integer> maxDepths(Connection connection) throws SQLException {
+        Map<String, Integer> maxDepths = new HashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement(
+                "select name, max_depth from %s.queues where max_depth is not null".formatted(schema));
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                maxDepths.put(rs.getString(1), rs.getInt(2));
+            }
+        }
+        return Map.copyOf(maxDepths);
     }
 
     /**

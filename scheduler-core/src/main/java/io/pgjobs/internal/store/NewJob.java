@@ -9,11 +9,12 @@ import java.util.List;
  */
 public record NewJob(String kind, String queue, int priority, Instant runAt, long delayMs, int maxAttempts,
                      String argsJson, String idempotencyKey, List<String> tags, String metadataJson,
-                     UniqueKey unique) {
-    /** A job that is not unique beyond its idempotency key. */
+                     UniqueKey unique, String partitionKey, String orderingKey) {
+    /** A job that is not unique beyond its idempotency key, in no partition and of no ordering key. */
     public NewJob(String kind, String queue, int priority, Instant runAt, long delayMs, int maxAttempts,
                   String argsJson, String idempotencyKey, List<String> tags, String metadataJson) {
-        this(kind, queue, priority, runAt, delayMs, maxAttempts, argsJson, idempotencyKey, tags, metadataJson, null);
+        this(kind, queue, priority, runAt, delayMs, maxAttempts, argsJson, idempotencyKey, tags, metadataJson, null,
+                null, null);
     }
 
     /** Whether it may conflict with an existing job (and so goes in through ON CONFLICT). */

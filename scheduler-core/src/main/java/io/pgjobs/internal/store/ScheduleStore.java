@@ -108,18 +108,19 @@ public final class ScheduleStore {
                 .fetchOptional().map(ScheduleStore::toSchedule);
     }
 
-    /** Pauses the schedule; a paused schedule has no next fire time. */
-    public boolean pause(String name) throws SQLException {
-        return Sql.inTransaction(dataSource, transactionLimit, connection -> {
-            DSLContext dsl = Sql.dsl(connection, schema);
-            int updated = dsl.update(SCHEDULES)
-                    .set(SCHEDULES.ENABLED, false)
-                    .setNull(SCHEDULES.NEXT_FIRE_AT)
-                    .set(SCHEDULES.UPDATED_AT, DSL.currentOffsetDateTime())
-                    .where(SCHEDULES.NAME.eq(name)).execute();
-            notifyChanged(dsl, name);
-            return updated > 0;
-        });
+    /**
+     * Pauses the schedule in the transaction on {@code connection} (its own, or an operator's with the audit
+     * entry); a paused schedule has no next fire time. Returns whether there is such a schedule.
+     */
+    public boolean pause(Connection connection, String name) {
+        DSLContext dsl = Sql.dsl(connection, schema);
+        int updated = dsl.update(SCHEDULES)
+                .set(SCHEDULES.ENABLED, false)
+                .setNull(SCHEDULES.NEXT_FIRE_AT)
+                .set(SCHEDULES.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(SCHEDULES.NAME.eq(name)).execute();
+        notifyChanged(dsl, name);
+        return updated > 0;
     }
 
     /** Enables the schedule with {@code nextFireAt} (null: no future fire time). */

@@ -10,7 +10,8 @@ import javax.sql.DataSource;
  */
 public record Stores(JobWriter jobWriter, ExecutionStore executions, JobStore jobs, ScheduleStore schedules,
                      AdminStore admin, ObservationStore observations, NodeStore nodes, MaintenanceStore maintenance,
-                     NotificationStore notifications, NotificationStore results) {
+                     NotificationStore notifications, NotificationStore results, FlowStore flow,
+                     CircuitStore circuits) {
 
     /**
      * The stores of the schema {@code schema}, whose notification channel is {@code notifyChannel} and whose
@@ -27,6 +28,7 @@ public record Stores(JobWriter jobWriter, ExecutionStore executions, JobStore jo
                 new AdminStore(dataSource, schema, notifyChannel, nodeDeadAfter, leaseDuration, jobs),
                 new ObservationStore(dataSource, schema), new NodeStore(dataSource, schema),
                 new MaintenanceStore(dataSource, schema, notifyChannel, resultChannel),
-                new NotificationStore(dataSource, notifyChannel), new NotificationStore(dataSource, resultChannel));
+                new NotificationStore(dataSource, notifyChannel), new NotificationStore(dataSource, resultChannel),
+                new FlowStore(dataSource, schema, notifyChannel), new CircuitStore(dataSource, schema, leaseDuration));
     }
 }

@@ -40,7 +40,7 @@ class BatchInsertPlanTest {
             s.execute("set plan_cache_mode = force_generic_plan");
             try (ResultSet rs = s.executeQuery("explain (costs off) execute batch_insert('{k,k}', '{q,q}', '{5,5}', "
                     + "'{null,null}', '{0,0}', '{20,20}', '{\"{}\",\"{}\"}', '{null,a}', '{\"{}\",\"{}\"}', '{\"{}\",\"{}\"}', "
-                    + "'{null,u}', '{0,0}', '{null,\"{available}\"}', 'c')")) {
+                    + "'{null,u}', '{0,0}', '{null,\"{available}\"}', '{null,null}', '{null,null}', 'c')")) {
                 while (rs.next()) {
                     plan.add(rs.getString(1));
                 }

@@ -5,7 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -15,10 +23,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.LoggerFactory;
 
 /**
  * The limits every pgjobs transaction runs under hold for that transaction and go with it; a transaction that
- * pauses past its limit is ended by the server (so a frozen node releases its locks).
+ * pauses past its limit is ended by the server (so a frozen node releases its locks); jOOQ runs quietly on the
+ * PostgreSQL versions pgjobs supports.
  */
 class SqlTest {
     @RegisterExtension
@@ -77,6 +87,43 @@ class SqlTest {
                 () -> db.queryLong("select count(*) from pg_stat_activity where pid = " + pid) == 0);
         resume.countDown();
         assertThat(transaction.get(30, TimeUnit.SECONDS)).isInstanceOf(SQLException.class);
+    }
+
+    @Test
+    void jooqDoesNotWarnThatTheServerIsOlderThanItsDialect() throws Exception {
+        Logger jooq = (Logger) LoggerFactory.getLogger("org.jooq");
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        jooq.addAppender(logged);
+        try (Connection c = db.connect()) {
+            Sql.dsl(reportingVersion(c, 15), "pgjobs").selectOne().fetch();
+        } finally {
+            jooq.detachAppender(logged);
+        }
+        assertThat(logged.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                .extracting(ILoggingEvent::getFormattedMessage).isEmpty();
+    }
+
+    /** {@code c}, as if its server were of major version {@code major}: what jOOQ reads to check the version. */
+    private static Connection reportingVersion(Connection c, int major) throws SQLException {
+        DatabaseMetaData real = c.getMetaData();
+        DatabaseMetaData old = (DatabaseMetaData) Proxy.newProxyInstance(SqlTest.class.getClassLoader(),
+                new Class<?>[] {DatabaseMetaData.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "getDatabaseMajorVersion" -> major;
+                    case "getDatabaseMinorVersion" -> 0;
+                    case "getDatabaseProductVersion" -> major + ".0";
+                    default -> invoke(method, real, args);
+                });
+        return (Connection) Proxy.newProxyInstance(SqlTest.class.getClassLoader(), new Class<?>[] {Connection.class},
+                (proxy, method, args) -> method.getName().equals("getMetaData") ? old : invoke(method, c, args));
+    }
+
+    private static Object invoke(Method method, Object target, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
     }
 
     private static String setting(Connection c, String name) throws SQLException {

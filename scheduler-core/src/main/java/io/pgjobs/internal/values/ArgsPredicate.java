@@ -1,4 +1,4 @@
-package io.pgjobs.internal.store;
+package io.pgjobs.internal.values;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,6 +19,14 @@ public record ArgsPredicate(List<Term> terms) {
     /** {@code args @> contained}, or its negation. */
     public record Term(String containedJson, boolean negated) {}
 
+    /**
+     * The longest filter text and the deepest path read. Bounds, because the pattern below matches a path or a
+     * quoted string through recursion, one level per character or segment: an unbounded text ends in a
+     * StackOverflowError, and so would the JSON of an unbounded path.
+     */
+    public static final int MAX_LENGTH = 1000;
+    public static final int MAX_PATH_DEPTH = 32;
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern TERM = Pattern.compile(
             "\\s*((?:args\\.)?[A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_]*)*)\\s*(!=|=)\\s*"
@@ -26,6 +34,11 @@ public record ArgsPredicate(List<Term> terms) {
     private static final Pattern AND = Pattern.compile("(?i)and\\b");
 
     public static ArgsPredicate parse(String text) {
+        if (text.length() > MAX_LENGTH) {
+            throw new IllegalArgumentException("args: the filter is " + text.length()
+                    + " characters, over the limit of " + MAX_LENGTH);
+        }
+        PgValues.text("args", text);
         List<Term> terms = new ArrayList<>();
         Matcher term = TERM.matcher(text);
         Matcher and = AND.matcher(text);
@@ -36,7 +49,13 @@ public record ArgsPredicate(List<Term> terms) {
                         + text + "' (e.g. customer_id = 42 and plan != \"free\")");
             }
             String path = term.group(1).startsWith("args.") ? term.group(1).substring(5) : term.group(1);
-            terms.add(new Term(contained(path.split("\\."), value(term.group(3))), term.group(2).equals("!=")));
+            String[] names = path.split("\\.");
+            if (names.length > MAX_PATH_DEPTH) {
+                throw new IllegalArgumentException("args: the path " + abbreviate(path) + " has " + names.length
+                        + " names, over the limit of " + MAX_PATH_DEPTH);
+            }
+            terms.add(new Term(PgValues.json("args", contained(names, value(term.group(3)))),
+                    term.group(2).equals("!=")));
             at = term.end();
             if (at == text.length()) {
                 return new ArgsPredicate(terms);
@@ -52,6 +71,10 @@ public record ArgsPredicate(List<Term> terms) {
     private static JsonNode value(String literal) {
         try {
             JsonNode node = JSON.readTree(literal);
+            if (node != null && node.isDouble() && !Double.isFinite(node.doubleValue())) {
+                throw new IllegalArgumentException("args: the number " + abbreviate(literal)
+                        + " is out of range; quote it to match a string");
+            }
             if (node != null && node.isValueNode()) {
                 return node;
             }
@@ -61,6 +84,10 @@ public record ArgsPredicate(List<Term> terms) {
             }
         }
         return JsonNodeFactory.instance.textNode(literal);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 60 ? s.substring(0, 60) + "..." : s;
     }
 
     private static String contained(String[] path, JsonNode value) {

@@ -1,0 +1,75 @@
+package io.pgjobs;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * When a kind's circuit opens (see {@link Scheduler.Builder#circuitBreaker}): after {@code consecutiveFailures}
+ * failed attempts in a row, or once at least {@code minAttempts} attempts in the current {@code window} failed at
+ * a {@code failureRate} or more (either test may be left out: null). An open circuit keeps the kind's jobs from
+ * being claimed, cluster-wide, for {@code coolDown}; then one probe job runs, and its outcome closes the circuit
+ * or opens it for another cool-down. Immutable; each method validates its values and returns a new setting.
+ *
+ * <pre>{@code
+ * CircuitBreaker.afterConsecutiveFailures(5).coolDown(Duration.ofSeconds(30))
+ * CircuitBreaker.afterFailureRate(0.5, 20, Duration.ofMinutes(1))
+ * }</pre>
+ */
+public record CircuitBreaker(Integer consecutiveFailures, Double failureRate, int minAttempts, Duration window,
+                             Duration coolDown) {
+    public static final Duration DEFAULT_COOL_DOWN = Duration.ofSeconds(30);
+
+    public CircuitBreaker {
+        if (consecutiveFailures == null && failureRate == null) {
+            throw new IllegalArgumentException("circuitBreaker: needs consecutiveFailures or a failureRate");
+        }
+        if (consecutiveFailures != null && (consecutiveFailures < 1 || consecutiveFailures > 1_000_000)) {
+            throw new IllegalArgumentException("circuitBreaker: consecutiveFailures " + consecutiveFailures
+                    + " is out of range 1..1000000");
+        }
+        if (failureRate != null) {
+            if (!(failureRate > 0 && failureRate <= 1)) {
+                throw new IllegalArgumentException("circuitBreaker: failureRate " + failureRate
+                        + " is out of range (0, 1]");
+            }
+            if (minAttempts < 1 || minAttempts > 1_000_000) {
+                throw new IllegalArgumentException("circuitBreaker: minAttempts " + minAttempts
+                        + " is out of range 1..1000000");
+            }
+            requireBetween("window", window, Duration.ofSeconds(1), Duration.ofDays(1));
+        }
+        requireBetween("coolDown", coolDown, Duration.ofMillis(100), Duration.ofDays(1));
+    }
+
+    /** Opens after {@code failures} failed attempts in a row; cool-down {@link #DEFAULT_COOL_DOWN}. */
+    public static CircuitBreaker afterConsecutiveFailures(int failures) {
+        return new CircuitBreaker(failures, null, 0, null, DEFAULT_COOL_DOWN);
+    }
+
+    /**
+     * Opens once at least {@code minAttempts} attempts in the current window of length {@code window} ended and
+     * at least {@code rate} of them failed; cool-down {@link #DEFAULT_COOL_DOWN}. The window is fixed: it starts
+     * with the first attempt after the previous one ended.
+     */
+    public static CircuitBreaker afterFailureRate(double rate, int minAttempts, Duration window) {
+        return new CircuitBreaker(null, rate, minAttempts, window, DEFAULT_COOL_DOWN);
+    }
+
+    /** Also opens after {@code failures} failed attempts in a row. */
+    public CircuitBreaker orConsecutiveFailures(int failures) {
+        return new CircuitBreaker(failures, failureRate, minAttempts, window, coolDown);
+    }
+
+    /** How long an opened circuit keeps its kind's jobs waiting before a probe. */
+    public CircuitBreaker coolDown(Duration coolDown) {
+        return new CircuitBreaker(consecutiveFailures, failureRate, minAttempts, window, coolDown);
+    }
+
+    private static void requireBetween(String field, Duration value, Duration min, Duration max) {
+        Objects.requireNonNull(value, "circuitBreaker: " + field);
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new IllegalArgumentException("circuitBreaker: " + field + " " + value + " is out of range "
+                    + min + ".." + max);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.pgjobs.internal.store;
+
+import io.pgjobs.OrderedKeys;
+import io.pgjobs.RateLimit;
+import io.pgjobs.internal.config.Config.QueueFlow;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * The SQL of flow control (docs/flow-control.md): the claim of queues with cluster-wide limits or ordered keys,
+ * and the wake-up their claimers wait for. Queues without flow control never come here; their claims stay
+ * {@link ExecutionStore#claim}.
+ */
+public final class FlowStore {
+    private final DataSource dataSource;
+    private final String notifyChannel;
+    private final String claimFlowSql;
+    private final String claimFlowGuardedSql;
+    private final String wakeQueuesSql;
+
+    public FlowStore(DataSource dataSource, String schema, String notifyChannel) {
+        this.dataSource = dataSource;
+        this.notifyChannel = notifyChannel;
+        // claim_flow_jobs (V15) serializes the claims of one queue with flow control, counts its running jobs
+        // and takes only jobs that fit under the limits, come first of their ordering keys and are due under the
+        // rate limits, in one transaction.
+        this.claimFlowSql = "select * from %s.claim_flow_jobs(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)".formatted(schema);
+        // kinds with a circuit breaker only while their circuit is closed, as in ExecutionStore's claim
+        this.claimFlowGuardedSql = "select * from %s.claim_flow_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                .formatted(schema, CircuitStore.closedKindsOf(schema, "?::text[]"));
+        this.wakeQueuesSql = "select count(pg_notify(?, 'q:' || q)) from unnest(?::text[]) q";
+    }
+
+    /**
+     * Claims up to {@code limit} runnable jobs of {@code queue} whose kinds this node handles, in claim order,
+     * as far as the queue's {@code flow} control lets them run; jobs of {@code guardedKinds} (kinds with a circuit
+     * breaker) only while their circuit is closed.
+     */
+    public List<ClaimedJob> claimFlow(String queue, List<String> kinds, List<String> guardedKinds, int limit,
+                                      String nodeId, long leaseMs, QueueFlow flow) throws SQLException {
+        String sql = guardedKinds.isEmpty() ? claimFlowSql : claimFlowGuardedSql;
+        return Sql.autoCommit(dataSource, connection -> {
+            try (PreparedStatement ps = connection.prepareStatement(sql)) {
+                int p = CircuitStore.bindClaim(ps, connection, queue, kinds, guardedKinds, limit, nodeId, leaseMs);
+                ps.setObject(p++, flow.queueLimit(), Types.INTEGER);
+                ps.setObject(p++, flow.partitionLimit(), Types.INTEGER);
+                boolean partitioned = flow.partitionKey() != null;
+                ps.setString(p++, partitioned ? flow.partitionKey().source() : null);
+                ps.setArray(p++, partitioned ? Sql.textArray(connection, flow.partitionKey().path()) : null);
+                ps.setBoolean(p++, flow.orderedKeys() != null);
+                ps.setBoolean(p++, flow.orderedKeys() == OrderedKeys.BLOCK_WHEN_DISCARDED);
+                RateLimit rate = flow.rateLimit();
+                ps.setObject(p++, rate == null ? null : rate.intervalMillis(), Types.DOUBLE);
+                ps.setObject(p++, rate == null ? null : rate.burst(), Types.INTEGER);
+                ps.setBoolean(p, rate != null && rate.partitionKey() != null);
+                List<ClaimedJob> claimed = new ArrayList<>(limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    long claimedNanos = System.nanoTime();
+                    while (rs.next()) {
+                        claimed.add(ClaimedJob.read(rs, claimedNanos));
+                    }
+                }
+                return claimed;
+            }
+        });
+    }
+
+    /**
+     * Wakes the claimers of {@code queues} on every node: jobs of theirs stopped running here, so the slots they
+     * held under a cluster-wide limit are free, and the jobs of their ordering keys behind them may be next.
+     */
+    public void wakeQueues(Collection<String> queues) throws SQLException {
+        Sql.autoCommit(dataSource, connection -> {
+            try (PreparedStatement ps = connection.prepareStatement(wakeQueuesSql)) {
+                ps.setString(1, notifyChannel);
+                ps.setArray(2, Sql.textArray(connection, queues));
+                return ps.execute();
+            }
+        });
+    }
+}

@@ -1,0 +1,33 @@
+package io.pgjobs.spring.boot;
+
+import io.pgjobs.Scheduler;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** pgjobs in Spring Boot Actuator, when the application has it: the {@code pgjobs} endpoint and health. */
+@AutoConfiguration(after = PgJobsAutoConfiguration.class)
+@ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.annotation.Endpoint")
+@ConditionalOnBean(Scheduler.class)
+public class PgJobsActuatorAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    public PgJobsEndpoint pgjobsEndpoint(Scheduler scheduler) {
+        return new PgJobsEndpoint(scheduler);
+    }
+
+    /** Spring Boot 4's health API; on 3.5 pgjobs' health shows in the {@code pgjobs} endpoint. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+    static class HealthConfiguration {
+        @Bean
+        @ConditionalOnMissingBean
+        PgJobsHealthIndicator pgjobsHealthIndicator(Scheduler scheduler) {
+            return new PgJobsHealthIndicator(scheduler);
+        }
+    }
+}

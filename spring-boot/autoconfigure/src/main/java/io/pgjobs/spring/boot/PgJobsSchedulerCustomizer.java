@@ -1,0 +1,13 @@
+package io.pgjobs.spring.boot;
+
+import io.pgjobs.Scheduler;
+
+/**
+ * Adjusts the {@link Scheduler.Builder} after the {@code pgjobs.*} properties and the handler beans were applied:
+ * declare beans of this type for what properties cannot say (a retry policy, a serializer, listeners, an
+ * executor).
+ */
+@FunctionalInterface
+public interface PgJobsSchedulerCustomizer {
+    void customize(Scheduler.Builder builder);
+}
