@@ -53,7 +53,13 @@ public final class SoakNode {
         }));
         // a soak that dies (killed, Ctrl-C) must not leave its nodes running against the database
         ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> System.exit(3)));
-        scheduler.start();
+        try {
+            scheduler.start();
+        } catch (RuntimeException e) {
+            // the scheduler's threads that did start would keep this JVM up: end it, as an application would
+            e.printStackTrace();
+            System.exit(1);
+        }
         System.out.println(STARTED);
         System.out.flush();
         while (true) {
