@@ -91,13 +91,19 @@ public interface JobClient {
 
     /**
      * Makes a finished, retryable or scheduled job available to run now, with fresh attempts if it had used
-     * them all. Returns false when the job does not exist or is running. Throws {@link IllegalStateException},
+     * them all. Returns false when the job does not exist, is running, or is a pending workflow step. Throws {@link IllegalStateException},
      * changing nothing, when the job is {@link JobRequest#unique unique} and another job holds its key now.
      */
     boolean retry(long id);
 
     /** Deletes a job that is not running, with its attempts. Returns false when there was none to delete. */
     boolean delete(long id);
+
+    /** Enqueues, reads, awaits, cancels and retries workflows: jobs that depend on each other. */
+    WorkflowClient workflows();
+
+    /** Creates batches of jobs with callbacks, adds jobs to them, seals and reads them. */
+    BatchClient batches();
 
     /** Manages cron schedules: create or update, pause, resume, delete, trigger now, list. */
     ScheduleClient schedules();

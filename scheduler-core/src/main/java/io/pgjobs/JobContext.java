@@ -1,6 +1,7 @@
 package io.pgjobs;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -70,4 +71,22 @@ public interface JobContext<A> {
      * longer owns the job.
      */
     void progress(int percent, String message);
+
+    /**
+     * The steps this workflow step depends on (docs/workflows.md), as they are now: completed, or, in a workflow
+     * that runs dependants of failed steps, discarded or cancelled. Empty for a job outside a workflow, and for a
+     * step without dependencies. Read from the database at the first call.
+     */
+    List<WorkflowStep> parents();
+
+    /**
+     * What the parent step {@code step} returned, read as {@code type} with the scheduler's serializer; null when
+     * it returned nothing or did not complete. Throws {@link IllegalArgumentException} when this job has no
+     * parent step named {@code step}.
+     *
+     * <pre>{@code
+     * String parcel = ctx.parentResult("pack", String.class);
+     * }</pre>
+     */
+    <T> T parentResult(String step, Class<T> type);
 }

@@ -9,6 +9,8 @@ import java.util.Set;
  * {@code docs/state-machine.md}). The names are stored in the {@code jobs.state} column in lower case.
  */
 public enum JobState {
+    /** A workflow's step waiting for the steps it depends on (docs/workflows.md); the claim never sees it. */
+    PENDING,
     /** Waiting for its run time, which lies in the future. */
     SCHEDULED,
     /** Ready to run now; the next free worker of its queue that knows its kind claims it. */
@@ -32,6 +34,7 @@ public enum JobState {
     /** Whether a job may move from this state to {@code next}. */
     public boolean canMoveTo(JobState next) {
         return switch (this) {
+            case PENDING -> next == AVAILABLE || next == CANCELLED;
             case SCHEDULED, AVAILABLE -> next == RUNNING || next == CANCELLED || next == AVAILABLE;
             case RUNNING -> next == COMPLETED || next == RETRYABLE || next == DISCARDED || next == CANCELLED
                     || next == SCHEDULED || next == AVAILABLE;

@@ -31,6 +31,9 @@ public interface AdminClient {
     /** Jobs per state (each count capped), queues, and the statistics of the last hour or day. */
     Overview overview(Overview.Span span);
 
+    /** Jobs per state (each count capped) and per queue and kind among the newest jobs, for the jobs explorer. */
+    JobCounts jobCounts();
+
     /** How many jobs {@code filter} matches, counting at most {@code cap}. */
     Count count(JobFilter filter, int cap);
 
@@ -51,6 +54,12 @@ public interface AdminClient {
     long cloneJob(String actor, long jobId, String argsJson);
 
     List<QueueInfo> queues();
+
+    /**
+     * Each queue's finished attempts and lag per time bucket over {@code span}, by queue name: the queues with
+     * work or lag samples in the span, read from the same per-minute tables as {@link #overview}'s charts.
+     */
+    List<QueueActivity> queueActivity(Overview.Span span);
 
     /** Pauses a queue: no node claims its jobs until it is resumed. An unknown queue is an IllegalArgumentException. */
     void pauseQueue(String actor, String queue);
@@ -109,5 +118,13 @@ public interface AdminClient {
     void resetCircuit(String actor, String kind);
 
     /** Audit entries with an id below {@code page.beforeId()}, newest first. */
-    List<AuditEntry> audit(PageRequest page);
+    default List<AuditEntry> audit(PageRequest page) {
+        return audit(AuditFilter.ALL, page);
+    }
+
+    /**
+     * Audit entries matching {@code filter} with an id below {@code page.beforeId()}, newest first (the log
+     * holds one entry per action or per chunk of a bulk action, so a filter walks it by id).
+     */
+    List<AuditEntry> audit(AuditFilter filter, PageRequest page);
 }

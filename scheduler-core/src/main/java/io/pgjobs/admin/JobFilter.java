@@ -12,6 +12,8 @@ import java.util.Set;
  * exclude their end. {@code args} is a predicate on the job's args, such as {@code customer_id = 42} or
  * {@code args.address.country = "PT" and plan != "free"}: dotted paths, {@code =} or {@code !=}, and a JSON
  * value (a bare word counts as a string). It becomes a bound jsonb containment test, never SQL text.
+ * {@code deadLetterGroup} is a {@link DeadLetterGroup#fingerprint()}: the dead letters (discarded jobs) whose
+ * error falls into that group, among all of them, not only those the grouping looked at.
  *
  * <p>Every field is checked when the filter is made, and a bad one throws {@link IllegalArgumentException}
  * naming it: text PostgreSQL cannot store (the character U+0000), an instant outside
@@ -19,9 +21,10 @@ import java.util.Set;
  * that does not parse, is over 1000 characters or has a path deeper than 32 names.
  */
 public record JobFilter(Set<JobState> states, String queue, String kind, String tag, Instant createdFrom,
-                        Instant createdTo, Instant finishedFrom, Instant finishedTo, String args) {
+                        Instant createdTo, Instant finishedFrom, Instant finishedTo, String args,
+                        String deadLetterGroup) {
 
-    public static final JobFilter ALL = new JobFilter(Set.of(), null, null, null, null, null, null, null, null);
+    public static final JobFilter ALL = new JobFilter(Set.of(), null, null, null, null, null, null, null, null, null);
 
     public JobFilter {
         if (states != null && states.stream().anyMatch(Objects::isNull)) {
@@ -44,6 +47,23 @@ public record JobFilter(Set<JobState> states, String queue, String kind, String 
         if (finishedFrom != null && finishedTo != null && !finishedFrom.isBefore(finishedTo)) {
             throw new IllegalArgumentException("finishedFrom: must be before finishedTo");
         }
+        if (deadLetterGroup != null && deadLetterGroup.isBlank()) {
+            deadLetterGroup = null;
+        }
+        if (deadLetterGroup != null && !deadLetterGroup.matches("[0-9a-f]{32}")) {
+            throw new IllegalArgumentException("deadLetterGroup: must be a dead-letter group's fingerprint"
+                    + " (32 hex digits), got '" + deadLetterGroup + "'");
+        }
+        if (deadLetterGroup != null && !states.isEmpty() && !states.contains(JobState.DISCARDED)) {
+            throw new IllegalArgumentException("deadLetterGroup: dead letters are discarded jobs, but the state"
+                    + " filter leaves discarded out");
+        }
+    }
+
+    /** A filter without a dead-letter group. */
+    public JobFilter(Set<JobState> states, String queue, String kind, String tag, Instant createdFrom,
+                     Instant createdTo, Instant finishedFrom, Instant finishedTo, String args) {
+        this(states, queue, kind, tag, createdFrom, createdTo, finishedFrom, finishedTo, args, null);
     }
 
     private static void text(String field, String value) {
@@ -59,6 +79,11 @@ public record JobFilter(Set<JobState> states, String queue, String kind, String 
     }
 
     public static JobFilter ofStates(JobState... states) {
-        return new JobFilter(Set.of(states), null, null, null, null, null, null, null, null);
+        return new JobFilter(Set.of(states), null, null, null, null, null, null, null, null, null);
+    }
+
+    /** The dead letters of one group (see {@link AdminClient#deadLetters()}). */
+    public static JobFilter ofDeadLetterGroup(String fingerprint) {
+        return new JobFilter(Set.of(), null, null, null, null, null, null, null, null, fingerprint);
     }
 }

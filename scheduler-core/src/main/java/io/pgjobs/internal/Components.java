@@ -23,7 +23,7 @@ public record Components(Stores stores, Telemetry telemetry, DefaultJobClient cl
                 config.resultChannel(), config.nodeDeadAfter(), config.leaseDuration());
         Telemetry telemetry = new Telemetry(config.observe(), config.nodeId(), stores.observations());
         DefaultJobClient client = new DefaultJobClient(config, stores.jobWriter(), stores.jobs(), stores.schedules(),
-                stores.results(), telemetry);
+                stores.workflows(), stores.batches(), stores.results(), telemetry);
         DefaultAdminClient admin = new DefaultAdminClient(stores.admin(), stores.circuits(), client,
                 config.maxArgsBytes());
         Pool pool = new Pool(config.dataSource());

@@ -33,7 +33,7 @@ public final class Schedulers implements BeforeEachCallback, AfterEachCallback {
 
     @Override
     public void beforeEach(ExtensionContext context) throws Exception {
-        db.execute("truncate pgjobs.jobs, pgjobs.attempts");
+        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.workflows, pgjobs.job_dependencies, pgjobs.batches");
     }
 
     @Override

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgjobs.Job;
 import io.pgjobs.JobState;
 import io.pgjobs.admin.AdminClient;
+import io.pgjobs.admin.AuditFilter;
 import io.pgjobs.admin.JobAction;
 import io.pgjobs.admin.JobFilter;
 import io.pgjobs.admin.Overview;
@@ -58,7 +59,9 @@ final class DashboardApi {
         this.json = json;
         this.routes = List.of(
                 get("overview", c -> admin.overview(span(c.param().apply("span")))),
+                get("unhandled-kinds", c -> admin.unhandledKinds()),
                 get("queues", c -> admin.queues()),
+                get("queues/activity", c -> admin.queueActivity(span(c.param().apply("span")))),
                 act("queues/(.+)/(pause|resume)", c -> {
                     String queue = name("queue", c.path().group(1));
                     if (c.path().group(2).equals("pause")) {
@@ -78,6 +81,7 @@ final class DashboardApi {
                             "nextBefore", page.nextBeforeId() == null ? "" : page.nextBeforeId(),
                             "partial", page.partial());
                 }),
+                get("jobs/counts", c -> admin.jobCounts()),
                 get("jobs/count", c -> admin.count(filter(c.param()), intParam(c.param(), "cap", 100_000))),
                 get("jobs/(\\d+)", c -> {
                     long id = longParam("id", c.path().group(1));
@@ -117,8 +121,12 @@ final class DashboardApi {
                         .map(g -> redactedFields(g, List.of(), List.of("pattern"))).toList()),
                 act("dead-letters/([0-9a-f]{32})/(retry|delete)", c -> admin.actOnDeadLetters(c.user().name(),
                         action(c.path().group(2)), c.path().group(1), intParam(c.param(), "batchSize", DEFAULT_BATCH))),
-                get("schedules", c -> admin.schedules().stream()
-                        .map(s -> redactedFields(s, List.of("args"), List.of())).toList()),
+                get("schedules", c -> admin.schedules().stream().map(s -> {
+                    ObjectNode view = redactedFields(s, List.of("args"), List.of());
+                    // the sentence for the common shapes, else the scheduler's own reading of the expression
+                    view.put("summary", ScheduleWording.describe(s.expression()).orElse(s.description()));
+                    return view;
+                }).toList()),
                 act("schedules/(.+)/(pause|resume)", c -> {
                     String name = name("schedule", c.path().group(1));
                     if (!admin.setScheduleEnabled(c.user().name(), name, c.path().group(2).equals("resume"))) {
@@ -129,7 +137,7 @@ final class DashboardApi {
                 act("schedules/(.+)/trigger", c -> Map.of("id", admin.triggerSchedule(c.user().name(),
                         name("schedule", c.path().group(1))))),
                 get("nodes", c -> admin.nodes()),
-                get("audit", c -> admin.audit(page(c.param())).stream()
+                get("audit", c -> admin.audit(auditFilter(c.param()), page(c.param())).stream()
                         .map(e -> redactedFields(e, List.of("detail"), List.of())).toList()));
     }
 
@@ -175,6 +183,9 @@ final class DashboardApi {
         view.put("leaseExpiresAt", job.leaseExpiresAt());
         view.put("cancelRequestedAt", job.cancelRequestedAt());
         view.put("lastError", redactor.redact(job.lastError()));
+        view.put("progress", job.progress());
+        view.put("progressMessage", redactor.redact(job.progressMessage()));
+        view.put("checkpoint", job.checkpoint() == null ? null : redacted(job.checkpoint()));
         return view;
     }
 
@@ -208,7 +219,12 @@ final class DashboardApi {
     private JobFilter filter(Function<String, String> param) {
         return new JobFilter(states(param.apply("state")), param.apply("queue"), param.apply("kind"), param.apply("tag"),
                 instant(param, "createdFrom"), instant(param, "createdTo"), instant(param, "finishedFrom"),
-                instant(param, "finishedTo"), argsFilter(param.apply("args")));
+                instant(param, "finishedTo"), argsFilter(param.apply("args")), param.apply("deadLetterGroup"));
+    }
+
+    private static AuditFilter auditFilter(Function<String, String> param) {
+        return new AuditFilter(param.apply("actor"), param.apply("action"), instant(param, "from"),
+                instant(param, "to"));
     }
 
     private String argsFilter(String text) {

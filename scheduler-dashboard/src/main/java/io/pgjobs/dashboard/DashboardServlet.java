@@ -182,6 +182,10 @@ public final class DashboardServlet extends HttpServlet {
             send(request, response, 400, Map.of("error", e.getMessage()));
         } catch (DashboardApi.NotFound e) {
             send(request, response, 404, Map.of("error", e.getMessage()));
+        } catch (IllegalStateException e) {
+            // the admin API's refusal of an action that the job's state no longer allows (a retry whose unique
+            // key another job holds): its message names the job and the reason, never the SQL
+            send(request, response, 409, Map.of("error", e.getMessage()));
         } catch (RuntimeException e) {
             if (!(e instanceof PgJobsException) && sqlCause(e) == null) {
                 throw e;

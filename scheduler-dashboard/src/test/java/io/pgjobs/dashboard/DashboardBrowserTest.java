@@ -415,4 +415,69 @@ class DashboardBrowserTest {
             browser.manage().window().setSize(new org.openqa.selenium.Dimension(1440, 1000));
         }
     }
+
+    @Test
+    @Order(8)
+    void flowControlDeadLetterGroupsDatesAndTheAuditFilterAreOnTheirPages() throws Exception {
+        // a queue no node works: its job stays due, unhandled, with what a handler had saved of its progress
+        long packing = scheduler.client().enqueue(JobRequest.of("archive.pack", Map.of("bucket", 3)).queue("archive")).id();
+        db.execute("update pgjobs.jobs set progress = 40, progress_message = 'page 8 of 20',"
+                + " checkpoint = '{\"page\": 8, \"password\": \"hunter2\"}' where id = " + packing);
+        open("");
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(
+                By.cssSelector("[data-unhandled-kind='archive/archive.pack']"), "archive.pack"));
+        open("jobs/" + packing);
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-progress]"), "40 %"));
+        assertThat(browser.findElement(By.cssSelector("[data-progress]")).getText()).contains("page 8 of 20");
+        assertThat(browser.findElement(By.cssSelector("[data-checkpoint]")).getText()).contains("\"page\": 8")
+                .contains("[redacted]").doesNotContain("hunter2");
+        screenshot("job-progress");
+
+        long refused = scheduler.client().enqueue(JobRequest.of("archive.pack", Map.of("bucket", 4)).queue("archive")).id();
+        db.execute("update pgjobs.jobs set state = 'discarded', finished_at = now(),"
+                + " last_error = 'java.io.IOException: bucket 4 is full' where id = " + refused);
+        open("dead-letters");
+        click(By.xpath("//tr[@data-group][td[contains(., 'bucket # is full')]]//a[@data-group-jobs]"));
+        String group = waiting().until(d -> {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("deadLetterGroup=([0-9a-f]{32})").matcher(d.getCurrentUrl());
+            return m.find() ? m.group(1) : null;
+        });
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-filter-group='" + group + "']")));
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-job='" + refused + "']")));
+        assertThat(browser.findElements(By.cssSelector("tbody tr[data-job]"))).as("the group's one job").hasSize(1);
+
+        open("jobs");
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-count-of=available]")));
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-facet='queue:archive']"), "archive"));
+        waiting().ignoring(StaleElementReferenceException.class).until(d -> {
+            d.findElement(By.name("createdFrom")).sendKeys("2020-01-31\n");
+            return true;
+        });
+        // a plain date is the operator's midnight, sent as the instant the API takes
+        waiting().until(d -> d.getCurrentUrl().matches(".*createdFrom=2020-01-3[01]T[0-9]{2}%3A[0-9]{2}%3A00.000Z.*"));
+        click(By.cssSelector("[data-preset='createdFrom:last hour']"));
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-job='" + packing + "']")));
+        assertThat(browser.getCurrentUrl()).doesNotContain("createdFrom=2020");
+
+        // test 1 completed 30 reports in this hour: its sparklines have a line
+        open("queues");
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-spark='reports:throughput'] polyline")));
+        assertThat(browser.findElement(By.cssSelector("[data-spark='reports:throughput'] title")).getDomProperty("textContent"))
+                .startsWith("throughput, peak ");
+        screenshot("queues-sparklines");
+
+        open("audit");
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("input[name=action]")));
+        waiting().ignoring(StaleElementReferenceException.class).until(d -> {
+            d.findElement(By.cssSelector("input[name=action]")).sendKeys("bulk_delete\n");
+            return true;
+        });
+        waiting().until(d -> d.getCurrentUrl().contains("action=bulk_delete"));
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-audit]")));
+        for (WebElement row : browser.findElements(By.cssSelector("tr[data-audit]"))) {
+            // the bulk delete of test 1 over queue reports and state completed, by its fields
+            assertThat(row.getText()).contains("bulk_delete").contains("filter: queue=reports states=completed");
+        }
+        screenshot("audit-filtered");
+    }
 }

@@ -105,12 +105,13 @@ class DashboardSecurityTest {
     void badInputToAnyEndpointIsNeverA5xxAndNeverShowsSqlOrTheServer() throws Exception {
         long id = scheduler.client().enqueue(JobRequest.of("test.fuzz", Map.of("n", 1)).queue("mail")).id();
         List<String> filter = List.of("state", "queue", "kind", "tag", "createdFrom", "createdTo", "finishedFrom",
-                "finishedTo", "args");
+                "finishedTo", "args", "deadLetterGroup");
         Map<String, List<String>> reads = new LinkedHashMap<>();
         reads.put("api/overview", List.of("span"));
+        reads.put("api/queues/activity", List.of("span"));
         reads.put("api/jobs", concat(filter, List.of("before", "limit")));
         reads.put("api/jobs/count", concat(filter, List.of("cap")));
-        reads.put("api/audit", List.of("before", "limit"));
+        reads.put("api/audit", List.of("before", "limit", "actor", "action", "from", "to"));
         for (var endpoint : reads.entrySet()) {
             for (String parameter : endpoint.getValue()) {
                 for (String value : badValues()) {

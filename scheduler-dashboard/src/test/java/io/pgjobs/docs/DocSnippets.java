@@ -2,13 +2,19 @@ package io.pgjobs.docs;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
+import io.pgjobs.Batch;
+import io.pgjobs.BatchStatus;
+import io.pgjobs.EnqueuedWorkflow;
 import io.pgjobs.JobClient;
+import io.pgjobs.JobContext;
 import io.pgjobs.JobKind;
 import io.pgjobs.JobRequest;
 import io.pgjobs.Schedule;
 import io.pgjobs.ScheduleClient;
 import io.pgjobs.Scheduler;
 import io.pgjobs.SchedulerEvent;
+import io.pgjobs.Workflow;
+import io.pgjobs.WorkflowStatus;
 import io.pgjobs.dashboard.DashboardAuth;
 import io.pgjobs.dashboard.DashboardServlet;
 import io.pgjobs.dashboard.DashboardUser;
@@ -178,6 +184,88 @@ abstract class DocSnippets {
         // snippet scheduler-core/src/main/java/io/pgjobs/JobRequest.java#1
         client.enqueue(JobRequest.of(new SendEmail("ada@example.com"))
                 .queue("email").priority(1).delay(Duration.ofMinutes(5)).idempotencyKey("welcome-42"));
+        // end snippet
+    }
+
+    @JobKind("order.reserve") record Reserve(long orderId) {}
+    @JobKind("order.charge") record Charge(long orderId) {}
+    @JobKind("order.pack") record Pack(long orderId) {}
+    @JobKind("order.ship") record Ship(long orderId) {}
+
+    long orderId;
+    Connection connection;
+    JobContext<Ship> ctx;
+
+    void workflows() throws Exception {
+        // snippet docs/workflows.md#1
+        @JobKind("order.reserve") record Reserve(long orderId) {}
+        @JobKind("order.charge") record Charge(long orderId) {}
+        @JobKind("order.pack") record Pack(long orderId) {}
+        @JobKind("order.ship") record Ship(long orderId) {}
+
+        Workflow order = Workflow.builder("order-" + orderId)
+                .step("reserve", JobRequest.of(new Reserve(orderId)))
+                .step("charge", JobRequest.of(new Charge(orderId)), "reserve")
+                .step("pack", JobRequest.of(new Pack(orderId)), "reserve")
+                .step("ship", JobRequest.of(new Ship(orderId)), "charge", "pack")   // runs after both
+                .build();
+        EnqueuedWorkflow enqueued = client.workflows().enqueue(connection, order); // commits with your transaction
+
+        // in the "ship" handler: what its parents returned
+        String parcel = ctx.parentResult("pack", String.class);
+
+        WorkflowStatus status = client.workflows().await(enqueued.workflowId(), Duration.ofMinutes(5));
+        // end snippet
+    }
+
+    void workflowJavadoc() {
+        // snippet scheduler-core/src/main/java/io/pgjobs/Workflow.java#1
+        Workflow order = Workflow.builder("order-" + orderId)
+                .step("reserve", JobRequest.of(new Reserve(orderId)))
+                .step("charge", JobRequest.of(new Charge(orderId)), "reserve")
+                .step("pack", JobRequest.of(new Pack(orderId)), "reserve")
+                .step("ship", JobRequest.of(new Ship(orderId)), "charge", "pack")
+                .build();
+        long id = client.workflows().enqueue(connection, order).workflowId();
+        // end snippet
+    }
+
+    @JobKind("import.row") record ImportRow(long fileId, String row) {}
+    @JobKind("import.done") record ImportDone(long fileId) {}
+    @JobKind("import.failed") record ImportFailed(long fileId) {}
+    @JobKind("import.report") record ImportReport(long fileId) {}
+
+    long fileId;
+    List<String> rows;
+    List<JobRequest> firstRows;
+    List<JobRequest> moreRows;
+
+    void batches() {
+        // snippet docs/workflows.md#2
+        long batch = client.batches().create(Batch.builder("import-" + fileId)
+                .onSuccess(JobRequest.of(new ImportDone(fileId)))
+                .onComplete(JobRequest.of(new ImportReport(fileId)))
+                .build());
+        client.batches().add(batch, firstRows);        // or add(connection, batch, rows): in your transaction
+        client.batches().add(batch, moreRows);
+        client.batches().seal(batch);                  // no more jobs; callbacks may fire from now on
+        BatchStatus status = client.batches().get(batch).orElseThrow();   // total, completed, discarded, cancelled
+        // end snippet
+    }
+
+    void batchClientJavadoc() {
+        // snippet scheduler-core/src/main/java/io/pgjobs/BatchClient.java#1
+        long batch = client.batches().create(Batch.builder("import-" + fileId)
+                .onSuccess(JobRequest.of(new ImportDone(fileId)))
+                .onDiscard(JobRequest.of(new ImportFailed(fileId))).build());
+        client.batches().add(batch, rows.stream().map(row -> JobRequest.of(new ImportRow(fileId, row))).toList());
+        client.batches().seal(batch);
+        // end snippet
+    }
+
+    void jobContextJavadoc() {
+        // snippet scheduler-core/src/main/java/io/pgjobs/JobContext.java#2
+        String parcel = ctx.parentResult("pack", String.class);
         // end snippet
     }
 

@@ -8,20 +8,24 @@ import io.pgjobs.Job;
 import io.pgjobs.JobAttempt;
 import io.pgjobs.JobClient;
 import io.pgjobs.JobRequest;
+import io.pgjobs.JobState;
 import io.pgjobs.PgJobsException;
 import io.pgjobs.ScheduleInfo;
 import io.pgjobs.admin.AdminClient;
 import io.pgjobs.admin.AuditEntry;
+import io.pgjobs.admin.AuditFilter;
 import io.pgjobs.admin.BatchResult;
 import io.pgjobs.admin.CircuitInfo;
 import io.pgjobs.admin.Count;
 import io.pgjobs.admin.DeadLetterGroup;
 import io.pgjobs.admin.JobAction;
+import io.pgjobs.admin.JobCounts;
 import io.pgjobs.admin.JobFilter;
 import io.pgjobs.admin.JobPage;
 import io.pgjobs.admin.NodeInfo;
 import io.pgjobs.admin.Overview;
 import io.pgjobs.admin.PageRequest;
+import io.pgjobs.admin.QueueActivity;
 import io.pgjobs.admin.QueueInfo;
 import io.pgjobs.admin.UnhandledKind;
 import io.pgjobs.internal.client.DefaultJobClient;
@@ -39,6 +43,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -94,6 +101,14 @@ public final class DefaultAdminClient implements AdminClient {
     }
 
     @Override
+    public JobCounts jobCounts() {
+        return call("count jobs per state, queue and kind", () -> {
+            AdminStore.Facets recent = store.recentFacets(JobCounts.WINDOW);
+            return new JobCounts(store.stateCounts(), recent.queues(), recent.kinds(), JobCounts.WINDOW);
+        });
+    }
+
+    @Override
     public Count count(JobFilter filter, int cap) {
         if (cap < 1 || cap > 1_000_000) {
             throw new IllegalArgumentException("cap: must be between 1 and 1000000, got " + cap);
@@ -115,7 +130,7 @@ public final class DefaultAdminClient implements AdminClient {
         requireBatch(batchSize);
         List<Long> ids = call("select jobs", () -> store.matchingIds(filter, cursor, batchSize));
         int changed = actInChunks(actor, "bulk_" + name(action), action, ids, "filter",
-                Map.of("filter", filter.toString()));
+                Map.of("filter", describe(filter)));
         boolean done = ids.size() < batchSize;
         return new BatchResult(ids.size(), changed, done ? null : ids.getLast(), done);
     }
@@ -183,6 +198,30 @@ public final class DefaultAdminClient implements AdminClient {
         return acted.changed();
     }
 
+    /** The filter's set fields by name, as the audit log shows them (states by their database names). */
+    private static Map<String, Object> describe(JobFilter filter) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        if (!filter.states().isEmpty()) {
+            fields.put("states", filter.states().stream().map(JobState::dbName).sorted().toList());
+        }
+        putIfSet(fields, "queue", filter.queue());
+        putIfSet(fields, "kind", filter.kind());
+        putIfSet(fields, "tag", filter.tag());
+        putIfSet(fields, "createdFrom", filter.createdFrom());
+        putIfSet(fields, "createdTo", filter.createdTo());
+        putIfSet(fields, "finishedFrom", filter.finishedFrom());
+        putIfSet(fields, "finishedTo", filter.finishedTo());
+        putIfSet(fields, "args", filter.args());
+        putIfSet(fields, "deadLetterGroup", filter.deadLetterGroup());
+        return fields;
+    }
+
+    private static void putIfSet(Map<String, Object> fields, String name, Object value) {
+        if (value != null && !(value instanceof String text && text.isBlank())) {
+            fields.put(name, value instanceof Instant instant ? instant.toString() : value);
+        }
+    }
+
     private static String name(JobAction action) {
         return action.name().toLowerCase(Locale.ROOT);
     }
@@ -225,6 +264,19 @@ public final class DefaultAdminClient implements AdminClient {
     @Override
     public List<QueueInfo> queues() {
         return call("list queues", store::queues);
+    }
+
+    @Override
+    public List<QueueActivity> queueActivity(Overview.Span span) {
+        return call("read the queues' activity", () -> {
+            Map<String, List<Overview.StatsPoint>> stats = store.queueStats(span.length(), span.bucket());
+            Map<String, List<Overview.LagPoint>> lag = new TreeMap<>();
+            store.queueLag(span.length(), span.bucket()).forEach(q -> lag.put(q.queue(), q.points()));
+            Set<String> queues = new TreeSet<>(stats.keySet());
+            queues.addAll(lag.keySet());
+            return queues.stream().map(queue -> new QueueActivity(queue, stats.getOrDefault(queue, List.of()),
+                    lag.getOrDefault(queue, List.of()))).toList();
+        });
     }
 
     @Override
@@ -380,8 +432,8 @@ public final class DefaultAdminClient implements AdminClient {
     }
 
     @Override
-    public List<AuditEntry> audit(PageRequest page) {
-        return call("read the audit log", () -> store.audit(page));
+    public List<AuditEntry> audit(AuditFilter filter, PageRequest page) {
+        return call("read the audit log", () -> store.audit(filter, page));
     }
 
     private static String json(Map<String, ?> value) {

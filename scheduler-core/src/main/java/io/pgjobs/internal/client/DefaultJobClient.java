@@ -1,5 +1,6 @@
 package io.pgjobs.internal.client;
 
+import io.pgjobs.BatchClient;
 import io.pgjobs.EnqueueResult;
 import io.pgjobs.Job;
 import io.pgjobs.JobAttempt;
@@ -8,9 +9,11 @@ import io.pgjobs.JobFailedException;
 import io.pgjobs.JobRequest;
 import io.pgjobs.JobState;
 import io.pgjobs.PgJobsException;
+import io.pgjobs.WorkflowClient;
 import io.pgjobs.internal.config.Config;
 import io.pgjobs.internal.cron.DefaultScheduleClient;
 import io.pgjobs.internal.observe.Telemetry;
+import io.pgjobs.internal.store.BatchStore;
 import io.pgjobs.internal.store.JobStore;
 import io.pgjobs.internal.store.JobWriter;
 import io.pgjobs.internal.store.NewJob;
@@ -18,6 +21,7 @@ import io.pgjobs.internal.store.NotificationStore;
 import io.pgjobs.internal.store.ScheduleStore;
 import io.pgjobs.internal.store.Sql;
 import io.pgjobs.internal.store.UniqueKey;
+import io.pgjobs.internal.store.WorkflowStore;
 import io.pgjobs.internal.values.PgValues;
 import io.pgjobs.spi.JobSerializer;
 import java.nio.charset.StandardCharsets;
@@ -42,9 +46,12 @@ public final class DefaultJobClient implements JobClient {
     private final Telemetry telemetry;
     private final ResultWaiter results;
     private final EnqueueBackpressure backpressure;
+    private final DefaultWorkflowClient workflows;
+    private final DefaultBatchClient batches;
 
     public DefaultJobClient(Config config, JobWriter writer, JobStore store, ScheduleStore scheduleStore,
-                            NotificationStore resultNotifications, Telemetry telemetry) {
+                            WorkflowStore workflowStore, BatchStore batchStore, NotificationStore resultNotifications,
+                            Telemetry telemetry) {
         this.config = config;
         this.telemetry = telemetry;
         this.serializer = config.serializer();
@@ -53,6 +60,10 @@ public final class DefaultJobClient implements JobClient {
         this.schedules = new DefaultScheduleClient(scheduleStore, writer, this::prepare, telemetry);
         this.results = new ResultWaiter(store, resultNotifications, config.resultPollInterval());
         this.backpressure = new EnqueueBackpressure(writer, config.enqueueWaitWhenFull(), telemetry);
+        this.workflows = new DefaultWorkflowClient(config.dataSource(), config.leaseDuration(), workflowStore,
+                this::prepare, backpressure, results, telemetry);
+        this.batches = new DefaultBatchClient(config.dataSource(), config.leaseDuration(), batchStore, this::prepare,
+                this);
     }
 
     /** Writes the maximum depths of the queues this scheduler declares (see V19); at its start. */
@@ -208,6 +219,16 @@ public final class DefaultJobClient implements JobClient {
     @Override
     public boolean delete(long id) {
         return call("delete job " + id, () -> store.delete(id));
+    }
+
+    @Override
+    public BatchClient batches() {
+        return batches;
+    }
+
+    @Override
+    public WorkflowClient workflows() {
+        return workflows;
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.pgjobs.JobContext;
 import io.pgjobs.JobHandler;
 import io.pgjobs.PgJobsException;
 import io.pgjobs.SnoozeException;
+import io.pgjobs.WorkflowStep;
 import io.pgjobs.internal.config.Config.Registration;
 import io.pgjobs.internal.observe.JobTracing;
 import io.pgjobs.internal.store.ClaimedJob;
@@ -210,6 +211,8 @@ final class JobExecution implements Runnable {
         private final A args;
         /** The checkpoint as this attempt last read or saved it; null until then. Only the worker thread uses it. */
         private Optional<String> checkpoint;
+        /** The parent steps as first read; null until then. Only the worker thread uses it. */
+        private List<WorkflowStep> parents;
 
         Context(A args) {
             this.args = args;
@@ -286,6 +289,27 @@ final class JobExecution implements Runnable {
                 throw new PgJobsException("could not save the " + what + " of job " + job.id()
                         + ": it is no longer running as attempt " + job.attempt() + " on node " + nodeId());
             }
+        }
+
+        @Override
+        public List<WorkflowStep> parents() {
+            if (parents == null) {
+                try {
+                    parents = environment.workflows().parents(job.id());
+                } catch (SQLException e) {
+                    throw new PgJobsException("could not read the parent steps of job " + job.id() + ": "
+                            + e.getMessage(), e);
+                }
+            }
+            return parents;
+        }
+
+        @Override
+        public <T> T parentResult(String step, Class<T> type) {
+            WorkflowStep parent = parents().stream().filter(p -> p.name().equals(step)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("step: job " + job.id() + " has no parent step '"
+                            + step + "'; its parents are " + parents().stream().map(WorkflowStep::name).toList()));
+            return parent.result() == null ? null : environment.serializer().fromJson(parent.result(), type);
         }
 
         @Override

@@ -62,7 +62,7 @@ public final class Node {
                 config.leaseDuration().toMillis());
         this.completer = new Completer(stores.executions(), config.nodeId(), held, telemetry, config.flows().keySet(),
                 stores.flow(), circuits);
-        this.workers = new Workers(config, telemetry, stores.executions(), held, completer);
+        this.workers = new Workers(config, telemetry, stores.executions(), stores.workflows(), held, completer);
         // kinds with a circuit breaker are claimed apart, while their circuit is closed (see QueueFetcher)
         List<String> kinds = config.handlers().keySet().stream()
                 .filter(kind -> !config.circuitBreakers().containsKey(kind)).toList();

@@ -7,6 +7,7 @@ import io.pgjobs.internal.runtime.JobExecution.StopReason;
 import io.pgjobs.internal.store.ClaimedJob;
 import io.pgjobs.internal.store.Completion;
 import io.pgjobs.internal.store.ExecutionStore;
+import io.pgjobs.internal.store.WorkflowStore;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,6 +31,7 @@ final class Workers {
     private final Config config;
     private final Telemetry telemetry;
     private final ExecutionStore leases;
+    private final WorkflowStore workflows;
     private final HeldJobs held;
     private final Completer completer;
     /** Jobs whose handler is still running. */
@@ -40,7 +42,9 @@ final class Workers {
     private ScheduledExecutorService timer;
     private ExecutionEnvironment environment;
 
-    Workers(Config config, Telemetry telemetry, ExecutionStore leases, HeldJobs held, Completer completer) {
+    Workers(Config config, Telemetry telemetry, ExecutionStore leases, WorkflowStore workflows, HeldJobs held,
+            Completer completer) {
+        this.workflows = workflows;
         this.config = config;
         this.telemetry = telemetry;
         this.leases = leases;
@@ -56,7 +60,7 @@ final class Workers {
         timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
                 .name("pgjobs-timer").unstarted(r));
         environment = new ExecutionEnvironment(config.nodeId(), config.serializer(), config.retryPolicy(), telemetry,
-                timer, leases, config.maxArgsBytes());
+                timer, leases, workflows, config.maxArgsBytes());
     }
 
     /** Starts a claimed job on a worker thread; its queue has already taken the slot {@code freeSlot} gives back. */

@@ -8,6 +8,7 @@ import static io.pgjobs.internal.db.Tables.QUEUES;
 import io.pgjobs.Job;
 import io.pgjobs.JobState;
 import io.pgjobs.admin.AuditEntry;
+import io.pgjobs.admin.AuditFilter;
 import io.pgjobs.admin.Count;
 import io.pgjobs.admin.DeadLetterGroup;
 import io.pgjobs.admin.JobAction;
@@ -67,6 +68,8 @@ public final class AdminStore {
     private static final Set<JobState> INDEXED_STATES = EnumSet.of(JobState.RUNNING, JobState.SCHEDULED,
             JobState.RETRYABLE, JobState.CANCELLED, JobState.DISCARDED);
     private static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(5);
+    /** The SQLSTATE of a unique index's violation. */
+    private static final String UNIQUE_VIOLATION = "23505";
     /** The error with digits, long hex ids and UUIDs masked, so that failures alike group together. */
     private static final String PATTERN_SQL = """
             regexp_replace(regexp_replace(regexp_replace(coalesce(last_error, ''),
@@ -149,11 +152,12 @@ public final class AdminStore {
 
     /**
      * Whether an index finds the filter's jobs without reading the others: only states that an index lists, or a
-     * lower bound on the finish time (V1's jobs_finished). Queue, kind, tag, args and creation time have no index
+     * lower bound on the finish time (V1's jobs_finished), or a dead-letter group (discarded jobs). Queue, kind, tag, args and creation time have no index
      * that a listing by id can use.
      */
     private static boolean indexNarrows(JobFilter f) {
-        return (!f.states().isEmpty() && INDEXED_STATES.containsAll(f.states())) || f.finishedFrom() != null;
+        return (!f.states().isEmpty() && INDEXED_STATES.containsAll(f.states())) || f.finishedFrom() != null
+                || f.deadLetterGroup() != null;
     }
 
     public List<Long> matchingIds(JobFilter filter, Long cursor, int limit) throws SQLException {
@@ -203,6 +207,10 @@ public final class AdminStore {
                 c = c.and(term.negated() ? DSL.not(contains) : contains);
             }
         }
+        if (f.deadLetterGroup() != null) {
+            c = c.and(JOBS.STATE.eq(DSL.inline(JobState.DISCARDED.dbName())))
+                    .and(DSL.condition("md5(" + PATTERN_SQL + ") = {0}", DSL.val(f.deadLetterGroup())));
+        }
         return c;
     }
 
@@ -233,6 +241,33 @@ public final class AdminStore {
         });
     }
 
+    /** Jobs per queue and per kind, biggest first, among some of the newest jobs. */
+    public record Facets(Map<String, Long> queues, Map<String, Long> kinds) {}
+
+    /**
+     * Jobs per queue and per kind among the newest {@code window} jobs: a backward walk of the primary key, so its
+     * cost does not grow with the table.
+     */
+    public Facets recentFacets(int window) throws SQLException {
+        String sql = """
+                select queue, kind, count(*) as jobs
+                from (select queue, kind from %1$s.jobs order by id desc limit %2$d) recent
+                group by grouping sets ((queue), (kind))
+                order by count(*) desc, queue, kind
+                """.formatted(schema, window);
+        Map<String, Long> queues = new LinkedHashMap<>();
+        Map<String, Long> kinds = new LinkedHashMap<>();
+        for (Record r : read(dsl -> dsl.resultQuery(sql).fetch())) {
+            String queue = r.get("queue", String.class);
+            if (queue != null) {
+                queues.put(queue, r.get("jobs", Long.class));
+            } else {
+                kinds.put(r.get("kind", String.class), r.get("jobs", Long.class));
+            }
+        }
+        return new Facets(queues, kinds);
+    }
+
     public Instant now() throws SQLException {
         return read(dsl -> dsl.select(DSL.currentOffsetDateTime()).fetchOne().value1().toInstant());
     }
@@ -240,21 +275,40 @@ public final class AdminStore {
     /** Every queue worth showing (see {@link QueueSql#queueSnapshot}) with its settings, by name. */
     public List<QueueInfo> queues() throws SQLException {
         String sql = """
-                select s.name, s.waiting, s.running, s.lag_ms, q.concurrency_limit, coalesce(q.paused, false) as paused
+                select s.name, s.waiting, s.running, s.lag_ms, q.concurrency_limit, coalesce(q.paused, false) as paused,
+                       q.max_depth
                 from (%2$s) s left join %1$s.queues q on q.name = s.name
                 order by s.name
                 """.formatted(schema, QueueSql.queueSnapshot(schema));
         return read(dsl -> dsl.resultQuery(sql).fetch(r -> new QueueInfo(r.get("name", String.class),
                 capped(r.get("waiting", Long.class), QueueSql.WAITING_CAP), r.get("running", Long.class),
                 Duration.ofMillis(r.get("lag_ms", Long.class)), r.get("concurrency_limit", Integer.class),
-                r.get("paused", Boolean.class))));
+                r.get("paused", Boolean.class), r.get("max_depth", Integer.class))));
     }
 
     /** Finished attempts per {@code bucket} over the last {@code span}, one point per bucket, oldest first. */
     public List<StatsPoint> stats(Duration span, Duration bucket) throws SQLException {
+        return finishedAttempts(span, bucket, false).get("");
+    }
+
+    /**
+     * {@link #stats} per queue, by queue name: a point for each bucket, for each queue that finished attempts in
+     * the span (a key range of job_stats, as the overview's).
+     */
+    public Map<String, List<StatsPoint>> queueStats(Duration span, Duration bucket) throws SQLException {
+        return finishedAttempts(span, bucket, true);
+    }
+
+    /**
+     * Finished attempts per bucket, one point per bucket, oldest first: per queue when {@code perQueue} (for the
+     * queues that finished attempts in the span), else for all queues together under the name "" (a point for
+     * every bucket, even when nothing finished).
+     */
+    private Map<String, List<StatsPoint>> finishedAttempts(Duration span, Duration bucket, boolean perQueue)
+            throws SQLException {
         String sql = bucketed("""
                 with totals as (
-                    select date_bin(%2$s, s.minute, timestamptz '2000-01-01') as start,
+                    select {key} as key, date_bin(%2$s, s.minute, timestamptz '2000-01-01') as start,
                            sum(s.jobs) filter (where s.state = 'completed') as completed,
                            sum(s.jobs) filter (where s.state = 'retryable') as failed,
                            sum(s.jobs) filter (where s.state = 'discarded') as discarded,
@@ -262,19 +316,26 @@ public final class AdminStore {
                            sum(s.jobs) filter (where s.state in ('scheduled', 'available')) as other,
                            sum(s.duration_ms) / nullif(sum(s.jobs), 0) as average_ms
                     from %1$s.job_stats s where s.minute >= %3$s
-                    group by 1
+                    group by 1, 2
                 )
-                select b.start, coalesce(t.completed, 0) as completed, coalesce(t.failed, 0) as failed,
+                select k.key, b.start, coalesce(t.completed, 0) as completed, coalesce(t.failed, 0) as failed,
                        coalesce(t.discarded, 0) as discarded, coalesce(t.cancelled, 0) as cancelled,
                        coalesce(t.other, 0) as other, coalesce(t.average_ms, 0) as average_ms
-                from generate_series(%3$s, date_bin(%2$s, now(), timestamptz '2000-01-01'), %2$s) b(start)
-                left join totals t on t.start = b.start
-                order by b.start
-                """, span, bucket);
-        return read(dsl -> dsl.resultQuery(sql).fetch(r -> new StatsPoint(
-                r.get("start", OffsetDateTime.class).toInstant(), r.get("completed", Long.class),
-                r.get("failed", Long.class), r.get("discarded", Long.class), r.get("cancelled", Long.class),
-                r.get("other", Long.class), r.get("average_ms", Long.class))));
+                from {keys} k
+                cross join generate_series(%3$s, date_bin(%2$s, now(), timestamptz '2000-01-01'), %2$s) b(start)
+                left join totals t on t.key = k.key and t.start = b.start
+                order by k.key, b.start
+                """.replace("{key}", perQueue ? "s.queue" : "''::text")
+                .replace("{keys}", perQueue ? "(select distinct key from totals)" : "(select ''::text as key)"),
+                span, bucket);
+        Map<String, List<StatsPoint>> byKey = new LinkedHashMap<>();
+        for (Record r : read(dsl -> dsl.resultQuery(sql).fetch())) {
+            byKey.computeIfAbsent(r.get("key", String.class), key -> new ArrayList<>()).add(new StatsPoint(
+                    r.get("start", OffsetDateTime.class).toInstant(), r.get("completed", Long.class),
+                    r.get("failed", Long.class), r.get("discarded", Long.class), r.get("cancelled", Long.class),
+                    r.get("other", Long.class), r.get("average_ms", Long.class)));
+        }
+        return byKey;
     }
 
     /**
@@ -387,7 +448,7 @@ public final class AdminStore {
             Map<Long, JobStore.Cancellation> cancelledBeforeStart = new LinkedHashMap<>();
             for (long id : ids) {
                 boolean applied = switch (action) {
-                    case RETRY -> jobs.retry(dsl, id);
+                    case RETRY -> retryHoldingItsKey(dsl, id);
                     case DELETE -> jobs.delete(dsl, id);
                     case CANCEL -> {
                         JobStore.Cancellation cancellation = jobs.cancel(dsl, id);
@@ -404,6 +465,22 @@ public final class AdminStore {
             audit(dsl, audit.apply(changed));
             return new Acted(changed, cancelledBeforeStart);
         });
+    }
+
+    /**
+     * Retries one job; a unique job whose key another job took meanwhile (see V17) cannot be, and the action
+     * fails with a message saying so, rolling back with its audit entry.
+     */
+    private boolean retryHoldingItsKey(DSLContext dsl, long id) {
+        try {
+            return jobs.retry(dsl, id);
+        } catch (DataAccessException e) {
+            if (UNIQUE_VIOLATION.equals(e.sqlState())) {
+                throw new IllegalStateException("job " + id + " cannot be retried: it is unique, and another job"
+                        + " of the same kind, queue and args holds its unique key now", e);
+            }
+            throw e;
+        }
     }
 
     // ---- dead letters ----------------------------------------------------------------------------------------
@@ -462,9 +539,22 @@ public final class AdminStore {
                 .execute();
     }
 
-    public List<AuditEntry> audit(PageRequest page) throws SQLException {
-        return read(dsl -> dsl.selectFrom(AUDIT_LOG)
-                .where(page.beforeId() == null ? DSL.noCondition() : AUDIT_LOG.ID.lt(page.beforeId()))
+    public List<AuditEntry> audit(AuditFilter filter, PageRequest page) throws SQLException {
+        Condition c = page.beforeId() == null ? DSL.noCondition() : AUDIT_LOG.ID.lt(page.beforeId());
+        if (filter.actor() != null) {
+            c = c.and(AUDIT_LOG.ACTOR.eq(filter.actor()));
+        }
+        if (filter.action() != null) {
+            c = c.and(AUDIT_LOG.ACTION.eq(filter.action()));
+        }
+        if (filter.from() != null) {
+            c = c.and(AUDIT_LOG.AT.ge(filter.from().atOffset(ZoneOffset.UTC)));
+        }
+        if (filter.to() != null) {
+            c = c.and(AUDIT_LOG.AT.lt(filter.to().atOffset(ZoneOffset.UTC)));
+        }
+        Condition matching = c;
+        return read(dsl -> dsl.selectFrom(AUDIT_LOG).where(matching)
                 .orderBy(AUDIT_LOG.ID.desc()).limit(page.limit())
                 .fetch(r -> new AuditEntry(r.getId(), Sql.instant(r.getAt()), r.getActor(), r.getAction(),
                         r.getTarget(), r.getDetail().data())));

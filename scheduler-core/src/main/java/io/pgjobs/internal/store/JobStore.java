@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.exception.DataAccessException;
@@ -108,7 +109,7 @@ public final class JobStore {
                 .set(JOBS.STATE, JobState.CANCELLED.dbName())
                 .set(JOBS.FINISHED_AT, DSL.currentOffsetDateTime())
                 .set(JOBS.CANCEL_REQUESTED_AT, DSL.currentOffsetDateTime())
-                .where(JOBS.ID.eq(id)).and(JOBS.STATE.in(runnableStates()))
+                .where(JOBS.ID.eq(id)).and(JOBS.STATE.in(notStartedStates()))
                 .returning(JOBS.KIND, JOBS.QUEUE, JOBS.ATTEMPT, JOBS.RESULT_AWAITED)
                 .fetchOptional();
         if (pending.isPresent()) {
@@ -130,7 +131,7 @@ public final class JobStore {
     }
 
     /**
-     * Makes a job that is not running available now, granting one more attempt if it had none left. A finished
+     * Makes a job that is neither running nor pending available now, granting one more attempt if it had none left. A finished
      * unique job takes its unique key back (see V17); when another job holds it meanwhile, the retry fails with
      * {@link IllegalStateException} and changes nothing.
      */
@@ -156,7 +157,8 @@ public final class JobStore {
                 .set(JOBS.MAX_ATTEMPTS, DSL.greatest(JOBS.MAX_ATTEMPTS, JOBS.ATTEMPT.plus(1)))
                 .setNull(JOBS.FINISHED_AT)
                 .setNull(JOBS.CANCEL_REQUESTED_AT)
-                .where(JOBS.ID.eq(id)).and(JOBS.STATE.ne(JobState.RUNNING.dbName()))
+                // a pending workflow step runs when its dependencies release it (V25), never before
+                .where(JOBS.ID.eq(id)).and(JOBS.STATE.notIn(JobState.RUNNING.dbName(), JobState.PENDING.dbName()))
                 .returning(JOBS.QUEUE)
                 .fetchOptional().map(JobsRecord::getQueue);
         queue.ifPresent(q -> notify(dsl, "q:" + q));
@@ -180,7 +182,8 @@ public final class JobStore {
         Sql.notify(dsl, notifyChannel, payload);
     }
 
-    private static List<String> runnableStates() {
-        return JobState.RUNNABLE.stream().map(JobState::dbName).toList();
+    /** The runnable states, and a workflow step's pending one (cancelling it cancels its dependants, V25). */
+    private static List<String> notStartedStates() {
+        return Stream.concat(JobState.RUNNABLE.stream(), Stream.of(JobState.PENDING)).map(JobState::dbName).toList();
     }
 }

@@ -84,7 +84,8 @@ public final class MaintenanceStore {
                 from rescued group by queue, kind
                 """.formatted(schema);
         // The literal state list matches the jobs_finished partial index; the parameter narrows it to one class
-        // of finished jobs, each with its own retention.
+        // of finished jobs, each with its own retention. A workflow step's incoming edges (V25) go with it, a
+        // workflow with its last step, and a sealed batch (V26) with its last job.
         this.deleteFinishedSql = """
                 with doomed as materialized (
                     select id from %1$s.jobs
@@ -94,9 +95,24 @@ public final class MaintenanceStore {
                     limit ?
                     for update skip locked
                 ), deleted as (
-                    delete from %1$s.jobs j using doomed where j.id = doomed.id returning j.id
+                    delete from %1$s.jobs j using doomed where j.id = doomed.id
+                    returning j.id, j.workflow_id, j.batch_id
                 ), history as (
                     delete from %1$s.attempts a using deleted where a.job_id = deleted.id
+                ), edges as (
+                    delete from %1$s.job_dependencies d using deleted where d.job_id = deleted.id
+                ), workflows as (
+                    -- a workflow goes with its last step; this statement still sees the steps it deletes
+                    delete from %1$s.workflows w
+                    where w.id in (select workflow_id from deleted)
+                      and not exists (select 1 from %1$s.jobs j where j.workflow_id = w.id
+                                      and j.id <> all(array(select id from deleted)))
+                ), batches as (
+                    -- a sealed batch goes with its last job (V26), as a workflow does
+                    delete from %1$s.batches b
+                    where b.id in (select batch_id from deleted) and b.sealed
+                      and not exists (select 1 from %1$s.jobs j where j.batch_id = b.id
+                                      and j.id <> all(array(select id from deleted)))
                 )
                 select count(*) from deleted
                 """.formatted(schema);

@@ -11,7 +11,7 @@ import javax.sql.DataSource;
 public record Stores(JobWriter jobWriter, ExecutionStore executions, JobStore jobs, ScheduleStore schedules,
                      AdminStore admin, ObservationStore observations, NodeStore nodes, MaintenanceStore maintenance,
                      NotificationStore notifications, NotificationStore results, FlowStore flow,
-                     CircuitStore circuits) {
+                     CircuitStore circuits, WorkflowStore workflows, BatchStore batches) {
 
     /**
      * The stores of the schema {@code schema}, whose notification channel is {@code notifyChannel} and whose
@@ -29,6 +29,8 @@ public record Stores(JobWriter jobWriter, ExecutionStore executions, JobStore jo
                 new ObservationStore(dataSource, schema), new NodeStore(dataSource, schema),
                 new MaintenanceStore(dataSource, schema, notifyChannel, resultChannel),
                 new NotificationStore(dataSource, notifyChannel), new NotificationStore(dataSource, resultChannel),
-                new FlowStore(dataSource, schema, notifyChannel), new CircuitStore(dataSource, schema, leaseDuration));
+                new FlowStore(dataSource, schema, notifyChannel), new CircuitStore(dataSource, schema, leaseDuration),
+                new WorkflowStore(dataSource, schema, notifyChannel, resultChannel, leaseDuration),
+                new BatchStore(dataSource, schema, notifyChannel, leaseDuration));
     }
 }

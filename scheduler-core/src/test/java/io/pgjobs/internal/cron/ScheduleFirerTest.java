@@ -41,7 +41,9 @@ class ScheduleFirerTest {
         stores = Stores.of(config.dataSource(), config.schema(), config.notifyChannel(), config.resultChannel(),
                 config.nodeDeadAfter(), config.leaseDuration());
         telemetry = new Telemetry(config.observe(), config.nodeId(), stores.observations());
-        client = new DefaultJobClient(config, stores.jobWriter(), stores.jobs(), stores.schedules(), stores.results(),
+        client = new DefaultJobClient(config, stores.jobWriter(), stores.jobs(), stores.schedules(), stores.workflows(),
+                stores.batches(),
+                stores.results(),
                 telemetry);
         schedules = client.schedules();
         first = new ScheduleFirer(stores.schedules(), stores.jobWriter(), config.pollInterval(), () -> true, telemetry);

@@ -262,7 +262,8 @@ function toggleLive() {
 // ---- overview -----------------------------------------------------------------------------------------------
 
 async function overviewPage() {
-  const [o, nodes, health] = await Promise.all([api('overview?span=' + ui.chartSpan), api('nodes'), readiness()]);
+  const [o, nodes, health, unhandled] = await Promise.all([api('overview?span=' + ui.chartSpan), api('nodes'), readiness(),
+    api('unhandled-kinds')]);
   const cards = el('div', { class: 'cards' }, STATES.map(state => el('a', { class: 'card', href: '#/jobs?state=' + state },
     el('div', {}, badge(state)), el('div', { class: 'n', 'data-count': state }, count(o.states[state.toUpperCase()])))));
   const points = o.series;
@@ -280,6 +281,7 @@ async function overviewPage() {
   return el('div', {},
     el('h1', {}, 'Overview', el('span', { class: 'muted' }, 'counts stop at 10,000')),
     cards,
+    unhandledPanel(unhandled),
     el('div', { class: 'grid2' }, clusterPanel(nodes), healthPanel(health)),
     el('div', { class: 'bar' }, el('strong', {}, 'Finished attempts and queue lag'), spanToggle),
     el('div', { class: 'grid3' },
@@ -311,6 +313,17 @@ function lagLines(points, lag) {
 }
 
 /** Who leads: the live node marked in nodes.leader_since; none (or several) is worth a warning. */
+/** Due jobs that no live node works with a handler for their kind: they wait until one starts (none: nothing). */
+function unhandledPanel(unhandled) {
+  if (!unhandled.length) return null;
+  return el('div', { class: 'panel warn', 'data-unhandled': '' },
+    el('strong', {}, 'Due jobs no live node handles'),
+    el('span', { class: 'muted' }, ' (they wait until a node with their queue and a handler for their kind starts)'),
+    table(['Queue', 'Kind', 'Jobs#'], unhandled.map(u => el('tr', { 'data-unhandled-kind': u.queue + '/' + u.kind },
+      el('td', {}, el('a', { href: '#/jobs?' + new URLSearchParams({ queue: u.queue, kind: u.kind }) }, u.queue)),
+      el('td', { class: 'mono' }, u.kind), el('td', { class: 'num' }, u.jobs))), ''));
+}
+
 function clusterPanel(nodes) {
   const live = nodes.filter(n => n.alive);
   const leaders = live.filter(n => n.leaderSince);
@@ -459,23 +472,54 @@ function lagBars(queues) {
 // ---- queues -------------------------------------------------------------------------------------------------
 
 async function queuesPage() {
-  const [queues, nodes, audit] = await Promise.all([api('queues'), api('nodes'), api('audit?limit=500')]);
+  const [queues, nodes, audit, activity] = await Promise.all([api('queues'), api('nodes'), api('audit?limit=500'),
+    api('queues/activity?span=hour')]);
   // who paused each queue: its newest pause or resume among the last 500 actions (newest first)
   const pausedBy = new Map();
   for (const entry of audit) {
     const queue = /^queue:(.*)$/.exec(entry.target);
     if (queue && ['pause_queue', 'resume_queue'].includes(entry.action) && !pausedBy.has(queue[1])) pausedBy.set(queue[1], entry);
   }
-  return el('div', {}, el('h1', {}, 'Queues'), queueTable(queues, nodes, pausedBy));
+  return el('div', {}, el('h1', {}, 'Queues'), queueTable(queues, nodes, pausedBy, new Map(activity.map(a => [a.queue, a]))));
+}
+
+/**
+ * A queue's last hour in three small lines: attempts completed and attempts failed per minute (zero where none
+ * finished), and its lag where sampled (a gap where not); each with its peak in the tooltip.
+ */
+function sparklines(activity) {
+  if (!activity) return el('span', { class: 'muted' }, 'no work this hour');
+  const byStart = new Map(activity.lag.map(p => [p.start, p.lagMs]));
+  const lines = [
+    ['throughput', activity.stats.map(p => p.completed), COLORS.green, v => v + ' completed/min'],
+    ['failures', activity.stats.map(p => p.failed + p.discarded), COLORS.red, v => v + ' failed/min'],
+    ['lag', activity.stats.length ? activity.stats.map(p => byStart.has(p.start) ? byStart.get(p.start) : null)
+      : activity.lag.map(p => p.lagMs), COLORS.amber, v => duration(v) + ' lag']];
+  return el('div', { class: 'sparks' }, lines.map(([name, values, color, label]) =>
+    sparkline(activity.queue + ':' + name, values, color, name + ', peak ' + label(Math.max(0, ...values.filter(v => v !== null))))));
+}
+
+function sparkline(key, values, color, title) {
+  const width = 90, height = 18;
+  const max = Math.max(1, ...values.filter(v => v !== null));
+  const step = values.length > 1 ? width / (values.length - 1) : width;
+  // one polyline per run of values, so that an unsampled minute is a gap
+  const runs = [[]];
+  values.forEach((v, i) => v === null ? runs.push([]) : runs[runs.length - 1].push((i * step).toFixed(1) + ',' + (height - 1 - (height - 2) * v / max).toFixed(1)));
+  return svg('svg', { viewBox: '0 0 ' + width + ' ' + height, width, height, class: 'spark', 'data-spark': key },
+    svg('title', {}, title),
+    runs.filter(run => run.length).map(run => run.length === 1
+      ? svg('circle', { cx: run[0].split(',')[0], cy: run[0].split(',')[1], r: 1.5, fill: color })
+      : svg('polyline', { points: run.join(' '), fill: 'none', stroke: color, 'stroke-width': 1.5 })));
 }
 
 /**
  * The queues with their numbers, the live nodes that work each ({@code nodes}: api/nodes), who paused a paused
  * one ({@code pausedBy}: queue name to its newest pause or resume audit entry, when known) and the actions.
  */
-function queueTable(queues, nodes, pausedBy) {
+function queueTable(queues, nodes, pausedBy, activity) {
   const working = name => nodes.filter(n => n.alive && n.queues.includes(name)).map(n => n.id);
-  return table(['Queue', 'State', 'Waiting#', 'Running#', 'Lag#', 'Limit#', 'Nodes', ''], queues.map(q => el('tr', { 'data-queue': q.name },
+  return table(['Queue', 'State', 'Waiting#', 'Running#', 'Lag#', 'Limit#', 'Max depth#', activity ? 'Last hour: done, failed, lag' : null, 'Nodes', ''].filter(h => h !== null), queues.map(q => el('tr', { 'data-queue': q.name },
     el('td', {}, el('a', { href: '#/jobs?queue=' + encodeURIComponent(q.name) }, q.name)),
     el('td', { 'data-state-of': q.name }, q.paused ? [badge('paused'), pausedBy && pausedBy.get(q.name)?.action === 'pause_queue'
       ? [' by ', pausedBy.get(q.name).actor, ' ', when(pausedBy.get(q.name).at)] : null] : el('span', { class: 'muted' }, 'active')),
@@ -483,6 +527,9 @@ function queueTable(queues, nodes, pausedBy) {
     el('td', { class: 'num' }, q.running),
     el('td', { class: 'num' }, duration(isoDurationMs(q.lag))),
     el('td', { class: 'num', title: 'cluster-wide limit (none: each node\'s own concurrency)' }, q.concurrencyLimit === null ? '—' : q.concurrencyLimit),
+    el('td', { class: 'num', 'data-max-depth': q.name, title: 'runnable jobs past which enqueueing is refused or waits (none: unbounded)' },
+      q.maxDepth === null ? '—' : q.maxDepth),
+    activity ? el('td', {}, sparklines(activity.get(q.name))) : null,
     el('td', { class: 'mono', 'data-nodes': q.name }, working(q.name).join(', ') || el('span', { class: 'muted' }, 'none')),
     el('td', {}, el('div', { class: 'actions' }, q.paused
       ? actionButton('Resume', async () => { await api('queues/' + encodeURIComponent(q.name) + '/resume', { method: 'POST' }); flash('Queue ' + q.name + ' resumed'); render(); })
@@ -498,7 +545,33 @@ function queueTable(queues, nodes, pausedBy) {
 
 // ---- jobs ---------------------------------------------------------------------------------------------------
 
-const FILTER_FIELDS = ['state', 'queue', 'kind', 'tag', 'args', 'createdFrom', 'createdTo', 'finishedFrom', 'finishedTo'];
+const FILTER_FIELDS = ['state', 'queue', 'kind', 'tag', 'args', 'createdFrom', 'createdTo', 'finishedFrom', 'finishedTo',
+  'deadLetterGroup'];
+
+const DATE_HINT = '2026-01-31, 2026-01-31 14:00 or an ISO instant';
+
+/**
+ * A typed date as the instant the API takes: a plain date ("2026-01-31") or date and time ("2026-01-31 14:00")
+ * in the browser's time zone, which is the operator's; anything else goes as typed, for the server to accept
+ * (an ISO instant) or refuse naming the field.
+ */
+function toInstant(text) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}))?$/.exec(text.trim());
+  if (!m) return text.trim();
+  const date = new Date(+m[1], +m[2] - 1, +m[3], +(m[4] || 0), +(m[5] || 0));
+  return date.getMonth() === +m[2] - 1 && date.getDate() === +m[3] ? date.toISOString() : text.trim();
+}
+
+/**
+ * Ranges up to now that an operator asks for most, as [label, start]: the start from the browser's clock and
+ * day, as the operator reads "today".
+ */
+function datePresets() {
+  const midnight = new Date();
+  midnight.setHours(0, 0, 0, 0);
+  return [['last hour', new Date(Date.now() - 3600e3)], ['today', midnight],
+    ['last 7 days', new Date(midnight.getTime() - 6 * 86400e3)]];
+}
 
 function filterQuery(params) {
   const query = new URLSearchParams();
@@ -511,6 +584,7 @@ async function jobsPage(params) {
   if (params.get('before')) query.set('before', params.get('before'));
   // a filter the server refuses (400, "createdFrom: ...") is shown beside its field, with the filters kept
   let page, filterError = null;
+  const counts = api('jobs/counts');
   try {
     page = await api('jobs?' + query);
   } catch (e) {
@@ -518,6 +592,7 @@ async function jobsPage(params) {
     filterError = e.message;
     page = { jobs: [], nextBefore: '', partial: false };
   }
+  const { states: stateCounts, queues: queueCounts, kinds: kindCounts, window } = await counts;
   const errorFor = name => filterError && filterError.startsWith(name + ':')
     ? el('span', { class: 'field-error', 'data-error-for': name }, filterError.slice(name.length + 1).trim()) : null;
   // the ticked jobs still on the page stay ticked through a refresh
@@ -538,13 +613,22 @@ async function jobsPage(params) {
     errorFor(name));
   const apply = () => {
     const changes = { before: '' };
-    for (const [name, input] of Object.entries(inputs)) changes[name] = input.value.trim();
+    for (const [name, input] of Object.entries(inputs)) changes[name] = /(From|To)$/.test(name) ? toInstant(input.value) : input.value.trim();
     go(changes);
   };
   const chips = el('div', { class: 'chips' }, STATES.map(state => el('button', {
     type: 'button', class: 'chip' + (states.has(state) ? ' on' : ''), 'data-filter-state': state,
     onclick: () => { states.has(state) ? states.delete(state) : states.add(state); go({ state: [...states].join(','), before: '' }); }
-  }, state)));
+  }, state, el('span', { class: 'n', 'data-count-of': state }, count(stateCounts[state.toUpperCase()])))));
+  // the queues and kinds of the newest jobs, biggest first, each a link that filters on it
+  const facet = (name, label, counted) => Object.keys(counted).length ? el('div', { class: 'facets', 'data-facets': name },
+    el('span', { class: 'muted' }, label + ':'), Object.entries(counted).slice(0, 12).map(([value, n]) =>
+      el('button', { type: 'button', class: 'chip' + (params.get(name) === value ? ' on' : ''), 'data-facet': name + ':' + value,
+        onclick: () => go({ [name]: params.get(name) === value ? '' : value, before: '' }) },
+        value, el('span', { class: 'n' }, n.toLocaleString())))) : null;
+  const presets = (from, to) => el('span', { class: 'presets' }, datePresets().map(([label, start]) =>
+    el('button', { type: 'button', class: 'link', 'data-preset': from + ':' + label,
+      onclick: () => go({ [from]: start.toISOString(), [to]: '', before: '' }) }, label)));
 
   const bulkBar = el('div', { class: 'bar' });
   const renderBulk = () => append(bulkBar.replaceChildren() || bulkBar, [
@@ -579,17 +663,24 @@ async function jobsPage(params) {
     el('h1', {}, 'Jobs'),
     el('div', { class: 'panel' },
       el('div', { class: 'filters' }, chips,
+        params.get('deadLetterGroup') ? el('span', { class: 'chip on', 'data-filter-group': params.get('deadLetterGroup') },
+          'dead-letter group ' + params.get('deadLetterGroup').slice(0, 8) + '… ',
+          el('button', { type: 'button', 'aria-label': 'clear the dead-letter group', onclick: () => go({ deadLetterGroup: '', before: '' }) }, '×'))
+          : null,
         // an error of a parameter without a field of its own (state, before)
         filterError && !Object.keys(inputs).some(name => filterError.startsWith(name + ':'))
           ? el('span', { class: 'field-error', 'data-error-for': 'filter' }, filterError) : null),
       el('div', { class: 'filters', style: 'margin-top:10px' },
         field('queue', 'Queue', 'any'), field('kind', 'Kind', 'any'), field('tag', 'Tag', 'any'),
         field('args', 'Args', 'customer_id = 42 and plan != "free"', 'wide'),
-        field('createdFrom', 'Created from', '2026-01-31T00:00:00Z'), field('createdTo', 'Created before', ''),
-        field('finishedFrom', 'Finished from', ''), field('finishedTo', 'Finished before', ''),
+        field('createdFrom', 'Created from', DATE_HINT), field('createdTo', 'Created before', ''), presets('createdFrom', 'createdTo'),
+        field('finishedFrom', 'Finished from', ''), field('finishedTo', 'Finished before', ''), presets('finishedFrom', 'finishedTo'),
         el('button', { type: 'button', class: 'primary', onclick: apply }, 'Filter'),
         el('button', { type: 'button', onclick: () => { location.hash = '#/jobs'; } }, 'Clear'),
-        el('label', { class: 'jump' }, 'Go to job', jump))),
+        el('label', { class: 'jump' }, 'Go to job', jump)),
+      facet('queue', 'Queues', queueCounts), facet('kind', 'Kinds', kindCounts),
+      el('div', { class: 'muted' }, 'State counts stop at 10,000; queues and kinds are counted among the newest '
+        + window.toLocaleString() + ' jobs.')),
     bulkBar,
     table([allOnPage, 'Id#', 'Kind', 'Queue', 'State', 'Args', 'Attempt#', 'Created', 'Finished', 'Last error'], rows,
       filterError ? 'Fix the filter to see jobs.' : page.partial ? 'No jobs match among those searched.' : 'No jobs match.'),
@@ -706,11 +797,16 @@ async function jobPage(id) {
           .map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]),
         [['created', job.createdAt], ['run at', job.runAt], ['started', job.startedAt], ['finished', job.finishedAt],
           ['lease expires', job.leaseExpiresAt]].map(([k, v]) => [el('dt', {}, k), el('dd', {}, when(v), v ? ' · ' + v : '')]),
+        job.progress === null ? null : [el('dt', {}, 'progress'), el('dd', { 'data-progress': '' },
+          el('progress', { max: 100, value: job.progress }), ' ' + job.progress + ' %',
+          job.progressMessage ? ' · ' + job.progressMessage : '')],
         job.lastError ? [el('dt', {}, 'last error'), el('dd', { class: 'mono error-text' }, job.lastError)] : null)),
       el('div', { class: 'panel' }, el('strong', {}, 'Timeline'), el('ul', { class: 'timeline' },
         timeline.map(([what, at, cls]) => el('li', { class: cls }, what, ' ', el('span', { class: 'muted' }, when(at))))))),
     el('div', { class: 'grid2' },
-      el('div', {}, el('h2', {}, 'Args'), pretty(job.args)),
+      el('div', {}, el('h2', {}, 'Args'), pretty(job.args), job.checkpoint === null ? null
+        : [el('h2', {}, 'Checkpoint', el('span', { class: 'muted' }, 'where the next attempt resumes')),
+          el('pre', { 'data-checkpoint': '' }, JSON.stringify(job.checkpoint, null, 2))]),
       el('div', {}, el('h2', {}, 'Metadata'), pretty(job.metadata), job.result === null ? null : [el('h2', {}, 'Result'), pretty(job.result)])),
     el('h2', {}, 'Attempts'),
     table(['#', 'Node', 'Started', 'Duration#', 'Outcome', 'Error'], attempts.map(a => el('tr', {},
@@ -758,7 +854,8 @@ async function deadLettersPage() {
   return el('div', {},
     el('h1', {}, 'Dead letters', el('span', { class: 'muted' }, 'discarded jobs grouped by error; digits and ids masked')),
     table(['Jobs#', 'Error class', 'Message pattern', 'Last failed', 'Latest', ''], groups.map(g => el('tr', { 'data-group': g.fingerprint },
-      el('td', { class: 'num' }, g.jobs), el('td', { class: 'mono' }, g.errorClass),
+      el('td', { class: 'num' }, el('a', { href: '#/jobs?deadLetterGroup=' + g.fingerprint, 'data-group-jobs': g.fingerprint,
+        title: 'list the jobs of this group' }, g.jobs)), el('td', { class: 'mono' }, g.errorClass),
       // the pattern starts with the error class, shown in its own column
       el('td', { class: 'err', title: g.pattern }, g.pattern.startsWith(g.errorClass + ':')
         ? g.pattern.slice(g.errorClass.length + 1).trim() : g.pattern), el('td', {}, when(g.lastFailedAt)),
@@ -779,7 +876,7 @@ async function schedulesPage() {
     el('h1', {}, 'Schedules'),
     table(['Name', 'When', 'Zone', 'Kind', 'Queue', 'State', 'Next fire times', 'Last fired', 'Recent runs', ''], schedules.map(s => el('tr', { 'data-schedule': s.name },
       el('td', {}, s.name),
-      el('td', {}, el('div', { class: 'mono' }, s.expression), el('div', { class: 'muted' }, s.description || '')),
+      el('td', {}, el('div', { class: 'mono' }, s.expression), el('div', { class: 'muted', 'data-summary': s.name, title: s.description || '' }, s.summary || '')),
       el('td', {}, s.timeZone), el('td', { class: 'mono' }, s.kind), el('td', {}, s.queue),
       el('td', {}, s.paused ? badge('paused') : badge('enabled')),
       el('td', {}, s.nextFireTimes.map(t => el('div', { title: t }, inZone(t, s.timeZone)))),
@@ -825,26 +922,70 @@ async function nodesPage() {
     'No nodes have registered yet.'));
 }
 
-/** An audit entry's details (a JSON object) as "key: value" pairs. */
+/**
+ * An audit entry's details (a JSON object) as "key: value" pairs: lists of ids shortened to their first ten and
+ * their number, a bulk action's filter as its fields ("state=discarded queue=mail").
+ */
 function details(detail) {
   if (!detail || typeof detail !== 'object') return detail === null || detail === undefined ? '' : String(detail);
-  return Object.entries(detail).map(([key, value]) =>
-    key + ': ' + (value !== null && typeof value === 'object' ? JSON.stringify(value) : value)).join(', ');
+  const value = v => Array.isArray(v) ? (v.length > 10 ? v.slice(0, 10).join(', ') + ' … (' + v.length + ')' : v.join(', ') || 'none')
+    : v !== null && typeof v === 'object' ? Object.entries(v).map(([k, x]) => k + '=' + value(x)).join(' ') || 'everything'
+    : String(v);
+  return Object.entries(detail).map(([key, v]) => key + ': ' + value(v)).join(' · ');
 }
 
+const AUDIT_FILTERS = ['actor', 'action', 'from', 'to'];
+/** The actions the audit log names, offered as suggestions: the field takes any action name. */
+const AUDIT_ACTIONS = ['retry', 'cancel', 'delete', 'clone', 'bulk_retry', 'bulk_cancel', 'bulk_delete', 'dead_letters_retry',
+  'dead_letters_delete', 'pause_queue', 'resume_queue', 'remove_queue', 'pause_schedule', 'resume_schedule', 'trigger_schedule',
+  'open_circuit', 'close_circuit', 'reset_circuit'];
+
 async function auditPage(params) {
-  const before = params.get('before');
-  const entries = await api('audit?limit=100' + (before ? '&before=' + encodeURIComponent(before) : ''));
+  const query = new URLSearchParams({ limit: '100' });
+  for (const name of [...AUDIT_FILTERS, 'before']) if (params.get(name)) query.set(name, params.get(name));
+  // a filter the server refuses is shown above the table, with the filters kept
+  let entries, filterError = null;
+  try {
+    entries = await api('audit?' + query);
+  } catch (e) {
+    if (e.status !== 400) throw e;
+    filterError = e.message;
+    entries = [];
+  }
   const target = t => {
     const job = /^job:(\d+)$/.exec(t);
     return job ? el('a', { href: '#/jobs/' + job[1] }, t) : t;
   };
+  const inputs = {};
+  const apply = () => {
+    const next = new URLSearchParams();
+    for (const [name, input] of Object.entries(inputs)) {
+      if (input.value.trim()) next.set(name, name === 'from' || name === 'to' ? toInstant(input.value) : input.value.trim());
+    }
+    location.hash = '#/audit' + (next.toString() ? '?' + next : '');
+  };
+  const enter = e => { if (e.key === 'Enter') apply(); };
+  const older = new URLSearchParams(query);
+  older.delete('limit');
+  if (entries.length === 100) older.set('before', entries[99].id);
   return el('div', {},
     el('h1', {}, 'Audit log'),
-    table(['When', 'Who', 'Action', 'Target', 'Details'], entries.map(e => el('tr', {},
+    el('div', { class: 'panel' }, el('div', { class: 'filters' },
+      el('label', {}, 'Who', inputs.actor = el('input', { name: 'actor', value: params.get('actor') || '', placeholder: 'anyone', onkeydown: enter })),
+      el('label', {}, 'Action', inputs.action = el('input', { name: 'action', list: 'audit-actions', value: params.get('action') || '',
+        placeholder: 'any', onkeydown: enter, onchange: apply }),
+        el('datalist', { id: 'audit-actions' }, AUDIT_ACTIONS.map(a => el('option', { value: a })))),
+      el('label', {}, 'From', inputs.from = el('input', { name: 'from', value: params.get('from') || '', placeholder: DATE_HINT, onkeydown: enter })),
+      el('label', {}, 'Before', inputs.to = el('input', { name: 'to', value: params.get('to') || '', placeholder: '', onkeydown: enter })),
+      el('span', { class: 'presets' }, datePresets().map(([label, start]) => el('button', { type: 'button', class: 'link',
+        'data-preset': 'from:' + label, onclick: () => { inputs.from.value = start.toISOString(); inputs.to.value = ''; apply(); } }, label))),
+      el('button', { type: 'button', class: 'primary', onclick: apply }, 'Filter'),
+      el('button', { type: 'button', onclick: () => { location.hash = '#/audit'; } }, 'Clear')),
+      filterError ? el('div', { class: 'field-error', 'data-error-for': 'audit' }, filterError) : null),
+    table(['When', 'Who', 'Action', 'Target', 'Details'], entries.map(e => el('tr', { 'data-audit': e.id },
       el('td', {}, when(e.at)), el('td', {}, e.actor), el('td', {}, e.action), el('td', {}, target(e.target)),
-      el('td', { class: 'mono' }, details(e.detail)))), 'No actions yet.'),
-    entries.length === 100 ? el('div', { class: 'bar' }, el('a', { href: '#/audit?before=' + entries[99].id }, 'Older »')) : null);
+      el('td', { class: 'details' }, details(e.detail)))), filterError ? 'Fix the filter to see actions.' : 'No actions match.'),
+    entries.length === 100 ? el('div', { class: 'bar' }, el('a', { href: '#/audit?' + older }, 'Older »')) : null);
 }
 
 // ---- start --------------------------------------------------------------------------------------------------

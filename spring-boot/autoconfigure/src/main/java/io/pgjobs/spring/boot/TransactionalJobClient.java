@@ -1,11 +1,18 @@
 package io.pgjobs.spring.boot;
 
+import io.pgjobs.Batch;
+import io.pgjobs.BatchClient;
+import io.pgjobs.BatchStatus;
 import io.pgjobs.EnqueueResult;
+import io.pgjobs.EnqueuedWorkflow;
 import io.pgjobs.Job;
 import io.pgjobs.JobAttempt;
 import io.pgjobs.JobClient;
 import io.pgjobs.JobRequest;
 import io.pgjobs.ScheduleClient;
+import io.pgjobs.Workflow;
+import io.pgjobs.WorkflowClient;
+import io.pgjobs.WorkflowStatus;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
@@ -109,5 +116,82 @@ final class TransactionalJobClient implements JobClient {
     @Override
     public ScheduleClient schedules() {
         return delegate.schedules();
+    }
+
+    /** Workflows enqueued without a connection join the current transaction too. */
+    @Override
+    public WorkflowClient workflows() {
+        WorkflowClient workflows = delegate.workflows();
+        return new WorkflowClient() {
+            @Override
+            public EnqueuedWorkflow enqueue(Workflow workflow) {
+                return inCurrentTransaction(connection -> workflows.enqueue(connection, workflow),
+                        () -> workflows.enqueue(workflow));
+            }
+
+            @Override
+            public EnqueuedWorkflow enqueue(Connection connection, Workflow workflow) {
+                return workflows.enqueue(connection, workflow);
+            }
+
+            @Override
+            public Optional<WorkflowStatus> get(long id) {
+                return workflows.get(id);
+            }
+
+            @Override
+            public WorkflowStatus await(long id, Duration timeout) throws InterruptedException, TimeoutException {
+                return workflows.await(id, timeout);
+            }
+
+            @Override
+            public int cancel(long id) {
+                return workflows.cancel(id);
+            }
+
+            @Override
+            public int retry(long id) {
+                return workflows.retry(id);
+            }
+        };
+    }
+
+    /** Batches created and jobs added without a connection join the current transaction too. */
+    @Override
+    public BatchClient batches() {
+        BatchClient batches = delegate.batches();
+        return new BatchClient() {
+            @Override
+            public long create(Batch batch) {
+                return inCurrentTransaction(connection -> batches.create(connection, batch),
+                        () -> batches.create(batch));
+            }
+
+            @Override
+            public long create(Connection connection, Batch batch) {
+                return batches.create(connection, batch);
+            }
+
+            @Override
+            public List<EnqueueResult> add(long batchId, List<JobRequest> requests) {
+                return inCurrentTransaction(connection -> batches.add(connection, batchId, requests),
+                        () -> batches.add(batchId, requests));
+            }
+
+            @Override
+            public List<EnqueueResult> add(Connection connection, long batchId, List<JobRequest> requests) {
+                return batches.add(connection, batchId, requests);
+            }
+
+            @Override
+            public void seal(long batchId) {
+                batches.seal(batchId);
+            }
+
+            @Override
+            public Optional<BatchStatus> get(long batchId) {
+                return batches.get(batchId);
+            }
+        };
     }
 }

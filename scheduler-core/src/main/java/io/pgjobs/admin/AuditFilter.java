@@ -1,0 +1,41 @@
+package io.pgjobs.admin;
+
+import io.pgjobs.internal.values.PgValues;
+import java.time.Instant;
+
+/**
+ * Which audit entries to list; null fields match everything. {@code actor} and {@code action} match exactly
+ * (actions are named as the audit log names them, such as {@code retry} or {@code bulk_cancel}); the time
+ * range includes its start and excludes its end. A bad field throws {@link IllegalArgumentException} naming it.
+ */
+public record AuditFilter(String actor, String action, Instant from, Instant to) {
+    public static final AuditFilter ALL = new AuditFilter(null, null, null, null);
+
+    public AuditFilter {
+        actor = blankToNull(actor);
+        action = blankToNull(action);
+        if (actor != null && actor.length() > 200) {
+            throw new IllegalArgumentException("actor: at most 200 characters, got " + actor.length());
+        }
+        if (actor != null) {
+            PgValues.text("actor", actor);
+        }
+        if (from != null) {
+            PgValues.instant("from", from);
+        }
+        if (to != null) {
+            PgValues.instant("to", to);
+        }
+        if (action != null && !action.matches("[a-z_]{1,50}")) {
+            throw new IllegalArgumentException("action: an audit action such as retry or bulk_cancel"
+                    + " (lower-case letters and underscores), got '" + action + "'");
+        }
+        if (from != null && to != null && !from.isBefore(to)) {
+            throw new IllegalArgumentException("from: must be before to");
+        }
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.strip();
+    }
+}

@@ -1,0 +1,298 @@
+package io.pgjobs.internal.store;
+
+import io.pgjobs.EnqueuedWorkflow;
+import io.pgjobs.JobState;
+import io.pgjobs.Workflow;
+import io.pgjobs.WorkflowStatus;
+import io.pgjobs.WorkflowStep;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * Workflows (V25, docs/workflows.md): enqueueing one with its steps and their dependencies in one statement, the
+ * reads of its steps (the client's, and a running step's of its parents), and the workflow-wide cancel and retry.
+ * Releasing a finished step's dependants is not here but in the database, in the trigger of V25, so that every
+ * way a step finishes releases them in its own transaction. Hand-written SQL, prepared once per call.
+ */
+public final class WorkflowStore {
+    /** A step to insert: its name, its job, the names of the steps it depends on. */
+    public record NewStep(String name, NewJob job, List<String> dependsOn) {}
+
+    private final DataSource dataSource;
+    /** The longest any transaction of this store may run, or pause between statements (see Sql#inTransaction). */
+    private final Duration transactionLimit;
+    private final String notifyChannel;
+    private final String resultChannel;
+    private final String insertSql;
+    private final String stepsSql;
+    private final String parentsSql;
+    private final String lockStepsSql;
+    private final String cancelSql;
+    private final String retrySql;
+
+    public WorkflowStore(DataSource dataSource, String schema, String notifyChannel, String resultChannel,
+                         Duration transactionLimit) {
+        this.dataSource = dataSource;
+        this.transactionLimit = transactionLimit;
+        this.notifyChannel = notifyChannel;
+        this.resultChannel = resultChannel;
+        // One statement: the workflow's row, its steps (ids drawn up front, so that the edges can name them),
+        // then its edges. A step with dependencies goes in 'pending' with their number, where the claim never
+        // sees it; the others as any job. Queues with runnable steps are notified at commit.
+        this.insertSql = """
+                with workflow as (
+                    insert into %1$s.workflows (name, on_failure) values (?, ?) returning id
+                ), input as (
+                    select nextval('%1$s.jobs_id_seq') as id, t.*,
+                           coalesce(t.run_at, now() + t.delay_ms * interval '1 millisecond') as due
+                    from unnest(?::text[], ?::text[], ?::text[], ?::smallint[], ?::timestamptz[], ?::bigint[],
+                                ?::int[], ?::text[], ?::text[], ?::text[], ?::int[])
+                         with ordinality as t(step, kind, queue, priority, run_at, delay_ms, max_attempts, args, tags,
+                                              metadata, dependencies, ord)
+                ), steps as (
+                    insert into %1$s.jobs (id, kind, queue, state, priority, run_at, max_attempts, args, tags,
+                                           metadata, workflow_id, step_name, dependencies_left)
+                    select id, kind, queue,
+                           case when dependencies > 0 then 'pending' when due > now() then 'scheduled'
+                                else 'available' end,
+                           priority, due, max_attempts, args::jsonb, tags::text[], metadata::jsonb,
+                           (select id from workflow), step, dependencies
+                    from input order by ord
+                    returning queue, state
+                ), edges as (
+                    insert into %1$s.job_dependencies (depends_on, job_id)
+                    select p.id, c.id
+                    from unnest(?::text[], ?::text[]) as e(parent, child)
+                    join input p on p.step = e.parent
+                    join input c on c.step = e.child
+                ), notified as (
+                    select pg_notify(?, 'q:' || queue)
+                    from (select distinct queue from steps where state = 'available') q
+                )
+                select (select id from workflow), step, id from input
+                union all
+                select null, null, null from (select count(*) from notified) sent -- pg_notify runs only if read
+                """.formatted(schema);
+        // A step as the client sees it, with the names of the steps it depends on.
+        String stepColumns = """
+                j.step_name, j.id, j.state, j.result::text, j.last_error,
+                array(select p.step_name from %1$s.job_dependencies d join %1$s.jobs p on p.id = d.depends_on
+                      where d.job_id = j.id order by p.id)
+                """.formatted(schema);
+        this.stepsSql = """
+                select w.name, w.on_failure, %2$s
+                from %1$s.workflows w join %1$s.jobs j on j.workflow_id = w.id
+                where w.id = ? order by j.id
+                """.formatted(schema, stepColumns);
+        this.parentsSql = """
+                select %2$s
+                from %1$s.job_dependencies e join %1$s.jobs j on j.id = e.depends_on
+                where e.job_id = ? order by j.id
+                """.formatted(schema, stepColumns);
+        // Cancel and retry lock the workflow's steps first, in id order (the order completions lock them, and
+        // parents before their dependants), in a statement of their own: the statement that then changes them
+        // reads their latest versions (see ExecutionStore#complete for why).
+        this.lockStepsSql = "select id from %1$s.jobs where workflow_id = ? order by id for update".formatted(schema);
+        // Steps that have not started are cancelled; running ones are asked to stop, as JobStore#cancel does.
+        // The trigger of V25 then cancels or releases nothing more: every pending step is cancelled here.
+        this.cancelSql = """
+                with stopped as (
+                    update %1$s.jobs
+                    set state = 'cancelled', finished_at = now(), cancel_requested_at = now(), dependencies_left = null
+                    where workflow_id = ? and state in ('pending', 'scheduled', 'available', 'retryable')
+                    returning id, result_awaited
+                ), asked as (
+                    update %1$s.jobs set cancel_requested_at = coalesce(cancel_requested_at, now())
+                    where workflow_id = ? and state = 'running'
+                    returning id
+                ), notified as (
+                    select pg_notify(?, id::text) from stopped where result_awaited
+                    union all
+                    select pg_notify(?, 'c:' || id) from asked
+                )
+                select (select count(*) from stopped) + (select count(*) from asked),
+                       (select count(*) from notified)
+                """.formatted(schema);
+        // The failed steps, and the pending ones, count again the dependencies that have not completed (a
+        // failed step taken back counts as not completed, so a dependant of it that a 'run_dependants' workflow
+        // already released is not released twice); none left: available now. Completed steps stay as they are.
+        this.retrySql = """
+                with counted as (
+                    select j.id, j.state <> 'pending' as failed,
+                           (select count(*) from %1$s.job_dependencies d join %1$s.jobs p on p.id = d.depends_on
+                            where d.job_id = j.id and p.state <> 'completed')::int as dependencies_left
+                    from %1$s.jobs j
+                    where j.workflow_id = ? and j.state in ('pending', 'discarded', 'cancelled')
+                ), retried as (
+                    update %1$s.jobs j
+                    set state = case when c.dependencies_left > 0 then 'pending' else 'available' end,
+                        dependencies_left = c.dependencies_left, run_at = now(), finished_at = null,
+                        cancel_requested_at = null, max_attempts = greatest(j.max_attempts, j.attempt + 1)
+                    from counted c
+                    where j.id = c.id
+                    returning c.failed, j.state, j.queue
+                ), notified as (
+                    select pg_notify(?, 'q:' || queue) from (select distinct queue from retried
+                                                             where state = 'available') q
+                )
+                select (select count(*) from retried where failed), (select count(*) from notified)
+                """.formatted(schema);
+    }
+
+    /** Inserts a workflow and its steps in the transaction of {@code connection}. */
+    public EnqueuedWorkflow insert(Connection connection, String name, Workflow.OnFailure onFailure,
+                                   List<NewStep> steps) throws SQLException {
+        int n = steps.size();
+        String[] names = new String[n], kinds = new String[n], queues = new String[n], args = new String[n],
+                tags = new String[n], metadata = new String[n];
+        Short[] priorities = new Short[n];
+        Timestamp[] runAts = new Timestamp[n];
+        Long[] delays = new Long[n];
+        Integer[] maxAttempts = new Integer[n], dependencies = new Integer[n];
+        List<String> parents = new ArrayList<>(), children = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            NewStep step = steps.get(i);
+            NewJob job = step.job();
+            names[i] = step.name();
+            kinds[i] = job.kind();
+            queues[i] = job.queue();
+            priorities[i] = (short) job.priority();
+            runAts[i] = job.runAt() == null ? null : Timestamp.from(job.runAt());
+            delays[i] = job.delayMs();
+            maxAttempts[i] = job.maxAttempts();
+            args[i] = job.argsJson();
+            tags[i] = Sql.arrayLiteral(job.tags());
+            metadata[i] = job.metadataJson();
+            dependencies[i] = step.dependsOn().size();
+            for (String parent : step.dependsOn()) {
+                parents.add(parent);
+                children.add(step.name());
+            }
+        }
+        try (PreparedStatement ps = Sql.prepareForArrays(connection, insertSql)) {
+            ps.setString(1, name);
+            ps.setString(2, onFailure.dbName());
+            ps.setArray(3, connection.createArrayOf("text", names));
+            ps.setArray(4, connection.createArrayOf("text", kinds));
+            ps.setArray(5, connection.createArrayOf("text", queues));
+            ps.setArray(6, connection.createArrayOf("int2", priorities));
+            ps.setArray(7, connection.createArrayOf("timestamptz", runAts));
+            ps.setArray(8, connection.createArrayOf("int8", delays));
+            ps.setArray(9, connection.createArrayOf("int4", maxAttempts));
+            ps.setArray(10, connection.createArrayOf("text", args));
+            ps.setArray(11, connection.createArrayOf("text", tags));
+            ps.setArray(12, connection.createArrayOf("text", metadata));
+            ps.setArray(13, connection.createArrayOf("int4", dependencies));
+            ps.setArray(14, connection.createArrayOf("text", parents.toArray()));
+            ps.setArray(15, connection.createArrayOf("text", children.toArray()));
+            ps.setString(16, notifyChannel);
+            long workflowId = 0;
+            Map<String, Long> jobIds = new LinkedHashMap<>(n * 2);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (rs.getString(2) != null) {
+                        workflowId = rs.getLong(1);
+                        jobIds.put(rs.getString(2), rs.getLong(3));
+                    }
+                }
+            }
+            return new EnqueuedWorkflow(workflowId, jobIds);
+        }
+    }
+
+    /** The workflow {@code id} and its steps; empty when there is none (or none of its steps is left). */
+    public Optional<WorkflowStatus> status(long id) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> {
+            try (PreparedStatement ps = connection.prepareStatement(stepsSql)) {
+                ps.setLong(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    String name = null;
+                    Workflow.OnFailure onFailure = null;
+                    List<WorkflowStep> steps = new ArrayList<>();
+                    while (rs.next()) {
+                        name = rs.getString(1);
+                        onFailure = Workflow.OnFailure.valueOf(rs.getString(2).toUpperCase(Locale.ROOT));
+                        steps.add(step(rs, 3));
+                    }
+                    return name == null ? Optional.empty()
+                            : Optional.of(new WorkflowStatus(id, name, onFailure, List.copyOf(steps)));
+                }
+            }
+        });
+    }
+
+    /** The steps job {@code jobId} depends on, oldest first; empty for a job outside a workflow. */
+    public List<WorkflowStep> parents(long jobId) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> {
+            try (PreparedStatement ps = connection.prepareStatement(parentsSql)) {
+                ps.setLong(1, jobId);
+                List<WorkflowStep> parents = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        parents.add(step(rs, 1));
+                    }
+                }
+                return List.copyOf(parents);
+            }
+        });
+    }
+
+    /** Cancels the unfinished steps of workflow {@code id} (see WorkflowClient#cancel); how many. */
+    public int cancel(long id) throws SQLException {
+        return Sql.inTransaction(dataSource, transactionLimit, connection -> {
+            lockSteps(connection, id);
+            try (PreparedStatement ps = connection.prepareStatement(cancelSql)) {
+                ps.setLong(1, id);
+                ps.setLong(2, id);
+                ps.setString(3, resultChannel);
+                ps.setString(4, notifyChannel);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            }
+        });
+    }
+
+    /** Takes back the failed steps of workflow {@code id} (see WorkflowClient#retry); how many. */
+    public int retry(long id) throws SQLException {
+        return Sql.inTransaction(dataSource, transactionLimit, connection -> {
+            lockSteps(connection, id);
+            try (PreparedStatement ps = connection.prepareStatement(retrySql)) {
+                ps.setLong(1, id);
+                ps.setString(2, notifyChannel);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            }
+        });
+    }
+
+    private void lockSteps(Connection connection, long id) throws SQLException {
+        try (PreparedStatement lock = connection.prepareStatement(lockStepsSql)) {
+            lock.setLong(1, id);
+            lock.execute();
+        }
+    }
+
+    private static WorkflowStep step(ResultSet rs, int first) throws SQLException {
+        Array dependsOn = rs.getArray(first + 5);
+        return new WorkflowStep(rs.getString(first), rs.getLong(first + 1), JobState.fromDb(rs.getString(first + 2)),
+                List.copyOf(Arrays.asList((String[]) dependsOn.getArray())), rs.getString(first + 3),
+                rs.getString(first + 4));
+    }
+}
