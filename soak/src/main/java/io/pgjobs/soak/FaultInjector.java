@@ -1,0 +1,224 @@
+package io.pgjobs.soak;
+
+import io.pgjobs.JobClient;
+import io.pgjobs.JobRequest;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+
+/**
+ * Injects one fault at a time at random (seeded) intervals, cycling through every kind in a shuffled order, and
+ * goes on past the run's end until it has injected each kind once, so that even a short run meets them all. Each fault is a row of {@code soak.faults} with the database's time when it
+ * started, ended, and when the cluster had recovered from it: a job enqueued at its end has completed, and no
+ * attempt that was running when it started is still running.
+ */
+final class FaultInjector implements Runnable {
+    enum Kind {
+        /** SIGKILL of a node, restarted a few seconds later. */
+        KILL,
+        /** SIGSTOP of a node for longer than the lease, then SIGCONT. */
+        FREEZE,
+        /** {@code pg_terminate_backend} of every session of a node. */
+        TERMINATE_SESSIONS,
+        /** The nodes' rows, the queue's and the schedule's locked for seconds: heartbeats and fires wait. */
+        HOT_ROW_LOCK,
+        /** Every node stopped gracefully (SIGTERM) and started again, one after another. */
+        ROLLING_RESTART,
+        /** The embedded server stopped (fast shutdown) and started again; only when the soak owns it. */
+        POSTGRES_RESTART
+    }
+
+    private static final Duration RECOVERY_DEADLINE = Duration.ofMinutes(3);
+
+    private final SoakDatabase database;
+    private final DataSource dataSource;
+    private final JobClient client;
+    private final List<NodeJvm> nodes;
+    private final Random random;
+    private final long leaseMs;
+    private final Duration minGap;
+    private final Duration maxGap;
+    private final long endNanos;
+    private final List<Kind> rotation = new ArrayList<>();
+    private final Set<Kind> injected = EnumSet.noneOf(Kind.class);
+
+    FaultInjector(SoakDatabase database, JobClient client, List<NodeJvm> nodes, SoakOptions options, long endNanos) {
+        this.database = database;
+        this.dataSource = database.dataSource();
+        this.client = client;
+        this.nodes = nodes;
+        this.random = new Random(options.seed() ^ 0x5DEECE66DL);
+        this.leaseMs = options.leaseMs();
+        this.minGap = options.minFaultGap();
+        this.maxGap = options.maxFaultGap();
+        this.endNanos = endNanos;
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (true) {
+                long gapMs = minGap.toMillis() + (long) (random.nextDouble() * (maxGap.toMillis() - minGap.toMillis()));
+                boolean timeLeft = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(gapMs) < endNanos;
+                if (!timeLeft && injected.containsAll(kinds())) {
+                    return;
+                }
+                TimeUnit.MILLISECONDS.sleep(gapMs); // the random interval between faults
+                Kind kind = nextKind();
+                inject(kind);
+                injected.add(kind);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            throw new IllegalStateException("the fault injector failed: " + e, e);
+        }
+    }
+
+    /** The kinds this run injects: all of them, but the server's restart only on a server the soak owns. */
+    private Set<Kind> kinds() {
+        Set<Kind> kinds = EnumSet.allOf(Kind.class);
+        if (!database.ownsServer()) {
+            kinds.remove(Kind.POSTGRES_RESTART);
+        }
+        return kinds;
+    }
+
+    private Kind nextKind() {
+        if (rotation.isEmpty()) {
+            rotation.addAll(kinds());
+            Collections.shuffle(rotation, random);
+        }
+        return rotation.removeFirst();
+    }
+
+    private void inject(Kind kind) throws Exception {
+        NodeJvm node = nodes.get(random.nextInt(nodes.size()));
+        String target = switch (kind) {
+            case KILL, FREEZE, TERMINATE_SESSIONS -> node.nodeId();
+            case HOT_ROW_LOCK, POSTGRES_RESTART -> "database";
+            case ROLLING_RESTART -> "every node";
+        };
+        long id = retrying(() -> queryLong(
+                "insert into soak.faults (kind, target, started_at) values (?, ?, clock_timestamp()) returning id",
+                kind.name(), target));
+        log("fault " + id + " " + kind + " on " + target + " starts");
+        switch (kind) {
+            case KILL -> {
+                node.kill();
+                TimeUnit.MILLISECONDS.sleep(1000 + random.nextInt(4000)); // down for a while
+                node.start();
+            }
+            case FREEZE -> {
+                node.freeze();
+                TimeUnit.MILLISECONDS.sleep(leaseMs + 2000 + random.nextInt(3000)); // frozen past its lease
+                node.resume();
+            }
+            case TERMINATE_SESSIONS -> log("ended " + queryLong(
+                    "select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name = ?",
+                    node.nodeId()) + " sessions of " + node.nodeId());
+            case HOT_ROW_LOCK -> holdHotRows(2 + random.nextInt(5));
+            case ROLLING_RESTART -> {
+                for (NodeJvm each : nodes) {
+                    each.stop();
+                    each.start();
+                }
+            }
+            case POSTGRES_RESTART -> database.restartServer();
+        }
+        retrying(() -> queryLong("update soak.faults set ended_at = clock_timestamp() where id = ? returning id", id));
+        awaitRecovery(id);
+    }
+
+    private void holdHotRows(int seconds) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            s.execute("select 1 from pgjobs.nodes for update");
+            s.execute("select 1 from pgjobs.queues where name = 'default' for update");
+            s.execute("select 1 from pgjobs.schedules where name = '" + SoakJobs.TICK_SCHEDULE + "' for update");
+            s.execute("select pg_sleep(" + seconds + ")");
+            c.commit();
+        }
+    }
+
+    /** Enqueues a probe and waits until it completed and no attempt older than the fault is still running. */
+    private void awaitRecovery(long faultId) throws Exception {
+        long probe = retrying(() -> {
+            try (Connection c = dataSource.getConnection();
+                 PreparedStatement record = c.prepareStatement("insert into soak.enqueued (job_id) values (?)")) {
+                c.setAutoCommit(false);
+                long jobId = client.enqueue(c, JobRequest.of(new SoakJobs.Work(0, 0, null))).id();
+                record.setLong(1, jobId);
+                record.executeUpdate();
+                c.commit();
+                return jobId;
+            }
+        });
+        long deadline = System.nanoTime() + RECOVERY_DEADLINE.toNanos();
+        while (System.nanoTime() < deadline) {
+            long recovered = retrying(() -> queryLong("""
+                    with recovered as (
+                        update soak.faults f set recovered_at = clock_timestamp()
+                        where f.id = ?
+                          and exists (select 1 from pgjobs.jobs where id = ? and state = 'completed')
+                          and not exists (select 1 from pgjobs.jobs
+                                          where state = 'running' and started_at < f.started_at)
+                        returning 1)
+                    select count(*) from recovered""", faultId, probe));
+            if (recovered == 1) {
+                log("fault " + faultId + " recovered");
+                return;
+            }
+            TimeUnit.MILLISECONDS.sleep(100); // polling the condition, up to the deadline
+        }
+        log("fault " + faultId + " NOT recovered within " + RECOVERY_DEADLINE);
+    }
+
+    private long queryLong(String sql, Object... params) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface SqlCall {
+        long call() throws SQLException;
+    }
+
+    /** The injector's own statements go on through the faults it causes: retried for up to a minute. */
+    private static long retrying(SqlCall call) throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (true) {
+            try {
+                return call.call();
+            } catch (SQLException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                TimeUnit.MILLISECONDS.sleep(500); // the database is restarting
+            }
+        }
+    }
+
+    private static void log(String message) {
+        System.out.println("[soak] " + message);
+    }
+}

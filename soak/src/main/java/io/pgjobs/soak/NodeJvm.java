@@ -1,0 +1,164 @@
+package io.pgjobs.soak;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A soak node's JVM ({@link SoakNode}) over its restarts: starts it, kills, freezes and stops it, keeps its
+ * output in {@code <logs>/<node>.log} and its resource samples across every incarnation.
+ */
+final class NodeJvm implements AutoCloseable {
+    /** One resource sample: seconds since the soak started, heap after GC, live threads. */
+    record Sample(long second, long heapAfterGc, int threads) {}
+
+    private final String nodeId;
+    private final String jdbcUrl;
+    private final long leaseMs;
+    private final int concurrency;
+    private final Path log;
+    private final long soakStartNanos;
+    private final List<Sample> samples = new CopyOnWriteArrayList<>();
+    private final AtomicInteger failedStarts = new AtomicInteger();
+    private volatile Process process;
+
+    NodeJvm(String nodeId, String jdbcUrl, long leaseMs, int concurrency, Path logs, long soakStartNanos) {
+        this.nodeId = nodeId;
+        this.jdbcUrl = jdbcUrl;
+        this.leaseMs = leaseMs;
+        this.concurrency = concurrency;
+        this.log = logs.resolve(nodeId + ".log");
+        this.soakStartNanos = soakStartNanos;
+    }
+
+    String nodeId() {
+        return nodeId;
+    }
+
+    List<Sample> samples() {
+        return List.copyOf(samples);
+    }
+
+    /** How often a node's JVM may exit before its scheduler started, in a row, before the soak gives up. */
+    private static final int START_TRIES = 5;
+
+    /**
+     * Starts a new incarnation and returns once its scheduler has started. A JVM that exits before (its
+     * {@code start()} failed) is counted, logged and started again, as a supervisor would.
+     */
+    void start() throws IOException, InterruptedException {
+        for (int tries = 1; !startOnce(); tries++) {
+            failedStarts.incrementAndGet();
+            String message = "node " + nodeId + " exited with " + process.exitValue() + " before it started; see " + log;
+            if (tries == START_TRIES) {
+                throw new IllegalStateException(message + " (" + tries + " times in a row)");
+            }
+            System.out.println("[soak] " + message + "; starting it again");
+        }
+    }
+
+    /** Starts of the node that failed: the JVM exited before its scheduler had started. */
+    int failedStarts() {
+        return failedStarts.get();
+    }
+
+    private boolean startOnce() throws IOException, InterruptedException {
+        Process started = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-cp", System.getProperty("java.class.path"), SoakNode.class.getName(),
+                jdbcUrl, nodeId, Long.toString(leaseMs), Integer.toString(concurrency))
+                .redirectErrorStream(true)
+                .start();
+        process = started;
+        CountDownLatch ready = new CountDownLatch(1);
+        Thread.ofPlatform().daemon(true).name("output-" + nodeId).start(() -> copyOutput(started, ready));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!ready.await(100, TimeUnit.MILLISECONDS)) {
+            if (!started.isAlive()) {
+                return false;
+            }
+            if (System.nanoTime() > deadline) {
+                started.destroyForcibly();
+                throw new IllegalStateException("node " + nodeId + " did not start within 120 s; see " + log);
+            }
+        }
+        return true;
+    }
+
+    private void copyOutput(Process source, CountDownLatch ready) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(source.getInputStream(), StandardCharsets.UTF_8));
+             PrintStream out = new PrintStream(Files.newOutputStream(log, StandardOpenOption.CREATE,
+                     StandardOpenOption.APPEND), true, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.equals(SoakNode.STARTED)) {
+                    ready.countDown();
+                } else if (line.startsWith("R ")) {
+                    String[] parts = line.split(" ");
+                    long second = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - soakStartNanos);
+                    samples.add(new Sample(second, Long.parseLong(parts[1]), Integer.parseInt(parts[2])));
+                    continue;
+                }
+                out.println(line);
+            }
+        } catch (IOException e) {
+            // killing a node closes its output under the reader: only a live node's lost output is news
+            if (source.isAlive()) {
+                System.err.println("lost the output of node " + nodeId + ": " + e);
+            }
+        }
+    }
+
+    /** SIGKILL: the JVM dies at once, closing nothing. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    /** SIGSTOP: every thread freezes, sockets stay open, until {@link #resume()}. */
+    void freeze() throws IOException, InterruptedException {
+        signal("-STOP");
+    }
+
+    void resume() throws IOException, InterruptedException {
+        signal("-CONT");
+    }
+
+    /** SIGTERM: the node closes its scheduler gracefully; killed if it has not exited within a minute. */
+    void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            System.err.println("node " + nodeId + " did not stop within 60 s of SIGTERM; killing it");
+            kill();
+        }
+    }
+
+    private void signal(String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", signal, Long.toString(process.pid()))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill " + signal + " " + process.pid() + " failed with exit code " + kill.exitValue());
+        }
+    }
+
+    /** SIGKILL if still alive (a frozen process too): nothing outlives the soak. */
+    @Override
+    public void close() throws InterruptedException {
+        Process current = process;
+        if (current != null && current.isAlive()) {
+            current.destroyForcibly();
+            current.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}

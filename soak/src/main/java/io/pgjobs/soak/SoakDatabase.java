@@ -1,0 +1,148 @@
+package io.pgjobs.soak;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.pgjobs.Scheduler;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Comparator;
+
+/**
+ * The soak's database: a fresh database {@code pgjobs_soak_<pid>} on the server of a given administrative URL
+ * (dropped at the end), or on an embedded server the soak owns and may restart. Holds pgjobs' schema and the
+ * soak's own tables in schema {@code soak}.
+ */
+final class SoakDatabase implements AutoCloseable {
+    private final String adminUrl;
+    private final String name = "pgjobs_soak_" + ProcessHandle.current().pid();
+    /** Set when the soak owns an embedded server: its data directory, port and running instance. */
+    private final Path ownData;
+    private final int ownPort;
+    private EmbeddedPostgres own;
+    private HikariDataSource pool;
+
+    private SoakDatabase(String adminUrl, Path ownData, int ownPort, EmbeddedPostgres own) {
+        this.adminUrl = adminUrl;
+        this.ownData = ownData;
+        this.ownPort = ownPort;
+        this.own = own;
+    }
+
+    /** A database on the server of {@code adminUrl} (an administrative database's URL, with credentials). */
+    static SoakDatabase onServer(String adminUrl) throws SQLException {
+        return new SoakDatabase(adminUrl, null, 0, null).create();
+    }
+
+    /** A database on an embedded server of the soak's own, which {@link #restartServer()} may restart. */
+    static SoakDatabase embedded() throws IOException, SQLException {
+        Path data = Files.createTempDirectory("pgjobs-soak-pg");
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        EmbeddedPostgres pg = server(data, port);
+        return new SoakDatabase(pg.getJdbcUrl("postgres", "postgres"), data, port, pg).create();
+    }
+
+    private static EmbeddedPostgres server(Path data, int port) throws IOException {
+        return EmbeddedPostgres.builder()
+                .setDataDirectory(data)
+                .setCleanDataDirectory(false)
+                .setPort(port)
+                .setServerConfig("max_connections", "300")
+                .start();
+    }
+
+    private SoakDatabase create() throws SQLException {
+        try (Connection c = DriverManager.getConnection(adminUrl); Statement s = c.createStatement()) {
+            s.execute("drop database if exists " + name + " with (force)");
+            s.execute("create database " + name);
+        }
+        pool = pool("soak-harness", 10);
+        try (Scheduler migrator = Scheduler.builder(pool).build()) {
+            migrator.migrate();
+        }
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            s.execute("""
+                    create schema soak;
+                    -- the producers' record of what they enqueued, written in the enqueue's own transaction
+                    create table soak.enqueued (job_id bigint primary key);
+                    -- the handlers' append-only log, one row per run of an attempt, in the handler's own transaction
+                    create table soak.executions (
+                        job_id bigint not null, attempt int not null, node text not null, checkpoint int,
+                        at timestamptz not null default clock_timestamp());
+                    create index on soak.executions (job_id);
+                    -- each fault the injector caused, in the database's time
+                    create table soak.faults (
+                        id bigint generated always as identity primary key, kind text not null, target text,
+                        started_at timestamptz not null, ended_at timestamptz, recovered_at timestamptz);
+                    """);
+        }
+        return this;
+    }
+
+    boolean ownsServer() {
+        return own != null;
+    }
+
+    /** The soak database's URL with the credentials a node needs. */
+    String jdbcUrl() {
+        int slash = adminUrl.indexOf('/', "jdbc:postgresql://".length());
+        int query = adminUrl.indexOf('?', slash);
+        return adminUrl.substring(0, slash + 1) + name + (query < 0 ? "" : adminUrl.substring(query));
+    }
+
+    /** The harness's pool (producers, injector, checker); its sessions are named {@code soak-harness}. */
+    HikariDataSource dataSource() {
+        return pool;
+    }
+
+    HikariDataSource pool(String applicationName, int size) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl());
+        config.addDataSourceProperty("ApplicationName", applicationName);
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(0);
+        config.setConnectionTimeout(5000);
+        config.setPoolName(applicationName);
+        return new HikariDataSource(config);
+    }
+
+    /** Fast shutdown (sessions ended, transactions in flight rolled back), then the same server started again. */
+    synchronized void restartServer() throws IOException {
+        if (own == null) {
+            throw new IllegalStateException("only an embedded server the soak owns can be restarted");
+        }
+        own.close();
+        own = server(ownData, ownPort);
+    }
+
+    @Override
+    public synchronized void close() throws IOException, SQLException {
+        pool.close();
+        if (own != null) {
+            own.close();
+            try (var files = Files.walk(ownData)) {
+                files.sorted(Comparator.reverseOrder()).forEach(path -> {
+                    try {
+                        Files.delete(path);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            }
+        } else {
+            try (Connection c = DriverManager.getConnection(adminUrl); Statement s = c.createStatement()) {
+                s.execute("drop database if exists " + name + " with (force)");
+            }
+        }
+    }
+}

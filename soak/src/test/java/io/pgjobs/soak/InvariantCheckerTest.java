@@ -1,0 +1,113 @@
+package io.pgjobs.soak;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgjobs.JobClient;
+import io.pgjobs.JobRequest;
+import io.pgjobs.Scheduler;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The checker finds what it is there to find: each broken invariant written into the database by hand is
+ * reported, with the job's history, and a consistent job is not.
+ */
+class InvariantCheckerTest {
+    private static SoakDatabase database;
+    private static JobClient client;
+
+    @BeforeAll
+    static void createDatabase() throws Exception {
+        database = SoakDatabase.embedded();
+        client = Scheduler.builder(database.dataSource()).migrateOnStart(false).buildClient();
+    }
+
+    @AfterAll
+    static void dropDatabase() throws Exception {
+        database.close();
+    }
+
+    @Test
+    void reportsEachBrokenInvariantWithTheJobsHistory() throws Exception {
+        long fine = enqueue(new SoakJobs.Work(0, 0, null));
+        long unfinished = enqueue(new SoakJobs.Work(0, 0, null));
+        long twice = enqueue(new SoakJobs.Work(0, 0, null));
+        long rerun = enqueue(new SoakJobs.Work(0, 0, null));
+        long ghost = enqueue(new SoakJobs.Work(0, 0, null));
+        long resumedBackwards = enqueue(new SoakJobs.Checkpointed(5, 0));
+        long uniqueFirst = enqueue(new SoakJobs.Work(0, 0, 7));
+        long uniqueTooEarly = enqueue(new SoakJobs.Work(0, 0, 7));
+        execute("""
+                update pgjobs.jobs set state = 'completed', attempt = 1, finished_at = now() where id in (%1$d, %2$d, %3$d, %4$d);
+                update pgjobs.jobs set state = 'completed', attempt = 2, finished_at = now(), checkpoint = '5' where id = %5$d;
+                insert into pgjobs.attempts (job_id, attempt, node_id, started_at, finished_at, outcome) values
+                    (%1$d, 1, 'n1', now(), now(), 'completed'),
+                    (%2$d, 1, 'n1', now(), now(), 'completed'), (%2$d, 2, 'n2', now(), now(), 'completed'),
+                    (%3$d, 1, 'n1', now(), now(), 'completed'),
+                    (%5$d, 1, 'n1', now(), now(), 'lost'), (%5$d, 2, 'n2', now(), now(), 'completed');
+                insert into soak.executions (job_id, attempt, node, checkpoint) values
+                    (%1$d, 1, 'n1', null), (%2$d, 1, 'n1', null), (%2$d, 2, 'n2', null),
+                    (%3$d, 1, 'n1', null), (%3$d, 1, 'n2', null), (%4$d, 1, 'n1', null),
+                    (%5$d, 1, 'n1', 3), (%5$d, 2, 'n2', 1);
+                update pgjobs.jobs set state = 'completed', attempt = 1, unique_key = 'soak.work/default/7',
+                    unique_states = '{available,running}', finished_at = now() + interval '1 hour' where id = %6$d;
+                update pgjobs.jobs set state = 'completed', attempt = 1, unique_key = 'soak.work/default/7',
+                    unique_states = '{available,running}', finished_at = now() where id = %7$d;
+                insert into pgjobs.attempts (job_id, attempt, node_id, started_at, finished_at, outcome) values
+                    (%6$d, 1, 'n1', now(), now() + interval '1 hour', 'completed'), (%7$d, 1, 'n2', now(), now(), 'completed');
+                insert into soak.executions (job_id, attempt, node) values (%6$d, 1, 'n1'), (%7$d, 1, 'n2');
+                insert into pgjobs.jobs (kind, state, idempotency_key) values
+                    ('soak.tick', 'completed', 'cron:soak-tick:2026-01-01T00:00:00Z'),
+                    ('soak.tick', 'completed', 'cron:soak-tick:2026-01-01T00:00:03Z');
+                """.formatted(fine, twice, rerun, ghost, resumedBackwards, uniqueFirst, uniqueTooEarly));
+
+        InvariantChecker checker = new InvariantChecker(database.dataSource());
+        List<InvariantChecker.Violation> violations = checker.check();
+
+        assertThat(violations).extracting(InvariantChecker.Violation::jobId).doesNotContain(fine);
+        // the database's times in a message are shown as <time>
+        assertThat(violations).extracting(v -> v.what().replaceAll("\\d{4}-\\d\\d-\\d\\d [0-9:.+]+", "<time>")).containsExactlyInAnyOrder(
+                "every job reaches a final state: still available after the drain",
+                "none completed twice: completed 2 times",
+                "an attempt runs its handler once: attempt 1 ran its handler 2 times",
+                "every run of a handler is an attempt: attempt 1 ran on n1 but has no attempt row",
+                "a checkpointed job resumes from its last checkpoint: attempt 2 started from checkpoint 1, after an attempt that had started from 3",
+                "a unique job runs only after the previous job of its key finished: ran at <time>, before job "
+                        + uniqueFirst + " of its unique key finished at <time>",
+                "each fire time produced one job: the fires from 2026-01-01T00:00:01Z to 2026-01-01T00:00:02Z produced none (2 s)");
+        assertThat(violations).filteredOn(v -> v.what().startsWith("every job")).extracting(InvariantChecker.Violation::jobId)
+                .containsExactly(unfinished);
+
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        checker.print(violations, new PrintStream(printed, true, StandardCharsets.UTF_8));
+        assertThat(printed.toString(StandardCharsets.UTF_8))
+                .contains("VIOLATION job " + twice + ": none completed twice")
+                .contains("attempt:  attempt=2 | node_id=n2")
+                .contains("run:      attempt=1 | node=n2");
+    }
+
+    private static long enqueue(Object args) throws Exception {
+        try (Connection c = database.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            long id = client.enqueue(c, JobRequest.of(args)).id();
+            try (Statement s = c.createStatement()) {
+                s.execute("insert into soak.enqueued (job_id) values (" + id + ")");
+            }
+            c.commit();
+            return id;
+        }
+    }
+
+    private static void execute(String sql) throws Exception {
+        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+}
