@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
+import org.openqa.selenium.ElementNotInteractableException;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
@@ -449,7 +450,7 @@ class DashboardBrowserTest {
         open("jobs");
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-count-of=available]")));
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-facet='queue:archive']"), "archive"));
-        waiting().ignoring(StaleElementReferenceException.class).until(d -> {
+        waiting().ignoring(StaleElementReferenceException.class, ElementNotInteractableException.class).until(d -> {
             d.findElement(By.name("createdFrom")).sendKeys("2020-01-31\n");
             return true;
         });
@@ -468,7 +469,8 @@ class DashboardBrowserTest {
 
         open("audit");
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("input[name=action]")));
-        waiting().ignoring(StaleElementReferenceException.class).until(d -> {
+        // the field is in the page before the page has drawn the form it belongs to: type once it takes keys
+        waiting().ignoring(StaleElementReferenceException.class, ElementNotInteractableException.class).until(d -> {
             d.findElement(By.cssSelector("input[name=action]")).sendKeys("bulk_delete\n");
             return true;
         });
