@@ -5,6 +5,7 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.pgjobs.admin.AdminClient;
 import io.pgjobs.internal.Components;
 import io.pgjobs.internal.config.Config;
+import io.pgjobs.internal.runtime.StartRetry;
 import io.pgjobs.internal.store.Migrations;
 import io.pgjobs.spi.JobSerializer;
 import io.pgjobs.spi.RetryPolicy;
@@ -65,15 +66,19 @@ public final class Scheduler implements AutoCloseable {
 
     /**
      * Starts fetching and running jobs (migrating first unless disabled, then creating or updating the declared
-     * schedules) and firing due schedules. Calling it again while running is harmless. A scheduler that was
+     * schedules) and firing due schedules. While the database cannot be reached (refused or closed connections),
+     * that first work is tried again, with a growing pause, until {@link Builder#startTimeout}; then a
+     * {@link PgJobsException} says so. Calling it again while running is harmless. A scheduler that was
      * closed cannot be started again.
      */
     public void start() {
-        if (config.migrateOnStart()) {
-            migrate();
-        }
-        components.client().declareQueueMaxDepths();
-        components.client().schedules().upsertAll(config.schedules());
+        StartRetry.until(config.startTimeout(), () -> {
+            if (config.migrateOnStart()) {
+                migrate();
+            }
+            components.client().declareQueueMaxDepths();
+            components.client().schedules().upsertAll(config.schedules());
+        });
         components.node().start();
     }
 
@@ -265,6 +270,16 @@ public final class Scheduler implements AutoCloseable {
         /** The largest args a job may have, in bytes of JSON; default 1 MiB. */
         public Builder maxArgsBytes(int bytes) {
             config.maxArgsBytes(bytes);
+            return this;
+        }
+
+        /**
+         * How long {@link #start()} keeps trying while the database cannot be reached (a refused or closed
+         * connection), before it gives up with a {@link PgJobsException}; default 60 s, zero to try once. Other
+         * errors end the start at once.
+         */
+        public Builder startTimeout(Duration timeout) {
+            config.startTimeout(timeout);
             return this;
         }
 

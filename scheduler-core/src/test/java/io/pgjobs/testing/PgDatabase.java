@@ -80,10 +80,27 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
      * starts it again on the same port and data. Only for {@link #onOwnServer()}.
      */
     public void restartServer() throws IOException {
+        requireOwnServer();
+        server.stopOwnServer();
+        server.startOwnServer();
+    }
+
+    /** Stops this class's own server (fast shutdown) until {@link #startServer()}. Only for {@link #onOwnServer()}. */
+    public void stopServer() throws IOException {
+        requireOwnServer();
+        server.stopOwnServer();
+    }
+
+    /** Starts this class's own server again after {@link #stopServer()}, on the same port and data. */
+    public void startServer() throws IOException {
+        requireOwnServer();
+        server.startOwnServer();
+    }
+
+    private void requireOwnServer() {
         if (!ownServer) {
-            throw new IllegalStateException("only a database on its own server can be restarted");
+            throw new IllegalStateException("only a database on its own server can be stopped and started");
         }
-        server.restartOwn();
     }
 
     /** A pool on this class's database. */
@@ -187,13 +204,21 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
             return server;
         }
 
-        synchronized void restartOwn() throws IOException {
+        synchronized void stopOwnServer() throws IOException {
             own.close();
-            own = embedded().setDataDirectory(ownData).setCleanDataDirectory(false).setPort(ownPort).start();
+            own = null;
+        }
+
+        synchronized void startOwnServer() throws IOException {
+            if (own == null) {
+                own = embedded().setDataDirectory(ownData).setCleanDataDirectory(false).setPort(ownPort).start();
+            }
         }
 
         synchronized void stopOwn() throws IOException {
-            own.close();
+            if (own != null) {
+                own.close();
+            }
             try (var files = Files.walk(ownData)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> {
                     try {

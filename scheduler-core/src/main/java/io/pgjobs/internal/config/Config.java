@@ -35,6 +35,7 @@ public record Config(
         JobSerializer serializer,
         int maxArgsBytes,
         boolean migrateOnStart,
+        Duration startTimeout,
         ExecutorService executor,
         List<Schedule> schedules,
         Duration nodeDeadAfter,
@@ -128,6 +129,7 @@ public record Config(
         private JobSerializer serializer;
         private int maxArgsBytes = 1 << 20;
         private boolean migrateOnStart = true;
+        private Duration startTimeout = Duration.ofSeconds(60);
         private ExecutorService executor;
         private final Map<String, Schedule> schedules = new LinkedHashMap<>();
         private Duration nodeDeadAfter = Duration.ofSeconds(30);
@@ -293,6 +295,10 @@ public record Config(
             this.migrateOnStart = migrate;
         }
 
+        public void startTimeout(Duration timeout) {
+            this.startTimeout = Durations.requireBetween("startTimeout", timeout, Duration.ZERO, Duration.ofHours(24));
+        }
+
         public void executor(ExecutorService executor) {
             this.executor = Objects.requireNonNull(executor, "executor");
         }
@@ -352,7 +358,7 @@ public record Config(
             return new Config(dataSource, schema, Map.copyOf(queues), Map.copyOf(handlers),
                     nodeId != null ? nodeId : defaultNodeId(), pollInterval, shutdownDeadline, leaseDuration,
                     retryPolicy, serializer != null ? serializer : new JacksonSerializer(), maxArgsBytes,
-                    migrateOnStart, executor, List.copyOf(schedules.values()),
+                    migrateOnStart, startTimeout, executor, List.copyOf(schedules.values()),
                     nodeDeadAfter, completedRetention, failedRetention, resultPollInterval,
                     Map.copyOf(queueMaxDepths), enqueueWaitWhenFull, Map.copyOf(flows), Map.copyOf(circuitBreakers),
                     observe.build());
