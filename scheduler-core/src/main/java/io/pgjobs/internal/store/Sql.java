@@ -88,19 +88,32 @@ public final class Sql {
             if (autoCommit) {
                 connection.setAutoCommit(false);
             }
+            T result;
             try {
                 bound(connection, limit, jitOff);
-                T result = work.run(connection);
+                result = work.run(connection);
                 connection.commit();
-                return result;
             } catch (SQLException | RuntimeException | Error e) {
+                // on a lost connection these fail too ("Connection is closed"): kept as suppressed, so that the
+                // error thrown is the one that says what happened
                 rollbackQuietly(connection, e);
-                throw e;
-            } finally {
                 if (autoCommit) {
-                    connection.setAutoCommit(true);
+                    restoreAutoCommitQuietly(connection, e);
                 }
+                throw e;
             }
+            if (autoCommit) {
+                connection.setAutoCommit(true);
+            }
+            return result;
+        }
+    }
+
+    private static void restoreAutoCommitQuietly(Connection connection, Throwable failure) {
+        try {
+            connection.setAutoCommit(true);
+        } catch (SQLException restoreFailure) {
+            failure.addSuppressed(restoreFailure);
         }
     }
 

@@ -2,6 +2,7 @@ package io.pgjobs.internal.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
@@ -33,6 +34,29 @@ import org.slf4j.LoggerFactory;
 class SqlTest {
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();
+
+    /**
+     * A transaction whose session the server ended throws the error that says so, not the pool's "Connection is
+     * closed" from putting the dead connection back in autocommit (that one is kept as suppressed): a node's start
+     * tells a lost connection by it, and retries.
+     */
+    @Test
+    void aTransactionOnALostConnectionThrowsTheConnectionError() {
+        SQLException thrown = catchThrowableOfType(SQLException.class, () -> Sql.inTransaction(db.dataSource(),
+                Duration.ofSeconds(30), c -> {
+                    String pid = firstValue(c, "select pg_backend_pid()::text");
+                    db.execute("select pg_terminate_backend(" + pid + ")");
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    while (db.queryLong("select count(*) from pg_stat_activity where pid = " + pid) > 0
+                            && System.nanoTime() < deadline) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(10_000_000); // until the session ended
+                    }
+                    return firstValue(c, "select 1::text");
+                }));
+        assertThat((Throwable) thrown).as("the error thrown").isNotNull();
+        assertThat(thrown.getMessage()).as("the error thrown").doesNotContain("Connection is closed");
+        assertThat(ConnectionErrors.isConnectionError(thrown)).as("a connection error: " + thrown).isTrue();
+    }
 
     @Test
     void aLimitedTransactionHasTheTimeoutsAndNoJitAndLeavesTheSessionAsItWas() throws Exception {
