@@ -178,7 +178,7 @@ class MigrationRulesTest {
                 .getResource(Migrations.LOCATION.substring("classpath:".length()))).toURI());
         Map<String, String> migrations = new TreeMap<>((a, b) -> Integer.compare(version(a), version(b)));
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.toList()) {
+            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".sql")).toList()) {
                 migrations.put(file.getFileName().toString(), Files.readString(file));
             }
         }

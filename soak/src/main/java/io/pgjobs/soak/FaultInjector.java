@@ -1,5 +1,6 @@
 package io.pgjobs.soak;
 
+import io.pgjobs.EnqueueResult;
 import io.pgjobs.JobClient;
 import io.pgjobs.JobRequest;
 import java.io.IOException;
@@ -30,6 +31,10 @@ final class FaultInjector implements Runnable {
         KILL,
         /** SIGSTOP of a node for longer than the lease, then SIGCONT. */
         FREEZE,
+        /** The same, the node caught with a transaction open (a transfer's, holding a row lock, or pgjobs' own). */
+        FREEZE_IN_TRANSACTION,
+        /** Jobs that hold more connections than the nodes' pools have, for seconds: every loop waits for one. */
+        FULL_POOL,
         /** {@code pg_terminate_backend} of every session of a node. */
         TERMINATE_SESSIONS,
         /** The nodes' rows, the queue's and the schedule's locked for seconds: heartbeats and fires wait. */
@@ -48,6 +53,7 @@ final class FaultInjector implements Runnable {
     private final List<NodeJvm> nodes;
     private final Random random;
     private final long leaseMs;
+    private final int concurrency;
     private final Duration minGap;
     private final Duration maxGap;
     private final long endNanos;
@@ -61,6 +67,7 @@ final class FaultInjector implements Runnable {
         this.nodes = nodes;
         this.random = new Random(options.seed() ^ 0x5DEECE66DL);
         this.leaseMs = options.leaseMs();
+        this.concurrency = options.concurrency();
         this.minGap = options.minFaultGap();
         this.maxGap = options.maxFaultGap();
         this.endNanos = endNanos;
@@ -106,10 +113,16 @@ final class FaultInjector implements Runnable {
 
     private void inject(Kind kind) throws Exception {
         NodeJvm node = nodes.get(random.nextInt(nodes.size()));
+        OpenTransaction open = kind == Kind.FREEZE_IN_TRANSACTION ? awaitOpenTransaction() : null;
+        if (open != null) {
+            node = open.node();
+        }
         String target = switch (kind) {
             case KILL, FREEZE, TERMINATE_SESSIONS -> node.nodeId();
+            case FREEZE_IN_TRANSACTION -> node.nodeId() + (open == null ? " (no open transaction found)"
+                    : " (session " + open.backendPid() + " in a transaction)");
             case HOT_ROW_LOCK, POSTGRES_RESTART -> "database";
-            case ROLLING_RESTART -> "every node";
+            case ROLLING_RESTART, FULL_POOL -> "every node";
         };
         long id = retrying(() -> queryLong(
                 "insert into soak.faults (kind, target, started_at) values (?, ?, clock_timestamp()) returning id",
@@ -121,11 +134,8 @@ final class FaultInjector implements Runnable {
                 TimeUnit.MILLISECONDS.sleep(1000 + random.nextInt(4000)); // down for a while
                 node.start();
             }
-            case FREEZE -> {
-                node.freeze();
-                TimeUnit.MILLISECONDS.sleep(leaseMs + 2000 + random.nextInt(3000)); // frozen past its lease
-                node.resume();
-            }
+            case FREEZE, FREEZE_IN_TRANSACTION -> freezePastTheLease(node, open);
+            case FULL_POOL -> fillThePools();
             case TERMINATE_SESSIONS -> log("ended " + queryLong(
                     "select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name = ?",
                     node.nodeId()) + " sessions of " + node.nodeId());
@@ -140,6 +150,90 @@ final class FaultInjector implements Runnable {
         }
         retrying(() -> queryLong("update soak.faults set ended_at = clock_timestamp() where id = ? returning id", id));
         awaitRecovery(id);
+    }
+
+    /** SIGSTOP, longer than the lease, then SIGCONT; says whether {@code open} (if any) was still open then. */
+    private void freezePastTheLease(NodeJvm node, OpenTransaction open) throws Exception {
+        node.freeze();
+        if (open != null) {
+            log("froze " + node.nodeId() + " with session " + open.backendPid() + " " + (stillInTransaction(open)
+                    ? "inside its open transaction: " + open.query() : "whose transaction had ended just before"));
+        }
+        TimeUnit.MILLISECONDS.sleep(leaseMs + 2000 + random.nextInt(3000)); // frozen past its lease
+        node.resume();
+    }
+
+    /** A node's session caught inside a transaction: its backend, when the transaction began, what it ran. */
+    private record OpenTransaction(NodeJvm node, int backendPid, java.sql.Timestamp since, String query) {}
+
+    /** Watches the nodes' sessions for up to 30 s until one is inside a transaction; null if none was. */
+    private OpenTransaction awaitOpenTransaction() throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("""
+                    select application_name, pid, xact_start, query from pg_stat_activity
+                    where application_name like 'soak-node-%' and xact_start is not null
+                      and state in ('idle in transaction', 'active')
+                    order by random() limit 1""");
+                 ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    String nodeId = rs.getString(1);
+                    for (NodeJvm node : nodes) {
+                        if (node.nodeId().equals(nodeId)) {
+                            return new OpenTransaction(node, rs.getInt(2), rs.getTimestamp(3), rs.getString(4));
+                        }
+                    }
+                }
+            }
+            TimeUnit.MILLISECONDS.sleep(10); // polling the sessions, up to the deadline
+        }
+        return null;
+    }
+
+    private boolean stillInTransaction(OpenTransaction open) throws SQLException, InterruptedException {
+        return retrying(() -> {
+            try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                    "select count(*) from pg_stat_activity where pid = ? and xact_start = ?")) {
+                ps.setInt(1, open.backendPid());
+                ps.setTimestamp(2, open.since());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        }) == 1;
+    }
+
+    /**
+     * Enqueues as many jobs as the default queue has slots in the cluster, each holding three connections of its
+     * node's pool for 4 s: more than a pool has, so the nodes' loops (claims, completions, lease renewals,
+     * heartbeats) wait for connections, and some of these jobs fail to get theirs and are retried.
+     */
+    private void fillThePools() throws SQLException, InterruptedException {
+        int hogs = nodes.size() * concurrency;
+        retrying(() -> {
+            try (Connection c = dataSource.getConnection();
+                 PreparedStatement record = c.prepareStatement("insert into soak.enqueued (job_id) values (?)")) {
+                c.setAutoCommit(false);
+                List<JobRequest> requests = new ArrayList<>();
+                for (int i = 0; i < hogs; i++) {
+                    requests.add(JobRequest.of(new SoakJobs.Hog(3, 4000)));
+                }
+                for (EnqueueResult result : client.enqueueAll(c, requests)) {
+                    record.setLong(1, result.id());
+                    record.addBatch();
+                }
+                record.executeBatch();
+                c.commit();
+                return hogs;
+            }
+        });
+        log("enqueued " + hogs + " jobs holding 3 connections each for 4 s");
+        long deadline = System.nanoTime() + RECOVERY_DEADLINE.toNanos();
+        while (System.nanoTime() < deadline && retrying(() -> queryLong(
+                "select count(*) from pgjobs.jobs where kind = 'soak.hog' and state not in ('completed', 'discarded')")) > 0) {
+            TimeUnit.MILLISECONDS.sleep(200); // polling the condition, up to the deadline
+        }
     }
 
     private void holdHotRows(int seconds) throws SQLException {

@@ -24,41 +24,55 @@ final class InvariantChecker {
     /** Attempt outcomes that explain a run of the handler that did not complete its job. */
     private static final String EXPLAINED = "('failed', 'lost', 'timeout', 'interrupted')";
 
+    /**
+     * The runs of the limited queue's attempts: from the first run of the handler (after the claim committed, so
+     * the attempt held its slot then) to the end of the attempt written in the database (when its slot was
+     * freed). Two such runs that overlap held their slots at the same time.
+     */
+    private static final String LIMITED_RUNS = """
+            with runs as (
+                select x.job_id, x.attempt, min(x.at) as began, a.finished_at, j.args ->> 'key' as partition
+                from soak.executions x
+                join pgjobs.attempts a on a.job_id = x.job_id and a.attempt = x.attempt
+                join pgjobs.jobs j on j.id = x.job_id
+                where j.queue = '%s'
+                group by x.job_id, x.attempt, a.finished_at, j.args ->> 'key')""".formatted(SoakJobs.LIMITED_QUEUE);
+
     /** One query per invariant: each row it returns is a violation (job id, what is wrong). */
-    private static final Map<String, String> JOB_INVARIANTS = new TreeMap<>(Map.of(
-            "1 every job reaches a final state", """
+    private static final Map<String, String> JOB_INVARIANTS = new TreeMap<>(Map.ofEntries(
+            Map.entry("1 every job reaches a final state", """
                     select e.job_id, 'enqueued (soak.enqueued) but its row is gone'
                     from soak.enqueued e left join pgjobs.jobs j on j.id = e.job_id where j.id is null
                     union all
                     select id, 'still ' || state || ' after the drain' from pgjobs.jobs
-                    where kind like 'soak.%' and state not in ('completed', 'discarded', 'cancelled')""",
-            "2 none completed twice", """
+                    where kind like 'soak.%' and state not in ('completed', 'discarded', 'cancelled')"""),
+            Map.entry("2 none completed twice", """
                     select job_id, 'completed ' || count(*) || ' times' from pgjobs.attempts
-                    where outcome = 'completed' group by job_id having count(*) > 1""",
-            "3 an attempt runs its handler once", """
+                    where outcome = 'completed' group by job_id having count(*) > 1"""),
+            Map.entry("3 an attempt runs its handler once", """
                     select job_id, 'attempt ' || attempt || ' ran its handler ' || count(*) || ' times'
-                    from soak.executions group by job_id, attempt having count(*) > 1""",
-            "4 every run of a handler is an attempt", """
+                    from soak.executions group by job_id, attempt having count(*) > 1"""),
+            Map.entry("4 every run of a handler is an attempt", """
                     select x.job_id, 'attempt ' || x.attempt || ' ran on ' || x.node || ' but has no attempt row'
                     from soak.executions x
-                    where not exists (select 1 from pgjobs.attempts a where a.job_id = x.job_id and a.attempt = x.attempt)""",
-            "5 runs that did not complete are explained", """
+                    where not exists (select 1 from pgjobs.attempts a where a.job_id = x.job_id and a.attempt = x.attempt)"""),
+            Map.entry("5 runs that did not complete are explained", """
                     select x.job_id, 'attempt ' || x.attempt || ' ran its handler and ended ' || a.outcome
                     from soak.executions x join pgjobs.attempts a on a.job_id = x.job_id and a.attempt = x.attempt
-                    where a.outcome <> 'completed' and a.outcome not in %s""".formatted(EXPLAINED),
-            "6 a completed attempt ran its handler", """
+                    where a.outcome <> 'completed' and a.outcome not in %s""".formatted(EXPLAINED)),
+            Map.entry("6 a completed attempt ran its handler", """
                     select a.job_id, 'attempt ' || a.attempt || ' completed without a run of its handler'
                     from pgjobs.attempts a join pgjobs.jobs j on j.id = a.job_id
                     where a.outcome = 'completed' and j.kind like 'soak.%'
-                      and not exists (select 1 from soak.executions x where x.job_id = a.job_id and x.attempt = a.attempt)""",
-            "7 a unique job runs only after the previous job of its key finished", """
+                      and not exists (select 1 from soak.executions x where x.job_id = a.job_id and x.attempt = a.attempt)"""),
+            Map.entry("7 a unique job runs only after the previous job of its key finished", """
                     select b.id, 'ran at ' || min(x.at) || ', before job ' || a.id || ' of its unique key finished at '
                                  || a.finished_at
                     from pgjobs.jobs a
                     join pgjobs.jobs b on b.unique_key = a.unique_key and b.id > a.id
                     join soak.executions x on x.job_id = b.id
-                    group by a.id, a.finished_at, b.id having min(x.at) < a.finished_at""",
-            "8 a checkpointed job resumes from its last checkpoint", """
+                    group by a.id, a.finished_at, b.id having min(x.at) < a.finished_at"""),
+            Map.entry("8 a checkpointed job resumes from its last checkpoint", """
                     select job_id, 'attempt ' || attempt || ' started from checkpoint ' || checkpoint
                                    || ', after an attempt that had started from ' || previous
                     from (select job_id, attempt, checkpoint,
@@ -68,12 +82,66 @@ final class InvariantChecker {
                     union all
                     select id, 'completed with checkpoint ' || coalesce(checkpoint::text, 'none') || ' of ' || (args ->> 'steps')
                     from pgjobs.jobs where kind = 'soak.checkpointed' and state = 'completed'
-                      and checkpoint is distinct from (args -> 'steps')"""));
+                      and checkpoint is distinct from (args -> 'steps')"""),
+            Map.entry("9 never over a queue's limit", """
+                    %s
+                    select r.job_id, 'attempt ' || r.attempt || ' started at ' || r.began || ' while ' || count(*)
+                                     || ' other jobs of queue %s were running (its limit: %d)'
+                    from runs r join runs o on o.job_id <> r.job_id and o.began <= r.began and o.finished_at > r.began
+                    group by r.job_id, r.attempt, r.began having count(*) >= %d""".formatted(LIMITED_RUNS,
+                    SoakJobs.LIMITED_QUEUE, SoakJobs.LIMITED_QUEUE_LIMIT, SoakJobs.LIMITED_QUEUE_LIMIT)),
+            Map.entry("9a never over a partition's limit", """
+                    %s
+                    select r.job_id, 'attempt ' || r.attempt || ' started at ' || r.began || ' while ' || count(*)
+                                     || ' other jobs of partition ' || r.partition || ' were running (its limit: %d)'
+                    from runs r join runs o on o.job_id <> r.job_id and o.partition = r.partition
+                                           and o.began <= r.began and o.finished_at > r.began
+                    group by r.job_id, r.attempt, r.began, r.partition having count(*) >= %d""".formatted(LIMITED_RUNS,
+                    SoakJobs.LIMITED_PARTITION_LIMIT, SoakJobs.LIMITED_PARTITION_LIMIT)),
+            Map.entry("9b the jobs of an ordering key run one at a time, in enqueue order", """
+                    select b.id, 'ran at ' || min(x.at) || ', before job ' || a.id || ' of ordering key '
+                                 || a.ordering_key || ' (enqueued before it) finished at ' || a.finished_at
+                    from pgjobs.jobs a
+                    join pgjobs.jobs b on b.queue = a.queue and b.ordering_key = a.ordering_key and b.id > a.id
+                    join soak.executions x on x.job_id = b.id
+                    where a.queue = '%s'
+                    group by a.id, a.ordering_key, a.finished_at, b.id
+                    having min(x.at) < coalesce(a.finished_at, 'infinity')""".formatted(SoakJobs.ORDERED_QUEUE)),
+            Map.entry("9c a workflow step runs only after every step it depends on completed", """
+                    select d.job_id, 'ran at ' || min(x.at) || ' though step ' || p.id || ' it depends on is '
+                                     || p.state || coalesce(' since ' || p.finished_at, '')
+                    from pgjobs.job_dependencies d
+                    join pgjobs.jobs p on p.id = d.depends_on
+                    join soak.executions x on x.job_id = d.job_id
+                    group by d.job_id, p.id, p.state, p.finished_at
+                    having p.state <> 'completed' or min(x.at) < p.finished_at"""),
+            Map.entry("9d a sealed batch fires its callback once, after its jobs finished", """
+                    select (select min(id) from pgjobs.jobs where batch_id = b.id),
+                           'batch ' || b.name || ' has ' || count(c.id) || ' callback jobs'
+                    from pgjobs.batches b
+                    left join pgjobs.jobs c on c.metadata ->> 'pgjobs.batch_id' = b.id::text
+                    where b.sealed and b.name like 'soak-batch-%'
+                    group by b.id, b.name having count(c.id) <> 1
+                    union all
+                    select c.id, 'the callback of batch ' || b.name || ' ran at ' || min(x.at) || ', before job '
+                                 || j.id || ' of the batch finished at ' || coalesce(j.finished_at::text, 'never')
+                    from pgjobs.batches b
+                    join pgjobs.jobs c on c.metadata ->> 'pgjobs.batch_id' = b.id::text
+                    join soak.executions x on x.job_id = c.id
+                    join pgjobs.jobs j on j.batch_id = b.id
+                    group by b.name, c.id, j.id, j.finished_at
+                    having min(x.at) < coalesce(j.finished_at, 'infinity')""")));
+
+    /** How long a job may wait for its first start while the default queue has a free slot and no fault is on. */
+    static final Duration WAIT_BOUND = Duration.ofSeconds(5);
 
     private final DataSource dataSource;
+    /** The default queue's slots in the cluster: nodes times each node's concurrency. */
+    private final int defaultQueueSlots;
 
-    InvariantChecker(DataSource dataSource) {
+    InvariantChecker(DataSource dataSource, int defaultQueueSlots) {
         this.dataSource = dataSource;
+        this.defaultQueueSlots = defaultQueueSlots;
     }
 
     List<Violation> check() throws SQLException {
@@ -82,11 +150,13 @@ final class InvariantChecker {
             for (var invariant : JOB_INVARIANTS.entrySet()) {
                 try (PreparedStatement ps = c.prepareStatement(invariant.getValue()); ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        violations.add(new Violation(rs.getLong(1), invariant.getKey().substring(2) + ": " + rs.getString(2)));
+                        String name = invariant.getKey().substring(invariant.getKey().indexOf(' ') + 1);
+                        violations.add(new Violation(rs.getLong(1), name + ": " + rs.getString(2)));
                     }
                 }
             }
             violations.addAll(cronFires(c));
+            violations.addAll(waitsWithCapacityFree(c));
         }
         return violations;
     }
@@ -112,6 +182,45 @@ final class InvariantChecker {
                                 + Duration.between(previous, fire).minusSeconds(1).toSeconds() + " s)"));
                     }
                     previous = fire;
+                }
+            }
+        }
+        return violations;
+    }
+
+    /**
+     * No {@code soak.work} job of the default queue waited longer than {@link #WAIT_BOUND} for its first start
+     * while no fault was on (from a fault's start to its recovery) and, at the moment it had waited that long,
+     * fewer jobs of the queue were running than the cluster has slots for it.
+     */
+    private List<Violation> waitsWithCapacityFree(Connection c) throws SQLException {
+        List<Violation> violations = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                with firsts as (
+                    select j.id, j.created_at, min(x.at) as began
+                    from pgjobs.jobs j join soak.executions x on x.job_id = j.id and x.attempt = 1
+                    where j.queue = 'default' and j.kind = 'soak.work' group by j.id, j.created_at),
+                late as (
+                    select f.*, f.created_at + make_interval(secs => ?) as bound from firsts f
+                    where f.began > f.created_at + make_interval(secs => ?)
+                      and not exists (select 1 from soak.faults x
+                                      where x.started_at < f.began
+                                        and coalesce(x.recovered_at, 'infinity') > f.created_at))
+                select l.id, l.began - l.created_at, busy.n from late l
+                cross join lateral (
+                    select count(*) as n from pgjobs.attempts a join pgjobs.jobs k on k.id = a.job_id
+                    where k.queue = 'default' and a.started_at <= l.bound
+                      and coalesce(a.finished_at, 'infinity') > l.bound) busy
+                where busy.n < ?""")) {
+            ps.setLong(1, WAIT_BOUND.toSeconds());
+            ps.setLong(2, WAIT_BOUND.toSeconds());
+            ps.setInt(3, defaultQueueSlots);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    violations.add(new Violation(rs.getLong(1), "no job waits while capacity is free: waited "
+                            + rs.getString(2) + " for its first start, outside faults, while only " + rs.getLong(3)
+                            + " of the default queue's " + defaultQueueSlots + " slots were busy after "
+                            + WAIT_BOUND.toSeconds() + " s"));
                 }
             }
         }

@@ -1,9 +1,11 @@
 package io.pgjobs.soak;
 
+import io.pgjobs.Batch;
 import io.pgjobs.EnqueueResult;
 import io.pgjobs.JobClient;
 import io.pgjobs.JobRequest;
 import io.pgjobs.Uniqueness;
+import io.pgjobs.Workflow;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -23,6 +25,13 @@ final class Producer implements Runnable {
     private static final int BATCHES_PER_SECOND = 10;
     /** Unique jobs share this many keys, so that duplicates happen while a job of a key is unfinished. */
     private static final int UNIQUE_KEYS = 20;
+    /** Partitions of the limited queue (its partition limit is per tenant). */
+    private static final int TENANTS = 5;
+    private static final int ORDERING_KEYS = 8;
+    /** Every this many rounds (a round is a tenth of a second) a workflow, and a batch of jobs. */
+    private static final int WORKFLOW_EVERY = 20;
+    private static final int BATCH_EVERY = 50;
+    private static final int BATCH_SIZE = 5;
 
     private final DataSource dataSource;
     private final JobClient client;
@@ -32,6 +41,8 @@ final class Producer implements Runnable {
     private final AtomicLong enqueued = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong refusedBatches = new AtomicLong();
+    private final List<Long> unsealed = new ArrayList<>();
+    private long rounds;
 
     Producer(DataSource dataSource, JobClient client, int jobsPerSecond, long seed, long endNanos) {
         this.dataSource = dataSource;
@@ -69,6 +80,11 @@ final class Producer implements Runnable {
                 refusedBatches.incrementAndGet();
                 System.err.println("producer: a batch of " + size + " was refused: " + e);
             }
+            try {
+                sealBatches();
+            } catch (RuntimeException e) {
+                System.err.println("producer: sealing " + unsealed + " was refused, again next round: " + e);
+            }
             next += periodNanos;
             long wait = next - System.nanoTime();
             if (wait > 0) {
@@ -82,44 +98,105 @@ final class Producer implements Runnable {
         }
     }
 
+    /**
+     * One transaction: {@code size} jobs of the mix, and every {@value #WORKFLOW_EVERY}th time a workflow and
+     * every {@value #BATCH_EVERY}th time a batch of jobs, each with its ids in {@code soak.enqueued}. A batch is
+     * sealed after its transaction committed (sealing takes a transaction of its own); one the database refused
+     * to seal is sealed at the next round.
+     */
     private void enqueueBatch(int size) throws SQLException {
         List<JobRequest> batch = new ArrayList<>(size);
         for (int i = 0; i < size; i++) {
             batch.add(nextRequest());
         }
+        long round = rounds++;
+        Long jobBatch = null;
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement record = c.prepareStatement("insert into soak.enqueued (job_id) values (?)")) {
-                int inserted = 0;
+                List<Long> ids = new ArrayList<>();
                 for (EnqueueResult result : client.enqueueAll(c, batch)) {
                     if (!result.duplicate()) {
-                        record.setLong(1, result.id());
-                        record.addBatch();
-                        inserted++;
+                        ids.add(result.id());
                     }
+                }
+                int fromMix = ids.size();
+                if (round % WORKFLOW_EVERY == 0) {
+                    ids.addAll(client.workflows().enqueue(c, diamond(round)).jobIds().values());
+                }
+                if (round % BATCH_EVERY == 0) {
+                    jobBatch = client.batches().create(c, Batch.builder("soak-batch-" + round)
+                            .onComplete(JobRequest.of(new SoakJobs.Work(0, 0, null))).build());
+                    List<JobRequest> members = new ArrayList<>();
+                    for (int i = 0; i < BATCH_SIZE; i++) {
+                        members.add(JobRequest.of(new SoakJobs.Work(random.nextInt(100), 10, null)));
+                    }
+                    client.batches().add(c, jobBatch, members).forEach(result -> ids.add(result.id()));
+                }
+                for (long id : ids) {
+                    record.setLong(1, id);
+                    record.addBatch();
                 }
                 record.executeBatch();
                 c.commit();
-                enqueued.addAndGet(inserted);
-                duplicates.addAndGet(size - inserted);
+                enqueued.addAndGet(ids.size());
+                duplicates.addAndGet(size - fromMix);
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
             }
         }
+        if (jobBatch != null) {
+            unsealed.add(jobBatch);
+        }
     }
 
-    /** Mostly short jobs, some slow ones, a tenth of them failing now and then; unique and checkpointed ones. */
+    /**
+     * Seals the batches enqueued and not sealed yet (a fault may have refused the last seal). Called by the
+     * producer's thread, and after it ended by the soak's.
+     */
+    void sealBatches() {
+        for (var it = unsealed.iterator(); it.hasNext(); ) {
+            client.batches().seal(it.next());
+            it.remove();
+        }
+    }
+
+    /** A diamond: a first step, two steps after it (which fail now and then), a fan-in after both. */
+    private Workflow diamond(long round) {
+        return Workflow.builder("soak-workflow-" + round)
+                .step("first", JobRequest.of(new SoakJobs.Work(random.nextInt(50), 0, null)))
+                .step("left", JobRequest.of(new SoakJobs.Work(random.nextInt(200), 10, null)), "first")
+                .step("right", JobRequest.of(new SoakJobs.Work(random.nextInt(200), 10, null)), "first")
+                .step("fan-in", JobRequest.of(new SoakJobs.Work(random.nextInt(50), 0, null)), "left", "right")
+                .build();
+    }
+
+    /**
+     * Mostly short jobs, some slow ones, a tenth of them failing now and then; unique and checkpointed ones,
+     * transfers (a transaction held open), and jobs of the limited queue (keyed by tenant) and of the ordered one.
+     */
     private JobRequest nextRequest() {
         int dice = random.nextInt(100);
         if (dice < 5) {
             return JobRequest.of(new SoakJobs.Checkpointed(5, 300));
         }
-        if (dice < 15) {
+        if (dice < 13) {
             return JobRequest.of(new SoakJobs.Work(random.nextInt(200), 10, random.nextInt(UNIQUE_KEYS)))
                     .unique(Uniqueness.byArgs("key").whileUnfinished());
         }
-        long millis = dice < 25 ? 500 + random.nextInt(1500) : random.nextInt(50);
+        if (dice < 18) {
+            return JobRequest.of(new SoakJobs.Transfer(random.nextInt(SoakJobs.ACCOUNTS), 100 + random.nextInt(200)));
+        }
+        if (dice < 26) {
+            return JobRequest.of(new SoakJobs.Work(20 + random.nextInt(180), 10, random.nextInt(TENANTS)))
+                    .queue(SoakJobs.LIMITED_QUEUE);
+        }
+        if (dice < 34) {
+            return JobRequest.of(new SoakJobs.Work(random.nextInt(50), 10, null))
+                    .queue(SoakJobs.ORDERED_QUEUE).orderingKey("key-" + random.nextInt(ORDERING_KEYS));
+        }
+        long millis = dice < 42 ? 500 + random.nextInt(1500) : random.nextInt(50);
         return JobRequest.of(new SoakJobs.Work(millis, 10, null));
     }
 }

@@ -79,13 +79,14 @@ public final class Soak {
                 out.println("[soak] load and faults over: " + producer.enqueued() + " jobs enqueued, "
                         + producer.duplicates() + " duplicates of unique jobs, " + producer.refusedBatches()
                         + " batches refused during faults; draining");
+                sealRemainingBatches(producer);
                 client.schedules().pause(SoakJobs.TICK_SCHEDULE);
                 awaitDrained(database.dataSource());
                 for (NodeJvm node : nodes) {
                     node.stop();
                 }
                 sampling.cancel(true);
-                InvariantChecker checker = new InvariantChecker(database.dataSource());
+                InvariantChecker checker = new InvariantChecker(database.dataSource(), options.nodes() * options.concurrency());
                 SoakReport report = new SoakReport(database.dataSource());
                 report.print(out, nodes, connections);
                 List<InvariantChecker.Violation> violations = checker.check();
@@ -97,6 +98,22 @@ public final class Soak {
                 for (NodeJvm node : nodes) {
                     node.close();
                 }
+            }
+        }
+    }
+
+    /** Seals the batches whose seal a fault refused during the load, trying for up to a minute. */
+    private static void sealRemainingBatches(Producer producer) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (true) {
+            try {
+                producer.sealBatches();
+                return;
+            } catch (RuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                TimeUnit.MILLISECONDS.sleep(500); // the fault that refused the seal is still going on
             }
         }
     }

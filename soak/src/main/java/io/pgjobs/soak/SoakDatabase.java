@@ -80,11 +80,14 @@ final class SoakDatabase implements AutoCloseable {
                         job_id bigint not null, attempt int not null, node text not null, checkpoint int,
                         at timestamptz not null default clock_timestamp());
                     create index on soak.executions (job_id);
+                    -- the rows the transfers update, each in a transaction held open for a while
+                    create table soak.accounts (id int primary key, transfers bigint not null default 0);
+                    insert into soak.accounts (id) select generate_series(0, %d);
                     -- each fault the injector caused, in the database's time
                     create table soak.faults (
                         id bigint generated always as identity primary key, kind text not null, target text,
                         started_at timestamptz not null, ended_at timestamptz, recovered_at timestamptz);
-                    """);
+                    """.formatted(SoakJobs.ACCOUNTS - 1));
         }
         return this;
     }

@@ -5,6 +5,8 @@ import io.pgjobs.JobKind;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import javax.sql.DataSource;
 
 /**
@@ -27,11 +29,30 @@ final class SoakJobs {
     @JobKind("soak.checkpointed")
     record Checkpointed(int steps, long stepMillis) {}
 
+    /**
+     * A business transaction: adds one to account {@code account}'s row and holds that row's lock for
+     * {@code millis} before committing, so that a node frozen while it runs is frozen inside an open transaction.
+     */
+    @JobKind("soak.transfer")
+    record Transfer(int account, long millis) {}
+
+    /** Holds {@code connections} connections of its node's pool for {@code millis}: enough of them fill the pool. */
+    @JobKind("soak.hog")
+    record Hog(int connections, long millis) {}
+
     /** What the every-second schedule fires. */
     @JobKind("soak.tick")
     record Tick() {}
 
     static final String TICK_SCHEDULE = "soak-tick";
+    /** A queue with a cluster-wide limit and a limit per partition (the Work's key); the limits are below. */
+    static final String LIMITED_QUEUE = "soak-limited";
+    static final int LIMITED_QUEUE_LIMIT = 3;
+    static final int LIMITED_PARTITION_LIMIT = 1;
+    /** A queue whose jobs carry ordering keys. */
+    static final String ORDERED_QUEUE = "soak-ordered";
+    /** Rows of {@code soak.accounts} the transfers update. */
+    static final int ACCOUNTS = 10;
 
     /**
      * Whether an attempt fails: a pure function of the job and the attempt number, so a retry of a job whose
@@ -58,6 +79,35 @@ final class SoakJobs {
             Thread.sleep(ctx.args().stepMillis());
             ctx.checkpoint(step + 1);
             ctx.progress(100 * (step + 1) / ctx.args().steps(), "step " + (step + 1));
+        }
+        return null;
+    }
+
+    static Void transfer(DataSource dataSource, JobContext<Transfer> ctx) throws Exception {
+        logExecution(dataSource, ctx, null);
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("update soak.accounts set transfers = transfers + 1 where id = ?")) {
+            c.setAutoCommit(false);
+            ps.setInt(1, ctx.args().account());
+            ps.executeUpdate();
+            Thread.sleep(ctx.args().millis()); // the transaction's own work, its row lock held
+            c.commit();
+        }
+        return null;
+    }
+
+    static Void hog(DataSource dataSource, JobContext<Hog> ctx) throws Exception {
+        logExecution(dataSource, ctx, null);
+        List<Connection> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < ctx.args().connections(); i++) {
+                held.add(dataSource.getConnection());
+            }
+            Thread.sleep(ctx.args().millis());
+        } finally {
+            for (Connection c : held) {
+                c.close();
+            }
         }
         return null;
     }

@@ -3,6 +3,8 @@ package io.pgjobs.soak;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.pgjobs.JobRequest;
+import io.pgjobs.OrderedKeys;
+import io.pgjobs.PartitionKey;
 import io.pgjobs.Schedule;
 import io.pgjobs.Scheduler;
 import io.pgjobs.spi.RetryPolicy;
@@ -31,6 +33,11 @@ public final class SoakNode {
                 .nodeId(nodeId)
                 .migrateOnStart(false)
                 .queue("default", Integer.parseInt(args[3]))
+                .queue(SoakJobs.LIMITED_QUEUE, 4)
+                .queueLimit(SoakJobs.LIMITED_QUEUE, SoakJobs.LIMITED_QUEUE_LIMIT)
+                .partitionLimit(SoakJobs.LIMITED_QUEUE, PartitionKey.args("key"), SoakJobs.LIMITED_PARTITION_LIMIT)
+                .queue(SoakJobs.ORDERED_QUEUE, 4)
+                .orderedKeys(SoakJobs.ORDERED_QUEUE, OrderedKeys.MOVE_ON_WHEN_DISCARDED)
                 .leaseDuration(lease)
                 .nodeDeadAfter(lease)
                 .shutdownDeadline(Duration.ofSeconds(10))
@@ -41,6 +48,8 @@ public final class SoakNode {
                 .handler(SoakJobs.Work.class, ctx -> SoakJobs.work(dataSource, ctx))
                 .handler(SoakJobs.Checkpointed.class, ctx -> SoakJobs.checkpointed(dataSource, ctx))
                 .handler(SoakJobs.Tick.class, ctx -> SoakJobs.tick(dataSource, ctx))
+                .handler(SoakJobs.Transfer.class, ctx -> SoakJobs.transfer(dataSource, ctx))
+                .handler(SoakJobs.Hog.class, ctx -> SoakJobs.hog(dataSource, ctx))
                 .schedule(Schedule.of(SoakJobs.TICK_SCHEDULE, "every 1s", JobRequest.of(new SoakJobs.Tick()))
                         // a fault may keep the leader from firing for longer than a minute: each missed
                         // second still gets its job, which the checker counts
@@ -73,7 +82,7 @@ public final class SoakNode {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url);
         config.addDataSourceProperty("ApplicationName", nodeId);
-        config.setMaximumPoolSize(24);
+        config.setMaximumPoolSize(40);
         config.setMinimumIdle(0);
         config.setPoolName("soak-" + nodeId);
         // a node whose database restarted must not wait half a minute for a connection that cannot come yet

@@ -2,9 +2,11 @@ package io.pgjobs.soak;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgjobs.Batch;
 import io.pgjobs.JobClient;
 import io.pgjobs.JobRequest;
 import io.pgjobs.Scheduler;
+import io.pgjobs.Workflow;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +15,7 @@ import java.sql.Statement;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +35,11 @@ class InvariantCheckerTest {
     @AfterAll
     static void dropDatabase() throws Exception {
         database.close();
+    }
+
+    @BeforeEach
+    void emptyTables() throws Exception {
+        execute("truncate pgjobs.jobs, pgjobs.batches, pgjobs.workflows, soak.enqueued, soak.executions, soak.faults cascade");
     }
 
     @Test
@@ -68,7 +76,7 @@ class InvariantCheckerTest {
                     ('soak.tick', 'completed', 'cron:soak-tick:2026-01-01T00:00:03Z');
                 """.formatted(fine, twice, rerun, ghost, resumedBackwards, uniqueFirst, uniqueTooEarly));
 
-        InvariantChecker checker = new InvariantChecker(database.dataSource());
+        InvariantChecker checker = new InvariantChecker(database.dataSource(), 48);
         List<InvariantChecker.Violation> violations = checker.check();
 
         assertThat(violations).extracting(InvariantChecker.Violation::jobId).doesNotContain(fine);
@@ -93,10 +101,66 @@ class InvariantCheckerTest {
                 .contains("run:      attempt=1 | node=n2");
     }
 
+    @Test
+    void reportsBrokenLimitsOrderDependenciesBatchCallbacksAndWaits() throws Exception {
+        long l1 = enqueue(JobRequest.of(new SoakJobs.Work(0, 0, 0)).queue(SoakJobs.LIMITED_QUEUE));
+        long l2 = enqueue(JobRequest.of(new SoakJobs.Work(0, 0, 1)).queue(SoakJobs.LIMITED_QUEUE));
+        long l3 = enqueue(JobRequest.of(new SoakJobs.Work(0, 0, 2)).queue(SoakJobs.LIMITED_QUEUE));
+        long l4 = enqueue(JobRequest.of(new SoakJobs.Work(0, 0, 2)).queue(SoakJobs.LIMITED_QUEUE));
+        long o1 = enqueue(JobRequest.of(new SoakJobs.Work(0, 0, null)).queue(SoakJobs.ORDERED_QUEUE).orderingKey("k"));
+        long o2 = enqueue(JobRequest.of(new SoakJobs.Work(0, 0, null)).queue(SoakJobs.ORDERED_QUEUE).orderingKey("k"));
+        long waited = enqueue(JobRequest.of(new SoakJobs.Work(0, 0, null)));
+        var steps = client.workflows().enqueue(Workflow.builder("w")
+                .step("parent", JobRequest.of(new SoakJobs.Work(0, 0, null)))
+                .step("child", JobRequest.of(new SoakJobs.Work(0, 0, null)), "parent").build()).jobIds();
+        long batch = client.batches().create(Batch.builder("soak-batch-1")
+                .onComplete(JobRequest.of(new SoakJobs.Work(0, 0, null))).build());
+        long member = client.batches().add(batch, List.of(JobRequest.of(new SoakJobs.Work(0, 0, null)))).getFirst().id();
+        execute("""
+                update pgjobs.jobs set state = 'completed', attempt = 1, finished_at = now() + interval '1 hour'
+                    where id in (%1$d, %2$d, %3$d, %4$d, %5$d, %6$d, %7$d, %8$d, %9$d);
+                update pgjobs.jobs set created_at = now() - interval '1 minute' where id = %7$d;
+                insert into pgjobs.attempts (job_id, attempt, node_id, started_at, finished_at, outcome)
+                    select id, 1, 'n1', now(), now() + interval '1 hour', 'completed' from pgjobs.jobs
+                    where id in (%1$d, %2$d, %3$d, %4$d, %5$d, %6$d, %7$d, %8$d, %9$d);
+                insert into soak.executions (job_id, attempt, node, at) values
+                    (%1$d, 1, 'n1', now()), (%2$d, 1, 'n1', now()), (%3$d, 1, 'n1', now()),
+                    (%4$d, 1, 'n2', now() + interval '1 second'),
+                    (%5$d, 1, 'n1', now()), (%6$d, 1, 'n2', now() + interval '1 second'),
+                    (%7$d, 1, 'n1', now()), (%8$d, 1, 'n1', now()), (%9$d, 1, 'n2', now() + interval '1 second');
+                -- finished before the seal, and sealed by hand: its callback never fired
+                update pgjobs.jobs set state = 'completed', attempt = 1, finished_at = now() where id = %10$d;
+                update pgjobs.batches set sealed = true where id = %11$d;
+                """.formatted(l1, l2, l3, l4, o1, o2, waited, steps.get("parent"), steps.get("child"), member, batch));
+
+        List<InvariantChecker.Violation> violations = new InvariantChecker(database.dataSource(), 48).check();
+
+        assertThat(violations).extracting(v -> v.what().replaceAll("\\d{4}-\\d\\d-\\d\\d [0-9:.+]+", "<time>"))
+                .containsExactlyInAnyOrder(
+                        "never over a queue's limit: attempt 1 started at <time> while 3 other jobs of queue "
+                                + "soak-limited were running (its limit: 3)",
+                        "never over a partition's limit: attempt 1 started at <time> while 1 other jobs of partition 2 "
+                                + "were running (its limit: 1)",
+                        "the jobs of an ordering key run one at a time, in enqueue order: ran at <time>, before job "
+                                + o1 + " of ordering key k (enqueued before it) finished at <time>",
+                        "a workflow step runs only after every step it depends on completed: ran at <time> though step "
+                                + steps.get("parent") + " it depends on is completed since <time>",
+                        "a sealed batch fires its callback once, after its jobs finished: batch soak-batch-1 has 0 "
+                                + "callback jobs",
+                        "no job waits while capacity is free: waited 00:01:00 for its first start, outside faults, "
+                                + "while only 0 of the default queue's 48 slots were busy after 5 s");
+        assertThat(violations).extracting(InvariantChecker.Violation::jobId)
+                .containsExactlyInAnyOrder(l4, l4, o2, steps.get("child"), member, waited);
+    }
+
     private static long enqueue(Object args) throws Exception {
+        return enqueue(JobRequest.of(args));
+    }
+
+    private static long enqueue(JobRequest request) throws Exception {
         try (Connection c = database.dataSource().getConnection()) {
             c.setAutoCommit(false);
-            long id = client.enqueue(c, JobRequest.of(args)).id();
+            long id = client.enqueue(c, request).id();
             try (Statement s = c.createStatement()) {
                 s.execute("insert into soak.enqueued (job_id) values (" + id + ")");
             }
