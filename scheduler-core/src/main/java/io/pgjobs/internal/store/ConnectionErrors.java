@@ -9,9 +9,11 @@ import java.util.Set;
 public final class ConnectionErrors {
     /**
      * Server states that mean "try again": an administrator or a crash ended the session, the server is starting
-     * or stopping, or it has no connection slot free right now. Class 08 (connection exceptions) is matched whole.
+     * or stopping, it has no connection slot free right now, or it ended a session that paused too long inside a
+     * transaction (pgjobs bounds its transactions' pauses: a JVM that has just started, loading classes on a busy
+     * machine, can pause that long once) or while idle. Class 08 (connection exceptions) is matched whole.
      */
-    private static final Set<String> TRANSIENT_STATES = Set.of("57P01", "57P02", "57P03", "53300");
+    private static final Set<String> TRANSIENT_STATES = Set.of("57P01", "57P02", "57P03", "53300", "25P03", "57P05");
 
     /**
      * Whether anything in {@code e}'s causes says the connection was refused, lost or closed under it, or the

@@ -21,6 +21,8 @@ class StartRetryTest {
                 .isTrue();
         assertThat(ConnectionErrors.isConnectionError(wrapped(new SQLException("admin shutdown", "57P01")))).isTrue();
         assertThat(ConnectionErrors.isConnectionError(wrapped(new SQLException("starting up", "57P03")))).isTrue();
+        assertThat(ConnectionErrors.isConnectionError(wrapped(new SQLException(
+                "FATAL: terminating connection due to idle-in-transaction timeout", "25P03")))).isTrue();
         assertThat(ConnectionErrors.isConnectionError(wrapped(new SQLTransientConnectionException("pool timed out"))))
                 .isTrue();
         assertThat(ConnectionErrors.isConnectionError(wrapped(new SQLException("no such table", "42P01")))).isFalse();
