@@ -174,7 +174,8 @@ final class FaultInjector implements Runnable {
                     select application_name, pid, xact_start, query from pg_stat_activity
                     where application_name like 'soak-node-%' and xact_start is not null
                       and state in ('idle in transaction', 'active')
-                    order by random() limit 1""");
+                    -- the youngest transaction: the most likely to be still open once the node is stopped
+                    order by xact_start desc limit 1""");
                  ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
                     String nodeId = rs.getString(1);

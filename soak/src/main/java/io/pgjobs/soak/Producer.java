@@ -186,7 +186,7 @@ final class Producer implements Runnable {
                     .unique(Uniqueness.byArgs("key").whileUnfinished());
         }
         if (dice < 18) {
-            return JobRequest.of(new SoakJobs.Transfer(random.nextInt(SoakJobs.ACCOUNTS), 100 + random.nextInt(200)));
+            return JobRequest.of(new SoakJobs.Transfer(random.nextInt(SoakJobs.ACCOUNTS), 300 + random.nextInt(700)));
         }
         if (dice < 26) {
             return JobRequest.of(new SoakJobs.Work(20 + random.nextInt(180), 10, random.nextInt(TENANTS)))

@@ -53,7 +53,6 @@ public final class Soak {
     static Result run(SoakOptions options, PrintStream out) throws Exception {
         out.println("[soak] " + options);
         long start = System.nanoTime();
-        long end = start + options.duration().toNanos();
         Path logs = Files.createDirectories(Path.of("target", "soak-logs"));
         try (SoakDatabase database = options.jdbcUrl() == null
                 ? SoakDatabase.embedded() : SoakDatabase.onServer(options.jdbcUrl());
@@ -68,6 +67,8 @@ public final class Soak {
                     node.start();
                 }
                 out.println("[soak] " + nodes.size() + " nodes started; node output in " + logs.toAbsolutePath());
+                // the load's duration counts from here: starting the nodes can take long on a busy machine
+                long end = System.nanoTime() + options.duration().toNanos();
                 JobClient client = Scheduler.builder(producerPool).migrateOnStart(false).buildClient();
                 Producer producer = new Producer(producerPool, client, options.jobsPerSecond(), options.seed(), end);
                 ConnectionSampler connections = new ConnectionSampler(database.dataSource());
