@@ -83,6 +83,9 @@ final class InvariantChecker {
                     select id, 'completed with checkpoint ' || coalesce(checkpoint::text, 'none') || ' of ' || (args ->> 'steps')
                     from pgjobs.jobs where kind = 'soak.checkpointed' and state = 'completed'
                       and checkpoint is distinct from (args -> 'steps')"""),
+            Map.entry("8a payloads arrive intact", """
+                    select job_id, 'attempt ' || attempt || ' ended ' || outcome || ': ' || message from pgjobs.attempts
+                    where message like '%%%s%%'""".formatted(SoakJobs.CHECKSUM_MISMATCH)),
             Map.entry("9 never over a queue's limit", """
                     %s
                     select r.job_id, 'attempt ' || r.attempt || ' started at ' || r.began || ' while ' || count(*)

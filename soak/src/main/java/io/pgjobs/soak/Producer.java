@@ -126,10 +126,10 @@ final class Producer implements Runnable {
                 }
                 if (round % BATCH_EVERY == 0) {
                     jobBatch = client.batches().create(c, Batch.builder("soak-batch-" + round)
-                            .onComplete(JobRequest.of(new SoakJobs.Work(0, 0, null))).build());
+                            .onComplete(SoakJobs.checksummed(new SoakJobs.Work(0, 0, null))).build());
                     List<JobRequest> members = new ArrayList<>();
                     for (int i = 0; i < BATCH_SIZE; i++) {
-                        members.add(JobRequest.of(new SoakJobs.Work(random.nextInt(100), 10, null)));
+                        members.add(SoakJobs.checksummed(new SoakJobs.Work(random.nextInt(100), 10, null)));
                     }
                     client.batches().add(c, jobBatch, members).forEach(result -> ids.add(result.id()));
                 }
@@ -165,10 +165,10 @@ final class Producer implements Runnable {
     /** A diamond: a first step, two steps after it (which fail now and then), a fan-in after both. */
     private Workflow diamond(long round) {
         return Workflow.builder("soak-workflow-" + round)
-                .step("first", JobRequest.of(new SoakJobs.Work(random.nextInt(50), 0, null)))
-                .step("left", JobRequest.of(new SoakJobs.Work(random.nextInt(200), 10, null)), "first")
-                .step("right", JobRequest.of(new SoakJobs.Work(random.nextInt(200), 10, null)), "first")
-                .step("fan-in", JobRequest.of(new SoakJobs.Work(random.nextInt(50), 0, null)), "left", "right")
+                .step("first", SoakJobs.checksummed(new SoakJobs.Work(random.nextInt(50), 0, null)))
+                .step("left", SoakJobs.checksummed(new SoakJobs.Work(random.nextInt(200), 10, null)), "first")
+                .step("right", SoakJobs.checksummed(new SoakJobs.Work(random.nextInt(200), 10, null)), "first")
+                .step("fan-in", SoakJobs.checksummed(new SoakJobs.Work(random.nextInt(50), 0, null)), "left", "right")
                 .build();
     }
 
@@ -179,24 +179,24 @@ final class Producer implements Runnable {
     private JobRequest nextRequest() {
         int dice = random.nextInt(100);
         if (dice < 5) {
-            return JobRequest.of(new SoakJobs.Checkpointed(5, 300));
+            return SoakJobs.checksummed(new SoakJobs.Checkpointed(5, 300));
         }
         if (dice < 13) {
-            return JobRequest.of(new SoakJobs.Work(random.nextInt(200), 10, random.nextInt(UNIQUE_KEYS)))
+            return SoakJobs.checksummed(new SoakJobs.Work(random.nextInt(200), 10, random.nextInt(UNIQUE_KEYS)))
                     .unique(Uniqueness.byArgs("key").whileUnfinished());
         }
         if (dice < 18) {
-            return JobRequest.of(new SoakJobs.Transfer(random.nextInt(SoakJobs.ACCOUNTS), 300 + random.nextInt(700)));
+            return SoakJobs.checksummed(new SoakJobs.Transfer(random.nextInt(SoakJobs.ACCOUNTS), 300 + random.nextInt(700)));
         }
         if (dice < 26) {
-            return JobRequest.of(new SoakJobs.Work(20 + random.nextInt(180), 10, random.nextInt(TENANTS)))
+            return SoakJobs.checksummed(new SoakJobs.Work(20 + random.nextInt(180), 10, random.nextInt(TENANTS)))
                     .queue(SoakJobs.LIMITED_QUEUE);
         }
         if (dice < 34) {
-            return JobRequest.of(new SoakJobs.Work(random.nextInt(50), 10, null))
+            return SoakJobs.checksummed(new SoakJobs.Work(random.nextInt(50), 10, null))
                     .queue(SoakJobs.ORDERED_QUEUE).orderingKey("key-" + random.nextInt(ORDERING_KEYS));
         }
         long millis = dice < 42 ? 500 + random.nextInt(1500) : random.nextInt(50);
-        return JobRequest.of(new SoakJobs.Work(millis, 10, null));
+        return SoakJobs.checksummed(new SoakJobs.Work(millis, 10, null));
     }
 }

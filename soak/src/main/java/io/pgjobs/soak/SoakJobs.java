@@ -2,9 +2,15 @@ package io.pgjobs.soak;
 
 import io.pgjobs.JobContext;
 import io.pgjobs.JobKind;
+import io.pgjobs.JobRequest;
+import io.pgjobs.NonRetryableException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
@@ -15,6 +21,11 @@ import javax.sql.DataSource;
  * often each attempt really ran, whatever pgjobs recorded.
  */
 final class SoakJobs {
+    /** The metadata key of a job's payload checksum: the SHA-256 of its args as the producer made them. */
+    static final String CHECKSUM = "soak.sha256";
+    /** How a handler's check of the payload fails (the job is discarded): the checker looks for it. */
+    static final String CHECKSUM_MISMATCH = "soak: payload checksum mismatch";
+
     /** The injected failure's message: the checker tells these failed attempts from the faults' ones. */
     static final String INJECTED_FAILURE = "soak: injected failure";
 
@@ -117,7 +128,35 @@ final class SoakJobs {
         return null;
     }
 
+    /**
+     * A request for {@code args} carrying the SHA-256 of the args' text ({@code toString()} of the record: its
+     * every field) in metadata, which every handler checks before it runs: args damaged anywhere between the
+     * producer and the handler (serialization, storage, the claim) fail it.
+     */
+    static JobRequest checksummed(Record args) {
+        return JobRequest.of(args).metadata(CHECKSUM, sha256(args));
+    }
+
+    static String sha256(Record args) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(args.toString().getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    /** Discards the job (no retry would help) when its args are not what the producer checksummed. */
+    private static void verifyPayload(JobContext<?> ctx) {
+        Object expected = ctx.metadata().get(CHECKSUM);
+        if (expected != null && !expected.equals(sha256((Record) ctx.args()))) {
+            throw new NonRetryableException(CHECKSUM_MISMATCH + ": args " + ctx.args() + " have SHA-256 "
+                    + sha256((Record) ctx.args()) + ", enqueued with " + expected);
+        }
+    }
+
     private static void logExecution(DataSource dataSource, JobContext<?> ctx, Integer checkpoint) throws SQLException {
+        verifyPayload(ctx);
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement(
                      "insert into soak.executions (job_id, attempt, node, checkpoint) values (?, ?, ?, ?)")) {
