@@ -56,8 +56,9 @@ final class SoakReport {
                     from pgjobs.attempts group by 1 order by 1""".formatted(SoakJobs.INJECTED_FAILURE));
             out.println("== payload checksums (SHA-256 of args, checked by the handler before it runs)");
             table(c, out, """
-                    select count(*) filter (where metadata ? '%1$s') as jobs_with_checksum,
-                           count(*) filter (where metadata ? '%1$s' and state = 'completed') as verified_and_completed,
+                    select count(*) filter (where metadata -> '%1$s' is not null) as jobs_with_checksum,
+                           count(*) filter (where metadata -> '%1$s' is not null and state = 'completed')
+                               as verified_and_completed,
                            count(*) filter (where last_error like '%%%2$s%%') as mismatches
                     from pgjobs.jobs where kind like 'soak.%%'""".formatted(SoakJobs.CHECKSUM, SoakJobs.CHECKSUM_MISMATCH));
             out.println("== handler runs: total, and jobs run more than once");
