@@ -173,7 +173,8 @@ final class FaultInjector implements Runnable {
             try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("""
                     select application_name, pid, xact_start, query from pg_stat_activity
                     where application_name like 'soak-node-%' and xact_start is not null
-                      and state in ('idle in transaction', 'active')
+                      -- between two statements of a transaction (a transfer's, sleeping with its row lock)
+                      and state = 'idle in transaction'
                     -- the youngest transaction: the most likely to be still open once the node is stopped
                     order by xact_start desc limit 1""");
                  ResultSet rs = ps.executeQuery()) {
