@@ -90,10 +90,10 @@ public final class WorkerProcess {
     static final int RATE_PER_SECOND = 200;
     /**
      * Its burst: with a burst of 1, each claim that comes later than the next start was due loses that delay for
-     * good, and claims on a loaded machine come late (docs/flow-control.md#rate-limits); 20 starts (100 ms) let
-     * them catch up.
+     * good, and claims on a loaded machine come late (docs/flow-control.md#rate-limits); 100 starts (half a
+     * second) let them catch up after a node's threads waited that long for a core.
      */
-    static final int RATE_BURST = 20;
+    static final int RATE_BURST = 100;
 
     /** Holds its worker for {@code millis}, then fails while the partner is down. */
     @JobKind("test.flaky")
