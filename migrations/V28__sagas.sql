@@ -26,6 +26,20 @@ create table saga_compensations (
 );
 create index saga_compensations_workflow on saga_compensations (workflow_id);
 
+-- Moves saga `saga` to `state` and tells the nodes (`w:<saga>:<state>` on the scheduler's channel, at commit):
+-- the leader publishes the SagaStateChanged event and counts the move (docs/workflows.md#sagas).
+create function move_saga(saga bigint, state text, channel text) returns void
+language plpgsql
+set search_path from current
+as $$
+begin
+    update workflows set saga_state = state where id = saga and saga_state <> state;
+    if found then
+        perform pg_notify(channel, 'w:' || saga || ':' || state);
+    end if;
+end
+$$;
+
 -- Moves saga `saga` (its row locked by the caller) on: nothing while a step is unfinished (it may still complete
 -- and need undoing) or a compensation runs; else the compensation of the latest completed step not yet
 -- compensated is inserted (its queue notified at commit); none left: the saga is compensated.
@@ -47,7 +61,7 @@ begin
     where c.workflow_id = saga and c.job_id is null and s.state = 'completed'
     order by c.step_job_id desc limit 1;
     if not found then
-        update workflows set saga_state = 'compensated' where id = saga;
+        perform move_saga(saga, 'compensated', channel);
         return;
     end if;
     insert into jobs (kind, queue, priority, max_attempts, args, tags, metadata, compensates)
@@ -88,17 +102,19 @@ begin
     if new.compensates is not null then
         if new.state = 'completed' then
             -- a failed compensation an operator retried (or any retry of its job) completed: compensating again
-            update workflows set saga_state = 'compensating' where id = saga and saga_state = 'compensation_failed';
+            if state_before = 'compensation_failed' then
+                perform move_saga(saga, 'compensating', channel);
+            end if;
             perform start_next_compensation(saga, channel);
         else
-            update workflows set saga_state = 'compensation_failed' where id = saga;
+            perform move_saga(saga, 'compensation_failed', channel);
         end if;
     elsif state_before = 'running' and new.state = 'completed' then
         if not exists (select 1 from jobs where workflow_id = saga and state <> 'completed') then
-            update workflows set saga_state = 'completed' where id = saga;
+            perform move_saga(saga, 'completed', channel);
         end if;
     elsif state_before = 'running' then
-        update workflows set saga_state = 'compensating' where id = saga;
+        perform move_saga(saga, 'compensating', channel);
         perform start_next_compensation(saga, channel);
     elsif state_before = 'compensating' then
         perform start_next_compensation(saga, channel);

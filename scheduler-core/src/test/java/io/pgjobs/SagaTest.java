@@ -3,8 +3,10 @@ package io.pgjobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pgjobs.admin.AuditEntry;
 import io.pgjobs.admin.PageRequest;
+import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
 import io.pgjobs.testing.Schedulers;
 import java.sql.Connection;
@@ -54,12 +56,16 @@ class SagaTest {
     private final Map<String, AtomicInteger> undoRuns = new ConcurrentHashMap<>();
     private final CountDownLatch release = new CountDownLatch(1);
     private final CountDownLatch slowStarted = new CountDownLatch(1);
+    private final List<SchedulerEvent> events = new CopyOnWriteArrayList<>();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private Scheduler scheduler;
     private JobClient client;
 
     @BeforeEach
     void setUp() {
         scheduler = schedulers.start(Scheduler.builder(db.dataSource()).queue("default", 4)
+                .meterRegistry(registry)
+                .listener(events::add)
                 .retryPolicy(attempt -> Duration.ofMillis(10))
                 .handler(Step.class, ctx -> {
                     if (failing.contains(ctx.args().name())) {
@@ -154,6 +160,8 @@ class SagaTest {
     void aCompensationThatFailsIsRetriedAndThenSucceeds() throws Exception {
         failing.add("c");
         undoFailures.put("undo-b", new AtomicInteger(2));
+        Await.until(LONG_WAIT, "this node leads (the leader publishes the saga's events)",
+                () -> scheduler.admin().nodes().stream().anyMatch(node -> node.leaderSince() != null));
 
         long id = client.workflows().enqueue(chain("flaky undo")).workflowId();
         WorkflowStatus done = client.workflows().await(id, LONG_WAIT);
@@ -161,6 +169,14 @@ class SagaTest {
         assertThat(done.sagaState()).isEqualTo(WorkflowStatus.SagaState.COMPENSATED);
         assertThat(undone).containsExactly("undo-b of b b done b", "undo-a of a a done a");
         assertThat(undoRuns.get("undo-b")).hasValue(3);
+        // the leader (the only node here) publishes each move once, after its commit
+        Await.until(LONG_WAIT, "the saga's events", () -> events.contains(
+                new SchedulerEvent.SagaStateChanged(id, WorkflowStatus.SagaState.COMPENSATED)));
+        assertThat(events).filteredOn(e -> e instanceof SchedulerEvent.SagaStateChanged).containsExactly(
+                new SchedulerEvent.SagaStateChanged(id, WorkflowStatus.SagaState.COMPENSATING),
+                new SchedulerEvent.SagaStateChanged(id, WorkflowStatus.SagaState.COMPENSATED));
+        assertThat(registry.get("pgjobs.sagas.transitions").tag("state", "compensated").counter().count())
+                .isEqualTo(1.0);
         assertThat(client.attempts(done.step("b").orElseThrow().compensation().jobId()))
                 .extracting(JobAttempt::outcome)
                 .containsExactly(JobAttempt.Outcome.FAILED, JobAttempt.Outcome.FAILED, JobAttempt.Outcome.COMPLETED);
@@ -203,7 +219,7 @@ class SagaTest {
         EnqueuedWorkflow enqueued = client.workflows().enqueue(saga);
         long id = enqueued.workflowId();
         assertThat(slowStarted.await(5, TimeUnit.MINUTES)).isTrue();
-        io.pgjobs.testing.Await.until(Duration.ofMinutes(2), "the failing step is discarded",
+        Await.until(Duration.ofMinutes(2), "the failing step is discarded",
                 () -> client.workflows().get(id).orElseThrow().step("fails").orElseThrow().state()
                         == JobState.DISCARDED);
 

@@ -196,8 +196,11 @@ public final class WorkflowStore {
                 ), compensating as (
                     update %1$s.workflows w set saga_state = 'compensating'
                     from saga s where w.id = s.id and exists (select 1 from retried)
+                    returning w.id
                 ), notified as (
                     select pg_notify(?, 'q:' || queue) from (select distinct queue from retried) q
+                    union all
+                    select pg_notify(?, 'w:' || id || ':compensating') from compensating -- as V28's move_saga
                 )
                 select id from retried, (select count(*) from notified) sent
                 """.formatted(schema);
@@ -362,6 +365,7 @@ public final class WorkflowStore {
         try (PreparedStatement ps = connection.prepareStatement(retryCompensationSql)) {
             ps.setLong(1, id);
             ps.setString(2, notifyChannel);
+            ps.setString(3, notifyChannel);
             List<Long> retried = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
