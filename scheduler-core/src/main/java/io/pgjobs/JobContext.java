@@ -95,7 +95,7 @@ public interface JobContext<A> {
      * from the database at the first call.
      *
      * <pre>{@code
-     * Charged charged = ctx.compensatedResult(Charged.class);   // what the "charge" step returned
+     * String booking = ctx.compensatedResult(String.class);   // what the step being undone returned
      * }</pre>
      */
     Optional<CompensatedStep> compensatedStep();
