@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pgjobs.admin.AuditEntry;
 import io.pgjobs.admin.PageRequest;
+import io.pgjobs.internal.store.MaintenanceStore;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
 import io.pgjobs.testing.Schedulers;
@@ -232,6 +233,42 @@ class SagaTest {
 
         assertThat(done.sagaState()).isEqualTo(WorkflowStatus.SagaState.COMPENSATED);
         assertThat(undone).containsExactly("undo-slow of slow slow done slow", "undo-a of a a done a");
+    }
+
+    @Test
+    void cancellingASagaCompensatesWhatCompleted() throws Exception {
+        Workflow saga = Workflow.saga("cancelled")
+                .compensatedStep("a", JobRequest.of(new Step("a")), JobRequest.of(new Undo("undo-a")))
+                .compensatedStep("slow", JobRequest.of(new Slow("slow")), JobRequest.of(new Undo("undo-slow")), "a")
+                .compensatedStep("b", JobRequest.of(new Step("b")), JobRequest.of(new Undo("undo-b")), "slow")
+                .build();
+        long id = client.workflows().enqueue(saga).workflowId();
+        assertThat(slowStarted.await(5, TimeUnit.MINUTES)).isTrue();
+
+        assertThat(client.workflows().cancel(id)).as("b cancelled, slow asked to stop").isEqualTo(2);
+        release.countDown(); // slow ignores the request and completes: it is compensated too
+        WorkflowStatus done = client.workflows().await(id, LONG_WAIT);
+
+        assertThat(done.sagaState()).isEqualTo(WorkflowStatus.SagaState.COMPENSATED);
+        assertThat(done.step("b").orElseThrow().state()).isEqualTo(JobState.CANCELLED);
+        assertThat(undone).containsExactly("undo-slow of slow slow done slow", "undo-a of a a done a");
+        assertThat(client.workflows().retry(id)).as("a saga is not run again").isZero();
+    }
+
+    @Test
+    void retentionDeletesAStepsCompensationWithTheStep() throws Exception {
+        failing.add("b");
+        long id = client.workflows().enqueue(chain("old")).workflowId();
+        client.workflows().await(id, LONG_WAIT);
+        db.execute("update pgjobs.jobs set finished_at = finished_at - interval '30 days'");
+        MaintenanceStore maintenance = new MaintenanceStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs",
+                "pgjobs_results_pgjobs");
+
+        assertThat(maintenance.deleteFinishedJobs(List.of("completed", "discarded", "cancelled"), Duration.ofDays(1),
+                100, Duration.ofMinutes(1))).as("a, b, c and a's compensation").isEqualTo(4);
+
+        assertThat(db.queryLong("select count(*) from pgjobs.saga_compensations")).isZero();
+        assertThat(db.queryLong("select count(*) from pgjobs.workflows")).isZero();
     }
 
     @Test
