@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.pgjobs.CircuitBreaker;
 import io.pgjobs.JobContext;
 import io.pgjobs.JobKind;
+import io.pgjobs.NonRetryableException;
 import io.pgjobs.OrderedKeys;
 import io.pgjobs.PartitionKey;
 import io.pgjobs.RateLimit;
@@ -59,6 +60,10 @@ public final class WorkerProcess {
     /** Runs once: records the run and returns. */
     @JobKind("test.count")
     public record Count(int n) {}
+
+    /** Records the run, then fails for good (a saga step that sets off its compensations). */
+    @JobKind("test.fail")
+    public record Fail(int n) {}
 
     /** Records the run, then holds its worker for {@code millis} (a long job, to be caught mid-flight). */
     @JobKind("test.hold")
@@ -131,6 +136,10 @@ public final class WorkerProcess {
                     // a little work per job keeps the run long enough that the kill and the restart land mid-run
                     Thread.sleep(3);
                     return null;
+                })
+                .handler(Fail.class, ctx -> {
+                    recordRun(dataSource, ctx.jobId(), nodeId);
+                    throw new NonRetryableException("step " + ctx.args().n() + " fails for good");
                 })
                 .handler(Hold.class, ctx -> {
                     recordRun(dataSource, ctx.jobId(), nodeId);
