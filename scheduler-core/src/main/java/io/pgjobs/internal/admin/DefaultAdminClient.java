@@ -11,9 +11,12 @@ import io.pgjobs.JobRequest;
 import io.pgjobs.JobState;
 import io.pgjobs.PgJobsException;
 import io.pgjobs.ScheduleInfo;
+import io.pgjobs.WorkflowStatus;
 import io.pgjobs.admin.AdminClient;
 import io.pgjobs.admin.AuditEntry;
 import io.pgjobs.admin.AuditFilter;
+import io.pgjobs.admin.BatchFilter;
+import io.pgjobs.admin.BatchPage;
 import io.pgjobs.admin.BatchResult;
 import io.pgjobs.admin.CircuitInfo;
 import io.pgjobs.admin.Count;
@@ -21,6 +24,7 @@ import io.pgjobs.admin.DeadLetterGroup;
 import io.pgjobs.admin.JobAction;
 import io.pgjobs.admin.JobCounts;
 import io.pgjobs.admin.JobFilter;
+import io.pgjobs.admin.JobGroups;
 import io.pgjobs.admin.JobPage;
 import io.pgjobs.admin.NodeInfo;
 import io.pgjobs.admin.Overview;
@@ -28,6 +32,9 @@ import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueActivity;
 import io.pgjobs.admin.QueueInfo;
 import io.pgjobs.admin.UnhandledKind;
+import io.pgjobs.admin.WorkflowDetail;
+import io.pgjobs.admin.WorkflowFilter;
+import io.pgjobs.admin.WorkflowPage;
 import io.pgjobs.internal.client.DefaultJobClient;
 import io.pgjobs.internal.cron.DefaultScheduleClient;
 import io.pgjobs.internal.store.AdminStore;
@@ -66,9 +73,12 @@ public final class DefaultAdminClient implements AdminClient {
     private final AdminStore store;
     private final int maxArgsBytes;
     private final CircuitStore circuits;
+    private final WorkflowAdmin workflows;
 
-    public DefaultAdminClient(AdminStore store, CircuitStore circuits, DefaultJobClient client, int maxArgsBytes) {
+    public DefaultAdminClient(AdminStore store, CircuitStore circuits, DefaultJobClient client,
+                              WorkflowAdmin workflows, int maxArgsBytes) {
         this.client = client;
+        this.workflows = workflows;
         this.store = store;
         this.circuits = circuits;
         this.maxArgsBytes = maxArgsBytes;
@@ -147,7 +157,7 @@ public final class DefaultAdminClient implements AdminClient {
      * Every action is audited under {@code actor}: one PostgreSQL cannot store as text would fail the audit insert
      * (U+0000) or be stored altered (a lone surrogate goes as '?'), so it is refused before anything is applied.
      */
-    private static void requireActor(String actor) {
+    static void requireActor(String actor) {
         if (actor == null) {
             throw new IllegalArgumentException("actor: must not be null");
         }
@@ -259,6 +269,41 @@ public final class DefaultAdminClient implements AdminClient {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(field + ": not valid JSON: " + e.getOriginalMessage(), e);
         }
+    }
+
+    @Override
+    public WorkflowPage workflows(WorkflowFilter filter, PageRequest page) {
+        return workflows.workflows(filter, page, WORKFLOW_SCAN);
+    }
+
+    @Override
+    public Map<WorkflowStatus.State, Integer> workflowCounts() {
+        return workflows.workflowCounts(WORKFLOW_SCAN);
+    }
+
+    @Override
+    public Optional<WorkflowDetail> workflow(long id) {
+        return workflows.workflow(id);
+    }
+
+    @Override
+    public int cancelWorkflow(String actor, long id) {
+        return workflows.cancel(actor, id);
+    }
+
+    @Override
+    public int retryWorkflow(String actor, long id) {
+        return workflows.retry(actor, id);
+    }
+
+    @Override
+    public BatchPage batches(BatchFilter filter, PageRequest page) {
+        return workflows.batches(filter, page);
+    }
+
+    @Override
+    public Optional<JobGroups> jobGroups(long jobId) {
+        return workflows.groups(jobId);
     }
 
     @Override
@@ -436,7 +481,7 @@ public final class DefaultAdminClient implements AdminClient {
         return call("read the audit log", () -> store.audit(filter, page));
     }
 
-    private static String json(Map<String, ?> value) {
+    static String json(Map<String, ?> value) {
         try {
             return JSON.writeValueAsString(value);
         } catch (JsonProcessingException e) {
