@@ -23,6 +23,7 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The JSON API under {@code <mount>/api/}, documented endpoint by endpoint in docs/dashboard.md. Each route
@@ -57,7 +58,7 @@ final class DashboardApi {
         this.admin = admin;
         this.redactor = redactor;
         this.json = json;
-        this.routes = List.of(
+        List<Route> core = List.of(
                 get("overview", c -> admin.overview(span(c.param().apply("span")))),
                 get("unhandled-kinds", c -> admin.unhandledKinds()),
                 get("queues", c -> admin.queues()),
@@ -139,6 +140,9 @@ final class DashboardApi {
                 get("nodes", c -> admin.nodes()),
                 get("audit", c -> admin.audit(auditFilter(c.param()), page(c.param())).stream()
                         .map(e -> redactedFields(e, List.of("detail"), List.of())).toList()));
+        // the workflow and batch pages' routes are a class of their own
+        this.routes = Stream.concat(core.stream(),
+                new WorkflowRoutes(admin, redactor).routes().stream()).toList();
     }
 
     /** A request for something that does not exist (a 404). */
@@ -152,11 +156,11 @@ final class DashboardApi {
         return routes;
     }
 
-    private static Route get(String path, Function<Call, Object> handler) {
+    static Route get(String path, Function<Call, Object> handler) {
         return new Route("GET", Pattern.compile(path), false, handler);
     }
 
-    private static Route act(String path, Function<Call, Object> handler) {
+    static Route act(String path, Function<Call, Object> handler) {
         return new Route("POST", Pattern.compile(path), true, handler);
     }
 
@@ -259,7 +263,7 @@ final class DashboardApi {
         }).collect(Collectors.toSet());
     }
 
-    private static Instant instant(Function<String, String> param, String name) {
+    static Instant instant(Function<String, String> param, String name) {
         String value = param.apply(name);
         if (value == null || value.isBlank()) {
             return null;
@@ -277,7 +281,7 @@ final class DashboardApi {
         return instant;
     }
 
-    private static PageRequest page(Function<String, String> param) {
+    static PageRequest page(Function<String, String> param) {
         String before = param.apply("before");
         return new PageRequest(before == null || before.isBlank() ? null : longParam("before", before),
                 intParam(param, "limit", DEFAULT_PAGE));
@@ -322,7 +326,7 @@ final class DashboardApi {
         }
     }
 
-    private static long longParam(String name, String value) {
+    static long longParam(String name, String value) {
         try {
             return Long.parseLong(value.strip());
         } catch (NumberFormatException e) {

@@ -174,7 +174,7 @@ async function render(refresh) {
   let content;
   try {
     const page = parts[0] === 'jobs' && parts[1] ? () => jobPage(parts[1]) : pages[parts[0] || ''];
-    content = page ? await page(params) : el('div', { class: 'empty' }, 'No such page.');
+    content = page ? await page(params, parts) : el('div', { class: 'empty' }, 'No such page.');
   } catch (e) {
     if (mine !== ui.renders) return;
     if (refresh) { ui.refreshError = e.message; showUpdated(); return; }
@@ -748,7 +748,8 @@ async function bulkMatching(action, query, bar) {
 // ---- one job ------------------------------------------------------------------------------------------------
 
 async function jobPage(id) {
-  const { job, attempts } = await api('jobs/' + encodeURIComponent(id));
+  const [{ job, attempts }, groups] = await Promise.all([api('jobs/' + encodeURIComponent(id)),
+    api('jobs/' + encodeURIComponent(id) + '/groups')]);
   const pretty = value => el('pre', {}, JSON.stringify(value, null, 2));
   const act = action => async () => {
     if (action === 'delete' && !confirm('Delete job ' + job.id + '?')) return;
@@ -800,7 +801,8 @@ async function jobPage(id) {
         job.progress === null ? null : [el('dt', {}, 'progress'), el('dd', { 'data-progress': '' },
           el('progress', { max: 100, value: job.progress }), ' ' + job.progress + ' %',
           job.progressMessage ? ' · ' + job.progressMessage : '')],
-        job.lastError ? [el('dt', {}, 'last error'), el('dd', { class: 'mono error-text' }, job.lastError)] : null)),
+        job.lastError ? [el('dt', {}, 'last error'), el('dd', { class: 'mono error-text' }, job.lastError)] : null,
+        jobGroupsLine(groups))),
       el('div', { class: 'panel' }, el('strong', {}, 'Timeline'), el('ul', { class: 'timeline' },
         timeline.map(([what, at, cls]) => el('li', { class: cls }, what, ' ', el('span', { class: 'muted' }, when(at))))))),
     el('div', { class: 'grid2' },
