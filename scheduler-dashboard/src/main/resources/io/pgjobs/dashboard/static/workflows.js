@@ -118,7 +118,8 @@ async function workflowPage(id, params) {
       [['steps', workflow.steps.length.toLocaleString() + ': ' + stepCounts(counts)],
         ['on failure', workflow.onFailure.replace('_', ' ')]].map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]),
       el('dt', {}, 'created'), el('dd', {}, when(workflow.createdAt), ' · ' + workflow.createdAt))),
-    el('h2', {}, 'Graph', el('span', { class: 'muted' }, 'each step in the layer after its last dependency; a step links to its job')),
+    el('h2', {}, 'Graph'),
+    el('div', { class: 'muted' }, 'Each step is drawn in the column after its deepest dependency; a step links to its job.'),
     el('div', { class: 'wf-graph scroll' }, graph(workflow.steps)),
     el('h2', {}, 'Steps'),
     stepTable(workflow, params));
