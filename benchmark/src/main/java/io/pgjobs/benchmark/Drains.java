@@ -49,7 +49,7 @@ final class Drains {
      * Enqueues {@code jobs} while the queue is paused, gives the nodes' JIT compilers time to finish their queue
      * and lifts the pause.
      */
-    private static Drained pausedDrain(String url, HikariDataSource pool, CpuMeter cpu, int jobs, boolean quick)
+    static Drained pausedDrain(String url, HikariDataSource pool, CpuMeter cpu, int jobs, boolean quick)
             throws Exception {
         BenchDatabase.pauseQueue(pool);
         // This drain's jobs are the ones with a higher id. (Telling them by a start after the pause was lifted
