@@ -30,7 +30,15 @@ import io.pgjobs.SchedulerEvent;
 import io.pgjobs.Uniqueness;
 import io.pgjobs.Workflow;
 import io.pgjobs.WorkflowStatus;
+import io.pgjobs.admin.AdminClient;
+import io.pgjobs.admin.BatchFilter;
+import io.pgjobs.admin.BatchPage;
+import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.UnhandledKind;
+import io.pgjobs.admin.WorkflowDetail;
+import io.pgjobs.admin.WorkflowFilter;
+import io.pgjobs.admin.WorkflowPage;
+import io.pgjobs.admin.WorkflowSummary;
 import io.pgjobs.dashboard.DashboardAuth;
 import io.pgjobs.dashboard.DashboardServlet;
 import io.pgjobs.dashboard.DashboardUser;
@@ -276,6 +284,19 @@ abstract class DocSnippets {
         client.batches().add(batch, moreRows);
         client.batches().seal(batch);                  // no more jobs; callbacks may fire from now on
         BatchStatus status = client.batches().get(batch).orElseThrow();   // total, completed, discarded, cancelled
+        // end snippet
+    }
+
+    void operatingWorkflows() {
+        // snippet docs/workflows.md#3
+        AdminClient admin = scheduler.admin();
+        WorkflowPage failed = admin.workflows(WorkflowFilter.ofState(WorkflowStatus.State.FAILED), PageRequest.first(50));
+        for (WorkflowSummary w : failed.workflows()) {
+            WorkflowDetail detail = admin.workflow(w.id()).orElseThrow();   // steps, edges, attempts, durations
+            admin.retryWorkflow("alice", w.id());                            // audited as retry_workflow
+        }
+        BatchPage open = admin.batches(new BatchFilter(BatchFilter.BatchState.OPEN, "import-", null, null),
+                PageRequest.first(50));
         // end snippet
     }
 
