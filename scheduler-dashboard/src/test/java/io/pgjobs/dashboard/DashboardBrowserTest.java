@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -478,9 +479,12 @@ class DashboardBrowserTest {
         });
         waiting().until(d -> d.getCurrentUrl().contains("action=bulk_delete"));
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-audit]")));
-        for (WebElement row : browser.findElements(By.cssSelector("tr[data-audit]"))) {
+        // read in one go, again if a live refresh redrew the rows in between
+        List<String> rows = waiting().ignoring(StaleElementReferenceException.class).until(d ->
+                d.findElements(By.cssSelector("tr[data-audit]")).stream().map(WebElement::getText).toList());
+        for (String row : rows) {
             // the bulk delete of test 1 over queue reports and state completed, by its fields
-            assertThat(row.getText()).contains("bulk_delete").contains("filter: queue=reports states=completed");
+            assertThat(row).contains("bulk_delete").contains("filter: queue=reports states=completed");
         }
         screenshot("audit-filtered");
     }
