@@ -42,6 +42,7 @@ import io.pgjobs.internal.store.AdminStore.Audit;
 import io.pgjobs.internal.store.CircuitStore;
 import io.pgjobs.internal.store.NewJob;
 import io.pgjobs.internal.store.Sql;
+import io.pgjobs.internal.store.WorkflowStore;
 import io.pgjobs.internal.values.PgValues;
 import java.time.Duration;
 import java.time.Instant;
@@ -73,12 +74,14 @@ public final class DefaultAdminClient implements AdminClient {
     private final AdminStore store;
     private final int maxArgsBytes;
     private final CircuitStore circuits;
-    private final WorkflowAdmin workflows;
+    private final WorkflowStore workflows;
+    private final WorkflowAdmin workflowAdmin;
 
-    public DefaultAdminClient(AdminStore store, CircuitStore circuits, DefaultJobClient client,
-                              WorkflowAdmin workflows, int maxArgsBytes) {
-        this.client = client;
+    public DefaultAdminClient(AdminStore store, CircuitStore circuits, WorkflowStore workflows, DefaultJobClient client,
+                              WorkflowAdmin workflowAdmin, int maxArgsBytes) {
         this.workflows = workflows;
+        this.client = client;
+        this.workflowAdmin = workflowAdmin;
         this.store = store;
         this.circuits = circuits;
         this.maxArgsBytes = maxArgsBytes;
@@ -273,37 +276,37 @@ public final class DefaultAdminClient implements AdminClient {
 
     @Override
     public WorkflowPage workflows(WorkflowFilter filter, PageRequest page) {
-        return workflows.workflows(filter, page, WORKFLOW_SCAN);
+        return workflowAdmin.workflows(filter, page, WORKFLOW_SCAN);
     }
 
     @Override
     public Map<WorkflowStatus.State, Integer> workflowCounts() {
-        return workflows.workflowCounts(WORKFLOW_SCAN);
+        return workflowAdmin.workflowCounts(WORKFLOW_SCAN);
     }
 
     @Override
     public Optional<WorkflowDetail> workflow(long id) {
-        return workflows.workflow(id);
+        return workflowAdmin.workflow(id);
     }
 
     @Override
     public int cancelWorkflow(String actor, long id) {
-        return workflows.cancel(actor, id);
+        return workflowAdmin.cancel(actor, id);
     }
 
     @Override
     public int retryWorkflow(String actor, long id) {
-        return workflows.retry(actor, id);
+        return workflowAdmin.retry(actor, id);
     }
 
     @Override
     public BatchPage batches(BatchFilter filter, PageRequest page) {
-        return workflows.batches(filter, page);
+        return workflowAdmin.batches(filter, page);
     }
 
     @Override
     public Optional<JobGroups> jobGroups(long jobId) {
-        return workflows.groups(jobId);
+        return workflowAdmin.groups(jobId);
     }
 
     @Override
@@ -464,6 +467,17 @@ public final class DefaultAdminClient implements AdminClient {
                 .orElseThrow(() -> new IllegalArgumentException("name: no schedule named '" + name + "'"));
         schedules.committed(job);
         return job.id();
+    }
+
+    @Override
+    public boolean retryCompensation(String actor, long workflowId) {
+        requireActor(actor);
+        List<Long> retried = call("retry the compensation of saga " + workflowId, () -> store.audited(
+                connection -> workflows.retryCompensation(connection, workflowId),
+                jobs -> jobs.isEmpty() ? Optional.empty()
+                        : Optional.of(new Audit(actor, "retry_compensation", "workflow:" + workflowId,
+                                json(Map.of("jobIds", jobs))))));
+        return !retried.isEmpty();
     }
 
     @Override
