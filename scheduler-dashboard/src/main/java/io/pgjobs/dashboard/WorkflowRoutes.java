@@ -71,8 +71,9 @@ final class WorkflowRoutes {
     }
 
     /**
-     * A workflow as the page draws it: its state, and each step with its job, how it ran, the names of the steps
-     * it depends on (the edges) and its last error, redacted. Results stay on the job pages.
+     * A workflow as the page draws it: its state (and a saga's own), and each step with its job, how it ran, the
+     * names of the steps it depends on (the edges), its last error, redacted, and a saga step's compensation.
+     * Results stay on the job pages.
      */
     private Map<String, Object> view(WorkflowDetail detail) {
         WorkflowStatus workflow = detail.workflow();
@@ -83,6 +84,7 @@ final class WorkflowRoutes {
         view.put("name", workflow.name());
         view.put("onFailure", workflow.onFailure().dbName());
         view.put("state", detail.state().name().toLowerCase(Locale.ROOT));
+        view.put("sagaState", workflow.sagaState() == null ? null : workflow.sagaState().name().toLowerCase(Locale.ROOT));
         view.put("createdAt", detail.createdAt());
         view.put("steps", detail.runs().stream().map(run -> {
             WorkflowStep step = steps.get(run.step());
@@ -99,8 +101,18 @@ final class WorkflowRoutes {
             s.put("durationMs", run.durationMs());
             s.put("dependsOn", step == null ? List.of() : step.dependsOn());
             s.put("lastError", redactor.redact(step == null ? null : step.lastError()));
+            s.put("compensation", step == null || step.compensation() == null ? null : compensation(step.compensation()));
             return s;
         }).toList());
+        return view;
+    }
+
+    /** A saga step's compensation: its kind, and once it is due its job's id and state. */
+    private static Map<String, Object> compensation(WorkflowStep.Compensation compensation) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("kind", compensation.kind());
+        view.put("jobId", compensation.jobId());
+        view.put("state", compensation.state() == null ? null : compensation.state().dbName());
         return view;
     }
 

@@ -140,6 +140,29 @@ class WorkflowApiTest {
     }
 
     @Test
+    void aSagaComesWithItsSagaStateAndEachStepsCompensation() throws Exception {
+        long id = scheduler.client().workflows().enqueue(Workflow.saga("trip-1")
+                .compensatedStep("flight", JobRequest.of("book", Map.of("n", 1)), JobRequest.of("unbook", Map.of("n", 1)))
+                .compensatedStep("hotel", JobRequest.of("book", Map.of("n", 2)), JobRequest.of("unbook", Map.of("n", 2)),
+                        "flight")
+                .build()).workflowId();
+        db.execute("update pgjobs.jobs set state = 'completed', finished_at = now() where step_name = 'flight'");
+        db.execute("update pgjobs.jobs set state = 'discarded', finished_at = now() where step_name = 'hotel'");
+
+        JsonNode saga = get("api/workflows/" + id).body();
+        assertThat(saga.get("sagaState").asText()).isEqualTo("compensating");
+        assertThat(saga.get("state").asText()).isEqualTo("running");
+        JsonNode flight = saga.get("steps").get(0).get("compensation");
+        assertThat(flight.get("kind").asText()).isEqualTo("unbook");
+        assertThat(flight.get("jobId").asLong()).as("due: the completed step is undone").isPositive();
+        assertThat(flight.get("state").asText()).isEqualTo("available");
+        assertThat(saga.get("steps").get(1).get("compensation").get("jobId").isNull()).as("never ran").isTrue();
+        assertThat(get("api/workflows?state=running").body().get("workflows"))
+                .extracting(w -> w.get("id").asLong()).containsExactly(id);
+        assertThat(get("api/workflows?state=failed").body().get("workflows")).isEmpty();
+    }
+
+    @Test
     void batchesComeWithTheirCountsAndCallbacks() throws Exception {
         long batch = scheduler.client().batches().create(Batch.builder("nightly")
                 .onComplete(JobRequest.of("report", Map.of())).build());

@@ -45,11 +45,15 @@ public final class WorkflowViewStore {
 
     public WorkflowViewStore(DataSource dataSource, String schema) {
         this.dataSource = dataSource;
-        // Each workflow's steps counted per state (the index jobs_workflow), its state derived from them as
-        // WorkflowStatus#state derives it: running while a step is unfinished, else completed if all completed.
+        // Each workflow's steps counted per state (the index jobs_workflow), its state derived as
+        // WorkflowStatus#state derives it: a saga's from its saga state (V28); any other's from its steps,
+        // running while a step is unfinished, else completed if all completed.
         String summaries = """
                 select w.id, w.name, w.on_failure, w.created_at, s.states, s.counts, s.first_started, s.last_finished,
-                       case when s.unfinished > 0 then 'RUNNING' when s.total = s.completed then 'COMPLETED'
+                       case when w.saga_state in ('running', 'compensating') then 'RUNNING'
+                            when w.saga_state = 'completed' then 'COMPLETED'
+                            when w.saga_state is not null then 'FAILED'
+                            when s.unfinished > 0 then 'RUNNING' when s.total = s.completed then 'COMPLETED'
                             else 'FAILED' end as state
                 from %1$s.workflows w
                 cross join lateral (

@@ -110,7 +110,9 @@ async function workflowPage(id, params) {
   const failed = workflow.steps.some(s => s.state === 'discarded' || s.state === 'cancelled');
   const unfinished = workflow.steps.some(s => !['completed', 'discarded', 'cancelled'].includes(s.state));
   return el('div', {},
-    el('h1', {}, 'Workflow ' + workflow.id, badge(workflow.state), el('span', {}, workflow.name)),
+    el('h1', {}, 'Workflow ' + workflow.id, badge(workflow.state), el('span', {}, workflow.name),
+      // a saga's own state (running, compensating, compensated, compensation_failed, completed), when it is one
+      workflow.sagaState ? el('span', { 'data-saga-state': workflow.sagaState }, 'saga ', badge(workflow.sagaState)) : null),
     el('div', { class: 'actions', style: 'margin-bottom:12px' },
       unfinished ? actionButton('Cancel workflow', act('cancel'), 'danger') : null,
       failed ? actionButton('Retry failed steps', act('retry'), 'primary') : null),
@@ -187,7 +189,9 @@ function stepNode({ x, y, step }) {
   return svg('a', { href: '#/jobs/' + step.jobId, class: 'wf-node', 'data-step': step.name, 'data-state': step.state },
     svg('title', {}, step.name + ' (job ' + step.jobId + ', ' + step.kind + '): ' + ran
       + (step.attempt > 1 ? ', attempt ' + step.attempt + ' of ' + step.maxAttempts : '')
-      + (step.lastError ? '\n' + step.lastError : '')),
+      + (step.lastError ? '\n' + step.lastError : '')
+      + (step.compensation && step.compensation.jobId ? '\ncompensation ' + step.compensation.kind + ': '
+        + step.compensation.state.toLowerCase() : '')),
     svg('rect', { x, y, width: NODE_W, height: NODE_H, rx: 5, class: 'wf-box s-' + step.state }),
     svg('text', { x: x + 8, y: y + 14, class: 'wf-name' }, clip(step.name, 24)),
     svg('text', { x: x + 8, y: y + 27, class: 'wf-meta' }, clip(ran, 28)));
@@ -208,6 +212,7 @@ function clip(text, length) {
 /** Every step, a page of STEPS_PER_PAGE at a time, filterable by state (the page's own query: step, stepState). */
 function stepTable(workflow, params) {
   const state = params.get('stepState') || '';
+  const compensated = workflow.steps.some(s => s.compensation);
   const matching = workflow.steps.filter(s => !state || s.state === state);
   const pageCount = Math.max(1, Math.ceil(matching.length / STEPS_PER_PAGE));
   const page = Math.min(pageCount, Math.max(1, Number(params.get('stepPage')) || 1));
@@ -224,14 +229,23 @@ function stepTable(workflow, params) {
       el('span', { class: 'muted' }, matching.length.toLocaleString() + ' steps, page ' + page + ' of ' + pageCount),
       page > 1 ? el('a', { href: link({ stepPage: String(page - 1) }) }, '« Previous') : null,
       page < pageCount ? el('a', { href: link({ stepPage: String(page + 1) }), 'data-next-steps': '' }, 'Next »') : null),
-    table(['Step', 'Job#', 'Kind', 'State', 'Attempt#', 'Depends on', 'Duration#', 'Last error'],
+    table(['Step', 'Job#', 'Kind', 'State', 'Attempt#', 'Depends on', 'Duration#', 'Last error', compensated ? 'Compensation' : null]
+      .filter(Boolean),
       matching.slice((page - 1) * STEPS_PER_PAGE, page * STEPS_PER_PAGE).map(s => el('tr', { 'data-step-row': s.name },
         el('td', {}, s.name), el('td', { class: 'num' }, el('a', { href: '#/jobs/' + s.jobId }, s.jobId)),
         el('td', {}, s.kind), el('td', {}, badge(s.state)), el('td', { class: 'num' }, s.attempt + '/' + s.maxAttempts),
         el('td', { title: s.dependsOn.join(', ') }, s.dependsOn.length > 3 ? s.dependsOn.length.toLocaleString() + ' steps' : s.dependsOn.join(', ')),
         el('td', { class: 'num' }, duration(s.durationMs)),
-        el('td', { class: 'err', title: s.lastError || '' }, s.lastError || ''))),
+        el('td', { class: 'err', title: s.lastError || '' }, s.lastError || ''),
+        compensated ? el('td', { 'data-compensation': s.name }, compensation(s.compensation)) : null)),
       'No steps in this state.'));
+}
+
+/** A saga step's compensation: its kind, and once due its job (linked) and state. */
+function compensation(c) {
+  if (!c) return el('span', { class: 'muted' }, '—');
+  return [c.kind + ' ', c.jobId ? [el('a', { href: '#/jobs/' + c.jobId }, 'job ' + c.jobId), ' ', badge(c.state.toLowerCase())]
+    : el('span', { class: 'muted' }, 'not due')];
 }
 
 /** The job page's line for a job of a workflow or a batch (api/jobs/:id/groups), or null. */
