@@ -42,7 +42,7 @@ final class WorkflowWorkload implements Workload {
              Scheduler producer = Scheduler.builder(pool).build()) {
             CpuMeter cpu = new CpuMeter(context.server().serverProcess(), List.of(node.handle()));
             for (int round = 0; round < (quick ? 1 : 3); round++) {
-                Drains.pausedDrain(url, pool, cpu, quick ? 5_000 : 100_000, quick);
+                Drains.pausedDrain(url, pool, cpu, quick ? 5_000 : 100_000, quick, FlowSetup.NONE);
             }
             JobClient client = producer.client();
             Measured plain = measure(pool, cpu, client, c -> {
