@@ -25,6 +25,8 @@ class DocSnippetsTest {
     /** The repository: Maven runs the tests in the module's directory. */
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
     private static final Path COMPILED = Path.of("src/test/java/io/pgjobs/docs/DocSnippets.java");
+    /** The pgjobs side of the migration guides (docs/migrating-from-*.md). */
+    private static final Path MIGRATIONS = Path.of("src/test/java/io/pgjobs/docs/MigrationSnippets.java");
     private static final Path PUBLIC_API = Path.of("scheduler-core/src/main/java/io/pgjobs");
     /** Compiled and checked in spring-boot/autoconfigure and in pgjobs-test. */
     private static final Set<Path> CHECKED_ELSEWHERE = Set.of(Path.of("docs/spring-boot.md"), Path.of("docs/testing.md"));
@@ -40,7 +42,8 @@ class DocSnippetsTest {
         for (Path source : publicApiSources()) {
             documented.putAll(SnippetMatcher.javadoc(ROOT, source));
         }
-        Map<String, String> compiled = SnippetMatcher.compiled(COMPILED);
+        Map<String, String> compiled = new TreeMap<>(SnippetMatcher.compiled(COMPILED));
+        compiled.putAll(SnippetMatcher.compiled(MIGRATIONS));
 
         assertThat(compiled.keySet()).as("the snippets in %s (documented: left, compiled: right)", COMPILED)
                 .isEqualTo(documented.keySet());
