@@ -120,19 +120,24 @@ public final class PgJobsTestKit {
         if (holding) {
             setPaused(node, false);
         }
-        long giveUpAt = System.nanoTime() + deadline.toNanos();
-        Set<String> queues = Set.copyOf(node.queues());
-        List<KitSql.DueJob> due = dueOrRunning(queues);
-        while (!due.isEmpty()) {
-            failOnUnhandled(node, due);
-            if (System.nanoTime() - giveUpAt > 0) {
-                throw new AssertionError("drain: jobs still due or running after " + deadline + ": " + describe(due));
+        try {
+            long giveUpAt = System.nanoTime() + deadline.toNanos();
+            Set<String> queues = Set.copyOf(node.queues());
+            List<KitSql.DueJob> due = dueOrRunning(queues);
+            while (!due.isEmpty()) {
+                failOnUnhandled(node, due);
+                if (System.nanoTime() - giveUpAt > 0) {
+                    throw new AssertionError("drain: jobs still due or running after " + deadline + ": "
+                            + describe(due));
+                }
+                pause();
+                due = dueOrRunning(queues);
             }
-            pause();
-            due = dueOrRunning(queues);
-        }
-        if (holding) {
-            setPaused(node, true);
+        } finally {
+            // a failed drain too: the next one, or the test's next assertion, must find the jobs held again
+            if (holding) {
+                setPaused(node, true);
+            }
         }
     }
 
