@@ -81,7 +81,7 @@ function flowPanel(q) {
       el('h3', {}, 'Busiest partitions'),
       table(['Partition', 'Running#'], q.busiestPartitions.map(p => el('tr', {},
         el('td', { class: 'mono' }, p.partition === '' ? el('span', { class: 'muted' }, '(no key)') : p.partition),
-        el('td', { class: 'num' }, p.running + (s.partitionLimit !== null ? ' of ' + s.partitionLimit : ''))))),
+        el('td', { class: 'num' }, p.running + (s.partitionLimit !== null ? ' of ' + s.partitionLimit : '')))),
         'No job of this queue is running.')] : null,
     s.rateLimit ? [
       el('h3', {}, 'Rate limit'),
@@ -122,7 +122,7 @@ function circuitTable(circuits) {
   const control = (c, action, question, bodyOf) => actionButton(action[0].toUpperCase() + action.slice(1), async () => {
     if (!confirm(question)) return;
     await api('circuits/' + encodeURIComponent(c.kind) + '/' + action, { method: 'POST', body: bodyOf ? bodyOf() : {} });
-    flash('Circuit of ' + c.kind + ': ' + action + ' done');
+    flash('Circuit of ' + c.kind + ' ' + { open: 'opened', close: 'closed', reset: 'reset' }[action]);
     render();
   }, action === 'open' ? 'danger' : '');
   return table(['Kind', partitioned ? 'Partition' : null, 'State', 'Failures', 'Opened', 'Cool-down until', 'Probe', 'Reason', '']
