@@ -4,9 +4,11 @@
 -- written nowhere before. Additive only: nodes of earlier versions register without rows here.
 --
 -- A node writes its rows when it registers (at start, and again if its nodes row was removed as dead while it
--- was frozen), replacing what an earlier run with the same id wrote; they go with the node's row.
+-- was frozen), replacing what an earlier run with the same id wrote. The leader's dead-node cleanup deletes them
+-- with the node's row, and any whose node row is gone. No foreign key: that would make every truncate of nodes
+-- (operators' scripts, tests) fail; readers join nodes, so a row without its node is never shown.
 create table node_queues (
-    node_id              text    not null references nodes (id) on delete cascade,
+    node_id              text    not null,
     queue                text    not null,
     concurrency          int     not null check (concurrency > 0),
     queue_limit          int,

@@ -129,14 +129,25 @@ class FlowControlAdminTest {
         assertThat(nodes.get("a").concurrency()).isEqualTo(Map.of("reports", 4, "api", 2, "plain", 7));
         assertThat(nodes.get("b").concurrency()).isEqualTo(Map.of("reports", 2));
 
-        // a node's settings go with its row (the leader's dead-node cleaner deletes it)
+        // a stopped node's settings are no longer shown
         release.countDown();
         b.close();
-        db.execute("delete from pgjobs.nodes where id = 'b'");
-        assertThat(db.queryLong("select count(*) from pgjobs.node_queues where node_id = 'b'")).isZero();
         QueueFlowState alone = byQueue(a.admin().flowControl()).get("reports");
         assertThat(alone.settings().queueLimit()).isEqualTo(3);
         assertThat(alone.disagreeingNodes()).isEmpty();
+    }
+
+    @Test
+    void theLeadersDeadNodeCleanupRemovesANodesSettingsWithItsRowAndAnyLeftWithoutOne() throws Exception {
+        db.execute("insert into pgjobs.nodes (id, host, pid, version, heartbeat_at) values"
+                + " ('vanished', 'h', 1, 'v', now() - interval '2 hours')");
+        db.execute("insert into pgjobs.node_queues (node_id, queue, concurrency) values"
+                + " ('vanished', 'reports', 4), ('truncated-away', 'reports', 2)");
+        schedulers.start(node("leader").queue("reports", 3));
+        Await.until(Duration.ofSeconds(30), "the dead node's row removed",
+                () -> db.queryLong("select count(*) from pgjobs.nodes where id = 'vanished'") == 0);
+        assertThat(db.queryLong("select count(*) from pgjobs.node_queues where node_id <> 'leader'")).isZero();
+        assertThat(db.queryLong("select concurrency from pgjobs.node_queues where node_id = 'leader'")).isEqualTo(3);
     }
 
     @Test
