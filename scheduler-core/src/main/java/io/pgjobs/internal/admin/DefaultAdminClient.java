@@ -37,6 +37,7 @@ import io.pgjobs.internal.store.CircuitStore;
 import io.pgjobs.internal.store.FlowAdminStore;
 import io.pgjobs.internal.store.NewJob;
 import io.pgjobs.internal.store.Sql;
+import io.pgjobs.internal.store.WorkflowStore;
 import io.pgjobs.internal.values.PgValues;
 import java.time.Duration;
 import java.time.Instant;
@@ -68,10 +69,12 @@ public final class DefaultAdminClient implements AdminClient {
     private final AdminStore store;
     private final int maxArgsBytes;
     private final CircuitStore circuits;
+    private final WorkflowStore workflows;
     private final FlowAdminStore flow;
 
-    public DefaultAdminClient(AdminStore store, CircuitStore circuits, FlowAdminStore flow, DefaultJobClient client,
-                              int maxArgsBytes) {
+    public DefaultAdminClient(AdminStore store, CircuitStore circuits, WorkflowStore workflows, FlowAdminStore flow,
+                              DefaultJobClient client, int maxArgsBytes) {
+        this.workflows = workflows;
         this.client = client;
         this.store = store;
         this.circuits = circuits;
@@ -437,6 +440,17 @@ public final class DefaultAdminClient implements AdminClient {
                 .orElseThrow(() -> new IllegalArgumentException("name: no schedule named '" + name + "'"));
         schedules.committed(job);
         return job.id();
+    }
+
+    @Override
+    public boolean retryCompensation(String actor, long workflowId) {
+        requireActor(actor);
+        List<Long> retried = call("retry the compensation of saga " + workflowId, () -> store.audited(
+                connection -> workflows.retryCompensation(connection, workflowId),
+                jobs -> jobs.isEmpty() ? Optional.empty()
+                        : Optional.of(new Audit(actor, "retry_compensation", "workflow:" + workflowId,
+                                json(Map.of("jobIds", jobs))))));
+        return !retried.isEmpty();
     }
 
     @Override
