@@ -25,7 +25,8 @@ public record Components(Stores stores, Telemetry telemetry, DefaultJobClient cl
         Telemetry telemetry = new Telemetry(config.observe(), config.nodeId(), stores.observations());
         DefaultJobClient client = new DefaultJobClient(config, stores.jobWriter(), stores.jobs(), stores.schedules(),
                 stores.workflows(), stores.batches(), stores.results(), telemetry);
-        DefaultAdminClient admin = new DefaultAdminClient(stores.admin(), stores.circuits(), stores.workflows(), client,
+        DefaultAdminClient admin = new DefaultAdminClient(stores.admin(), stores.circuits(), stores.workflows(),
+                stores.flowAdmin(), client,
                 new WorkflowAdmin(stores.workflowViews(), stores.workflows(), stores.admin(), client),
                 config.maxArgsBytes());
         Pool pool = new Pool(config.dataSource());
