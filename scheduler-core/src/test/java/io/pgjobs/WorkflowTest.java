@@ -116,6 +116,8 @@ class WorkflowTest {
         assertThat(runs).hasSize(width + 2);
         runs.values().forEach(n -> assertThat(n).hasValue(1));
         assertThat(db.queryLong("select count(*) from pgjobs.attempts")).isEqualTo(width + 2);
+        assertThat(db.queryLong("select count(*) from pgjobs.jobs where result_awaited"))
+                .as("the await waited for the fan-in step, not for each of the steps before it").isLessThanOrEqualTo(1);
     }
 
     /** a → b, c; b → d; c → e; b, c → f. */

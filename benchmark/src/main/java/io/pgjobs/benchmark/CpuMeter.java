@@ -37,6 +37,12 @@ final class CpuMeter {
                     + " node_jit_cpu_ms_per_1k=" + perThousand(compilerNanos, start.compilerNanos, jobs);
         }
 
+        /** The server's CPU milliseconds per 1,000 jobs since {@code start}; NaN when its processes are unknown. */
+        double serverMsPerThousand(Reading start, long jobs) {
+            return start.serverNanos < 0 || serverNanos < 0 ? Double.NaN
+                    : (serverNanos - start.serverNanos) / 1e6 / jobs * 1_000;
+        }
+
         private static String perThousand(long end, long start, long jobs) {
             return start < 0 || end < 0 ? "unknown"
                     : String.format(Locale.ROOT, "%.1f", (end - start) / 1e6 / jobs * 1_000);

@@ -55,8 +55,8 @@ final class Drains {
      * Enqueues {@code jobs} while the queue is paused, gives the nodes' JIT compilers time to finish their queue
      * and lifts the pause.
      */
-    private static Drained pausedDrain(String url, HikariDataSource pool, CpuMeter cpu, int jobs, boolean quick,
-                                       FlowSetup flow) throws Exception {
+    static Drained pausedDrain(String url, HikariDataSource pool, CpuMeter cpu, int jobs, boolean quick,
+                               FlowSetup flow) throws Exception {
         BenchDatabase.pauseQueue(pool);
         // This drain's jobs are the ones with a higher id. (Telling them by a start after the pause was lifted
         // lost a claim of 100 once: a claim's now() is its transaction's start, which can come just before the

@@ -3,8 +3,10 @@ package io.pgjobs.admin;
 import io.pgjobs.Job;
 import io.pgjobs.JobAttempt;
 import io.pgjobs.ScheduleInfo;
+import io.pgjobs.WorkflowStatus;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -52,6 +54,40 @@ public interface AdminClient {
 
     /** Enqueues a copy of a job (kind, queue, priority, tags, metadata) with {@code argsJson} as its args. */
     long cloneJob(String actor, long jobId, String argsJson);
+
+    /** How many of the newest workflows one {@link #workflows} call looks at when filtering by state. */
+    int WORKFLOW_SCAN = 1000;
+
+    /**
+     * The newest workflows matching {@code filter} with an id below {@code page.beforeId()}, newest first, each
+     * with its steps counted by state. A workflow's state is derived from its steps, so one call looks at most
+     * at {@link #WORKFLOW_SCAN} workflows and the page may be {@link WorkflowPage#partial() partial}.
+     */
+    WorkflowPage workflows(WorkflowFilter filter, PageRequest page);
+
+    /** The newest {@link #WORKFLOW_SCAN} workflows counted by state (a state none is in is left out). */
+    Map<WorkflowStatus.State, Integer> workflowCounts();
+
+    /** One workflow: the client's read model with how each step's job ran; empty when there is none. */
+    Optional<WorkflowDetail> workflow(long id);
+
+    /**
+     * Cancels the workflow's unfinished steps, as {@link io.pgjobs.WorkflowClient#cancel} does; returns how many
+     * steps it cancelled or asked to stop. An unknown workflow is an IllegalArgumentException.
+     */
+    int cancelWorkflow(String actor, long id);
+
+    /**
+     * Takes back the workflow's failed steps, as {@link io.pgjobs.WorkflowClient#retry} does; returns how many
+     * (0 when none failed, or a step still runs). An unknown workflow is an IllegalArgumentException.
+     */
+    int retryWorkflow(String actor, long id);
+
+    /** The newest batches matching {@code filter} with an id below {@code page.beforeId()}, newest first. */
+    BatchPage batches(BatchFilter filter, PageRequest page);
+
+    /** The workflow (and step) and the batch job {@code jobId} belongs to; empty when there is no such job. */
+    Optional<JobGroups> jobGroups(long jobId);
 
     List<QueueInfo> queues();
 
@@ -124,6 +160,22 @@ public interface AdminClient {
 
     /** Forgets the circuit of {@code kind} (closed, no counts, no probe, as if it never recorded anything). */
     void resetCircuit(String actor, String kind);
+
+    /**
+     * Every queue a live node works with flow control (docs/flow-control.md, "Where an operator looks"): its
+     * settings as the nodes registered them, the jobs running under its limits and the busiest partitions, its
+     * rate limit's state, and the ordering keys held back by one job, by queue name.
+     */
+    List<QueueFlowState> flowControl();
+
+    /**
+     * Lets the ordering key of a discarded job go on without it: the job becomes {@code cancelled} (keeping its
+     * attempts, error and checkpoint; a cancelled job holds no key) and the next job of its key may run. This is
+     * for a queue with {@link io.pgjobs.OrderedKeys#BLOCK_WHEN_DISCARDED}, where a discarded job holds its key
+     * until an operator retries, deletes or skips it. Returns false when the job is not a discarded job with an
+     * ordering key (or is a workflow's step, whose workflow already reacted to its discard).
+     */
+    boolean skipBlockingJob(String actor, long jobId);
 
     /** Audit entries with an id below {@code page.beforeId()}, newest first. */
     default List<AuditEntry> audit(PageRequest page) {

@@ -1,6 +1,7 @@
 package io.pgjobs.internal;
 
 import io.pgjobs.internal.admin.DefaultAdminClient;
+import io.pgjobs.internal.admin.WorkflowAdmin;
 import io.pgjobs.internal.client.DefaultJobClient;
 import io.pgjobs.internal.config.Config;
 import io.pgjobs.internal.config.Pool;
@@ -24,7 +25,9 @@ public record Components(Stores stores, Telemetry telemetry, DefaultJobClient cl
         Telemetry telemetry = new Telemetry(config.observe(), config.nodeId(), stores.observations());
         DefaultJobClient client = new DefaultJobClient(config, stores.jobWriter(), stores.jobs(), stores.schedules(),
                 stores.workflows(), stores.batches(), stores.results(), telemetry);
-        DefaultAdminClient admin = new DefaultAdminClient(stores.admin(), stores.circuits(), stores.workflows(), client,
+        DefaultAdminClient admin = new DefaultAdminClient(stores.admin(), stores.circuits(), stores.workflows(),
+                stores.flowAdmin(), client,
+                new WorkflowAdmin(stores.workflowViews(), stores.workflows(), stores.admin(), client),
                 config.maxArgsBytes());
         Pool pool = new Pool(config.dataSource());
         Node node = new Node(config, stores, telemetry, pool);

@@ -6,6 +6,8 @@ import io.pgjobs.JobRequest;
 import io.pgjobs.JobState;
 import io.pgjobs.NonRetryableException;
 import io.pgjobs.Scheduler;
+import io.pgjobs.Workflow;
+import io.pgjobs.WorkflowStatus;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
 import java.io.File;
@@ -13,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -476,10 +479,54 @@ class DashboardBrowserTest {
         });
         waiting().until(d -> d.getCurrentUrl().contains("action=bulk_delete"));
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-audit]")));
-        for (WebElement row : browser.findElements(By.cssSelector("tr[data-audit]"))) {
+        // read in one go, again if a live refresh redrew the rows in between
+        List<String> rows = waiting().ignoring(StaleElementReferenceException.class).until(d ->
+                d.findElements(By.cssSelector("tr[data-audit]")).stream().map(WebElement::getText).toList());
+        for (String row : rows) {
             // the bulk delete of test 1 over queue reports and state completed, by its fields
-            assertThat(row.getText()).contains("bulk_delete").contains("filter: queue=reports states=completed");
+            assertThat(row).contains("bulk_delete").contains("filter: queue=reports states=completed");
         }
         screenshot("audit-filtered");
+    }
+
+    @Test
+    @Order(9)
+    void aWorkflowPageDrawsTheGraphLinksAStepToItsJobAndRetriesTheFailedSteps() throws Exception {
+        // payment.capture fails its first attempt for good: b is discarded, and c, which depends on it, cancelled
+        var enqueued = scheduler.client().workflows().enqueue(Workflow.builder("checkout-graph")
+                .step("a", JobRequest.of("report.build", Map.of("step", "a")).queue("reports"))
+                .step("b", JobRequest.of("payment.capture", Map.of("order", 99)), "a")
+                .step("c", JobRequest.of("report.build", Map.of("step", "c")).queue("reports"), "b")
+                .build());
+        long id = enqueued.workflowId();
+        assertThat(scheduler.client().workflows().await(id, Duration.ofSeconds(60)).state())
+                .isEqualTo(WorkflowStatus.State.FAILED);
+
+        open("workflows");
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-workflow='" + id + "']")));
+        open("workflows/" + id);
+        waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("svg a.wf-node"), 3));
+        assertThat(browser.findElements(By.cssSelector("svg path.wf-edge"))).hasSize(2);
+        assertThat(browser.findElement(By.cssSelector("a.wf-node[data-step=b]")).getDomAttribute("data-state"))
+                .isEqualTo("discarded");
+        assertThat(browser.findElement(By.cssSelector("a.wf-node[data-step=c]")).getDomAttribute("data-state"))
+                .isEqualTo("cancelled");
+        screenshot("workflow-failed");
+
+        click(By.xpath("//button[text()='Retry failed steps']"));
+        waiting().until(ExpectedConditions.alertIsPresent());
+        assertThat(browser.switchTo().alert().getText()).contains("Run the failed steps of workflow " + id);
+        browser.switchTo().alert().accept();
+        Await.until(Duration.ofSeconds(60), "the retried workflow completes", () -> scheduler.client().workflows()
+                .get(id).orElseThrow().state() == WorkflowStatus.State.COMPLETED);
+        waiting().until(d -> d.findElements(By.cssSelector("a.wf-node[data-state=completed]")).size() == 3);
+        screenshot("workflow-retried");
+
+        click(By.cssSelector("a.wf-node[data-step=b]"));
+        waiting().until(d -> d.getCurrentUrl().endsWith("#/jobs/" + enqueued.jobIds().get("b")));
+        WebElement back = waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-workflow-link]")));
+        assertThat(back.getText()).isEqualTo("workflow " + id + ", step b");
+        assertThat(scheduler.admin().audit(io.pgjobs.admin.PageRequest.first(1)).getFirst().action())
+                .isEqualTo("retry_workflow");
     }
 }

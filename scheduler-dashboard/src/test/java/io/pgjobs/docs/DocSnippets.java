@@ -30,7 +30,16 @@ import io.pgjobs.SchedulerEvent;
 import io.pgjobs.Uniqueness;
 import io.pgjobs.Workflow;
 import io.pgjobs.WorkflowStatus;
+import io.pgjobs.admin.AdminClient;
+import io.pgjobs.admin.BatchFilter;
+import io.pgjobs.admin.BatchPage;
+import io.pgjobs.admin.PageRequest;
+import io.pgjobs.admin.QueueFlowState;
 import io.pgjobs.admin.UnhandledKind;
+import io.pgjobs.admin.WorkflowDetail;
+import io.pgjobs.admin.WorkflowFilter;
+import io.pgjobs.admin.WorkflowPage;
+import io.pgjobs.admin.WorkflowSummary;
 import io.pgjobs.dashboard.DashboardAuth;
 import io.pgjobs.dashboard.DashboardServlet;
 import io.pgjobs.dashboard.DashboardUser;
@@ -330,6 +339,19 @@ abstract class DocSnippets {
         // end snippet
     }
 
+    void operatingWorkflows() {
+        // snippet docs/workflows.md#4
+        AdminClient admin = scheduler.admin();
+        WorkflowPage failed = admin.workflows(WorkflowFilter.ofState(WorkflowStatus.State.FAILED), PageRequest.first(50));
+        for (WorkflowSummary w : failed.workflows()) {
+            WorkflowDetail detail = admin.workflow(w.id()).orElseThrow();   // steps, edges, attempts, durations
+            admin.retryWorkflow("alice", w.id());                            // audited as retry_workflow
+        }
+        BatchPage open = admin.batches(new BatchFilter(BatchFilter.BatchState.OPEN, "import-", null, null),
+                PageRequest.first(50));
+        // end snippet
+    }
+
     void batchClientJavadoc() {
         // snippet scheduler-core/src/main/java/io/pgjobs/BatchClient.java#1
         long batch = client.batches().create(Batch.builder("import-" + fileId)
@@ -596,6 +618,23 @@ abstract class DocSnippets {
 
             client.awaitResultAsync(id, Duration.ofMinutes(5))                   // a CompletableFuture<String>
                     .thenAccept(json -> respond(json));
+            // end snippet
+        }
+
+        void whereAnOperatorLooks() {
+            // snippet docs/flow-control.md#9
+            for (QueueFlowState queue : scheduler.admin().flowControl()) {
+                queue.settings();             // limits, partition key, rate, ordered-key policy, as the live nodes registered them
+                queue.disagreeingNodes();     // live nodes whose settings differ (each claims with its own)
+                queue.running();              // jobs running under the limits; queue.busiestPartitions() per partition
+                queue.rates();                // per partition: when the next job may start, and how long that is
+                for (QueueFlowState.BlockedKey key : queue.blockedKeys()) {   // the job first in line of a key, and why
+                    if (key.reason().equals("discarded")) {
+                        scheduler.admin().skipBlockingJob("alice", key.holderJobId());   // audited; the key goes on
+                    }
+                }
+            }
+            scheduler.admin().circuits();     // each kind's breaker: state, counts, opened at, cool-down until, probe job
             // end snippet
         }
 

@@ -11,9 +11,12 @@ import io.pgjobs.JobRequest;
 import io.pgjobs.JobState;
 import io.pgjobs.PgJobsException;
 import io.pgjobs.ScheduleInfo;
+import io.pgjobs.WorkflowStatus;
 import io.pgjobs.admin.AdminClient;
 import io.pgjobs.admin.AuditEntry;
 import io.pgjobs.admin.AuditFilter;
+import io.pgjobs.admin.BatchFilter;
+import io.pgjobs.admin.BatchPage;
 import io.pgjobs.admin.BatchResult;
 import io.pgjobs.admin.CircuitInfo;
 import io.pgjobs.admin.Count;
@@ -21,18 +24,24 @@ import io.pgjobs.admin.DeadLetterGroup;
 import io.pgjobs.admin.JobAction;
 import io.pgjobs.admin.JobCounts;
 import io.pgjobs.admin.JobFilter;
+import io.pgjobs.admin.JobGroups;
 import io.pgjobs.admin.JobPage;
 import io.pgjobs.admin.NodeInfo;
 import io.pgjobs.admin.Overview;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueActivity;
+import io.pgjobs.admin.QueueFlowState;
 import io.pgjobs.admin.QueueInfo;
 import io.pgjobs.admin.UnhandledKind;
+import io.pgjobs.admin.WorkflowDetail;
+import io.pgjobs.admin.WorkflowFilter;
+import io.pgjobs.admin.WorkflowPage;
 import io.pgjobs.internal.client.DefaultJobClient;
 import io.pgjobs.internal.cron.DefaultScheduleClient;
 import io.pgjobs.internal.store.AdminStore;
 import io.pgjobs.internal.store.AdminStore.Audit;
 import io.pgjobs.internal.store.CircuitStore;
+import io.pgjobs.internal.store.FlowAdminStore;
 import io.pgjobs.internal.store.NewJob;
 import io.pgjobs.internal.store.Sql;
 import io.pgjobs.internal.store.WorkflowStore;
@@ -68,13 +77,17 @@ public final class DefaultAdminClient implements AdminClient {
     private final int maxArgsBytes;
     private final CircuitStore circuits;
     private final WorkflowStore workflows;
+    private final FlowAdminStore flow;
+    private final WorkflowAdmin workflowAdmin;
 
-    public DefaultAdminClient(AdminStore store, CircuitStore circuits, WorkflowStore workflows, DefaultJobClient client,
-                              int maxArgsBytes) {
+    public DefaultAdminClient(AdminStore store, CircuitStore circuits, WorkflowStore workflows, FlowAdminStore flow,
+                              DefaultJobClient client, WorkflowAdmin workflowAdmin, int maxArgsBytes) {
         this.workflows = workflows;
         this.client = client;
+        this.workflowAdmin = workflowAdmin;
         this.store = store;
         this.circuits = circuits;
+        this.flow = flow;
         this.maxArgsBytes = maxArgsBytes;
     }
 
@@ -151,7 +164,7 @@ public final class DefaultAdminClient implements AdminClient {
      * Every action is audited under {@code actor}: one PostgreSQL cannot store as text would fail the audit insert
      * (U+0000) or be stored altered (a lone surrogate goes as '?'), so it is refused before anything is applied.
      */
-    private static void requireActor(String actor) {
+    static void requireActor(String actor) {
         if (actor == null) {
             throw new IllegalArgumentException("actor: must not be null");
         }
@@ -266,6 +279,41 @@ public final class DefaultAdminClient implements AdminClient {
     }
 
     @Override
+    public WorkflowPage workflows(WorkflowFilter filter, PageRequest page) {
+        return workflowAdmin.workflows(filter, page, WORKFLOW_SCAN);
+    }
+
+    @Override
+    public Map<WorkflowStatus.State, Integer> workflowCounts() {
+        return workflowAdmin.workflowCounts(WORKFLOW_SCAN);
+    }
+
+    @Override
+    public Optional<WorkflowDetail> workflow(long id) {
+        return workflowAdmin.workflow(id);
+    }
+
+    @Override
+    public int cancelWorkflow(String actor, long id) {
+        return workflowAdmin.cancel(actor, id);
+    }
+
+    @Override
+    public int retryWorkflow(String actor, long id) {
+        return workflowAdmin.retry(actor, id);
+    }
+
+    @Override
+    public BatchPage batches(BatchFilter filter, PageRequest page) {
+        return workflowAdmin.batches(filter, page);
+    }
+
+    @Override
+    public Optional<JobGroups> jobGroups(long jobId) {
+        return workflowAdmin.groups(jobId);
+    }
+
+    @Override
     public List<QueueInfo> queues() {
         return call("list queues", store::queues);
     }
@@ -330,6 +378,19 @@ public final class DefaultAdminClient implements AdminClient {
             circuits.close(kind, "closed by " + actor, forget, new Audit(actor, action, "kind:" + kind, "{}"));
             return null;
         });
+    }
+
+    @Override
+    public List<QueueFlowState> flowControl() {
+        return call("read the flow control of the queues", flow::flowControl);
+    }
+
+    @Override
+    public boolean skipBlockingJob(String actor, long jobId) {
+        requireActor(actor);
+        return call("skip job " + jobId + " on its ordering key", () -> flow.skipBlockingJob(jobId,
+                skipped -> new Audit(actor, "skip_blocking_job", "job:" + jobId, json(Map.of(
+                        "queue", skipped.queue(), "orderingKey", skipped.orderingKey()))))).isPresent();
     }
 
     private static void requireKind(String kind) {
@@ -451,7 +512,7 @@ public final class DefaultAdminClient implements AdminClient {
         return call("read the audit log", () -> store.audit(filter, page));
     }
 
-    private static String json(Map<String, ?> value) {
+    static String json(Map<String, ?> value) {
         try {
             return JSON.writeValueAsString(value);
         } catch (JsonProcessingException e) {

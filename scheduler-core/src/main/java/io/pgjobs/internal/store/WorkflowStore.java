@@ -326,34 +326,40 @@ public final class WorkflowStore {
 
     /** Cancels the unfinished steps of workflow {@code id} (see WorkflowClient#cancel); how many. */
     public int cancel(long id) throws SQLException {
-        return Sql.inTransaction(dataSource, transactionLimit, connection -> {
-            lockSteps(connection, id);
-            try (PreparedStatement ps = connection.prepareStatement(cancelSql)) {
-                ps.setLong(1, id);
-                ps.setLong(2, id);
-                ps.setString(3, resultChannel);
-                ps.setString(4, notifyChannel);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getInt(1);
-                }
+        return Sql.inTransaction(dataSource, transactionLimit, connection -> cancel(connection, id));
+    }
+
+    /** {@link #cancel(long)} in the transaction of {@code connection} (an operator's, with its audit entry). */
+    public int cancel(Connection connection, long id) throws SQLException {
+        lockSteps(connection, id);
+        try (PreparedStatement ps = connection.prepareStatement(cancelSql)) {
+            ps.setLong(1, id);
+            ps.setLong(2, id);
+            ps.setString(3, resultChannel);
+            ps.setString(4, notifyChannel);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
             }
-        });
+        }
     }
 
     /** Takes back the failed steps of workflow {@code id} (see WorkflowClient#retry); how many. */
     public int retry(long id) throws SQLException {
-        return Sql.inTransaction(dataSource, transactionLimit, connection -> {
-            lockSteps(connection, id);
-            try (PreparedStatement ps = connection.prepareStatement(retrySql)) {
-                ps.setLong(1, id);
-                ps.setString(2, notifyChannel);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getInt(1);
-                }
+        return Sql.inTransaction(dataSource, transactionLimit, connection -> retry(connection, id));
+    }
+
+    /** {@link #retry(long)} in the transaction of {@code connection} (an operator's, with its audit entry). */
+    public int retry(Connection connection, long id) throws SQLException {
+        lockSteps(connection, id);
+        try (PreparedStatement ps = connection.prepareStatement(retrySql)) {
+            ps.setLong(1, id);
+            ps.setString(2, notifyChannel);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
             }
-        });
+        }
     }
 
     /**

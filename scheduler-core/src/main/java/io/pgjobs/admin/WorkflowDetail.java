@@ -1,0 +1,22 @@
+package io.pgjobs.admin;
+
+import io.pgjobs.JobState;
+import io.pgjobs.WorkflowStatus;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * One workflow for operators: the client's read model ({@link io.pgjobs.WorkflowClient#get}: name, failure
+ * policy, each step's state, dependencies, result and last error) with when it was created and how each step's
+ * job ran, in step order.
+ */
+public record WorkflowDetail(WorkflowStatus workflow, WorkflowStatus.State state, Instant createdAt,
+                             List<StepRun> runs) {
+
+    /**
+     * How a step's job ran: its kind and queue, its attempts so far, when its last attempt started and when it
+     * finished, and how long it ran (until now while it runs; null if it never started).
+     */
+    public record StepRun(String step, long jobId, String kind, String queue, JobState state, int attempt,
+                          int maxAttempts, Instant startedAt, Instant finishedAt, Long durationMs) {}
+}
