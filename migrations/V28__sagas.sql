@@ -9,6 +9,10 @@
 -- compensation, under the saga's row lock (steps of one saga wait for each other there, never for another
 -- saga's), so no process polls and a crash leaves either the whole move or none of it.
 
+-- Altering existing tables waits for their locks at most this long: behind a long transaction the migration
+-- fails (run it again) instead of queueing every writer behind it (docs/migrations.md).
+set local lock_timeout = '5s';
+
 -- null for a plain workflow
 alter table workflows add column saga_state text
     check (saga_state in ('running', 'compensating', 'compensated', 'compensation_failed', 'completed'));

@@ -47,13 +47,6 @@ class MigrationRulesTest {
     static final int LAST_RELEASED = 26;
     private static final String RELEASED = "released-migrations.sha256";
     private static final Pattern FILE = Pattern.compile("V(\\d+)__\\w+\\.sql");
-    /**
-     * Migrations merged before these rules were written, each with what it breaks, so that they stay the only
-     * ones: V28 alters {@code workflows} and {@code jobs} (nullable columns, no rewrite) without a lock_timeout.
-     */
-    private static final Map<String, List<String>> KNOWN_EXCEPTIONS = Map.of("V28__sagas.sql", List.of(
-            "alters an existing table without a lock_timeout (its lock would queue every writer behind a long transaction)"));
-
     @Test
     void releasedMigrationsAreNeverEdited() throws Exception {
         Map<String, String> released = releasedChecksums();
@@ -122,7 +115,7 @@ class MigrationRulesTest {
                 int version = version(migration.getKey());
                 if (version > LAST_RELEASED) {
                     assertThat(violations(migration.getValue(), releasedTables)).as(migration.getKey())
-                            .isEqualTo(KNOWN_EXCEPTIONS.getOrDefault(migration.getKey(), List.of()));
+                            .isEmpty();
                     Map<String, Long> before = fileNodes(c);
                     migrate(url, version);
                     assertThat(rewritten(before, fileNodes(c))).as("tables and indexes V%d rewrote", version).isEmpty();
