@@ -20,8 +20,8 @@ import org.jooq.Condition;
 import org.jooq.JSONB;
 
 /**
- * The worker's hot path: claim, complete, renew leases. Hand-written SQL, prepared once, each call one
- * statement (complete: a lock, then one statement). Also what a running handler saves (its checkpoint and
+ * The worker's hot path: claim, complete, renew leases, put back what a node claimed and never started.
+ * Hand-written SQL, prepared once, each call one statement (complete: a lock, then one statement). Also what a running handler saves (its checkpoint and
  * progress), guarded like a completion, in jOOQ's DSL. The claim's SQL is not here but in the database:
  * {@code claim_jobs}, migrations/V10 and V11 (PL/pgSQL), tested by ClaimPlanTest (its plan walks the runnable
  * index in order) and by the crash and cluster tests (no job claimed twice).
@@ -54,6 +54,7 @@ public final class ExecutionStore {
     private final String completeSql;
     private final String lockCompletingSql;
     private final String renewLeasesSql;
+    private final String releaseSql;
     private final String schema;
     private final String resultChannel;
 
@@ -141,6 +142,16 @@ public final class ExecutionStore {
                                      order by id for update))
                   and state = 'running' and node_id = ?
                 returning id, cancel_requested_at is not null
+                """.formatted(jobs);
+        // Claimed jobs a node never started go back as they were before the claim: available, the attempt it
+        // counted given back, not started. One with a cancel request stays running, for the rescuer to cancel once
+        // its lease runs out, as it does for any running job whose node is gone.
+        this.releaseSql = """
+                update %1$s j set state = 'available', attempt = j.attempt - 1, node_id = null, started_at = null,
+                                  lease_expires_at = null
+                from unnest(?::bigint[], ?::int[]) as r(id, attempt)
+                where j.id = r.id and j.attempt = r.attempt and j.state = 'running' and j.node_id = ?
+                  and j.cancel_requested_at is null
                 """.formatted(jobs);
     }
 
@@ -256,6 +267,22 @@ public final class ExecutionStore {
                     }
                 }
                 return renewed;
+            }
+        });
+    }
+
+    /**
+     * Puts back claimed jobs that {@code nodeId} never started (see {@code QueueFetcher}'s buffer). A job no
+     * longer running under that node and attempt is left alone.
+     */
+    public void release(List<ClaimedJob> jobs, String nodeId) throws SQLException {
+        Sql.autoCommit(dataSource, connection -> {
+            try (PreparedStatement ps = Sql.prepareForArrays(connection, releaseSql)) {
+                ps.setArray(1, connection.createArrayOf("int8", jobs.stream().map(ClaimedJob::id).toArray()));
+                ps.setArray(2, connection.createArrayOf("int4", jobs.stream().map(ClaimedJob::attempt).toArray()));
+                ps.setString(3, nodeId);
+                ps.executeUpdate();
+                return null;
             }
         });
     }
