@@ -46,6 +46,9 @@ public final class ExecutionStore {
     /** A lease renewal's answer for one job. */
     public record LeaseStatus(long jobId, boolean cancelRequested) {}
 
+    /** Joined to a claim: its implicit transaction commits with synchronous_commit off (see the constructor). */
+    private static final String ASYNC_COMMIT = " cross join set_config('synchronous_commit', 'off', true) async";
+
     private final DataSource dataSource;
     /** The longest any transaction of this store may run, or pause between statements (see Sql#inTransaction). */
     private final Duration transactionLimit;
@@ -68,10 +71,14 @@ public final class ExecutionStore {
         // runnable jobs of the queue after a position (skipping rows other claims hold) and marks them running in
         // one statement, planned there so that the runnable index is always walked in order, whatever the
         // statistics say.
-        this.claimSql = "select * from %s.claim_jobs(?, ?, ?, ?, ?, ?, ?, ?)".formatted(schema);
+        // The claim commits without waiting for its WAL to reach the disk (synchronous_commit off for its own
+        // transaction, set in the same statement): a claim lost in a database crash only makes its jobs claimable
+        // again, and every later durable commit (the jobs' completions first of all) flushes it with itself. The
+        // reasoning, and what a crash does: docs/performance.md, "Claims commit asynchronously".
+        this.claimSql = ("select c.* from %s.claim_jobs(?, ?, ?, ?, ?, ?, ?, ?) c" + ASYNC_COMMIT).formatted(schema);
         // On a node with circuit breakers, the kinds that have one are claimed only while their circuit is closed
         // (docs/flow-control.md); the check reads the circuits in the claim's own snapshot.
-        this.claimGuardedSql = "select * from %s.claim_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?, ?)"
+        this.claimGuardedSql = ("select c.* from %s.claim_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?, ?) c" + ASYNC_COMMIT)
                 .formatted(schema, CircuitStore.closedKindsOf(schema, "?::text[]"));
         // A completion applies only while the job still runs under this node and attempt: a node presumed dead
         // can never overwrite a job that was rescued and handed to another. A cancel request turns any
