@@ -81,14 +81,14 @@ class ClaimAheadTest {
         Handlers handlers = new Handlers();
         Scheduler node = schedulers.start(Scheduler.builder(db.dataSource()).migrateOnStart(false)
                 .queue("default", 2).handler(Blocking.class, handlers::run));
-        Await.until(Duration.ofSeconds(20), "two handlers started", () -> handlers.starts.size() == 2);
+        Await.until(Duration.ofSeconds(60), "two handlers started", () -> handlers.starts.size() == 2);
 
         ExecutorService closer = Executors.newSingleThreadExecutor();
         try {
             Future<?> closed = closer.submit(node::close);
             // The node waits for its two handlers; the two jobs it claimed ahead go back meanwhile (or went back
             // already, had they waited for a slot too long).
-            Await.until(Duration.ofSeconds(20), "the jobs claimed ahead put back", () -> putBack(enqueued) == 2);
+            Await.until(Duration.ofSeconds(60), "the jobs claimed ahead put back", () -> putBack(enqueued) == 2);
             assertThat(count("state = 'running'")).isEqualTo(2);
             handlers.release.countDown();
             closed.get(30, TimeUnit.SECONDS);
@@ -113,12 +113,12 @@ class ClaimAheadTest {
                 .leaseDuration(Duration.ofMillis(500))
                 .queue("default", 1).handler(Blocking.class, handlers::run));
 
-        Await.until(Duration.ofSeconds(20), "the second job claimed ahead and put back while the first runs",
+        Await.until(Duration.ofSeconds(60), "the second job claimed ahead and put back while the first runs",
                 () -> handlers.starts.size() == 1 && putBack(enqueued) == 1);
         assertThat(handlers.starts).as("only the first job started").hasSize(1);
 
         handlers.release.countDown();
-        Await.until(Duration.ofSeconds(20), "both jobs completed", () -> count("state = 'completed'") == 2);
+        Await.until(Duration.ofSeconds(60), "both jobs completed", () -> count("state = 'completed'") == 2);
         assertThat(handlers.starts).as("each job started once, as its first attempt")
                 .containsExactlyInAnyOrder("job 0 attempt 1", "job 1 attempt 1");
         assertThat(db.queryLong("select count(*) from pgjobs.attempts where outcome <> 'completed'"))
@@ -133,14 +133,14 @@ class ClaimAheadTest {
         // a cluster-wide limit above the node's concurrency: a job claimed ahead would hold a place under it
         schedulers.start(Scheduler.builder(db.dataSource()).migrateOnStart(false)
                 .queue("limited", 2).queueLimit("limited", 10).handler(Blocking.class, handlers::run));
-        Await.until(Duration.ofSeconds(20), "two handlers started", () -> handlers.starts.size() == 2);
+        Await.until(Duration.ofSeconds(60), "two handlers started", () -> handlers.starts.size() == 2);
 
         // in one snapshot: a job claimed ahead would be running still, or put back already
         assertThat(db.queryLong("select count(*) filter (where state = 'running') * 10 + count(*) filter (where "
                 + PUT_BACK.formatted(enqueued) + ") from pgjobs.jobs"))
                 .as("jobs running * 10 + jobs claimed and put back").isEqualTo(20);
         handlers.release.countDown();
-        Await.until(Duration.ofSeconds(20), "every job completed", () -> count("state = 'completed'") == 6);
+        Await.until(Duration.ofSeconds(60), "every job completed", () -> count("state = 'completed'") == 6);
     }
 
     private static long count(String where) throws Exception {

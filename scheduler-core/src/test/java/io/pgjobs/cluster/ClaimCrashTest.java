@@ -50,7 +50,7 @@ class ClaimCrashTest {
             try (ResultSet rs = statement.executeQuery("select pg_current_wal_insert_lsn()::text")) {
                 rs.next();
                 String written = rs.getString(1);
-                Await.until(Duration.ofSeconds(30), "the WAL writer wrote the asynchronous commit", () -> db.queryLong(
+                Await.until(Duration.ofSeconds(60), "the WAL writer wrote the asynchronous commit", () -> db.queryLong(
                         "select (pg_current_wal_flush_lsn() >= '" + written + "'::pg_lsn)::int") == 1);
             }
         }
@@ -71,7 +71,7 @@ class ClaimCrashTest {
         assertThat(second).extracting(ClaimedJob::id).containsExactly(lostId);
         db.crashServer();
 
-        Await.until(Duration.ofSeconds(30), "the server takes queries after crash recovery", ClaimCrashTest::serverUp);
+        Await.until(Duration.ofSeconds(60), "the server takes queries after crash recovery", ClaimCrashTest::serverUp);
         assertThat(db.queryLong("select count(*) from pgjobs.jobs where id = " + completedId
                 + " and state = 'completed' and attempt = 1"))
                 .as("the completed job: its completion was durable, and so was its claim").isOne();
@@ -85,7 +85,7 @@ class ClaimCrashTest {
                         .incrementAndGet())
                 .build()) {
             node.start();
-            Await.until(Duration.ofSeconds(30), "the job whose claim was lost completed", () -> db.queryLong(
+            Await.until(Duration.ofSeconds(60), "the job whose claim was lost completed", () -> db.queryLong(
                     "select count(*) from pgjobs.jobs where state = 'completed' and id = " + lostId) == 1);
         }
         assertThat(runs).containsOnlyKeys("claimed before the crash");
