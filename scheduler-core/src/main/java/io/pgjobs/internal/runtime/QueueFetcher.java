@@ -254,7 +254,8 @@ final class QueueFetcher extends BackgroundLoop {
 
     /**
      * Puts back the buffered jobs that waited {@link #unusedAheadNanos} (the jobs run slower than the buffer
-     * assumed), and pauses claiming ahead if any went back.
+     * assumed), and pauses claiming ahead if any went back. The next claim then starts from the head of the
+     * queue: what went back sorts before where the last claim ended.
      */
     private void putBackUnused(long now) {
         List<ClaimedJob> unused = new ArrayList<>();
@@ -267,6 +268,7 @@ final class QueueFetcher extends BackgroundLoop {
         }
         if (!unused.isEmpty()) {
             aheadPausedUntil = now + AHEAD_PAUSE_NANOS;
+            resumeAfter = null;
             putBack(unused);
         }
     }

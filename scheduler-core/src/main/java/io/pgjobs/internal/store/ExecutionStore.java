@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import javax.sql.DataSource;
 import org.jooq.Condition;
 import org.jooq.JSONB;
@@ -40,7 +41,7 @@ public final class ExecutionStore {
         }
     }
 
-    /** The jobs one claim took, and the position of the last of them in the claim order (null if none). */
+    /** The jobs one claim took, in claim order, and the position of the last of them (null if none). */
     public record Claim(List<ClaimedJob> jobs, ClaimPosition end) {}
 
     /** A lease renewal's answer for one job. */
@@ -176,20 +177,16 @@ public final class ExecutionStore {
                 ps.setObject(p++, after == null ? null : after.priority(), Types.SMALLINT);
                 ps.setObject(p++, after == null ? null : after.runAt(), Types.TIMESTAMP_WITH_TIMEZONE);
                 ps.setObject(p, after == null ? null : after.id(), Types.BIGINT);
-                List<ClaimedJob> claimed = new ArrayList<>(limit);
-                ClaimPosition end = null;
+                // the update returns its rows in the order of their addresses, not in the claim order
+                TreeMap<ClaimPosition, ClaimedJob> claimed = new TreeMap<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     long claimedNanos = System.nanoTime();
                     while (rs.next()) {
-                        claimed.add(ClaimedJob.read(rs, claimedNanos));
-                        ClaimPosition position = new ClaimPosition(rs.getShort(9),
-                                rs.getObject(10, OffsetDateTime.class), rs.getLong(1));
-                        if (end == null || position.compareTo(end) > 0) {
-                            end = position;
-                        }
+                        claimed.put(new ClaimPosition(rs.getShort(9), rs.getObject(10, OffsetDateTime.class),
+                                rs.getLong(1)), ClaimedJob.read(rs, claimedNanos));
                     }
                 }
-                return new Claim(claimed, end);
+                return new Claim(List.copyOf(claimed.values()), claimed.isEmpty() ? null : claimed.lastKey());
             }
         });
     }
