@@ -38,10 +38,25 @@ class ClaimCrashTest {
 
     @Test
     void aClaimLostInADatabaseCrashOnlyMakesItsJobClaimableAgain() throws Exception {
-        // The WAL writer writes asynchronous commits out every wal_writer_delay: at its longest, the crash comes
-        // first. But from its low-power sleep (after a while with nothing to write) an asynchronous commit wakes it
-        // to write at once; so one is made and waited for first, after which it sleeps the full delay. (Nothing
-        // else here commits durably after the second claim, which would write it out with itself.)
+        long completedId;
+        long lostId;
+        try (Scheduler client = Scheduler.builder(db.dataSource()).build()) {
+            completedId = client.client().enqueue(JobRequest.of(new Work("completed before the crash")).queue("first")).id();
+            lostId = client.client().enqueue(JobRequest.of(new Work("claimed before the crash")).queue("second")).id();
+        }
+        ExecutionStore store = new ExecutionStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_results",
+                Duration.ofSeconds(30));
+        List<String> kinds = List.of("test.claim-crash");
+        List<ClaimedJob> first = store.claim("first", kinds, List.of(), 1, NODE, 60_000, null).jobs();
+        assertThat(first).extracting(ClaimedJob::id).containsExactly(completedId);
+        store.complete(List.of(Completion.succeeded(first.getFirst(), null)), NODE);
+
+        // Nothing may write the second claim out before the crash: no autovacuum (its commits are durable, and
+        // would take the claim to the disk with them), and the WAL writer, which writes asynchronous commits out
+        // every wal_writer_delay, at its longest. From its low-power sleep (after a while with nothing to write) an
+        // asynchronous commit wakes it to write at once; so one is made and waited for just before the claim, after
+        // which it sleeps the full delay.
+        db.execute("alter system set autovacuum = off");
         db.execute("alter system set wal_writer_delay = '10s'");
         db.execute("select pg_reload_conf()");
         try (Connection connection = db.connect(); Statement statement = connection.createStatement()) {
@@ -54,19 +69,6 @@ class ClaimCrashTest {
                         "select (pg_current_wal_flush_lsn() >= '" + written + "'::pg_lsn)::int") == 1);
             }
         }
-        long completedId;
-        long lostId;
-        try (Scheduler client = Scheduler.builder(db.dataSource()).build()) {
-            completedId = client.client().enqueue(JobRequest.of(new Work("completed before the crash")).queue("first")).id();
-            lostId = client.client().enqueue(JobRequest.of(new Work("claimed before the crash")).queue("second")).id();
-        }
-        ExecutionStore store = new ExecutionStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_results",
-                Duration.ofSeconds(30));
-        List<String> kinds = List.of("test.claim-crash");
-
-        List<ClaimedJob> first = store.claim("first", kinds, List.of(), 1, NODE, 60_000, null).jobs();
-        assertThat(first).extracting(ClaimedJob::id).containsExactly(completedId);
-        store.complete(List.of(Completion.succeeded(first.getFirst(), null)), NODE);
         List<ClaimedJob> second = store.claim("second", kinds, List.of(), 1, NODE, 60_000, null).jobs();
         assertThat(second).extracting(ClaimedJob::id).containsExactly(lostId);
         db.crashServer();

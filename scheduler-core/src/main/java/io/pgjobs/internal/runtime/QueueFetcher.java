@@ -149,7 +149,9 @@ final class QueueFetcher extends BackgroundLoop {
             return COMPLETIONS_BEHIND_WAIT;
         }
         List<ClaimedJob> claimed = new ArrayList<>();
-        if (!guardedKinds.isEmpty() && now - nextProbeLook >= 0) {
+        // a probe only into a free slot (it is first to take one below), never into the buffer, where it could wait
+        // and go back while its circuit waits for its outcome
+        if (!guardedKinds.isEmpty() && now - nextProbeLook >= 0 && slots.availablePermits() > 0) {
             nextProbeLook = now + pollInterval.toNanos();
             ClaimedJob probe = circuits.probe(this::claimProbe);
             if (probe != null) {
