@@ -89,4 +89,26 @@ public interface JobContext<A> {
      * }</pre>
      */
     <T> T parentResult(String step, Class<T> type);
+
+    /**
+     * For a saga's compensation job, the step it undoes, with its args and result; empty for any other job. Read
+     * from the database at the first call.
+     *
+     * <pre>{@code
+     * String booking = ctx.compensatedResult(String.class);   // what the step being undone returned
+     * }</pre>
+     */
+    Optional<CompensatedStep> compensatedStep();
+
+    /**
+     * The args of the step this compensation job undoes, read as {@code type} with the scheduler's serializer.
+     * Throws {@link IllegalStateException} when this job is not a compensation.
+     */
+    <T> T compensatedArgs(Class<T> type);
+
+    /**
+     * What the step this compensation job undoes returned, read as {@code type}; null when it returned nothing.
+     * Throws {@link IllegalStateException} when this job is not a compensation.
+     */
+    <T> T compensatedResult(Class<T> type);
 }

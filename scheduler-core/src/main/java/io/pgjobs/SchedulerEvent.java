@@ -78,4 +78,10 @@ public sealed interface SchedulerEvent {
      * {@code fireTime} is the first of them.
      */
     record ScheduleMisfired(String schedule, Instant fireTime, boolean firedLate) implements SchedulerEvent {}
+
+    /**
+     * A saga moved to {@code state} (docs/workflows.md#sagas), in the transaction that finished one of its steps
+     * or compensations; published once, by the leader, when the notification of that commit reaches it.
+     */
+    record SagaStateChanged(long workflowId, WorkflowStatus.SagaState state) implements SchedulerEvent {}
 }

@@ -41,35 +41,61 @@ public final class Workflow {
         }
     }
 
-    /** One step: its name, its job, and the names of the steps it depends on. */
-    public record Step(String name, JobRequest request, List<String> dependsOn) {}
+    /**
+     * One step: its name, its job, the names of the steps it depends on, and in a saga the job that undoes it
+     * (null when it has none).
+     */
+    public record Step(String name, JobRequest request, List<String> dependsOn, JobRequest compensation) {}
 
     private final String name;
     private final OnFailure onFailure;
+    private final boolean saga;
     private final List<Step> steps;
 
-    private Workflow(String name, OnFailure onFailure, List<Step> steps) {
+    private Workflow(String name, OnFailure onFailure, boolean saga, List<Step> steps) {
         this.name = name;
         this.onFailure = onFailure;
+        this.saga = saga;
         this.steps = List.copyOf(steps);
     }
 
     public static Builder builder(String name) {
-        return new Builder(name);
+        return new Builder(name, false);
+    }
+
+    /**
+     * A saga: a workflow whose steps may each have a compensation; when a step fails for good, the compensations
+     * of the steps that completed run one at a time, the latest declared step first (docs/workflows.md#sagas).
+     *
+     * <pre>{@code
+     * Workflow trip = Workflow.saga("trip-" + tripId)
+     *         .compensatedStep("flight", JobRequest.of(new BookFlight(tripId)), JobRequest.of(new CancelFlight(tripId)))
+     *         .compensatedStep("hotel", JobRequest.of(new BookHotel(tripId)), JobRequest.of(new CancelHotel(tripId)),
+     *                 "flight")
+     *         .step("notify", JobRequest.of(new Notify(tripId)), "hotel")
+     *         .build();
+     * }</pre>
+     */
+    public static Builder saga(String name) {
+        return new Builder(name, true);
     }
 
     public String name() { return name; }
     public OnFailure onFailure() { return onFailure; }
+    /** Whether it was built by {@link #saga(String)}. */
+    public boolean saga() { return saga; }
     /** The steps in the order they were added. */
     public List<Step> steps() { return steps; }
 
     /** Builds a workflow, checking each step as it is added. */
     public static final class Builder {
         private final String name;
+        private final boolean saga;
         private OnFailure onFailure = OnFailure.CANCEL_DEPENDANTS;
         private final Map<String, Step> steps = new LinkedHashMap<>();
 
-        private Builder(String name) {
+        private Builder(String name, boolean saga) {
+            this.saga = saga;
             if (name == null || name.isBlank() || name.length() > 200) {
                 throw new IllegalArgumentException("name: a workflow's name must be 1 to 200 characters, was "
                         + (name == null ? "null" : "'" + name + "'"));
@@ -78,7 +104,12 @@ public final class Workflow {
         }
 
         public Builder onFailure(OnFailure onFailure) {
-            this.onFailure = Objects.requireNonNull(onFailure, "onFailure");
+            Objects.requireNonNull(onFailure, "onFailure");
+            if (saga && onFailure != OnFailure.CANCEL_DEPENDANTS) {
+                throw new IllegalArgumentException("onFailure: saga '" + name + "' compensates when a step fails, "
+                        + "so its failed steps cancel their dependants; it takes only CANCEL_DEPENDANTS");
+            }
+            this.onFailure = onFailure;
             return this;
         }
 
@@ -88,6 +119,30 @@ public final class Workflow {
          * idempotency key nor uniqueness; a step without any runs as {@code request} says.
          */
         public Builder step(String step, JobRequest request, String... dependsOn) {
+            return add(step, request, null, dependsOn);
+        }
+
+        /**
+         * Adds saga step {@code step} as {@link #step} does, with the job {@code compensation} that undoes it: when
+         * a step of the saga fails for good after this one completed, {@code compensation} is enqueued (its
+         * handler reads this step's args and result through {@link JobContext#compensatedStep()}). It is
+         * inserted when due, so it takes no run time, delay, idempotency key nor uniqueness.
+         */
+        public Builder compensatedStep(String step, JobRequest request, JobRequest compensation, String... dependsOn) {
+            if (!saga) {
+                throw new IllegalArgumentException("compensation: workflow '" + name + "' is not a saga; build it "
+                        + "with Workflow.saga to give its steps compensations");
+            }
+            Objects.requireNonNull(compensation, "compensation");
+            if (compensation.idempotencyKey() != null || compensation.uniqueness() != null
+                    || compensation.runAt() != null || compensation.delay() != null) {
+                throw new IllegalArgumentException("compensation: the compensation of step '" + step + "' has an "
+                        + "idempotency key, uniqueness, run time or delay; it is enqueued when due and takes none");
+            }
+            return add(step, request, compensation, dependsOn);
+        }
+
+        private Builder add(String step, JobRequest request, JobRequest compensation, String... dependsOn) {
             if (step == null || step.isBlank() || step.length() > 200) {
                 throw new IllegalArgumentException("step: a step's name must be 1 to 200 characters, was "
                         + (step == null ? "null" : "'" + step + "'"));
@@ -120,7 +175,7 @@ public final class Workflow {
                 throw new IllegalArgumentException("request: step '" + step + "' has a run time or delay, but "
                         + "it runs when the steps it depends on release it");
             }
-            steps.put(step, new Step(step, request, List.copyOf(parents)));
+            steps.put(step, new Step(step, request, List.copyOf(parents), compensation));
             return this;
         }
 
@@ -128,7 +183,7 @@ public final class Workflow {
             if (steps.isEmpty()) {
                 throw new IllegalArgumentException("steps: workflow '" + name + "' has no steps");
             }
-            return new Workflow(name, onFailure, new ArrayList<>(steps.values()));
+            return new Workflow(name, onFailure, saga, new ArrayList<>(steps.values()));
         }
     }
 }

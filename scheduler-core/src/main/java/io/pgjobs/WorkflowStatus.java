@@ -3,20 +3,45 @@ package io.pgjobs;
 import java.util.List;
 import java.util.Optional;
 
-/** A workflow as it is now, read by {@link WorkflowClient#get(long)}: its steps in the order they were added. */
-public record WorkflowStatus(long id, String name, Workflow.OnFailure onFailure, List<WorkflowStep> steps) {
+/**
+ * A workflow as it is now, read by {@link WorkflowClient#get(long)}: its steps in the order they were added, and
+ * for a saga its saga state ({@code sagaState}, null for a plain workflow).
+ */
+public record WorkflowStatus(long id, String name, Workflow.OnFailure onFailure, SagaState sagaState,
+                             List<WorkflowStep> steps) {
 
-    /** Where a workflow stands, from the states of its steps. */
+    /** Where a workflow stands, from the states of its steps (for a saga, from its saga state). */
     public enum State {
-        /** Some step has not finished. */
+        /** Some step has not finished; for a saga, it runs or compensates. */
         RUNNING,
         /** Every step completed. */
         COMPLETED,
-        /** Every step finished, and some did not complete (discarded, or cancelled). */
+        /** Every step finished, and some did not complete; for a saga, it is compensated or its compensation failed. */
         FAILED
     }
 
+    /** Where a saga stands, as stored in the database (docs/workflows.md#sagas). */
+    public enum SagaState {
+        /** No step has failed; some step has not finished. */
+        RUNNING,
+        /** A step failed for good: the completed steps' compensations run (or wait for unfinished steps). */
+        COMPENSATING,
+        /** Every completed step's compensation completed. */
+        COMPENSATED,
+        /** A compensation was discarded or cancelled: an operator must act (AdminClient#retryCompensation). */
+        COMPENSATION_FAILED,
+        /** Every step completed. */
+        COMPLETED
+    }
+
     public State state() {
+        if (sagaState != null) {
+            return switch (sagaState) {
+                case RUNNING, COMPENSATING -> State.RUNNING;
+                case COMPLETED -> State.COMPLETED;
+                case COMPENSATED, COMPENSATION_FAILED -> State.FAILED;
+            };
+        }
         if (steps.stream().anyMatch(s -> !s.state().isFinished())) {
             return State.RUNNING;
         }

@@ -4,7 +4,15 @@ import java.util.List;
 
 /**
  * A step of a workflow as it is now: its name, its job, the steps it depends on, its job's state, and what its
- * handler returned (JSON, null until it completed or if it returned nothing) or its last error.
+ * handler returned (JSON, null until it completed or if it returned nothing) or its last error; in a saga, its
+ * compensation (null when it has none).
  */
 public record WorkflowStep(String name, long jobId, JobState state, List<String> dependsOn, String result,
-                           String lastError) {}
+                           String lastError, Compensation compensation) {
+
+    /**
+     * A saga step's compensation: its job's kind, and once it is due (the saga compensates and this step
+     * completed) its job's id and state; both null before.
+     */
+    public record Compensation(String kind, Long jobId, JobState state) {}
+}

@@ -94,6 +94,14 @@ public interface AdminClient {
      */
     long triggerSchedule(String actor, String name);
 
+    /**
+     * Retries the failed compensation of saga {@code workflowId} (its state
+     * {@link io.pgjobs.WorkflowStatus.SagaState#COMPENSATION_FAILED}): the discarded or cancelled compensation job
+     * runs again and the saga compensates again (docs/workflows.md#sagas). Returns false, changing nothing and
+     * auditing nothing, when the saga's compensation has not failed (or there is no such saga).
+     */
+    boolean retryCompensation(String actor, long workflowId);
+
     List<NodeInfo> nodes();
 
     /**

@@ -3,6 +3,7 @@ package io.pgjobs.cluster;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.pgjobs.JobKind;
+import io.pgjobs.NonRetryableException;
 import io.pgjobs.PartitionKey;
 import io.pgjobs.Scheduler;
 import io.pgjobs.testing.PgDatabase;
@@ -41,6 +42,10 @@ public final class WorkerProcess {
     /** Runs once: records the run and returns. */
     @JobKind("test.count")
     public record Count(int n) {}
+
+    /** Records the run, then fails for good (a saga step that sets off its compensations). */
+    @JobKind("test.fail")
+    public record Fail(int n) {}
 
     /** Records the run, then holds its worker for {@code millis} (a long job, to be caught mid-flight). */
     @JobKind("test.hold")
@@ -86,6 +91,10 @@ public final class WorkerProcess {
                     // a little work per job keeps the run long enough that the kill and the restart land mid-run
                     Thread.sleep(3);
                     return null;
+                })
+                .handler(Fail.class, ctx -> {
+                    recordRun(dataSource, ctx.jobId(), nodeId);
+                    throw new NonRetryableException("step " + ctx.args().n() + " fails for good");
                 })
                 .handler(Hold.class, ctx -> {
                     recordRun(dataSource, ctx.jobId(), nodeId);

@@ -33,7 +33,8 @@ public final class Schedulers implements BeforeEachCallback, AfterEachCallback {
 
     @Override
     public void beforeEach(ExtensionContext context) throws Exception {
-        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.workflows, pgjobs.job_dependencies, pgjobs.batches");
+        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.workflows, pgjobs.job_dependencies, pgjobs.batches, "
+                + "pgjobs.saga_compensations");
     }
 
     @Override

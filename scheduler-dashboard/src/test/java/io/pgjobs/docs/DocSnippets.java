@@ -256,6 +256,57 @@ abstract class DocSnippets {
         // end snippet
     }
 
+    long tripId;
+
+    void sagas() throws Exception {
+        // snippet docs/workflows.md#3
+        @JobKind("trip.book-flight") record BookFlight(long tripId) {}
+        @JobKind("trip.cancel-flight") record CancelFlight(long tripId) {}
+        @JobKind("trip.book-hotel") record BookHotel(long tripId) {}
+        @JobKind("trip.cancel-hotel") record CancelHotel(long tripId) {}
+        @JobKind("trip.notify") record Notify(long tripId) {}
+
+        Workflow trip = Workflow.saga("trip-" + tripId)
+                .compensatedStep("flight", JobRequest.of(new BookFlight(tripId)), JobRequest.of(new CancelFlight(tripId)))
+                .compensatedStep("hotel", JobRequest.of(new BookHotel(tripId)), JobRequest.of(new CancelHotel(tripId)),
+                        "flight")
+                .step("notify", JobRequest.of(new Notify(tripId)), "hotel")      // nothing to undo
+                .build();
+        long id = client.workflows().enqueue(connection, trip).workflowId();   // in your transaction, as any workflow
+
+        // the compensation's handler reads what the step it undoes was given and returned
+        String booking = ctx.compensatedResult(String.class);
+        BookFlight booked = ctx.compensatedArgs(BookFlight.class);
+
+        WorkflowStatus status = client.workflows().await(id, Duration.ofMinutes(5));
+        status.sagaState();   // COMPLETED, COMPENSATED or COMPENSATION_FAILED once it has ended
+        status.step("flight").orElseThrow().compensation();   // its kind, and once due its job's id and state
+        // end snippet
+    }
+
+    @JobKind("trip.book-flight") record BookFlight(long tripId) {}
+    @JobKind("trip.cancel-flight") record CancelFlight(long tripId) {}
+    @JobKind("trip.book-hotel") record BookHotel(long tripId) {}
+    @JobKind("trip.cancel-hotel") record CancelHotel(long tripId) {}
+    @JobKind("trip.notify") record Notify(long tripId) {}
+
+    void sagaJavadoc() {
+        // snippet scheduler-core/src/main/java/io/pgjobs/Workflow.java#2
+        Workflow trip = Workflow.saga("trip-" + tripId)
+                .compensatedStep("flight", JobRequest.of(new BookFlight(tripId)), JobRequest.of(new CancelFlight(tripId)))
+                .compensatedStep("hotel", JobRequest.of(new BookHotel(tripId)), JobRequest.of(new CancelHotel(tripId)),
+                        "flight")
+                .step("notify", JobRequest.of(new Notify(tripId)), "hotel")
+                .build();
+        // end snippet
+    }
+
+    void compensationJavadoc() {
+        // snippet scheduler-core/src/main/java/io/pgjobs/JobContext.java#3
+        String booking = ctx.compensatedResult(String.class);   // what the step being undone returned
+        // end snippet
+    }
+
     @JobKind("import.row") record ImportRow(long fileId, String row) {}
     @JobKind("import.done") record ImportDone(long fileId) {}
     @JobKind("import.failed") record ImportFailed(long fileId) {}

@@ -35,6 +35,7 @@ import io.pgjobs.internal.store.AdminStore.Audit;
 import io.pgjobs.internal.store.CircuitStore;
 import io.pgjobs.internal.store.NewJob;
 import io.pgjobs.internal.store.Sql;
+import io.pgjobs.internal.store.WorkflowStore;
 import io.pgjobs.internal.values.PgValues;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,8 +67,11 @@ public final class DefaultAdminClient implements AdminClient {
     private final AdminStore store;
     private final int maxArgsBytes;
     private final CircuitStore circuits;
+    private final WorkflowStore workflows;
 
-    public DefaultAdminClient(AdminStore store, CircuitStore circuits, DefaultJobClient client, int maxArgsBytes) {
+    public DefaultAdminClient(AdminStore store, CircuitStore circuits, WorkflowStore workflows, DefaultJobClient client,
+                              int maxArgsBytes) {
+        this.workflows = workflows;
         this.client = client;
         this.store = store;
         this.circuits = circuits;
@@ -419,6 +423,17 @@ public final class DefaultAdminClient implements AdminClient {
                 .orElseThrow(() -> new IllegalArgumentException("name: no schedule named '" + name + "'"));
         schedules.committed(job);
         return job.id();
+    }
+
+    @Override
+    public boolean retryCompensation(String actor, long workflowId) {
+        requireActor(actor);
+        List<Long> retried = call("retry the compensation of saga " + workflowId, () -> store.audited(
+                connection -> workflows.retryCompensation(connection, workflowId),
+                jobs -> jobs.isEmpty() ? Optional.empty()
+                        : Optional.of(new Audit(actor, "retry_compensation", "workflow:" + workflowId,
+                                json(Map.of("jobIds", jobs))))));
+        return !retried.isEmpty();
     }
 
     @Override

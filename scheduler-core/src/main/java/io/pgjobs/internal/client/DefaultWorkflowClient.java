@@ -8,6 +8,7 @@ import io.pgjobs.PgJobsException;
 import io.pgjobs.Workflow;
 import io.pgjobs.WorkflowClient;
 import io.pgjobs.WorkflowStatus;
+import io.pgjobs.WorkflowStep;
 import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.internal.store.NewJob;
 import io.pgjobs.internal.store.Sql;
@@ -24,6 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 
 /**
@@ -77,7 +79,7 @@ final class DefaultWorkflowClient implements WorkflowClient {
     private EnqueuedWorkflow insert(Connection connection, Workflow workflow, List<WorkflowStore.NewStep> steps)
             throws SQLException {
         backpressure.admit(connection, steps.stream().map(WorkflowStore.NewStep::job).toList());
-        return store.insert(connection, workflow.name(), workflow.onFailure(), steps);
+        return store.insert(connection, workflow.name(), workflow.onFailure(), workflow.saga(), steps);
     }
 
     /** Every step validated and serialized before anything is written. */
@@ -85,7 +87,8 @@ final class DefaultWorkflowClient implements WorkflowClient {
         Objects.requireNonNull(workflow, "workflow");
         List<WorkflowStore.NewStep> steps = new ArrayList<>(workflow.steps().size());
         for (Workflow.Step step : workflow.steps()) {
-            steps.add(new WorkflowStore.NewStep(step.name(), prepare.apply(step.request()), step.dependsOn()));
+            steps.add(new WorkflowStore.NewStep(step.name(), prepare.apply(step.request()), step.dependsOn(),
+                    step.compensation() == null ? null : prepare.apply(step.compensation())));
         }
         return steps;
     }
@@ -112,10 +115,18 @@ final class DefaultWorkflowClient implements WorkflowClient {
                 throw new TimeoutException("workflow " + id + " did not finish within " + timeout);
             }
             // Each step that finishes (by its completion, a cancel, or the release of V25 cancelling it) tells
-            // its waiters; the workflow is read again once all that were unfinished have finished.
-            List<CompletableFuture<Job>> unfinished = status.steps().stream()
-                    .filter(step -> !step.state().isFinished())
-                    .map(step -> results.await(step.jobId(), Duration.ofNanos(left)))
+            // its waiters, as does a saga's compensation; the workflow is read again once all that were
+            // unfinished have finished (a saga that compensates has one of them unfinished: V28 inserts the next
+            // compensation in the transaction that finishes the last step or compensation).
+            List<CompletableFuture<Job>> unfinished = Stream.concat(
+                            status.steps().stream()
+                                    .filter(step -> !step.state().isFinished())
+                                    .map(WorkflowStep::jobId),
+                            status.steps().stream()
+                                    .map(WorkflowStep::compensation)
+                                    .filter(c -> c != null && c.state() != null && !c.state().isFinished())
+                                    .map(WorkflowStep.Compensation::jobId))
+                    .map(jobId -> results.await(jobId, Duration.ofNanos(left)))
                     .toList();
             CompletableFuture<Void> all = CompletableFuture.allOf(unfinished.toArray(CompletableFuture[]::new));
             try {

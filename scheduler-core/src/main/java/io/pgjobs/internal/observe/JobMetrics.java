@@ -1,6 +1,7 @@
 package io.pgjobs.internal.observe;
 
 import io.pgjobs.JobAttempt.Outcome;
+import io.pgjobs.WorkflowStatus;
 import io.pgjobs.admin.UnhandledKind;
 import io.pgjobs.internal.store.QueueStat;
 import java.util.List;
@@ -42,6 +43,9 @@ interface JobMetrics {
     /** A kind's circuit breaker moved to {@code state} (closed, open, half_open) on this node's doing. */
     void circuitChanged(String kind, String state);
 
+    /** A saga moved to {@code state}, as the leader heard it (one count per move, cluster-wide). */
+    void sagaChanged(WorkflowStatus.SagaState state);
+
     /** Gauges of one queue: its jobs running on this node, free slots, and the sampled depth and lag (NaN until sampled). */
     void bindQueue(String queue, int concurrency, IntSupplier running);
 
@@ -69,6 +73,7 @@ interface JobMetrics {
         @Override public void enqueueRejected(String queue, int jobs) {}
         @Override public void queueDepthChecked(String queue, long depth, int maxDepth) {}
         @Override public void circuitChanged(String kind, String state) {}
+        @Override public void sagaChanged(WorkflowStatus.SagaState state) {}
         @Override public void bindQueue(String queue, int concurrency, IntSupplier running) {}
         @Override public void queueStats(List<QueueStat> stats) {}
         @Override public void leader(boolean leader) {}

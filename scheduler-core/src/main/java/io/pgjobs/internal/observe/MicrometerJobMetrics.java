@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.pgjobs.JobAttempt.Outcome;
+import io.pgjobs.WorkflowStatus;
 import io.pgjobs.admin.UnhandledKind;
 import io.pgjobs.internal.store.QueueStat;
 import java.time.Duration;
@@ -153,6 +154,14 @@ final class MicrometerJobMetrics implements JobMetrics {
         Counter.builder("pgjobs.circuit.transitions")
                 .description("Circuit breaker state changes this node made, by the state entered")
                 .tags("kind", kind, "state", state)
+                .register(registry).increment();
+    }
+
+    @Override
+    public void sagaChanged(WorkflowStatus.SagaState state) {
+        Counter.builder("pgjobs.sagas.transitions")
+                .description("Saga state changes, counted by the leader, by the state entered")
+                .tags("state", state.name().toLowerCase(Locale.ROOT))
                 .register(registry).increment();
     }
 

@@ -4,6 +4,7 @@ import io.pgjobs.EnqueueResult;
 import io.pgjobs.JobAttempt.Outcome;
 import io.pgjobs.JobState;
 import io.pgjobs.SchedulerEvent;
+import io.pgjobs.WorkflowStatus;
 import io.pgjobs.internal.config.ObserveConfig;
 import io.pgjobs.internal.store.ClaimedJob;
 import io.pgjobs.internal.store.Completion;
@@ -196,6 +197,12 @@ public final class Telemetry {
             case "half_open" -> new SchedulerEvent.CircuitHalfOpened(kind, probeJobId);
             default -> new SchedulerEvent.CircuitClosed(kind, reason);
         }));
+    }
+
+    /** Saga {@code workflowId} moved to {@code state} (the leader hears it from the trigger of V28). */
+    public void sagaChanged(long workflowId, WorkflowStatus.SagaState state) {
+        metrics.sagaChanged(state);
+        notifyListeners(() -> List.of(new SchedulerEvent.SagaStateChanged(workflowId, state)));
     }
 
     // ---- the node --------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package io.pgjobs.internal.runtime;
 
+import io.pgjobs.CompensatedStep;
 import io.pgjobs.JobAttempt.Outcome;
 import io.pgjobs.JobContext;
 import io.pgjobs.JobHandler;
@@ -213,6 +214,8 @@ final class JobExecution implements Runnable {
         private Optional<String> checkpoint;
         /** The parent steps as first read; null until then. Only the worker thread uses it. */
         private List<WorkflowStep> parents;
+        /** The step this compensation job undoes as first read; null until then. Only the worker thread uses it. */
+        private Optional<CompensatedStep> compensated;
 
         Context(A args) {
             this.args = args;
@@ -310,6 +313,35 @@ final class JobExecution implements Runnable {
                     .orElseThrow(() -> new IllegalArgumentException("step: job " + job.id() + " has no parent step '"
                             + step + "'; its parents are " + parents().stream().map(WorkflowStep::name).toList()));
             return parent.result() == null ? null : environment.serializer().fromJson(parent.result(), type);
+        }
+
+        @Override
+        public Optional<CompensatedStep> compensatedStep() {
+            if (compensated == null) {
+                try {
+                    compensated = environment.workflows().compensatedStep(job.id());
+                } catch (SQLException e) {
+                    throw new PgJobsException("could not read the step job " + job.id() + " compensates: "
+                            + e.getMessage(), e);
+                }
+            }
+            return compensated;
+        }
+
+        @Override
+        public <T> T compensatedArgs(Class<T> type) {
+            return environment.serializer().fromJson(compensatedOrThrow().args(), type);
+        }
+
+        @Override
+        public <T> T compensatedResult(Class<T> type) {
+            String result = compensatedOrThrow().result();
+            return result == null ? null : environment.serializer().fromJson(result, type);
+        }
+
+        private CompensatedStep compensatedOrThrow() {
+            return compensatedStep().orElseThrow(() -> new IllegalStateException("job " + job.id()
+                    + " is not a saga's compensation job"));
         }
 
         @Override

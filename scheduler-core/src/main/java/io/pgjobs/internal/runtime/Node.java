@@ -1,5 +1,6 @@
 package io.pgjobs.internal.runtime;
 
+import io.pgjobs.WorkflowStatus;
 import io.pgjobs.internal.cluster.Cluster;
 import io.pgjobs.internal.config.Config;
 import io.pgjobs.internal.config.Pool;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
@@ -201,7 +203,10 @@ public final class Node {
         return loops;
     }
 
-    /** A notification's payload: {@code q:<queue>}, {@code c:<job id>} or {@code s:} (see NotificationStore). */
+    /**
+     * A notification's payload: {@code q:<queue>}, {@code c:<job id>}, {@code s:} (see NotificationStore) or
+     * {@code w:<saga id>:<state>} (V28's move_saga; every node hears it, the leader reports it).
+     */
     private void onNotification(String payload) {
         if (payload.startsWith("q:")) {
             QueueFetcher fetcher = fetchers.get(payload.substring(2));
@@ -212,6 +217,10 @@ public final class Node {
             workers.stop(Long.parseLong(payload.substring(2)), StopReason.CANCELLED);
         } else if (payload.startsWith("s:")) {
             cronFirer.wake();
+        } else if (payload.startsWith("w:") && cluster.isLeader()) {
+            String[] saga = payload.split(":");
+            telemetry.sagaChanged(Long.parseLong(saga[1]),
+                    WorkflowStatus.SagaState.valueOf(saga[2].toUpperCase(Locale.ROOT)));
         }
     }
 

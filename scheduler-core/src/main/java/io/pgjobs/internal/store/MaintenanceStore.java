@@ -101,6 +101,9 @@ public final class MaintenanceStore {
                     delete from %1$s.attempts a using deleted where a.job_id = deleted.id
                 ), edges as (
                     delete from %1$s.job_dependencies d using deleted where d.job_id = deleted.id
+                ), compensations as (
+                    -- a saga step's compensation (V28) goes with the step
+                    delete from %1$s.saga_compensations c using deleted where c.step_job_id = deleted.id
                 ), workflows as (
                     -- a workflow goes with its last step; this statement still sees the steps it deletes
                     delete from %1$s.workflows w

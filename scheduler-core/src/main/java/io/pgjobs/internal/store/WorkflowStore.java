@@ -1,5 +1,6 @@
 package io.pgjobs.internal.store;
 
+import io.pgjobs.CompensatedStep;
 import io.pgjobs.EnqueuedWorkflow;
 import io.pgjobs.JobState;
 import io.pgjobs.Workflow;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import javax.sql.DataSource;
 
 /**
@@ -28,8 +30,8 @@ import javax.sql.DataSource;
  * way a step finishes releases them in its own transaction. Hand-written SQL, prepared once per call.
  */
 public final class WorkflowStore {
-    /** A step to insert: its name, its job, the names of the steps it depends on. */
-    public record NewStep(String name, NewJob job, List<String> dependsOn) {}
+    /** A step to insert: its name, its job, the names of the steps it depends on, its compensation (or null). */
+    public record NewStep(String name, NewJob job, List<String> dependsOn, NewJob compensation) {}
 
     private final DataSource dataSource;
     /** The longest any transaction of this store may run, or pause between statements (see Sql#inTransaction). */
@@ -42,6 +44,8 @@ public final class WorkflowStore {
     private final String lockStepsSql;
     private final String cancelSql;
     private final String retrySql;
+    private final String compensatedStepSql;
+    private final String retryCompensationSql;
 
     public WorkflowStore(DataSource dataSource, String schema, String notifyChannel, String resultChannel,
                          Duration transactionLimit) {
@@ -51,10 +55,11 @@ public final class WorkflowStore {
         this.resultChannel = resultChannel;
         // One statement: the workflow's row, its steps (ids drawn up front, so that the edges can name them),
         // then its edges. A step with dependencies goes in 'pending' with their number, where the claim never
-        // sees it; the others as any job. Queues with runnable steps are notified at commit.
+        // sees it; the others as any job. A saga's compensations are kept as the jobs to insert when due (V28).
+        // Queues with runnable steps are notified at commit.
         this.insertSql = """
                 with workflow as (
-                    insert into %1$s.workflows (name, on_failure) values (?, ?) returning id
+                    insert into %1$s.workflows (name, on_failure, saga_state) values (?, ?, ?) returning id
                 ), input as (
                     select nextval('%1$s.jobs_id_seq') as id, t.*,
                            coalesce(t.run_at, now() + t.delay_ms * interval '1 millisecond') as due
@@ -78,6 +83,15 @@ public final class WorkflowStore {
                     from unnest(?::text[], ?::text[]) as e(parent, child)
                     join input p on p.step = e.parent
                     join input c on c.step = e.child
+                ), compensations as (
+                    insert into %1$s.saga_compensations (step_job_id, workflow_id, request)
+                    select i.id, (select id from workflow),
+                           jsonb_build_object('kind', c.kind, 'queue', c.queue, 'priority', c.priority,
+                                              'max_attempts', c.max_attempts, 'args', c.args::jsonb,
+                                              'tags', to_jsonb(c.tags::text[]), 'metadata', c.metadata::jsonb)
+                    from unnest(?::text[], ?::text[], ?::text[], ?::int[], ?::int[], ?::text[], ?::text[], ?::text[])
+                         as c(step, kind, queue, priority, max_attempts, args, tags, metadata)
+                    join input i on i.step = c.step
                 ), notified as (
                     select pg_notify(?, 'q:' || queue)
                     from (select distinct queue from steps where state = 'available') q
@@ -86,14 +100,20 @@ public final class WorkflowStore {
                 union all
                 select null, null, null from (select count(*) from notified) sent -- pg_notify runs only if read
                 """.formatted(schema);
-        // A step as the client sees it, with the names of the steps it depends on.
+        // A step as the client sees it, with the names of the steps it depends on and its compensation (V28):
+        // the compensation's kind, and its job's id and state once it is due.
         String stepColumns = """
                 j.step_name, j.id, j.state, j.result::text, j.last_error,
                 array(select p.step_name from %1$s.job_dependencies d join %1$s.jobs p on p.id = d.depends_on
-                      where d.job_id = j.id order by p.id)
+                      where d.job_id = j.id order by p.id),
+                (select c.request->>'kind' from %1$s.saga_compensations c where c.step_job_id = j.id),
+                (select c.job_id from %1$s.saga_compensations c where c.step_job_id = j.id),
+                (select cj.state from %1$s.saga_compensations c join %1$s.jobs cj on cj.id = c.job_id
+                 where c.step_job_id = j.id)
                 """.formatted(schema);
+        // One statement, so the saga's state and its steps' and compensations' states are of one moment.
         this.stepsSql = """
-                select w.name, w.on_failure, %2$s
+                select w.name, w.on_failure, w.saga_state, %2$s
                 from %1$s.workflows w join %1$s.jobs j on j.workflow_id = w.id
                 where w.id = ? order by j.id
                 """.formatted(schema, stepColumns);
@@ -136,6 +156,9 @@ public final class WorkflowStore {
                             where d.job_id = j.id and p.state <> 'completed')::int as dependencies_left
                     from %1$s.jobs j
                     where j.workflow_id = ? and j.state in ('pending', 'discarded', 'cancelled')
+                      -- a saga undoes what failed instead (V28): it is not run again
+                      and not exists (select 1 from %1$s.workflows w where w.id = j.workflow_id
+                                                                      and w.saga_state is not null)
                 ), retried as (
                     update %1$s.jobs j
                     set state = case when c.dependencies_left > 0 then 'pending' else 'available' end,
@@ -150,10 +173,41 @@ public final class WorkflowStore {
                 )
                 select (select count(*) from retried where failed), (select count(*) from notified)
                 """.formatted(schema);
+        this.compensatedStepSql = """
+                select c.workflow_id, s.step_name, s.id, s.args::text, s.result::text
+                from %1$s.jobs j
+                join %1$s.saga_compensations c on c.step_job_id = j.compensates
+                join %1$s.jobs s on s.id = c.step_job_id
+                where j.id = ?
+                """.formatted(schema);
+        // A saga whose compensation failed: that compensation's job runs again (as JobStore#retry takes back a
+        // job), and the saga compensates again. The saga's row is locked first, so two operators retrying at once
+        // take the job back once.
+        this.retryCompensationSql = """
+                with saga as (
+                    select id from %1$s.workflows where id = ? and saga_state = 'compensation_failed' for update
+                ), retried as (
+                    update %1$s.jobs j
+                    set state = 'available', run_at = now(), finished_at = null, cancel_requested_at = null,
+                        max_attempts = greatest(j.max_attempts, j.attempt + 1)
+                    from %1$s.saga_compensations c join saga s on s.id = c.workflow_id
+                    where j.id = c.job_id and j.state in ('discarded', 'cancelled')
+                    returning j.id, j.queue
+                ), compensating as (
+                    update %1$s.workflows w set saga_state = 'compensating'
+                    from saga s where w.id = s.id and exists (select 1 from retried)
+                    returning w.id
+                ), notified as (
+                    select pg_notify(?, 'q:' || queue) from (select distinct queue from retried) q
+                    union all
+                    select pg_notify(?, 'w:' || id || ':compensating') from compensating -- as V28's move_saga
+                )
+                select id from retried, (select count(*) from notified) sent
+                """.formatted(schema);
     }
 
-    /** Inserts a workflow and its steps in the transaction of {@code connection}. */
-    public EnqueuedWorkflow insert(Connection connection, String name, Workflow.OnFailure onFailure,
+    /** Inserts a workflow (a saga when {@code saga}) and its steps in the transaction of {@code connection}. */
+    public EnqueuedWorkflow insert(Connection connection, String name, Workflow.OnFailure onFailure, boolean saga,
                                    List<NewStep> steps) throws SQLException {
         int n = steps.size();
         String[] names = new String[n], kinds = new String[n], queues = new String[n], args = new String[n],
@@ -163,6 +217,7 @@ public final class WorkflowStore {
         Long[] delays = new Long[n];
         Integer[] maxAttempts = new Integer[n], dependencies = new Integer[n];
         List<String> parents = new ArrayList<>(), children = new ArrayList<>();
+        List<NewStep> compensated = steps.stream().filter(step -> step.compensation() != null).toList();
         for (int i = 0; i < n; i++) {
             NewStep step = steps.get(i);
             NewJob job = step.job();
@@ -185,20 +240,30 @@ public final class WorkflowStore {
         try (PreparedStatement ps = Sql.prepareForArrays(connection, insertSql)) {
             ps.setString(1, name);
             ps.setString(2, onFailure.dbName());
-            ps.setArray(3, connection.createArrayOf("text", names));
-            ps.setArray(4, connection.createArrayOf("text", kinds));
-            ps.setArray(5, connection.createArrayOf("text", queues));
-            ps.setArray(6, connection.createArrayOf("int2", priorities));
-            ps.setArray(7, connection.createArrayOf("timestamptz", runAts));
-            ps.setArray(8, connection.createArrayOf("int8", delays));
-            ps.setArray(9, connection.createArrayOf("int4", maxAttempts));
-            ps.setArray(10, connection.createArrayOf("text", args));
-            ps.setArray(11, connection.createArrayOf("text", tags));
-            ps.setArray(12, connection.createArrayOf("text", metadata));
-            ps.setArray(13, connection.createArrayOf("int4", dependencies));
-            ps.setArray(14, connection.createArrayOf("text", parents.toArray()));
-            ps.setArray(15, connection.createArrayOf("text", children.toArray()));
-            ps.setString(16, notifyChannel);
+            ps.setString(3, saga ? "running" : null);
+            ps.setArray(4, connection.createArrayOf("text", names));
+            ps.setArray(5, connection.createArrayOf("text", kinds));
+            ps.setArray(6, connection.createArrayOf("text", queues));
+            ps.setArray(7, connection.createArrayOf("int2", priorities));
+            ps.setArray(8, connection.createArrayOf("timestamptz", runAts));
+            ps.setArray(9, connection.createArrayOf("int8", delays));
+            ps.setArray(10, connection.createArrayOf("int4", maxAttempts));
+            ps.setArray(11, connection.createArrayOf("text", args));
+            ps.setArray(12, connection.createArrayOf("text", tags));
+            ps.setArray(13, connection.createArrayOf("text", metadata));
+            ps.setArray(14, connection.createArrayOf("int4", dependencies));
+            ps.setArray(15, connection.createArrayOf("text", parents.toArray()));
+            ps.setArray(16, connection.createArrayOf("text", children.toArray()));
+            ps.setArray(17, column(connection, "text", compensated, NewStep::name));
+            ps.setArray(18, column(connection, "text", compensated, step -> step.compensation().kind()));
+            ps.setArray(19, column(connection, "text", compensated, step -> step.compensation().queue()));
+            ps.setArray(20, column(connection, "int4", compensated, step -> step.compensation().priority()));
+            ps.setArray(21, column(connection, "int4", compensated, step -> step.compensation().maxAttempts()));
+            ps.setArray(22, column(connection, "text", compensated, step -> step.compensation().argsJson()));
+            ps.setArray(23, column(connection, "text", compensated,
+                    step -> Sql.arrayLiteral(step.compensation().tags())));
+            ps.setArray(24, column(connection, "text", compensated, step -> step.compensation().metadataJson()));
+            ps.setString(25, notifyChannel);
             long workflowId = 0;
             Map<String, Long> jobIds = new LinkedHashMap<>(n * 2);
             try (ResultSet rs = ps.executeQuery()) {
@@ -213,6 +278,11 @@ public final class WorkflowStore {
         }
     }
 
+    private static Array column(Connection connection, String type, List<NewStep> steps,
+                                Function<NewStep, Object> value) throws SQLException {
+        return connection.createArrayOf(type, steps.stream().map(value).toArray());
+    }
+
     /** The workflow {@code id} and its steps; empty when there is none (or none of its steps is left). */
     public Optional<WorkflowStatus> status(long id) throws SQLException {
         return Sql.autoCommit(dataSource, connection -> {
@@ -221,14 +291,18 @@ public final class WorkflowStore {
                 try (ResultSet rs = ps.executeQuery()) {
                     String name = null;
                     Workflow.OnFailure onFailure = null;
+                    WorkflowStatus.SagaState sagaState = null;
                     List<WorkflowStep> steps = new ArrayList<>();
                     while (rs.next()) {
                         name = rs.getString(1);
                         onFailure = Workflow.OnFailure.valueOf(rs.getString(2).toUpperCase(Locale.ROOT));
-                        steps.add(step(rs, 3));
+                        String saga = rs.getString(3);
+                        sagaState = saga == null ? null
+                                : WorkflowStatus.SagaState.valueOf(saga.toUpperCase(Locale.ROOT));
+                        steps.add(step(rs, 4));
                     }
                     return name == null ? Optional.empty()
-                            : Optional.of(new WorkflowStatus(id, name, onFailure, List.copyOf(steps)));
+                            : Optional.of(new WorkflowStatus(id, name, onFailure, sagaState, List.copyOf(steps)));
                 }
             }
         });
@@ -282,6 +356,26 @@ public final class WorkflowStore {
         });
     }
 
+    /**
+     * Retries the failed compensation of saga {@code id} in the transaction of {@code connection} (an operator's
+     * action and its audit entry); the ids of the compensation jobs taken back, none when the saga's compensation
+     * has not failed.
+     */
+    public List<Long> retryCompensation(Connection connection, long id) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(retryCompensationSql)) {
+            ps.setLong(1, id);
+            ps.setString(2, notifyChannel);
+            ps.setString(3, notifyChannel);
+            List<Long> retried = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    retried.add(rs.getLong(1));
+                }
+            }
+            return List.copyOf(retried);
+        }
+    }
+
     private void lockSteps(Connection connection, long id) throws SQLException {
         try (PreparedStatement lock = connection.prepareStatement(lockStepsSql)) {
             lock.setLong(1, id);
@@ -289,10 +383,31 @@ public final class WorkflowStore {
         }
     }
 
+    /** The step this compensation job undoes; empty for any other job (or when retention deleted the step). */
+    public Optional<CompensatedStep> compensatedStep(long jobId) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> {
+            try (PreparedStatement ps = connection.prepareStatement(compensatedStepSql)) {
+                ps.setLong(1, jobId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next()
+                            ? Optional.of(new CompensatedStep(rs.getLong(1), rs.getString(2), rs.getLong(3),
+                                    rs.getString(4), rs.getString(5)))
+                            : Optional.empty();
+                }
+            }
+        });
+    }
+
     private static WorkflowStep step(ResultSet rs, int first) throws SQLException {
         Array dependsOn = rs.getArray(first + 5);
+        String compensationKind = rs.getString(first + 6);
+        long compensationJob = rs.getLong(first + 7);
+        String compensationState = rs.getString(first + 8);
+        WorkflowStep.Compensation compensation = compensationKind == null ? null
+                : new WorkflowStep.Compensation(compensationKind, compensationState == null ? null : compensationJob,
+                        compensationState == null ? null : JobState.fromDb(compensationState));
         return new WorkflowStep(rs.getString(first), rs.getLong(first + 1), JobState.fromDb(rs.getString(first + 2)),
                 List.copyOf(Arrays.asList((String[]) dependsOn.getArray())), rs.getString(first + 3),
-                rs.getString(first + 4));
+                rs.getString(first + 4), compensation);
     }
 }
