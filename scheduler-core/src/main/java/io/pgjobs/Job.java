@@ -8,6 +8,9 @@ import java.util.List;
  * {@code checkpoint} are JSON text; {@link JobClient#args(Job, Class)} turns args back into their type.
  * {@code checkpoint}, {@code progress} (0 to 100) and {@code progressMessage} are what its handler last saved
  * through {@link JobContext#checkpoint(Object)} and {@link JobContext#progress(int, String)}, null if never.
+ * {@code partitionKey} and {@code orderingKey} are the keys its request gave ({@link JobRequest#partitionKey},
+ * {@link JobRequest#orderingKey}), null if none: a partition taken from the args or metadata by the queue's
+ * configuration is not one of them (docs/flow-control.md).
  */
 public record Job(
         long id,
@@ -32,4 +35,6 @@ public record Job(
         String lastError,
         String checkpoint,
         Integer progress,
-        String progressMessage) {}
+        String progressMessage,
+        String partitionKey,
+        String orderingKey) {}

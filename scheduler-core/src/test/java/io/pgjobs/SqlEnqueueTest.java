@@ -19,7 +19,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.util.PSQLException;
 
 /**
- * {@code pgjobs.enqueue(...)} (migrations/V20): a job enqueued from SQL runs like one from Java (the commit's
+ * {@code pgjobs.enqueue(...)} (migrations/V20, with the partition and ordering keys of V29): a job enqueued from SQL runs like one from Java (the commit's
  * notification wakes a worker that would otherwise poll once an hour), an idempotency key returns the existing
  * job, bad input is refused with SQLSTATE 22023 and the field's name, and docs/sql-enqueue.md's trigger enqueues a
  * job when an order's status changes, and nothing when its transaction rolls back.
@@ -96,6 +96,33 @@ class SqlEnqueueTest {
     }
 
     @Test
+    void takesAPartitionKeyAndAnOrderingKey() throws Exception {
+        long id = queryLong("""
+                select id from pgjobs.enqueue('ledger.post', '{"account": 7}', queue => 'ledger',
+                                              partition_key => 'tenant-7', ordering_key => 'account-7')
+                """);
+        long plain = queryLong("select id from pgjobs.enqueue('ledger.post', '{\"account\": 8}')");
+
+        assertThat(queryLong("select count(*) from pgjobs.jobs where id = " + id
+                + " and partition_key = 'tenant-7' and ordering_key = 'account-7'")).isOne();
+        assertThat(queryLong("select count(*) from pgjobs.jobs where id = " + plain
+                + " and partition_key is null and ordering_key is null")).isOne();
+    }
+
+    @Test
+    void aCallWrittenForTheFirstVersionStillMeansTheSame() throws Exception {
+        // all ten parameters of V20's function, by position: one function matches, the keys stay null
+        long id = queryLong("""
+                select id from pgjobs.enqueue('report.build', '{}', 'reports', 3, null, interval '1 hour', 4,
+                                              'report-positional', array['t'], '{"by": "psql"}')
+                """);
+
+        assertThat(queryLong("select count(*) from pgjobs.jobs where id = " + id + " and queue = 'reports' "
+                + "and priority = 3 and max_attempts = 4 and idempotency_key = 'report-positional' "
+                + "and partition_key is null and ordering_key is null")).isOne();
+    }
+
+    @Test
     void anExistingIdempotencyKeyReturnsTheExistingJob() throws Exception {
         String enqueue = "select id, duplicate from pgjobs.enqueue('report.build', idempotency_key => 'report-2026-12-05', "
                 + "delay => interval '1 hour')";
@@ -124,6 +151,9 @@ class SqlEnqueueTest {
                 "run_at, delay: give one of them, not both");
         assertRefused("pgjobs.enqueue('k', tags => array['ok', ''])", "tags: must not be blank");
         assertRefused("pgjobs.enqueue('k', metadata => '[]')", "metadata: must be a JSON object, got array");
+        assertRefused("pgjobs.enqueue('k', partition_key => ' ')", "partitionKey: must not be blank");
+        assertRefused("pgjobs.enqueue('k', ordering_key => repeat('o', 501))",
+                "orderingKey: is 501 characters, over the limit of 500");
         assertRefused("pgjobs.enqueue('k', jsonb_build_object('blob', repeat('x', 1048576)))",
                 "args: args of kind 'k' are 1048588 bytes of JSON, over the limit of 1048576 bytes");
     }

@@ -189,8 +189,13 @@ final class BenchDatabase implements AutoCloseable {
 
     /** Enqueues {@code jobs} no-op jobs through pgjobs in batches of 5,000, then vacuums and analyzes the table. */
     static void enqueueNoops(String url, int jobs) throws SQLException {
+        enqueueNoops(url, jobs, FlowSetup.NONE);
+    }
+
+    /** The same, spread over the partitions of {@code flow}. */
+    static void enqueueNoops(String url, int jobs, FlowSetup flow) throws SQLException {
         try (HikariDataSource pool = pool(url, 2)) {
-            Noop.enqueue(Scheduler.builder(pool).build().client(), jobs, 5_000);
+            Noop.enqueue(Scheduler.builder(pool).build().client(), jobs, 5_000, flow);
             execute(pool, "vacuum analyze pgjobs.jobs");
         }
     }

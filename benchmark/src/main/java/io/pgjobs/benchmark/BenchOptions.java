@@ -20,7 +20,7 @@ record BenchOptions(boolean quick, boolean durable, String jdbcUrl, List<String>
                     int steadyRate, boolean steadySqlProducers, int drainJobs, List<Integer> drainNodes) {
 
     /** What {@code --only} may name, in the order they run. The references always run first. */
-    static final List<String> WORKLOADS = List.of("ceiling", "drain", "cold_drain", "enqueue", "latency", "growth",
+    static final List<String> WORKLOADS = List.of("ceiling", "drain", "flow_drain", "cold_drain", "enqueue", "latency", "growth",
             "steady");
 
     static final String USAGE = """

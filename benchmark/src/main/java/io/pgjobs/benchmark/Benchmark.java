@@ -39,6 +39,7 @@ public final class Benchmark {
                 switch (workload) {
                     case "ceiling" -> { } // ran above
                     case "drain" -> timed(workload, new DrainWorkload(), context);
+                    case "flow_drain" -> timed(workload, new FlowDrainWorkload(), context);
                     case "cold_drain" -> timed(workload, new ColdDrainWorkload(), context);
                     case "enqueue" -> timed(workload, new EnqueueWorkload(), context);
                     case "latency" -> timed(workload, new LatencyWorkload(), context);

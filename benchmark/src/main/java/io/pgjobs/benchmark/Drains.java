@@ -29,17 +29,23 @@ final class Drains {
      * {@code jobs}.
      */
     static Drained warm(Workload.Context context, String url, int nodes, int concurrency, int jobs) throws Exception {
+        return warm(context, url, nodes, concurrency, jobs, FlowSetup.NONE);
+    }
+
+    /** The same, with the flow control of {@code flow} on the nodes' queue and its partitions on the jobs. */
+    static Drained warm(Workload.Context context, String url, int nodes, int concurrency, int jobs, FlowSetup flow)
+            throws Exception {
         List<NodeJvm> started = new ArrayList<>();
         try (HikariDataSource pool = BenchDatabase.pool(url, 1)) {
             for (int i = 0; i < nodes; i++) {
-                started.add(NodeJvm.start(url, "node-" + i, concurrency));
+                started.add(NodeJvm.start(url, "node-" + i, concurrency, flow));
             }
             CpuMeter cpu = new CpuMeter(context.server().serverProcess(), started.stream().map(NodeJvm::handle).toList());
             boolean quick = context.quick();
             for (int round = 0; round < (quick ? 1 : WARM_UP_DRAINS); round++) { // --quick keeps to two minutes
-                pausedDrain(url, pool, cpu, (quick ? 5_000 : 100_000) * nodes, quick);
+                pausedDrain(url, pool, cpu, (quick ? 5_000 : 100_000) * nodes, quick, flow);
             }
-            return pausedDrain(url, pool, cpu, jobs, quick);
+            return pausedDrain(url, pool, cpu, jobs, quick, flow);
         } finally {
             started.forEach(NodeJvm::stop);
         }
@@ -49,14 +55,14 @@ final class Drains {
      * Enqueues {@code jobs} while the queue is paused, gives the nodes' JIT compilers time to finish their queue
      * and lifts the pause.
      */
-    private static Drained pausedDrain(String url, HikariDataSource pool, CpuMeter cpu, int jobs, boolean quick)
-            throws Exception {
+    private static Drained pausedDrain(String url, HikariDataSource pool, CpuMeter cpu, int jobs, boolean quick,
+                                       FlowSetup flow) throws Exception {
         BenchDatabase.pauseQueue(pool);
         // This drain's jobs are the ones with a higher id. (Telling them by a start after the pause was lifted
         // lost a claim of 100 once: a claim's now() is its transaction's start, which can come just before the
         // lift that its statement then sees.)
         long lastIdBefore = BenchDatabase.lastJobId(pool);
-        BenchDatabase.enqueueNoops(url, jobs);
+        BenchDatabase.enqueueNoops(url, jobs, flow);
         // --quick's figures only show that the drain runs: it does not wait long for compilers on a busy machine
         cpu.awaitNodesQuiet(Duration.ofSeconds(quick ? 5 : 30));
         CpuMeter.Reading before = cpu.read();

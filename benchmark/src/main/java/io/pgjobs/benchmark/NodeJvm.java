@@ -28,9 +28,15 @@ final class NodeJvm {
 
     /** Starts a node whose queue "default" runs {@code concurrency} jobs at a time; returns once it has started. */
     static NodeJvm start(String url, String nodeId, int concurrency) throws IOException, InterruptedException {
+        return start(url, nodeId, concurrency, FlowSetup.NONE);
+    }
+
+    /** The same, with the flow control of {@code flow} on the queue. */
+    static NodeJvm start(String url, String nodeId, int concurrency, FlowSetup flow)
+            throws IOException, InterruptedException {
         Process process = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-cp",
                 System.getProperty("java.class.path"), NodeProcess.class.getName(), url, nodeId,
-                Integer.toString(concurrency))
+                Integer.toString(concurrency), flow.argument())
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
         NodeJvm node = new NodeJvm(process);

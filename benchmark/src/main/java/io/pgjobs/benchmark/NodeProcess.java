@@ -14,13 +14,13 @@ import java.nio.charset.StandardCharsets;
  * for every process on a Linux machine) for each job whose args ask for it. Ends when its standard input
  * closes.
  *
- * <p>Arguments: JDBC URL, node id, the queue's concurrency.
+ * <p>Arguments: JDBC URL, node id, the queue's concurrency, the queue's flow control ({@link FlowSetup#argument}).
  */
 public final class NodeProcess {
     public static void main(String[] args) throws Exception {
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         try (HikariDataSource dataSource = BenchDatabase.pool(args[0], 20);
-             Scheduler scheduler = Scheduler.builder(dataSource)
+             Scheduler scheduler = FlowSetup.parse(args[3]).apply(Scheduler.builder(dataSource)
                      .nodeId(args[1])
                      .queue("default", Integer.parseInt(args[2]))
                      .migrateOnStart(false)
@@ -34,7 +34,7 @@ public final class NodeProcess {
                              }
                          }
                          return null;
-                     })
+                     }))
                      .build()) {
             scheduler.start();
             synchronized (out) {

@@ -3,7 +3,6 @@ package io.pgjobs.benchmark;
 import io.pgjobs.JobClient;
 import io.pgjobs.JobKind;
 import io.pgjobs.JobRequest;
-import java.util.ArrayList;
 import java.util.List;
 
 /** The benchmark's job: does nothing; {@code sentNanos} > 0 asks the node to report when it started. */
@@ -11,17 +10,18 @@ import java.util.List;
 public record Noop(long sentNanos) {
     /** {@code count} no-op jobs that ask for no report. */
     static List<JobRequest> requests(int count) {
-        List<JobRequest> requests = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            requests.add(JobRequest.of(new Noop(0)));
-        }
-        return requests;
+        return FlowSetup.NONE.requests(count);
     }
 
     /** Enqueues {@code jobs} no-op jobs in batches of {@code batchSize}, one transaction each. */
     static void enqueue(JobClient client, int jobs, int batchSize) {
+        enqueue(client, jobs, batchSize, FlowSetup.NONE);
+    }
+
+    /** The same, spread over the partitions of {@code flow}. */
+    static void enqueue(JobClient client, int jobs, int batchSize, FlowSetup flow) {
         for (int done = 0; done < jobs; done += batchSize) {
-            client.enqueueAll(requests(Math.min(batchSize, jobs - done)));
+            client.enqueueAll(flow.requests(Math.min(batchSize, jobs - done)));
         }
     }
 }

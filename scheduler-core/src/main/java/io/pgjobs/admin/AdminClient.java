@@ -125,6 +125,22 @@ public interface AdminClient {
     /** Forgets the circuit of {@code kind} (closed, no counts, no probe, as if it never recorded anything). */
     void resetCircuit(String actor, String kind);
 
+    /**
+     * Every queue a live node works with flow control (docs/flow-control.md, "Where an operator looks"): its
+     * settings as the nodes registered them, the jobs running under its limits and the busiest partitions, its
+     * rate limit's state, and the ordering keys held back by one job, by queue name.
+     */
+    List<QueueFlowState> flowControl();
+
+    /**
+     * Lets the ordering key of a discarded job go on without it: the job becomes {@code cancelled} (keeping its
+     * attempts, error and checkpoint; a cancelled job holds no key) and the next job of its key may run. This is
+     * for a queue with {@link io.pgjobs.OrderedKeys#BLOCK_WHEN_DISCARDED}, where a discarded job holds its key
+     * until an operator retries, deletes or skips it. Returns false when the job is not a discarded job with an
+     * ordering key (or is a workflow's step, whose workflow already reacted to its discard).
+     */
+    boolean skipBlockingJob(String actor, long jobId);
+
     /** Audit entries with an id below {@code page.beforeId()}, newest first. */
     default List<AuditEntry> audit(PageRequest page) {
         return audit(AuditFilter.ALL, page);

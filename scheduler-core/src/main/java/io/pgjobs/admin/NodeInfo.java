@@ -2,13 +2,15 @@ package io.pgjobs.admin;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A scheduler node as registered in the nodes table; {@code alive} means a recent heartbeat and no stop.
  * {@code leaderSince} is when the node became the cluster's leader, null if it does not lead. A node that
  * crashed or froze while leading keeps its mark until another node takes over, so the leader is the node that
- * is {@code alive} with a {@code leaderSince} (see docs/cluster.md).
+ * is {@code alive} with a {@code leaderSince} (see docs/cluster.md). {@code concurrency} is how many jobs of each
+ * of its queues it runs at once, by queue (empty for a node of a version before 27).
  */
 public record NodeInfo(String id, String host, long pid, String version, List<String> queues, List<String> kinds,
                        Instant startedAt, Instant heartbeatAt, Instant stoppedAt, boolean alive, Instant leaderSince,
-                       long runningJobs) {}
+                       long runningJobs, Map<String, Integer> concurrency) {}

@@ -6,7 +6,11 @@ import java.time.Duration;
  * A queue as the dashboard shows it: runnable jobs waiting (capped count), jobs running, lag (how long the
  * oldest runnable job has been due; zero when none), its cluster-wide limit (null: none) and whether it is
  * paused, and its maximum depth (null: none), past which enqueueing to it is refused or waits
- * (docs/flow-control.md, "Backpressure").
+ * (docs/flow-control.md, "Backpressure"). {@code concurrency} is how many of its jobs the live nodes working it run
+ * at once, summed over them (null: no live node of version 27 or later works it), and {@code flow} its flow
+ * control as the most recently started of them configured it (null: none).
+ * {@code concurrencyLimit} is the V1 column {@code queues.concurrency_limit}, which no pgjobs code sets; the
+ * cluster-wide limit is {@code flow.queueLimit()}.
  */
 public record QueueInfo(String name, Count waiting, long running, Duration lag, Integer concurrencyLimit,
-                        boolean paused, Integer maxDepth) {}
+                        boolean paused, Integer maxDepth, Integer concurrency, FlowSettings flow) {}

@@ -24,8 +24,8 @@ public record Components(Stores stores, Telemetry telemetry, DefaultJobClient cl
         Telemetry telemetry = new Telemetry(config.observe(), config.nodeId(), stores.observations());
         DefaultJobClient client = new DefaultJobClient(config, stores.jobWriter(), stores.jobs(), stores.schedules(),
                 stores.workflows(), stores.batches(), stores.results(), telemetry);
-        DefaultAdminClient admin = new DefaultAdminClient(stores.admin(), stores.circuits(), stores.workflows(), client,
-                config.maxArgsBytes());
+        DefaultAdminClient admin = new DefaultAdminClient(stores.admin(), stores.circuits(), stores.workflows(),
+                stores.flowAdmin(), client, config.maxArgsBytes());
         Pool pool = new Pool(config.dataSource());
         Node node = new Node(config, stores, telemetry, pool);
         HealthChecker health = new HealthChecker(stores.observations(), stores.circuits(), node.heartbeat(), pool,

@@ -2,9 +2,13 @@ package io.pgjobs.cluster;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.pgjobs.CircuitBreaker;
+import io.pgjobs.JobContext;
 import io.pgjobs.JobKind;
 import io.pgjobs.NonRetryableException;
+import io.pgjobs.OrderedKeys;
 import io.pgjobs.PartitionKey;
+import io.pgjobs.RateLimit;
 import io.pgjobs.Scheduler;
 import io.pgjobs.testing.PgDatabase;
 import java.io.BufferedReader;
@@ -15,7 +19,10 @@ import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 
@@ -25,10 +32,21 @@ import javax.sql.DataSource;
  * {@code runs(job_id, node)} in the same database (in its own transaction, like a real side effect).
  *
  * <p>Arguments: JDBC URL (with credentials), node id, lease ms, node-dead-after ms, concurrency, shutdown
- * deadline ms, and optionally {@link #HOLD_COMPLETION} or {@code limited}: with {@code limited} the node also
- * works the queue {@code limited} under a global limit of {@link #LIMITED_QUEUE_LIMIT} and one job per key at a
- * time, whose handlers log when they start and end in {@code flow_runs(job_id, node, key, started_at, ended_at)}
- * (database time). SIGTERM closes the scheduler gracefully (pending completions are written) before the JVM exits.
+ * deadline ms, then any of these options:
+ * <ul>
+ *   <li>{@link #HOLD_COMPLETION};</li>
+ *   <li>{@code limited}: the node also works the queue {@code limited} under a global limit of
+ *       {@link #LIMITED_QUEUE_LIMIT} and one job per key at a time, whose handlers log when they start and end
+ *       in the table {@code flow_runs} ({@link HandlerRuns}, database time);</li>
+ *   <li>{@code ordered}: the queue {@code ordered} with ordered keys, whose handlers log the same way in
+ *       {@code ordered_runs} and fail their first attempts as their args say;</li>
+ *   <li>{@code rated}: the queue {@code rated} under a rate of {@link #RATE_PER_SECOND} starts a second, with a
+ *       burst of {@link #RATE_BURST};</li>
+ *   <li>{@code circuit}: the kind {@code test.flaky} behind a circuit breaker ({@link #CIRCUIT}), whose handlers
+ *       fail while {@code flaky_partner.down} is true.</li>
+ * </ul>
+ * With {@code ordered} or {@code circuit}, a failed attempt is retried after {@link #RETRY_DELAY}. SIGTERM closes
+ * the scheduler gracefully (pending completions are written) before the JVM exits.
  */
 public final class WorkerProcess {
     /**
@@ -65,6 +83,32 @@ public final class WorkerProcess {
     /** The cluster-wide limit of the queue {@code limited}. */
     static final int LIMITED_QUEUE_LIMIT = 3;
 
+    /** Logs its start and end, holds its worker for {@code millis}, and fails its first {@code failures} attempts. */
+    @JobKind("test.ordered")
+    public record Ordered(String key, int seq, int failures, long millis) {}
+
+    /** Does nothing (queue {@code rated}): its attempts' start times are what counts. */
+    @JobKind("test.rated")
+    public record Rated(int n) {}
+
+    /** The cluster-wide rate of the queue {@code rated}, per second. */
+    static final int RATE_PER_SECOND = 200;
+    /**
+     * Its burst: with a burst of 1, each claim that comes later than the next start was due loses that delay for
+     * good, and claims on a loaded machine come late (docs/flow-control.md#rate-limits); 100 starts (half a
+     * second) let them catch up after a node's threads waited that long for a core.
+     */
+    static final int RATE_BURST = 100;
+
+    /** Holds its worker for {@code millis}, then fails while the partner is down. */
+    @JobKind("test.flaky")
+    public record Flaky(int n, long millis) {}
+
+    /** The breaker of {@code test.flaky}: the cool-down is long enough for a test to watch the circuit open. */
+    static final CircuitBreaker CIRCUIT = CircuitBreaker.afterConsecutiveFailures(5).coolDown(Duration.ofSeconds(3));
+
+    static final Duration RETRY_DELAY = Duration.ofMillis(20);
+
     public static void main(String[] args) throws Exception {
         String url = args[0];
         String nodeId = args[1];
@@ -77,7 +121,8 @@ public final class WorkerProcess {
         pool.setMinimumIdle(0);
         pool.setPoolName("worker-" + nodeId);
         HikariDataSource dataSource = new HikariDataSource(pool);
-        boolean holdCompletion = args.length > 6 && args[6].equals(HOLD_COMPLETION);
+        Set<String> options = Set.of(Arrays.copyOfRange(args, 6, args.length));
+        boolean holdCompletion = options.contains(HOLD_COMPLETION);
         Scheduler.Builder builder = Scheduler.builder(holdCompletion ? holdingFirstCompletion(dataSource) : dataSource)
                 .nodeId(nodeId)
                 .migrateOnStart(false)
@@ -108,16 +153,49 @@ public final class WorkerProcess {
                     Thread.sleep(ctx.args().millis());
                     return null;
                 });
-        if (args.length > 6 && args[6].equals("limited")) {
-            builder.queue("limited", Integer.parseInt(args[4]))
+        int concurrency = Integer.parseInt(args[4]);
+        if (options.contains("limited")) {
+            builder.queue("limited", concurrency)
                     .queueLimit("limited", LIMITED_QUEUE_LIMIT)
                     .partitionLimit("limited", PartitionKey.args("key"), 1)
                     .handler(Limited.class, ctx -> {
-                        long run = logStart(dataSource, ctx.jobId(), nodeId, ctx.args().key());
+                        long run = logStart(dataSource, "flow_runs", ctx, nodeId, ctx.args().key(), ctx.args().n());
                         Thread.sleep(ctx.args().millis());
-                        logEnd(dataSource, run);
+                        logEnd(dataSource, "flow_runs", run);
                         return null;
                     });
+        }
+        if (options.contains("ordered")) {
+            builder.queue("ordered", concurrency)
+                    .orderedKeys("ordered", OrderedKeys.BLOCK_WHEN_DISCARDED)
+                    .handler(Ordered.class, ctx -> {
+                        Ordered job = ctx.args();
+                        long run = logStart(dataSource, "ordered_runs", ctx, nodeId, job.key(), job.seq());
+                        Thread.sleep(job.millis());
+                        logEnd(dataSource, "ordered_runs", run);
+                        if (ctx.attempt() <= job.failures()) {
+                            throw new IllegalStateException(job.key() + " #" + job.seq() + " fails attempt " + ctx.attempt());
+                        }
+                        return null;
+                    });
+        }
+        if (options.contains("rated")) {
+            builder.queue("rated", RATE_BURST) // so that one claim can take a whole burst
+                    .rateLimit("rated", RateLimit.of(RATE_PER_SECOND, Duration.ofSeconds(1)).burst(RATE_BURST))
+                    .handler(Rated.class, ctx -> null);
+        }
+        if (options.contains("circuit")) {
+            builder.handler(Flaky.class, ctx -> {
+                        Thread.sleep(ctx.args().millis());
+                        if (partnerDown(dataSource)) {
+                            throw new IllegalStateException("partner down (job " + ctx.args().n() + ")");
+                        }
+                        return null;
+                    })
+                    .circuitBreaker("test.flaky", CIRCUIT);
+        }
+        if (options.contains("ordered") || options.contains("circuit")) {
+            builder.retryPolicy(attempt -> RETRY_DELAY);
         }
         Scheduler scheduler = builder.build();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -173,13 +251,17 @@ public final class WorkerProcess {
         }
     }
 
-    private static long logStart(HikariDataSource dataSource, long jobId, String node, String key) throws Exception {
+    /** A run's row in {@code table} (see {@link HandlerRuns}); returns its id. */
+    private static long logStart(HikariDataSource dataSource, String table, JobContext<?> ctx, String node, String key,
+                                 int seq) throws Exception {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("insert into flow_runs (job_id, node, key, started_at) "
-                     + "values (?, ?, ?, clock_timestamp()) returning id")) {
-            ps.setLong(1, jobId);
-            ps.setString(2, node);
-            ps.setString(3, key);
+             PreparedStatement ps = c.prepareStatement("insert into " + table + " (job_id, attempt, node, key, seq, "
+                     + "started_at) values (?, ?, ?, ?, ?, clock_timestamp()) returning id")) {
+            ps.setLong(1, ctx.jobId());
+            ps.setInt(2, ctx.attempt());
+            ps.setString(3, node);
+            ps.setString(4, key);
+            ps.setInt(5, seq);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
@@ -187,11 +269,19 @@ public final class WorkerProcess {
         }
     }
 
-    private static void logEnd(HikariDataSource dataSource, long run) throws Exception {
+    private static void logEnd(HikariDataSource dataSource, String table, long run) throws Exception {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("update flow_runs set ended_at = clock_timestamp() where id = ?")) {
+             PreparedStatement ps = c.prepareStatement("update " + table + " set ended_at = clock_timestamp() where id = ?")) {
             ps.setLong(1, run);
             ps.executeUpdate();
+        }
+    }
+
+    private static boolean partnerDown(HikariDataSource dataSource) throws Exception {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select down from flaky_partner")) {
+            rs.next();
+            return rs.getBoolean(1);
         }
     }
 

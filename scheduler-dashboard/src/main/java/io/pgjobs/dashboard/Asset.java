@@ -26,12 +26,17 @@ record Asset(String contentType, byte[] content, String version) {
         Asset script = of(read("app.js"), "text/javascript;charset=utf-8");
         Asset styles = of(read("app.css"), "text/css;charset=utf-8");
         Asset icon = of(read("favicon.svg"), "image/svg+xml");
+        // the flow-control page's own files (flow.js runs after app.js and uses its helpers)
+        Asset flowScript = of(read("flow.js"), "text/javascript;charset=utf-8");
+        Asset flowStyles = of(read("flow.css"), "text/css;charset=utf-8");
         String page = new String(read("index.html"), StandardCharsets.UTF_8)
                 .replace("\"app.js\"", "\"app.js?v=" + script.version() + "\"")
                 .replace("\"app.css\"", "\"app.css?v=" + styles.version() + "\"")
-                .replace("\"favicon.svg\"", "\"favicon.svg?v=" + icon.version() + "\"");
+                .replace("\"favicon.svg\"", "\"favicon.svg?v=" + icon.version() + "\"")
+                .replace("\"flow.js\"", "\"flow.js?v=" + flowScript.version() + "\"")
+                .replace("\"flow.css\"", "\"flow.css?v=" + flowStyles.version() + "\"");
         return Map.of("", of(page.getBytes(StandardCharsets.UTF_8), "text/html;charset=utf-8"),
-                "app.js", script, "app.css", styles, "favicon.svg", icon);
+                "app.js", script, "app.css", styles, "favicon.svg", icon, "flow.js", flowScript, "flow.css", flowStyles);
     }
 
     void serve(HttpServletRequest request, HttpServletResponse response) throws IOException {

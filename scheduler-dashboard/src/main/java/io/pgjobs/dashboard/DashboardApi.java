@@ -11,6 +11,8 @@ import io.pgjobs.admin.JobAction;
 import io.pgjobs.admin.JobFilter;
 import io.pgjobs.admin.Overview;
 import io.pgjobs.admin.PageRequest;
+import io.pgjobs.admin.QueueFlowState;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
@@ -40,6 +42,8 @@ final class DashboardApi {
 
     private static final int DEFAULT_PAGE = 50;
     private static final int DEFAULT_BATCH = 200;
+    /** How long a circuit an operator opens stays open when the request does not say. */
+    private static final int DEFAULT_COOL_DOWN_SECONDS = 300;
     private static final int MAX_PARAM_LENGTH = 1000;
     /** The args filter's parser recurses per dotted segment and quoted character: a bound keeps its stack small. */
     private static final int MAX_ARGS_FILTER_LENGTH = 500;
@@ -137,6 +141,23 @@ final class DashboardApi {
                 act("schedules/(.+)/trigger", c -> Map.of("id", admin.triggerSchedule(c.user().name(),
                         name("schedule", c.path().group(1))))),
                 get("nodes", c -> admin.nodes()),
+                // flow control (docs/flow-control.md, "Where an operator looks"): the queues' limits, rates and
+                // held-back keys, the circuits, and what an operator does about them
+                get("flow", c -> Map.of("queues", admin.flowControl().stream().map(this::flowView).toList(),
+                        "circuits", admin.circuits().stream()
+                                .map(circuit -> redactedFields(circuit, List.of(), List.of("reason"))).toList())),
+                act("circuits/(.+)/(open|close|reset)", c -> {
+                    String kind = name("kind", c.path().group(1));
+                    switch (c.path().group(2)) {
+                        case "open" -> admin.openCircuit(c.user().name(), kind,
+                                Duration.ofSeconds(intParam(c.param(), "coolDownSeconds", DEFAULT_COOL_DOWN_SECONDS)));
+                        case "close" -> admin.closeCircuit(c.user().name(), kind);
+                        default -> admin.resetCircuit(c.user().name(), kind);
+                    }
+                    return Map.of("kind", kind, "done", c.path().group(2));
+                }),
+                act("jobs/(\\d+)/skip", c -> Map.of("changed", admin.skipBlockingJob(c.user().name(),
+                        longParam("id", c.path().group(1))))),
                 get("audit", c -> admin.audit(auditFilter(c.param()), page(c.param())).stream()
                         .map(e -> redactedFields(e, List.of("detail"), List.of())).toList()));
     }
@@ -186,6 +207,23 @@ final class DashboardApi {
         view.put("progress", job.progress());
         view.put("progressMessage", redactor.redact(job.progressMessage()));
         view.put("checkpoint", job.checkpoint() == null ? null : redacted(job.checkpoint()));
+        view.put("partitionKey", redactor.redact(job.partitionKey()));
+        view.put("orderingKey", redactor.redact(job.orderingKey()));
+        return view;
+    }
+
+    /**
+     * A queue's flow control as the UI sees it: keys and partitions are values taken from jobs (their args or
+     * metadata, or their requests), so they are redacted as text like errors.
+     */
+    private ObjectNode flowView(QueueFlowState state) {
+        ObjectNode view = json.valueToTree(state);
+        for (String list : List.of("busiestPartitions", "rates")) {
+            view.withArray(list).forEach(row -> ((ObjectNode) row).put("partition",
+                    redactor.redact(row.get("partition").asText())));
+        }
+        view.withArray("blockedKeys").forEach(row -> ((ObjectNode) row).put("orderingKey",
+                redactor.redact(row.get("orderingKey").asText())));
         return view;
     }
 

@@ -112,6 +112,7 @@ class DashboardSecurityTest {
         reads.put("api/jobs", concat(filter, List.of("before", "limit")));
         reads.put("api/jobs/count", concat(filter, List.of("cap")));
         reads.put("api/audit", List.of("before", "limit", "actor", "action", "from", "to"));
+        reads.put("api/flow", List.of("queue"));
         for (var endpoint : reads.entrySet()) {
             for (String parameter : endpoint.getValue()) {
                 for (String value : badValues()) {
@@ -125,7 +126,8 @@ class DashboardSecurityTest {
         for (String value : pathValues) {
             for (String path : List.of("api/jobs/" + value, "api/jobs/" + value + "/retry", "api/queues/" + value + "/pause",
                     "api/queues/" + value + "/remove", "api/schedules/" + value + "/trigger",
-                    "api/schedules/" + value + "/pause", "api/dead-letters/" + value + "/retry")) {
+                    "api/schedules/" + value + "/pause", "api/dead-letters/" + value + "/retry",
+                    "api/jobs/" + value + "/skip", "api/circuits/" + value + "/open", "api/circuits/" + value + "/reset")) {
                 Reply reply = path.endsWith("/" + value) && path.startsWith("api/jobs/") ? viewerGet(path)
                         : http.post(path, "olga", "op-pw", Map.of());
                 assertNoLeak(path, reply);
@@ -135,6 +137,7 @@ class DashboardSecurityTest {
         actions.put("api/bulk", concat(filter, List.of("action", "ids", "cursor", "batchSize")));
         actions.put("api/jobs/" + id + "/clone", List.of("args"));
         actions.put("api/dead-letters/0123456789abcdef0123456789abcdef/retry", List.of("batchSize"));
+        actions.put("api/circuits/fuzz.kind/open", List.of("coolDownSeconds"));
         for (var endpoint : actions.entrySet()) {
             for (String parameter : endpoint.getValue()) {
                 for (String value : badValues()) {

@@ -30,6 +30,7 @@ import io.pgjobs.SchedulerEvent;
 import io.pgjobs.Uniqueness;
 import io.pgjobs.Workflow;
 import io.pgjobs.WorkflowStatus;
+import io.pgjobs.admin.QueueFlowState;
 import io.pgjobs.admin.UnhandledKind;
 import io.pgjobs.dashboard.DashboardAuth;
 import io.pgjobs.dashboard.DashboardServlet;
@@ -596,6 +597,23 @@ abstract class DocSnippets {
 
             client.awaitResultAsync(id, Duration.ofMinutes(5))                   // a CompletableFuture<String>
                     .thenAccept(json -> respond(json));
+            // end snippet
+        }
+
+        void whereAnOperatorLooks() {
+            // snippet docs/flow-control.md#9
+            for (QueueFlowState queue : scheduler.admin().flowControl()) {
+                queue.settings();             // limits, partition key, rate, ordered-key policy, as the live nodes registered them
+                queue.disagreeingNodes();     // live nodes whose settings differ (each claims with its own)
+                queue.running();              // jobs running under the limits; queue.busiestPartitions() per partition
+                queue.rates();                // per partition: when the next job may start, and how long that is
+                for (QueueFlowState.BlockedKey key : queue.blockedKeys()) {   // the job first in line of a key, and why
+                    if (key.reason().equals("discarded")) {
+                        scheduler.admin().skipBlockingJob("alice", key.holderJobId());   // audited; the key goes on
+                    }
+                }
+            }
+            scheduler.admin().circuits();     // each kind's breaker: state, counts, opened at, cool-down until, probe job
             // end snippet
         }
 

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -17,28 +18,32 @@ import org.junit.jupiter.api.Test;
  * in {@link DocSnippets}, so a snippet that stops compiling fails the build and an edited one must be edited
  * there too. The matching is {@link SnippetMatcher} (scheduler-core's test-jar). Except
  * docs/spring-boot.md, whose snippets need Spring's types: the autoconfigure module compiles and checks those
- * (SpringBootDocSnippetsTest).
+ * (SpringBootDocSnippetsTest); and docs/testing.md, whose snippets are a test that pgjobs-test runs
+ * (TestingDocSnippetsTest).
  */
 class DocSnippetsTest {
     /** The repository: Maven runs the tests in the module's directory. */
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
     private static final Path COMPILED = Path.of("src/test/java/io/pgjobs/docs/DocSnippets.java");
+    /** The pgjobs side of the migration guides (docs/migrating-from-*.md). */
+    private static final Path MIGRATIONS = Path.of("src/test/java/io/pgjobs/docs/MigrationSnippets.java");
     private static final Path PUBLIC_API = Path.of("scheduler-core/src/main/java/io/pgjobs");
-    /** Compiled and checked in spring-boot/autoconfigure. */
-    private static final Path SPRING_BOOT_DOCS = Path.of("docs/spring-boot.md");
+    /** Compiled and checked in spring-boot/autoconfigure and in pgjobs-test. */
+    private static final Set<Path> CHECKED_ELSEWHERE = Set.of(Path.of("docs/spring-boot.md"), Path.of("docs/testing.md"));
 
     @Test
     void everyDocumentedSnippetIsCompiledCode() throws IOException {
         Map<String, String> documented = new TreeMap<>();
         for (Path markdown : SnippetMatcher.markdownFiles(ROOT)) {
-            if (!markdown.equals(SPRING_BOOT_DOCS)) {
+            if (!CHECKED_ELSEWHERE.contains(markdown)) {
                 documented.putAll(SnippetMatcher.markdown(ROOT, markdown));
             }
         }
         for (Path source : publicApiSources()) {
             documented.putAll(SnippetMatcher.javadoc(ROOT, source));
         }
-        Map<String, String> compiled = SnippetMatcher.compiled(COMPILED);
+        Map<String, String> compiled = new TreeMap<>(SnippetMatcher.compiled(COMPILED));
+        compiled.putAll(SnippetMatcher.compiled(MIGRATIONS));
 
         assertThat(compiled.keySet()).as("the snippets in %s (documented: left, compiled: right)", COMPILED)
                 .isEqualTo(documented.keySet());

@@ -26,6 +26,7 @@ import io.pgjobs.admin.NodeInfo;
 import io.pgjobs.admin.Overview;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueActivity;
+import io.pgjobs.admin.QueueFlowState;
 import io.pgjobs.admin.QueueInfo;
 import io.pgjobs.admin.UnhandledKind;
 import io.pgjobs.internal.client.DefaultJobClient;
@@ -33,6 +34,7 @@ import io.pgjobs.internal.cron.DefaultScheduleClient;
 import io.pgjobs.internal.store.AdminStore;
 import io.pgjobs.internal.store.AdminStore.Audit;
 import io.pgjobs.internal.store.CircuitStore;
+import io.pgjobs.internal.store.FlowAdminStore;
 import io.pgjobs.internal.store.NewJob;
 import io.pgjobs.internal.store.Sql;
 import io.pgjobs.internal.store.WorkflowStore;
@@ -68,13 +70,15 @@ public final class DefaultAdminClient implements AdminClient {
     private final int maxArgsBytes;
     private final CircuitStore circuits;
     private final WorkflowStore workflows;
+    private final FlowAdminStore flow;
 
-    public DefaultAdminClient(AdminStore store, CircuitStore circuits, WorkflowStore workflows, DefaultJobClient client,
-                              int maxArgsBytes) {
+    public DefaultAdminClient(AdminStore store, CircuitStore circuits, WorkflowStore workflows, FlowAdminStore flow,
+                              DefaultJobClient client, int maxArgsBytes) {
         this.workflows = workflows;
         this.client = client;
         this.store = store;
         this.circuits = circuits;
+        this.flow = flow;
         this.maxArgsBytes = maxArgsBytes;
     }
 
@@ -330,6 +334,19 @@ public final class DefaultAdminClient implements AdminClient {
             circuits.close(kind, "closed by " + actor, forget, new Audit(actor, action, "kind:" + kind, "{}"));
             return null;
         });
+    }
+
+    @Override
+    public List<QueueFlowState> flowControl() {
+        return call("read the flow control of the queues", flow::flowControl);
+    }
+
+    @Override
+    public boolean skipBlockingJob(String actor, long jobId) {
+        requireActor(actor);
+        return call("skip job " + jobId + " on its ordering key", () -> flow.skipBlockingJob(jobId,
+                skipped -> new Audit(actor, "skip_blocking_job", "job:" + jobId, json(Map.of(
+                        "queue", skipped.queue(), "orderingKey", skipped.orderingKey()))))).isPresent();
     }
 
     private static void requireKind(String kind) {

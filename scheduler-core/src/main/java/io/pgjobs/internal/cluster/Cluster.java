@@ -39,7 +39,7 @@ public final class Cluster {
         });
         this.heartbeat = new Heartbeat(nodes, new NodeInfo(config.nodeId(), Config.localHostName(),
                 ProcessHandle.current().pid(), version(), List.copyOf(config.queues().keySet()),
-                List.copyOf(config.handlers().keySet())), leader, beat, telemetry);
+                List.copyOf(config.handlers().keySet()), config.queues(), config.flows()), leader, beat, telemetry);
         this.chores = List.of(
                 new LeaseRescuer(maintenance, leader, config.leaseDuration().dividedBy(2), QUERY_TIMEOUT, telemetry),
                 new RetentionCleaner(maintenance, leader, CHORE_INTERVAL, QUERY_TIMEOUT,

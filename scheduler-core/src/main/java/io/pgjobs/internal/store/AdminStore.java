@@ -272,7 +272,10 @@ public final class AdminStore {
         return read(dsl -> dsl.select(DSL.currentOffsetDateTime()).fetchOne().value1().toInstant());
     }
 
-    /** Every queue worth showing (see {@link QueueSql#queueSnapshot}) with its settings, by name. */
+    /**
+     * Every queue worth showing (see {@link QueueSql#queueSnapshot}) with its settings, and what the live nodes
+     * working it registered (their concurrency, summed, and the flow control of the newest), by name.
+     */
     public List<QueueInfo> queues() throws SQLException {
         String sql = """
                 select s.name, s.waiting, s.running, s.lag_ms, q.concurrency_limit, coalesce(q.paused, false) as paused,
@@ -280,10 +283,19 @@ public final class AdminStore {
                 from (%2$s) s left join %1$s.queues q on q.name = s.name
                 order by s.name
                 """.formatted(schema, QueueSql.queueSnapshot(schema));
-        return read(dsl -> dsl.resultQuery(sql).fetch(r -> new QueueInfo(r.get("name", String.class),
-                capped(r.get("waiting", Long.class), QueueSql.WAITING_CAP), r.get("running", Long.class),
-                Duration.ofMillis(r.get("lag_ms", Long.class)), r.get("concurrency_limit", Integer.class),
-                r.get("paused", Boolean.class), r.get("max_depth", Integer.class))));
+        return read(dsl -> {
+            Map<String, List<FlowAdminStore.NodeQueue>> live = FlowAdminStore.liveSettings(dsl, schema, nodeDeadAfter);
+            return dsl.resultQuery(sql).fetch(r -> {
+                String name = r.get("name", String.class);
+                List<FlowAdminStore.NodeQueue> nodes = live.getOrDefault(name, List.of());
+                return new QueueInfo(name, capped(r.get("waiting", Long.class), QueueSql.WAITING_CAP),
+                        r.get("running", Long.class), Duration.ofMillis(r.get("lag_ms", Long.class)),
+                        r.get("concurrency_limit", Integer.class), r.get("paused", Boolean.class),
+                        r.get("max_depth", Integer.class),
+                        nodes.isEmpty() ? null : nodes.stream().mapToInt(FlowAdminStore.NodeQueue::concurrency).sum(),
+                        nodes.isEmpty() ? null : nodes.getFirst().flow());
+            });
+        });
     }
 
     /** Finished attempts per {@code bucket} over the last {@code span}, one point per bucket, oldest first. */
@@ -516,12 +528,16 @@ public final class AdminStore {
                 DSL.currentOffsetDateTime().minus(DSL.field("?::interval", Object.class, nodeDeadAfter.toMillis() + " milliseconds")))));
         var running = DSL.field(DSL.selectCount().from(JOBS).where(JOBS.STATE.eq(JobState.RUNNING.dbName()))
                 .and(JOBS.NODE_ID.eq(NODES.ID)));
-        return read(dsl -> dsl.select(NODES.asterisk(), alive, running).from(NODES)
-                .orderBy(NODES.STOPPED_AT.isNull().desc(), NODES.HEARTBEAT_AT.desc()).limit(500)
-                .fetch(r -> new NodeInfo(r.get(NODES.ID), r.get(NODES.HOST), r.get(NODES.PID), r.get(NODES.VERSION),
-                        List.of(r.get(NODES.QUEUES)), List.of(r.get(NODES.KINDS)), Sql.instant(r.get(NODES.STARTED_AT)),
-                        Sql.instant(r.get(NODES.HEARTBEAT_AT)), Sql.instant(r.get(NODES.STOPPED_AT)), r.get(alive),
-                        Sql.instant(r.get(NODES.LEADER_SINCE)), r.get(running))));
+        return read(dsl -> {
+            Map<String, Map<String, Integer>> concurrency = FlowAdminStore.concurrencyByNode(dsl, schema);
+            return dsl.select(NODES.asterisk(), alive, running).from(NODES)
+                    .orderBy(NODES.STOPPED_AT.isNull().desc(), NODES.HEARTBEAT_AT.desc()).limit(500)
+                    .fetch(r -> new NodeInfo(r.get(NODES.ID), r.get(NODES.HOST), r.get(NODES.PID), r.get(NODES.VERSION),
+                            List.of(r.get(NODES.QUEUES)), List.of(r.get(NODES.KINDS)), Sql.instant(r.get(NODES.STARTED_AT)),
+                            Sql.instant(r.get(NODES.HEARTBEAT_AT)), Sql.instant(r.get(NODES.STOPPED_AT)), r.get(alive),
+                            Sql.instant(r.get(NODES.LEADER_SINCE)), r.get(running),
+                            concurrency.getOrDefault(r.get(NODES.ID), Map.of())));
+        });
     }
 
     /** Due jobs no live node can claim, per queue and kind (see {@link QueueSql#unhandledKinds}). */
@@ -588,17 +604,7 @@ public final class AdminStore {
      * wrapped, so that callers report it as pgjobs' own error.
      */
     private <T> T transaction(Sql.Work<T> work) throws SQLException {
-        return Sql.inTransaction(dataSource, transactionLimit, connection -> {
-            try {
-                return work.run(connection);
-            } catch (DataAccessException e) {
-                SQLException cause = e.getCause(SQLException.class);
-                if (cause == null) {
-                    throw e;
-                }
-                throw cause;
-            }
-        });
+        return Sql.inTransaction(dataSource, transactionLimit, Sql.unwrappingJooq(work));
     }
 
     private void notify(DSLContext dsl, String payload) {

@@ -18,7 +18,8 @@ final class JobRows {
                 Sql.instant(r.getStartedAt()), Sql.instant(r.getFinishedAt()), r.getNodeId(),
                 Sql.instant(r.getLeaseExpiresAt()), Sql.instant(r.getCancelRequestedAt()), r.getLastError(),
                 r.getCheckpoint() == null ? null : r.getCheckpoint().data(),
-                r.getProgress() == null ? null : r.getProgress().intValue(), r.getProgressMessage());
+                r.getProgress() == null ? null : r.getProgress().intValue(), r.getProgressMessage(),
+                r.getPartitionKey(), r.getOrderingKey());
     }
 
     static JobAttempt toAttempt(AttemptsRecord r) {

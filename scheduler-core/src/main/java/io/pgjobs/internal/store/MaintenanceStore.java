@@ -142,11 +142,19 @@ public final class MaintenanceStore {
         // INDEX_CLEANUP ON: the dead entries in the indexes are the point, and by default vacuum leaves indexes
         // alone when few heap pages hold dead rows.
         this.vacuumJobsSql = "vacuum (index_cleanup on) %1$s.jobs".formatted(schema);
+        // a node's registered queue settings (node_queues, V27) go with its row, and so do any left without one
         this.deleteDeadNodesSql = """
-                delete from %1$s.nodes where id in (
-                    select id from %1$s.nodes where heartbeat_at < now() - ? * interval '1 millisecond'
-                    limit ? for update skip locked)
-                returning id, stopped_at is null
+                with dead as (
+                    delete from %1$s.nodes where id in (
+                        select id from %1$s.nodes where heartbeat_at < now() - ? * interval '1 millisecond'
+                        limit ? for update skip locked)
+                    returning id, stopped_at is null as lost
+                ), settings as (
+                    delete from %1$s.node_queues q
+                    where q.node_id in (select id from dead)
+                       or not exists (select 1 from %1$s.nodes n where n.id = q.node_id)
+                )
+                select id, lost from dead
                 """.formatted(schema);
     }
 

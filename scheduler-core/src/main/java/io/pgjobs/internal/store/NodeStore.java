@@ -1,12 +1,18 @@
 package io.pgjobs.internal.store;
 
+import io.pgjobs.PartitionKey;
+import io.pgjobs.RateLimit;
+import io.pgjobs.internal.config.Config.QueueFlow;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import javax.sql.DataSource;
 
@@ -15,8 +21,12 @@ import javax.sql.DataSource;
  * a dedicated session connection, and the {@code leader_since} column that reports who leads.
  */
 public final class NodeStore {
-    /** What a node tells the cluster about itself. */
-    public record NodeInfo(String id, String host, long pid, String version, List<String> queues, List<String> kinds) {}
+    /**
+     * What a node tells the cluster about itself: {@code concurrency} is how many jobs of each of its queues it
+     * runs at once, {@code flows} the flow control it claims its flow-controlled queues with.
+     */
+    public record NodeInfo(String id, String host, long pid, String version, List<String> queues, List<String> kinds,
+                           Map<String, Integer> concurrency, Map<String, QueueFlow> flows) {}
 
     /**
      * The leader lock is the two-key advisory lock (pgjobs' tag, hash of the schema): one leader per schema, and
@@ -26,19 +36,27 @@ public final class NodeStore {
 
     private final DataSource dataSource;
     private final String nodes;
+    private final String nodeQueues;
     private final int lockKey;
+    /** The longest a registration's transaction may run (see Sql#inTransaction). */
+    private final Duration transactionLimit;
 
-    public NodeStore(DataSource dataSource, String schema) {
+    public NodeStore(DataSource dataSource, String schema, Duration transactionLimit) {
         this.dataSource = dataSource;
         this.nodes = schema + ".nodes";
+        this.nodeQueues = schema + ".node_queues";
         this.lockKey = schema.hashCode();
+        this.transactionLimit = transactionLimit;
     }
 
     // ---- registry --------------------------------------------------------------------------------------------
 
-    /** Writes this node's row afresh (a restarted node with a fixed id starts over). */
+    /**
+     * Writes this node's row afresh (a restarted node with a fixed id starts over), and its queues' settings
+     * (node_queues, V27) in place of what an earlier run with the same id wrote, in one transaction.
+     */
     public void register(NodeInfo node, boolean leader) throws SQLException {
-        Sql.autoCommit(dataSource, connection -> {
+        Sql.inTransaction(dataSource, transactionLimit, connection -> {
             try (PreparedStatement ps = connection.prepareStatement("""
                     insert into %s (id, host, pid, version, queues, kinds, started_at, heartbeat_at, stopped_at, leader_since)
                     values (?, ?, ?, ?, ?, ?, now(), now(), null, case when ? then now() end)
@@ -53,9 +71,45 @@ public final class NodeStore {
                 ps.setArray(5, Sql.textArray(connection, node.queues()));
                 ps.setArray(6, Sql.textArray(connection, node.kinds()));
                 ps.setBoolean(7, leader);
-                return ps.executeUpdate();
+                ps.executeUpdate();
             }
+            try (PreparedStatement ps = connection.prepareStatement("delete from " + nodeQueues + " where node_id = ?")) {
+                ps.setString(1, node.id());
+                ps.executeUpdate();
+            }
+            writeQueueSettings(connection, node);
+            return null;
         });
+    }
+
+    private void writeQueueSettings(Connection connection, NodeInfo node) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("""
+                insert into %s (node_id, queue, concurrency, queue_limit, partition_limit, partitioned, partition_source,
+                                partition_path, ordered_keys, rate_count, rate_period_ms, rate_burst, rate_per_partition)
+                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """.formatted(nodeQueues))) {
+            for (Map.Entry<String, Integer> queue : node.concurrency().entrySet()) {
+                QueueFlow flow = node.flows().get(queue.getKey());
+                PartitionKey key = flow == null ? null : flow.partitionKey();
+                RateLimit rate = flow == null ? null : flow.rateLimit();
+                ps.setString(1, node.id());
+                ps.setString(2, queue.getKey());
+                ps.setInt(3, queue.getValue());
+                ps.setObject(4, flow == null ? null : flow.queueLimit(), Types.INTEGER);
+                ps.setObject(5, flow == null ? null : flow.partitionLimit(), Types.INTEGER);
+                ps.setBoolean(6, key != null);
+                ps.setString(7, key == null ? null : key.source());
+                ps.setArray(8, key == null ? null : Sql.textArray(connection, key.path()));
+                ps.setString(9, flow == null || flow.orderedKeys() == null ? null
+                        : flow.orderedKeys().name().toLowerCase(Locale.ROOT));
+                ps.setObject(10, rate == null ? null : rate.count(), Types.INTEGER);
+                ps.setObject(11, rate == null ? null : rate.period().toMillis(), Types.BIGINT);
+                ps.setObject(12, rate == null ? null : rate.burst(), Types.INTEGER);
+                ps.setBoolean(13, rate != null && rate.partitionKey() != null);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
     }
 
     /**

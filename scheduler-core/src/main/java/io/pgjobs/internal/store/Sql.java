@@ -117,6 +117,21 @@ public final class Sql {
         }
     }
 
+    /** {@code work}, whose jOOQ statements' failures come out as the {@link SQLException} jOOQ wrapped. */
+    static <T> Work<T> unwrappingJooq(Work<T> work) {
+        return connection -> {
+            try {
+                return work.run(connection);
+            } catch (org.jooq.exception.DataAccessException e) {
+                SQLException cause = e.getCause(SQLException.class);
+                if (cause == null) {
+                    throw e;
+                }
+                throw cause;
+            }
+        };
+    }
+
     /** Runs {@code work} on a connection from {@code dataSource} in autocommit mode (one statement). */
     public static <T> T autoCommit(DataSource dataSource, Work<T> work) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {

@@ -11,7 +11,8 @@ import javax.sql.DataSource;
 public record Stores(JobWriter jobWriter, ExecutionStore executions, JobStore jobs, ScheduleStore schedules,
                      AdminStore admin, ObservationStore observations, NodeStore nodes, MaintenanceStore maintenance,
                      NotificationStore notifications, NotificationStore results, FlowStore flow,
-                     CircuitStore circuits, WorkflowStore workflows, BatchStore batches) {
+                     CircuitStore circuits, WorkflowStore workflows, BatchStore batches,
+                     FlowAdminStore flowAdmin) {
 
     /**
      * The stores of the schema {@code schema}, whose notification channel is {@code notifyChannel} and whose
@@ -26,11 +27,12 @@ public record Stores(JobWriter jobWriter, ExecutionStore executions, JobStore jo
                 new ExecutionStore(dataSource, schema, resultChannel, leaseDuration), jobs,
                 new ScheduleStore(dataSource, schema, notifyChannel, leaseDuration),
                 new AdminStore(dataSource, schema, notifyChannel, nodeDeadAfter, leaseDuration, jobs),
-                new ObservationStore(dataSource, schema), new NodeStore(dataSource, schema),
+                new ObservationStore(dataSource, schema), new NodeStore(dataSource, schema, leaseDuration),
                 new MaintenanceStore(dataSource, schema, notifyChannel, resultChannel),
                 new NotificationStore(dataSource, notifyChannel), new NotificationStore(dataSource, resultChannel),
                 new FlowStore(dataSource, schema, notifyChannel), new CircuitStore(dataSource, schema, leaseDuration),
                 new WorkflowStore(dataSource, schema, notifyChannel, resultChannel, leaseDuration),
-                new BatchStore(dataSource, schema, notifyChannel, leaseDuration));
+                new BatchStore(dataSource, schema, notifyChannel, leaseDuration),
+                new FlowAdminStore(dataSource, schema, notifyChannel, nodeDeadAfter, leaseDuration));
     }
 }

@@ -258,7 +258,7 @@ class ClusterTest {
     }
 
     private static LeaderElector soloLeader() {
-        return new LeaderElector(new NodeStore(db.dataSource(), PgDatabase.SCHEMA), "solo",
+        return new LeaderElector(new NodeStore(db.dataSource(), PgDatabase.SCHEMA, Duration.ofSeconds(30)), "solo",
                 Duration.ofMillis(200), Duration.ofSeconds(5), new Telemetry(new ObserveConfig.Builder().build(),
                 "solo",
                 new ObservationStore(db.dataSource(), PgDatabase.SCHEMA)), () -> {});

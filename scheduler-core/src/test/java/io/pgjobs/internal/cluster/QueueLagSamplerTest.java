@@ -47,7 +47,7 @@ class QueueLagSamplerTest {
     }
 
     private static LeaderElector elector(String nodeId) {
-        return new LeaderElector(new NodeStore(db.dataSource(), PgDatabase.SCHEMA), nodeId,
+        return new LeaderElector(new NodeStore(db.dataSource(), PgDatabase.SCHEMA, Duration.ofSeconds(30)), nodeId,
                 Duration.ofMillis(200), Duration.ofSeconds(5), new Telemetry(new ObserveConfig.Builder().build(), nodeId,
                 new ObservationStore(db.dataSource(), PgDatabase.SCHEMA)), () -> {});
     }

@@ -480,7 +480,7 @@ async function queuesPage() {
     const queue = /^queue:(.*)$/.exec(entry.target);
     if (queue && ['pause_queue', 'resume_queue'].includes(entry.action) && !pausedBy.has(queue[1])) pausedBy.set(queue[1], entry);
   }
-  return el('div', {}, el('h1', {}, 'Queues'), queueTable(queues, nodes, pausedBy, new Map(activity.map(a => [a.queue, a]))));
+  return el('div', {}, el('h1', {}, 'Queues', el('a', { href: '#/flow', class: 'h-link' }, 'Flow control: limits, rates, keys, circuits »')), queueTable(queues, nodes, pausedBy, new Map(activity.map(a => [a.queue, a]))));
 }
 
 /**
@@ -519,14 +519,16 @@ function sparkline(key, values, color, title) {
  */
 function queueTable(queues, nodes, pausedBy, activity) {
   const working = name => nodes.filter(n => n.alive && n.queues.includes(name)).map(n => n.id);
-  return table(['Queue', 'State', 'Waiting#', 'Running#', 'Lag#', 'Limit#', 'Max depth#', activity ? 'Last hour: done, failed, lag' : null, 'Nodes', ''].filter(h => h !== null), queues.map(q => el('tr', { 'data-queue': q.name },
+  return table(['Queue', 'State', 'Waiting#', 'Running#', 'Lag#', 'Concurrency#', 'Limit', 'Max depth#', activity ? 'Last hour: done, failed, lag' : null, 'Nodes', ''].filter(h => h !== null), queues.map(q => el('tr', { 'data-queue': q.name },
     el('td', {}, el('a', { href: '#/jobs?queue=' + encodeURIComponent(q.name) }, q.name)),
     el('td', { 'data-state-of': q.name }, q.paused ? [badge('paused'), pausedBy && pausedBy.get(q.name)?.action === 'pause_queue'
       ? [' by ', pausedBy.get(q.name).actor, ' ', when(pausedBy.get(q.name).at)] : null] : el('span', { class: 'muted' }, 'active')),
     el('td', { class: 'num' }, count(q.waiting)),
     el('td', { class: 'num' }, q.running),
     el('td', { class: 'num' }, duration(isoDurationMs(q.lag))),
-    el('td', { class: 'num', title: 'cluster-wide limit (none: each node\'s own concurrency)' }, q.concurrencyLimit === null ? '—' : q.concurrencyLimit),
+    el('td', { class: 'num', 'data-concurrency': q.name, title: 'jobs the live nodes working it run at once, summed over them' },
+      q.concurrency === null ? '—' : q.concurrency),
+    flowLimitCell(q),
     el('td', { class: 'num', 'data-max-depth': q.name, title: 'runnable jobs past which enqueueing is refused or waits (none: unbounded)' },
       q.maxDepth === null ? '—' : q.maxDepth),
     activity ? el('td', {}, sparklines(activity.get(q.name))) : null,
@@ -788,6 +790,7 @@ async function jobPage(id) {
       !['available', 'running'].includes(job.state) ? actionButton('Retry now', act('retry'), 'primary') : null,
       ['available', 'scheduled', 'retryable', 'running'].includes(job.state) ? actionButton('Cancel', act('cancel')) : null,
       job.state !== 'running' ? actionButton('Delete', act('delete'), 'danger') : null,
+      skipButton(job, () => render()),
       actionButton('Clone with edited args…', async () => { cloneBox.hidden = !cloneBox.hidden; ui.busy = !cloneBox.hidden; })),
     cloneBox,
     el('div', { class: 'grid2' },
@@ -795,6 +798,7 @@ async function jobPage(id) {
         [['queue', job.queue], ['priority', job.priority], ['attempt', job.attempt + ' of ' + job.maxAttempts],
           ['tags', job.tags.join(', ') || '—'], ['idempotency key', job.idempotencyKey || '—'], ['node', job.nodeId || '—']]
           .map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]),
+        jobKeys(job),
         [['created', job.createdAt], ['run at', job.runAt], ['started', job.startedAt], ['finished', job.finishedAt],
           ['lease expires', job.leaseExpiresAt]].map(([k, v]) => [el('dt', {}, k), el('dd', {}, when(v), v ? ' · ' + v : '')]),
         job.progress === null ? null : [el('dt', {}, 'progress'), el('dd', { 'data-progress': '' },
@@ -912,12 +916,12 @@ async function nodesPage() {
   const nodes = await api('nodes');
   return el('div', {},
     el('h1', {}, 'Nodes', el('span', { class: 'muted' }, 'dead: stopped, or no heartbeat for 60 s')),
-    table(['Node', 'Status', 'Host', 'Pid#', 'Version', 'Queues', 'Running#', 'Heartbeat', 'Started'], nodes.map(n => el('tr', {},
+    table(['Node', 'Status', 'Host', 'Pid#', 'Version', 'Queues (concurrency)', 'Running#', 'Heartbeat', 'Started'], nodes.map(n => el('tr', {},
       el('td', { class: 'mono' }, n.id),
       // a dead node keeps its leader mark until another takes over: only a live one leads
       el('td', {}, badge(n.alive ? 'alive' : 'dead'), n.alive && n.leaderSince ? [' ', badge('leader'), ' ', since(n.leaderSince)] : null),
       el('td', {}, n.host),
-      el('td', { class: 'num' }, n.pid), el('td', {}, n.version), el('td', {}, n.queues.join(', ') || '—'),
+      el('td', { class: 'num' }, n.pid), el('td', {}, n.version), el('td', { 'data-node-queues': n.id }, n.queues.map(q => n.concurrency[q] ? q + ' ×' + n.concurrency[q] : q).join(', ') || '—'),
       el('td', { class: 'num' }, n.runningJobs), el('td', {}, when(n.heartbeatAt)), el('td', {}, when(n.startedAt)))),
     'No nodes have registered yet.'));
 }

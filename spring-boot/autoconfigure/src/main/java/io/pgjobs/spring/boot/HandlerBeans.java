@@ -5,6 +5,9 @@ import io.pgjobs.JobHandler;
 import io.pgjobs.Scheduler;
 import io.pgjobs.spi.RetryPolicy;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.ResolvableType;
 
@@ -14,20 +17,26 @@ import org.springframework.core.ResolvableType;
  * ({@code class SendEmailHandler implements JobHandler<SendEmail>}) or, for a lambda, from the declared type of
  * its {@code @Bean} method ({@code JobHandler<SendEmail> sendEmail()}), both read without creating the bean.
  * The bean itself is looked up when a job runs ({@link BeanHandler}): a handler may then depend on the
- * {@code JobClient}, which depends on the {@code Scheduler} being built here.
+ * {@code JobClient}, which depends on the {@code Scheduler} being built here. Methods annotated
+ * {@link JobHandlerMethod} are registered too ({@link HandlerMethods}).
  */
 final class HandlerBeans {
 
     static void register(ConfigurableListableBeanFactory beanFactory, Scheduler.Builder builder, boolean hasQueues) {
         String[] names = beanFactory.getBeanNamesForType(JobHandler.class);
-        if (names.length > 0 && !hasQueues) {
-            throw new IllegalStateException("JobHandler beans " + String.join(", ", names) + " are declared but "
+        List<HandlerMethods.HandlerMethod> methods = HandlerMethods.find(beanFactory);
+        if ((names.length > 0 || !methods.isEmpty()) && !hasQueues) {
+            List<String> handlers = new ArrayList<>();
+            Arrays.stream(names).map(name -> "JobHandler bean " + name).forEach(handlers::add);
+            methods.stream().map(HandlerMethods.HandlerMethod::describe).forEach(handlers::add);
+            throw new IllegalStateException(String.join(", ", handlers) + " are declared but "
                     + "pgjobs.queues is empty: set pgjobs.queues.<queue>=<concurrency> for the queues their jobs go to, "
-                    + "or remove the beans from an application that only enqueues");
+                    + "or remove the handlers from an application that only enqueues");
         }
         for (String name : names) {
             register(builder, argsType(beanFactory, name), new BeanHandler<>(beanFactory, name));
         }
+        methods.forEach(method -> HandlerMethods.register(beanFactory, builder, method));
     }
 
     @SuppressWarnings("unchecked")

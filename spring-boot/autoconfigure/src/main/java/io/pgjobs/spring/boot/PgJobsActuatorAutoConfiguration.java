@@ -5,6 +5,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -20,7 +21,7 @@ public class PgJobsActuatorAutoConfiguration {
         return new PgJobsEndpoint(scheduler);
     }
 
-    /** Spring Boot 4's health API; on 3.5 pgjobs' health shows in the {@code pgjobs} endpoint. */
+    /** Spring Boot 4's health API. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
     static class HealthConfiguration {
@@ -28,6 +29,17 @@ public class PgJobsActuatorAutoConfiguration {
         @ConditionalOnMissingBean
         PgJobsHealthIndicator pgjobsHealthIndicator(Scheduler scheduler) {
             return new PgJobsHealthIndicator(scheduler);
+        }
+    }
+
+    /** Spring Boot 3.5's health API, which Boot 4 moved (see {@link Boot3HealthIndicator}). */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = Boot3HealthIndicator.INDICATOR)
+    static class Boot3HealthConfiguration {
+        @Bean
+        @ConditionalOnMissingBean(name = "pgjobsHealthIndicator")
+        Boot3HealthIndicator pgjobsHealthIndicator(Scheduler scheduler, ApplicationContext context) {
+            return new Boot3HealthIndicator(scheduler, context.getClassLoader());
         }
     }
 }

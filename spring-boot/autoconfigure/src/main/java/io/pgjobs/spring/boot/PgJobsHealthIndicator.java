@@ -1,15 +1,10 @@
 package io.pgjobs.spring.boot;
 
-import io.pgjobs.Health.Check;
 import io.pgjobs.Scheduler;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
-/**
- * pgjobs' {@link Scheduler#health()} as an Actuator health contributor (Spring Boot 4). DOWN when pgjobs says DOWN
- * (the database unreachable, this node's loops stopped); DEGRADED (queues lagging, jobs discarded) stays UP with
- * the reason in the details, as pgjobs' own probes answer 200 for it.
- */
+/** pgjobs' health as a Spring Boot 4 health contributor ({@link ActuatorHealth}); Boot 3.5's is {@link Boot3HealthIndicator}. */
 public class PgJobsHealthIndicator implements HealthIndicator {
     private final Scheduler scheduler;
 
@@ -19,12 +14,7 @@ public class PgJobsHealthIndicator implements HealthIndicator {
 
     @Override
     public Health health() {
-        io.pgjobs.Health health = scheduler.health();
-        Health.Builder builder = health.status() == io.pgjobs.Health.Status.DOWN ? Health.down() : Health.up();
-        builder.withDetail("pgjobs", health.status().name());
-        for (Check check : health.checks()) {
-            builder.withDetail(check.name(), check.status() + ": " + check.detail());
-        }
-        return builder.build();
+        ActuatorHealth health = ActuatorHealth.of(scheduler);
+        return (health.down() ? Health.down() : Health.up()).withDetails(health.details()).build();
     }
 }

@@ -42,7 +42,7 @@ class PropertiesTest {
                 .web(WebApplicationType.NONE)
                 .run()
                 .close())
-                .rootCause().hasMessageContaining("JobHandler beans confirmOrderHandler, greetHandler are declared but "
+                .rootCause().hasMessageContaining("JobHandler bean confirmOrderHandler, JobHandler bean greetHandler are declared but "
                         + "pgjobs.queues is empty");
     }
 

@@ -4,6 +4,7 @@ import io.pgjobs.JobClient;
 import io.pgjobs.JobContext;
 import io.pgjobs.JobHandler;
 import io.pgjobs.JobKind;
+import io.pgjobs.spring.boot.JobHandlerMethod;
 import org.springframework.context.annotation.Bean;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
@@ -29,6 +30,22 @@ abstract class SpringBootDocSnippets {
 
     interface Greeter {
         String greet(String name);
+    }
+
+    @JobKind("parcel.ship")
+    record ShipParcel(long parcelId) {}
+
+    @JobKind("card.charge")
+    record ChargeCard(String customer, long cents) {}
+
+    record Receipt(String reference) {}
+
+    interface Carrier {
+        void book(long parcelId);
+    }
+
+    interface Payments {
+        Receipt charge(String customer, long cents, String idempotencyKey);
     }
 
     Mailer mailer;
@@ -73,8 +90,31 @@ abstract class SpringBootDocSnippets {
     }
     // end snippet
 
+    // snippet docs/spring-boot.md#3
+    @Service
+    class Shipping {
+        private final Carrier carrier;
+        private final Payments payments;
+
+        Shipping(Carrier carrier, Payments payments) {
+            this.carrier = carrier;
+            this.payments = payments;
+        }
+
+        @JobHandlerMethod
+        void ship(ShipParcel parcel) {
+            carrier.book(parcel.parcelId());
+        }
+
+        @JobHandlerMethod
+        Receipt charge(ChargeCard charge, JobContext<ChargeCard> ctx) {
+            return payments.charge(charge.customer(), charge.cents(), "job-" + ctx.jobId());
+        }
+    }
+    // end snippet
+
     void security() throws Exception {
-        // snippet docs/spring-boot.md#3
+        // snippet docs/spring-boot.md#4
         http.authorizeHttpRequests(auth -> auth
                 .requestMatchers("/pgjobs/**").hasAnyRole("PGJOBS_OPERATOR", "PGJOBS_VIEWER")
                 .anyRequest().authenticated())

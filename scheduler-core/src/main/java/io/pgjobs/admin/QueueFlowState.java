@@ -1,0 +1,49 @@
+package io.pgjobs.admin;
+
+import io.pgjobs.JobState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A queue with flow control, as an operator looks at it: the {@code settings} the live nodes working it claim
+ * with (those of the most recently started one; {@code disagreeingNodes} names the live nodes whose settings
+ * differ, which they should not: docs/flow-control.md), and what the database holds now.
+ *
+ * @param at               the database's time of the reading
+ * @param nodes            the live nodes that work the queue
+ * @param concurrency      how many of its jobs those nodes run at once, summed over them
+ * @param running          its jobs running under flow control (what the queue limit counts)
+ * @param busiestPartitions the partitions with the most jobs running, at most {@link #SHOWN} of them
+ * @param rates            the rate limit's state per partition ("" for the queue's own rate), those that must wait
+ *                         longest first, at most {@link #SHOWN}; empty without a rate limit or before its first start
+ * @param blockedKeys      ordering keys held back by one job, discarded holders first, then those with the most
+ *                         jobs waiting behind them, at most {@link #SHOWN_KEYS}; empty without ordered keys
+ */
+public record QueueFlowState(String queue, FlowSettings settings, List<String> nodes, List<String> disagreeingNodes,
+                             int concurrency, Instant at, long running, List<PartitionUse> busiestPartitions,
+                             List<RateState> rates, List<BlockedKey> blockedKeys) {
+    /** How many partitions (busiest, rate states) a reading lists at most. */
+    public static final int SHOWN = 20;
+    /** How many blocked keys a reading lists at most. */
+    public static final int SHOWN_KEYS = 100;
+
+    /** A partition ("" for the jobs without a key) and its running jobs. */
+    public record PartitionUse(String partition, long running) {}
+
+    /**
+     * A rate limit's state for one partition: when its next job may start (the generic cell rate algorithm's
+     * theoretical arrival time less the burst's tolerance) and {@code delay}, how long that is from now (zero: it may start now).
+     */
+    public record RateState(String partition, Instant nextStartAt, Duration delay) {}
+
+    /**
+     * An ordering key whose jobs wait behind one job: {@code holderJobId}, in {@code holderState}, holds it because
+     * it is {@code reason}: {@code running}; {@code retrying} (retryable, runs again at {@code holderRunAt}); {@code
+     * scheduled} (snoozed or scheduled for {@code holderRunAt}); or {@code discarded} (with
+     * {@link io.pgjobs.OrderedKeys#BLOCK_WHEN_DISCARDED}: until an operator retries, deletes or skips it, see
+     * {@link AdminClient#skipBlockingJob}). {@code waiting} counts the key's jobs behind it.
+     */
+    public record BlockedKey(String orderingKey, long holderJobId, String holderKind, JobState holderState,
+                             String reason, Instant holderRunAt, long waiting) {}
+}

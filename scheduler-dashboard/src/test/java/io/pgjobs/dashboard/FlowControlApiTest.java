@@ -1,0 +1,185 @@
+package io.pgjobs.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pgjobs.JobRequest;
+import io.pgjobs.NonRetryableException;
+import io.pgjobs.OrderedKeys;
+import io.pgjobs.PartitionKey;
+import io.pgjobs.RateLimit;
+import io.pgjobs.Scheduler;
+import io.pgjobs.dashboard.HttpCalls.Reply;
+import io.pgjobs.testing.Await;
+import io.pgjobs.testing.PgDatabase;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The flow-control endpoints (docs/dashboard.md): api/flow's shape with redacted keys, the circuit controls and
+ * the skip of a discarded key holder, audited under the signed-in user; and hostile input, which always gets a
+ * JSON error naming the problem, never a 5xx.
+ */
+class FlowControlApiTest {
+    @RegisterExtension
+    static final PgDatabase db = new PgDatabase();
+
+    /** A card number: the redactor's default value pattern hides it wherever it appears as text. */
+    private static final String CARD_KEY = "card 4111 1111 1111 1111";
+
+    private static Scheduler scheduler;
+    private static DashboardServer server;
+    private static HttpCalls http;
+
+    @BeforeAll
+    static void start() throws Exception {
+        scheduler = Scheduler.builder(db.dataSource()).nodeId("node-1").pollInterval(Duration.ofMillis(200))
+                .queue("ledger", 3).orderedKeys("ledger", OrderedKeys.BLOCK_WHEN_DISCARDED)
+                .queue("api", 2).rateLimit("api", RateLimit.of(60, Duration.ofMinutes(1)).perPartition(PartitionKey.args("tenant")))
+                .handler("ledger.post", Map.class, ctx -> {
+                    if (Boolean.TRUE.equals(ctx.args().get("broken"))) {
+                        throw new NonRetryableException("posting " + ctx.args() + " failed");
+                    }
+                    return null;
+                })
+                .build();
+        scheduler.start();
+        server = DashboardServer.start(new DashboardServlet(scheduler,
+                BasicAuth.parse("olga:op-pw:operator,victor:view-pw:viewer")), "127.0.0.1", 0, "/");
+        http = new HttpCalls(server.uri());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
+        scheduler.close();
+    }
+
+    @BeforeEach
+    void clean() throws Exception {
+        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.circuits");
+    }
+
+    private static Reply get(String path) throws Exception {
+        return http.get(path, "victor", "view-pw");
+    }
+
+    private static Reply post(String path, Object body) throws Exception {
+        return http.post(path, "olga", "op-pw", body);
+    }
+
+    private static long enqueue(String key, boolean broken) {
+        return scheduler.client().enqueue(JobRequest.of("ledger.post", Map.of("broken", broken)).queue("ledger")
+                .orderingKey(key)).id();
+    }
+
+    @Test
+    void flowShowsEachQueuesSettingsAndStateWithKeysRedactedAndTheSkipLetsTheKeyGoOn() throws Exception {
+        long broken = enqueue(CARD_KEY, true);
+        long next = enqueue(CARD_KEY, false);
+        Await.until(Duration.ofSeconds(30), "the key's first job discarded",
+                () -> db.queryLong("select count(*) from pgjobs.jobs where state = 'discarded'") == 1);
+
+        Reply flow = get("api/flow");
+        assertThat(flow.status()).isEqualTo(200);
+        Map<String, JsonNode> queues = new HashMap<>();
+        flow.body().get("queues").forEach(q -> queues.put(q.get("queue").asText(), q));
+        assertThat(queues).containsOnlyKeys("ledger", "api");
+        JsonNode ledger = queues.get("ledger");
+        assertThat(ledger.get("settings").get("orderedKeys").asText()).isEqualTo("BLOCK_WHEN_DISCARDED");
+        assertThat(ledger.get("nodes").get(0).asText()).isEqualTo("node-1");
+        assertThat(ledger.get("concurrency").asInt()).isEqualTo(3);
+        JsonNode key = ledger.get("blockedKeys").get(0);
+        assertThat(key.get("holderJobId").asLong()).isEqualTo(broken);
+        assertThat(key.get("reason").asText()).isEqualTo("discarded");
+        assertThat(key.get("waiting").asLong()).isEqualTo(1);
+        assertThat(key.get("orderingKey").asText()).startsWith("card ").doesNotContain("4111");
+        JsonNode api = queues.get("api");
+        assertThat(api.get("settings").get("rateLimit").get("count").asInt()).isEqualTo(60);
+        assertThat(api.get("settings").get("rateLimit").get("period").asText()).isEqualTo("PT1M");
+        assertThat(api.get("settings").get("rateLimit").get("partitionKey").get("path").get(0).asText()).isEqualTo("tenant");
+        assertThat(flow.body().get("circuits").isArray()).isTrue();
+
+        // the job page carries the request's keys, redacted as text too
+        JsonNode job = get("api/jobs/" + broken).body().get("job");
+        assertThat(job.get("orderingKey").asText()).startsWith("card ").doesNotContain("4111");
+        assertThat(job.get("partitionKey").isNull()).isTrue();
+
+        assertThat(http.post("api/jobs/" + broken + "/skip", "victor", "view-pw", Map.of()).status())
+                .as("viewers do not act").isEqualTo(403);
+        Reply skipped = post("api/jobs/" + broken + "/skip", Map.of());
+        assertThat(skipped.status()).isEqualTo(200);
+        assertThat(skipped.body().get("changed").asBoolean()).isTrue();
+        Await.until(Duration.ofSeconds(30), "the next job of the key completed", () -> db.queryLong(
+                "select count(*) from pgjobs.jobs where state = 'completed' and id = " + next) == 1);
+        assertThat(post("api/jobs/" + broken + "/skip", Map.of()).body().get("changed").asBoolean())
+                .as("a cancelled job holds nothing").isFalse();
+        JsonNode audit = get("api/audit?action=skip_blocking_job").body();
+        assertThat(audit).hasSize(1);
+        assertThat(audit.get(0).get("actor").asText()).isEqualTo("olga");
+        assertThat(audit.get(0).get("target").asText()).isEqualTo("job:" + broken);
+    }
+
+    @Test
+    void operatorsOpenCloseAndResetACircuitAuditedUnderTheirName() throws Exception {
+        Reply opened = post("api/circuits/partner.call/open", Map.of("coolDownSeconds", 600));
+        assertThat(opened.status()).isEqualTo(200);
+        JsonNode circuit = get("api/flow").body().get("circuits").get(0);
+        assertThat(circuit.get("kind").asText()).isEqualTo("partner.call");
+        assertThat(circuit.get("state").asText()).isEqualTo("open");
+        assertThat(circuit.get("reason").asText()).isEqualTo("opened by olga");
+
+        assertThat(post("api/circuits/partner.call/close", Map.of()).status()).isEqualTo(200);
+        assertThat(get("api/flow").body().get("circuits").get(0).get("state").asText()).isEqualTo("closed");
+        assertThat(post("api/circuits/partner.call/reset", Map.of()).status()).isEqualTo(200);
+        assertThat(get("api/flow").body().get("circuits")).isEmpty();
+
+        List<String> actions = new java.util.ArrayList<>();
+        get("api/audit").body().forEach(e -> actions.add(e.get("actor").asText() + " " + e.get("action").asText()
+                + " " + e.get("target").asText()));
+        assertThat(actions).containsExactly("olga reset_circuit kind:partner.call", "olga close_circuit kind:partner.call",
+                "olga open_circuit kind:partner.call");
+    }
+
+    @Test
+    void hostileInputGetsAJsonErrorNamingTheProblemAndChangesNothing() throws Exception {
+        assertError(post("api/circuits/partner.call/open", Map.of("coolDownSeconds", 0)), 400, "coolDown");
+        assertError(post("api/circuits/partner.call/open", Map.of("coolDownSeconds", 90_000)), 400, "coolDown");
+        assertError(post("api/circuits/partner.call/open", Map.of("coolDownSeconds", "soon")), 400, "coolDownSeconds");
+        assertError(post("api/circuits/" + "k".repeat(201) + "/open", Map.of()), 400, "kind");
+        assertError(post("api/circuits/%20/close", Map.of()), 400, "kind");
+        // an encoded NUL in the path: Jetty refuses it before the dashboard sees it, still as JSON
+        assertError(post("api/circuits/%00/close", Map.of()), 400, "Bad Request");
+        assertError(post("api/jobs/99999999999999999999/skip", Map.of()), 400, "id");
+        assertError(post("api/jobs/x/skip", Map.of()), 404, "no such endpoint");
+        assertError(get("api/circuits/partner.call/open"), 405, "POST");
+        assertError(http.get("api/flow/extra", "victor", "view-pw"), 404, "no such endpoint");
+        assertError(post("api/flow", Map.of()), 405, "GET");
+        // no CSRF token: refused before anything runs
+        assertError(HttpCalls.send(http.request("api/circuits/partner.call/open", "olga", "op-pw")
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build()),
+                403, "");
+        assertError(http.postRaw("api/circuits/partner.call/open", "olga", "op-pw",
+                "{\"coolDownSeconds\": \"" + "9".repeat(3_000_000) + "\"}"), 400, "body: larger than");
+        assertError(post("api/circuits/partner.call/open", Map.of("coolDownSeconds", "9".repeat(2_000))), 400,
+                "coolDownSeconds: must be at most");
+        assertThat(get("api/flow").body().get("circuits")).as("nothing was opened").isEmpty();
+        assertThat(db.queryLong("select count(*) from pgjobs.audit_log")).isZero();
+        // a job that does not exist, or holds no key, is not skipped
+        assertThat(post("api/jobs/123456789/skip", Map.of()).body().get("changed").asBoolean()).isFalse();
+    }
+
+    private static void assertError(Reply reply, int status, String naming) {
+        assertThat(reply.status()).as(reply.raw().body()).isEqualTo(status);
+        assertThat(reply.body()).as("a JSON body").isNotNull();
+        assertThat(reply.body().get("error").asText()).contains(naming).doesNotContainIgnoringCase("select ");
+    }
+}

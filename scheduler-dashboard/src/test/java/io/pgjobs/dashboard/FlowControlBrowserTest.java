@@ -1,0 +1,194 @@
+package io.pgjobs.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgjobs.JobRequest;
+import io.pgjobs.JobState;
+import io.pgjobs.NonRetryableException;
+import io.pgjobs.OrderedKeys;
+import io.pgjobs.PartitionKey;
+import io.pgjobs.Scheduler;
+import io.pgjobs.admin.AuditEntry;
+import io.pgjobs.admin.PageRequest;
+import io.pgjobs.testing.Await;
+import io.pgjobs.testing.PgDatabase;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.By;
+import org.openqa.selenium.ElementNotInteractableException;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The flow-control page in a real headless Chromium (skipped where /usr/bin/chromium or chromedriver is
+ * missing): found from the queues page, it shows a queue's limits and the key a discarded job holds (a hostile
+ * key as text), skips that job so the key goes on, and opens and closes a circuit with confirmation, audited
+ * under the user. Screenshots go to target/screenshots/.
+ */
+class FlowControlBrowserTest {
+    @RegisterExtension
+    static final PgDatabase db = new PgDatabase();
+
+    private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
+    private static final File CHROMIUM = new File("/usr/bin/chromium");
+    private static final Path SCREENSHOTS = Path.of("target", "screenshots");
+    private static final String HOSTILE_KEY = "<img src=x onerror=\"window.pwned=1\">";
+
+    private static Scheduler scheduler;
+    private static DashboardServer server;
+    private static WebDriver browser;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Assumptions.assumeTrue(CHROMEDRIVER.canExecute() && CHROMIUM.canExecute(),
+                "browser tests need /usr/bin/chromium and /usr/bin/chromedriver (installed by .ci/run)");
+        scheduler = Scheduler.builder(db.dataSource()).nodeId("flow-node").pollInterval(Duration.ofMillis(200))
+                .queue("reports", 4).queueLimit("reports", 2).partitionLimit("reports", PartitionKey.args("customer"), 1)
+                .queue("ledger", 3).orderedKeys("ledger", OrderedKeys.BLOCK_WHEN_DISCARDED)
+                .handler("ledger.post", Map.class, ctx -> {
+                    if (Boolean.TRUE.equals(ctx.args().get("broken"))) {
+                        throw new NonRetryableException("the ledger refused the posting");
+                    }
+                    return null;
+                })
+                .build();
+        scheduler.start();
+        server = DashboardServer.start(new DashboardServlet(scheduler,
+                request -> new DashboardUser("browser-test", DashboardUser.Role.OPERATOR)), "127.0.0.1", 0, "/jobs");
+        Path profile = Files.createTempDirectory("pgjobs-chromium");
+        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM).addArguments("--headless", "--no-sandbox",
+                "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1440,1000", "--user-data-dir=" + profile);
+        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER)
+                .usingAnyFreePort().build(), options);
+        Files.createDirectories(SCREENSHOTS);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (scheduler != null) {
+            scheduler.close();
+        }
+    }
+
+    private static WebDriverWait waiting() {
+        return new WebDriverWait(browser, Duration.ofSeconds(30));
+    }
+
+    /** Clicks what {@code locator} finds, finding it again if a live refresh redrew the page in between. */
+    private static void click(By locator) {
+        waiting().ignoring(StaleElementReferenceException.class, ElementNotInteractableException.class).until(d -> {
+            d.findElement(locator).click();
+            return true;
+        });
+    }
+
+    private static void accept(String question) {
+        waiting().until(ExpectedConditions.alertIsPresent());
+        assertThat(browser.switchTo().alert().getText()).contains(question);
+        browser.switchTo().alert().accept();
+    }
+
+    private static void screenshot(String name) throws Exception {
+        Path png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
+        Files.copy(png, SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static long enqueue(boolean broken) {
+        return scheduler.client().enqueue(JobRequest.of("ledger.post", Map.of("broken", broken)).queue("ledger")
+                .orderingKey(HOSTILE_KEY)).id();
+    }
+
+    @Test
+    void theFlowPageShowsLimitsAndAHeldKeySkipsItsHolderAndControlsACircuit() throws Exception {
+        long broken = enqueue(true);
+        long behind = enqueue(false);
+        Await.until(Duration.ofSeconds(30), "the key's first job discarded",
+                () -> scheduler.client().get(broken).orElseThrow().state() == JobState.DISCARDED);
+
+        // the queues page: each queue's concurrency and its flow control, and the way to the flow page
+        browser.get(server.uri() + "#/queues");
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-limit=reports]"),
+                "2 in all · 1 per args.customer"));
+        assertThat(browser.findElement(By.cssSelector("[data-concurrency=reports]")).getText()).isEqualTo("4");
+        assertThat(browser.findElement(By.cssSelector("[data-limit=ledger]")).getText()).contains("ordered, discarded jobs block");
+        screenshot("queues-flow-limits");
+        click(By.linkText("Flow control: limits, rates, keys, circuits »"));
+
+        // no circuit yet: the empty state says what a circuit breaker is and where the docs are
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("main"), "No circuit has recorded anything yet"));
+        assertThat(browser.findElement(By.cssSelector("main")).getText()).contains("docs/flow-control.md");
+        WebElement running = browser.findElement(By.cssSelector("[data-running=reports]"));
+        assertThat(running.getText()).contains("0 of 2");
+        By heldKey = By.cssSelector("[data-blocked-key]");
+        waiting().until(ExpectedConditions.presenceOfElementLocated(heldKey));
+        WebElement row = browser.findElement(heldKey);
+        assertThat(row.getText()).contains(HOSTILE_KEY).contains("#" + broken).contains("discarded").contains("1");
+        assertThat(((JavascriptExecutor) browser).executeScript("return window.pwned")).as("the key is text").isNull();
+        screenshot("flow-held-key");
+
+        click(By.xpath("//tr[@data-blocked-key]//button[text()='Skip on its key']"));
+        accept("Mark job " + broken + " cancelled");
+        Await.until(Duration.ofSeconds(30), "the job behind the skipped one completed",
+                () -> scheduler.client().get(behind).orElseThrow().state() == JobState.COMPLETED);
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-flow-queue=ledger]"),
+                "No key is held back"));
+        assertThat(scheduler.client().get(broken).orElseThrow().state()).isEqualTo(JobState.CANCELLED);
+
+        // a circuit that recorded something: open it for 10 minutes by hand, then close it
+        scheduler.admin().closeCircuit("setup", "ledger.post");
+        browser.navigate().refresh();
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-circuit='ledger.post']")));
+        waiting().ignoring(StaleElementReferenceException.class, ElementNotInteractableException.class).until(d -> {
+            WebElement minutes = d.findElement(By.cssSelector("input[aria-label='cool-down minutes of ledger.post']"));
+            minutes.clear();
+            minutes.sendKeys("10");
+            return true;
+        });
+        click(By.xpath("//tr[@data-circuit='ledger.post']//button[text()='Open']"));
+        accept("Open the circuit of ledger.post?");
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(
+                By.cssSelector("[data-circuit-state='ledger.post']"), "open"));
+        screenshot("flow-circuit-open");
+        assertThat(scheduler.admin().circuits().getFirst().retryAt())
+                .isAfter(scheduler.admin().circuits().getFirst().openedAt().plus(Duration.ofMinutes(9)));
+
+        click(By.xpath("//tr[@data-circuit='ledger.post']//button[text()='Close']"));
+        accept("Close the circuit of ledger.post?");
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(
+                By.cssSelector("[data-circuit-state='ledger.post']"), "closed"));
+        assertThat(scheduler.admin().audit(new PageRequest(null, 10)).stream()
+                .filter(e -> e.actor().equals("browser-test")).map(AuditEntry::action))
+                .containsExactly("close_circuit", "open_circuit", "skip_blocking_job");
+
+        // the job page shows the request's keys
+        browser.get(server.uri() + "#/jobs/" + behind);
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(
+                By.cssSelector("[data-key-of='ordering key']"), HOSTILE_KEY));
+        assertThat(browser.findElement(By.cssSelector("[data-key-of='partition key']")).getText()).isEqualTo("—");
+    }
+}
