@@ -14,6 +14,8 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
@@ -32,7 +34,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * ({@value #SESSION_TIME_ZONE}, a +12:45/+13:45 offset) to flush out time-zone bugs.
  *
  * <p>{@link #onOwnServer()} instead starts an embedded server for this class alone, which
- * {@link #restartServer()} can stop and start again (same port, same data) to test recovery.
+ * {@link #restartServer()} can stop and start again (same port, same data) to test recovery, and
+ * {@link #crashServer()} can kill and start again (crash recovery).
  */
 public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
     public static final String SESSION_TIME_ZONE = "Pacific/Chatham";
@@ -101,6 +104,16 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
         if (!ownServer) {
             throw new IllegalStateException("only a database on its own server can be stopped and started");
         }
+    }
+
+    /**
+     * Kills this class's own server hard (SIGKILL to the postmaster and every process it started: what is only in
+     * its shared memory, such as WAL not yet written out, is lost) and starts it again on the same port and data,
+     * which runs crash recovery. Only for {@link #onOwnServer()}.
+     */
+    public void crashServer() throws IOException {
+        requireOwnServer();
+        server.crashOwn();
     }
 
     /** A pool on this class's database. */
@@ -188,13 +201,22 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
                     .setServerConfig("fsync", "off");
         }
 
+        /**
+         * A server of a class's own is for recovery tests: its commits are durable, as in production (the
+         * library's default is asynchronous), so that a crash loses only what production would lose. fsync stays
+         * off: a killed server loses nothing the kernel already has.
+         */
+        private static EmbeddedPostgres.Builder ownEmbedded() {
+            return embedded().setServerConfig("synchronous_commit", "on");
+        }
+
         static Server startOwn() throws IOException, SQLException {
             Path data = Files.createTempDirectory("pgjobs-own-pg");
             int port;
             try (ServerSocket probe = new ServerSocket(0)) {
                 port = probe.getLocalPort();
             }
-            EmbeddedPostgres pg = embedded().setDataDirectory(data).setCleanDataDirectory(false).setPort(port).start();
+            EmbeddedPostgres pg = ownEmbedded().setDataDirectory(data).setCleanDataDirectory(false).setPort(port).start();
             Properties credentials = new Properties();
             credentials.setProperty("user", "postgres");
             Server server = new Server(pg.getJdbcUrl("postgres", "postgres"), credentials);
@@ -211,8 +233,21 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
 
         synchronized void startOwnServer() throws IOException {
             if (own == null) {
-                own = embedded().setDataDirectory(ownData).setCleanDataDirectory(false).setPort(ownPort).start();
+                own = ownEmbedded().setDataDirectory(ownData).setCleanDataDirectory(false).setPort(ownPort).start();
             }
+        }
+
+        synchronized void crashOwn() throws IOException {
+            // the postmaster's pid is the first line of its pid file (the library starts it through pg_ctl)
+            long pid = Long.parseLong(Files.readAllLines(ownData.resolve("postmaster.pid")).getFirst().trim());
+            ProcessHandle postmaster = ProcessHandle.of(pid)
+                    .orElseThrow(() -> new IllegalStateException("no postmaster with pid " + pid));
+            List<ProcessHandle> processes = new ArrayList<>(postmaster.descendants().toList());
+            processes.add(postmaster);
+            processes.forEach(ProcessHandle::destroyForcibly);
+            processes.forEach(process -> process.onExit().join());
+            own.close(); // its pg_ctl stop fails (logged); this releases the data directory's lock
+            own = ownEmbedded().setDataDirectory(ownData).setCleanDataDirectory(false).setPort(ownPort).start();
         }
 
         synchronized void stopOwn() throws IOException {

@@ -7,7 +7,9 @@ import io.pgjobs.internal.store.ExecutionStore;
 import io.pgjobs.internal.store.ExecutionStore.Claim;
 import io.pgjobs.internal.store.ExecutionStore.ClaimPosition;
 import io.pgjobs.internal.store.FlowStore;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
@@ -16,10 +18,23 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Claims the jobs of one queue for this node and starts them. It never claims more than the queue's free
- * execution slots (backpressure: a node never holds a job it cannot start at once), and nothing while the
- * completer has a full batch of finished jobs to write (backpressure from the database). It fetches when woken
+ * execution slots and a buffer of the same size (below), and nothing while the completer has a full batch of
+ * finished jobs to write (backpressure from the database). It fetches when woken
  * by a notification, when slots free up after a full claim (more work is likely waiting), or on the poll
  * interval.
+ *
+ * <p>A queue without flow control also claims ahead: up to its concurrency more jobs than it has free slots,
+ * into a buffer from which a slot that frees up takes its next job at once, without waiting for a claim. So a
+ * claim is made when a concurrency's worth of jobs can be taken (not when a quarter of the slots are free), takes
+ * about twice as many jobs, and overlaps the jobs still running. A buffered job is claimed like any other (it is
+ * running in the database, under this node's lease, and counts as such everywhere); its lease is not renewed
+ * until it starts, so it is started only within {@link #UNUSED_AHEAD_NANOS} (at most a quarter of the lease) from
+ * the moment its claim was sent. Buffered jobs that waited that long (the jobs run slower than the buffer
+ * assumed) or are left when the fetcher stops are put back as they were, the attempt given back
+ * ({@link ExecutionStore#release}), and after such a put-back the queue claims only its free slots for
+ * {@link #AHEAD_PAUSE_NANOS}. A node killed with jobs in its buffer leaves them to the rescuer, like any job it
+ * claimed. A queue with flow control claims only its free slots: a buffered job would hold a place under a
+ * cluster-wide limit or an ordered key that another node could start at once.
  *
  * <p>While a backlog lasts (every claim full), each claim resumes after the last job of the previous one instead
  * of at the head of the queue: the head of the runnable index holds an entry for every job claimed since the
@@ -41,6 +56,13 @@ final class QueueFetcher extends BackgroundLoop {
     private static final long HEAD_CLAIM_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     /** How soon to look again while the completer is behind. */
     private static final Duration COMPLETIONS_BEHIND_WAIT = Duration.ofMillis(5);
+    /** How long a job claimed ahead may wait in the buffer before it is put back (at most a quarter lease). */
+    private static final long UNUSED_AHEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** How long a queue claims only its free slots after it put back jobs it claimed ahead and never started. */
+    private static final long AHEAD_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    /** A job claimed ahead of a free slot, and when the claim that took it was sent (System.nanoTime). */
+    private record Buffered(ClaimedJob job, long claimSentNanos) {}
 
     private final String queue;
     private final int concurrency;
@@ -58,6 +80,19 @@ final class QueueFetcher extends BackgroundLoop {
     private final BooleanSupplier completionsBehind;
     private final Workers workers;
     private final Semaphore slots;
+    /** How many jobs this queue may claim ahead of its free slots (its concurrency; none with flow control). */
+    private final int aheadLimit;
+    /**
+     * Jobs claimed ahead, oldest first; guarded by itself, with the slots: a job waits here only while no slot is
+     * free, since a slot that frees up goes straight to the next buffered job ({@link #slotFreed}).
+     */
+    private final ArrayDeque<Buffered> buffer = new ArrayDeque<>();
+    /** Buffered jobs a freed slot found too old to start, not yet put back; guarded by buffer. */
+    private final List<ClaimedJob> expired = new ArrayList<>();
+    /** Until when (System.nanoTime) this queue claims no more than its free slots. */
+    private volatile long aheadPausedUntil = System.nanoTime();
+    /** How long a buffered job may wait for a slot, from its claim: at most a quarter of the lease. */
+    private final long unusedAheadNanos;
     /** When slots free up after a full claim, wait until this many are free so claims stay batched. */
     private final int refillThreshold;
     private volatile boolean saturated;
@@ -97,21 +132,26 @@ final class QueueFetcher extends BackgroundLoop {
         this.completionsBehind = completionsBehind;
         this.workers = workers;
         this.slots = new Semaphore(concurrency);
+        this.aheadLimit = flow == null ? concurrency : 0;
+        this.unusedAheadNanos = Math.min(UNUSED_AHEAD_NANOS, lease.toNanos() / 4);
         this.refillThreshold = Math.max(1, concurrency / 4);
     }
 
     @Override
     protected Duration runOnce() throws Exception {
-        int free = Math.min(slots.availablePermits(), MAX_BATCH);
+        long now = System.nanoTime();
+        putBackUnused(now);
+        int free = Math.min(claimable(now), MAX_BATCH);
         if (free == 0) {
-            return pollInterval;
+            return untilNextPutBack(now);
         }
         if (completionsBehind.getAsBoolean()) {
             return COMPLETIONS_BEHIND_WAIT;
         }
-        long now = System.nanoTime();
         List<ClaimedJob> claimed = new ArrayList<>();
-        if (!guardedKinds.isEmpty() && now - nextProbeLook >= 0) {
+        // a probe only into a free slot (it is first to take one below), never into the buffer, where it could wait
+        // and go back while its circuit waits for its outcome
+        if (!guardedKinds.isEmpty() && now - nextProbeLook >= 0 && slots.availablePermits() > 0) {
             nextProbeLook = now + pollInterval.toNanos();
             ClaimedJob probe = circuits.probe(this::claimProbe);
             if (probe != null) {
@@ -123,16 +163,23 @@ final class QueueFetcher extends BackgroundLoop {
             claimed.addAll(flow != null ? flowStore.claimFlow(queue, kinds, guardedKinds, rest, nodeId,
                     lease.toMillis(), flow) : claim(rest, now));
         }
-        for (ClaimedJob job : claimed) {
-            slots.acquireUninterruptibly();
-            workers.launch(job, this::slotFreed);
+        List<ClaimedJob> startNow = new ArrayList<>(claimed.size());
+        synchronized (buffer) {
+            for (ClaimedJob job : claimed) {
+                if (slots.tryAcquire()) {
+                    startNow.add(job);
+                } else {
+                    buffer.addLast(new Buffered(job, now));
+                }
+            }
         }
+        startNow.forEach(job -> workers.launch(job, this::slotFreed));
         saturated = claimed.size() == free;
-        if (saturated && slots.availablePermits() > 0) {
+        if (saturated && claimable(System.nanoTime()) > 0) {
             return Duration.ZERO;
         }
         if (rateInterval == null) {
-            return pollInterval;
+            return untilNextPutBack(System.nanoTime());
         }
         emptyRateClaims = claimed.isEmpty() ? emptyRateClaims + 1 : 0;
         return emptyRateClaims <= 1 ? rateInterval : pollInterval;
@@ -156,11 +203,112 @@ final class QueueFetcher extends BackgroundLoop {
         return probe.isEmpty() ? null : probe.getFirst();
     }
 
-    /** Called when a job of this queue has finished running and its slot is free again. */
+    /**
+     * How many jobs a claim may take now: the free slots, and while claiming ahead is on, what the buffer has
+     * room for.
+     */
+    private int claimable(long now) {
+        synchronized (buffer) {
+            int ahead = now - aheadPausedUntil >= 0 ? aheadLimit - buffer.size() : 0;
+            return slots.availablePermits() + Math.max(0, ahead);
+        }
+    }
+
+    /**
+     * After a full claim, how many jobs a claim must be able to take before the fetcher is woken: a quarter of the
+     * slots, or while claiming ahead a whole concurrency's worth (the buffer has run dry), so that claims ahead are
+     * about twice as big as claims of free slots.
+     */
+    private int refillThreshold(long now) {
+        return aheadLimit > 0 && now - aheadPausedUntil >= 0 ? concurrency : refillThreshold;
+    }
+
+    /**
+     * Called when a job of this queue has finished running: its slot goes to the next buffered job that may
+     * still start (one that has waited less than {@link #unusedAheadNanos} since its claim was sent, so well
+     * within its lease, which nothing renews before it starts), or is free again.
+     */
     private void slotFreed() {
-        slots.release();
-        if (saturated && slots.availablePermits() >= refillThreshold) {
+        long now = System.nanoTime();
+        ClaimedJob next = null;
+        boolean expiredAny = false;
+        synchronized (buffer) {
+            Buffered head;
+            while (next == null && (head = buffer.pollFirst()) != null) {
+                if (now - head.claimSentNanos() < unusedAheadNanos) {
+                    next = head.job();
+                } else {
+                    expired.add(head.job());
+                    expiredAny = true;
+                }
+            }
+            if (next == null) {
+                slots.release();
+            }
+        }
+        if (next != null) {
+            workers.launch(next, this::slotFreed);
+        }
+        if (expiredAny || (saturated && claimable(now) >= refillThreshold(now))) {
             wake();
+        }
+    }
+
+    /**
+     * Puts back the buffered jobs that waited {@link #unusedAheadNanos} (the jobs run slower than the buffer
+     * assumed), and pauses claiming ahead if any went back. The next claim then starts from the head of the
+     * queue: what went back sorts before where the last claim ended.
+     */
+    private void putBackUnused(long now) {
+        List<ClaimedJob> unused = new ArrayList<>();
+        synchronized (buffer) {
+            unused.addAll(expired);
+            expired.clear();
+            while (!buffer.isEmpty() && now - buffer.peekFirst().claimSentNanos() >= unusedAheadNanos) {
+                unused.add(buffer.pollFirst().job());
+            }
+        }
+        if (!unused.isEmpty()) {
+            aheadPausedUntil = now + AHEAD_PAUSE_NANOS;
+            resumeAfter = null;
+            putBack(unused);
+        }
+    }
+
+    /** How long the fetcher may sleep before the oldest buffered job is due to be put back, at most a poll. */
+    private Duration untilNextPutBack(long now) {
+        synchronized (buffer) {
+            Buffered oldest = buffer.peekFirst();
+            if (oldest == null) {
+                return pollInterval;
+            }
+            long dueIn = oldest.claimSentNanos() + unusedAheadNanos - now;
+            return Duration.ofNanos(Math.max(1_000_000L, Math.min(dueIn, pollInterval.toNanos())));
+        }
+    }
+
+    /** Puts back jobs claimed and never started; if that fails, the rescuer hands them out once their leases end. */
+    private void putBack(List<ClaimedJob> unused) {
+        try {
+            store.release(unused, nodeId);
+        } catch (SQLException e) {
+            log.warn("could not put back {} jobs of queue {} this node claimed and never started; they stay running "
+                    + "until their leases run out and the rescuer hands them out again", unused.size(), queue, e);
+        }
+    }
+
+    /** Puts back whatever is still buffered: this fetcher claims nothing more, so none of it would start. */
+    @Override
+    protected void afterLastRound() {
+        List<ClaimedJob> left = new ArrayList<>();
+        synchronized (buffer) {
+            left.addAll(expired);
+            expired.clear();
+            buffer.forEach(buffered -> left.add(buffered.job()));
+            buffer.clear();
+        }
+        if (!left.isEmpty()) {
+            putBack(left);
         }
     }
 

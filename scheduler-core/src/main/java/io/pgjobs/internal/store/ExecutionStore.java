@@ -15,13 +15,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import javax.sql.DataSource;
 import org.jooq.Condition;
 import org.jooq.JSONB;
 
 /**
- * The worker's hot path: claim, complete, renew leases. Hand-written SQL, prepared once, each call one
- * statement (complete: a lock, then one statement). Also what a running handler saves (its checkpoint and
+ * The worker's hot path: claim, complete, renew leases, put back what a node claimed and never started.
+ * Hand-written SQL, prepared once, each call one statement (complete: a lock, then one statement). Also what a running handler saves (its checkpoint and
  * progress), guarded like a completion, in jOOQ's DSL. The claim's SQL is not here but in the database:
  * {@code claim_jobs}, migrations/V10 and V11 (PL/pgSQL), tested by ClaimPlanTest (its plan walks the runnable
  * index in order) and by the crash and cluster tests (no job claimed twice).
@@ -40,11 +41,14 @@ public final class ExecutionStore {
         }
     }
 
-    /** The jobs one claim took, and the position of the last of them in the claim order (null if none). */
+    /** The jobs one claim took, in claim order, and the position of the last of them (null if none). */
     public record Claim(List<ClaimedJob> jobs, ClaimPosition end) {}
 
     /** A lease renewal's answer for one job. */
     public record LeaseStatus(long jobId, boolean cancelRequested) {}
+
+    /** Joined to a claim: its implicit transaction commits with synchronous_commit off (see the constructor). */
+    private static final String ASYNC_COMMIT = " cross join set_config('synchronous_commit', 'off', true) async";
 
     private final DataSource dataSource;
     /** The longest any transaction of this store may run, or pause between statements (see Sql#inTransaction). */
@@ -54,6 +58,7 @@ public final class ExecutionStore {
     private final String completeSql;
     private final String lockCompletingSql;
     private final String renewLeasesSql;
+    private final String releaseSql;
     private final String schema;
     private final String resultChannel;
 
@@ -67,10 +72,14 @@ public final class ExecutionStore {
         // runnable jobs of the queue after a position (skipping rows other claims hold) and marks them running in
         // one statement, planned there so that the runnable index is always walked in order, whatever the
         // statistics say.
-        this.claimSql = "select * from %s.claim_jobs(?, ?, ?, ?, ?, ?, ?, ?)".formatted(schema);
+        // The claim commits without waiting for its WAL to reach the disk (synchronous_commit off for its own
+        // transaction, set in the same statement): a claim lost in a database crash only makes its jobs claimable
+        // again, and every later durable commit (the jobs' completions first of all) flushes it with itself. The
+        // reasoning, and what a crash does: docs/performance.md, "Claims commit asynchronously".
+        this.claimSql = ("select c.* from %s.claim_jobs(?, ?, ?, ?, ?, ?, ?, ?) c" + ASYNC_COMMIT).formatted(schema);
         // On a node with circuit breakers, the kinds that have one are claimed only while their circuit is closed
         // (docs/flow-control.md); the check reads the circuits in the claim's own snapshot.
-        this.claimGuardedSql = "select * from %s.claim_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?, ?)"
+        this.claimGuardedSql = ("select c.* from %s.claim_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?, ?) c" + ASYNC_COMMIT)
                 .formatted(schema, CircuitStore.closedKindsOf(schema, "?::text[]"));
         // A completion applies only while the job still runs under this node and attempt: a node presumed dead
         // can never overwrite a job that was rescued and handed to another. A cancel request turns any
@@ -142,6 +151,16 @@ public final class ExecutionStore {
                   and state = 'running' and node_id = ?
                 returning id, cancel_requested_at is not null
                 """.formatted(jobs);
+        // Claimed jobs a node never started go back as they were before the claim: available, the attempt it
+        // counted given back, not started. One with a cancel request stays running, for the rescuer to cancel once
+        // its lease runs out, as it does for any running job whose node is gone.
+        this.releaseSql = """
+                update %1$s j set state = 'available', attempt = j.attempt - 1, node_id = null, started_at = null,
+                                  lease_expires_at = null
+                from unnest(?::bigint[], ?::int[]) as r(id, attempt)
+                where j.id = r.id and j.attempt = r.attempt and j.state = 'running' and j.node_id = ?
+                  and j.cancel_requested_at is null
+                """.formatted(jobs);
     }
 
     /**
@@ -158,20 +177,16 @@ public final class ExecutionStore {
                 ps.setObject(p++, after == null ? null : after.priority(), Types.SMALLINT);
                 ps.setObject(p++, after == null ? null : after.runAt(), Types.TIMESTAMP_WITH_TIMEZONE);
                 ps.setObject(p, after == null ? null : after.id(), Types.BIGINT);
-                List<ClaimedJob> claimed = new ArrayList<>(limit);
-                ClaimPosition end = null;
+                // the update returns its rows in the order of their addresses, not in the claim order
+                TreeMap<ClaimPosition, ClaimedJob> claimed = new TreeMap<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     long claimedNanos = System.nanoTime();
                     while (rs.next()) {
-                        claimed.add(ClaimedJob.read(rs, claimedNanos));
-                        ClaimPosition position = new ClaimPosition(rs.getShort(9),
-                                rs.getObject(10, OffsetDateTime.class), rs.getLong(1));
-                        if (end == null || position.compareTo(end) > 0) {
-                            end = position;
-                        }
+                        claimed.put(new ClaimPosition(rs.getShort(9), rs.getObject(10, OffsetDateTime.class),
+                                rs.getLong(1)), ClaimedJob.read(rs, claimedNanos));
                     }
                 }
-                return new Claim(claimed, end);
+                return new Claim(List.copyOf(claimed.values()), claimed.isEmpty() ? null : claimed.lastKey());
             }
         });
     }
@@ -256,6 +271,22 @@ public final class ExecutionStore {
                     }
                 }
                 return renewed;
+            }
+        });
+    }
+
+    /**
+     * Puts back claimed jobs that {@code nodeId} never started (see {@code QueueFetcher}'s buffer). A job no
+     * longer running under that node and attempt is left alone.
+     */
+    public void release(List<ClaimedJob> jobs, String nodeId) throws SQLException {
+        Sql.autoCommit(dataSource, connection -> {
+            try (PreparedStatement ps = Sql.prepareForArrays(connection, releaseSql)) {
+                ps.setArray(1, connection.createArrayOf("int8", jobs.stream().map(ClaimedJob::id).toArray()));
+                ps.setArray(2, connection.createArrayOf("int4", jobs.stream().map(ClaimedJob::attempt).toArray()));
+                ps.setString(3, nodeId);
+                ps.executeUpdate();
+                return null;
             }
         });
     }
