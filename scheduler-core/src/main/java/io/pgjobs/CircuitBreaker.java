@@ -14,11 +14,26 @@ import java.util.Objects;
  * CircuitBreaker.afterConsecutiveFailures(5).coolDown(Duration.ofSeconds(30));
  * CircuitBreaker.afterFailureRate(0.5, 20, Duration.ofMinutes(1));
  * }</pre>
+ *
+ * @param consecutiveFailures failed attempts in a row that open the circuit, 1 to 1,000,000; null for no such test
+ * @param failureRate the share of failed attempts in a window that opens it, above 0 and at most 1; null for no
+ *        such test
+ * @param minAttempts the fewest attempts in a window before its failure rate counts, 1 to 1,000,000 (ignored
+ *        without a failure rate)
+ * @param window the length of the fixed window the failure rate is measured over, 1 s to 1 day (ignored without a
+ *        failure rate)
+ * @param coolDown how long an open circuit keeps the kind's jobs waiting before a probe, 100 ms to 1 day
  */
 public record CircuitBreaker(Integer consecutiveFailures, Double failureRate, int minAttempts, Duration window,
                              Duration coolDown) {
+    /** The cool-down of the settings {@link #afterConsecutiveFailures} and {@link #afterFailureRate} make. */
     public static final Duration DEFAULT_COOL_DOWN = Duration.ofSeconds(30);
 
+    /**
+     * Validates the settings.
+     *
+     * @throws IllegalArgumentException naming the value that is missing or out of range
+     */
     public CircuitBreaker {
         if (consecutiveFailures == null && failureRate == null) {
             throw new IllegalArgumentException("circuitBreaker: needs consecutiveFailures or a failureRate");
@@ -41,7 +56,12 @@ public record CircuitBreaker(Integer consecutiveFailures, Double failureRate, in
         requireBetween("coolDown", coolDown, Duration.ofMillis(100), Duration.ofDays(1));
     }
 
-    /** Opens after {@code failures} failed attempts in a row; cool-down {@link #DEFAULT_COOL_DOWN}. */
+    /**
+     * Opens after {@code failures} failed attempts in a row; cool-down {@link #DEFAULT_COOL_DOWN}.
+     *
+     * @param failures failed attempts in a row, 1 to 1,000,000
+     * @return the setting
+     */
     public static CircuitBreaker afterConsecutiveFailures(int failures) {
         return new CircuitBreaker(failures, null, 0, null, DEFAULT_COOL_DOWN);
     }
@@ -50,17 +70,32 @@ public record CircuitBreaker(Integer consecutiveFailures, Double failureRate, in
      * Opens once at least {@code minAttempts} attempts in the current window of length {@code window} ended and
      * at least {@code rate} of them failed; cool-down {@link #DEFAULT_COOL_DOWN}. The window is fixed: it starts
      * with the first attempt after the previous one ended.
+     *
+     * @param rate the share of failed attempts, above 0 and at most 1
+     * @param minAttempts the fewest attempts in a window before its rate counts, 1 to 1,000,000
+     * @param window the window's length, 1 s to 1 day
+     * @return the setting
      */
     public static CircuitBreaker afterFailureRate(double rate, int minAttempts, Duration window) {
         return new CircuitBreaker(null, rate, minAttempts, window, DEFAULT_COOL_DOWN);
     }
 
-    /** Also opens after {@code failures} failed attempts in a row. */
+    /**
+     * Also opens after {@code failures} failed attempts in a row.
+     *
+     * @param failures failed attempts in a row, 1 to 1,000,000
+     * @return a copy of this setting with that test
+     */
     public CircuitBreaker orConsecutiveFailures(int failures) {
         return new CircuitBreaker(failures, failureRate, minAttempts, window, coolDown);
     }
 
-    /** How long an opened circuit keeps its kind's jobs waiting before a probe. */
+    /**
+     * How long an opened circuit keeps its kind's jobs waiting before a probe.
+     *
+     * @param coolDown the cool-down, 100 ms to 1 day
+     * @return a copy of this setting with that cool-down
+     */
     public CircuitBreaker coolDown(Duration coolDown) {
         return new CircuitBreaker(consecutiveFailures, failureRate, minAttempts, window, coolDown);
     }

@@ -13,8 +13,18 @@ import java.util.Objects;
  * RateLimit.of(100, Duration.ofMinutes(1));                                // 100 a minute, one every 600 ms
  * RateLimit.of(10, Duration.ofSeconds(1)).burst(5).perPartition(PartitionKey.args("tenant"));
  * }</pre>
+ *
+ * @param count how many jobs may start per period, 1 to 1,000,000
+ * @param period the period, 1 ms to 1 day
+ * @param burst how many may start at once after a quiet spell, 1 to {@code count}
+ * @param partitionKey what partitions the queue, each with a rate of its own; null for one rate for the queue
  */
 public record RateLimit(int count, Duration period, int burst, PartitionKey partitionKey) {
+    /**
+     * Validates the settings.
+     *
+     * @throws IllegalArgumentException naming the value that is missing or out of range
+     */
     public RateLimit {
         if (count < 1 || count > 1_000_000) {
             throw new IllegalArgumentException("rateLimit: count " + count + " is out of range 1..1000000");
@@ -29,22 +39,38 @@ public record RateLimit(int count, Duration period, int burst, PartitionKey part
         }
     }
 
-    /** At most {@code count} starts per {@code period}, evenly spread, without bursts. */
+    /**
+     * At most {@code count} starts per {@code period}, evenly spread, without bursts.
+     *
+     * @param count how many jobs may start per period, 1 to 1,000,000
+     * @param period the period, 1 ms to 1 day
+     * @return the setting
+     */
     public static RateLimit of(int count, Duration period) {
         return new RateLimit(count, period, 1, null);
     }
 
-    /** Up to {@code burst} jobs may start at once after a quiet spell (still {@code count} per period on average). */
+    /**
+     * Up to {@code burst} jobs may start at once after a quiet spell (still {@code count} per period on average).
+     *
+     * @param burst how many may start at once, 1 to the count
+     * @return a copy of this setting with that burst
+     */
     public RateLimit burst(int burst) {
         return new RateLimit(count, period, burst, partitionKey);
     }
 
-    /** A rate of its own for each partition of the queue, found by {@code key}. */
+    /**
+     * A rate of its own for each partition of the queue, found by {@code key}.
+     *
+     * @param key what partitions the queue
+     * @return a copy of this setting for each partition
+     */
     public RateLimit perPartition(PartitionKey key) {
         return new RateLimit(count, period, burst, Objects.requireNonNull(key, "rateLimit: partitionKey"));
     }
 
-    /** The interval between two starts, in milliseconds. */
+    /** {@return the interval between two starts, in milliseconds} */
     public double intervalMillis() {
         return period.toNanos() / 1e6 / count;
     }

@@ -35,7 +35,7 @@ public final class Workflow {
         /** Lets them run as if it had completed; they see its state in {@link JobContext#parents()}. */
         RUN_DEPENDANTS;
 
-        /** The name stored in the database. */
+        /** {@return the name stored in the database} */
         public String dbName() {
             return name().toLowerCase(Locale.ROOT);
         }
@@ -44,6 +44,11 @@ public final class Workflow {
     /**
      * One step: its name, its job, the names of the steps it depends on, and in a saga the job that undoes it
      * (null when it has none).
+     *
+     * @param name the step's name, unique in its workflow
+     * @param request the step's job
+     * @param dependsOn the names of the steps it waits for
+     * @param compensation in a saga, the job that undoes it; null when it has none
      */
     public record Step(String name, JobRequest request, List<String> dependsOn, JobRequest compensation) {}
 
@@ -59,6 +64,12 @@ public final class Workflow {
         this.steps = List.copyOf(steps);
     }
 
+    /**
+     * A workflow builder.
+     *
+     * @param name the workflow's name, 1 to 200 characters (not unique: it is for people to read)
+     * @return a builder with no steps yet
+     */
     public static Builder builder(String name) {
         return new Builder(name, false);
     }
@@ -75,16 +86,21 @@ public final class Workflow {
      *         .step("notify", JobRequest.of(new Notify(tripId)), "hotel")
      *         .build();
      * }</pre>
+     *
+     * @param name the saga's name, 1 to 200 characters
+     * @return a builder with no steps yet
      */
     public static Builder saga(String name) {
         return new Builder(name, true);
     }
 
+    /** {@return the workflow's name} */
     public String name() { return name; }
+    /** {@return what a step that is discarded or cancelled does to the steps that depend on it} */
     public OnFailure onFailure() { return onFailure; }
-    /** Whether it was built by {@link #saga(String)}. */
+    /** {@return whether it was built by {@link #saga(String)}} */
     public boolean saga() { return saga; }
-    /** The steps in the order they were added. */
+    /** {@return the steps in the order they were added} */
     public List<Step> steps() { return steps; }
 
     /** Builds a workflow, checking each step as it is added. */
@@ -103,6 +119,13 @@ public final class Workflow {
             this.name = PgValues.text("name", name);
         }
 
+        /**
+         * What a step that is discarded or cancelled does to the steps that depend on it; a saga takes only
+         * {@link OnFailure#CANCEL_DEPENDANTS}.
+         *
+         * @param onFailure the policy
+         * @return this builder
+         */
         public Builder onFailure(OnFailure onFailure) {
             Objects.requireNonNull(onFailure, "onFailure");
             if (saga && onFailure != OnFailure.CANCEL_DEPENDANTS) {
@@ -117,6 +140,11 @@ public final class Workflow {
          * Adds step {@code step} running {@code request} once the steps {@code dependsOn} (added before) have
          * completed. A step with dependencies runs when they release it, so it takes no run time, delay,
          * idempotency key nor uniqueness; a step without any runs as {@code request} says.
+         *
+         * @param step the step's name, unique in the workflow
+         * @param request the step's job
+         * @param dependsOn the names of the steps it waits for
+         * @return this builder
          */
         public Builder step(String step, JobRequest request, String... dependsOn) {
             return add(step, request, null, dependsOn);
@@ -127,6 +155,12 @@ public final class Workflow {
          * a step of the saga fails for good after this one completed, {@code compensation} is enqueued (its
          * handler reads this step's args and result through {@link JobContext#compensatedStep()}). It is
          * inserted when due, so it takes no run time, delay, idempotency key nor uniqueness.
+         *
+         * @param step the step's name, unique in the saga
+         * @param request the step's job
+         * @param compensation the job that undoes it
+         * @param dependsOn the names of the steps it waits for
+         * @return this builder
          */
         public Builder compensatedStep(String step, JobRequest request, JobRequest compensation, String... dependsOn) {
             if (!saga) {
@@ -179,6 +213,12 @@ public final class Workflow {
             return this;
         }
 
+        /**
+         * The workflow.
+         *
+         * @return the workflow, ready for {@link WorkflowClient#enqueue}
+         * @throws IllegalArgumentException if it has no steps
+         */
         public Workflow build() {
             if (steps.isEmpty()) {
                 throw new IllegalArgumentException("steps: workflow '" + name + "' has no steps");
