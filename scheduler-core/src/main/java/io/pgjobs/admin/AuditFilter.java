@@ -7,10 +7,21 @@ import java.time.Instant;
  * Which audit entries to list; null fields match everything. {@code actor} and {@code action} match exactly
  * (actions are named as the audit log names them, such as {@code retry} or {@code bulk_cancel}); the time
  * range includes its start and excludes its end. A bad field throws {@link IllegalArgumentException} naming it.
+ *
+ * @param actor the actor, exactly; null for any
+ * @param action the action, exactly; null for any
+ * @param from taken at or after; null for no bound
+ * @param to taken before; null for no bound
  */
 public record AuditFilter(String actor, String action, Instant from, Instant to) {
+    /** Every entry. */
     public static final AuditFilter ALL = new AuditFilter(null, null, null, null);
 
+    /**
+     * Checks every field (blank actor and action become null).
+     *
+     * @throws IllegalArgumentException naming the field that is bad
+     */
     public AuditFilter {
         actor = blankToNull(actor);
         action = blankToNull(action);

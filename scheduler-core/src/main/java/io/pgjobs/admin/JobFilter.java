@@ -19,13 +19,30 @@ import java.util.Set;
  * naming it: text PostgreSQL cannot store (the character U+0000), an instant outside
  * {@link io.pgjobs.JobRequest#MIN_RUN_AT} to {@link io.pgjobs.JobRequest#MAX_RUN_AT}, an {@code args} predicate
  * that does not parse, is over 1000 characters or has a path deeper than 32 names.
+ *
+ * @param states the jobs' states; empty for any
+ * @param queue their queue; null for any
+ * @param kind their kind; null for any
+ * @param tag a tag they carry; null for any
+ * @param createdFrom created at or after; null for no bound
+ * @param createdTo created before; null for no bound
+ * @param finishedFrom finished at or after; null for no bound
+ * @param finishedTo finished before; null for no bound
+ * @param args a predicate on their args; null for any
+ * @param deadLetterGroup a dead-letter group's fingerprint; null for any
  */
 public record JobFilter(Set<JobState> states, String queue, String kind, String tag, Instant createdFrom,
                         Instant createdTo, Instant finishedFrom, Instant finishedTo, String args,
                         String deadLetterGroup) {
 
+    /** Every job. */
     public static final JobFilter ALL = new JobFilter(Set.of(), null, null, null, null, null, null, null, null, null);
 
+    /**
+     * Checks every field.
+     *
+     * @throws IllegalArgumentException naming the field that is bad
+     */
     public JobFilter {
         if (states != null && states.stream().anyMatch(Objects::isNull)) {
             throw new IllegalArgumentException("states: must not contain null");
@@ -60,7 +77,19 @@ public record JobFilter(Set<JobState> states, String queue, String kind, String 
         }
     }
 
-    /** A filter without a dead-letter group. */
+    /**
+     * A filter without a dead-letter group.
+     *
+     * @param states the jobs' states; empty for any
+     * @param queue their queue; null for any
+     * @param kind their kind; null for any
+     * @param tag a tag they carry; null for any
+     * @param createdFrom created at or after; null for no bound
+     * @param createdTo created before; null for no bound
+     * @param finishedFrom finished at or after; null for no bound
+     * @param finishedTo finished before; null for no bound
+     * @param args a predicate on their args; null for any
+     */
     public JobFilter(Set<JobState> states, String queue, String kind, String tag, Instant createdFrom,
                      Instant createdTo, Instant finishedFrom, Instant finishedTo, String args) {
         this(states, queue, kind, tag, createdFrom, createdTo, finishedFrom, finishedTo, args, null);
@@ -78,11 +107,22 @@ public record JobFilter(Set<JobState> states, String queue, String kind, String 
         }
     }
 
+    /**
+     * The jobs in any of {@code states}.
+     *
+     * @param states the states
+     * @return the filter
+     */
     public static JobFilter ofStates(JobState... states) {
         return new JobFilter(Set.of(states), null, null, null, null, null, null, null, null, null);
     }
 
-    /** The dead letters of one group (see {@link AdminClient#deadLetters()}). */
+    /**
+     * The dead letters of one group (see {@link AdminClient#deadLetters()}).
+     *
+     * @param fingerprint the group's {@link DeadLetterGroup#fingerprint()}
+     * @return the filter
+     */
     public static JobFilter ofDeadLetterGroup(String fingerprint) {
         return new JobFilter(Set.of(), null, null, null, null, null, null, null, null, fingerprint);
     }

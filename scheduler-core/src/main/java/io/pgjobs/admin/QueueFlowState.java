@@ -10,6 +10,9 @@ import java.util.List;
  * with (those of the most recently started one; {@code disagreeingNodes} names the live nodes whose settings
  * differ, which they should not: docs/flow-control.md), and what the database holds now.
  *
+ * @param queue            the queue
+ * @param settings         the flow control the live nodes working it claim with
+ * @param disagreeingNodes the live nodes whose settings differ from {@code settings}
  * @param at               the database's time of the reading
  * @param nodes            the live nodes that work the queue
  * @param concurrency      how many of its jobs those nodes run at once, summed over them
@@ -28,12 +31,21 @@ public record QueueFlowState(String queue, FlowSettings settings, List<String> n
     /** How many blocked keys a reading lists at most. */
     public static final int SHOWN_KEYS = 100;
 
-    /** A partition ("" for the jobs without a key) and its running jobs. */
+    /**
+     * A partition ("" for the jobs without a key) and its running jobs.
+     *
+     * @param partition the partition; "" for the jobs without a key
+     * @param running its jobs running
+     */
     public record PartitionUse(String partition, long running) {}
 
     /**
      * A rate limit's state for one partition: when its next job may start (the generic cell rate algorithm's
      * theoretical arrival time less the burst's tolerance) and {@code delay}, how long that is from now (zero: it may start now).
+     *
+     * @param partition the partition; "" for the queue's own rate
+     * @param nextStartAt when its next job may start
+     * @param delay how long that is from now; zero if it may start now
      */
     public record RateState(String partition, Instant nextStartAt, Duration delay) {}
 
@@ -43,6 +55,14 @@ public record QueueFlowState(String queue, FlowSettings settings, List<String> n
      * scheduled} (snoozed or scheduled for {@code holderRunAt}); or {@code discarded} (with
      * {@link io.pgjobs.OrderedKeys#BLOCK_WHEN_DISCARDED}: until an operator retries, deletes or skips it, see
      * {@link AdminClient#skipBlockingJob}). {@code waiting} counts the key's jobs behind it.
+     *
+     * @param orderingKey the ordering key
+     * @param holderJobId the job that holds it
+     * @param holderKind that job's kind
+     * @param holderState that job's state
+     * @param reason why it holds the key: {@code running}, {@code retrying}, {@code scheduled} or {@code discarded}
+     * @param holderRunAt when that job runs again; null unless retrying or scheduled
+     * @param waiting how many of the key's jobs wait behind it
      */
     public record BlockedKey(String orderingKey, long holderJobId, String holderKind, JobState holderState,
                              String reason, Instant holderRunAt, long waiting) {}

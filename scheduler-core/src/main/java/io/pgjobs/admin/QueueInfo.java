@@ -11,6 +11,16 @@ import java.time.Duration;
  * control as the most recently started of them configured it (null: none).
  * {@code concurrencyLimit} is the V1 column {@code queues.concurrency_limit}, which no pgjobs code sets; the
  * cluster-wide limit is {@code flow.queueLimit()}.
+ *
+ * @param name the queue's name
+ * @param waiting its runnable jobs waiting (a capped count)
+ * @param running its jobs running
+ * @param lag how long its oldest runnable job has been due; zero when none
+ * @param concurrencyLimit the V1 column {@code queues.concurrency_limit}, which no pgjobs code sets
+ * @param paused whether it is paused
+ * @param maxDepth its maximum depth; null for none
+ * @param concurrency how many of its jobs its live nodes run at once, summed; null if none reports it
+ * @param flow its flow control; null for none
  */
 public record QueueInfo(String name, Count waiting, long running, Duration lag, Integer concurrencyLimit,
                         boolean paused, Integer maxDepth, Integer concurrency, FlowSettings flow) {}

@@ -7,5 +7,9 @@ import java.util.List;
  * null when no older workflow is left. A state filter is checked against each workflow's steps, so one request
  * looks at most {@link AdminClient#WORKFLOW_SCAN} workflows: when those ran out before the page filled, the page
  * is {@code partial} (possibly empty) and continuing from {@code nextBeforeId} searches older workflows.
+ *
+ * @param workflows the page's workflows, newest first
+ * @param nextBeforeId the next request's {@code beforeId}; null when no older workflow is left
+ * @param partial whether the workflows looked at ran out before the page filled
  */
 public record WorkflowPage(List<WorkflowSummary> workflows, Long nextBeforeId, boolean partial) {}
