@@ -20,18 +20,40 @@ import org.jooq.DSLContext;
  */
 public interface JobClient {
 
-    /** Enqueues one job in its own transaction. */
+    /**
+     * Enqueues one job in its own transaction.
+     *
+     * @param request the job
+     * @return the job's id, and whether it was a duplicate
+     */
     EnqueueResult enqueue(JobRequest request);
 
-    /** Shorthand for {@code enqueue(JobRequest.of(args))}. */
+    /**
+     * Shorthand for {@code enqueue(JobRequest.of(args))}.
+     *
+     * @param args the args, whose class carries {@link JobKind}
+     * @return the job's id, and whether it was a duplicate
+     */
     default EnqueueResult enqueue(Object args) {
         return enqueue(JobRequest.of(args));
     }
 
-    /** Enqueues one job inside the transaction of {@code connection}; never commits nor closes it. */
+    /**
+     * Enqueues one job inside the transaction of {@code connection}; never commits nor closes it.
+     *
+     * @param connection the caller's connection, in its transaction
+     * @param request the job
+     * @return the job's id, and whether it was a duplicate
+     */
     EnqueueResult enqueue(Connection connection, JobRequest request);
 
-    /** Enqueues one job inside {@code dsl}'s current transaction (e.g. within {@code dsl.transaction(...)}). */
+    /**
+     * Enqueues one job inside {@code dsl}'s current transaction (e.g. within {@code dsl.transaction(...)}).
+     *
+     * @param dsl the caller's jOOQ context, in its transaction
+     * @param request the job
+     * @return the job's id, and whether it was a duplicate
+     */
     default EnqueueResult enqueue(DSLContext dsl, JobRequest request) {
         return dsl.connectionResult(connection -> enqueue(connection, request));
     }
@@ -39,20 +61,46 @@ public interface JobClient {
     /**
      * Enqueues many jobs in one round trip and one transaction. Results are in the order of the requests;
      * requests whose idempotency key already exists (or repeats within the batch) come back as duplicates.
+     *
+     * @param requests the jobs
+     * @return each job's result, in the order of the requests
      */
     List<EnqueueResult> enqueueAll(List<JobRequest> requests);
 
-    /** {@link #enqueueAll(List)} inside the transaction of {@code connection}. */
+    /**
+     * {@link #enqueueAll(List)} inside the transaction of {@code connection}.
+     *
+     * @param connection the caller's connection, in its transaction
+     * @param requests the jobs
+     * @return each job's result, in the order of the requests
+     */
     List<EnqueueResult> enqueueAll(Connection connection, List<JobRequest> requests);
 
-    /** {@link #enqueueAll(List)} inside {@code dsl}'s current transaction. */
+    /**
+     * {@link #enqueueAll(List)} inside {@code dsl}'s current transaction.
+     *
+     * @param dsl the caller's jOOQ context, in its transaction
+     * @param requests the jobs
+     * @return each job's result, in the order of the requests
+     */
     default List<EnqueueResult> enqueueAll(DSLContext dsl, List<JobRequest> requests) {
         return dsl.connectionResult(connection -> enqueueAll(connection, requests));
     }
 
+    /**
+     * One job as it is now.
+     *
+     * @param id the job's id
+     * @return the job; empty when there is none
+     */
     Optional<Job> get(long id);
 
-    /** Every recorded attempt of the job, oldest first. */
+    /**
+     * Every recorded attempt of the job, oldest first.
+     *
+     * @param id the job's id
+     * @return its attempts
+     */
     List<JobAttempt> attempts(long id);
 
     /**
@@ -65,6 +113,9 @@ public interface JobClient {
      * String pdfUrl = client.awaitResult(id, Duration.ofSeconds(30));
      * }</pre>
      *
+     * @param id the job's id
+     * @param timeout the longest wait, positive
+     * @return the JSON of its result; null if its handler returned nothing
      * @throws JobFailedException when the job was discarded or cancelled (it carries the job's last error)
      * @throws TimeoutException when the job has not finished within {@code timeout}; it goes on running
      * @throws IllegalArgumentException when there is no job {@code id}, or the timeout is not positive
@@ -76,16 +127,30 @@ public interface JobClient {
      * {@link #awaitResult(long, Duration)} without blocking a thread: the future completes with the result, or
      * exceptionally with what {@code awaitResult} would throw. Its callbacks run on the common pool, never on
      * pgjobs' listener; cancelling it stops waiting.
+     *
+     * @param id the job's id
+     * @param timeout the longest wait, positive
+     * @return the future result
      */
     CompletableFuture<String> awaitResultAsync(long id, Duration timeout);
 
-    /** Reads a job's args back as {@code type}, with the configured serializer. */
+    /**
+     * Reads a job's args back as {@code type}, with the configured serializer.
+     *
+     * @param <A> the args' type
+     * @param job the job
+     * @param type the args' type
+     * @return its args
+     */
     <A> A args(Job job, Class<A> type);
 
     /**
      * Cancels a job. One that has not started is cancelled at once; a running one is asked to stop (its
      * handler sees {@link JobContext#isCancelled()} and an interrupt) and ends cancelled. Returns false when
      * the job does not exist or has already finished.
+     *
+     * @param id the job's id
+     * @return whether it was cancelled or asked to stop
      */
     boolean cancel(long id);
 
@@ -93,18 +158,38 @@ public interface JobClient {
      * Makes a finished, retryable or scheduled job available to run now, with fresh attempts if it had used
      * them all. Returns false when the job does not exist, is running, or is a pending workflow step. Throws {@link IllegalStateException},
      * changing nothing, when the job is {@link JobRequest#unique unique} and another job holds its key now.
+     *
+     * @param id the job's id
+     * @return whether it is available to run again
      */
     boolean retry(long id);
 
-    /** Deletes a job that is not running, with its attempts. Returns false when there was none to delete. */
+    /**
+     * Deletes a job that is not running, with its attempts. Returns false when there was none to delete.
+     *
+     * @param id the job's id
+     * @return whether it was deleted
+     */
     boolean delete(long id);
 
-    /** Enqueues, reads, awaits, cancels and retries workflows: jobs that depend on each other. */
+    /**
+     * Enqueues, reads, awaits, cancels and retries workflows: jobs that depend on each other.
+     *
+     * @return the workflows' client
+     */
     WorkflowClient workflows();
 
-    /** Creates batches of jobs with callbacks, adds jobs to them, seals and reads them. */
+    /**
+     * Creates batches of jobs with callbacks, adds jobs to them, seals and reads them.
+     *
+     * @return the batches' client
+     */
     BatchClient batches();
 
-    /** Manages cron schedules: create or update, pause, resume, delete, trigger now, list. */
+    /**
+     * Manages cron schedules: create or update, pause, resume, delete, trigger now, list.
+     *
+     * @return the schedules' client
+     */
     ScheduleClient schedules();
 }

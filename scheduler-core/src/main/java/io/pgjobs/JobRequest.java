@@ -23,10 +23,15 @@ import java.util.Map;
  * }</pre>
  */
 public final class JobRequest {
+    /** The first priority: such jobs run first. */
     public static final int MIN_PRIORITY = 0;
+    /** The last priority: such jobs run last. */
     public static final int MAX_PRIORITY = 9;
+    /** The priority of a request that sets none. */
     public static final int DEFAULT_PRIORITY = 5;
+    /** The most attempts a job may have. */
     public static final int MAX_ATTEMPTS_LIMIT = 1000;
+    /** The attempts of a request that sets none. */
     public static final int DEFAULT_MAX_ATTEMPTS = 20;
     /** The earliest {@link #runAt}: an earlier time would only mean now. */
     public static final Instant MIN_RUN_AT = PgValues.MIN_INSTANT;
@@ -56,17 +61,33 @@ public final class JobRequest {
         this.args = requireArgs(args);
     }
 
-    /** A job whose kind comes from the {@link JobKind} annotation on the args' class. */
+    /**
+     * A job whose kind comes from the {@link JobKind} annotation on the args' class.
+     *
+     * @param args the args, whose class carries {@link JobKind}
+     * @return the request
+     */
     public static JobRequest of(Object args) {
         return new JobRequest(kindOf(requireArgs(args).getClass()), args);
     }
 
-    /** A job of an explicit kind; args may be any value the serializer can write (a record, a map...). */
+    /**
+     * A job of an explicit kind; args may be any value the serializer can write (a record, a map...).
+     *
+     * @param kind the kind
+     * @param args the args
+     * @return the request
+     */
     public static JobRequest of(String kind, Object args) {
         return new JobRequest(kind, args);
     }
 
-    /** The kind named by {@link JobKind} on {@code argsType}. */
+    /**
+     * The kind named by {@link JobKind} on {@code argsType}.
+     *
+     * @param argsType a class annotated with {@link JobKind}
+     * @return the kind
+     */
     public static String kindOf(Class<?> argsType) {
         JobKind annotation = requireNonNull("argsType", argsType).getAnnotation(JobKind.class);
         if (annotation == null) {
@@ -76,12 +97,23 @@ public final class JobRequest {
         return annotation.value();
     }
 
+    /**
+     * The queue the job goes to; default {@code default}.
+     *
+     * @param queue the queue's name, 1 to 100 characters
+     * @return this request
+     */
     public JobRequest queue(String queue) {
         this.queue = requireName("queue", queue, 100);
         return this;
     }
 
-    /** 0 runs first, 9 last; default 5. */
+    /**
+     * 0 runs first, 9 last; default 5.
+     *
+     * @param priority the priority, {@link #MIN_PRIORITY} to {@link #MAX_PRIORITY}
+     * @return this request
+     */
     public JobRequest priority(int priority) {
         if (priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
             throw new IllegalArgumentException("priority: " + priority + " is out of range "
@@ -91,7 +123,12 @@ public final class JobRequest {
         return this;
     }
 
-    /** Run no earlier than this instant, between {@link #MIN_RUN_AT} and {@link #MAX_RUN_AT}. Replaces any delay. */
+    /**
+     * Run no earlier than this instant, between {@link #MIN_RUN_AT} and {@link #MAX_RUN_AT}. Replaces any delay.
+     *
+     * @param runAt the instant
+     * @return this request
+     */
     public JobRequest runAt(Instant runAt) {
         this.runAt = PgValues.instant("runAt", requireNonNull("runAt", runAt));
         this.delay = null;
@@ -101,6 +138,9 @@ public final class JobRequest {
     /**
      * Run no earlier than this long (up to {@link #MAX_DELAY}) after the database's {@code now()} at insert.
      * Replaces any run-at.
+     *
+     * @param delay the delay
+     * @return this request
      */
     public JobRequest delay(Duration delay) {
         this.delay = PgValues.delay("delay", requireNonNull("delay", delay));
@@ -108,6 +148,12 @@ public final class JobRequest {
         return this;
     }
 
+    /**
+     * How many attempts the job may have before it is discarded; default {@link #DEFAULT_MAX_ATTEMPTS}.
+     *
+     * @param maxAttempts the attempts, 1 to {@link #MAX_ATTEMPTS_LIMIT}
+     * @return this request
+     */
     public JobRequest maxAttempts(int maxAttempts) {
         if (maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS_LIMIT) {
             throw new IllegalArgumentException("maxAttempts: " + maxAttempts + " is out of range 1.."
@@ -121,6 +167,9 @@ public final class JobRequest {
      * At most one job with this key exists at a time: enqueueing it again returns the existing job
      * ({@link EnqueueResult#duplicate()}). The key is remembered as long as the job row exists, that is until
      * retention deletes the finished job.
+     *
+     * @param key the key
+     * @return this request
      */
     public JobRequest idempotencyKey(String key) {
         this.idempotencyKey = requireName("idempotencyKey", key, 500);
@@ -131,6 +180,9 @@ public final class JobRequest {
      * Makes this job unique by kind, queue and args as {@code uniqueness} says: while a job that counts exists,
      * enqueueing this one writes nothing and returns that job ({@link EnqueueResult#duplicate()}). Works with or
      * without an idempotency key (a request with both is a duplicate if either matches).
+     *
+     * @param uniqueness what makes two jobs the same
+     * @return this request
      */
     public JobRequest unique(Uniqueness uniqueness) {
         this.uniqueness = requireNonNull("unique", uniqueness);
@@ -140,6 +192,9 @@ public final class JobRequest {
     /**
      * The partition this job counts in on a queue with a {@link Scheduler.Builder#partitionLimit partition
      * limit}, whatever the queue's {@link PartitionKey} would read from the job. Ignored by other queues.
+     *
+     * @param key the partition
+     * @return this request
      */
     public JobRequest partitionKey(String key) {
         this.partitionKey = requireName("partitionKey", key, 500);
@@ -150,13 +205,21 @@ public final class JobRequest {
      * On a queue with {@link Scheduler.Builder#orderedKeys ordered keys}, the jobs with this key run one at a time
      * and in the order they were enqueued (jobs enqueued by concurrent transactions: in the order of their ids).
      * Ignored by other queues.
+     *
+     * @param key the ordering key
+     * @return this request
      */
     public JobRequest orderingKey(String key) {
         this.orderingKey = requireName("orderingKey", key, 500);
         return this;
     }
 
-    /** Adds tags; all are checked before any is added. */
+    /**
+     * Adds tags; all are checked before any is added.
+     *
+     * @param tags the tags, each 1 to 100 characters
+     * @return this request
+     */
     public JobRequest tags(String... tags) {
         List<String> checked = new ArrayList<>();
         for (String tag : requireNonNull("tags", tags)) {
@@ -169,6 +232,10 @@ public final class JobRequest {
     /**
      * A metadata entry stored with the job and handed to its handler; values must be JSON-serializable. Keys
      * starting with {@value #RESERVED_METADATA_PREFIX} are pgjobs' own and rejected.
+     *
+     * @param key the key
+     * @param value the value
+     * @return this request
      */
     public JobRequest metadata(String key, Object value) {
         requireName("metadata key", key, 200);
@@ -180,19 +247,31 @@ public final class JobRequest {
         return this;
     }
 
+    /** {@return the job's kind} */
     public String kind() { return kind; }
+    /** {@return the job's args} */
     public Object args() { return args; }
+    /** {@return the job's queue} */
     public String queue() { return queue; }
+    /** {@return the job's priority} */
     public int priority() { return priority; }
+    /** {@return when the job may run; null when it runs now or after {@link #delay()}} */
     public Instant runAt() { return runAt; }
+    /** {@return how long after its insert the job may run; null when it runs now or at {@link #runAt()}} */
     public Duration delay() { return delay; }
+    /** {@return how many attempts the job may have} */
     public int maxAttempts() { return maxAttempts; }
+    /** {@return the job's idempotency key; null for none} */
     public String idempotencyKey() { return idempotencyKey; }
-    /** Null when the job is not unique beyond its idempotency key. */
+    /** {@return what makes the job unique; null when it is not unique beyond its idempotency key} */
     public Uniqueness uniqueness() { return uniqueness; }
+    /** {@return the job's partition key; null for none} */
     public String partitionKey() { return partitionKey; }
+    /** {@return the job's ordering key; null for none} */
     public String orderingKey() { return orderingKey; }
+    /** {@return the job's tags} */
     public List<String> tags() { return List.copyOf(tags); }
+    /** {@return the job's metadata} */
     public Map<String, Object> metadata() { return Collections.unmodifiableMap(new LinkedHashMap<>(metadata)); }
 
     private static String requireName(String field, String value, int maxLength) {

@@ -46,6 +46,7 @@ public final class Schedule {
         SKIP
     }
 
+    /** The largest {@link #misfireLimit(int)}. */
     public static final int MAX_MISFIRE_LIMIT = 1000;
     /** The most fire times one {@link #nextFireTimes} call computes. */
     public static final int MAX_PREVIEW = 1000;
@@ -79,23 +80,48 @@ public final class Schedule {
         this.job = job;
     }
 
-    /** A schedule that enqueues {@code job} (its kind, args, queue, priority, attempts, tags and metadata). */
+    /**
+     * A schedule that enqueues {@code job} (its kind, args, queue, priority, attempts, tags and metadata).
+     *
+     * @param name the schedule's name, unique: a schedule of the same name is updated, never duplicated
+     * @param expression a cron expression or an interval (docs/cron.md)
+     * @param job the job each fire enqueues
+     * @return the schedule
+     */
     public static Schedule of(String name, String expression, JobRequest job) {
         return new Schedule(name, expression, job);
     }
 
-    /** A schedule that enqueues a job of {@code kind} with {@code args} and default options. */
+    /**
+     * A schedule that enqueues a job of {@code kind} with {@code args} and default options.
+     *
+     * @param name the schedule's name, unique: a schedule of the same name is updated, never duplicated
+     * @param expression a cron expression or an interval (docs/cron.md)
+     * @param kind the job's kind
+     * @param args the job's args
+     * @return the schedule
+     */
     public static Schedule of(String name, String expression, String kind, Object args) {
         return new Schedule(name, expression, JobRequest.of(kind, args));
     }
 
-    /** The zone whose wall clock a cron expression is read on; default UTC. Intervals ignore it. */
+    /**
+     * The zone whose wall clock a cron expression is read on; default UTC. Intervals ignore it.
+     *
+     * @param zone the zone
+     * @return this schedule
+     */
     public Schedule timeZone(ZoneId zone) {
         this.timeZone = Objects.requireNonNull(zone, "timeZone");
         return this;
     }
 
-    /** {@link #timeZone(ZoneId)} by region id, such as {@code Europe/Berlin}. */
+    /**
+     * {@link #timeZone(ZoneId)} by region id, such as {@code Europe/Berlin}.
+     *
+     * @param zone the region id
+     * @return this schedule
+     */
     public Schedule timeZone(String zone) {
         if (zone == null) {
             throw new IllegalArgumentException("timeZone: must not be null");
@@ -107,12 +133,23 @@ public final class Schedule {
         }
     }
 
+    /**
+     * What happens to fire times missed while no leader fired them; default {@link MisfirePolicy#FIRE_ONCE}.
+     *
+     * @param policy the policy
+     * @return this schedule
+     */
     public Schedule misfire(MisfirePolicy policy) {
         this.misfirePolicy = Objects.requireNonNull(policy, "misfire");
         return this;
     }
 
-    /** With {@link MisfirePolicy#FIRE_ALL}: the most missed times fired at once; default 10. */
+    /**
+     * With {@link MisfirePolicy#FIRE_ALL}: the most missed times fired at once; default 10.
+     *
+     * @param limit the most, 1 to {@link #MAX_MISFIRE_LIMIT}
+     * @return this schedule
+     */
     public Schedule misfireLimit(int limit) {
         if (limit < 1 || limit > MAX_MISFIRE_LIMIT) {
             throw new IllegalArgumentException("misfireLimit: " + limit + " is out of range 1.." + MAX_MISFIRE_LIMIT);
@@ -121,6 +158,13 @@ public final class Schedule {
         return this;
     }
 
+    /**
+     * Whether a fire may start while an earlier job of this schedule has not finished; default
+     * {@link OverlapPolicy#ALLOW}.
+     *
+     * @param policy the policy
+     * @return this schedule
+     */
     public Schedule overlap(OverlapPolicy policy) {
         this.overlapPolicy = Objects.requireNonNull(policy, "overlap");
         return this;
@@ -130,6 +174,9 @@ public final class Schedule {
      * Whether the schedule is created paused; default false. It applies only when the schedule is created:
      * afterwards pausing and resuming belong to {@link ScheduleClient#pause} and {@link ScheduleClient#resume},
      * so a restart never undoes an operator's pause.
+     *
+     * @param paused whether it is created paused
+     * @return this schedule
      */
     public Schedule paused(boolean paused) {
         this.paused = paused;
@@ -150,6 +197,9 @@ public final class Schedule {
      *         Instant.parse("2025-08-29T10:00:00Z"));  // the 31st is a Sunday, the month's last day: Friday
      * }</pre>
      *
+     * @param after the instant the fire times follow
+     * @param count how many fire times
+     * @return the fire times, earliest first
      * @throws IllegalArgumentException if {@code after} is null or outside 1970..9999, or {@code count} is outside
      *                                  1..{@value #MAX_PREVIEW}
      */
@@ -164,12 +214,20 @@ public final class Schedule {
         return List.copyOf(CronSyntax.parse(expression, timeZone).nextFireTimes(after, count));
     }
 
+    /** {@return the schedule's name} */
     public String name() { return name; }
+    /** {@return its cron expression or interval} */
     public String expression() { return expression; }
+    /** {@return the job each fire enqueues} */
     public JobRequest job() { return job; }
+    /** {@return the zone its cron expression is read in} */
     public ZoneId timeZone() { return timeZone; }
+    /** {@return what happens to missed fire times} */
     public MisfirePolicy misfirePolicy() { return misfirePolicy; }
+    /** {@return the most missed times fired at once with {@link MisfirePolicy#FIRE_ALL}} */
     public int misfireLimit() { return misfireLimit; }
+    /** {@return whether a fire may start while an earlier job has not finished} */
     public OverlapPolicy overlapPolicy() { return overlapPolicy; }
+    /** {@return whether it is created paused} */
     public boolean paused() { return paused; }
 }
