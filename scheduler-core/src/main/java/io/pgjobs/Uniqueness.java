@@ -34,7 +34,9 @@ public final class Uniqueness {
     /** The default states: all but cancelled and discarded, so a failed or cancelled job can be enqueued again. */
     public static final Set<JobState> DEFAULT_STATES =
             Collections.unmodifiableSet(EnumSet.complementOf(EnumSet.of(JobState.CANCELLED, JobState.DISCARDED)));
+    /** The shortest {@link #period(Duration)}. */
     public static final Duration MIN_PERIOD = Duration.ofSeconds(1);
+    /** The longest {@link #period(Duration)}. */
     public static final Duration MAX_PERIOD = Duration.ofDays(366);
 
     private final List<String> fields;
@@ -47,7 +49,7 @@ public final class Uniqueness {
         this.period = period;
     }
 
-    /** Unique by kind, queue and all the args. */
+    /** {@return a uniqueness by kind, queue and all the args} */
     public static Uniqueness byArgs() {
         return new Uniqueness(List.of(), DEFAULT_STATES, null);
     }
@@ -55,6 +57,9 @@ public final class Uniqueness {
     /**
      * Unique by kind, queue and the named top-level fields of the args (a JSON object); other fields do not
      * matter. An enqueue whose args lack one of the fields is rejected.
+     *
+     * @param fields the fields that count
+     * @return the uniqueness
      */
     public static Uniqueness byArgs(String... fields) {
         Objects.requireNonNull(fields, "fields");
@@ -76,6 +81,9 @@ public final class Uniqueness {
     /**
      * Only jobs enqueued in the same period count: periods are {@code period} long, counted from the Unix epoch
      * in the database's time (so with an hour, each clock hour in UTC). 1 second to 366 days.
+     *
+     * @param period the period's length
+     * @return a copy with that period
      */
     public Uniqueness period(Duration period) {
         Objects.requireNonNull(period, "period");
@@ -90,6 +98,9 @@ public final class Uniqueness {
      * Only existing jobs in these states count. They must include {@link #UNFINISHED scheduled, available,
      * running and retryable}; add completed, cancelled or discarded for jobs that should stay unique after
      * they finish.
+     *
+     * @param states the states
+     * @return a copy with those states
      */
     public Uniqueness whileIn(JobState... states) {
         Objects.requireNonNull(states, "states");
@@ -106,21 +117,22 @@ public final class Uniqueness {
         return new Uniqueness(fields, Collections.unmodifiableSet(chosen), period);
     }
 
-    /** Only unfinished jobs count: a new job may be enqueued once the existing one has finished. */
+    /** {@return a copy in which only unfinished jobs count: a new job may be enqueued once the existing one has finished} */
     public Uniqueness whileUnfinished() {
         return new Uniqueness(fields, UNFINISHED, period);
     }
 
-    /** The args fields that count, sorted; empty for all the args. */
+    /** {@return the args fields that count, sorted; empty for all the args} */
     public List<String> fields() {
         return fields;
     }
 
+    /** {@return the states in which an existing job counts} */
     public Set<JobState> states() {
         return states;
     }
 
-    /** The period, or null for none. */
+    /** {@return the period, or null for none} */
     public Duration period() {
         return period;
     }
