@@ -23,16 +23,23 @@ public final class Batch {
         this.onComplete = builder.onComplete;
     }
 
+    /**
+     * A batch builder.
+     *
+     * @param name the batch's name, for people to read
+     * @return a builder with no callbacks yet
+     */
     public static Builder builder(String name) {
         return new Builder(name);
     }
 
+    /** {@return the batch's name} */
     public String name() { return name; }
-    /** The callback job run when every job of the sealed batch completed; null if none. */
+    /** {@return the callback job run when every job of the sealed batch completed; null if none} */
     public JobRequest onSuccess() { return onSuccess; }
-    /** The callback job run once, when a job of the batch is first discarded; null if none. */
+    /** {@return the callback job run once, when a job of the batch is first discarded; null if none} */
     public JobRequest onDiscard() { return onDiscard; }
-    /** The callback job run when every job of the sealed batch finished; null if none. */
+    /** {@return the callback job run when every job of the sealed batch finished; null if none} */
     public JobRequest onComplete() { return onComplete; }
 
     /** Builds a batch, checking each callback as it is set. */
@@ -50,16 +57,34 @@ public final class Batch {
             this.name = PgValues.text("name", name);
         }
 
+        /**
+         * The callback job run when every job of the sealed batch completed; it takes no run time, delay, idempotency key nor uniqueness.
+         *
+         * @param callback the callback job
+         * @return this builder
+         */
         public Builder onSuccess(JobRequest callback) {
             this.onSuccess = callback("onSuccess", callback);
             return this;
         }
 
+        /**
+         * The callback job run once, when a job of the batch is first discarded; it takes no run time, delay, idempotency key nor uniqueness.
+         *
+         * @param callback the callback job
+         * @return this builder
+         */
         public Builder onDiscard(JobRequest callback) {
             this.onDiscard = callback("onDiscard", callback);
             return this;
         }
 
+        /**
+         * The callback job run when every job of the sealed batch finished, however it ended; it takes no run time, delay, idempotency key nor uniqueness.
+         *
+         * @param callback the callback job
+         * @return this builder
+         */
         public Builder onComplete(JobRequest callback) {
             this.onComplete = callback("onComplete", callback);
             return this;
@@ -76,6 +101,11 @@ public final class Batch {
             return callback;
         }
 
+        /**
+         * The batch.
+         *
+         * @return the batch, ready for {@link BatchClient#create}
+         */
         public Batch build() {
             return new Batch(this);
         }

@@ -6,10 +6,20 @@ package io.pgjobs;
  * last error, as {@link Job#lastError()} shows it.
  */
 public final class JobFailedException extends RuntimeException {
+    /** The job's id. */
     private final long jobId;
+    /** How it ended. */
     private final JobState state;
+    /** Its last error; null if none. */
     private final String error;
 
+    /**
+     * The failure of one job.
+     *
+     * @param jobId the job's id
+     * @param state how it ended: {@link JobState#DISCARDED} or {@link JobState#CANCELLED}
+     * @param error its last error; null if none
+     */
     public JobFailedException(long jobId, JobState state, String error) {
         super("job " + jobId + " was " + state.dbName() + (error == null ? "" : ": " + error));
         this.jobId = jobId;
@@ -17,16 +27,17 @@ public final class JobFailedException extends RuntimeException {
         this.error = error;
     }
 
+    /** {@return the job's id} */
     public long jobId() {
         return jobId;
     }
 
-    /** {@link JobState#DISCARDED} or {@link JobState#CANCELLED}. */
+    /** {@return how the job ended: {@link JobState#DISCARDED} or {@link JobState#CANCELLED}} */
     public JobState state() {
         return state;
     }
 
-    /** The job's last error (exception class and message), null if it has none (a job cancelled before it ran). */
+    /** {@return the job's last error (exception class and message), null if it has none (a job cancelled before it ran)} */
     public String error() {
         return error;
     }

@@ -16,5 +16,6 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)
 public @interface JobKind {
+    /** {@return the kind, such as {@code email.send}} */
     String value();
 }

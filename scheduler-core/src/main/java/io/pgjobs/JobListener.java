@@ -17,5 +17,10 @@ package io.pgjobs;
  */
 @FunctionalInterface
 public interface JobListener {
+    /**
+     * Handles one event, on the {@code pgjobs-events} thread.
+     *
+     * @param event what happened
+     */
     void onEvent(SchedulerEvent event);
 }

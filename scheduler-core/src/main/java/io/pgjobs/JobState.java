@@ -31,7 +31,12 @@ public enum JobState {
     /** States a job never leaves by itself. */
     public static final Set<JobState> FINISHED = EnumSet.of(COMPLETED, CANCELLED, DISCARDED);
 
-    /** Whether a job may move from this state to {@code next}. */
+    /**
+     * Whether a job may move from this state to {@code next}.
+     *
+     * @param next the state it would move to
+     * @return whether the move is allowed
+     */
     public boolean canMoveTo(JobState next) {
         return switch (this) {
             case PENDING -> next == AVAILABLE || next == CANCELLED;
@@ -43,15 +48,23 @@ public enum JobState {
         };
     }
 
+    /** {@return whether this is one of the {@link #FINISHED} states} */
     public boolean isFinished() {
         return FINISHED.contains(this);
     }
 
-    /** The name stored in the database. */
+    /** {@return the name stored in the database} */
     public String dbName() {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * The state of a name stored in the database.
+     *
+     * @param name the stored name, such as {@code available}
+     * @return the state
+     * @throws IllegalArgumentException when it names no state
+     */
     public static JobState fromDb(String name) {
         return valueOf(name.toUpperCase(Locale.ROOT));
     }

@@ -6,10 +6,21 @@ package io.pgjobs;
  * {@link JobHandler#isRetryable(Throwable)}.
  */
 public class NonRetryableException extends RuntimeException {
+    /**
+     * A failure without a cause.
+     *
+     * @param message what went wrong
+     */
     public NonRetryableException(String message) {
         super(message);
     }
 
+    /**
+     * A failure with its cause.
+     *
+     * @param message what went wrong
+     * @param cause what failed
+     */
     public NonRetryableException(String message, Throwable cause) {
         super(message, cause);
     }

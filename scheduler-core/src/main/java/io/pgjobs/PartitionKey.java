@@ -18,6 +18,11 @@ import java.util.List;
  *             the source is null
  */
 public record PartitionKey(String source, List<String> path) {
+    /**
+     * Checks the source and the path.
+     *
+     * @throws IllegalArgumentException naming the value that is bad
+     */
     public PartitionKey {
         if (source != null && !source.equals("args") && !source.equals("metadata")) {
             throw new IllegalArgumentException("partitionKey: source must be 'args', 'metadata' or null, was '"
@@ -38,17 +43,27 @@ public record PartitionKey(String source, List<String> path) {
         }
     }
 
-    /** The value at {@code path} in the job's args. */
+    /**
+     * The value at {@code path} in the job's args.
+     *
+     * @param path the JSON path
+     * @return the partition key
+     */
     public static PartitionKey args(String... path) {
         return new PartitionKey("args", List.of(path));
     }
 
-    /** The value at {@code path} in the job's metadata. */
+    /**
+     * The value at {@code path} in the job's metadata.
+     *
+     * @param path the JSON path
+     * @return the partition key
+     */
     public static PartitionKey metadata(String... path) {
         return new PartitionKey("metadata", List.of(path));
     }
 
-    /** Only the key the request gives ({@link JobRequest#partitionKey}). */
+    /** {@return a partition key that takes only the key the request gives ({@link JobRequest#partitionKey})} */
     public static PartitionKey requestKey() {
         return new PartitionKey(null, List.of());
     }

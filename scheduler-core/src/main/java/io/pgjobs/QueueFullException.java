@@ -6,11 +6,23 @@ package io.pgjobs;
  * later, or let the client wait for room with {@link Scheduler.Builder#enqueueWaitWhenFull}.
  */
 public final class QueueFullException extends RuntimeException {
+    /** The full queue. */
     private final String queue;
+    /** Its maximum depth. */
     private final int maxDepth;
+    /** The jobs waiting in it when the enqueue was refused. */
     private final long depth;
+    /** How many refused jobs were for it. */
     private final int jobs;
 
+    /**
+     * A refused enqueue.
+     *
+     * @param queue the full queue
+     * @param maxDepth its maximum depth
+     * @param depth the jobs waiting in it
+     * @param jobs how many jobs of the request or batch were for it
+     */
     public QueueFullException(String queue, int maxDepth, long depth, int jobs) {
         super("queue '" + queue + "' is full: " + depth + " jobs waiting, maximum " + maxDepth
                 + " (queueMaxDepth); " + (jobs == 1 ? "the job was" : "the " + jobs + " jobs were")
@@ -21,20 +33,22 @@ public final class QueueFullException extends RuntimeException {
         this.jobs = jobs;
     }
 
+    /** {@return the full queue} */
     public String queue() {
         return queue;
     }
 
+    /** {@return its maximum depth} */
     public int maxDepth() {
         return maxDepth;
     }
 
-    /** The jobs waiting in the queue when the enqueue was refused. */
+    /** {@return the jobs waiting in the queue when the enqueue was refused} */
     public long depth() {
         return depth;
     }
 
-    /** How many jobs of the refused request or batch were for this queue. */
+    /** {@return how many jobs of the refused request or batch were for this queue} */
     public int jobs() {
         return jobs;
     }

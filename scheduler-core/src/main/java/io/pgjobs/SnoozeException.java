@@ -9,8 +9,14 @@ import java.time.Duration;
  * {@code snoozed}.
  */
 public final class SnoozeException extends RuntimeException {
+    /** How long until the job runs again. */
     private final Duration delay;
 
+    /**
+     * A snooze.
+     *
+     * @param delay how long until the job runs again, positive and at most {@link JobRequest#MAX_DELAY}
+     */
     public SnoozeException(Duration delay) {
         super("snoozed for " + delay, null, false, false);
         if (delay == null) {
@@ -19,6 +25,7 @@ public final class SnoozeException extends RuntimeException {
         this.delay = PgValues.delay("delay", delay);
     }
 
+    /** {@return how long until the job runs again} */
     public Duration delay() {
         return delay;
     }

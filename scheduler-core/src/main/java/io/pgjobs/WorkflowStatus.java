@@ -6,6 +6,12 @@ import java.util.Optional;
 /**
  * A workflow as it is now, read by {@link WorkflowClient#get(long)}: its steps in the order they were added, and
  * for a saga its saga state ({@code sagaState}, null for a plain workflow).
+ *
+ * @param id the workflow's id
+ * @param name its name
+ * @param onFailure what a failed step does to its dependants
+ * @param sagaState its saga state; null for a plain workflow
+ * @param steps its steps, in the order they were added
  */
 public record WorkflowStatus(long id, String name, Workflow.OnFailure onFailure, SagaState sagaState,
                              List<WorkflowStep> steps) {
@@ -34,6 +40,7 @@ public record WorkflowStatus(long id, String name, Workflow.OnFailure onFailure,
         COMPLETED
     }
 
+    /** {@return where it stands, from the states of its steps (for a saga, from its saga state)} */
     public State state() {
         if (sagaState != null) {
             return switch (sagaState) {
@@ -48,6 +55,12 @@ public record WorkflowStatus(long id, String name, Workflow.OnFailure onFailure,
         return steps.stream().allMatch(s -> s.state() == JobState.COMPLETED) ? State.COMPLETED : State.FAILED;
     }
 
+    /**
+     * One step.
+     *
+     * @param name the step's name
+     * @return the step; empty when it has no step of that name
+     */
     public Optional<WorkflowStep> step(String name) {
         return steps.stream().filter(s -> s.name().equals(name)).findFirst();
     }

@@ -6,7 +6,21 @@ package io.pgjobs.spi;
  * {@link IllegalArgumentException} for values they cannot represent.
  */
 public interface JobSerializer {
+    /**
+     * Writes a value as JSON.
+     *
+     * @param value the value
+     * @return its JSON text
+     */
     String toJson(Object value);
 
+    /**
+     * Reads JSON back as a value.
+     *
+     * @param <T> the value's type
+     * @param json the JSON text
+     * @param type the value's type
+     * @return the value
+     */
     <T> T fromJson(String json, Class<T> type);
 }

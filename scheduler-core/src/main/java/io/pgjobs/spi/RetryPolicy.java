@@ -8,12 +8,21 @@ import java.util.concurrent.ThreadLocalRandom;
 @FunctionalInterface
 public interface RetryPolicy {
 
-    /** The delay before attempt {@code failedAttempt + 1}, after attempt {@code failedAttempt} (1-based) failed. */
+    /**
+     * The delay before attempt {@code failedAttempt + 1}, after attempt {@code failedAttempt} (1-based) failed.
+     *
+     * @param failedAttempt the number of the attempt that failed, from 1
+     * @return the delay
+     */
     Duration delayAfter(int failedAttempt);
 
     /**
      * Exponential backoff with full jitter: a uniformly random delay between zero and
      * {@code min(cap, base * 2^(failedAttempt-1))}. Jitter spreads retries of jobs that failed together.
+     *
+     * @param base the first delay's ceiling
+     * @param cap the largest ceiling
+     * @return the policy
      */
     static RetryPolicy exponential(Duration base, Duration cap) {
         Objects.requireNonNull(base, "base");
@@ -33,7 +42,7 @@ public interface RetryPolicy {
         };
     }
 
-    /** The default: full jitter over 1 s, 2 s, 4 s... capped at one hour. */
+    /** {@return the default: full jitter over 1 s, 2 s, 4 s... capped at one hour} */
     static RetryPolicy defaultPolicy() {
         return exponential(Duration.ofSeconds(1), Duration.ofHours(1));
     }
