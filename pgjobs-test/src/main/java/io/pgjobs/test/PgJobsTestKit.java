@@ -64,30 +64,37 @@ public final class PgJobsTestKit {
     /**
      * A kit on a scheduler of the test's own, on {@code dataSource} (the scheduler's) and {@code schema} (the
      * scheduler's; {@code pgjobs} unless configured otherwise). {@link #drain()} needs it started with queues.
+     *
+     * @param scheduler the test's scheduler
+     * @param dataSource its data source
+     * @param schema its schema
+     * @return the kit
      */
     public static PgJobsTestKit of(Scheduler scheduler, DataSource dataSource, String schema) {
         return new PgJobsTestKit(scheduler, dataSource, schema);
     }
 
+    /** {@return the kit's scheduler} */
     public Scheduler scheduler() {
         return scheduler;
     }
 
-    /** The scheduler's client, for enqueueing as the code under test does. */
+    /** {@return the scheduler's client, for enqueueing as the code under test does} */
     public JobClient client() {
         return scheduler.client();
     }
 
+    /** {@return the scheduler's operator API} */
     public AdminClient admin() {
         return scheduler.admin();
     }
 
-    /** The test's database: where the application's tables go, beside pgjobs' schema. */
+    /** {@return the test's database: where the application's tables go, beside pgjobs' schema} */
     public DataSource dataSource() {
         return dataSource;
     }
 
-    /** The database's clock, which pgjobs' due times are measured against. */
+    /** {@return the database's clock, which pgjobs' due times are measured against} */
     public Instant now() {
         return call("read the database's clock", sql::now);
     }
@@ -111,6 +118,8 @@ public final class PgJobsTestKit {
      * none is due or running. A job that fails and waits for its retry, or one enqueued with a delay, is not due:
      * {@link #advanceTime(Duration)} makes it so. Fails if work is left at {@code deadline}, or at once if a due
      * job's kind has no handler on this scheduler (it would wait forever).
+     *
+     * @param deadline the longest it waits, positive
      */
     public void drain(Duration deadline) {
         if (deadline == null || deadline.isNegative() || deadline.isZero()) {
@@ -147,6 +156,9 @@ public final class PgJobsTestKit {
      * pgjobs reads time from the database, so it is the due times that move, not a clock; jobs enqueued
      * afterwards are due relative to the database's real time. Cron schedules, rate-limit windows, leases and
      * retention do not move. Answers how many jobs moved; run them with {@link #drain()}.
+     *
+     * @param by how far, positive and at most {@link JobRequest#MAX_DELAY}
+     * @return how many jobs moved
      */
     public int advanceTime(Duration by) {
         if (by == null || by.isNegative() || by.isZero() || by.compareTo(JobRequest.MAX_DELAY) > 0) {
@@ -155,12 +167,17 @@ public final class PgJobsTestKit {
         return call("move the waiting jobs' due times", () -> sql.moveWaitingJobs(by));
     }
 
-    /** Every job in the database, oldest first. */
+    /** {@return every job in the database, oldest first} */
     public List<Job> jobs() {
         return jobs(JobFilter.ALL);
     }
 
-    /** The jobs {@code filter} matches, oldest first. */
+    /**
+     * The jobs {@code filter} matches, oldest first.
+     *
+     * @param filter which jobs
+     * @return the jobs
+     */
     public List<Job> jobs(JobFilter filter) {
         List<Job> found = new ArrayList<>();
         Long before = null;
@@ -172,12 +189,22 @@ public final class PgJobsTestKit {
         return found.reversed();
     }
 
-    /** The jobs of {@code kind}, oldest first. */
+    /**
+     * The jobs of {@code kind}, oldest first.
+     *
+     * @param kind the kind
+     * @return the jobs
+     */
     public List<Job> jobs(String kind) {
         return jobs(new JobFilter(Set.of(), null, kind, null, null, null, null, null, null));
     }
 
-    /** How many jobs are in {@code state}. */
+    /**
+     * How many jobs are in {@code state}.
+     *
+     * @param state the state
+     * @return how many
+     */
     public long count(JobState state) {
         return jobs(new JobFilter(Set.of(Objects.requireNonNull(state, "state")), null, null, null, null, null,
                 null, null, null)).size();
@@ -186,12 +213,23 @@ public final class PgJobsTestKit {
     /**
      * The one waiting job of {@code argsType}'s kind (named by its {@code @JobKind}) whose args {@code args}
      * accepts; fails if there is none or more than one. The job returned tells its queue, due time and more.
+     *
+     * @param <A> the args' type
+     * @param argsType the args' type, whose {@code @JobKind} names the kind
+     * @param args what the args must satisfy
+     * @return the job
      */
     public <A> Job assertEnqueued(Class<A> argsType, Predicate<? super A> args) {
         return assertEnqueued(JobRequest.kindOf(argsType), job -> args.test(client().args(job, argsType)));
     }
 
-    /** The one waiting job of {@code kind} that {@code job} accepts; fails if there is none or more than one. */
+    /**
+     * The one waiting job of {@code kind} that {@code job} accepts; fails if there is none or more than one.
+     *
+     * @param kind the kind
+     * @param job what the job must satisfy
+     * @return the job
+     */
     public Job assertEnqueued(String kind, Predicate<? super Job> job) {
         List<Job> ofKind = waiting(kind);
         List<Job> matching = ofKind.stream().filter(job).toList();
@@ -202,7 +240,13 @@ public final class PgJobsTestKit {
         return matching.getFirst();
     }
 
-    /** Fails if a waiting job of {@code argsType}'s kind has args that {@code args} accepts. */
+    /**
+     * Fails if a waiting job of {@code argsType}'s kind has args that {@code args} accepts.
+     *
+     * @param <A> the args' type
+     * @param argsType the args' type, whose {@code @JobKind} names the kind
+     * @param args what no waiting job's args may satisfy
+     */
     public <A> void assertNotEnqueued(Class<A> argsType, Predicate<? super A> args) {
         String kind = JobRequest.kindOf(argsType);
         List<Job> matching = waiting(kind).stream().filter(j -> args.test(client().args(j, argsType))).toList();
@@ -220,7 +264,12 @@ public final class PgJobsTestKit {
         }
     }
 
-    /** Fails unless exactly {@code expected} jobs are in {@code state}. */
+    /**
+     * Fails unless exactly {@code expected} jobs are in {@code state}.
+     *
+     * @param state the state
+     * @param expected how many jobs
+     */
     public void assertCount(JobState state, long expected) {
         long actual = count(state);
         if (actual != expected) {

@@ -31,6 +31,13 @@ public final class BasicAuth implements DashboardAuth {
         this.throttle = new LoginThrottle(nanoTime);
     }
 
+    /**
+     * The users of a list.
+     *
+     * @param users {@code name:password:role,name:password:role}
+     * @return the authentication
+     * @throws IllegalArgumentException naming what is wrong with the list
+     */
     public static BasicAuth parse(String users) {
         return parse(users, System::nanoTime);
     }

@@ -62,7 +62,16 @@ public final class DashboardServer implements AutoCloseable {
         return Map.copyOf(options);
     }
 
-    /** Serves {@code servlet} at {@code http://host:port/path/} (port 0: any free port), trusting no proxy. */
+    /**
+     * Serves {@code servlet} at {@code http://host:port/path/} (port 0: any free port), trusting no proxy.
+     *
+     * @param servlet the dashboard
+     * @param host the address to listen on
+     * @param port the port; 0 for any free port
+     * @param path the path it is served under, starting with /
+     * @return the running server
+     * @throws Exception when the server cannot start
+     */
     public static DashboardServer start(DashboardServlet servlet, String host, int port, String path) throws Exception {
         return start(servlet, host, port, path, false);
     }
@@ -73,6 +82,14 @@ public final class DashboardServer implements AutoCloseable {
      * proxy in front (Jetty's {@link ForwardedRequestCustomizer}), so that the CSRF origin check compares the
      * browser's {@code Origin} with the public address. Only behind a proxy that sets (and overwrites) them:
      * otherwise any client could claim any origin and address.
+     *
+     * @param servlet the dashboard
+     * @param host the address to listen on
+     * @param port the port; 0 for any free port
+     * @param path the path it is served under, starting with /
+     * @param trustProxyHeaders whether to take the request's address from a proxy's forwarded headers
+     * @return the running server
+     * @throws Exception when the server cannot start
      */
     public static DashboardServer start(DashboardServlet servlet, String host, int port, String path,
                                         boolean trustProxyHeaders) throws Exception {
@@ -101,7 +118,7 @@ public final class DashboardServer implements AutoCloseable {
         return new DashboardServer(server, URI.create("http://" + host + ":" + connector.getLocalPort() + base + "/"));
     }
 
-    /** Where the dashboard's UI is, with the trailing slash. */
+    /** {@return where the dashboard's UI is, with the trailing slash} */
     public URI uri() {
         return uri;
     }
@@ -111,6 +128,12 @@ public final class DashboardServer implements AutoCloseable {
         server.stop();
     }
 
+    /**
+     * Runs the standalone dashboard ({@code --help} lists its options); exits with a non-zero status on bad options.
+     *
+     * @param args the command line's options
+     * @throws Exception when the server cannot start
+     */
     public static void main(String[] args) throws Exception {
         int exit = run(args, System.getenv(), System.out, System.err);
         if (exit != 0) {

@@ -69,11 +69,21 @@ public final class DashboardServlet extends HttpServlet {
      * {@link Redactor#defaults() default redaction} of secrets. The scheduler need not be started (a
      * dashboard-only process): its health then reports the database and the cluster's leader, and its own node
      * as not started.
+     *
+     * @param scheduler the scheduler whose operator API it serves
+     * @param auth who the users are
      */
     public DashboardServlet(Scheduler scheduler, DashboardAuth auth) {
         this(scheduler, auth, Redactor.defaults());
     }
 
+    /**
+     * A dashboard as {@link #DashboardServlet(Scheduler, DashboardAuth)}, with redaction rules of the host's own.
+     *
+     * @param scheduler the scheduler whose operator API it serves
+     * @param auth who the users are
+     * @param redactor what it hides
+     */
     public DashboardServlet(Scheduler scheduler, DashboardAuth auth, Redactor redactor) {
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.auth = Objects.requireNonNull(auth, "auth");

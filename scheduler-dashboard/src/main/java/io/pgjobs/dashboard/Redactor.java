@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
  * contain a hidden value ({@link #hiddenIn}): a filter's answer would confirm the value.
  */
 public final class Redactor {
+    /** What a hidden value becomes. */
     public static final String REDACTED = "[redacted]";
     private static final TextNode REDACTED_NODE = TextNode.valueOf(REDACTED);
 
@@ -56,38 +57,58 @@ public final class Redactor {
         this.values = List.copyOf(values);
     }
 
-    /** The default keys (password, passwd, pwd, secret, token, apikey, authorization, credential, ...) and values. */
+    /** {@return the default keys (password, passwd, pwd, secret, token, apikey, authorization, credential, ...) and values} */
     public static Redactor defaults() {
         return new Redactor(List.of(DEFAULT_KEYS),
                 List.of(new ValueRule(CARD_NUMBER, Redactor::luhn), new ValueRule(BEARER, match -> true)));
     }
 
-    /** Nothing hidden: start here for rules of your own only. */
+    /** {@return rules that hide nothing: start here for rules of your own only} */
     public static Redactor none() {
         return new Redactor(List.of(), List.of());
     }
 
-    /** These rules plus keys whose normalized name {@code pattern} finds a match in, e.g. {@code iban|ssn}. */
+    /**
+     * These rules plus keys whose normalized name {@code pattern} finds a match in, e.g. {@code iban|ssn}.
+     *
+     * @param pattern found in normalized key names
+     * @return the rules with these keys added
+     */
     public Redactor withKeys(Pattern pattern) {
         List<Pattern> more = new ArrayList<>(keys);
         more.add(Objects.requireNonNull(pattern, "pattern"));
         return new Redactor(more, values);
     }
 
-    /** These rules plus every match of {@code pattern} in a value or text, e.g. {@code \bDE\d{20}\b}. */
+    /**
+     * These rules plus every match of {@code pattern} in a value or text, e.g. {@code \bDE\d{20}\b}.
+     *
+     * @param pattern found in values and text
+     * @return the rules with these values added
+     */
     public Redactor withValues(Pattern pattern) {
         List<ValueRule> more = new ArrayList<>(values);
         more.add(new ValueRule(Objects.requireNonNull(pattern, "pattern"), match -> true));
         return new Redactor(keys, more);
     }
 
-    /** Whether the value of a key named {@code name} is hidden. */
+    /**
+     * Whether the value of a key named {@code name} is hidden.
+     *
+     * @param name the key's name
+     * @return whether its value is hidden
+     */
     public boolean hidesKey(String name) {
         String normalized = normalize(name);
         return !normalized.isEmpty() && keys.stream().anyMatch(p -> p.matcher(normalized).find());
     }
 
-    /** Redacts {@code json} in place (a copy made for one response) and returns it. */
+    /**
+     * Redacts {@code json} in place (a copy made for one response) and returns it.
+     *
+     * @param json the JSON, changed in place
+     * @return the same JSON
+     */
     public JsonNode redact(JsonNode json) {
         if (json instanceof ObjectNode object) {
             for (var field : object.properties()) {
@@ -104,7 +125,12 @@ public final class Redactor {
         return json;
     }
 
-    /** Free text (an error message, a stack trace) with hidden values and the values of hidden names replaced. */
+    /**
+     * Free text (an error message, a stack trace) with hidden values and the values of hidden names replaced.
+     *
+     * @param text the text
+     * @return the text with hidden values replaced
+     */
     public String redact(String text) {
         if (text == null || text.isEmpty()) {
             return text;
