@@ -26,6 +26,6 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.METHOD)
 public @interface JobHandlerMethod {
-    /** The kind of job this method handles; empty: the {@code @JobKind} of its args type. */
+    /** {@return the kind of job this method handles; empty: the {@code @JobKind} of its args type} */
     String kind() default "";
 }

@@ -14,7 +14,16 @@ import org.springframework.context.annotation.Configuration;
 @ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.annotation.Endpoint")
 @ConditionalOnBean(Scheduler.class)
 public class PgJobsActuatorAutoConfiguration {
+    /** Created by Spring Boot when the auto-configuration applies. */
+    public PgJobsActuatorAutoConfiguration() {
+    }
 
+    /**
+     * The {@code pgjobs} endpoint, unless the application declares its own.
+     *
+     * @param scheduler the application's scheduler
+     * @return the endpoint
+     */
     @Bean
     @ConditionalOnMissingBean
     public PgJobsEndpoint pgjobsEndpoint(Scheduler scheduler) {

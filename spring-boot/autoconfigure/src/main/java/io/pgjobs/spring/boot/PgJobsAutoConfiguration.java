@@ -36,7 +36,20 @@ import org.springframework.context.annotation.Configuration;
 @ConditionalOnSingleCandidate(DataSource.class)
 @EnableConfigurationProperties(PgJobsProperties.class)
 public class PgJobsAutoConfiguration {
+    /** Created by Spring Boot when the auto-configuration applies. */
+    public PgJobsAutoConfiguration() {
+    }
 
+    /**
+     * The scheduler, from the {@code pgjobs.*} properties, the handler beans and the customizers, migrated unless
+     * {@code pgjobs.migrate-on-start} is false; unless the application declares its own.
+     *
+     * @param dataSource the application's data source
+     * @param properties the {@code pgjobs.*} properties
+     * @param beanFactory where the handler beans are found
+     * @param customizers what adjusts the builder last
+     * @return the scheduler, started and stopped with the application context
+     */
     @Bean
     @ConditionalOnMissingBean
     public Scheduler pgjobsScheduler(DataSource dataSource, PgJobsProperties properties,
@@ -68,6 +81,14 @@ public class PgJobsAutoConfiguration {
         return new SchedulerLifecycle(scheduler, schedules(properties), !properties.getQueues().isEmpty());
     }
 
+    /**
+     * The client, whose enqueues join the Spring-managed transaction in progress; unless the application declares
+     * its own.
+     *
+     * @param scheduler the scheduler
+     * @param dataSource the data source whose transactions it joins
+     * @return the client
+     */
     @Bean
     @ConditionalOnMissingBean
     public JobClient pgjobsClient(Scheduler scheduler, DataSource dataSource) {

@@ -25,13 +25,31 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnProperty(name = "pgjobs.dashboard.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(PgJobsDashboardProperties.class)
 public class PgJobsDashboardAutoConfiguration {
+    /** Created by Spring Boot when the auto-configuration applies. */
+    public PgJobsDashboardAutoConfiguration() {
+    }
 
+    /**
+     * Who the dashboard's users are: the servlet request's roles, as {@code pgjobs.dashboard.*-role} name them;
+     * unless the application declares its own.
+     *
+     * @param properties the {@code pgjobs.dashboard.*} properties
+     * @return the authentication hook
+     */
     @Bean
     @ConditionalOnMissingBean
     public DashboardAuth pgjobsDashboardAuth(PgJobsDashboardProperties properties) {
         return new ServletRoleAuth(properties.getOperatorRole(), properties.getViewerRole());
     }
 
+    /**
+     * The dashboard servlet, registered under {@code pgjobs.dashboard.path}.
+     *
+     * @param scheduler the scheduler
+     * @param auth who the users are
+     * @param properties the {@code pgjobs.dashboard.*} properties
+     * @return the registration
+     */
     @Bean
     public ServletRegistrationBean<DashboardServlet> pgjobsDashboard(Scheduler scheduler, DashboardAuth auth,
                                                                      PgJobsDashboardProperties properties) {

@@ -16,13 +16,26 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 public class PgJobsEndpoint {
     private final Scheduler scheduler;
 
+    /**
+     * The endpoint of one scheduler.
+     *
+     * @param scheduler the scheduler
+     */
     public PgJobsEndpoint(Scheduler scheduler) {
         this.scheduler = scheduler;
     }
 
-    /** What the endpoint answers. */
+    /**
+     * What the endpoint answers.
+     *
+     * @param nodeId this node's id
+     * @param queues the queues
+     * @param schedules the schedules
+     * @param health this node's health
+     */
     public record Description(String nodeId, List<QueueInfo> queues, List<ScheduleInfo> schedules, Health health) {}
 
+    /** {@return the queues, the schedules and this node's health, read now} */
     @ReadOperation
     public Description describe() {
         return new Description(scheduler.nodeId(), scheduler.admin().queues(), scheduler.admin().schedules(),

@@ -8,6 +8,11 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 public class PgJobsHealthIndicator implements HealthIndicator {
     private final Scheduler scheduler;
 
+    /**
+     * The health of one scheduler.
+     *
+     * @param scheduler the scheduler
+     */
     public PgJobsHealthIndicator(Scheduler scheduler) {
         this.scheduler = scheduler;
     }

@@ -9,5 +9,10 @@ import io.pgjobs.Scheduler;
  */
 @FunctionalInterface
 public interface PgJobsSchedulerCustomizer {
+    /**
+     * Adjusts the builder.
+     *
+     * @param builder the builder, the properties and handler beans applied
+     */
     void customize(Scheduler.Builder builder);
 }
