@@ -9,6 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.pgjobs.Batch;
 import io.pgjobs.BatchStatus;
 import io.pgjobs.CircuitBreaker;
@@ -198,6 +200,24 @@ abstract class DocSnippets {
                 .carryMdc("request_id", "tenant")
                 .queueLagThreshold(Duration.ofMinutes(2))
                 .build();
+        // end snippet
+    }
+
+    void productionStartTimeout() {
+        // snippet docs/production.md#1
+        Scheduler scheduler = Scheduler.builder(dataSource)
+                .queue("default", 8)
+                .startTimeout(Duration.ofMinutes(2)) // default 60 s; zero tries once
+                .build();
+        scheduler.start(); // waits up to two minutes for the database, then throws
+        // end snippet
+    }
+
+    void productionTls() {
+        // snippet docs/production.md#2
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl("jdbc:postgresql://db.internal:5432/app?sslmode=verify-full&sslrootcert=/etc/pgjobs/ca.crt");
+        Scheduler scheduler = Scheduler.builder(new HikariDataSource(config)).queue("default", 8).build();
         // end snippet
     }
 
