@@ -14,6 +14,7 @@ import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
@@ -34,7 +35,11 @@ class DatabaseAwayTest {
     static final PgDatabase db = PgDatabase.onOwnServer();
 
     @JobKind("test.away")
-    record Away(long sleepMs) {}
+    /** A job; one that holds runs until the test releases it (see {@link #released}). */
+    record Away(boolean hold) {}
+
+    /** Opened by the test once it has seen what it waits for while a holding job runs. */
+    private static volatile CountDownLatch released = new CountDownLatch(1);
 
     private FailureCountingDataSource dataSource;
     private Scheduler scheduler;
@@ -52,6 +57,7 @@ class DatabaseAwayTest {
 
     @AfterEach
     void close() throws Exception {
+        released.countDown(); // a test that failed while a job held must not keep it waiting through the close
         db.startServer();
         if (scheduler != null) {
             scheduler.close();
@@ -66,10 +72,12 @@ class DatabaseAwayTest {
                 .nodeDeadAfter(Duration.ofSeconds(10))
                 .startTimeout(startTimeout)
                 .handler(Away.class, ctx -> {
-                    Thread.sleep(ctx.args().sleepMs());
+                    if (ctx.args().hold() && !released.await(5, TimeUnit.MINUTES)) {
+                        throw new IllegalStateException("the test never released the holding job");
+                    }
                     return null;
                 })
-                .schedule(Schedule.of("away-tick", "every 1s", "test.away", Map.of("sleepMs", 0)));
+                .schedule(Schedule.of("away-tick", "every 1s", "test.away", Map.of("hold", false)));
     }
 
     @Test
@@ -83,7 +91,7 @@ class DatabaseAwayTest {
 
         db.startServer();
         started.get(3, TimeUnit.MINUTES);
-        long job = scheduler.client().enqueue(new Away(0)).id();
+        long job = scheduler.client().enqueue(new Away(false)).id();
         Await.until(Duration.ofSeconds(60), "a job enqueued after the start completed",
                 () -> db.queryLong("select count(*) from pgjobs.jobs where state = 'completed' and id = " + job) == 1);
         Await.until(Duration.ofSeconds(60), "the schedule saved at start fired",
@@ -104,7 +112,8 @@ class DatabaseAwayTest {
     void everyLoopWorksAgainAfterTheServerRestarted() throws Exception {
         scheduler = node(Duration.ofMinutes(1)).build();
         scheduler.start();
-        long running = scheduler.client().enqueue(new Away(15_000)).id(); // running through the restart
+        released = new CountDownLatch(1);
+        long running = scheduler.client().enqueue(new Away(true)).id(); // running through the restart
         Await.until(Duration.ofSeconds(60), "the long job runs and the node leads",
                 () -> db.queryLong("select count(*) from pgjobs.jobs where state = 'running' and id = " + running) == 1
                         && scheduler.isLeader());
@@ -116,9 +125,14 @@ class DatabaseAwayTest {
         dataSource.pool.getHikariPoolMXBean().softEvictConnections();
         long restartedAt = db.queryLong("select extract(epoch from pg_postmaster_start_time()) * 1000");
 
-        long after = scheduler.client().enqueue(new Away(0)).id(); // fetcher, worker, completer
+        long after = scheduler.client().enqueue(new Away(false)).id(); // fetcher, worker, completer
         Await.until(Duration.ofSeconds(60), "a job enqueued after the restart completed",
                 () -> db.queryLong("select count(*) from pgjobs.jobs where state = 'completed' and id = " + after) == 1);
+        // its lease was renewed after the restart: a renewal then moves it past the restart plus the lease (10 s)
+        Await.until(Duration.ofSeconds(60), "the running job's lease renewed after the restart",
+                () -> db.queryLong("select count(*) from pgjobs.jobs where id = " + running
+                        + " and extract(epoch from lease_expires_at) * 1000 > " + (restartedAt + 10_000)) == 1);
+        released.countDown();
         Await.until(Duration.ofSeconds(60), "the job running through the restart completed on its lease",
                 () -> db.queryLong("select count(*) from pgjobs.jobs where state = 'completed' and id = " + running) == 1);
         assertThat(db.queryLong("select count(*) from pgjobs.attempts where job_id = " + running))
