@@ -50,10 +50,12 @@ final class JobExecution implements Runnable {
     private volatile long handlerNanos;
     private Map<String, Object> metadata;
 
-    /** Hears, exactly once per execution, how its attempt ended. */
-    @FunctionalInterface
+    /** Hears, exactly once per execution, how its attempt ended, or that its handler was never started. */
     interface Ended {
         void ended(JobExecution execution, Completion completion);
+
+        /** The job's claim was too old for its handler to start (see {@link #run}); nothing of it was written. */
+        void notStarted(JobExecution execution);
     }
 
     JobExecution(ClaimedJob job, Registration<?> registration, ExecutionEnvironment environment, Ended ended) {
@@ -79,8 +81,29 @@ final class JobExecution implements Runnable {
         return handlerNanos;
     }
 
+    /**
+     * Runs the handler, unless more than {@link ExecutionEnvironment#startWithinNanos} (half the lease) passed since
+     * the job's claim was sent. The node's lease on a job it has not started is renewed only once the lease keeper
+     * has seen it, which a node frozen (or starved of CPU) between the claim and this point did not do; past half
+     * its lease the job may have been rescued and claimed by another node already, and its handler must not run
+     * here too. Checked by the node's monotonic clock against the lease the claim asked for: the database counted
+     * the lease from a moment after the claim was sent (see {@link ClaimedJob}), and within half of it the lease
+     * keeper, renewing every third of a lease, renews it before it runs out. Such a job is given back
+     * ({@link Ended#notStarted}), and it is not reported as started. Nor does a handler start once its execution
+     * was abandoned (put back at a shutdown) before the worker thread got to it.
+     */
     @Override
     public void run() {
+        if (finished) {
+            return;
+        }
+        if (System.nanoTime() - job.claimSentNanos() >= environment.startWithinNanos()) {
+            if (markFinished()) {
+                ended.notStarted(this);
+            }
+            return;
+        }
+        environment.telemetry().started(job);
         thread = Thread.currentThread();
         putMdc();
         JobTracing.Span span = environment.telemetry().beginExecution(job, this::metadata);
@@ -166,12 +189,19 @@ final class JobExecution implements Runnable {
         return new Completion.Failure(error.getClass().getName(), message, stackTrace(error));
     }
 
-    private synchronized void finish(Completion completion) {
+    private void finish(Completion completion) {
+        if (markFinished()) {
+            ended.ended(this, completion);
+        }
+    }
+
+    /** Whether this call ended the execution: the first of its end, its abandon and its not starting. */
+    private synchronized boolean markFinished() {
         if (finished) {
-            return;
+            return false;
         }
         finished = true;
-        ended.ended(this, completion);
+        return true;
     }
 
     /** The job's metadata (JSON objects become maps), parsed on first use; only the worker thread reads it. */

@@ -7,7 +7,6 @@ import io.pgjobs.internal.store.ExecutionStore;
 import io.pgjobs.internal.store.ExecutionStore.Claim;
 import io.pgjobs.internal.store.ExecutionStore.ClaimPosition;
 import io.pgjobs.internal.store.FlowStore;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -28,10 +27,11 @@ import java.util.function.BooleanSupplier;
  * claim is made when a concurrency's worth of jobs can be taken (not when a quarter of the slots are free), takes
  * about twice as many jobs, and overlaps the jobs still running. A buffered job is claimed like any other (it is
  * running in the database, under this node's lease, and counts as such everywhere); its lease is not renewed
- * until it starts, so it is started only within {@link #UNUSED_AHEAD_NANOS} (at most a quarter of the lease) from
- * the moment its claim was sent. Buffered jobs that waited that long (the jobs run slower than the buffer
- * assumed) or are left when the fetcher stops are put back as they were, the attempt given back
- * ({@link ExecutionStore#release}), and after such a put-back the queue claims only its free slots for
+ * until it starts, so it is taken from the buffer only within {@link #UNUSED_AHEAD_NANOS} (at most a quarter of
+ * the lease) from the moment its claim was sent (and then, like every claimed job, its handler starts only within
+ * half the lease: {@link JobExecution#run}). Buffered jobs that waited that long (the jobs run slower than the
+ * buffer assumed) or are left when the fetcher stops are put back as they were, the attempt given back
+ * ({@link Workers#putBack}), and after such a put-back the queue claims only its free slots for
  * {@link #AHEAD_PAUSE_NANOS}. A node killed with jobs in its buffer leaves them to the rescuer, like any job it
  * claimed. A queue with flow control claims only its free slots: a buffered job would hold a place under a
  * cluster-wide limit or an ordered key that another node could start at once.
@@ -61,9 +61,6 @@ final class QueueFetcher extends BackgroundLoop {
     /** How long a queue claims only its free slots after it put back jobs it claimed ahead and never started. */
     private static final long AHEAD_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-    /** A job claimed ahead of a free slot, and when the claim that took it was sent (System.nanoTime). */
-    private record Buffered(ClaimedJob job, long claimSentNanos) {}
-
     private final String queue;
     private final int concurrency;
     /** The kinds this node handles: without a circuit breaker, and with one (claimed while it is closed). */
@@ -86,7 +83,7 @@ final class QueueFetcher extends BackgroundLoop {
      * Jobs claimed ahead, oldest first; guarded by itself, with the slots: a job waits here only while no slot is
      * free, since a slot that frees up goes straight to the next buffered job ({@link #slotFreed}).
      */
-    private final ArrayDeque<Buffered> buffer = new ArrayDeque<>();
+    private final ArrayDeque<ClaimedJob> buffer = new ArrayDeque<>();
     /** Buffered jobs a freed slot found too old to start, not yet put back; guarded by buffer. */
     private final List<ClaimedJob> expired = new ArrayList<>();
     /** Until when (System.nanoTime) this queue claims no more than its free slots. */
@@ -169,7 +166,7 @@ final class QueueFetcher extends BackgroundLoop {
                 if (slots.tryAcquire()) {
                     startNow.add(job);
                 } else {
-                    buffer.addLast(new Buffered(job, now));
+                    buffer.addLast(job);
                 }
             }
         }
@@ -233,12 +230,12 @@ final class QueueFetcher extends BackgroundLoop {
         ClaimedJob next = null;
         boolean expiredAny = false;
         synchronized (buffer) {
-            Buffered head;
+            ClaimedJob head;
             while (next == null && (head = buffer.pollFirst()) != null) {
                 if (now - head.claimSentNanos() < unusedAheadNanos) {
-                    next = head.job();
+                    next = head;
                 } else {
-                    expired.add(head.job());
+                    expired.add(head);
                     expiredAny = true;
                 }
             }
@@ -265,35 +262,25 @@ final class QueueFetcher extends BackgroundLoop {
             unused.addAll(expired);
             expired.clear();
             while (!buffer.isEmpty() && now - buffer.peekFirst().claimSentNanos() >= unusedAheadNanos) {
-                unused.add(buffer.pollFirst().job());
+                unused.add(buffer.pollFirst());
             }
         }
         if (!unused.isEmpty()) {
             aheadPausedUntil = now + AHEAD_PAUSE_NANOS;
             resumeAfter = null;
-            putBack(unused);
+            workers.putBack(unused);
         }
     }
 
     /** How long the fetcher may sleep before the oldest buffered job is due to be put back, at most a poll. */
     private Duration untilNextPutBack(long now) {
         synchronized (buffer) {
-            Buffered oldest = buffer.peekFirst();
+            ClaimedJob oldest = buffer.peekFirst();
             if (oldest == null) {
                 return pollInterval;
             }
             long dueIn = oldest.claimSentNanos() + unusedAheadNanos - now;
             return Duration.ofNanos(Math.max(1_000_000L, Math.min(dueIn, pollInterval.toNanos())));
-        }
-    }
-
-    /** Puts back jobs claimed and never started; if that fails, the rescuer hands them out once their leases end. */
-    private void putBack(List<ClaimedJob> unused) {
-        try {
-            store.release(unused, nodeId);
-        } catch (SQLException e) {
-            log.warn("could not put back {} jobs of queue {} this node claimed and never started; they stay running "
-                    + "until their leases run out and the rescuer hands them out again", unused.size(), queue, e);
         }
     }
 
@@ -304,11 +291,11 @@ final class QueueFetcher extends BackgroundLoop {
         synchronized (buffer) {
             left.addAll(expired);
             expired.clear();
-            buffer.forEach(buffered -> left.add(buffered.job()));
+            left.addAll(buffer);
             buffer.clear();
         }
         if (!left.isEmpty()) {
-            putBack(left);
+            workers.putBack(left);
         }
     }
 

@@ -8,7 +8,9 @@ import io.pgjobs.internal.store.ClaimedJob;
 import io.pgjobs.internal.store.Completion;
 import io.pgjobs.internal.store.ExecutionStore;
 import io.pgjobs.internal.store.WorkflowStore;
+import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -60,17 +62,29 @@ final class Workers {
         timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
                 .name("pgjobs-timer").unstarted(r));
         environment = new ExecutionEnvironment(config.nodeId(), config.serializer(), config.retryPolicy(), telemetry,
-                timer, leases, workflows, config.maxArgsBytes());
+                timer, leases, workflows, config.maxArgsBytes(), config.leaseDuration().toNanos() / 2);
     }
 
-    /** Starts a claimed job on a worker thread; its queue has already taken the slot {@code freeSlot} gives back. */
+    /**
+     * Starts a claimed job on a worker thread; its queue has already taken the slot {@code freeSlot} gives back.
+     * The job's handler starts only if the worker thread gets to it soon enough after the claim (see
+     * {@link JobExecution#run}); else the job is put back.
+     */
     void launch(ClaimedJob job, Runnable freeSlot) {
         Registration<?> registration = config.handlers().get(job.kind());
-        JobExecution execution = new JobExecution(job, registration, environment,
-                (ended, completion) -> ended(ended, completion, freeSlot));
+        JobExecution execution = new JobExecution(job, registration, environment, new JobExecution.Ended() {
+            @Override
+            public void ended(JobExecution execution, Completion completion) {
+                Workers.this.ended(execution, completion, freeSlot);
+            }
+
+            @Override
+            public void notStarted(JobExecution execution) {
+                Workers.this.notStarted(execution, freeSlot);
+            }
+        });
         held.hold(job);
         executing.put(job.id(), execution);
-        telemetry.started(job);
         try {
             executor.execute(execution);
         } catch (RejectedExecutionException e) {
@@ -84,6 +98,41 @@ final class Workers {
         executing.remove(execution.jobId(), execution);
         freeSlot.run();
         completer.submit(execution.job(), completion, execution.handlerNanos());
+        notifyDrain();
+    }
+
+    /**
+     * The handler of {@code execution} was not started, its claim too old: the job is put back if this node still
+     * holds that attempt of it (else another node may own it now, and it is left alone), and is no longer held.
+     */
+    private void notStarted(JobExecution execution, Runnable freeSlot) {
+        ClaimedJob job = execution.job();
+        log.warn("job {} (attempt {}) was not started: its claim was sent {} ms ago, more than half its lease of {} "
+                        + "ms, so it may have been rescued and claimed elsewhere; putting it back unless it was",
+                job.id(), job.attempt(), (System.nanoTime() - job.claimSentNanos()) / 1_000_000,
+                config.leaseDuration().toMillis());
+        putBack(List.of(job));
+        held.release(job.id(), job.attempt());
+        executing.remove(execution.jobId(), execution);
+        freeSlot.run();
+        notifyDrain();
+    }
+
+    /**
+     * Puts back jobs this node claimed and never started, as they were before the claim ({@link
+     * ExecutionStore#release}: only the attempts it still holds); if that fails, they stay running until their
+     * leases run out and the rescuer hands them out again.
+     */
+    void putBack(List<ClaimedJob> jobs) {
+        try {
+            leases.release(jobs, config.nodeId());
+        } catch (SQLException e) {
+            log.warn("could not put back {} jobs this node claimed and never started; they stay running until their "
+                    + "leases run out and the rescuer hands them out again", jobs.size(), e);
+        }
+    }
+
+    private void notifyDrain() {
         if (draining) {
             synchronized (executing) {
                 executing.notifyAll();

@@ -8,8 +8,8 @@ import io.pgjobs.JobState;
  * for retryable, scheduled and available), how the attempt ended, and how many attempts to give back
  * ({@code attemptsBack}: 1 when the attempt should not count, as for a snooze or a shutdown). Built by the
  * factories, one per way an attempt can end, when it ended: {@code endedAfterMs} is how long after the claim
- * returned the job that was (measured on the node), so that the attempt's end is written as the claim's
- * database time plus that, however late the completion is written.
+ * was sent that was (measured on the node; see {@link ClaimedJob}), so that the attempt's end is written as the
+ * claim's database time plus that, however late the completion is written.
  */
 public record Completion(long jobId, int attempt, JobState state, Outcome outcome, long delayMs, int attemptsBack,
                          String resultJson, String errorClass, String message, String stackTrace,
@@ -57,6 +57,6 @@ public record Completion(long jobId, int attempt, JobState state, Outcome outcom
     }
 
     private static long sinceClaimMs(ClaimedJob job) {
-        return (System.nanoTime() - job.claimedNanos()) / 1_000_000;
+        return (System.nanoTime() - job.claimSentNanos()) / 1_000_000;
     }
 }

@@ -179,11 +179,11 @@ public final class ExecutionStore {
                 ps.setObject(p, after == null ? null : after.id(), Types.BIGINT);
                 // the update returns its rows in the order of their addresses, not in the claim order
                 TreeMap<ClaimPosition, ClaimedJob> claimed = new TreeMap<>();
+                long sentNanos = System.nanoTime();
                 try (ResultSet rs = ps.executeQuery()) {
-                    long claimedNanos = System.nanoTime();
                     while (rs.next()) {
                         claimed.put(new ClaimPosition(rs.getShort(9), rs.getObject(10, OffsetDateTime.class),
-                                rs.getLong(1)), ClaimedJob.read(rs, claimedNanos));
+                                rs.getLong(1)), ClaimedJob.read(rs, sentNanos));
                     }
                 }
                 return new Claim(List.copyOf(claimed.values()), claimed.isEmpty() ? null : claimed.lastKey());

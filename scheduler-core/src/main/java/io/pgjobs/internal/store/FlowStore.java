@@ -60,10 +60,10 @@ public final class FlowStore {
                 ps.setObject(p++, rate == null ? null : rate.burst(), Types.INTEGER);
                 ps.setBoolean(p, rate != null && rate.partitionKey() != null);
                 List<ClaimedJob> claimed = new ArrayList<>(limit);
+                long sentNanos = System.nanoTime();
                 try (ResultSet rs = ps.executeQuery()) {
-                    long claimedNanos = System.nanoTime();
                     while (rs.next()) {
-                        claimed.add(ClaimedJob.read(rs, claimedNanos));
+                        claimed.add(ClaimedJob.read(rs, sentNanos));
                     }
                 }
                 return claimed;
