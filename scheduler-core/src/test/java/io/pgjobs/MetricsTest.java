@@ -136,4 +136,22 @@ class MetricsTest {
         release.countDown();
         Await.until(Duration.ofSeconds(20), "the slot freed", () -> gauge("pgjobs.slots.free", "default") == 3);
     }
+
+    @Test
+    void gaugesTheJobsAQueueClaimedAheadOfItsFreeSlots() throws Exception {
+        scheduler = schedulers.build(builder());
+        for (int i = 0; i < 4; i++) {
+            scheduler.client().enqueue(JobRequest.of(new Work("block")).queue("other"));
+        }
+        scheduler.start();
+
+        // the two slots of "other" run two jobs, and the claim took two more ahead of them; those wait at most
+        // half a second for a slot before they go back (and are claimed ahead again ten seconds later)
+        Await.until(Duration.ofSeconds(60), "two jobs running and two claimed ahead",
+                () -> gauge("pgjobs.jobs.running", "other") == 2 && gauge("pgjobs.jobs.buffered", "other") == 2);
+        assertThat(gauge("pgjobs.jobs.buffered", "default")).isZero();
+        Await.until(Duration.ofSeconds(60), "the jobs claimed ahead put back",
+                () -> gauge("pgjobs.jobs.buffered", "other") == 0);
+        assertThat(gauge("pgjobs.jobs.running", "other")).isEqualTo(2);
+    }
 }

@@ -46,8 +46,11 @@ interface JobMetrics {
     /** A saga moved to {@code state}, as the leader heard it (one count per move, cluster-wide). */
     void sagaChanged(WorkflowStatus.SagaState state);
 
-    /** Gauges of one queue: its jobs running on this node, free slots, and the sampled depth and lag (NaN until sampled). */
-    void bindQueue(String queue, int concurrency, IntSupplier running);
+    /**
+     * Gauges of one queue: its jobs running on this node, free slots, jobs claimed ahead and not yet started, and
+     * the sampled depth and lag (NaN until sampled).
+     */
+    void bindQueue(String queue, int concurrency, IntSupplier running, IntSupplier buffered);
 
     void queueStats(List<QueueStat> stats);
 
@@ -74,7 +77,7 @@ interface JobMetrics {
         @Override public void queueDepthChecked(String queue, long depth, int maxDepth) {}
         @Override public void circuitChanged(String kind, String state) {}
         @Override public void sagaChanged(WorkflowStatus.SagaState state) {}
-        @Override public void bindQueue(String queue, int concurrency, IntSupplier running) {}
+        @Override public void bindQueue(String queue, int concurrency, IntSupplier running, IntSupplier buffered) {}
         @Override public void queueStats(List<QueueStat> stats) {}
         @Override public void leader(boolean leader) {}
         @Override public void unhandled(List<UnhandledKind> unhandled) {}

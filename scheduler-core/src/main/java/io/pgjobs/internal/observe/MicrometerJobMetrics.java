@@ -113,13 +113,16 @@ final class MicrometerJobMetrics implements JobMetrics {
     }
 
     @Override
-    public void bindQueue(String queue, int concurrency, IntSupplier running) {
+    public void bindQueue(String queue, int concurrency, IntSupplier running, IntSupplier buffered) {
         queueGauges.computeIfAbsent(queue, this::registerQueueGauges);
         // Micrometer holds gauge state weakly by default, and nothing else keeps this supplier alive
         Gauge.builder("pgjobs.jobs.running", running, r -> r.getAsInt()).strongReference(true)
                 .description("Jobs of the queue running on this node").tag("queue", queue).register(registry);
         Gauge.builder("pgjobs.slots.free", running, r -> concurrency - r.getAsInt()).strongReference(true)
                 .description("Free execution slots of the queue on this node").tag("queue", queue).register(registry);
+        Gauge.builder("pgjobs.jobs.buffered", buffered, b -> b.getAsInt()).strongReference(true)
+                .description("Jobs of the queue this node claimed ahead of a free slot and has not started yet")
+                .tag("queue", queue).register(registry);
     }
 
     @Override

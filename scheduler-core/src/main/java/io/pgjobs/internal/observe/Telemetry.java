@@ -216,11 +216,13 @@ public final class Telemetry {
     }
 
     /**
-     * Starts the gauges of this node's queues: running jobs and free slots, the sampled depth and lag, and the due
-     * jobs no live node handles (a node is live while it heartbeats within {@code nodeDeadAfter}).
+     * Starts the gauges of this node's queues: running jobs, free slots and jobs claimed ahead, the sampled depth
+     * and lag, and the due jobs no live node handles (a node is live while it heartbeats within
+     * {@code nodeDeadAfter}).
      */
-    public void startQueues(Map<String, Integer> concurrency, Map<String, IntSupplier> running, Duration nodeDeadAfter) {
-        concurrency.forEach((queue, slots) -> metrics.bindQueue(queue, slots, running.get(queue)));
+    public void startQueues(Map<String, Integer> concurrency, Map<String, IntSupplier> running,
+                            Map<String, IntSupplier> buffered, Duration nodeDeadAfter) {
+        concurrency.forEach((queue, slots) -> metrics.bindQueue(queue, slots, running.get(queue), buffered.get(queue)));
         if (metrics.enabled() && !concurrency.isEmpty()) {
             sampler = new QueueStatsSampler(store, metrics, List.copyOf(concurrency.keySet()), config.queueStatsInterval(),
                     nodeDeadAfter);

@@ -103,8 +103,12 @@ public final class Node {
             fetchers.values().forEach(BackgroundLoop::start);
             cronFirer.start();
             Map<String, IntSupplier> running = new LinkedHashMap<>();
-            fetchers.forEach((queue, fetcher) -> running.put(queue, fetcher::running));
-            telemetry.startQueues(config.queues(), running, config.nodeDeadAfter());
+            Map<String, IntSupplier> buffered = new LinkedHashMap<>();
+            fetchers.forEach((queue, fetcher) -> {
+                running.put(queue, fetcher::running);
+                buffered.put(queue, fetcher::buffered);
+            });
+            telemetry.startQueues(config.queues(), running, buffered, config.nodeDeadAfter());
             state = State.STARTED;
         }
     }

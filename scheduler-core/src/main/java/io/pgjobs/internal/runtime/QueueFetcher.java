@@ -302,4 +302,11 @@ final class QueueFetcher extends BackgroundLoop {
     int running() {
         return concurrency - slots.availablePermits();
     }
+
+    /** Jobs claimed ahead of a free slot and not yet started (or put back). */
+    int buffered() {
+        synchronized (buffer) {
+            return buffer.size();
+        }
+    }
 }
