@@ -228,7 +228,8 @@ final class BenchDatabase implements AutoCloseable {
         }
     }
 
-    private static long unfinished(DataSource pool) throws SQLException {
+    /** Jobs not finished yet: runnable, scheduled or running. */
+    static long unfinished(DataSource pool) throws SQLException {
         return queryLong(pool, "select count(*) from pgjobs.jobs where state in ('available', 'scheduled', 'retryable', 'running')");
     }
 
@@ -236,10 +237,6 @@ final class BenchDatabase implements AutoCloseable {
     static long attemptsInserted(DataSource pool) throws SQLException {
         return queryLong(pool, "select coalesce(sum(n_tup_ins), 0) from pg_stat_user_tables "
                 + "where schemaname = 'pgjobs' and relname = 'attempts'");
-    }
-
-    static long attempts(DataSource pool) throws SQLException {
-        return queryLong(pool, "select count(*) from pgjobs.attempts");
     }
 
     static long lastJobId(DataSource pool) throws SQLException {

@@ -14,10 +14,17 @@ import java.util.List;
  * @param jdbcUrl an administrative database on another server, or null for an embedded PostgreSQL
  * @param workloads the workloads to run besides the references (the ceiling and the commit rate), in
  *     {@link #WORKLOADS} order
+ * @param steadySeconds the length of the steady state's confirmation run
+ * @param steadyRate the rate the steady state offers, without a search; 0: search for the highest stable one
+ * @param steadyProducers the kinds of producers the steady state runs with, each in a run of its own
+ *     ({@code client}, {@code sql})
+ * @param steadyProbeSeconds the length of each probe of the steady state's search
+ * @param steadyProbes how many probes the search makes (each halves the range of rates left)
  * @param drainJobs the size of the warm drains (and of the growth workload's drain)
  */
 record BenchOptions(boolean quick, boolean durable, String jdbcUrl, List<String> workloads, int steadySeconds,
-                    int steadyRate, boolean steadySqlProducers, int drainJobs, List<Integer> drainNodes) {
+                    int steadyRate, List<String> steadyProducers, int steadyProbeSeconds, int steadyProbes,
+                    int drainJobs, List<Integer> drainNodes) {
 
     /** What {@code --only} may name, in the order they run. The references always run first. */
     static final List<String> WORKLOADS = List.of("ceiling", "drain", "flow_drain", "workflow", "cold_drain", "enqueue", "latency", "growth",
@@ -31,10 +38,14 @@ record BenchOptions(boolean quick, boolean durable, String jdbcUrl, List<String>
               --only a,b                workloads among %s
               --drain-jobs N            jobs in each warm drain (default 100000; --quick: 20000)
               --drain-nodes 1,2,4       node JVMs of the warm drains at concurrency 100
-              --steady-seconds N        length of the steady state (default 120; --quick: 15)
-              --steady-rate N           jobs/s offered in the steady state (default: 80%% of the one-node drain)
-              --steady-producer client|sql
-                                        producers that call pgjobs (default) or insert generated rows
+              --steady-seconds N        length of the steady state's confirmation run (default 600; --quick: 15)
+              --steady-rate N           jobs/s offered in the steady state, without a search (default: the
+                                        highest rate the search finds stable)
+              --steady-probe-seconds N  length of each probe of the search (default 20; --quick: 5)
+              --steady-probes N         probes in the search (default 6; --quick: 3)
+              --steady-producer client|sql|both
+                                        producers that call pgjobs, that insert generated rows, or a run with
+                                        each (default both)
             """.formatted(String.join(",", WORKLOADS));
 
     /** A bad command line (or a server that cannot give what it asks for): the message names the option. */
@@ -51,7 +62,9 @@ record BenchOptions(boolean quick, boolean durable, String jdbcUrl, List<String>
         List<String> only = WORKLOADS;
         Integer steadySeconds = null;
         int steadyRate = 0;
-        boolean steadySqlProducers = false;
+        List<String> steadyProducers = List.of("client", "sql");
+        Integer steadyProbeSeconds = null;
+        Integer steadyProbes = null;
         Integer drainJobs = null;
         List<Integer> drainNodes = List.of(1, 2, 4);
         for (int i = 0; i < args.length; i++) {
@@ -68,10 +81,13 @@ record BenchOptions(boolean quick, boolean durable, String jdbcUrl, List<String>
                 case "--only" -> only = workloads(value(args, ++i, option));
                 case "--steady-seconds" -> steadySeconds = positive(args, ++i, option);
                 case "--steady-rate" -> steadyRate = positive(args, ++i, option);
-                case "--steady-producer" -> steadySqlProducers = switch (value(args, ++i, option)) {
-                    case "client" -> false;
-                    case "sql" -> true;
-                    default -> throw new Invalid("--steady-producer is client or sql, not '" + args[i] + "'");
+                case "--steady-probe-seconds" -> steadyProbeSeconds = positive(args, ++i, option);
+                case "--steady-probes" -> steadyProbes = positive(args, ++i, option);
+                case "--steady-producer" -> steadyProducers = switch (value(args, ++i, option)) {
+                    case "client" -> List.of("client");
+                    case "sql" -> List.of("sql");
+                    case "both" -> List.of("client", "sql");
+                    default -> throw new Invalid("--steady-producer is client, sql or both, not '" + args[i] + "'");
                 };
                 case "--drain-jobs" -> drainJobs = positive(args, ++i, option);
                 case "--drain-nodes" -> {
@@ -85,7 +101,9 @@ record BenchOptions(boolean quick, boolean durable, String jdbcUrl, List<String>
             }
         }
         return new BenchOptions(quick, durable, jdbcUrl, only,
-                steadySeconds != null ? steadySeconds : quick ? 15 : 120, steadyRate, steadySqlProducers,
+                steadySeconds != null ? steadySeconds : quick ? 15 : 600, steadyRate, steadyProducers,
+                steadyProbeSeconds != null ? steadyProbeSeconds : quick ? 5 : 20,
+                steadyProbes != null ? steadyProbes : quick ? 3 : 6,
                 drainJobs != null ? drainJobs : quick ? 20_000 : 100_000, drainNodes);
     }
 

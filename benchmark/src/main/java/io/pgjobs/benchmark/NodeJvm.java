@@ -34,9 +34,20 @@ final class NodeJvm {
     /** The same, with the flow control of {@code flow} on the queue. */
     static NodeJvm start(String url, String nodeId, int concurrency, FlowSetup flow)
             throws IOException, InterruptedException {
+        return launch(url, nodeId, concurrency, flow, "default");
+    }
+
+    /** A node without flow control that deletes its completed jobs once they are {@code completedRetention} old. */
+    static NodeJvm startRetaining(String url, String nodeId, int concurrency, Duration completedRetention)
+            throws IOException, InterruptedException {
+        return launch(url, nodeId, concurrency, FlowSetup.NONE, Long.toString(completedRetention.toSeconds()));
+    }
+
+    private static NodeJvm launch(String url, String nodeId, int concurrency, FlowSetup flow, String retention)
+            throws IOException, InterruptedException {
         Process process = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-cp",
                 System.getProperty("java.class.path"), NodeProcess.class.getName(), url, nodeId,
-                Integer.toString(concurrency), flow.argument())
+                Integer.toString(concurrency), flow.argument(), retention)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
         NodeJvm node = new NodeJvm(process);

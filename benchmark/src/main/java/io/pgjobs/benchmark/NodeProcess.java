@@ -6,6 +6,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * One scheduler node in its own JVM, as a user would run it: default settings, one queue of the given
@@ -14,13 +15,14 @@ import java.nio.charset.StandardCharsets;
  * for every process on a Linux machine) for each job whose args ask for it. Ends when its standard input
  * closes.
  *
- * <p>Arguments: JDBC URL, node id, the queue's concurrency, the queue's flow control ({@link FlowSetup#argument}).
+ * <p>Arguments: JDBC URL, node id, the queue's concurrency, the queue's flow control ({@link FlowSetup#argument}),
+ * how many seconds completed jobs are kept ({@code default}: pgjobs' default).
  */
 public final class NodeProcess {
     public static void main(String[] args) throws Exception {
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         try (HikariDataSource dataSource = BenchDatabase.pool(args[0], 20);
-             Scheduler scheduler = FlowSetup.parse(args[3]).apply(Scheduler.builder(dataSource)
+             Scheduler scheduler = retention(args[4], FlowSetup.parse(args[3]).apply(Scheduler.builder(dataSource)
                      .nodeId(args[1])
                      .queue("default", Integer.parseInt(args[2]))
                      .migrateOnStart(false)
@@ -34,7 +36,7 @@ public final class NodeProcess {
                              }
                          }
                          return null;
-                     }))
+                     })))
                      .build()) {
             scheduler.start();
             synchronized (out) {
@@ -46,6 +48,11 @@ public final class NodeProcess {
                 // anything on stdin is ignored; end of input means stop
             }
         }
+    }
+
+    private static Scheduler.Builder retention(String seconds, Scheduler.Builder builder) {
+        return seconds.equals("default") ? builder
+                : builder.completedRetention(Duration.ofSeconds(Long.parseLong(seconds)));
     }
 
     private NodeProcess() {}

@@ -16,7 +16,11 @@ class BenchOptionsTest {
         assertThat(options.jdbcUrl()).isNull();
         assertThat(options.workloads()).isEqualTo(BenchOptions.WORKLOADS);
         assertThat(options.drainJobs()).isEqualTo(100_000);
-        assertThat(options.steadySeconds()).isEqualTo(120);
+        assertThat(options.steadySeconds()).isEqualTo(600);
+        assertThat(options.steadyRate()).isZero();
+        assertThat(options.steadyProducers()).containsExactly("client", "sql");
+        assertThat(options.steadyProbeSeconds()).isEqualTo(20);
+        assertThat(options.steadyProbes()).isEqualTo(6);
         assertThat(options.drainNodes()).containsExactly(1, 2, 4);
     }
 
@@ -31,10 +35,23 @@ class BenchOptionsTest {
         assertThat(options.workloads()).containsExactly("cold_drain", "steady");
         assertThat(options.jdbcUrl()).isEqualTo("jdbc:postgresql://db/postgres");
         assertThat(options.drainNodes()).containsExactly(1, 2);
-        assertThat(options.steadySqlProducers()).isTrue();
+        assertThat(options.steadyProducers()).containsExactly("sql");
         assertThat(options.steadyRate()).isEqualTo(20_000);
         assertThat(options.drainJobs()).isEqualTo(20_000);
         assertThat(options.steadySeconds()).isEqualTo(15);
+        assertThat(options.steadyProbeSeconds()).isEqualTo(5);
+        assertThat(options.steadyProbes()).isEqualTo(3);
+    }
+
+    @Test
+    void theSteadyStatesSearchIsSetByItsOwnOptions() throws Exception {
+        BenchOptions options = BenchOptions.parse(new String[] {"--steady-probe-seconds", "7", "--steady-probes", "4",
+                "--steady-producer", "both", "--steady-seconds", "30"});
+
+        assertThat(options.steadyProbeSeconds()).isEqualTo(7);
+        assertThat(options.steadyProbes()).isEqualTo(4);
+        assertThat(options.steadyProducers()).containsExactly("client", "sql");
+        assertThat(options.steadySeconds()).isEqualTo(30);
     }
 
     @Test
@@ -46,7 +63,9 @@ class BenchOptionsTest {
         assertInvalid(List.of("--drain-jobs", "0"), "--drain-jobs takes a positive whole number, not '0'");
         assertInvalid(List.of("--drain-nodes", "1,-2"), "--drain-nodes takes a positive whole number, not '-2'");
         assertInvalid(List.of("--only", "drain,warp"), "--only: unknown workload 'warp'");
-        assertInvalid(List.of("--steady-producer", "kafka"), "--steady-producer is client or sql, not 'kafka'");
+        assertInvalid(List.of("--steady-producer", "kafka"), "--steady-producer is client, sql or both, not 'kafka'");
+        assertInvalid(List.of("--steady-probes", "0"), "--steady-probes takes a positive whole number, not '0'");
+        assertInvalid(List.of("--steady-probe-seconds", "x"), "--steady-probe-seconds takes a positive whole number, not 'x'");
         assertInvalid(List.of("--jdbc-url", "postgres://db"), "--jdbc-url must start with jdbc:postgresql://");
     }
 
