@@ -124,8 +124,7 @@ class RunJobTest {
     void aJobThatIsRunningCannotBeRunAgainUntilItEnds() throws Exception {
         Scheduler scheduler = scheduler();
         long id = scheduler.client().enqueue(new Wait()).id();
-        CompletableFuture<JobAttempt> running = CompletableFuture.supplyAsync(() -> scheduler.runJob(id));
-        assertThat(waiting.await(30, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<JobAttempt> running = runUntilItWaits(scheduler, id);
 
         assertThatThrownBy(() -> scheduler.runJob(id)).isInstanceOf(IllegalStateException.class)
                 .hasMessage("job " + id + " is running on node inline-node (attempt 1), so it cannot run here as well");
@@ -141,8 +140,7 @@ class RunJobTest {
     void aCancelRequestStopsTheHandlerAtTheNextLeaseRenewal() throws Exception {
         Scheduler scheduler = scheduler(Duration.ofMillis(600));
         long id = scheduler.client().enqueue(new Wait()).id();
-        CompletableFuture<JobAttempt> running = CompletableFuture.supplyAsync(() -> scheduler.runJob(id));
-        assertThat(waiting.await(30, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<JobAttempt> running = runUntilItWaits(scheduler, id);
 
         assertThat(scheduler.client().cancel(id)).isTrue();
 
@@ -155,8 +153,7 @@ class RunJobTest {
     void aJobRunLongerThanItsLeaseKeepsItByRenewals() throws Exception {
         Scheduler scheduler = scheduler(Duration.ofMillis(600));
         long id = scheduler.client().enqueue(new Wait()).id();
-        CompletableFuture<JobAttempt> running = CompletableFuture.supplyAsync(() -> scheduler.runJob(id));
-        assertThat(waiting.await(30, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<JobAttempt> running = runUntilItWaits(scheduler, id);
         Instant firstLease = scheduler.client().get(id).orElseThrow().leaseExpiresAt();
 
         Await.until(Duration.ofSeconds(30), "the lease is renewed",
@@ -164,6 +161,13 @@ class RunJobTest {
 
         release.countDown();
         assertThat(running.get(30, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.COMPLETED);
+    }
+
+    /** Runs job {@code id}, a {@link Wait}, in another thread, and returns once its handler waits. */
+    private CompletableFuture<JobAttempt> runUntilItWaits(Scheduler scheduler, long id) throws InterruptedException {
+        CompletableFuture<JobAttempt> running = CompletableFuture.supplyAsync(() -> scheduler.runJob(id));
+        assertThat(waiting.await(30, TimeUnit.SECONDS)).as("the handler runs").isTrue();
+        return running;
     }
 
     @Test
