@@ -27,6 +27,8 @@ class SecurityConfiguration {
         http.authorizeHttpRequests(auth -> auth
                 .requestMatchers("/pgjobs/**").hasAnyRole("PGJOBS_OPERATOR", "PGJOBS_VIEWER")
                 .requestMatchers(HttpMethod.POST, "/orders").permitAll()
+                // Boot's error page: a refused request shows its own status, not a demand to log in
+                .requestMatchers("/error").permitAll()
                 .anyRequest().authenticated())
             // The dashboard checks a CSRF token of its own (header X-PgJobs-Csrf, from GET api/session) and the
             // Origin of every action; its page does not send Spring's. An order is placed without a session: a
