@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,14 +54,26 @@ final class InlineRunner {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform()
                 .daemon(true).name("pgjobs-inline-" + jobId).unstarted(r));
         AtomicReference<Completion> ended = new AtomicReference<>();
+        AtomicBoolean notStarted = new AtomicBoolean();
         JobExecution execution = new JobExecution(job, config.handlers().get(job.kind()),
                 new ExecutionEnvironment(config.nodeId(), config.serializer(), config.retryPolicy(), telemetry, timer,
-                        stores.executions(), stores.workflows(), config.maxArgsBytes()),
-                (done, completion) -> ended.set(completion));
+                        stores.executions(), stores.workflows(), config.maxArgsBytes(),
+                        JobExecution.startWithinNanos(config.leaseDuration())),
+                new JobExecution.Ended() {
+                    @Override
+                    public void ended(JobExecution done, Completion completion) {
+                        ended.set(completion);
+                    }
+
+                    @Override
+                    public void notStarted(JobExecution unstarted) {
+                        notStarted.set(true);
+                    }
+                });
         long renewEveryMs = config.leaseDuration().toMillis() / 3;
         timer.scheduleWithFixedDelay(() -> renewLease(execution), renewEveryMs, renewEveryMs, TimeUnit.MILLISECONDS);
-        telemetry.started(job);
-        // the execution clears the MDC when the handler ends: the caller's own is put back
+        // the execution reports the start itself, and clears the MDC when the handler ends: the caller's own is put
+        // back
         Map<String, String> callersMdc = MDC.getCopyOfContextMap();
         try {
             execution.run();
@@ -70,7 +83,24 @@ final class InlineRunner {
                 MDC.setContextMap(callersMdc);
             }
         }
+        if (notStarted.get()) {
+            throw notStartedInTime(job);
+        }
         return complete(job, ended.get(), execution.handlerNanos());
+    }
+
+    /**
+     * The handler did not start within half the lease from the claim (the caller's thread was held up that long:
+     * see {@link JobExecution#run}): the job is put back, unless it was rescued meanwhile, and the caller told.
+     */
+    private RuntimeException notStartedInTime(ClaimedJob job) {
+        call("put back job " + job.id(), () -> {
+            stores.executions().release(List.of(job), config.nodeId());
+            return null;
+        });
+        return new IllegalStateException("job " + job.id() + " was claimed but not started: more than half its lease ("
+                + config.leaseDuration() + ") passed before its handler could start, so it may have been rescued; "
+                + "it was put back unless it was; run it again");
     }
 
     private ClaimedJob claim(long jobId) {

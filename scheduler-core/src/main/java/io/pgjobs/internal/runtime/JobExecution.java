@@ -65,6 +65,11 @@ final class JobExecution implements Runnable {
         this.ended = ended;
     }
 
+    /** How long after its claim was sent a job's handler may still start: half the lease (see {@link #run}). */
+    static long startWithinNanos(Duration lease) {
+        return lease.toNanos() / 2;
+    }
+
     long jobId() {
         return job.id();
     }

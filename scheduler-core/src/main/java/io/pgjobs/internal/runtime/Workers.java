@@ -62,7 +62,8 @@ final class Workers {
         timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
                 .name("pgjobs-timer").unstarted(r));
         environment = new ExecutionEnvironment(config.nodeId(), config.serializer(), config.retryPolicy(), telemetry,
-                timer, leases, workflows, config.maxArgsBytes(), config.leaseDuration().toNanos() / 2);
+                timer, leases, workflows, config.maxArgsBytes(),
+                JobExecution.startWithinNanos(config.leaseDuration()));
     }
 
     /**

@@ -44,8 +44,9 @@ public final class InlineClaimStore {
                 ps.setLong(2, leaseMs);
                 ps.setLong(3, jobId);
                 ps.setArray(4, Sql.textArray(connection, kinds));
+                long sentNanos = System.nanoTime(); // before the claim, as ClaimedJob needs it
                 try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(ClaimedJob.read(rs, System.nanoTime())) : Optional.empty();
+                    return rs.next() ? Optional.of(ClaimedJob.read(rs, sentNanos)) : Optional.empty();
                 }
             }
         });
