@@ -8,18 +8,12 @@ import io.pgjobs.NonRetryableException;
 import io.pgjobs.Scheduler;
 import io.pgjobs.Workflow;
 import io.pgjobs.WorkflowStatus;
+import io.pgjobs.dashboard.DashboardFixture.Fixture;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
-import java.io.File;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -28,14 +22,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.ElementNotInteractableException;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -46,24 +36,12 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardBrowserTest {
-    @RegisterExtension
-    static final PgDatabase db = new PgDatabase();
-
-    private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
-    private static final File CHROMIUM = new File("/usr/bin/chromium");
-    private static final Path SCREENSHOTS = Path.of("target", "screenshots");
     private static final String XSS = "<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script>";
 
-    private static Scheduler scheduler;
-    private static DashboardServer server;
-    private static WebDriver browser;
-    private static Path profile;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Assumptions.assumeTrue(CHROMEDRIVER.canExecute() && CHROMIUM.canExecute(),
-                "browser tests need /usr/bin/chromium and /usr/bin/chromedriver (installed by .ci/run)");
-        scheduler = Scheduler.builder(db.dataSource()).queue("default", 4).queue("reports", 2)
+    // the host decides who the user is: here everyone is an operator, through the embedding hook
+    @RegisterExtension
+    static final DashboardFixture dashboard = DashboardFixture.signedInAsOperator("/jobs").started().inChromium()
+            .scheduler(builder -> builder.queue("default", 4).queue("reports", 2)
                 .pollInterval(Duration.ofMillis(200))
                 .handler("payment.capture", Map.class, ctx -> {
                     if (ctx.attempt() == 1) {
@@ -74,55 +52,26 @@ class DashboardBrowserTest {
                 .handler("hostile", Map.class, ctx -> {
                     throw new NonRetryableException(XSS);
                 })
-                .handler("report.build", Map.class, ctx -> null)
-                .build();
-        scheduler.start();
-        // the host decides who the user is: here everyone is an operator, through the embedding hook
-        server = DashboardServer.start(new DashboardServlet(scheduler,
-                request -> new DashboardUser("browser-test", DashboardUser.Role.OPERATOR)), "127.0.0.1", 0, "/jobs");
-
-        profile = Files.createTempDirectory("pgjobs-chromium");
-        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM).addArguments("--headless", "--no-sandbox",
-                "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--window-size=1440,1000", "--user-data-dir=" + profile);
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER)
-                .usingAnyFreePort().build();
-        browser = new ChromeDriver(service, options);
-        Files.createDirectories(SCREENSHOTS);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (server != null) {
-            server.close();
-        }
-        if (scheduler != null) {
-            scheduler.close();
-        }
-    }
+                .handler("report.build", Map.class, ctx -> null));
+    @Fixture private static PgDatabase db;
+    @Fixture private static Scheduler scheduler;
+    @Fixture private static DashboardServer server;
+    @Fixture private static WebDriver browser;
 
     private static WebDriverWait waiting() {
-        return new WebDriverWait(browser, Duration.ofSeconds(30));
+        return dashboard.waiting();
     }
 
     private static void open(String hash) {
         browser.get(server.uri() + "#/" + hash);
     }
 
-    /** Clicks what {@code locator} finds, finding it again if a live refresh redrew the page in between. */
     private static void click(By locator) {
-        waiting().ignoring(StaleElementReferenceException.class).until(d -> {
-            d.findElement(locator).click();
-            return true;
-        });
+        dashboard.click(locator);
     }
 
     private static void screenshot(String name) throws Exception {
-        Path png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
-        Files.copy(png, SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        dashboard.screenshot(name);
     }
 
     @Test

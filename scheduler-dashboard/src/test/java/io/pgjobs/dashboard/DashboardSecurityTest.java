@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.pgjobs.JobRequest;
 import io.pgjobs.NonRetryableException;
 import io.pgjobs.Scheduler;
+import io.pgjobs.dashboard.DashboardFixture.Fixture;
 import io.pgjobs.dashboard.HttpCalls.Reply;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
@@ -23,52 +24,30 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What an attacker (or a careless script) sends, and what must never come back. */
 class DashboardSecurityTest {
-    @RegisterExtension
-    static final PgDatabase db = new PgDatabase();
-
     private static final String CARD = "4242 4242 4242 4242";
     /** Fragments of SQL, PostgreSQL's or Java's errors, or server names: none may reach a client. */
     private static final List<String> LEAKS = List.of("select ", " from ", "insert ", "sqlstate", "org.postgresql",
             "error:", "exception", "\tat ", "jetty", "pgjobs.jobs", "jooq", "stackoverflow");
 
-    private static Scheduler scheduler;
-    private static DashboardServer server;
-    private static HttpCalls http;
-
-    @BeforeAll
-    static void start() throws Exception {
-        scheduler = Scheduler.builder(db.dataSource()).queue("mail", 1).pollInterval(Duration.ofMillis(100))
+    @RegisterExtension
+    static final DashboardFixture dashboard = DashboardFixture.withUsers("/ops").started()
+            .truncatingBeforeEach("pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.queues, pgjobs.schedules,"
+                    + " pgjobs.schedule_runs")
+            .scheduler(builder -> builder.queue("mail", 1).pollInterval(Duration.ofMillis(100))
                 .handler("card.charge", Map.class, ctx -> {
                     throw new NonRetryableException("gateway refused card " + ctx.args().get("card") + " with password="
                             + ctx.args().get("password"));
                 })
-                .handler("card.refund", Map.class, ctx -> Map.of("apiKey", "k-result", "card", CARD))
-                .build();
-        scheduler.start();
-        server = DashboardServer.start(new DashboardServlet(scheduler,
-                BasicAuth.parse("olga:op-pw:operator,victor:view-pw:viewer")), "127.0.0.1", 0, "/ops");
-        http = new HttpCalls(server.uri());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-        scheduler.close();
-    }
-
-    @BeforeEach
-    void clean() throws Exception {
-        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.queues, pgjobs.schedules,"
-                + " pgjobs.schedule_runs");
-    }
+                .handler("card.refund", Map.class, ctx -> Map.of("apiKey", "k-result", "card", CARD)));
+    @Fixture private static PgDatabase db;
+    @Fixture private static Scheduler scheduler;
+    @Fixture private static DashboardServer server;
+    @Fixture private static HttpCalls http;
 
     private static Reply viewerGet(String path) throws Exception {
         return http.get(path, "victor", "view-pw");
