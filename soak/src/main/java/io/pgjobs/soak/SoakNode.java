@@ -43,7 +43,6 @@ public final class SoakNode {
                 .orderedKeys(SoakJobs.ORDERED_QUEUE, OrderedKeys.MOVE_ON_WHEN_DISCARDED)
                 .queue(SoakJobs.RATED_QUEUE, 4)
                 .rateLimit(SoakJobs.RATED_QUEUE, SoakJobs.RATE)
-                .circuitBreaker("soak.partner", SoakJobs.PARTNER_BREAKER)
                 .leaseDuration(lease)
                 .nodeDeadAfter(lease)
                 .shutdownDeadline(Duration.ofSeconds(10))
@@ -58,6 +57,7 @@ public final class SoakNode {
                 .handler(SoakJobs.Hog.class, ctx -> SoakJobs.hog(dataSource, ctx))
                 .handler(SoakJobs.Partner.class, ctx -> SoakJobs.partner(dataSource, ctx))
                 .handler(SoakJobs.Timed.class, SoakJobs.timed(dataSource))
+                .circuitBreaker("soak.partner", SoakJobs.PARTNER_BREAKER)
                 .schedule(Schedule.of(SoakJobs.TICK_SCHEDULE, "every 1s", JobRequest.of(new SoakJobs.Tick()))
                         // a fault may keep the leader from firing for longer than a minute: each missed
                         // second still gets its job, which the checker counts
