@@ -8,13 +8,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * An upgrade under load from the previous release (built from git history) to this version: old nodes keep
  * working while this version's migrations are applied, new nodes roll in, the old ones stop gracefully, and
- * nothing is lost or doubled (docs/migrations.md, "Upgrading under load").
+ * nothing is lost or doubled (docs/migrations.md, "Upgrading under load"). Tagged {@code upgrade}, which the soak
+ * module's build leaves out unless asked ({@code -Dsoak.excludedGroups=none}): it takes minutes.
  */
+@Tag("upgrade")
 class UpgradeUnderLoadTest {
     @Test
     void oldNodesWorkThroughTheMigrationsAndNewOnesTakeOverWithNothingLostOrDoubled() throws Exception {
