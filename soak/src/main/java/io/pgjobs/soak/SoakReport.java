@@ -69,7 +69,11 @@ final class SoakReport {
                         from pgjobs.attempts a join pgjobs.jobs j on j.id = a.job_id where j.queue = '%s') s"""
                     .formatted(SoakJobs.RATED_QUEUE));
             out.println("== circuit of soak.partner: transitions by state entered, and the partner's attempts");
-            table(c, out, "select state, count(*) from soak.circuit_log group by 1 order by 1");
+            table(c, out, """
+                    select state as entered, count(*) from (
+                        select state, lag(state) over (partition by kind order by id) as previous from soak.circuit_log) t
+                    where previous is distinct from state and not (previous is null and state = 'closed')
+                    group by 1 order by 1""");
             table(c, out, """
                     select a.outcome, count(*), count(*) filter (where a.message = '%s') as partner_down
                     from pgjobs.attempts a join pgjobs.jobs j on j.id = a.job_id where j.kind = 'soak.partner'
