@@ -28,6 +28,22 @@ final class FaultLog {
 
     /** Records that a fault of {@code kind} on {@code target} starts now; returns its id. */
     long started(String kind, String target) throws SQLException, InterruptedException {
+        return startedWithoutProbe(dataSource, kind, target);
+    }
+
+    /** Records that fault {@code id} ended now, then waits until the cluster recovered from it (up to 3 minutes). */
+    void ended(long id) throws SQLException, InterruptedException {
+        retrying(() -> queryLong(dataSource, "update soak.faults set ended_at = clock_timestamp() where id = ? returning id", id));
+        awaitRecovery(id);
+    }
+
+    /**
+     * Records a step that has no recovery to wait for, or none that a job of this version could probe (before the
+     * migrations, the schema is older than this version's client): it starts now, and {@link #endedWithoutProbe}
+     * says when it is over.
+     */
+    static long startedWithoutProbe(DataSource dataSource, String kind, String target) throws SQLException,
+            InterruptedException {
         long id = retrying(() -> queryLong(dataSource,
                 "insert into soak.faults (kind, target, started_at) values (?, ?, clock_timestamp()) returning id",
                 kind, target));
@@ -35,10 +51,12 @@ final class FaultLog {
         return id;
     }
 
-    /** Records that fault {@code id} ended now, then waits until the cluster recovered from it (up to 3 minutes). */
-    void ended(long id) throws SQLException, InterruptedException {
-        retrying(() -> queryLong(dataSource, "update soak.faults set ended_at = clock_timestamp() where id = ? returning id", id));
-        awaitRecovery(id);
+    /** The step is over, and so is what it caused (its end is its recovery). */
+    static void endedWithoutProbe(DataSource dataSource, long id) throws SQLException, InterruptedException {
+        retrying(() -> queryLong(dataSource, """
+                update soak.faults set ended_at = clock_timestamp(), recovered_at = clock_timestamp() where id = ?
+                returning id""", id));
+        log("fault " + id + " over");
     }
 
     /** Enqueues a probe and waits until it completed and no attempt older than the fault is still running. */

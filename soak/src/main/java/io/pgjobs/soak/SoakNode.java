@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Arguments: JDBC URL (with credentials), node id, lease ms, concurrency; and, for a node that also enqueues
  * (as an application's nodes do, each with its own version of pgjobs during an upgrade: see {@link Upgrade}),
- * jobs a second and until when, in milliseconds since the epoch.
+ * jobs a second and for how many milliseconds after its start.
  */
 public final class SoakNode {
     static final String STARTED = "STARTED";
@@ -90,12 +90,12 @@ public final class SoakNode {
     }
 
     /**
-     * Enqueues the soak's mix with this node's own client at {@code jobsPerSecond} until {@code untilEpochMs}, on a
-     * thread of its own, then seals the batches it made (a seal a fault refused is tried again).
+     * Enqueues the soak's mix with this node's own client at {@code jobsPerSecond} for {@code forMs} from now, on a
+     * thread of its own, then seals the batches it made.
      */
-    private static void produce(HikariDataSource dataSource, Scheduler scheduler, int jobsPerSecond, long untilEpochMs,
+    private static void produce(HikariDataSource dataSource, Scheduler scheduler, int jobsPerSecond, long forMs,
                                 String nodeId) {
-        long endNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(untilEpochMs - System.currentTimeMillis());
+        long endNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(forMs);
         Producer producer = new Producer(dataSource, scheduler.client(), jobsPerSecond, nodeId.hashCode(), endNanos);
         Thread.ofPlatform().daemon(true).name("producer").start(() -> {
             producer.run();

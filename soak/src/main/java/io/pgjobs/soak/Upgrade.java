@@ -90,15 +90,18 @@ public final class Upgrade {
             ConnectionSampler connections = new ConnectionSampler(harness);
             try {
                 Future<?> sampling = threads.submit(connections);
-                // the old nodes enqueue until they are stopped: they are, before this time comes
-                long oldProducersUntil = System.currentTimeMillis() + 5 * phaseMs;
+                // the old nodes enqueue until they are stopped (a day is never reached); while the first ones wait
+                // for the others to start, the cluster has fewer slots than the checker counts: a step of its own
+                long oldProducing = TimeUnit.DAYS.toMillis(1);
+                long starting = FaultLog.startedWithoutProbe(harness, "START_PREVIOUS", options.nodes() + " nodes");
                 for (int i = 1; i <= options.nodes(); i++) {
                     NodeJvm node = new NodeJvm("soak-previous-" + i, database.jdbcUrl(), options.leaseMs(),
                             options.concurrency(), logs, start, previousClassPath,
-                            List.of(Integer.toString(perNode), Long.toString(oldProducersUntil)));
+                            List.of(Integer.toString(perNode), Long.toString(oldProducing)));
                     oldNodes.add(node);
                     node.start();
                 }
+                FaultLog.endedWithoutProbe(harness, starting);
                 out.println("[upgrade] " + oldNodes.size() + " nodes of " + PreviousRelease.COMMIT
                         + " started, each enqueueing " + perNode + " jobs a second; output in " + logs.toAbsolutePath());
                 TimeUnit.MILLISECONDS.sleep(phaseMs); // the old version alone, under load
@@ -119,14 +122,16 @@ public final class Upgrade {
                 steps.ended(migrated);
                 TimeUnit.MILLISECONDS.sleep(phaseMs); // the old version on the new schema
 
-                long newProducersUntil = System.currentTimeMillis() + 2 * phaseMs;
+                // the new nodes enqueue for two phases from their start, through the old nodes' stops
+                long newProducing = 2 * phaseMs;
                 for (int i = 1; i <= options.nodes(); i++) {
                     NodeJvm node = new NodeJvm("soak-next-" + i, database.jdbcUrl(), options.leaseMs(),
                             options.concurrency(), logs, start, System.getProperty("java.class.path"),
-                            List.of(Integer.toString(perNode), Long.toString(newProducersUntil)));
+                            List.of(Integer.toString(perNode), Long.toString(newProducing)));
                     newNodes.add(node);
                     node.start();
                 }
+                long newProducersEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(newProducing);
                 out.println("[upgrade] " + newNodes.size() + " nodes of this version started beside them");
                 TimeUnit.MILLISECONDS.sleep(phaseMs); // both versions at once
 
@@ -137,7 +142,7 @@ public final class Upgrade {
                     steps.ended(stop);
                 }
                 out.println("[upgrade] the old nodes stopped " + (graceful ? "gracefully" : "(some had to be killed)"));
-                TimeUnit.MILLISECONDS.sleep(Math.max(0, newProducersUntil - System.currentTimeMillis()));
+                TimeUnit.NANOSECONDS.sleep(Math.max(0, newProducersEnd - System.nanoTime())); // the new nodes' load
 
                 client.schedules().pause(SoakJobs.TICK_SCHEDULE);
                 Soak.awaitDrained(harness);

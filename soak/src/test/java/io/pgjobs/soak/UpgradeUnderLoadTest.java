@@ -37,7 +37,7 @@ class UpgradeUnderLoadTest {
                 .isPositive();
         assertThat(result.newAttempts()).as("attempts the new nodes started").isPositive();
         assertThat(result.oldStoppedGracefully()).as("the old nodes stopped by themselves on SIGTERM").isTrue();
-        assertThat(result.steps().keySet()).containsExactlyInAnyOrder("MIGRATION", "STOP_PREVIOUS");
+        assertThat(result.steps().keySet()).containsExactlyInAnyOrder("START_PREVIOUS", "MIGRATION", "STOP_PREVIOUS");
         result.steps().values().forEach(step ->
                 assertThat(step.recovered()).as(step.kind() + " recovered from").isEqualTo(step.injected()));
     }
