@@ -208,8 +208,8 @@ class InvariantCheckerTest {
                                 + "times the rate (3 a second)",
                         "never over a rate limit: " + start + "2.000 more starts than the burst (3) plus the span "
                                 + "times the rate (3 a second)",
-                        "no attempt starts while its kind's circuit is open, but the probe: attempt 1 of soak.partner "
-                                + "started at <time> while its circuit was open (from <time> to <time>), and the job was not a probe",
+                        "no attempt starts while its kind's circuit is open: attempt 1 of soak.partner "
+                                + "started at <time> while its circuit was open (from <time> until <time>)",
                         timeout + "slept 1000 ms under a timeout of 500 ms and ended completed",
                         timeout + "of soak.timed ended timeout after <span>: timed out after PT0.5S (java.lang.InterruptedException)",
                         timeout + "of soak.work ended timeout after <span>: timed out after PT0.5S (java.lang.InterruptedException)");
