@@ -26,7 +26,10 @@ public record ClaimedJob(long id, String kind, String queue, int attempt, int ma
                 .formatted(schema, claim);
     }
 
-    /** The job in the current row of a claim's result ({@link #selectClaimed}: the claim function's columns first). */
+    /**
+     * The job in the current row of a claim's result: the claim function's columns first ({@link #selectClaimed}),
+     * or the same columns of a claim of its own, and the checksum as {@code args_sha256}.
+     */
     static ClaimedJob read(ResultSet rs, long claimedNanos) throws SQLException {
         return new ClaimedJob(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getInt(5),
                 rs.getString(6), rs.getString(7), rs.getLong(8), claimedNanos, rs.getBytes("args_sha256"));
