@@ -78,11 +78,12 @@ public final class ExecutionStore {
         // transaction, set in the same statement): a claim lost in a database crash only makes its jobs claimable
         // again, and every later durable commit (the jobs' completions first of all) flushes it with itself. The
         // reasoning, and what a crash does: docs/performance.md, "Claims commit asynchronously".
-        this.claimSql = ("select c.* from %s.claim_jobs(?, ?, ?, ?, ?, ?, ?, ?) c" + ASYNC_COMMIT).formatted(schema);
+        this.claimSql = ClaimedJob.selectClaimed(schema,
+                "%s.claim_jobs(?, ?, ?, ?, ?, ?, ?, ?) c".formatted(schema) + ASYNC_COMMIT);
         // On a node with circuit breakers, the kinds that have one are claimed only while their circuit is closed
         // (docs/flow-control.md); the check reads the circuits in the claim's own snapshot.
-        this.claimGuardedSql = ("select c.* from %s.claim_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?, ?) c" + ASYNC_COMMIT)
-                .formatted(schema, CircuitStore.closedKindsOf(schema, "?::text[]"));
+        this.claimGuardedSql = ClaimedJob.selectClaimed(schema, "%s.claim_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?, ?) c"
+                .formatted(schema, CircuitStore.closedKindsOf(schema, "?::text[]")) + ASYNC_COMMIT);
         // A completion applies only while the job still runs under this node and attempt: a node presumed dead
         // can never overwrite a job that was rescued and handed to another. A cancel request turns any
         // unsuccessful end into 'cancelled'. The attempt row is written in the same statement, from the row the
