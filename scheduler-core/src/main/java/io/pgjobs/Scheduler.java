@@ -109,6 +109,31 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
+     * Runs one job now, in the calling thread, and answers its attempt: for tests (pgjobs-test's
+     * {@code PgJobsTestKit.runJob}) and tools that must run a given job at once. The job is claimed for this node
+     * as a worker's claim would (its attempt counted, a lease renewed while it runs), its handler runs with the
+     * kind's timeout and cancellation, and its end is written as any attempt's: a failure is retried later or
+     * discarded by the retry policy, a snooze waits. The scheduler need not be started.
+     *
+     * <p>It is an explicit request: the job runs whether it is due or waits for its time (a delay, a retry's
+     * backoff), whether its queue is paused or worked by this scheduler, and flow control neither holds it back
+     * nor counts it. It must be waiting to run ({@code available}, {@code scheduled} or {@code retryable}) and of
+     * a kind this scheduler has a handler for.
+     *
+     * @param jobId the job's id
+     * @return the attempt as written: how it ended, and its error if it failed
+     * @throws IllegalArgumentException if there is no such job
+     * @throws IllegalStateException if the job is not waiting to run (it runs elsewhere, waits for its
+     *         workflow's parents, or has finished), if this scheduler has no handler for its kind, or if this
+     *         scheduler was closed
+     * @throws PgJobsException if the database fails, or the attempt's end could not be written because the job
+     *         was taken from this node meanwhile (its lease ran out)
+     */
+    public JobAttempt runJob(long jobId) {
+        return components.node().runJob(jobId);
+    }
+
+    /**
      * Checks this node and the database now (a few small queries, each with a timeout): this node's loops, the
      * database, the leader, each of this node's queues' lag against {@link Builder#queueLagThreshold}, and how
      * many jobs were discarded since the previous call. See docs/observability.md for the semantics and the

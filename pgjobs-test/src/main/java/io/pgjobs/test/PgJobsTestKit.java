@@ -1,6 +1,7 @@
 package io.pgjobs.test;
 
 import io.pgjobs.Job;
+import io.pgjobs.JobAttempt;
 import io.pgjobs.JobClient;
 import io.pgjobs.JobRequest;
 import io.pgjobs.JobState;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -25,7 +27,8 @@ import javax.sql.DataSource;
 
 /**
  * What a test of code that enqueues or handles jobs needs: the client, {@link #drain()} to run the jobs that are
- * due, {@link #advanceTime(Duration)} for jobs that wait, and assertions on the jobs in the database.
+ * due, {@link #runJob(long)} to run one job in the test's thread, {@link #advanceTime(Duration)} for jobs and
+ * schedules that wait for their time, and assertions on the jobs in the database.
  *
  * <p>{@link PgJobsExtension} gives each test one on a database of its own, whose scheduler runs jobs only inside
  * {@code drain()}: between drains its queues are paused (see {@link #holdJobs()}), so what a test enqueues
@@ -151,20 +154,83 @@ public final class PgJobsTestKit {
     }
 
     /**
-     * Moves time forward by {@code by} for the jobs that wait for it: every job enqueued with a delay or
-     * waiting for a retry ({@code scheduled} or {@code retryable} and not yet due) becomes due {@code by} earlier.
-     * pgjobs reads time from the database, so it is the due times that move, not a clock; jobs enqueued
-     * afterwards are due relative to the database's real time. Cron schedules, rate-limit windows, leases and
-     * retention do not move. Answers how many jobs moved; run them with {@link #drain()}.
+     * Moves time forward by {@code by}, as its passing would for what waits for time: every job enqueued with a
+     * delay or waiting for a retry ({@code scheduled} or {@code retryable} and not yet due) becomes due {@code by}
+     * earlier, and cron schedules fire each of their fire times within {@code by}, once and on time. pgjobs reads
+     * time from the database, so it is the jobs' due times that move, and the schedules' clock (V33's
+     * {@code schedule_clock()}, which the kit offsets in the test's database; see {@link #scheduleClock()}). The
+     * kit steps the schedules' clock from one pending fire time to the next and waits until the scheduler fired
+     * each (only a started scheduler that leads the cluster fires: the extension's does), so a schedule every hour
+     * fires three times in three hours, never as a misfire. Jobs do not run meanwhile (with the extension; a
+     * {@link #holdJobs() held} scheduler's neither): run what came due with {@link #drain()}. Rate-limit windows,
+     * leases and retention do not move. Answers how many waiting jobs moved.
      *
      * @param by how far, positive and at most {@link JobRequest#MAX_DELAY}
-     * @return how many jobs moved
+     * @return how many waiting jobs moved
+     * @throws AssertionError if a schedule's fire time is not fired within {@link #DEFAULT_DRAIN_DEADLINE}
      */
     public int advanceTime(Duration by) {
         if (by == null || by.isNegative() || by.isZero() || by.compareTo(JobRequest.MAX_DELAY) > 0) {
             throw new IllegalArgumentException("by: must be positive and at most JobRequest.MAX_DELAY, got " + by);
         }
-        return call("move the waiting jobs' due times", () -> sql.moveWaitingJobs(by));
+        Instant end = scheduleClock().plus(by);
+        Set<Long> moved = new HashSet<>();
+        List<KitSql.PendingFire> fires;
+        while (!(fires = call("read the schedules due", () -> sql.firesUpTo(end))).isEmpty()) {
+            Instant fireTime = fires.getFirst().at();
+            moveTime(Duration.between(scheduleClock(), fireTime), moved);
+            awaitFired(fireTime);
+        }
+        moveTime(Duration.between(scheduleClock(), end), moved);
+        return moved.size();
+    }
+
+    /**
+     * The time by cron schedules' clock: {@link #now()} plus the time {@link #advanceTime advanced}. A schedule's
+     * next fire time ({@code client().schedules().get(name)}) is measured against it.
+     *
+     * @return the schedules' time
+     */
+    public Instant scheduleClock() {
+        return call("read the schedules' clock", sql::scheduleClock);
+    }
+
+    /** Moves time by {@code step}, if it is ahead, adding the ids of the jobs that moved to {@code moved}. */
+    private void moveTime(Duration step, Set<Long> moved) {
+        if (step.isPositive()) {
+            moved.addAll(call("move time", () -> sql.moveTime(step)));
+        }
+    }
+
+    /** Waits until the scheduler fired every schedule due at {@code fireTime} (their next fire time moved past it). */
+    private void awaitFired(Instant fireTime) {
+        long giveUpAt = System.nanoTime() + DEFAULT_DRAIN_DEADLINE.toNanos();
+        List<KitSql.PendingFire> unfired;
+        while (!(unfired = call("read the schedules due", () -> sql.firesUpTo(fireTime))).isEmpty()) {
+            if (System.nanoTime() - giveUpAt > 0) {
+                throw new AssertionError("advanceTime: schedules " + unfired.stream()
+                        .map(fire -> "'" + fire.schedule() + "' at " + fire.at()).toList() + " were not fired within "
+                        + DEFAULT_DRAIN_DEADLINE + "; only a started scheduler that leads the cluster fires them"
+                        + " (this one " + (scheduler.isLeader() ? "leads" : "does not lead") + ")");
+            }
+            pause();
+        }
+    }
+
+    /**
+     * Runs job {@code jobId} now, in the test's thread, and answers its attempt: the job is claimed by this
+     * kit's scheduler and completed as any job (its attempt counted and written, a failure retried later or
+     * discarded by the retry policy), without a drain. It runs though its queue is held, and though it waits for
+     * its time. See {@link Scheduler#runJob(long)}.
+     *
+     * @param jobId the job, e.g. {@code assertEnqueued(...).id()}
+     * @return its attempt: how it ended, and its error if it failed
+     * @throws IllegalArgumentException if there is no such job
+     * @throws IllegalStateException if the job is not waiting to run (it runs elsewhere, waits for its workflow's
+     *         parents, or has finished) or the scheduler has no handler for its kind
+     */
+    public JobAttempt runJob(long jobId) {
+        return scheduler.runJob(jobId);
     }
 
     /** {@return every job in the database, oldest first} */

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgjobs.Job;
+import io.pgjobs.JobAttempt;
+import io.pgjobs.JobAttempt.Outcome;
 import io.pgjobs.JobKind;
 import io.pgjobs.JobRequest;
 import io.pgjobs.JobState;
@@ -12,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -31,11 +34,15 @@ class PgJobsTestKitTest {
     record Nobody() {}
 
     static final Queue<String> GREETED = new ConcurrentLinkedQueue<>();
+    static final AtomicReference<Thread> GREETED_ON = new AtomicReference<>();
 
     @RegisterExtension
     static final PgJobsExtension pgjobs = PgJobsExtension.embedded()
             .scheduler(builder -> builder.queue("default", 2)
-                    .handler(Greet.class, ctx -> GREETED.add(ctx.args().name()))
+                    .handler(Greet.class, ctx -> {
+                        GREETED_ON.set(Thread.currentThread());
+                        return GREETED.add(ctx.args().name());
+                    })
                     .handler(Chain.class, ctx -> {
                         List<String> names = ctx.args().names();
                         GREETED.add(names.getFirst());
@@ -108,6 +115,36 @@ class PgJobsTestKitTest {
         kit.advanceTime(Duration.ofMinutes(10));
         kit.drain();
         assertThat(GREETED).containsExactly("later");
+    }
+
+    @Test
+    void runJobRunsThatOneJobInTheTestsThreadWithoutADrain(PgJobsTestKit kit) {
+        long ada = kit.client().enqueue(new Greet("ada")).id();
+        kit.client().enqueue(new Greet("grace"));
+
+        JobAttempt attempt = kit.runJob(kit.assertEnqueued(Greet.class, args -> args.name().equals("ada")).id());
+
+        assertThat(attempt.jobId()).isEqualTo(ada);
+        assertThat(attempt.outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(GREETED).containsExactly("ada");
+        assertThat(GREETED_ON.get()).isSameAs(Thread.currentThread());
+        assertThat(kit.client().get(ada).orElseThrow().state()).isEqualTo(JobState.COMPLETED);
+        kit.assertEnqueued(Greet.class, args -> args.name().equals("grace"));
+    }
+
+    @Test
+    void runJobWritesAFailureAsAWorkerWouldAndRefusesWhatCannotRun(PgJobsTestKit kit) {
+        long id = kit.client().enqueue(new Fail("the mail server said no")).id();
+
+        JobAttempt attempt = kit.runJob(id);
+
+        assertThat(attempt.outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(attempt.message()).isEqualTo("the mail server said no");
+        kit.assertCount(JobState.DISCARDED, 1);
+        assertThatThrownBy(() -> kit.runJob(id)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("job " + id + " is discarded");
+        assertThatThrownBy(() -> kit.runJob(id + 1_000)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("jobId: there is no job " + (id + 1_000));
     }
 
     @Test

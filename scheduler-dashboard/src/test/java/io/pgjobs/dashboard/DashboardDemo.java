@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * jobs that succeed, retry, snooze or land in the dead letters, two schedules, and the dashboard on
  * http://localhost:8080/ (user {@code admin}/{@code admin} operates, {@code viewer}/{@code viewer} only looks).
  * Stop it with Ctrl-C. It lives with the dashboard's tests (it needs their embedded PostgreSQL); run it with
- * {@code ./mvnw -q -pl scheduler-dashboard -am test-compile exec:java}.
+ * {@code ./mvnw -q -pl scheduler-dashboard -am test-compile exec:java@demo}.
  */
 public final class DashboardDemo {
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgjobs.internal.store.NewJob;
 import io.pgjobs.internal.store.StoredSchedule;
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -24,18 +25,22 @@ final class FiredJobs {
         return "cron:" + schedule + ":" + fireTime;
     }
 
-    /** The job for a timetabled fire time; it may run from that time on, so older fires sort first. */
-    static NewJob timetabled(StoredSchedule schedule, Instant fireTime) {
-        return job(schedule, fireTime, idempotencyKey(schedule.name(), fireTime), false);
+    /**
+     * The job for a timetabled fire time; it may run from that time on, so older fires sort first. Jobs are due on
+     * the database's clock, which the schedules' is {@code clockAhead} ahead of (zero but in a test that moved it).
+     */
+    static NewJob timetabled(StoredSchedule schedule, Instant fireTime, Duration clockAhead) {
+        return job(schedule, fireTime, fireTime.minus(clockAhead), idempotencyKey(schedule.name(), fireTime), false);
     }
 
-    /** The job of {@code triggerNow}: no idempotency key, marked as a manual trigger. */
+    /** The job of {@code triggerNow} at {@code now}: due now, no idempotency key, marked as a manual trigger. */
     static NewJob triggered(StoredSchedule schedule, Instant now) {
-        return job(schedule, now, null, true);
+        return job(schedule, now, null, null, true);
     }
 
-    private static NewJob job(StoredSchedule schedule, Instant fireTime, String key, boolean manual) {
-        return new NewJob(schedule.kind(), schedule.queue(), schedule.priority(), fireTime, 0,
+    /** {@code runAt} null: due at the database's now. */
+    private static NewJob job(StoredSchedule schedule, Instant fireTime, Instant runAt, String key, boolean manual) {
+        return new NewJob(schedule.kind(), schedule.queue(), schedule.priority(), runAt, 0,
                 schedule.maxAttempts(), schedule.argsJson(), key, schedule.tags(), metadata(schedule, fireTime, manual));
     }
 

@@ -18,12 +18,12 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
- * Fires due schedules. Each round reads the enabled schedules by next fire time (with the database's clock),
- * fires the due ones, and sleeps until the next one is due, at most the poll interval; a change to any
- * schedule wakes it early. Only the leader fires ({@code isLeader}), but correctness never rests on that: a
- * fire moves the schedule's next fire time with a compare-and-set and enqueues in the same transaction, and
- * every job carries the idempotency key of its fire time, so two nodes that both believe they lead still
- * enqueue each fire time once. The same transaction records each new job as a run of the schedule. Fires and
+ * Fires due schedules. Each round reads the enabled schedules by next fire time (with the schedules' clock, the
+ * database's unless a test moved it: {@link ScheduleStore#now}), fires the due ones, and sleeps until the next
+ * one is due, at most the poll interval; a change to any schedule wakes it early. Only the leader fires
+ * ({@code isLeader}), but correctness never rests on that: a fire moves the schedule's next fire time with a
+ * compare-and-set and enqueues in the same transaction, and every job carries the idempotency key of its fire
+ * time, so two nodes that both believe they lead still enqueue each fire time once. The same transaction records each new job as a run of the schedule. Fires and
  * misfires are reported to {@link Telemetry} once their transaction committed.
  */
 public final class ScheduleFirer extends BackgroundLoop {
@@ -62,7 +62,7 @@ public final class ScheduleFirer extends BackgroundLoop {
         ScheduleStore.Due due = store.due(BATCH);
         int fired = 0;
         for (StoredSchedule schedule : due.schedules()) {
-            if (fire(schedule, due.now())) {
+            if (fire(schedule, due.now(), due.clockAhead())) {
                 fired++;
             }
         }
@@ -78,8 +78,12 @@ public final class ScheduleFirer extends BackgroundLoop {
         return untilNext.compareTo(maxWait) < 0 ? untilNext : maxWait;
     }
 
-    /** Fires one due schedule; returns false when it could not (another node was first, or it is unreadable). */
-    private boolean fire(StoredSchedule schedule, Instant now) throws SQLException {
+    /**
+     * Fires one due schedule; returns false when it could not (another node was first, or it is unreadable).
+     * {@code now} is the schedules' clock, {@code clockAhead} how far it is ahead of the jobs' (see
+     * {@link ScheduleStore#now}).
+     */
+    private boolean fire(StoredSchedule schedule, Instant now, Duration clockAhead) throws SQLException {
         String name = schedule.name();
         Instant scheduled = schedule.nextFireAt();
         FirePlan plan;
@@ -111,7 +115,8 @@ public final class ScheduleFirer extends BackgroundLoop {
                         name, scheduled, now, schedule.misfirePolicy(), fireTimes.size(), plan.next());
                 happened.add(new SchedulerEvent.ScheduleMisfired(name, scheduled, fireTimes.contains(scheduled)));
             }
-            List<NewJob> firedJobs = fireTimes.stream().map(t -> FiredJobs.timetabled(schedule, t)).toList();
+            List<NewJob> firedJobs = fireTimes.stream().map(t -> FiredJobs.timetabled(schedule, t, clockAhead))
+                    .toList();
             List<EnqueueResult> results = firedJobs.isEmpty() ? List.of() : jobs.insert(connection, firedJobs);
             List<ScheduleStore.Run> runs = new ArrayList<>();
             for (int i = 0; i < results.size(); i++) {

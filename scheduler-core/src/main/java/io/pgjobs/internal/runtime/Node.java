@@ -1,5 +1,6 @@
 package io.pgjobs.internal.runtime;
 
+import io.pgjobs.JobAttempt;
 import io.pgjobs.WorkflowStatus;
 import io.pgjobs.internal.cluster.Cluster;
 import io.pgjobs.internal.config.Config;
@@ -51,6 +52,7 @@ public final class Node {
     private final NotificationListener listener;
     private final ScheduleFirer cronFirer;
     private final Cluster cluster;
+    private final InlineRunner inline;
     private final Object lifecycle = new Object();
     /** Written under {@link #lifecycle}; volatile so that health checks read it without waiting for a stop. */
     private volatile State state = State.NEW;
@@ -81,6 +83,7 @@ public final class Node {
         // leader check only spares the other nodes the work.
         this.cronFirer = new ScheduleFirer(stores.schedules(), stores.jobWriter(), config.pollInterval(),
                 cluster::isLeader, telemetry);
+        this.inline = new InlineRunner(config, stores, telemetry);
     }
 
     public void start() {
@@ -178,6 +181,17 @@ public final class Node {
                     + "pgjobs needs at least " + needed + " for this configuration (" + why + "), plus what "
                     + "handlers and the application take at once: enlarge the pool (docs/guide.md, \"Connections\")");
         }
+    }
+
+    /**
+     * Runs job {@code jobId} in the caller's thread and answers its attempt as written (see {@link InlineRunner});
+     * the node may be started or not, but not stopped.
+     */
+    public JobAttempt runJob(long jobId) {
+        if (state == State.STOPPED) {
+            throw new IllegalStateException("this scheduler was closed; build a new one to run a job");
+        }
+        return inline.run(jobId);
     }
 
     public boolean isLeader() {

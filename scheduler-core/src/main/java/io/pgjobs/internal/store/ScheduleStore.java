@@ -26,6 +26,7 @@ import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.Record;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * All SQL about cron schedules and the runs they keep (V7's schedule_runs). Every change to a schedule sends
@@ -36,8 +37,12 @@ public final class ScheduleStore {
     /** How many runs of each schedule are kept, newest first (the dashboard shows them; see V7). */
     public static final int KEPT_RUNS = 10;
 
-    /** The schedules whose time has come, oldest first, and when the next one after them is due. */
-    public record Due(Instant now, List<StoredSchedule> schedules, Instant nextFireAt) {}
+    /**
+     * The schedules whose time has come by the schedules' clock ({@code now}), oldest first, and when the next one
+     * after them is due; {@code clockAhead}: how far the schedules' clock is ahead of the database's (zero but in a
+     * test that moved it, see {@link #now}).
+     */
+    public record Due(Instant now, Duration clockAhead, List<StoredSchedule> schedules, Instant nextFireAt) {}
 
     /** Schedules as stored, the runs each keeps (by schedule name), and the database's time when they were read. */
     public record Listing(Instant now, List<StoredSchedule> schedules, Map<String, List<ScheduleRun>> runs) {}
@@ -58,12 +63,20 @@ public final class ScheduleStore {
     private final String schema;
     private final String notifyChannel;
     private final String unfinishedJobSql;
+    /**
+     * The schedules' clock, V33's {@code schedule_clock()}: the database's {@code now()}, unless a test moved it
+     * (pgjobs-test's advanceTime). Every time this store reads for schedules is read from it.
+     */
+    private final Field<OffsetDateTime> clock;
+    private final Field<OffsetDateTime> clockNow;
 
     public ScheduleStore(DataSource dataSource, String schema, String notifyChannel, Duration transactionLimit) {
         this.dataSource = dataSource;
         this.transactionLimit = transactionLimit;
         this.schema = schema;
         this.notifyChannel = notifyChannel;
+        this.clock = DSL.function(DSL.name(schema, "schedule_clock"), SQLDataType.TIMESTAMPWITHTIMEZONE);
+        this.clockNow = clock.as("clock_now");
         // Written to match the partial index jobs_schedule_unfinished (migration V3) literally.
         this.unfinishedJobSql = """
                 select exists (select 1 from %s.jobs
@@ -77,9 +90,12 @@ public final class ScheduleStore {
         return Sql.inTransaction(dataSource, transactionLimit, work);
     }
 
-    /** The database's {@code now()}: the start of the current transaction on {@code connection}. */
+    /**
+     * The schedules' time: V33's {@code schedule_clock()}, the database's {@code now()} (the start of the current
+     * transaction on {@code connection}) unless a test moved it.
+     */
     public Instant now(Connection connection) {
-        return Sql.dsl(connection, schema).select(DSL.currentOffsetDateTime()).fetchSingle().value1().toInstant();
+        return Sql.dsl(connection, schema).select(clock).fetchSingle().value1().toInstant();
     }
 
     /**
@@ -172,27 +188,29 @@ public final class ScheduleStore {
     // ---- the firer ---------------------------------------------------------------------------------------------
 
     /**
-     * Up to {@code limit} enabled schedules by next fire time, split into those due now and the first one after.
-     * One indexed statement (schedules_due), which also reads the database's clock.
+     * Up to {@code limit} enabled schedules by next fire time, split into those due now (by the schedules' clock)
+     * and the first one after. One indexed statement (schedules_due), which also reads the clocks.
      */
     public Due due(int limit) throws SQLException {
         return Sql.autoCommit(dataSource, connection -> {
-            var rows = Sql.dsl(connection, schema).select(SCHEDULES.fields()).select(DB_NOW).from(SCHEDULES)
+            var rows = Sql.dsl(connection, schema).select(SCHEDULES.fields()).select(clockNow, DB_NOW)
+                    .from(SCHEDULES)
                     .where(SCHEDULES.ENABLED).and(SCHEDULES.NEXT_FIRE_AT.isNotNull())
                     .orderBy(SCHEDULES.NEXT_FIRE_AT).limit(limit).fetch();
             if (rows.isEmpty()) {
-                return new Due(null, List.of(), null);
+                return new Due(null, Duration.ZERO, List.of(), null);
             }
-            Instant now = rows.getFirst().get(DB_NOW).toInstant();
+            Instant now = rows.getFirst().get(clockNow).toInstant();
+            Duration clockAhead = Duration.between(rows.getFirst().get(DB_NOW).toInstant(), now);
             List<StoredSchedule> due = new ArrayList<>();
             for (Record row : rows) {
                 StoredSchedule schedule = toSchedule(row.into(SCHEDULES));
                 if (schedule.nextFireAt().isAfter(now)) {
-                    return new Due(now, due, schedule.nextFireAt());
+                    return new Due(now, clockAhead, due, schedule.nextFireAt());
                 }
                 due.add(schedule);
             }
-            return new Due(now, due, null);
+            return new Due(now, clockAhead, due, null);
         });
     }
 

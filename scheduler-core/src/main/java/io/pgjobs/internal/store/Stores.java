@@ -12,7 +12,8 @@ public record Stores(JobWriter jobWriter, ExecutionStore executions, JobStore jo
                      AdminStore admin, ObservationStore observations, NodeStore nodes, MaintenanceStore maintenance,
                      NotificationStore notifications, NotificationStore results, FlowStore flow,
                      CircuitStore circuits, WorkflowStore workflows, BatchStore batches,
-                     FlowAdminStore flowAdmin, WorkflowViewStore workflowViews) {
+                     FlowAdminStore flowAdmin, WorkflowViewStore workflowViews,
+                     InlineClaimStore inlineClaims) {
 
     /**
      * The stores of the schema {@code schema}, whose notification channel is {@code notifyChannel} and whose
@@ -34,6 +35,6 @@ public record Stores(JobWriter jobWriter, ExecutionStore executions, JobStore jo
                 new WorkflowStore(dataSource, schema, notifyChannel, resultChannel, leaseDuration),
                 new BatchStore(dataSource, schema, notifyChannel, leaseDuration),
                 new FlowAdminStore(dataSource, schema, notifyChannel, nodeDeadAfter, leaseDuration),
-                new WorkflowViewStore(dataSource, schema));
+                new WorkflowViewStore(dataSource, schema), new InlineClaimStore(dataSource, schema));
     }
 }

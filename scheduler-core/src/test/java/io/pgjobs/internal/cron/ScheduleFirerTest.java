@@ -3,6 +3,7 @@ package io.pgjobs.internal.cron;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgjobs.Schedule;
+import io.pgjobs.Schedule.MisfirePolicy;
 import io.pgjobs.ScheduleClient;
 import io.pgjobs.internal.client.DefaultJobClient;
 import io.pgjobs.internal.config.Config;
@@ -123,6 +124,37 @@ class ScheduleFirerTest {
                 .as("fire times enqueued twice").isZero();
         assertThat(db.queryLong("select count(*) from pgjobs.jobs where " + fireTime + " <= to_timestamp(" + lastFired + ")"))
                 .isEqualTo(fired);
+    }
+
+    /**
+     * The firer reads V33's schedule_clock(), which pgjobs-test moves in a test's database: put a second past an
+     * hourly schedule's next fire time, it fires that time once and on time (the schedule skips misfires, so a
+     * fire read as late would enqueue nothing), and the job is due on the database's own clock.
+     */
+    @Test
+    void theFirerGoesBySchedulesClockAndJobsByTheDatabases() throws Exception {
+        schedules.upsert(Schedule.of("hourly", "0 * * * *", "test.tick", Map.of()).misfire(MisfirePolicy.SKIP));
+        Instant next = schedules.get("hourly").orElseThrow().nextFireAt();
+        long ahead = db.queryLong("select (extract(epoch from timestamptz '" + next + "' - now()) * 1000000)::bigint")
+                + 1_000_000;
+        try {
+            setScheduleClock("now() + interval '" + ahead + " microseconds'");
+            first.start();
+            Await.until(Duration.ofSeconds(30), "the hourly schedule fired", () -> jobsOf("hourly") == 1);
+            first.stop();
+
+            assertThat(db.queryLong("select count(*) from pgjobs.jobs where (metadata->>'pgjobs.fire_time')::timestamptz"
+                    + " = timestamptz '" + next + "' and run_at <= now() and run_at > now() - interval '1 minute'"))
+                    .as("the fire time's job, due now on the database's clock").isEqualTo(1);
+            assertThat(schedules.get("hourly").orElseThrow().nextFireAt()).isEqualTo(next.plus(Duration.ofHours(1)));
+        } finally {
+            setScheduleClock("now()");
+        }
+    }
+
+    private static void setScheduleClock(String body) throws Exception {
+        db.execute("create or replace function pgjobs.schedule_clock() returns timestamptz language sql stable"
+                + " parallel safe as $$ select " + body + " $$");
     }
 
     @Test
