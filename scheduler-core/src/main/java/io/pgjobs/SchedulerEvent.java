@@ -87,6 +87,21 @@ public sealed interface SchedulerEvent {
             implements SchedulerEvent {}
 
     /**
+     * A job's args, as this node read them at its claim, do not hash to the SHA-256 stored when it was enqueued:
+     * they were changed in the database after the enqueue, outside pgjobs. The job is discarded without running
+     * its handler ({@link JobFailed} and {@link JobDiscarded} follow once that is written).
+     *
+     * @param jobId the job's id
+     * @param kind the job's kind
+     * @param queue the job's queue
+     * @param attempt the attempt's number, from 1
+     * @param expectedSha256 the SHA-256 stored at the enqueue, in hex
+     * @param actualSha256 the SHA-256 of the args as read, in hex
+     */
+    record ArgsChecksumMismatch(long jobId, String kind, String queue, int attempt, String expectedSha256,
+                                String actualSha256) implements SchedulerEvent {}
+
+    /**
      * A running job stopped on a cancel request and ended {@link JobState#CANCELLED}.
      *
      * @param jobId the job's id

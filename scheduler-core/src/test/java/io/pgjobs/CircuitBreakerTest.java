@@ -147,8 +147,11 @@ class CircuitBreakerTest {
         assertThat(circuit(a).reason()).isEqualTo("opened by ops");
 
         a.admin().closeCircuit("ops", "test.partner");
-        Await.until(Duration.ofSeconds(30), "the held job ran once the circuit closed",
-                () -> a.client().get(held).orElseThrow().state() == JobState.COMPLETED);
+        // the circuit records an outcome after the completion's commit: reset only once it has, or the success
+        // recorded after the reset would bring the row back
+        Await.until(Duration.ofSeconds(30), "the held job ran once the circuit closed, and its success was counted",
+                () -> a.client().get(held).orElseThrow().state() == JobState.COMPLETED
+                        && circuit(a).windowSuccesses() == 1);
         a.admin().resetCircuit("ops", "test.partner");
 
         assertThat(circuit(a)).isNull();

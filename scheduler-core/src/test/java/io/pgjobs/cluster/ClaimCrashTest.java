@@ -49,7 +49,7 @@ class ClaimCrashTest {
         List<String> kinds = List.of("test.claim-crash");
         List<ClaimedJob> first = store.claim("first", kinds, List.of(), 1, NODE, 60_000, null).jobs();
         assertThat(first).extracting(ClaimedJob::id).containsExactly(completedId);
-        store.complete(List.of(Completion.succeeded(first.getFirst(), null)), NODE);
+        store.complete(List.of(Completion.succeeded(first.getFirst(), null)), NODE, Duration.ofSeconds(30));
 
         // Nothing may write the second claim out before the crash: no autovacuum (its commits are durable, and
         // would take the claim to the disk with them), and the WAL writer, which writes asynchronous commits out

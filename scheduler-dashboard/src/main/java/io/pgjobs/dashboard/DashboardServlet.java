@@ -15,9 +15,11 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Matcher;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +52,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DashboardServlet extends HttpServlet {
     private static final Logger LOG = LoggerFactory.getLogger(DashboardServlet.class);
-    private static final String STATIC = "/io/pgjobs/dashboard/static/";
     private static final int MAX_BODY_BYTES = 2 * 1024 * 1024;
     /** Set on a request once its body was read: a response to a request whose body was not closes the connection. */
     private static final String BODY_READ = DashboardServlet.class.getName() + ".bodyRead";
@@ -60,7 +61,8 @@ public final class DashboardServlet extends HttpServlet {
     private final transient ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
-    private final transient DashboardApi api;
+    /** The session, then the API's routes. */
+    private final transient List<DashboardApi.Route> routes;
     private final transient Scheduler scheduler;
     private final transient Map<String, Asset> assets = Asset.load();
 
@@ -87,7 +89,10 @@ public final class DashboardServlet extends HttpServlet {
     public DashboardServlet(Scheduler scheduler, DashboardAuth auth, Redactor redactor) {
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.auth = Objects.requireNonNull(auth, "auth");
-        this.api = new DashboardApi(scheduler.admin(), Objects.requireNonNull(redactor, "redactor"), json);
+        DashboardApi api = new DashboardApi(scheduler.admin(), Objects.requireNonNull(redactor, "redactor"), json);
+        this.routes = Stream.concat(Stream.of(DashboardApi.get("session", c -> Map.of("user", c.user().name(),
+                "role", c.user().role().name().toLowerCase(), "csrfToken", csrf.tokenFor(c.user())))),
+                api.routes().stream()).toList();
     }
 
     @Override
@@ -107,8 +112,10 @@ public final class DashboardServlet extends HttpServlet {
     private void serve(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String path = request.getPathInfo();
         if (path == null) {
-            // the UI's relative links need the trailing slash
-            response.sendRedirect(request.getRequestURI() + "/");
+            // the UI's relative links need the trailing slash; the mount's own path, not the request's text, so
+            // that nothing the client wrote (path parameters, an empty segment making it //host) is sent back
+            response.setStatus(HttpServletResponse.SC_FOUND);
+            response.setHeader("Location", request.getContextPath() + request.getServletPath() + "/");
             return;
         }
         securityHeaders(response);
@@ -139,22 +146,20 @@ public final class DashboardServlet extends HttpServlet {
         Asset asset = assets.get(relative);
         if (relative.startsWith("api/")) {
             serveApi(request, response, user, relative.substring(4));
-        } else if (request.getMethod().equals("GET") && asset != null) {
-            asset.serve(request, response);
-        } else {
+        } else if (asset == null) {
             send(request, response, 404, Map.of("error", "no such page"));
+        } else if (!request.getMethod().equals("GET")) {
+            response.setHeader("Allow", "GET");
+            send(request, response, 405, Map.of("error", "this page takes GET"));
+        } else {
+            asset.serve(request, response);
         }
     }
 
     private void serveApi(HttpServletRequest request, HttpServletResponse response, DashboardUser user, String path)
             throws IOException {
         response.setHeader("Cache-Control", "no-store");
-        if (path.equals("session") && request.getMethod().equals("GET")) {
-            send(request, response, 200, Map.of("user", user.name(), "role", user.role().name().toLowerCase(),
-                    "csrfToken", csrf.tokenFor(user)));
-            return;
-        }
-        for (DashboardApi.Route route : api.routes()) {
+        for (DashboardApi.Route route : routes) {
             Matcher matcher = route.path().matcher(path);
             if (!matcher.matches()) {
                 continue;
@@ -174,6 +179,14 @@ public final class DashboardServlet extends HttpServlet {
                     send(request, response, 403, Map.of("error", refusal));
                     return;
                 }
+                String type = request.getContentType();
+                if (type != null && !type.split(";", 2)[0].strip().equalsIgnoreCase("application/json")) {
+                    // a form's fields or text, read as JSON, would be another action than the sender meant; a body
+                    // without a type is taken as JSON
+                    send(request, response, 415, Map.of("error",
+                            "Content-Type: must be application/json, got '" + type + "'"));
+                    return;
+                }
             }
             call(route, matcher, request, response, user);
             return;
@@ -186,7 +199,7 @@ public final class DashboardServlet extends HttpServlet {
         try {
             JsonNode body = route.acts() ? body(request) : JsonNodeFactory.instance.objectNode();
             Object result = route.handler().apply(new DashboardApi.Call(matcher,
-                    DashboardApi.params(body, request::getParameter), body, user));
+                    DashboardApi.params(body, name -> queryParameter(request, name)), body, user));
             send(request, response, 200, result);
         } catch (IllegalArgumentException e) {
             send(request, response, 400, Map.of("error", e.getMessage()));
@@ -202,6 +215,20 @@ public final class DashboardServlet extends HttpServlet {
             }
             LOG.warn("dashboard request {} {} failed", request.getMethod(), request.getRequestURI(), e);
             send(request, response, 503, Map.of("error", databaseFailure(e)));
+        }
+    }
+
+    /**
+     * A parameter of the query string. The container decodes the query when it is first asked, and refuses one
+     * that is not percent-encoded UTF-8 with an exception of its own (Jetty's is no IllegalArgumentException):
+     * a 400 naming the query, not a 500.
+     */
+    private static String queryParameter(HttpServletRequest request, String name) {
+        try {
+            return request.getParameter(name);
+        } catch (RuntimeException malformed) {
+            throw new IllegalArgumentException("query: not a valid query string (percent-encoded UTF-8 name=value"
+                    + " pairs joined by &)", malformed);
         }
     }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgjobs.JobRequest;
 import io.pgjobs.Scheduler;
+import io.pgjobs.dashboard.DashboardFixture.Fixture;
 import io.pgjobs.dashboard.HttpCalls.Reply;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
@@ -14,12 +15,8 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -27,32 +24,15 @@ import org.postgresql.ds.PGSimpleDataSource;
 /** Every endpoint over real HTTP, as each role, with and without the CSRF token. */
 class DashboardApiTest {
     @RegisterExtension
-    static final PgDatabase db = new PgDatabase();
+    static final DashboardFixture dashboard = DashboardFixture.withUsers("/ops/jobs").truncatingBeforeEach(
+            "pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.queues, pgjobs.schedules,"
+                    + " pgjobs.schedule_runs, pgjobs.nodes, pgjobs.queue_lag");
+    @Fixture private static PgDatabase db;
+    @Fixture private static Scheduler scheduler;
+    @Fixture private static DashboardServer server;
+    @Fixture private static HttpCalls http;
 
     private static final ObjectMapper JSON = HttpCalls.JSON;
-    private static Scheduler scheduler;
-    private static DashboardServer server;
-    private static HttpCalls http;
-
-    @BeforeAll
-    static void start() throws Exception {
-        scheduler = Scheduler.builder(db.dataSource()).build();
-        server = DashboardServer.start(new DashboardServlet(scheduler,
-                BasicAuth.parse("olga:op-pw:operator,victor:view-pw:viewer")), "127.0.0.1", 0, "/ops/jobs");
-        http = new HttpCalls(server.uri());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-        scheduler.close();
-    }
-
-    @BeforeEach
-    void clean() throws Exception {
-        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.queues, pgjobs.schedules,"
-                + " pgjobs.schedule_runs, pgjobs.nodes, pgjobs.queue_lag");
-    }
 
     private static HttpRequest.Builder request(String path, String user, String password) {
         return http.request(path, user, password);

@@ -8,18 +8,12 @@ import io.pgjobs.NonRetryableException;
 import io.pgjobs.Scheduler;
 import io.pgjobs.Workflow;
 import io.pgjobs.WorkflowStatus;
+import io.pgjobs.dashboard.DashboardFixture.Fixture;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
-import java.io.File;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -28,14 +22,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.ElementNotInteractableException;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -46,24 +37,12 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardBrowserTest {
-    @RegisterExtension
-    static final PgDatabase db = new PgDatabase();
-
-    private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
-    private static final File CHROMIUM = new File("/usr/bin/chromium");
-    private static final Path SCREENSHOTS = Path.of("target", "screenshots");
     private static final String XSS = "<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script>";
 
-    private static Scheduler scheduler;
-    private static DashboardServer server;
-    private static WebDriver browser;
-    private static Path profile;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Assumptions.assumeTrue(CHROMEDRIVER.canExecute() && CHROMIUM.canExecute(),
-                "browser tests need /usr/bin/chromium and /usr/bin/chromedriver (installed by .ci/run)");
-        scheduler = Scheduler.builder(db.dataSource()).queue("default", 4).queue("reports", 2)
+    // the host decides who the user is: here everyone is an operator, through the embedding hook
+    @RegisterExtension
+    static final DashboardFixture dashboard = DashboardFixture.signedInAsOperator("/jobs").started().inChromium()
+            .scheduler(builder -> builder.queue("default", 4).queue("reports", 2)
                 .pollInterval(Duration.ofMillis(200))
                 .handler("payment.capture", Map.class, ctx -> {
                     if (ctx.attempt() == 1) {
@@ -74,55 +53,64 @@ class DashboardBrowserTest {
                 .handler("hostile", Map.class, ctx -> {
                     throw new NonRetryableException(XSS);
                 })
-                .handler("report.build", Map.class, ctx -> null)
-                .build();
-        scheduler.start();
-        // the host decides who the user is: here everyone is an operator, through the embedding hook
-        server = DashboardServer.start(new DashboardServlet(scheduler,
-                request -> new DashboardUser("browser-test", DashboardUser.Role.OPERATOR)), "127.0.0.1", 0, "/jobs");
-
-        profile = Files.createTempDirectory("pgjobs-chromium");
-        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM).addArguments("--headless", "--no-sandbox",
-                "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--window-size=1440,1000", "--user-data-dir=" + profile);
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER)
-                .usingAnyFreePort().build();
-        browser = new ChromeDriver(service, options);
-        Files.createDirectories(SCREENSHOTS);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (server != null) {
-            server.close();
-        }
-        if (scheduler != null) {
-            scheduler.close();
-        }
-    }
+                .handler("report.build", Map.class, ctx -> null));
+    @Fixture private static PgDatabase db;
+    @Fixture private static Scheduler scheduler;
+    @Fixture private static DashboardServer server;
+    @Fixture private static WebDriver browser;
 
     private static WebDriverWait waiting() {
-        return new WebDriverWait(browser, Duration.ofSeconds(30));
+        return dashboard.waiting();
     }
 
     private static void open(String hash) {
         browser.get(server.uri() + "#/" + hash);
     }
 
-    /** Clicks what {@code locator} finds, finding it again if a live refresh redrew the page in between. */
     private static void click(By locator) {
-        waiting().ignoring(StaleElementReferenceException.class).until(d -> {
-            d.findElement(locator).click();
-            return true;
-        });
+        dashboard.click(locator);
     }
 
     private static void screenshot(String name) throws Exception {
-        Path png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
-        Files.copy(png, SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        dashboard.screenshot(name);
+    }
+
+    /*
+     * A live refresh redraws the page every few seconds, replacing every element of it: an element found before
+     * one is stale after it. So each step below finds its element as it acts or reads, and does it again if a
+     * refresh came in between; under load the gap between finding and using is wide enough for one.
+     */
+
+    /** What {@code read} reads off the page (null for nothing), again if a live refresh redrew it meanwhile. */
+    private static <T> T read(java.util.function.Function<WebDriver, T> read) {
+        return waiting().ignoring(StaleElementReferenceException.class)
+                .until(d -> java.util.Optional.ofNullable(read.apply(d))).orElse(null);
+    }
+
+    private static String text(By locator) {
+        return read(d -> d.findElement(locator).getText());
+    }
+
+    private static String property(By locator, String name) {
+        return read(d -> d.findElement(locator).getDomProperty(name));
+    }
+
+    private static String attribute(By locator, String name) {
+        return read(d -> d.findElement(locator).getDomAttribute(name));
+    }
+
+    /**
+     * Replaces what the field {@code locator} finds holds with {@code keys}, in full again if a live refresh
+     * redrew the field meanwhile (keeping what was typed so far: typing on would add to it), or if the page has
+     * the field before it takes keys.
+     */
+    private static void type(By locator, CharSequence... keys) {
+        waiting().ignoring(StaleElementReferenceException.class, ElementNotInteractableException.class).until(d -> {
+            WebElement field = d.findElement(locator);
+            field.sendKeys(Keys.chord(Keys.CONTROL, "a"));
+            field.sendKeys(keys);
+            return true;
+        });
     }
 
     @Test
@@ -139,32 +127,36 @@ class DashboardBrowserTest {
         Await.until(Duration.ofSeconds(20), "the scheduler leads", scheduler::isLeader);
 
         open("");
-        WebElement discarded = waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-count=discarded]")));
-        waiting().until(d -> !discarded.getText().equals("0"));
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-count=discarded]")));
+        waiting().ignoring(StaleElementReferenceException.class)
+                .until(d -> !d.findElement(By.cssSelector("[data-count=discarded]")).getText().equals("0"));
         assertThat(browser.findElements(By.cssSelector("tr[data-queue]"))).hasSize(2);
         // the heartbeat writes the leader mark on its next round; the page shows it on a refresh
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-leader='" + scheduler.nodeId() + "'] .badge.s-leader")));
-        assertThat(browser.findElement(By.cssSelector("[data-check=database] .badge")).getText()).isEqualTo("up");
-        assertThat(browser.findElement(By.cssSelector("[data-check=node] .badge")).getText()).isEqualTo("up");
-        assertThat(browser.findElement(By.cssSelector("[data-check='queue:reports']")).getText()).contains("due jobs");
+        assertThat(text(By.cssSelector("[data-check=database] .badge"))).isEqualTo("up");
+        assertThat(text(By.cssSelector("[data-check=node] .badge"))).isEqualTo("up");
+        assertThat(text(By.cssSelector("[data-check='queue:reports']"))).contains("due jobs");
         // the leader samples every queue's lag at once when it is elected; the chart draws a line per queue
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-chart=lag] svg path[data-line=reports]")));
-        assertThat(browser.findElement(By.cssSelector("[data-chart=lag] .legend")).getText()).contains("reports", "default");
+        assertThat(text(By.cssSelector("[data-chart=lag] .legend"))).contains("reports", "default");
         screenshot("overview");
 
-        browser.findElement(By.cssSelector("a.card[href='#/jobs?state=discarded']")).click();
+        click(By.cssSelector("a.card[href='#/jobs?state=discarded']"));
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-job='" + failing + "']")));
-        assertThat(browser.findElements(By.cssSelector("tbody tr[data-job]")))
-                .allSatisfy(row -> assertThat(row.findElement(By.cssSelector(".badge")).getText()).isEqualTo("discarded"));
+        // read in one go, again if a live refresh redrew the rows in between
+        List<String> states = waiting().ignoring(StaleElementReferenceException.class).until(d ->
+                d.findElements(By.cssSelector("tbody tr[data-job]")).stream()
+                        .map(row -> row.findElement(By.cssSelector(".badge")).getText()).toList());
+        assertThat(states).allSatisfy(state -> assertThat(state).isEqualTo("discarded"));
         screenshot("jobs-discarded");
 
-        browser.findElement(By.cssSelector("tr[data-job='" + failing + "'] a")).click();
+        click(By.cssSelector("tr[data-job='" + failing + "'] a"));
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("h1"), "Job " + failing));
         assertThat(browser.getPageSource()).doesNotContain("tok_secret_4242").contains("[redacted]");
         assertThat(browser.findElement(By.tagName("main")).getText()).contains("gateway answered 503 for order 17");
         screenshot("job-discarded");
 
-        browser.findElement(By.xpath("//button[text()='Retry now']")).click();
+        click(By.xpath("//button[text()='Retry now']"));
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("h1 .badge"), "completed"));
         assertThat(scheduler.client().get(failing).orElseThrow().state()).isEqualTo(JobState.COMPLETED);
         assertThat(browser.findElement(By.tagName("main")).getText()).contains("\"captured\": true");
@@ -230,7 +222,7 @@ class DashboardBrowserTest {
         open("nodes");
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"), "app-2-old"));
         assertThat(browser.findElements(By.cssSelector("main .badge.s-dead"))).hasSize(1);
-        assertThat(browser.findElement(By.xpath("//tr[td[text()='" + scheduler.nodeId() + "']]")).getText()).contains("leader", "since");
+        assertThat(text(By.xpath("//tr[td[text()='" + scheduler.nodeId() + "']]"))).contains("leader", "since");
         open("schedules");
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"), "nightly-report"));
         click(By.xpath("//tr[td[text()='nightly-report']]//button[text()='Pause']"));
@@ -242,7 +234,7 @@ class DashboardBrowserTest {
         long run = waitForRun("every-5-minutes");
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(
                 By.cssSelector("tr[data-schedule='every-5-minutes'] li[data-run='" + run + "'] .badge"), "completed"));
-        assertThat(browser.findElement(By.cssSelector("li[data-run='" + run + "']")).getText()).contains("#" + run, "manual");
+        assertThat(text(By.cssSelector("li[data-run='" + run + "']"))).contains("#" + run, "manual");
         screenshot("schedules-runs");
         click(By.cssSelector("li[data-run='" + run + "'] a"));
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("h1"), "Job " + run));
@@ -264,14 +256,14 @@ class DashboardBrowserTest {
 
         open("jobs?args=needle%20%3D%201");
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-searched]")));
-        assertThat(browser.findElement(By.cssSelector("[data-searched]")).getText())
+        assertThat(text(By.cssSelector("[data-searched]")))
                 .isEqualTo("Searched jobs down to #" + (newest + 1 - 100_000));
         assertThat(browser.findElement(By.tagName("main")).getText()).contains("No jobs match among those searched.");
         screenshot("jobs-search-partial");
 
-        browser.findElement(By.cssSelector("button[data-next]")).click();
+        click(By.cssSelector("button[data-next]"));
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tbody tr[data-job='" + needle + "']")));
-        assertThat(browser.findElement(By.cssSelector("[data-end]")).getText()).isEqualTo("No more jobs.");
+        assertThat(text(By.cssSelector("[data-end]"))).isEqualTo("No more jobs.");
         assertThat(browser.findElements(By.cssSelector("[data-searched]"))).isEmpty();
         screenshot("jobs-search-older");
     }
@@ -338,30 +330,28 @@ class DashboardBrowserTest {
         click(By.cssSelector("details[data-key='stack-1'] summary"));
         int opened = draws();
         awaitRefreshAfter(opened);
-        assertThat(browser.findElement(By.cssSelector("details[data-key='stack-1']")).getDomProperty("open")).isEqualTo("true");
+        assertThat(property(By.cssSelector("details[data-key='stack-1']"), "open")).isEqualTo("true");
         assertThat(browser.findElement(By.id("updated")).getText()).startsWith("updated ");
 
         open("jobs?state=discarded");
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-job='" + failed + "']")));
         click(By.cssSelector("input[data-key='select-" + failed + "']"));
-        WebElement kind = browser.findElement(By.name("kind"));
-        kind.sendKeys("payment.cap");
+        type(By.name("kind"), "payment.cap");
         // while the field has the focus the page waits; typed text survives a refresh once the focus is elsewhere
         waiting().until(d -> d.findElement(By.id("updated")).getText().contains("paused while you edit"));
-        browser.findElement(By.tagName("h1")).click();
+        click(By.tagName("h1"));
         int typed = draws();
         awaitRefreshAfter(typed);
-        assertThat(browser.findElement(By.name("kind")).getDomProperty("value")).isEqualTo("payment.cap");
-        assertThat(browser.findElement(By.cssSelector("input[data-key='select-" + failed + "']")).isSelected()).isTrue();
+        assertThat(property(By.name("kind"), "value")).isEqualTo("payment.cap");
+        assertThat(property(By.cssSelector("input[data-key='select-" + failed + "']"), "checked")).isEqualTo("true");
         assertThat(browser.findElement(By.tagName("main")).getText()).contains("1 selected");
 
-        WebElement from = browser.findElement(By.name("createdFrom"));
-        from.sendKeys("yesterday", org.openqa.selenium.Keys.ENTER);
+        type(By.name("createdFrom"), "yesterday", Keys.ENTER);
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-error-for=createdFrom]")));
-        assertThat(browser.findElement(By.cssSelector("[data-error-for=createdFrom]")).getText())
+        assertThat(text(By.cssSelector("[data-error-for=createdFrom]")))
                 .startsWith("expected an ISO-8601 instant");
-        assertThat(browser.findElement(By.name("createdFrom")).getDomProperty("value")).isEqualTo("yesterday");
-        assertThat(browser.findElement(By.name("kind")).getDomProperty("value")).isEqualTo("payment.cap");
+        assertThat(property(By.name("createdFrom"), "value")).isEqualTo("yesterday");
+        assertThat(property(By.name("kind"), "value")).isEqualTo("payment.cap");
         screenshot("jobs-bad-filter");
     }
 
@@ -382,12 +372,11 @@ class DashboardBrowserTest {
             // one tooltip per minute of the hour, with the exact values
             assertThat(browser.findElements(By.cssSelector("[data-chart=" + chart + "] svg rect.hover"))).as(chart).hasSize(60);
         }
-        assertThat(browser.findElement(By.cssSelector("[data-chart=throughput] svg rect.hover:last-of-type title"))
-                .getDomProperty("textContent")).contains("completed: ");
+        assertThat(property(By.cssSelector("[data-chart=throughput] svg rect.hover:last-of-type title"), "textContent")).contains("completed: ");
 
         open("jobs/" + retried);
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-outcome='1']"), "failed → retried"));
-        assertThat(browser.findElement(By.cssSelector("[data-outcome='2']")).getText()).contains("completed");
+        assertThat(text(By.cssSelector("[data-outcome='2']"))).contains("completed");
         assertThat(browser.findElements(By.xpath("//button[text()='Cancel']"))).isEmpty();
         assertThat(browser.findElements(By.xpath("//button[text()='Retry now']"))).hasSize(1);
 
@@ -396,7 +385,7 @@ class DashboardBrowserTest {
             open("queues");
             waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-state-of=reports]"),
                     "paused by ops-olga"));
-            assertThat(browser.findElement(By.cssSelector("[data-nodes=reports]")).getText()).isEqualTo(scheduler.nodeId());
+            assertThat(text(By.cssSelector("[data-nodes=reports]"))).isEqualTo(scheduler.nodeId());
         } finally {
             scheduler.admin().resumeQueue("ops-olga", "reports");
         }
@@ -405,9 +394,12 @@ class DashboardBrowserTest {
                 Map.of("features", java.util.List.of(Map.of("name", "prefers-color-scheme", "value", "dark"))));
         browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
         try {
-            for (String page : new String[] {"", "jobs", "queues", "schedules", "jobs/" + retried}) {
+            for (String[] pageAndTitle : new String[][] {{"", "Overview"}, {"jobs", "Jobs"}, {"queues", "Queues"},
+                    {"schedules", "Schedules"}, {"jobs/" + retried, "Job " + retried}}) {
+                String page = pageAndTitle[0];
                 open(page);
-                waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("main h1")));
+                // the page's own title: the page before has a heading and a table too until this one has drawn
+                waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("main h1"), pageAndTitle[1]));
                 waiting().until(d -> !d.findElements(By.cssSelector("main table, main .empty, main svg")).isEmpty());
                 // nothing wider than the phone: wide tables scroll in their own box
                 assertThat(((Number) script("return document.documentElement.scrollWidth")).intValue()).as(page).isLessThanOrEqualTo(390);
@@ -432,8 +424,8 @@ class DashboardBrowserTest {
                 By.cssSelector("[data-unhandled-kind='archive/archive.pack']"), "archive.pack"));
         open("jobs/" + packing);
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-progress]"), "40 %"));
-        assertThat(browser.findElement(By.cssSelector("[data-progress]")).getText()).contains("page 8 of 20");
-        assertThat(browser.findElement(By.cssSelector("[data-checkpoint]")).getText()).contains("\"page\": 8")
+        assertThat(text(By.cssSelector("[data-progress]"))).contains("page 8 of 20");
+        assertThat(text(By.cssSelector("[data-checkpoint]"))).contains("\"page\": 8")
                 .contains("[redacted]").doesNotContain("hunter2");
         screenshot("job-progress");
 
@@ -451,12 +443,12 @@ class DashboardBrowserTest {
         assertThat(browser.findElements(By.cssSelector("tbody tr[data-job]"))).as("the group's one job").hasSize(1);
 
         open("jobs");
+        // the dead-letter group's page has the same counts, facets and fields, and stays until this one has drawn:
+        // typed into, it would apply its own filter, the group, with the dates
+        waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("[data-filter-group]"), 0));
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-count-of=available]")));
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-facet='queue:archive']"), "archive"));
-        waiting().ignoring(StaleElementReferenceException.class, ElementNotInteractableException.class).until(d -> {
-            d.findElement(By.name("createdFrom")).sendKeys("2020-01-31\n");
-            return true;
-        });
+        type(By.name("createdFrom"), "2020-01-31", Keys.ENTER);
         // a plain date is the operator's midnight, sent as the instant the API takes
         waiting().until(d -> d.getCurrentUrl().matches(".*createdFrom=2020-01-3[01]T[0-9]{2}%3A[0-9]{2}%3A00.000Z.*"));
         click(By.cssSelector("[data-preset='createdFrom:last hour']"));
@@ -466,17 +458,13 @@ class DashboardBrowserTest {
         // test 1 completed 30 reports in this hour: its sparklines have a line
         open("queues");
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-spark='reports:throughput'] polyline")));
-        assertThat(browser.findElement(By.cssSelector("[data-spark='reports:throughput'] title")).getDomProperty("textContent"))
+        assertThat(property(By.cssSelector("[data-spark='reports:throughput'] title"), "textContent"))
                 .startsWith("throughput, peak ");
         screenshot("queues-sparklines");
 
         open("audit");
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("input[name=action]")));
-        // the field is in the page before the page has drawn the form it belongs to: type once it takes keys
-        waiting().ignoring(StaleElementReferenceException.class, ElementNotInteractableException.class).until(d -> {
-            d.findElement(By.cssSelector("input[name=action]")).sendKeys("bulk_delete\n");
-            return true;
-        });
+        type(By.cssSelector("input[name=action]"), "bulk_delete", Keys.ENTER);
         waiting().until(d -> d.getCurrentUrl().contains("action=bulk_delete"));
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-audit]")));
         // read in one go, again if a live refresh redrew the rows in between
@@ -507,9 +495,9 @@ class DashboardBrowserTest {
         open("workflows/" + id);
         waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("svg a.wf-node"), 3));
         assertThat(browser.findElements(By.cssSelector("svg path.wf-edge"))).hasSize(2);
-        assertThat(browser.findElement(By.cssSelector("a.wf-node[data-step=b]")).getDomAttribute("data-state"))
+        assertThat(attribute(By.cssSelector("a.wf-node[data-step=b]"), "data-state"))
                 .isEqualTo("discarded");
-        assertThat(browser.findElement(By.cssSelector("a.wf-node[data-step=c]")).getDomAttribute("data-state"))
+        assertThat(attribute(By.cssSelector("a.wf-node[data-step=c]"), "data-state"))
                 .isEqualTo("cancelled");
         screenshot("workflow-failed");
 
@@ -524,8 +512,8 @@ class DashboardBrowserTest {
 
         click(By.cssSelector("a.wf-node[data-step=b]"));
         waiting().until(d -> d.getCurrentUrl().endsWith("#/jobs/" + enqueued.jobIds().get("b")));
-        WebElement back = waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-workflow-link]")));
-        assertThat(back.getText()).isEqualTo("workflow " + id + ", step b");
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-workflow-link]")));
+        assertThat(text(By.cssSelector("[data-workflow-link]"))).isEqualTo("workflow " + id + ", step b");
         assertThat(scheduler.admin().audit(io.pgjobs.admin.PageRequest.first(1)).getFirst().action())
                 .isEqualTo("retry_workflow");
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.pgjobs.JobRequest;
 import io.pgjobs.NonRetryableException;
 import io.pgjobs.Scheduler;
+import io.pgjobs.dashboard.DashboardFixture.Fixture;
 import io.pgjobs.dashboard.HttpCalls.Reply;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
@@ -23,52 +24,30 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What an attacker (or a careless script) sends, and what must never come back. */
 class DashboardSecurityTest {
-    @RegisterExtension
-    static final PgDatabase db = new PgDatabase();
-
     private static final String CARD = "4242 4242 4242 4242";
     /** Fragments of SQL, PostgreSQL's or Java's errors, or server names: none may reach a client. */
     private static final List<String> LEAKS = List.of("select ", " from ", "insert ", "sqlstate", "org.postgresql",
             "error:", "exception", "\tat ", "jetty", "pgjobs.jobs", "jooq", "stackoverflow");
 
-    private static Scheduler scheduler;
-    private static DashboardServer server;
-    private static HttpCalls http;
-
-    @BeforeAll
-    static void start() throws Exception {
-        scheduler = Scheduler.builder(db.dataSource()).queue("mail", 1).pollInterval(Duration.ofMillis(100))
+    @RegisterExtension
+    static final DashboardFixture dashboard = DashboardFixture.withUsers("/ops").started()
+            .truncatingBeforeEach("pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.queues, pgjobs.schedules,"
+                    + " pgjobs.schedule_runs")
+            .scheduler(builder -> builder.queue("mail", 1).pollInterval(Duration.ofMillis(100))
                 .handler("card.charge", Map.class, ctx -> {
                     throw new NonRetryableException("gateway refused card " + ctx.args().get("card") + " with password="
                             + ctx.args().get("password"));
                 })
-                .handler("card.refund", Map.class, ctx -> Map.of("apiKey", "k-result", "card", CARD))
-                .build();
-        scheduler.start();
-        server = DashboardServer.start(new DashboardServlet(scheduler,
-                BasicAuth.parse("olga:op-pw:operator,victor:view-pw:viewer")), "127.0.0.1", 0, "/ops");
-        http = new HttpCalls(server.uri());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-        scheduler.close();
-    }
-
-    @BeforeEach
-    void clean() throws Exception {
-        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.queues, pgjobs.schedules,"
-                + " pgjobs.schedule_runs");
-    }
+                .handler("card.refund", Map.class, ctx -> Map.of("apiKey", "k-result", "card", CARD)));
+    @Fixture private static PgDatabase db;
+    @Fixture private static Scheduler scheduler;
+    @Fixture private static DashboardServer server;
+    @Fixture private static HttpCalls http;
 
     private static Reply viewerGet(String path) throws Exception {
         return http.get(path, "victor", "view-pw");
@@ -370,5 +349,217 @@ class DashboardSecurityTest {
             assertThat(reply.raw().body()).doesNotContain("secret detail");
         }
         assertThat(HttpCalls.send(request).status()).isEqualTo(200);
+    }
+
+    // ---- hostile requests: each is a 4xx naming what was wrong, and changes nothing ---------------------------
+
+    /** A response read off the socket: its status, its headers by lower-case name, and its body. */
+    private record RawReply(int status, Map<String, String> headers, String body) {}
+
+    /** Sends {@code head} (a request line and headers, without the blank line) as olga, and reads the answer. */
+    private static RawReply rawAsOperator(String head) throws Exception {
+        String credentials = java.util.Base64.getEncoder().encodeToString("olga:op-pw".getBytes(StandardCharsets.UTF_8));
+        String response = raw(head + "\r\nHost: 127.0.0.1\r\nAuthorization: Basic " + credentials
+                + "\r\nConnection: close\r\n\r\n");
+        int end = response.indexOf("\r\n\r\n");
+        String[] lines = response.substring(0, end).split("\r\n");
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (int i = 1; i < lines.length; i++) {
+            int colon = lines[i].indexOf(':');
+            headers.put(lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).strip());
+        }
+        return new RawReply(Integer.parseInt(lines[0].split(" ")[1]), headers, response.substring(end + 4));
+    }
+
+    private static void assertRefused(String request, RawReply reply, int status, String naming) {
+        assertThat(reply.status()).as(request + " -> " + shortened(reply.body())).isEqualTo(status);
+        assertThat(reply.headers().get("content-type")).as(request).startsWith("application/json");
+        assertThat(reply.headers()).as(request).doesNotContainKeys("server", "set-cookie");
+        String body = reply.body().toLowerCase(Locale.ROOT);
+        for (String leak : LEAKS) {
+            assertThat(body).as(request).doesNotContain(leak);
+        }
+        assertThat(reply.body()).as(request).contains("\"error\":\"" + naming);
+    }
+
+    /** An available job, and a check that nothing changed it or audited anything since. */
+    private static Runnable untouchedJob() {
+        long id = scheduler.client().enqueue(JobRequest.of("test.hostile", Map.of("n", 1)).queue("idle")).id();
+        return () -> {
+            try {
+                assertThat(scheduler.client().get(id).orElseThrow().state().dbName()).isEqualTo("available");
+                assertThat(db.queryLong("select count(*) from pgjobs.audit_log")).as("audited").isZero();
+                assertThat(db.queryLong("select count(*) from pgjobs.jobs")).isEqualTo(1);
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+    }
+
+    @Test
+    void anActionWhoseBodyIsNotJsonIsA415BeforeItIsRead() throws Exception {
+        Runnable unchanged = untouchedJob();
+        long id = scheduler.client().enqueue(JobRequest.of("test.hostile", Map.of("n", 2)).queue("idle")).id();
+        String token = http.token("olga", "op-pw");
+        Map<String, String> bodies = Map.of("text/plain", "{}", "application/x-www-form-urlencoded", "action=cancel&state=available",
+                "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"action\"\r\n\r\ncancel\r\n--x--\r\n",
+                "application/xml", "<action>cancel</action>", "application/jsonp", "{}", "json", "{}");
+        for (var body : bodies.entrySet()) {
+            for (String path : List.of("api/jobs/" + id + "/cancel", "api/bulk")) {
+                Reply reply = HttpCalls.send(http.request(path, "olga", "op-pw").header("X-PgJobs-Csrf", token)
+                        .header("Content-Type", body.getKey()).POST(HttpRequest.BodyPublishers.ofString(body.getValue())).build());
+                assertNoLeak(path + " as " + body.getKey(), reply);
+                assertThat(reply.status()).as(body.getKey()).isEqualTo(415);
+                assertThat(reply.body().get("error").asText()).as(body.getKey())
+                        .isEqualTo("Content-Type: must be application/json, got '" + body.getKey() + "'");
+            }
+        }
+        assertThat(scheduler.client().get(id).orElseThrow().state().dbName()).isEqualTo("available");
+        db.execute("delete from pgjobs.jobs where id = " + id);
+        unchanged.run();
+        // JSON with a charset, in any case, is JSON
+        Reply cancelled = HttpCalls.send(http.request("api/jobs/" + id + "/cancel", "olga", "op-pw").header("X-PgJobs-Csrf", token)
+                .header("Content-Type", "Application/JSON; charset=UTF-8").POST(HttpRequest.BodyPublishers.ofString("{}")).build());
+        assertThat(cancelled.status()).isEqualTo(200);
+    }
+
+    @Test
+    void aBodyOverTheLimitIsRefusedWhetherOrNotItsLengthIsGivenAhead() throws Exception {
+        Runnable unchanged = untouchedJob();
+        byte[] huge = ("{\"action\": \"cancel\", \"state\": \"available\", \"queue\": \"" + "x".repeat(3_000_000) + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        String token = http.token("olga", "op-pw");
+        // without a length the body comes chunked, and only reading it finds out its size
+        for (HttpRequest.BodyPublisher body : List.of(HttpRequest.BodyPublishers.ofByteArray(huge),
+                HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(huge)))) {
+            Reply reply = HttpCalls.send(http.request("api/bulk", "olga", "op-pw").header("X-PgJobs-Csrf", token)
+                    .header("Content-Type", "application/json").POST(body).build());
+            assertNoLeak("a 3 MB body", reply);
+            assertThat(reply.status()).isEqualTo(400);
+            assertThat(reply.body().get("error").asText()).startsWith("body: larger than");
+        }
+        unchanged.run();
+    }
+
+    @Test
+    void pathsOutsideTheUisFilesAreRefusedAndShowNoFile() throws Exception {
+        for (String path : List.of("/ops/../../etc/passwd", "/ops/%2e%2e/%2e%2e/etc/passwd", "/ops/..%2f..%2fetc%2fpasswd",
+                "/ops/..%5c..%5cetc%5cpasswd", "/ops/%2fetc%2fpasswd", "/ops//etc/passwd", "/ops/app.js%00.html",
+                "/ops/app.js/", "/ops/index.html", "/ops/static/app.js", "/ops/io/pgjobs/dashboard/static/app.js",
+                "/ops/io/pgjobs/dashboard/DashboardServlet.class", "/ops/WEB-INF/web.xml", "/ops/META-INF/MANIFEST.MF",
+                "/ops/api/../app.js%3f", "/ops/%u002e%u002e/etc/passwd")) {
+            RawReply reply = rawAsOperator("GET " + path + " HTTP/1.1");
+            assertThat(reply.status()).as(path).isIn(400, 404);
+            assertRefused(path, reply, reply.status(), reply.status() == 404 ? "no such page" : "Bad Request");
+            assertThat(reply.body()).as(path).doesNotContain("root:").doesNotContain("use strict").doesNotContain("Manifest");
+        }
+    }
+
+    @Test
+    void otherMethodsAreA405NamingTheMethodThePathTakes() throws Exception {
+        Runnable unchanged = untouchedJob();
+        String credentials = java.util.Base64.getEncoder().encodeToString("olga:op-pw".getBytes(StandardCharsets.UTF_8));
+        Map<String, String> takes = Map.of("/ops/api/jobs", "GET", "/ops/api/jobs/1/cancel", "POST", "/ops/api/bulk", "POST",
+                "/ops/api/session", "GET", "/ops/", "GET", "/ops/app.js", "GET", "/ops/health/ready", "GET");
+        for (String method : List.of("PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PROPFIND", "HEAD")) {
+            for (var path : takes.entrySet()) {
+                RawReply reply = rawAsOperator(method + " " + path.getKey() + " HTTP/1.1");
+                String request = method + " " + path.getKey();
+                assertThat(reply.status()).as(request).isEqualTo(405);
+                assertThat(reply.headers().get("allow")).as(request).isEqualTo(path.getValue());
+                // a HEAD answer has no body; a TRACE answer must not echo the credentials back
+                if (!method.equals("HEAD")) {
+                    assertRefused(request, reply, 405, "");
+                    assertThat(reply.body()).as(request).contains(path.getValue()).doesNotContain(credentials);
+                }
+            }
+        }
+        unchanged.run();
+    }
+
+    @Test
+    void malformedOrOutOfRangeQueryParametersAreA400NamingTheParameter() throws Exception {
+        Map<String, String> naming = new LinkedHashMap<>();
+        naming.put("api/jobs?state=%zz", "query:");
+        naming.put("api/jobs?state=%C0%AF", "query:");
+        naming.put("api/jobs?state=%E2%82", "query:");
+        naming.put("api/jobs?limit=%", "query:");
+        naming.put("api/jobs?limit=-1", "limit:");
+        naming.put("api/jobs?limit=2147483648", "limit:");
+        naming.put("api/jobs?limit=1e3", "limit:");
+        naming.put("api/jobs?limit=0x10", "limit:");
+        naming.put("api/jobs?before=0", "before:");
+        naming.put("api/jobs?before=-9223372036854775808", "before:");
+        naming.put("api/jobs?before=9223372036854775808", "before:");
+        naming.put("api/jobs/count?cap=-1", "cap:");
+        naming.put("api/jobs/count?cap=99999999999", "cap:");
+        naming.put("api/audit?limit=NaN", "limit:");
+        naming.put("api/workflows?limit=abc", "limit:");
+        naming.put("api/batches?before=-1", "before:");
+        naming.put("api/overview?span=" + "d".repeat(5_000), "span:");
+        for (var request : naming.entrySet()) {
+            RawReply reply = rawAsOperator("GET /ops/" + request.getKey() + " HTTP/1.1");
+            assertRefused(shortened(request.getKey()), reply, 400, request.getValue());
+        }
+    }
+
+    @Test
+    void theRedirectToTheMountPathStaysOnItAndCarriesNoInjectedHeader() throws Exception {
+        for (String request : List.of("GET /ops HTTP/1.1", "GET //ops HTTP/1.1", "GET /ops;%0d%0aSet-Cookie:%20a=b HTTP/1.1",
+                "GET /ops?%0d%0aSet-Cookie:%20a=b HTTP/1.1")) {
+            String response = raw(request + "\r\nHost: evil.example\r\nConnection: close\r\n\r\n");
+            List<String> head = List.of(response.substring(0, response.indexOf("\r\n\r\n")).toLowerCase(Locale.ROOT)
+                    .split("\r\n"));
+            assertThat(head.getFirst()).as(request).isIn("http/1.1 302 found", "http/1.1 400 bad request");
+            assertThat(head).as(request).noneMatch(line -> line.startsWith("set-cookie:") || line.contains("evil.example"));
+            if (head.getFirst().contains("302")) {
+                assertThat(head).as(request).contains("location: /ops/");
+            }
+        }
+    }
+
+    @Test
+    void aTokenFromAnotherServerOrAForgedLoginChangesNothing() throws Exception {
+        Runnable unchanged = untouchedJob();
+        long id = db.queryLong("select id from pgjobs.jobs");
+        String stale;
+        try (DashboardServer restarted = DashboardServer.start(new DashboardServlet(scheduler,
+                BasicAuth.parse(DashboardFixture.USERS)), "127.0.0.1", 0, "/")) {
+            stale = new HttpCalls(restarted.uri()).token("olga", "op-pw");
+        }
+        Map<String, String> tokens = Map.of(stale, "wrong X-PgJobs-Csrf token", "", "wrong X-PgJobs-Csrf token",
+                http.token("olga", "op-pw") + "=", "wrong X-PgJobs-Csrf token", "x".repeat(4_000), "wrong X-PgJobs-Csrf token");
+        for (var token : tokens.entrySet()) {
+            Reply reply = HttpCalls.send(http.request("api/jobs/" + id + "/cancel", "olga", "op-pw")
+                    .header("X-PgJobs-Csrf", token.getKey()).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build());
+            assertNoLeak("token " + shortened(token.getKey()), reply);
+            assertThat(reply.status()).isEqualTo(403);
+            assertThat(reply.body().get("error").asText()).isEqualTo(token.getValue());
+        }
+        // the token goes in its header only, never in the query or a cookie
+        Reply inQuery = HttpCalls.send(http.request("api/jobs/" + id + "/cancel?X-PgJobs-Csrf=" + http.token("olga", "op-pw"),
+                "olga", "op-pw").header("Cookie", "X-PgJobs-Csrf=" + http.token("olga", "op-pw"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(inQuery.status()).isEqualTo(403);
+        assertThat(inQuery.body().get("error").asText()).startsWith("missing X-PgJobs-Csrf header");
+
+        java.util.Base64.Encoder base64 = java.util.Base64.getEncoder();
+        for (String authorization : List.of("Basic !!!", "Basic " + base64.encodeToString("mallory".getBytes(StandardCharsets.UTF_8)),
+                "Basic " + base64.encodeToString("mallory:".getBytes(StandardCharsets.UTF_8)),
+                "Basic " + base64.encodeToString("mallory:op-pw\u0000".getBytes(StandardCharsets.UTF_8)),
+                "Bearer " + http.token("olga", "op-pw"), "Basic", "Digest username=\"olga\"")) {
+            Reply reply = HttpCalls.send(HttpRequest.newBuilder(server.uri().resolve("api/jobs/" + id + "/cancel"))
+                    .header("Authorization", authorization).header("Cookie", "JSESSIONID=forged-session")
+                    .header("X-PgJobs-Csrf", http.token("olga", "op-pw")).POST(HttpRequest.BodyPublishers.noBody()).build());
+            assertNoLeak(authorization, reply);
+            assertThat(reply.status()).as(authorization).isEqualTo(401);
+            assertThat(reply.body().get("error").asText()).isEqualTo("authentication required");
+            assertThat(reply.header("WWW-Authenticate")).startsWith("Basic");
+        }
+        // a header too large to be read is refused by the server before the dashboard sees it, still as JSON
+        RawReply huge = rawAsOperator("GET /ops/api/jobs HTTP/1.1\r\nCookie: JSESSIONID=" + "f".repeat(20_000));
+        assertRefused("a 20 kB cookie", huge, 431, "Request Header Fields Too Large");
+        unchanged.run();
     }
 }

@@ -9,6 +9,7 @@ import io.pgjobs.OrderedKeys;
 import io.pgjobs.PartitionKey;
 import io.pgjobs.RateLimit;
 import io.pgjobs.Scheduler;
+import io.pgjobs.dashboard.DashboardFixture.Fixture;
 import io.pgjobs.dashboard.HttpCalls.Reply;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
@@ -17,9 +18,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -30,18 +28,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class FlowControlApiTest {
     @RegisterExtension
-    static final PgDatabase db = new PgDatabase();
-
-    /** A card number: the redactor's default value pattern hides it wherever it appears as text. */
-    private static final String CARD_KEY = "card 4111 1111 1111 1111";
-
-    private static Scheduler scheduler;
-    private static DashboardServer server;
-    private static HttpCalls http;
-
-    @BeforeAll
-    static void start() throws Exception {
-        scheduler = Scheduler.builder(db.dataSource()).nodeId("node-1").pollInterval(Duration.ofMillis(200))
+    static final DashboardFixture dashboard = DashboardFixture.withUsers("/").started()
+            .truncatingBeforeEach("pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.circuits")
+            .scheduler(builder -> builder.nodeId("node-1").pollInterval(Duration.ofMillis(200))
                 .queue("ledger", 3).orderedKeys("ledger", OrderedKeys.BLOCK_WHEN_DISCARDED)
                 .queue("api", 2).rateLimit("api", RateLimit.of(60, Duration.ofMinutes(1)).perPartition(PartitionKey.args("tenant")))
                 .handler("ledger.post", Map.class, ctx -> {
@@ -49,24 +38,13 @@ class FlowControlApiTest {
                         throw new NonRetryableException("posting " + ctx.args() + " failed");
                     }
                     return null;
-                })
-                .build();
-        scheduler.start();
-        server = DashboardServer.start(new DashboardServlet(scheduler,
-                BasicAuth.parse("olga:op-pw:operator,victor:view-pw:viewer")), "127.0.0.1", 0, "/");
-        http = new HttpCalls(server.uri());
-    }
+                }));
+    @Fixture private static PgDatabase db;
+    @Fixture private static Scheduler scheduler;
+    @Fixture private static HttpCalls http;
 
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-        scheduler.close();
-    }
-
-    @BeforeEach
-    void clean() throws Exception {
-        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.circuits");
-    }
+    /** A card number: the redactor's default value pattern hides it wherever it appears as text. */
+    private static final String CARD_KEY = "card 4111 1111 1111 1111";
 
     private static Reply get(String path) throws Exception {
         return http.get(path, "victor", "view-pw");

@@ -10,30 +10,18 @@ import io.pgjobs.PartitionKey;
 import io.pgjobs.Scheduler;
 import io.pgjobs.admin.AuditEntry;
 import io.pgjobs.admin.PageRequest;
+import io.pgjobs.dashboard.DashboardFixture.Fixture;
 import io.pgjobs.testing.Await;
-import io.pgjobs.testing.PgDatabase;
-import java.io.File;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.ElementNotInteractableException;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -44,23 +32,11 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * under the user. Screenshots go to target/screenshots/.
  */
 class FlowControlBrowserTest {
-    @RegisterExtension
-    static final PgDatabase db = new PgDatabase();
-
-    private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
-    private static final File CHROMIUM = new File("/usr/bin/chromium");
-    private static final Path SCREENSHOTS = Path.of("target", "screenshots");
     private static final String HOSTILE_KEY = "<img src=x onerror=\"window.pwned=1\">";
 
-    private static Scheduler scheduler;
-    private static DashboardServer server;
-    private static WebDriver browser;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Assumptions.assumeTrue(CHROMEDRIVER.canExecute() && CHROMIUM.canExecute(),
-                "browser tests need /usr/bin/chromium and /usr/bin/chromedriver (installed by .ci/run)");
-        scheduler = Scheduler.builder(db.dataSource()).nodeId("flow-node").pollInterval(Duration.ofMillis(200))
+    @RegisterExtension
+    static final DashboardFixture dashboard = DashboardFixture.signedInAsOperator("/jobs").started().inChromium()
+            .scheduler(builder -> builder.nodeId("flow-node").pollInterval(Duration.ofMillis(200))
                 .queue("reports", 4).queueLimit("reports", 2).partitionLimit("reports", PartitionKey.args("customer"), 1)
                 .queue("ledger", 3).orderedKeys("ledger", OrderedKeys.BLOCK_WHEN_DISCARDED)
                 .handler("ledger.post", Map.class, ctx -> {
@@ -68,43 +44,17 @@ class FlowControlBrowserTest {
                         throw new NonRetryableException("the ledger refused the posting");
                     }
                     return null;
-                })
-                .build();
-        scheduler.start();
-        server = DashboardServer.start(new DashboardServlet(scheduler,
-                request -> new DashboardUser("browser-test", DashboardUser.Role.OPERATOR)), "127.0.0.1", 0, "/jobs");
-        Path profile = Files.createTempDirectory("pgjobs-chromium");
-        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM).addArguments("--headless", "--no-sandbox",
-                "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--window-size=1440,1000", "--user-data-dir=" + profile);
-        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER)
-                .usingAnyFreePort().build(), options);
-        Files.createDirectories(SCREENSHOTS);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (server != null) {
-            server.close();
-        }
-        if (scheduler != null) {
-            scheduler.close();
-        }
-    }
+                }));
+    @Fixture private static Scheduler scheduler;
+    @Fixture private static DashboardServer server;
+    @Fixture private static WebDriver browser;
 
     private static WebDriverWait waiting() {
-        return new WebDriverWait(browser, Duration.ofSeconds(30));
+        return dashboard.waiting();
     }
 
-    /** Clicks what {@code locator} finds, finding it again if a live refresh redrew the page in between. */
     private static void click(By locator) {
-        waiting().ignoring(StaleElementReferenceException.class, ElementNotInteractableException.class).until(d -> {
-            d.findElement(locator).click();
-            return true;
-        });
+        dashboard.click(locator);
     }
 
     private static void accept(String question) {
@@ -114,8 +64,7 @@ class FlowControlBrowserTest {
     }
 
     private static void screenshot(String name) throws Exception {
-        Path png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
-        Files.copy(png, SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        dashboard.screenshot(name);
     }
 
     private static long enqueue(boolean broken) {

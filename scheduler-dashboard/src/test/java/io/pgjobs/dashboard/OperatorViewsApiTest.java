@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.pgjobs.JobRequest;
 import io.pgjobs.Scheduler;
 import io.pgjobs.Uniqueness;
+import io.pgjobs.dashboard.DashboardFixture.Fixture;
 import io.pgjobs.dashboard.HttpCalls.Reply;
 import io.pgjobs.testing.PgDatabase;
 import java.net.URLEncoder;
@@ -13,9 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -24,33 +22,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * node handles, of a dead-letter group's jobs, and of the audit log by actor, action and time.
  */
 class OperatorViewsApiTest {
+    // the scheduler is never started: no node is alive, so every due job is one no live node handles
     @RegisterExtension
-    static final PgDatabase db = new PgDatabase();
-
-    private static Scheduler scheduler;
-    private static DashboardServer server;
-    private static HttpCalls http;
-
-    @BeforeAll
-    static void start() throws Exception {
-        // never started: no node is alive, so every due job is one no live node handles
-        scheduler = Scheduler.builder(db.dataSource()).build();
-        server = DashboardServer.start(new DashboardServlet(scheduler,
-                BasicAuth.parse("olga:op-pw:operator,victor:view-pw:viewer")), "127.0.0.1", 0, "/");
-        http = new HttpCalls(server.uri());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-        scheduler.close();
-    }
-
-    @BeforeEach
-    void clean() throws Exception {
-        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.queues, pgjobs.nodes,"
-                + " pgjobs.job_stats, pgjobs.queue_lag");
-    }
+    static final DashboardFixture dashboard = DashboardFixture.withUsers("/").truncatingBeforeEach(
+            "pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.queues, pgjobs.nodes,"
+                    + " pgjobs.job_stats, pgjobs.queue_lag");
+    @Fixture private static PgDatabase db;
+    @Fixture private static Scheduler scheduler;
+    @Fixture private static HttpCalls http;
 
     private static Reply get(String path) throws Exception {
         return http.get(path, "victor", "view-pw");

@@ -7,6 +7,7 @@ import io.pgjobs.Batch;
 import io.pgjobs.JobRequest;
 import io.pgjobs.Scheduler;
 import io.pgjobs.Workflow;
+import io.pgjobs.dashboard.DashboardFixture.Fixture;
 import io.pgjobs.dashboard.HttpCalls.Reply;
 import io.pgjobs.testing.PgDatabase;
 import java.net.URLEncoder;
@@ -14,9 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -25,33 +23,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * hostile input answered by a JSON error naming the parameter, never a 500.
  */
 class WorkflowApiTest {
+    // the scheduler is never started: steps stay where the test puts them
     @RegisterExtension
-    static final PgDatabase db = new PgDatabase();
-
-    private static Scheduler scheduler;
-    private static DashboardServer server;
-    private static HttpCalls http;
-
-    @BeforeAll
-    static void start() throws Exception {
-        // never started: steps stay where the test puts them
-        scheduler = Scheduler.builder(db.dataSource()).build();
-        server = DashboardServer.start(new DashboardServlet(scheduler,
-                BasicAuth.parse("olga:op-pw:operator,victor:view-pw:viewer")), "127.0.0.1", 0, "/");
-        http = new HttpCalls(server.uri());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-        scheduler.close();
-    }
-
-    @BeforeEach
-    void clean() throws Exception {
-        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.workflows, pgjobs.job_dependencies,"
-                + " pgjobs.batches");
-    }
+    static final DashboardFixture dashboard = DashboardFixture.withUsers("/").truncatingBeforeEach(
+            "pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.workflows, pgjobs.job_dependencies,"
+                    + " pgjobs.batches");
+    @Fixture private static PgDatabase db;
+    @Fixture private static Scheduler scheduler;
+    @Fixture private static HttpCalls http;
 
     private static Reply get(String path) throws Exception {
         return http.get(path, "victor", "view-pw");

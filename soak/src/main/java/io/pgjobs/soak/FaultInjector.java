@@ -1,9 +1,11 @@
 package io.pgjobs.soak;
 
+import static io.pgjobs.soak.FaultLog.log;
+import static io.pgjobs.soak.FaultLog.retrying;
+
 import io.pgjobs.EnqueueResult;
 import io.pgjobs.JobClient;
 import io.pgjobs.JobRequest;
-import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -21,9 +23,8 @@ import javax.sql.DataSource;
 
 /**
  * Injects one fault at a time at random (seeded) intervals, cycling through every kind in a shuffled order, and
- * goes on past the run's end until it has injected each kind once, so that even a short run meets them all. Each fault is a row of {@code soak.faults} with the database's time when it
- * started, ended, and when the cluster had recovered from it: a job enqueued at its end has completed, and no
- * attempt that was running when it started is still running.
+ * goes on past the run's end until it has injected each kind once, so that even a short run meets them all. Each
+ * fault is a row of {@code soak.faults} ({@link FaultLog}).
  */
 final class FaultInjector implements Runnable {
     enum Kind {
@@ -45,11 +46,12 @@ final class FaultInjector implements Runnable {
         POSTGRES_RESTART
     }
 
-    private static final Duration RECOVERY_DEADLINE = Duration.ofMinutes(3);
+    private static final Duration HOGS_DEADLINE = Duration.ofMinutes(3);
 
     private final SoakDatabase database;
     private final DataSource dataSource;
     private final JobClient client;
+    private final FaultLog faults;
     private final List<NodeJvm> nodes;
     private final Random random;
     private final long leaseMs;
@@ -64,6 +66,7 @@ final class FaultInjector implements Runnable {
         this.database = database;
         this.dataSource = database.dataSource();
         this.client = client;
+        this.faults = new FaultLog(dataSource, client);
         this.nodes = nodes;
         this.random = new Random(options.seed() ^ 0x5DEECE66DL);
         this.leaseMs = options.leaseMs();
@@ -124,10 +127,7 @@ final class FaultInjector implements Runnable {
             case HOT_ROW_LOCK, POSTGRES_RESTART -> "database";
             case ROLLING_RESTART, FULL_POOL -> "every node";
         };
-        long id = retrying(() -> queryLong(
-                "insert into soak.faults (kind, target, started_at) values (?, ?, clock_timestamp()) returning id",
-                kind.name(), target));
-        log("fault " + id + " " + kind + " on " + target + " starts");
+        long id = faults.started(kind.name(), target);
         switch (kind) {
             case KILL -> {
                 node.kill();
@@ -148,8 +148,7 @@ final class FaultInjector implements Runnable {
             }
             case POSTGRES_RESTART -> database.restartServer();
         }
-        retrying(() -> queryLong("update soak.faults set ended_at = clock_timestamp() where id = ? returning id", id));
-        awaitRecovery(id);
+        faults.ended(id);
     }
 
     /** SIGSTOP, longer than the lease, then SIGCONT; says whether {@code open} (if any) was still open then. */
@@ -231,7 +230,7 @@ final class FaultInjector implements Runnable {
             }
         });
         log("enqueued " + hogs + " jobs holding 3 connections each for 4 s");
-        long deadline = System.nanoTime() + RECOVERY_DEADLINE.toNanos();
+        long deadline = System.nanoTime() + HOGS_DEADLINE.toNanos();
         while (System.nanoTime() < deadline && retrying(() -> queryLong(
                 "select count(*) from pgjobs.jobs where kind = 'soak.hog' and state not in ('completed', 'discarded')")) > 0) {
             TimeUnit.MILLISECONDS.sleep(200); // polling the condition, up to the deadline
@@ -249,72 +248,7 @@ final class FaultInjector implements Runnable {
         }
     }
 
-    /** Enqueues a probe and waits until it completed and no attempt older than the fault is still running. */
-    private void awaitRecovery(long faultId) throws Exception {
-        long probe = retrying(() -> {
-            try (Connection c = dataSource.getConnection();
-                 PreparedStatement record = c.prepareStatement("insert into soak.enqueued (job_id) values (?)")) {
-                c.setAutoCommit(false);
-                long jobId = client.enqueue(c, JobRequest.of(new SoakJobs.Work(0, 0, null))).id();
-                record.setLong(1, jobId);
-                record.executeUpdate();
-                c.commit();
-                return jobId;
-            }
-        });
-        long deadline = System.nanoTime() + RECOVERY_DEADLINE.toNanos();
-        while (System.nanoTime() < deadline) {
-            long recovered = retrying(() -> queryLong("""
-                    with recovered as (
-                        update soak.faults f set recovered_at = clock_timestamp()
-                        where f.id = ?
-                          and exists (select 1 from pgjobs.jobs where id = ? and state = 'completed')
-                          and not exists (select 1 from pgjobs.jobs
-                                          where state = 'running' and started_at < f.started_at)
-                        returning 1)
-                    select count(*) from recovered""", faultId, probe));
-            if (recovered == 1) {
-                log("fault " + faultId + " recovered");
-                return;
-            }
-            TimeUnit.MILLISECONDS.sleep(100); // polling the condition, up to the deadline
-        }
-        log("fault " + faultId + " NOT recovered within " + RECOVERY_DEADLINE);
-    }
-
     private long queryLong(String sql, Object... params) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) {
-                ps.setObject(i + 1, params[i]);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
-    }
-
-    @FunctionalInterface
-    private interface SqlCall {
-        long call() throws SQLException;
-    }
-
-    /** The injector's own statements go on through the faults it causes: retried for up to a minute. */
-    private static long retrying(SqlCall call) throws SQLException, InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-        while (true) {
-            try {
-                return call.call();
-            } catch (SQLException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                TimeUnit.MILLISECONDS.sleep(500); // the database is restarting
-            }
-        }
-    }
-
-    private static void log(String message) {
-        System.out.println("[soak] " + message);
+        return FaultLog.queryLong(dataSource, sql, params);
     }
 }

@@ -38,6 +38,15 @@ final class InvariantChecker {
                 where j.queue = '%s'
                 group by x.job_id, x.attempt, a.finished_at, j.args ->> 'key')""".formatted(SoakJobs.LIMITED_QUEUE);
 
+    /**
+     * How long after a circuit's opening was logged an attempt of its kind may still start, and how long before
+     * its next transition (the probe taken: half-open) was logged one may already start: the log's time is taken
+     * inside the transition's statement, just before it commits, and a claim that began before the commit still
+     * saw the circuit as it was. While half-open, the probe runs: the node that took it claims it before it writes
+     * the probe's job (a node frozen in between delays that write), so the check is on the open spans only.
+     */
+    private static final Duration CIRCUIT_SLACK = Duration.ofSeconds(1);
+
     /** One query per invariant: each row it returns is a violation (job id, what is wrong). */
     private static final Map<String, String> JOB_INVARIANTS = new TreeMap<>(Map.ofEntries(
             Map.entry("1 every job reaches a final state", """
@@ -118,6 +127,48 @@ final class InvariantChecker {
                     join soak.executions x on x.job_id = d.job_id
                     group by d.job_id, p.id, p.state, p.finished_at
                     having p.state <> 'completed' or min(x.at) < p.finished_at"""),
+            Map.entry("9e never over a rate limit", """
+                    with starts as (
+                        select a.job_id, a.attempt, a.started_at,
+                               row_number() over (order by a.started_at, a.job_id, a.attempt)
+                                   - extract(epoch from a.started_at) * %1$d as ahead
+                        from pgjobs.attempts a join pgjobs.jobs j on j.id = a.job_id
+                        where j.queue = '%2$s'),
+                    running as (
+                        select s.*, min(ahead) over (order by started_at, job_id, attempt
+                                                     rows between unbounded preceding and current row) as least_ahead
+                        from starts s)
+                    select job_id, 'from an earlier start to attempt ' || attempt || ' started at ' || started_at || ', '
+                                   || round(ahead - least_ahead + 1 - %3$d, 3) || ' more starts than the burst (%3$d) '
+                                   || 'plus the span times the rate (%1$d a second)'
+                    from running where ahead - least_ahead + 1 > %3$d + 0.000001""".formatted(
+                    SoakJobs.RATE_PER_SECOND, SoakJobs.RATED_QUEUE, SoakJobs.RATE_BURST)),
+            Map.entry("9f no attempt starts while its kind's circuit is open", """
+                    with spans as (
+                        select kind, state, at as began, lead(at) over (partition by kind order by id) as ended
+                        from soak.circuit_log)
+                    select a.job_id, 'attempt ' || a.attempt || ' of ' || j.kind || ' started at ' || a.started_at
+                                     || ' while its circuit was open (from ' || s.began || ' until '
+                                     || coalesce(s.ended::text, 'the end') || ')'
+                    from spans s
+                    join pgjobs.jobs j on j.kind = s.kind
+                    join pgjobs.attempts a on a.job_id = j.id
+                    where s.state = 'open' and a.started_at > s.began + interval '%1$d ms'
+                      and a.started_at < coalesce(s.ended, 'infinity') - interval '%1$d ms'""".formatted(
+                    CIRCUIT_SLACK.toMillis())),
+            Map.entry("9g an attempt that runs past its handler's timeout ends timeout", """
+                    select a.job_id, 'attempt ' || a.attempt || ' slept ' || (j.args ->> 'millis') || ' ms under a '
+                                     || 'timeout of %1$d ms and ended ' || a.outcome
+                    from pgjobs.attempts a join pgjobs.jobs j on j.id = a.job_id
+                    where j.kind = 'soak.timed' and (j.args ->> 'millis')::bigint > %1$d and a.outcome = 'completed'
+                    union all
+                    select a.job_id, 'attempt ' || a.attempt || ' of ' || j.kind || ' ended timeout after '
+                                     || (a.finished_at - a.started_at) || ': ' || coalesce(a.message, '')
+                    from pgjobs.attempts a join pgjobs.jobs j on j.id = a.job_id
+                    where a.outcome = 'timeout'
+                      and (j.kind <> 'soak.timed' or a.message not like 'timed out after%%'
+                           or a.finished_at - a.started_at < interval '%1$d ms')""".formatted(
+                    SoakJobs.HANDLER_TIMEOUT.toMillis())),
             Map.entry("9d a sealed batch fires its callback once, after its jobs finished", """
                     select (select min(id) from pgjobs.jobs where batch_id = b.id),
                            'batch ' || b.name || ' has ' || count(c.id) || ' callback jobs'

@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -28,12 +30,23 @@ final class NodeJvm implements AutoCloseable {
     private final int concurrency;
     private final Path log;
     private final long soakStartNanos;
+    /** The node's class path: this JVM's, or another version of pgjobs' before it (see {@link Upgrade}). */
+    private final String classPath;
+    /** Arguments after the four every node takes (see {@link SoakNode}). */
+    private final List<String> moreArgs;
     private final List<Sample> samples = new CopyOnWriteArrayList<>();
     private final AtomicInteger failedStarts = new AtomicInteger();
     private volatile Process process;
 
     NodeJvm(String nodeId, String jdbcUrl, long leaseMs, int concurrency, Path logs, long soakStartNanos) {
+        this(nodeId, jdbcUrl, leaseMs, concurrency, logs, soakStartNanos, System.getProperty("java.class.path"), List.of());
+    }
+
+    NodeJvm(String nodeId, String jdbcUrl, long leaseMs, int concurrency, Path logs, long soakStartNanos,
+            String classPath, List<String> moreArgs) {
         this.nodeId = nodeId;
+        this.classPath = classPath;
+        this.moreArgs = List.copyOf(moreArgs);
         this.jdbcUrl = jdbcUrl;
         this.leaseMs = leaseMs;
         this.concurrency = concurrency;
@@ -48,6 +61,12 @@ final class NodeJvm implements AutoCloseable {
     List<Sample> samples() {
         return List.copyOf(samples);
     }
+
+    /**
+     * How long a node's JVM may take to start its scheduler: a restart in the hour's run at a load average of 40 to
+     * 54 took longer than the two minutes allowed before, and the injector stopped there.
+     */
+    private static final Duration START_DEADLINE = Duration.ofMinutes(5);
 
     /** How often a node's JVM may exit before its scheduler started, in a row, before the soak gives up. */
     private static final int START_TRIES = 5;
@@ -73,22 +92,22 @@ final class NodeJvm implements AutoCloseable {
     }
 
     private boolean startOnce() throws IOException, InterruptedException {
-        Process started = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), SoakNode.class.getName(),
-                jdbcUrl, nodeId, Long.toString(leaseMs), Integer.toString(concurrency))
-                .redirectErrorStream(true)
-                .start();
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-cp", classPath, SoakNode.class.getName(),
+                jdbcUrl, nodeId, Long.toString(leaseMs), Integer.toString(concurrency)));
+        command.addAll(moreArgs);
+        Process started = new ProcessBuilder(command).redirectErrorStream(true).start();
         process = started;
         CountDownLatch ready = new CountDownLatch(1);
         Thread.ofPlatform().daemon(true).name("output-" + nodeId).start(() -> copyOutput(started, ready));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        long deadline = System.nanoTime() + START_DEADLINE.toNanos();
         while (!ready.await(100, TimeUnit.MILLISECONDS)) {
             if (!started.isAlive()) {
                 return false;
             }
             if (System.nanoTime() > deadline) {
                 started.destroyForcibly();
-                throw new IllegalStateException("node " + nodeId + " did not start within 120 s; see " + log);
+                throw new IllegalStateException("node " + nodeId + " did not start within " + START_DEADLINE + "; see " + log);
             }
         }
         return true;
@@ -133,13 +152,18 @@ final class NodeJvm implements AutoCloseable {
         signal("-CONT");
     }
 
-    /** SIGTERM: the node closes its scheduler gracefully; killed if it has not exited within a minute. */
-    void stop() throws InterruptedException {
+    /**
+     * SIGTERM: the node closes its scheduler gracefully; killed if it has not exited within a minute. Returns
+     * whether it exited by itself.
+     */
+    boolean stop() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             System.err.println("node " + nodeId + " did not stop within 60 s of SIGTERM; killing it");
             kill();
+            return false;
         }
+        return true;
     }
 
     private void signal(String signal) throws IOException, InterruptedException {

@@ -126,10 +126,10 @@ final class Producer implements Runnable {
                 }
                 if (round % BATCH_EVERY == 0) {
                     jobBatch = client.batches().create(c, Batch.builder("soak-batch-" + round)
-                            .onComplete(SoakJobs.checksummed(new SoakJobs.Work(0, 0, null))).build());
+                            .onComplete(JobRequest.of(new SoakJobs.Work(0, 0, null))).build());
                     List<JobRequest> members = new ArrayList<>();
                     for (int i = 0; i < BATCH_SIZE; i++) {
-                        members.add(SoakJobs.checksummed(new SoakJobs.Work(random.nextInt(100), 10, null)));
+                        members.add(JobRequest.of(new SoakJobs.Work(random.nextInt(100), 10, null)));
                     }
                     client.batches().add(c, jobBatch, members).forEach(result -> ids.add(result.id()));
                 }
@@ -165,38 +165,51 @@ final class Producer implements Runnable {
     /** A diamond: a first step, two steps after it (which fail now and then), a fan-in after both. */
     private Workflow diamond(long round) {
         return Workflow.builder("soak-workflow-" + round)
-                .step("first", SoakJobs.checksummed(new SoakJobs.Work(random.nextInt(50), 0, null)))
-                .step("left", SoakJobs.checksummed(new SoakJobs.Work(random.nextInt(200), 10, null)), "first")
-                .step("right", SoakJobs.checksummed(new SoakJobs.Work(random.nextInt(200), 10, null)), "first")
-                .step("fan-in", SoakJobs.checksummed(new SoakJobs.Work(random.nextInt(50), 0, null)), "left", "right")
+                .step("first", JobRequest.of(new SoakJobs.Work(random.nextInt(50), 0, null)))
+                .step("left", JobRequest.of(new SoakJobs.Work(random.nextInt(200), 10, null)), "first")
+                .step("right", JobRequest.of(new SoakJobs.Work(random.nextInt(200), 10, null)), "first")
+                .step("fan-in", JobRequest.of(new SoakJobs.Work(random.nextInt(50), 0, null)), "left", "right")
                 .build();
     }
 
     /**
      * Mostly short jobs, some slow ones, a tenth of them failing now and then; unique and checkpointed ones,
-     * transfers (a transaction held open), and jobs of the limited queue (keyed by tenant) and of the ordered one.
+     * transfers (a transaction held open), jobs of the limited queue (keyed by tenant), of the ordered one and of
+     * the rate-limited one, calls to the partner that is down now and then (its kind has a circuit breaker), and
+     * jobs under a handler timeout, a fifth of which run past it (their two attempts time out).
      */
     private JobRequest nextRequest() {
         int dice = random.nextInt(100);
         if (dice < 5) {
-            return SoakJobs.checksummed(new SoakJobs.Checkpointed(5, 300));
+            return JobRequest.of(new SoakJobs.Checkpointed(5, 300));
         }
         if (dice < 13) {
-            return SoakJobs.checksummed(new SoakJobs.Work(random.nextInt(200), 10, random.nextInt(UNIQUE_KEYS)))
+            return JobRequest.of(new SoakJobs.Work(random.nextInt(200), 10, random.nextInt(UNIQUE_KEYS)))
                     .unique(Uniqueness.byArgs("key").whileUnfinished());
         }
         if (dice < 18) {
-            return SoakJobs.checksummed(new SoakJobs.Transfer(random.nextInt(SoakJobs.ACCOUNTS), 300 + random.nextInt(700)));
+            return JobRequest.of(new SoakJobs.Transfer(random.nextInt(SoakJobs.ACCOUNTS), 300 + random.nextInt(700)));
         }
         if (dice < 26) {
-            return SoakJobs.checksummed(new SoakJobs.Work(20 + random.nextInt(180), 10, random.nextInt(TENANTS)))
+            return JobRequest.of(new SoakJobs.Work(20 + random.nextInt(180), 10, random.nextInt(TENANTS)))
                     .queue(SoakJobs.LIMITED_QUEUE);
         }
         if (dice < 34) {
-            return SoakJobs.checksummed(new SoakJobs.Work(random.nextInt(50), 10, null))
+            return JobRequest.of(new SoakJobs.Work(random.nextInt(50), 10, null))
                     .queue(SoakJobs.ORDERED_QUEUE).orderingKey("key-" + random.nextInt(ORDERING_KEYS));
         }
-        long millis = dice < 42 ? 500 + random.nextInt(1500) : random.nextInt(50);
-        return SoakJobs.checksummed(new SoakJobs.Work(millis, 10, null));
+        if (dice < 38) {
+            return JobRequest.of(new SoakJobs.Work(random.nextInt(100), 10, null)).queue(SoakJobs.RATED_QUEUE);
+        }
+        if (dice < 42) {
+            return JobRequest.of(new SoakJobs.Partner(random.nextInt(1000)));
+        }
+        if (dice < 45) {
+            long overrun = SoakJobs.HANDLER_TIMEOUT.toMillis() * 2;
+            return JobRequest.of(new SoakJobs.Timed(random.nextInt(5) == 0 ? overrun : random.nextInt(100)))
+                    .maxAttempts(2);
+        }
+        long millis = dice < 53 ? 500 + random.nextInt(1500) : random.nextInt(50);
+        return JobRequest.of(new SoakJobs.Work(millis, 10, null));
     }
 }

@@ -120,7 +120,7 @@ public final class Soak {
     }
 
     /** Waits until every soak job is in a final state, or the drain deadline passed (the checker then says which). */
-    private static void awaitDrained(HikariDataSource dataSource) throws SQLException, InterruptedException {
+    static void awaitDrained(HikariDataSource dataSource) throws SQLException, InterruptedException {
         long deadline = System.nanoTime() + DRAIN_DEADLINE.toNanos();
         while (System.nanoTime() < deadline) {
             try (Connection c = dataSource.getConnection();

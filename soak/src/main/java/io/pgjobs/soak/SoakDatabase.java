@@ -2,7 +2,6 @@ package io.pgjobs.soak;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.pgjobs.Scheduler;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,6 +13,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Comparator;
+import org.flywaydb.core.Flyway;
 
 /**
  * The soak's database: a fresh database {@code pgjobs_soak_<pid>} on the server of a given administrative URL
@@ -36,20 +36,35 @@ final class SoakDatabase implements AutoCloseable {
         this.own = own;
     }
 
+    /** pgjobs' migrations, as an application's own Flyway applies them (docs/migrations.md). */
+    static final String MIGRATIONS = "classpath:io/pgjobs/migrations";
+    /** Flyway's target for every migration this version of pgjobs ships. */
+    static final String LATEST = "latest";
+
     /** A database on the server of {@code adminUrl} (an administrative database's URL, with credentials). */
     static SoakDatabase onServer(String adminUrl) throws SQLException {
-        return new SoakDatabase(adminUrl, null, 0, null).create();
+        return onServer(adminUrl, LATEST);
+    }
+
+    /** The same, with pgjobs' schema migrated up to version {@code target} only (Flyway's target). */
+    static SoakDatabase onServer(String adminUrl, String target) throws SQLException {
+        return new SoakDatabase(adminUrl, null, 0, null).create(target);
     }
 
     /** A database on an embedded server of the soak's own, which {@link #restartServer()} may restart. */
     static SoakDatabase embedded() throws IOException, SQLException {
+        return embedded(LATEST);
+    }
+
+    /** The same, with pgjobs' schema migrated up to version {@code target} only (Flyway's target). */
+    static SoakDatabase embedded(String target) throws IOException, SQLException {
         Path data = Files.createTempDirectory("pgjobs-soak-pg");
         int port;
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();
         }
         EmbeddedPostgres pg = server(data, port);
-        return new SoakDatabase(pg.getJdbcUrl("postgres", "postgres"), data, port, pg).create();
+        return new SoakDatabase(pg.getJdbcUrl("postgres", "postgres"), data, port, pg).create(target);
     }
 
     private static EmbeddedPostgres server(Path data, int port) throws IOException {
@@ -61,15 +76,13 @@ final class SoakDatabase implements AutoCloseable {
                 .start();
     }
 
-    private SoakDatabase create() throws SQLException {
+    private SoakDatabase create(String target) throws SQLException {
         try (Connection c = DriverManager.getConnection(adminUrl); Statement s = c.createStatement()) {
             s.execute("drop database if exists " + name + " with (force)");
             s.execute("create database " + name);
         }
         pool = pool("soak-harness", 10);
-        try (Scheduler migrator = Scheduler.builder(pool).build()) {
-            migrator.migrate();
-        }
+        migrate(target);
         try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
             s.execute("""
                     create schema soak;
@@ -83,6 +96,22 @@ final class SoakDatabase implements AutoCloseable {
                     -- the rows the transfers update, each in a transaction held open for a while
                     create table soak.accounts (id int primary key, transfers bigint not null default 0);
                     insert into soak.accounts (id) select generate_series(0, %d);
+                    -- every change of a circuit's state or probe, with the database's time
+                    create table soak.circuit_log (
+                        id bigint generated always as identity primary key, kind text not null, state text not null,
+                        probe_job_id bigint, at timestamptz not null default clock_timestamp());
+                    create function soak.log_circuit() returns trigger language plpgsql as $$
+                    begin
+                        if tg_op = 'INSERT' or new.state is distinct from old.state
+                           or new.probe_job_id is distinct from old.probe_job_id then
+                            insert into soak.circuit_log (kind, state, probe_job_id)
+                            values (new.kind, new.state, new.probe_job_id);
+                        end if;
+                        return null;
+                    end
+                    $$;
+                    create trigger log_circuit after insert or update on pgjobs.circuits
+                        for each row execute function soak.log_circuit();
                     -- each fault the injector caused, in the database's time
                     create table soak.faults (
                         id bigint generated always as identity primary key, kind text not null, target text,
@@ -90,6 +119,17 @@ final class SoakDatabase implements AutoCloseable {
                     """.formatted(SoakJobs.ACCOUNTS - 1));
         }
         return this;
+    }
+
+    /** Applies pgjobs' migrations up to {@code target} ({@value #LATEST} for all), as an application's Flyway would. */
+    void migrate(String target) {
+        Flyway.configure(SoakDatabase.class.getClassLoader())
+                .dataSource(pool)
+                .schemas("pgjobs").defaultSchema("pgjobs")
+                .table("pgjobs_schema_history")
+                .locations(MIGRATIONS)
+                .target(target)
+                .load().migrate();
     }
 
     boolean ownsServer() {

@@ -1,16 +1,17 @@
 package io.pgjobs.soak;
 
+import io.pgjobs.CircuitBreaker;
 import io.pgjobs.JobContext;
+import io.pgjobs.JobHandler;
 import io.pgjobs.JobKind;
-import io.pgjobs.JobRequest;
-import io.pgjobs.NonRetryableException;
+import io.pgjobs.RateLimit;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
@@ -21,10 +22,8 @@ import javax.sql.DataSource;
  * often each attempt really ran, whatever pgjobs recorded.
  */
 final class SoakJobs {
-    /** The metadata key of a job's payload checksum: the SHA-256 of its args as the producer made them. */
-    static final String CHECKSUM = "soak.sha256";
-    /** How a handler's check of the payload fails (the job is discarded): the checker looks for it. */
-    static final String CHECKSUM_MISMATCH = "soak: payload checksum mismatch";
+    /** Where pgjobs' own payload check (V34) says a job's args were changed after its enqueue: the checker looks for it. */
+    static final String CHECKSUM_MISMATCH = "args checksum mismatch";
 
     /** The injected failure's message: the checker tells these failed attempts from the faults' ones. */
     static final String INJECTED_FAILURE = "soak: injected failure";
@@ -51,6 +50,17 @@ final class SoakJobs {
     @JobKind("soak.hog")
     record Hog(int connections, long millis) {}
 
+    /**
+     * A call to a partner that is down {@value #PARTNER_DOWN_SECONDS} s of every {@value #PARTNER_CYCLE_SECONDS}
+     * (by the database's clock): its failures come in bursts, and its kind has a circuit breaker.
+     */
+    @JobKind("soak.partner")
+    record Partner(int call) {}
+
+    /** Sleeps {@code millis} under a handler timeout of {@link #HANDLER_TIMEOUT}: longer ones time out. */
+    @JobKind("soak.timed")
+    record Timed(long millis) {}
+
     /** What the every-second schedule fires. */
     @JobKind("soak.tick")
     record Tick() {}
@@ -62,6 +72,17 @@ final class SoakJobs {
     static final int LIMITED_PARTITION_LIMIT = 1;
     /** A queue whose jobs carry ordering keys. */
     static final String ORDERED_QUEUE = "soak-ordered";
+    /** A queue with a cluster-wide rate limit of {@value #RATE_PER_SECOND} starts a second, burst {@value #RATE_BURST}. */
+    static final String RATED_QUEUE = "soak-rated";
+    static final int RATE_PER_SECOND = 3;
+    static final int RATE_BURST = 3;
+    static final RateLimit RATE = RateLimit.of(RATE_PER_SECOND, Duration.ofSeconds(1)).burst(RATE_BURST);
+    /** The partner's outages, by the database's clock: down for the first seconds of each cycle. */
+    static final int PARTNER_CYCLE_SECONDS = 60;
+    static final int PARTNER_DOWN_SECONDS = 15;
+    static final String PARTNER_DOWN = "soak: partner down";
+    static final CircuitBreaker PARTNER_BREAKER = CircuitBreaker.afterConsecutiveFailures(3).coolDown(Duration.ofSeconds(3));
+    static final Duration HANDLER_TIMEOUT = Duration.ofMillis(500);
     /** Rows of {@code soak.accounts} the transfers update. */
     static final int ACCOUNTS = 10;
 
@@ -123,48 +144,53 @@ final class SoakJobs {
         return null;
     }
 
+    static Void partner(DataSource dataSource, JobContext<Partner> ctx) throws Exception {
+        Instant at = logExecution(dataSource, ctx, null);
+        if (partnerDown(at)) {
+            throw new IllegalStateException(PARTNER_DOWN);
+        }
+        return null;
+    }
+
+    static boolean partnerDown(Instant at) {
+        return at.getEpochSecond() % PARTNER_CYCLE_SECONDS < PARTNER_DOWN_SECONDS;
+    }
+
+    /** The handler of {@link Timed} jobs, with its timeout. */
+    static JobHandler<Timed> timed(DataSource dataSource) {
+        return new JobHandler<>() {
+            @Override
+            public Object handle(JobContext<Timed> ctx) throws Exception {
+                logExecution(dataSource, ctx, null);
+                Thread.sleep(ctx.args().millis()); // interrupted by the timeout when longer
+                return null;
+            }
+
+            @Override
+            public Duration timeout() {
+                return HANDLER_TIMEOUT;
+            }
+        };
+    }
+
     static Void tick(DataSource dataSource, JobContext<Tick> ctx) throws Exception {
         logExecution(dataSource, ctx, null);
         return null;
     }
 
-    /**
-     * A request for {@code args} carrying the SHA-256 of the args' text ({@code toString()} of the record: its
-     * every field) in metadata, which every handler checks before it runs: args damaged anywhere between the
-     * producer and the handler (serialization, storage, the claim) fail it.
-     */
-    static JobRequest checksummed(Record args) {
-        return JobRequest.of(args).metadata(CHECKSUM, sha256(args));
-    }
-
-    static String sha256(Record args) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(args.toString().getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
-    }
-
-    /** Discards the job (no retry would help) when its args are not what the producer checksummed. */
-    private static void verifyPayload(JobContext<?> ctx) {
-        Object expected = ctx.metadata().get(CHECKSUM);
-        if (expected != null && !expected.equals(sha256((Record) ctx.args()))) {
-            throw new NonRetryableException(CHECKSUM_MISMATCH + ": args " + ctx.args() + " have SHA-256 "
-                    + sha256((Record) ctx.args()) + ", enqueued with " + expected);
-        }
-    }
-
-    private static void logExecution(DataSource dataSource, JobContext<?> ctx, Integer checkpoint) throws SQLException {
-        verifyPayload(ctx);
+    /** Appends this run to the execution log; returns the database's time of the row. */
+    private static Instant logExecution(DataSource dataSource, JobContext<?> ctx, Integer checkpoint) throws SQLException {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement(
-                     "insert into soak.executions (job_id, attempt, node, checkpoint) values (?, ?, ?, ?)")) {
+                     "insert into soak.executions (job_id, attempt, node, checkpoint) values (?, ?, ?, ?) returning at")) {
             ps.setLong(1, ctx.jobId());
             ps.setInt(2, ctx.attempt());
             ps.setString(3, ctx.nodeId());
             ps.setObject(4, checkpoint);
-            ps.executeUpdate();
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getObject(1, OffsetDateTime.class).toInstant();
+            }
         }
     }
 

@@ -13,6 +13,7 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One soak node in a JVM of its own, as an application would run pgjobs: its sessions carry the node's id as
@@ -20,7 +21,9 @@ import java.time.Duration;
  * {@value #STARTED} once started, then every two seconds {@code R <heap after the last GC, bytes> <threads>}.
  * Exits when the soak's JVM, its parent, has gone.
  *
- * <p>Arguments: JDBC URL (with credentials), node id, lease ms, concurrency.
+ * <p>Arguments: JDBC URL (with credentials), node id, lease ms, concurrency; and, for a node that also enqueues
+ * (as an application's nodes do, each with its own version of pgjobs during an upgrade: see {@link Upgrade}),
+ * jobs a second and for how many milliseconds after its start.
  */
 public final class SoakNode {
     static final String STARTED = "STARTED";
@@ -38,6 +41,8 @@ public final class SoakNode {
                 .partitionLimit(SoakJobs.LIMITED_QUEUE, PartitionKey.args("key"), SoakJobs.LIMITED_PARTITION_LIMIT)
                 .queue(SoakJobs.ORDERED_QUEUE, 4)
                 .orderedKeys(SoakJobs.ORDERED_QUEUE, OrderedKeys.MOVE_ON_WHEN_DISCARDED)
+                .queue(SoakJobs.RATED_QUEUE, 4)
+                .rateLimit(SoakJobs.RATED_QUEUE, SoakJobs.RATE)
                 .leaseDuration(lease)
                 .nodeDeadAfter(lease)
                 .shutdownDeadline(Duration.ofSeconds(10))
@@ -50,6 +55,9 @@ public final class SoakNode {
                 .handler(SoakJobs.Tick.class, ctx -> SoakJobs.tick(dataSource, ctx))
                 .handler(SoakJobs.Transfer.class, ctx -> SoakJobs.transfer(dataSource, ctx))
                 .handler(SoakJobs.Hog.class, ctx -> SoakJobs.hog(dataSource, ctx))
+                .handler(SoakJobs.Partner.class, ctx -> SoakJobs.partner(dataSource, ctx))
+                .handler(SoakJobs.Timed.class, SoakJobs.timed(dataSource))
+                .circuitBreaker("soak.partner", SoakJobs.PARTNER_BREAKER)
                 .schedule(Schedule.of(SoakJobs.TICK_SCHEDULE, "every 1s", JobRequest.of(new SoakJobs.Tick()))
                         // a fault may keep the leader from firing for longer than a minute: each missed
                         // second still gets its job, which the checker counts
@@ -69,6 +77,9 @@ public final class SoakNode {
             e.printStackTrace();
             System.exit(1);
         }
+        if (args.length > 4) {
+            produce(dataSource, scheduler, Integer.parseInt(args[4]), Long.parseLong(args[5]), nodeId);
+        }
         System.out.println(STARTED);
         System.out.flush();
         while (true) {
@@ -76,6 +87,21 @@ public final class SoakNode {
             System.out.flush();
             Thread.sleep(2000);
         }
+    }
+
+    /**
+     * Enqueues the soak's mix with this node's own client at {@code jobsPerSecond} for {@code forMs} from now, on a
+     * thread of its own, then seals the batches it made.
+     */
+    private static void produce(HikariDataSource dataSource, Scheduler scheduler, int jobsPerSecond, long forMs,
+                                String nodeId) {
+        long endNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(forMs);
+        Producer producer = new Producer(dataSource, scheduler.client(), jobsPerSecond, nodeId.hashCode(), endNanos);
+        Thread.ofPlatform().daemon(true).name("producer").start(() -> {
+            producer.run();
+            producer.sealBatches();
+            System.out.println("producer: " + producer.enqueued() + " jobs enqueued");
+        });
     }
 
     private static HikariDataSource pool(String url, String nodeId) {

@@ -54,13 +54,36 @@ final class SoakReport {
                     select outcome, count(*),
                            count(*) filter (where message = '%s') as injected_failures
                     from pgjobs.attempts group by 1 order by 1""".formatted(SoakJobs.INJECTED_FAILURE));
-            out.println("== payload checksums (SHA-256 of args, checked by the handler before it runs)");
+            out.println("== payload checksums (SHA-256 of args stored by pgjobs at enqueue, checked before each run)");
             table(c, out, """
-                    select count(*) filter (where metadata -> '%1$s' is not null) as jobs_with_checksum,
-                           count(*) filter (where metadata -> '%1$s' is not null and state = 'completed')
-                               as verified_and_completed,
-                           count(*) filter (where last_error like '%%%2$s%%') as mismatches
-                    from pgjobs.jobs where kind like 'soak.%%'""".formatted(SoakJobs.CHECKSUM, SoakJobs.CHECKSUM_MISMATCH));
+                    select count(*) filter (where args_sha256 is not null) as jobs_with_checksum,
+                           count(*) filter (where args_sha256 is not null and state = 'completed') as checked_and_completed,
+                           count(*) filter (where last_error like '%%%s%%') as mismatches
+                    from pgjobs.jobs where kind like 'soak.%%'""".formatted(SoakJobs.CHECKSUM_MISMATCH));
+            out.println("== rate limit of %s (%d a second, burst %d): starts, and the most in any second"
+                    .formatted(SoakJobs.RATED_QUEUE, SoakJobs.RATE_PER_SECOND, SoakJobs.RATE_BURST));
+            table(c, out, """
+                    select count(*) as starts, max(in_second) as most_in_one_second from (
+                        select count(*) over (order by a.started_at range between interval '1 second' preceding
+                                              and current row) as in_second
+                        from pgjobs.attempts a join pgjobs.jobs j on j.id = a.job_id where j.queue = '%s') s"""
+                    .formatted(SoakJobs.RATED_QUEUE));
+            out.println("== circuit of soak.partner: transitions by state entered, and the partner's attempts");
+            table(c, out, """
+                    select state as entered, count(*) from (
+                        select state, lag(state) over (partition by kind order by id) as previous from soak.circuit_log) t
+                    where previous is distinct from state and not (previous is null and state = 'closed')
+                    group by 1 order by 1""");
+            table(c, out, """
+                    select a.outcome, count(*), count(*) filter (where a.message = '%s') as partner_down
+                    from pgjobs.attempts a join pgjobs.jobs j on j.id = a.job_id where j.kind = 'soak.partner'
+                    group by 1 order by 1""".formatted(SoakJobs.PARTNER_DOWN));
+            out.println("== soak.timed attempts (timeout %d ms) by outcome, slept past the timeout or not"
+                    .formatted(SoakJobs.HANDLER_TIMEOUT.toMillis()));
+            table(c, out, """
+                    select (j.args ->> 'millis')::bigint > %d as past_timeout, a.outcome, count(*)
+                    from pgjobs.attempts a join pgjobs.jobs j on j.id = a.job_id where j.kind = 'soak.timed'
+                    group by 1, 2 order by 1, 2""".formatted(SoakJobs.HANDLER_TIMEOUT.toMillis()));
             out.println("== handler runs: total, and jobs run more than once");
             table(c, out, """
                     select count(*) as runs, count(distinct job_id) as jobs,

@@ -39,7 +39,7 @@ class InvariantCheckerTest {
 
     @BeforeEach
     void emptyTables() throws Exception {
-        execute("truncate pgjobs.jobs, pgjobs.batches, pgjobs.workflows, soak.enqueued, soak.executions, soak.faults cascade");
+        execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.batches, pgjobs.workflows, soak.enqueued, soak.executions, soak.faults, soak.circuit_log cascade");
     }
 
     @Test
@@ -151,6 +151,70 @@ class InvariantCheckerTest {
                                 + "while only 0 of the default queue's 48 slots were busy after 5 s");
         assertThat(violations).extracting(InvariantChecker.Violation::jobId)
                 .containsExactlyInAnyOrder(l4, l4, o2, steps.get("child"), member, waited);
+    }
+
+    @Test
+    void reportsStartsOverTheRateLimitAttemptsBehindAnOpenCircuitAndTimeoutsNotRecordedAsSuch() throws Exception {
+        long[] rated = new long[6];
+        for (int i = 0; i < rated.length; i++) {
+            rated[i] = enqueue(JobRequest.of(new SoakJobs.Work(0, 0, null)).queue(SoakJobs.RATED_QUEUE));
+        }
+        long probe = enqueue(new SoakJobs.Partner(1));
+        long behindOpenCircuit = enqueue(new SoakJobs.Partner(2));
+        long justAfterOpening = enqueue(new SoakJobs.Partner(3));
+        long afterClosing = enqueue(new SoakJobs.Partner(4));
+        long overranAndCompleted = enqueue(new SoakJobs.Timed(1000));
+        long timedOut = enqueue(new SoakJobs.Timed(1000));
+        long timedOutTooSoon = enqueue(new SoakJobs.Timed(1000));
+        long timedOutWithoutATimeout = enqueue(new SoakJobs.Work(0, 0, null));
+        execute("""
+                update pgjobs.jobs set state = 'completed', attempt = 1, finished_at = now() where kind like 'soak.%%';
+                -- the burst (3) at once, two more at the same time (one and two too many), one ten seconds later
+                insert into pgjobs.attempts (job_id, attempt, node_id, started_at, finished_at, outcome)
+                    select id, 1, 'n1', timestamptz '2026-01-01 00:00:00+00'
+                                        + case when id = %6$d then interval '10 s' else interval '0 s' end,
+                           timestamptz '2026-01-01 00:00:11+00', 'completed'
+                    from pgjobs.jobs where queue = '%7$s';
+                -- open at :00, the probe taken at :05, closed at :06
+                insert into soak.circuit_log (kind, state, probe_job_id, at) values
+                    ('soak.partner', 'open', null, '2026-01-01 00:00:00+00'),
+                    ('soak.partner', 'half_open', null, '2026-01-01 00:00:05+00'),
+                    ('soak.partner', 'half_open', %1$d, '2026-01-01 00:00:05.1+00'),
+                    ('soak.partner', 'closed', null, '2026-01-01 00:00:06+00');
+                insert into pgjobs.attempts (job_id, attempt, node_id, started_at, finished_at, outcome) values
+                    (%1$d, 1, 'n1', '2026-01-01 00:00:05.05+00', '2026-01-01 00:00:05.5+00', 'completed'),
+                    (%2$d, 1, 'n1', '2026-01-01 00:00:03+00', '2026-01-01 00:00:03.5+00', 'completed'),
+                    (%3$d, 1, 'n1', '2026-01-01 00:00:00.5+00', '2026-01-01 00:00:00.6+00', 'completed'),
+                    (%4$d, 1, 'n1', '2026-01-01 00:00:07+00', '2026-01-01 00:00:07.5+00', 'completed'),
+                    (%5$d, 1, 'n1', now(), now() + interval '1 s', 'completed'),
+                    (%8$d, 1, 'n1', now(), now() + interval '0.6 s', 'timeout'),
+                    (%9$d, 1, 'n1', now(), now() + interval '0.1 s', 'timeout'),
+                    (%10$d, 1, 'n1', now(), now() + interval '1 s', 'timeout');
+                update pgjobs.attempts set message = 'timed out after PT0.5S (java.lang.InterruptedException)'
+                    where outcome = 'timeout';
+                insert into soak.executions (job_id, attempt, node) select job_id, attempt, node_id from pgjobs.attempts;
+                """.formatted(probe, behindOpenCircuit, justAfterOpening, afterClosing, overranAndCompleted,
+                rated[5], SoakJobs.RATED_QUEUE, timedOut, timedOutTooSoon, timedOutWithoutATimeout));
+
+        List<InvariantChecker.Violation> violations = new InvariantChecker(database.dataSource(), 48).check();
+
+        String start = "from an earlier start to attempt 1 started at <time>, ";
+        String timeout = "an attempt that runs past its handler's timeout ends timeout: attempt 1 ";
+        assertThat(violations).extracting(v -> v.what()
+                        .replaceAll("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:[0-9:.+-]+", "<time>")
+                        .replaceAll("\\d\\d:\\d\\d:[0-9.]+", "<span>"))
+                .containsExactlyInAnyOrder(
+                        "never over a rate limit: " + start + "1.000 more starts than the burst (3) plus the span "
+                                + "times the rate (3 a second)",
+                        "never over a rate limit: " + start + "2.000 more starts than the burst (3) plus the span "
+                                + "times the rate (3 a second)",
+                        "no attempt starts while its kind's circuit is open: attempt 1 of soak.partner "
+                                + "started at <time> while its circuit was open (from <time> until <time>)",
+                        timeout + "slept 1000 ms under a timeout of 500 ms and ended completed",
+                        timeout + "of soak.timed ended timeout after <span>: timed out after PT0.5S (java.lang.InterruptedException)",
+                        timeout + "of soak.work ended timeout after <span>: timed out after PT0.5S (java.lang.InterruptedException)");
+        assertThat(violations).extracting(InvariantChecker.Violation::jobId).containsExactlyInAnyOrder(rated[3], rated[4],
+                behindOpenCircuit, overranAndCompleted, timedOutTooSoon, timedOutWithoutATimeout);
     }
 
     private static long enqueue(Object args) throws Exception {

@@ -12,9 +12,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * A job whose args were changed after it was enqueued (here by hand, in the database) is discarded by the soak's
- * handler with the checksum error, before its handler does anything, and the checker reports it; an intact one
- * completes.
+ * A job whose args were changed after it was enqueued (here by hand, in the database) is discarded by pgjobs'
+ * own payload check (V34) with the checksum error, without its handler running, and the checker reports it; an
+ * intact one completes.
  */
 class PayloadChecksumTest {
     @Test
@@ -26,8 +26,8 @@ class PayloadChecksumTest {
                     .handler(SoakJobs.Work.class, ctx -> SoakJobs.work(database.dataSource(), ctx))
                     .build();
             List<Long> ids = scheduler.client().enqueueAll(List.of(
-                    SoakJobs.checksummed(new SoakJobs.Work(0, 0, 1)),
-                    SoakJobs.checksummed(new SoakJobs.Work(0, 0, 2)))).stream().map(r -> r.id()).toList();
+                    io.pgjobs.JobRequest.of(new SoakJobs.Work(0, 0, 1)),
+                    io.pgjobs.JobRequest.of(new SoakJobs.Work(0, 0, 2)))).stream().map(r -> r.id()).toList();
             long intact = ids.get(0);
             long damaged = ids.get(1);
             execute(database, "update pgjobs.jobs set args = jsonb_set(args, '{key}', '3') where id = " + damaged);

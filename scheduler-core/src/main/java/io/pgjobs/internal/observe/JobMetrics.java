@@ -32,6 +32,9 @@ interface JobMetrics {
 
     void rescued(String queue, String kind, int count);
 
+    /** A claimed job's args did not match the checksum stored at its insert (it is discarded without running). */
+    void argsChecksumMismatch(String queue, String kind);
+
     void eventDropped();
 
     /** An enqueue of {@code jobs} jobs was refused: their queue was at its maximum depth. */
@@ -72,6 +75,7 @@ interface JobMetrics {
         @Override public void discarded(String queue, String kind) {}
         @Override public void cancelled(String queue, String kind) {}
         @Override public void rescued(String queue, String kind, int count) {}
+        @Override public void argsChecksumMismatch(String queue, String kind) {}
         @Override public void eventDropped() {}
         @Override public void enqueueRejected(String queue, int jobs) {}
         @Override public void queueDepthChecked(String queue, long depth, int maxDepth) {}

@@ -153,6 +153,14 @@ final class MicrometerJobMetrics implements JobMetrics {
     }
 
     @Override
+    public void argsChecksumMismatch(String queue, String kind) {
+        Counter.builder("pgjobs.jobs.args.mismatches")
+                .description("Claimed jobs whose args did not match the checksum stored at enqueue, discarded unrun")
+                .tags("queue", queue, "kind", kind)
+                .register(registry).increment();
+    }
+
+    @Override
     public void circuitChanged(String kind, String state) {
         Counter.builder("pgjobs.circuit.transitions")
                 .description("Circuit breaker state changes this node made, by the state entered")

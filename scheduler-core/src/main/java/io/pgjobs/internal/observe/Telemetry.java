@@ -159,6 +159,16 @@ public final class Telemetry {
         }
     }
 
+    /**
+     * {@code job}'s args do not hash to the checksum stored at its insert (hex {@code expected}, {@code actual}):
+     * it is discarded without running; its {@code JobDiscarded} follows once that is written.
+     */
+    public void argsChecksumMismatch(ClaimedJob job, String expected, String actual) {
+        metrics.argsChecksumMismatch(job.queue(), job.kind());
+        notifyListeners(() -> List.of(new SchedulerEvent.ArgsChecksumMismatch(job.id(), job.kind(), job.queue(),
+                job.attempt(), expected, actual)));
+    }
+
     /** A job was cancelled before it ran; a running one is reported by {@link #attemptWritten} when it ends. */
     public void cancelledBeforeStart(long jobId, String kind, String queue, int attempt) {
         metrics.cancelled(queue, kind);

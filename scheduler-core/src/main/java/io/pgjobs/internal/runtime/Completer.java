@@ -7,6 +7,7 @@ import io.pgjobs.internal.store.ClaimedJob;
 import io.pgjobs.internal.store.Completion;
 import io.pgjobs.internal.store.ExecutionStore;
 import io.pgjobs.internal.store.FlowStore;
+import io.pgjobs.internal.store.Sql;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +29,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * claims may take more now: see {@link QueueFetcher}), and the outcomes of kinds with circuit breakers are
  * recorded ({@link CircuitBreakers#record}). A failure there loses only that: the wake-up (claimers look again on
  * their poll interval), or those outcomes in the breakers' counts.
+ *
+ * <p>A statement cut off by its timeout is written again in halves (and the statements grow back as they
+ * succeed), so a batch too big to write in time never fails over and over. While a statement is written, the
+ * lease keeper leaves its jobs to it, and a failed one renews their leases before it lets go of their rows
+ * ({@link HeldJobs}, {@link ExecutionStore#complete}).
  */
 final class Completer extends BackgroundLoop {
     static final int MAX_BATCH = 5_000;
@@ -40,6 +46,7 @@ final class Completer extends BackgroundLoop {
 
     private final ExecutionStore store;
     private final String nodeId;
+    private final Duration lease;
     private final HeldJobs held;
     private final Telemetry telemetry;
     /** The queues of this node with flow control, whose claimers wait for jobs to end. */
@@ -50,12 +57,15 @@ final class Completer extends BackgroundLoop {
     private final List<Finished> batch = new ArrayList<>();
     /** Completions submitted and not yet written. */
     private final AtomicInteger unwritten = new AtomicInteger();
+    /** At most how many completions of the batch the next statement writes (see the class comment). */
+    private int statementSize = MAX_BATCH;
 
-    Completer(ExecutionStore store, String nodeId, HeldJobs held, Telemetry telemetry, Set<String> flowQueues,
-              FlowStore flowStore, CircuitBreakers circuits) {
+    Completer(ExecutionStore store, String nodeId, Duration lease, HeldJobs held, Telemetry telemetry,
+              Set<String> flowQueues, FlowStore flowStore, CircuitBreakers circuits) {
         super("pgjobs-completer");
         this.store = store;
         this.nodeId = nodeId;
+        this.lease = lease;
         this.held = held;
         this.telemetry = telemetry;
         this.flowQueues = Set.copyOf(flowQueues);
@@ -83,10 +93,10 @@ final class Completer extends BackgroundLoop {
     @Override
     protected Duration runOnce() throws Exception {
         flush();
-        return waiting.isEmpty() ? Duration.ofSeconds(1) : Duration.ZERO;
+        return waiting.isEmpty() && batch.isEmpty() ? Duration.ofSeconds(1) : Duration.ZERO;
     }
 
-    /** Writes the batch in hand (kept after a failure) or the next one from the queue. */
+    /** Writes (the next part of) the batch in hand, kept after a failure, or else the next one from the queue. */
     private void flush() throws Exception {
         if (batch.isEmpty()) {
             Finished next;
@@ -97,9 +107,10 @@ final class Completer extends BackgroundLoop {
         if (batch.isEmpty()) {
             return;
         }
-        Map<Long, JobState> written = store.complete(batch.stream().map(Finished::completion).toList(), nodeId);
-        List<Written> applied = new ArrayList<>(batch.size());
-        for (Finished finished : batch) {
+        List<Finished> writing = batch.subList(0, Math.min(statementSize, batch.size()));
+        Map<Long, JobState> written = write(writing);
+        List<Written> applied = new ArrayList<>(writing.size());
+        for (Finished finished : writing) {
             Completion completion = finished.completion();
             JobState state = written.get(completion.jobId()); // null: no longer applied (taken from this node)
             if (held.release(completion.jobId(), completion.attempt()) && state != null) {
@@ -107,11 +118,27 @@ final class Completer extends BackgroundLoop {
                 applied.add(new Written(finished.job(), completion));
             }
         }
-        unwritten.addAndGet(-batch.size());
-        batch.clear();
+        unwritten.addAndGet(-writing.size());
+        writing.clear();
+        statementSize = Math.min(MAX_BATCH, statementSize * 2);
         wakeFlowQueues(applied);
         if (!circuits.kinds().isEmpty()) {
             circuits.record(applied);
+        }
+    }
+
+    private Map<Long, JobState> write(List<Finished> writing) throws SQLException {
+        List<Long> jobIds = writing.stream().map(finished -> finished.completion().jobId()).toList();
+        held.completing(jobIds);
+        try {
+            return store.complete(writing.stream().map(Finished::completion).toList(), nodeId, lease);
+        } catch (SQLException e) {
+            if (Sql.isStatementTimeout(e)) {
+                statementSize = Math.max(1, writing.size() / 2);
+            }
+            throw e;
+        } finally {
+            held.completed(jobIds);
         }
     }
 

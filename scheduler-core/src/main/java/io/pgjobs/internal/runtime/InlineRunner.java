@@ -152,7 +152,7 @@ final class InlineRunner {
     /** Writes the attempt's end as the completer does, reports it, and answers the attempt as written. */
     private JobAttempt complete(ClaimedJob job, Completion completion, long handlerNanos) {
         Map<Long, JobState> written = call("write the end of job " + job.id(),
-                () -> stores.executions().complete(List.of(completion), config.nodeId()));
+                () -> stores.executions().complete(List.of(completion), config.nodeId(), config.leaseDuration()));
         JobState state = written.get(job.id());
         if (state == null) {
             throw new PgJobsException("job " + job.id() + " ran, but its attempt " + job.attempt() + " could not be "

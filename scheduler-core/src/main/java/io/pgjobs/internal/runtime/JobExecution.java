@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -151,6 +152,16 @@ final class JobExecution implements Runnable {
     }
 
     private <A> Completion execute(Registration<A> registration) {
+        String mismatch = job.argsMismatch();
+        if (mismatch != null) {
+            // args that are not what was enqueued are not run: whatever changed them, nobody asked for this work
+            String expected = HexFormat.of().formatHex(job.argsSha256());
+            environment.telemetry().argsChecksumMismatch(job, expected, mismatch);
+            PgJobsException error = new PgJobsException("args checksum mismatch: the args of job " + job.id()
+                    + " have SHA-256 " + mismatch + ", not the " + expected + " stored when it was enqueued: they "
+                    + "were changed after the enqueue, outside pgjobs; the job is discarded without running");
+            return Completion.discarded(job, Outcome.FAILED, failure(error, error.getMessage()));
+        }
         A args;
         try {
             args = environment.serializer().fromJson(job.argsJson(), registration.argsType());

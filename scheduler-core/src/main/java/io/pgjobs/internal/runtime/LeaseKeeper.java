@@ -10,7 +10,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Renews the leases of every job this node runs, three times per lease duration, in one statement. The answer
+ * Renews the leases of every job this node holds (but those being completed: see {@link HeldJobs}), three times
+ * per lease duration, in one statement. The answer
  * also carries cancel requests (a fallback for a lost notification); a job missing from it was taken from this
  * node (rescued after a freeze, say), and its handler is told to stop.
  */
@@ -33,7 +34,7 @@ final class LeaseKeeper extends BackgroundLoop {
     @Override
     protected Duration runOnce() throws Exception {
         Duration every = lease.dividedBy(3);
-        List<Long> heldIds = held.jobIds();
+        List<Long> heldIds = held.jobIdsToRenew();
         if (heldIds.isEmpty()) {
             return every;
         }

@@ -64,8 +64,8 @@ public final class Node {
         HeldJobs held = new HeldJobs();
         CircuitBreakers circuits = new CircuitBreakers(config.circuitBreakers(), stores.circuits(), telemetry,
                 config.leaseDuration().toMillis());
-        this.completer = new Completer(stores.executions(), config.nodeId(), held, telemetry, config.flows().keySet(),
-                stores.flow(), circuits);
+        this.completer = new Completer(stores.executions(), config.nodeId(), config.leaseDuration(), held, telemetry,
+                config.flows().keySet(), stores.flow(), circuits);
         this.workers = new Workers(config, telemetry, stores.executions(), stores.workflows(), held, completer);
         // kinds with a circuit breaker are claimed apart, while their circuit is closed (see QueueFetcher)
         List<String> kinds = config.handlers().keySet().stream()

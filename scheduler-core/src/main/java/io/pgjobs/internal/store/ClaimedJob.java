@@ -1,7 +1,12 @@
 package io.pgjobs.internal.store;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.HexFormat;
 
 /**
  * A job this node has just claimed; {@code queueWaitMs} is how long it was due before the claim (database time),
@@ -11,12 +16,47 @@ import java.sql.SQLException;
  * took to be read (a node frozen while it waited for it, say): the runtime starts a job only while that time is
  * well within the lease, and its attempt's end is written as the claim's database time plus that time (see
  * {@link Completion}).
+ * {@code argsSha256} is the SHA-256 of its args stored when it was inserted (V34), null for a job inserted before.
  */
 public record ClaimedJob(long id, String kind, String queue, int attempt, int maxAttempts, String argsJson,
-                         String metadataJson, long queueWaitMs, long claimSentNanos) {
-    /** The job in the current row of a claim's result (the columns of claim_jobs, in order). */
+                         String metadataJson, long queueWaitMs, long claimSentNanos, byte[] argsSha256) {
+    /**
+     * A claim's query over {@code claim}, a call of a claim function aliased {@code c}: its columns, then the
+     * checksum stored with each job. The claim functions do not return it, so it is read from the jobs' rows in
+     * the same statement, under its snapshot, which still sees each row as it was before the claim updated it.
+     */
+    static String selectClaimed(String schema, String claim) {
+        return "select c.*, (select j.args_sha256 from %s.jobs j where j.id = c.id) as args_sha256 from %s"
+                .formatted(schema, claim);
+    }
+
+    /**
+     * The job in the current row of a claim's result: the claim function's columns first ({@link #selectClaimed}),
+     * or the same columns of a claim of its own, and the checksum as {@code args_sha256}.
+     */
     static ClaimedJob read(ResultSet rs, long claimSentNanos) throws SQLException {
         return new ClaimedJob(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getInt(5),
-                rs.getString(6), rs.getString(7), rs.getLong(8), claimSentNanos);
+                rs.getString(6), rs.getString(7), rs.getLong(8), claimSentNanos, rs.getBytes("args_sha256"));
+    }
+
+    /**
+     * The SHA-256 of the args this node read, as hex, when it is not the one stored at the insert; null when they
+     * match or the job was inserted without one. The args are hashed as they were read (jsonb's text, in UTF-8),
+     * which is what the stored checksum was computed from.
+     */
+    public String argsMismatch() {
+        if (argsSha256 == null) {
+            return null;
+        }
+        byte[] actual = sha256(argsJson);
+        return Arrays.equals(actual, argsSha256) ? null : HexFormat.of().formatHex(actual);
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 }

@@ -3,9 +3,11 @@ package io.pgjobs.internal.store;
 import static io.pgjobs.internal.db.Tables.JOBS;
 
 import io.pgjobs.JobState;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Types;
 import java.time.OffsetDateTime;
 import java.time.Duration;
@@ -76,11 +78,12 @@ public final class ExecutionStore {
         // transaction, set in the same statement): a claim lost in a database crash only makes its jobs claimable
         // again, and every later durable commit (the jobs' completions first of all) flushes it with itself. The
         // reasoning, and what a crash does: docs/performance.md, "Claims commit asynchronously".
-        this.claimSql = ("select c.* from %s.claim_jobs(?, ?, ?, ?, ?, ?, ?, ?) c" + ASYNC_COMMIT).formatted(schema);
+        this.claimSql = ClaimedJob.selectClaimed(schema,
+                "%s.claim_jobs(?, ?, ?, ?, ?, ?, ?, ?) c".formatted(schema) + ASYNC_COMMIT);
         // On a node with circuit breakers, the kinds that have one are claimed only while their circuit is closed
         // (docs/flow-control.md); the check reads the circuits in the claim's own snapshot.
-        this.claimGuardedSql = ("select c.* from %s.claim_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?, ?) c" + ASYNC_COMMIT)
-                .formatted(schema, CircuitStore.closedKindsOf(schema, "?::text[]"));
+        this.claimGuardedSql = ClaimedJob.selectClaimed(schema, "%s.claim_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?, ?) c"
+                .formatted(schema, CircuitStore.closedKindsOf(schema, "?::text[]")) + ASYNC_COMMIT);
         // A completion applies only while the job still runs under this node and attempt: a node presumed dead
         // can never overwrite a job that was rescued and handed to another. A cancel request turns any
         // unsuccessful end into 'cancelled'. The attempt row is written in the same statement, from the row the
@@ -143,9 +146,11 @@ public final class ExecutionStore {
                 select null, null from (select count(*) from awaited) sent -- pg_notify runs only if read
                 """.formatted(jobs, schema);
         this.lockCompletingSql = "select id from %1$s where id = any(?) order by id for update".formatted(jobs);
-        // Rows are locked in id order, as complete() locks them, so renewals and completions never deadlock.
+        // Rows are locked in id order, as complete() locks them, so renewals and completions never deadlock. The
+        // lease runs from the statement's start, not the transaction's: a failed completion renews its jobs'
+        // leases late in its transaction (see complete()).
         this.renewLeasesSql = """
-                update %1$s set lease_expires_at = now() + ? * interval '1 millisecond'
+                update %1$s set lease_expires_at = statement_timestamp() + ? * interval '1 millisecond'
                 where id = any(array(select id from %1$s where id = any(?) and state = 'running' and node_id = ?
                                      order by id for update))
                   and state = 'running' and node_id = ?
@@ -193,18 +198,57 @@ public final class ExecutionStore {
 
     /**
      * Writes many completions and their attempt rows in one statement; returns the state each applied one left
-     * its job in, by job id (a completion that no longer applied is missing).
+     * its job in, by job id (a completion that no longer applied is missing). If the statement fails (its
+     * timeout, a deadlock) on a live connection, the jobs' leases are renewed for {@code lease} before their rows
+     * are let go, and the failure is thrown.
      */
-    public Map<Long, JobState> complete(List<Completion> completions, String nodeId) throws SQLException {
+    public Map<Long, JobState> complete(List<Completion> completions, String nodeId, Duration lease)
+            throws SQLException {
+        Long[] ids = completions.stream().map(Completion::jobId).toArray(Long[]::new);
+        // Lock the rows in a statement of their own first. An UPDATE joined to its input rows that meets a row a
+        // concurrent transaction (a lease renewal, say) changed after the statement began rechecks the join with
+        // EvalPlanQual, and then can skip the row or write its attempt twice (the crash test found doubled attempt
+        // rows; CompletionRaceTest races this). Once the rows are locked, the update's fresh snapshot sees their
+        // latest versions and nothing else can change them.
+        // While the rows are locked the rescuer skips them, and the lease keeper leaves them to this completion
+        // (HeldJobs), so their leases may run out meanwhile: a completion that fails rolls back to the savepoint,
+        // which keeps the rows locked, renews their leases, and commits that, so the jobs are never rescued
+        // between a failed completion and the next renewal (and never run twice for it).
+        CompletionOutcome outcome = Sql.inTransaction(dataSource, transactionLimit, connection -> {
+            try (PreparedStatement lock = Sql.prepareForArrays(connection, lockCompletingSql)) {
+                lock.setArray(1, connection.createArrayOf("int8", ids));
+                lock.execute();
+            }
+            Savepoint locked = connection.setSavepoint();
+            try {
+                return new CompletionOutcome(writeCompletions(connection, completions, ids, nodeId), null);
+            } catch (SQLException failure) {
+                if (ConnectionErrors.isConnectionError(failure)) {
+                    throw failure;
+                }
+                connection.rollback(locked);
+                renew(connection, ids, nodeId, lease.toMillis());
+                return new CompletionOutcome(null, failure);
+            }
+        });
+        if (outcome.failure() != null) {
+            throw outcome.failure();
+        }
+        return outcome.written();
+    }
+
+    /** What a completion's transaction wrote, or the failure after which it only renewed the jobs' leases. */
+    private record CompletionOutcome(Map<Long, JobState> written, SQLException failure) {}
+
+    private Map<Long, JobState> writeCompletions(Connection connection, List<Completion> completions, Long[] ids,
+                                                 String nodeId) throws SQLException {
         int n = completions.size();
-        Long[] ids = new Long[n];
         Integer[] attempts = new Integer[n], attemptsBack = new Integer[n];
         String[] states = new String[n], outcomes = new String[n], results = new String[n], classes = new String[n],
                 messages = new String[n], stacks = new String[n];
         Long[] delays = new Long[n], endedAfter = new Long[n];
         for (int i = 0; i < n; i++) {
             Completion c = completions.get(i);
-            ids[i] = c.jobId();
             attempts[i] = c.attempt();
             states[i] = c.state().dbName();
             outcomes[i] = c.outcome().name().toLowerCase(Locale.ROOT);
@@ -216,63 +260,55 @@ public final class ExecutionStore {
             stacks[i] = c.stackTrace();
             endedAfter[i] = c.endedAfterMs();
         }
-        // Lock the rows in a statement of their own first. An UPDATE joined to its input rows that meets a row a
-        // concurrent transaction (a lease renewal, say) changed after the statement began rechecks the join with
-        // EvalPlanQual, and then can skip the row or write its attempt twice (the crash test found doubled attempt
-        // rows; CompletionRaceTest races this). Once the rows are locked, the update's fresh snapshot sees their
-        // latest versions and nothing else can change them.
-        return Sql.inTransaction(dataSource, transactionLimit, connection -> {
-            try (PreparedStatement lock = Sql.prepareForArrays(connection, lockCompletingSql)) {
-                lock.setArray(1, connection.createArrayOf("int8", ids));
-                lock.execute();
-            }
-            try (PreparedStatement ps = Sql.prepareForArrays(connection, completeSql)) {
-                ps.setArray(1, connection.createArrayOf("int8", ids));
-                ps.setArray(2, connection.createArrayOf("int4", attempts));
-                ps.setArray(3, connection.createArrayOf("text", states));
-                ps.setArray(4, connection.createArrayOf("text", outcomes));
-                ps.setArray(5, connection.createArrayOf("int8", delays));
-                ps.setArray(6, connection.createArrayOf("int4", attemptsBack));
-                ps.setArray(7, connection.createArrayOf("text", results));
-                ps.setArray(8, connection.createArrayOf("text", classes));
-                ps.setArray(9, connection.createArrayOf("text", messages));
-                ps.setArray(10, connection.createArrayOf("text", stacks));
-                ps.setArray(11, connection.createArrayOf("int8", endedAfter));
-                ps.setString(12, nodeId);
-                ps.setString(13, nodeId);
-                ps.setString(14, nodeId);
-                ps.setString(15, resultChannel);
-                Map<Long, JobState> written = new HashMap<>(n * 2);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        long id = rs.getLong(1);
-                        if (!rs.wasNull()) {
-                            written.put(id, JobState.fromDb(rs.getString(2)));
-                        }
+        try (PreparedStatement ps = Sql.prepareForArrays(connection, completeSql)) {
+            ps.setArray(1, connection.createArrayOf("int8", ids));
+            ps.setArray(2, connection.createArrayOf("int4", attempts));
+            ps.setArray(3, connection.createArrayOf("text", states));
+            ps.setArray(4, connection.createArrayOf("text", outcomes));
+            ps.setArray(5, connection.createArrayOf("int8", delays));
+            ps.setArray(6, connection.createArrayOf("int4", attemptsBack));
+            ps.setArray(7, connection.createArrayOf("text", results));
+            ps.setArray(8, connection.createArrayOf("text", classes));
+            ps.setArray(9, connection.createArrayOf("text", messages));
+            ps.setArray(10, connection.createArrayOf("text", stacks));
+            ps.setArray(11, connection.createArrayOf("int8", endedAfter));
+            ps.setString(12, nodeId);
+            ps.setString(13, nodeId);
+            ps.setString(14, nodeId);
+            ps.setString(15, resultChannel);
+            Map<Long, JobState> written = new HashMap<>(n * 2);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long id = rs.getLong(1);
+                    if (!rs.wasNull()) {
+                        written.put(id, JobState.fromDb(rs.getString(2)));
                     }
                 }
-                return written;
             }
-        });
+            return written;
+        }
     }
 
     /** Renews the leases of {@code jobIds} held by {@code nodeId}; jobs missing from the answer were lost. */
     public List<LeaseStatus> renewLeases(List<Long> jobIds, String nodeId, long leaseMs) throws SQLException {
-        return Sql.autoCommit(dataSource, connection -> {
-            try (PreparedStatement ps = Sql.prepareForArrays(connection, renewLeasesSql)) {
-                ps.setLong(1, leaseMs);
-                ps.setArray(2, connection.createArrayOf("int8", jobIds.toArray(Long[]::new)));
-                ps.setString(3, nodeId);
-                ps.setString(4, nodeId);
-                List<LeaseStatus> renewed = new ArrayList<>(jobIds.size());
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        renewed.add(new LeaseStatus(rs.getLong(1), rs.getBoolean(2)));
-                    }
+        return Sql.autoCommit(dataSource, connection -> renew(connection, jobIds.toArray(Long[]::new), nodeId, leaseMs));
+    }
+
+    private List<LeaseStatus> renew(Connection connection, Long[] jobIds, String nodeId, long leaseMs)
+            throws SQLException {
+        try (PreparedStatement ps = Sql.prepareForArrays(connection, renewLeasesSql)) {
+            ps.setLong(1, leaseMs);
+            ps.setArray(2, connection.createArrayOf("int8", jobIds));
+            ps.setString(3, nodeId);
+            ps.setString(4, nodeId);
+            List<LeaseStatus> renewed = new ArrayList<>(jobIds.length);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    renewed.add(new LeaseStatus(rs.getLong(1), rs.getBoolean(2)));
                 }
-                return renewed;
             }
-        });
+            return renewed;
+        }
     }
 
     /**

@@ -30,10 +30,12 @@ public final class FlowStore {
         // claim_flow_jobs (V15) serializes the claims of one queue with flow control, counts its running jobs
         // and takes only jobs that fit under the limits, come first of their ordering keys and are due under the
         // rate limits, in one transaction.
-        this.claimFlowSql = "select * from %s.claim_flow_jobs(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)".formatted(schema);
+        this.claimFlowSql = ClaimedJob.selectClaimed(schema,
+                "%s.claim_flow_jobs(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) c".formatted(schema));
         // kinds with a circuit breaker only while their circuit is closed, as in ExecutionStore's claim
-        this.claimFlowGuardedSql = "select * from %s.claim_flow_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                .formatted(schema, CircuitStore.closedKindsOf(schema, "?::text[]"));
+        this.claimFlowGuardedSql = ClaimedJob.selectClaimed(schema,
+                "%s.claim_flow_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) c"
+                        .formatted(schema, CircuitStore.closedKindsOf(schema, "?::text[]")));
         this.wakeQueuesSql = "select count(pg_notify(?, 'q:' || q)) from unnest(?::text[]) q";
     }
 

@@ -28,7 +28,7 @@ public final class InlineClaimStore {
                     lease_expires_at = now() + ? * interval '1 millisecond'
                 where j.id = ? and j.state in ('available', 'scheduled', 'retryable') and j.kind = any(?)
                 returning j.id, j.kind, j.queue, j.attempt, j.max_attempts, j.args::text, j.metadata::text,
-                          greatest(0, extract(epoch from now() - j.run_at) * 1000)::bigint
+                          greatest(0, extract(epoch from now() - j.run_at) * 1000)::bigint, j.args_sha256
                 """.formatted(schema);
     }
 

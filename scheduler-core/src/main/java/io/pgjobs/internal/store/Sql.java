@@ -55,9 +55,14 @@ public final class Sql {
         try {
             return call.call();
         } catch (SQLException e) {
-            String timeout = "57014".equals(e.getSQLState()) ? " (the query hit the statement timeout)" : "";
+            String timeout = isStatementTimeout(e) ? " (the query hit the statement timeout)" : "";
             throw new PgJobsException("pgjobs could not " + what + ": " + e.getMessage() + timeout, e);
         }
+    }
+
+    /** Whether the server cancelled the statement (its {@code statement_timeout}, or a cancel request). */
+    public static boolean isStatementTimeout(SQLException e) {
+        return "57014".equals(e.getSQLState());
     }
 
     /**

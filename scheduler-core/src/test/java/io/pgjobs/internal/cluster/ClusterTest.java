@@ -127,7 +127,7 @@ class ClusterTest {
         ExecutionStore store = new ExecutionStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_results_pgjobs",
                 Duration.ofSeconds(30));
         int applied = store.complete(List.of(new Completion(1, 1, JobState.COMPLETED, Outcome.COMPLETED, 0, 0, null,
-                null, null, null, 0)), "ghost").size();
+                null, null, null, 0)), "ghost", Duration.ofSeconds(30)).size();
         assertThat(applied).isZero();
         assertThat(state(1)).isEqualTo("retryable");
         assertThat(db.queryLong("select count(*) from pgjobs.attempts where job_id = 1")).isOne();

@@ -61,7 +61,7 @@ class CompletionRaceTest {
                 for (long id = first; id < first + 37 && id <= JOBS; id++) {
                     batch.add(new Completion(id, 1, JobState.COMPLETED, Outcome.COMPLETED, 0, 0, null, null, null, null, 0));
                 }
-                applied += store.complete(batch, "n").size();
+                applied += store.complete(batch, "n", Duration.ofSeconds(30)).size();
             }
         } finally {
             finished.set(true);

@@ -7,17 +7,20 @@ import io.pgjobs.PartitionKey;
 import io.pgjobs.RateLimit;
 import io.pgjobs.internal.config.Config.QueueFlow;
 import io.pgjobs.testing.PgDatabase;
+import io.pgjobs.testing.Tries;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The claim of a queue with flow control (V15's claim_flow_jobs), statement by statement. */
+/** The claim of a queue with flow control (claim_flow_jobs: V15's, its walk V30's), statement by statement. */
 class FlowClaimTest {
     @RegisterExtension
     static final PgDatabase db = new PgDatabase();
@@ -95,6 +98,76 @@ class FlowClaimTest {
         assertThat(claim(10, limits)).isEmpty();
         assertThat(db.queryLong("select max(n) from (select count(*) n from pgjobs.jobs where state = 'running' "
                 + "group by partition_key) p")).isLessThanOrEqualTo(2);
+    }
+
+    /** A queue's jobs as a try sets them up: their partitions in claim order, and which of them run. */
+    private record Backlog(List<Integer> priorities, List<Integer> partitions, List<Boolean> running,
+                           Integer queueLimit, int partitionLimit, int claimLimit) {}
+
+    /**
+     * Whatever the backlog, a claim takes the first waiting jobs in claim order that fit: its partition's running
+     * jobs and the jobs of the partition taken before it under the partition limit, and no more than the room
+     * under the queue limit and the claim's own limit (the choice V15 made in one statement, V30 in a loop that
+     * stops once it has chosen).
+     */
+    @Test
+    void aClaimTakesTheFirstJobsInClaimOrderThatFitTheirPartitionAndTheQueue() {
+        Tries.check(60, any -> {
+            int jobs = (int) any.between(1, 300);
+            int partitions = (int) any.between(1, 40);
+            return new Backlog(any.listOf(jobs, jobs, () -> (int) any.between(0, 2)),
+                    any.listOf(jobs, jobs, () -> (int) any.between(0, partitions - 1)),
+                    any.listOf(jobs, jobs, () -> any.chance(0.2)),
+                    any.chance(0.5) ? null : (int) any.between(1, 60), (int) any.between(1, 3),
+                    (int) any.between(1, 40));
+        }, backlog -> {
+            db.execute("truncate pgjobs.jobs");
+            StringBuilder rows = new StringBuilder();
+            for (int i = 0; i < backlog.partitions().size(); i++) {
+                boolean running = backlog.running().get(i);
+                rows.append(i == 0 ? "" : ", ").append("('k', 'q', ").append(backlog.priorities().get(i))
+                        .append(", 'p").append(backlog.partitions().get(i)).append("', ")
+                        .append(running ? "'running', 'p" + backlog.partitions().get(i) + "')" : "'available', null)");
+            }
+            db.execute("insert into pgjobs.jobs (kind, queue, priority, partition_key, state, flow_partition) values "
+                    + rows);
+            List<Long> expected = firstThatFit(backlog);
+
+            List<ClaimedJob> claimed = claim(backlog.claimLimit(),
+                    new QueueFlow(backlog.queueLimit(), backlog.partitionLimit(), PartitionKey.requestKey(), null, null));
+
+            assertThat(ids(claimed)).isEqualTo(expected);
+        });
+    }
+
+    /** The jobs a claim of {@code backlog} must take, found by walking its waiting jobs in claim order here. */
+    private static List<Long> firstThatFit(Backlog backlog) throws Exception {
+        List<Long> waiting = new ArrayList<>();
+        List<String> waitingPartitions = new ArrayList<>();
+        Map<String, Integer> running = new HashMap<>();
+        try (Connection c = db.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select id, partition_key, state from pgjobs.jobs "
+                     + "order by priority, run_at, id")) {
+            while (rs.next()) {
+                if (rs.getString(3).equals("running")) {
+                    running.merge(rs.getString(2), 1, Integer::sum);
+                } else {
+                    waiting.add(rs.getLong(1));
+                    waitingPartitions.add(rs.getString(2));
+                }
+            }
+        }
+        int runningInAll = running.values().stream().mapToInt(Integer::intValue).sum();
+        int free = backlog.queueLimit() == null ? backlog.claimLimit()
+                : Math.min(backlog.claimLimit(), backlog.queueLimit() - runningInAll);
+        List<Long> taken = new ArrayList<>();
+        for (int i = 0; i < waiting.size() && taken.size() < free; i++) {
+            if (running.getOrDefault(waitingPartitions.get(i), 0) < backlog.partitionLimit()) {
+                taken.add(waiting.get(i));
+                running.merge(waitingPartitions.get(i), 1, Integer::sum);
+            }
+        }
+        return taken.stream().sorted().toList();
     }
 
     @Test
