@@ -101,27 +101,35 @@ public final class WorkflowStore {
                 select null, null, null from (select count(*) from notified) sent -- pg_notify runs only if read
                 """.formatted(schema);
         // A step as the client sees it, with the names of the steps it depends on and its compensation (V28):
-        // the compensation's kind, and its job's id and state once it is due.
-        String stepColumns = """
-                j.step_name, j.id, j.state, j.result::text, j.last_error,
-                array(select p.step_name from %1$s.job_dependencies d join %1$s.jobs p on p.id = d.depends_on
-                      where d.job_id = j.id order by p.id),
-                (select c.request->>'kind' from %1$s.saga_compensations c where c.step_job_id = j.id),
-                (select c.job_id from %1$s.saga_compensations c where c.step_job_id = j.id),
-                (select cj.state from %1$s.saga_compensations c join %1$s.jobs cj on cj.id = c.job_id
-                 where c.step_job_id = j.id)
-                """.formatted(schema);
+        // the compensation's kind, and its job's id and state once it is due. The names are aggregated once for
+        // all the steps read, not in a subquery per step: a workflow is often read before its rows' first
+        // analyze, and a per-step subquery planned on such statistics scanned the jobs table once per step
+        // (docs/workflows.md, "Limits and costs").
+        String stepColumns = "j.step_name, j.id, j.state, j.result::text, j.last_error, coalesce(deps.names, '{}'), "
+                + "c.request->>'kind', c.job_id, cj.state";
+        String stepJoins = """
+                left join (select d.job_id, array_agg(p.step_name order by p.id) names
+                           from %1$s.job_dependencies d join %1$s.jobs p on p.id = d.depends_on
+                           where d.job_id in (%2$s)
+                           group by d.job_id) deps on deps.job_id = j.id
+                left join %1$s.saga_compensations c on c.step_job_id = j.id
+                left join %1$s.jobs cj on cj.id = c.job_id
+                """;
         // One statement, so the saga's state and its steps' and compensations' states are of one moment.
         this.stepsSql = """
                 select w.name, w.on_failure, w.saga_state, %2$s
                 from %1$s.workflows w join %1$s.jobs j on j.workflow_id = w.id
+                %3$s
                 where w.id = ? order by j.id
-                """.formatted(schema, stepColumns);
+                """.formatted(schema, stepColumns,
+                stepJoins.formatted(schema, "select id from %s.jobs where workflow_id = ?".formatted(schema)));
         this.parentsSql = """
                 select %2$s
                 from %1$s.job_dependencies e join %1$s.jobs j on j.id = e.depends_on
+                %3$s
                 where e.job_id = ? order by j.id
-                """.formatted(schema, stepColumns);
+                """.formatted(schema, stepColumns,
+                stepJoins.formatted(schema, "select depends_on from %s.job_dependencies where job_id = ?".formatted(schema)));
         // Cancel and retry lock the workflow's steps first, in id order (the order completions lock them, and
         // parents before their dependants), in a statement of their own: the statement that then changes them
         // reads their latest versions (see ExecutionStore#complete for why).
@@ -287,7 +295,8 @@ public final class WorkflowStore {
     public Optional<WorkflowStatus> status(long id) throws SQLException {
         return Sql.autoCommit(dataSource, connection -> {
             try (PreparedStatement ps = connection.prepareStatement(stepsSql)) {
-                ps.setLong(1, id);
+                ps.setLong(1, id); // the steps whose dependencies are named
+                ps.setLong(2, id);
                 try (ResultSet rs = ps.executeQuery()) {
                     String name = null;
                     Workflow.OnFailure onFailure = null;
@@ -312,7 +321,8 @@ public final class WorkflowStore {
     public List<WorkflowStep> parents(long jobId) throws SQLException {
         return Sql.autoCommit(dataSource, connection -> {
             try (PreparedStatement ps = connection.prepareStatement(parentsSql)) {
-                ps.setLong(1, jobId);
+                ps.setLong(1, jobId); // the steps whose dependencies are named
+                ps.setLong(2, jobId);
                 List<WorkflowStep> parents = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
