@@ -55,7 +55,10 @@ final class JobExecution implements Runnable {
     interface Ended {
         void ended(JobExecution execution, Completion completion);
 
-        /** The job's claim was too old for its handler to start (see {@link #run}); nothing of it was written. */
+        /**
+         * The job's claim was too old for its handler to start, or its lease was found lost (see {@link #run});
+         * nothing of it was written.
+         */
         void notStarted(JobExecution execution);
     }
 
@@ -96,14 +99,20 @@ final class JobExecution implements Runnable {
      * the lease from a moment after the claim was sent (see {@link ClaimedJob}), and within half of it the lease
      * keeper, renewing every third of a lease, renews it before it runs out. Such a job is given back
      * ({@link Ended#notStarted}), and it is not reported as started. Nor does a handler start once its execution
-     * was abandoned (put back at a shutdown) before the worker thread got to it.
+     * was abandoned (put back at a shutdown) before the worker thread got to it, or once the lease keeper found
+     * its lease lost (given back too: the put-back changes nothing unless the attempt is still this node's).
+     *
+     * <p>A stop asked before the handler's thread was known reached no thread: the handler starts interrupted
+     * instead. Without that, a stop recorded before the start (its reason taken) would leave a later timeout
+     * with nothing to interrupt, and the handler would run past it.
      */
     @Override
     public void run() {
         if (finished) {
             return;
         }
-        if (System.nanoTime() - job.claimSentNanos() >= environment.startWithinNanos()) {
+        if (System.nanoTime() - job.claimSentNanos() >= environment.startWithinNanos()
+                || stopReason.get() == StopReason.LEASE_LOST) {
             if (markFinished()) {
                 ended.notStarted(this);
             }
@@ -111,6 +120,9 @@ final class JobExecution implements Runnable {
         }
         environment.telemetry().started(job);
         thread = Thread.currentThread();
+        if (stopReason.get() != null) {
+            thread.interrupt();
+        }
         putMdc();
         JobTracing.Span span = environment.telemetry().beginExecution(job, this::metadata);
         ScheduledFuture<?> timeout = scheduleTimeout();

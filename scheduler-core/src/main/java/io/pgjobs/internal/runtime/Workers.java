@@ -108,8 +108,9 @@ final class Workers {
      */
     private void notStarted(JobExecution execution, Runnable freeSlot) {
         ClaimedJob job = execution.job();
-        log.warn("job {} (attempt {}) was not started: its claim was sent {} ms ago, more than half its lease of {} "
-                        + "ms, so it may have been rescued and claimed elsewhere; putting it back unless it was",
+        log.warn("job {} (attempt {}) was not started: its claim was sent {} ms ago (a handler starts only within half "
+                        + "its lease of {} ms) or its lease was found lost, so it may have been rescued and claimed "
+                        + "elsewhere; putting it back unless it was",
                 job.id(), job.attempt(), (System.nanoTime() - job.claimSentNanos()) / 1_000_000,
                 config.leaseDuration().toMillis());
         putBack(List.of(job));
