@@ -96,10 +96,7 @@ class StartWithinLeaseTest {
         GatedExecutor executor = new GatedExecutor();
         List<Integer> starts = new CopyOnWriteArrayList<>();
         try {
-            Scheduler node = start(flowControl, executor, starts);
-            long id = node.client().enqueue(JobRequest.of(new Work(1)).queue(queue(flowControl))).id();
-            Await.until(Duration.ofSeconds(60), "the job claimed and handed to the executor",
-                    () -> executor.received.get() == 1);
+            long id = enqueueHeldBack(flowControl, executor, starts);
             long claimedAt = claimedAt(id);
             // as the rescuer and another node's claim leave it: running elsewhere, as its next attempt
             db.execute("update pgjobs.jobs set node_id = 'other-node', attempt = attempt + 1, started_at = now(), "
@@ -125,10 +122,7 @@ class StartWithinLeaseTest {
         GatedExecutor executor = new GatedExecutor();
         List<Integer> starts = new CopyOnWriteArrayList<>();
         try {
-            Scheduler node = start(flowControl, executor, starts);
-            long id = node.client().enqueue(JobRequest.of(new Work(1)).queue(queue(flowControl))).id();
-            Await.until(Duration.ofSeconds(60), "the job claimed and handed to the executor",
-                    () -> executor.received.get() == 1);
+            long id = enqueueHeldBack(flowControl, executor, starts);
             awaitLeaseSince(claimedAt(id));
 
             executor.gate.countDown();
@@ -143,6 +137,15 @@ class StartWithinLeaseTest {
         } finally {
             executor.shutdownNow();
         }
+    }
+
+    /** Starts a node, enqueues one job and waits until it is claimed and held back by {@code executor}; its id. */
+    private long enqueueHeldBack(boolean flowControl, GatedExecutor executor, List<Integer> starts) throws Exception {
+        Scheduler node = start(flowControl, executor, starts);
+        long id = node.client().enqueue(JobRequest.of(new Work(1)).queue(queue(flowControl))).id();
+        Await.until(Duration.ofSeconds(60), "the job claimed and handed to the executor",
+                () -> executor.received.get() == 1);
+        return id;
     }
 
     /** When the job's running attempt was claimed, by the database's clock, in microseconds. */

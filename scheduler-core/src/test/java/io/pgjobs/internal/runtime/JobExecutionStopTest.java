@@ -14,8 +14,10 @@ import io.pgjobs.internal.store.Completion;
 import io.pgjobs.spi.JobSerializer;
 import io.pgjobs.spi.RetryPolicy;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,13 +41,17 @@ class JobExecutionStopTest {
         timer.shutdownNow();
     }
 
-    /** A handler that waits up to a minute, unless interrupted, under a timeout of {@code timeout}. */
+    /**
+     * A handler that blocks until it is interrupted (on a latch nothing opens; a minute at most, so that a broken
+     * stop fails the test instead of hanging it), under a timeout of {@code timeout}.
+     */
     private JobExecution execution(Duration timeout) {
+        CountDownLatch neverOpened = new CountDownLatch(1);
         JobHandler<Object> handler = new JobHandler<>() {
             @Override
             public Object handle(JobContext<Object> context) throws Exception {
                 handlerRuns.incrementAndGet();
-                Thread.sleep(Duration.ofMinutes(1));
+                neverOpened.await(1, TimeUnit.MINUTES);
                 return null;
             }
 
@@ -100,7 +106,7 @@ class JobExecutionStopTest {
         JobExecution execution = execution(Duration.ofMillis(100));
 
         execution.stop(StopReason.CANCELLED);
-        execution.run(); // without the interrupt at the start, the handler would sleep its minute and succeed
+        execution.run(); // without the interrupt at the start, the handler would wait its minute and succeed
 
         assertThat(handlerRuns).hasValue(1);
         assertThat(completion.get().state()).isEqualTo(JobState.CANCELLED);
