@@ -119,6 +119,7 @@ public final class DashboardServlet extends HttpServlet {
             return;
         }
         securityHeaders(response);
+        String method = readMethod(request);
         boolean probe = path.equals("/health/live") || path.equals("/health/ready");
         DashboardUser user;
         try {
@@ -132,7 +133,7 @@ public final class DashboardServlet extends HttpServlet {
             user = null;
         }
         if (probe) {
-            serveHealth(request, response, user != null, path.endsWith("live"));
+            serveHealth(request, response, method, user != null, path.endsWith("live"));
             return;
         }
         if (user == null) {
@@ -145,27 +146,40 @@ public final class DashboardServlet extends HttpServlet {
         String relative = path.substring(1);
         Asset asset = assets.get(relative);
         if (relative.startsWith("api/")) {
-            serveApi(request, response, user, relative.substring(4));
+            serveApi(request, response, method, user, relative.substring(4));
         } else if (asset == null) {
             send(request, response, 404, Map.of("error", "no such page"));
-        } else if (!request.getMethod().equals("GET")) {
-            response.setHeader("Allow", "GET");
+        } else if (!method.equals("GET")) {
+            response.setHeader("Allow", allowed("GET"));
             send(request, response, 405, Map.of("error", "this page takes GET"));
         } else {
             asset.serve(request, response);
         }
     }
 
-    private void serveApi(HttpServletRequest request, HttpServletResponse response, DashboardUser user, String path)
-            throws IOException {
+    /**
+     * The request's method, HEAD read as GET: HTTP's HEAD is a GET whose answer has the same status and headers
+     * and no body, and a Servlet 6 container sends no body for it (as HttpServlet's own doHead relies on).
+     */
+    private static String readMethod(HttpServletRequest request) {
+        return request.getMethod().equals("HEAD") ? "GET" : request.getMethod();
+    }
+
+    /** The Allow header of a path that takes {@code method}: one that takes GET takes HEAD too. */
+    private static String allowed(String method) {
+        return method.equals("GET") ? "GET, HEAD" : method;
+    }
+
+    private void serveApi(HttpServletRequest request, HttpServletResponse response, String method, DashboardUser user,
+                          String path) throws IOException {
         response.setHeader("Cache-Control", "no-store");
         for (DashboardApi.Route route : routes) {
             Matcher matcher = route.path().matcher(path);
             if (!matcher.matches()) {
                 continue;
             }
-            if (!route.method().equals(request.getMethod())) {
-                response.setHeader("Allow", route.method());
+            if (!route.method().equals(method)) {
+                response.setHeader("Allow", allowed(route.method()));
                 send(request, response, 405, Map.of("error", "this endpoint takes " + route.method()));
                 return;
             }
@@ -255,10 +269,10 @@ public final class DashboardServlet extends HttpServlet {
         return "the database failed (the server's log has the details)";
     }
 
-    private void serveHealth(HttpServletRequest request, HttpServletResponse response, boolean authenticated,
-                             boolean liveness) throws IOException {
-        if (!request.getMethod().equals("GET")) {
-            response.setHeader("Allow", "GET");
+    private void serveHealth(HttpServletRequest request, HttpServletResponse response, String method,
+                             boolean authenticated, boolean liveness) throws IOException {
+        if (!method.equals("GET")) {
+            response.setHeader("Allow", allowed("GET"));
             send(request, response, 405, Map.of("error", "health probes take GET"));
             return;
         }
