@@ -95,7 +95,8 @@ public interface AdminClient {
     BatchResult actOnMatching(String actor, JobAction action, JobFilter filter, Long cursor, int batchSize);
 
     /**
-     * Applies {@code action} to the given jobs (at most 1000).
+     * Applies {@code action} to the given jobs (1 to 1000; any other number is an IllegalArgumentException naming
+     * {@code jobIds}).
      *
      * @param actor who acts, for the audit log
      * @param action what to do

@@ -148,6 +148,16 @@ class AdminClientTest {
     }
 
     @Test
+    void aBulkActionOnTooManyOrNoIdsNamesTheIds() {
+        List<Long> tooMany = java.util.stream.LongStream.rangeClosed(1, 1001).boxed().toList();
+        assertThatThrownBy(() -> admin.actOnIds("alice", JobAction.DELETE, tooMany))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("jobIds: must list 1 to 1000 job ids, got 1001");
+        assertThatThrownBy(() -> admin.actOnIds("alice", JobAction.DELETE, List.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("jobIds: must list 1 to 1000 job ids, got 0");
+        assertThat(admin.audit(PageRequest.first(10))).isEmpty();
+    }
+
+    @Test
     void pausedQueuesAreNotWorkedAndShowInTheQueueList() throws Exception {
         long id = enqueue(1, "p", "PT");
         admin.pauseQueue("bob", "default");

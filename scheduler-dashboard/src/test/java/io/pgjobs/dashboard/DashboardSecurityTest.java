@@ -121,7 +121,9 @@ class DashboardSecurityTest {
             for (String parameter : endpoint.getValue()) {
                 for (String value : badValues()) {
                     Map<String, Object> body = new LinkedHashMap<>();
-                    body.put("action", "cancel");
+                    if (endpoint.getKey().equals("api/bulk")) {
+                        body.put("action", "cancel");
+                    }
                     body.put(parameter, value);
                     assertNoLeak("POST " + endpoint.getKey() + " " + parameter + "=" + value,
                             http.post(endpoint.getKey(), "olga", "op-pw", body));

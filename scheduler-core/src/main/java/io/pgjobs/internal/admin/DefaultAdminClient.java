@@ -155,7 +155,9 @@ public final class DefaultAdminClient implements AdminClient {
     @Override
     public BatchResult actOnIds(String actor, JobAction action, List<Long> jobIds) {
         requireActor(actor);
-        requireBatch(jobIds.size());
+        if (jobIds.isEmpty() || jobIds.size() > MAX_BATCH) {
+            throw new IllegalArgumentException("jobIds: must list 1 to " + MAX_BATCH + " job ids, got " + jobIds.size());
+        }
         int changed = actInChunks(actor, "bulk_" + name(action), action, jobIds, "jobs", Map.of());
         return new BatchResult(jobIds.size(), changed, null, true);
     }
