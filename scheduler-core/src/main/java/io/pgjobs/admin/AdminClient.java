@@ -225,6 +225,13 @@ public interface AdminClient {
     boolean removeQueue(String actor, String queue);
 
     /**
+     * The database's time and the schedules' clock, read now: what a view that counts from "now" counts from.
+     *
+     * @return both clocks
+     */
+    Clocks clocks();
+
+    /**
      * Dead letters (discarded jobs) grouped by error class and message fingerprint, biggest group first.
      *
      * @return the groups

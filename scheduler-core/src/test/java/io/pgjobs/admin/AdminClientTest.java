@@ -158,6 +158,24 @@ class AdminClientTest {
     }
 
     @Test
+    void theClocksAreTheDatabasesAndTheSchedulesOne() throws Exception {
+        long before = db.queryLong("select (extract(epoch from clock_timestamp()) * 1000)::bigint");
+        Clocks clocks = admin.clocks();
+        long after = db.queryLong("select (extract(epoch from clock_timestamp()) * 1000)::bigint");
+        assertThat(clocks.now().toEpochMilli()).isBetween(before - 1, after + 1);
+        assertThat(clocks.schedulesAhead()).isZero();
+        // what pgjobs-test's advanceTime does in a test's database
+        db.execute("create or replace function pgjobs.schedule_clock() returns timestamptz language sql stable"
+                + " as $$ select now() + interval '90 minutes' $$");
+        try {
+            assertThat(admin.clocks().schedulesAhead()).isEqualTo(Duration.ofMinutes(90));
+        } finally {
+            db.execute("create or replace function pgjobs.schedule_clock() returns timestamptz language sql stable"
+                    + " parallel safe as $$ select now() $$");
+        }
+    }
+
+    @Test
     void pausedQueuesAreNotWorkedAndShowInTheQueueList() throws Exception {
         long id = enqueue(1, "p", "PT");
         admin.pauseQueue("bob", "default");

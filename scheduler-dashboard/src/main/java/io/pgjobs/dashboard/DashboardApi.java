@@ -74,6 +74,9 @@ final class DashboardApi {
         this.json = json;
         List<Route> core = List.of(
                 get("overview", c -> admin.overview(span(c.param().apply("span")))),
+                // the database's time, which the UI counts "now" from (its date presets, "3 s ago"), and the
+                // schedules' clock
+                get("clock", c -> admin.clocks()),
                 get("unhandled-kinds", c -> admin.unhandledKinds()),
                 get("queues", c -> admin.queues()),
                 get("queues/activity", c -> admin.queueActivity(span(c.param().apply("span")))),

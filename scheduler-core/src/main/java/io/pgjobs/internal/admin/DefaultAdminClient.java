@@ -19,6 +19,7 @@ import io.pgjobs.admin.BatchFilter;
 import io.pgjobs.admin.BatchPage;
 import io.pgjobs.admin.BatchResult;
 import io.pgjobs.admin.CircuitInfo;
+import io.pgjobs.admin.Clocks;
 import io.pgjobs.admin.Count;
 import io.pgjobs.admin.DeadLetterGroup;
 import io.pgjobs.admin.JobAction;
@@ -430,6 +431,11 @@ public final class DefaultAdminClient implements AdminClient {
         if (queue == null || queue.isBlank() || queue.length() > 100) {
             throw new IllegalArgumentException("queue: must be a name of 1 to 100 characters");
         }
+    }
+
+    @Override
+    public Clocks clocks() {
+        return call("read the database's clocks", store::clocks);
     }
 
     @Override
