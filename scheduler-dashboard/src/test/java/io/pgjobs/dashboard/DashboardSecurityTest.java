@@ -241,6 +241,27 @@ class DashboardSecurityTest {
     }
 
     @Test
+    void aJobWhoseArgsWereChangedBehindPgjobsBackShowsWhyItWasDiscarded() throws Exception {
+        long id = scheduler.client().enqueue(JobRequest.of("card.refund", Map.of("order", 7)).queue("mail")
+                .delay(Duration.ofDays(1))).id();
+        // what a hand-written fix-up does: the args change, the checksum stored at the enqueue stays (V34)
+        db.execute("update pgjobs.jobs set args = '{\"order\": 8}', run_at = now() where id = " + id);
+        Await.until(Duration.ofSeconds(30), "the job is discarded",
+                () -> scheduler.client().get(id).orElseThrow().finishedAt() != null);
+
+        JsonNode job = viewerGet("api/jobs/" + id).body();
+        assertThat(job.at("/job/state").asText()).isEqualTo("discarded");
+        assertThat(job.at("/job/lastError").asText()).contains("args checksum mismatch", "outside pgjobs");
+        assertThat(job.at("/attempts/0/message").asText()).contains("args checksum mismatch");
+        // its dead-letter group says so too, the hashes masked as any hex id is
+        JsonNode group = viewerGet("api/dead-letters").body().get(0);
+        assertThat(group.get("pattern").asText()).contains("args checksum mismatch").doesNotContain(
+                job.at("/job/lastError").asText().replaceAll(".*have SHA-256 ([0-9a-f]{64}).*", "$1"));
+        assertThat(viewerGet("api/jobs?deadLetterGroup=" + group.get("fingerprint").asText()).body()
+                .findValuesAsText("id")).containsExactly(String.valueOf(id));
+    }
+
+    @Test
     void failedLoginsAreThrottledPerUserAndPerAddress() throws Exception {
         // its own server: the throttle counts per address, and every test calls from 127.0.0.1
         AtomicLong nanos = new AtomicLong();
