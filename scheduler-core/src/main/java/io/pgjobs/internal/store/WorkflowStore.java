@@ -43,7 +43,8 @@ public final class WorkflowStore {
     private final String parentsSql;
     private final String lockStepsSql;
     private final String cancelSql;
-    private final String retrySql;
+    /** Package-private for {@code WorkflowRetryPlanTest}, which reads its plan. */
+    final String retrySql;
     private final String compensatedStepSql;
     private final String retryCompensationSql;
 
@@ -157,16 +158,21 @@ public final class WorkflowStore {
         // The failed steps, and the pending ones, count again the dependencies that have not completed (a
         // failed step taken back counts as not completed, so a dependant of it that a 'run_dependants' workflow
         // already released is not released twice); none left: available now. Completed steps stay as they are.
+        // The parents not completed are counted in one join grouped by step, not in a subquery per step, for the
+        // reason the reads above are (a retry follows a failure closely, often before the workflow's rows were
+        // first analyzed). Nor is a grouped subquery joined to the steps: planned for one step, it was aggregated
+        // again for every step (docs/workflows.md, "Limits and costs").
         this.retrySql = """
                 with counted as (
-                    select j.id, j.state <> 'pending' as failed,
-                           (select count(*) from %1$s.job_dependencies d join %1$s.jobs p on p.id = d.depends_on
-                            where d.job_id = j.id and p.state <> 'completed')::int as dependencies_left
+                    select j.id, j.state <> 'pending' as failed, count(p.id)::int as dependencies_left
                     from %1$s.jobs j
+                    left join %1$s.job_dependencies d on d.job_id = j.id
+                    left join %1$s.jobs p on p.id = d.depends_on and p.state <> 'completed'
                     where j.workflow_id = ? and j.state in ('pending', 'discarded', 'cancelled')
                       -- a saga undoes what failed instead (V28): it is not run again
                       and not exists (select 1 from %1$s.workflows w where w.id = j.workflow_id
                                                                       and w.saga_state is not null)
+                    group by j.id
                 ), retried as (
                     update %1$s.jobs j
                     set state = case when c.dependencies_left > 0 then 'pending' else 'available' end,
