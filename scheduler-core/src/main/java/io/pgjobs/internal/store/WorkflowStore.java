@@ -62,19 +62,19 @@ public final class WorkflowStore {
                 with workflow as (
                     insert into %1$s.workflows (name, on_failure, saga_state) values (?, ?, ?) returning id
                 ), input as (
-                    select nextval('%1$s.jobs_id_seq') as id, t.*,
+                    select nextval('%1$s.jobs_id_seq') as id, t.*, t.args::jsonb as document,
                            coalesce(t.run_at, now() + t.delay_ms * interval '1 millisecond') as due
                     from unnest(?::text[], ?::text[], ?::text[], ?::smallint[], ?::timestamptz[], ?::bigint[],
                                 ?::int[], ?::text[], ?::text[], ?::text[], ?::int[])
                          with ordinality as t(step, kind, queue, priority, run_at, delay_ms, max_attempts, args, tags,
                                               metadata, dependencies, ord)
                 ), steps as (
-                    insert into %1$s.jobs (id, kind, queue, state, priority, run_at, max_attempts, args, tags,
-                                           metadata, workflow_id, step_name, dependencies_left)
+                    insert into %1$s.jobs (id, kind, queue, state, priority, run_at, max_attempts, args, args_sha256,
+                                           tags, metadata, workflow_id, step_name, dependencies_left)
                     select id, kind, queue,
                            case when dependencies > 0 then 'pending' when due > now() then 'scheduled'
                                 else 'available' end,
-                           priority, due, max_attempts, args::jsonb, tags::text[], metadata::jsonb,
+                           priority, due, max_attempts, document, %2$s, tags::text[], metadata::jsonb,
                            (select id from workflow), step, dependencies
                     from input order by ord
                     returning queue, state
@@ -100,7 +100,7 @@ public final class WorkflowStore {
                 select (select id from workflow), step, id from input
                 union all
                 select null, null, null from (select count(*) from notified) sent -- pg_notify runs only if read
-                """.formatted(schema);
+                """.formatted(schema, JobWriter.argsSha256Sql("document"));
         // A step as the client sees it, with the names of the steps it depends on and its compensation (V28):
         // the compensation's kind, and its job's id and state once it is due. The names are aggregated once for
         // all the steps read, not in a subquery per step: a workflow is often read before its rows' first
