@@ -146,7 +146,10 @@ final class DashboardApi {
                 // held-back keys, the circuits, and what an operator does about them
                 get("flow", c -> Map.of("queues", admin.flowControl().stream().map(this::flowView).toList(),
                         "circuits", admin.circuits().stream()
-                                .map(circuit -> redactedFields(circuit, List.of(), List.of("reason"))).toList())),
+                                .map(circuit -> redactedFields(circuit, List.of(), List.of("reason"))).toList(),
+                        "partitionCircuits", admin.partitionCircuits().stream()
+                                .map(circuit -> redactedFields(circuit, List.of(), List.of("partition", "reason")))
+                                .toList())),
                 act("circuits/(.+)/(open|close|reset)", c -> {
                     String kind = name("kind", c.path().group(1));
                     switch (c.path().group(2)) {
@@ -156,6 +159,22 @@ final class DashboardApi {
                         default -> admin.resetCircuit(c.user().name(), kind);
                     }
                     return Map.of("kind", kind, "done", c.path().group(2));
+                }),
+                // a partition is any text (even "", or one with a slash), so it comes in the body, not the path
+                act("partition-circuits/(.+)/(open|close|reset)", c -> {
+                    String kind = name("kind", c.path().group(1));
+                    JsonNode partition = c.body().get("partition");
+                    if (partition == null || !partition.isTextual()) {
+                        throw new IllegalArgumentException("partition: required, a string (\"\" for the jobs without a key)");
+                    }
+                    String part = partition.textValue();
+                    switch (c.path().group(2)) {
+                        case "open" -> admin.openPartitionCircuit(c.user().name(), kind, part,
+                                Duration.ofSeconds(intParam(c.param(), "coolDownSeconds", DEFAULT_COOL_DOWN_SECONDS)));
+                        case "close" -> admin.closePartitionCircuit(c.user().name(), kind, part);
+                        default -> admin.resetPartitionCircuit(c.user().name(), kind, part);
+                    }
+                    return Map.of("kind", kind, "partition", part, "done", c.path().group(2));
                 }),
                 act("jobs/(\\d+)/skip", c -> Map.of("changed", admin.skipBlockingJob(c.user().name(),
                         longParam("id", c.path().group(1))))),
