@@ -53,7 +53,7 @@ async function flowPage(params) {
   const only = params.get('queue');
   const queues = only ? flow.queues.filter(q => q.queue === only) : flow.queues;
   return el('div', {},
-    el('h1', {}, 'Flow control', el('span', { class: 'muted' }, 'limits, rates and ordered keys per queue; circuit breakers per kind')),
+    el('h1', {}, 'Flow control', el('span', { class: 'muted' }, 'limits, rates and ordered keys per queue; circuit breakers per kind and per partition')),
     only ? el('div', { class: 'bar' }, 'Queue ', el('strong', {}, only), ' · ', el('a', { href: '#/flow' }, 'all queues')) : null,
     queues.length ? queues.map(flowPanel) : el('div', { class: 'empty', 'data-empty': 'flow' },
       only ? 'No live node works queue ' + only + ' with flow control.' : [
