@@ -8,11 +8,14 @@ import java.util.Objects;
  * failed attempts in a row, or once at least {@code minAttempts} attempts in the current {@code window} failed at
  * a {@code failureRate} or more (either test may be left out: null). An open circuit keeps the kind's jobs from
  * being claimed, cluster-wide, for {@code coolDown}; then one probe job runs, and its outcome closes the circuit
- * or opens it for another cool-down. Immutable; each method validates its values and returns a new setting.
+ * or opens it for another cool-down. With {@link #perPartition} each partition of the kind (a customer, a tenant)
+ * has a circuit of its own: one partition's failures hold back only that partition's jobs. Immutable; each method
+ * validates its values and returns a new setting.
  *
  * <pre>{@code
  * CircuitBreaker.afterConsecutiveFailures(5).coolDown(Duration.ofSeconds(30));
  * CircuitBreaker.afterFailureRate(0.5, 20, Duration.ofMinutes(1));
+ * CircuitBreaker.afterConsecutiveFailures(5).perPartition(PartitionKey.args("tenant"));
  * }</pre>
  *
  * @param consecutiveFailures failed attempts in a row that open the circuit, 1 to 1,000,000; null for no such test
@@ -23,9 +26,10 @@ import java.util.Objects;
  * @param window the length of the fixed window the failure rate is measured over, 1 s to 1 day (ignored without a
  *        failure rate)
  * @param coolDown how long an open circuit keeps the kind's jobs waiting before a probe, 100 ms to 1 day
+ * @param partitionKey what partitions the kind, each with a circuit of its own; null for one circuit for the kind
  */
 public record CircuitBreaker(Integer consecutiveFailures, Double failureRate, int minAttempts, Duration window,
-                             Duration coolDown) {
+                             Duration coolDown, PartitionKey partitionKey) {
     /** The cool-down of the settings {@link #afterConsecutiveFailures} and {@link #afterFailureRate} make. */
     public static final Duration DEFAULT_COOL_DOWN = Duration.ofSeconds(30);
 
@@ -63,7 +67,7 @@ public record CircuitBreaker(Integer consecutiveFailures, Double failureRate, in
      * @return the setting
      */
     public static CircuitBreaker afterConsecutiveFailures(int failures) {
-        return new CircuitBreaker(failures, null, 0, null, DEFAULT_COOL_DOWN);
+        return new CircuitBreaker(failures, null, 0, null, DEFAULT_COOL_DOWN, null);
     }
 
     /**
@@ -77,7 +81,7 @@ public record CircuitBreaker(Integer consecutiveFailures, Double failureRate, in
      * @return the setting
      */
     public static CircuitBreaker afterFailureRate(double rate, int minAttempts, Duration window) {
-        return new CircuitBreaker(null, rate, minAttempts, window, DEFAULT_COOL_DOWN);
+        return new CircuitBreaker(null, rate, minAttempts, window, DEFAULT_COOL_DOWN, null);
     }
 
     /**
@@ -87,7 +91,7 @@ public record CircuitBreaker(Integer consecutiveFailures, Double failureRate, in
      * @return a copy of this setting with that test
      */
     public CircuitBreaker orConsecutiveFailures(int failures) {
-        return new CircuitBreaker(failures, failureRate, minAttempts, window, coolDown);
+        return new CircuitBreaker(failures, failureRate, minAttempts, window, coolDown, partitionKey);
     }
 
     /**
@@ -97,7 +101,24 @@ public record CircuitBreaker(Integer consecutiveFailures, Double failureRate, in
      * @return a copy of this setting with that cool-down
      */
     public CircuitBreaker coolDown(Duration coolDown) {
-        return new CircuitBreaker(consecutiveFailures, failureRate, minAttempts, window, coolDown);
+        return new CircuitBreaker(consecutiveFailures, failureRate, minAttempts, window, coolDown, partitionKey);
+    }
+
+    /**
+     * A circuit of its own for each partition of the kind, found by {@code key} as for flow control's limits
+     * (a request's {@link JobRequest#partitionKey} first, else the value at the key's path): the failures of one
+     * partition's jobs open only that partition's circuit, and its jobs wait while the kind's other partitions
+     * keep running. The kind's jobs are then claimed by the flow-controlled claim, which asks each job's circuit.
+     *
+     * @param key what partitions the kind
+     * @return a copy of this setting with a circuit per partition
+     * @throws IllegalArgumentException if {@code key} is null
+     */
+    public CircuitBreaker perPartition(PartitionKey key) {
+        if (key == null) {
+            throw new IllegalArgumentException("circuitBreaker: perPartition needs a partitionKey, was null");
+        }
+        return new CircuitBreaker(consecutiveFailures, failureRate, minAttempts, window, coolDown, key);
     }
 
     private static void requireBetween(String field, Duration value, Duration min, Duration max) {

@@ -279,12 +279,15 @@ public final class Scheduler implements AutoCloseable {
          * closes the circuit or opens it again. The state lives in the database, shared by all nodes; it raises
          * events and metrics, shows in {@link #health()}, and operators can open, close or reset it through
          * {@link AdminClient}. Register the kind's handler first; every node handling the kind should configure
-         * the same breaker. See docs/flow-control.md.
+         * the same breaker. With {@link CircuitBreaker#perPartition} each partition of the kind has a circuit of
+         * its own. See docs/flow-control.md.
          *
          * <pre>{@code
          * Scheduler.builder(dataSource)
          *         .handler(CallPartner.class, ctx -> partner.call(ctx.args()))
          *         .circuitBreaker("partner.call", CircuitBreaker.afterConsecutiveFailures(5).coolDown(Duration.ofMinutes(1)));
+         *         // or one circuit per tenant:
+         *         // CircuitBreaker.afterConsecutiveFailures(5).perPartition(PartitionKey.args("tenant"))
          * }</pre>
          *
          * @param kind the job kind

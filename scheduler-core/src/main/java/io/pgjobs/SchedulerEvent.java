@@ -162,6 +162,34 @@ public sealed interface SchedulerEvent {
     record CircuitClosed(String kind, String reason) implements SchedulerEvent {}
 
     /**
+     * One partition's circuit of a kind with a circuit per partition opened: that partition's jobs wait until a
+     * probe runs; the kind's other partitions go on.
+     *
+     * @param kind the job kind
+     * @param partition the partition whose circuit opened
+     * @param reason why it opened, for people to read
+     */
+    record PartitionCircuitOpened(String kind, String partition, String reason) implements SchedulerEvent {}
+
+    /**
+     * One partition's circuit let one probe job through after its cool-down.
+     *
+     * @param kind the job kind
+     * @param partition the partition whose circuit is half-open
+     * @param probeJobId the id of the job let through as the probe
+     */
+    record PartitionCircuitHalfOpened(String kind, String partition, long probeJobId) implements SchedulerEvent {}
+
+    /**
+     * One partition's circuit closed after its probe succeeded: its jobs are claimed again.
+     *
+     * @param kind the job kind
+     * @param partition the partition whose circuit closed
+     * @param reason why it closed, for people to read
+     */
+    record PartitionCircuitClosed(String kind, String partition, String reason) implements SchedulerEvent {}
+
+    /**
      * A cron schedule enqueued its job for {@code fireTime} (sent by the node that fired it, after commit).
      *
      * @param schedule the schedule's name

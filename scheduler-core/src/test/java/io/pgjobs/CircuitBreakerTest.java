@@ -198,4 +198,26 @@ class CircuitBreakerTest {
         assertThat(store.record("c", 0, 2, 2, List.of(10L, 11L), List.of(true, true), runs)).get()
                 .extracting(c -> c.to() + ": " + c.reason()).isEqualTo("open: 3 consecutive failures");
     }
+
+    /**
+     * A probe its node put back unstarted (available again: its claim was older than half its lease when a worker
+     * came to it) gets no outcome, so the next probe is taken at once rather than after the grace; a probe that is
+     * running, or that ran and waits for its retry (its outcome is being recorded), keeps the circuit half-open.
+     */
+    @Test
+    void aProbePutBackUnstartedIsReplacedAtOnce() throws Exception {
+        CircuitStore store = new CircuitStore(db.dataSource(), PgDatabase.SCHEMA, Duration.ofSeconds(30));
+        long probe = db.queryLong("insert into pgjobs.jobs (kind, queue) values ('p', 'default') returning id");
+        db.execute("insert into pgjobs.circuits (kind, state, probe_job_id, updated_at) values ('p', 'half_open', "
+                + probe + ", now())");
+        for (String state : List.of("running", "retryable")) {
+            db.execute("update pgjobs.jobs set state = '" + state + "' where id = " + probe);
+            assertThat(store.takeProbe(List.of("p"), 60_000)).as("a probe " + state).isEmpty();
+        }
+
+        db.execute("update pgjobs.jobs set state = 'available' where id = " + probe);
+        assertThat(store.takeProbe(List.of("p"), 60_000)).contains("p");
+        assertThat(db.queryLong("select count(*) from pgjobs.circuits where kind = 'p' and state = 'half_open' "
+                + "and probe_job_id is null")).as("taken again, its job to be named").isOne();
+    }
 }

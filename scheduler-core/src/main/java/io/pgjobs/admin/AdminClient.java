@@ -338,6 +338,43 @@ public interface AdminClient {
     void resetCircuit(String actor, String kind);
 
     /**
+     * The circuits per partition ({@link io.pgjobs.CircuitBreaker#perPartition}) that are not closed (their
+     * partition's jobs wait, or one probe runs), by kind and partition, at most 1,000.
+     *
+     * @return the partitions' circuits that are open or half-open
+     */
+    List<PartitionCircuitInfo> partitionCircuits();
+
+    /**
+     * Opens one partition's circuit of {@code kind} by hand: no node claims that partition's jobs for
+     * {@code coolDown}, then one probe job of it runs, as after failures. The kind's other partitions go on.
+     *
+     * @param actor who acts, for the audit log
+     * @param kind the job kind (its breaker has a circuit per partition)
+     * @param partition the partition, as the kind's partition key finds it ("" for jobs without a key)
+     * @param coolDown how long its jobs wait before a probe, 100 ms to 1 day
+     */
+    void openPartitionCircuit(String actor, String kind, String partition, Duration coolDown);
+
+    /**
+     * Closes one partition's circuit of {@code kind} by hand: its jobs are claimed again, failures count from zero.
+     *
+     * @param actor who acts, for the audit log
+     * @param kind the job kind
+     * @param partition the partition
+     */
+    void closePartitionCircuit(String actor, String kind, String partition);
+
+    /**
+     * Forgets one partition's circuit of {@code kind} (closed, no counts, no probe).
+     *
+     * @param actor who acts, for the audit log
+     * @param kind the job kind
+     * @param partition the partition
+     */
+    void resetPartitionCircuit(String actor, String kind, String partition);
+
+    /**
      * Every queue a live node works with flow control (docs/flow-control.md, "Where an operator looks"): its
      * settings as the nodes registered them, the jobs running under its limits and the busiest partitions, its
      * rate limit's state, and the ordering keys held back by one job, by queue name.

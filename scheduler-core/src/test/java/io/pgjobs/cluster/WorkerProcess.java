@@ -43,9 +43,12 @@ import javax.sql.DataSource;
  *   <li>{@code rated}: the queue {@code rated} under a rate of {@link #RATE_PER_SECOND} starts a second, with a
  *       burst of {@link #RATE_BURST};</li>
  *   <li>{@code circuit}: the kind {@code test.flaky} behind a circuit breaker ({@link #CIRCUIT}), whose handlers
- *       fail while {@code flaky_partner.down} is true.</li>
+ *       fail while {@code flaky_partner.down} is true;</li>
+ *   <li>{@code tenant-circuit}: the kind {@code test.tenant} behind a circuit per tenant ({@link #TENANT_CIRCUIT}),
+ *       whose handlers hold their worker for the job's {@code millis} and then its tenant's
+ *       {@code tenant_partners.hold_ms}, and fail while the tenant's {@code down} is true.</li>
  * </ul>
- * With {@code ordered} or {@code circuit}, a failed attempt is retried after {@link #RETRY_DELAY}. SIGTERM closes
+ * With {@code ordered}, {@code circuit} or {@code tenant-circuit}, a failed attempt is retried after {@link #RETRY_DELAY}. SIGTERM closes
  * the scheduler gracefully (pending completions are written) before the JVM exits.
  */
 public final class WorkerProcess {
@@ -106,6 +109,14 @@ public final class WorkerProcess {
 
     /** The breaker of {@code test.flaky}: the cool-down is long enough for a test to watch the circuit open. */
     static final CircuitBreaker CIRCUIT = CircuitBreaker.afterConsecutiveFailures(5).coolDown(Duration.ofSeconds(3));
+
+    /** Holds its worker for {@code millis} and its tenant's hold, then fails while its tenant's partner is down. */
+    @JobKind("test.tenant")
+    public record TenantCall(String tenant, int n, long millis) {}
+
+    /** The breaker of {@code test.tenant}: a circuit per tenant. */
+    static final CircuitBreaker TENANT_CIRCUIT = CircuitBreaker.afterConsecutiveFailures(3)
+            .coolDown(Duration.ofSeconds(2)).perPartition(PartitionKey.args("tenant"));
 
     static final Duration RETRY_DELAY = Duration.ofMillis(20);
 
@@ -194,7 +205,14 @@ public final class WorkerProcess {
                     })
                     .circuitBreaker("test.flaky", CIRCUIT);
         }
-        if (options.contains("ordered") || options.contains("circuit")) {
+        if (options.contains("tenant-circuit")) {
+            builder.handler(TenantCall.class, ctx -> {
+                        Thread.sleep(ctx.args().millis());
+                        return tenantCall(dataSource, ctx.args().tenant());
+                    })
+                    .circuitBreaker("test.tenant", TENANT_CIRCUIT);
+        }
+        if (options.contains("ordered") || options.contains("circuit") || options.contains("tenant-circuit")) {
             builder.retryPolicy(attempt -> RETRY_DELAY);
         }
         Scheduler scheduler = builder.build();
@@ -283,6 +301,30 @@ public final class WorkerProcess {
             rs.next();
             return rs.getBoolean(1);
         }
+    }
+
+    /** Holds for the tenant's {@code hold_ms}, then fails if its partner is down. */
+    private static Object tenantCall(HikariDataSource dataSource, String tenant) throws Exception {
+        String sql = "select down, hold_ms from tenant_partners where tenant = ?";
+        long holdMs;
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, tenant);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                holdMs = rs.getLong(2);
+            }
+        }
+        Thread.sleep(holdMs);
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, tenant);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    throw new IllegalStateException("partner of " + tenant + " down");
+                }
+            }
+        }
+        return null;
     }
 
     private WorkerProcess() {}

@@ -158,18 +158,35 @@ final class DashboardApi {
                 // held-back keys, the circuits, and what an operator does about them
                 get("flow", c -> Map.of("queues", admin.flowControl().stream().map(this::flowView).toList(),
                         "circuits", admin.circuits().stream()
-                                .map(circuit -> redactedFields(circuit, List.of(), List.of("reason"))).toList())),
+                                .map(circuit -> redactedFields(circuit, List.of(), List.of("reason"))).toList(),
+                        "partitionCircuits", admin.partitionCircuits().stream()
+                                .map(circuit -> redactedFields(circuit, List.of(), List.of("partition", "reason")))
+                                .toList())),
                 act("circuits/(.+)/(open|close|reset)", Set.of("coolDownSeconds"), c -> {
                     String kind = name("kind", c.path().group(1));
-                    if (!c.path().group(2).equals("open") && c.body().has("coolDownSeconds")) {
-                        throw new IllegalArgumentException("coolDownSeconds: only opening a circuit takes a cool-down");
-                    }
+                    coolDownOnlyToOpen(c);
                     switch (c.path().group(2)) {
                         case "open" -> admin.openCircuit(c.user().name(), kind, coolDown(c.param()));
                         case "close" -> admin.closeCircuit(c.user().name(), kind);
                         default -> admin.resetCircuit(c.user().name(), kind);
                     }
                     return Map.of("kind", kind, "done", c.path().group(2));
+                }),
+                // a partition is any text (even "", or one with a slash), so it comes in the body, not the path
+                act("partition-circuits/(.+)/(open|close|reset)", Set.of("partition", "coolDownSeconds"), c -> {
+                    String kind = name("kind", c.path().group(1));
+                    JsonNode partition = c.body().get("partition");
+                    if (partition == null || !partition.isTextual()) {
+                        throw new IllegalArgumentException("partition: required, a string (\"\" for the jobs without a key)");
+                    }
+                    coolDownOnlyToOpen(c);
+                    String part = partition.textValue();
+                    switch (c.path().group(2)) {
+                        case "open" -> admin.openPartitionCircuit(c.user().name(), kind, part, coolDown(c.param()));
+                        case "close" -> admin.closePartitionCircuit(c.user().name(), kind, part);
+                        default -> admin.resetPartitionCircuit(c.user().name(), kind, part);
+                    }
+                    return Map.of("kind", kind, "partition", part, "done", c.path().group(2));
                 }),
                 act("jobs/(\\d+)/skip", c -> Map.of("changed", admin.skipBlockingJob(c.user().name(),
                         longParam("id", c.path().group(1))))),
@@ -178,6 +195,13 @@ final class DashboardApi {
         // the workflow and batch pages' routes are a class of their own
         this.routes = Stream.concat(core.stream(),
                 new WorkflowRoutes(admin, redactor).routes().stream()).toList();
+    }
+
+    /** A circuit's close and reset take no cool-down: one sent with them is refused, not ignored. */
+    private static void coolDownOnlyToOpen(Call c) {
+        if (!c.path().group(2).equals("open") && c.body().has("coolDownSeconds")) {
+            throw new IllegalArgumentException("coolDownSeconds: only opening a circuit takes a cool-down");
+        }
     }
 
     /** A request for something that does not exist (a 404). */

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class FlowControlApiTest {
     @RegisterExtension
     static final DashboardFixture dashboard = DashboardFixture.withUsers("/").started()
-            .truncatingBeforeEach("pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.circuits")
+            .truncatingBeforeEach("pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.circuits, pgjobs.partition_circuits")
             .scheduler(builder -> builder.nodeId("node-1").pollInterval(Duration.ofMillis(200))
                 .queue("ledger", 3).orderedKeys("ledger", OrderedKeys.BLOCK_WHEN_DISCARDED)
                 .queue("api", 2).rateLimit("api", RateLimit.of(60, Duration.ofMinutes(1)).perPartition(PartitionKey.args("tenant")))
@@ -125,6 +125,45 @@ class FlowControlApiTest {
                 + " " + e.get("target").asText()));
         assertThat(actions).containsExactly("olga reset_circuit kind:partner.call", "olga close_circuit kind:partner.call",
                 "olga open_circuit kind:partner.call");
+    }
+
+    @Test
+    void operatorsCloseAndResetAPartitionsCircuitWhoseNameComesInTheBody() throws Exception {
+        String partition = "tenant/42 " + CARD_KEY;
+        Reply opened = post("api/partition-circuits/partner.call/open", Map.of("partition", "", "coolDownSeconds", 600));
+        assertThat(opened.status()).isEqualTo(200);
+        assertThat(opened.body().get("partition").asText()).isEmpty();
+        assertThat(post("api/partition-circuits/partner.call/open", Map.of("partition", partition)).status())
+                .isEqualTo(200);
+        JsonNode circuits = get("api/flow").body().get("partitionCircuits");
+        assertThat(circuits).hasSize(2);
+        assertThat(circuits.get(0).get("partition").asText()).isEmpty();
+        assertThat(circuits.get(0).get("state").asText()).isEqualTo("open");
+        assertThat(circuits.get(0).get("reason").asText()).isEqualTo("opened by olga");
+        assertThat(circuits.get(1).get("partition").asText()).as("redacted as text").startsWith("tenant/42 card ")
+                .doesNotContain("4111");
+
+        assertThat(post("api/partition-circuits/partner.call/close", Map.of("partition", "")).status()).isEqualTo(200);
+        assertThat(get("api/flow").body().get("partitionCircuits")).as("only those not closed").hasSize(1);
+        assertThat(post("api/partition-circuits/partner.call/reset", Map.of("partition", partition)).status())
+                .isEqualTo(200);
+        assertThat(get("api/flow").body().get("partitionCircuits")).isEmpty();
+        assertThat(db.queryLong("select count(*) from pgjobs.partition_circuits")).as("the closed one stays").isOne();
+
+        List<String> actions = new java.util.ArrayList<>();
+        get("api/audit").body().forEach(e -> actions.add(e.get("actor").asText() + " " + e.get("action").asText()
+                + " " + e.get("target").asText()));
+        assertThat(actions).containsExactly("olga reset_partition_circuit kind:partner.call",
+                "olga close_partition_circuit kind:partner.call", "olga open_partition_circuit kind:partner.call",
+                "olga open_partition_circuit kind:partner.call");
+
+        assertError(post("api/partition-circuits/partner.call/open", Map.of()), 400, "partition: required");
+        assertError(post("api/partition-circuits/partner.call/close", Map.of("partition", 42)), 400, "partition: required");
+        assertError(post("api/partition-circuits/partner.call/open", Map.of("partition", "a\u0000b")), 400, "partition");
+        assertError(post("api/partition-circuits/%20/close", Map.of("partition", "")), 400, "kind");
+        assertError(post("api/partition-circuits/partner.call/open", Map.of("partition", "", "coolDownSeconds", 0)),
+                400, "coolDown");
+        assertThat(db.queryLong("select count(*) from pgjobs.audit_log")).as("refused actions write nothing").isEqualTo(4);
     }
 
     @Test

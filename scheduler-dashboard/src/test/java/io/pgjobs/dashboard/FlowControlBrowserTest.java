@@ -134,6 +134,21 @@ class FlowControlBrowserTest {
                 .filter(e -> e.actor().equals("browser-test")).map(AuditEntry::action))
                 .containsExactly("close_circuit", "open_circuit", "skip_blocking_job");
 
+        // a partition's circuit an operator opened shows with its partition, and is closed from its row
+        scheduler.admin().openPartitionCircuit("setup", "ledger.post", "acme", Duration.ofHours(1));
+        browser.navigate().refresh();
+        waiting().until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("[data-partition-circuit='ledger.post/acme']")));
+        assertThat(browser.findElement(By.cssSelector("[data-partition-circuit='ledger.post/acme']")).getText())
+                .contains("acme", "open", "opened by setup");
+        screenshot("flow-partition-circuit-open");
+        click(By.xpath("//tr[@data-partition-circuit='ledger.post/acme']//button[text()='Close']"));
+        accept("Close the circuit of ledger.post partition \"acme\"?");
+        waiting().until(ExpectedConditions.invisibilityOfElementLocated(
+                By.cssSelector("[data-partition-circuit='ledger.post/acme']")));
+        assertThat(scheduler.admin().audit(new PageRequest(null, 1)).getFirst().action())
+                .isEqualTo("close_partition_circuit");
+
         // the job page shows the request's keys
         browser.get(server.uri() + "#/jobs/" + behind);
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(

@@ -473,6 +473,9 @@ abstract class DocSnippets {
         @JobKind("partner.call")
         record CallPartner(String request) {}
 
+        @JobKind("webhook.deliver")
+        record DeliverWebhook(String tenant, String event) {}
+
         @JobKind("digest.send")
         record SendDigest(long teamId) {}
 
@@ -494,6 +497,10 @@ abstract class DocSnippets {
             Object call(CallPartner request);
         }
 
+        interface Endpoints {
+            Object post(DeliverWebhook webhook);
+        }
+
         interface Exporter {
             void writePage(int page);
         }
@@ -504,6 +511,7 @@ abstract class DocSnippets {
         Reports reports;
         Ledger ledger;
         Partner partner;
+        Endpoints endpoints;
         Exporter exporter;
         JobContext<ExportCustomers> ctx;
         long customerId;
@@ -572,8 +580,25 @@ abstract class DocSnippets {
             // end snippet
         }
 
-        void backpressure() {
+        void circuitBreakerPerPartition() {
             // snippet docs/flow-control.md#5
+            Scheduler scheduler = Scheduler.builder(dataSource)
+                    .queue("webhooks", 20)
+                    .handler(DeliverWebhook.class, ctx -> endpoints.post(ctx.args()))
+                    .circuitBreaker("webhook.deliver", CircuitBreaker.afterConsecutiveFailures(5)
+                            .coolDown(Duration.ofMinutes(1))
+                            .perPartition(PartitionKey.args("tenant")))         // one circuit per args.tenant
+                    .build();
+
+            scheduler.admin().partitionCircuits();                                          // the partitions not closed
+            scheduler.admin().openPartitionCircuit("alice", "webhook.deliver", "acme", Duration.ofMinutes(10)); // audited
+            scheduler.admin().closePartitionCircuit("alice", "webhook.deliver", "acme");
+            scheduler.admin().resetPartitionCircuit("alice", "webhook.deliver", "acme");
+            // end snippet
+        }
+
+        void backpressure() {
+            // snippet docs/flow-control.md#6
             // on the nodes that work the queue: written to the database when they start
             Scheduler workers = Scheduler.builder(dataSource).queue("reports", 8)
                     .queueMaxDepth("reports", 10_000)
@@ -593,7 +618,7 @@ abstract class DocSnippets {
         }
 
         void uniqueness() {
-            // snippet docs/flow-control.md#6
+            // snippet docs/flow-control.md#7
             // one report.build per customer while one is waiting or running
             client.enqueue(JobRequest.of(new BuildReport(customerId, month))
                     .unique(Uniqueness.byArgs("customerId").whileUnfinished()));
@@ -607,7 +632,7 @@ abstract class DocSnippets {
         }
 
         void checkpoints() {
-            // snippet docs/flow-control.md#7
+            // snippet docs/flow-control.md#8
             scheduler = Scheduler.builder(dataSource).queue("exports", 4)
                     .handler(ExportCustomers.class, ctx -> {
                         int from = ctx.checkpointAs(Integer.class).orElse(0);   // 0 on the first attempt
@@ -628,7 +653,7 @@ abstract class DocSnippets {
         }
 
         void results() throws InterruptedException {
-            // snippet docs/flow-control.md#8
+            // snippet docs/flow-control.md#9
             long id = client.enqueue(new RenderInvoice(orderId)).id();
             try {
                 String json = client.awaitResult(id, Duration.ofSeconds(30));   // what the handler returned, as JSON
@@ -642,7 +667,7 @@ abstract class DocSnippets {
         }
 
         void whereAnOperatorLooks() {
-            // snippet docs/flow-control.md#9
+            // snippet docs/flow-control.md#10
             for (QueueFlowState queue : scheduler.admin().flowControl()) {
                 queue.settings();             // limits, partition key, rate, ordered-key policy, as the live nodes registered them
                 queue.disagreeingNodes();     // live nodes whose settings differ (each claims with its own)
@@ -655,6 +680,7 @@ abstract class DocSnippets {
                 }
             }
             scheduler.admin().circuits();     // each kind's breaker: state, counts, opened at, cool-down until, probe job
+            scheduler.admin().partitionCircuits();   // the circuits per partition that are not closed
             // end snippet
         }
 
@@ -662,6 +688,7 @@ abstract class DocSnippets {
             // snippet scheduler-core/src/main/java/io/pgjobs/CircuitBreaker.java#1
             CircuitBreaker.afterConsecutiveFailures(5).coolDown(Duration.ofSeconds(30));
             CircuitBreaker.afterFailureRate(0.5, 20, Duration.ofMinutes(1));
+            CircuitBreaker.afterConsecutiveFailures(5).perPartition(PartitionKey.args("tenant"));
             // end snippet
         }
 
@@ -722,6 +749,8 @@ abstract class DocSnippets {
             Scheduler.builder(dataSource)
                     .handler(CallPartner.class, ctx -> partner.call(ctx.args()))
                     .circuitBreaker("partner.call", CircuitBreaker.afterConsecutiveFailures(5).coolDown(Duration.ofMinutes(1)));
+                    // or one circuit per tenant:
+                    // CircuitBreaker.afterConsecutiveFailures(5).perPartition(PartitionKey.args("tenant"))
             // end snippet
         }
 

@@ -30,6 +30,7 @@ import io.pgjobs.admin.JobPage;
 import io.pgjobs.admin.NodeInfo;
 import io.pgjobs.admin.Overview;
 import io.pgjobs.admin.PageRequest;
+import io.pgjobs.admin.PartitionCircuitInfo;
 import io.pgjobs.admin.QueueActivity;
 import io.pgjobs.admin.QueueFlowState;
 import io.pgjobs.admin.QueueInfo;
@@ -353,9 +354,7 @@ public final class DefaultAdminClient implements AdminClient {
     public void openCircuit(String actor, String kind, Duration coolDown) {
         requireActor(actor);
         requireKind(kind);
-        if (coolDown == null || coolDown.compareTo(Duration.ofMillis(100)) < 0 || coolDown.compareTo(Duration.ofDays(1)) > 0) {
-            throw new IllegalArgumentException("coolDown: " + coolDown + " is out of range PT0.1S..PT24H");
-        }
+        requireCoolDown(coolDown);
         call("open the circuit of " + kind, () -> {
             circuits.open(kind, coolDown, "opened by " + actor, new Audit(actor, "open_circuit", "kind:" + kind,
                     json(Map.of("coolDownMs", coolDown.toMillis()))));
@@ -381,6 +380,61 @@ public final class DefaultAdminClient implements AdminClient {
             circuits.close(kind, "closed by " + actor, forget, new Audit(actor, action, "kind:" + kind, "{}"));
             return null;
         });
+    }
+
+    @Override
+    public List<PartitionCircuitInfo> partitionCircuits() {
+        return call("read the circuits per partition", () -> circuits.partitionCircuits(null));
+    }
+
+    @Override
+    public void openPartitionCircuit(String actor, String kind, String partition, Duration coolDown) {
+        requireActor(actor);
+        requireKind(kind);
+        requirePartition(partition);
+        requireCoolDown(coolDown);
+        call("open the circuit of " + kind + " partition '" + partition + "'", () -> {
+            circuits.openPartition(kind, partition, coolDown, "opened by " + actor, new Audit(actor,
+                    "open_partition_circuit", "kind:" + kind,
+                    json(Map.of("partition", partition, "coolDownMs", coolDown.toMillis()))));
+            return null;
+        });
+    }
+
+    @Override
+    public void closePartitionCircuit(String actor, String kind, String partition) {
+        setPartitionCircuitClosed(actor, kind, partition, false);
+    }
+
+    @Override
+    public void resetPartitionCircuit(String actor, String kind, String partition) {
+        setPartitionCircuitClosed(actor, kind, partition, true);
+    }
+
+    private void setPartitionCircuitClosed(String actor, String kind, String partition, boolean forget) {
+        requireActor(actor);
+        requireKind(kind);
+        requirePartition(partition);
+        String action = forget ? "reset_partition_circuit" : "close_partition_circuit";
+        call(action.replace('_', ' ') + " of " + kind + " partition '" + partition + "'", () -> {
+            circuits.closePartition(kind, partition, "closed by " + actor, forget,
+                    new Audit(actor, action, "kind:" + kind, json(Map.of("partition", partition))));
+            return null;
+        });
+    }
+
+    private static void requireCoolDown(Duration coolDown) {
+        if (coolDown == null || coolDown.compareTo(Duration.ofMillis(100)) < 0 || coolDown.compareTo(Duration.ofDays(1)) > 0) {
+            throw new IllegalArgumentException("coolDown: " + coolDown + " is out of range PT0.1S..PT24H");
+        }
+    }
+
+    /** A partition as the claim computes it: any text PostgreSQL can store ("" for jobs without a key). */
+    private static void requirePartition(String partition) {
+        if (partition == null) {
+            throw new IllegalArgumentException("partition: must be given (\"\" for the jobs without a key), was null");
+        }
+        PgValues.text("partition", partition);
     }
 
     @Override

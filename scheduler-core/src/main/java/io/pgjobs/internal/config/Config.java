@@ -59,7 +59,8 @@ public record Config(
      */
     public record QueueFlow(Integer queueLimit, Integer partitionLimit, PartitionKey partitionKey,
                             OrderedKeys orderedKeys, RateLimit rateLimit) {
-        static final QueueFlow NONE = new QueueFlow(null, null, null, null, null);
+        /** No flow control: what a queue without any claims its kinds with a circuit per partition under. */
+        public static final QueueFlow NONE = new QueueFlow(null, null, null, null, null);
 
         QueueFlow withQueueLimit(int limit) {
             return new QueueFlow(limit, partitionLimit, partitionKey, orderedKeys, rateLimit);

@@ -6,11 +6,13 @@ import io.pgjobs.Health.Status;
 import io.pgjobs.admin.UnhandledKind;
 import io.pgjobs.internal.config.Pool;
 import io.pgjobs.admin.CircuitInfo;
+import io.pgjobs.admin.PartitionCircuitInfo;
 import io.pgjobs.internal.store.CircuitStore;
 import io.pgjobs.internal.store.ObservationStore;
 import io.pgjobs.internal.store.QueueStat;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -28,6 +30,8 @@ import java.util.stream.Collectors;
  */
 public final class HealthChecker {
     private static final int PING_TIMEOUT_SECONDS = 2;
+    /** How many partitions whose circuit is not closed the check names (a kind may have thousands). */
+    private static final int NAMED_PARTITIONS = 5;
     /**
      * How far back discarded jobs make the check DEGRADED. A fixed window rather than "since the previous check",
      * which any caller would reset and so hide new dead letters from the others.
@@ -111,23 +115,39 @@ public final class HealthChecker {
                 .orElseGet(() -> new Check("database", Status.DOWN, failure));
     }
 
-    /** DEGRADED while a circuit of this node's kinds is open or probing: those jobs wait. */
+    /**
+     * DEGRADED while a circuit of this node's kinds (one of a kind, or one of a kind's partitions) is open or
+     * probing: those jobs wait. Partitions are named up to {@link #NAMED_PARTITIONS}, then counted.
+     */
     private Check circuits() {
         try {
             List<CircuitInfo> notClosed = circuits.notClosed(circuitKinds);
-            if (notClosed.isEmpty()) {
+            List<PartitionCircuitInfo> partitionsNotClosed = circuits.partitionCircuits(circuitKinds);
+            if (notClosed.isEmpty() && partitionsNotClosed.isEmpty()) {
                 return new Check("circuits", Status.UP, "all closed: " + String.join(", ", circuitKinds));
             }
             List<String> details = new ArrayList<>();
             for (CircuitInfo circuit : notClosed) {
-                details.add(circuit.kind() + " " + circuit.state()
-                        + (circuit.state().equals("open") ? " until " + circuit.retryAt() : " (probe job "
-                        + circuit.probeJobId() + ")") + (circuit.reason() == null ? "" : ": " + circuit.reason()));
+                details.add(circuit.kind() + " " + describe(circuit.state(), circuit.retryAt(), circuit.probeJobId(),
+                        circuit.reason()));
+            }
+            for (PartitionCircuitInfo circuit : partitionsNotClosed.subList(0,
+                    Math.min(NAMED_PARTITIONS, partitionsNotClosed.size()))) {
+                details.add(circuit.kind() + " partition '" + circuit.partition() + "' " + describe(circuit.state(),
+                        circuit.retryAt(), circuit.probeJobId(), circuit.reason()));
+            }
+            if (partitionsNotClosed.size() > NAMED_PARTITIONS) {
+                details.add((partitionsNotClosed.size() - NAMED_PARTITIONS) + " more partitions not closed");
             }
             return new Check("circuits", Status.DEGRADED, String.join("; ", details));
         } catch (SQLException e) {
             return couldNotCheck("circuits", e);
         }
+    }
+
+    private static String describe(String state, Instant retryAt, Long probeJobId, String reason) {
+        return state + (state.equals("open") ? " until " + retryAt : " (probe job " + probeJobId + ")")
+                + (reason == null ? "" : ": " + reason);
     }
 
     private Check leader() {

@@ -46,6 +46,12 @@ interface JobMetrics {
     /** A kind's circuit breaker moved to {@code state} (closed, open, half_open) on this node's doing. */
     void circuitChanged(String kind, String state);
 
+    /**
+     * One partition's circuit of a kind moved to {@code state} on this node's doing; counted per kind, not per
+     * partition (a kind may have a partition per customer: too many series).
+     */
+    void partitionCircuitChanged(String kind, String state);
+
     /** A saga moved to {@code state}, as the leader heard it (one count per move, cluster-wide). */
     void sagaChanged(WorkflowStatus.SagaState state);
 
@@ -80,6 +86,7 @@ interface JobMetrics {
         @Override public void enqueueRejected(String queue, int jobs) {}
         @Override public void queueDepthChecked(String queue, long depth, int maxDepth) {}
         @Override public void circuitChanged(String kind, String state) {}
+        @Override public void partitionCircuitChanged(String kind, String state) {}
         @Override public void sagaChanged(WorkflowStatus.SagaState state) {}
         @Override public void bindQueue(String queue, int concurrency, IntSupplier running, IntSupplier buffered) {}
         @Override public void queueStats(List<QueueStat> stats) {}

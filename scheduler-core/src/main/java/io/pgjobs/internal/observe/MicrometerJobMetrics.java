@@ -169,6 +169,14 @@ final class MicrometerJobMetrics implements JobMetrics {
     }
 
     @Override
+    public void partitionCircuitChanged(String kind, String state) {
+        Counter.builder("pgjobs.circuit.partition.transitions")
+                .description("State changes of circuits per partition this node made, by kind and the state entered")
+                .tags("kind", kind, "state", state)
+                .register(registry).increment();
+    }
+
+    @Override
     public void sagaChanged(WorkflowStatus.SagaState state) {
         Counter.builder("pgjobs.sagas.transitions")
                 .description("Saga state changes, counted by the leader, by the state entered")

@@ -209,6 +209,19 @@ public final class Telemetry {
         }));
     }
 
+    /**
+     * One partition's circuit of a kind moved from one state to another on this node's doing (recorded outcomes,
+     * or a probe its claim took); {@code probeJobId} is the probe job when it entered half_open.
+     */
+    public void partitionCircuitChanged(String kind, String partition, String state, String reason, Long probeJobId) {
+        metrics.partitionCircuitChanged(kind, state);
+        notifyListeners(() -> List.of(switch (state) {
+            case "open" -> new SchedulerEvent.PartitionCircuitOpened(kind, partition, reason);
+            case "half_open" -> new SchedulerEvent.PartitionCircuitHalfOpened(kind, partition, probeJobId);
+            default -> new SchedulerEvent.PartitionCircuitClosed(kind, partition, reason);
+        }));
+    }
+
     /** Saga {@code workflowId} moved to {@code state} (the leader hears it from the trigger of V28). */
     public void sagaChanged(long workflowId, WorkflowStatus.SagaState state) {
         metrics.sagaChanged(state);

@@ -122,7 +122,7 @@ final class Completer extends BackgroundLoop {
         writing.clear();
         statementSize = Math.min(MAX_BATCH, statementSize * 2);
         wakeFlowQueues(applied);
-        if (!circuits.kinds().isEmpty()) {
+        if (circuits.any()) {
             circuits.record(applied);
         }
     }

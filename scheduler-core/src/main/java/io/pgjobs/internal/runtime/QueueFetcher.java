@@ -1,5 +1,6 @@
 package io.pgjobs.internal.runtime;
 
+import io.pgjobs.PartitionKey;
 import io.pgjobs.internal.config.Config.QueueFlow;
 import io.pgjobs.internal.loop.BackgroundLoop;
 import io.pgjobs.internal.store.ClaimedJob;
@@ -7,13 +8,16 @@ import io.pgjobs.internal.store.ExecutionStore;
 import io.pgjobs.internal.store.ExecutionStore.Claim;
 import io.pgjobs.internal.store.ExecutionStore.ClaimPosition;
 import io.pgjobs.internal.store.FlowStore;
+import io.pgjobs.internal.store.FlowStore.FlowClaim;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 
 /**
  * Claims the jobs of one queue for this node and starts them. It never claims more than the queue's free
@@ -51,6 +55,11 @@ import java.util.function.BooleanSupplier;
  * {@link Completer}); a fetcher that found nothing to take waits for that wake-up. On a node with circuit
  * breakers, the kinds that have one are claimed only while their circuit is closed, and every poll interval the
  * fetcher offers to take the probe of a circuit whose cool-down is over ({@link CircuitBreakers#probe}).
+ *
+ * <p>Kinds whose breaker has a circuit per partition are claimed through {@link FlowStore#claimFlow}, which asks
+ * each job's partition's circuit and takes the partitions' probes: in a queue with flow control together with its
+ * other kinds; in a queue without, by a claim of their own next to the ordinary one, into free slots only (never
+ * ahead), the two taking turns to go first so that neither kind's backlog keeps the other's jobs waiting.
  */
 final class QueueFetcher extends BackgroundLoop {
     private static final int MAX_BATCH = 1_000;
@@ -69,6 +78,11 @@ final class QueueFetcher extends BackgroundLoop {
     /** The kinds this node handles: without a circuit breaker, and with one (claimed while it is closed). */
     private final List<String> kinds;
     private final List<String> guardedKinds;
+    /** The kinds with a circuit per partition, and how each finds its partitions (claimed by the flow claim). */
+    private final Map<String, PartitionKey> partitionCircuits;
+    private final List<String> partitionKinds;
+    /** In a queue without flow control, whether the next round claims the kinds with a circuit per partition first. */
+    private boolean partitionKindsFirst;
     /** The queue's flow control; null when it has none. */
     private final QueueFlow flow;
     private final ExecutionStore store;
@@ -129,6 +143,8 @@ final class QueueFetcher extends BackgroundLoop {
                         Math.max(1_000_000L, (long) (flow.rateLimit().intervalMillis() * 1e6))));
         this.kinds = kinds;
         this.guardedKinds = circuits.kinds();
+        this.partitionCircuits = circuits.partitionKeys();
+        this.partitionKinds = List.copyOf(partitionCircuits.keySet());
         this.store = store;
         this.flowStore = flowStore;
         this.circuits = circuits;
@@ -171,8 +187,9 @@ final class QueueFetcher extends BackgroundLoop {
             adjustAhead(now);
         }
         if (rest > 0) {
-            claimed.addAll(flow != null ? flowStore.claimFlow(queue, kinds, guardedKinds, rest, nodeId,
-                    lease.toMillis(), flow) : claim(rest, now));
+            claimed.addAll(flow != null
+                    ? claimFlow(Stream.concat(kinds.stream(), partitionKinds.stream()).toList(), guardedKinds, rest, flow)
+                    : claimWithoutFlow(rest, now, claimed.size()));
         }
         List<ClaimedJob> startNow = new ArrayList<>(claimed.size());
         synchronized (buffer) {
@@ -215,6 +232,42 @@ final class QueueFetcher extends BackgroundLoop {
         }
     }
 
+    /**
+     * The claim of a queue without flow control: the ordinary claim, and the kinds with a circuit per partition
+     * by a flow claim of their own into the slots free after {@code taken} jobs, taking turns to go first.
+     */
+    private List<ClaimedJob> claimWithoutFlow(int rest, long now, int taken) throws Exception {
+        if (partitionKinds.isEmpty()) {
+            return claim(rest, now);
+        }
+        partitionKindsFirst = !partitionKindsFirst;
+        List<ClaimedJob> claimed = new ArrayList<>();
+        if (partitionKindsFirst) {
+            claimed.addAll(claimPartitionKinds(Math.min(rest, slots.availablePermits() - taken)));
+        }
+        if (claimed.size() < rest && !(kinds.isEmpty() && guardedKinds.isEmpty())) {
+            claimed.addAll(claim(rest - claimed.size(), now));
+        }
+        if (!partitionKindsFirst) {
+            claimed.addAll(claimPartitionKinds(Math.min(rest - claimed.size(),
+                    slots.availablePermits() - taken - claimed.size())));
+        }
+        return claimed;
+    }
+
+    private List<ClaimedJob> claimPartitionKinds(int limit) throws Exception {
+        return limit > 0 ? claimFlow(partitionKinds, List.of(), limit, QueueFlow.NONE) : List.of();
+    }
+
+    /** A flow claim of {@code claimKinds}; the probes of circuits per partition it took are reported. */
+    private List<ClaimedJob> claimFlow(List<String> claimKinds, List<String> guarded, int limit, QueueFlow queueFlow)
+            throws Exception {
+        FlowClaim claim = flowStore.claimFlow(queue, claimKinds, guarded, limit, nodeId, lease.toMillis(), queueFlow,
+                partitionCircuits);
+        circuits.probesTaken(claim.probes());
+        return claim.jobs();
+    }
+
     private List<ClaimedJob> claim(int free, long now) throws Exception {
         ClaimPosition after = now - lastHeadClaim < HEAD_CLAIM_INTERVAL_NANOS ? resumeAfter : null;
         if (after == null) {
@@ -228,7 +281,7 @@ final class QueueFetcher extends BackgroundLoop {
     /** One job of {@code kind} for its circuit's probe, past the circuit check; null if the queue has none. */
     private ClaimedJob claimProbe(String kind) throws Exception {
         List<ClaimedJob> probe = flow != null
-                ? flowStore.claimFlow(queue, List.of(kind), List.of(), 1, nodeId, lease.toMillis(), flow)
+                ? flowStore.claimFlow(queue, List.of(kind), List.of(), 1, nodeId, lease.toMillis(), flow, Map.of()).jobs()
                 : store.claim(queue, List.of(kind), List.of(), 1, nodeId, lease.toMillis(), null).jobs();
         return probe.isEmpty() ? null : probe.getFirst();
     }

@@ -1,33 +1,51 @@
 package io.pgjobs.internal.store;
 
 import static io.pgjobs.internal.db.Tables.CIRCUITS;
+import static io.pgjobs.internal.db.Tables.PARTITION_CIRCUITS;
 
 import io.pgjobs.CircuitBreaker;
+import io.pgjobs.PartitionKey;
 import io.pgjobs.admin.CircuitInfo;
+import io.pgjobs.admin.PartitionCircuitInfo;
 import io.pgjobs.internal.db.tables.records.CircuitsRecord;
+import io.pgjobs.internal.db.tables.records.PartitionCircuitsRecord;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
+import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
 /**
- * The SQL of circuit breakers (docs/flow-control.md): recording the outcomes of a kind's attempts, taking the
- * one probe of an open circuit whose cool-down is over, and what operators read and do. The claims' check of
- * open circuits is part of the claim statements ({@link ExecutionStore#claim}, {@link FlowStore#claimFlow}).
+ * The SQL of circuit breakers (docs/flow-control.md): recording the outcomes of a kind's attempts (per kind, or
+ * per partition of the kind), taking the one probe of an open circuit whose cool-down is over, and what operators
+ * read and do. The claims' check of open circuits is part of the claim statements ({@link ExecutionStore#claim},
+ * {@link FlowStore#claimFlow}); circuits per partition take their probes in the flow claim's walk (V35).
  */
 public final class CircuitStore {
     /** A circuit that changed state; {@code probeJobId} is the probe whose outcome changed it, if one did. */
     public record Change(String kind, String from, String to, String reason, Long probeJobId) {}
+
+    /** A partition's circuit that changed state; {@code probeJobId} is the probe whose outcome changed it, if one did. */
+    public record PartitionChange(String kind, String partition, String from, String to, String reason,
+                                  Long probeJobId) {}
+
+    /** The most circuits per partition that are not closed {@link #partitionCircuits} reads. */
+    public static final int MAX_PARTITION_CIRCUITS = 1_000;
 
     private final DataSource dataSource;
     /** The longest any transaction of this store may run, or pause between statements (see Sql#inTransaction). */
@@ -37,16 +55,21 @@ public final class CircuitStore {
     private final String takeProbeSql;
     private final String probeClaimedSql;
     private final String probeNotFoundSql;
+    private final String recordPartitionsSql;
 
     public CircuitStore(DataSource dataSource, String schema, Duration transactionLimit) {
         this.dataSource = dataSource;
         this.transactionLimit = transactionLimit;
         this.schema = schema;
         this.recordSql = "select * from %s.record_circuit_outcomes(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)".formatted(schema);
+        this.recordPartitionsSql = "select * from %s.record_partition_circuit_outcomes(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                .formatted(schema);
         // The probe is taken in its own statement before its job is claimed: the row moves to half_open without a
         // probe job, which keeps every other claimer away from the kind; a probe taken by a node that died before
         // naming its job (or whose job is no longer running while the circuit still waits for its outcome) is
-        // taken again after a grace period.
+        // taken again after a grace period. A probe job that is available again was put back unstarted (its node
+        // could not start it within half its lease, see JobExecution): no outcome will come, so the next probe is
+        // taken at once. (A probe that ran ends retryable, scheduled, cancelled or finished, never available.)
         this.takeProbeSql = """
                 update %1$s.circuits c set state = 'half_open', probe_job_id = null, updated_at = now()
                 where c.kind = (select kind from %1$s.circuits d
@@ -54,7 +77,9 @@ public final class CircuitStore {
                                   and ((d.state = 'open' and d.retry_at <= now())
                                        or (d.state = 'half_open' and d.updated_at < now() - ? * interval '1 millisecond'
                                            and not exists (select 1 from %1$s.jobs j
-                                                           where j.id = d.probe_job_id and j.state = 'running')))
+                                                           where j.id = d.probe_job_id and j.state = 'running'))
+                                       or (d.state = 'half_open' and exists (select 1 from %1$s.jobs j
+                                                           where j.id = d.probe_job_id and j.state = 'available')))
                                 order by d.retry_at limit 1 for update skip locked)
                 returning c.kind
                 """.formatted(schema);
@@ -82,11 +107,7 @@ public final class CircuitStore {
                 ps.setInt(4, trailingFailures);
                 ps.setArray(5, connection.createArrayOf("int8", probeIds.toArray()));
                 ps.setArray(6, connection.createArrayOf("bool", probeFailed.toArray()));
-                ps.setObject(7, breaker.consecutiveFailures(), Types.INTEGER);
-                ps.setObject(8, breaker.failureRate(), Types.DOUBLE);
-                ps.setInt(9, breaker.minAttempts());
-                ps.setLong(10, breaker.window() == null ? 0 : breaker.window().toMillis());
-                ps.setLong(11, breaker.coolDown().toMillis());
+                bindThresholds(ps, 7, breaker);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     String from = rs.getString(1), to = rs.getString(2);
@@ -96,6 +117,44 @@ public final class CircuitStore {
                 }
             }
         });
+    }
+
+    /**
+     * Records the outcomes of attempts of {@code kind}, whose breaker has a circuit per partition found by
+     * {@code key}, that one completion batch wrote: {@code failed} is true for a failure, false for a success,
+     * null for an end that says nothing (a probe that ends so gives its circuit back, due at once). Each job's
+     * partition is computed from its row; returns the partitions whose circuit changed state.
+     */
+    public List<PartitionChange> recordPartitions(String kind, PartitionKey key, List<Long> jobIds,
+                                                  List<Boolean> failed, CircuitBreaker breaker) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> {
+            try (PreparedStatement ps = connection.prepareStatement(recordPartitionsSql)) {
+                ps.setString(1, kind);
+                ps.setString(2, key.source());
+                ps.setArray(3, Sql.textArray(connection, key.path()));
+                ps.setArray(4, connection.createArrayOf("int8", jobIds.toArray()));
+                ps.setArray(5, connection.createArrayOf("bool", failed.toArray()));
+                bindThresholds(ps, 6, breaker);
+                List<PartitionChange> changes = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long probe = rs.getLong(5);
+                        changes.add(new PartitionChange(kind, rs.getString(1), rs.getString(2), rs.getString(3),
+                                rs.getString(4), rs.wasNull() ? null : probe));
+                    }
+                }
+                return changes;
+            }
+        });
+    }
+
+    /** Binds a breaker's thresholds, cool-down last, as the recording functions take them from {@code first} on. */
+    private static void bindThresholds(PreparedStatement ps, int first, CircuitBreaker breaker) throws SQLException {
+        ps.setObject(first, breaker.consecutiveFailures(), Types.INTEGER);
+        ps.setObject(first + 1, breaker.failureRate(), Types.DOUBLE);
+        ps.setInt(first + 2, breaker.minAttempts());
+        ps.setLong(first + 3, breaker.window() == null ? 0 : breaker.window().toMillis());
+        ps.setLong(first + 4, breaker.coolDown().toMillis());
     }
 
     /**
@@ -151,16 +210,7 @@ public final class CircuitStore {
 
     /** Opens the kind's circuit for {@code coolDown} (then a probe runs), and writes {@code audit}, at once. */
     public void open(String kind, Duration coolDown, String reason, AdminStore.Audit audit) throws SQLException {
-        operate(audit, dsl -> {
-            lockOrCreate(dsl, kind);
-            dsl.update(CIRCUITS).set(CIRCUITS.STATE, "open")
-                    .set(CIRCUITS.OPENED_AT, DSL.currentOffsetDateTime())
-                    .set(CIRCUITS.RETRY_AT, DSL.field("now() + {0} * interval '1 millisecond'",
-                            SQLDataType.TIMESTAMPWITHTIMEZONE, DSL.val(coolDown.toMillis())))
-                    .setNull(CIRCUITS.PROBE_JOB_ID).set(CIRCUITS.REASON, reason)
-                    .set(CIRCUITS.UPDATED_AT, DSL.currentOffsetDateTime())
-                    .where(CIRCUITS.KIND.eq(kind)).execute();
-        });
+        operate(audit, dsl -> open(dsl, CircuitRow.of(kind), coolDown, reason));
     }
 
     /**
@@ -168,19 +218,82 @@ public final class CircuitStore {
      * and writes {@code audit}, at once.
      */
     public void close(String kind, String reason, boolean forget, AdminStore.Audit audit) throws SQLException {
-        operate(audit, dsl -> {
-            lockOrCreate(dsl, kind);
-            if (forget) {
-                dsl.deleteFrom(CIRCUITS).where(CIRCUITS.KIND.eq(kind)).execute();
-            } else {
-                dsl.update(CIRCUITS).set(CIRCUITS.STATE, "closed").set(CIRCUITS.CONSECUTIVE_FAILURES, 0)
-                        .set(CIRCUITS.WINDOW_STARTED_AT, DSL.currentOffsetDateTime())
-                        .set(CIRCUITS.WINDOW_SUCCESSES, 0).set(CIRCUITS.WINDOW_FAILURES, 0)
-                        .setNull(CIRCUITS.OPENED_AT).setNull(CIRCUITS.RETRY_AT).setNull(CIRCUITS.PROBE_JOB_ID)
-                        .set(CIRCUITS.REASON, reason).set(CIRCUITS.UPDATED_AT, DSL.currentOffsetDateTime())
-                        .where(CIRCUITS.KIND.eq(kind)).execute();
-            }
-        });
+        operate(audit, dsl -> close(dsl, CircuitRow.of(kind), reason, forget));
+    }
+
+    /** As {@link #open}, for one partition's circuit of {@code kind}. */
+    public void openPartition(String kind, String partition, Duration coolDown, String reason, AdminStore.Audit audit)
+            throws SQLException {
+        operate(audit, dsl -> open(dsl, CircuitRow.of(kind, partition), coolDown, reason));
+    }
+
+    /** As {@link #close}, for one partition's circuit of {@code kind}. */
+    public void closePartition(String kind, String partition, String reason, boolean forget, AdminStore.Audit audit)
+            throws SQLException {
+        operate(audit, dsl -> close(dsl, CircuitRow.of(kind, partition), reason, forget));
+    }
+
+    /**
+     * The circuits per partition that are not closed (their jobs wait, or one probe runs), by kind and partition,
+     * at most {@link #MAX_PARTITION_CIRCUITS}; among {@code kinds} only, unless that is null.
+     */
+    public List<PartitionCircuitInfo> partitionCircuits(List<String> kinds) throws SQLException {
+        Condition ofKinds = kinds == null ? DSL.noCondition() : PARTITION_CIRCUITS.KIND.in(kinds);
+        return Sql.autoCommit(dataSource, connection ->
+                Sql.dsl(connection, schema).selectFrom(PARTITION_CIRCUITS)
+                        .where(PARTITION_CIRCUITS.STATE.ne("closed")).and(ofKinds)
+                        .orderBy(PARTITION_CIRCUITS.KIND, PARTITION_CIRCUITS.PARTITION)
+                        .limit(MAX_PARTITION_CIRCUITS).fetch(CircuitStore::toInfo));
+    }
+
+    /**
+     * One circuit's row: a kind's in {@code circuits}, or a partition's in {@code partition_circuits} (whose
+     * columns are the same, and the partition one more key).
+     */
+    private record CircuitRow(Table<?> table, Condition key, Map<String, String> keyValues) {
+        static CircuitRow of(String kind) {
+            return new CircuitRow(CIRCUITS, CIRCUITS.KIND.eq(kind), Map.of("kind", kind));
+        }
+
+        static CircuitRow of(String kind, String partition) {
+            return new CircuitRow(PARTITION_CIRCUITS,
+                    PARTITION_CIRCUITS.KIND.eq(kind).and(PARTITION_CIRCUITS.PARTITION.eq(partition)),
+                    Map.of("kind", kind, "partition", partition));
+        }
+
+        <T> Field<T> field(String name, Class<T> type) {
+            return table.field(name, type);
+        }
+    }
+
+    private static void open(DSLContext dsl, CircuitRow row, Duration coolDown, String reason) {
+        lockOrCreate(dsl, row);
+        dsl.update(row.table()).set(row.field("state", String.class), "open")
+                .set(row.field("opened_at", OffsetDateTime.class), DSL.currentOffsetDateTime())
+                .set(row.field("retry_at", OffsetDateTime.class), DSL.field("now() + {0} * interval '1 millisecond'",
+                        SQLDataType.TIMESTAMPWITHTIMEZONE, DSL.val(coolDown.toMillis())))
+                .setNull(row.field("probe_job_id", Long.class)).set(row.field("reason", String.class), reason)
+                .set(row.field("updated_at", OffsetDateTime.class), DSL.currentOffsetDateTime())
+                .where(row.key()).execute();
+    }
+
+    private static void close(DSLContext dsl, CircuitRow row, String reason, boolean forget) {
+        lockOrCreate(dsl, row);
+        if (forget) {
+            dsl.deleteFrom(row.table()).where(row.key()).execute();
+            return;
+        }
+        dsl.update(row.table()).set(row.field("state", String.class), "closed")
+                .set(row.field("consecutive_failures", Integer.class), 0)
+                .set(row.field("window_started_at", OffsetDateTime.class), DSL.currentOffsetDateTime())
+                .set(row.field("window_successes", Integer.class), 0)
+                .set(row.field("window_failures", Integer.class), 0)
+                .setNull(row.field("opened_at", OffsetDateTime.class))
+                .setNull(row.field("retry_at", OffsetDateTime.class))
+                .setNull(row.field("probe_job_id", Long.class))
+                .set(row.field("reason", String.class), reason)
+                .set(row.field("updated_at", OffsetDateTime.class), DSL.currentOffsetDateTime())
+                .where(row.key()).execute();
     }
 
     /** An operator's change of a circuit and its audit entry, in one transaction. */
@@ -193,16 +306,26 @@ public final class CircuitStore {
         });
     }
 
-    /** Locks the kind's row, created first if the kind never recorded anything. */
-    private static void lockOrCreate(DSLContext dsl, String kind) {
-        dsl.insertInto(CIRCUITS).set(CIRCUITS.KIND, kind).onConflictDoNothing().execute();
-        dsl.select(CIRCUITS.STATE).from(CIRCUITS).where(CIRCUITS.KIND.eq(kind)).forUpdate().fetchOne();
+    /** Locks the circuit's row, created first if it never recorded anything. */
+    private static void lockOrCreate(DSLContext dsl, CircuitRow row) {
+        var insert = dsl.insertInto(row.table());
+        var values = new LinkedHashMap<Field<?>, Object>();
+        row.keyValues().forEach((column, value) -> values.put(row.field(column, String.class), value));
+        insert.set(values).onConflictDoNothing().execute();
+        dsl.select(row.field("state", String.class)).from(row.table()).where(row.key()).forUpdate().fetchOne();
     }
 
     private static CircuitInfo toInfo(CircuitsRecord r) {
         return new CircuitInfo(r.getKind(), r.getState(), r.getConsecutiveFailures(), Sql.instant(r.getWindowStartedAt()),
                 r.getWindowSuccesses(), r.getWindowFailures(), Sql.instant(r.getOpenedAt()), Sql.instant(r.getRetryAt()),
                 r.getProbeJobId(), r.getReason(), Sql.instant(r.getUpdatedAt()));
+    }
+
+    private static PartitionCircuitInfo toInfo(PartitionCircuitsRecord r) {
+        return new PartitionCircuitInfo(r.getKind(), r.getPartition(), r.getState(), r.getConsecutiveFailures(),
+                Sql.instant(r.getWindowStartedAt()), r.getWindowSuccesses(), r.getWindowFailures(),
+                Sql.instant(r.getOpenedAt()), Sql.instant(r.getRetryAt()), r.getProbeJobId(), r.getReason(),
+                Sql.instant(r.getUpdatedAt()));
     }
 
     /**

@@ -1,6 +1,9 @@
 package io.pgjobs.internal.store;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgjobs.OrderedKeys;
+import io.pgjobs.PartitionKey;
 import io.pgjobs.RateLimit;
 import io.pgjobs.internal.config.Config.QueueFlow;
 import java.sql.PreparedStatement;
@@ -10,14 +13,23 @@ import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import javax.sql.DataSource;
 
 /**
  * The SQL of flow control (docs/flow-control.md): the claim of queues with cluster-wide limits or ordered keys,
- * and the wake-up their claimers wait for. Queues without flow control never come here; their claims stay
- * {@link ExecutionStore#claim}.
+ * and of kinds with a circuit breaker per partition, and the wake-up their claimers wait for. Queues without flow
+ * control never come here for their other kinds; their claims stay {@link ExecutionStore#claim}.
  */
 public final class FlowStore {
+    /** What a flow claim took: the jobs, and among them the probes of circuits per partition it took. */
+    public record FlowClaim(List<ClaimedJob> jobs, List<Probe> probes) {}
+
+    /** Job {@code jobId} is the probe of the circuit of {@code kind}'s {@code partition}, half-open since its claim. */
+    public record Probe(String kind, String partition, long jobId) {}
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final DataSource dataSource;
     private final String notifyChannel;
     private final String claimFlowSql;
@@ -27,14 +39,15 @@ public final class FlowStore {
     public FlowStore(DataSource dataSource, String schema, String notifyChannel) {
         this.dataSource = dataSource;
         this.notifyChannel = notifyChannel;
-        // claim_flow_jobs (V15) serializes the claims of one queue with flow control, counts its running jobs
-        // and takes only jobs that fit under the limits, come first of their ordering keys and are due under the
-        // rate limits, in one transaction.
+        // claim_flow_jobs (V15, its walk V30's, with circuits per partition V35's) serializes the claims of one
+        // queue with flow control, counts its running jobs and takes only jobs that fit under the limits, come
+        // first of their ordering keys, are due under the rate limits and whose partition's circuit lets them
+        // through, in one transaction.
         this.claimFlowSql = ClaimedJob.selectClaimed(schema,
-                "%s.claim_flow_jobs(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) c".formatted(schema));
+                "%s.claim_flow_jobs(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb) c".formatted(schema));
         // kinds with a circuit breaker only while their circuit is closed, as in ExecutionStore's claim
         this.claimFlowGuardedSql = ClaimedJob.selectClaimed(schema,
-                "%s.claim_flow_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) c"
+                "%s.claim_flow_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb) c"
                         .formatted(schema, CircuitStore.closedKindsOf(schema, "?::text[]")));
         this.wakeQueuesSql = "select count(pg_notify(?, 'q:' || q)) from unnest(?::text[]) q";
     }
@@ -42,10 +55,13 @@ public final class FlowStore {
     /**
      * Claims up to {@code limit} runnable jobs of {@code queue} whose kinds this node handles, in claim order,
      * as far as the queue's {@code flow} control lets them run; jobs of {@code guardedKinds} (kinds with a circuit
-     * breaker) only while their circuit is closed.
+     * breaker) only while their circuit is closed; jobs of the kinds in {@code partitionCircuits} (among
+     * {@code kinds}: kinds with a circuit per partition, found by the key) only while their partition's circuit
+     * is closed, or as its probe.
      */
-    public List<ClaimedJob> claimFlow(String queue, List<String> kinds, List<String> guardedKinds, int limit,
-                                      String nodeId, long leaseMs, QueueFlow flow) throws SQLException {
+    public FlowClaim claimFlow(String queue, List<String> kinds, List<String> guardedKinds, int limit, String nodeId,
+                               long leaseMs, QueueFlow flow, Map<String, PartitionKey> partitionCircuits)
+            throws SQLException {
         String sql = guardedKinds.isEmpty() ? claimFlowSql : claimFlowGuardedSql;
         return Sql.autoCommit(dataSource, connection -> {
             try (PreparedStatement ps = connection.prepareStatement(sql)) {
@@ -60,17 +76,35 @@ public final class FlowStore {
                 RateLimit rate = flow.rateLimit();
                 ps.setObject(p++, rate == null ? null : rate.intervalMillis(), Types.DOUBLE);
                 ps.setObject(p++, rate == null ? null : rate.burst(), Types.INTEGER);
-                ps.setBoolean(p, rate != null && rate.partitionKey() != null);
+                ps.setBoolean(p++, rate != null && rate.partitionKey() != null);
+                ps.setString(p, partitionCircuits.isEmpty() ? null : circuitKeys(partitionCircuits));
                 List<ClaimedJob> claimed = new ArrayList<>(limit);
+                List<Probe> probes = new ArrayList<>();
                 long sentNanos = System.nanoTime();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        claimed.add(ClaimedJob.read(rs, sentNanos));
+                        ClaimedJob job = ClaimedJob.read(rs, sentNanos);
+                        claimed.add(job);
+                        String probePartition = rs.getString("probe_partition");
+                        if (probePartition != null) {
+                            probes.add(new Probe(job.kind(), probePartition, job.id()));
+                        }
                     }
                 }
-                return claimed;
+                return new FlowClaim(claimed, probes);
             }
         });
+    }
+
+    /** The claim's {@code circuit_keys}: {"kind": {"source": "args", "path": ["tenant"]}, ...}. */
+    private static String circuitKeys(Map<String, PartitionKey> partitionCircuits) {
+        ObjectNode keys = JSON.createObjectNode();
+        partitionCircuits.forEach((kind, key) -> {
+            ObjectNode of = keys.putObject(kind);
+            of.put("source", key.source());
+            key.path().forEach(of.putArray("path")::add);
+        });
+        return keys.toString();
     }
 
     /**

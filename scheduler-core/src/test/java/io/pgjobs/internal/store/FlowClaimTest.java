@@ -33,7 +33,7 @@ class FlowClaimTest {
     }
 
     private List<ClaimedJob> claim(int limit, QueueFlow limits) throws Exception {
-        return store.claimFlow("q", List.of("k"), List.of(), limit, "n", 60_000, limits);
+        return store.claimFlow("q", List.of("k"), List.of(), limit, "n", 60_000, limits, Map.of()).jobs();
     }
 
     private static List<Long> ids(List<ClaimedJob> jobs) {

@@ -983,7 +983,7 @@ const AUDIT_FILTERS = ['actor', 'action', 'from', 'to'];
 /** The actions the audit log names, offered as suggestions: the field takes any action name. */
 const AUDIT_ACTIONS = ['retry', 'cancel', 'delete', 'clone', 'bulk_retry', 'bulk_cancel', 'bulk_delete', 'dead_letters_retry',
   'dead_letters_delete', 'pause_queue', 'resume_queue', 'remove_queue', 'pause_schedule', 'resume_schedule', 'trigger_schedule',
-  'open_circuit', 'close_circuit', 'reset_circuit'];
+  'open_circuit', 'close_circuit', 'reset_circuit', 'open_partition_circuit', 'close_partition_circuit', 'reset_partition_circuit'];
 
 async function auditPage(params) {
   const query = new URLSearchParams({ limit: '100' });

@@ -53,7 +53,7 @@ async function flowPage(params) {
   const only = params.get('queue');
   const queues = only ? flow.queues.filter(q => q.queue === only) : flow.queues;
   return el('div', {},
-    el('h1', {}, 'Flow control', el('span', { class: 'muted' }, 'limits, rates and ordered keys per queue; circuit breakers per kind')),
+    el('h1', {}, 'Flow control', el('span', { class: 'muted' }, 'limits, rates and ordered keys per queue; circuit breakers per kind and per partition')),
     only ? el('div', { class: 'bar' }, 'Queue ', el('strong', {}, only), ' · ', el('a', { href: '#/flow' }, 'all queues')) : null,
     queues.length ? queues.map(flowPanel) : el('div', { class: 'empty', 'data-empty': 'flow' },
       only ? 'No live node works queue ' + only + ' with flow control.' : [
@@ -61,7 +61,7 @@ async function flowPage(params) {
         'nodes\' Scheduler builder (queueLimit, partitionLimit, rateLimit, orderedKeys); each node registers them, and they show here. See ',
         el('code', {}, FLOW_DOC), '.']),
     el('h2', {}, 'Circuit breakers'),
-    circuitTable(flow.circuits));
+    circuitTable(flow.circuits.concat((flow.partitionCircuits || []).map(c => Object.assign({ perPartition: true }, c)))));
 }
 
 function flowPanel(q) {
@@ -116,33 +116,41 @@ function blockReason(k) {
   }
 }
 
-/** The circuits, with a partition column when any circuit has one (per-partition breakers), and their controls. */
+/**
+ * The circuits: each kind's, then the partitions' circuits that are not closed (breakers per partition; a partition
+ * column then shows), and their controls.
+ */
 function circuitTable(circuits) {
-  const partitioned = circuits.some(c => c.partition !== undefined && c.partition !== null && c.partition !== '');
+  const partitioned = circuits.some(c => c.perPartition);
+  const name = c => c.perPartition ? c.kind + ' partition "' + c.partition + '"' : c.kind;
   const control = (c, action, question, bodyOf) => actionButton(action[0].toUpperCase() + action.slice(1), async () => {
     if (!confirm(question)) return;
-    await api('circuits/' + encodeURIComponent(c.kind) + '/' + action, { method: 'POST', body: bodyOf ? bodyOf() : {} });
-    flash('Circuit of ' + c.kind + ' ' + { open: 'opened', close: 'closed', reset: 'reset' }[action]);
+    const body = Object.assign(c.perPartition ? { partition: c.partition } : {}, bodyOf ? bodyOf() : {});
+    await api((c.perPartition ? 'partition-circuits/' : 'circuits/') + encodeURIComponent(c.kind) + '/' + action,
+      { method: 'POST', body: body });
+    flash('Circuit of ' + name(c) + ' ' + { open: 'opened', close: 'closed', reset: 'reset' }[action]);
     render();
   }, action === 'open' ? 'danger' : '');
   return table(['Kind', partitioned ? 'Partition' : null, 'State', 'Failures', 'Opened', 'Cool-down until', 'Probe', 'Reason', '']
     .filter(h => h !== null), circuits.map(c => {
     const minutes = el('input', { type: 'number', min: 1, max: 1440, value: 5, class: 'minutes', 'aria-label': 'cool-down minutes of ' + c.kind });
-    return el('tr', { 'data-circuit': c.kind },
+    const row = c.perPartition ? { 'data-partition-circuit': c.kind + '/' + c.partition } : { 'data-circuit': c.kind };
+    return el('tr', row,
       el('td', { class: 'mono' }, c.kind),
-      partitioned ? el('td', { class: 'mono' }, c.partition || '—') : null,
-      el('td', { 'data-circuit-state': c.kind }, badge(c.state)),
+      partitioned ? el('td', { class: 'mono' }, c.perPartition ? (c.partition === '' ? '(no key)' : c.partition) : '—') : null,
+      el('td', c.perPartition ? {} : { 'data-circuit-state': c.kind }, badge(c.state)),
       el('td', {}, c.consecutiveFailures + ' in a row · window ' + c.windowFailures + ' failed of ' + (c.windowFailures + c.windowSuccesses)),
       el('td', {}, when(c.openedAt)),
       el('td', {}, c.state === 'closed' ? el('span', { class: 'muted' }, '—') : when(c.retryAt)),
       el('td', {}, c.probeJobId ? el('a', { href: '#/jobs/' + c.probeJobId }, '#' + c.probeJobId) : el('span', { class: 'muted' }, '—')),
       el('td', {}, c.reason || ''),
       el('td', {}, el('div', { class: 'actions' },
-        c.state === 'closed' ? [minutes, control(c, 'open', 'Open the circuit of ' + c.kind + '? No node claims its jobs until the cool-down ends; then one probe runs.',
+        c.state === 'closed' ? [minutes, control(c, 'open', 'Open the circuit of ' + name(c) + '? No node claims its jobs until the cool-down ends; then one probe runs.',
           () => ({ coolDownSeconds: Math.round(Number(minutes.value) * 60) }))]
-          : control(c, 'close', 'Close the circuit of ' + c.kind + '? Its jobs are claimed again at once.'),
-        control(c, 'reset', 'Reset the circuit of ' + c.kind + '? It is closed and its counts are forgotten.'))));
+          : control(c, 'close', 'Close the circuit of ' + name(c) + '? Its jobs are claimed again at once.'),
+        control(c, 'reset', 'Reset the circuit of ' + name(c) + '? It is closed and its counts are forgotten.'))));
   }), ['No circuit has recorded anything yet. A circuit breaker per kind (Scheduler builder: circuitBreaker) stops every node ',
-    'claiming a kind\'s jobs after repeated failures, for a cool-down, then lets one probe job decide. See ',
+    'claiming a kind\'s jobs after repeated failures, for a cool-down, then lets one probe job decide; with perPartition, ',
+    'each partition of the kind has its own, and its open circuits show here. See ',
     el('code', {}, FLOW_DOC), ', "Circuit breakers".']);
 }
