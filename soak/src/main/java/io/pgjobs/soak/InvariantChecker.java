@@ -286,13 +286,19 @@ final class InvariantChecker {
     /**
      * No {@code soak.work} job of the default queue waited longer than {@link #WAIT_BOUND} for its first start
      * while no fault was on (from a fault's start to its recovery) and, at the moment it had waited that long,
-     * fewer jobs of the queue were running than the cluster has slots for it.
+     * fewer jobs of the queue were running than the cluster has slots for it. A job waits from the commit of its
+     * enqueue, where the server keeps commit times (as for ordered keys, {@link #ORDERED_JOBS}), else from its
+     * {@code created_at}, the enqueue transaction's start: a producer whose transaction is slow to commit (a
+     * starved node enqueueing, in the upgrade) has its jobs invisible to every claim until then.
      */
     private List<Violation> waitsWithCapacityFree(Connection c) throws SQLException {
         List<Violation> violations = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("""
                 with firsts as (
-                    select j.id, j.created_at, min(x.at) as began
+                    select j.id, min(x.at) as began,
+                           coalesce((select case when current_setting('track_commit_timestamp') = 'on'
+                                                 then pg_xact_commit_timestamp(e.xmin) end
+                                     from soak.enqueued e where e.job_id = j.id), j.created_at) as created_at
                     from pgjobs.jobs j join soak.executions x on x.job_id = j.id and x.attempt = 1
                     where j.queue = 'default' and j.kind = 'soak.work' group by j.id, j.created_at),
                 late as (
@@ -313,7 +319,8 @@ final class InvariantChecker {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     violations.add(new Violation(rs.getLong(1), "no job waits while capacity is free: waited "
-                            + rs.getString(2) + " for its first start, outside faults, while only " + rs.getLong(3)
+                            + rs.getString(2) + " for its first start after its enqueue, outside faults, "
+                            + "while only " + rs.getLong(3)
                             + " of the default queue's " + defaultQueueSlots + " slots were busy after "
                             + WAIT_BOUND.toSeconds() + " s"));
                 }
@@ -329,8 +336,12 @@ final class InvariantChecker {
                 out.println("VIOLATION" + (v.jobId() == null ? "" : " job " + v.jobId()) + ": " + v.what());
                 if (v.jobId() != null) {
                     printRows(c, out, "  job:      ", """
-                            select kind, state, attempt, max_attempts, created_at, started_at, finished_at, node_id,
-                                   args::text, last_error from pgjobs.jobs where id = ?""", v.jobId());
+                            select kind, state, attempt, max_attempts, created_at,
+                                   (select case when current_setting('track_commit_timestamp') = 'on'
+                                                then pg_xact_commit_timestamp(e.xmin) end
+                                    from soak.enqueued e where e.job_id = j.id) as enqueue_committed,
+                                   started_at, finished_at, node_id, args::text, last_error
+                            from pgjobs.jobs j where id = ?""", v.jobId());
                     printRows(c, out, "  attempt:  ", """
                             select attempt, node_id, started_at, finished_at, outcome, message from pgjobs.attempts
                             where job_id = ? order by attempt, started_at""", v.jobId());
