@@ -127,6 +127,26 @@ class ClaimAheadTest {
                 .isZero();
     }
 
+    /**
+     * A queue whose jobs start fast claims further ahead than its concurrency, up to 128 jobs (QueueFetcher's
+     * adjustAhead): at a small concurrency, claims of a concurrency's worth made the database's work per job
+     * several times that of claims of a hundred. Each claim marks its jobs started at its own transaction's time,
+     * so the jobs of one claim share their start.
+     */
+    @Test
+    void aQueueWhoseJobsStartFastClaimsFurtherAheadThanItsConcurrency() throws Exception {
+        enqueue("fast", 2_000);
+        schedulers.start(Scheduler.builder(db.dataSource()).migrateOnStart(false)
+                .queue("fast", 2).handler(Blocking.class, ctx -> null));
+        Await.until(Duration.ofSeconds(120), "every job completed",
+                () -> count("queue = 'fast' and state = 'completed'") == 2_000);
+
+        long biggestClaim = db.queryLong("select max(n) from (select count(*) n from pgjobs.jobs where queue = 'fast' "
+                + "group by started_at) c");
+        assertThat(biggestClaim).as("the most jobs one claim took: more than 2 slots and a buffer of 2, at most "
+                + "2 slots and a buffer of 128").isGreaterThan(4).isLessThanOrEqualTo(130);
+    }
+
     @Test
     void aQueueWithFlowControlClaimsOnlyItsFreeSlots() throws Exception {
         String enqueued = enqueue("limited", 6);

@@ -322,7 +322,11 @@ class CronScheduleTest {
                         + "'::timestamptz + interval '4 seconds'") == 1);
         assertThat(fireTimes("skip")).as("no new job while the first runs").containsExactly(firstSkip);
         assertThat(schedules.get("skip").orElseThrow().lastFireAt()).isEqualTo(firstSkip);
-        assertThat(fireTimes("allow").size()).as("'allow' kept firing").isGreaterThanOrEqualTo(3);
+        // the firer may lag behind 'skip''s fire times on a busy machine; what matters is that 'allow' keeps
+        // firing while 'skip''s first job still runs
+        Await.until(Duration.ofSeconds(30), "'allow' kept firing while the first 'skip' job ran",
+                () -> fireTimes("allow").size() >= 3);
+        assertThat(fireTimes("skip")).as("still no new 'skip' job while the first runs").containsExactly(firstSkip);
 
         release.countDown();
         Await.until(Duration.ofSeconds(10), "'skip' fires again once its job finished", () -> fireTimes("skip").size() >= 2);

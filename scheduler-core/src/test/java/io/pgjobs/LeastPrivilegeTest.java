@@ -158,6 +158,7 @@ class LeastPrivilegeTest {
             assertThat(admin.queues()).isNotNull();
             assertThat(admin.nodes()).isNotNull();
             assertThat(admin.schedules()).isNotNull();
+            assertThat(admin.clocks().schedulesAhead()).isZero();
             assertThatThrownBy(() -> admin.act("viewer", JobAction.CANCEL, job))
                     .isInstanceOf(PgJobsException.class).hasMessageContaining("permission denied for table");
             assertThatThrownBy(() -> Scheduler.builder(viewer).migrateOnStart(false).buildClient()

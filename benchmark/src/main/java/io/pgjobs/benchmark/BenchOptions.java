@@ -21,14 +21,16 @@ import java.util.List;
  * @param steadyProbeSeconds the length of each probe of the steady state's search
  * @param steadyProbes how many probes the search makes (each halves the range of rates left)
  * @param drainJobs the size of the warm drains (and of the growth workload's drain)
+ * @param drainNodes the node counts of the warm drains at concurrency 100
+ * @param coldJvmOptions the JVM options of the cold drain's and the cold floor's worker JVMs (none: defaults)
  */
 record BenchOptions(boolean quick, boolean durable, String jdbcUrl, List<String> workloads, int steadySeconds,
                     int steadyRate, List<String> steadyProducers, int steadyProbeSeconds, int steadyProbes,
-                    int drainJobs, List<Integer> drainNodes) {
+                    int drainJobs, List<Integer> drainNodes, List<String> coldJvmOptions) {
 
     /** What {@code --only} may name, in the order they run. The references always run first. */
-    static final List<String> WORKLOADS = List.of("ceiling", "drain", "flow_drain", "workflow", "cold_drain", "enqueue", "latency", "growth",
-            "steady");
+    static final List<String> WORKLOADS = List.of("ceiling", "drain", "flow_drain", "workflow", "cold_drain",
+            "cold_floor", "enqueue", "latency", "growth", "steady");
 
     static final String USAGE = """
             usage: Benchmark [options]
@@ -36,8 +38,10 @@ record BenchOptions(boolean quick, boolean durable, String jdbcUrl, List<String>
               --non-durable             fsync and synchronous_commit off (default: both on, as PostgreSQL ships)
               --jdbc-url URL            an administrative database on another server (default: an embedded one)
               --only a,b                workloads among %s
+                                        (cold_floor runs with cold_drain)
               --drain-jobs N            jobs in each warm drain (default 100000; --quick: 20000)
               --drain-nodes 1,2,4       node JVMs of the warm drains at concurrency 100
+              --cold-jvm-options "..."  JVM options of the cold drain's and cold floor's JVMs (default: none)
               --steady-seconds N        length of the steady state's confirmation run (default 600; --quick: 15)
               --steady-rate N           jobs/s offered in the steady state, without a search (default: the
                                         highest rate the search finds stable)
@@ -67,6 +71,7 @@ record BenchOptions(boolean quick, boolean durable, String jdbcUrl, List<String>
         Integer steadyProbes = null;
         Integer drainJobs = null;
         List<Integer> drainNodes = List.of(1, 2, 4);
+        List<String> coldJvmOptions = List.of();
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             switch (option) {
@@ -97,6 +102,7 @@ record BenchOptions(boolean quick, boolean durable, String jdbcUrl, List<String>
                     }
                     drainNodes = List.copyOf(nodes);
                 }
+                case "--cold-jvm-options" -> coldJvmOptions = jvmOptions(args, ++i, option);
                 default -> throw new Invalid("unknown option '" + option + "'");
             }
         }
@@ -104,7 +110,7 @@ record BenchOptions(boolean quick, boolean durable, String jdbcUrl, List<String>
                 steadySeconds != null ? steadySeconds : quick ? 15 : 600, steadyRate, steadyProducers,
                 steadyProbeSeconds != null ? steadyProbeSeconds : quick ? 5 : 20,
                 steadyProbes != null ? steadyProbes : quick ? 3 : 6,
-                drainJobs != null ? drainJobs : quick ? 20_000 : 100_000, drainNodes);
+                drainJobs != null ? drainJobs : quick ? 20_000 : 100_000, drainNodes, coldJvmOptions);
     }
 
     private static List<String> workloads(String list) throws Invalid {
@@ -115,7 +121,23 @@ record BenchOptions(boolean quick, boolean durable, String jdbcUrl, List<String>
                         + String.join(",", WORKLOADS) + ")");
             }
         }
-        return WORKLOADS.stream().filter(named::contains).toList();
+        // the cold floor is read against the cold drain, run in alternation with it
+        boolean coldDrain = named.contains("cold_drain") || named.contains("cold_floor");
+        return WORKLOADS.stream().filter(w -> named.contains(w) || (w.equals("cold_drain") && coldDrain)).toList();
+    }
+
+    /** JVM options separated by blanks, each starting with '-' (a word that does not would be run as the class). */
+    private static List<String> jvmOptions(String[] args, int i, String option) throws Invalid {
+        if (i >= args.length) {
+            throw new Invalid(option + " needs a value");
+        }
+        List<String> options = List.of(args[i].strip().split("\\s+"));
+        for (String jvmOption : options) {
+            if (!jvmOption.startsWith("-")) {
+                throw new Invalid(option + ": '" + jvmOption + "' is not a JVM option (each starts with '-')");
+            }
+        }
+        return options;
     }
 
     private static String value(String[] args, int i, String option) throws Invalid {

@@ -41,7 +41,9 @@ public final class Benchmark {
                     case "drain" -> timed(workload, new DrainWorkload(), context);
                     case "flow_drain" -> timed(workload, new FlowDrainWorkload(), context);
                     case "workflow" -> timed(workload, new WorkflowWorkload(), context);
-                    case "cold_drain" -> timed(workload, new ColdDrainWorkload(), context);
+                    case "cold_drain" -> timed(workload,
+                            new ColdDrainWorkload(options.workloads().contains("cold_floor")), context);
+                    case "cold_floor" -> { } // ran with cold_drain, alternating with its runs
                     case "enqueue" -> timed(workload, new EnqueueWorkload(), context);
                     case "latency" -> timed(workload, new LatencyWorkload(), context);
                     case "growth" -> timed(workload, new GrowthWorkload(), context);

@@ -31,6 +31,13 @@ final class NodeJvm {
         return start(url, nodeId, concurrency, FlowSetup.NONE);
     }
 
+    /** The same, in a JVM started with {@code jvmOptions}. */
+    static NodeJvm start(String url, String nodeId, int concurrency, List<String> jvmOptions)
+            throws IOException, InterruptedException {
+        return launch("node " + nodeId, jvmOptions, NodeProcess.class, url, nodeId, Integer.toString(concurrency),
+                FlowSetup.NONE.argument(), "default");
+    }
+
     /** The same, with the flow control of {@code flow} on the queue. */
     static NodeJvm start(String url, String nodeId, int concurrency, FlowSetup flow)
             throws IOException, InterruptedException {
@@ -43,17 +50,34 @@ final class NodeJvm {
         return launch(url, nodeId, concurrency, FlowSetup.NONE, Long.toString(completedRetention.toSeconds()));
     }
 
+    /**
+     * The cold floor's plain-JDBC worker ({@link FloorWorker}) instead of a pgjobs node, in a JVM started with
+     * {@code jvmOptions}; returns once connected.
+     */
+    static NodeJvm startFloor(String url, int concurrency, List<String> jvmOptions)
+            throws IOException, InterruptedException {
+        return launch("the floor worker", jvmOptions, FloorWorker.class, url, Integer.toString(concurrency));
+    }
+
     private static NodeJvm launch(String url, String nodeId, int concurrency, FlowSetup flow, String retention)
             throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-cp",
-                System.getProperty("java.class.path"), NodeProcess.class.getName(), url, nodeId,
-                Integer.toString(concurrency), flow.argument(), retention)
-                .redirectError(ProcessBuilder.Redirect.INHERIT)
-                .start();
+        return launch("node " + nodeId, List.of(), NodeProcess.class, url, nodeId, Integer.toString(concurrency),
+                flow.argument(), retention);
+    }
+
+    /** A JVM on the benchmark's class path with {@code jvmOptions} (none: defaults), running {@code main}. */
+    private static NodeJvm launch(String what, List<String> jvmOptions, Class<?> main, String... args)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(System.getProperty("java.home") + "/bin/java");
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         NodeJvm node = new NodeJvm(process);
         if (!node.ready.await(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
-            throw new IllegalStateException("node " + nodeId + " did not start within 60 s");
+            throw new IllegalStateException(what + " did not start within 60 s");
         }
         return node;
     }

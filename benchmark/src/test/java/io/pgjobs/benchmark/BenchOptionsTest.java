@@ -22,6 +22,7 @@ class BenchOptionsTest {
         assertThat(options.steadyProbeSeconds()).isEqualTo(20);
         assertThat(options.steadyProbes()).isEqualTo(6);
         assertThat(options.drainNodes()).containsExactly(1, 2, 4);
+        assertThat(options.coldJvmOptions()).isEmpty();
     }
 
     @Test
@@ -41,6 +42,22 @@ class BenchOptionsTest {
         assertThat(options.steadySeconds()).isEqualTo(15);
         assertThat(options.steadyProbeSeconds()).isEqualTo(5);
         assertThat(options.steadyProbes()).isEqualTo(3);
+    }
+
+    @Test
+    void theColdFloorRunsWithTheColdDrainItIsReadAgainst() throws Exception {
+        assertThat(BenchOptions.parse(new String[] {"--only", "cold_floor"}).workloads())
+                .containsExactly("cold_drain", "cold_floor");
+        assertThat(BenchOptions.parse(new String[] {"--only", "cold_drain"}).workloads()).containsExactly("cold_drain");
+    }
+
+    @Test
+    void theColdWorkersJvmOptionsAreSplitAtBlanks() throws Exception {
+        BenchOptions options = BenchOptions.parse(new String[] {"--cold-jvm-options",
+                " -XX:TieredStopAtLevel=1  -XX:AOTCache=/tmp/node.aot --enable-preview"});
+
+        assertThat(options.coldJvmOptions())
+                .containsExactly("-XX:TieredStopAtLevel=1", "-XX:AOTCache=/tmp/node.aot", "--enable-preview");
     }
 
     @Test
@@ -67,6 +84,9 @@ class BenchOptionsTest {
         assertInvalid(List.of("--steady-probes", "0"), "--steady-probes takes a positive whole number, not '0'");
         assertInvalid(List.of("--steady-probe-seconds", "x"), "--steady-probe-seconds takes a positive whole number, not 'x'");
         assertInvalid(List.of("--jdbc-url", "postgres://db"), "--jdbc-url must start with jdbc:postgresql://");
+        assertInvalid(List.of("--cold-jvm-options"), "--cold-jvm-options needs a value");
+        assertInvalid(List.of("--cold-jvm-options", "-Xmx1g Xmx2g"),
+                "--cold-jvm-options: 'Xmx2g' is not a JVM option (each starts with '-')");
     }
 
     private static void assertInvalid(List<String> args, String message) {

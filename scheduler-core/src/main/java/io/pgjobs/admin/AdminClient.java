@@ -95,7 +95,8 @@ public interface AdminClient {
     BatchResult actOnMatching(String actor, JobAction action, JobFilter filter, Long cursor, int batchSize);
 
     /**
-     * Applies {@code action} to the given jobs (at most 1000).
+     * Applies {@code action} to the given jobs (1 to 1000; any other number is an IllegalArgumentException naming
+     * {@code jobIds}).
      *
      * @param actor who acts, for the audit log
      * @param action what to do
@@ -222,6 +223,13 @@ public interface AdminClient {
      * @return whether it had settings
      */
     boolean removeQueue(String actor, String queue);
+
+    /**
+     * The database's time and the schedules' clock, read now: what a view that counts from "now" counts from.
+     *
+     * @return both clocks
+     */
+    Clocks clocks();
 
     /**
      * Dead letters (discarded jobs) grouped by error class and message fingerprint, biggest group first.

@@ -148,6 +148,34 @@ class AdminClientTest {
     }
 
     @Test
+    void aBulkActionOnTooManyOrNoIdsNamesTheIds() {
+        List<Long> tooMany = java.util.stream.LongStream.rangeClosed(1, 1001).boxed().toList();
+        assertThatThrownBy(() -> admin.actOnIds("alice", JobAction.DELETE, tooMany))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("jobIds: must list 1 to 1000 job ids, got 1001");
+        assertThatThrownBy(() -> admin.actOnIds("alice", JobAction.DELETE, List.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("jobIds: must list 1 to 1000 job ids, got 0");
+        assertThat(admin.audit(PageRequest.first(10))).isEmpty();
+    }
+
+    @Test
+    void theClocksAreTheDatabasesAndTheSchedulesOne() throws Exception {
+        long before = db.queryLong("select (extract(epoch from clock_timestamp()) * 1000)::bigint");
+        Clocks clocks = admin.clocks();
+        long after = db.queryLong("select (extract(epoch from clock_timestamp()) * 1000)::bigint");
+        assertThat(clocks.now().toEpochMilli()).isBetween(before - 1, after + 1);
+        assertThat(clocks.schedulesAhead()).isZero();
+        // what pgjobs-test's advanceTime does in a test's database
+        db.execute("create or replace function pgjobs.schedule_clock() returns timestamptz language sql stable"
+                + " as $$ select now() + interval '90 minutes' $$");
+        try {
+            assertThat(admin.clocks().schedulesAhead()).isEqualTo(Duration.ofMinutes(90));
+        } finally {
+            db.execute("create or replace function pgjobs.schedule_clock() returns timestamptz language sql stable"
+                    + " parallel safe as $$ select now() $$");
+        }
+    }
+
+    @Test
     void pausedQueuesAreNotWorkedAndShowInTheQueueList() throws Exception {
         long id = enqueue(1, "p", "PT");
         admin.pauseQueue("bob", "default");

@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -39,10 +40,19 @@ final class DashboardApi {
     /** One request as a route sees it: the path's groups, the query (or a JSON body's fields) and the user. */
     record Call(Matcher path, Function<String, String> param, JsonNode body, DashboardUser user) {}
 
-    record Route(String method, Pattern path, boolean acts, Function<Call, Object> handler) {}
+    /** A route; {@code fields} are the body fields an action takes (a read takes its parameters from the query). */
+    record Route(String method, Pattern path, boolean acts, Set<String> fields, Function<Call, Object> handler) {}
 
     private static final int DEFAULT_PAGE = 50;
     private static final int DEFAULT_BATCH = 200;
+    /** The most job ids one bulk action by ids takes (the admin API's own limit). */
+    private static final int MAX_IDS = 1000;
+    /** The filter's fields, as query parameters of the reads and body fields of a bulk action. */
+    private static final Set<String> FILTER_FIELDS = Set.of("state", "queue", "kind", "tag", "createdFrom", "createdTo",
+            "finishedFrom", "finishedTo", "args", "deadLetterGroup");
+    private static final Set<String> BULK_FIELDS = Stream.concat(FILTER_FIELDS.stream(),
+            Stream.of("action", "ids", "cursor", "batchSize")).collect(Collectors.toUnmodifiableSet());
+    private static final int MAX_COOL_DOWN_SECONDS = 86_400;
     /** How long a circuit an operator opens stays open when the request does not say. */
     private static final int DEFAULT_COOL_DOWN_SECONDS = 300;
     private static final int MAX_PARAM_LENGTH = 1000;
@@ -64,6 +74,9 @@ final class DashboardApi {
         this.json = json;
         List<Route> core = List.of(
                 get("overview", c -> admin.overview(span(c.param().apply("span")))),
+                // the database's time, which the UI counts "now" from (its date presets, "3 s ago"), and the
+                // schedules' clock
+                get("clock", c -> admin.clocks()),
                 get("unhandled-kinds", c -> admin.unhandledKinds()),
                 get("queues", c -> admin.queues()),
                 get("queues/activity", c -> admin.queueActivity(span(c.param().apply("span")))),
@@ -96,7 +109,7 @@ final class DashboardApi {
                 }),
                 act("jobs/(\\d+)/(retry|cancel|delete)", c -> Map.of("changed", admin.act(c.user().name(),
                         action(c.path().group(2)), longParam("id", c.path().group(1))))),
-                act("jobs/(\\d+)/clone", c -> {
+                act("jobs/(\\d+)/clone", Set.of("args"), c -> {
                     JsonNode args = c.body().get("args");
                     if (args != null && !args.isObject()) {
                         throw new IllegalArgumentException("args: must be a JSON object");
@@ -108,14 +121,11 @@ final class DashboardApi {
                     return Map.of("id", admin.cloneJob(c.user().name(), longParam("id", c.path().group(1)),
                             args == null ? null : args.toString()));
                 }),
-                act("bulk", c -> {
+                act("bulk", BULK_FIELDS, c -> {
                     JobAction action = action(required(c.param(), "action"));
                     JsonNode ids = c.body().get("ids");
                     if (ids != null) {
-                        if (!ids.isArray()) {
-                            throw new IllegalArgumentException("ids: must be an array of job ids");
-                        }
-                        return admin.actOnIds(c.user().name(), action, longs(ids));
+                        return admin.actOnIds(c.user().name(), action, ids(ids, c.body()));
                     }
                     String cursor = c.param().apply("cursor");
                     return admin.actOnMatching(c.user().name(), action, filter(c.param()),
@@ -124,7 +134,7 @@ final class DashboardApi {
                 }),
                 get("dead-letters", c -> admin.deadLetters().stream()
                         .map(g -> redactedFields(g, List.of(), List.of("pattern"))).toList()),
-                act("dead-letters/([0-9a-f]{32})/(retry|delete)", c -> admin.actOnDeadLetters(c.user().name(),
+                act("dead-letters/([0-9a-f]{32})/(retry|delete)", Set.of("batchSize"), c -> admin.actOnDeadLetters(c.user().name(),
                         action(c.path().group(2)), c.path().group(1), intParam(c.param(), "batchSize", DEFAULT_BATCH))),
                 get("schedules", c -> admin.schedules().stream().map(s -> {
                     ObjectNode view = redactedFields(s, List.of("args"), List.of());
@@ -139,19 +149,23 @@ final class DashboardApi {
                     }
                     return Map.of("schedule", name, "enabled", c.path().group(2).equals("resume"));
                 }),
-                act("schedules/(.+)/trigger", c -> Map.of("id", admin.triggerSchedule(c.user().name(),
-                        name("schedule", c.path().group(1))))),
+                act("schedules/(.+)/trigger", c -> {
+                    String name = name("schedule", c.path().group(1));
+                    return Map.of("id", asField("schedule", "name", () -> admin.triggerSchedule(c.user().name(), name)));
+                }),
                 get("nodes", c -> admin.nodes()),
                 // flow control (docs/flow-control.md, "Where an operator looks"): the queues' limits, rates and
                 // held-back keys, the circuits, and what an operator does about them
                 get("flow", c -> Map.of("queues", admin.flowControl().stream().map(this::flowView).toList(),
                         "circuits", admin.circuits().stream()
                                 .map(circuit -> redactedFields(circuit, List.of(), List.of("reason"))).toList())),
-                act("circuits/(.+)/(open|close|reset)", c -> {
+                act("circuits/(.+)/(open|close|reset)", Set.of("coolDownSeconds"), c -> {
                     String kind = name("kind", c.path().group(1));
+                    if (!c.path().group(2).equals("open") && c.body().has("coolDownSeconds")) {
+                        throw new IllegalArgumentException("coolDownSeconds: only opening a circuit takes a cool-down");
+                    }
                     switch (c.path().group(2)) {
-                        case "open" -> admin.openCircuit(c.user().name(), kind,
-                                Duration.ofSeconds(intParam(c.param(), "coolDownSeconds", DEFAULT_COOL_DOWN_SECONDS)));
+                        case "open" -> admin.openCircuit(c.user().name(), kind, coolDown(c.param()));
                         case "close" -> admin.closeCircuit(c.user().name(), kind);
                         default -> admin.resetCircuit(c.user().name(), kind);
                     }
@@ -178,11 +192,31 @@ final class DashboardApi {
     }
 
     static Route get(String path, Function<Call, Object> handler) {
-        return new Route("GET", Pattern.compile(path), false, handler);
+        return new Route("GET", Pattern.compile(path), false, Set.of(), handler);
     }
 
+    /** An action whose body holds no fields. */
     static Route act(String path, Function<Call, Object> handler) {
-        return new Route("POST", Pattern.compile(path), true, handler);
+        return act(path, Set.of(), handler);
+    }
+
+    static Route act(String path, Set<String> fields, Function<Call, Object> handler) {
+        return new Route("POST", Pattern.compile(path), true, fields, handler);
+    }
+
+    /**
+     * Runs an admin call whose refusal names the admin API's {@code parameter} as the request's {@code field}:
+     * the error names what the user sent.
+     */
+    private static <T> T asField(String field, String parameter, Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith(parameter + ": ")) {
+                throw new IllegalArgumentException(field + e.getMessage().substring(parameter.length()), e);
+            }
+            throw e;
+        }
     }
 
     /** A job as the UI sees it: args, metadata and result as JSON, secret fields redacted. */
@@ -398,29 +432,79 @@ final class DashboardApi {
         return false;
     }
 
-    private static List<Long> longs(JsonNode ids) {
+    /**
+     * The job ids of a bulk action by ids: 1 to {@value #MAX_IDS} whole numbers, alone (a filter, cursor or batch
+     * size beside them would be ignored, and the sender may have meant the filter).
+     */
+    private static List<Long> ids(JsonNode ids, JsonNode body) {
+        if (!ids.isArray()) {
+            throw new IllegalArgumentException("ids: must be an array of job ids, got " + shortened(ids.toString()));
+        }
+        if (ids.isEmpty() || ids.size() > MAX_IDS) {
+            throw new IllegalArgumentException("ids: must list 1 to " + MAX_IDS + " job ids, got " + ids.size());
+        }
+        List<String> beside = body.properties().stream().map(Map.Entry::getKey)
+                .filter(name -> !name.equals("ids") && !name.equals("action")).sorted().toList();
+        if (!beside.isEmpty()) {
+            throw new IllegalArgumentException("ids: act on listed jobs or on a filter, not both; drop "
+                    + String.join(", ", beside));
+        }
         return java.util.stream.StreamSupport.stream(ids.spliterator(), false).map(id -> {
             if (!id.canConvertToLong() || !id.isIntegralNumber()) {
-                throw new IllegalArgumentException("ids: must be an array of job ids, got " + id);
+                throw new IllegalArgumentException("ids: must be an array of job ids, got " + shortened(id.toString()));
             }
             return id.asLong();
         }).toList();
     }
 
+    /** How long a circuit an operator opens stays open: {@code coolDownSeconds}, 1 s to a day. */
+    private static Duration coolDown(Function<String, String> param) {
+        int seconds = intParam(param, "coolDownSeconds", DEFAULT_COOL_DOWN_SECONDS);
+        if (seconds < 1 || seconds > MAX_COOL_DOWN_SECONDS) {
+            throw new IllegalArgumentException("coolDownSeconds: must be between 1 and " + MAX_COOL_DOWN_SECONDS
+                    + ", got " + seconds);
+        }
+        return Duration.ofSeconds(seconds);
+    }
+
+    /** A value sent back in an error, cut to a length a message can carry. */
+    private static String shortened(String value) {
+        return value.length() > 100 ? value.substring(0, 100) + "…" : value;
+    }
+
     /**
-     * Reads a parameter from the JSON body first, then from the query string; a value with a NUL character or
-     * longer than {@value #MAX_PARAM_LENGTH} characters is refused before anything reads it.
+     * A read's parameters, from its query string; a value with a NUL character or longer than
+     * {@value #MAX_PARAM_LENGTH} characters is refused before anything reads it.
      */
-    static Function<String, String> params(JsonNode body, Function<String, String> query) {
-        return name -> {
-            JsonNode field = body instanceof ObjectNode o ? o.get(name) : null;
-            String value = field == null || field.isNull() ? query.apply(name)
-                    : field.isValueNode() ? field.asText() : field.toString();
-            if (value != null && (value.length() > MAX_PARAM_LENGTH || value.indexOf('\0') >= 0)) {
-                throw new IllegalArgumentException(name + ": must be at most " + MAX_PARAM_LENGTH
-                        + " characters without NUL");
+    static Function<String, String> queryParams(Function<String, String> query) {
+        return name -> checked(name, query.apply(name));
+    }
+
+    /**
+     * An action's fields, from its JSON body (null a field left out), checked as {@link #queryParams} checks.
+     * The body holds only the fields the action takes: a misspelt or misplaced field would otherwise be dropped
+     * unread, and a bulk action would act on every job instead of those its sender filtered.
+     */
+    static Function<String, String> bodyParams(Route route, JsonNode body) {
+        for (String name : body.properties().stream().map(Map.Entry::getKey).toList()) {
+            if (!route.fields().contains(name)) {
+                throw new IllegalArgumentException("body: unknown field '" + shortened(name) + "' ("
+                        + (route.fields().isEmpty() ? "this action takes none"
+                        : "this action takes " + String.join(", ", route.fields().stream().sorted().toList())) + ")");
             }
-            return value;
+        }
+        return name -> {
+            JsonNode field = body.get(name);
+            return checked(name, field == null || field.isNull() ? null
+                    : field.isValueNode() ? field.asText() : field.toString());
         };
+    }
+
+    private static String checked(String name, String value) {
+        if (value != null && (value.length() > MAX_PARAM_LENGTH || value.indexOf('\0') >= 0)) {
+            throw new IllegalArgumentException(name + ": must be at most " + MAX_PARAM_LENGTH
+                    + " characters without NUL");
+        }
+        return value;
     }
 }

@@ -1,9 +1,11 @@
 package io.pgjobs.dashboard;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.pgjobs.Health;
@@ -13,11 +15,16 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -58,9 +65,11 @@ public final class DashboardServlet extends HttpServlet {
 
     private final transient DashboardAuth auth;
     private final transient CsrfGuard csrf = new CsrfGuard();
-    private final transient ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
+    /** Reads bodies refusing a field given twice (which would otherwise be the last one, silently). */
+    private final transient ObjectMapper json = JsonMapper.builder().addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
+            .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     /** The session, then the API's routes. */
     private final transient List<DashboardApi.Route> routes;
     private final transient Scheduler scheduler;
@@ -119,6 +128,7 @@ public final class DashboardServlet extends HttpServlet {
             return;
         }
         securityHeaders(response);
+        String method = readMethod(request);
         boolean probe = path.equals("/health/live") || path.equals("/health/ready");
         DashboardUser user;
         try {
@@ -132,7 +142,7 @@ public final class DashboardServlet extends HttpServlet {
             user = null;
         }
         if (probe) {
-            serveHealth(request, response, user != null, path.endsWith("live"));
+            serveHealth(request, response, method, user != null, path.endsWith("live"));
             return;
         }
         if (user == null) {
@@ -145,27 +155,40 @@ public final class DashboardServlet extends HttpServlet {
         String relative = path.substring(1);
         Asset asset = assets.get(relative);
         if (relative.startsWith("api/")) {
-            serveApi(request, response, user, relative.substring(4));
+            serveApi(request, response, method, user, relative.substring(4));
         } else if (asset == null) {
             send(request, response, 404, Map.of("error", "no such page"));
-        } else if (!request.getMethod().equals("GET")) {
-            response.setHeader("Allow", "GET");
+        } else if (!method.equals("GET")) {
+            response.setHeader("Allow", allowed("GET"));
             send(request, response, 405, Map.of("error", "this page takes GET"));
         } else {
             asset.serve(request, response);
         }
     }
 
-    private void serveApi(HttpServletRequest request, HttpServletResponse response, DashboardUser user, String path)
-            throws IOException {
+    /**
+     * The request's method, HEAD read as GET: HTTP's HEAD is a GET whose answer has the same status and headers
+     * and no body, and a Servlet 6 container sends no body for it (as HttpServlet's own doHead relies on).
+     */
+    private static String readMethod(HttpServletRequest request) {
+        return request.getMethod().equals("HEAD") ? "GET" : request.getMethod();
+    }
+
+    /** The Allow header of a path that takes {@code method}: one that takes GET takes HEAD too. */
+    private static String allowed(String method) {
+        return method.equals("GET") ? "GET, HEAD" : method;
+    }
+
+    private void serveApi(HttpServletRequest request, HttpServletResponse response, String method, DashboardUser user,
+                          String path) throws IOException {
         response.setHeader("Cache-Control", "no-store");
         for (DashboardApi.Route route : routes) {
             Matcher matcher = route.path().matcher(path);
             if (!matcher.matches()) {
                 continue;
             }
-            if (!route.method().equals(request.getMethod())) {
-                response.setHeader("Allow", route.method());
+            if (!route.method().equals(method)) {
+                response.setHeader("Allow", allowed(route.method()));
                 send(request, response, 405, Map.of("error", "this endpoint takes " + route.method()));
                 return;
             }
@@ -197,9 +220,21 @@ public final class DashboardServlet extends HttpServlet {
     private void call(DashboardApi.Route route, Matcher matcher, HttpServletRequest request,
                       HttpServletResponse response, DashboardUser user) throws IOException {
         try {
-            JsonNode body = route.acts() ? body(request) : JsonNodeFactory.instance.objectNode();
-            Object result = route.handler().apply(new DashboardApi.Call(matcher,
-                    DashboardApi.params(body, name -> queryParameter(request, name)), body, user));
+            JsonNode body;
+            Function<String, String> params;
+            if (route.acts()) {
+                if (request.getQueryString() != null && !request.getQueryString().isEmpty()) {
+                    // a field in the query would be one the action never reads (or one the body contradicts)
+                    throw new IllegalArgumentException("query: an action takes its fields in its JSON body,"
+                            + " not in the query string");
+                }
+                body = body(request);
+                params = DashboardApi.bodyParams(route, body);
+            } else {
+                body = JsonNodeFactory.instance.objectNode();
+                params = DashboardApi.queryParams(name -> queryParameter(request, name));
+            }
+            Object result = route.handler().apply(new DashboardApi.Call(matcher, params, body, user));
             send(request, response, 200, result);
         } catch (IllegalArgumentException e) {
             send(request, response, 400, Map.of("error", e.getMessage()));
@@ -219,17 +254,23 @@ public final class DashboardServlet extends HttpServlet {
     }
 
     /**
-     * A parameter of the query string. The container decodes the query when it is first asked, and refuses one
-     * that is not percent-encoded UTF-8 with an exception of its own (Jetty's is no IllegalArgumentException):
-     * a 400 naming the query, not a 500.
+     * A parameter of the query string, given at most once (the container would answer the first and drop the
+     * others unread). The container decodes the query when it is first asked, and refuses one that is not
+     * percent-encoded UTF-8 with an exception of its own (Jetty's is no IllegalArgumentException): a 400 naming
+     * the query, not a 500.
      */
     private static String queryParameter(HttpServletRequest request, String name) {
+        String[] values;
         try {
-            return request.getParameter(name);
+            values = request.getParameterValues(name);
         } catch (RuntimeException malformed) {
             throw new IllegalArgumentException("query: not a valid query string (percent-encoded UTF-8 name=value"
                     + " pairs joined by &)", malformed);
         }
+        if (values != null && values.length > 1) {
+            throw new IllegalArgumentException(name + ": given " + values.length + " times; give it once");
+        }
+        return values == null ? null : values[0];
     }
 
     private static SQLException sqlCause(Throwable e) {
@@ -255,10 +296,10 @@ public final class DashboardServlet extends HttpServlet {
         return "the database failed (the server's log has the details)";
     }
 
-    private void serveHealth(HttpServletRequest request, HttpServletResponse response, boolean authenticated,
-                             boolean liveness) throws IOException {
-        if (!request.getMethod().equals("GET")) {
-            response.setHeader("Allow", "GET");
+    private void serveHealth(HttpServletRequest request, HttpServletResponse response, String method,
+                             boolean authenticated, boolean liveness) throws IOException {
+        if (!method.equals("GET")) {
+            response.setHeader("Allow", allowed("GET"));
             send(request, response, 405, Map.of("error", "health probes take GET"));
             return;
         }
@@ -286,16 +327,36 @@ public final class DashboardServlet extends HttpServlet {
             return JsonNodeFactory.instance.objectNode();
         }
         try {
-            JsonNode body = json.readTree(bytes);
-            if (!body.isObject()) {
+            JsonNode body = json.readTree(utf8(bytes));
+            if (body == null || !body.isObject()) {
                 throw new IllegalArgumentException("body: must be a JSON object");
             }
             return body;
         } catch (JsonProcessingException e) {
-            // not Jackson's message, which names its own classes and limits
+            // not Jackson's message, which names its own classes and limits, but for a field given twice its own
+            // words, which name the field ("Duplicate field 'action'")
+            String duplicate = e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field ")
+                    ? ": a field given twice, " + e.getOriginalMessage().substring("Duplicate field ".length()) : "";
             throw new IllegalArgumentException("body: not valid JSON" + (e.getLocation() == null ? ""
-                    : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"), e);
+                    : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")")
+                    + duplicate, e);
         }
+    }
+
+    /**
+     * A body's text, which JSON between systems is in UTF-8 (RFC 8259): decoded strictly, so that a malformed
+     * sequence, or a surrogate encoded on its own, is refused rather than read as U+FFFD or passed on to a column
+     * that cannot hold it; and not guessed as UTF-16 or UTF-32 from its first bytes, as a JSON parser would.
+     */
+    private static String utf8(byte[] bytes) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        if (decoder.decode(in, out, true).isError() || decoder.flush(out).isError()) {
+            throw new IllegalArgumentException("body: not UTF-8 (an invalid byte sequence at byte " + in.position() + ")");
+        }
+        return out.flip().toString();
     }
 
     /** The UI loads only its own files and is never framed, so injected markup could not run script anyway. */

@@ -121,7 +121,9 @@ class DashboardSecurityTest {
             for (String parameter : endpoint.getValue()) {
                 for (String value : badValues()) {
                     Map<String, Object> body = new LinkedHashMap<>();
-                    body.put("action", "cancel");
+                    if (endpoint.getKey().equals("api/bulk")) {
+                        body.put("action", "cancel");
+                    }
                     body.put(parameter, value);
                     assertNoLeak("POST " + endpoint.getKey() + " " + parameter + "=" + value,
                             http.post(endpoint.getKey(), "olga", "op-pw", body));
@@ -236,6 +238,27 @@ class DashboardSecurityTest {
         }
         // the clone's args were replaced: only the original job has a city
         assertThat(viewerGet("api/jobs?args=nested.city%20%3D%20Porto").body().get("jobs")).hasSize(1);
+    }
+
+    @Test
+    void aJobWhoseArgsWereChangedBehindPgjobsBackShowsWhyItWasDiscarded() throws Exception {
+        long id = scheduler.client().enqueue(JobRequest.of("card.refund", Map.of("order", 7)).queue("mail")
+                .delay(Duration.ofDays(1))).id();
+        // what a hand-written fix-up does: the args change, the checksum stored at the enqueue stays (V34)
+        db.execute("update pgjobs.jobs set args = '{\"order\": 8}', run_at = now() where id = " + id);
+        Await.until(Duration.ofSeconds(30), "the job is discarded",
+                () -> scheduler.client().get(id).orElseThrow().finishedAt() != null);
+
+        JsonNode job = viewerGet("api/jobs/" + id).body();
+        assertThat(job.at("/job/state").asText()).isEqualTo("discarded");
+        assertThat(job.at("/job/lastError").asText()).contains("args checksum mismatch", "outside pgjobs");
+        assertThat(job.at("/attempts/0/message").asText()).contains("args checksum mismatch");
+        // its dead-letter group says so too, the hashes masked as any hex id is
+        JsonNode group = viewerGet("api/dead-letters").body().get(0);
+        assertThat(group.get("pattern").asText()).contains("args checksum mismatch").doesNotContain(
+                job.at("/job/lastError").asText().replaceAll(".*have SHA-256 ([0-9a-f]{64}).*", "$1"));
+        assertThat(viewerGet("api/jobs?deadLetterGroup=" + group.get("fingerprint").asText()).body()
+                .findValuesAsText("id")).containsExactly(String.valueOf(id));
     }
 
     @Test
@@ -456,24 +479,51 @@ class DashboardSecurityTest {
     }
 
     @Test
-    void otherMethodsAreA405NamingTheMethodThePathTakes() throws Exception {
+    void otherMethodsAreA405NamingTheMethodsThePathTakes() throws Exception {
         Runnable unchanged = untouchedJob();
         String credentials = java.util.Base64.getEncoder().encodeToString("olga:op-pw".getBytes(StandardCharsets.UTF_8));
-        Map<String, String> takes = Map.of("/ops/api/jobs", "GET", "/ops/api/jobs/1/cancel", "POST", "/ops/api/bulk", "POST",
-                "/ops/api/session", "GET", "/ops/", "GET", "/ops/app.js", "GET", "/ops/health/ready", "GET");
-        for (String method : List.of("PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PROPFIND", "HEAD")) {
+        Map<String, String> takes = Map.of("/ops/api/jobs", "GET, HEAD", "/ops/api/jobs/1/cancel", "POST",
+                "/ops/api/bulk", "POST", "/ops/api/session", "GET, HEAD", "/ops/", "GET, HEAD", "/ops/app.js", "GET, HEAD",
+                "/ops/health/ready", "GET, HEAD");
+        for (String method : List.of("PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PROPFIND")) {
             for (var path : takes.entrySet()) {
                 RawReply reply = rawAsOperator(method + " " + path.getKey() + " HTTP/1.1");
                 String request = method + " " + path.getKey();
-                assertThat(reply.status()).as(request).isEqualTo(405);
                 assertThat(reply.headers().get("allow")).as(request).isEqualTo(path.getValue());
-                // a HEAD answer has no body; a TRACE answer must not echo the credentials back
-                if (!method.equals("HEAD")) {
-                    assertRefused(request, reply, 405, "");
-                    assertThat(reply.body()).as(request).contains(path.getValue()).doesNotContain(credentials);
-                }
+                // a TRACE answer must not echo the credentials back
+                assertRefused(request, reply, 405, "");
+                assertThat(reply.body()).as(request).contains(path.getValue().split(",")[0]).doesNotContain(credentials);
             }
         }
+        // HEAD of an action is a GET of it: refused, without a body
+        RawReply head = rawAsOperator("HEAD /ops/api/bulk HTTP/1.1");
+        assertThat(head.status()).isEqualTo(405);
+        assertThat(head.headers().get("allow")).isEqualTo("POST");
+        assertThat(head.body()).isEmpty();
+        unchanged.run();
+    }
+
+    @Test
+    void headIsAGetWithoutItsBody() throws Exception {
+        Runnable unchanged = untouchedJob();
+        for (String path : List.of("/ops/", "/ops/app.js", "/ops/favicon.svg", "/ops/api/session", "/ops/api/jobs?limit=5",
+                "/ops/api/overview", "/ops/api/queues", "/ops/health/ready", "/ops/health/live", "/ops/api/jobs?limit=0",
+                "/ops/api/nothing", "/ops/nothing")) {
+            RawReply get = rawAsOperator("GET " + path + " HTTP/1.1");
+            RawReply head = rawAsOperator("HEAD " + path + " HTTP/1.1");
+            assertThat(head.status()).as(path).isEqualTo(get.status());
+            assertThat(head.body()).as(path).isEmpty();
+            for (String header : List.of("content-type", "cache-control", "etag", "content-security-policy",
+                    "x-content-type-options")) {
+                assertThat(head.headers().get(header)).as(path + " " + header).isEqualTo(get.headers().get(header));
+            }
+            // a length, when given, is the GET's body's
+            if (head.headers().containsKey("content-length")) {
+                assertThat(head.headers().get("content-length")).as(path)
+                        .isEqualTo(String.valueOf(get.body().getBytes(StandardCharsets.ISO_8859_1).length));
+            }
+        }
+        assertThat(rawAsOperator("GET /ops/ HTTP/1.1").status()).isEqualTo(200);
         unchanged.run();
     }
 

@@ -222,6 +222,27 @@ class OperatorViewsApiTest {
         assertThat(backwards.body().get("error").asText()).isEqualTo("from: must be before to");
     }
 
+    @Test
+    void theClockIsTheDatabasesAndShowsASchedulesClockMovedAway() throws Exception {
+        long before = db.queryLong("select (extract(epoch from clock_timestamp()) * 1000)::bigint");
+        JsonNode clock = get("api/clock").body();
+        long after = db.queryLong("select (extract(epoch from clock_timestamp()) * 1000)::bigint");
+        assertThat(java.time.Instant.parse(clock.get("now").asText()).toEpochMilli()).isBetween(before - 1, after + 1);
+        assertThat(clock.get("schedules").asText()).isEqualTo(clock.get("now").asText());
+
+        // what a test kit run against this database leaves behind (docs/testing.md)
+        db.execute("create or replace function pgjobs.schedule_clock() returns timestamptz language sql stable"
+                + " as $$ select now() + interval '3 hours' $$");
+        try {
+            JsonNode moved = get("api/clock").body();
+            assertThat(java.time.Duration.between(java.time.Instant.parse(moved.get("now").asText()),
+                    java.time.Instant.parse(moved.get("schedules").asText()))).isEqualTo(java.time.Duration.ofHours(3));
+        } finally {
+            db.execute("create or replace function pgjobs.schedule_clock() returns timestamptz language sql stable"
+                    + " parallel safe as $$ select now() $$");
+        }
+    }
+
     private static List<String> actions(String path) throws Exception {
         Reply reply = get(path);
         assertThat(reply.status()).as(path + ": " + reply.body()).isEqualTo(200);

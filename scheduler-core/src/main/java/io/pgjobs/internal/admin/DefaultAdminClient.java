@@ -19,6 +19,7 @@ import io.pgjobs.admin.BatchFilter;
 import io.pgjobs.admin.BatchPage;
 import io.pgjobs.admin.BatchResult;
 import io.pgjobs.admin.CircuitInfo;
+import io.pgjobs.admin.Clocks;
 import io.pgjobs.admin.Count;
 import io.pgjobs.admin.DeadLetterGroup;
 import io.pgjobs.admin.JobAction;
@@ -155,7 +156,9 @@ public final class DefaultAdminClient implements AdminClient {
     @Override
     public BatchResult actOnIds(String actor, JobAction action, List<Long> jobIds) {
         requireActor(actor);
-        requireBatch(jobIds.size());
+        if (jobIds.isEmpty() || jobIds.size() > MAX_BATCH) {
+            throw new IllegalArgumentException("jobIds: must list 1 to " + MAX_BATCH + " job ids, got " + jobIds.size());
+        }
         int changed = actInChunks(actor, "bulk_" + name(action), action, jobIds, "jobs", Map.of());
         return new BatchResult(jobIds.size(), changed, null, true);
     }
@@ -428,6 +431,11 @@ public final class DefaultAdminClient implements AdminClient {
         if (queue == null || queue.isBlank() || queue.length() > 100) {
             throw new IllegalArgumentException("queue: must be a name of 1 to 100 characters");
         }
+    }
+
+    @Override
+    public Clocks clocks() {
+        return call("read the database's clocks", store::clocks);
     }
 
     @Override

@@ -17,15 +17,16 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Claims the jobs of one queue for this node and starts them. It never claims more than the queue's free
- * execution slots and a buffer of the same size (below), and nothing while the completer has a full batch of
+ * execution slots and a buffer of jobs claimed ahead (below), and nothing while the completer has a full batch of
  * finished jobs to write (backpressure from the database). It fetches when woken
  * by a notification, when slots free up after a full claim (more work is likely waiting), or on the poll
  * interval.
  *
- * <p>A queue without flow control also claims ahead: up to its concurrency more jobs than it has free slots,
- * into a buffer from which a slot that frees up takes its next job at once, without waiting for a claim. So a
- * claim is made when a concurrency's worth of jobs can be taken (not when a quarter of the slots are free), takes
- * about twice as many jobs, and overlaps the jobs still running. A buffered job is claimed like any other (it is
+ * <p>A queue without flow control also claims ahead: up to its concurrency more jobs than it has free slots
+ * (more, up to {@link #MAX_AHEAD}, while its jobs start fast: {@link #adjustAhead}), into a buffer from which a
+ * slot that frees up takes its next job at once, without waiting for a claim. So a claim is made when a
+ * concurrency's worth of jobs can be taken (not when a quarter of the slots are free), takes about twice as many
+ * jobs, and overlaps the jobs still running. A buffered job is claimed like any other (it is
  * running in the database, under this node's lease, and counts as such everywhere); its lease is not renewed
  * until it starts, so it is taken from the buffer only within {@link #UNUSED_AHEAD_NANOS} (at most a quarter of
  * the lease) from the moment its claim was sent (and then, like every claimed job, its handler starts only within
@@ -60,6 +61,8 @@ final class QueueFetcher extends BackgroundLoop {
     private static final long UNUSED_AHEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     /** How long a queue claims only its free slots after it put back jobs it claimed ahead and never started. */
     private static final long AHEAD_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** The most a queue of a smaller concurrency claims ahead while its jobs start fast (see {@link #adjustAhead}). */
+    private static final int MAX_AHEAD = 128;
 
     private final String queue;
     private final int concurrency;
@@ -77,8 +80,14 @@ final class QueueFetcher extends BackgroundLoop {
     private final BooleanSupplier completionsBehind;
     private final Workers workers;
     private final Semaphore slots;
-    /** How many jobs this queue may claim ahead of its free slots (its concurrency; none with flow control). */
+    /** How many jobs this queue may claim ahead of its free slots at least (its concurrency; none with flow control). */
     private final int aheadLimit;
+    /** How many it may claim ahead at most: {@link #MAX_AHEAD}, or its concurrency if that is more. */
+    private final int maxAhead;
+    /** How many it may claim ahead now, between the two (see {@link #adjustAhead}). */
+    private volatile int ahead;
+    /** When the last claim of a queue without flow control was sent (System.nanoTime). */
+    private long lastClaimNanos = System.nanoTime();
     /**
      * Jobs claimed ahead, oldest first; guarded by itself, with the slots: a job waits here only while no slot is
      * free, since a slot that frees up goes straight to the next buffered job ({@link #slotFreed}).
@@ -130,6 +139,8 @@ final class QueueFetcher extends BackgroundLoop {
         this.workers = workers;
         this.slots = new Semaphore(concurrency);
         this.aheadLimit = flow == null ? concurrency : 0;
+        this.maxAhead = flow == null ? Math.max(concurrency, MAX_AHEAD) : 0;
+        this.ahead = aheadLimit;
         this.unusedAheadNanos = Math.min(UNUSED_AHEAD_NANOS, lease.toNanos() / 4);
         this.refillThreshold = Math.max(1, concurrency / 4);
     }
@@ -156,6 +167,9 @@ final class QueueFetcher extends BackgroundLoop {
             }
         }
         int rest = free - claimed.size();
+        if (flow == null) {
+            adjustAhead(now);
+        }
         if (rest > 0) {
             claimed.addAll(flow != null ? flowStore.claimFlow(queue, kinds, guardedKinds, rest, nodeId,
                     lease.toMillis(), flow) : claim(rest, now));
@@ -182,6 +196,25 @@ final class QueueFetcher extends BackgroundLoop {
         return emptyRateClaims <= 1 ? rateInterval : pollInterval;
     }
 
+    /**
+     * Sizes the buffer of jobs claimed ahead to how fast they start. Each claim costs the database about as much
+     * however few jobs it takes, and at a small concurrency a buffer of the concurrency ran dry every few jobs:
+     * at concurrency 16 a drain made five times as many claims per job as at 100 (docs/performance.md). So while
+     * full claims follow one another within an eighth of {@link #unusedAheadNanos} (a buffer runs dry that fast),
+     * the buffer doubles, up to {@link #maxAhead}: a full buffer then lasts at most about a quarter of the time its
+     * jobs may wait in it. Claims more than half that time apart halve it again, down to the concurrency, and a
+     * put-back of jobs that waited too long resets it ({@link #putBackUnused}).
+     */
+    private void adjustAhead(long now) {
+        long sinceLastClaim = now - lastClaimNanos;
+        lastClaimNanos = now;
+        if (saturated && sinceLastClaim < unusedAheadNanos / 8) {
+            ahead = Math.min(maxAhead, ahead * 2);
+        } else if (sinceLastClaim > unusedAheadNanos / 2) {
+            ahead = Math.max(aheadLimit, ahead / 2);
+        }
+    }
+
     private List<ClaimedJob> claim(int free, long now) throws Exception {
         ClaimPosition after = now - lastHeadClaim < HEAD_CLAIM_INTERVAL_NANOS ? resumeAfter : null;
         if (after == null) {
@@ -206,18 +239,19 @@ final class QueueFetcher extends BackgroundLoop {
      */
     private int claimable(long now) {
         synchronized (buffer) {
-            int ahead = now - aheadPausedUntil >= 0 ? aheadLimit - buffer.size() : 0;
-            return slots.availablePermits() + Math.max(0, ahead);
+            int room = now - aheadPausedUntil >= 0 ? ahead - buffer.size() : 0;
+            return slots.availablePermits() + Math.max(0, room);
         }
     }
 
     /**
      * After a full claim, how many jobs a claim must be able to take before the fetcher is woken: a quarter of the
-     * slots, or while claiming ahead a whole concurrency's worth (the buffer has run dry), so that claims ahead are
-     * about twice as big as claims of free slots.
+     * slots, or while claiming ahead a whole concurrency's worth (the buffer has run dry), or half the buffer once
+     * it has grown past twice the concurrency, so that claims ahead are about twice as big as claims of free slots
+     * and a grown buffer is refilled before it runs dry.
      */
     private int refillThreshold(long now) {
-        return aheadLimit > 0 && now - aheadPausedUntil >= 0 ? concurrency : refillThreshold;
+        return aheadLimit > 0 && now - aheadPausedUntil >= 0 ? Math.max(concurrency, ahead / 2) : refillThreshold;
     }
 
     /**
@@ -267,6 +301,7 @@ final class QueueFetcher extends BackgroundLoop {
         }
         if (!unused.isEmpty()) {
             aheadPausedUntil = now + AHEAD_PAUSE_NANOS;
+            ahead = aheadLimit;
             resumeAfter = null;
             workers.putBack(unused);
         }

@@ -9,6 +9,7 @@ import io.pgjobs.Job;
 import io.pgjobs.JobState;
 import io.pgjobs.admin.AuditEntry;
 import io.pgjobs.admin.AuditFilter;
+import io.pgjobs.admin.Clocks;
 import io.pgjobs.admin.Count;
 import io.pgjobs.admin.DeadLetterGroup;
 import io.pgjobs.admin.JobAction;
@@ -43,6 +44,7 @@ import org.jooq.Record;
 import org.jooq.Record2;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * All SQL of the operator's API. Every read runs under a statement timeout and is bounded: pages walk the
@@ -270,6 +272,15 @@ public final class AdminStore {
 
     public Instant now() throws SQLException {
         return read(dsl -> dsl.select(DSL.currentOffsetDateTime()).fetchOne().value1().toInstant());
+    }
+
+    /** The database's {@code now()} and the schedules' clock (V33's {@code schedule_clock()}), in one statement. */
+    public Clocks clocks() throws SQLException {
+        return read(dsl -> {
+            var clocks = dsl.select(DSL.currentOffsetDateTime(),
+                    DSL.function(DSL.name(schema, "schedule_clock"), SQLDataType.TIMESTAMPWITHTIMEZONE)).fetchSingle();
+            return new Clocks(clocks.value1().toInstant(), clocks.value2().toInstant());
+        });
     }
 
     /**

@@ -69,7 +69,7 @@ public final class JobWriter {
         // docs/performance.md.
         this.insertSql = """
                 with input as (
-                    select nextval('%1$s_id_seq') as id, t.*,
+                    select nextval('%1$s_id_seq') as id, t.*, t.args::jsonb as document,
                            coalesce(t.run_at, now() + t.delay_ms * interval '1 millisecond') as due,
                            %2$s as unique_key
                     from unnest(?::text[], ?::text[], ?::smallint[], ?::timestamptz[], ?::bigint[], ?::int[],
@@ -79,17 +79,18 @@ public final class JobWriter {
                                               idempotency_key, tags, metadata, unique_base, unique_period_ms,
                                               unique_states, partition_key, ordering_key, ord)
                 ), unkeyed as (
-                    insert into %1$s (id, kind, queue, state, priority, run_at, max_attempts, args, tags, metadata,
-                                      partition_key, ordering_key)
+                    insert into %1$s (id, kind, queue, state, priority, run_at, max_attempts, args, args_sha256, tags,
+                                      metadata, partition_key, ordering_key)
                     select id, kind, queue, case when due > now() then 'scheduled' else 'available' end, priority, due,
-                           max_attempts, args::jsonb, tags::text[], metadata::jsonb, partition_key, ordering_key
+                           max_attempts, document, %3$s, tags::text[], metadata::jsonb, partition_key, ordering_key
                     from input where idempotency_key is null and unique_key is null order by ord
                     returning id, queue, state
                 ), keyed as (
-                    insert into %1$s (id, kind, queue, state, priority, run_at, max_attempts, args, idempotency_key,
-                                      tags, metadata, unique_key, unique_states, partition_key, ordering_key)
+                    insert into %1$s (id, kind, queue, state, priority, run_at, max_attempts, args, args_sha256,
+                                      idempotency_key, tags, metadata, unique_key, unique_states, partition_key,
+                                      ordering_key)
                     select id, kind, queue, case when due > now() then 'scheduled' else 'available' end, priority, due,
-                           max_attempts, args::jsonb, idempotency_key, tags::text[], metadata::jsonb, unique_key,
+                           max_attempts, document, %3$s, idempotency_key, tags::text[], metadata::jsonb, unique_key,
                            unique_states::text[], partition_key, ordering_key
                     from input where idempotency_key is not null or unique_key is not null
                     order by idempotency_key, unique_key, ord
@@ -105,7 +106,7 @@ public final class JobWriter {
                 select null, id, null from keyed
                 union all
                 select null, null, null from (select count(*) from notified) sent -- pg_notify runs only if read
-                """.formatted(jobs, uniqueKeySql("t.unique_base", "t.unique_period_ms"));
+                """.formatted(jobs, uniqueKeySql("t.unique_base", "t.unique_period_ms"), argsSha256Sql("document"));
         // The same insert for one job, with plain parameters: the single transactional enqueue is the call an
         // application makes most, and without the arrays, the ordinality join and the id matching it costs much
         // less. A job without a key is inserted without ON CONFLICT (see above).
@@ -120,14 +121,18 @@ public final class JobWriter {
                 select count(*) from (select 1 from %1$s
                                       where queue = ? and state in ('available', 'scheduled', 'retryable') limit ?) w
                 """.formatted(jobs);
-        // The bulk case, many jobs due now without keys, goes in by COPY (see copyBatch): ids drawn and the
-        // notifications queued (sent at commit) in one statement first.
+        // The bulk case, many jobs due now without keys, goes in by COPY (see copyBatch): ids drawn, the
+        // notifications queued (sent at commit) and the args' checksums computed in one statement first. COPY
+        // takes no expressions, and the checksum is of the args' text as jsonb prints it, which only the database
+        // can tell.
         this.drawIdsSql = """
                 select array(select nextval('%1$s_id_seq') from generate_series(1, ?)),
-                       (select count(pg_notify(?, 'q:' || q)) from unnest(?::text[]) q)
-                """.formatted(jobs);
-        this.copySql = ("copy %s (id, kind, queue, priority, max_attempts, args, tags, metadata, partition_key, "
-                + "ordering_key) from stdin")
+                       (select count(pg_notify(?, 'q:' || q)) from unnest(?::text[]) q),
+                       array(select encode(%2$s, 'hex') from unnest(?::text[]) with ordinality as a(args, ord)
+                             order by ord)
+                """.formatted(jobs, argsSha256Sql("a.args::jsonb"));
+        this.copySql = ("copy %s (id, kind, queue, priority, max_attempts, args, args_sha256, tags, metadata, "
+                + "partition_key, ordering_key) from stdin")
                 .formatted(jobs);
     }
 
@@ -136,18 +141,30 @@ public final class JobWriter {
         // scalar subquery for the notification, it took measurably more a call (docs/performance.md, "Enqueue").
         // A keyed job takes three more parameters (its unique key, see insertOne) and may conflict.
         return """
-                insert into %1$s (kind, queue, state, priority, run_at, max_attempts, args, idempotency_key, tags,
-                                  metadata, partition_key, ordering_key%2$s)
-                select ?, ?, case when due > now() then 'scheduled' else 'available' end, ?, due, ?, ?::jsonb, ?,
+                insert into %1$s (kind, queue, state, priority, run_at, max_attempts, args, args_sha256,
+                                  idempotency_key, tags, metadata, partition_key, ordering_key%2$s)
+                select ?, ?, case when due > now() then 'scheduled' else 'available' end, ?, due, ?, document, %6$s, ?,
                        ?::text[], ?::jsonb, ?, ?%3$s
-                from (select coalesce(?::timestamptz, now() + ? * interval '1 millisecond') as due%4$s) d
+                from (select ?::jsonb as document,
+                             coalesce(?::timestamptz, now() + ? * interval '1 millisecond') as due%4$s) d
                 %5$s
                 returning id, case when state = 'available' then pg_notify(?, 'q:' || queue) end is null
                 """.formatted(jobs,
                 keyed ? ", unique_key, unique_states" : "",
                 keyed ? ", " + uniqueKeySql("unique_base", "unique_period_ms") + ", unique_states" : "",
                 keyed ? ", ?::text as unique_base, ?::bigint as unique_period_ms, ?::text[] as unique_states" : "",
-                keyed ? "on conflict do nothing" : "");
+                keyed ? "on conflict do nothing" : "",
+                argsSha256Sql("document"));
+    }
+
+    /**
+     * The checksum V34 stores with a job, computed in the statement that inserts it from {@code document}, the
+     * args as jsonb: the SHA-256 of the jsonb's text, which is what a node reads back and hashes. A row inserted
+     * with it skips V34's trigger (its WHEN clause), whose PL/pgSQL call per row cost more than the hashing
+     * (docs/performance.md, "Payload checksums"); the trigger is left for rows inserted by other means.
+     */
+    static String argsSha256Sql(String document) {
+        return "sha256(convert_to(%s::text, 'UTF8'))".formatted(document);
     }
 
     /**
@@ -331,13 +348,16 @@ public final class JobWriter {
     private long[] copyBatch(Connection connection, List<NewJob> batch) throws SQLException {
         int n = batch.size();
         long[] ids = new long[n];
+        String[] checksums;
         try (PreparedStatement ps = connection.prepareStatement(drawIdsSql)) {
             ps.setInt(1, n);
             ps.setString(2, notifyChannel);
             ps.setArray(3, connection.createArrayOf("text", batch.stream().map(NewJob::queue).distinct().toArray()));
+            ps.setArray(4, connection.createArrayOf("text", batch.stream().map(NewJob::argsJson).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 Long[] drawn = (Long[]) rs.getArray(1).getArray();
+                checksums = (String[]) rs.getArray(3).getArray();
                 for (int i = 0; i < n; i++) {
                     ids[i] = drawn[i];
                 }
@@ -351,6 +371,7 @@ public final class JobWriter {
             copyField(rows, job.queue()).append('\t');
             rows.append(job.priority()).append('\t').append(job.maxAttempts()).append('\t');
             copyField(rows, job.argsJson()).append('\t');
+            rows.append("\\\\x").append(checksums[i]).append('\t'); // bytea's hex input, its backslash escaped
             copyField(rows, Sql.arrayLiteral(job.tags())).append('\t');
             copyField(rows, job.metadataJson()).append('\t');
             copyField(rows, job.partitionKey()).append('\t');
@@ -391,12 +412,12 @@ public final class JobWriter {
             ps.setString(2, job.queue());
             ps.setShort(3, (short) job.priority());
             ps.setInt(4, job.maxAttempts());
-            ps.setString(5, job.argsJson());
-            ps.setString(6, job.idempotencyKey());
-            ps.setString(7, Sql.arrayLiteral(job.tags()));
-            ps.setString(8, job.metadataJson());
-            ps.setString(9, job.partitionKey());
-            ps.setString(10, job.orderingKey());
+            ps.setString(5, job.idempotencyKey());
+            ps.setString(6, Sql.arrayLiteral(job.tags()));
+            ps.setString(7, job.metadataJson());
+            ps.setString(8, job.partitionKey());
+            ps.setString(9, job.orderingKey());
+            ps.setString(10, job.argsJson());
             ps.setTimestamp(11, job.runAt() == null ? null : Timestamp.from(job.runAt()));
             ps.setLong(12, job.delayMs());
             int next = 13;

@@ -43,7 +43,8 @@ public final class WorkflowStore {
     private final String parentsSql;
     private final String lockStepsSql;
     private final String cancelSql;
-    private final String retrySql;
+    /** Package-private for {@code WorkflowRetryPlanTest}, which reads its plan. */
+    final String retrySql;
     private final String compensatedStepSql;
     private final String retryCompensationSql;
 
@@ -61,19 +62,19 @@ public final class WorkflowStore {
                 with workflow as (
                     insert into %1$s.workflows (name, on_failure, saga_state) values (?, ?, ?) returning id
                 ), input as (
-                    select nextval('%1$s.jobs_id_seq') as id, t.*,
+                    select nextval('%1$s.jobs_id_seq') as id, t.*, t.args::jsonb as document,
                            coalesce(t.run_at, now() + t.delay_ms * interval '1 millisecond') as due
                     from unnest(?::text[], ?::text[], ?::text[], ?::smallint[], ?::timestamptz[], ?::bigint[],
                                 ?::int[], ?::text[], ?::text[], ?::text[], ?::int[])
                          with ordinality as t(step, kind, queue, priority, run_at, delay_ms, max_attempts, args, tags,
                                               metadata, dependencies, ord)
                 ), steps as (
-                    insert into %1$s.jobs (id, kind, queue, state, priority, run_at, max_attempts, args, tags,
-                                           metadata, workflow_id, step_name, dependencies_left)
+                    insert into %1$s.jobs (id, kind, queue, state, priority, run_at, max_attempts, args, args_sha256,
+                                           tags, metadata, workflow_id, step_name, dependencies_left)
                     select id, kind, queue,
                            case when dependencies > 0 then 'pending' when due > now() then 'scheduled'
                                 else 'available' end,
-                           priority, due, max_attempts, args::jsonb, tags::text[], metadata::jsonb,
+                           priority, due, max_attempts, document, %2$s, tags::text[], metadata::jsonb,
                            (select id from workflow), step, dependencies
                     from input order by ord
                     returning queue, state
@@ -99,7 +100,7 @@ public final class WorkflowStore {
                 select (select id from workflow), step, id from input
                 union all
                 select null, null, null from (select count(*) from notified) sent -- pg_notify runs only if read
-                """.formatted(schema);
+                """.formatted(schema, JobWriter.argsSha256Sql("document"));
         // A step as the client sees it, with the names of the steps it depends on and its compensation (V28):
         // the compensation's kind, and its job's id and state once it is due. The names are aggregated once for
         // all the steps read, not in a subquery per step: a workflow is often read before its rows' first
@@ -157,16 +158,21 @@ public final class WorkflowStore {
         // The failed steps, and the pending ones, count again the dependencies that have not completed (a
         // failed step taken back counts as not completed, so a dependant of it that a 'run_dependants' workflow
         // already released is not released twice); none left: available now. Completed steps stay as they are.
+        // The parents not completed are counted in one join grouped by step, not in a subquery per step, for the
+        // reason the reads above are (a retry follows a failure closely, often before the workflow's rows were
+        // first analyzed). Nor is a grouped subquery joined to the steps: planned for one step, it was aggregated
+        // again for every step (docs/workflows.md, "Limits and costs").
         this.retrySql = """
                 with counted as (
-                    select j.id, j.state <> 'pending' as failed,
-                           (select count(*) from %1$s.job_dependencies d join %1$s.jobs p on p.id = d.depends_on
-                            where d.job_id = j.id and p.state <> 'completed')::int as dependencies_left
+                    select j.id, j.state <> 'pending' as failed, count(p.id)::int as dependencies_left
                     from %1$s.jobs j
+                    left join %1$s.job_dependencies d on d.job_id = j.id
+                    left join %1$s.jobs p on p.id = d.depends_on and p.state <> 'completed'
                     where j.workflow_id = ? and j.state in ('pending', 'discarded', 'cancelled')
                       -- a saga undoes what failed instead (V28): it is not run again
                       and not exists (select 1 from %1$s.workflows w where w.id = j.workflow_id
                                                                       and w.saga_state is not null)
+                    group by j.id
                 ), retried as (
                     update %1$s.jobs j
                     set state = case when c.dependencies_left > 0 then 'pending' else 'available' end,

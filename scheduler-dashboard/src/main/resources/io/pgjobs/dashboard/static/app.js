@@ -16,6 +16,7 @@ const ui = {
   renders: 0,          // every render takes the next number; only the newest one may draw
   actions: 0,          // counts actions begun, so that a refresh that started before one gives way to it
   updatedAt: null,     // when the page last drew fresh data (the browser's clock: this is display only)
+  clockOffset: 0,      // the database's time less the browser's, in ms (syncClock): "now" is the database's
   refreshError: null,  // why the last live refresh failed, shown instead of replacing the page
   selected: new Set()  // the jobs ticked on the jobs page, kept across refreshes, cleared on navigation
 };
@@ -97,9 +98,24 @@ function count(c) {
   return c.atLeast ? c.value.toLocaleString() + '+' : c.value.toLocaleString();
 }
 
+/**
+ * The database's time now, from the browser's clock and its offset to the database's (syncClock): pgjobs takes
+ * every time from the database, so a browser whose clock is off still shows "3 s ago" and "the last hour" right.
+ */
+function databaseNow() {
+  return Date.now() + ui.clockOffset;
+}
+
+/** Measures the offset of the database's clock (api/clock) to the browser's, taken as read half-way through. */
+async function syncClock() {
+  const sent = Date.now();
+  const clock = await api('clock');
+  ui.clockOffset = Date.parse(clock.now) - (sent + Date.now()) / 2;
+}
+
 function when(iso) {
   if (!iso) return el('span', { class: 'muted' }, '—');
-  const seconds = (Date.now() - Date.parse(iso)) / 1000;
+  const seconds = (databaseNow() - Date.parse(iso)) / 1000;
   const abs = Math.abs(seconds);
   const text = abs < 60 ? Math.round(abs) + 's' : abs < 3600 ? Math.round(abs / 60) + 'm'
     : abs < 86400 ? Math.round(abs / 3600) + 'h' : Math.round(abs / 86400) + 'd';
@@ -564,16 +580,21 @@ function toInstant(text) {
   return date.getMonth() === +m[2] - 1 && date.getDate() === +m[3] ? date.toISOString() : text.trim();
 }
 
-/**
- * Ranges up to now that an operator asks for most, as [label, start]: the start from the browser's clock and
- * day, as the operator reads "today".
- */
-function datePresets() {
-  const midnight = new Date();
+/** The midnight that starts the day {@code days} before the database's today, in the browser's time zone. */
+function dayStart(days) {
+  const midnight = new Date(databaseNow());
   midnight.setHours(0, 0, 0, 0);
-  return [['last hour', new Date(Date.now() - 3600e3)], ['today', midnight],
-    ['last 7 days', new Date(midnight.getTime() - 6 * 86400e3)]];
+  midnight.setDate(midnight.getDate() - days);
+  return midnight;
 }
+
+/**
+ * Ranges up to now that an operator asks for most, as [label, start()], the start taken when chosen: counted
+ * from the database's time (the times they filter on are the database's), "today" and the 7 days in the
+ * browser's time zone, the operator's.
+ */
+const DATE_PRESETS = [['last hour', () => new Date(databaseNow() - 3600e3)], ['today', () => dayStart(0)],
+  ['last 7 days', () => dayStart(6)]];
 
 function filterQuery(params) {
   const query = new URLSearchParams();
@@ -628,9 +649,9 @@ async function jobsPage(params) {
       el('button', { type: 'button', class: 'chip' + (params.get(name) === value ? ' on' : ''), 'data-facet': name + ':' + value,
         onclick: () => go({ [name]: params.get(name) === value ? '' : value, before: '' }) },
         value, el('span', { class: 'n' }, n.toLocaleString())))) : null;
-  const presets = (from, to) => el('span', { class: 'presets' }, datePresets().map(([label, start]) =>
+  const presets = (from, to) => el('span', { class: 'presets' }, DATE_PRESETS.map(([label, start]) =>
     el('button', { type: 'button', class: 'link', 'data-preset': from + ':' + label,
-      onclick: () => go({ [from]: start.toISOString(), [to]: '', before: '' }) }, label)));
+      onclick: () => go({ [from]: start().toISOString(), [to]: '', before: '' }) }, label)));
 
   const bulkBar = el('div', { class: 'bar' });
   const renderBulk = () => append(bulkBar.replaceChildren() || bulkBar, [
@@ -872,7 +893,7 @@ async function deadLettersPage() {
 }
 
 async function schedulesPage() {
-  const schedules = await api('schedules');
+  const [schedules, clock] = await Promise.all([api('schedules'), api('clock')]);
   const post = (s, what) => async () => {
     const result = await api('schedules/' + encodeURIComponent(s.name) + '/' + what, { method: 'POST' });
     flash(what === 'trigger' ? 'Enqueued job ' + result.id : 'Schedule ' + s.name + ' ' + what + 'd');
@@ -880,6 +901,7 @@ async function schedulesPage() {
   };
   return el('div', {},
     el('h1', {}, 'Schedules'),
+    scheduleClock(clock),
     table(['Name', 'When', 'Zone', 'Kind', 'Queue', 'State', 'Next fire times', 'Last fired', 'Recent runs', ''], schedules.map(s => el('tr', { 'data-schedule': s.name },
       el('td', {}, s.name),
       el('td', {}, el('div', { class: 'mono' }, s.expression), el('div', { class: 'muted', 'data-summary': s.name, title: s.description || '' }, s.summary || '')),
@@ -891,6 +913,23 @@ async function schedulesPage() {
       el('td', {}, el('div', { class: 'actions nowrap' }, s.paused ? actionButton('Resume', post(s, 'resume')) : actionButton('Pause', post(s, 'pause')),
         actionButton('Trigger now', post(s, 'trigger')))))),
     'No schedules yet.'));
+}
+
+/**
+ * The clock the next fire times are computed on (V33's schedule_clock()): the database's, or, when something
+ * moved it ahead (a test kit run against this database), a warning saying by how much, since schedules fire that
+ * much early.
+ */
+function scheduleClock(clock) {
+  const ahead = Date.parse(clock.schedules) - Date.parse(clock.now);
+  if (Math.abs(ahead) < 1000) {
+    return el('div', { class: 'muted', 'data-schedule-clock': 'database' },
+      'Fire times by the schedules\' clock, the database\'s: ' + new Date(clock.now).toLocaleString() + '.');
+  }
+  return el('div', { class: 'panel warn', 'data-schedule-clock': 'moved' },
+    'The schedules\' clock (schedule_clock(), migration V33) reads ' + new Date(clock.schedules).toLocaleString()
+    + ', ' + duration(Math.abs(ahead)) + (ahead > 0 ? ' ahead of' : ' behind') + ' the database\'s time: schedules fire that much '
+    + (ahead > 0 ? 'early' : 'late') + '. pgjobs never moves it; a test kit run against this database does (docs/cron.md).');
 }
 
 /** One run of a schedule: its job (a link), state, when it started (or was fired), how long it took. */
@@ -983,8 +1022,8 @@ async function auditPage(params) {
         el('datalist', { id: 'audit-actions' }, AUDIT_ACTIONS.map(a => el('option', { value: a })))),
       el('label', {}, 'From', inputs.from = el('input', { name: 'from', value: params.get('from') || '', placeholder: DATE_HINT, onkeydown: enter })),
       el('label', {}, 'Before', inputs.to = el('input', { name: 'to', value: params.get('to') || '', placeholder: '', onkeydown: enter })),
-      el('span', { class: 'presets' }, datePresets().map(([label, start]) => el('button', { type: 'button', class: 'link',
-        'data-preset': 'from:' + label, onclick: () => { inputs.from.value = start.toISOString(); inputs.to.value = ''; apply(); } }, label))),
+      el('span', { class: 'presets' }, DATE_PRESETS.map(([label, start]) => el('button', { type: 'button', class: 'link',
+        'data-preset': 'from:' + label, onclick: () => { inputs.from.value = start().toISOString(); inputs.to.value = ''; apply(); } }, label))),
       el('button', { type: 'button', class: 'primary', onclick: apply }, 'Filter'),
       el('button', { type: 'button', onclick: () => { location.hash = '#/audit'; } }, 'Clear')),
       filterError ? el('div', { class: 'field-error', 'data-error-for': 'audit' }, filterError) : null),
@@ -999,7 +1038,8 @@ async function auditPage(params) {
 async function start() {
   document.getElementById('live').addEventListener('click', toggleLive);
   try {
-    Object.assign(session, await api('session'));
+    const [me] = await Promise.all([api('session'), syncClock()]);
+    Object.assign(session, me);
     document.getElementById('who').textContent = session.user + ' · ' + session.role;
   } catch (e) {
     document.getElementById('main').replaceChildren(el('div', { class: 'empty' }, 'Not signed in: ' + e.message));
@@ -1009,6 +1049,8 @@ async function start() {
   await render();
   schedule();
   setInterval(showUpdated, 1000);
+  // the browser's clock may be set, or drift, while the page stays open; a failed measure keeps the last offset
+  setInterval(() => syncClock().catch(e => { ui.refreshError = 'clock: ' + e.message; showUpdated(); }), 60000);
 }
 
 start();

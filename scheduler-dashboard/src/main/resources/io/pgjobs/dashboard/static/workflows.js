@@ -84,7 +84,7 @@ async function workflowsPage(params) {
     table(['Id#', 'Name', 'State', 'Steps', 'Created', 'Ran for#'], page.workflows.map(w => el('tr', { 'data-workflow': w.id },
       el('td', { class: 'num' }, el('a', { href: '#/workflows/' + w.id }, w.id)), el('td', {}, w.name),
       el('td', {}, badge(w.state.toLowerCase())), el('td', {}, stepCounts(w.steps)), el('td', {}, when(w.createdAt)),
-      el('td', { class: 'num' }, w.firstStartedAt ? duration(Date.parse(w.lastFinishedAt || new Date().toISOString()) - Date.parse(w.firstStartedAt)) : '—'))),
+      el('td', { class: 'num' }, w.firstStartedAt ? duration((w.lastFinishedAt ? Date.parse(w.lastFinishedAt) : databaseNow()) - Date.parse(w.firstStartedAt)) : '—'))),
     filterError ? 'Fix the filter to see workflows.' : page.partial ? 'No workflows match among those searched.' : 'No workflows match.'),
     el('div', { class: 'bar' },
       params.get('before') ? el('a', { href: '#/workflows' + (newest.toString() ? '?' + newest : '') }, '« Newest') : null,

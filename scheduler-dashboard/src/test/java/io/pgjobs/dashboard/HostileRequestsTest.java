@@ -1,0 +1,211 @@
+package io.pgjobs.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgjobs.JobRequest;
+import io.pgjobs.Scheduler;
+import io.pgjobs.dashboard.DashboardFixture.Fixture;
+import io.pgjobs.dashboard.HttpCalls.Reply;
+import io.pgjobs.testing.PgDatabase;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * What the outside check sends, round two: each action's refusals name the field the request sent, and fields the
+ * action does not take, fields given twice, bodies that are not UTF-8 JSON and text no database column can hold are
+ * each a 4xx naming the problem that changes nothing and audits nothing.
+ */
+class HostileRequestsTest {
+    // never started: nothing claims the jobs, so any change to them is the dashboard's
+    @RegisterExtension
+    static final DashboardFixture dashboard = DashboardFixture.withUsers("/").truncatingBeforeEach(
+            "pgjobs.jobs, pgjobs.attempts, pgjobs.audit_log, pgjobs.queues, pgjobs.schedules, pgjobs.schedule_runs");
+    @Fixture private static PgDatabase db;
+    @Fixture private static Scheduler scheduler;
+    @Fixture private static HttpCalls http;
+
+    private long job;
+
+    @BeforeEach
+    void oneDiscardedJob() throws Exception {
+        job = scheduler.client().enqueue(JobRequest.of("test.hostile", Map.of("n", 1)).queue("mail")).id();
+        db.execute("update pgjobs.jobs set state = 'discarded', finished_at = now(), last_error = 'boom' where id = " + job);
+        db.execute("insert into pgjobs.schedules (name, expression, kind) values ('hourly', '0 * * * *', 'test.hostile')");
+    }
+
+    /** Nothing acted: the job is as it was and no action was audited. */
+    private void nothingChanged(String after) throws Exception {
+        assertThat(db.queryLong("select count(*) from pgjobs.jobs")).as(after).isEqualTo(1);
+        assertThat(scheduler.client().get(job).orElseThrow().state().dbName()).as(after).isEqualTo("discarded");
+        assertThat(db.queryLong("select count(*) from pgjobs.audit_log")).as(after).isZero();
+        assertThat(db.queryLong("select count(*) from pgjobs.schedules where enabled")).as(after).isEqualTo(1);
+    }
+
+    private static void assertError(String request, Reply reply, int status, String startsWith) {
+        assertThat(reply.status()).as(request + " -> " + reply.raw().body()).isEqualTo(status);
+        assertThat(reply.header("Content-Type")).as(request).startsWith("application/json");
+        assertThat(reply.body().get("error").asText()).as(request).startsWith(startsWith);
+        assertThat(reply.raw().body().toLowerCase(Locale.ROOT)).as(request).doesNotContain("exception", "jackson", "\tat ");
+    }
+
+    private static Map<String, Object> body(Object... fieldsAndValues) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        for (int i = 0; i < fieldsAndValues.length; i += 2) {
+            body.put((String) fieldsAndValues[i], fieldsAndValues[i + 1]);
+        }
+        return body;
+    }
+
+    /** {@code body} as JSON text (a lone surrogate written as an escape, since a Java string cannot carry it to UTF-8). */
+    private record Refusal(String path, String body, String naming) {
+        Refusal(String path, Map<String, Object> body, String naming) throws Exception {
+            this(path, HttpCalls.JSON.writeValueAsString(body), naming);
+        }
+    }
+
+    @Test
+    void everyActionsRefusalNamesAFieldOfTheRequest() throws Exception {
+        List<Long> tooMany = LongStream.rangeClosed(1, 1001).boxed().toList();
+        List<Refusal> refusals = List.of(
+                new Refusal("api/bulk", body("action", "delete", "ids", tooMany), "ids: must list 1 to 1000 job ids, got 1001"),
+                new Refusal("api/bulk", body("action", "delete", "ids", List.of()), "ids: must list 1 to 1000 job ids, got 0"),
+                new Refusal("api/bulk", body("action", "delete", "ids", List.of(1.5)), "ids: must be an array of job ids"),
+                new Refusal("api/bulk", body("action", "delete", "ids", "1,2"), "ids: must be an array of job ids"),
+                new Refusal("api/bulk", body("action", "delete", "ids", body("a", 1)), "ids: must be an array of job ids"),
+                new Refusal("api/bulk", body("action", "delete", "ids", List.of(job), "state", "completed"),
+                        "ids: act on listed jobs or on a filter, not both; drop state"),
+                new Refusal("api/bulk", body("action", "delete", "ids", List.of(job), "batchSize", 5),
+                        "ids: act on listed jobs or on a filter, not both; drop batchSize"),
+                new Refusal("api/bulk", body("ids", List.of(job)), "action: required"),
+                new Refusal("api/bulk", body("action", null, "ids", List.of(job)), "action: required"),
+                new Refusal("api/bulk", body("action", "purge", "ids", List.of(job)), "action: must be retry, cancel or delete"),
+                new Refusal("api/bulk", body("action", "delete", "batchSize", 0), "batchSize: must be between 1 and 1000"),
+                new Refusal("api/bulk", body("action", "delete", "batchSize", -1), "batchSize: must be between 1 and 1000"),
+                new Refusal("api/bulk", body("action", "delete", "batchSize", 1e10), "batchSize: expected a whole number"),
+                new Refusal("api/bulk", body("action", "delete", "cursor", "newest"), "cursor: expected a job id"),
+                new Refusal("api/bulk", body("action", "delete", "state", "dead"), "state: unknown state 'dead'"),
+                new Refusal("api/bulk", body("action", "delete", "createdFrom", "yesterday"), "createdFrom: expected an ISO-8601 instant"),
+                new Refusal("api/bulk", body("action", "delete", "createdFrom", "2026-02-01T00:00:00Z", "createdTo",
+                        "2026-01-01T00:00:00Z"), "createdFrom: must be before createdTo"),
+                new Refusal("api/bulk", body("action", "delete", "args", "n ="), "args:"),
+                new Refusal("api/bulk", body("action", "delete", "deadLetterGroup", "x"), "deadLetterGroup:"),
+                new Refusal("api/bulk", "{\"action\": \"delete\", \"queue\": \"a\\ud800\"}", "queue: contains"),
+                new Refusal("api/bulk", "{\"action\": \"delete\", \"tag\": \"a\\udfffb\"}", "tag: contains"),
+                new Refusal("api/bulk", "{\"action\": \"\\udc00\", \"ids\": [1]}", "action: must be retry, cancel or delete"),
+                new Refusal("api/jobs/" + job + "/clone", "{\"args\": {\"note\": \"\\ud800\"}}", "args:"),
+                new Refusal("api/jobs/" + job + "/clone", "{\"args\": {\"note\\u0000\": 1}}",
+                        "args: must not contain the NUL character"),
+                new Refusal("api/jobs/" + job + "/clone", body("args", List.of(1)), "args: must be a JSON object"),
+                new Refusal("api/jobs/123456789/clone", body(), "id: no job 123456789"),
+                new Refusal("api/dead-letters/0123456789abcdef0123456789abcdef/delete", body("batchSize", 0),
+                        "batchSize: must be between 1 and 1000"),
+                new Refusal("api/circuits/test.hostile/open", body("coolDownSeconds", 0),
+                        "coolDownSeconds: must be between 1 and 86400, got 0"),
+                new Refusal("api/circuits/test.hostile/open", body("coolDownSeconds", 86_401),
+                        "coolDownSeconds: must be between 1 and 86400, got 86401"),
+                new Refusal("api/circuits/test.hostile/open", body("coolDownSeconds", -5),
+                        "coolDownSeconds: must be between 1 and 86400, got -5"),
+                new Refusal("api/circuits/test.hostile/close", body("coolDownSeconds", 60),
+                        "coolDownSeconds: only opening a circuit takes a cool-down"),
+                new Refusal("api/schedules/nightly/trigger", body(), "schedule: no schedule named 'nightly'"),
+                new Refusal("api/queues/nope/pause", body(), "queue: no queue named 'nope'"),
+                new Refusal("api/workflows/424242/cancel", body(), "id: no workflow 424242"));
+        for (Refusal refusal : refusals) {
+            String request = "POST " + refusal.path() + " " + refusal.body();
+            String shown = request.length() > 300 ? request.substring(0, 300) : request;
+            assertError(shown, http.postRaw(refusal.path(), "olga", "op-pw", refusal.body()), 400, refusal.naming());
+            nothingChanged(shown);
+        }
+    }
+
+    @Test
+    void aFieldTheActionDoesNotTakeIsRefusedRatherThanDropped() throws Exception {
+        // a misspelt filter field, dropped, would leave a filter that matches every job
+        assertError("bulk delete with 'stat'", http.post("api/bulk", "olga", "op-pw", body("action", "delete", "stat", "completed")),
+                400, "body: unknown field 'stat' (this action takes action, args, batchSize, createdFrom");
+        Map<String, Map<String, Object>> misplaced = new LinkedHashMap<>();
+        misplaced.put("api/jobs/" + job + "/retry", body("reason", "flaky"));
+        misplaced.put("api/jobs/" + job + "/clone", body("args", body("n", 2), "queue", "other"));
+        misplaced.put("api/schedules/hourly/pause", body("until", "tomorrow"));
+        misplaced.put("api/dead-letters/0123456789abcdef0123456789abcdef/retry", body("action", "delete"));
+        misplaced.put("api/queues/mail/pause", body("queue", "other"));
+        for (var request : misplaced.entrySet()) {
+            String field = request.getValue().keySet().stream().reduce((a, b) -> b).orElseThrow();
+            assertError(request.getKey(), http.post(request.getKey(), "olga", "op-pw", request.getValue()), 400,
+                    "body: unknown field '" + field + "'");
+        }
+        assertError("a key of 5,000 characters", http.post("api/bulk", "olga", "op-pw", body("x".repeat(5_000), 1)), 400,
+                "body: unknown field '" + "x".repeat(100) + "…'");
+        // an action's fields are its body's: one in the query string would be read by nothing, or contradict it
+        Reply inQuery = HttpCalls.send(http.request("api/bulk?state=completed", "olga", "op-pw")
+                .header("X-PgJobs-Csrf", http.token("olga", "op-pw")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"action\": \"delete\"}")).build());
+        assertError("bulk with the state in its query", inQuery, 400, "query: an action takes its fields in its JSON body");
+        nothingChanged("misplaced fields");
+    }
+
+    @Test
+    void aFieldOrParameterGivenTwiceIsRefusedNotReadOnce() throws Exception {
+        Reply twice = http.postRaw("api/bulk", "olga", "op-pw", "{\"action\": \"retry\", \"state\": \"available\","
+                + " \"action\": \"delete\"}");
+        assertError("action twice", twice, 400, "body: not valid JSON (line 1, column ");
+        assertThat(twice.body().get("error").asText()).endsWith("a field given twice, 'action'");
+        nothingChanged("a field given twice");
+        for (String query : List.of("api/jobs?state=discarded&state=completed", "api/jobs?limit=1&limit=500",
+                "api/audit?actor=a&actor=b", "api/overview?span=hour&span=day", "api/workflows?name=a&name=b")) {
+            Reply reply = http.get(query, "victor", "view-pw");
+            assertError(query, reply, 400, query.replaceAll(".*\\?([a-z]+)=.*", "$1") + ": given 2 times; give it once");
+        }
+    }
+
+    @Test
+    void bodiesThatAreNotUtf8JsonAndTextNoColumnCanHoldAreRefusedNamingTheField() throws Exception {
+        String token = http.token("olga", "op-pw");
+        List<byte[]> bodies = new ArrayList<>();
+        bodies.add(new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'});    // a broken sequence
+        bodies.add(new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', '}'}); // a surrogate
+        bodies.add(new byte[] {(byte) 0xFF, (byte) 0xFE, 0, 0, '{', 0, 0, 0});                     // UTF-32 LE's mark
+        bodies.add(new byte[] {0, 0, (byte) 0xFF, (byte) 0xFE, 0, 0, 0, '{'});                     // UCS-4 unusual order
+        bodies.add(new byte[] {0, '{', 0, '}'});                                                    // UTF-16 BE
+        bodies.add(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, '{', '}', (byte) 0x80});       // junk after the object
+        bodies.add(new byte[] {' ', '\n', ' '});                                                    // blanks only
+        for (byte[] bytes : bodies) {
+            Reply reply = HttpCalls.send(http.request("api/bulk", "olga", "op-pw").header("X-PgJobs-Csrf", token)
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build());
+            assertThat(reply.status()).as(java.util.HexFormat.of().formatHex(bytes) + " -> " + reply.raw().body()).isEqualTo(400);
+            assertThat(reply.body().get("error").asText()).startsWith("body:");
+        }
+        // deep nesting: refused whole, by Jackson's depth limit or the field's length
+        assertError("nested 2,000 deep", http.postRaw("api/bulk", "olga", "op-pw",
+                "{\"action\": \"delete\", \"state\": " + "[".repeat(2_000) + "]".repeat(2_000) + "}"), 400, "body: not valid JSON");
+        assertError("nested 600 deep", http.postRaw("api/bulk", "olga", "op-pw",
+                "{\"action\": \"delete\", \"state\": " + "[".repeat(600) + "]".repeat(600) + "}"), 400, "state: must be at most");
+        nothingChanged("bodies");
+    }
+
+    @Test
+    void controlAndUnicodeCharactersInFreeTextAreSearchedForAsText() throws Exception {
+        String odd = "\u0001\u001b[31m\u202e\u200bé😀\r\n'\"%_\\";
+        String encoded = java.net.URLEncoder.encode(odd, StandardCharsets.UTF_8);
+        for (String path : List.of("api/jobs?queue=", "api/jobs?kind=", "api/jobs?tag=", "api/jobs/count?queue=",
+                "api/audit?actor=", "api/workflows?name=", "api/batches?name=")) {
+            Reply reply = http.get(path + encoded, "victor", "view-pw");
+            assertThat(reply.status()).as(path).isEqualTo(200);
+            assertThat(reply.raw().body()).as(path).doesNotContain("\"error\"");
+        }
+        // as a bulk action's filter it matches nothing, and so acts on nothing
+        Reply bulk = http.post("api/bulk", "olga", "op-pw", body("action", "delete", "queue", odd));
+        assertThat(bulk.status()).isEqualTo(200);
+        assertThat(bulk.body().get("scanned").asInt()).isZero();
+        assertThat(db.queryLong("select count(*) from pgjobs.jobs")).isEqualTo(1);
+    }
+}
