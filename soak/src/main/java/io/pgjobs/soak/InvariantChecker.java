@@ -39,6 +39,39 @@ final class InvariantChecker {
                 group by x.job_id, x.attempt, a.finished_at, j.args ->> 'key')""".formatted(SoakJobs.LIMITED_QUEUE);
 
     /**
+     * The runs of the ordered queue's attempts, as {@link #LIMITED_RUNS}: two that overlap ran at the same time
+     * (a frozen node's handler that runs on after its job was rescued is not counted: its attempt had ended).
+     */
+    private static final String ORDERED_RUNS = """
+            with runs as (
+                select x.job_id, x.attempt, min(x.at) as began, a.finished_at, j.ordering_key
+                from soak.executions x
+                join pgjobs.attempts a on a.job_id = x.job_id and a.attempt = x.attempt
+                join pgjobs.jobs j on j.id = x.job_id
+                where j.queue = '%s' and j.ordering_key is not null
+                group by x.job_id, x.attempt, a.finished_at, j.ordering_key)""".formatted(SoakJobs.ORDERED_QUEUE);
+
+    /**
+     * The ordered queue's jobs with a key: when each was first claimed, first ran, and when its enqueue committed
+     * where the server keeps commit timestamps ({@code track_commit_timestamp}, on in the soak's embedded server;
+     * else null). Its row of {@code soak.enqueued} was inserted in the enqueue's transaction and never updated, so
+     * that row's {@code xmin} is the enqueue's transaction. Enqueue order is the order of the ids, except that a
+     * job whose transaction commits after a later job of its key was claimed waits for that one and runs next
+     * (docs/flow-control.md, "Ordered keys"): with producers in concurrent transactions, as in the upgrade, ids are
+     * taken in one order and committed in another.
+     */
+    static final String ORDERED_JOBS = """
+            with ordered as (
+                select j.id, j.ordering_key, j.finished_at,
+                       (select min(a.started_at) from pgjobs.attempts a where a.job_id = j.id) as claimed,
+                       (select min(x.at) from soak.executions x where x.job_id = j.id) as ran,
+                       (select case when current_setting('track_commit_timestamp') = 'on'
+                                    then pg_xact_commit_timestamp(e.xmin) end
+                        from soak.enqueued e where e.job_id = j.id) as committed
+                from pgjobs.jobs j where j.queue = '%s' and j.ordering_key is not null)""".formatted(
+            SoakJobs.ORDERED_QUEUE);
+
+    /**
      * How long after a circuit's opening was logged an attempt of its kind may still start, and how long before
      * its next transition (the probe taken: half-open) was logged one may already start: the log's time is taken
      * inside the transition's statement, just before it commits, and a claim that began before the commit still
@@ -110,15 +143,23 @@ final class InvariantChecker {
                                            and o.began <= r.began and o.finished_at > r.began
                     group by r.job_id, r.attempt, r.began, r.partition having count(*) >= %d""".formatted(LIMITED_RUNS,
                     SoakJobs.LIMITED_PARTITION_LIMIT, SoakJobs.LIMITED_PARTITION_LIMIT)),
-            Map.entry("9b the jobs of an ordering key run one at a time, in enqueue order", """
-                    select b.id, 'ran at ' || min(x.at) || ', before job ' || a.id || ' of ordering key '
-                                 || a.ordering_key || ' (enqueued before it) finished at ' || a.finished_at
-                    from pgjobs.jobs a
-                    join pgjobs.jobs b on b.queue = a.queue and b.ordering_key = a.ordering_key and b.id > a.id
-                    join soak.executions x on x.job_id = b.id
-                    where a.queue = '%s'
-                    group by a.id, a.ordering_key, a.finished_at, b.id
-                    having min(x.at) < coalesce(a.finished_at, 'infinity')""".formatted(SoakJobs.ORDERED_QUEUE)),
+            Map.entry("9b the jobs of an ordering key run one at a time", """
+                    %s
+                    select r.job_id, 'attempt ' || r.attempt || ' started at ' || r.began || ' while attempt '
+                                     || o.attempt || ' of job ' || o.job_id || ' of its ordering key ' || r.ordering_key
+                                     || ' was running (from ' || o.began || ' to ' || o.finished_at || ')'
+                    from runs r join runs o on o.job_id <> r.job_id and o.ordering_key = r.ordering_key
+                                           and o.began <= r.began and o.finished_at > r.began""".formatted(ORDERED_RUNS)),
+            Map.entry("9b2 the jobs of an ordering key run in enqueue order", """
+                    %s
+                    select b.id, 'ran at ' || b.ran || ' (claimed at ' || b.claimed || '), before job ' || a.id
+                                 || ' of ordering key ' || a.ordering_key || ' (enqueued before it, its enqueue '
+                                 || coalesce('committed at ' || a.committed, 'of unknown commit time')
+                                 || ', first claimed at ' || coalesce(a.claimed::text, 'never')
+                                 || ') finished at ' || coalesce(a.finished_at::text, 'never')
+                    from ordered a join ordered b on b.ordering_key = a.ordering_key and b.id > a.id
+                    where b.ran < coalesce(a.finished_at, 'infinity')
+                      and (a.committed is null or a.committed < b.claimed)""".formatted(ORDERED_JOBS)),
             Map.entry("9c a workflow step runs only after every step it depends on completed", """
                     select d.job_id, 'ran at ' || min(x.at) || ' though step ' || p.id || ' it depends on is '
                                      || p.state || coalesce(' since ' || p.finished_at, '')
@@ -245,13 +286,19 @@ final class InvariantChecker {
     /**
      * No {@code soak.work} job of the default queue waited longer than {@link #WAIT_BOUND} for its first start
      * while no fault was on (from a fault's start to its recovery) and, at the moment it had waited that long,
-     * fewer jobs of the queue were running than the cluster has slots for it.
+     * fewer jobs of the queue were running than the cluster has slots for it. A job waits from the commit of its
+     * enqueue, where the server keeps commit times (as for ordered keys, {@link #ORDERED_JOBS}), else from its
+     * {@code created_at}, the enqueue transaction's start: a producer whose transaction is slow to commit (a
+     * starved node enqueueing, in the upgrade) has its jobs invisible to every claim until then.
      */
     private List<Violation> waitsWithCapacityFree(Connection c) throws SQLException {
         List<Violation> violations = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("""
                 with firsts as (
-                    select j.id, j.created_at, min(x.at) as began
+                    select j.id, min(x.at) as began,
+                           coalesce((select case when current_setting('track_commit_timestamp') = 'on'
+                                                 then pg_xact_commit_timestamp(e.xmin) end
+                                     from soak.enqueued e where e.job_id = j.id), j.created_at) as created_at
                     from pgjobs.jobs j join soak.executions x on x.job_id = j.id and x.attempt = 1
                     where j.queue = 'default' and j.kind = 'soak.work' group by j.id, j.created_at),
                 late as (
@@ -272,7 +319,8 @@ final class InvariantChecker {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     violations.add(new Violation(rs.getLong(1), "no job waits while capacity is free: waited "
-                            + rs.getString(2) + " for its first start, outside faults, while only " + rs.getLong(3)
+                            + rs.getString(2) + " for its first start after its enqueue, outside faults, "
+                            + "while only " + rs.getLong(3)
                             + " of the default queue's " + defaultQueueSlots + " slots were busy after "
                             + WAIT_BOUND.toSeconds() + " s"));
                 }
@@ -288,8 +336,12 @@ final class InvariantChecker {
                 out.println("VIOLATION" + (v.jobId() == null ? "" : " job " + v.jobId()) + ": " + v.what());
                 if (v.jobId() != null) {
                     printRows(c, out, "  job:      ", """
-                            select kind, state, attempt, max_attempts, created_at, started_at, finished_at, node_id,
-                                   args::text, last_error from pgjobs.jobs where id = ?""", v.jobId());
+                            select kind, state, attempt, max_attempts, created_at,
+                                   (select case when current_setting('track_commit_timestamp') = 'on'
+                                                then pg_xact_commit_timestamp(e.xmin) end
+                                    from soak.enqueued e where e.job_id = j.id) as enqueue_committed,
+                                   started_at, finished_at, node_id, args::text, last_error
+                            from pgjobs.jobs j where id = ?""", v.jobId());
                     printRows(c, out, "  attempt:  ", """
                             select attempt, node_id, started_at, finished_at, outcome, message from pgjobs.attempts
                             where job_id = ? order by attempt, started_at""", v.jobId());

@@ -7,49 +7,76 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * scheduler-core of the previous release, built from this repository's git history: {@code git archive} of its
- * commit into {@code soak/target/previous-release/<commit>}, then an offline Maven build of its scheduler-core
- * (and the jOOQ codegen it needs), without tests. The jar is kept there and reused by later runs. Needs the
- * history (a clone has it; a shallow one may not) and the Maven repository the current build filled.
+ * scheduler-core of the previous release (or of any commit of this repository), built from its git history:
+ * {@code git archive} of the commit into {@code soak/target/previous-release/<commit>}, then an offline Maven
+ * build of its scheduler-core (and the jOOQ codegen it needs), without tests. The jar is kept there and reused by
+ * later runs. Needs the history (a clone has it; a shallow one may not) and the Maven repository the current
+ * build filled. The schema the commit's nodes expect is its last migration's version, read from its history too.
  */
 final class PreviousRelease {
-    /** The last release: main at this commit shipped schema V29 (see MigrationRulesTest's LAST_RELEASED). */
-    static final String COMMIT = "375030c";
+    /** The last release: main at this commit (stop 26) shipped schema V34 (see MigrationRulesTest's LAST_RELEASED). */
+    static final String COMMIT = "54d732e";
 
     private static final long BUILD_TIMEOUT_MINUTES = 20;
 
     private PreviousRelease() {}
 
-    /** The previous release's scheduler-core jar, built first if it is not there yet. */
-    static Path schedulerCoreJar(Path repository) throws IOException, InterruptedException {
-        Path dir = repository.resolve("soak/target/previous-release/" + COMMIT).toAbsolutePath();
+    /** The version of the last migration in {@code commit}'s {@code migrations/}: the schema its nodes run on. */
+    static String schemaVersion(Path repository, String commit) throws IOException, InterruptedException {
+        requireCommit(repository, commit);
+        Path listing = Files.createTempFile("previous-release-migrations", ".txt");
+        try {
+            run(repository, List.of("git", "ls-tree", "--name-only", commit, "migrations/"), listing,
+                    "listing the migrations of " + commit + " failed");
+            OptionalInt last = Files.readAllLines(listing).stream()
+                    .map(path -> path.substring(path.lastIndexOf('/') + 1))
+                    .filter(name -> name.matches("V\\d+__.*\\.sql"))
+                    .mapToInt(name -> Integer.parseInt(name.substring(1, name.indexOf("__"))))
+                    .max();
+            if (last.isEmpty()) {
+                throw new IllegalStateException("commit " + commit + " has no migrations/V<n>__*.sql");
+            }
+            return Integer.toString(last.getAsInt());
+        } finally {
+            Files.delete(listing);
+        }
+    }
+
+    /** {@code commit}'s scheduler-core jar, built first if it is not there yet. */
+    static Path schedulerCoreJar(Path repository, String commit) throws IOException, InterruptedException {
+        Path dir = repository.resolve("soak/target/previous-release/" + commit).toAbsolutePath();
         Optional<Path> built = jar(dir);
         if (built.isPresent()) {
             return built.get();
         }
-        run(repository, List.of("git", "cat-file", "-e", COMMIT + "^{commit}"), null,
-                "commit " + COMMIT + " (the previous release) is not in this clone's history: a shallow clone lacks "
-                        + "it (git fetch --unshallow)");
+        requireCommit(repository, commit);
         Path source = dir.resolve("source");
         deleteTree(source); // what a build that was stopped half-way left
         Files.createDirectories(source);
         Path archive = dir.resolve("source.tar");
-        run(repository, List.of("git", "archive", "--format=tar", "-o", archive.toString(), COMMIT), null,
-                "git archive of " + COMMIT + " failed");
+        run(repository, List.of("git", "archive", "--format=tar", "-o", archive.toString(), commit), null,
+                "git archive of " + commit + " failed");
         run(source, List.of("tar", "-xf", archive.toString()), null, "unpacking " + archive + " failed");
         Files.delete(archive);
         Path log = dir.resolve("build.log");
-        System.out.println("[upgrade] building scheduler-core of " + COMMIT + " (offline, no tests); log in " + log);
+        System.out.println("[upgrade] building scheduler-core of " + commit + " (offline, no tests); log in " + log);
         run(source, List.of(source.resolve("mvnw").toString(), "-B", "-q", "-o", "-pl", "scheduler-core", "-am",
                         "package", "-Dmaven.test.skip=true"), log,
-                "the offline build of scheduler-core at " + COMMIT + " failed (it needs the Maven repository that "
+                "the offline build of scheduler-core at " + commit + " failed (it needs the Maven repository that "
                         + "building this version filled)");
-        return jar(dir).orElseThrow(() -> new IllegalStateException("the build of " + COMMIT + " left no jar in "
+        return jar(dir).orElseThrow(() -> new IllegalStateException("the build of " + commit + " left no jar in "
                 + source.resolve("scheduler-core/target")));
+    }
+
+    private static void requireCommit(Path repository, String commit) throws IOException, InterruptedException {
+        run(repository, List.of("git", "cat-file", "-e", commit + "^{commit}"), null,
+                "commit " + commit + " (the previous release) is not in this clone's history: a shallow clone lacks "
+                        + "it (git fetch --unshallow)");
     }
 
     private static void deleteTree(Path dir) throws IOException {

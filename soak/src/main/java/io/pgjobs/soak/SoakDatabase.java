@@ -73,6 +73,8 @@ final class SoakDatabase implements AutoCloseable {
                 .setCleanDataDirectory(false)
                 .setPort(port)
                 .setServerConfig("max_connections", "300")
+                // the checker reads when each enqueue committed (ordered keys: InvariantChecker.ORDERED_JOBS)
+                .setServerConfig("track_commit_timestamp", "on")
                 .start();
     }
 

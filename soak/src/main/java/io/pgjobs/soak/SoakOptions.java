@@ -7,12 +7,14 @@ import java.util.Map;
 
 /**
  * What a soak run does, from its command line: {@code --duration 60m --nodes 3 --rate 40 --seed 1
- * --lease 5s --min-fault-gap 20s --max-fault-gap 60s --concurrency 16 [--jdbc-url URL]}. Without
- * {@code --jdbc-url} (an administrative database's URL with credentials) the soak runs an embedded PostgreSQL of
- * its own, which it also restarts as a fault.
+ * --lease 5s --min-fault-gap 20s --max-fault-gap 60s --concurrency 16 [--jdbc-url URL] [--previous COMMIT]}.
+ * Without {@code --jdbc-url} (an administrative database's URL with credentials) the soak runs an embedded
+ * PostgreSQL of its own, which it also restarts as a fault. {@code --previous} is the upgrade's only: the commit
+ * of this repository whose nodes are the old ones ({@link PreviousRelease}).
  */
 record SoakOptions(Duration duration, int nodes, int jobsPerSecond, long seed, long leaseMs,
-                   Duration minFaultGap, Duration maxFaultGap, int concurrency, String jdbcUrl) {
+                   Duration minFaultGap, Duration maxFaultGap, int concurrency, String jdbcUrl,
+                   String previousRelease) {
 
     SoakOptions {
         require(duration.toSeconds() >= 10, "--duration must be at least 10s, was " + duration);
@@ -22,10 +24,12 @@ record SoakOptions(Duration duration, int nodes, int jobsPerSecond, long seed, l
         require(!minFaultGap.isNegative() && minFaultGap.compareTo(maxFaultGap) <= 0,
                 "--min-fault-gap must be between 0 and --max-fault-gap, was " + minFaultGap + " and " + maxFaultGap);
         require(concurrency >= 1 && concurrency <= 20, "--concurrency must be 1..20 (the node's pool has 24), was " + concurrency);
+        require(previousRelease.matches("[0-9a-f]{7,40}"),
+                "--previous must be a commit's hash (7 to 40 hex digits), was " + previousRelease);
     }
 
     private static final List<String> NAMES = List.of("--duration", "--nodes", "--rate", "--seed",
-            "--lease", "--min-fault-gap", "--max-fault-gap", "--concurrency", "--jdbc-url");
+            "--lease", "--min-fault-gap", "--max-fault-gap", "--concurrency", "--jdbc-url", "--previous");
 
     static SoakOptions parse(String... args) {
         Map<String, String> given = new HashMap<>();
@@ -47,7 +51,8 @@ record SoakOptions(Duration duration, int nodes, int jobsPerSecond, long seed, l
                 duration("--min-fault-gap", given.getOrDefault("--min-fault-gap", "20s")),
                 duration("--max-fault-gap", given.getOrDefault("--max-fault-gap", "60s")),
                 integer("--concurrency", given.getOrDefault("--concurrency", "16")),
-                given.get("--jdbc-url"));
+                given.get("--jdbc-url"),
+                given.getOrDefault("--previous", PreviousRelease.COMMIT));
     }
 
     /** {@code 90s}, {@code 5m}, {@code 1h}. */

@@ -84,6 +84,14 @@ final class SoakReport {
                     select (j.args ->> 'millis')::bigint > %d as past_timeout, a.outcome, count(*)
                     from pgjobs.attempts a join pgjobs.jobs j on j.id = a.job_id where j.kind = 'soak.timed'
                     group by 1, 2 order by 1, 2""".formatted(SoakJobs.HANDLER_TIMEOUT.toMillis()));
+            out.println("== ordered keys: jobs whose enqueue committed after a later job of their key was claimed (they "
+                    + "wait for it and run next: no breach of order), when the server keeps commit times");
+            table(c, out, """
+                    %s
+                    select current_setting('track_commit_timestamp') = 'on' as commit_times_kept,
+                           count(distinct a.id) as committed_after_a_later_job_claimed
+                    from ordered a join ordered b on b.ordering_key = a.ordering_key and b.id > a.id
+                    where a.committed > b.claimed""".formatted(InvariantChecker.ORDERED_JOBS));
             out.println("== handler runs: total, and jobs run more than once");
             table(c, out, """
                     select count(*) as runs, count(distinct job_id) as jobs,

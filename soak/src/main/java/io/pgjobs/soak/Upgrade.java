@@ -32,17 +32,16 @@ import javax.sql.DataSource;
  * migrations run; old and new; new).
  */
 public final class Upgrade {
-    /** The schema of the previous release. */
-    static final String PREVIOUS_SCHEMA = "29";
-
     /**
      * What a run found: the broken invariants; the migration's and each old node's stop as faults (recovered or
-     * not); the version the schema ended at; attempts started by old nodes after the migration, and by new ones;
-     * whether each old node stopped by itself; how long the migration took, in tries and in all; the longest a
-     * node's statement was seen waiting for a lock while the migrations ran.
+     * not); the version the schema started and ended at, and how many migrations were applied (none when this
+     * version adds none: then only the code rolls); attempts started by old nodes after the migration, and by new
+     * ones; whether each old node stopped by itself; how long the migration took, in tries and in all; the longest
+     * a node's statement was seen waiting for a lock while the migrations ran.
      */
     record Result(List<InvariantChecker.Violation> violations, Map<String, SoakReport.FaultCount> steps,
-                  String schemaVersion, long oldAttemptsAfterMigration, long newAttempts, boolean oldStoppedGracefully,
+                  String previousSchemaVersion, String schemaVersion, int migrationsApplied,
+                  long oldAttemptsAfterMigration, long newAttempts, boolean oldStoppedGracefully,
                   int migrationTries, Duration migration, Duration longestLockWait) {
         boolean passed() {
             return violations.isEmpty() && steps.values().stream().allMatch(f -> f.recovered() == f.injected())
@@ -74,15 +73,17 @@ public final class Upgrade {
     }
 
     static Result run(SoakOptions options, Path repository, PrintStream out) throws Exception {
-        out.println("[upgrade] " + options + ", from " + PreviousRelease.COMMIT + " (schema V" + PREVIOUS_SCHEMA + ")");
-        String previousClassPath = PreviousRelease.schedulerCoreJar(repository) + File.pathSeparator
+        String previous = options.previousRelease();
+        String previousSchema = PreviousRelease.schemaVersion(repository, previous);
+        out.println("[upgrade] " + options + ", from " + previous + " (schema V" + previousSchema + ")");
+        String previousClassPath = PreviousRelease.schedulerCoreJar(repository, previous) + File.pathSeparator
                 + System.getProperty("java.class.path");
         long phaseMs = options.duration().toMillis() / 4;
         int perNode = Math.max(1, options.jobsPerSecond() / options.nodes());
         long start = System.nanoTime();
         Path logs = Files.createDirectories(Path.of("target", "upgrade-logs"));
-        try (SoakDatabase database = options.jdbcUrl() == null ? SoakDatabase.embedded(PREVIOUS_SCHEMA)
-                : SoakDatabase.onServer(options.jdbcUrl(), PREVIOUS_SCHEMA)) {
+        try (SoakDatabase database = options.jdbcUrl() == null ? SoakDatabase.embedded(previousSchema)
+                : SoakDatabase.onServer(options.jdbcUrl(), previousSchema)) {
             List<NodeJvm> oldNodes = new ArrayList<>();
             List<NodeJvm> newNodes = new ArrayList<>();
             ExecutorService threads = Executors.newFixedThreadPool(2); // the connection sampler, the lock watch
@@ -102,23 +103,31 @@ public final class Upgrade {
                     node.start();
                 }
                 FaultLog.endedWithoutProbe(harness, starting);
-                out.println("[upgrade] " + oldNodes.size() + " nodes of " + PreviousRelease.COMMIT
+                out.println("[upgrade] " + oldNodes.size() + " nodes of " + previous
                         + " started, each enqueueing " + perNode + " jobs a second; output in " + logs.toAbsolutePath());
                 TimeUnit.MILLISECONDS.sleep(phaseMs); // the old version alone, under load
 
                 // the next version's migrations, applied while the old nodes work
                 JobClient client = Scheduler.builder(harness).migrateOnStart(false).buildClient();
                 FaultLog steps = new FaultLog(harness, client);
-                long migrated = steps.started("MIGRATION", "V" + PREVIOUS_SCHEMA + " to this version's last");
+                long migrated = steps.started("MIGRATION", "V" + previousSchema + " to this version's last");
                 LockWatch lockWatch = new LockWatch(harness);
                 Future<?> watching = threads.submit(lockWatch);
                 long migrationStart = System.nanoTime();
                 int tries = migrate(database, out);
                 Duration migration = Duration.ofNanos(System.nanoTime() - migrationStart);
                 watching.cancel(true);
-                out.println("[upgrade] migrated to V" + schemaVersion(harness) + " in " + migration.toMillis()
-                        + " ms (" + tries + " tries); the longest lock wait of a node's statement seen meanwhile: "
-                        + lockWatch.longestMs() + " ms");
+                int applied = (int) FaultLog.queryLong(harness, """
+                        select count(*) from pgjobs.pgjobs_schema_history
+                        where success and version is not null and version::int > ?""", Long.parseLong(previousSchema));
+                if (applied == 0) {
+                    out.println("[upgrade] no migration after V" + previousSchema + " in this version: none applied, "
+                            + "only the code rolls");
+                } else {
+                    out.println("[upgrade] migrated to V" + schemaVersion(harness) + " (" + applied
+                            + " migrations) in " + migration.toMillis() + " ms (" + tries + " tries); the "
+                            + "longest lock wait of a node's statement seen meanwhile: " + lockWatch.longestMs() + " ms");
+                }
                 steps.ended(migrated);
                 TimeUnit.MILLISECONDS.sleep(phaseMs); // the old version on the new schema
 
@@ -164,8 +173,9 @@ public final class Upgrade {
                         "select count(*) from pgjobs.attempts where node_id like 'soak-next-%'");
                 out.println("[upgrade] attempts started by old nodes after the migration: " + oldAfter
                         + "; by new nodes: " + newAttempts + "; " + violations.size() + " violations");
-                return new Result(violations, report.faults(), schemaVersion(harness), oldAfter, newAttempts, graceful,
-                        tries, migration, Duration.ofMillis(lockWatch.longestMs()));
+                return new Result(violations, report.faults(), previousSchema, schemaVersion(harness),
+                        applied, oldAfter, newAttempts, graceful, tries, migration,
+                        Duration.ofMillis(lockWatch.longestMs()));
             } finally {
                 threads.shutdownNow();
                 for (NodeJvm node : oldNodes) {

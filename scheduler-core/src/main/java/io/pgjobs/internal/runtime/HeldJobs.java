@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@code ExecutionStore.complete}).
  */
 final class HeldJobs {
-    private record HeldAttempt(long jobId, int attempt) {}
+    /** One attempt of one job. */
+    record HeldAttempt(long jobId, int attempt) {}
 
     private final Set<HeldAttempt> held = ConcurrentHashMap.newKeySet();
     private final Set<Long> completing = ConcurrentHashMap.newKeySet();
@@ -34,9 +35,9 @@ final class HeldJobs {
         return held.remove(new HeldAttempt(jobId, attempt));
     }
 
-    /** The jobs whose leases to renew: those held, less those whose completion is being written. */
-    List<Long> jobIdsToRenew() {
-        return held.stream().map(HeldAttempt::jobId).distinct().filter(id -> !completing.contains(id)).toList();
+    /** The attempts whose leases to renew: those held, less those of the jobs whose completion is being written. */
+    List<HeldAttempt> attemptsToRenew() {
+        return held.stream().filter(attempt -> !completing.contains(attempt.jobId())).toList();
     }
 
     /** The completion of {@code jobIds} is being written, until {@link #completed}: their leases are its care. */

@@ -1,6 +1,7 @@
 package io.pgjobs.internal.runtime;
 
 import io.pgjobs.internal.loop.BackgroundLoop;
+import io.pgjobs.internal.runtime.HeldJobs.HeldAttempt;
 import io.pgjobs.internal.runtime.JobExecution.StopReason;
 import io.pgjobs.internal.store.ExecutionStore;
 import io.pgjobs.internal.store.ExecutionStore.LeaseStatus;
@@ -12,8 +13,13 @@ import java.util.Set;
 /**
  * Renews the leases of every job this node holds (but those being completed: see {@link HeldJobs}), three times
  * per lease duration, in one statement. The answer
- * also carries cancel requests (a fallback for a lost notification); a job missing from it was taken from this
- * node (rescued after a freeze, say), and its handler is told to stop.
+ * also carries cancel requests (a fallback for a lost notification); an attempt missing from it was taken from
+ * this node (rescued after a freeze, say), and its handler is told to stop.
+ *
+ * <p>Lost leases are told apart by job and attempt, not by job alone. The attempts to renew are read before the
+ * renewal runs, and an attempt that ended meanwhile leaves its job between attempts (retryable, or available),
+ * missing from the answer; by the time the answer is read, this node may have claimed the job's next attempt and
+ * started it. That attempt is this node's, and only the attempt that was asked about is stopped.
  */
 final class LeaseKeeper extends BackgroundLoop {
     private final ExecutionStore store;
@@ -34,22 +40,24 @@ final class LeaseKeeper extends BackgroundLoop {
     @Override
     protected Duration runOnce() throws Exception {
         Duration every = lease.dividedBy(3);
-        List<Long> heldIds = held.jobIdsToRenew();
-        if (heldIds.isEmpty()) {
+        List<HeldAttempt> toRenew = held.attemptsToRenew();
+        if (toRenew.isEmpty()) {
             return every;
         }
-        List<LeaseStatus> renewed = store.renewLeases(heldIds, nodeId, lease.toMillis());
-        Set<Long> stillOurs = new HashSet<>();
+        List<Long> jobIds = toRenew.stream().map(HeldAttempt::jobId).distinct().toList();
+        List<LeaseStatus> renewed = store.renewLeases(jobIds, nodeId, lease.toMillis());
+        Set<HeldAttempt> stillOurs = new HashSet<>();
         for (LeaseStatus status : renewed) {
-            stillOurs.add(status.jobId());
+            stillOurs.add(new HeldAttempt(status.jobId(), status.attempt()));
             if (status.cancelRequested()) {
-                workers.stop(status.jobId(), StopReason.CANCELLED);
+                workers.stop(status.jobId(), status.attempt(), StopReason.CANCELLED);
             }
         }
-        for (Long id : heldIds) {
-            if (!stillOurs.contains(id) && workers.isExecuting(id)) {
-                log.warn("job {} is no longer held by this node (its lease was lost); telling its handler to stop", id);
-                workers.stop(id, StopReason.LEASE_LOST);
+        for (HeldAttempt attempt : toRenew) {
+            if (!stillOurs.contains(attempt) && workers.isExecuting(attempt.jobId(), attempt.attempt())) {
+                log.warn("job {} (attempt {}) is no longer held by this node (its lease was lost); telling its "
+                        + "handler to stop", attempt.jobId(), attempt.attempt());
+                workers.stop(attempt.jobId(), attempt.attempt(), StopReason.LEASE_LOST);
             }
         }
         return every;

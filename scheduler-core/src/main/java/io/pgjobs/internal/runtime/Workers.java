@@ -142,14 +142,24 @@ final class Workers {
         }
     }
 
-    boolean isExecuting(long jobId) {
-        return executing.containsKey(jobId);
+    /** Whether that attempt of the job is executing here (its handler started or about to). */
+    boolean isExecuting(long jobId, int attempt) {
+        JobExecution execution = executing.get(jobId);
+        return execution != null && execution.attempt() == attempt;
     }
 
     /** Asks the handler of {@code jobId}, if it still runs here, to stop. */
     void stop(long jobId, StopReason reason) {
         JobExecution execution = executing.get(jobId);
         if (execution != null) {
+            execution.stop(reason);
+        }
+    }
+
+    /** Asks the handler of that attempt of {@code jobId}, if it still runs here, to stop; another attempt goes on. */
+    void stop(long jobId, int attempt, StopReason reason) {
+        JobExecution execution = executing.get(jobId);
+        if (execution != null && execution.attempt() == attempt) {
             execution.stop(reason);
         }
     }

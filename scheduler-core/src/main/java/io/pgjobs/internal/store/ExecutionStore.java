@@ -46,8 +46,8 @@ public final class ExecutionStore {
     /** The jobs one claim took, in claim order, and the position of the last of them (null if none). */
     public record Claim(List<ClaimedJob> jobs, ClaimPosition end) {}
 
-    /** A lease renewal's answer for one job. */
-    public record LeaseStatus(long jobId, boolean cancelRequested) {}
+    /** A lease renewal's answer for one job: the attempt of it this node holds, and whether it is to be cancelled. */
+    public record LeaseStatus(long jobId, int attempt, boolean cancelRequested) {}
 
     /** Joined to a claim: its implicit transaction commits with synchronous_commit off (see the constructor). */
     private static final String ASYNC_COMMIT = " cross join set_config('synchronous_commit', 'off', true) async";
@@ -154,7 +154,7 @@ public final class ExecutionStore {
                 where id = any(array(select id from %1$s where id = any(?) and state = 'running' and node_id = ?
                                      order by id for update))
                   and state = 'running' and node_id = ?
-                returning id, cancel_requested_at is not null
+                returning id, attempt, cancel_requested_at is not null
                 """.formatted(jobs);
         // Claimed jobs a node never started go back as they were before the claim: available, the attempt it
         // counted given back, not started. One with a cancel request stays running, for the rescuer to cancel once
@@ -289,7 +289,10 @@ public final class ExecutionStore {
         }
     }
 
-    /** Renews the leases of {@code jobIds} held by {@code nodeId}; jobs missing from the answer were lost. */
+    /**
+     * Renews the leases of {@code jobIds} held by {@code nodeId}, whatever their attempt; the answer says which
+     * attempt of each this node holds, and jobs missing from it are not this node's (not running here, or lost).
+     */
     public List<LeaseStatus> renewLeases(List<Long> jobIds, String nodeId, long leaseMs) throws SQLException {
         return Sql.autoCommit(dataSource, connection -> renew(connection, jobIds.toArray(Long[]::new), nodeId, leaseMs));
     }
@@ -304,7 +307,7 @@ public final class ExecutionStore {
             List<LeaseStatus> renewed = new ArrayList<>(jobIds.length);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    renewed.add(new LeaseStatus(rs.getLong(1), rs.getBoolean(2)));
+                    renewed.add(new LeaseStatus(rs.getLong(1), rs.getInt(2), rs.getBoolean(3)));
                 }
             }
             return renewed;

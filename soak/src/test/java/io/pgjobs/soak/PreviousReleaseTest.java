@@ -1,0 +1,32 @@
+package io.pgjobs.soak;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The upgrade's previous release is any commit of this repository: the schema its nodes run on is read from that
+ * commit's migrations, and a commit that is not a hash is refused naming the option. Reading a commit needs the
+ * history (not in a shallow clone), as the upgrade does: tagged {@code upgrade} like it.
+ */
+class PreviousReleaseTest {
+    @Test
+    @Tag("upgrade")
+    void theSchemaOfACommitIsItsLastMigration() throws Exception {
+        assertThat(PreviousRelease.schemaVersion(Upgrade.repository(), PreviousRelease.COMMIT))
+                .as("stop 26's release").isEqualTo("34");
+        assertThat(PreviousRelease.schemaVersion(Upgrade.repository(), "375030c")).as("the release before")
+                .isEqualTo("29");
+    }
+
+    @Test
+    void theUpgradeTakesAnyCommitAndRefusesWhatIsNotOne() {
+        assertThat(SoakOptions.parse().previousRelease()).isEqualTo(PreviousRelease.COMMIT);
+        assertThat(SoakOptions.parse("--previous", "375030c").previousRelease()).isEqualTo("375030c");
+        assertThatThrownBy(() -> SoakOptions.parse("--previous", "main"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--previous must be a commit's hash (7 to 40 hex digits), was main");
+    }
+}
