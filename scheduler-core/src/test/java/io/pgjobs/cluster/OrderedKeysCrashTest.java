@@ -35,12 +35,7 @@ class OrderedKeysCrashTest {
         int failures = 0;
         long killedAt;
         try (WorkerLauncher workers = new WorkerLauncher()) {
-            List<Worker> nodes = new ArrayList<>();
-            for (String id : List.of("node-a", "node-b", "node-c")) {
-                nodes.add(workers.start(db.jdbcUrl(), id, 2_000, 3_000, 4, 5_000, "ordered"));
-            }
-            Await.until(Duration.ofSeconds(90), "three nodes registered",
-                    () -> db.queryLong("select count(*) from pgjobs.nodes where stopped_at is null") == 3);
+            List<Worker> nodes = workers.startThree(db, 2_000, 3_000, 4, 5_000, "ordered");
 
             List<JobRequest> jobs = new ArrayList<>();
             for (int seq = 0; seq < PER_KEY; seq++) {

@@ -41,12 +41,7 @@ class PartitionCircuitClusterTest {
         db.execute("insert into tenant_partners values ('acme', true, 0), ('globex', false, 0)");
         long seenOpen, killedProbeJob, probeTakenAt, killedAt;
         try (WorkerLauncher workers = new WorkerLauncher()) {
-            List<Worker> nodes = new ArrayList<>();
-            for (String id : List.of("node-a", "node-b", "node-c")) {
-                nodes.add(workers.start(db.jdbcUrl(), id, LEASE_MS, 3_000, 4, 5_000, "tenant-circuit"));
-            }
-            Await.until(Duration.ofSeconds(90), "three nodes registered",
-                    () -> db.queryLong("select count(*) from pgjobs.nodes where stopped_at is null") == 3);
+            List<Worker> nodes = workers.startThree(db, LEASE_MS, 3_000, 4, 5_000, "tenant-circuit");
             Scheduler client = Scheduler.builder(db.dataSource()).build();
             client.client().enqueueAll(jobs("acme", 40, 20));
 

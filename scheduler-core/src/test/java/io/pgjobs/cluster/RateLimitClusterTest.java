@@ -39,12 +39,7 @@ class RateLimitClusterTest {
     @Timeout(300)
     void threeNodesTogetherStartTwoHundredASecond() throws Exception {
         try (WorkerLauncher workers = new WorkerLauncher()) {
-            List<Worker> nodes = new ArrayList<>();
-            for (String id : List.of("node-a", "node-b", "node-c")) {
-                nodes.add(workers.start(db.jdbcUrl(), id, 2_000, 3_000, 4, 5_000, "rated"));
-            }
-            Await.until(Duration.ofSeconds(90), "three nodes registered",
-                    () -> db.queryLong("select count(*) from pgjobs.nodes where stopped_at is null") == 3);
+            List<Worker> nodes = workers.startThree(db, 2_000, 3_000, 4, 5_000, "rated");
             List<JobRequest> jobs = new ArrayList<>();
             for (int i = 0; i < JOBS; i++) {
                 jobs.add(JobRequest.of(new Rated(i)).queue("rated"));

@@ -1,8 +1,11 @@
 package io.pgjobs.cluster;
 
+import io.pgjobs.testing.Await;
+import io.pgjobs.testing.PgDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -42,6 +45,21 @@ final class WorkerLauncher implements AutoCloseable {
         Worker worker = new Worker(nodeId, process, log);
         started.add(worker);
         return worker;
+    }
+
+    /**
+     * Starts node-a, node-b and node-c with the same settings and waits until all three have registered (a busy
+     * machine can take a minute and more to start three JVMs).
+     */
+    List<Worker> startThree(PgDatabase db, long leaseMs, long deadAfterMs, int concurrency, long shutdownMs,
+                            String... options) throws Exception {
+        List<Worker> nodes = new ArrayList<>();
+        for (String id : List.of("node-a", "node-b", "node-c")) {
+            nodes.add(start(db.jdbcUrl(), id, leaseMs, deadAfterMs, concurrency, shutdownMs, options));
+        }
+        Await.until(Duration.ofSeconds(120), "three nodes registered",
+                () -> db.queryLong("select count(*) from pgjobs.nodes where stopped_at is null") == 3);
+        return List.copyOf(nodes);
     }
 
     /** SIGKILL: the JVM dies at once, without closing anything. */

@@ -71,7 +71,7 @@ final class QueueFetcher extends BackgroundLoop {
     /** How long a queue claims only its free slots after it put back jobs it claimed ahead and never started. */
     private static final long AHEAD_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** The most a queue of a smaller concurrency claims ahead while its jobs start fast (see {@link #adjustAhead}). */
-    private static final int MAX_AHEAD = 128;
+    static final int MAX_AHEAD = 128;
 
     private final String queue;
     private final int concurrency;
