@@ -8,9 +8,6 @@ import io.pgjobs.cluster.WorkerLauncher.Worker;
 import io.pgjobs.cluster.WorkerProcess.Flaky;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,9 +26,6 @@ class CircuitClusterTest {
     static final PgDatabase db = new PgDatabase();
 
     private static final int JOBS = 100;
-
-    /** An attempt of the kind, times in microseconds of the database's clock. */
-    private record Attempt(long jobId, String node, String outcome, long start, long end) {}
 
     @Test
     @Timeout(300)
@@ -99,17 +93,6 @@ class CircuitClusterTest {
 
     /** The kind's attempts in the order they started. */
     private static List<Attempt> attempts() throws Exception {
-        List<Attempt> attempts = new ArrayList<>();
-        try (Connection c = db.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("select a.job_id, a.node_id, a.outcome, "
-                     + "(extract(epoch from a.started_at) * 1000000)::bigint, "
-                     + "(extract(epoch from a.finished_at) * 1000000)::bigint "
-                     + "from pgjobs.attempts a join pgjobs.jobs j on j.id = a.job_id "
-                     + "where j.kind = 'test.flaky' order by a.started_at, a.job_id")) {
-            while (rs.next()) {
-                attempts.add(new Attempt(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5)));
-            }
-        }
-        return attempts;
+        return Attempt.of(db, "j.kind = 'test.flaky'");
     }
 }

@@ -31,9 +31,6 @@ class PartitionCircuitClusterTest {
 
     private static final long LEASE_MS = 2_000;
 
-    /** An attempt, times in microseconds of the database's clock. */
-    private record Attempt(long jobId, String node, String outcome, long start, long end) {}
-
     @Test
     @Timeout(300)
     void oneTenantsCircuitOpensWhileAnotherRunsProbesOneAtATimeAndSurvivesTheProbesNodeKilled() throws Exception {
@@ -133,18 +130,6 @@ class PartitionCircuitClusterTest {
 
     /** A tenant's attempts in the order they started. */
     private static List<Attempt> attempts(String tenant) throws Exception {
-        List<Attempt> attempts = new ArrayList<>();
-        try (Connection c = db.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("select a.job_id, a.node_id, a.outcome, "
-                     + "(extract(epoch from a.started_at) * 1000000)::bigint, "
-                     + "(extract(epoch from a.finished_at) * 1000000)::bigint "
-                     + "from pgjobs.attempts a join pgjobs.jobs j on j.id = a.job_id "
-                     + "where j.kind = 'test.tenant' and j.args ->> 'tenant' = '" + tenant + "' "
-                     + "order by a.started_at, a.job_id")) {
-            while (rs.next()) {
-                attempts.add(new Attempt(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5)));
-            }
-        }
-        return attempts;
+        return Attempt.of(db, "j.kind = 'test.tenant' and j.args ->> 'tenant' = '" + tenant + "'");
     }
 }
