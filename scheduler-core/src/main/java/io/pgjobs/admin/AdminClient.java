@@ -320,6 +320,12 @@ public interface AdminClient {
      * @param coolDown how long its jobs wait before a probe
      */
     void openCircuit(String actor, String kind, Duration coolDown);
+     * <p>A kind whose breaker has a circuit per partition ({@link io.pgjobs.CircuitBreaker#perPartition}) has no
+     * circuit of its own, and opening one would stop none of its jobs: that is refused (an
+     * {@link IllegalArgumentException} naming {@code kind}) when this scheduler configures the kind so, or when the
+     * database's newest record of the kind is a partition's circuit. Open its partitions' circuits
+     * ({@link #openPartitionCircuit}) or pause its queue instead.
+     *
 
     /**
      * Closes the circuit of {@code kind} by hand: its jobs are claimed again, and failures count from zero.

@@ -163,6 +163,10 @@ class FlowControlApiTest {
         assertError(post("api/partition-circuits/%20/close", Map.of("partition", "")), 400, "kind");
         assertError(post("api/partition-circuits/partner.call/open", Map.of("partition", "", "coolDownSeconds", 0)),
                 400, "coolDown");
+        // the kind's circuits are per partition: its own circuit would stop none of its jobs
+        assertError(post("api/circuits/partner.call/open", Map.of()), 400,
+                "kind: 'partner.call' has a circuit per partition (CircuitBreaker.perPartition)");
+        assertThat(get("api/flow").body().get("circuits")).as("no circuit of the kind's own").isEmpty();
         assertThat(db.queryLong("select count(*) from pgjobs.audit_log")).as("refused actions write nothing").isEqualTo(4);
     }
 

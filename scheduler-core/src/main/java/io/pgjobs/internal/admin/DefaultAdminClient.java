@@ -81,9 +81,13 @@ public final class DefaultAdminClient implements AdminClient {
     private final WorkflowStore workflows;
     private final FlowAdminStore flow;
     private final WorkflowAdmin workflowAdmin;
+    /** The kinds whose breaker this scheduler configures per partition ({@link io.pgjobs.CircuitBreaker#perPartition}). */
+    private final Set<String> partitionCircuitKinds;
 
     public DefaultAdminClient(AdminStore store, CircuitStore circuits, WorkflowStore workflows, FlowAdminStore flow,
-                              DefaultJobClient client, WorkflowAdmin workflowAdmin, int maxArgsBytes) {
+                              DefaultJobClient client, WorkflowAdmin workflowAdmin, int maxArgsBytes,
+                              Set<String> partitionCircuitKinds) {
+        this.partitionCircuitKinds = partitionCircuitKinds;
         this.workflows = workflows;
         this.client = client;
         this.workflowAdmin = workflowAdmin;
@@ -355,6 +359,14 @@ public final class DefaultAdminClient implements AdminClient {
         requireActor(actor);
         requireKind(kind);
         requireCoolDown(coolDown);
+        // the claims of such a kind ask its partitions' circuits, never the kind's: opening that would stop nothing
+        if (partitionCircuitKinds.contains(kind)
+                || call("read the circuits of " + kind, () -> circuits.recordsPerPartition(kind))) {
+            throw new IllegalArgumentException("kind: '" + kind + "' has a circuit per partition"
+                    + " (CircuitBreaker.perPartition) and none of its own, so opening the kind's circuit would stop"
+                    + " none of its jobs; open the circuits of its partitions (openPartitionCircuit), or pause its"
+                    + " queue to stop all of them");
+        }
         call("open the circuit of " + kind, () -> {
             circuits.open(kind, coolDown, "opened by " + actor, new Audit(actor, "open_circuit", "kind:" + kind,
                     json(Map.of("coolDownMs", coolDown.toMillis()))));
