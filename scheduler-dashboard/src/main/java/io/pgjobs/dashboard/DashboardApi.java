@@ -192,9 +192,9 @@ final class DashboardApi {
                         longParam("id", c.path().group(1))))),
                 get("audit", c -> admin.audit(auditFilter(c.param()), page(c.param())).stream()
                         .map(e -> redactedFields(e, List.of("detail"), List.of())).toList()));
-        // the workflow and batch pages' routes are a class of their own
-        this.routes = Stream.concat(core.stream(),
-                new WorkflowRoutes(admin, redactor).routes().stream()).toList();
+        // the workflow and batch pages' routes, and the recent events', are classes of their own
+        this.routes = Stream.of(core, new WorkflowRoutes(admin, redactor).routes(),
+                new EventRoutes(admin, redactor).routes()).flatMap(List::stream).toList();
     }
 
     /** A circuit's close and reset take no cool-down: one sent with them is refused, not ignored. */
