@@ -194,8 +194,8 @@ class FlowControlApiTest {
                 "coolDownSeconds: must be at most");
         assertThat(get("api/flow").body().get("circuits")).as("nothing was opened").isEmpty();
         assertThat(db.queryLong("select count(*) from pgjobs.audit_log")).isZero();
-        // a job that does not exist, or holds no key, is not skipped
-        assertThat(post("api/jobs/123456789/skip", Map.of()).body().get("changed").asBoolean()).isFalse();
+        // a job that does not exist is a 404; one that holds no key is not skipped
+        assertError(post("api/jobs/123456789/skip", Map.of()), 404, "id: no job 123456789");
     }
 
     private static void assertError(Reply reply, int status, String naming) {
