@@ -30,7 +30,7 @@ class ColdNodeClassesTest {
 
     @Test
     void aNodeWithoutSchedulesRunsItsFirstJobsWithoutJooqsQueryBuilding() throws Exception {
-        int jobs = 500;
+        int jobs = 200;
         schedulers.build(Scheduler.builder(db.dataSource()).migrateOnStart(false)).client().enqueueAll(
                 IntStream.range(0, jobs).mapToObj(n -> JobRequest.of(new ColdNodeProcess.Noop(n))).toList());
         Path classLog = Files.createDirectories(Path.of("target", "worker-logs"))
@@ -42,7 +42,7 @@ class ColdNodeClassesTest {
                 .redirectOutput(classLog.resolveSibling(classLog.getFileName() + ".out").toFile())
                 .start();
         try {
-            assertThat(node.waitFor(3, TimeUnit.MINUTES)).as("the cold node ended").isTrue();
+            assertThat(node.waitFor(6, TimeUnit.MINUTES)).as("the cold node ended").isTrue();
         } finally {
             node.destroyForcibly();
         }

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * A fresh node in a JVM of its own, as an application without schedules, circuit breakers or operator calls runs
  * one: it starts, works off the {@link Noop} jobs already waiting, and closes; {@link ColdNodeClassesTest} reads
  * which classes its JVM loaded. It ends with status 0 once every job it was told of completed, 2 if that took
- * longer than two minutes.
+ * longer than five minutes.
  *
  * <p>Arguments: JDBC URL (with credentials), the number of jobs waiting.
  */
@@ -31,7 +31,7 @@ public final class ColdNodeProcess {
              Scheduler scheduler = Scheduler.builder(dataSource).nodeId("cold-node").queue("default", 16)
                      .migrateOnStart(false).handler(Noop.class, ctx -> null).build()) {
             scheduler.start();
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             while (completed(dataSource) < jobs) {
                 if (System.nanoTime() - deadline > 0) {
                     System.exit(2);
