@@ -14,9 +14,9 @@
 -- flow claim), a completion, a put-back, the rescuer, an operator's retry, cancel or delete, a node of the
 -- previous release, or SQL by hand. So nothing outside the database has to remember to release a slot:
 --   * an UPDATE of jobs: a statement trigger reads the statement's rows before and after (the transition tables
---     V31's triggers make PostgreSQL keep for every UPDATE of jobs anyway) and adds the jobs the statement moved
---     into and out of 'running' to their tallies, once per queue, partition and direction, the rows locked in key
---     order, so two statements never wait on each other in a cycle. A statement that moved no flow-controlled
+--     V31's triggers make PostgreSQL keep for every UPDATE of jobs anyway) and adds what the statement moved into
+--     'running' per queue and partition to that partition's entered tally, or what it moved out to its left one,
+--     the rows locked in key order, so two statements never wait on each other in a cycle. A statement that moved no flow-controlled
 --     job stops at its first two reads (plain jobs have no flow_partition);
 --   * an INSERT or DELETE of a running flow-controlled job (tests and operators; nothing in pgjobs inserts one
 --     running, and retention deletes only finished jobs): row triggers whose WHEN clause admits only those rows,
