@@ -222,7 +222,7 @@ class MigrationRulesTest {
         return tables;
     }
 
-    private static void migrate(String url, int version) {
+    static void migrate(String url, int version) {
         Flyway.configure(MigrationRulesTest.class.getClassLoader())
                 .dataSource(url, null, null)
                 .schemas(PgDatabase.SCHEMA).defaultSchema(PgDatabase.SCHEMA)

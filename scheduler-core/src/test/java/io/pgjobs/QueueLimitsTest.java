@@ -116,6 +116,8 @@ class QueueLimitsTest {
                 () -> db.queryLong("select count(*) from pgjobs.jobs where state = 'completed'") == 9);
         assertThat(db.queryLong("select count(*) from pgjobs.attempts where outcome = 'lost'")).isEqualTo(3);
         assertThat(log.maxRunning.get()).isBetween(1, 3);
+        assertThat(db.queryLong("select coalesce(sum(running), 0) from pgjobs.flow_running"))
+                .as("jobs counted as running (V39's kept counts) once all ended").isZero();
     }
 
     @Test

@@ -16,7 +16,11 @@ import java.util.List;
  * @param at               the database's time of the reading
  * @param nodes            the live nodes that work the queue
  * @param concurrency      how many of its jobs those nodes run at once, summed over them
- * @param running          its jobs running under flow control (what the queue limit counts)
+ * @param running          its jobs running under flow control (what the queue limit counts), counted from the jobs
+ * @param countedRunning   the same as the claims read it: the sum of the queue's kept counts (V39's
+ *                         {@code flow_running}); it differs from {@code running} only if something bypassed the
+ *                         triggers that keep them (docs/flow-control.md, "If a count were wrong"), or for a moment
+ *                         while jobs start or end
  * @param busiestPartitions the partitions with the most jobs running, at most {@link #SHOWN} of them
  * @param rates            the rate limit's state per partition ("" for the queue's own rate), those that must wait
  *                         longest first, at most {@link #SHOWN}; empty without a rate limit or before its first start
@@ -24,7 +28,8 @@ import java.util.List;
  *                         jobs waiting behind them, at most {@link #SHOWN_KEYS}; empty without ordered keys
  */
 public record QueueFlowState(String queue, FlowSettings settings, List<String> nodes, List<String> disagreeingNodes,
-                             int concurrency, Instant at, long running, List<PartitionUse> busiestPartitions,
+                             int concurrency, Instant at, long running, long countedRunning,
+                             List<PartitionUse> busiestPartitions,
                              List<RateState> rates, List<BlockedKey> blockedKeys) {
     /** How many partitions (busiest, rate states) a reading lists at most. */
     public static final int SHOWN = 20;

@@ -103,6 +103,7 @@ class FlowControlAdminTest {
         assertThat(reports.disagreeingNodes()).containsExactly("a");
         assertThat(reports.concurrency()).isEqualTo(6);
         assertThat(reports.running()).isEqualTo(2);
+        assertThat(reports.countedRunning()).as("the running jobs as the claims count them").isEqualTo(2);
         assertThat(reports.busiestPartitions()).containsExactlyInAnyOrder(new PartitionUse("c1", 1), new PartitionUse("c2", 1));
         assertThat(reports.rates()).isEmpty();
         assertThat(reports.blockedKeys()).isEmpty();

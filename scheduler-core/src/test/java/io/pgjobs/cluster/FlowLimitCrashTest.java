@@ -91,6 +91,10 @@ class FlowLimitCrashTest {
                 .as("jobs with a completed attempt").isEqualTo(JOBS);
         assertThat(db.queryLong("select count(*) from pgjobs.attempts where outcome = 'lost' and node_id = 'node-b'"))
                 .as("attempts the frozen node lost").isPositive();
+        // the claims read kept counts (V39): the killed node's and the frozen node's slots came back with the rescue
+        assertThat(db.queryLong("select count(*) from pgjobs.flow_running")).as("partitions counted").isPositive();
+        assertThat(db.queryLong("select coalesce(sum(running), 0) from pgjobs.flow_running"))
+                .as("jobs counted as running once every job completed").isZero();
         System.out.printf(Locale.ROOT, "FlowLimitCrashTest: %d jobs in %.1f s (first start to last end), %d runs%n",
                 JOBS, (runs.stream().mapToLong(Run::end).max().orElseThrow()
                         - runs.stream().mapToLong(Run::start).min().orElseThrow()) / 1e6, runs.size());

@@ -672,6 +672,7 @@ abstract class DocSnippets {
                 queue.settings();             // limits, partition key, rate, ordered-key policy, as the live nodes registered them
                 queue.disagreeingNodes();     // live nodes whose settings differ (each claims with its own)
                 queue.running();              // jobs running under the limits; queue.busiestPartitions() per partition
+                queue.countedRunning();       // the same as the claims count them (V39's kept counts): equal unless bypassed
                 queue.rates();                // per partition: when the next job may start, and how long that is
                 for (QueueFlowState.BlockedKey key : queue.blockedKeys()) {   // the job first in line of a key, and why
                     if (key.reason().equals("discarded")) {

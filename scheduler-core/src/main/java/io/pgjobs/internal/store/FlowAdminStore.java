@@ -138,8 +138,11 @@ public final class FlowAdminStore {
             busiest.add(new PartitionUse(r.get("flow_partition", String.class), r.get("running", Long.class)));
             running = r.get("total", Long.class);
         }
+        // the same as the claims read it (V39's kept counts), beside it, so that a count gone wrong shows
+        long counted = dsl.resultQuery("select coalesce(sum(running), 0) from %s.flow_running where queue = ?"
+                .formatted(schema), queue).fetchOne(0, Long.class);
         return new QueueFlowState(queue, settings, nodes.stream().map(NodeQueue::nodeId).toList(), disagreeing,
-                concurrency, at, running, busiest, rates(dsl, queue, settings.rateLimit()),
+                concurrency, at, running, counted, busiest, rates(dsl, queue, settings.rateLimit()),
                 settings.orderedKeys() == null ? List.of() : blockedKeys(dsl, queue, settings.orderedKeys()));
     }
 
