@@ -299,11 +299,12 @@ class InvariantCheckerTest {
         long fillingTwo = enqueue(new SoakJobs.Work(0, 0, null));
         long claimedByColdNode = enqueue(new SoakJobs.Work(0, 0, null));
         long claimedLate = enqueue(new SoakJobs.Work(0, 0, null));
-        long coldNodesFirst = enqueue(new SoakJobs.Work(0, 0, null));
+        long coldNodesOtherJob = enqueue(new SoakJobs.Work(0, 0, null));
         // T is this statement's now(), just after each enqueue committed: a job waits from its commit, so each
         // has waited 5 s just before T + 5 s. Two slots a node: warm's are both busy from T - 1 s to T + 20 s; cold
-        // was launched at T - 1 s, claims a job at T + 0.5 s whose handler runs from T + 6.5 s, and completes its
-        // first job at T + 7 s; the late job is claimed at T + 20 s.
+        // was launched at T - 1 s, claims a job at T + 0.5 s whose handler runs from T + 6.5 s, completes it at
+        // T + 7 s (its first completed job), and runs another from T + 6 s to T + 10 s; the late job is claimed
+        // at T + 20 s. So at T + 5 s only cold, not yet warm, had a free slot.
         execute("""
                 insert into soak.node_runs (node, launched_at, ready_at) values
                     ('warm', now() - interval '60 s', now() - interval '55 s'),
@@ -316,16 +317,22 @@ class InvariantCheckerTest {
                     (%3$d, 1, 'warm', now() - interval '1 s', now() + interval '20 s', 'completed'),
                     (%4$d, 1, 'cold', now() + interval '0.5 s', now() + interval '7 s', 'completed'),
                     (%5$d, 1, 'warm', now() + interval '20 s', now() + interval '21 s', 'completed'),
-                    (%6$d, 1, 'cold', now() + interval '1.5 s', now() + interval '10 s', 'completed');
+                    (%6$d, 1, 'cold', now() + interval '6 s', now() + interval '10 s', 'completed');
                 insert into soak.executions (job_id, attempt, node, at)
                     select job_id, attempt, node_id, started_at from pgjobs.attempts;
                 update soak.executions set at = at + interval '6 s' where job_id = %4$d;
-                """.formatted(warmUp, fillingOne, fillingTwo, claimedByColdNode, claimedLate, coldNodesFirst));
+                """.formatted(warmUp, fillingOne, fillingTwo, claimedByColdNode, claimedLate, coldNodesOtherJob));
         InvariantChecker checker = new InvariantChecker(database.dataSource(), 2);
 
         assertThat(checker.check()).as("waits while only a cold node had a free slot").isEmpty();
 
-        execute("update pgjobs.attempts set finished_at = started_at + interval '0.5 s' where job_id = " + coldNodesFirst);
+        // cold's second job ran from T + 1.5 s to T + 2 s instead: its first completed job, so from then on cold's
+        // free slot counts
+        execute("""
+                update pgjobs.attempts set started_at = started_at - interval '4.5 s',
+                    finished_at = started_at - interval '4 s' where job_id = %1$d;
+                update soak.executions set at = at - interval '4.5 s' where job_id = %1$d;
+                """.formatted(coldNodesOtherJob));
         List<InvariantChecker.Violation> violations = checker.check();
 
         assertThat(violations).extracting(InvariantChecker.Violation::jobId).containsExactly(claimedLate);
