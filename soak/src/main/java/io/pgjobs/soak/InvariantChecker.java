@@ -262,11 +262,15 @@ final class InvariantChecker {
 
     /**
      * When job {@code j} began to wait: the commit of its enqueue, where the server keeps commit times
-     * ({@link #ENQUEUE_COMMITTED}), else its {@code created_at}, the enqueue transaction's start. Until its
-     * commit no claim can see a job: a producer slow to commit (a starved node enqueueing, in the upgrade) is no
-     * wait of the scheduler's.
+     * ({@link #ENQUEUE_COMMITTED}), else its {@code created_at}, the enqueue transaction's start; and for a
+     * workflow step, not before the last of the steps it depends on finished (the completion that released it).
+     * Until then no claim can take a job: a producer slow to commit (a starved node enqueueing, in the upgrade)
+     * or a step waiting for its parents is no wait of the scheduler's.
      */
-    private static final String WAITS_FROM = "coalesce(" + ENQUEUE_COMMITTED + ", j.created_at)";
+    private static final String WAITS_FROM = """
+            greatest(coalesce(%s, j.created_at),
+                     (select max(p.finished_at) from pgjobs.job_dependencies d join pgjobs.jobs p on p.id = d.depends_on
+                      where d.job_id = j.id))""".formatted(ENQUEUE_COMMITTED);
 
     /** The default queue's attempts that node run {@code r} held at the moment {@code moment} (an SQL expression). */
     private static String busyAt(String moment) {
@@ -388,8 +392,8 @@ final class InvariantChecker {
                 if (v.jobId() != null) {
                     printRows(c, out, "  job:      ", """
                             select kind, state, attempt, max_attempts, created_at, %s as enqueue_committed,
-                                   started_at, finished_at, node_id, args::text, last_error
-                            from pgjobs.jobs j where id = ?""".formatted(ENQUEUE_COMMITTED), v.jobId());
+                                   %s as waits_from, started_at, finished_at, node_id, args::text, last_error
+                            from pgjobs.jobs j where id = ?""".formatted(ENQUEUE_COMMITTED, WAITS_FROM), v.jobId());
                     printRows(c, out, "  attempt:  ", """
                             select attempt, node_id, started_at, finished_at, outcome, message from pgjobs.attempts
                             where job_id = ? order by attempt, started_at""", v.jobId());

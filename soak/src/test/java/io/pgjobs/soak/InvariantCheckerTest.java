@@ -350,6 +350,34 @@ class InvariantCheckerTest {
                 .contains("| busy_at_bound=2");
     }
 
+    /**
+     * A workflow step can run only once the steps it depends on completed, so it waits from then, not from its
+     * enqueue: the soak's diamonds, whose fan-in waits for two steps that fail now and then, were reported as waits.
+     */
+    @Test
+    void aWorkflowStepWaitsFromTheEndOfTheStepsItDependsOn() throws Exception {
+        long warmUp = enqueue(new SoakJobs.Work(0, 0, null));
+        var steps = client.workflows().enqueue(Workflow.builder("w")
+                .step("parent", JobRequest.of(new SoakJobs.Work(0, 0, null)))
+                .step("child", JobRequest.of(new SoakJobs.Work(0, 0, null)), "parent").build()).jobIds();
+        // T is this statement's now(): a node warm since T - 49 s with one of its two slots free throughout; the
+        // parent runs from T + 1 s to T + 10 s, the child from T + 11 s
+        execute("""
+                insert into soak.node_runs (node, launched_at, ready_at) values
+                    ('warm', now() - interval '60 s', now() - interval '55 s');
+                insert into pgjobs.attempts (job_id, attempt, node_id, started_at, finished_at, outcome) values
+                    (%1$d, 1, 'warm', now() - interval '50 s', now() - interval '49 s', 'completed'),
+                    (%2$d, 1, 'warm', now() + interval '1 s', now() + interval '10 s', 'completed'),
+                    (%3$d, 1, 'warm', now() + interval '11 s', now() + interval '11.1 s', 'completed');
+                update pgjobs.jobs j set state = 'completed', attempt = 1, finished_at = a.finished_at
+                    from pgjobs.attempts a where a.job_id = j.id;
+                insert into soak.executions (job_id, attempt, node, at)
+                    select job_id, attempt, node_id, started_at from pgjobs.attempts;
+                """.formatted(warmUp, steps.get("parent"), steps.get("child")));
+
+        assertThat(new InvariantChecker(database.dataSource(), 2).check()).isEmpty();
+    }
+
     private static long enqueue(Object args) throws Exception {
         return enqueue(JobRequest.of(args));
     }
