@@ -2,6 +2,7 @@ package io.pgjobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.annotation.JsonRawValue;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
@@ -9,6 +10,7 @@ import io.pgjobs.testing.Schedulers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -29,6 +31,9 @@ class ArgsChecksumTest {
 
     @JobKind("checksum.order")
     record Order(long id, String customer, double total) {}
+
+    /** Args whose {@code value} is written into their JSON as it is (here: an object with a key given twice). */
+    record RawJson(@JsonRawValue String value) {}
 
     private final Set<Long> ran = ConcurrentHashMap.newKeySet();
 
@@ -71,6 +76,24 @@ class ArgsChecksumTest {
         }
 
         assertThat(db.queryLong("select count(*) from pgjobs.jobs where id > " + before)).isEqualTo(3 + 6 + 150 + 1 + 2);
+        assertThat(wrongChecksums(before)).isZero();
+    }
+
+    /**
+     * The bulk route (COPY) computes the checksums on the client (JsonbText); args whose jsonb text it leaves to
+     * the database (here keys that are not ASCII, and duplicate keys) go in without one and get it from the trigger,
+     * beside jobs whose checksum the client computed, in the same batch.
+     */
+    @Test
+    void aBulkBatchLeavesWhatTheClientCannotComputeToTheTrigger() throws Exception {
+        JobClient client = Scheduler.builder(db.dataSource()).buildClient();
+        long before = lastJobId();
+        List<JobRequest> requests = new ArrayList<>(orders(1_000, 1_100));
+        IntStream.range(0, 50).forEach(i -> requests.add(JobRequest.of("checksum.map", Map.of("clé", i, "b", "x"))));
+        requests.add(JobRequest.of("checksum.map", new RawJson("{\"a\": 1, \"a\": 2}")));
+        client.enqueueAll(requests);
+
+        assertThat(db.queryLong("select count(*) from pgjobs.jobs where id > " + before)).isEqualTo(151);
         assertThat(wrongChecksums(before)).isZero();
     }
 

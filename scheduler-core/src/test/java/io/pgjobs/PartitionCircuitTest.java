@@ -202,6 +202,37 @@ class PartitionCircuitTest {
     }
 
     @Test
+    void openingTheOwnCircuitOfAKindWithCircuitsPerPartitionIsRefusedNamingTheSettingAndChangesNothing() throws Exception {
+        db.execute("delete from pgjobs.circuits");
+        Scheduler a = schedulers.start(node("a", new Partners(), CircuitBreaker.afterConsecutiveFailures(1)));
+        // a scheduler without the kind's breaker, as a standalone dashboard's: it learns the setting from the database
+        Scheduler dashboard = schedulers.build(Scheduler.builder(db.dataSource()).migrateOnStart(false));
+        long audited = db.queryLong("select count(*) from pgjobs.audit_log");
+        long first = a.client().enqueue(new CallTenant("acme", 1)).id();
+        Await.until(Duration.ofSeconds(30), "the first job's outcome recorded in its partition's circuit",
+                () -> a.client().get(first).orElseThrow().state() == JobState.COMPLETED && stateOf("acme") != null);
+
+        for (Scheduler asking : List.of(a, dashboard)) {
+            assertThatThrownBy(() -> asking.admin().openCircuit("ops", "test.tenant", Duration.ofMinutes(5)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("kind: 'test.tenant' has a circuit per partition (CircuitBreaker.perPartition)")
+                    .hasMessageContaining("openPartitionCircuit");
+        }
+        assertThat(db.queryLong("select count(*) from pgjobs.circuits")).as("kinds' circuits").isZero();
+        assertThat(db.queryLong("select count(*) from pgjobs.audit_log")).as("audit entries").isEqualTo(audited);
+        long next = a.client().enqueue(new CallTenant("acme", 2)).id();
+        Await.until(Duration.ofSeconds(30), "the kind's next job completed",
+                () -> a.client().get(next).orElseThrow().state() == JobState.COMPLETED);
+
+        // a kind whose own circuit the database holds as newer (its breaker moved to one per kind) is opened
+        db.execute("insert into pgjobs.circuits (kind, updated_at) values ('test.tenant', now() + interval '1 minute')");
+        dashboard.admin().openCircuit("ops", "test.tenant", Duration.ofMinutes(5));
+        assertThat(db.queryLong("select count(*) from pgjobs.circuits where kind = 'test.tenant' and state = 'open'"))
+                .isEqualTo(1);
+        db.execute("delete from pgjobs.circuits");
+    }
+
+    @Test
     void operatorsOpenCloseAndResetAPartitionsCircuitAndEachActionIsAudited() throws Exception {
         Partners partners = new Partners();
         Scheduler a = schedulers.start(node("a", partners, CircuitBreaker.afterConsecutiveFailures(1)));

@@ -244,6 +244,37 @@ class WorkerTest {
                 .satisfies(a -> assertThat(a.outcome()).isEqualTo(Outcome.CANCELLED));
     }
 
+    /**
+     * A cancel request whose notification the node never heard (sent before its listener first listened, or while
+     * it reconnected) is read when the listener connects again, not a third of a lease later: with a lease of an
+     * hour, only that wake-up can stop the handler within the test's deadline.
+     */
+    @Test
+    void aCancelRequestSentWhileTheListenerWasNotListeningStopsTheJobOnceItListensAgain() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        start(Scheduler.builder(db.dataSource()).queue("default", 4).leaseDuration(Duration.ofHours(1))
+                .handler(Work.class, ctx -> {
+                    started.countDown();
+                    new CountDownLatch(1).await(); // until the cancel request interrupts it
+                    return null;
+                }));
+        long id = scheduler.client().enqueue(new Work("long", 1)).id();
+        assertThat(started.await(60, TimeUnit.SECONDS)).isTrue();
+        Await.until(Duration.ofSeconds(60), "the listener is connected",
+                () -> db.queryLong("select count(*) from pg_stat_activity where query like 'LISTEN%'") == 1);
+
+        // what JobClient.cancel writes for a running job, without its notification: the one a node misses
+        db.execute("update pgjobs.jobs set cancel_requested_at = now() where id = " + id);
+        assertThat(db.queryLong("select count(pg_terminate_backend(pid)) from pg_stat_activity where query like 'LISTEN%'"))
+                .isEqualTo(1);
+
+        Await.until(Duration.ofSeconds(60), "the job stopped on its cancel request",
+                () -> scheduler.client().get(id).orElseThrow().state().isFinished());
+        assertThat(scheduler.client().get(id).orElseThrow().state()).isEqualTo(JobState.CANCELLED);
+        assertThat(scheduler.client().attempts(id)).singleElement()
+                .satisfies(a -> assertThat(a.outcome()).isEqualTo(Outcome.CANCELLED));
+    }
+
     @Test
     void argsThatDoNotDeserializeDiscardTheJobWithAClearError() throws Exception {
         start(Scheduler.builder(db.dataSource()).queue("default", 4).handler(Work.class, ctx -> null));

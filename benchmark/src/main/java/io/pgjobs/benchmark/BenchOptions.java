@@ -14,11 +14,11 @@ import java.util.List;
  * @param jdbcUrl an administrative database on another server, or null for an embedded PostgreSQL
  * @param workloads the workloads to run besides the references (the ceiling and the commit rate), in
  *     {@link #WORKLOADS} order
- * @param steadySeconds the length of the steady state's confirmation run
+ * @param steadySeconds the length of the steady state's confirmation runs
  * @param steadyRate the rate the steady state offers, without a search; 0: search for the highest stable one
  * @param steadyProducers the kinds of producers the steady state runs with, each in a run of its own
  *     ({@code client}, {@code sql})
- * @param steadyProbeSeconds the length of each probe of the steady state's search
+ * @param steadyProbeSeconds the judged seconds of each probe of the steady state's search (after its lead-in)
  * @param steadyProbes how many probes the search makes (each halves the range of rates left)
  * @param drainJobs the size of the warm drains (and of the growth workload's drain)
  * @param drainNodes the node counts of the warm drains at concurrency 100
@@ -42,11 +42,12 @@ record BenchOptions(boolean quick, boolean durable, String jdbcUrl, List<String>
               --drain-jobs N            jobs in each warm drain (default 100000; --quick: 20000)
               --drain-nodes 1,2,4       node JVMs of the warm drains at concurrency 100
               --cold-jvm-options "..."  JVM options of the cold drain's and cold floor's JVMs (default: none)
-              --steady-seconds N        length of the steady state's confirmation run (default 600; --quick: 15)
+              --steady-seconds N        length of the steady state's confirmation runs (default 600; --quick: 15)
               --steady-rate N           jobs/s offered in the steady state, without a search (default: the
                                         highest rate the search finds stable)
-              --steady-probe-seconds N  length of each probe of the search (default 20; --quick: 5)
-              --steady-probes N         probes in the search (default 6; --quick: 3)
+              --steady-probe-seconds N  judged seconds of each probe of the search, after a lead-in of 120 s
+                                        (default 20; --quick: 5, without the lead-in)
+              --steady-probes N         probes in the search (default 5; --quick: 3)
               --steady-producer client|sql|both
                                         producers that call pgjobs, that insert generated rows, or a run with
                                         each (default both)
@@ -109,7 +110,7 @@ record BenchOptions(boolean quick, boolean durable, String jdbcUrl, List<String>
         return new BenchOptions(quick, durable, jdbcUrl, only,
                 steadySeconds != null ? steadySeconds : quick ? 15 : 600, steadyRate, steadyProducers,
                 steadyProbeSeconds != null ? steadyProbeSeconds : quick ? 5 : 20,
-                steadyProbes != null ? steadyProbes : quick ? 3 : 6,
+                steadyProbes != null ? steadyProbes : quick ? 3 : 5,
                 drainJobs != null ? drainJobs : quick ? 20_000 : 100_000, drainNodes, coldJvmOptions);
     }
 

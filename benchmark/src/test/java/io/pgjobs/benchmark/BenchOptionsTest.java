@@ -20,7 +20,7 @@ class BenchOptionsTest {
         assertThat(options.steadyRate()).isZero();
         assertThat(options.steadyProducers()).containsExactly("client", "sql");
         assertThat(options.steadyProbeSeconds()).isEqualTo(20);
-        assertThat(options.steadyProbes()).isEqualTo(6);
+        assertThat(options.steadyProbes()).isEqualTo(5);
         assertThat(options.drainNodes()).containsExactly(1, 2, 4);
         assertThat(options.coldJvmOptions()).isEmpty();
     }

@@ -13,7 +13,8 @@ import java.util.Optional;
  * What an operator sees and does. Thread-safe. Reads never count the whole jobs table; actions take the
  * {@code actor} (who acts, as the host's authentication named them) and are written to the audit log.
  *
- * <p>Bad input throws {@link IllegalArgumentException} naming the field; a database failure or a read that
+ * <p>Bad input throws {@link IllegalArgumentException} naming the field (an action on a job, workflow, queue or
+ * schedule that does not exist: its subclass {@link NotFoundException}); a database failure or a read that
  * runs past the statement timeout throws {@link io.pgjobs.PgJobsException}.
  */
 public interface AdminClient {
@@ -71,7 +72,8 @@ public interface AdminClient {
     Count count(JobFilter filter, int cap);
 
     /**
-     * Applies {@code action} to one job. Returns false when the job was not in a state that allows it.
+     * Applies {@code action} to one job. Returns false when the job was not in a state that allows it; a job that
+     * does not exist is a {@link NotFoundException}, and nothing is audited.
      *
      * @param actor who acts, for the audit log
      * @param action what to do
@@ -106,7 +108,8 @@ public interface AdminClient {
     BatchResult actOnIds(String actor, JobAction action, List<Long> jobIds);
 
     /**
-     * Enqueues a copy of a job (kind, queue, priority, tags, metadata) with {@code argsJson} as its args.
+     * Enqueues a copy of a job (kind, queue, priority, tags, metadata) with {@code argsJson} as its args. An
+     * unknown job is a {@link NotFoundException}.
      *
      * @param actor who acts, for the audit log
      * @param jobId the job to copy
@@ -146,7 +149,7 @@ public interface AdminClient {
 
     /**
      * Cancels the workflow's unfinished steps, as {@link io.pgjobs.WorkflowClient#cancel} does; returns how many
-     * steps it cancelled or asked to stop. An unknown workflow is an IllegalArgumentException.
+     * steps it cancelled or asked to stop. An unknown workflow is a {@link NotFoundException}.
      *
      * @param actor who acts, for the audit log
      * @param id the workflow's id
@@ -156,7 +159,7 @@ public interface AdminClient {
 
     /**
      * Takes back the workflow's failed steps, as {@link io.pgjobs.WorkflowClient#retry} does; returns how many
-     * (0 when none failed, or a step still runs). An unknown workflow is an IllegalArgumentException.
+     * (0 when none failed, or a step still runs). An unknown workflow is a {@link NotFoundException}.
      *
      * @param actor who acts, for the audit log
      * @param id the workflow's id
@@ -198,7 +201,7 @@ public interface AdminClient {
     List<QueueActivity> queueActivity(Overview.Span span);
 
     /**
-     * Pauses a queue: no node claims its jobs until it is resumed. An unknown queue is an IllegalArgumentException.
+     * Pauses a queue: no node claims its jobs until it is resumed. An unknown queue is a {@link NotFoundException}.
      *
      * @param actor who acts, for the audit log
      * @param queue the queue
@@ -206,7 +209,7 @@ public interface AdminClient {
     void pauseQueue(String actor, String queue);
 
     /**
-     * Resumes a paused queue: its jobs are claimed again. An unknown queue is an IllegalArgumentException.
+     * Resumes a paused queue: its jobs are claimed again. An unknown queue is a {@link NotFoundException}.
      *
      * @param actor who acts, for the audit log
      * @param queue the queue
@@ -216,7 +219,8 @@ public interface AdminClient {
     /**
      * Forgets a queue's settings (paused, concurrency limit), so that it leaves the queue list once it has no
      * jobs and no recent work; refused (IllegalArgumentException) while a live node works it. Returns false when
-     * the queue had no settings.
+     * the queue had no settings; a queue that is none (no settings, jobs, node working it or recent work) is a
+     * {@link NotFoundException}.
      *
      * @param actor who acts, for the audit log
      * @param queue the queue
@@ -269,7 +273,8 @@ public interface AdminClient {
 
     /**
      * Enqueues one job from the schedule now, leaving its regular fire times alone, as
-     * {@link io.pgjobs.ScheduleClient#triggerNow} does; returns its id.
+     * {@link io.pgjobs.ScheduleClient#triggerNow} does; returns its id. An unknown schedule is a
+     * {@link NotFoundException}.
      *
      * @param actor who acts, for the audit log
      * @param name the schedule's name
@@ -314,6 +319,12 @@ public interface AdminClient {
     /**
      * Opens the circuit of {@code kind} by hand: no node claims its jobs for {@code coolDown}, then one probe job
      * runs and its outcome closes the circuit or opens it again, as after failures.
+     *
+     * <p>A kind whose breaker has a circuit per partition ({@link io.pgjobs.CircuitBreaker#perPartition}) has no
+     * circuit of its own, and opening one would stop none of its jobs: that is refused (an
+     * {@link IllegalArgumentException} naming {@code kind}) when this scheduler configures the kind so, or when the
+     * database's newest record of the kind is a partition's circuit. Open its partitions' circuits
+     * ({@link #openPartitionCircuit}) or pause its queue instead.
      *
      * @param actor who acts, for the audit log
      * @param kind the job kind
@@ -388,7 +399,8 @@ public interface AdminClient {
      * attempts, error and checkpoint; a cancelled job holds no key) and the next job of its key may run. This is
      * for a queue with {@link io.pgjobs.OrderedKeys#BLOCK_WHEN_DISCARDED}, where a discarded job holds its key
      * until an operator retries, deletes or skips it. Returns false when the job is not a discarded job with an
-     * ordering key (or is a workflow's step, whose workflow already reacted to its discard).
+     * ordering key (or is a workflow's step, whose workflow already reacted to its discard); a job that does not
+     * exist is a {@link NotFoundException}.
      *
      * @param actor who acts, for the audit log
      * @param jobId the discarded job's id

@@ -10,6 +10,8 @@ import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.internal.runtime.Node;
 import io.pgjobs.internal.store.Stores;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The composition root: builds every part of one scheduler once, from its sealed {@link Config}, and hands each
@@ -28,7 +30,9 @@ public record Components(Stores stores, Telemetry telemetry, DefaultJobClient cl
         DefaultAdminClient admin = new DefaultAdminClient(stores.admin(), stores.circuits(), stores.workflows(),
                 stores.flowAdmin(), client,
                 new WorkflowAdmin(stores.workflowViews(), stores.workflows(), stores.admin(), client),
-                config.maxArgsBytes());
+                config.maxArgsBytes(), config.circuitBreakers().entrySet().stream()
+                        .filter(breaker -> breaker.getValue().partitionKey() != null).map(Map.Entry::getKey)
+                        .collect(Collectors.toUnmodifiableSet()));
         Pool pool = new Pool(config.dataSource());
         Node node = new Node(config, stores, telemetry, pool);
         HealthChecker health = new HealthChecker(stores.observations(), stores.circuits(), node.heartbeat(), pool,

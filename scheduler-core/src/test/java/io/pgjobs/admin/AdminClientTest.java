@@ -201,7 +201,7 @@ class AdminClientTest {
 
     @Test
     void anUnknownQueueCannotBePausedAndAQueueNoNodeWorksCanBeRemoved() throws Exception {
-        assertThatThrownBy(() -> admin.pauseQueue("bob", "defualt")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> admin.pauseQueue("bob", "defualt")).isInstanceOf(NotFoundException.class)
                 .hasMessageStartingWith("queue: no queue named 'defualt'");
         assertThatThrownBy(() -> admin.resumeQueue("bob", "defualt")).isInstanceOf(IllegalArgumentException.class);
         assertThat(admin.queues()).isEmpty();
@@ -220,7 +220,9 @@ class AdminClientTest {
         }
         assertThat(admin.removeQueue("bob", "default")).isTrue();
         assertThat(admin.queues()).isEmpty();
-        assertThat(admin.removeQueue("bob", "default")).isFalse();
+        // removed, it is no queue any more: no jobs, settings, node or recent work
+        assertThatThrownBy(() -> admin.removeQueue("bob", "default")).isInstanceOf(NotFoundException.class)
+                .hasMessageStartingWith("queue: no queue named 'default'");
         assertThat(admin.audit(PageRequest.first(10))).extracting(AuditEntry::action)
                 .containsExactly("remove_queue", "delete", "pause_queue");
     }

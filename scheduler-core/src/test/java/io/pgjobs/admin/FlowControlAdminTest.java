@@ -181,7 +181,8 @@ class FlowControlAdminTest {
         assertThatThrownBy(() -> node.admin().skipBlockingJob(" \u0000", broken))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("actor");
         assertThat(node.admin().skipBlockingJob("alice", retrying)).as("not discarded").isFalse();
-        assertThat(node.admin().skipBlockingJob("alice", 999_999_999L)).as("no such job").isFalse();
+        assertThatThrownBy(() -> node.admin().skipBlockingJob("alice", 999_999_999L)).as("no such job")
+                .isInstanceOf(io.pgjobs.admin.NotFoundException.class).hasMessage("id: no job 999999999");
 
         assertThat(node.admin().skipBlockingJob("alice", broken)).isTrue();
         Job skipped = node.client().get(broken).orElseThrow();

@@ -129,9 +129,9 @@ class WorkflowAdminTest {
     void anUnknownWorkflowIsEmptyOrRefusedNamingTheId() {
         assertThat(admin.workflow(424242)).isEmpty();
         assertThatThrownBy(() -> admin.cancelWorkflow("alice", 424242))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("id: no workflow 424242");
+                .isInstanceOf(NotFoundException.class).hasMessage("id: no workflow 424242");
         assertThatThrownBy(() -> admin.retryWorkflow("alice", 424242))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("id: no workflow 424242");
+                .isInstanceOf(NotFoundException.class).hasMessage("id: no workflow 424242");
         long id = scheduler.client().workflows().enqueue(diamond("x")).workflowId();
         assertThatThrownBy(() -> admin.cancelWorkflow("a\u0000b", id))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("actor:");

@@ -8,7 +8,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,27 +23,25 @@ record Asset(String contentType, byte[] content, String version) {
     private static final String STATIC = "/io/pgjobs/dashboard/static/";
     private static final String YEAR = "private, max-age=31536000, immutable";
 
-    /** The UI's files by the path under the mount ("" is the page). */
+    /**
+     * The UI's files beside the page: the page's script and styles, its icon, and each page's own script and styles
+     * (loaded after app.js, whose helpers they use).
+     */
+    private static final List<String> FILES = List.of("app.js", "app.css", "favicon.svg", "flow.js", "flow.css",
+            "workflows.js", "workflows.css", "events.js");
+
+    /** The UI's files by the path under the mount ("" is the page, which names each file with its version). */
     static Map<String, Asset> load() {
-        Asset script = of(read("app.js"), "text/javascript;charset=utf-8");
-        Asset styles = of(read("app.css"), "text/css;charset=utf-8");
-        Asset icon = of(read("favicon.svg"), "image/svg+xml");
-        // the flow-control page's own files (flow.js runs after app.js and uses its helpers)
-        Asset flowScript = of(read("flow.js"), "text/javascript;charset=utf-8");
-        Asset flowStyles = of(read("flow.css"), "text/css;charset=utf-8");
-        Asset workflowScript = of(read("workflows.js"), "text/javascript;charset=utf-8");
-        Asset workflowStyles = of(read("workflows.css"), "text/css;charset=utf-8");
-        String page = new String(read("index.html"), StandardCharsets.UTF_8)
-                .replace("\"app.js\"", "\"app.js?v=" + script.version() + "\"")
-                .replace("\"app.css\"", "\"app.css?v=" + styles.version() + "\"")
-                .replace("\"favicon.svg\"", "\"favicon.svg?v=" + icon.version() + "\"")
-                .replace("\"flow.js\"", "\"flow.js?v=" + flowScript.version() + "\"")
-                .replace("\"flow.css\"", "\"flow.css?v=" + flowStyles.version() + "\"")
-                .replace("\"workflows.js\"", "\"workflows.js?v=" + workflowScript.version() + "\"")
-                .replace("\"workflows.css\"", "\"workflows.css?v=" + workflowStyles.version() + "\"");
-        return Map.of("", of(page.getBytes(StandardCharsets.UTF_8), "text/html;charset=utf-8"),
-                "app.js", script, "app.css", styles, "favicon.svg", icon, "flow.js", flowScript, "flow.css", flowStyles,
-                "workflows.js", workflowScript, "workflows.css", workflowStyles);
+        Map<String, Asset> assets = new HashMap<>();
+        String page = new String(read("index.html"), StandardCharsets.UTF_8);
+        for (String name : FILES) {
+            Asset asset = of(read(name), name.endsWith(".js") ? "text/javascript;charset=utf-8"
+                    : name.endsWith(".css") ? "text/css;charset=utf-8" : "image/svg+xml");
+            assets.put(name, asset);
+            page = page.replace("\"" + name + "\"", "\"" + name + "?v=" + asset.version() + "\"");
+        }
+        assets.put("", of(page.getBytes(StandardCharsets.UTF_8), "text/html;charset=utf-8"));
+        return Map.copyOf(assets);
     }
 
     void serve(HttpServletRequest request, HttpServletResponse response) throws IOException {

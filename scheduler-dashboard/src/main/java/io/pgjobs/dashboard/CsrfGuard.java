@@ -45,7 +45,7 @@ final class CsrfGuard {
         }
         String origin = request.getHeader("Origin");
         if (origin != null && !sameOrigin(origin, request)) {
-            return "cross-origin request refused (Origin " + origin + ")";
+            return "cross-origin request refused (Origin " + Excerpt.of(origin) + ")";
         }
         String token = request.getHeader(HEADER);
         if (token == null) {

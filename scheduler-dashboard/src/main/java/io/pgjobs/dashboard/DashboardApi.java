@@ -9,6 +9,7 @@ import io.pgjobs.admin.AdminClient;
 import io.pgjobs.admin.AuditFilter;
 import io.pgjobs.admin.JobAction;
 import io.pgjobs.admin.JobFilter;
+import io.pgjobs.admin.NotFoundException;
 import io.pgjobs.admin.Overview;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueFlowState;
@@ -82,16 +83,21 @@ final class DashboardApi {
                 get("queues/activity", c -> admin.queueActivity(span(c.param().apply("span")))),
                 act("queues/(.+)/(pause|resume)", c -> {
                     String queue = name("queue", c.path().group(1));
-                    if (c.path().group(2).equals("pause")) {
-                        admin.pauseQueue(c.user().name(), queue);
-                    } else {
-                        admin.resumeQueue(c.user().name(), queue);
-                    }
-                    return Map.of("queue", queue, "paused", c.path().group(2).equals("pause"));
+                    boolean pause = c.path().group(2).equals("pause");
+                    orNotFound("queue", "queue", queue, () -> {
+                        if (pause) {
+                            admin.pauseQueue(c.user().name(), queue);
+                        } else {
+                            admin.resumeQueue(c.user().name(), queue);
+                        }
+                        return true;
+                    });
+                    return Map.of("queue", queue, "paused", pause);
                 }),
                 act("queues/(.+)/remove", c -> {
                     String queue = name("queue", c.path().group(1));
-                    return Map.of("queue", queue, "removed", admin.removeQueue(c.user().name(), queue));
+                    return Map.of("queue", queue, "removed",
+                            orNotFound("queue", "queue", queue, () -> admin.removeQueue(c.user().name(), queue)));
                 }),
                 get("jobs", c -> {
                     var page = admin.jobs(filter(c.param()), page(c.param()));
@@ -103,12 +109,15 @@ final class DashboardApi {
                 get("jobs/count", c -> admin.count(filter(c.param()), intParam(c.param(), "cap", 100_000))),
                 get("jobs/(\\d+)", c -> {
                     long id = longParam("id", c.path().group(1));
-                    Job job = admin.job(id).orElseThrow(() -> new NotFound("no job " + id));
+                    Job job = admin.job(id).orElseThrow(() -> notFound("id", "job", id));
                     return Map.of("job", jobView(job), "attempts", admin.attempts(id).stream()
                             .map(a -> redactedFields(a, List.of(), List.of("message", "stackTrace"))).toList());
                 }),
-                act("jobs/(\\d+)/(retry|cancel|delete)", c -> Map.of("changed", admin.act(c.user().name(),
-                        action(c.path().group(2)), longParam("id", c.path().group(1))))),
+                act("jobs/(\\d+)/(retry|cancel|delete)", c -> {
+                    long id = longParam("id", c.path().group(1));
+                    JobAction action = action(c.path().group(2));
+                    return Map.of("changed", orNotFound("id", "job", id, () -> admin.act(c.user().name(), action, id)));
+                }),
                 act("jobs/(\\d+)/clone", Set.of("args"), c -> {
                     JsonNode args = c.body().get("args");
                     if (args != null && !args.isObject()) {
@@ -118,8 +127,9 @@ final class DashboardApi {
                         throw new IllegalArgumentException("args: must not contain the NUL character (\\u0000),"
                                 + " which PostgreSQL's jsonb cannot store");
                     }
-                    return Map.of("id", admin.cloneJob(c.user().name(), longParam("id", c.path().group(1)),
-                            args == null ? null : args.toString()));
+                    long id = longParam("id", c.path().group(1));
+                    return Map.of("id", orNotFound("id", "job", id, () -> admin.cloneJob(c.user().name(), id,
+                            args == null ? null : args.toString())));
                 }),
                 act("bulk", BULK_FIELDS, c -> {
                     JobAction action = action(required(c.param(), "action"));
@@ -145,13 +155,13 @@ final class DashboardApi {
                 act("schedules/(.+)/(pause|resume)", c -> {
                     String name = name("schedule", c.path().group(1));
                     if (!admin.setScheduleEnabled(c.user().name(), name, c.path().group(2).equals("resume"))) {
-                        throw new NotFound("no schedule named '" + name + "'");
+                        throw notFound("schedule", "schedule", name);
                     }
                     return Map.of("schedule", name, "enabled", c.path().group(2).equals("resume"));
                 }),
                 act("schedules/(.+)/trigger", c -> {
                     String name = name("schedule", c.path().group(1));
-                    return Map.of("id", asField("schedule", "name", () -> admin.triggerSchedule(c.user().name(), name)));
+                    return Map.of("id", orNotFound("schedule", "schedule", name, () -> admin.triggerSchedule(c.user().name(), name)));
                 }),
                 get("nodes", c -> admin.nodes()),
                 // flow control (docs/flow-control.md, "Where an operator looks"): the queues' limits, rates and
@@ -188,26 +198,21 @@ final class DashboardApi {
                     }
                     return Map.of("kind", kind, "partition", part, "done", c.path().group(2));
                 }),
-                act("jobs/(\\d+)/skip", c -> Map.of("changed", admin.skipBlockingJob(c.user().name(),
-                        longParam("id", c.path().group(1))))),
+                act("jobs/(\\d+)/skip", c -> {
+                    long id = longParam("id", c.path().group(1));
+                    return Map.of("changed", orNotFound("id", "job", id, () -> admin.skipBlockingJob(c.user().name(), id)));
+                }),
                 get("audit", c -> admin.audit(auditFilter(c.param()), page(c.param())).stream()
                         .map(e -> redactedFields(e, List.of("detail"), List.of())).toList()));
-        // the workflow and batch pages' routes are a class of their own
-        this.routes = Stream.concat(core.stream(),
-                new WorkflowRoutes(admin, redactor).routes().stream()).toList();
+        // the workflow and batch pages' routes, and the recent events', are classes of their own
+        this.routes = Stream.of(core, new WorkflowRoutes(admin, redactor).routes(),
+                new EventRoutes(admin, redactor).routes()).flatMap(List::stream).toList();
     }
 
     /** A circuit's close and reset take no cool-down: one sent with them is refused, not ignored. */
     private static void coolDownOnlyToOpen(Call c) {
         if (!c.path().group(2).equals("open") && c.body().has("coolDownSeconds")) {
             throw new IllegalArgumentException("coolDownSeconds: only opening a circuit takes a cool-down");
-        }
-    }
-
-    /** A request for something that does not exist (a 404). */
-    static final class NotFound extends RuntimeException {
-        NotFound(String message) {
-            super(message);
         }
     }
 
@@ -229,17 +234,26 @@ final class DashboardApi {
     }
 
     /**
-     * Runs an admin call whose refusal names the admin API's {@code parameter} as the request's {@code field}:
-     * the error names what the user sent.
+     * The 404 of a {@code what} (a job, workflow, queue or schedule) that the request's {@code field} named and
+     * that does not exist: {@code id: no job 42}, {@code queue: no queue named 'mail'}.
      */
-    private static <T> T asField(String field, String parameter, Supplier<T> call) {
+    static NotFoundException notFound(String field, String what, Object name) {
+        return new NotFoundException(field + ": no " + what + " "
+                + (name instanceof String text ? "named " + Excerpt.of(text) : name));
+    }
+
+    /**
+     * Runs an admin call on the {@code field} {@code name} the request named; the admin API's refusal of one that
+     * does not exist becomes the dashboard's own, naming the request's field with an excerpt of the name (the
+     * admin API names its own parameter and quotes the name whole).
+     */
+    static <T> T orNotFound(String field, String what, Object name, Supplier<T> call) {
         try {
             return call.get();
-        } catch (IllegalArgumentException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith(parameter + ": ")) {
-                throw new IllegalArgumentException(field + e.getMessage().substring(parameter.length()), e);
-            }
-            throw e;
+        } catch (NotFoundException e) {
+            NotFoundException refusal = notFound(field, what, name);
+            refusal.initCause(e);
+            throw refusal;
         }
     }
 
@@ -353,7 +367,7 @@ final class DashboardApi {
             try {
                 return JobState.fromDb(name);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("state: unknown state '" + name + "' (one of "
+                throw new IllegalArgumentException("state: unknown state " + Excerpt.of(name) + " (one of "
                         + Arrays.stream(JobState.values()).map(JobState::dbName).collect(Collectors.joining(", ")) + ")", e);
             }
         }).collect(Collectors.toSet());
@@ -368,11 +382,11 @@ final class DashboardApi {
         try {
             instant = Instant.parse(value.strip());
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException(name + ": expected an ISO-8601 instant like 2026-01-31T12:00:00Z, got '"
-                    + value + "'", e);
+            throw new IllegalArgumentException(name + ": expected an ISO-8601 instant like 2026-01-31T12:00:00Z, got "
+                    + Excerpt.of(value), e);
         }
         if (instant.isBefore(FIRST_INSTANT) || instant.isAfter(LAST_INSTANT)) {
-            throw new IllegalArgumentException(name + ": must be between the years 1 and 9999, got '" + value + "'");
+            throw new IllegalArgumentException(name + ": must be between the years 1 and 9999, got " + Excerpt.of(value));
         }
         return instant;
     }
@@ -390,7 +404,7 @@ final class DashboardApi {
         try {
             return Overview.Span.valueOf(name.strip().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("span: must be hour or day, got '" + name + "'", e);
+            throw new IllegalArgumentException("span: must be hour or day, got " + Excerpt.of(name), e);
         }
     }
 
@@ -398,7 +412,7 @@ final class DashboardApi {
         try {
             return JobAction.valueOf(name.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("action: must be retry, cancel or delete, got '" + name + "'", e);
+            throw new IllegalArgumentException("action: must be retry, cancel or delete, got " + Excerpt.of(name), e);
         }
     }
 
@@ -418,7 +432,7 @@ final class DashboardApi {
         try {
             return Integer.parseInt(value.strip());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + ": expected a whole number, got '" + value + "'", e);
+            throw new IllegalArgumentException(name + ": expected a whole number, got " + Excerpt.of(value), e);
         }
     }
 
@@ -426,7 +440,7 @@ final class DashboardApi {
         try {
             return Long.parseLong(value.strip());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + ": expected a job id, got '" + value + "'", e);
+            throw new IllegalArgumentException(name + ": expected a job id, got " + Excerpt.of(value), e);
         }
     }
 
@@ -462,7 +476,7 @@ final class DashboardApi {
      */
     private static List<Long> ids(JsonNode ids, JsonNode body) {
         if (!ids.isArray()) {
-            throw new IllegalArgumentException("ids: must be an array of job ids, got " + shortened(ids.toString()));
+            throw new IllegalArgumentException("ids: must be an array of job ids, got " + Excerpt.of(ids.toString()));
         }
         if (ids.isEmpty() || ids.size() > MAX_IDS) {
             throw new IllegalArgumentException("ids: must list 1 to " + MAX_IDS + " job ids, got " + ids.size());
@@ -475,7 +489,7 @@ final class DashboardApi {
         }
         return java.util.stream.StreamSupport.stream(ids.spliterator(), false).map(id -> {
             if (!id.canConvertToLong() || !id.isIntegralNumber()) {
-                throw new IllegalArgumentException("ids: must be an array of job ids, got " + shortened(id.toString()));
+                throw new IllegalArgumentException("ids: must be an array of job ids, got " + Excerpt.of(id.toString()));
             }
             return id.asLong();
         }).toList();
@@ -489,11 +503,6 @@ final class DashboardApi {
                     + ", got " + seconds);
         }
         return Duration.ofSeconds(seconds);
-    }
-
-    /** A value sent back in an error, cut to a length a message can carry. */
-    private static String shortened(String value) {
-        return value.length() > 100 ? value.substring(0, 100) + "…" : value;
     }
 
     /**
@@ -512,7 +521,7 @@ final class DashboardApi {
     static Function<String, String> bodyParams(Route route, JsonNode body) {
         for (String name : body.properties().stream().map(Map.Entry::getKey).toList()) {
             if (!route.fields().contains(name)) {
-                throw new IllegalArgumentException("body: unknown field '" + shortened(name) + "' ("
+                throw new IllegalArgumentException("body: unknown field " + Excerpt.of(name) + " ("
                         + (route.fields().isEmpty() ? "this action takes none"
                         : "this action takes " + String.join(", ", route.fields().stream().sorted().toList())) + ")");
             }

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.pgjobs.Health;
 import io.pgjobs.PgJobsException;
 import io.pgjobs.Scheduler;
+import io.pgjobs.admin.NotFoundException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -202,12 +203,9 @@ public final class DashboardServlet extends HttpServlet {
                     send(request, response, 403, Map.of("error", refusal));
                     return;
                 }
-                String type = request.getContentType();
-                if (type != null && !type.split(";", 2)[0].strip().equalsIgnoreCase("application/json")) {
-                    // a form's fields or text, read as JSON, would be another action than the sender meant; a body
-                    // without a type is taken as JSON
-                    send(request, response, 415, Map.of("error",
-                            "Content-Type: must be application/json, got '" + type + "'"));
+                String unreadable = contentTypeRefusal(request);
+                if (unreadable != null) {
+                    send(request, response, 415, Map.of("error", unreadable));
                     return;
                 }
             }
@@ -215,6 +213,28 @@ public final class DashboardServlet extends HttpServlet {
             return;
         }
         send(request, response, 404, Map.of("error", "no such endpoint"));
+    }
+
+    /**
+     * Why an action's body cannot be read as JSON, from its {@code Content-Type}; null when it can. A form's fields
+     * or text, read as JSON, would be another action than the sender meant. A body without a type is taken as
+     * JSON; one with a charset other than UTF-8 is refused, since the body is read as UTF-8 (RFC 8259 defines no
+     * charset parameter for JSON, but clients send {@code charset=utf-8}).
+     */
+    private static String contentTypeRefusal(HttpServletRequest request) {
+        String type = request.getContentType();
+        if (type == null) {
+            return null;
+        }
+        if (!type.split(";", 2)[0].strip().equalsIgnoreCase("application/json")) {
+            return "Content-Type: must be application/json, got " + Excerpt.of(type);
+        }
+        String charset = request.getCharacterEncoding();
+        if (charset != null && !charset.strip().equalsIgnoreCase("utf-8") && !charset.strip().equalsIgnoreCase("utf8")) {
+            return "Content-Type: the body is read as UTF-8; charset " + Excerpt.of(charset) + " is not accepted"
+                    + " (send UTF-8, with charset=utf-8 or no charset)";
+        }
+        return null;
     }
 
     private void call(DashboardApi.Route route, Matcher matcher, HttpServletRequest request,
@@ -236,10 +256,10 @@ public final class DashboardServlet extends HttpServlet {
             }
             Object result = route.handler().apply(new DashboardApi.Call(matcher, params, body, user));
             send(request, response, 200, result);
+        } catch (NotFoundException e) {
+            send(request, response, 404, Map.of("error", e.getMessage()));
         } catch (IllegalArgumentException e) {
             send(request, response, 400, Map.of("error", e.getMessage()));
-        } catch (DashboardApi.NotFound e) {
-            send(request, response, 404, Map.of("error", e.getMessage()));
         } catch (IllegalStateException e) {
             // the admin API's refusal of an action that the job's state no longer allows (a retry whose unique
             // key another job holds): its message names the job and the reason, never the SQL
@@ -323,11 +343,12 @@ public final class DashboardServlet extends HttpServlet {
         if (bytes.length > MAX_BODY_BYTES) {
             throw new IllegalArgumentException("body: larger than " + MAX_BODY_BYTES + " bytes");
         }
-        if (bytes.length == 0) {
+        String text = utf8(bytes);
+        if (text.isEmpty()) {
             return JsonNodeFactory.instance.objectNode();
         }
         try {
-            JsonNode body = json.readTree(utf8(bytes));
+            JsonNode body = json.readTree(text);
             if (body == null || !body.isObject()) {
                 throw new IllegalArgumentException("body: must be a JSON object");
             }
@@ -346,17 +367,38 @@ public final class DashboardServlet extends HttpServlet {
     /**
      * A body's text, which JSON between systems is in UTF-8 (RFC 8259): decoded strictly, so that a malformed
      * sequence, or a surrogate encoded on its own, is refused rather than read as U+FFFD or passed on to a column
-     * that cannot hold it; and not guessed as UTF-16 or UTF-32 from its first bytes, as a JSON parser would.
+     * that cannot hold it; and not guessed as UTF-16 or UTF-32 from its first bytes, as a JSON parser would. A
+     * UTF-8 byte-order mark before it is skipped, as RFC 8259 (section 8.1) lets a parser do: some clients (.NET's,
+     * PowerShell's, editors saving a file) write one; a UTF-16 or UTF-32 one is refused by name.
      */
     private static String utf8(byte[] bytes) {
+        if (startsWith(bytes, 0xFE, 0xFF) || startsWith(bytes, 0xFF, 0xFE) || startsWith(bytes, 0, 0, 0xFE, 0xFF)) {
+            throw new IllegalArgumentException("body: not UTF-8 (it starts with a UTF-16 or UTF-32 byte-order mark);"
+                    + " send JSON in UTF-8");
+        }
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(bytes);
+        if (startsWith(bytes, 0xEF, 0xBB, 0xBF)) {
+            in.position(3);
+        }
         CharBuffer out = CharBuffer.allocate(bytes.length);
         if (decoder.decode(in, out, true).isError() || decoder.flush(out).isError()) {
             throw new IllegalArgumentException("body: not UTF-8 (an invalid byte sequence at byte " + in.position() + ")");
         }
         return out.flip().toString();
+    }
+
+    private static boolean startsWith(byte[] bytes, int... prefix) {
+        if (bytes.length < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if ((bytes[i] & 0xFF) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The UI loads only its own files and is never framed, so injected markup could not run script anyway. */

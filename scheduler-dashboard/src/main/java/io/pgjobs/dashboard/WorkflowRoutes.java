@@ -4,6 +4,7 @@ import static io.pgjobs.dashboard.DashboardApi.act;
 import static io.pgjobs.dashboard.DashboardApi.get;
 import static io.pgjobs.dashboard.DashboardApi.instant;
 import static io.pgjobs.dashboard.DashboardApi.longParam;
+import static io.pgjobs.dashboard.DashboardApi.orNotFound;
 import static io.pgjobs.dashboard.DashboardApi.page;
 
 import io.pgjobs.WorkflowStatus;
@@ -48,12 +49,12 @@ final class WorkflowRoutes {
                         "window", AdminClient.WORKFLOW_SCAN)),
                 get("workflows/(\\d+)", c -> {
                     long id = longParam("id", c.path().group(1));
-                    return view(admin.workflow(id).orElseThrow(() -> new DashboardApi.NotFound("no workflow " + id)));
+                    return view(admin.workflow(id).orElseThrow(() -> DashboardApi.notFound("id", "workflow", id)));
                 }),
                 act("workflows/(\\d+)/(cancel|retry)", c -> {
                     long id = longParam("id", c.path().group(1));
-                    int steps = c.path().group(2).equals("cancel") ? admin.cancelWorkflow(c.user().name(), id)
-                            : admin.retryWorkflow(c.user().name(), id);
+                    int steps = orNotFound("id", "workflow", id, () -> c.path().group(2).equals("cancel")
+                            ? admin.cancelWorkflow(c.user().name(), id) : admin.retryWorkflow(c.user().name(), id));
                     return Map.of("workflow", id, "steps", steps);
                 }),
                 get("batches", c -> {
@@ -66,7 +67,7 @@ final class WorkflowRoutes {
                 }),
                 get("jobs/(\\d+)/groups", c -> {
                     long id = longParam("id", c.path().group(1));
-                    return admin.jobGroups(id).orElseThrow(() -> new DashboardApi.NotFound("no job " + id));
+                    return admin.jobGroups(id).orElseThrow(() -> DashboardApi.notFound("id", "job", id));
                 }));
     }
 
@@ -126,7 +127,7 @@ final class WorkflowRoutes {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(field + ": must be one of " + Arrays.stream(type.getEnumConstants())
                     .map(s -> s.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", "))
-                    + ", got '" + value + "'", e);
+                    + ", got " + Excerpt.of(value), e);
         }
     }
 }

@@ -517,4 +517,25 @@ class DashboardBrowserTest {
         assertThat(scheduler.admin().audit(io.pgjobs.admin.PageRequest.first(1)).getFirst().action())
                 .isEqualTo("retry_workflow");
     }
+
+    @Test
+    @Order(10)
+    void theEventsPageShowsADiscardAsTextWithItsJobAndTheNodeThatStarted() throws Exception {
+        long hostile = scheduler.client().enqueue(JobRequest.of("hostile", Map.of("n", 10))).id();
+        Await.until(Duration.ofSeconds(20), "the hostile job is discarded",
+                () -> scheduler.client().get(hostile).orElseThrow().state() == JobState.DISCARDED);
+
+        click(By.linkText("Events"));
+        By row = By.xpath("//tr[@data-event='job discarded'][.//a[text()='#" + hostile + "']]");
+        waiting().until(ExpectedConditions.presenceOfElementLocated(row));
+        assertThat(text(row)).contains("hostile in default", XSS.substring(0, 20));
+        assertThat(((JavascriptExecutor) browser).executeScript("return window.pwned")).as("the error is text").isNull();
+        // this test's node among the others earlier tests registered
+        assertThat(browser.findElements(By.xpath("//tr[@data-event='node started'][contains(., '" + scheduler.nodeId()
+                + "')]"))).hasSize(1);
+        screenshot("events");
+
+        click(By.xpath("//tr[@data-event='job discarded']//a[text()='#" + hostile + "']"));
+        waiting().until(d -> d.getCurrentUrl().endsWith("#/jobs/" + hostile));
+    }
 }

@@ -313,7 +313,7 @@ class DashboardSecurityTest {
     @Test
     void pausingAnUnknownQueueIsRefusedAndAnOperatorRemovesAQueueNoNodeWorks() throws Exception {
         Reply unknown = http.post("api/queues/mial/pause", "olga", "op-pw", Map.of());
-        assertThat(unknown.status()).isEqualTo(400);
+        assertThat(unknown.status()).isEqualTo(404);
         assertThat(unknown.body().get("error").asText()).startsWith("queue: no queue named 'mial'");
         assertThat(viewerGet("api/queues").body().findValuesAsText("name")).doesNotContain("mial");
 
@@ -440,10 +440,11 @@ class DashboardSecurityTest {
         assertThat(scheduler.client().get(id).orElseThrow().state().dbName()).isEqualTo("available");
         db.execute("delete from pgjobs.jobs where id = " + id);
         unchanged.run();
-        // JSON with a charset, in any case, is JSON
+        // JSON with a charset, in any case, is JSON: read, and answered (the job is gone now, so a 404 naming it)
         Reply cancelled = HttpCalls.send(http.request("api/jobs/" + id + "/cancel", "olga", "op-pw").header("X-PgJobs-Csrf", token)
                 .header("Content-Type", "Application/JSON; charset=UTF-8").POST(HttpRequest.BodyPublishers.ofString("{}")).build());
-        assertThat(cancelled.status()).isEqualTo(200);
+        assertThat(cancelled.status()).isEqualTo(404);
+        assertThat(cancelled.body().get("error").asText()).isEqualTo("id: no job " + id);
     }
 
     @Test

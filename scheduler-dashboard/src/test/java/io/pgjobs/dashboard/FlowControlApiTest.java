@@ -163,6 +163,10 @@ class FlowControlApiTest {
         assertError(post("api/partition-circuits/%20/close", Map.of("partition", "")), 400, "kind");
         assertError(post("api/partition-circuits/partner.call/open", Map.of("partition", "", "coolDownSeconds", 0)),
                 400, "coolDown");
+        // the kind's circuits are per partition: its own circuit would stop none of its jobs
+        assertError(post("api/circuits/partner.call/open", Map.of()), 400,
+                "kind: 'partner.call' has a circuit per partition (CircuitBreaker.perPartition)");
+        assertThat(get("api/flow").body().get("circuits")).as("no circuit of the kind's own").isEmpty();
         assertThat(db.queryLong("select count(*) from pgjobs.audit_log")).as("refused actions write nothing").isEqualTo(4);
     }
 
@@ -190,8 +194,8 @@ class FlowControlApiTest {
                 "coolDownSeconds: must be at most");
         assertThat(get("api/flow").body().get("circuits")).as("nothing was opened").isEmpty();
         assertThat(db.queryLong("select count(*) from pgjobs.audit_log")).isZero();
-        // a job that does not exist, or holds no key, is not skipped
-        assertThat(post("api/jobs/123456789/skip", Map.of()).body().get("changed").asBoolean()).isFalse();
+        // a job that does not exist is a 404; one that holds no key is not skipped
+        assertError(post("api/jobs/123456789/skip", Map.of()), 404, "id: no job 123456789");
     }
 
     private static void assertError(Reply reply, int status, String naming) {

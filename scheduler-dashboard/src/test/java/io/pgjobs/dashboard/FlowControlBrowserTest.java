@@ -134,13 +134,19 @@ class FlowControlBrowserTest {
                 .filter(e -> e.actor().equals("browser-test")).map(AuditEntry::action))
                 .containsExactly("close_circuit", "open_circuit", "skip_blocking_job");
 
-        // a partition's circuit an operator opened shows with its partition, and is closed from its row
-        scheduler.admin().openPartitionCircuit("setup", "ledger.post", "acme", Duration.ofHours(1));
-        browser.navigate().refresh();
+        // an operator opens a partition's circuit by its kind and partition; it shows with its partition, and is
+        // closed from its row
+        waiting().ignoring(StaleElementReferenceException.class, ElementNotInteractableException.class).until(d -> {
+            d.findElement(By.cssSelector("input[aria-label='kind of the partition circuit to open']")).sendKeys("ledger.post");
+            d.findElement(By.cssSelector("input[aria-label='partition to open']")).sendKeys("acme");
+            return true;
+        });
+        click(By.xpath("//div[@data-open-partition-circuit]//button[text()='Open']"));
+        accept("Open the circuit of ledger.post partition \"acme\"?");
         waiting().until(ExpectedConditions.presenceOfElementLocated(
                 By.cssSelector("[data-partition-circuit='ledger.post/acme']")));
         assertThat(browser.findElement(By.cssSelector("[data-partition-circuit='ledger.post/acme']")).getText())
-                .contains("acme", "open", "opened by setup");
+                .contains("acme", "open", "opened by browser-test");
         screenshot("flow-partition-circuit-open");
         click(By.xpath("//tr[@data-partition-circuit='ledger.post/acme']//button[text()='Close']"));
         accept("Close the circuit of ledger.post partition \"acme\"?");

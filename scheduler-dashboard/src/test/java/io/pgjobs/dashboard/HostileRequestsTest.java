@@ -105,7 +105,6 @@ class HostileRequestsTest {
                 new Refusal("api/jobs/" + job + "/clone", "{\"args\": {\"note\\u0000\": 1}}",
                         "args: must not contain the NUL character"),
                 new Refusal("api/jobs/" + job + "/clone", body("args", List.of(1)), "args: must be a JSON object"),
-                new Refusal("api/jobs/123456789/clone", body(), "id: no job 123456789"),
                 new Refusal("api/dead-letters/0123456789abcdef0123456789abcdef/delete", body("batchSize", 0),
                         "batchSize: must be between 1 and 1000"),
                 new Refusal("api/circuits/test.hostile/open", body("coolDownSeconds", 0),
@@ -115,16 +114,117 @@ class HostileRequestsTest {
                 new Refusal("api/circuits/test.hostile/open", body("coolDownSeconds", -5),
                         "coolDownSeconds: must be between 1 and 86400, got -5"),
                 new Refusal("api/circuits/test.hostile/close", body("coolDownSeconds", 60),
-                        "coolDownSeconds: only opening a circuit takes a cool-down"),
-                new Refusal("api/schedules/nightly/trigger", body(), "schedule: no schedule named 'nightly'"),
-                new Refusal("api/queues/nope/pause", body(), "queue: no queue named 'nope'"),
-                new Refusal("api/workflows/424242/cancel", body(), "id: no workflow 424242"));
+                        "coolDownSeconds: only opening a circuit takes a cool-down"));
         for (Refusal refusal : refusals) {
             String request = "POST " + refusal.path() + " " + refusal.body();
             String shown = request.length() > 300 ? request.substring(0, 300) : request;
             assertError(shown, http.postRaw(refusal.path(), "olga", "op-pw", refusal.body()), 400, refusal.naming());
             nothingChanged(shown);
         }
+    }
+
+    @Test
+    void everyActionAndReadOfSomethingThatDoesNotExistIsA404NamingIt() throws Exception {
+        Map<String, String> posts = new LinkedHashMap<>();
+        for (String action : List.of("retry", "cancel", "delete", "skip", "clone")) {
+            posts.put("api/jobs/123456789/" + action, "id: no job 123456789");
+        }
+        for (String action : List.of("cancel", "retry")) {
+            posts.put("api/workflows/424242/" + action, "id: no workflow 424242");
+        }
+        for (String action : List.of("trigger", "pause", "resume")) {
+            posts.put("api/schedules/nightly/" + action, "schedule: no schedule named 'nightly'");
+        }
+        for (String action : List.of("pause", "resume", "remove")) {
+            posts.put("api/queues/nope/" + action, "queue: no queue named 'nope'");
+        }
+        for (var post : posts.entrySet()) {
+            assertError("POST " + post.getKey(), http.post(post.getKey(), "olga", "op-pw", Map.of()), 404, post.getValue());
+            nothingChanged("POST " + post.getKey());
+        }
+        Map<String, String> reads = Map.of("api/jobs/123456789", "id: no job 123456789",
+                "api/jobs/123456789/groups", "id: no job 123456789", "api/workflows/424242", "id: no workflow 424242");
+        for (var read : reads.entrySet()) {
+            assertError("GET " + read.getKey(), http.get(read.getKey(), "victor", "view-pw"), 404, read.getValue());
+        }
+        // a known job whose state does not allow the action is no 404: it did not change
+        Reply skip = http.post("api/jobs/" + job + "/cancel", "olga", "op-pw", Map.of());
+        assertThat(skip.status()).isEqualTo(200);
+        assertThat(skip.body().get("changed").asBoolean()).isFalse();
+    }
+
+    @Test
+    void anErrorQuotesAShortEscapedExcerptOfTheValueNeverTheWholeOfIt() throws Exception {
+        // 1,000 characters (the most a parameter may have) that open with what a terminal, a log or a page would act on
+        String opening = "\u001b[31m<script>alert(1)</script>\r\n\u202e\u200b";
+        String hostile = opening + "x".repeat(1_000 - opening.length());
+        String excerpt = "'\\u001b[31m<script>alert(1)</script>\\r\\n\\u202e\\u200b" + "x".repeat(100 - opening.length())
+                + "…' (1000 characters)";
+        String encoded = java.net.URLEncoder.encode(hostile, StandardCharsets.UTF_8);
+        Map<String, String> reads = new LinkedHashMap<>();
+        reads.put("api/jobs?createdFrom=" + encoded, "createdFrom: expected an ISO-8601 instant like 2026-01-31T12:00:00Z, got ");
+        reads.put("api/jobs?state=" + encoded, "state: unknown state ");
+        reads.put("api/jobs?limit=" + encoded, "limit: expected a whole number, got ");
+        reads.put("api/overview?span=" + encoded, "span: must be hour or day, got ");
+        reads.put("api/audit?before=" + encoded, "before: expected a job id, got ");
+        reads.put("api/workflows?state=" + encoded, "state: must be one of ");
+        for (var read : reads.entrySet()) {
+            Reply reply = http.get(read.getKey(), "victor", "view-pw");
+            assertError(read.getValue(), reply, 400, read.getValue());
+            assertThat(reply.body().get("error").asText()).as(read.getValue()).contains(excerpt).hasSizeLessThan(400);
+        }
+        Reply action = http.post("api/bulk", "olga", "op-pw", body("action", hostile, "ids", List.of(job)));
+        assertError("action", action, 400, "action: must be retry, cancel or delete, got " + excerpt);
+        Reply field = http.post("api/bulk", "olga", "op-pw", body(hostile, 1));
+        assertError("a field's name", field, 400, "body: unknown field " + excerpt + " (this action takes");
+        Reply type = HttpCalls.send(http.request("api/bulk", "olga", "op-pw").header("X-PgJobs-Csrf", http.token("olga", "op-pw"))
+                .header("Content-Type", "text/" + "x".repeat(500)).POST(HttpRequest.BodyPublishers.ofString("{}")).build());
+        assertError("a long Content-Type", type, 415, "Content-Type: must be application/json, got 'text/" + "x".repeat(95)
+                + "…' (505 characters)");
+        Reply origin = HttpCalls.send(http.request("api/bulk", "olga", "op-pw").header("X-PgJobs-Csrf", http.token("olga", "op-pw"))
+                .header("Origin", "http://" + "x".repeat(500)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build());
+        assertError("a long Origin", origin, 403, "cross-origin request refused (Origin 'http://" + "x".repeat(93)
+                + "…' (507 characters))");
+        // a page that does not exist names nothing of the request; the page that does is the same whatever the query
+        for (String page : List.of("nope.html?q=" + encoded, "%3Cscript%3Ealert(1)%3C.html")) {
+            Reply reply = http.get(page, "victor", "view-pw");
+            assertError(page, reply, 404, "no such page");
+            assertThat(reply.raw().body()).as(page).doesNotContain("script").doesNotContain("xxx");
+        }
+        assertThat(http.get("?q=" + encoded, "victor", "view-pw").raw().body()).doesNotContain("<script>alert");
+        nothingChanged("hostile values");
+    }
+
+    @Test
+    void aUtf8ByteOrderMarkIsSkippedAndTheContentTypesCharsetMustBeUtf8() throws Exception {
+        String token = http.token("olga", "op-pw");
+        long waiting = scheduler.client().enqueue(JobRequest.of("test.hostile", Map.of("n", 2)).queue("mail")).id();
+        byte[] withMark = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, '{', '}'};
+        Reply cancelled = HttpCalls.send(http.request("api/jobs/" + waiting + "/cancel", "olga", "op-pw")
+                .header("X-PgJobs-Csrf", token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(withMark)).build());
+        assertThat(cancelled.status()).as(cancelled.raw().body()).isEqualTo(200);
+        assertThat(cancelled.body().get("changed").asBoolean()).isTrue();
+        // a UTF-16 body, with its mark, is refused by name
+        byte[] utf16 = {(byte) 0xFE, (byte) 0xFF, 0, '{', 0, '}'};
+        Reply refused = HttpCalls.send(http.request("api/jobs/" + job + "/retry", "olga", "op-pw")
+                .header("X-PgJobs-Csrf", token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(utf16)).build());
+        assertError("UTF-16 with its mark", refused, 400, "body: not UTF-8 (it starts with a UTF-16 or UTF-32 byte-order mark)");
+        for (String type : List.of("application/json; charset=iso-8859-1", "application/json;charset=\"UTF-16\"")) {
+            Reply reply = HttpCalls.send(http.request("api/jobs/" + job + "/retry", "olga", "op-pw")
+                    .header("X-PgJobs-Csrf", token).header("Content-Type", type)
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build());
+            assertError(type, reply, 415, "Content-Type: the body is read as UTF-8; charset '");
+        }
+        // no Content-Type at all: the body is read as JSON, and a body that is not JSON says so
+        Reply untyped = HttpCalls.send(http.request("api/jobs/" + job + "/retry", "olga", "op-pw")
+                .header("X-PgJobs-Csrf", token).POST(HttpRequest.BodyPublishers.ofString("action=retry")).build());
+        assertError("no type, not JSON", untyped, 400, "body: not valid JSON (line 1, column ");
+        db.execute("delete from pgjobs.jobs where id = " + waiting);
+        db.execute("delete from pgjobs.audit_log");
+        nothingChanged("charsets");
     }
 
     @Test

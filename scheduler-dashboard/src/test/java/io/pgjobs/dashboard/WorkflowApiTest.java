@@ -178,10 +178,10 @@ class WorkflowApiTest {
             assertThat(reply.body().get("error").asText()).as(request.getKey()).startsWith(request.getValue());
         }
         assertThat(get("api/workflows/424242").status()).isEqualTo(404);
-        assertThat(get("api/workflows/424242").body().get("error").asText()).isEqualTo("no workflow 424242");
+        assertThat(get("api/workflows/424242").body().get("error").asText()).isEqualTo("id: no workflow 424242");
         assertThat(get("api/jobs/424242/groups").status()).isEqualTo(404);
         Reply unknown = post("api/workflows/424242/retry");
-        assertThat(unknown.status()).isEqualTo(400);
+        assertThat(unknown.status()).isEqualTo(404);
         assertThat(unknown.body().get("error").asText()).isEqualTo("id: no workflow 424242");
         assertThat(http.get("api/workflows/1/cancel", "olga", "op-pw").status()).isEqualTo(405);
         assertThat(db.queryLong("select count(*) from pgjobs.jobs")).isZero();

@@ -28,6 +28,7 @@ import io.pgjobs.admin.JobFilter;
 import io.pgjobs.admin.JobGroups;
 import io.pgjobs.admin.JobPage;
 import io.pgjobs.admin.NodeInfo;
+import io.pgjobs.admin.NotFoundException;
 import io.pgjobs.admin.Overview;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.PartitionCircuitInfo;
@@ -81,9 +82,13 @@ public final class DefaultAdminClient implements AdminClient {
     private final WorkflowStore workflows;
     private final FlowAdminStore flow;
     private final WorkflowAdmin workflowAdmin;
+    /** The kinds whose breaker this scheduler configures per partition ({@link io.pgjobs.CircuitBreaker#perPartition}). */
+    private final Set<String> partitionCircuitKinds;
 
     public DefaultAdminClient(AdminStore store, CircuitStore circuits, WorkflowStore workflows, FlowAdminStore flow,
-                              DefaultJobClient client, WorkflowAdmin workflowAdmin, int maxArgsBytes) {
+                              DefaultJobClient client, WorkflowAdmin workflowAdmin, int maxArgsBytes,
+                              Set<String> partitionCircuitKinds) {
+        this.partitionCircuitKinds = partitionCircuitKinds;
         this.workflows = workflows;
         this.client = client;
         this.workflowAdmin = workflowAdmin;
@@ -138,6 +143,7 @@ public final class DefaultAdminClient implements AdminClient {
     @Override
     public boolean act(String actor, JobAction action, long jobId) {
         requireActor(actor);
+        requireJob(jobId);
         List<Long> changed = actInOneTransaction(action, List.of(jobId), ids -> new Audit(actor, name(action),
                 "job:" + jobId, json(Map.of("changed", !ids.isEmpty()))));
         return !changed.isEmpty();
@@ -162,6 +168,20 @@ public final class DefaultAdminClient implements AdminClient {
         }
         int changed = actInChunks(actor, "bulk_" + name(action), action, jobIds, "jobs", Map.of());
         return new BatchResult(jobIds.size(), changed, null, true);
+    }
+
+    /**
+     * An action on one job that does not exist is refused before anything is written, its audit entry included (a
+     * job deleted in between is acted on as one whose state allows nothing: false, audited).
+     */
+    private void requireJob(long jobId) {
+        if (client.get(jobId).isEmpty()) {
+            throw noJob(jobId);
+        }
+    }
+
+    private static NotFoundException noJob(long jobId) {
+        return new NotFoundException("id: no job " + jobId);
     }
 
     /**
@@ -250,7 +270,7 @@ public final class DefaultAdminClient implements AdminClient {
     @Override
     public long cloneJob(String actor, long jobId, String argsJson) {
         requireActor(actor);
-        Job job = client.get(jobId).orElseThrow(() -> new IllegalArgumentException("id: no job " + jobId));
+        Job job = client.get(jobId).orElseThrow(() -> noJob(jobId));
         if (argsJson != null && argsJson.length() > maxArgsBytes) {
             throw new IllegalArgumentException("args: over the limit of " + maxArgsBytes + " bytes (maxArgsBytes)");
         }
@@ -355,6 +375,14 @@ public final class DefaultAdminClient implements AdminClient {
         requireActor(actor);
         requireKind(kind);
         requireCoolDown(coolDown);
+        // the claims of such a kind ask its partitions' circuits, never the kind's: opening that would stop nothing
+        if (partitionCircuitKinds.contains(kind)
+                || call("read the circuits of " + kind, () -> circuits.recordsPerPartition(kind))) {
+            throw new IllegalArgumentException("kind: '" + kind + "' has a circuit per partition"
+                    + " (CircuitBreaker.perPartition) and none of its own, so opening the kind's circuit would stop"
+                    + " none of its jobs; open the circuits of its partitions (openPartitionCircuit), or pause its"
+                    + " queue to stop all of them");
+        }
         call("open the circuit of " + kind, () -> {
             circuits.open(kind, coolDown, "opened by " + actor, new Audit(actor, "open_circuit", "kind:" + kind,
                     json(Map.of("coolDownMs", coolDown.toMillis()))));
@@ -445,6 +473,7 @@ public final class DefaultAdminClient implements AdminClient {
     @Override
     public boolean skipBlockingJob(String actor, long jobId) {
         requireActor(actor);
+        requireJob(jobId);
         return call("skip job " + jobId + " on its ordering key", () -> flow.skipBlockingJob(jobId,
                 skipped -> new Audit(actor, "skip_blocking_job", "job:" + jobId, json(Map.of(
                         "queue", skipped.queue(), "orderingKey", skipped.orderingKey()))))).isPresent();
@@ -463,8 +492,7 @@ public final class DefaultAdminClient implements AdminClient {
                 new Audit(actor, paused ? "pause_queue" : "resume_queue", "queue:" + queue, "{}")));
         // a typo would otherwise create a queue that no node works and that stays in every list
         if (!known) {
-            throw new IllegalArgumentException("queue: no queue named '" + queue
-                    + "' (none has jobs, settings or a node working it)");
+            throw noQueue(queue);
         }
     }
 
@@ -478,7 +506,14 @@ public final class DefaultAdminClient implements AdminClient {
             throw new IllegalArgumentException("queue: '" + queue + "' is worked by the live node(s) "
                     + String.join(", ", removal.workingNodes()) + "; remove it from their configuration first");
         }
+        if (!removal.known()) {
+            throw noQueue(queue);
+        }
         return removal.removed();
+    }
+
+    private static NotFoundException noQueue(String queue) {
+        return new NotFoundException("queue: no queue named '" + queue + "' (none has jobs, settings or a node working it)");
     }
 
     private static void requireQueueName(String queue) {
@@ -543,7 +578,7 @@ public final class DefaultAdminClient implements AdminClient {
                         job -> job.map(t -> new Audit(actor, "trigger_schedule", "schedule:" + name,
                                 json(Map.of("newJob", t.id()))))));
         DefaultScheduleClient.Triggered job = triggered
-                .orElseThrow(() -> new IllegalArgumentException("name: no schedule named '" + name + "'"));
+                .orElseThrow(() -> new NotFoundException("name: no schedule named '" + name + "'"));
         schedules.committed(job);
         return job.id();
     }

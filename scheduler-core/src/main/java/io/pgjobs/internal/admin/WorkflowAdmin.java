@@ -5,6 +5,7 @@ import io.pgjobs.WorkflowStatus;
 import io.pgjobs.admin.BatchFilter;
 import io.pgjobs.admin.BatchPage;
 import io.pgjobs.admin.JobGroups;
+import io.pgjobs.admin.NotFoundException;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.WorkflowDetail;
 import io.pgjobs.admin.WorkflowFilter;
@@ -89,7 +90,7 @@ public final class WorkflowAdmin {
     private int act(String actor, long id, String auditAction, StepsAction action) {
         DefaultAdminClient.requireActor(actor);
         if (client.workflows().get(id).isEmpty()) {
-            throw new IllegalArgumentException("id: no workflow " + id);
+            throw new NotFoundException("id: no workflow " + id);
         }
         return Sql.call(auditAction.replace('_', ' ') + " " + id, () -> admin.audited(
                 connection -> action.apply(connection, id),

@@ -9,7 +9,8 @@ import java.time.Duration;
  * {@link LeaderChore} whose every round runs one capped batch under a per-query timeout. A full batch means
  * more is waiting, so the next comes after a short pause; a partial one means the work is done until the next
  * interval. A batch cancelled by the timeout is retried at half the size (down to {@value #MIN_BATCH}); full
- * batches grow it back.
+ * batches grow it back. A chore whose work keeps coming due (retention) may pause less between full batches
+ * ({@link #afterFullBatch}) and come back sooner after a partial batch that did some ({@link #afterPartialBatch}).
  */
 abstract class MaintenanceChore extends LeaderChore {
     static final int MIN_BATCH = 10;
@@ -50,10 +51,20 @@ abstract class MaintenanceChore extends LeaderChore {
             log.info("{}: {} {}", name(), done, workDone);
         }
         if (done < batchSize) {
-            return interval();
+            return afterPartialBatch(done);
         }
         batchSize = Math.min(maxBatch, batchSize * 2);
+        return afterFullBatch();
+    }
+
+    /** How long to wait after a full batch, with more work waiting: {@link #BATCH_PAUSE}. */
+    protected Duration afterFullBatch() {
         return BATCH_PAUSE;
+    }
+
+    /** How long to wait after a batch that did {@code done} units of work, fewer than asked: the interval. */
+    protected Duration afterPartialBatch(int done) {
+        return interval();
     }
 
     /** The current batch size (it shrinks after timeouts). */

@@ -246,8 +246,15 @@ public final class Node {
         cronFirer.wake();
     }
 
+    /**
+     * The listener (re)connected: what was notified while it did not listen is lost, so every loop a notification
+     * would have woken looks now. That includes the lease keeper, whose renewal reads the cancel requests of the
+     * jobs this node holds: a job cancelled between its claim and the listener's first LISTEN (or while it
+     * reconnected) would otherwise run on until the next renewal, a third of a lease later.
+     */
     private void wakeAll() {
         fetchers.values().forEach(BackgroundLoop::wake);
         cronFirer.wake();
+        leaseKeeper.wake();
     }
 }

@@ -396,8 +396,11 @@ public final class AdminStore {
         return sql.formatted(schema, width, first);
     }
 
-    /** What removing a queue's settings did: refused while live nodes work it, else whether it had settings. */
-    public record QueueRemoval(List<String> workingNodes, boolean removed) {}
+    /**
+     * What removing a queue's settings did: refused while live nodes work it, else whether it had settings, and
+     * whether the queue is one at all (it had settings, jobs, a node working it or recent work).
+     */
+    public record QueueRemoval(List<String> workingNodes, boolean removed, boolean known) {}
 
     /**
      * Pauses or resumes {@code queue}, and audits it in the same transaction; returns false, changing nothing,
@@ -436,13 +439,13 @@ public final class AdminStore {
             List<String> working = dsl.select(NODES.ID).from(NODES).where(NODES.STOPPED_AT.isNull())
                     .and(DSL.val(queue).eq(DSL.any(NODES.QUEUES))).orderBy(NODES.ID).fetch(NODES.ID);
             if (!working.isEmpty()) {
-                return new QueueRemoval(working, false);
+                return new QueueRemoval(working, false, true);
             }
             boolean removed = dsl.deleteFrom(QUEUES).where(QUEUES.NAME.eq(queue)).execute() > 0;
             if (removed) {
                 audit(dsl, audit);
             }
-            return new QueueRemoval(List.of(), removed);
+            return new QueueRemoval(List.of(), removed, removed || queueKnown(dsl, queue));
         });
     }
 

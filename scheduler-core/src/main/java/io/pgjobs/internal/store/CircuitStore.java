@@ -208,6 +208,23 @@ public final class CircuitStore {
                         .orderBy(CIRCUITS.KIND).fetch(CircuitStore::toInfo));
     }
 
+    /**
+     * Whether the database's newest record of {@code kind} is one of its partitions' circuits: a partition's
+     * circuit of the kind changed (recorded an outcome, or was set by hand) at or after the kind's own circuit
+     * did, or the kind has none. So a kind whose breaker is per partition, once it ran, reads true; one that
+     * moved to a breaker per kind reads false from its first outcome on.
+     */
+    public boolean recordsPerPartition(String kind) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> {
+            DSLContext dsl = Sql.dsl(connection, schema);
+            return dsl.fetchExists(dsl.selectOne().from(PARTITION_CIRCUITS)
+                    .where(PARTITION_CIRCUITS.KIND.eq(kind))
+                    .and(PARTITION_CIRCUITS.UPDATED_AT.ge(DSL.coalesce(
+                            DSL.field(DSL.select(CIRCUITS.UPDATED_AT).from(CIRCUITS).where(CIRCUITS.KIND.eq(kind))),
+                            DSL.field("'-infinity'::timestamptz", OffsetDateTime.class)))));
+        });
+    }
+
     /** Opens the kind's circuit for {@code coolDown} (then a probe runs), and writes {@code audit}, at once. */
     public void open(String kind, Duration coolDown, String reason, AdminStore.Audit audit) throws SQLException {
         operate(audit, dsl -> open(dsl, CircuitRow.of(kind), coolDown, reason));

@@ -52,7 +52,8 @@ public record ClaimedJob(long id, String kind, String queue, int attempt, int ma
         return Arrays.equals(actual, argsSha256) ? null : HexFormat.of().formatHex(actual);
     }
 
-    private static byte[] sha256(String text) {
+    /** The SHA-256 of {@code text} in UTF-8. */
+    static byte[] sha256(String text) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {

@@ -121,16 +121,13 @@ public final class JobWriter {
                 select count(*) from (select 1 from %1$s
                                       where queue = ? and state in ('available', 'scheduled', 'retryable') limit ?) w
                 """.formatted(jobs);
-        // The bulk case, many jobs due now without keys, goes in by COPY (see copyBatch): ids drawn, the
-        // notifications queued (sent at commit) and the args' checksums computed in one statement first. COPY
-        // takes no expressions, and the checksum is of the args' text as jsonb prints it, which only the database
-        // can tell.
+        // The bulk case, many jobs due now without keys, goes in by COPY (see copyBatch): ids drawn and the
+        // notifications queued (sent at commit) in one statement first. COPY takes no expressions, so the args'
+        // checksums come with the rows, computed on the client (JsonbText).
         this.drawIdsSql = """
                 select array(select nextval('%1$s_id_seq') from generate_series(1, ?)),
-                       (select count(pg_notify(?, 'q:' || q)) from unnest(?::text[]) q),
-                       array(select encode(%2$s, 'hex') from unnest(?::text[]) with ordinality as a(args, ord)
-                             order by ord)
-                """.formatted(jobs, argsSha256Sql("a.args::jsonb"));
+                       (select count(pg_notify(?, 'q:' || q)) from unnest(?::text[]) q)
+                """.formatted(jobs);
         this.copySql = ("copy %s (id, kind, queue, priority, max_attempts, args, args_sha256, tags, metadata, "
                 + "partition_key, ordering_key) from stdin")
                 .formatted(jobs);
@@ -342,22 +339,21 @@ public final class JobWriter {
      * (one WAL record per page instead of one per row), and nothing is planned or unnested. It takes two round
      * trips where the INSERT takes one, so it only pays from {@link #COPY_MIN_JOBS} jobs on (docs/performance.md,
      * "Enqueue"). The ids are drawn first so that they are known in order; state and run_at are left to the
-     * columns' defaults ('available' and now(), the database's clock). The connection must not be in autocommit: the notifications are queued before the
-     * rows are written.
+     * columns' defaults ('available' and now(), the database's clock). The args' checksums (V34) are worked out
+     * here ({@link JsonbText}); a job whose args' jsonb text is left to the database goes in without one, and V34's
+     * trigger computes it. The connection must not be in autocommit: the notifications are queued before the rows
+     * are written.
      */
     private long[] copyBatch(Connection connection, List<NewJob> batch) throws SQLException {
         int n = batch.size();
         long[] ids = new long[n];
-        String[] checksums;
         try (PreparedStatement ps = connection.prepareStatement(drawIdsSql)) {
             ps.setInt(1, n);
             ps.setString(2, notifyChannel);
             ps.setArray(3, connection.createArrayOf("text", batch.stream().map(NewJob::queue).distinct().toArray()));
-            ps.setArray(4, connection.createArrayOf("text", batch.stream().map(NewJob::argsJson).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 Long[] drawn = (Long[]) rs.getArray(1).getArray();
-                checksums = (String[]) rs.getArray(3).getArray();
                 for (int i = 0; i < n; i++) {
                     ids[i] = drawn[i];
                 }
@@ -371,7 +367,12 @@ public final class JobWriter {
             copyField(rows, job.queue()).append('\t');
             rows.append(job.priority()).append('\t').append(job.maxAttempts()).append('\t');
             copyField(rows, job.argsJson()).append('\t');
-            rows.append("\\\\x").append(checksums[i]).append('\t'); // bytea's hex input, its backslash escaped
+            String checksum = JsonbText.sha256Hex(job.argsJson());
+            if (checksum == null) {
+                rows.append("\\N\t");
+            } else {
+                rows.append("\\\\x").append(checksum).append('\t'); // bytea's hex input, its backslash escaped
+            }
             copyField(rows, Sql.arrayLiteral(job.tags())).append('\t');
             copyField(rows, job.metadataJson()).append('\t');
             copyField(rows, job.partitionKey()).append('\t');

@@ -265,6 +265,31 @@ class ClusterTest {
     }
 
     @Test
+    void retentionThatFoundJobsComesBackForTheNextOnesWithoutWaitingItsInterval() throws Exception {
+        // ten jobs past a retention of 3 s at once, ten more 3 s after the insert, as they keep coming due on a busy
+        // cluster; the chore's interval is an hour, so only a round soon after the first one deletes the second ten
+        db.execute("""
+                insert into pgjobs.jobs (kind, state, finished_at)
+                select 'k', 'completed', now() - interval '1 hour' from generate_series(1, 10)
+                union all select 'k', 'completed', now() from generate_series(1, 10)
+                """);
+        LeaderElector leader = soloLeader();
+        RetentionCleaner cleaner = new RetentionCleaner(new MaintenanceStore(db.dataSource(), PgDatabase.SCHEMA,
+                "pgjobs_pgjobs", "pgjobs_results_pgjobs"), leader, Duration.ofHours(1), Duration.ofSeconds(10),
+                Duration.ofSeconds(3), Duration.ofHours(1));
+        leader.start();
+        try {
+            Await.until(Duration.ofSeconds(10), "leading", leader::isLeader);
+            cleaner.start();
+            Await.until(Duration.ofSeconds(60), "both tens deleted",
+                    () -> db.queryLong("select count(*) from pgjobs.jobs") == 0);
+        } finally {
+            cleaner.stop();
+            leader.stop();
+        }
+    }
+
+    @Test
     void aChoreWhoseQueriesTimeOutHalvesItsBatchesAndCarriesOnWhenTheyFitAgain() throws Exception {
         LeaderElector leader = soloLeader();
         RetentionCleaner cleaner = new RetentionCleaner(new MaintenanceStore(db.dataSource(), PgDatabase.SCHEMA,

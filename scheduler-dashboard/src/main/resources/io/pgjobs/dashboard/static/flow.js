@@ -61,7 +61,28 @@ async function flowPage(params) {
         'nodes\' Scheduler builder (queueLimit, partitionLimit, rateLimit, orderedKeys); each node registers them, and they show here. See ',
         el('code', {}, FLOW_DOC), '.']),
     el('h2', {}, 'Circuit breakers'),
-    circuitTable(flow.circuits.concat((flow.partitionCircuits || []).map(c => Object.assign({ perPartition: true }, c)))));
+    circuitTable(flow.circuits.concat((flow.partitionCircuits || []).map(c => Object.assign({ perPartition: true }, c)))),
+    openPartitionForm());
+}
+
+/**
+ * Opens one partition's circuit of a kind with circuits per partition, which has no circuit of its own to open (the
+ * server refuses that): the table lists only partitions whose circuit is not closed, so a closed one is named here.
+ */
+function openPartitionForm() {
+  const kind = el('input', { name: 'partition-circuit-kind', placeholder: 'kind', 'aria-label': 'kind of the partition circuit to open' });
+  const partition = el('input', { name: 'partition-circuit-partition', placeholder: 'partition (empty: jobs without a key)', 'aria-label': 'partition to open' });
+  const minutes = el('input', { type: 'number', min: 1, max: 1440, value: 5, class: 'minutes', 'aria-label': 'cool-down minutes of the partition' });
+  return el('div', { class: 'bar', 'data-open-partition-circuit': '' },
+    'Kinds with a circuit per partition: open one partition\'s circuit ', kind, ' ', partition, ' for ', minutes, ' min ',
+    actionButton('Open', async () => {
+      const name = kind.value.trim() + ' partition "' + partition.value + '"';
+      if (!confirm('Open the circuit of ' + name + '? No node claims that partition\'s jobs until the cool-down ends; then one probe runs.')) return;
+      await api('partition-circuits/' + encodeURIComponent(kind.value.trim()) + '/open', { method: 'POST',
+        body: { partition: partition.value, coolDownSeconds: Math.round(Number(minutes.value) * 60) } });
+      flash('Circuit of ' + name + ' opened');
+      render();
+    }, 'danger'));
 }
 
 function flowPanel(q) {
