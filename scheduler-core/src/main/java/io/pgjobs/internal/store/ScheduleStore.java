@@ -24,7 +24,6 @@ import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.JSONB;
-import org.jooq.Record;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
@@ -50,33 +49,33 @@ public final class ScheduleStore {
     /** A job a schedule enqueued: for its timetable's {@code fireTime}, or by hand ({@code manual}) at that time. */
     public record Run(long jobId, Instant fireTime, boolean manual) {}
 
-    private static final Field<OffsetDateTime> DB_NOW = DSL.currentOffsetDateTime().as("db_now");
-    /** The columns an upsert takes from the definition; not the state (enabled, next and last fire). */
-    private static final List<Field<?>> DEFINITION = List.of(SCHEDULES.EXPRESSION, SCHEDULES.TIME_ZONE,
-            SCHEDULES.KIND, SCHEDULES.ARGS, SCHEDULES.QUEUE, SCHEDULES.PRIORITY, SCHEDULES.MAX_ATTEMPTS,
-            SCHEDULES.TAGS, SCHEDULES.METADATA, SCHEDULES.MISFIRE_POLICY, SCHEDULES.MISFIRE_LIMIT,
-            SCHEDULES.OVERLAP_POLICY);
-
     private final DataSource dataSource;
     /** The longest any transaction of this store may run, or pause between statements (see Sql#inTransaction). */
     private final Duration transactionLimit;
     private final String schema;
     private final String notifyChannel;
     private final String unfinishedJobSql;
-    /**
-     * The schedules' clock, V33's {@code schedule_clock()}: the database's {@code now()}, unless a test moved it
-     * (pgjobs-test's advanceTime). Every time this store reads for schedules is read from it.
-     */
-    private final Field<OffsetDateTime> clock;
-    private final Field<OffsetDateTime> clockNow;
+    /** The due schedules and the clocks (see {@link #due}). */
+    private final String dueSql;
 
     public ScheduleStore(DataSource dataSource, String schema, String notifyChannel, Duration transactionLimit) {
         this.dataSource = dataSource;
         this.transactionLimit = transactionLimit;
         this.schema = schema;
         this.notifyChannel = notifyChannel;
-        this.clock = DSL.function(DSL.name(schema, "schedule_clock"), SQLDataType.TIMESTAMPWITHTIMEZONE);
-        this.clockNow = clock.as("clock_now");
+        // The cron loop's one statement, run every poll interval on every leader, with schedules or without: in
+        // plain SQL, as the other loops' statements are, so that a node without schedules never builds a jOOQ
+        // query in its first seconds (docs/performance.md, "jOOQ off a fresh node's path"). Its columns are
+        // those readSchedule reads, then the two clocks.
+        this.dueSql = """
+                select name, expression, time_zone, kind, args::text, queue, priority, max_attempts, tags,
+                       metadata::text, enabled, misfire_policy, misfire_limit, overlap_policy, next_fire_at,
+                       last_fire_at, %1$s.schedule_clock() as clock_now, now() as db_now
+                from %1$s.schedules
+                where enabled and next_fire_at is not null
+                order by next_fire_at
+                limit ?
+                """.formatted(schema);
         // Written to match the partial index jobs_schedule_unfinished (migration V3) literally.
         this.unfinishedJobSql = """
                 select exists (select 1 from %s.jobs
@@ -95,7 +94,8 @@ public final class ScheduleStore {
      * transaction on {@code connection}) unless a test moved it.
      */
     public Instant now(Connection connection) {
-        return Sql.dsl(connection, schema).select(clock).fetchSingle().value1().toInstant();
+        return Sql.dsl(connection, schema).select(DSL.function(DSL.name(schema, "schedule_clock"),
+                SQLDataType.TIMESTAMPWITHTIMEZONE)).fetchSingle().value1().toInstant();
     }
 
     /**
@@ -108,7 +108,10 @@ public final class ScheduleStore {
         var changedTiming = SCHEDULES.EXPRESSION.ne(DSL.excluded(SCHEDULES.EXPRESSION))
                 .or(SCHEDULES.TIME_ZONE.ne(DSL.excluded(SCHEDULES.TIME_ZONE)));
         Map<Field<?>, Object> update = new LinkedHashMap<>();
-        for (Field<?> field : DEFINITION) {
+        // the columns an upsert takes from the definition; not the state (enabled, next and last fire)
+        for (Field<?> field : List.of(SCHEDULES.EXPRESSION, SCHEDULES.TIME_ZONE, SCHEDULES.KIND, SCHEDULES.ARGS,
+                SCHEDULES.QUEUE, SCHEDULES.PRIORITY, SCHEDULES.MAX_ATTEMPTS, SCHEDULES.TAGS, SCHEDULES.METADATA,
+                SCHEDULES.MISFIRE_POLICY, SCHEDULES.MISFIRE_LIMIT, SCHEDULES.OVERLAP_POLICY)) {
             update.put(field, DSL.excluded(field));
         }
         update.put(SCHEDULES.NEXT_FIRE_AT, DSL.when(DSL.condition(SCHEDULES.ENABLED).and(changedTiming),
@@ -193,24 +196,26 @@ public final class ScheduleStore {
      */
     public Due due(int limit) throws SQLException {
         return Sql.autoCommit(dataSource, connection -> {
-            var rows = Sql.dsl(connection, schema).select(SCHEDULES.fields()).select(clockNow, DB_NOW)
-                    .from(SCHEDULES)
-                    .where(SCHEDULES.ENABLED).and(SCHEDULES.NEXT_FIRE_AT.isNotNull())
-                    .orderBy(SCHEDULES.NEXT_FIRE_AT).limit(limit).fetch();
-            if (rows.isEmpty()) {
-                return new Due(null, Duration.ZERO, List.of(), null);
-            }
-            Instant now = rows.getFirst().get(clockNow).toInstant();
-            Duration clockAhead = Duration.between(rows.getFirst().get(DB_NOW).toInstant(), now);
-            List<StoredSchedule> due = new ArrayList<>();
-            for (Record row : rows) {
-                StoredSchedule schedule = toSchedule(row.into(SCHEDULES));
-                if (schedule.nextFireAt().isAfter(now)) {
-                    return new Due(now, clockAhead, due, schedule.nextFireAt());
+            try (PreparedStatement ps = connection.prepareStatement(dueSql)) {
+                ps.setInt(1, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return new Due(null, Duration.ZERO, List.of(), null);
+                    }
+                    Instant now = rs.getObject("clock_now", OffsetDateTime.class).toInstant();
+                    Duration clockAhead = Duration.between(rs.getObject("db_now", OffsetDateTime.class).toInstant(),
+                            now);
+                    List<StoredSchedule> due = new ArrayList<>();
+                    do {
+                        StoredSchedule schedule = readSchedule(rs);
+                        if (schedule.nextFireAt().isAfter(now)) {
+                            return new Due(now, clockAhead, due, schedule.nextFireAt());
+                        }
+                        due.add(schedule);
+                    } while (rs.next());
+                    return new Due(now, clockAhead, due, null);
                 }
-                due.add(schedule);
             }
-            return new Due(now, clockAhead, due, null);
         });
     }
 
@@ -267,6 +272,14 @@ public final class ScheduleStore {
                 r.getQueue(), r.getPriority(), r.getMaxAttempts(), List.of(r.getTags()), r.getMetadata().data(),
                 r.getEnabled(), r.getMisfirePolicy(), r.getMisfireLimit(), r.getOverlapPolicy(),
                 Sql.instant(r.getNextFireAt()), Sql.instant(r.getLastFireAt()));
+    }
+
+    /** The schedule in the current row of {@link #dueSql}'s result, whose first columns are the schedule's. */
+    private static StoredSchedule readSchedule(ResultSet rs) throws SQLException {
+        return new StoredSchedule(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                rs.getString(6), rs.getShort(7), rs.getInt(8), List.of((String[]) rs.getArray(9).getArray()),
+                rs.getString(10), rs.getBoolean(11), rs.getString(12), rs.getInt(13), rs.getString(14),
+                Sql.instant(rs.getObject(15, OffsetDateTime.class)), Sql.instant(rs.getObject(16, OffsetDateTime.class)));
     }
 
     private static SchedulesRecord toRecord(StoredSchedule schedule) {
