@@ -52,11 +52,20 @@ final class InvariantChecker {
                 group by x.job_id, x.attempt, a.finished_at, j.ordering_key)""".formatted(SoakJobs.ORDERED_QUEUE);
 
     /**
+     * When the enqueue of job {@code j} committed, where the server keeps commit timestamps
+     * ({@code track_commit_timestamp}, on in the soak's embedded server; else null). Its row of
+     * {@code soak.enqueued} was inserted in the enqueue's transaction and never updated, so that row's {@code xmin}
+     * is the enqueue's transaction.
+     */
+    private static final String ENQUEUE_COMMITTED = """
+            (select case when current_setting('track_commit_timestamp') = 'on'
+                         then pg_xact_commit_timestamp(e.xmin) end
+             from soak.enqueued e where e.job_id = j.id)""";
+
+    /**
      * The ordered queue's jobs with a key: when each was first claimed, first ran, and when its enqueue committed
-     * where the server keeps commit timestamps ({@code track_commit_timestamp}, on in the soak's embedded server;
-     * else null). Its row of {@code soak.enqueued} was inserted in the enqueue's transaction and never updated, so
-     * that row's {@code xmin} is the enqueue's transaction. Enqueue order is the order of the ids, except that a
-     * job whose transaction commits after a later job of its key was claimed waits for that one and runs next
+     * ({@link #ENQUEUE_COMMITTED}). Enqueue order is the order of the ids, except that a job whose transaction
+     * commits after a later job of its key was claimed waits for that one and runs next
      * (docs/flow-control.md, "Ordered keys"): with producers in concurrent transactions, as in the upgrade, ids are
      * taken in one order and committed in another.
      */
@@ -65,11 +74,9 @@ final class InvariantChecker {
                 select j.id, j.ordering_key, j.finished_at,
                        (select min(a.started_at) from pgjobs.attempts a where a.job_id = j.id) as claimed,
                        (select min(x.at) from soak.executions x where x.job_id = j.id) as ran,
-                       (select case when current_setting('track_commit_timestamp') = 'on'
-                                    then pg_xact_commit_timestamp(e.xmin) end
-                        from soak.enqueued e where e.job_id = j.id) as committed
+                       %s as committed
                 from pgjobs.jobs j where j.queue = '%s' and j.ordering_key is not null)""".formatted(
-            SoakJobs.ORDERED_QUEUE);
+            ENQUEUE_COMMITTED, SoakJobs.ORDERED_QUEUE);
 
     /**
      * How long after a circuit's opening was logged an attempt of its kind may still start, and how long before
@@ -117,9 +124,13 @@ final class InvariantChecker {
             Map.entry("8 a checkpointed job resumes from its last checkpoint", """
                     select job_id, 'attempt ' || attempt || ' started from checkpoint ' || checkpoint
                                    || ', after an attempt that had started from ' || previous
-                    from (select job_id, attempt, checkpoint,
-                                 lag(checkpoint) over (partition by job_id order by attempt, at) as previous
-                          from soak.executions where checkpoint is not null) runs
+                    from (select x.job_id, x.attempt, x.checkpoint,
+                                 lag(x.checkpoint) over (partition by x.job_id order by x.attempt, x.at) as previous
+                          from soak.executions x
+                          join pgjobs.attempts a on a.job_id = x.job_id and a.attempt = x.attempt
+                          -- a run logged after its attempt had ended is a frozen node's handler running on after
+                          -- its job was rescued: it read a later attempt's checkpoint, and its writes are refused
+                          where x.checkpoint is not null and x.at <= coalesce(a.finished_at, 'infinity')) runs
                     where checkpoint < previous
                     union all
                     select id, 'completed with checkpoint ' || coalesce(checkpoint::text, 'none') || ' of ' || (args ->> 'steps')
@@ -227,16 +238,55 @@ final class InvariantChecker {
                     group by b.name, c.id, j.id, j.finished_at
                     having min(x.at) < coalesce(j.finished_at, 'infinity')""")));
 
-    /** How long a job may wait for its first start while the default queue has a free slot and no fault is on. */
+    /** How long a job may wait for its first start while a warm node has a free slot and no fault is on. */
     static final Duration WAIT_BOUND = Duration.ofSeconds(5);
 
-    private final DataSource dataSource;
-    /** The default queue's slots in the cluster: nodes times each node's concurrency. */
-    private final int defaultQueueSlots;
+    /** The start of the message of a wait over {@link #WAIT_BOUND}: such violations print the nodes' runs too. */
+    private static final String WAITED = "no job waits while capacity is free";
 
-    InvariantChecker(DataSource dataSource, int defaultQueueSlots) {
+    /**
+     * Each incarnation of a node's JVM ({@code soak.node_runs}, written by the harness) and when it became warm: its
+     * first completed job, the first time a job went through its whole pipeline (claim, handler, completion).
+     * A node's slots are capacity from then until the incarnation ended. Not from its launch, nor from its ready
+     * line (its scheduler had started): on a loaded machine a restarted node claims jobs after its ready line
+     * whose handlers first run seconds later, while its classes load and its code compiles (docs/reliability.md,
+     * "A node that has just started").
+     */
+    static final String NODE_RUNS = """
+            node_runs as (
+                select r.node, r.launched_at, r.ready_at, coalesce(r.ended_at, 'infinity') as ended_at,
+                       (select min(a.finished_at) from pgjobs.attempts a
+                        where a.node_id = r.node and a.outcome = 'completed' and a.started_at >= r.launched_at
+                          and a.finished_at < coalesce(r.ended_at, 'infinity')) as warm_at
+                from soak.node_runs r)""";
+
+    /**
+     * When job {@code j} began to wait: the commit of its enqueue, where the server keeps commit times
+     * ({@link #ENQUEUE_COMMITTED}), else its {@code created_at}, the enqueue transaction's start; and for a
+     * workflow step, not before the last of the steps it depends on finished (the completion that released it).
+     * Until then no claim can take a job: a producer slow to commit (a starved node enqueueing, in the upgrade)
+     * or a step waiting for its parents is no wait of the scheduler's.
+     */
+    private static final String WAITS_FROM = """
+            greatest(coalesce(%s, j.created_at),
+                     (select max(p.finished_at) from pgjobs.job_dependencies d join pgjobs.jobs p on p.id = d.depends_on
+                      where d.job_id = j.id))""".formatted(ENQUEUE_COMMITTED);
+
+    /** The default queue's attempts that node run {@code r} held at the moment {@code moment} (an SQL expression). */
+    private static String busyAt(String moment) {
+        return """
+                (select count(*) from pgjobs.attempts a join pgjobs.jobs k on k.id = a.job_id
+                 where k.queue = 'default' and a.node_id = r.node and a.started_at <= %1$s
+                   and coalesce(a.finished_at, 'infinity') > %1$s)""".formatted(moment);
+    }
+
+    private final DataSource dataSource;
+    /** Each node's concurrency for the default queue: its slots. */
+    private final int concurrency;
+
+    InvariantChecker(DataSource dataSource, int concurrency) {
         this.dataSource = dataSource;
-        this.defaultQueueSlots = defaultQueueSlots;
+        this.concurrency = concurrency;
     }
 
     List<Violation> check() throws SQLException {
@@ -285,44 +335,49 @@ final class InvariantChecker {
 
     /**
      * No {@code soak.work} job of the default queue waited longer than {@link #WAIT_BOUND} for its first start
-     * while no fault was on (from a fault's start to its recovery) and, at the moment it had waited that long,
-     * fewer jobs of the queue were running than the cluster has slots for it. A job waits from the commit of its
-     * enqueue, where the server keeps commit times (as for ordered keys, {@link #ORDERED_JOBS}), else from its
-     * {@code created_at}, the enqueue transaction's start: a producer whose transaction is slow to commit (a
-     * starved node enqueueing, in the upgrade) has its jobs invisible to every claim until then.
+     * (from {@link #WAITS_FROM}) while no fault was on (from a fault's start to its recovery) and, at the moment
+     * it had waited that long, a warm node ({@link #NODE_RUNS}) held fewer of the queue's jobs than its slots. A job
+     * that a node still cold had claimed by that moment is left out: its wait is that node's start-up, and no
+     * other node could run it.
      */
     private List<Violation> waitsWithCapacityFree(Connection c) throws SQLException {
         List<Violation> violations = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("""
-                with firsts as (
-                    select j.id, min(x.at) as began,
-                           coalesce((select case when current_setting('track_commit_timestamp') = 'on'
-                                                 then pg_xact_commit_timestamp(e.xmin) end
-                                     from soak.enqueued e where e.job_id = j.id), j.created_at) as created_at
-                    from pgjobs.jobs j join soak.executions x on x.job_id = j.id and x.attempt = 1
-                    where j.queue = 'default' and j.kind = 'soak.work' group by j.id, j.created_at),
+                with %1$s,
+                firsts as (
+                    select j.id, min(x.at) as began, a.node_id as claimed_by, a.started_at as claimed_at,
+                           %2$s as waits_from
+                    from pgjobs.jobs j
+                    join soak.executions x on x.job_id = j.id and x.attempt = 1
+                    join pgjobs.attempts a on a.job_id = j.id and a.attempt = 1
+                    where j.queue = 'default' and j.kind = 'soak.work'
+                    group by j.id, j.created_at, a.node_id, a.started_at),
                 late as (
-                    select f.*, f.created_at + make_interval(secs => ?) as bound from firsts f
-                    where f.began > f.created_at + make_interval(secs => ?)
+                    select f.*, f.waits_from + make_interval(secs => ?) as bound from firsts f
+                    where f.began > f.waits_from + make_interval(secs => ?)
                       and not exists (select 1 from soak.faults x
                                       where x.started_at < f.began
-                                        and coalesce(x.recovered_at, 'infinity') > f.created_at))
-                select l.id, l.began - l.created_at, busy.n from late l
+                                        and coalesce(x.recovered_at, 'infinity') > f.waits_from))
+                select l.id, l.began - l.waits_from, free.node, free.warm_at, free.busy from late l
                 cross join lateral (
-                    select count(*) as n from pgjobs.attempts a join pgjobs.jobs k on k.id = a.job_id
-                    where k.queue = 'default' and a.started_at <= l.bound
-                      and coalesce(a.finished_at, 'infinity') > l.bound) busy
-                where busy.n < ?""")) {
+                    select r.node, r.warm_at, %3$s as busy from node_runs r
+                    where r.warm_at <= l.bound and r.ended_at > l.bound
+                    order by busy, r.node limit 1) free
+                where free.busy < ?
+                  and not exists (select 1 from node_runs r
+                                  where r.node = l.claimed_by and l.claimed_at <= l.bound
+                                    and r.launched_at <= l.claimed_at and r.ended_at > l.claimed_at
+                                    and coalesce(r.warm_at, 'infinity') > l.claimed_at)""".formatted(
+                NODE_RUNS, WAITS_FROM, busyAt("l.bound")))) {
             ps.setLong(1, WAIT_BOUND.toSeconds());
             ps.setLong(2, WAIT_BOUND.toSeconds());
-            ps.setInt(3, defaultQueueSlots);
+            ps.setInt(3, concurrency);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    violations.add(new Violation(rs.getLong(1), "no job waits while capacity is free: waited "
-                            + rs.getString(2) + " for its first start after its enqueue, outside faults, "
-                            + "while only " + rs.getLong(3)
-                            + " of the default queue's " + defaultQueueSlots + " slots were busy after "
-                            + WAIT_BOUND.toSeconds() + " s"));
+                    violations.add(new Violation(rs.getLong(1), WAITED + ": waited " + rs.getString(2)
+                            + " for its first start after its enqueue, outside faults, while " + rs.getString(3)
+                            + " (running jobs since " + rs.getString(4) + ") held only " + rs.getLong(5) + " of its "
+                            + concurrency + " slots after " + WAIT_BOUND.toSeconds() + " s"));
                 }
             }
         }
@@ -336,25 +391,39 @@ final class InvariantChecker {
                 out.println("VIOLATION" + (v.jobId() == null ? "" : " job " + v.jobId()) + ": " + v.what());
                 if (v.jobId() != null) {
                     printRows(c, out, "  job:      ", """
-                            select kind, state, attempt, max_attempts, created_at,
-                                   (select case when current_setting('track_commit_timestamp') = 'on'
-                                                then pg_xact_commit_timestamp(e.xmin) end
-                                    from soak.enqueued e where e.job_id = j.id) as enqueue_committed,
-                                   started_at, finished_at, node_id, args::text, last_error
-                            from pgjobs.jobs j where id = ?""", v.jobId());
+                            select kind, state, attempt, max_attempts, created_at, %s as enqueue_committed,
+                                   %s as waits_from, started_at, finished_at, node_id, args::text, last_error
+                            from pgjobs.jobs j where id = ?""".formatted(ENQUEUE_COMMITTED, WAITS_FROM), v.jobId());
                     printRows(c, out, "  attempt:  ", """
                             select attempt, node_id, started_at, finished_at, outcome, message from pgjobs.attempts
                             where job_id = ? order by attempt, started_at""", v.jobId());
                     printRows(c, out, "  run:      ", """
                             select attempt, node, checkpoint, at from soak.executions where job_id = ? order by at""", v.jobId());
+                    if (v.what().startsWith(WAITED)) {
+                        printRows(c, out, "  node:     ", """
+                                with %s,
+                                job as (select %s + make_interval(secs => ?) as bound,
+                                               (select min(x.at) from soak.executions x where x.job_id = j.id) as began
+                                        from pgjobs.jobs j where j.id = ?)
+                                select r.node, r.launched_at, r.ready_at, r.warm_at, r.ended_at,
+                                       %s as busy_at_bound
+                                from node_runs r, job
+                                where r.launched_at < job.began
+                                  and r.ended_at > job.bound - make_interval(secs => ?)
+                                order by r.node, r.launched_at""".formatted(NODE_RUNS, WAITS_FROM, busyAt("job.bound")),
+                                WAIT_BOUND.toSeconds(), v.jobId(), WAIT_BOUND.toSeconds());
+                    }
                 }
             }
         }
     }
 
-    private static void printRows(Connection c, PrintStream out, String prefix, String sql, long jobId) throws SQLException {
+    private static void printRows(Connection c, PrintStream out, String prefix, String sql, Object... params)
+            throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setLong(1, jobId);
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 int columns = rs.getMetaData().getColumnCount();
                 while (rs.next()) {

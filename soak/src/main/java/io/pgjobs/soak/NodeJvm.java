@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,16 +16,21 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
 
 /**
  * A soak node's JVM ({@link SoakNode}) over its restarts: starts it, kills, freezes and stops it, keeps its
- * output in {@code <logs>/<node>.log} and its resource samples across every incarnation.
+ * output in {@code <logs>/<node>.log} and its resource samples across every incarnation, and records each
+ * incarnation in {@code soak.node_runs} (launched, ready, ended, in the database's time), from which the checker
+ * tells when a node's slots were capacity ({@link InvariantChecker}).
  */
 final class NodeJvm implements AutoCloseable {
     /** One resource sample: seconds since the soak started, heap after GC, live threads. */
     record Sample(long second, long heapAfterGc, int threads) {}
 
     private final String nodeId;
+    /** The harness's pool, for the node's rows of {@code soak.node_runs}. */
+    private final DataSource harness;
     private final String jdbcUrl;
     private final long leaseMs;
     private final int concurrency;
@@ -37,14 +43,19 @@ final class NodeJvm implements AutoCloseable {
     private final List<Sample> samples = new CopyOnWriteArrayList<>();
     private final AtomicInteger failedStarts = new AtomicInteger();
     private volatile Process process;
+    /** The current incarnation's row of {@code soak.node_runs}. */
+    private volatile long runId;
 
-    NodeJvm(String nodeId, String jdbcUrl, long leaseMs, int concurrency, Path logs, long soakStartNanos) {
-        this(nodeId, jdbcUrl, leaseMs, concurrency, logs, soakStartNanos, System.getProperty("java.class.path"), List.of());
+    NodeJvm(String nodeId, DataSource harness, String jdbcUrl, long leaseMs, int concurrency, Path logs,
+            long soakStartNanos) {
+        this(nodeId, harness, jdbcUrl, leaseMs, concurrency, logs, soakStartNanos,
+                System.getProperty("java.class.path"), List.of());
     }
 
-    NodeJvm(String nodeId, String jdbcUrl, long leaseMs, int concurrency, Path logs, long soakStartNanos,
-            String classPath, List<String> moreArgs) {
+    NodeJvm(String nodeId, DataSource harness, String jdbcUrl, long leaseMs, int concurrency, Path logs,
+            long soakStartNanos, String classPath, List<String> moreArgs) {
         this.nodeId = nodeId;
+        this.harness = harness;
         this.classPath = classPath;
         this.moreArgs = List.copyOf(moreArgs);
         this.jdbcUrl = jdbcUrl;
@@ -75,7 +86,7 @@ final class NodeJvm implements AutoCloseable {
      * Starts a new incarnation and returns once its scheduler has started. A JVM that exits before (its
      * {@code start()} failed) is counted, logged and started again, as a supervisor would.
      */
-    void start() throws IOException, InterruptedException {
+    void start() throws IOException, InterruptedException, SQLException {
         for (int tries = 1; !startOnce(); tries++) {
             failedStarts.incrementAndGet();
             String message = "node " + nodeId + " exited with " + process.exitValue() + " before it started; see " + log;
@@ -91,11 +102,13 @@ final class NodeJvm implements AutoCloseable {
         return failedStarts.get();
     }
 
-    private boolean startOnce() throws IOException, InterruptedException {
+    private boolean startOnce() throws IOException, InterruptedException, SQLException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-cp", classPath, SoakNode.class.getName(),
                 jdbcUrl, nodeId, Long.toString(leaseMs), Integer.toString(concurrency)));
         command.addAll(moreArgs);
+        runId = FaultLog.retrying(() -> FaultLog.queryLong(harness,
+                "insert into soak.node_runs (node, launched_at) values (?, clock_timestamp()) returning id", nodeId));
         Process started = new ProcessBuilder(command).redirectErrorStream(true).start();
         process = started;
         CountDownLatch ready = new CountDownLatch(1);
@@ -103,6 +116,7 @@ final class NodeJvm implements AutoCloseable {
         long deadline = System.nanoTime() + START_DEADLINE.toNanos();
         while (!ready.await(100, TimeUnit.MILLISECONDS)) {
             if (!started.isAlive()) {
+                recordRun("ended_at");
                 return false;
             }
             if (System.nanoTime() > deadline) {
@@ -110,7 +124,15 @@ final class NodeJvm implements AutoCloseable {
                 throw new IllegalStateException("node " + nodeId + " did not start within " + START_DEADLINE + "; see " + log);
             }
         }
+        recordRun("ready_at");
         return true;
+    }
+
+    /** Sets the current incarnation's {@code column} of {@code soak.node_runs} to the database's time now. */
+    private void recordRun(String column) throws SQLException, InterruptedException {
+        long id = runId;
+        FaultLog.retrying(() -> FaultLog.queryLong(harness,
+                "update soak.node_runs set " + column + " = clock_timestamp() where id = ? returning id", id));
     }
 
     private void copyOutput(Process source, CountDownLatch ready) {
@@ -138,9 +160,10 @@ final class NodeJvm implements AutoCloseable {
     }
 
     /** SIGKILL: the JVM dies at once, closing nothing. */
-    void kill() throws InterruptedException {
+    void kill() throws InterruptedException, SQLException {
         process.destroyForcibly();
         process.waitFor();
+        recordRun("ended_at");
     }
 
     /** SIGSTOP: every thread freezes, sockets stay open, until {@link #resume()}. */
@@ -156,13 +179,14 @@ final class NodeJvm implements AutoCloseable {
      * SIGTERM: the node closes its scheduler gracefully; killed if it has not exited within a minute. Returns
      * whether it exited by itself.
      */
-    boolean stop() throws InterruptedException {
+    boolean stop() throws InterruptedException, SQLException {
         process.destroy();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             System.err.println("node " + nodeId + " did not stop within 60 s of SIGTERM; killing it");
             kill();
             return false;
         }
+        recordRun("ended_at");
         return true;
     }
 

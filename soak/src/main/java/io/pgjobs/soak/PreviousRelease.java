@@ -19,8 +19,8 @@ import java.util.stream.Stream;
  * build filled. The schema the commit's nodes expect is its last migration's version, read from its history too.
  */
 final class PreviousRelease {
-    /** The last release: main at this commit (stop 26) shipped schema V34 (see MigrationRulesTest's LAST_RELEASED). */
-    static final String COMMIT = "54d732e";
+    /** The last release: main at this commit (stop 27) shipped schema V37. */
+    static final String COMMIT = "cf7df95";
 
     private static final long BUILD_TIMEOUT_MINUTES = 20;
 

@@ -61,8 +61,8 @@ public final class Soak {
             ExecutorService threads = Executors.newFixedThreadPool(3);
             try {
                 for (int i = 1; i <= options.nodes(); i++) {
-                    NodeJvm node = new NodeJvm("soak-node-" + i, database.jdbcUrl(), options.leaseMs(),
-                            options.concurrency(), logs, start);
+                    NodeJvm node = new NodeJvm("soak-node-" + i, database.dataSource(), database.jdbcUrl(),
+                            options.leaseMs(), options.concurrency(), logs, start);
                     nodes.add(node);
                     node.start();
                 }
@@ -87,7 +87,7 @@ public final class Soak {
                     node.stop();
                 }
                 sampling.cancel(true);
-                InvariantChecker checker = new InvariantChecker(database.dataSource(), options.nodes() * options.concurrency());
+                InvariantChecker checker = new InvariantChecker(database.dataSource(), options.concurrency());
                 SoakReport report = new SoakReport(database.dataSource());
                 report.print(out, nodes, connections);
                 List<InvariantChecker.Violation> violations = checker.check();

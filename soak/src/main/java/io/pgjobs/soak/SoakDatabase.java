@@ -114,6 +114,11 @@ final class SoakDatabase implements AutoCloseable {
                     $$;
                     create trigger log_circuit after insert or update on pgjobs.circuits
                         for each row execute function soak.log_circuit();
+                    -- each incarnation of a node's JVM, in the database's time: when it was launched, when its
+                    -- scheduler had started (the node's ready line), and when it was stopped or killed
+                    create table soak.node_runs (
+                        id bigint generated always as identity primary key, node text not null,
+                        launched_at timestamptz not null, ready_at timestamptz, ended_at timestamptz);
                     -- each fault the injector caused, in the database's time
                     create table soak.faults (
                         id bigint generated always as identity primary key, kind text not null, target text,

@@ -113,6 +113,14 @@ final class SoakReport {
                            round(percentile_cont(0.99) within group (order by ms)::numeric) as p99,
                            round(max(ms)::numeric) as max
                     from labelled group by during_fault order by 1""");
+            out.println("== node runs: seconds from each JVM's launch to its ready line (its scheduler started) and to "
+                    + "its first completed job, from which the checker counts its slots as capacity");
+            table(c, out, """
+                    with %s
+                    select node, launched_at,
+                           round(extract(epoch from ready_at - launched_at)::numeric, 1) as to_ready,
+                           round(extract(epoch from warm_at - launched_at)::numeric, 1) as to_first_completed, ended_at
+                    from node_runs order by launched_at""".formatted(InvariantChecker.NODE_RUNS));
             out.println("== table and index sizes (retention: 7 days, so nothing was pruned)");
             table(c, out, """
                     select relname as relation, case relkind when 'i' then 'index' else 'table' end as type,

@@ -96,7 +96,7 @@ public final class Upgrade {
                 long oldProducing = TimeUnit.DAYS.toMillis(1);
                 long starting = FaultLog.startedWithoutProbe(harness, "START_PREVIOUS", options.nodes() + " nodes");
                 for (int i = 1; i <= options.nodes(); i++) {
-                    NodeJvm node = new NodeJvm("soak-previous-" + i, database.jdbcUrl(), options.leaseMs(),
+                    NodeJvm node = new NodeJvm("soak-previous-" + i, harness, database.jdbcUrl(), options.leaseMs(),
                             options.concurrency(), logs, start, previousClassPath,
                             List.of(Integer.toString(perNode), Long.toString(oldProducing)));
                     oldNodes.add(node);
@@ -134,7 +134,7 @@ public final class Upgrade {
                 // the new nodes enqueue for two phases from their start, through the old nodes' stops
                 long newProducing = 2 * phaseMs;
                 for (int i = 1; i <= options.nodes(); i++) {
-                    NodeJvm node = new NodeJvm("soak-next-" + i, database.jdbcUrl(), options.leaseMs(),
+                    NodeJvm node = new NodeJvm("soak-next-" + i, harness, database.jdbcUrl(), options.leaseMs(),
                             options.concurrency(), logs, start, System.getProperty("java.class.path"),
                             List.of(Integer.toString(perNode), Long.toString(newProducing)));
                     newNodes.add(node);
@@ -163,7 +163,7 @@ public final class Upgrade {
                 all.addAll(newNodes);
                 SoakReport report = new SoakReport(harness);
                 report.print(out, all, connections);
-                InvariantChecker checker = new InvariantChecker(harness, options.nodes() * options.concurrency());
+                InvariantChecker checker = new InvariantChecker(harness, options.concurrency());
                 List<InvariantChecker.Violation> violations = checker.check();
                 checker.print(violations, out);
                 long oldAfter = FaultLog.queryLong(harness, """

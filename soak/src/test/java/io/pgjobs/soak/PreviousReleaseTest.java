@@ -16,9 +16,9 @@ class PreviousReleaseTest {
     @Tag("upgrade")
     void theSchemaOfACommitIsItsLastMigration() throws Exception {
         assertThat(PreviousRelease.schemaVersion(Upgrade.repository(), PreviousRelease.COMMIT))
-                .as("stop 26's release").isEqualTo("34");
-        assertThat(PreviousRelease.schemaVersion(Upgrade.repository(), "375030c")).as("the release before")
-                .isEqualTo("29");
+                .as("stop 27's release").isEqualTo("37");
+        assertThat(PreviousRelease.schemaVersion(Upgrade.repository(), "54d732e")).as("stop 26's release")
+                .isEqualTo("34");
     }
 
     @Test
