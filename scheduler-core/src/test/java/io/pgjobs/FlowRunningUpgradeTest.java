@@ -24,11 +24,7 @@ class FlowRunningUpgradeTest {
     @Test
     void theMigrationCountsTheJobsAlreadyRunningAndTheirEndsUncountThem() throws Exception {
         String database = "pgjobs_flow_upgrade_" + ProcessHandle.current().pid();
-        try (Connection admin = db.connect(); Statement s = admin.createStatement()) {
-            s.execute("drop database if exists " + database);
-            s.execute("create database " + database);
-        }
-        String url = db.jdbcUrl().replaceFirst("/[^/?]+(\\?|$)", "/" + database + "$1");
+        String url = db.emptyDatabase(database);
         try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
             MigrationRulesTest.migrate(url, 37);
             // running under limits (a flow_partition), running without (a plain queue), finished, waiting

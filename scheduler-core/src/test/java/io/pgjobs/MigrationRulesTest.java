@@ -100,11 +100,7 @@ class MigrationRulesTest {
     @Test
     void newMigrationsFollowTheRulesAndRewriteNothing() throws Exception {
         String database = "pgjobs_rules_" + ProcessHandle.current().pid();
-        try (Connection admin = db.connect(); Statement s = admin.createStatement()) {
-            s.execute("drop database if exists " + database);
-            s.execute("create database " + database);
-        }
-        String url = db.jdbcUrl().replaceFirst("/[^/?]+(\\?|$)", "/" + database + "$1");
+        String url = db.emptyDatabase(database);
         try (Connection c = DriverManager.getConnection(url)) {
             migrate(url, LAST_RELEASED);
             Set<String> releasedTables = tables(c);

@@ -131,6 +131,18 @@ public final class PgDatabase implements BeforeAllCallback, AfterAllCallback {
         return server.url(name);
     }
 
+    /**
+     * An empty database (no schema) on this class's server, dropped first if a run left it behind; its URL. For
+     * tests that migrate a schema step by step themselves.
+     */
+    public String emptyDatabase(String database) throws SQLException {
+        try (Connection admin = connect(); Statement s = admin.createStatement()) {
+            s.execute("drop database if exists " + database);
+            s.execute("create database " + database);
+        }
+        return server.url(database);
+    }
+
     /** Runs a query that returns one number. */
     public long queryLong(String sql) throws SQLException {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
