@@ -15,8 +15,8 @@ import java.util.List;
  * some comes back after {@link #FOLLOW_UP}, not after the interval, so that the table holds about the retention's
  * worth of finished jobs instead of up to an interval more (a minute's worth, at the rate jobs finish); only a
  * round that found nothing waits the interval. Between full batches it pauses {@link #FULL_BATCH_PAUSE}: after the
- * other chores' pause of {@link MaintenanceChore#BATCH_PAUSE} it could never delete more than 20,000 jobs a second,
- * less than one node completes, and the table then grew for as long as the load lasted. The batches stay at
+ * other chores' pause of {@link MaintenanceChore#BATCH_PAUSE} it could never delete more than a batch per pause, fewer
+ * jobs a second than one node completes, and the table then grew for as long as the load lasted. The batches stay at
  * {@value #MAX_BATCH}: at 5,000 the server joined them to the jobs and attempts tables by hashing the whole of both
  * (docs/performance.md).
  */
