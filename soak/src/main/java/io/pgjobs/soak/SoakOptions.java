@@ -1,5 +1,6 @@
 package io.pgjobs.soak;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -9,16 +10,17 @@ import java.util.Set;
 
 /**
  * What a soak run does, from its command line: {@code --duration 60m --nodes 3 --rate 40 --seed 1
- * --lease 5s --min-fault-gap 20s --max-fault-gap 60s --concurrency 16 [--faults KIND,KIND] [--jdbc-url URL]
- * [--previous COMMIT]}. {@code --faults} names the kinds the injector injects (every kind by default), so that one
- * kind can be studied alone.
+ * --lease 5s --min-fault-gap 20s --max-fault-gap 60s --concurrency 16 [--faults KIND,KIND] [--jdbc-url URL |
+ * --data-dir DIR] [--previous COMMIT]}. {@code --faults} names the kinds the injector injects (every kind by
+ * default), so that one kind can be studied alone. {@code --data-dir} keeps the embedded server's data there after
+ * the run, for {@link Recheck}.
  * Without {@code --jdbc-url} (an administrative database's URL with credentials) the soak runs an embedded
  * PostgreSQL of its own, which it also restarts as a fault. {@code --previous} is the upgrade's only: the commit
  * of this repository whose nodes are the old ones ({@link PreviousRelease}).
  */
 record SoakOptions(Duration duration, int nodes, int jobsPerSecond, long seed, long leaseMs,
                    Duration minFaultGap, Duration maxFaultGap, int concurrency, Set<FaultInjector.Kind> faults,
-                   String jdbcUrl, String previousRelease) {
+                   String jdbcUrl, Path dataDir, String previousRelease) {
 
     SoakOptions {
         require(duration.toSeconds() >= 10, "--duration must be at least 10s, was " + duration);
@@ -30,12 +32,15 @@ record SoakOptions(Duration duration, int nodes, int jobsPerSecond, long seed, l
         require(concurrency >= 1 && concurrency <= 20, "--concurrency must be 1..20 (the node's pool has 24), was " + concurrency);
         require(!faults.isEmpty(), "--faults must name at least one kind");
         faults = Set.copyOf(faults);
+        require(jdbcUrl == null || dataDir == null,
+                "--data-dir keeps the embedded server's data: not with --jdbc-url, a server of your own");
         require(previousRelease.matches("[0-9a-f]{7,40}"),
                 "--previous must be a commit's hash (7 to 40 hex digits), was " + previousRelease);
     }
 
     private static final List<String> NAMES = List.of("--duration", "--nodes", "--rate", "--seed",
-            "--lease", "--min-fault-gap", "--max-fault-gap", "--concurrency", "--faults", "--jdbc-url", "--previous");
+            "--lease", "--min-fault-gap", "--max-fault-gap", "--concurrency", "--faults", "--jdbc-url", "--data-dir",
+            "--previous");
 
     static SoakOptions parse(String... args) {
         Map<String, String> given = new HashMap<>();
@@ -59,6 +64,7 @@ record SoakOptions(Duration duration, int nodes, int jobsPerSecond, long seed, l
                 integer("--concurrency", given.getOrDefault("--concurrency", "16")),
                 faults(given.get("--faults")),
                 given.get("--jdbc-url"),
+                given.containsKey("--data-dir") ? Path.of(given.get("--data-dir")) : null,
                 given.getOrDefault("--previous", PreviousRelease.COMMIT));
     }
 
