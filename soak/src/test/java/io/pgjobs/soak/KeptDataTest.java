@@ -35,7 +35,9 @@ class KeptDataTest {
         assertThatThrownBy(() -> SoakDatabase.embedded(SoakDatabase.LATEST, data))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("--data-dir must be a new or empty directory: " + data + " holds files");
-        assertThat(Files.list(data).count()).as("left as it was").isPositive();
+        try (var files = Files.list(data)) {
+            assertThat(files.count()).as("left as it was").isPositive();
+        }
     }
 
     private static void execute(SoakDatabase database, String sql) throws Exception {
