@@ -108,7 +108,8 @@ class FlowControlBrowserTest {
                 "No key is held back"));
         assertThat(scheduler.client().get(broken).orElseThrow().state()).isEqualTo(JobState.CANCELLED);
 
-        // a circuit that recorded something: open it for 10 minutes by hand, then close it
+        // a circuit that recorded something (here: opened and closed in setup): open it for 10 minutes, then close it
+        scheduler.admin().openCircuit("setup", "ledger.post", Duration.ofMinutes(1));
         scheduler.admin().closeCircuit("setup", "ledger.post");
         browser.navigate().refresh();
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-circuit='ledger.post']")));

@@ -404,10 +404,13 @@ public final class DefaultAdminClient implements AdminClient {
         requireActor(actor);
         requireKind(kind);
         String action = forget ? "reset_circuit" : "close_circuit";
-        call(action.replace('_', ' ') + " of " + kind, () -> {
-            circuits.close(kind, "closed by " + actor, forget, new Audit(actor, action, "kind:" + kind, "{}"));
-            return null;
-        });
+        boolean found = call(action.replace('_', ' ') + " of " + kind,
+                () -> circuits.close(kind, "closed by " + actor, forget, new Audit(actor, action, "kind:" + kind, "{}")));
+        // a typo, or a kind whose circuit was reset before: nothing to close, so nothing is audited
+        if (!found) {
+            throw new NotFoundException("kind: no circuit for the kind '" + kind + "' (it never recorded an outcome,"
+                    + " or was reset)");
+        }
     }
 
     @Override
@@ -444,11 +447,13 @@ public final class DefaultAdminClient implements AdminClient {
         requireKind(kind);
         requirePartition(partition);
         String action = forget ? "reset_partition_circuit" : "close_partition_circuit";
-        call(action.replace('_', ' ') + " of " + kind + " partition '" + partition + "'", () -> {
-            circuits.closePartition(kind, partition, "closed by " + actor, forget,
-                    new Audit(actor, action, "kind:" + kind, json(Map.of("partition", partition))));
-            return null;
-        });
+        boolean found = call(action.replace('_', ' ') + " of " + kind + " partition '" + partition + "'",
+                () -> circuits.closePartition(kind, partition, "closed by " + actor, forget,
+                        new Audit(actor, action, "kind:" + kind, json(Map.of("partition", partition)))));
+        if (!found) {
+            throw new NotFoundException("partition: no circuit for the partition '" + partition + "' of the kind '"
+                    + kind + "' (it never recorded an outcome, or was reset)");
+        }
     }
 
     private static void requireCoolDown(Duration coolDown) {
