@@ -198,7 +198,7 @@ final class DashboardApi {
                         throw new IllegalArgumentException("partition: required, a string (\"\" for the jobs without a key)");
                     }
                     coolDownOnlyToOpen(c);
-                    String part = partition.textValue();
+                    String part = checked("partition", partition.textValue());
                     String action = c.path().group(2);
                     if (action.equals("open")) {
                         admin.openPartitionCircuit(c.user().name(), kind, part, coolDown(c.param()));
