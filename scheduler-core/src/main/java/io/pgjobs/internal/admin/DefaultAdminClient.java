@@ -2,7 +2,6 @@ package io.pgjobs.internal.admin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgjobs.Job;
 import io.pgjobs.JobAttempt;
@@ -49,6 +48,7 @@ import io.pgjobs.internal.store.NewJob;
 import io.pgjobs.internal.store.Sql;
 import io.pgjobs.internal.store.WorkflowStore;
 import io.pgjobs.internal.values.PgValues;
+import io.pgjobs.internal.values.PlainJson;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -73,7 +73,6 @@ public final class DefaultAdminClient implements AdminClient {
 
     /** How many jobs one transaction of a bulk action acts on, with one audit entry. */
     static final int CHUNK = 100;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final DefaultJobClient client;
     private final AdminStore store;
@@ -292,7 +291,7 @@ public final class DefaultAdminClient implements AdminClient {
 
     private static JsonNode parseObject(String field, String json) {
         try {
-            JsonNode node = JSON.readTree(json);
+            JsonNode node = PlainJson.MAPPER.readTree(json);
             if (node == null || !node.isObject()) {
                 throw new IllegalArgumentException(field + ": must be a JSON object");
             }
@@ -616,7 +615,7 @@ public final class DefaultAdminClient implements AdminClient {
 
     static String json(Map<String, ?> value) {
         try {
-            return JSON.writeValueAsString(value);
+            return PlainJson.MAPPER.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("audit details of plain values always serialize", e);
         }
