@@ -128,17 +128,10 @@ final class Completer extends BackgroundLoop {
     }
 
     private Map<Long, JobState> write(List<Finished> writing) throws SQLException {
-        // plain loops rather than streams: this runs for every batch from a node's first jobs on, and a stream
-        // brings a pipeline of classes and methods to interpret and compile
-        List<Completion> completions = new ArrayList<>(writing.size());
-        List<Long> jobIds = new ArrayList<>(writing.size());
-        for (Finished finished : writing) {
-            completions.add(finished.completion());
-            jobIds.add(finished.completion().jobId());
-        }
+        List<Long> jobIds = writing.stream().map(finished -> finished.completion().jobId()).toList();
         held.completing(jobIds);
         try {
-            return store.complete(completions, nodeId, lease);
+            return store.complete(writing.stream().map(Finished::completion).toList(), nodeId, lease);
         } catch (SQLException e) {
             if (Sql.isStatementTimeout(e)) {
                 statementSize = Math.max(1, writing.size() / 2);

@@ -13,11 +13,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,10 +40,7 @@ final class Workers {
     private final Map<Long, JobExecution> executing = new ConcurrentHashMap<>();
     /** Set once a drain waits for the executing jobs to end. */
     private volatile boolean draining;
-    /** Where handlers run: the application's executor, or a new virtual thread per job ({@link #start}). */
-    private Executor executor;
-    /** Set once the node stopped: the default executor then refuses jobs, as a shut-down executor would. */
-    private volatile boolean shutDown;
+    private ExecutorService executor;
     private ScheduledExecutorService timer;
     private ExecutionEnvironment environment;
 
@@ -60,17 +56,9 @@ final class Workers {
 
     void start() {
         // A virtual thread per job: handing a job to a parked platform thread cost a futex wake and two context
-        // switches per job, most of a node's CPU on short jobs (see docs/performance.md). Started directly, not
-        // through the JDK's thread-per-task executor: that one also enters every thread in a set (to interrupt
-        // them at its shutdown, which the drain does here already) and wraps every job in a runner of its own,
-        // code a fresh node has to run and compile for each of its first jobs.
-        ThreadFactory jobThreads = Thread.ofVirtual().name("pgjobs-worker-", 1).factory();
-        executor = config.executor() != null ? config.executor() : job -> {
-            if (shutDown) {
-                throw new RejectedExecutionException("the node is stopped");
-            }
-            jobThreads.newThread(job).start();
-        };
+        // switches per job, most of a node's CPU on short jobs (see docs/performance.md).
+        executor = config.executor() != null ? config.executor()
+                : Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("pgjobs-worker-", 1).factory());
         timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
                 .name("pgjobs-timer").unstarted(r));
         environment = new ExecutionEnvironment(config.nodeId(), config.serializer(), config.retryPolicy(), telemetry,
@@ -193,13 +181,12 @@ final class Workers {
         }
     }
 
-    /**
-     * Stops the timer, and the default executor from starting anything more (the jobs still running were
-     * interrupted and put back by {@link #drain}); an executor the application gave is its own to stop.
-     */
+    /** Stops the timer, and the executor unless the application gave it. */
     void shutdown() {
         timer.shutdownNow();
-        shutDown = true;
+        if (config.executor() == null) {
+            executor.shutdownNow();
+        }
     }
 
     private boolean awaitExecuting(long millis) {
