@@ -64,8 +64,9 @@ public final class Node {
         HeldJobs held = new HeldJobs();
         CircuitBreakers circuits = new CircuitBreakers(config.circuitBreakers(), stores.circuits(), telemetry,
                 config.leaseDuration().toMillis());
+        // the completer claims the next jobs of queues with limits through their fetchers (built below)
         this.completer = new Completer(stores.executions(), config.nodeId(), config.leaseDuration(), held, telemetry,
-                config.flows().keySet(), stores.flow(), circuits);
+                config.flows().keySet(), stores.flow(), fetchers::get, config.nodeDeadAfter(), circuits);
         this.workers = new Workers(config, telemetry, stores.executions(), stores.workflows(), held, completer);
         // kinds with a circuit breaker are claimed apart, while their circuit is closed (see QueueFetcher)
         List<String> kinds = config.handlers().keySet().stream()
