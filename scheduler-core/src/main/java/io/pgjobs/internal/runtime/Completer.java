@@ -69,6 +69,8 @@ final class Completer extends BackgroundLoop {
     private final List<Finished> batch = new ArrayList<>();
     /** Completions submitted and not yet written. */
     private final AtomicInteger unwritten = new AtomicInteger();
+    /** Per queue with flow control, its completions submitted and not yet written (see {@link #claimsPending}). */
+    private final Map<String, AtomicInteger> unwrittenOfFlowQueue = new HashMap<>();
     /** At most how many completions of the batch the next statement writes (see the class comment). */
     private int statementSize = MAX_BATCH;
 
@@ -82,6 +84,7 @@ final class Completer extends BackgroundLoop {
         this.held = held;
         this.telemetry = telemetry;
         this.flowQueues = Set.copyOf(flowQueues);
+        flowQueues.forEach(queue -> unwrittenOfFlowQueue.put(queue, new AtomicInteger()));
         this.flowStore = flowStore;
         this.fetchers = fetchers;
         this.nodeDeadAfter = nodeDeadAfter;
@@ -91,6 +94,10 @@ final class Completer extends BackgroundLoop {
     /** Queues the completion of {@code job}'s attempt; {@code handlerNanos}: how long its handler ran. */
     void submit(ClaimedJob job, Completion completion, long handlerNanos) {
         unwritten.incrementAndGet();
+        AtomicInteger ofQueue = unwrittenOfFlowQueue.get(job.queue());
+        if (ofQueue != null) {
+            ofQueue.incrementAndGet();
+        }
         waiting.add(new Finished(job, completion, handlerNanos));
         wake();
     }
@@ -103,6 +110,17 @@ final class Completer extends BackgroundLoop {
      */
     boolean behind() {
         return unwritten.get() >= MAX_BATCH;
+    }
+
+    /**
+     * Whether completions of {@code queue} (a queue with flow control) are waiting to be written here: their
+     * transaction will claim the queue's next jobs into the node's free slots ({@link CompletionClaims}), and wake
+     * its fetcher afterwards, so a claim of the fetcher's own meanwhile would only compete with it for the queue's
+     * lock.
+     */
+    boolean claimsPending(String queue) {
+        AtomicInteger ofQueue = unwrittenOfFlowQueue.get(queue);
+        return ofQueue != null && ofQueue.get() > 0;
     }
 
     @Override
@@ -134,6 +152,16 @@ final class Completer extends BackgroundLoop {
             }
         }
         unwritten.addAndGet(-writing.size());
+        Set<String> flowQueuesWritten = new TreeSet<>();
+        for (Finished finished : writing) {
+            AtomicInteger ofQueue = unwrittenOfFlowQueue.get(finished.job().queue());
+            if (ofQueue != null) {
+                ofQueue.decrementAndGet();
+                flowQueuesWritten.add(finished.job().queue());
+            }
+        }
+        // their fetchers left the claims to these completions while they were pending (claimsPending)
+        flowQueuesWritten.forEach(this::wakeFetcher);
         writing.clear();
         statementSize = Math.min(MAX_BATCH, statementSize * 2);
         if (circuits.any()) {
@@ -199,12 +227,7 @@ final class Completer extends BackgroundLoop {
 
     /** Wakes the claimers of {@code freed} here and on every node; a failure loses only the wake-up. */
     private void wakeFlowQueues(Set<String> freed) {
-        freed.forEach(queue -> {
-            QueueFetcher fetcher = fetchers.apply(queue);
-            if (fetcher != null) {
-                fetcher.wake();
-            }
-        });
+        freed.forEach(this::wakeFetcher);
         if (!freed.isEmpty()) {
             try {
                 flowStore.wakeQueues(freed);
@@ -212,6 +235,13 @@ final class Completer extends BackgroundLoop {
                 log.warn("could not wake the claimers of {} on the other nodes; they look again on their poll "
                         + "interval", freed, e);
             }
+        }
+    }
+
+    private void wakeFetcher(String queue) {
+        QueueFetcher fetcher = fetchers.apply(queue);
+        if (fetcher != null) {
+            fetcher.wake();
         }
     }
 

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -104,6 +105,8 @@ final class QueueFetcher extends BackgroundLoop {
     private final Duration lease;
     private final Duration pollInterval;
     private final BooleanSupplier completionsBehind;
+    /** Whether completions of a queue are waiting to be written here (see {@link Completer#claimsPending}). */
+    private final Predicate<String> claimsPending;
     private final Workers workers;
     private final Semaphore slots;
     /** How many jobs this queue may claim ahead of its free slots at least (its concurrency; none with flow control). */
@@ -145,7 +148,7 @@ final class QueueFetcher extends BackgroundLoop {
     /** {@code completionsBehind}: whether the completer has a full batch to write (see {@link Completer#behind()}). */
     QueueFetcher(String queue, int concurrency, QueueFlow flow, List<String> kinds, ExecutionStore store,
                  FlowStore flowStore, CircuitBreakers circuits, String nodeId, Duration lease, Duration pollInterval,
-                 BooleanSupplier completionsBehind, Workers workers) {
+                 BooleanSupplier completionsBehind, Predicate<String> claimsPending, Workers workers) {
         super("pgjobs-fetch-" + queue);
         this.queue = queue;
         this.concurrency = concurrency;
@@ -166,6 +169,7 @@ final class QueueFetcher extends BackgroundLoop {
         this.lease = lease;
         this.pollInterval = pollInterval;
         this.completionsBehind = completionsBehind;
+        this.claimsPending = claimsPending;
         this.workers = workers;
         this.slots = new Semaphore(concurrency);
         this.aheadLimit = flow == null ? concurrency : 0;
@@ -185,6 +189,9 @@ final class QueueFetcher extends BackgroundLoop {
         }
         if (completionsBehind.getAsBoolean()) {
             return COMPLETIONS_BEHIND_WAIT;
+        }
+        if (claimsInCompletions && claimsPending.test(queue)) {
+            return untilNextPutBack(now); // the completer claims into the free slots, then wakes this fetcher
         }
         List<ClaimedJob> claimed = new ArrayList<>();
         // a probe only into a free slot (it is first to take one below), never into the buffer, where it could wait
