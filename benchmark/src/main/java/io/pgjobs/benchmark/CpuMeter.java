@@ -10,8 +10,9 @@ import java.util.stream.Stream;
 
 /**
  * CPU time spent by the database server and by the node JVMs over a workload, so a figure can be read as
- * "where did the two cores go". The server's share is the postmaster and every backend under it; it is only
- * known for a server on this machine whose postmaster.pid can be read.
+ * "where did the two cores go". The server's share is the postmaster and every process under it, those that
+ * exited since it started included (backends of closed connections, autovacuum and parallel workers); it is
+ * only known for a server on this machine whose postmaster.pid can be read.
  */
 final class CpuMeter {
     /**
@@ -61,14 +62,51 @@ final class CpuMeter {
     }
 
     Reading read() {
-        long serverNanos = server == null ? -1
-                : Stream.concat(Stream.of(server), server.descendants()).mapToLong(CpuMeter::cpuNanos).sum();
+        long serverNanos = server == null ? -1 : serverNanos();
         long compilerNanos = 0;
         for (ProcessHandle node : nodes) {
             long nanos = compilerThreadsNanos(node.pid());
             compilerNanos = nanos < 0 || compilerNanos < 0 ? -1 : compilerNanos + nanos;
         }
         return new Reading(serverNanos, nodes.stream().mapToLong(CpuMeter::cpuNanos).sum(), compilerNanos);
+    }
+
+    /**
+     * The server's CPU time: that of the processes the postmaster started and reaped (read first, so a process
+     * reaped in between is left out of this reading rather than counted twice), then that of the postmaster and
+     * every live process under it. The live ones alone would lose the whole CPU time of each process that
+     * exits between two readings: an autovacuum worker, a backend whose pool closed its connection.
+     */
+    private long serverNanos() {
+        long reaped = reapedChildrenNanos(server.pid());
+        long live = Stream.concat(Stream.of(server), server.descendants()).mapToLong(CpuMeter::cpuNanos).sum();
+        return reaped < 0 ? -1 : reaped + live;
+    }
+
+    /**
+     * The CPU time of the children a process waited for (and theirs), from /proc: cutime and cstime; -1 if
+     * unreadable.
+     */
+    private static long reapedChildrenNanos(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return ticks(stat, 13, 14) * 1_000_000_000L / CLOCK_TICKS_PER_SECOND;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * The sum of the given fields of a /proc stat line, counted from 0 after the command's closing parenthesis
+     * (11 and 12 are utime and stime, 13 and 14 cutime and cstime), in clock ticks.
+     */
+    private static long ticks(String stat, int... fields) {
+        String[] values = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ticks = 0;
+        for (int field : fields) {
+            ticks += Long.parseLong(values[field]);
+        }
+        return ticks;
     }
 
     /**
@@ -92,8 +130,7 @@ final class CpuMeter {
                 }
                 String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
                 if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
-                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
+                    ticks += ticks(stat, 11, 12); // utime, stime
                 }
             }
         } catch (IOException e) {

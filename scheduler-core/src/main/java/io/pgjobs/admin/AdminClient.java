@@ -333,7 +333,8 @@ public interface AdminClient {
     void openCircuit(String actor, String kind, Duration coolDown);
 
     /**
-     * Closes the circuit of {@code kind} by hand: its jobs are claimed again, and failures count from zero.
+     * Closes the circuit of {@code kind} by hand: its jobs are claimed again, and failures count from zero. A kind
+     * without a circuit (none recorded, or it was reset) is a {@link NotFoundException}, and nothing is audited.
      *
      * @param actor who acts, for the audit log
      * @param kind the job kind
@@ -341,7 +342,8 @@ public interface AdminClient {
     void closeCircuit(String actor, String kind);
 
     /**
-     * Forgets the circuit of {@code kind} (closed, no counts, no probe, as if it never recorded anything).
+     * Forgets the circuit of {@code kind} (closed, no counts, no probe, as if it never recorded anything). A kind
+     * without a circuit is a {@link NotFoundException}, and nothing is audited.
      *
      * @param actor who acts, for the audit log
      * @param kind the job kind
@@ -369,6 +371,8 @@ public interface AdminClient {
 
     /**
      * Closes one partition's circuit of {@code kind} by hand: its jobs are claimed again, failures count from zero.
+     * A partition without a circuit (none recorded, or it was reset) is a {@link NotFoundException}, and nothing
+     * is audited.
      *
      * @param actor who acts, for the audit log
      * @param kind the job kind
@@ -377,7 +381,8 @@ public interface AdminClient {
     void closePartitionCircuit(String actor, String kind, String partition);
 
     /**
-     * Forgets one partition's circuit of {@code kind} (closed, no counts, no probe).
+     * Forgets one partition's circuit of {@code kind} (closed, no counts, no probe). A partition without a
+     * circuit is a {@link NotFoundException}, and nothing is audited.
      *
      * @param actor who acts, for the audit log
      * @param kind the job kind

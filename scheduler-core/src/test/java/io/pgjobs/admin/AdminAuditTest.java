@@ -42,7 +42,8 @@ class AdminAuditTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        db.execute("truncate pgjobs.audit_log, pgjobs.schedules, pgjobs.schedule_runs, pgjobs.queues");
+        db.execute("truncate pgjobs.audit_log, pgjobs.schedules, pgjobs.schedule_runs, pgjobs.queues, pgjobs.circuits,"
+                + " pgjobs.partition_circuits");
         admin = schedulers.build(Scheduler.builder(db.dataSource())).admin();
     }
 
@@ -158,6 +159,30 @@ class AdminAuditTest {
     }
 
     /** Every action, each with an actor PostgreSQL cannot store: each must be refused before it changes anything. */
+    @Test
+    void closingOrResettingACircuitThatDoesNotExistIsNotFoundAndWritesNothing() throws Exception {
+        List<ThrowingCallable> actions = List.of(
+                () -> admin.closeCircuit("alice", "test.audited"),
+                () -> admin.resetCircuit("alice", "test.audited"),
+                () -> admin.closePartitionCircuit("alice", "test.audited", "acme"),
+                () -> admin.resetPartitionCircuit("alice", "test.audited", "acme"));
+        for (ThrowingCallable action : actions) {
+            assertThatThrownBy(action).isInstanceOf(NotFoundException.class).hasMessageContaining("no circuit for the");
+        }
+        assertThat(db.queryLong("select count(*) from pgjobs.circuits")).as("no circuit created").isZero();
+        assertThat(db.queryLong("select count(*) from pgjobs.partition_circuits")).as("no circuit created").isZero();
+        assertThat(db.queryLong("select count(*) from pgjobs.audit_log")).as("nothing audited").isZero();
+
+        // one that exists is closed and reset, audited; once reset it is gone, and a second reset finds nothing
+        admin.openCircuit("alice", "test.audited", Duration.ofMinutes(1));
+        admin.closeCircuit("alice", "test.audited");
+        admin.resetCircuit("alice", "test.audited");
+        assertThatThrownBy(() -> admin.resetCircuit("alice", "test.audited")).isInstanceOf(NotFoundException.class)
+                .hasMessageStartingWith("kind: no circuit for the kind 'test.audited'");
+        assertThat(admin.audit(PageRequest.first(10)).stream().map(AuditEntry::action).toList())
+                .containsExactly("reset_circuit", "close_circuit", "open_circuit");
+    }
+
     @Test
     void anActorPostgresCannotStoreIsRejectedBeforeAnythingIsApplied() throws Exception {
         long id = enqueue(List.of(JobRequest.of(new Audited(1)).queue("mail"))).getFirst();

@@ -175,12 +175,20 @@ final class DashboardApi {
                 act("circuits/(.+)/(open|close|reset)", Set.of("coolDownSeconds"), c -> {
                     String kind = name("kind", c.path().group(1));
                     coolDownOnlyToOpen(c);
-                    switch (c.path().group(2)) {
-                        case "open" -> admin.openCircuit(c.user().name(), kind, coolDown(c.param()));
-                        case "close" -> admin.closeCircuit(c.user().name(), kind);
-                        default -> admin.resetCircuit(c.user().name(), kind);
+                    String action = c.path().group(2);
+                    if (action.equals("open")) {
+                        admin.openCircuit(c.user().name(), kind, coolDown(c.param()));
+                    } else {
+                        orNotFound("kind", "circuit for a kind", kind, () -> {
+                            if (action.equals("close")) {
+                                admin.closeCircuit(c.user().name(), kind);
+                            } else {
+                                admin.resetCircuit(c.user().name(), kind);
+                            }
+                            return true;
+                        });
                     }
-                    return Map.of("kind", kind, "done", c.path().group(2));
+                    return Map.of("kind", kind, "done", action);
                 }),
                 // a partition is any text (even "", or one with a slash), so it comes in the body, not the path
                 act("partition-circuits/(.+)/(open|close|reset)", Set.of("partition", "coolDownSeconds"), c -> {
@@ -190,13 +198,21 @@ final class DashboardApi {
                         throw new IllegalArgumentException("partition: required, a string (\"\" for the jobs without a key)");
                     }
                     coolDownOnlyToOpen(c);
-                    String part = partition.textValue();
-                    switch (c.path().group(2)) {
-                        case "open" -> admin.openPartitionCircuit(c.user().name(), kind, part, coolDown(c.param()));
-                        case "close" -> admin.closePartitionCircuit(c.user().name(), kind, part);
-                        default -> admin.resetPartitionCircuit(c.user().name(), kind, part);
+                    String part = checked("partition", partition.textValue());
+                    String action = c.path().group(2);
+                    if (action.equals("open")) {
+                        admin.openPartitionCircuit(c.user().name(), kind, part, coolDown(c.param()));
+                    } else {
+                        orNotFound("partition", "circuit of the kind " + Excerpt.of(kind) + " for a partition", part, () -> {
+                            if (action.equals("close")) {
+                                admin.closePartitionCircuit(c.user().name(), kind, part);
+                            } else {
+                                admin.resetPartitionCircuit(c.user().name(), kind, part);
+                            }
+                            return true;
+                        });
                     }
-                    return Map.of("kind", kind, "partition", part, "done", c.path().group(2));
+                    return Map.of("kind", kind, "partition", part, "done", action);
                 }),
                 act("jobs/(\\d+)/skip", c -> {
                     long id = longParam("id", c.path().group(1));

@@ -192,6 +192,14 @@ class FlowControlApiTest {
                 "{\"coolDownSeconds\": \"" + "9".repeat(3_000_000) + "\"}"), 400, "body: larger than");
         assertError(post("api/circuits/partner.call/open", Map.of("coolDownSeconds", "9".repeat(2_000))), 400,
                 "coolDownSeconds: must be at most");
+        // closing or resetting a circuit that does not exist: a 404, not a circuit created to be closed, nor audited
+        assertError(post("api/circuits/no.such.kind/close", Map.of()), 404, "kind: no circuit for a kind named 'no.such.kind'");
+        assertError(post("api/circuits/no.such.kind/reset", Map.of()), 404, "kind: no circuit for a kind named 'no.such.kind'");
+        assertError(post("api/partition-circuits/partner.call/close", Map.of("partition", "acme")), 404,
+                "partition: no circuit of the kind 'partner.call' for a partition named 'acme'");
+        assertError(post("api/partition-circuits/partner.call/reset", Map.of("partition", "")), 404,
+                "partition: no circuit of the kind 'partner.call' for a partition named ''");
+        assertThat(db.queryLong("select count(*) from pgjobs.partition_circuits")).isZero();
         assertThat(get("api/flow").body().get("circuits")).as("nothing was opened").isEmpty();
         assertThat(db.queryLong("select count(*) from pgjobs.audit_log")).isZero();
         // a job that does not exist is a 404; one that holds no key is not skipped

@@ -114,7 +114,11 @@ class HostileRequestsTest {
                 new Refusal("api/circuits/test.hostile/open", body("coolDownSeconds", -5),
                         "coolDownSeconds: must be between 1 and 86400, got -5"),
                 new Refusal("api/circuits/test.hostile/close", body("coolDownSeconds", 60),
-                        "coolDownSeconds: only opening a circuit takes a cool-down"));
+                        "coolDownSeconds: only opening a circuit takes a cool-down"),
+                new Refusal("api/partition-circuits/test.hostile/open", body("partition", "p".repeat(1001)),
+                        "partition: must be at most 1000 characters"),
+                new Refusal("api/partition-circuits/test.hostile/close", body("partition", "p".repeat(100_000)),
+                        "partition: must be at most 1000 characters"));
         for (Refusal refusal : refusals) {
             String request = "POST " + refusal.path() + " " + refusal.body();
             String shown = request.length() > 300 ? request.substring(0, 300) : request;

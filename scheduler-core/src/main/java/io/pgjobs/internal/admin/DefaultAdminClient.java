@@ -2,7 +2,6 @@ package io.pgjobs.internal.admin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgjobs.Job;
 import io.pgjobs.JobAttempt;
@@ -49,6 +48,7 @@ import io.pgjobs.internal.store.NewJob;
 import io.pgjobs.internal.store.Sql;
 import io.pgjobs.internal.store.WorkflowStore;
 import io.pgjobs.internal.values.PgValues;
+import io.pgjobs.internal.values.PlainJson;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -73,7 +73,6 @@ public final class DefaultAdminClient implements AdminClient {
 
     /** How many jobs one transaction of a bulk action acts on, with one audit entry. */
     static final int CHUNK = 100;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final DefaultJobClient client;
     private final AdminStore store;
@@ -292,7 +291,7 @@ public final class DefaultAdminClient implements AdminClient {
 
     private static JsonNode parseObject(String field, String json) {
         try {
-            JsonNode node = JSON.readTree(json);
+            JsonNode node = PlainJson.MAPPER.readTree(json);
             if (node == null || !node.isObject()) {
                 throw new IllegalArgumentException(field + ": must be a JSON object");
             }
@@ -404,10 +403,13 @@ public final class DefaultAdminClient implements AdminClient {
         requireActor(actor);
         requireKind(kind);
         String action = forget ? "reset_circuit" : "close_circuit";
-        call(action.replace('_', ' ') + " of " + kind, () -> {
-            circuits.close(kind, "closed by " + actor, forget, new Audit(actor, action, "kind:" + kind, "{}"));
-            return null;
-        });
+        boolean found = call(action.replace('_', ' ') + " of " + kind,
+                () -> circuits.close(kind, "closed by " + actor, forget, new Audit(actor, action, "kind:" + kind, "{}")));
+        // a typo, or a kind whose circuit was reset before: nothing to close, so nothing is audited
+        if (!found) {
+            throw new NotFoundException("kind: no circuit for the kind '" + kind + "' (it never recorded an outcome,"
+                    + " or was reset)");
+        }
     }
 
     @Override
@@ -444,11 +446,13 @@ public final class DefaultAdminClient implements AdminClient {
         requireKind(kind);
         requirePartition(partition);
         String action = forget ? "reset_partition_circuit" : "close_partition_circuit";
-        call(action.replace('_', ' ') + " of " + kind + " partition '" + partition + "'", () -> {
-            circuits.closePartition(kind, partition, "closed by " + actor, forget,
-                    new Audit(actor, action, "kind:" + kind, json(Map.of("partition", partition))));
-            return null;
-        });
+        boolean found = call(action.replace('_', ' ') + " of " + kind + " partition '" + partition + "'",
+                () -> circuits.closePartition(kind, partition, "closed by " + actor, forget,
+                        new Audit(actor, action, "kind:" + kind, json(Map.of("partition", partition)))));
+        if (!found) {
+            throw new NotFoundException("partition: no circuit for the partition '" + partition + "' of the kind '"
+                    + kind + "' (it never recorded an outcome, or was reset)");
+        }
     }
 
     private static void requireCoolDown(Duration coolDown) {
@@ -611,7 +615,7 @@ public final class DefaultAdminClient implements AdminClient {
 
     static String json(Map<String, ?> value) {
         try {
-            return JSON.writeValueAsString(value);
+            return PlainJson.MAPPER.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("audit details of plain values always serialize", e);
         }

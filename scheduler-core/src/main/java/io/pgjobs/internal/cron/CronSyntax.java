@@ -19,14 +19,19 @@ import java.util.regex.Pattern;
  *       words second(s), minute(s), hour(s), day(s)), spaces allowed, 1 second to 366 days;</li>
  *   <li>{@code @yearly @annually @monthly @weekly @daily @midnight @hourly}: the classic macros;</li>
  *   <li>{@code unix:}, {@code quartz:} or {@code spring:} followed by an expression of that syntax;</li>
- *   <li>otherwise 5 fields are Unix, 6 or 7 fields Quartz.</li>
+ *   <li>otherwise 5 fields are Unix ({@code ?} in a day field read as {@code *}, as Kubernetes reads it), 6 or
+ *       7 fields Quartz.</li>
  * </ul>
+ * A time zone written in front of the fields ({@code CRON_TZ=Japan}, cronie's) is refused: the schedule's zone
+ * is its own setting.
  * A bad expression throws {@link IllegalArgumentException} naming the offending field and cron-utils' reason.
  */
 public final class CronSyntax {
     private static final Pattern INTERVAL = Pattern.compile(
             "every\\s*(\\d{1,9})\\s*(s|secs?|seconds?|m|mins?|minutes?|h|hours?|d|days?)", Pattern.CASE_INSENSITIVE);
     private static final Pattern PREFIX = Pattern.compile("(unix|quartz|spring):(.*)", Pattern.CASE_INSENSITIVE);
+    /** cronie's {@code CRON_TZ=Japan} line, or a {@code TZ=} one, written in front of the fields. */
+    private static final Pattern ZONE_IN_EXPRESSION = Pattern.compile("((?:CRON_)?TZ)=(\\S*).*");
     private static final Duration MAX_INTERVAL = Duration.ofDays(366);
     private static final Map<String, String> MACROS = Map.of(
             "@yearly", "0 0 1 1 *", "@annually", "0 0 1 1 *", "@monthly", "0 0 1 * *", "@weekly", "0 0 * * 0",
@@ -38,6 +43,13 @@ public final class CronSyntax {
             throw new IllegalArgumentException("expression: must not be blank");
         }
         String text = expression.trim();
+        Matcher zoneInExpression = ZONE_IN_EXPRESSION.matcher(text);
+        if (zoneInExpression.matches()) {
+            // read as fields, the zone would be refused as a bad second or minute, which is not the problem
+            throw new IllegalArgumentException("expression: a time zone in the expression ('" + zoneInExpression.group(1)
+                    + "=" + zoneInExpression.group(2) + "') is not read; set the schedule's zone with Schedule.timeZone(\""
+                    + zoneInExpression.group(2) + "\")");
+        }
         Matcher interval = INTERVAL.matcher(text);
         if (interval.matches()) {
             return new IntervalRecurrence(interval(text, interval));
@@ -98,6 +110,10 @@ public final class CronSyntax {
             throw new IllegalArgumentException("expression: '" + original + "' has " + values.length + " fields; "
                     + dialect.title() + " syntax has " + dialect.fieldList());
         }
+        if (dialect == CronDialect.UNIX) {
+            values = questionMarksAsAny(values);
+            cron = String.join(" ", values);
+        }
         Cron parsed;
         try {
             parsed = dialect.parser.parse(cron).validate();
@@ -118,6 +134,21 @@ public final class CronSyntax {
         String description = CronDescriptor.instance(Locale.UK)
                 .describe(dialect.parser.parse(String.join(" ", fields.describable)));
         return new CronRecurrence(fields, description, zone);
+    }
+
+    /**
+     * A Unix expression's {@code ?} in day-of-month or day-of-week, as {@code *}: Kubernetes' CronJob reads it so
+     * (its documentation says a question mark means what an asterisk does), and cron-utils' Unix syntax has no
+     * {@code ?}. As {@code *} it leaves the field unrestricted, so the other day field alone decides.
+     */
+    private static String[] questionMarksAsAny(String[] values) {
+        String[] read = values.clone();
+        for (int day : new int[] {2, 4}) {
+            if (read[day].equals("?")) {
+                read[day] = "*";
+            }
+        }
+        return read;
     }
 
     /** Finds the field cron-utils rejects on its own, so the message can name it; else names the combination. */

@@ -1,10 +1,10 @@
 package io.pgjobs.internal.cron;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgjobs.internal.store.NewJob;
 import io.pgjobs.internal.store.StoredSchedule;
+import io.pgjobs.internal.values.PlainJson;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -17,9 +17,6 @@ final class FiredJobs {
     static final String SCHEDULE_KEY = "pgjobs.schedule";
     static final String FIRE_TIME_KEY = "pgjobs.fire_time";
     static final String TRIGGER_KEY = "pgjobs.trigger";
-    // Reads and writes only the schedule's stored metadata, which Postgres returns as plain JSON text, so the
-    // user's serializer is not needed here.
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     static String idempotencyKey(String schedule, Instant fireTime) {
         return "cron:" + schedule + ":" + fireTime;
@@ -46,13 +43,13 @@ final class FiredJobs {
 
     private static String metadata(StoredSchedule schedule, Instant fireTime, boolean manual) {
         try {
-            ObjectNode metadata = (ObjectNode) JSON.readTree(schedule.metadataJson());
+            ObjectNode metadata = (ObjectNode) PlainJson.MAPPER.readTree(schedule.metadataJson());
             metadata.put(SCHEDULE_KEY, schedule.name());
             metadata.put(FIRE_TIME_KEY, fireTime.toString());
             if (manual) {
                 metadata.put(TRIGGER_KEY, "manual");
             }
-            return JSON.writeValueAsString(metadata);
+            return PlainJson.MAPPER.writeValueAsString(metadata);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("schedule '" + schedule.name() + "' has unreadable metadata: "
                     + e.getMessage(), e);

@@ -21,7 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
+import java.util.function.Predicate;
 import javax.sql.DataSource;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
@@ -232,10 +232,10 @@ public final class CircuitStore {
 
     /**
      * Closes the kind's circuit, counting from nothing again, or forgets it ({@code forget}: the row is deleted),
-     * and writes {@code audit}, at once.
+     * and writes {@code audit}, at once; returns false, having written nothing, if the kind has no circuit.
      */
-    public void close(String kind, String reason, boolean forget, AdminStore.Audit audit) throws SQLException {
-        operate(audit, dsl -> close(dsl, CircuitRow.of(kind), reason, forget));
+    public boolean close(String kind, String reason, boolean forget, AdminStore.Audit audit) throws SQLException {
+        return operate(audit, dsl -> close(dsl, CircuitRow.of(kind), reason, forget));
     }
 
     /** As {@link #open}, for one partition's circuit of {@code kind}. */
@@ -245,9 +245,9 @@ public final class CircuitStore {
     }
 
     /** As {@link #close}, for one partition's circuit of {@code kind}. */
-    public void closePartition(String kind, String partition, String reason, boolean forget, AdminStore.Audit audit)
+    public boolean closePartition(String kind, String partition, String reason, boolean forget, AdminStore.Audit audit)
             throws SQLException {
-        operate(audit, dsl -> close(dsl, CircuitRow.of(kind, partition), reason, forget));
+        return operate(audit, dsl -> close(dsl, CircuitRow.of(kind, partition), reason, forget));
     }
 
     /**
@@ -283,7 +283,7 @@ public final class CircuitStore {
         }
     }
 
-    private static void open(DSLContext dsl, CircuitRow row, Duration coolDown, String reason) {
+    private static boolean open(DSLContext dsl, CircuitRow row, Duration coolDown, String reason) {
         lockOrCreate(dsl, row);
         dsl.update(row.table()).set(row.field("state", String.class), "open")
                 .set(row.field("opened_at", OffsetDateTime.class), DSL.currentOffsetDateTime())
@@ -292,13 +292,20 @@ public final class CircuitStore {
                 .setNull(row.field("probe_job_id", Long.class)).set(row.field("reason", String.class), reason)
                 .set(row.field("updated_at", OffsetDateTime.class), DSL.currentOffsetDateTime())
                 .where(row.key()).execute();
+        return true;
     }
 
-    private static void close(DSLContext dsl, CircuitRow row, String reason, boolean forget) {
-        lockOrCreate(dsl, row);
+    /**
+     * Closing a circuit that never recorded anything would create a row only to say it is closed, which it is:
+     * a kind (or partition) without a row is one without a circuit, and nothing is written for it.
+     */
+    private static boolean close(DSLContext dsl, CircuitRow row, String reason, boolean forget) {
+        if (!lock(dsl, row)) {
+            return false;
+        }
         if (forget) {
             dsl.deleteFrom(row.table()).where(row.key()).execute();
-            return;
+            return true;
         }
         dsl.update(row.table()).set(row.field("state", String.class), "closed")
                 .set(row.field("consecutive_failures", Integer.class), 0)
@@ -311,15 +318,21 @@ public final class CircuitStore {
                 .set(row.field("reason", String.class), reason)
                 .set(row.field("updated_at", OffsetDateTime.class), DSL.currentOffsetDateTime())
                 .where(row.key()).execute();
+        return true;
     }
 
-    /** An operator's change of a circuit and its audit entry, in one transaction. */
-    private void operate(AdminStore.Audit audit, Consumer<DSLContext> change) throws SQLException {
-        Sql.inTransaction(dataSource, transactionLimit, connection -> {
+    /**
+     * An operator's change of a circuit and its audit entry, in one transaction; a change that found nothing to
+     * change (false) writes no audit entry. Returns what the change returned.
+     */
+    private boolean operate(AdminStore.Audit audit, Predicate<DSLContext> change) throws SQLException {
+        return Sql.inTransaction(dataSource, transactionLimit, connection -> {
             DSLContext dsl = Sql.dsl(connection, schema);
-            change.accept(dsl);
+            if (!change.test(dsl)) {
+                return false;
+            }
             AdminStore.audit(dsl, audit);
-            return null;
+            return true;
         });
     }
 
@@ -329,7 +342,13 @@ public final class CircuitStore {
         var values = new LinkedHashMap<Field<?>, Object>();
         row.keyValues().forEach((column, value) -> values.put(row.field(column, String.class), value));
         insert.set(values).onConflictDoNothing().execute();
-        dsl.select(row.field("state", String.class)).from(row.table()).where(row.key()).forUpdate().fetchOne();
+        lock(dsl, row);
+    }
+
+    /** Locks the circuit's row; returns whether there is one. */
+    private static boolean lock(DSLContext dsl, CircuitRow row) {
+        return dsl.select(row.field("state", String.class)).from(row.table()).where(row.key()).forUpdate()
+                .fetchOne() != null;
     }
 
     private static CircuitInfo toInfo(CircuitsRecord r) {

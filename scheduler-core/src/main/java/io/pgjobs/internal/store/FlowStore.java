@@ -1,11 +1,11 @@
 package io.pgjobs.internal.store;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgjobs.OrderedKeys;
 import io.pgjobs.PartitionKey;
 import io.pgjobs.RateLimit;
 import io.pgjobs.internal.config.Config.QueueFlow;
+import io.pgjobs.internal.values.PlainJson;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -27,8 +27,6 @@ public final class FlowStore {
 
     /** Job {@code jobId} is the probe of the circuit of {@code kind}'s {@code partition}, half-open since its claim. */
     public record Probe(String kind, String partition, long jobId) {}
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final DataSource dataSource;
     private final String notifyChannel;
@@ -98,7 +96,7 @@ public final class FlowStore {
 
     /** The claim's {@code circuit_keys}: {"kind": {"source": "args", "path": ["tenant"]}, ...}. */
     private static String circuitKeys(Map<String, PartitionKey> partitionCircuits) {
-        ObjectNode keys = JSON.createObjectNode();
+        ObjectNode keys = PlainJson.MAPPER.createObjectNode();
         partitionCircuits.forEach((kind, key) -> {
             ObjectNode of = keys.putObject(kind);
             of.put("source", key.source());

@@ -2,7 +2,6 @@ package io.pgjobs.internal.values;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
@@ -27,7 +26,6 @@ public record ArgsPredicate(List<Term> terms) {
     public static final int MAX_LENGTH = 1000;
     public static final int MAX_PATH_DEPTH = 32;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern TERM = Pattern.compile(
             "\\s*((?:args\\.)?[A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_]*)*)\\s*(!=|=)\\s*"
                     + "(\"(?:[^\"\\\\]|\\\\.)*\"|[^\\s\"]+)\\s*");
@@ -70,7 +68,7 @@ public record ArgsPredicate(List<Term> terms) {
     /** A JSON literal as written, or a bare word as a string. */
     private static JsonNode value(String literal) {
         try {
-            JsonNode node = JSON.readTree(literal);
+            JsonNode node = PlainJson.MAPPER.readTree(literal);
             if (node != null && node.isDouble() && !Double.isFinite(node.doubleValue())) {
                 throw new IllegalArgumentException("args: the number " + abbreviate(literal)
                         + " is out of range; quote it to match a string");

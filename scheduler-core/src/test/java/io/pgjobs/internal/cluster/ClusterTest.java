@@ -265,6 +265,26 @@ class ClusterTest {
     }
 
     @Test
+    void aNodeElectedAfterItsChoresStartedRunsRetentionAtOnceNotAfterItsInterval() throws Exception {
+        // retention waits its interval (a minute) after a round that found nothing, as every round of a node that
+        // does not lead does: a node elected later is woken instead, so old jobs do not wait out that minute
+        try (Scheduler first = node("first"); Scheduler second = node("second")) {
+            first.start();
+            Await.until(Duration.ofSeconds(10), "the first node leads", first::isLeader);
+            second.start();
+            Await.until(Duration.ofSeconds(30), "the second node up for longer than its chores' first delay (1 s)",
+                    () -> db.queryLong("select count(*) from pgjobs.nodes where id = 'second'"
+                            + " and heartbeat_at > started_at + interval '2 seconds'") == 1);
+            db.execute("insert into pgjobs.jobs (kind, state, finished_at)"
+                    + " select 'k', 'completed', now() - interval '2 days' from generate_series(1, 10)");
+            first.close();
+            Await.until(Duration.ofSeconds(10), "the second node leads", second::isLeader);
+            Await.until(Duration.ofSeconds(30), "the old jobs deleted, within half of retention's interval",
+                    () -> db.queryLong("select count(*) from pgjobs.jobs") == 0);
+        }
+    }
+
+    @Test
     void retentionThatFoundJobsComesBackForTheNextOnesWithoutWaitingItsInterval() throws Exception {
         // ten jobs past a retention of 3 s at once, ten more 3 s after the insert, as they keep coming due on a busy
         // cluster; the chore's interval is an hour, so only a round soon after the first one deletes the second ten

@@ -85,6 +85,16 @@ function openPartitionForm() {
     }, 'danger'));
 }
 
+// What the claims read as the queue's running jobs (V39's kept counts) beside what the jobs table says: the two
+// differ only for a moment while jobs start and end, or if something bypassed the counts' triggers.
+function countedRunning(q) {
+  const differs = q.countedRunning !== q.running;
+  return el('span', { class: differs ? 'counted warn' : 'counted muted', 'data-counted-running': q.queue,
+    title: 'the running jobs as the claims count them (kept counts, flow_running); they differ from the jobs '
+      + 'only for a moment while jobs start and end, or if something bypassed the counts\' triggers (docs/flow-control.md)' },
+    ' · the claims count ' + q.countedRunning + (differs ? ' (the jobs say ' + q.running + ')' : ''));
+}
+
 function flowPanel(q) {
   const s = q.settings;
   return el('div', { class: 'panel flow', 'data-flow-queue': q.queue },
@@ -97,7 +107,8 @@ function flowPanel(q) {
       el('dt', {}, 'nodes'), el('dd', { class: 'mono' }, q.nodes.join(', ') + ' · ' + q.concurrency + ' at once in all'),
       el('dt', {}, 'running'), el('dd', { 'data-running': q.queue },
         s.queueLimit !== null ? [el('meter', { min: 0, max: s.queueLimit, value: q.running }), ' ' + q.running + ' of ' + s.queueLimit]
-          : q.running + ' under flow control')),
+          : q.running + ' under flow control',
+        countedRunning(q))),
     s.partitionLimit !== null || q.busiestPartitions.length ? [
       el('h3', {}, 'Busiest partitions'),
       table(['Partition', 'Running#'], q.busiestPartitions.map(p => el('tr', {},

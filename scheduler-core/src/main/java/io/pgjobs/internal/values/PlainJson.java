@@ -1,0 +1,18 @@
+package io.pgjobs.internal.values;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The one Jackson mapper for pgjobs' own JSON: audit details, a schedule's stored metadata, the flow claim's
+ * circuit keys, the literals of an args filter. These are JSON text PostgreSQL returns or JSON trees pgjobs
+ * builds, never the application's objects, so they do not go through the {@link io.pgjobs.spi.JobSerializer}
+ * an application may plug in (which may not be Jackson at all, and which turns args and results into JSON
+ * and back); they need Jackson's defaults and nothing else. {@code io.pgjobs.internal.client.UniqueKeys} keeps a
+ * mapper of its own, since it writes keys in sorted order.
+ */
+public final class PlainJson {
+    /** Shared and never reconfigured: an {@link ObjectMapper} is thread-safe once configured. */
+    public static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private PlainJson() {}
+}

@@ -1,0 +1,91 @@
+package io.pgjobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The expressions of the Unix manuals, crontab(5) of Vixie cron (Debian) and of cronie, and of the Kubernetes
+ * CronJob documentation, as an outside reviewer would paste them: each is accepted with the first four fire
+ * times after 2025-01-01T00:00:00Z (a Wednesday) in UTC that the manual's words describe, or refused with an
+ * error that names the problem (and the field, where one field is at fault). The Quartz tutorial's and Spring's
+ * Javadoc's examples are {@link CronReferenceExamplesTest}'s.
+ */
+class CronManualExamplesTest {
+    private static final Instant FROM = Instant.parse("2025-01-01T00:00:00Z");
+
+    private static void firesAt(String expression, String times) {
+        Instant[] expected = Arrays.stream(times.trim().split("\\s+")).map(Instant::parse).toArray(Instant[]::new);
+        assertThat(Schedule.of("example", expression, "test.example", Map.of()).nextFireTimes(FROM, 4))
+                .as(expression).containsExactly(expected);
+    }
+
+    /** crontab(5), Vixie cron as Debian ships it, and cronie's: the EXAMPLE sections and the words around them. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            5 0 * * *        | 2025-01-01T00:05:00Z 2025-01-02T00:05:00Z 2025-01-03T00:05:00Z 2025-01-04T00:05:00Z
+            15 14 1 * *      | 2025-01-01T14:15:00Z 2025-02-01T14:15:00Z 2025-03-01T14:15:00Z 2025-04-01T14:15:00Z
+            0 22 * * 1-5     | 2025-01-01T22:00:00Z 2025-01-02T22:00:00Z 2025-01-03T22:00:00Z 2025-01-06T22:00:00Z
+            23 0-23/2 * * *  | 2025-01-01T00:23:00Z 2025-01-01T02:23:00Z 2025-01-01T04:23:00Z 2025-01-01T06:23:00Z
+            5 4 * * sun      | 2025-01-05T04:05:00Z 2025-01-12T04:05:00Z 2025-01-19T04:05:00Z 2025-01-26T04:05:00Z
+            5 4 * * 7        | 2025-01-05T04:05:00Z 2025-01-12T04:05:00Z 2025-01-19T04:05:00Z 2025-01-26T04:05:00Z
+            5 4 * * 0        | 2025-01-05T04:05:00Z 2025-01-12T04:05:00Z 2025-01-19T04:05:00Z 2025-01-26T04:05:00Z
+            30 4 1,15 * 5    | 2025-01-01T04:30:00Z 2025-01-03T04:30:00Z 2025-01-10T04:30:00Z 2025-01-15T04:30:00Z
+            0 4 8-14 * *     | 2025-01-08T04:00:00Z 2025-01-09T04:00:00Z 2025-01-10T04:00:00Z 2025-01-11T04:00:00Z
+            0 */2 * * *      | 2025-01-01T02:00:00Z 2025-01-01T04:00:00Z 2025-01-01T06:00:00Z 2025-01-01T08:00:00Z
+            0 0 1,15 jan *   | 2025-01-15T00:00:00Z 2026-01-01T00:00:00Z 2026-01-15T00:00:00Z 2027-01-01T00:00:00Z
+            1-9/2 0 1 1 *    | 2025-01-01T00:01:00Z 2025-01-01T00:03:00Z 2025-01-01T00:05:00Z 2025-01-01T00:07:00Z
+            @yearly          | 2026-01-01T00:00:00Z 2027-01-01T00:00:00Z 2028-01-01T00:00:00Z 2029-01-01T00:00:00Z
+            @annually        | 2026-01-01T00:00:00Z 2027-01-01T00:00:00Z 2028-01-01T00:00:00Z 2029-01-01T00:00:00Z
+            @monthly         | 2025-02-01T00:00:00Z 2025-03-01T00:00:00Z 2025-04-01T00:00:00Z 2025-05-01T00:00:00Z
+            @weekly          | 2025-01-05T00:00:00Z 2025-01-12T00:00:00Z 2025-01-19T00:00:00Z 2025-01-26T00:00:00Z
+            @daily           | 2025-01-02T00:00:00Z 2025-01-03T00:00:00Z 2025-01-04T00:00:00Z 2025-01-05T00:00:00Z
+            @midnight        | 2025-01-02T00:00:00Z 2025-01-03T00:00:00Z 2025-01-04T00:00:00Z 2025-01-05T00:00:00Z
+            @hourly          | 2025-01-01T01:00:00Z 2025-01-01T02:00:00Z 2025-01-01T03:00:00Z 2025-01-01T04:00:00Z
+            """)
+    void unixCrontabManuals(String expression, String times) {
+        firesAt(expression, times);
+    }
+
+    /**
+     * The Kubernetes CronJob page: its sample's schedule, the examples in its words ("0 3 * * 1": Mondays at
+     * 3 AM; "0 0 13 * 5": every Friday at midnight and on the 13th of each month), names for days, and a
+     * question mark, which it says means what an asterisk does.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            * * * * *        | 2025-01-01T00:01:00Z 2025-01-01T00:02:00Z 2025-01-01T00:03:00Z 2025-01-01T00:04:00Z
+            0 3 * * 1        | 2025-01-06T03:00:00Z 2025-01-13T03:00:00Z 2025-01-20T03:00:00Z 2025-01-27T03:00:00Z
+            0 3 * * mon      | 2025-01-06T03:00:00Z 2025-01-13T03:00:00Z 2025-01-20T03:00:00Z 2025-01-27T03:00:00Z
+            0 0 13 * 5       | 2025-01-03T00:00:00Z 2025-01-10T00:00:00Z 2025-01-13T00:00:00Z 2025-01-17T00:00:00Z
+            0 3 ? * 1        | 2025-01-06T03:00:00Z 2025-01-13T03:00:00Z 2025-01-20T03:00:00Z 2025-01-27T03:00:00Z
+            0 0 13 * ?       | 2025-01-13T00:00:00Z 2025-02-13T00:00:00Z 2025-03-13T00:00:00Z 2025-04-13T00:00:00Z
+            */5 * * * *      | 2025-01-01T00:05:00Z 2025-01-01T00:10:00Z 2025-01-01T00:15:00Z 2025-01-01T00:20:00Z
+            """)
+    void kubernetesCronJob(String expression, String times) {
+        firesAt(expression, times);
+    }
+
+    /**
+     * What the manuals show that a schedule cannot be: {@code @reboot} (cron's start, no time), a time zone
+     * written into the expression (cronie's {@code CRON_TZ=} line, which Kubernetes refuses too), cronie's random
+     * {@code ~}, and a crontab line pasted whole, its command included: each refused, naming the problem.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+            @reboot                      | expression: '@reboot' is not a supported macro
+            CRON_TZ=Japan 5 0 * * *      | expression: a time zone in the expression ('CRON_TZ=Japan') is not read; set the schedule's zone with Schedule.timeZone("Japan")
+            TZ=UTC 0 23 * * *            | expression: a time zone in the expression ('TZ=UTC') is not read; set the schedule's zone with Schedule.timeZone("UTC")
+            0~30 * * * *                 | minute field '0~30'
+            5 0 * * * $HOME/bin/job.sh   | day-of-week field '$HOME/bin/job.sh'
+            """)
+    void refusedWithTheProblemNamed(String expression, String naming) {
+        assertThatThrownBy(() -> Schedule.of("example", expression, "test.example", Map.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(naming);
+    }
+}
