@@ -27,7 +27,9 @@
 -- the migration gives up (and is run again) rather than making them queue behind it.
 set local lock_timeout = '5s';
 
--- The partition a value names. Immutable: convert_to depends only on the database's encoding, which never changes.
+-- The partition a value names. Its bytes are those of the database's encoding (UTF-8), read by decode(..., 'escape')
+-- with every backslash doubled, which gives them as they are; convert_to(value, 'UTF8') gives the same bytes but is
+-- not immutable, and a function that calls it is not inlined into the claim's query but called once a job read.
 create function flow_partition_value(value text)
 returns text
 language sql
@@ -35,7 +37,7 @@ immutable
 parallel safe
 as $$
     select case when octet_length(value) <= 1500 then value
-                else 'sha256:' || encode(sha256(convert_to(value, 'UTF8')), 'hex') end
+                else 'sha256:' || encode(sha256(decode(replace(value, '\', '\\'), 'escape')), 'hex') end
 $$;
 
 -- V15's flow_partition_of (same arguments: the claims and record_partition_circuit_outcomes of every release since
