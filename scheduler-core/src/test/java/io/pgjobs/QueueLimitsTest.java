@@ -101,6 +101,107 @@ class QueueLimitsTest {
         assertThat(log.maxPerCustomer).hasValue(1);
     }
 
+    /**
+     * A job's end frees its customer's slot, and the completion's own transaction takes it: the next job of the
+     * customer is claimed by the transaction that writes the end of the one before it (a trigger of the test logs
+     * each change of a job's state with its transaction's id), not by a claim after that commit. The node looks
+     * for work once an hour, so no poll takes a job either.
+     */
+    @Test
+    void theCompletionThatFreesASlotClaimsTheNextJobInItsTransaction() throws Exception {
+        db.execute("create table public.state_moves (job_id bigint, state text, xact bigint)");
+        db.execute("""
+                create function public.log_state_move() returns trigger language plpgsql as $$
+                begin
+                    insert into public.state_moves values (new.id, new.state, txid_current());
+                    return null;
+                end $$""");
+        db.execute("create trigger log_state_move after update on pgjobs.jobs for each row "
+                + "when (old.state is distinct from new.state) execute function public.log_state_move()");
+        try {
+            RunLog log = new RunLog();
+            Scheduler node = schedulers.start(node("a", log).pollInterval(Duration.ofHours(1)));
+            node.client().enqueueAll(jobs(4, 1));
+
+            Await.until(Duration.ofSeconds(60), "4 jobs of one customer completed one after the other",
+                    () -> db.queryLong("select count(*) from pgjobs.jobs where state = 'completed'") == 4);
+            assertThat(db.queryLong("select count(*) from public.state_moves started "
+                    + "join public.state_moves ended on ended.xact = started.xact and ended.job_id < started.job_id "
+                    + "where started.state = 'running' and ended.state = 'completed'"))
+                    .as("jobs started by the transaction that completed the job before them").isEqualTo(3);
+            assertThat(log.maxPerCustomer).hasValue(1);
+        } finally {
+            db.execute("drop trigger log_state_move on pgjobs.jobs");
+            db.execute("drop function public.log_state_move()");
+            db.execute("drop table public.state_moves");
+        }
+    }
+
+    /**
+     * A completion whose transaction (with the claim of the next job in it) fails at its commit writes nothing and
+     * starts nothing: the job it claimed is not run, its slot is free again, and the completer writes the batch
+     * again, claiming anew. A check at commit of the test fails the first two transactions that write an attempt
+     * and claim a job (a running job started at the transaction's start).
+     */
+    @Test
+    void aCompletionWhoseTransactionFailsStartsNoneOfTheJobsItClaimed() throws Exception {
+        db.execute("create sequence public.failed_commits");
+        db.execute("""
+                create function public.fail_two_claiming_completions() returns trigger language plpgsql as $$
+                begin
+                    if exists (select 1 from pgjobs.jobs where state = 'running' and started_at = now())
+                       and nextval('public.failed_commits') <= 2 then
+                        raise exception 'this commit fails';
+                    end if;
+                    return null;
+                end $$""");
+        db.execute("create constraint trigger fail_two_claiming_completions after insert on pgjobs.attempts "
+                + "deferrable initially deferred for each row execute function public.fail_two_claiming_completions()");
+        try {
+            RunLog log = new RunLog();
+            Scheduler node = schedulers.start(node("a", log));
+            node.client().enqueueAll(jobs(6, 1));
+
+            Await.until(Duration.ofSeconds(60), "6 jobs of one customer completed one after the other",
+                    () -> db.queryLong("select count(*) from pgjobs.jobs where state = 'completed'") == 6);
+            assertThat(db.queryLong("select last_value from public.failed_commits"))
+                    .as("completions whose transaction failed, at least").isGreaterThanOrEqualTo(2);
+            assertThat(log.runs).as("each job run once").hasValue(6);
+            assertThat(db.queryLong("select count(*) from pgjobs.attempts where attempt = 1 and outcome = 'completed'"))
+                    .isEqualTo(6);
+            assertThat(log.maxPerCustomer).hasValue(1);
+            assertThat(db.queryLong("select coalesce(sum(running), 0) from pgjobs.flow_running")).isZero();
+        } finally {
+            db.execute("drop trigger fail_two_claiming_completions on pgjobs.attempts");
+            db.execute("drop function public.fail_two_claiming_completions()");
+            db.execute("drop sequence public.failed_commits");
+        }
+    }
+
+    /**
+     * A node's completions take back at most its share of a queue limit (the limit divided by the live nodes,
+     * rounded down): with a limit of 1 and two nodes, neither keeps the slot it frees, and both run jobs. Without
+     * the share the node that claimed first took its slot back at every end and ran them all.
+     */
+    @Test
+    void aNodeThatHeldNoSlotStillGetsJobsUnderAQueueLimit() throws Exception {
+        RunLog log = new RunLog();
+        for (String id : List.of("a", "b")) {
+            schedulers.start(Scheduler.builder(db.dataSource()).nodeId(id).migrateOnStart(false)
+                    .queue("limited", 5).queueLimit("limited", 1).handler(Limited.class, log::run));
+        }
+        Await.until(Duration.ofSeconds(60), "both nodes registered",
+                () -> db.queryLong("select count(*) from pgjobs.node_queues q join pgjobs.nodes n on n.id = q.node_id "
+                        + "where q.queue = 'limited' and n.stopped_at is null") == 2);
+        schedulers.build(Scheduler.builder(db.dataSource()).migrateOnStart(false)).client().enqueueAll(jobs(60, 60));
+
+        Await.until(Duration.ofSeconds(60), "60 jobs completed",
+                () -> db.queryLong("select count(*) from pgjobs.jobs where state = 'completed'") == 60);
+        assertThat(db.queryLong("select count(distinct node_id) from pgjobs.attempts")).as("nodes that ran jobs")
+                .isEqualTo(2);
+        assertThat(log.maxRunning).hasValue(1);
+    }
+
     /** A node that died holding all the slots: its jobs are rescued, and then the queue moves on. */
     @Test
     void aCrashedNodesSlotsComeBackWhenItsJobsAreRescued() throws Exception {

@@ -364,7 +364,9 @@ public interface AdminClient {
      *
      * @param actor who acts, for the audit log
      * @param kind the job kind (its breaker has a circuit per partition)
-     * @param partition the partition, as the kind's partition key finds it ("" for jobs without a key)
+     * @param partition the partition, as the kind's partition key finds it ("" for jobs without a key); a value of
+     *                  more than 1,500 bytes names the same circuit as its digest {@code sha256:<hex>}, which is
+     *                  how {@link #partitionCircuits} shows it (docs/flow-control.md, "Long partition values")
      * @param coolDown how long its jobs wait before a probe, 100 ms to 1 day
      */
     void openPartitionCircuit(String actor, String kind, String partition, Duration coolDown);
@@ -376,7 +378,7 @@ public interface AdminClient {
      *
      * @param actor who acts, for the audit log
      * @param kind the job kind
-     * @param partition the partition
+     * @param partition the partition, or the value it is the digest of, as for {@link #openPartitionCircuit}
      */
     void closePartitionCircuit(String actor, String kind, String partition);
 
@@ -386,7 +388,7 @@ public interface AdminClient {
      *
      * @param actor who acts, for the audit log
      * @param kind the job kind
-     * @param partition the partition
+     * @param partition the partition, or the value it is the digest of, as for {@link #openPartitionCircuit}
      */
     void resetPartitionCircuit(String actor, String kind, String partition);
 

@@ -418,11 +418,11 @@ public final class DefaultAdminClient implements AdminClient {
     }
 
     @Override
-    public void openPartitionCircuit(String actor, String kind, String partition, Duration coolDown) {
+    public void openPartitionCircuit(String actor, String kind, String value, Duration coolDown) {
         requireActor(actor);
         requireKind(kind);
-        requirePartition(partition);
         requireCoolDown(coolDown);
+        String partition = partitionNamed(value);
         call("open the circuit of " + kind + " partition '" + partition + "'", () -> {
             circuits.openPartition(kind, partition, coolDown, "opened by " + actor, new Audit(actor,
                     "open_partition_circuit", "kind:" + kind,
@@ -441,10 +441,10 @@ public final class DefaultAdminClient implements AdminClient {
         setPartitionCircuitClosed(actor, kind, partition, true);
     }
 
-    private void setPartitionCircuitClosed(String actor, String kind, String partition, boolean forget) {
+    private void setPartitionCircuitClosed(String actor, String kind, String value, boolean forget) {
         requireActor(actor);
         requireKind(kind);
-        requirePartition(partition);
+        String partition = partitionNamed(value);
         String action = forget ? "reset_partition_circuit" : "close_partition_circuit";
         boolean found = call(action.replace('_', ' ') + " of " + kind + " partition '" + partition + "'",
                 () -> circuits.closePartition(kind, partition, "closed by " + actor, forget,
@@ -461,12 +461,17 @@ public final class DefaultAdminClient implements AdminClient {
         }
     }
 
-    /** A partition as the claim computes it: any text PostgreSQL can store ("" for jobs without a key). */
-    private static void requirePartition(String partition) {
-        if (partition == null) {
+    /**
+     * The partition an operator's {@code value} names, as the claim computes it from a job: any text PostgreSQL
+     * can store ("" for jobs without a key), a value too long for an index entry by its digest, so the value
+     * itself and the digest the flow page shows name the same circuit.
+     */
+    private String partitionNamed(String value) {
+        if (value == null) {
             throw new IllegalArgumentException("partition: must be given (\"\" for the jobs without a key), was null");
         }
-        PgValues.text("partition", partition);
+        PgValues.text("partition", value);
+        return call("name the partition", () -> circuits.partitionNamed(value));
     }
 
     @Override

@@ -238,6 +238,23 @@ public final class CircuitStore {
         return operate(audit, dsl -> close(dsl, CircuitRow.of(kind), reason, forget));
     }
 
+    /**
+     * The partition {@code value} names, as the claims and the circuits' records compute it (V42's
+     * {@code flow_partition_value}): the value itself, or the digest of a value too long for an index entry.
+     */
+    public String partitionNamed(String value) throws SQLException {
+        return Sql.autoCommit(dataSource, connection -> {
+            try (PreparedStatement ps = connection.prepareStatement(
+                    "select %s.flow_partition_value(?)".formatted(schema))) {
+                ps.setString(1, value);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getString(1);
+                }
+            }
+        });
+    }
+
     /** As {@link #open}, for one partition's circuit of {@code kind}. */
     public void openPartition(String kind, String partition, Duration coolDown, String reason, AdminStore.Audit audit)
             throws SQLException {

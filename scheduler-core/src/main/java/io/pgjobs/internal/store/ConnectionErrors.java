@@ -16,6 +16,13 @@ public final class ConnectionErrors {
     private static final Set<String> TRANSIENT_STATES = Set.of("57P01", "57P02", "57P03", "53300", "25P03", "57P05");
 
     /**
+     * What every call on a connection HikariCP closed says, without an SQL state. The pool closes a connection it
+     * found broken (a restarting server ended it) under whoever holds it, so the holder's next call fails with this
+     * instead of the error that broke it: a start whose Flyway held the connection failed on it.
+     */
+    private static final String HIKARI_CLOSED = "Connection is closed";
+
+    /**
      * Whether anything in {@code e}'s causes says the connection was refused, lost or closed under it, or the
      * pool had none to give in time.
      */
@@ -26,6 +33,9 @@ public final class ConnectionErrors {
             }
             if (cause instanceof SQLException sql && sql.getSQLState() != null
                     && (sql.getSQLState().startsWith("08") || TRANSIENT_STATES.contains(sql.getSQLState()))) {
+                return true;
+            }
+            if (cause instanceof SQLException sql && sql.getSQLState() == null && HIKARI_CLOSED.equals(sql.getMessage())) {
                 return true;
             }
         }
