@@ -335,11 +335,10 @@ final class InvariantChecker {
 
     /**
      * No {@code soak.work} job of the default queue waited longer than {@link #WAIT_BOUND} for its first start
-     * (from {@link #WAITS_FROM}) while no fault was on and, at the moment it had waited that long, a warm node
-     * ({@link #NODE_RUNS}) held fewer of the queue's jobs than its slots. A job that a node still cold had claimed by
-     * that moment is left out: its wait is that node's start-up, and no other node could run it. A fault is on from
-     * its start to its recovery, and until every node it started again is warm: a cold node also claims jobs that
-     * it puts back unstarted, which leaves no row to show that it held them, and the warm nodes then take them late.
+     * (from {@link #WAITS_FROM}) while no fault was on (from a fault's start to its recovery) and, at the moment
+     * it had waited that long, a warm node ({@link #NODE_RUNS}) held fewer of the queue's jobs than its slots. A job
+     * that a node still cold had claimed by that moment is left out: its wait is that node's start-up, and no
+     * other node could run it.
      */
     private List<Violation> waitsWithCapacityFree(Connection c) throws SQLException {
         List<Violation> violations = new ArrayList<>();
@@ -358,11 +357,7 @@ final class InvariantChecker {
                     where f.began > f.waits_from + make_interval(secs => ?)
                       and not exists (select 1 from soak.faults x
                                       where x.started_at < f.began
-                                        and greatest(coalesce(x.recovered_at, 'infinity'),
-                                                     (select max(coalesce(r.warm_at, r.ended_at)) from node_runs r
-                                                      where r.launched_at between x.started_at
-                                                                              and coalesce(x.ended_at, 'infinity')))
-                                            > f.waits_from))
+                                        and coalesce(x.recovered_at, 'infinity') > f.waits_from))
                 select l.id, l.began - l.waits_from, free.node, free.warm_at, free.busy from late l
                 cross join lateral (
                     select r.node, r.warm_at, %3$s as busy from node_runs r

@@ -351,56 +351,6 @@ class InvariantCheckerTest {
     }
 
     /**
-     * A fault that started a node again lasts, for the waits, until that node is warm: a cold node claims jobs it
-     * puts back unstarted, which leaves no row, and the warm nodes take them late (the hour of 09:25, 09:53).
-     * Once the node is warm, the same wait is reported.
-     */
-    @Test
-    void aFaultThatRestartedANodeLastsUntilThatNodeIsWarm() throws Exception {
-        long warmUp = enqueue(new SoakJobs.Work(0, 0, null));
-        long restartedsFirst = enqueue(new SoakJobs.Work(0, 0, null));
-        long late = enqueue(new SoakJobs.Work(0, 0, null));
-        // T is the late job's created_at (its enqueue committed just after): a KILL from T - 15 s to T - 6 s,
-        // recovered at T - 5 s, which started 'restarted' again at T - 12 s; its first completed job ends at
-        // T + 8 s. The warm node, one of its two slots free throughout, claims the late job at T + 7 s.
-        execute("""
-                insert into soak.node_runs (node, launched_at, ready_at)
-                    select 'warm', created_at - interval '60 s', created_at - interval '55 s' from pgjobs.jobs where id = %3$d
-                    union all
-                    select 'restarted', created_at - interval '12 s', created_at - interval '7 s' from pgjobs.jobs where id = %3$d;
-                insert into soak.faults (kind, target, started_at, ended_at, recovered_at)
-                    select 'KILL', 'restarted', created_at - interval '15 s', created_at - interval '6 s',
-                           created_at - interval '5 s' from pgjobs.jobs where id = %3$d;
-                insert into pgjobs.attempts (job_id, attempt, node_id, started_at, finished_at, outcome)
-                    select %1$d, 1, 'warm', created_at - interval '50 s', created_at - interval '49 s', 'completed'
-                        from pgjobs.jobs where id = %3$d
-                    union all
-                    select %2$d, 1, 'restarted', created_at + interval '1 s', created_at + interval '8 s', 'completed'
-                        from pgjobs.jobs where id = %3$d
-                    union all
-                    select %3$d, 1, 'warm', created_at + interval '7 s', created_at + interval '7.1 s', 'completed'
-                        from pgjobs.jobs where id = %3$d;
-                update pgjobs.jobs j set state = 'completed', attempt = 1, finished_at = a.finished_at
-                    from pgjobs.attempts a where a.job_id = j.id;
-                insert into soak.executions (job_id, attempt, node, at)
-                    select job_id, attempt, node_id, started_at from pgjobs.attempts;
-                """.formatted(warmUp, restartedsFirst, late));
-        InvariantChecker checker = new InvariantChecker(database.dataSource(), 2);
-
-        assertThat(checker.check()).as("a wait while the restarted node was still cold").isEmpty();
-
-        // its first completed job ended at T - 4.5 s instead: warm before the late job's enqueue
-        execute("""
-                update pgjobs.attempts set started_at = started_at - interval '6 s',
-                    finished_at = finished_at - interval '12.5 s' where job_id = %1$d;
-                update pgjobs.jobs j set finished_at = a.finished_at from pgjobs.attempts a where a.job_id = j.id and j.id = %1$d;
-                update soak.executions set at = at - interval '6 s' where job_id = %1$d;
-                """.formatted(restartedsFirst));
-
-        assertThat(checker.check()).extracting(InvariantChecker.Violation::jobId).containsExactly(late);
-    }
-
-    /**
      * A workflow step can run only once the steps it depends on completed, so it waits from then, not from its
      * enqueue: the soak's diamonds, whose fan-in waits for two steps that fail now and then, were reported as waits.
      * The report's latency of enqueue to first start counts it the same way.
