@@ -58,6 +58,7 @@ final class FaultInjector implements Runnable {
     private final int concurrency;
     private final Duration minGap;
     private final Duration maxGap;
+    private final Set<Kind> kinds;
     private final long endNanos;
     private final List<Kind> rotation = new ArrayList<>();
     private final Set<Kind> injected = EnumSet.noneOf(Kind.class);
@@ -73,11 +74,16 @@ final class FaultInjector implements Runnable {
         this.concurrency = options.concurrency();
         this.minGap = options.minFaultGap();
         this.maxGap = options.maxFaultGap();
+        this.kinds = options.faults();
         this.endNanos = endNanos;
     }
 
     @Override
     public void run() {
+        if (kinds().isEmpty()) {
+            log("no fault to inject: --faults names only the server's restart, and the soak does not own the server");
+            return;
+        }
         try {
             while (true) {
                 long gapMs = minGap.toMillis() + (long) (random.nextDouble() * (maxGap.toMillis() - minGap.toMillis()));
@@ -97,13 +103,13 @@ final class FaultInjector implements Runnable {
         }
     }
 
-    /** The kinds this run injects: all of them, but the server's restart only on a server the soak owns. */
+    /** The kinds this run injects: those of {@code --faults}, but the server's restart only on a server the soak owns. */
     private Set<Kind> kinds() {
-        Set<Kind> kinds = EnumSet.allOf(Kind.class);
+        Set<Kind> chosen = EnumSet.copyOf(kinds);
         if (!database.ownsServer()) {
-            kinds.remove(Kind.POSTGRES_RESTART);
+            chosen.remove(Kind.POSTGRES_RESTART);
         }
-        return kinds;
+        return chosen;
     }
 
     private Kind nextKind() {

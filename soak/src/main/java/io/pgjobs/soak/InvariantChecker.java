@@ -267,7 +267,7 @@ final class InvariantChecker {
      * Until then no claim can take a job: a producer slow to commit (a starved node enqueueing, in the upgrade)
      * or a step waiting for its parents is no wait of the scheduler's.
      */
-    private static final String WAITS_FROM = """
+    static final String WAITS_FROM = """
             greatest(coalesce(%s, j.created_at),
                      (select max(p.finished_at) from pgjobs.job_dependencies d join pgjobs.jobs p on p.id = d.depends_on
                       where d.job_id = j.id))""".formatted(ENQUEUE_COMMITTED);

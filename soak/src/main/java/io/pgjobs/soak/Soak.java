@@ -55,7 +55,8 @@ public final class Soak {
         long start = System.nanoTime();
         Path logs = Files.createDirectories(Path.of("target", "soak-logs"));
         try (SoakDatabase database = options.jdbcUrl() == null
-                ? SoakDatabase.embedded() : SoakDatabase.onServer(options.jdbcUrl());
+                ? SoakDatabase.embedded(SoakDatabase.LATEST, options.dataDir())
+                : SoakDatabase.onServer(options.jdbcUrl());
              HikariDataSource producerPool = database.pool("soak-producer", 4)) {
             List<NodeJvm> nodes = new ArrayList<>();
             ExecutorService threads = Executors.newFixedThreadPool(3);

@@ -18,22 +18,35 @@ import org.flywaydb.core.Flyway;
 /**
  * The soak's database: a fresh database {@code pgjobs_soak_<pid>} on the server of a given administrative URL
  * (dropped at the end), or on an embedded server the soak owns and may restart. Holds pgjobs' schema and the
- * soak's own tables in schema {@code soak}.
+ * soak's own tables in schema {@code soak}. An embedded server's data directory is deleted at the end, unless the
+ * run was given one ({@code --data-dir}): that one is kept, so that the checker can read a run again
+ * ({@link Recheck}).
  */
 final class SoakDatabase implements AutoCloseable {
+    private static final String NAME_PREFIX = "pgjobs_soak_";
+
     private final String adminUrl;
-    private final String name = "pgjobs_soak_" + ProcessHandle.current().pid();
+    private final String name;
     /** Set when the soak owns an embedded server: its data directory, port and running instance. */
     private final Path ownData;
     private final int ownPort;
     private EmbeddedPostgres own;
+    /** Whether the embedded server's data directory stays when the soak ends. */
+    private final boolean keepData;
     private HikariDataSource pool;
 
-    private SoakDatabase(String adminUrl, Path ownData, int ownPort, EmbeddedPostgres own) {
+    private SoakDatabase(String adminUrl, String name, Path ownData, int ownPort, EmbeddedPostgres own,
+                         boolean keepData) {
         this.adminUrl = adminUrl;
+        this.name = name;
         this.ownData = ownData;
         this.ownPort = ownPort;
         this.own = own;
+        this.keepData = keepData;
+    }
+
+    private static String newName() {
+        return NAME_PREFIX + ProcessHandle.current().pid();
     }
 
     /** pgjobs' migrations, as an application's own Flyway applies them (docs/migrations.md). */
@@ -48,7 +61,7 @@ final class SoakDatabase implements AutoCloseable {
 
     /** The same, with pgjobs' schema migrated up to version {@code target} only (Flyway's target). */
     static SoakDatabase onServer(String adminUrl, String target) throws SQLException {
-        return new SoakDatabase(adminUrl, null, 0, null).create(target);
+        return new SoakDatabase(adminUrl, newName(), null, 0, null, false).create(target);
     }
 
     /** A database on an embedded server of the soak's own, which {@link #restartServer()} may restart. */
@@ -58,13 +71,57 @@ final class SoakDatabase implements AutoCloseable {
 
     /** The same, with pgjobs' schema migrated up to version {@code target} only (Flyway's target). */
     static SoakDatabase embedded(String target) throws IOException, SQLException {
-        Path data = Files.createTempDirectory("pgjobs-soak-pg");
-        int port;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
+        return embedded(target, null);
+    }
+
+    /**
+     * The same, the server's data in {@code keptData} (a directory that does not exist yet, or is empty), which
+     * stays when the soak ends; in a temporary directory, deleted at the end, when null.
+     */
+    static SoakDatabase embedded(String target, Path keptData) throws IOException, SQLException {
+        Path data;
+        if (keptData == null) {
+            data = Files.createTempDirectory("pgjobs-soak-pg");
+        } else {
+            if (Files.exists(keptData)) {
+                try (var entries = Files.list(keptData)) {
+                    if (entries.findAny().isPresent()) {
+                        throw new IllegalArgumentException("--data-dir must be a new or empty directory: " + keptData
+                                + " holds files (a run's data is read again with " + Recheck.class.getName() + ")");
+                    }
+                }
+            }
+            data = Files.createDirectories(keptData);
         }
+        int port = freePort();
         EmbeddedPostgres pg = server(data, port);
-        return new SoakDatabase(pg.getJdbcUrl("postgres", "postgres"), data, port, pg).create(target);
+        return new SoakDatabase(pg.getJdbcUrl("postgres", "postgres"), newName(), data, port, pg, keptData != null)
+                .create(target);
+    }
+
+    /** The soak database a run left in {@code keptData} (its {@code --data-dir}), on an embedded server started on it. */
+    static SoakDatabase kept(Path keptData) throws IOException, SQLException {
+        int port = freePort();
+        EmbeddedPostgres pg = server(keptData, port);
+        String adminUrl = pg.getJdbcUrl("postgres", "postgres");
+        String name;
+        try (Connection c = DriverManager.getConnection(adminUrl); Statement s = c.createStatement();
+             var rs = s.executeQuery("select datname from pg_database where datname like '" + NAME_PREFIX + "%'")) {
+            if (!rs.next()) {
+                pg.close();
+                throw new IllegalArgumentException(keptData + " holds no soak database (" + NAME_PREFIX + "<pid>)");
+            }
+            name = rs.getString(1);
+        }
+        SoakDatabase database = new SoakDatabase(adminUrl, name, keptData, port, pg, true);
+        database.pool = database.pool("soak-recheck", 4);
+        return database;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0)) {
+            return probe.getLocalPort();
+        }
     }
 
     private static EmbeddedPostgres server(Path data, int port) throws IOException {
@@ -178,7 +235,11 @@ final class SoakDatabase implements AutoCloseable {
     @Override
     public synchronized void close() throws IOException, SQLException {
         pool.close();
-        if (own != null) {
+        if (own != null && keepData) {
+            own.close();
+            FaultLog.log("the server's data is kept in " + ownData.toAbsolutePath() + " (read it again with "
+                    + Recheck.class.getName() + ")");
+        } else if (own != null) {
             own.close();
             try (var files = Files.walk(ownData)) {
                 files.sorted(Comparator.reverseOrder()).forEach(path -> {

@@ -1,20 +1,26 @@
 package io.pgjobs.soak;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What a soak run does, from its command line: {@code --duration 60m --nodes 3 --rate 40 --seed 1
- * --lease 5s --min-fault-gap 20s --max-fault-gap 60s --concurrency 16 [--jdbc-url URL] [--previous COMMIT]}.
+ * --lease 5s --min-fault-gap 20s --max-fault-gap 60s --concurrency 16 [--faults KIND,KIND] [--jdbc-url URL |
+ * --data-dir DIR] [--previous COMMIT]}. {@code --faults} names the kinds the injector injects (every kind by
+ * default), so that one kind can be studied alone. {@code --data-dir} keeps the embedded server's data there after
+ * the run, for {@link Recheck}.
  * Without {@code --jdbc-url} (an administrative database's URL with credentials) the soak runs an embedded
  * PostgreSQL of its own, which it also restarts as a fault. {@code --previous} is the upgrade's only: the commit
  * of this repository whose nodes are the old ones ({@link PreviousRelease}).
  */
 record SoakOptions(Duration duration, int nodes, int jobsPerSecond, long seed, long leaseMs,
-                   Duration minFaultGap, Duration maxFaultGap, int concurrency, String jdbcUrl,
-                   String previousRelease) {
+                   Duration minFaultGap, Duration maxFaultGap, int concurrency, Set<FaultInjector.Kind> faults,
+                   String jdbcUrl, Path dataDir, String previousRelease) {
 
     SoakOptions {
         require(duration.toSeconds() >= 10, "--duration must be at least 10s, was " + duration);
@@ -24,12 +30,17 @@ record SoakOptions(Duration duration, int nodes, int jobsPerSecond, long seed, l
         require(!minFaultGap.isNegative() && minFaultGap.compareTo(maxFaultGap) <= 0,
                 "--min-fault-gap must be between 0 and --max-fault-gap, was " + minFaultGap + " and " + maxFaultGap);
         require(concurrency >= 1 && concurrency <= 20, "--concurrency must be 1..20 (the node's pool has 24), was " + concurrency);
+        require(!faults.isEmpty(), "--faults must name at least one kind");
+        faults = Set.copyOf(faults);
+        require(jdbcUrl == null || dataDir == null,
+                "--data-dir keeps the embedded server's data: not with --jdbc-url, a server of your own");
         require(previousRelease.matches("[0-9a-f]{7,40}"),
                 "--previous must be a commit's hash (7 to 40 hex digits), was " + previousRelease);
     }
 
     private static final List<String> NAMES = List.of("--duration", "--nodes", "--rate", "--seed",
-            "--lease", "--min-fault-gap", "--max-fault-gap", "--concurrency", "--jdbc-url", "--previous");
+            "--lease", "--min-fault-gap", "--max-fault-gap", "--concurrency", "--faults", "--jdbc-url", "--data-dir",
+            "--previous");
 
     static SoakOptions parse(String... args) {
         Map<String, String> given = new HashMap<>();
@@ -51,7 +62,9 @@ record SoakOptions(Duration duration, int nodes, int jobsPerSecond, long seed, l
                 duration("--min-fault-gap", given.getOrDefault("--min-fault-gap", "20s")),
                 duration("--max-fault-gap", given.getOrDefault("--max-fault-gap", "60s")),
                 integer("--concurrency", given.getOrDefault("--concurrency", "16")),
+                faults(given.get("--faults")),
                 given.get("--jdbc-url"),
+                given.containsKey("--data-dir") ? Path.of(given.get("--data-dir")) : null,
                 given.getOrDefault("--previous", PreviousRelease.COMMIT));
     }
 
@@ -66,6 +79,23 @@ record SoakOptions(Duration duration, int nodes, int jobsPerSecond, long seed, l
             case 'm' -> Duration.ofMinutes(amount);
             default -> Duration.ofHours(amount);
         };
+    }
+
+    /** {@code KILL,POSTGRES_RESTART}: the kinds named, or every kind when not given. */
+    private static Set<FaultInjector.Kind> faults(String value) {
+        if (value == null) {
+            return EnumSet.allOf(FaultInjector.Kind.class);
+        }
+        Set<FaultInjector.Kind> kinds = EnumSet.noneOf(FaultInjector.Kind.class);
+        for (String name : value.split(",", -1)) {
+            try {
+                kinds.add(FaultInjector.Kind.valueOf(name.trim()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--faults takes kinds separated by commas, one of "
+                        + EnumSet.allOf(FaultInjector.Kind.class) + ", was " + value, e);
+            }
+        }
+        return kinds;
     }
 
     private static int integer(String option, String value) {

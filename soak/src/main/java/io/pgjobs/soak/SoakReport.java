@@ -97,22 +97,24 @@ final class SoakReport {
                     select count(*) as runs, count(distinct job_id) as jobs,
                            (select count(*) from (select 1 from soak.executions group by job_id having count(*) > 1) t) as rerun_jobs
                     from soak.executions""");
-            out.println("== enqueue to first start of soak.work jobs, ms (during a fault: enqueued between its start and recovery)");
+            out.println("== enqueue to first start of soak.work jobs, ms, counted as the checker counts a wait: from the "
+                    + "enqueue's commit, and for a workflow step from its parents' end (during a fault: waiting from "
+                    + "between its start and recovery)");
             table(c, out, """
                     with firsts as (
-                        select j.id, j.created_at, min(a.started_at) as started_at
+                        select j.id, %s as waits_from, min(a.started_at) as started_at
                         from pgjobs.jobs j join pgjobs.attempts a on a.job_id = j.id
-                        where j.kind = 'soak.work' group by j.id, j.created_at),
+                        where j.kind = 'soak.work' group by j.id),
                     labelled as (
-                        select extract(epoch from started_at - created_at) * 1000 as ms,
-                               exists (select 1 from soak.faults f where firsts.created_at
+                        select extract(epoch from started_at - waits_from) * 1000 as ms,
+                               exists (select 1 from soak.faults f where firsts.waits_from
                                        between f.started_at and coalesce(f.recovered_at, f.ended_at, 'infinity')) as during_fault
                         from firsts)
                     select case when during_fault then 'during faults' else 'outside faults' end as period, count(*),
                            round(percentile_cont(0.5) within group (order by ms)::numeric) as p50,
                            round(percentile_cont(0.99) within group (order by ms)::numeric) as p99,
                            round(max(ms)::numeric) as max
-                    from labelled group by during_fault order by 1""");
+                    from labelled group by during_fault order by 1""".formatted(InvariantChecker.WAITS_FROM));
             out.println("== node runs: seconds from each JVM's launch to its ready line (its scheduler started) and to "
                     + "its first completed job, from which the checker counts its slots as capacity");
             table(c, out, """

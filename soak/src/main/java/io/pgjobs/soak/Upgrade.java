@@ -82,7 +82,7 @@ public final class Upgrade {
         int perNode = Math.max(1, options.jobsPerSecond() / options.nodes());
         long start = System.nanoTime();
         Path logs = Files.createDirectories(Path.of("target", "upgrade-logs"));
-        try (SoakDatabase database = options.jdbcUrl() == null ? SoakDatabase.embedded(previousSchema)
+        try (SoakDatabase database = options.jdbcUrl() == null ? SoakDatabase.embedded(previousSchema, options.dataDir())
                 : SoakDatabase.onServer(options.jdbcUrl(), previousSchema)) {
             List<NodeJvm> oldNodes = new ArrayList<>();
             List<NodeJvm> newNodes = new ArrayList<>();

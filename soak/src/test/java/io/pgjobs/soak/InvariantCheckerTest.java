@@ -353,6 +353,7 @@ class InvariantCheckerTest {
     /**
      * A workflow step can run only once the steps it depends on completed, so it waits from then, not from its
      * enqueue: the soak's diamonds, whose fan-in waits for two steps that fail now and then, were reported as waits.
+     * The report's latency of enqueue to first start counts it the same way.
      */
     @Test
     void aWorkflowStepWaitsFromTheEndOfTheStepsItDependsOn() throws Exception {
@@ -376,6 +377,15 @@ class InvariantCheckerTest {
                 """.formatted(warmUp, steps.get("parent"), steps.get("child")));
 
         assertThat(new InvariantChecker(database.dataSource(), 2).check()).isEmpty();
+        // the report's latency counts the same way: the child waited 1 s from its parent's end, not 11 s
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        new SoakReport(database.dataSource()).print(new PrintStream(printed, true, StandardCharsets.UTF_8), List.of(),
+                new ConnectionSampler(database.dataSource()));
+        String report = printed.toString(StandardCharsets.UTF_8);
+        String latency = report.lines().dropWhile(line -> !line.startsWith("== enqueue to first start"))
+                .filter(line -> line.startsWith("outside faults | ")).findFirst().orElseThrow(() -> new AssertionError(report));
+        assertThat(Long.parseLong(latency.substring(latency.lastIndexOf(' ') + 1)))
+                .as("the longest wait in the report's latency, ms: " + latency).isBetween(1000L, 2000L);
     }
 
     private static long enqueue(Object args) throws Exception {

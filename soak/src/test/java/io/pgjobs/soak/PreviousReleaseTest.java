@@ -16,7 +16,9 @@ class PreviousReleaseTest {
     @Tag("upgrade")
     void theSchemaOfACommitIsItsLastMigration() throws Exception {
         assertThat(PreviousRelease.schemaVersion(Upgrade.repository(), PreviousRelease.COMMIT))
-                .as("stop 27's release").isEqualTo("37");
+                .as("stop 28's release").isEqualTo("39");
+        assertThat(PreviousRelease.schemaVersion(Upgrade.repository(), "cf7df95")).as("stop 27's release")
+                .isEqualTo("37");
         assertThat(PreviousRelease.schemaVersion(Upgrade.repository(), "54d732e")).as("stop 26's release")
                 .isEqualTo("34");
     }
