@@ -6,20 +6,17 @@ import io.pgjobs.internal.observe.Telemetry;
 import io.pgjobs.internal.store.ClaimedJob;
 import io.pgjobs.internal.store.Completion;
 import io.pgjobs.internal.store.ExecutionStore;
-import io.pgjobs.internal.store.ExecutionStore.Completed;
 import io.pgjobs.internal.store.FlowStore;
 import io.pgjobs.internal.store.Sql;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 
 /**
  * Writes finished attempts in batches: one statement updates many jobs and inserts their attempt rows. It
@@ -28,15 +25,10 @@ import java.util.function.Function;
  * handler returned, and its lease keeps being renewed until its completion is written. If the database is
  * unreachable, completions are kept and written when it is back. While a full batch is waiting to be written,
  * the fetchers stop claiming ({@link #behind()}). Once written, an attempt is no longer held, and its end is
- * reported to {@link Telemetry}, and the outcomes of kinds with circuit breakers are recorded
- * ({@link CircuitBreakers#record}; a failure there loses only those outcomes in the breakers' counts).
- *
- * <p>A statement that finishes jobs of queues with flow control does more in its transaction
- * ({@link CompletionClaims}): it claims the next jobs of the queues with limits or ordered keys into this node's
- * free slots, which start once it commits, and wakes the claimers of those queues on every node (their claims may
- * take more now: see {@link QueueFetcher}). If that part fails, it is rolled back, the completions commit alone,
- * and the wake-up is sent afterwards in a transaction of its own (a failure there loses only the wake-up:
- * claimers look again on their poll interval).
+ * reported to {@link Telemetry}. Then the claimers of queues with flow control are woken on every node (their
+ * claims may take more now: see {@link QueueFetcher}), and the outcomes of kinds with circuit breakers are
+ * recorded ({@link CircuitBreakers#record}). A failure there loses only that: the wake-up (claimers look again on
+ * their poll interval), or those outcomes in the breakers' counts.
  *
  * <p>A statement cut off by its timeout is written again in halves (and the statements grow back as they
  * succeed), so a batch too big to write in time never fails over and over. While a statement is written, the
@@ -60,23 +52,16 @@ final class Completer extends BackgroundLoop {
     /** The queues of this node with flow control, whose claimers wait for jobs to end. */
     private final Set<String> flowQueues;
     private final FlowStore flowStore;
-    /** This node's fetcher of a queue, which claims into its free slots; null for a queue it does not work. */
-    private final Function<String, QueueFetcher> fetchers;
-    /** How long a node may miss its heartbeat before it no longer counts as working a queue. */
-    private final Duration nodeDeadAfter;
     private final CircuitBreakers circuits;
     private final ConcurrentLinkedQueue<Finished> waiting = new ConcurrentLinkedQueue<>();
     private final List<Finished> batch = new ArrayList<>();
     /** Completions submitted and not yet written. */
     private final AtomicInteger unwritten = new AtomicInteger();
-    /** Per queue with flow control, its completions submitted and not yet written (see {@link #claimsPending}). */
-    private final Map<String, AtomicInteger> unwrittenOfFlowQueue = new HashMap<>();
     /** At most how many completions of the batch the next statement writes (see the class comment). */
     private int statementSize = MAX_BATCH;
 
     Completer(ExecutionStore store, String nodeId, Duration lease, HeldJobs held, Telemetry telemetry,
-              Set<String> flowQueues, FlowStore flowStore, Function<String, QueueFetcher> fetchers,
-              Duration nodeDeadAfter, CircuitBreakers circuits) {
+              Set<String> flowQueues, FlowStore flowStore, CircuitBreakers circuits) {
         super("pgjobs-completer");
         this.store = store;
         this.nodeId = nodeId;
@@ -84,20 +69,13 @@ final class Completer extends BackgroundLoop {
         this.held = held;
         this.telemetry = telemetry;
         this.flowQueues = Set.copyOf(flowQueues);
-        flowQueues.forEach(queue -> unwrittenOfFlowQueue.put(queue, new AtomicInteger()));
         this.flowStore = flowStore;
-        this.fetchers = fetchers;
-        this.nodeDeadAfter = nodeDeadAfter;
         this.circuits = circuits;
     }
 
     /** Queues the completion of {@code job}'s attempt; {@code handlerNanos}: how long its handler ran. */
     void submit(ClaimedJob job, Completion completion, long handlerNanos) {
         unwritten.incrementAndGet();
-        AtomicInteger ofQueue = unwrittenOfFlowQueue.get(job.queue());
-        if (ofQueue != null) {
-            ofQueue.incrementAndGet();
-        }
         waiting.add(new Finished(job, completion, handlerNanos));
         wake();
     }
@@ -110,17 +88,6 @@ final class Completer extends BackgroundLoop {
      */
     boolean behind() {
         return unwritten.get() >= MAX_BATCH;
-    }
-
-    /**
-     * Whether completions of {@code queue} (a queue with flow control) are waiting to be written here: their
-     * transaction will claim the queue's next jobs into the node's free slots ({@link CompletionClaims}), and wake
-     * its fetcher afterwards, so a claim of the fetcher's own meanwhile would only compete with it for the queue's
-     * lock.
-     */
-    boolean claimsPending(String queue) {
-        AtomicInteger ofQueue = unwrittenOfFlowQueue.get(queue);
-        return ofQueue != null && ofQueue.get() > 0;
     }
 
     @Override
@@ -152,18 +119,9 @@ final class Completer extends BackgroundLoop {
             }
         }
         unwritten.addAndGet(-writing.size());
-        Set<String> flowQueuesWritten = new TreeSet<>();
-        for (Finished finished : writing) {
-            AtomicInteger ofQueue = unwrittenOfFlowQueue.get(finished.job().queue());
-            if (ofQueue != null) {
-                ofQueue.decrementAndGet();
-                flowQueuesWritten.add(finished.job().queue());
-            }
-        }
-        // their fetchers left the claims to these completions while they were pending (claimsPending)
-        flowQueuesWritten.forEach(this::wakeFetcher);
         writing.clear();
         statementSize = Math.min(MAX_BATCH, statementSize * 2);
+        wakeFlowQueues(applied);
         if (circuits.any()) {
             circuits.record(applied);
         }
@@ -171,19 +129,9 @@ final class Completer extends BackgroundLoop {
 
     private Map<Long, JobState> write(List<Finished> writing) throws SQLException {
         List<Long> jobIds = writing.stream().map(finished -> finished.completion().jobId()).toList();
-        List<Completion> completions = writing.stream().map(Finished::completion).toList();
-        Map<Long, String> flowJobs = new HashMap<>();
-        for (Finished finished : writing) {
-            if (flowQueues.contains(finished.job().queue())) {
-                flowJobs.put(finished.completion().jobId(), finished.job().queue());
-            }
-        }
         held.completing(jobIds);
         try {
-            if (flowJobs.isEmpty()) {
-                return store.complete(completions, nodeId, lease);
-            }
-            return writeWithClaims(completions, flowJobs);
+            return store.complete(writing.stream().map(Finished::completion).toList(), nodeId, lease);
         } catch (SQLException e) {
             if (Sql.isStatementTimeout(e)) {
                 statementSize = Math.max(1, writing.size() / 2);
@@ -194,54 +142,15 @@ final class Completer extends BackgroundLoop {
         }
     }
 
-    /**
-     * Writes completions among which {@code flowJobs} are of queues with flow control, with the claims and the
-     * wake-up of those queues in the same transaction ({@link CompletionClaims}).
-     */
-    private Map<Long, JobState> writeWithClaims(List<Completion> completions, Map<Long, String> flowJobs)
-            throws SQLException {
-        CompletionClaims claims = new CompletionClaims(flowJobs, fetchers, flowStore, nodeDeadAfter);
-        Completed<CompletionClaims> completed;
-        try {
-            completed = store.complete(completions, nodeId, lease, claims);
-        } catch (SQLException | RuntimeException e) {
-            claims.cancel();
-            throw e;
-        }
-        if (completed.afterFailure() == null) {
-            claims.start();
-            return completed.written();
-        }
-        claims.cancel();
-        log.warn("claiming the next jobs of queues with flow control in a completion's transaction failed; the "
-                + "completions were written without it, and the queues' claimers are woken", completed.afterFailure());
-        Set<String> freed = new TreeSet<>();
-        completed.written().keySet().forEach(id -> {
-            if (flowJobs.containsKey(id)) {
-                freed.add(flowJobs.get(id));
+    private void wakeFlowQueues(List<Written> applied) throws SQLException {
+        Set<String> freed = new HashSet<>();
+        for (Written end : applied) {
+            if (flowQueues.contains(end.job().queue())) {
+                freed.add(end.job().queue());
             }
-        });
-        wakeFlowQueues(freed);
-        return completed.written();
-    }
-
-    /** Wakes the claimers of {@code freed} here and on every node; a failure loses only the wake-up. */
-    private void wakeFlowQueues(Set<String> freed) {
-        freed.forEach(this::wakeFetcher);
+        }
         if (!freed.isEmpty()) {
-            try {
-                flowStore.wakeQueues(freed);
-            } catch (SQLException e) {
-                log.warn("could not wake the claimers of {} on the other nodes; they look again on their poll "
-                        + "interval", freed, e);
-            }
-        }
-    }
-
-    private void wakeFetcher(String queue) {
-        QueueFetcher fetcher = fetchers.apply(queue);
-        if (fetcher != null) {
-            fetcher.wake();
+            flowStore.wakeQueues(freed);
         }
     }
 

@@ -64,16 +64,15 @@ public final class Node {
         HeldJobs held = new HeldJobs();
         CircuitBreakers circuits = new CircuitBreakers(config.circuitBreakers(), stores.circuits(), telemetry,
                 config.leaseDuration().toMillis());
-        // the completer claims the next jobs of queues with limits through their fetchers (built below)
         this.completer = new Completer(stores.executions(), config.nodeId(), config.leaseDuration(), held, telemetry,
-                config.flows().keySet(), stores.flow(), fetchers::get, config.nodeDeadAfter(), circuits);
+                config.flows().keySet(), stores.flow(), circuits);
         this.workers = new Workers(config, telemetry, stores.executions(), stores.workflows(), held, completer);
         // kinds with a circuit breaker are claimed apart, while their circuit is closed (see QueueFetcher)
         List<String> kinds = config.handlers().keySet().stream()
                 .filter(kind -> !config.circuitBreakers().containsKey(kind)).toList();
         config.queues().forEach((queue, concurrency) -> fetchers.put(queue, new QueueFetcher(queue, concurrency,
                 config.flows().get(queue), kinds, stores.executions(), stores.flow(), circuits, config.nodeId(),
-                config.leaseDuration(), config.pollInterval(), completer::behind, completer::claimsPending, workers)));
+                config.leaseDuration(), config.pollInterval(), completer::behind, workers)));
         this.leaseKeeper = new LeaseKeeper(stores.executions(), config.nodeId(), config.leaseDuration(), held, workers);
         // once it listens (again), everything wakes: a notification sent while it did not listen is lost
         this.listener = new NotificationListener("pgjobs-listener", stores.notifications(), this::onNotification,

@@ -9,8 +9,6 @@ import io.pgjobs.internal.store.ExecutionStore.Claim;
 import io.pgjobs.internal.store.ExecutionStore.ClaimPosition;
 import io.pgjobs.internal.store.FlowStore;
 import io.pgjobs.internal.store.FlowStore.FlowClaim;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -19,7 +17,6 @@ import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -55,9 +52,7 @@ import java.util.stream.Stream;
  * {@link FlowStore#claimFlow} instead, always from the head (its claims count the running jobs first, and are
  * never big enough for the position to matter). Its slots under the limits free up, and the next jobs of its
  * keys become claimable, when jobs end anywhere in the cluster, which the nodes announce (see
- * {@link Completer}); a fetcher that found nothing to take waits for that wake-up. On this node, the
- * completion that frees slots of a queue with limits or ordered keys claims its next jobs itself, in its own
- * transaction, into the slots this fetcher has free ({@link #reserveSlots}, {@link CompletionClaims}). On a node with circuit
+ * {@link Completer}); a fetcher that found nothing to take waits for that wake-up. On a node with circuit
  * breakers, the kinds that have one are claimed only while their circuit is closed, and every poll interval the
  * fetcher offers to take the probe of a circuit whose cool-down is over ({@link CircuitBreakers#probe}).
  *
@@ -90,14 +85,6 @@ final class QueueFetcher extends BackgroundLoop {
     private boolean partitionKindsFirst;
     /** The queue's flow control; null when it has none. */
     private final QueueFlow flow;
-    /**
-     * Whether this queue's completions claim its next jobs in their own transaction ({@link CompletionClaims}):
-     * a queue with cluster-wide limits or ordered keys, whose slots (or keys) come free only when a job's end
-     * commits.
-     */
-    private final boolean claimsInCompletions;
-    /** Set once this fetcher has stopped; guarded by buffer: jobs claimed for it afterwards are put back. */
-    private boolean stopped;
     private final ExecutionStore store;
     private final FlowStore flowStore;
     private final CircuitBreakers circuits;
@@ -105,8 +92,6 @@ final class QueueFetcher extends BackgroundLoop {
     private final Duration lease;
     private final Duration pollInterval;
     private final BooleanSupplier completionsBehind;
-    /** Whether completions of a queue are waiting to be written here (see {@link Completer#claimsPending}). */
-    private final Predicate<String> claimsPending;
     private final Workers workers;
     private final Semaphore slots;
     /** How many jobs this queue may claim ahead of its free slots at least (its concurrency; none with flow control). */
@@ -148,13 +133,11 @@ final class QueueFetcher extends BackgroundLoop {
     /** {@code completionsBehind}: whether the completer has a full batch to write (see {@link Completer#behind()}). */
     QueueFetcher(String queue, int concurrency, QueueFlow flow, List<String> kinds, ExecutionStore store,
                  FlowStore flowStore, CircuitBreakers circuits, String nodeId, Duration lease, Duration pollInterval,
-                 BooleanSupplier completionsBehind, Predicate<String> claimsPending, Workers workers) {
+                 BooleanSupplier completionsBehind, Workers workers) {
         super("pgjobs-fetch-" + queue);
         this.queue = queue;
         this.concurrency = concurrency;
         this.flow = flow;
-        this.claimsInCompletions = flow != null
-                && (flow.queueLimit() != null || flow.partitionLimit() != null || flow.orderedKeys() != null);
         this.rateInterval = flow == null || flow.rateLimit() == null ? null
                 : Duration.ofNanos(Math.min(pollInterval.toNanos(),
                         Math.max(1_000_000L, (long) (flow.rateLimit().intervalMillis() * 1e6))));
@@ -169,7 +152,6 @@ final class QueueFetcher extends BackgroundLoop {
         this.lease = lease;
         this.pollInterval = pollInterval;
         this.completionsBehind = completionsBehind;
-        this.claimsPending = claimsPending;
         this.workers = workers;
         this.slots = new Semaphore(concurrency);
         this.aheadLimit = flow == null ? concurrency : 0;
@@ -190,9 +172,6 @@ final class QueueFetcher extends BackgroundLoop {
         if (completionsBehind.getAsBoolean()) {
             return COMPLETIONS_BEHIND_WAIT;
         }
-        if (claimsInCompletions && claimsPending.test(queue)) {
-            return untilNextPutBack(now); // the completer claims into the free slots, then wakes this fetcher
-        }
         List<ClaimedJob> claimed = new ArrayList<>();
         // a probe only into a free slot (it is first to take one below), never into the buffer, where it could wait
         // and go back while its circuit waits for its outcome
@@ -209,7 +188,7 @@ final class QueueFetcher extends BackgroundLoop {
         }
         if (rest > 0) {
             claimed.addAll(flow != null
-                    ? claimFlow(flowKinds(), guardedKinds, rest, flow)
+                    ? claimFlow(Stream.concat(kinds.stream(), partitionKinds.stream()).toList(), guardedKinds, rest, flow)
                     : claimWithoutFlow(rest, now, claimed.size()));
         }
         List<ClaimedJob> startNow = new ArrayList<>(claimed.size());
@@ -274,11 +253,6 @@ final class QueueFetcher extends BackgroundLoop {
                     slots.availablePermits() - taken - claimed.size())));
         }
         return claimed;
-    }
-
-    /** The kinds a claim of a queue with flow control takes (but those with a circuit breaker). */
-    private List<String> flowKinds() {
-        return Stream.concat(kinds.stream(), partitionKinds.stream()).toList();
     }
 
     private List<ClaimedJob> claimPartitionKinds(int limit) throws Exception {
@@ -398,74 +372,11 @@ final class QueueFetcher extends BackgroundLoop {
         }
     }
 
-    // ---- claims in a completion's transaction (CompletionClaims) ------------------------------------------
-
-    /**
-     * Takes free slots of this queue for a claim in the transaction of a completion that frees some of its slots
-     * under its limits, {@code liveNodes} nodes working the queue: every free slot (at most {@link #MAX_BATCH}),
-     * but under a queue limit only up to this node's share of it (the limit divided by the live nodes, rounded
-     * down) less the jobs it runs. The node that frees a slot takes it back at once, so without the share a node
-     * that held slots would keep them while a backlog lasts, and one that held none would get none; the slots
-     * beyond the shares go to whichever node's claim comes first after the completion's wake-up. None for other
-     * queues, or once the fetcher stops. The slots go back through {@link #startClaimed} or {@link #unreserve}.
-     */
-    int reserveSlots(int liveNodes) {
-        if (!claimsInCompletions || !isRunning()) {
-            return 0;
-        }
-        int wanted = flow.queueLimit() == null ? MAX_BATCH
-                : Math.min(MAX_BATCH, flow.queueLimit() / Math.max(1, liveNodes) - running() - buffered());
-        if (wanted <= 0) {
-            return 0;
-        }
-        int reserved = slots.drainPermits();
-        if (reserved > wanted) {
-            slots.release(reserved - wanted);
-            reserved = wanted;
-        }
-        return reserved;
-    }
-
-    /** Claims up to {@code limit} jobs, as the fetcher does, in a completion's {@code transaction}. */
-    FlowClaim claimIn(Connection transaction, long transactionNanos, int limit) throws SQLException {
-        return flowStore.claimFlow(transaction, transactionNanos, queue, flowKinds(), guardedKinds, limit, nodeId,
-                lease.toMillis(), flow, partitionCircuits);
-    }
-
-    /**
-     * The transaction of {@code claim} committed: its jobs start in the {@code reserved} slots, and the slots left
-     * over are free again. If the fetcher stopped meanwhile, the jobs are put back instead (a stopping node starts
-     * nothing new; the stop waits for this fetcher's last round, which marks it stopped, before it drains the jobs
-     * that run).
-     */
-    void startClaimed(FlowClaim claim, int reserved) {
-        circuits.probesTaken(claim.probes());
-        boolean start;
-        synchronized (buffer) {
-            start = !stopped;
-            if (start) {
-                claim.jobs().forEach(job -> workers.launch(job, this::slotFreed));
-            }
-        }
-        if (!start && !claim.jobs().isEmpty()) {
-            workers.putBack(claim.jobs());
-        }
-        unreserve(start ? reserved - claim.jobs().size() : reserved);
-    }
-
-    /** Frees {@code reserved} slots taken by {@link #reserveSlots} (a job waiting in the buffer gets one first). */
-    void unreserve(int reserved) {
-        for (int i = 0; i < reserved; i++) {
-            slotFreed();
-        }
-    }
-
     /** Puts back whatever is still buffered: this fetcher claims nothing more, so none of it would start. */
     @Override
     protected void afterLastRound() {
         List<ClaimedJob> left = new ArrayList<>();
         synchronized (buffer) {
-            stopped = true;
             left.addAll(expired);
             expired.clear();
             left.addAll(buffer);

@@ -197,23 +197,6 @@ public final class ExecutionStore {
     }
 
     /**
-     * What a completion's transaction does after its completions were written, before it commits: given the
-     * transaction, the state each applied completion left its job in (by job id), and when the transaction began
-     * ({@link System#nanoTime()} before its first statement was sent).
-     */
-    @FunctionalInterface
-    public interface AfterCompletions<T> {
-        T run(Connection transaction, Map<Long, JobState> written, long transactionNanos) throws SQLException;
-    }
-
-    /**
-     * What a completion's transaction committed: the state each applied completion left its job in, by job id,
-     * and what {@link AfterCompletions} answered; or, if that failed ({@code afterFailure}), null, its work
-     * rolled back and the completions committed without it.
-     */
-    public record Completed<T>(Map<Long, JobState> written, T after, SQLException afterFailure) {}
-
-    /**
      * Writes many completions and their attempt rows in one statement; returns the state each applied one left
      * its job in, by job id (a completion that no longer applied is missing). If the statement fails (its
      * timeout, a deadlock) on a live connection, the jobs' leases are renewed for {@code lease} before their rows
@@ -221,19 +204,7 @@ public final class ExecutionStore {
      */
     public Map<Long, JobState> complete(List<Completion> completions, String nodeId, Duration lease)
             throws SQLException {
-        return complete(completions, nodeId, lease, null).written();
-    }
-
-    /**
-     * The same, and then {@code after} (null: nothing) in the same transaction, which commits both or neither:
-     * the flow claims that take the slots these completions free (docs/flow-control.md). If {@code after} fails
-     * on a live connection, its work is rolled back and the completions commit alone; a failed commit (or a lost
-     * connection) throws, and then neither was written.
-     */
-    public <T> Completed<T> complete(List<Completion> completions, String nodeId, Duration lease,
-                                     AfterCompletions<T> after) throws SQLException {
         Long[] ids = completions.stream().map(Completion::jobId).toArray(Long[]::new);
-        long began = System.nanoTime();
         // Lock the rows in a statement of their own first. An UPDATE joined to its input rows that meets a row a
         // concurrent transaction (a lease renewal, say) changed after the statement began rechecks the join with
         // EvalPlanQual, and then can skip the row or write its attempt twice (the crash test found doubled attempt
@@ -243,49 +214,31 @@ public final class ExecutionStore {
         // (HeldJobs), so their leases may run out meanwhile: a completion that fails rolls back to the savepoint,
         // which keeps the rows locked, renews their leases, and commits that, so the jobs are never rescued
         // between a failed completion and the next renewal (and never run twice for it).
-        CompletionOutcome<T> outcome = Sql.inTransaction(dataSource, transactionLimit, connection -> {
+        CompletionOutcome outcome = Sql.inTransaction(dataSource, transactionLimit, connection -> {
             try (PreparedStatement lock = Sql.prepareForArrays(connection, lockCompletingSql)) {
                 lock.setArray(1, connection.createArrayOf("int8", ids));
                 lock.execute();
             }
             Savepoint locked = connection.setSavepoint();
-            Map<Long, JobState> written;
             try {
-                written = writeCompletions(connection, completions, ids, nodeId);
+                return new CompletionOutcome(writeCompletions(connection, completions, ids, nodeId), null);
             } catch (SQLException failure) {
                 if (ConnectionErrors.isConnectionError(failure)) {
                     throw failure;
                 }
                 connection.rollback(locked);
                 renew(connection, ids, nodeId, lease.toMillis());
-                return new CompletionOutcome<T>(null, failure);
+                return new CompletionOutcome(null, failure);
             }
-            return new CompletionOutcome<>(after == null ? new Completed<>(written, null, null)
-                    : afterCompletions(connection, written, began, after), null);
         });
         if (outcome.failure() != null) {
             throw outcome.failure();
         }
-        return outcome.completed();
-    }
-
-    /** {@code after}'s work, or, if it fails on a live connection, its work rolled back and its failure. */
-    private static <T> Completed<T> afterCompletions(Connection connection, Map<Long, JobState> written, long began,
-                                                     AfterCompletions<T> after) throws SQLException {
-        Savepoint completed = connection.setSavepoint();
-        try {
-            return new Completed<>(written, after.run(connection, written, began), null);
-        } catch (SQLException failure) {
-            if (ConnectionErrors.isConnectionError(failure)) {
-                throw failure;
-            }
-            connection.rollback(completed);
-            return new Completed<>(written, null, failure);
-        }
+        return outcome.written();
     }
 
     /** What a completion's transaction wrote, or the failure after which it only renewed the jobs' leases. */
-    private record CompletionOutcome<T>(Completed<T> completed, SQLException failure) {}
+    private record CompletionOutcome(Map<Long, JobState> written, SQLException failure) {}
 
     private Map<Long, JobState> writeCompletions(Connection connection, List<Completion> completions, Long[] ids,
                                                  String nodeId) throws SQLException {

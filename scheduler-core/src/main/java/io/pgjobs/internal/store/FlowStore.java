@@ -6,15 +6,12 @@ import io.pgjobs.PartitionKey;
 import io.pgjobs.RateLimit;
 import io.pgjobs.internal.config.Config.QueueFlow;
 import io.pgjobs.internal.values.PlainJson;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -36,7 +33,6 @@ public final class FlowStore {
     private final String claimFlowSql;
     private final String claimFlowGuardedSql;
     private final String wakeQueuesSql;
-    private final String wakeQueuesCountingNodesSql;
 
     public FlowStore(DataSource dataSource, String schema, String notifyChannel) {
         this.dataSource = dataSource;
@@ -52,15 +48,6 @@ public final class FlowStore {
                 "%s.claim_flow_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb) c"
                         .formatted(schema, CircuitStore.closedKindsOf(schema, "?::text[]")));
         this.wakeQueuesSql = "select count(pg_notify(?, 'q:' || q)) from unnest(?::text[]) q";
-        // the live nodes as the operator's view counts them (FlowAdminStore): registered, not stopped, a
-        // heartbeat within the time after which a node is presumed dead
-        this.wakeQueuesCountingNodesSql = """
-                with sent as (select count(pg_notify(?, 'q:' || q)) from unnest(?::text[]) q)
-                select q, (select count(*) from %1$s.node_queues nq join %1$s.nodes n on n.id = nq.node_id
-                           where nq.queue = q and n.stopped_at is null
-                             and n.heartbeat_at > now() - ? * interval '1 millisecond')
-                from unnest(?::text[]) q cross join sent
-                """.formatted(schema);
     }
 
     /**
@@ -73,50 +60,38 @@ public final class FlowStore {
     public FlowClaim claimFlow(String queue, List<String> kinds, List<String> guardedKinds, int limit, String nodeId,
                                long leaseMs, QueueFlow flow, Map<String, PartitionKey> partitionCircuits)
             throws SQLException {
-        return Sql.autoCommit(dataSource, connection -> claimFlow(connection, -1, queue, kinds, guardedKinds, limit,
-                nodeId, leaseMs, flow, partitionCircuits));
-    }
-
-    /**
-     * The same claim in the transaction of {@code connection}, which began (its first statement was sent) at
-     * {@code transactionNanos} ({@link System#nanoTime()}): the claim's database time is the transaction's start,
-     * so that is the moment the node counts the jobs' leases from ({@link ClaimedJob}). The claimed jobs are
-     * running, and counted under the limits, only once the transaction commits; a rollback leaves them as they
-     * were. Negative {@code transactionNanos}: the claim is the transaction's only statement, sent now.
-     */
-    public FlowClaim claimFlow(Connection connection, long transactionNanos, String queue, List<String> kinds,
-                               List<String> guardedKinds, int limit, String nodeId, long leaseMs, QueueFlow flow,
-                               Map<String, PartitionKey> partitionCircuits) throws SQLException {
         String sql = guardedKinds.isEmpty() ? claimFlowSql : claimFlowGuardedSql;
-        try (PreparedStatement ps = connection.prepareStatement(sql)) {
-            int p = CircuitStore.bindClaim(ps, connection, queue, kinds, guardedKinds, limit, nodeId, leaseMs);
-            ps.setObject(p++, flow.queueLimit(), Types.INTEGER);
-            ps.setObject(p++, flow.partitionLimit(), Types.INTEGER);
-            boolean partitioned = flow.partitionKey() != null;
-            ps.setString(p++, partitioned ? flow.partitionKey().source() : null);
-            ps.setArray(p++, partitioned ? Sql.textArray(connection, flow.partitionKey().path()) : null);
-            ps.setBoolean(p++, flow.orderedKeys() != null);
-            ps.setBoolean(p++, flow.orderedKeys() == OrderedKeys.BLOCK_WHEN_DISCARDED);
-            RateLimit rate = flow.rateLimit();
-            ps.setObject(p++, rate == null ? null : rate.intervalMillis(), Types.DOUBLE);
-            ps.setObject(p++, rate == null ? null : rate.burst(), Types.INTEGER);
-            ps.setBoolean(p++, rate != null && rate.partitionKey() != null);
-            ps.setString(p, partitionCircuits.isEmpty() ? null : circuitKeys(partitionCircuits));
-            List<ClaimedJob> claimed = new ArrayList<>(limit);
-            List<Probe> probes = new ArrayList<>();
-            long sentNanos = transactionNanos < 0 ? System.nanoTime() : transactionNanos;
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ClaimedJob job = ClaimedJob.read(rs, sentNanos);
-                    claimed.add(job);
-                    String probePartition = rs.getString("probe_partition");
-                    if (probePartition != null) {
-                        probes.add(new Probe(job.kind(), probePartition, job.id()));
+        return Sql.autoCommit(dataSource, connection -> {
+            try (PreparedStatement ps = connection.prepareStatement(sql)) {
+                int p = CircuitStore.bindClaim(ps, connection, queue, kinds, guardedKinds, limit, nodeId, leaseMs);
+                ps.setObject(p++, flow.queueLimit(), Types.INTEGER);
+                ps.setObject(p++, flow.partitionLimit(), Types.INTEGER);
+                boolean partitioned = flow.partitionKey() != null;
+                ps.setString(p++, partitioned ? flow.partitionKey().source() : null);
+                ps.setArray(p++, partitioned ? Sql.textArray(connection, flow.partitionKey().path()) : null);
+                ps.setBoolean(p++, flow.orderedKeys() != null);
+                ps.setBoolean(p++, flow.orderedKeys() == OrderedKeys.BLOCK_WHEN_DISCARDED);
+                RateLimit rate = flow.rateLimit();
+                ps.setObject(p++, rate == null ? null : rate.intervalMillis(), Types.DOUBLE);
+                ps.setObject(p++, rate == null ? null : rate.burst(), Types.INTEGER);
+                ps.setBoolean(p++, rate != null && rate.partitionKey() != null);
+                ps.setString(p, partitionCircuits.isEmpty() ? null : circuitKeys(partitionCircuits));
+                List<ClaimedJob> claimed = new ArrayList<>(limit);
+                List<Probe> probes = new ArrayList<>();
+                long sentNanos = System.nanoTime();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ClaimedJob job = ClaimedJob.read(rs, sentNanos);
+                        claimed.add(job);
+                        String probePartition = rs.getString("probe_partition");
+                        if (probePartition != null) {
+                            probes.add(new Probe(job.kind(), probePartition, job.id()));
+                        }
                     }
                 }
+                return new FlowClaim(claimed, probes);
             }
-            return new FlowClaim(claimed, probes);
-        }
+        });
     }
 
     /** The claim's {@code circuit_keys}: {"kind": {"source": "args", "path": ["tenant"]}, ...}. */
@@ -142,27 +117,5 @@ public final class FlowStore {
                 return ps.execute();
             }
         });
-    }
-
-    /**
-     * The same wake-up, sent when the transaction of {@code connection} commits (and not if it rolls back); answers
-     * how many live nodes work each of {@code queues} (registered with it, not stopped, a heartbeat within
-     * {@code nodeDeadAfter}), by queue.
-     */
-    public Map<String, Integer> wakeQueuesCountingNodes(Connection connection, Collection<String> queues,
-                                                        Duration nodeDeadAfter) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(wakeQueuesCountingNodesSql)) {
-            ps.setString(1, notifyChannel);
-            ps.setArray(2, Sql.textArray(connection, queues));
-            ps.setLong(3, nodeDeadAfter.toMillis());
-            ps.setArray(4, Sql.textArray(connection, queues));
-            Map<String, Integer> nodes = new HashMap<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    nodes.put(rs.getString(1), rs.getInt(2));
-                }
-            }
-            return nodes;
-        }
     }
 }
