@@ -541,8 +541,20 @@ abstract class DocSnippets {
             // end snippet
         }
 
-        void orderedKeys() {
+        void longPartitionValues() {
             // snippet docs/flow-control.md#2
+            Scheduler profiles = Scheduler.builder(dataSource)
+                    .queue("reports", 10)
+                    .partitionLimit("reports", PartitionKey.args("customer"), 1)   // args.customer may be a whole profile
+                    .handler(BuildReport.class, ctx -> reports.build(ctx.args()))
+                    .build();
+            // a job whose args.customer is 4,000 characters long gets the partition "sha256:" + 64 hex digits (71 characters),
+            // which every job with the same 4,000 characters shares: one of them runs at a time
+            // end snippet
+        }
+
+        void orderedKeys() {
+            // snippet docs/flow-control.md#3
             Scheduler scheduler = Scheduler.builder(dataSource)
                     .queue("ledger", 10)
                     .orderedKeys("ledger", OrderedKeys.BLOCK_WHEN_DISCARDED)   // or MOVE_ON_WHEN_DISCARDED
@@ -554,7 +566,7 @@ abstract class DocSnippets {
         }
 
         void rateLimit() {
-            // snippet docs/flow-control.md#3
+            // snippet docs/flow-control.md#4
             Scheduler scheduler = Scheduler.builder(dataSource)
                     .queue("api", 10)
                     .rateLimit("api", RateLimit.of(100, Duration.ofMinutes(1)))            // one start every 600 ms
@@ -565,7 +577,7 @@ abstract class DocSnippets {
         }
 
         void circuitBreaker() {
-            // snippet docs/flow-control.md#4
+            // snippet docs/flow-control.md#5
             Scheduler scheduler = Scheduler.builder(dataSource)
                     .queue("default", 20)
                     .handler(CallPartner.class, ctx -> partner.call(ctx.args()))
@@ -581,7 +593,7 @@ abstract class DocSnippets {
         }
 
         void circuitBreakerPerPartition() {
-            // snippet docs/flow-control.md#5
+            // snippet docs/flow-control.md#6
             Scheduler scheduler = Scheduler.builder(dataSource)
                     .queue("webhooks", 20)
                     .handler(DeliverWebhook.class, ctx -> endpoints.post(ctx.args()))
@@ -598,7 +610,7 @@ abstract class DocSnippets {
         }
 
         void backpressure() {
-            // snippet docs/flow-control.md#6
+            // snippet docs/flow-control.md#7
             // on the nodes that work the queue: written to the database when they start
             Scheduler workers = Scheduler.builder(dataSource).queue("reports", 8)
                     .queueMaxDepth("reports", 10_000)
@@ -618,7 +630,7 @@ abstract class DocSnippets {
         }
 
         void uniqueness() {
-            // snippet docs/flow-control.md#7
+            // snippet docs/flow-control.md#8
             // one report.build per customer while one is waiting or running
             client.enqueue(JobRequest.of(new BuildReport(customerId, month))
                     .unique(Uniqueness.byArgs("customerId").whileUnfinished()));
@@ -632,7 +644,7 @@ abstract class DocSnippets {
         }
 
         void checkpoints() {
-            // snippet docs/flow-control.md#8
+            // snippet docs/flow-control.md#9
             scheduler = Scheduler.builder(dataSource).queue("exports", 4)
                     .handler(ExportCustomers.class, ctx -> {
                         int from = ctx.checkpointAs(Integer.class).orElse(0);   // 0 on the first attempt
@@ -653,7 +665,7 @@ abstract class DocSnippets {
         }
 
         void results() throws InterruptedException {
-            // snippet docs/flow-control.md#9
+            // snippet docs/flow-control.md#10
             long id = client.enqueue(new RenderInvoice(orderId)).id();
             try {
                 String json = client.awaitResult(id, Duration.ofSeconds(30));   // what the handler returned, as JSON
@@ -667,7 +679,7 @@ abstract class DocSnippets {
         }
 
         void whereAnOperatorLooks() {
-            // snippet docs/flow-control.md#10
+            // snippet docs/flow-control.md#11
             for (QueueFlowState queue : scheduler.admin().flowControl()) {
                 queue.settings();             // limits, partition key, rate, ordered-key policy, as the live nodes registered them
                 queue.disagreeingNodes();     // live nodes whose settings differ (each claims with its own)
