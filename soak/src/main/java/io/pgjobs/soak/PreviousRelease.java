@@ -19,8 +19,8 @@ import java.util.stream.Stream;
  * build filled. The schema the commit's nodes expect is its last migration's version, read from its history too.
  */
 final class PreviousRelease {
-    /** The last release: main at this commit (stop 28) shipped schema V39. */
-    static final String COMMIT = "ff9dc2d";
+    /** The last release: main at this commit (stop 29) shipped schema V42. */
+    static final String COMMIT = "ec04083";
 
     private static final long BUILD_TIMEOUT_MINUTES = 20;
 
