@@ -60,6 +60,9 @@ import java.util.stream.Stream;
  * each job's partition's circuit and takes the partitions' probes: in a queue with flow control together with its
  * other kinds; in a queue without, by a claim of their own next to the ordinary one, into free slots only (never
  * ahead), the two taking turns to go first so that neither kind's backlog keeps the other's jobs waiting.
+ *
+ * <p>A queue whose only flow control is a queue-wide limit is claimed as a queue without flow control (ahead into
+ * the buffer too), and its jobs start only within this node's {@link LimitShare} of the limit.
  */
 final class QueueFetcher extends BackgroundLoop {
     private static final int MAX_BATCH = 1_000;
@@ -83,8 +86,10 @@ final class QueueFetcher extends BackgroundLoop {
     private final List<String> partitionKinds;
     /** In a queue without flow control, whether the next round claims the kinds with a circuit per partition first. */
     private boolean partitionKindsFirst;
-    /** The queue's flow control; null when it has none. */
+    /** The queue's flow control; null when it has none, or only a limit this node holds a share of. */
     private final QueueFlow flow;
+    /** This node's share of the queue's limit, when that is the queue's only flow control; null otherwise. */
+    private final LimitShare share;
     private final ExecutionStore store;
     private final FlowStore flowStore;
     private final CircuitBreakers circuits;
@@ -131,14 +136,18 @@ final class QueueFetcher extends BackgroundLoop {
     private long nextProbeLook = System.nanoTime();
 
     /** {@code completionsBehind}: whether the completer has a full batch to write (see {@link Completer#behind()}). */
-    QueueFetcher(String queue, int concurrency, QueueFlow flow, List<String> kinds, ExecutionStore store,
-                 FlowStore flowStore, CircuitBreakers circuits, String nodeId, Duration lease, Duration pollInterval,
-                 BooleanSupplier completionsBehind, Workers workers) {
+    QueueFetcher(String queue, int concurrency, QueueFlow flow, LimitShare share, List<String> kinds,
+                 ExecutionStore store, FlowStore flowStore, CircuitBreakers circuits, String nodeId, Duration lease,
+                 Duration pollInterval, BooleanSupplier completionsBehind, Workers workers) {
         super("pgjobs-fetch-" + queue);
         this.queue = queue;
         this.concurrency = concurrency;
-        this.flow = flow;
-        this.rateInterval = flow == null || flow.rateLimit() == null ? null
+        this.share = share;
+        this.flow = share != null ? null : flow;
+        if (share != null) {
+            share.onGrown(this::wake);
+        }
+        this.rateInterval = this.flow == null || flow.rateLimit() == null ? null
                 : Duration.ofNanos(Math.min(pollInterval.toNanos(),
                         Math.max(1_000_000L, (long) (flow.rateLimit().intervalMillis() * 1e6))));
         this.kinds = kinds;
@@ -154,8 +163,8 @@ final class QueueFetcher extends BackgroundLoop {
         this.completionsBehind = completionsBehind;
         this.workers = workers;
         this.slots = new Semaphore(concurrency);
-        this.aheadLimit = flow == null ? concurrency : 0;
-        this.maxAhead = flow == null ? Math.max(concurrency, MAX_AHEAD) : 0;
+        this.aheadLimit = this.flow == null ? concurrency : 0;
+        this.maxAhead = this.flow == null ? Math.max(concurrency, MAX_AHEAD) : 0;
         this.ahead = aheadLimit;
         this.unusedAheadNanos = Math.min(UNUSED_AHEAD_NANOS, lease.toNanos() / 4);
         this.refillThreshold = Math.max(1, concurrency / 4);
@@ -165,6 +174,9 @@ final class QueueFetcher extends BackgroundLoop {
     protected Duration runOnce() throws Exception {
         long now = System.nanoTime();
         putBackUnused(now);
+        if (share != null) {
+            startBuffered(now);
+        }
         int free = Math.min(claimable(now), MAX_BATCH);
         if (free == 0) {
             return untilNextPutBack(now);
@@ -191,10 +203,13 @@ final class QueueFetcher extends BackgroundLoop {
                     ? claimFlow(Stream.concat(kinds.stream(), partitionKinds.stream()).toList(), guardedKinds, rest, flow)
                     : claimWithoutFlow(rest, now, claimed.size()));
         }
+        if (share != null && rest > 0) {
+            share.demand(claimed.size() == free);
+        }
         List<ClaimedJob> startNow = new ArrayList<>(claimed.size());
         synchronized (buffer) {
             for (ClaimedJob job : claimed) {
-                if (slots.tryAcquire()) {
+                if (tryStart(now)) {
                     startNow.add(job);
                 } else {
                     buffer.addLast(job);
@@ -287,14 +302,42 @@ final class QueueFetcher extends BackgroundLoop {
     }
 
     /**
-     * How many jobs a claim may take now: the free slots, and while claiming ahead is on, what the buffer has
-     * room for.
+     * How many jobs a claim may take now: the free slots (within the share, if the queue has one), and while
+     * claiming ahead is on, what the buffer has room for.
      */
     private int claimable(long now) {
         synchronized (buffer) {
             int room = now - aheadPausedUntil >= 0 ? ahead - buffer.size() : 0;
-            return slots.availablePermits() + Math.max(0, room);
+            int startable = share == null ? slots.availablePermits()
+                    : Math.min(slots.availablePermits(), share.startable(now));
+            return startable + Math.max(0, room);
         }
+    }
+
+    /** Takes a slot for a job to start now: a free one, and within the share if the queue has one. */
+    private boolean tryStart(long now) {
+        if (!slots.tryAcquire()) {
+            return false;
+        }
+        if (share != null && !share.tryStart(now)) {
+            slots.release();
+            return false;
+        }
+        return true;
+    }
+
+    /** Starts the buffered jobs that a grown share has room for (the buffer's oldest first). */
+    private void startBuffered(long now) {
+        List<ClaimedJob> startNow = new ArrayList<>();
+        synchronized (buffer) {
+            while (!buffer.isEmpty() && now - buffer.peekFirst().claimSentNanos() < unusedAheadNanos && tryStart(now)) {
+                startNow.add(buffer.pollFirst());
+            }
+            if (!buffer.isEmpty()) {
+                share.demand(true);
+            }
+        }
+        startNow.forEach(job -> workers.launch(job, this::slotFreed));
     }
 
     /**
@@ -316,14 +359,19 @@ final class QueueFetcher extends BackgroundLoop {
         long now = System.nanoTime();
         ClaimedJob next = null;
         boolean expiredAny = false;
+        if (share != null) {
+            share.ended();
+        }
         synchronized (buffer) {
             ClaimedJob head;
-            while (next == null && (head = buffer.pollFirst()) != null) {
-                if (now - head.claimSentNanos() < unusedAheadNanos) {
-                    next = head;
-                } else {
-                    expired.add(head);
+            while (next == null && (head = buffer.peekFirst()) != null) {
+                if (now - head.claimSentNanos() >= unusedAheadNanos) {
+                    expired.add(buffer.pollFirst());
                     expiredAny = true;
+                } else if (share == null || share.tryStart(now)) {
+                    next = buffer.pollFirst();
+                } else {
+                    break;
                 }
             }
             if (next == null) {
