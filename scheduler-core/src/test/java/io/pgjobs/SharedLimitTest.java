@@ -2,6 +2,7 @@ package io.pgjobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgjobs.admin.QueueFlowState;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
 import io.pgjobs.testing.Schedulers;
@@ -115,6 +116,13 @@ class SharedLimitTest {
         log.gate.countDown();
         Await.until(Duration.ofSeconds(60), "b holds its fair part",
                 () -> db.queryLong("select count(*) from pgjobs.limit_shares where node_id = 'b' and slots = 2") == 1);
+        // the operator API shows the shares (b's while the backlog lasts: a gives back as its jobs end)
+        QueueFlowState shared = a.admin().flowControl().stream().filter(q -> q.queue().equals("shared"))
+                .findFirst().orElseThrow();
+        assertThat(shared.shares()).extracting(QueueFlowState.LimitShare::nodeId).containsExactly("a", "b");
+        assertThat(shared.shares()).allSatisfy(share -> assertThat(share.expiresAt()).isAfter(shared.at()));
+        assertThat(shared.shares().stream().mapToInt(QueueFlowState.LimitShare::slots).sum())
+                .as("slots the shares hold").isBetween(2, 4);
         Await.until(Duration.ofSeconds(120), "600 jobs completed", () -> completed() == 600);
         assertThat(log.runs("b")).as("jobs b ran").isPositive();
         assertThat(log.maxRunning.get()).as("most handlers running at once on both nodes").isEqualTo(4);
