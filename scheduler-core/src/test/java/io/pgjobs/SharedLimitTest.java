@@ -128,14 +128,27 @@ class SharedLimitTest {
         assertThat(log.maxRunning.get()).as("most handlers running at once on both nodes").isEqualTo(4);
     }
 
+    /** A claim that finds fewer jobs than it could take, none of which the share lets start yet. */
+    @Test
+    void anIdleNodeThatGaveItsShareBackAsksAgainForTheFewJobsItFinds() throws Exception {
+        RunLog log = new RunLog(true, 2);
+        Scheduler a = schedulers.start(node("a", 10, 4, log));
+        enqueue(a, 3);
+        Await.until(Duration.ofSeconds(60), "3 jobs completed", () -> completed() == 3);
+        Await.until(Duration.ofSeconds(60), "a's share given back once idle",
+                () -> db.queryLong("select count(*) from pgjobs.limit_shares where node_id = 'a'") == 0);
+        enqueue(a, 3);
+        Await.until(Duration.ofSeconds(60), "3 more jobs completed", () -> completed() == 6);
+    }
+
     @Test
     void aNodeThatStopsGivesItsShareBack() throws Exception {
-        RunLog log = new RunLog(true, 2);
+        RunLog log = new RunLog(false, 2);
         Scheduler a = schedulers.start(node("a", 4, 4, log));
-        enqueue(a, 100);
-        Await.until(Duration.ofSeconds(60), "100 jobs completed", () -> completed() == 100);
-        Await.until(Duration.ofSeconds(60), "a's share granted",
-                () -> db.queryLong("select count(*) from pgjobs.limit_shares where node_id = 'a'") == 1);
+        enqueue(a, 8);
+        Await.until(Duration.ofSeconds(60), "a runs 4 jobs", () -> log.running.get() == 4);
+        assertThat(db.queryLong("select slots from pgjobs.limit_shares where node_id = 'a'")).isEqualTo(4);
+        log.gate.countDown();
         a.close();
         assertThat(db.queryLong("select count(*) from pgjobs.limit_shares where node_id = 'a'"))
                 .as("a's share once it stopped").isZero();

@@ -43,8 +43,11 @@ final class LimitShare {
     private final long leaseNanos;
     /** Wakes the keeper: the share should change now (the node wants more, or holds what it should give back). */
     private volatile Runnable askNow = () -> {};
-    /** Wakes the fetcher: the share grew, so buffered jobs may start and more may be claimed. */
-    private volatile Runnable grown = () -> {};
+    /**
+     * Wakes the fetcher: after a renewal with room in the share (it grew, or jobs were held back while it was in
+     * flight), buffered jobs may start and more may be claimed.
+     */
+    private volatile Runnable roomAgain = () -> {};
 
     // guarded by this
     private int slots;
@@ -87,8 +90,8 @@ final class LimitShare {
         this.askNow = keeperWake;
     }
 
-    void onGrown(Runnable fetcherWake) {
-        this.grown = fetcherWake;
+    void onRoomAgain(Runnable fetcherWake) {
+        this.roomAgain = fetcherWake;
     }
 
     /** Takes a slot of the share for a job about to start; false if none is free or the share is not valid now. */
@@ -138,11 +141,14 @@ final class LimitShare {
         return demand ? cap : executing;
     }
 
-    /** Whether the share should change now: the node is below what it wants and may get, or holds spare slots. */
+    /**
+     * Whether the share should change now: the node holds none and wants some, is below what it wants and its
+     * fair part, or holds spare slots.
+     */
     private boolean shouldAsk() {
         int wanted = wanted();
         boolean spare = executing < slots && (slots > wanted || (othersWaiting && slots > fair));
-        return spare || (wanted > slots && slots < Math.min(wanted, fair));
+        return spare || (wanted > slots && (!held || slots < Math.min(wanted, fair)));
     }
 
     /** How long until this share is due for renewal (zero: now); null while the node holds none and wants none. */
@@ -177,28 +183,28 @@ final class LimitShare {
         }
         long sent = System.nanoTime();
         Grant grant = null;
-        boolean grew = false;
+        boolean room = false;
         try {
             grant = store.lease(queue, nodeId, limit, wanted, keep, leaseMs);
         } finally {
             synchronized (this) {
                 renewing = -1;
                 if (grant != null) {
-                    grew = grant.slots() > slots;
                     slots = grant.slots();
                     fair = grant.fair();
                     othersWaiting = grant.othersWaiting();
                     held = grant.slots() > 0 || wanted > 0;
                     renewedAt = sent;
                     startsUntil = sent + TimeUnit.MILLISECONDS.toNanos(grant.lastsMs()) / 2;
+                    room = startable(System.nanoTime()) > 0;
                 } else {
                     // the database may or may not have taken the smaller share: none beyond it starts till it answers
                     slots = Math.min(slots, keep);
                 }
             }
         }
-        if (grew) {
-            grown.run();
+        if (room) {
+            roomAgain.run();
         }
     }
 }

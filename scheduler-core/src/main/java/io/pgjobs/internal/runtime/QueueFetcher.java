@@ -145,7 +145,7 @@ final class QueueFetcher extends BackgroundLoop {
         this.share = share;
         this.flow = share != null ? null : flow;
         if (share != null) {
-            share.onGrown(this::wake);
+            share.onRoomAgain(this::wake);
         }
         this.rateInterval = this.flow == null || flow.rateLimit() == null ? null
                 : Duration.ofNanos(Math.min(pollInterval.toNanos(),
@@ -203,9 +203,6 @@ final class QueueFetcher extends BackgroundLoop {
                     ? claimFlow(Stream.concat(kinds.stream(), partitionKinds.stream()).toList(), guardedKinds, rest, flow)
                     : claimWithoutFlow(rest, now, claimed.size()));
         }
-        if (share != null && rest > 0) {
-            share.demand(claimed.size() == free);
-        }
         List<ClaimedJob> startNow = new ArrayList<>(claimed.size());
         synchronized (buffer) {
             for (ClaimedJob job : claimed) {
@@ -214,6 +211,10 @@ final class QueueFetcher extends BackgroundLoop {
                 } else {
                     buffer.addLast(job);
                 }
+            }
+            if (share != null && rest > 0) {
+                // work found beyond what the share lets start now, or as much as the claim could take
+                share.demand(claimed.size() == free || !buffer.isEmpty());
             }
         }
         startNow.forEach(job -> workers.launch(job, this::slotFreed));
