@@ -202,16 +202,18 @@ final class QueueFetcher extends BackgroundLoop {
     }
 
     /**
-     * At the end of each busy window in which this fetcher claimed {@link #BUSY_MIN_JOBS} jobs or more, renews
-     * its promise to poll. Its local end is counted from the answer (the database's end is earlier), and set even
-     * when no answer came: the promise may have been written.
+     * At the end of each busy window in which this fetcher claimed {@link #BUSY_MIN_JOBS} jobs or more (in
+     * proportion, for a window that ran longer while the fetcher waited for slots), renews its promise to poll.
+     * Its local end is counted from the answer (the database's end is earlier), and set even when no answer came:
+     * the promise may have been written.
      */
     private void keepBusyPromise() throws Exception {
         long now = System.nanoTime();
-        if (now - busyWindowStart < BUSY_WINDOW_NANOS) {
+        long window = now - busyWindowStart;
+        if (window < BUSY_WINDOW_NANOS) {
             return;
         }
-        boolean busy = claimedInWindow >= BUSY_MIN_JOBS;
+        boolean busy = (double) claimedInWindow / BUSY_MIN_JOBS >= (double) window / BUSY_WINDOW_NANOS;
         busyWindowStart = now;
         claimedInWindow = 0;
         if (!busy) {
