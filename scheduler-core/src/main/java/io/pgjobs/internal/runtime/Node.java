@@ -86,8 +86,9 @@ public final class Node {
         List<String> kinds = config.handlers().keySet().stream()
                 .filter(kind -> !config.circuitBreakers().containsKey(kind)).toList();
         config.queues().forEach((queue, concurrency) -> fetchers.put(queue, new QueueFetcher(queue, concurrency,
-                config.flows().get(queue), shares.get(queue), kinds, stores.executions(), stores.flow(), circuits, config.nodeId(),
-                config.leaseDuration(), config.pollInterval(), completer::behind, workers)));
+                config.flows().get(queue), shares.get(queue), kinds, stores.executions(), stores.flow(), circuits,
+                stores.busyQueues(), config.nodeId(), config.leaseDuration(), config.pollInterval(), completer::behind,
+                workers)));
         this.shareKeeper = shares.isEmpty() ? null : new LimitShareKeeper(List.copyOf(shares.values()),
                 stores.limitShares(), config.nodeId(), config.pollInterval());
         this.leaseKeeper = new LeaseKeeper(stores.executions(), config.nodeId(), config.leaseDuration(), held, workers);
