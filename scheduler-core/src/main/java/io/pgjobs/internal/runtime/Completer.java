@@ -134,7 +134,7 @@ final class Completer extends BackgroundLoop {
         }
     }
 
-    /** Writes the completions and, in their transaction, wakes the queues with flow control they free ({@code freed}). */
+    /** Writes the completions and, in their transaction, wakes the flow-controlled queues they free: {@code freed}. */
     private Map<Long, JobState> write(List<Finished> writing, Set<String> freed) throws SQLException {
         List<Long> jobIds = writing.stream().map(finished -> finished.completion().jobId()).toList();
         held.completing(jobIds);

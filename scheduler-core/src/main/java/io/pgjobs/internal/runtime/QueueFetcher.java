@@ -99,9 +99,9 @@ final class QueueFetcher extends BackgroundLoop {
     private final BooleanSupplier completionsBehind;
     private final Workers workers;
     private final Semaphore slots;
-    /** How many jobs this queue may claim ahead of its free slots at least (its concurrency, or none: {@link #claimsAhead}). */
+    /** How many jobs this queue may claim ahead of its free slots at least: its concurrency, or none. */
     private final int aheadLimit;
-    /** How many it may claim ahead at most: {@link #MAX_AHEAD}, or its concurrency if that is more. */
+    /** The most it may claim ahead: {@link #MAX_AHEAD} or its concurrency if more; with flow control, the least. */
     private final int maxAhead;
     /** How many it may claim ahead now, between the two (see {@link #adjustAhead}). */
     private volatile int ahead;
@@ -171,7 +171,7 @@ final class QueueFetcher extends BackgroundLoop {
      * ordered keys (no limit of its own, no rate limit), its kinds with a circuit per partition (claimed with its
      * others) none.
      */
-    static boolean claimsAhead(QueueFlow flow, List<String> partitionKinds) {
+    private static boolean claimsAhead(QueueFlow flow, List<String> partitionKinds) {
         return flow == null
                 || (flow.queueLimit() == null && flow.rateLimit() == null && partitionKinds.isEmpty());
     }
