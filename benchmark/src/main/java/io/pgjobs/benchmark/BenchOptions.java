@@ -30,7 +30,7 @@ record BenchOptions(boolean quick, boolean durable, String jdbcUrl, List<String>
 
     /** What {@code --only} may name, in the order they run. The references always run first. */
     static final List<String> WORKLOADS = List.of("ceiling", "drain", "flow_drain", "workflow", "cold_drain",
-            "cold_floor", "enqueue", "latency", "growth", "steady");
+            "cold_floor", "enqueue", "enqueue_threads", "latency", "growth", "steady");
 
     static final String USAGE = """
             usage: Benchmark [options]

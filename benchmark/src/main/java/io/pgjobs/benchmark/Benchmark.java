@@ -45,6 +45,7 @@ public final class Benchmark {
                             new ColdDrainWorkload(options.workloads().contains("cold_floor")), context);
                     case "cold_floor" -> { } // ran with cold_drain, alternating with its runs
                     case "enqueue" -> timed(workload, new EnqueueWorkload(), context);
+                    case "enqueue_threads" -> timed(workload, new ManyProducersWorkload(), context);
                     case "latency" -> timed(workload, new LatencyWorkload(), context);
                     case "growth" -> timed(workload, new GrowthWorkload(), context);
                     case "steady" -> timed(workload, new SteadyWorkload(), context);

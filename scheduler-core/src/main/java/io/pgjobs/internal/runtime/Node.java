@@ -71,8 +71,8 @@ public final class Node {
         List<String> kinds = config.handlers().keySet().stream()
                 .filter(kind -> !config.circuitBreakers().containsKey(kind)).toList();
         config.queues().forEach((queue, concurrency) -> fetchers.put(queue, new QueueFetcher(queue, concurrency,
-                config.flows().get(queue), kinds, stores.executions(), stores.flow(), circuits, config.nodeId(),
-                config.leaseDuration(), config.pollInterval(), completer::behind, workers)));
+                config.flows().get(queue), kinds, stores.executions(), stores.flow(), circuits, stores.busyQueues(),
+                config.nodeId(), config.leaseDuration(), config.pollInterval(), completer::behind, workers)));
         this.leaseKeeper = new LeaseKeeper(stores.executions(), config.nodeId(), config.leaseDuration(), held, workers);
         // once it listens (again), everything wakes: a notification sent while it did not listen is lost
         this.listener = new NotificationListener("pgjobs-listener", stores.notifications(), this::onNotification,

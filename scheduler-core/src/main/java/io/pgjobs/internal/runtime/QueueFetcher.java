@@ -3,6 +3,7 @@ package io.pgjobs.internal.runtime;
 import io.pgjobs.PartitionKey;
 import io.pgjobs.internal.config.Config.QueueFlow;
 import io.pgjobs.internal.loop.BackgroundLoop;
+import io.pgjobs.internal.store.BusyQueueStore;
 import io.pgjobs.internal.store.ClaimedJob;
 import io.pgjobs.internal.store.ExecutionStore;
 import io.pgjobs.internal.store.ExecutionStore.Claim;
@@ -65,6 +66,13 @@ import java.util.stream.Stream;
  * each job's partition's circuit and takes the partitions' probes: in a queue with flow control together with its
  * other kinds; in a queue without, by a claim of their own next to the ordinary one, into free slots only (never
  * ahead), the two taking turns to go first so that neither kind's backlog keeps the other's jobs waiting.
+ *
+ * <p>A fetcher that keeps finding work (at least {@link #BUSY_MIN_JOBS} jobs in a {@link #BUSY_WINDOW_NANOS}
+ * window) polls its queue on its own every {@link #BUSY_POLL} and promises so in the database ({@link
+ * BusyQueueStore}), so that enqueues into the queue skip their notification: a notifying commit takes a lock for
+ * the whole server until its WAL is flushed. The promise holds {@link #BUSY_PROMISE} from its last renewal, in
+ * database time, and the fetcher keeps polling {@link #BUSY_GRACE} past it, for transactions that read the promise
+ * and committed a moment later (docs/architecture.md, "The wake-up").
  */
 final class QueueFetcher extends BackgroundLoop {
     private static final int MAX_BATCH = 1_000;
@@ -77,6 +85,19 @@ final class QueueFetcher extends BackgroundLoop {
     private static final long AHEAD_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** The most a queue of a smaller concurrency claims ahead while its jobs start fast (see {@link #adjustAhead}). */
     static final int MAX_AHEAD = 128;
+    /**
+     * How many jobs a fetcher must claim in one window to count as busy: below that rate, the enqueues'
+     * notifying commits are too few to queue for the notification's lock, and an idle node's notification is
+     * the fastest wake-up.
+     */
+    static final int BUSY_MIN_JOBS = 100;
+    static final long BUSY_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /** How often a busy fetcher polls its queue when nothing else wakes it. */
+    static final Duration BUSY_POLL = Duration.ofMillis(2);
+    /** How long each promise holds in the database from its renewal (it is renewed every busy window). */
+    static final Duration BUSY_PROMISE = Duration.ofSeconds(1);
+    /** How long the fetcher keeps polling past its promise, for transactions that read it before it ended. */
+    static final Duration BUSY_GRACE = Duration.ofSeconds(2);
 
     private final String queue;
     private final int concurrency;
@@ -134,11 +155,18 @@ final class QueueFetcher extends BackgroundLoop {
     private int emptyRateClaims;
     /** When this fetcher next looks for a circuit due for a probe (System.nanoTime). */
     private long nextProbeLook = System.nanoTime();
+    private final BusyQueueStore busyQueues;
+    /** When the current busy window began (System.nanoTime), and how many jobs were claimed in it. */
+    private long busyWindowStart = System.nanoTime();
+    private int claimedInWindow;
+    /** Until when (System.nanoTime) this fetcher polls every {@link #BUSY_POLL}: its promise and the grace. */
+    private long pollsUntil = System.nanoTime();
+    private boolean promised;
 
     /** {@code completionsBehind}: whether the completer has a full batch to write (see {@link Completer#behind()}). */
     QueueFetcher(String queue, int concurrency, QueueFlow flow, List<String> kinds, ExecutionStore store,
-                 FlowStore flowStore, CircuitBreakers circuits, String nodeId, Duration lease, Duration pollInterval,
-                 BooleanSupplier completionsBehind, Workers workers) {
+                 FlowStore flowStore, CircuitBreakers circuits, BusyQueueStore busyQueues, String nodeId, Duration lease,
+                 Duration pollInterval, BooleanSupplier completionsBehind, Workers workers) {
         super("pgjobs-fetch-" + queue);
         this.queue = queue;
         this.concurrency = concurrency;
@@ -153,6 +181,7 @@ final class QueueFetcher extends BackgroundLoop {
         this.store = store;
         this.flowStore = flowStore;
         this.circuits = circuits;
+        this.busyQueues = busyQueues;
         this.nodeId = nodeId;
         this.lease = lease;
         this.pollInterval = pollInterval;
@@ -176,8 +205,47 @@ final class QueueFetcher extends BackgroundLoop {
                 || (flow.queueLimit() == null && flow.rateLimit() == null && partitionKinds.isEmpty());
     }
 
+    /**
+     * One round of {@link #fetch}, then the busy promise kept; while it holds (and a full claim does not leave
+     * the fetcher to be woken by freed slots), the wait is at most {@link #BUSY_POLL}.
+     */
     @Override
     protected Duration runOnce() throws Exception {
+        Duration wait = fetch();
+        keepBusyPromise();
+        return !saturated && System.nanoTime() - pollsUntil < 0 && wait.compareTo(BUSY_POLL) > 0 ? BUSY_POLL : wait;
+    }
+
+    /**
+     * At the end of each busy window in which this fetcher claimed {@link #BUSY_MIN_JOBS} jobs or more (in
+     * proportion, for a window that ran longer while the fetcher waited for slots), renews its promise to poll.
+     * Its local end is counted from the answer (the database's end is earlier), and set even when no answer came:
+     * the promise may have been written.
+     */
+    private void keepBusyPromise() throws Exception {
+        long now = System.nanoTime();
+        long window = now - busyWindowStart;
+        if (window < BUSY_WINDOW_NANOS) {
+            return;
+        }
+        boolean busy = (double) claimedInWindow / BUSY_MIN_JOBS >= (double) window / BUSY_WINDOW_NANOS;
+        busyWindowStart = now;
+        claimedInWindow = 0;
+        if (!busy) {
+            return;
+        }
+        if (now - pollsUntil >= 0) { // turning busy
+            busyQueues.deleteStale(queue);
+        }
+        promised = true;
+        try {
+            busyQueues.promise(queue, nodeId, BUSY_PROMISE);
+        } finally {
+            pollsUntil = System.nanoTime() + BUSY_PROMISE.toNanos() + BUSY_GRACE.toNanos();
+        }
+    }
+
+    private Duration fetch() throws Exception {
         long now = System.nanoTime();
         putBackUnused(now);
         int free = Math.min(claimable(now), MAX_BATCH);
@@ -217,6 +285,7 @@ final class QueueFetcher extends BackgroundLoop {
             }
         }
         startNow.forEach(job -> workers.launch(job, this::slotFreed));
+        claimedInWindow += claimed.size();
         saturated = claimed.size() == free;
         if (saturated && claimable(System.nanoTime()) > 0) {
             return Duration.ZERO;
@@ -387,9 +456,20 @@ final class QueueFetcher extends BackgroundLoop {
         }
     }
 
-    /** Puts back whatever is still buffered: this fetcher claims nothing more, so none of it would start. */
+    /**
+     * Puts back whatever is still buffered: this fetcher claims nothing more, so none of it would start. Withdraws
+     * its busy promise, so that enqueues notify the other nodes at once rather than after it ends.
+     */
     @Override
     protected void afterLastRound() {
+        if (promised) {
+            try {
+                busyQueues.withdraw(queue, nodeId);
+            } catch (Exception e) {
+                log.warn("{}: could not withdraw the busy promise (it ends by itself within {}): {}", queue,
+                        BUSY_PROMISE, e.toString());
+            }
+        }
         List<ClaimedJob> left = new ArrayList<>();
         synchronized (buffer) {
             left.addAll(expired);

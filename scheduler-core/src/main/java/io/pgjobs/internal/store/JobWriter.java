@@ -30,7 +30,8 @@ import org.postgresql.PGConnection;
  * Inserts jobs, on the caller's connection (so a job commits or rolls back with the caller's own writes). Four
  * routes, all hand-written SQL prepared once: one job without a key (a bare INSERT), one job with a key (an
  * idempotency or a unique key: the same with ON CONFLICT), a batch (one INSERT from arrays) and a big batch of
- * jobs due now without keys (COPY). Every route notifies the queues that got runnable jobs, at commit. See
+ * jobs due now without keys (COPY). Every route notifies the queues that got runnable jobs, at commit, unless a
+ * node polls the queue on its own ({@link BusyQueueStore}). See
  * docs/performance.md for what each route costs. The enqueue's side of the queues' maximum depths (reading them,
  * counting a queue's waiting jobs before an insert) is here too.
  */
@@ -100,18 +101,20 @@ public final class JobWriter {
                     select pg_notify(?, 'q:' || queue)
                     from (select queue from unkeyed where state = 'available'
                           union select queue from keyed where state = 'available') q
+                    where %4$s
                 )
                 select ord, id, idempotency_key is null and unique_key is null from input
                 union all
                 select null, id, null from keyed
                 union all
                 select null, null, null from (select count(*) from notified) sent -- pg_notify runs only if read
-                """.formatted(jobs, uniqueKeySql("t.unique_base", "t.unique_period_ms"), argsSha256Sql("document"));
+                """.formatted(jobs, uniqueKeySql("t.unique_base", "t.unique_period_ms"), argsSha256Sql("document"),
+                BusyQueueStore.notifyGuardSql(schema, "q.queue"));
         // The same insert for one job, with plain parameters: the single transactional enqueue is the call an
         // application makes most, and without the arrays, the ordinality join and the id matching it costs much
         // less. A job without a key is inserted without ON CONFLICT (see above).
-        this.insertOneSql = insertOneSql(jobs, false);
-        this.insertOneKeyedSql = insertOneSql(jobs, true);
+        this.insertOneSql = insertOneSql(jobs, schema, false);
+        this.insertOneKeyedSql = insertOneSql(jobs, schema, true);
         this.existingUniqueKeysSql = """
                 select t.base, j.id
                 from unnest(?::text[], ?::bigint[]) as t(base, period_ms)
@@ -126,32 +129,33 @@ public final class JobWriter {
         // checksums come with the rows, computed on the client (JsonbText).
         this.drawIdsSql = """
                 select array(select nextval('%1$s_id_seq') from generate_series(1, ?)),
-                       (select count(pg_notify(?, 'q:' || q)) from unnest(?::text[]) q)
-                """.formatted(jobs);
+                       (select count(pg_notify(?, 'q:' || u.queue)) from unnest(?::text[]) as u(queue) where %2$s)
+                """.formatted(jobs, BusyQueueStore.notifyGuardSql(schema, "u.queue"));
         this.copySql = ("copy %s (id, kind, queue, priority, max_attempts, args, args_sha256, tags, metadata, "
                 + "partition_key, ordering_key) from stdin")
                 .formatted(jobs);
     }
 
-    private static String insertOneSql(String jobs, boolean keyed) {
+    private static String insertOneSql(String jobs, String schema, boolean keyed) {
         // The notification is sent from RETURNING, so the statement is a bare INSERT: wrapped in a CTE with a
         // scalar subquery for the notification, it took measurably more a call (docs/performance.md, "Enqueue").
         // A keyed job takes three more parameters (its unique key, see insertOne) and may conflict.
         return """
-                insert into %1$s (kind, queue, state, priority, run_at, max_attempts, args, args_sha256,
-                                  idempotency_key, tags, metadata, partition_key, ordering_key%2$s)
+                insert into %1$s as j (kind, queue, state, priority, run_at, max_attempts, args, args_sha256,
+                                       idempotency_key, tags, metadata, partition_key, ordering_key%2$s)
                 select ?, ?, case when due > now() then 'scheduled' else 'available' end, ?, due, ?, document, %6$s, ?,
                        ?::text[], ?::jsonb, ?, ?%3$s
                 from (select ?::jsonb as document,
                              coalesce(?::timestamptz, now() + ? * interval '1 millisecond') as due%4$s) d
                 %5$s
-                returning id, case when state = 'available' then pg_notify(?, 'q:' || queue) end is null
+                returning j.id,
+                          case when j.state = 'available' and %7$s then pg_notify(?, 'q:' || j.queue) end is null
                 """.formatted(jobs,
                 keyed ? ", unique_key, unique_states" : "",
                 keyed ? ", " + uniqueKeySql("unique_base", "unique_period_ms") + ", unique_states" : "",
                 keyed ? ", ?::text as unique_base, ?::bigint as unique_period_ms, ?::text[] as unique_states" : "",
                 keyed ? "on conflict do nothing" : "",
-                argsSha256Sql("document"));
+                argsSha256Sql("document"), BusyQueueStore.notifyGuardSql(schema, "j.queue"));
     }
 
     /**
