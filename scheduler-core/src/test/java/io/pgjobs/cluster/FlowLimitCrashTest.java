@@ -18,15 +18,17 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Four worker JVMs share jobs of 50 keys under a cluster-wide limit of 3 and one job per key at a time; mid-run
- * one node is killed with SIGKILL and another frozen with SIGSTOP until its lease ran out and its jobs were
- * rescued, then resumed. The handlers' own log ({@link HandlerRuns}) never shows more than 3 running at once, nor
- * two of a key, and every job completes exactly once.
+ * Four worker JVMs share jobs of 50 keys under a cluster-wide limit of 3 and one job per key at a time (queue
+ * {@code limited}), or under one job per key alone (queue {@code partitioned}, which claims ahead of its free
+ * slots); mid-run one node is killed with SIGKILL and another frozen with SIGSTOP until its lease ran out and its
+ * jobs were rescued, then resumed. The handlers' own log ({@link HandlerRuns}) never shows more than 3 running at
+ * once under the limit of 3, nor two of a key, and every job completes exactly once.
  *
  * <p>1,500 jobs by default; the issue's full run is {@code -Dpgjobs.flowLimitJobs=10000} (its duration is in
  * docs/performance.md).
@@ -37,25 +39,29 @@ class FlowLimitCrashTest {
 
     private static final int JOBS = Integer.getInteger("pgjobs.flowLimitJobs", 1_500);
     private static final int KEYS = 50;
+    private static final int CONCURRENCY = 4;
     private static final long LEASE_MS = 2_000;
     private static final long DEAD_AFTER_MS = 3_000;
 
-    @Test
+    @ParameterizedTest
+    @ValueSource(strings = {"limited", "partitioned"})
     @Timeout(1_800)
-    void aKilledAndAFrozenNodeNeverLetTheLimitsBeExceeded() throws Exception {
+    void aKilledAndAFrozenNodeNeverLetTheLimitsBeExceeded(String queue) throws Exception {
+        db.execute("drop table if exists flow_runs");
+        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.nodes");
         HandlerRuns.create(db, "flow_runs");
         long killedAt, frozenAt;
         try (WorkerLauncher workers = new WorkerLauncher()) {
             List<Worker> nodes = new ArrayList<>();
             for (String id : List.of("node-a", "node-b", "node-c", "node-d")) {
-                nodes.add(workers.start(db.jdbcUrl(), id, LEASE_MS, DEAD_AFTER_MS, 4, 5_000, "limited"));
+                nodes.add(workers.start(db.jdbcUrl(), id, LEASE_MS, DEAD_AFTER_MS, CONCURRENCY, 5_000, queue));
             }
             Await.until(Duration.ofSeconds(90), "four nodes registered",
                     () -> db.queryLong("select count(*) from pgjobs.nodes where stopped_at is null") == 4);
 
             List<JobRequest> jobs = new ArrayList<>();
             for (int i = 0; i < JOBS; i++) {
-                jobs.add(JobRequest.of(new Limited("k" + (i % KEYS), i, 10)).queue("limited"));
+                jobs.add(JobRequest.of(new Limited("k" + (i % KEYS), i, 10)).queue(queue));
             }
             Scheduler.builder(db.dataSource()).build().client().enqueueAll(jobs);
 
@@ -81,8 +87,14 @@ class FlowLimitCrashTest {
 
         List<Run> runs = runsAsTheyHeldTheirSlots(killedAt, frozenAt);
         assertThat(runs.stream().map(Run::node).distinct()).as("nodes that ran jobs").hasSizeGreaterThan(2);
-        assertThat(HandlerRuns.maxOverlap(runs)).as("most handlers running at once")
-                .isLessThanOrEqualTo(WorkerProcess.LIMITED_QUEUE_LIMIT);
+        if (queue.equals("limited")) {
+            assertThat(HandlerRuns.maxOverlap(runs)).as("most handlers running at once")
+                    .isLessThanOrEqualTo(WorkerProcess.LIMITED_QUEUE_LIMIT);
+        } else {
+            // the jobs of one claim share its transaction's start
+            assertThat(db.queryLong("select max(n) from (select count(*) n from pgjobs.attempts group by started_at) c"))
+                    .as("most jobs a claim took (more than a node's slots: it claims ahead)").isGreaterThan(CONCURRENCY);
+        }
         HandlerRuns.byKey(runs).forEach((key, ofKey) ->
                 assertThat(HandlerRuns.maxOverlap(ofKey)).as("handlers of " + key + " at once").isEqualTo(1));
         assertThat(db.queryLong("select count(*) from pgjobs.attempts where outcome = 'completed'"))
@@ -95,7 +107,7 @@ class FlowLimitCrashTest {
         assertThat(db.queryLong("select count(*) from pgjobs.flow_running")).as("partitions counted").isPositive();
         assertThat(db.queryLong("select coalesce(sum(running), 0) from pgjobs.flow_running"))
                 .as("jobs counted as running once every job completed").isZero();
-        System.out.printf(Locale.ROOT, "FlowLimitCrashTest: %d jobs in %.1f s (first start to last end), %d runs%n",
+        System.out.printf(Locale.ROOT, "FlowLimitCrashTest (" + queue + "): %d jobs in %.1f s (first start to last end), %d runs%n",
                 JOBS, (runs.stream().mapToLong(Run::end).max().orElseThrow()
                         - runs.stream().mapToLong(Run::start).min().orElseThrow()) / 1e6, runs.size());
     }

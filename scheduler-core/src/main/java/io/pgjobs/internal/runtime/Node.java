@@ -65,7 +65,7 @@ public final class Node {
         CircuitBreakers circuits = new CircuitBreakers(config.circuitBreakers(), stores.circuits(), telemetry,
                 config.leaseDuration().toMillis());
         this.completer = new Completer(stores.executions(), config.nodeId(), config.leaseDuration(), held, telemetry,
-                config.flows().keySet(), stores.flow(), circuits);
+                config.flows().keySet(), stores.flow(), this::wakeFetcher, circuits);
         this.workers = new Workers(config, telemetry, stores.executions(), stores.workflows(), held, completer);
         // kinds with a circuit breaker are claimed apart, while their circuit is closed (see QueueFetcher)
         List<String> kinds = config.handlers().keySet().stream()
@@ -227,10 +227,7 @@ public final class Node {
      */
     private void onNotification(String payload) {
         if (payload.startsWith("q:")) {
-            QueueFetcher fetcher = fetchers.get(payload.substring(2));
-            if (fetcher != null) {
-                fetcher.wake();
-            }
+            wakeFetcher(payload.substring(2));
         } else if (payload.startsWith("c:")) {
             workers.stop(Long.parseLong(payload.substring(2)), StopReason.CANCELLED);
         } else if (payload.startsWith("s:")) {
@@ -239,6 +236,13 @@ public final class Node {
             String[] saga = payload.split(":");
             telemetry.sagaChanged(Long.parseLong(saga[1]),
                     WorkflowStatus.SagaState.valueOf(saga[2].toUpperCase(Locale.ROOT)));
+        }
+    }
+
+    private void wakeFetcher(String queue) {
+        QueueFetcher fetcher = fetchers.get(queue);
+        if (fetcher != null) {
+            fetcher.wake();
         }
     }
 
