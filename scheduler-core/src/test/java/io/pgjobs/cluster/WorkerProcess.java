@@ -40,6 +40,8 @@ import javax.sql.DataSource;
  *       in the table {@code flow_runs} ({@link HandlerRuns}, database time);</li>
  *   <li>{@code shared}: the same queue and handlers under the global limit alone (no limit per key), which the
  *       nodes share by leased shares (docs/flow-control.md, "Shares of a queue limit");</li>
+ *   <li>{@code partitioned}: the same handlers for the queue {@code partitioned} under one job per key alone
+ *       (which claims ahead of its free slots);</li>
  *   <li>{@code ordered}: the queue {@code ordered} with ordered keys, whose handlers log the same way in
  *       {@code ordered_runs} and fail their first attempts as their args say;</li>
  *   <li>{@code rated}: the queue {@code rated} under a rate of {@link #RATE_PER_SECOND} starts a second, with a
@@ -172,12 +174,17 @@ public final class WorkerProcess {
             if (options.contains("limited")) {
                 builder.partitionLimit("limited", PartitionKey.args("key"), 1);
             }
+        }
+        if (options.contains("partitioned")) { // a partition limit alone: the queue claims ahead
+            builder.queue("partitioned", concurrency).partitionLimit("partitioned", PartitionKey.args("key"), 1);
+        }
+        if (options.contains("limited") || options.contains("shared") || options.contains("partitioned")) {
             builder.handler(Limited.class, ctx -> {
-                        long run = logStart(dataSource, "flow_runs", ctx, nodeId, ctx.args().key(), ctx.args().n());
-                        Thread.sleep(ctx.args().millis());
-                        logEnd(dataSource, "flow_runs", run);
-                        return null;
-                    });
+                long run = logStart(dataSource, "flow_runs", ctx, nodeId, ctx.args().key(), ctx.args().n());
+                Thread.sleep(ctx.args().millis());
+                logEnd(dataSource, "flow_runs", run);
+                return null;
+            });
         }
         if (options.contains("ordered")) {
             builder.queue("ordered", concurrency)

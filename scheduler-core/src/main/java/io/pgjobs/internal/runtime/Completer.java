@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * Writes finished attempts in batches: one statement updates many jobs and inserts their attempt rows. It
@@ -25,10 +26,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * handler returned, and its lease keeps being renewed until its completion is written. If the database is
  * unreachable, completions are kept and written when it is back. While a full batch is waiting to be written,
  * the fetchers stop claiming ({@link #behind()}). Once written, an attempt is no longer held, and its end is
- * reported to {@link Telemetry}. Then the claimers of queues with flow control are woken on every node (their
- * claims may take more now: see {@link QueueFetcher}), and the outcomes of kinds with circuit breakers are
- * recorded ({@link CircuitBreakers#record}). A failure there loses only that: the wake-up (claimers look again on
- * their poll interval), or those outcomes in the breakers' counts.
+ * reported to {@link Telemetry}. The claimers of queues with flow control whose jobs ended are woken (their
+ * claims may take more now: see {@link QueueFetcher}): on every node by the queues' notification, sent in the
+ * completion's own transaction (so it goes out exactly when the ends commit, and costs no commit of its own), and
+ * on this node directly once it committed, without waiting for that notification to come back through the
+ * listener. Then the outcomes of kinds with circuit breakers are recorded ({@link CircuitBreakers#record}); a
+ * failure there loses only those outcomes in the breakers' counts.
  *
  * <p>A statement cut off by its timeout is written again in halves (and the statements grow back as they
  * succeed), so a batch too big to write in time never fails over and over. While a statement is written, the
@@ -52,6 +55,8 @@ final class Completer extends BackgroundLoop {
     /** The queues of this node with flow control, whose claimers wait for jobs to end. */
     private final Set<String> flowQueues;
     private final FlowStore flowStore;
+    /** Wakes this node's claimer of a queue. */
+    private final Consumer<String> wakeClaimer;
     private final CircuitBreakers circuits;
     private final ConcurrentLinkedQueue<Finished> waiting = new ConcurrentLinkedQueue<>();
     private final List<Finished> batch = new ArrayList<>();
@@ -61,7 +66,7 @@ final class Completer extends BackgroundLoop {
     private int statementSize = MAX_BATCH;
 
     Completer(ExecutionStore store, String nodeId, Duration lease, HeldJobs held, Telemetry telemetry,
-              Set<String> flowQueues, FlowStore flowStore, CircuitBreakers circuits) {
+              Set<String> flowQueues, FlowStore flowStore, Consumer<String> wakeClaimer, CircuitBreakers circuits) {
         super("pgjobs-completer");
         this.store = store;
         this.nodeId = nodeId;
@@ -70,6 +75,7 @@ final class Completer extends BackgroundLoop {
         this.telemetry = telemetry;
         this.flowQueues = Set.copyOf(flowQueues);
         this.flowStore = flowStore;
+        this.wakeClaimer = wakeClaimer;
         this.circuits = circuits;
     }
 
@@ -108,7 +114,8 @@ final class Completer extends BackgroundLoop {
             return;
         }
         List<Finished> writing = batch.subList(0, Math.min(statementSize, batch.size()));
-        Map<Long, JobState> written = write(writing);
+        Set<String> freed = new HashSet<>();
+        Map<Long, JobState> written = write(writing, freed);
         List<Written> applied = new ArrayList<>(writing.size());
         for (Finished finished : writing) {
             Completion completion = finished.completion();
@@ -121,17 +128,29 @@ final class Completer extends BackgroundLoop {
         unwritten.addAndGet(-writing.size());
         writing.clear();
         statementSize = Math.min(MAX_BATCH, statementSize * 2);
-        wakeFlowQueues(applied);
+        freed.forEach(wakeClaimer);
         if (circuits.any()) {
             circuits.record(applied);
         }
     }
 
-    private Map<Long, JobState> write(List<Finished> writing) throws SQLException {
+    /** Writes the completions and, in their transaction, wakes the flow-controlled queues they free: {@code freed}. */
+    private Map<Long, JobState> write(List<Finished> writing, Set<String> freed) throws SQLException {
         List<Long> jobIds = writing.stream().map(finished -> finished.completion().jobId()).toList();
         held.completing(jobIds);
         try {
-            return store.complete(writing.stream().map(Finished::completion).toList(), nodeId, lease);
+            return store.complete(writing.stream().map(Finished::completion).toList(), nodeId, lease,
+                    (connection, written) -> {
+                        for (Finished finished : writing) {
+                            String queue = finished.job().queue();
+                            if (flowQueues.contains(queue) && written.containsKey(finished.completion().jobId())) {
+                                freed.add(queue);
+                            }
+                        }
+                        if (!freed.isEmpty()) {
+                            flowStore.wakeQueues(connection, freed);
+                        }
+                    });
         } catch (SQLException e) {
             if (Sql.isStatementTimeout(e)) {
                 statementSize = Math.max(1, writing.size() / 2);
@@ -139,18 +158,6 @@ final class Completer extends BackgroundLoop {
             throw e;
         } finally {
             held.completed(jobIds);
-        }
-    }
-
-    private void wakeFlowQueues(List<Written> applied) throws SQLException {
-        Set<String> freed = new HashSet<>();
-        for (Written end : applied) {
-            if (flowQueues.contains(end.job().queue())) {
-                freed.add(end.job().queue());
-            }
-        }
-        if (!freed.isEmpty()) {
-            flowStore.wakeQueues(freed);
         }
     }
 

@@ -80,7 +80,7 @@ public final class Node {
         Set<String> waking = new LinkedHashSet<>(config.flows().keySet());
         waking.removeAll(shares.keySet());
         this.completer = new Completer(stores.executions(), config.nodeId(), config.leaseDuration(), held, telemetry,
-                waking, stores.flow(), circuits);
+                waking, stores.flow(), this::wakeFetcher, circuits);
         this.workers = new Workers(config, telemetry, stores.executions(), stores.workflows(), held, completer);
         // kinds with a circuit breaker are claimed apart, while their circuit is closed (see QueueFetcher)
         List<String> kinds = config.handlers().keySet().stream()
@@ -186,7 +186,13 @@ public final class Node {
      */
     public static int connectionsNeeded(Config config) {
         int queues = config.queues().size();
-        return queues == 0 ? 2 : 5 + queues;
+        return queues == 0 ? 2 : 5 + queues + (sharesLimits(config) ? 1 : 0);
+    }
+
+    /** Whether a queue of this node runs under a share of its limit, which the limit shares' keeper renews. */
+    private static boolean sharesLimits(Config config) {
+        return config.flows().entrySet().stream()
+                .anyMatch(flow -> LimitShare.covers(flow.getValue()) && config.queues().containsKey(flow.getKey()));
     }
 
     /** Refuses to start on a pool too small for this node, when the pool tells its size. */
@@ -197,8 +203,9 @@ public final class Node {
                         + "leader's chores share one more"
                 : "the notification listener and the leader session hold one each for the node's life, the "
                         + "completer, the lease keeper and each queue's fetcher (" + config.queues().size()
-                        + " queues) borrow one often, and the heartbeat, the cron firer and the leader's chores "
-                        + "share one more";
+                        + " queues) borrow one often" + (sharesLimits(config) ? ", as does the keeper of the shares of "
+                        + "queue limits" : "") + ", and the heartbeat, the cron firer and the leader's chores share one "
+                        + "more";
         OptionalInt size = pool.maximumSize();
         if (size.isEmpty()) {
             log.info("pgjobs cannot read the size of the connection pool ({}); it needs at least {} connections for "
@@ -254,10 +261,7 @@ public final class Node {
      */
     private void onNotification(String payload) {
         if (payload.startsWith("q:")) {
-            QueueFetcher fetcher = fetchers.get(payload.substring(2));
-            if (fetcher != null) {
-                fetcher.wake();
-            }
+            wakeFetcher(payload.substring(2));
         } else if (payload.startsWith("c:")) {
             workers.stop(Long.parseLong(payload.substring(2)), StopReason.CANCELLED);
         } else if (payload.startsWith("s:")) {
@@ -266,6 +270,13 @@ public final class Node {
             String[] saga = payload.split(":");
             telemetry.sagaChanged(Long.parseLong(saga[1]),
                     WorkflowStatus.SagaState.valueOf(saga[2].toUpperCase(Locale.ROOT)));
+        }
+    }
+
+    private void wakeFetcher(String queue) {
+        QueueFetcher fetcher = fetchers.get(queue);
+        if (fetcher != null) {
+            fetcher.wake();
         }
     }
 

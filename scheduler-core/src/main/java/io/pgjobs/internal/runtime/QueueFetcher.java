@@ -39,8 +39,13 @@ import java.util.stream.Stream;
  * buffer assumed) or are left when the fetcher stops are put back as they were, the attempt given back
  * ({@link Workers#putBack}), and after such a put-back the queue claims only its free slots for
  * {@link #AHEAD_PAUSE_NANOS}. A node killed with jobs in its buffer leaves them to the rescuer, like any job it
- * claimed. A queue with flow control claims only its free slots: a buffered job would hold a place under a
- * cluster-wide limit or an ordered key that another node could start at once.
+ * claimed. A queue limited only per partition or by ordered keys claims ahead too, up to its concurrency (a
+ * buffer that does not grow): a buffered job counts under its partition's limit and holds its key, so no limit is
+ * exceeded and no key runs twice at once, and the price, a partition's slot held for up to the buffer's time, is
+ * one job's among as many partitions or keys as the queue has running. A queue with a limit of its own or a rate
+ * limit claims only its free slots: a buffered job would hold a place under the queue-wide limit or a start of
+ * the rate that another node could use at once; so does a queue with flow control whose kinds have a circuit per
+ * partition, whose probes must not wait in a buffer (docs/flow-control.md, "Claiming ahead").
  *
  * <p>While a backlog lasts (every claim full), each claim resumes after the last job of the previous one instead
  * of at the head of the queue: the head of the runnable index holds an entry for every job claimed since the
@@ -120,9 +125,9 @@ final class QueueFetcher extends BackgroundLoop {
     private final BooleanSupplier completionsBehind;
     private final Workers workers;
     private final Semaphore slots;
-    /** How many jobs this queue may claim ahead of its free slots at least (its concurrency; none with flow control). */
+    /** How many jobs this queue may claim ahead of its free slots at least: its concurrency, or none. */
     private final int aheadLimit;
-    /** How many it may claim ahead at most: {@link #MAX_AHEAD}, or its concurrency if that is more. */
+    /** The most it may claim ahead: {@link #MAX_AHEAD} or its concurrency if more; with flow control, the least. */
     private final int maxAhead;
     /** How many it may claim ahead now, between the two (see {@link #adjustAhead}). */
     private volatile int ahead;
@@ -193,11 +198,21 @@ final class QueueFetcher extends BackgroundLoop {
         this.completionsBehind = completionsBehind;
         this.workers = workers;
         this.slots = new Semaphore(concurrency);
-        this.aheadLimit = this.flow == null ? concurrency : 0;
-        this.maxAhead = this.flow == null ? Math.max(concurrency, MAX_AHEAD) : 0;
+        this.aheadLimit = claimsAhead(this.flow, partitionKinds) ? concurrency : 0;
+        this.maxAhead = this.flow == null ? Math.max(concurrency, MAX_AHEAD) : aheadLimit;
         this.ahead = aheadLimit;
         this.unusedAheadNanos = Math.min(UNUSED_AHEAD_NANOS, lease.toNanos() / 4);
         this.refillThreshold = Math.max(1, concurrency / 4);
+    }
+
+    /**
+     * Whether a queue claims ahead of its free slots: without flow control, or limited only per partition and by
+     * ordered keys (no limit of its own, no rate limit), its kinds with a circuit per partition (claimed with its
+     * others) none.
+     */
+    private static boolean claimsAhead(QueueFlow flow, List<String> partitionKinds) {
+        return flow == null
+                || (flow.queueLimit() == null && flow.rateLimit() == null && partitionKinds.isEmpty());
     }
 
     /**

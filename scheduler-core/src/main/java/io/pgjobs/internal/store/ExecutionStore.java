@@ -204,6 +204,22 @@ public final class ExecutionStore {
      */
     public Map<Long, JobState> complete(List<Completion> completions, String nodeId, Duration lease)
             throws SQLException {
+        return complete(completions, nodeId, lease, (connection, written) -> { });
+    }
+
+    /** What a completion's transaction does after its statement: told what it wrote, as {@link #complete} answers. */
+    @FunctionalInterface
+    public interface AfterWrite {
+        void run(Connection connection, Map<Long, JobState> written) throws SQLException;
+    }
+
+    /**
+     * Like {@link #complete(List, String, Duration)}, and runs {@code afterWrite} in the same transaction once the
+     * completions are written, so that what it does commits with them or not at all (a failure of it is the
+     * completion's).
+     */
+    public Map<Long, JobState> complete(List<Completion> completions, String nodeId, Duration lease,
+                                        AfterWrite afterWrite) throws SQLException {
         Long[] ids = completions.stream().map(Completion::jobId).toArray(Long[]::new);
         // Lock the rows in a statement of their own first. An UPDATE joined to its input rows that meets a row a
         // concurrent transaction (a lease renewal, say) changed after the statement began rechecks the join with
@@ -221,7 +237,9 @@ public final class ExecutionStore {
             }
             Savepoint locked = connection.setSavepoint();
             try {
-                return new CompletionOutcome(writeCompletions(connection, completions, ids, nodeId), null);
+                Map<Long, JobState> written = writeCompletions(connection, completions, ids, nodeId);
+                afterWrite.run(connection, written);
+                return new CompletionOutcome(written, null);
             } catch (SQLException failure) {
                 if (ConnectionErrors.isConnectionError(failure)) {
                     throw failure;

@@ -6,6 +6,7 @@ import io.pgjobs.PartitionKey;
 import io.pgjobs.RateLimit;
 import io.pgjobs.internal.config.Config.QueueFlow;
 import io.pgjobs.internal.values.PlainJson;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -106,16 +107,16 @@ public final class FlowStore {
     }
 
     /**
-     * Wakes the claimers of {@code queues} on every node: jobs of theirs stopped running here, so the slots they
-     * held under a cluster-wide limit are free, and the jobs of their ordering keys behind them may be next.
+     * Wakes the claimers of {@code queues} on every node once {@code connection}'s transaction commits (the
+     * completion's that ended jobs of theirs, see {@link ExecutionStore#complete(List, String, java.time.Duration,
+     * ExecutionStore.AfterWrite)}): the slots those jobs held under a cluster-wide limit are free, and the jobs of
+     * their ordering keys behind them may be next.
      */
-    public void wakeQueues(Collection<String> queues) throws SQLException {
-        Sql.autoCommit(dataSource, connection -> {
-            try (PreparedStatement ps = connection.prepareStatement(wakeQueuesSql)) {
-                ps.setString(1, notifyChannel);
-                ps.setArray(2, Sql.textArray(connection, queues));
-                return ps.execute();
-            }
-        });
+    public void wakeQueues(Connection connection, Collection<String> queues) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(wakeQueuesSql)) {
+            ps.setString(1, notifyChannel);
+            ps.setArray(2, Sql.textArray(connection, queues));
+            ps.execute();
+        }
     }
 }
