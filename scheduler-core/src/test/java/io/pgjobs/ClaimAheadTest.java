@@ -151,9 +151,11 @@ class ClaimAheadTest {
     void aQueueWithFlowControlClaimsOnlyItsFreeSlots() throws Exception {
         String enqueued = enqueue("limited", 6);
         Handlers handlers = new Handlers();
-        // a cluster-wide limit above the node's concurrency: a job claimed ahead would hold a place under it
+        // cluster-wide limits above the node's concurrency: a job claimed ahead would hold a place under them (a
+        // queue limited only as a whole claims ahead within its node's share of the limit: SharedLimitTest)
         schedulers.start(Scheduler.builder(db.dataSource()).migrateOnStart(false)
-                .queue("limited", 2).queueLimit("limited", 10).handler(Blocking.class, handlers::run));
+                .queue("limited", 2).queueLimit("limited", 10).partitionLimit("limited", PartitionKey.args("n"), 10)
+                .handler(Blocking.class, handlers::run));
         Await.until(Duration.ofSeconds(60), "two handlers started", () -> handlers.starts.size() == 2);
 
         // in one snapshot: a job claimed ahead would be running still, or put back already

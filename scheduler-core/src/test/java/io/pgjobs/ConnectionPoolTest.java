@@ -49,6 +49,18 @@ class ConnectionPoolTest {
     }
 
     @Test
+    void aQueueLimitedAsAWholeNeedsOneMoreForItsSharesKeeper() {
+        try (HikariDataSource pool = pool(6);
+             Scheduler scheduler = Scheduler.builder(pool).queue("default", 16).queueLimit("default", 4)
+                     .handler(Pooled.class, ctx -> null).build()) {
+            assertThatThrownBy(scheduler::start).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("allows 6 connections")
+                    .hasMessageContaining("needs at least 7")
+                    .hasMessageContaining("keeper of the shares");
+        }
+    }
+
+    @Test
     @Timeout(180)
     void anExhaustedPoolIsToldApartFromADownDatabaseAndCloseStillReturns() throws Exception {
         Duration shutdownDeadline = Duration.ofSeconds(1);

@@ -26,15 +26,29 @@ import java.util.List;
  *                         longest first, at most {@link #SHOWN}; empty without a rate limit or before its first start
  * @param blockedKeys      ordering keys held back by one job, discarded holders first, then those with the most
  *                         jobs waiting behind them, at most {@link #SHOWN_KEYS}; empty without ordered keys
+ * @param shares           the nodes' unexpired shares of a queue limited only as a whole, by node
+ *                         (docs/flow-control.md, "Shares of a queue limit"); empty for other queues
  */
 public record QueueFlowState(String queue, FlowSettings settings, List<String> nodes, List<String> disagreeingNodes,
                              int concurrency, Instant at, long running, long countedRunning,
                              List<PartitionUse> busiestPartitions,
-                             List<RateState> rates, List<BlockedKey> blockedKeys) {
+                             List<RateState> rates, List<BlockedKey> blockedKeys, List<LimitShare> shares) {
     /** How many partitions (busiest, rate states) a reading lists at most. */
     public static final int SHOWN = 20;
     /** How many blocked keys a reading lists at most. */
     public static final int SHOWN_KEYS = 100;
+
+    /**
+     * A node's share of a queue limit: how many of the queue's jobs may execute on it at once until when, and how
+     * many it asked for (a node with fewer slots than it wants and than its fair part makes the others give back
+     * their excess).
+     *
+     * @param nodeId the node
+     * @param slots how many of the queue's jobs may execute on it at once
+     * @param wanted how many it asked for
+     * @param expiresAt when the share ends unless the node renews it (database time)
+     */
+    public record LimitShare(String nodeId, int slots, int wanted, Instant expiresAt) {}
 
     /**
      * A partition ("" for the jobs without a key) and its running jobs.

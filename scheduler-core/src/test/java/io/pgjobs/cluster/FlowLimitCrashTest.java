@@ -19,16 +19,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Four worker JVMs share jobs of 50 keys under a cluster-wide limit of 3 and one job per key at a time (queue
  * {@code limited}), or under one job per key alone (queue {@code partitioned}, which claims ahead of its free
  * slots); mid-run one node is killed with SIGKILL and another frozen with SIGSTOP until its lease ran out and its
  * jobs were rescued, then resumed. The handlers' own log ({@link HandlerRuns}) never shows more than 3 running at
- * once under the limit of 3, nor two of a key, and every job completes exactly once.
+ * once under the limit of 3, nor two of a key, and every job completes exactly once. The same with the limit of 3
+ * alone (queue {@code limited} in mode {@code shared}), which two or four nodes share by leased shares
+ * (docs/flow-control.md, "Shares of a queue limit"), another node joining after the kill.
  *
  * <p>1,500 jobs by default; the issue's full run is {@code -Dpgjobs.flowLimitJobs=10000} (its duration is in
  * docs/performance.md).
@@ -43,21 +45,24 @@ class FlowLimitCrashTest {
     private static final long LEASE_MS = 2_000;
     private static final long DEAD_AFTER_MS = 3_000;
 
-    @ParameterizedTest
-    @ValueSource(strings = {"limited", "partitioned"})
+    @ParameterizedTest(name = "{0} on {1} nodes")
+    @CsvSource({"limited, 4", "partitioned, 4", "shared, 4", "shared, 2"})
     @Timeout(1_800)
-    void aKilledAndAFrozenNodeNeverLetTheLimitsBeExceeded(String queue) throws Exception {
-        db.execute("drop table if exists flow_runs");
-        db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.nodes");
+    void aKilledAndAFrozenNodeNeverLetTheLimitsBeExceeded(String mode, int nodeCount) throws Exception {
+        db.execute("drop table if exists flow_runs; truncate pgjobs.jobs, pgjobs.attempts cascade; "
+                + "update pgjobs.nodes set stopped_at = now() where stopped_at is null");
         HandlerRuns.create(db, "flow_runs");
+        boolean perKey = !mode.equals("shared");
+        boolean limited = !mode.equals("partitioned");
+        String queue = limited ? "limited" : "partitioned";
         long killedAt, frozenAt;
         try (WorkerLauncher workers = new WorkerLauncher()) {
             List<Worker> nodes = new ArrayList<>();
-            for (String id : List.of("node-a", "node-b", "node-c", "node-d")) {
-                nodes.add(workers.start(db.jdbcUrl(), id, LEASE_MS, DEAD_AFTER_MS, CONCURRENCY, 5_000, queue));
+            for (String id : List.of("node-a", "node-b", "node-c", "node-d").subList(0, nodeCount)) {
+                nodes.add(workers.start(db.jdbcUrl(), id, LEASE_MS, DEAD_AFTER_MS, CONCURRENCY, 5_000, mode));
             }
-            Await.until(Duration.ofSeconds(90), "four nodes registered",
-                    () -> db.queryLong("select count(*) from pgjobs.nodes where stopped_at is null") == 4);
+            Await.until(Duration.ofSeconds(90), nodeCount + " nodes registered",
+                    () -> db.queryLong("select count(*) from pgjobs.nodes where stopped_at is null") == nodeCount);
 
             List<JobRequest> jobs = new ArrayList<>();
             for (int i = 0; i < JOBS; i++) {
@@ -70,6 +75,10 @@ class FlowLimitCrashTest {
                     () -> db.queryLong("select count(*) from flow_runs where node = 'node-a'") >= 30 && holdsJobs(killed));
             workers.kill(killed);
             killedAt = HandlerRuns.now(db);
+            if (mode.equals("shared")) {
+                // a node joins mid-run (and with two nodes, it is the one left to rescue the frozen node's jobs)
+                nodes.add(workers.start(db.jdbcUrl(), "node-e", LEASE_MS, DEAD_AFTER_MS, CONCURRENCY, 5_000, mode));
+            }
 
             Worker frozen = nodes.get(1);
             frozenAt = freezeHoldingJobs(workers, frozen);
@@ -87,7 +96,7 @@ class FlowLimitCrashTest {
 
         List<Run> runs = runsAsTheyHeldTheirSlots(killedAt, frozenAt);
         assertThat(runs.stream().map(Run::node).distinct()).as("nodes that ran jobs").hasSizeGreaterThan(2);
-        if (queue.equals("limited")) {
+        if (limited) {
             assertThat(HandlerRuns.maxOverlap(runs)).as("most handlers running at once")
                     .isLessThanOrEqualTo(WorkerProcess.LIMITED_QUEUE_LIMIT);
         } else {
@@ -95,20 +104,28 @@ class FlowLimitCrashTest {
             assertThat(db.queryLong("select max(n) from (select count(*) n from pgjobs.attempts group by started_at) c"))
                     .as("most jobs a claim took (more than a node's slots: it claims ahead)").isGreaterThan(CONCURRENCY);
         }
-        HandlerRuns.byKey(runs).forEach((key, ofKey) ->
-                assertThat(HandlerRuns.maxOverlap(ofKey)).as("handlers of " + key + " at once").isEqualTo(1));
+        if (perKey) {
+            HandlerRuns.byKey(runs).forEach((key, ofKey) ->
+                    assertThat(HandlerRuns.maxOverlap(ofKey)).as("handlers of " + key + " at once").isEqualTo(1));
+        }
         assertThat(db.queryLong("select count(*) from pgjobs.attempts where outcome = 'completed'"))
                 .as("completed attempts").isEqualTo(JOBS);
         assertThat(db.queryLong("select count(distinct job_id) from pgjobs.attempts where outcome = 'completed'"))
                 .as("jobs with a completed attempt").isEqualTo(JOBS);
         assertThat(db.queryLong("select count(*) from pgjobs.attempts where outcome = 'lost' and node_id = 'node-b'"))
                 .as("attempts the frozen node lost").isPositive();
-        // the claims read kept counts (V39): the killed node's and the frozen node's slots came back with the rescue
-        assertThat(db.queryLong("select count(*) from pgjobs.flow_running")).as("partitions counted").isPositive();
-        assertThat(db.queryLong("select coalesce(sum(running), 0) from pgjobs.flow_running"))
-                .as("jobs counted as running once every job completed").isZero();
-        System.out.printf(Locale.ROOT, "FlowLimitCrashTest (" + queue + "): %d jobs in %.1f s (first start to last end), %d runs%n",
-                JOBS, (runs.stream().mapToLong(Run::end).max().orElseThrow()
+        if (perKey) {
+            // the claims read kept counts (V39): the killed node's and the frozen node's slots came back with the rescue
+            assertThat(db.queryLong("select count(*) from pgjobs.flow_running")).as("partitions counted").isPositive();
+            assertThat(db.queryLong("select coalesce(sum(running), 0) from pgjobs.flow_running"))
+                    .as("jobs counted as running once every job completed").isZero();
+        } else {
+            // the shares: the killed node's expired, the others were given back as their nodes stopped
+            assertThat(db.queryLong("select count(*) from pgjobs.limit_shares where expires_at > now() and slots > 0"))
+                    .as("shares held once every node stopped or died").isZero();
+        }
+        System.out.printf(Locale.ROOT, "FlowLimitCrashTest (%s, %d nodes): %d jobs in %.1f s (first start to last "
+                + "end), %d runs%n", mode, nodeCount, JOBS, (runs.stream().mapToLong(Run::end).max().orElseThrow()
                         - runs.stream().mapToLong(Run::start).min().orElseThrow()) / 1e6, runs.size());
     }
 

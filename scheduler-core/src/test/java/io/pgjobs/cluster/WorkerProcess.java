@@ -38,6 +38,8 @@ import javax.sql.DataSource;
  *   <li>{@code limited}: the node also works the queue {@code limited} under a global limit of
  *       {@link #LIMITED_QUEUE_LIMIT} and one job per key at a time, whose handlers log when they start and end
  *       in the table {@code flow_runs} ({@link HandlerRuns}, database time);</li>
+ *   <li>{@code shared}: the same queue and handlers under the global limit alone (no limit per key), which the
+ *       nodes share by leased shares (docs/flow-control.md, "Shares of a queue limit");</li>
  *   <li>{@code partitioned}: the same handlers for the queue {@code partitioned} under one job per key alone
  *       (which claims ahead of its free slots);</li>
  *   <li>{@code ordered}: the queue {@code ordered} with ordered keys, whose handlers log the same way in
@@ -167,15 +169,16 @@ public final class WorkerProcess {
                     return null;
                 });
         int concurrency = Integer.parseInt(args[4]);
-        if (options.contains("limited")) {
-            builder.queue("limited", concurrency)
-                    .queueLimit("limited", LIMITED_QUEUE_LIMIT)
-                    .partitionLimit("limited", PartitionKey.args("key"), 1);
+        if (options.contains("limited") || options.contains("shared")) {
+            builder.queue("limited", concurrency).queueLimit("limited", LIMITED_QUEUE_LIMIT);
+            if (options.contains("limited")) {
+                builder.partitionLimit("limited", PartitionKey.args("key"), 1);
+            }
         }
         if (options.contains("partitioned")) { // a partition limit alone: the queue claims ahead
             builder.queue("partitioned", concurrency).partitionLimit("partitioned", PartitionKey.args("key"), 1);
         }
-        if (options.contains("limited") || options.contains("partitioned")) {
+        if (options.contains("limited") || options.contains("shared") || options.contains("partitioned")) {
             builder.handler(Limited.class, ctx -> {
                 long run = logStart(dataSource, "flow_runs", ctx, nodeId, ctx.args().key(), ctx.args().n());
                 Thread.sleep(ctx.args().millis());

@@ -14,10 +14,12 @@ import io.pgjobs.internal.store.Stores;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
@@ -49,6 +51,8 @@ public final class Node {
     private final Workers workers;
     private final Completer completer;
     private final LeaseKeeper leaseKeeper;
+    /** Renews this node's shares of queue limits; null when no queue has one. */
+    private final LimitShareKeeper shareKeeper;
     private final NotificationListener listener;
     private final ScheduleFirer cronFirer;
     private final Cluster cluster;
@@ -64,15 +68,29 @@ public final class Node {
         HeldJobs held = new HeldJobs();
         CircuitBreakers circuits = new CircuitBreakers(config.circuitBreakers(), stores.circuits(), telemetry,
                 config.leaseDuration().toMillis());
+        // a queue limited only as a whole runs under this node's share of the limit (LimitShare); its claimers wait
+        // for their share, not for jobs to end elsewhere, so its completions wake no one
+        Map<String, LimitShare> shares = new LinkedHashMap<>();
+        config.flows().forEach((queue, flow) -> {
+            if (LimitShare.covers(flow) && config.queues().containsKey(queue)) {
+                shares.put(queue, new LimitShare(queue, flow.queueLimit(), config.queues().get(queue),
+                        config.leaseDuration()));
+            }
+        });
+        Set<String> waking = new LinkedHashSet<>(config.flows().keySet());
+        waking.removeAll(shares.keySet());
         this.completer = new Completer(stores.executions(), config.nodeId(), config.leaseDuration(), held, telemetry,
-                config.flows().keySet(), stores.flow(), this::wakeFetcher, circuits);
+                waking, stores.flow(), this::wakeFetcher, circuits);
         this.workers = new Workers(config, telemetry, stores.executions(), stores.workflows(), held, completer);
         // kinds with a circuit breaker are claimed apart, while their circuit is closed (see QueueFetcher)
         List<String> kinds = config.handlers().keySet().stream()
                 .filter(kind -> !config.circuitBreakers().containsKey(kind)).toList();
         config.queues().forEach((queue, concurrency) -> fetchers.put(queue, new QueueFetcher(queue, concurrency,
-                config.flows().get(queue), kinds, stores.executions(), stores.flow(), circuits, stores.busyQueues(),
-                config.nodeId(), config.leaseDuration(), config.pollInterval(), completer::behind, workers)));
+                config.flows().get(queue), shares.get(queue), kinds, stores.executions(), stores.flow(), circuits,
+                stores.busyQueues(), config.nodeId(), config.leaseDuration(), config.pollInterval(), completer::behind,
+                workers)));
+        this.shareKeeper = shares.isEmpty() ? null : new LimitShareKeeper(List.copyOf(shares.values()),
+                stores.limitShares(), config.nodeId(), config.pollInterval());
         this.leaseKeeper = new LeaseKeeper(stores.executions(), config.nodeId(), config.leaseDuration(), held, workers);
         // once it listens (again), everything wakes: a notification sent while it did not listen is lost
         this.listener = new NotificationListener("pgjobs-listener", stores.notifications(), this::onNotification,
@@ -100,6 +118,9 @@ public final class Node {
             completer.start();
             cluster.start();
             leaseKeeper.start();
+            if (shareKeeper != null) {
+                shareKeeper.start();
+            }
             if (!fetchers.isEmpty()) {
                 listener.start();
             }
@@ -147,6 +168,9 @@ public final class Node {
             listener.stopBy(finished);
             completer.stopBy(finished);
             leaseKeeper.stopBy(finished);
+            if (shareKeeper != null) {
+                shareKeeper.stopBy(finished);
+            }
             cluster.stopHeartbeat(finished);
             workers.shutdown();
             log.info("pgjobs node {} stopped", config.nodeId());
@@ -162,7 +186,13 @@ public final class Node {
      */
     public static int connectionsNeeded(Config config) {
         int queues = config.queues().size();
-        return queues == 0 ? 2 : 5 + queues;
+        return queues == 0 ? 2 : 5 + queues + (sharesLimits(config) ? 1 : 0);
+    }
+
+    /** Whether a queue of this node runs under a share of its limit, which the limit shares' keeper renews. */
+    private static boolean sharesLimits(Config config) {
+        return config.flows().entrySet().stream()
+                .anyMatch(flow -> LimitShare.covers(flow.getValue()) && config.queues().containsKey(flow.getKey()));
     }
 
     /** Refuses to start on a pool too small for this node, when the pool tells its size. */
@@ -173,8 +203,9 @@ public final class Node {
                         + "leader's chores share one more"
                 : "the notification listener and the leader session hold one each for the node's life, the "
                         + "completer, the lease keeper and each queue's fetcher (" + config.queues().size()
-                        + " queues) borrow one often, and the heartbeat, the cron firer and the leader's chores "
-                        + "share one more";
+                        + " queues) borrow one often" + (sharesLimits(config) ? ", as does the keeper of the shares of "
+                        + "queue limits" : "") + ", and the heartbeat, the cron firer and the leader's chores share one "
+                        + "more";
         OptionalInt size = pool.maximumSize();
         if (size.isEmpty()) {
             log.info("pgjobs cannot read the size of the connection pool ({}); it needs at least {} connections for "
@@ -212,6 +243,9 @@ public final class Node {
         List<BackgroundLoop> loops = new ArrayList<>(fetchers.values());
         loops.add(completer);
         loops.add(leaseKeeper);
+        if (shareKeeper != null) {
+            loops.add(shareKeeper);
+        }
         if (!fetchers.isEmpty()) {
             loops.add(listener);
         }

@@ -73,6 +73,9 @@ import java.util.stream.Stream;
  * the whole server until its WAL is flushed. The promise holds {@link #BUSY_PROMISE} from its last renewal, in
  * database time, and the fetcher keeps polling {@link #BUSY_GRACE} past it, for transactions that read the promise
  * and committed a moment later (docs/architecture.md, "The wake-up").
+ *
+ * <p>A queue whose only flow control is a queue-wide limit is claimed as a queue without flow control (ahead into
+ * the buffer too), and its jobs start only within this node's {@link LimitShare} of the limit.
  */
 final class QueueFetcher extends BackgroundLoop {
     private static final int MAX_BATCH = 1_000;
@@ -109,8 +112,10 @@ final class QueueFetcher extends BackgroundLoop {
     private final List<String> partitionKinds;
     /** In a queue without flow control, whether the next round claims the kinds with a circuit per partition first. */
     private boolean partitionKindsFirst;
-    /** The queue's flow control; null when it has none. */
+    /** The queue's flow control; null when it has none, or only a limit this node holds a share of. */
     private final QueueFlow flow;
+    /** This node's share of the queue's limit, when that is the queue's only flow control; null otherwise. */
+    private final LimitShare share;
     private final ExecutionStore store;
     private final FlowStore flowStore;
     private final CircuitBreakers circuits;
@@ -164,14 +169,19 @@ final class QueueFetcher extends BackgroundLoop {
     private boolean promised;
 
     /** {@code completionsBehind}: whether the completer has a full batch to write (see {@link Completer#behind()}). */
-    QueueFetcher(String queue, int concurrency, QueueFlow flow, List<String> kinds, ExecutionStore store,
-                 FlowStore flowStore, CircuitBreakers circuits, BusyQueueStore busyQueues, String nodeId, Duration lease,
+    QueueFetcher(String queue, int concurrency, QueueFlow flow, LimitShare share, List<String> kinds,
+                 ExecutionStore store, FlowStore flowStore, CircuitBreakers circuits, BusyQueueStore busyQueues,
+                 String nodeId, Duration lease,
                  Duration pollInterval, BooleanSupplier completionsBehind, Workers workers) {
         super("pgjobs-fetch-" + queue);
         this.queue = queue;
         this.concurrency = concurrency;
-        this.flow = flow;
-        this.rateInterval = flow == null || flow.rateLimit() == null ? null
+        this.share = share;
+        this.flow = share != null ? null : flow;
+        if (share != null) {
+            share.onRoomAgain(this::wake);
+        }
+        this.rateInterval = this.flow == null || flow.rateLimit() == null ? null
                 : Duration.ofNanos(Math.min(pollInterval.toNanos(),
                         Math.max(1_000_000L, (long) (flow.rateLimit().intervalMillis() * 1e6))));
         this.kinds = kinds;
@@ -188,8 +198,8 @@ final class QueueFetcher extends BackgroundLoop {
         this.completionsBehind = completionsBehind;
         this.workers = workers;
         this.slots = new Semaphore(concurrency);
-        this.aheadLimit = claimsAhead(flow, partitionKinds) ? concurrency : 0;
-        this.maxAhead = flow == null ? Math.max(concurrency, MAX_AHEAD) : aheadLimit;
+        this.aheadLimit = claimsAhead(this.flow, partitionKinds) ? concurrency : 0;
+        this.maxAhead = this.flow == null ? Math.max(concurrency, MAX_AHEAD) : aheadLimit;
         this.ahead = aheadLimit;
         this.unusedAheadNanos = Math.min(UNUSED_AHEAD_NANOS, lease.toNanos() / 4);
         this.refillThreshold = Math.max(1, concurrency / 4);
@@ -248,6 +258,9 @@ final class QueueFetcher extends BackgroundLoop {
     private Duration fetch() throws Exception {
         long now = System.nanoTime();
         putBackUnused(now);
+        if (share != null) {
+            startBuffered(now);
+        }
         int free = Math.min(claimable(now), MAX_BATCH);
         if (free == 0) {
             return untilNextPutBack(now);
@@ -277,11 +290,15 @@ final class QueueFetcher extends BackgroundLoop {
         List<ClaimedJob> startNow = new ArrayList<>(claimed.size());
         synchronized (buffer) {
             for (ClaimedJob job : claimed) {
-                if (slots.tryAcquire()) {
+                if (tryStart(now)) {
                     startNow.add(job);
                 } else {
                     buffer.addLast(job);
                 }
+            }
+            if (share != null && rest > 0) {
+                // work found beyond what the share lets start now, or as much as the claim could take
+                share.demand(claimed.size() == free || !buffer.isEmpty());
             }
         }
         startNow.forEach(job -> workers.launch(job, this::slotFreed));
@@ -371,14 +388,42 @@ final class QueueFetcher extends BackgroundLoop {
     }
 
     /**
-     * How many jobs a claim may take now: the free slots, and while claiming ahead is on, what the buffer has
-     * room for.
+     * How many jobs a claim may take now: the free slots (within the share, if the queue has one), and while
+     * claiming ahead is on, what the buffer has room for.
      */
     private int claimable(long now) {
         synchronized (buffer) {
             int room = now - aheadPausedUntil >= 0 ? ahead - buffer.size() : 0;
-            return slots.availablePermits() + Math.max(0, room);
+            int startable = share == null ? slots.availablePermits()
+                    : Math.min(slots.availablePermits(), share.startable(now));
+            return startable + Math.max(0, room);
         }
+    }
+
+    /** Takes a slot for a job to start now: a free one, and within the share if the queue has one. */
+    private boolean tryStart(long now) {
+        if (!slots.tryAcquire()) {
+            return false;
+        }
+        if (share != null && !share.tryStart(now)) {
+            slots.release();
+            return false;
+        }
+        return true;
+    }
+
+    /** Starts the buffered jobs that a grown share has room for (the buffer's oldest first). */
+    private void startBuffered(long now) {
+        List<ClaimedJob> startNow = new ArrayList<>();
+        synchronized (buffer) {
+            while (!buffer.isEmpty() && now - buffer.peekFirst().claimSentNanos() < unusedAheadNanos && tryStart(now)) {
+                startNow.add(buffer.pollFirst());
+            }
+            if (!buffer.isEmpty()) {
+                share.demand(true);
+            }
+        }
+        startNow.forEach(job -> workers.launch(job, this::slotFreed));
     }
 
     /**
@@ -400,14 +445,19 @@ final class QueueFetcher extends BackgroundLoop {
         long now = System.nanoTime();
         ClaimedJob next = null;
         boolean expiredAny = false;
+        if (share != null) {
+            share.ended();
+        }
         synchronized (buffer) {
             ClaimedJob head;
-            while (next == null && (head = buffer.pollFirst()) != null) {
-                if (now - head.claimSentNanos() < unusedAheadNanos) {
-                    next = head;
-                } else {
-                    expired.add(head);
+            while (next == null && (head = buffer.peekFirst()) != null) {
+                if (now - head.claimSentNanos() >= unusedAheadNanos) {
+                    expired.add(buffer.pollFirst());
                     expiredAny = true;
+                } else if (share == null || share.tryStart(now)) {
+                    next = buffer.pollFirst();
+                } else {
+                    break;
                 }
             }
             if (next == null) {

@@ -143,7 +143,17 @@ public final class FlowAdminStore {
                 .formatted(schema), queue).fetchOne(0, Long.class);
         return new QueueFlowState(queue, settings, nodes.stream().map(NodeQueue::nodeId).toList(), disagreeing,
                 concurrency, at, running, counted, busiest, rates(dsl, queue, settings.rateLimit()),
-                settings.orderedKeys() == null ? List.of() : blockedKeys(dsl, queue, settings.orderedKeys()));
+                settings.orderedKeys() == null ? List.of() : blockedKeys(dsl, queue, settings.orderedKeys()),
+                shares(dsl, queue));
+    }
+
+    /** The nodes' unexpired shares of the queue's limit (V44's limit_shares), by node. */
+    private List<QueueFlowState.LimitShare> shares(DSLContext dsl, String queue) {
+        String sql = "select node_id, slots, wanted, expires_at from %s.limit_shares where queue = ? and expires_at > now() "
+                + "order by node_id";
+        return dsl.resultQuery(sql.formatted(schema), queue).fetch(r -> new QueueFlowState.LimitShare(
+                r.get("node_id", String.class), r.get("slots", Integer.class), r.get("wanted", Integer.class),
+                r.get("expires_at", OffsetDateTime.class).toInstant()));
     }
 
     /**

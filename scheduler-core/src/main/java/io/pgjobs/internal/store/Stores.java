@@ -13,7 +13,7 @@ public record Stores(JobWriter jobWriter, ExecutionStore executions, JobStore jo
                      NotificationStore notifications, NotificationStore results, FlowStore flow,
                      CircuitStore circuits, WorkflowStore workflows, BatchStore batches,
                      FlowAdminStore flowAdmin, WorkflowViewStore workflowViews,
-                     InlineClaimStore inlineClaims, BusyQueueStore busyQueues) {
+                     InlineClaimStore inlineClaims, BusyQueueStore busyQueues, LimitShareStore limitShares) {
 
     /**
      * The stores of the schema {@code schema}, whose notification channel is {@code notifyChannel} and whose
@@ -36,6 +36,6 @@ public record Stores(JobWriter jobWriter, ExecutionStore executions, JobStore jo
                 new BatchStore(dataSource, schema, notifyChannel, leaseDuration),
                 new FlowAdminStore(dataSource, schema, notifyChannel, nodeDeadAfter, leaseDuration),
                 new WorkflowViewStore(dataSource, schema), new InlineClaimStore(dataSource, schema),
-                new BusyQueueStore(dataSource, schema));
+                new BusyQueueStore(dataSource, schema), new LimitShareStore(dataSource, schema));
     }
 }

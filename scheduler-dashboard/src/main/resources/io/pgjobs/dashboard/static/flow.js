@@ -109,6 +109,13 @@ function flowPanel(q) {
         s.queueLimit !== null ? [el('meter', { min: 0, max: s.queueLimit, value: q.running }), ' ' + q.running + ' of ' + s.queueLimit]
           : q.running + ' under flow control',
         countedRunning(q))),
+    q.shares.length ? [
+      el('h3', {}, 'Shares of the limit', el('span', { class: 'muted' }, 'how many of its jobs each node may run at once')),
+      table(['Node', 'Slots#', 'Wanted#', 'Until'], q.shares.map(share => el('tr', { 'data-share': share.nodeId },
+        el('td', { class: 'mono' }, share.nodeId),
+        el('td', { class: 'num' }, share.slots),
+        el('td', { class: 'num' }, share.wanted),
+        el('td', {}, when(share.expiresAt)))), '')] : null,
     s.partitionLimit !== null || q.busiestPartitions.length ? [
       el('h3', {}, 'Busiest partitions'),
       table(['Partition', 'Running#'], q.busiestPartitions.map(p => el('tr', {},
