@@ -15,6 +15,7 @@ import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
@@ -34,6 +35,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 class FlowControlBrowserTest {
     private static final String HOSTILE_KEY = "<img src=x onerror=\"window.pwned=1\">";
+    /** Holds the jobs of the queue limited as a whole while the page is read. */
+    private static final CountDownLatch EXPORTS_RELEASED = new CountDownLatch(1);
 
     @RegisterExtension
     static final DashboardFixture dashboard = DashboardFixture.signedInAsOperator("/jobs").started().inChromium()
@@ -44,6 +47,11 @@ class FlowControlBrowserTest {
                     if (Boolean.TRUE.equals(ctx.args().get("broken"))) {
                         throw new NonRetryableException("the ledger refused the posting");
                     }
+                    return null;
+                })
+                .queue("exports", 4).queueLimit("exports", 2)
+                .handler("exports.run", Map.class, ctx -> {
+                    EXPORTS_RELEASED.await();
                     return null;
                 }));
     @Fixture private static Scheduler scheduler;
@@ -177,5 +185,27 @@ class FlowControlBrowserTest {
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(
                 By.cssSelector("[data-key-of='ordering key']"), HOSTILE_KEY));
         assertThat(browser.findElement(By.cssSelector("[data-key-of='partition key']")).getText()).isEqualTo("—");
+    }
+
+    @Test
+    void aQueueLimitedAsAWholeShowsTheNodesSharesBesideItsRunningJobs() throws Exception {
+        try {
+            for (int i = 0; i < 3; i++) {
+                scheduler.client().enqueue(JobRequest.of("exports.run", Map.of("n", i)).queue("exports"));
+            }
+            Await.until(Duration.ofSeconds(30), "the node's share holds the whole limit",
+                    () -> scheduler.admin().flowControl().stream().filter(q -> q.queue().equals("exports"))
+                            .flatMap(q -> q.shares().stream()).anyMatch(share -> share.slots() == 2));
+            browser.get(server.uri() + "#/flow");
+            waiting().until(ExpectedConditions.textToBePresentInElementLocated(
+                    By.cssSelector("[data-shares-held=exports]"), "the nodes' shares hold 2 of 2 slots"));
+            assertThat(browser.findElements(By.cssSelector("[data-counted-running=exports]")))
+                    .as("the claims' counts, which count none of a shared queue's jobs").isEmpty();
+            WebElement share = browser.findElement(By.cssSelector("[data-flow-queue=exports] [data-share=flow-node]"));
+            assertThat(share.getText()).contains("flow-node", "2");
+            screenshot("flow-limit-shares");
+        } finally {
+            EXPORTS_RELEASED.countDown();
+        }
     }
 }

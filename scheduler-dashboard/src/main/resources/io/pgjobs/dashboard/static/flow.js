@@ -95,6 +95,17 @@ function countedRunning(q) {
     ' · the claims count ' + q.countedRunning + (differs ? ' (the jobs say ' + q.running + ')' : ''));
 }
 
+// A queue run under the nodes' shares of its limit: the claims count none of its jobs (so the kept counts say 0),
+// and its running jobs include those claimed ahead into the nodes' buffers, which hold no slot: what bounds the
+// jobs executing is the shares' slots.
+function sharesHeld(q, limit) {
+  const held = q.shares.reduce((sum, share) => sum + share.slots, 0);
+  return el('span', { class: 'counted muted', 'data-shares-held': q.queue,
+    title: 'the nodes run this queue under leased shares of its limit; its running jobs include those claimed ahead '
+      + 'into a node\'s buffer, which execute only within their node\'s share (docs/flow-control.md)' },
+    ' · the nodes\' shares hold ' + held + ' of ' + limit + ' slots');
+}
+
 function flowPanel(q) {
   const s = q.settings;
   return el('div', { class: 'panel flow', 'data-flow-queue': q.queue },
@@ -108,7 +119,7 @@ function flowPanel(q) {
       el('dt', {}, 'running'), el('dd', { 'data-running': q.queue },
         s.queueLimit !== null ? [el('meter', { min: 0, max: s.queueLimit, value: q.running }), ' ' + q.running + ' of ' + s.queueLimit]
           : q.running + ' under flow control',
-        countedRunning(q))),
+        q.shares.length ? sharesHeld(q, s.queueLimit) : countedRunning(q))),
     q.shares.length ? [
       el('h3', {}, 'Shares of the limit', el('span', { class: 'muted' }, 'how many of its jobs each node may run at once')),
       table(['Node', 'Slots#', 'Wanted#', 'Until'], q.shares.map(share => el('tr', { 'data-share': share.nodeId },
