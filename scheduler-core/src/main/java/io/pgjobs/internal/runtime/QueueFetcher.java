@@ -67,12 +67,9 @@ import java.util.stream.Stream;
  * other kinds; in a queue without, by a claim of their own next to the ordinary one, into free slots only (never
  * ahead), the two taking turns to go first so that neither kind's backlog keeps the other's jobs waiting.
  *
- * <p>A fetcher that keeps finding work (at least {@link #BUSY_MIN_JOBS} jobs in a {@link #BUSY_WINDOW_NANOS}
- * window) polls its queue on its own every {@link #BUSY_POLL} and promises so in the database ({@link
- * BusyQueueStore}), so that enqueues into the queue skip their notification: a notifying commit takes a lock for
- * the whole server until its WAL is flushed. The promise holds {@link #BUSY_PROMISE} from its last renewal, in
- * database time, and the fetcher keeps polling {@link #BUSY_GRACE} past it, for transactions that read the promise
- * and committed a moment later (docs/architecture.md, "The wake-up").
+ * <p>A fetcher that keeps finding work polls its queue on its own every few milliseconds and promises so in the
+ * database ({@link BusyPolling}), so that enqueues into the queue skip their notification: a notifying commit takes
+ * a lock for the whole server until its WAL is flushed (docs/architecture.md, "The wake-up").
  *
  * <p>A queue whose only flow control is a queue-wide limit is claimed as a queue without flow control (ahead into
  * the buffer too), and its jobs start only within this node's {@link LimitShare} of the limit.
@@ -88,19 +85,6 @@ final class QueueFetcher extends BackgroundLoop {
     private static final long AHEAD_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** The most a queue of a smaller concurrency claims ahead while its jobs start fast (see {@link #adjustAhead}). */
     static final int MAX_AHEAD = 128;
-    /**
-     * How many jobs a fetcher must claim in one window to count as busy: below that rate, the enqueues'
-     * notifying commits are too few to queue for the notification's lock, and an idle node's notification is
-     * the fastest wake-up.
-     */
-    static final int BUSY_MIN_JOBS = 100;
-    static final long BUSY_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
-    /** How often a busy fetcher polls its queue when nothing else wakes it. */
-    static final Duration BUSY_POLL = Duration.ofMillis(2);
-    /** How long each promise holds in the database from its renewal (it is renewed every busy window). */
-    static final Duration BUSY_PROMISE = Duration.ofSeconds(1);
-    /** How long the fetcher keeps polling past its promise, for transactions that read it before it ended. */
-    static final Duration BUSY_GRACE = Duration.ofSeconds(2);
 
     private final String queue;
     private final int concurrency;
@@ -160,13 +144,9 @@ final class QueueFetcher extends BackgroundLoop {
     private int emptyRateClaims;
     /** When this fetcher next looks for a circuit due for a probe (System.nanoTime). */
     private long nextProbeLook = System.nanoTime();
-    private final BusyQueueStore busyQueues;
-    /** When the current busy window began (System.nanoTime), and how many jobs were claimed in it. */
-    private long busyWindowStart = System.nanoTime();
-    private int claimedInWindow;
-    /** Until when (System.nanoTime) this fetcher polls every {@link #BUSY_POLL}: its promise and the grace. */
-    private long pollsUntil = System.nanoTime();
-    private boolean promised;
+    private final BusyPolling busyPolling;
+    /** How many jobs the last round claimed; negative when it sent no claim. */
+    private int claimedLastRound;
 
     /** {@code completionsBehind}: whether the completer has a full batch to write (see {@link Completer#behind()}). */
     QueueFetcher(String queue, int concurrency, QueueFlow flow, LimitShare share, List<String> kinds,
@@ -191,7 +171,7 @@ final class QueueFetcher extends BackgroundLoop {
         this.store = store;
         this.flowStore = flowStore;
         this.circuits = circuits;
-        this.busyQueues = busyQueues;
+        this.busyPolling = new BusyPolling(busyQueues, queue, nodeId, System::nanoTime);
         this.nodeId = nodeId;
         this.lease = lease;
         this.pollInterval = pollInterval;
@@ -215,44 +195,12 @@ final class QueueFetcher extends BackgroundLoop {
                 || (flow.queueLimit() == null && flow.rateLimit() == null && partitionKinds.isEmpty());
     }
 
-    /**
-     * One round of {@link #fetch}, then the busy promise kept; while it holds (and a full claim does not leave
-     * the fetcher to be woken by freed slots), the wait is at most {@link #BUSY_POLL}.
-     */
+    /** One round of {@link #fetch}, then the busy promise kept, which may shorten the wait ({@link BusyPolling}). */
     @Override
     protected Duration runOnce() throws Exception {
+        claimedLastRound = -1;
         Duration wait = fetch();
-        keepBusyPromise();
-        return !saturated && System.nanoTime() - pollsUntil < 0 && wait.compareTo(BUSY_POLL) > 0 ? BUSY_POLL : wait;
-    }
-
-    /**
-     * At the end of each busy window in which this fetcher claimed {@link #BUSY_MIN_JOBS} jobs or more (in
-     * proportion, for a window that ran longer while the fetcher waited for slots), renews its promise to poll.
-     * Its local end is counted from the answer (the database's end is earlier), and set even when no answer came:
-     * the promise may have been written.
-     */
-    private void keepBusyPromise() throws Exception {
-        long now = System.nanoTime();
-        long window = now - busyWindowStart;
-        if (window < BUSY_WINDOW_NANOS) {
-            return;
-        }
-        boolean busy = (double) claimedInWindow / BUSY_MIN_JOBS >= (double) window / BUSY_WINDOW_NANOS;
-        busyWindowStart = now;
-        claimedInWindow = 0;
-        if (!busy) {
-            return;
-        }
-        if (now - pollsUntil >= 0) { // turning busy
-            busyQueues.deleteStale(queue);
-        }
-        promised = true;
-        try {
-            busyQueues.promise(queue, nodeId, BUSY_PROMISE);
-        } finally {
-            pollsUntil = System.nanoTime() + BUSY_PROMISE.toNanos() + BUSY_GRACE.toNanos();
-        }
+        return busyPolling.afterRound(claimedLastRound, wait, saturated);
     }
 
     private Duration fetch() throws Exception {
@@ -302,7 +250,7 @@ final class QueueFetcher extends BackgroundLoop {
             }
         }
         startNow.forEach(job -> workers.launch(job, this::slotFreed));
-        claimedInWindow += claimed.size();
+        claimedLastRound = claimed.size();
         saturated = claimed.size() == free;
         if (saturated && claimable(System.nanoTime()) > 0) {
             return Duration.ZERO;
@@ -512,14 +460,7 @@ final class QueueFetcher extends BackgroundLoop {
      */
     @Override
     protected void afterLastRound() {
-        if (promised) {
-            try {
-                busyQueues.withdraw(queue, nodeId);
-            } catch (Exception e) {
-                log.warn("{}: could not withdraw the busy promise (it ends by itself within {}): {}", queue,
-                        BUSY_PROMISE, e.toString());
-            }
-        }
+        busyPolling.withdrawOnStop();
         List<ClaimedJob> left = new ArrayList<>();
         synchronized (buffer) {
             left.addAll(expired);
