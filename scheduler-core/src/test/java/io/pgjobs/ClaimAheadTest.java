@@ -128,6 +128,35 @@ class ClaimAheadTest {
     }
 
     /**
+     * A job put back is announced as a new one is: another node of its queue, idle with a poll interval of ten
+     * minutes, runs the job a node claimed ahead and put back, while that node's one slot stays taken.
+     */
+    @Test
+    void aJobPutBackWakesAnIdleNodeOfItsQueue() throws Exception {
+        List<Integer> ranOnIdleNode = new CopyOnWriteArrayList<>();
+        schedulers.start(Scheduler.builder(db.dataSource()).migrateOnStart(false).nodeId("idle-node")
+                .pollInterval(Duration.ofMinutes(10)).queue("shared", 1)
+                .handler(Blocking.class, ctx -> {
+                    ranOnIdleNode.add(ctx.args().n());
+                    return null;
+                }));
+        enqueue("shared", 1);
+        Await.until(Duration.ofSeconds(60), "the idle node ran job 0, woken by its enqueue",
+                () -> ranOnIdleNode.contains(0) && count("state = 'completed'") == 1);
+
+        Handlers handlers = new Handlers();
+        schedulers.start(Scheduler.builder(db.dataSource()).migrateOnStart(false).nodeId("full-node")
+                .pollInterval(Duration.ofMillis(100)).queue("shared", 1).handler(Blocking.class, handlers::run));
+        // inserted without a notification: only the other node's poll finds them, the idle node's comes in 10 min
+        db.execute("insert into pgjobs.jobs (kind, queue, args) "
+                + "values ('test.claim-ahead', 'shared', '{\"n\": 1}'), ('test.claim-ahead', 'shared', '{\"n\": 2}')");
+        Await.until(Duration.ofSeconds(60), "one of the two started on the node of one slot, the other put back, "
+                + "announced, and run by the idle node", () -> handlers.starts.size() == 1 && ranOnIdleNode.size() == 2);
+        assertThat(handlers.starts).as("the full node's slot is still taken").hasSize(1);
+        handlers.release.countDown();
+    }
+
+    /**
      * A queue whose jobs start fast claims further ahead than its concurrency, up to 128 jobs (QueueFetcher's
      * adjustAhead): at a small concurrency, claims of a concurrency's worth made the database's work per job
      * several times that of claims of a hundred. Each claim marks its jobs started at its own transaction's time,

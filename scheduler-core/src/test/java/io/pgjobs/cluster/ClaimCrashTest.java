@@ -44,8 +44,8 @@ class ClaimCrashTest {
             completedId = client.client().enqueue(JobRequest.of(new Work("completed before the crash")).queue("first")).id();
             lostId = client.client().enqueue(JobRequest.of(new Work("claimed before the crash")).queue("second")).id();
         }
-        ExecutionStore store = new ExecutionStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_results",
-                Duration.ofSeconds(30));
+        ExecutionStore store = new ExecutionStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs",
+                "pgjobs_results", Duration.ofSeconds(30));
         List<String> kinds = List.of("test.claim-crash");
         List<ClaimedJob> first = store.claim("first", kinds, List.of(), 1, NODE, 60_000, null).jobs();
         assertThat(first).extracting(ClaimedJob::id).containsExactly(completedId);

@@ -62,11 +62,14 @@ public final class ExecutionStore {
     private final String renewLeasesSql;
     private final String releaseSql;
     private final String schema;
+    private final String notifyChannel;
     private final String resultChannel;
 
-    public ExecutionStore(DataSource dataSource, String schema, String resultChannel, Duration transactionLimit) {
+    public ExecutionStore(DataSource dataSource, String schema, String notifyChannel, String resultChannel,
+                          Duration transactionLimit) {
         this.dataSource = dataSource;
         this.schema = schema;
+        this.notifyChannel = notifyChannel;
         this.resultChannel = resultChannel;
         this.transactionLimit = transactionLimit;
         String jobs = schema + ".jobs";
@@ -159,12 +162,20 @@ public final class ExecutionStore {
         // Claimed jobs a node never started go back as they were before the claim: available, the attempt it
         // counted given back, not started. One with a cancel request stays running, for the rescuer to cancel once
         // its lease runs out, as it does for any running job whose node is gone.
+        // Jobs put back are announced as new ones are: the other nodes of their queues may be idle, waiting for a
+        // notification (or for the poll interval), and a partition's or an ordered key's next job may be among
+        // them. Unguarded by the busy promises (as the rescue's): put-backs are rare, and come from a node that
+        // stops or whose slots stay full, when the others are the ones to run them.
         this.releaseSql = """
-                update %1$s j set state = 'available', attempt = j.attempt - 1, node_id = null, started_at = null,
-                                  lease_expires_at = null
-                from unnest(?::bigint[], ?::int[]) as r(id, attempt)
-                where j.id = r.id and j.attempt = r.attempt and j.state = 'running' and j.node_id = ?
-                  and j.cancel_requested_at is null
+                with released as (
+                    update %1$s j set state = 'available', attempt = j.attempt - 1, node_id = null, started_at = null,
+                                      lease_expires_at = null
+                    from unnest(?::bigint[], ?::int[]) as r(id, attempt)
+                    where j.id = r.id and j.attempt = r.attempt and j.state = 'running' and j.node_id = ?
+                      and j.cancel_requested_at is null
+                    returning j.queue
+                )
+                select count(pg_notify(?, 'q:' || queue)) from (select distinct queue from released) q
                 """.formatted(jobs);
     }
 
@@ -342,7 +353,8 @@ public final class ExecutionStore {
                 ps.setArray(1, connection.createArrayOf("int8", jobs.stream().map(ClaimedJob::id).toArray()));
                 ps.setArray(2, connection.createArrayOf("int4", jobs.stream().map(ClaimedJob::attempt).toArray()));
                 ps.setString(3, nodeId);
-                ps.executeUpdate();
+                ps.setString(4, notifyChannel);
+                ps.executeQuery().close();
                 return null;
             }
         });

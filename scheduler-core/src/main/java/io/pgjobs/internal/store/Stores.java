@@ -25,7 +25,7 @@ public record Stores(JobWriter jobWriter, ExecutionStore executions, JobStore jo
                             Duration nodeDeadAfter, Duration leaseDuration) {
         JobStore jobs = new JobStore(dataSource, schema, notifyChannel, resultChannel, leaseDuration);
         return new Stores(new JobWriter(dataSource, schema, notifyChannel, leaseDuration),
-                new ExecutionStore(dataSource, schema, resultChannel, leaseDuration), jobs,
+                new ExecutionStore(dataSource, schema, notifyChannel, resultChannel, leaseDuration), jobs,
                 new ScheduleStore(dataSource, schema, notifyChannel, leaseDuration),
                 new AdminStore(dataSource, schema, notifyChannel, nodeDeadAfter, leaseDuration, jobs),
                 new ObservationStore(dataSource, schema), new NodeStore(dataSource, schema, leaseDuration),

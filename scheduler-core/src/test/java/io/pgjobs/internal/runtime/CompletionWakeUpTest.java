@@ -41,7 +41,7 @@ class CompletionWakeUpTest {
     private static final QueueFlow ONE_PER_CUSTOMER = new QueueFlow(null, 1, PartitionKey.args("c"), null, null);
 
     private final FlowStore flow = new FlowStore(db.dataSource(), PgDatabase.SCHEMA, CHANNEL);
-    private final ExecutionStore executions = new ExecutionStore(db.dataSource(), PgDatabase.SCHEMA,
+    private final ExecutionStore executions = new ExecutionStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs",
             "pgjobs_results_pgjobs", Duration.ofSeconds(30));
 
     @BeforeEach

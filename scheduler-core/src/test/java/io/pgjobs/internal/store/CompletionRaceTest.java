@@ -31,8 +31,8 @@ class CompletionRaceTest {
     void everyCompletionAppliesOnceWhileItsRowsAreUpdatedConcurrently() throws Exception {
         db.execute("insert into pgjobs.jobs (id, kind, state, attempt, node_id, started_at, lease_expires_at)"
                 + " select g, 'k', 'running', 1, 'n', now(), now() + interval '1 minute' from generate_series(1, " + JOBS + ") g");
-        ExecutionStore store = new ExecutionStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_results_pgjobs",
-                Duration.ofSeconds(30));
+        ExecutionStore store = new ExecutionStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs",
+                "pgjobs_results_pgjobs", Duration.ofSeconds(30));
         AtomicBoolean finished = new AtomicBoolean();
         CompletableFuture<Integer> renewals = CompletableFuture.supplyAsync(() -> {
             int rounds = 0;

@@ -38,7 +38,7 @@ class FlowRunningCountTest {
     private static final Failure FAILURE = new Failure("java.lang.IllegalStateException", "failed", null);
 
     private final FlowStore flow = new FlowStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs");
-    private final ExecutionStore executions = new ExecutionStore(db.dataSource(), PgDatabase.SCHEMA,
+    private final ExecutionStore executions = new ExecutionStore(db.dataSource(), PgDatabase.SCHEMA, "pgjobs_pgjobs",
             "pgjobs_results_pgjobs", Duration.ofSeconds(30));
     private final MaintenanceStore maintenance = new MaintenanceStore(db.dataSource(), PgDatabase.SCHEMA,
             "pgjobs_pgjobs", "pgjobs_results_pgjobs");
