@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
@@ -164,9 +165,14 @@ final class QueueFetcher extends BackgroundLoop {
     /** When the current busy window began (System.nanoTime), and how many jobs were claimed in it. */
     private long busyWindowStart = System.nanoTime();
     private int claimedInWindow;
-    /** Until when (System.nanoTime) this fetcher polls every {@link #BUSY_POLL}: its promise and the grace. */
-    private long pollsUntil = System.nanoTime();
+    /**
+     * Until when (System.nanoTime) this fetcher polls every {@link #BUSY_POLL}: its promise and the grace. Written
+     * by the fetcher only; volatile for the metrics' gauge ({@link #pollsOnItsOwn}).
+     */
+    private volatile long pollsUntil = System.nanoTime();
     private boolean promised;
+    /** How many times this fetcher turned busy (began promising after it had not been polling on its own). */
+    private final AtomicLong turnedBusy = new AtomicLong();
 
     /** {@code completionsBehind}: whether the completer has a full batch to write (see {@link Completer#behind()}). */
     QueueFetcher(String queue, int concurrency, QueueFlow flow, LimitShare share, List<String> kinds,
@@ -245,6 +251,7 @@ final class QueueFetcher extends BackgroundLoop {
             return;
         }
         if (now - pollsUntil >= 0) { // turning busy
+            turnedBusy.incrementAndGet();
             busyQueues.deleteStale(queue);
         }
         promised = true;
@@ -512,6 +519,7 @@ final class QueueFetcher extends BackgroundLoop {
      */
     @Override
     protected void afterLastRound() {
+        pollsUntil = System.nanoTime();
         if (promised) {
             try {
                 busyQueues.withdraw(queue, nodeId);
@@ -534,6 +542,16 @@ final class QueueFetcher extends BackgroundLoop {
 
     int running() {
         return concurrency - slots.availablePermits();
+    }
+
+    /** Whether this fetcher polls its queue on its own now: from turning busy to its last promise's end and the grace. */
+    boolean pollsOnItsOwn() {
+        return System.nanoTime() - pollsUntil < 0;
+    }
+
+    /** How many times this fetcher turned busy: began promising to poll its queue on its own. */
+    long turnedBusy() {
+        return turnedBusy.get();
     }
 
     /** Jobs claimed ahead of a free slot and not yet started (or put back). */
