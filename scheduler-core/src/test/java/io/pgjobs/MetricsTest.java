@@ -9,8 +9,11 @@ import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
 import io.pgjobs.testing.Schedulers;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -153,5 +156,65 @@ class MetricsTest {
         Await.until(Duration.ofSeconds(60), "the jobs claimed ahead put back",
                 () -> gauge("pgjobs.jobs.buffered", "other") == 0);
         assertThat(gauge("pgjobs.jobs.running", "other")).isEqualTo(2);
+    }
+
+    private double shareChanges(String change) {
+        return registry.get("pgjobs.limit.share.changes").tags("queue", "shared", "change", change).functionCounter()
+                .count();
+    }
+
+    @Test
+    void gaugesTheSlotsOfThisNodesShareOfAQueueLimitAndCountsItsChanges() throws Exception {
+        scheduler = schedulers.start(builder().queue("shared", 3).queueLimit("shared", 2));
+        for (int i = 0; i < 3; i++) {
+            scheduler.client().enqueue(JobRequest.of(new Work("block")).queue("shared"));
+        }
+
+        // the node asks for its concurrency, at most the limit, while its claims find work
+        // (the share is granted before its jobs start)
+        Await.until(Duration.ofSeconds(60), "the share holds the whole limit and its jobs run",
+                () -> gauge("pgjobs.limit.share.slots", "shared") == 2 && gauge("pgjobs.jobs.running", "shared") == 2);
+        assertThat(shareChanges("grown")).as("renewals that grew the share").isGreaterThanOrEqualTo(1);
+
+        // once the jobs are done and the claims find none, the node keeps only what executes: nothing
+        release.countDown();
+        Await.until(Duration.ofSeconds(60), "the share given back as the node went idle",
+                () -> gauge("pgjobs.limit.share.slots", "shared") == 0 && shareChanges("shrunk") >= 1);
+        assertThat(shareChanges("expired")).as("a share renewed in time never expires").isZero();
+        assertThat(registry.find("pgjobs.limit.share.slots").tag("queue", "default").gauge())
+                .as("a queue without a limit has no share").isNull();
+    }
+
+    @Test
+    void gaugesWhileANodePollsABusyQueueOnItsOwnAndCountsItsTurnsBusy() throws Exception {
+        scheduler = schedulers.start(builder().queue("busy", 50));
+        assertThat(gauge("pgjobs.queue.busy", "busy")).isZero();
+        double turnsBefore = registry.get("pgjobs.queue.busy.turns").tag("queue", "busy").functionCounter().count();
+        assertThat(turnsBefore).isZero();
+
+        // a producer keeps the queue fed until the node polls it on its own, however slow the machine is
+        AtomicBoolean seen = new AtomicBoolean();
+        Thread producer = Thread.ofPlatform().start(() -> {
+            while (!seen.get()) {
+                List<JobRequest> jobs = new ArrayList<>();
+                for (int i = 0; i < 500; i++) {
+                    jobs.add(JobRequest.of(new Work("quick")).queue("busy"));
+                }
+                scheduler.client().enqueueAll(jobs);
+            }
+        });
+        try {
+            Await.until(Duration.ofSeconds(120), "the node polls the busy queue on its own",
+                    () -> gauge("pgjobs.queue.busy", "busy") == 1);
+        } finally {
+            seen.set(true);
+            producer.join();
+        }
+        assertThat(registry.get("pgjobs.queue.busy.turns").tag("queue", "busy").functionCounter().count())
+                .as("times the node turned busy").isGreaterThanOrEqualTo(1);
+        assertThat(gauge("pgjobs.queue.busy", "default")).as("a queue with no work").isZero();
+
+        // once the backlog is drained, the promise ends and the grace after it
+        Await.until(Duration.ofSeconds(120), "the node idle again", () -> gauge("pgjobs.queue.busy", "busy") == 0);
     }
 }

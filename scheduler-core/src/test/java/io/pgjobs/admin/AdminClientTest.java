@@ -20,6 +20,8 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,7 +40,7 @@ class AdminClientTest {
     @BeforeEach
     void setUp() throws Exception {
         db.execute("truncate pgjobs.jobs, pgjobs.attempts, pgjobs.job_stats, pgjobs.queue_lag, pgjobs.audit_log, pgjobs.queues,"
-                + " pgjobs.schedules, pgjobs.schedule_runs, pgjobs.nodes");
+                + " pgjobs.schedules, pgjobs.schedule_runs, pgjobs.nodes, pgjobs.busy_queues");
         scheduler = Scheduler.builder(db.dataSource()).build();
         admin = scheduler.admin();
     }
@@ -197,6 +199,48 @@ class AdminClientTest {
         }
         assertThat(admin.audit(PageRequest.first(10))).extracting(AuditEntry::action)
                 .containsExactly("resume_queue", "pause_queue");
+    }
+
+    @Test
+    void aQueueListsTheNodesPollingItOnTheirOwnWhileTheyDrainABacklog() throws Exception {
+        try (Scheduler worker = Scheduler.builder(db.dataSource()).nodeId("drainer").queue("default", 50)
+                .pollInterval(Duration.ofMillis(50)).handler(Order.class, ctx -> null).build()) {
+            worker.start();
+            // a producer keeps the queue fed until the node, finding work on every claim, promises to poll it
+            AtomicBoolean seen = new AtomicBoolean();
+            Thread producer = Thread.ofPlatform().start(() -> {
+                while (!seen.get()) {
+                    List<JobRequest> jobs = new ArrayList<>();
+                    for (int i = 0; i < 500; i++) {
+                        jobs.add(JobRequest.of(new Order(i, "p", Map.of("country", "PT"))));
+                    }
+                    scheduler.client().enqueueAll(jobs);
+                }
+            });
+            AtomicReference<List<QueueInfo.PollingNode>> polling = new AtomicReference<>();
+            AtomicReference<Instant> before = new AtomicReference<>();
+            Instant after;
+            try {
+                Await.until(Duration.ofSeconds(120), "the queue lists a node polling it on its own", () -> {
+                    before.set(admin.clocks().now());
+                    polling.set(admin.queues().getFirst().pollingNodes());
+                    return !polling.get().isEmpty();
+                });
+                after = admin.clocks().now();
+            } finally {
+                seen.set(true);
+                producer.join();
+            }
+            assertThat(polling.get()).extracting(QueueInfo.PollingNode::nodeId).containsExactly("drainer");
+            // database time: a promise holds a second from its last renewal, which the reading came after
+            assertThat(polling.get().getFirst().pollsUntil()).isAfter(before.get())
+                    .isBeforeOrEqualTo(after.plusSeconds(1));
+            // once the backlog is drained, the node stops renewing its promise: it leaves the list within a second
+            Await.until(Duration.ofSeconds(120), "the backlog drained and the promise ended",
+                    () -> admin.queues().getFirst().waiting().value() == 0
+                            && admin.queues().getFirst().pollingNodes().isEmpty());
+        }
+        assertThat(admin.queues()).allSatisfy(q -> assertThat(q.pollingNodes()).isEmpty());
     }
 
     @Test

@@ -203,9 +203,30 @@ class FlowControlBrowserTest {
                     .as("the claims' counts, which count none of a shared queue's jobs").isEmpty();
             WebElement share = browser.findElement(By.cssSelector("[data-flow-queue=exports] [data-share=flow-node]"));
             assertThat(share.getText()).contains("flow-node", "2");
+            // the third job, claimed ahead into the node's buffer, runs in the database but holds no slot: the meter
+            // shows what the shares let execute, never more than the limit
+            WebElement running = browser.findElement(By.cssSelector("[data-running=exports]"));
+            assertThat(running.getText()).startsWith("2 of 2");
+            assertThat(running.findElement(By.tagName("meter")).getDomProperty("value")).isEqualTo("2");
             screenshot("flow-limit-shares");
         } finally {
             EXPORTS_RELEASED.countDown();
+        }
+    }
+
+    @Test
+    void theQueuesPageNamesTheNodesPollingAQueueOnTheirOwn() throws Exception {
+        // a promise as a busy fetcher writes it (AdminClientTest reads one from a node draining a backlog)
+        db.execute("insert into pgjobs.busy_queues (queue, node_id, polls_until) "
+                + "values ('exports', 'flow-node', clock_timestamp() + interval '10 minutes')");
+        try {
+            browser.get(server.uri() + "#/queues");
+            waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-polling=exports]"),
+                    "notifications skipped while flow-node polls, until in "));
+            assertThat(browser.findElements(By.cssSelector("[data-polling=reports]"))).as("a queue no node polls").isEmpty();
+            screenshot("queues-busy-polls");
+        } finally {
+            db.execute("delete from pgjobs.busy_queues");
         }
     }
 }

@@ -5,7 +5,10 @@ import io.pgjobs.WorkflowStatus;
 import io.pgjobs.admin.UnhandledKind;
 import io.pgjobs.internal.store.QueueStat;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
 
 /**
  * The metrics pgjobs records. {@link #NONE} when no Micrometer registry is configured, so the hot path pays
@@ -63,6 +66,21 @@ interface JobMetrics {
 
     void queueStats(List<QueueStat> stats);
 
+    /**
+     * Gauge and counter of a queue's busy polls on this node (docs/architecture.md, "The wake-up"): whether its
+     * fetcher polls it on its own now, and how many times it turned busy.
+     */
+    void bindBusyPolls(String queue, BooleanSupplier pollsOnItsOwn, LongSupplier turnedBusy);
+
+    /**
+     * Gauge and counters of this node's share of a queue's limit (docs/flow-control.md, "Shares of a queue
+     * limit"): the slots it holds, and how many times it changed, by {@link #SHARE_CHANGES}.
+     */
+    void bindLimitShare(String queue, IntSupplier slots, ToLongFunction<String> changes);
+
+    /** The changes of a limit share that are counted: renewals that grew or shrank it, expiries, releases. */
+    List<String> SHARE_CHANGES = List.of("grown", "shrunk", "expired", "released");
+
     void leader(boolean leader);
 
     /** The due jobs no live node handles, per queue and kind, as last counted (groups missing from it: none). */
@@ -90,6 +108,8 @@ interface JobMetrics {
         @Override public void sagaChanged(WorkflowStatus.SagaState state) {}
         @Override public void bindQueue(String queue, int concurrency, IntSupplier running, IntSupplier buffered) {}
         @Override public void queueStats(List<QueueStat> stats) {}
+        @Override public void bindBusyPolls(String queue, BooleanSupplier pollsOnItsOwn, LongSupplier turnedBusy) {}
+        @Override public void bindLimitShare(String queue, IntSupplier slots, ToLongFunction<String> changes) {}
         @Override public void leader(boolean leader) {}
         @Override public void unhandled(List<UnhandledKind> unhandled) {}
         @Override public boolean enabled() { return false; }

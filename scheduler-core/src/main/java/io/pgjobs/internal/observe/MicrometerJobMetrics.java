@@ -1,6 +1,7 @@
 package io.pgjobs.internal.observe;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -14,9 +15,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
 
 /**
  * {@link JobMetrics} on a Micrometer registry. The only class of pgjobs that touches Micrometer: it is loaded
@@ -38,6 +43,8 @@ final class MicrometerJobMetrics implements JobMetrics {
     /** The due jobs no live node handles, by queue and kind: groups once seen stay, at zero when gone. */
     private final Map<QueueKind, AtomicLong> unhandled = new ConcurrentHashMap<>();
     private final Counter eventsDropped;
+    /** What function counters read: Micrometer holds it weakly, this list strongly. */
+    private final List<Object> counted = new CopyOnWriteArrayList<>();
 
     private record QueueKind(String queue, String kind) {}
 
@@ -131,6 +138,31 @@ final class MicrometerJobMetrics implements JobMetrics {
             QueueGauges gauges = queueGauges.computeIfAbsent(stat.queue(), this::registerQueueGauges);
             gauges.depth().set(stat.depth());
             gauges.lagMs().set(stat.lagMs());
+        }
+    }
+
+    @Override
+    public void bindBusyPolls(String queue, BooleanSupplier pollsOnItsOwn, LongSupplier turnedBusy) {
+        Gauge.builder("pgjobs.queue.busy", pollsOnItsOwn, p -> p.getAsBoolean() ? 1 : 0).strongReference(true)
+                .description("1 while this node polls the queue on its own (enqueues into it skip their notification)")
+                .tag("queue", queue).register(registry);
+        counted.add(turnedBusy);
+        FunctionCounter.builder("pgjobs.queue.busy.turns", turnedBusy, t -> t.getAsLong())
+                .description("Times this node turned busy on the queue and began promising to poll it on its own")
+                .tag("queue", queue).register(registry);
+    }
+
+    @Override
+    public void bindLimitShare(String queue, IntSupplier slots, ToLongFunction<String> changes) {
+        Gauge.builder("pgjobs.limit.share.slots", slots, s -> s.getAsInt()).strongReference(true)
+                .description("Slots of the queue's limit this node's share holds: its jobs that may execute at once")
+                .tag("queue", queue).register(registry);
+        counted.add(changes);
+        for (String change : SHARE_CHANGES) {
+            FunctionCounter.builder("pgjobs.limit.share.changes", changes, c -> c.applyAsLong(change))
+                    .description("Changes of this node's share of the queue's limit: renewals that grew or shrank it, "
+                            + "renewals after it had expired, releases")
+                    .tags("queue", queue, "change", change).register(registry);
         }
     }
 

@@ -15,8 +15,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 import org.slf4j.MDC;
 
 /**
@@ -251,6 +254,22 @@ public final class Telemetry {
                     nodeDeadAfter);
             sampler.start();
         }
+    }
+
+    /**
+     * Starts the gauge and counter of a queue's busy polls on this node: whether it polls the queue on its own,
+     * and how many times it turned busy (docs/architecture.md, "The wake-up").
+     */
+    public void bindBusyPolls(String queue, BooleanSupplier pollsOnItsOwn, LongSupplier turnedBusy) {
+        metrics.bindBusyPolls(queue, pollsOnItsOwn, turnedBusy);
+    }
+
+    /**
+     * Starts the gauge and counters of this node's share of a queue's limit: its slots, and its changes by kind
+     * (grown, shrunk, expired, released; docs/flow-control.md, "Shares of a queue limit").
+     */
+    public void bindLimitShare(String queue, IntSupplier slots, ToLongFunction<String> changes) {
+        metrics.bindLimitShare(queue, slots, changes);
     }
 
     public void stopQueues() {

@@ -3,6 +3,7 @@ package io.pgjobs.internal.runtime;
 import io.pgjobs.internal.store.BusyQueueStore;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,8 +60,13 @@ final class BusyPolling {
     private boolean promised;
     /** Until when the promise holds, as far as this fetcher knows (earlier once withdrawn). */
     private long promiseEnds;
-    /** Until when this fetcher polls: the promise's end and the grace. */
-    private long pollsUntil;
+    /**
+     * Until when this fetcher polls: the promise's end and the grace. Written by the fetcher only; volatile for the
+     * metrics' gauge ({@link #pollsOnItsOwn}).
+     */
+    private volatile long pollsUntil;
+    /** How many times this fetcher turned busy (began promising after it had not been polling on its own). */
+    private final AtomicLong turnedBusy = new AtomicLong();
     /** The next wait of the grace while its polls find nothing. */
     private Duration graceWait = POLL;
 
@@ -130,6 +136,7 @@ final class BusyPolling {
 
     private void promise(long now) throws Exception {
         if (now - pollsUntil >= 0) { // turning busy
+            turnedBusy.incrementAndGet();
             store.deleteStale(queue);
         }
         promised = true;
@@ -157,16 +164,28 @@ final class BusyPolling {
         graceWait = POLL;
     }
 
+    /** Whether this fetcher polls its queue on its own now: from turning busy to its promise's end and the grace. */
+    boolean pollsOnItsOwn() {
+        return clock.getAsLong() - pollsUntil < 0;
+    }
+
+    /** How many times this fetcher turned busy: began promising to poll its queue on its own. */
+    long turnedBusy() {
+        return turnedBusy.get();
+    }
+
     /** Withdraws a promise that may still be in the table, as the fetcher stops: enqueues notify the other nodes. */
     void withdrawOnStop() {
-        if (!promised) {
-            return;
-        }
         try {
-            withdraw();
+            if (promised) {
+                withdraw();
+            }
         } catch (Exception e) {
             log.warn("{}: could not withdraw the busy promise (it ends by itself within {}): {}", queue, PROMISE,
                     e.toString());
+        } finally {
+            pollsUntil = clock.getAsLong(); // a stopped fetcher polls no more
         }
     }
+
 }

@@ -62,6 +62,15 @@ final class LimitShare {
     /** When the last renewal was sent (System.nanoTime), and until when a job may start under its grant. */
     private long renewedAt;
     private long startsUntil;
+    /**
+     * What the database did to the share, as this node saw it (the metrics' {@code pgjobs.limit.share.changes}):
+     * renewals that grew or shrank it, renewals sent after the last grant had expired (the database had dropped
+     * it), and releases that gave slots back.
+     */
+    private long grown;
+    private long shrunk;
+    private long expired;
+    private long released;
 
     LimitShare(String queue, int limit, int concurrency, Duration lease) {
         this.queue = queue;
@@ -190,6 +199,7 @@ final class LimitShare {
             synchronized (this) {
                 renewing = -1;
                 if (grant != null) {
+                    count(releasing, sent, grant.slots());
                     slots = grant.slots();
                     fair = grant.fair();
                     othersWaiting = grant.othersWaiting();
@@ -206,5 +216,35 @@ final class LimitShare {
         if (room) {
             roomAgain.run();
         }
+    }
+
+    /** Counts what a renewal sent at {@code sent} that answered {@code granted} slots did to the share. */
+    private void count(boolean releasing, long sent, int granted) {
+        if (held && sent - (renewedAt + leaseNanos) > 0) {
+            expired++;
+        }
+        if (releasing && granted < slots) {
+            released++;
+        } else if (granted > slots) {
+            grown++;
+        } else if (granted < slots) {
+            shrunk++;
+        }
+    }
+
+    /** The slots the share holds now (the metrics' gauge). */
+    synchronized int slots() {
+        return slots;
+    }
+
+    /** How many times the share changed so: {@code grown}, {@code shrunk}, {@code expired} or {@code released}. */
+    synchronized long changes(String change) {
+        return switch (change) {
+            case "grown" -> grown;
+            case "shrunk" -> shrunk;
+            case "expired" -> expired;
+            case "released" -> released;
+            default -> throw new IllegalArgumentException(change);
+        };
     }
 }

@@ -47,6 +47,8 @@ public final class Node {
     private final Config config;
     private final Pool pool;
     private final Telemetry telemetry;
+    /** This node's shares of the limits of its queues limited only as a whole, by queue. */
+    private final Map<String, LimitShare> shares;
     private final Map<String, QueueFetcher> fetchers = new LinkedHashMap<>();
     private final Workers workers;
     private final Completer completer;
@@ -70,7 +72,7 @@ public final class Node {
                 config.leaseDuration().toMillis());
         // a queue limited only as a whole runs under this node's share of the limit (LimitShare); its claimers wait
         // for their share, not for jobs to end elsewhere, so its completions wake no one
-        Map<String, LimitShare> shares = new LinkedHashMap<>();
+        this.shares = new LinkedHashMap<>();
         config.flows().forEach((queue, flow) -> {
             if (LimitShare.covers(flow) && config.queues().containsKey(queue)) {
                 shares.put(queue, new LimitShare(queue, flow.queueLimit(), config.queues().get(queue),
@@ -133,6 +135,9 @@ public final class Node {
                 buffered.put(queue, fetcher::buffered);
             });
             telemetry.startQueues(config.queues(), running, buffered, config.nodeDeadAfter());
+            fetchers.forEach((queue, fetcher) ->
+                    telemetry.bindBusyPolls(queue, fetcher::pollsOnItsOwn, fetcher::turnedBusy));
+            shares.forEach((queue, share) -> telemetry.bindLimitShare(queue, share::slots, share::changes));
             state = State.STARTED;
         }
     }

@@ -477,6 +477,16 @@ final class QueueFetcher extends BackgroundLoop {
         return concurrency - slots.availablePermits();
     }
 
+    /** Whether this fetcher polls its queue on its own now (for the metrics' gauge). */
+    boolean pollsOnItsOwn() {
+        return busyPolling.pollsOnItsOwn();
+    }
+
+    /** How many times this fetcher turned busy: began promising to poll its queue on its own. */
+    long turnedBusy() {
+        return busyPolling.turnedBusy();
+    }
+
     /** Jobs claimed ahead of a free slot and not yet started (or put back). */
     int buffered() {
         synchronized (buffer) {

@@ -30,6 +30,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -296,6 +297,7 @@ public final class AdminStore {
                 """.formatted(schema, QueueSql.queueSnapshot(schema));
         return read(dsl -> {
             Map<String, List<FlowAdminStore.NodeQueue>> live = FlowAdminStore.liveSettings(dsl, schema, nodeDeadAfter);
+            Map<String, List<QueueInfo.PollingNode>> polling = pollingNodes(dsl);
             return dsl.resultQuery(sql).fetch(r -> {
                 String name = r.get("name", String.class);
                 List<FlowAdminStore.NodeQueue> nodes = live.getOrDefault(name, List.of());
@@ -304,9 +306,23 @@ public final class AdminStore {
                         r.get("concurrency_limit", Integer.class), r.get("paused", Boolean.class),
                         r.get("max_depth", Integer.class),
                         nodes.isEmpty() ? null : nodes.stream().mapToInt(FlowAdminStore.NodeQueue::concurrency).sum(),
-                        nodes.isEmpty() ? null : nodes.getFirst().flow());
+                        nodes.isEmpty() ? null : nodes.getFirst().flow(), polling.getOrDefault(name, List.of()));
             });
         });
+    }
+
+    /**
+     * The nodes whose promise to poll a queue on their own holds now (V43's busy_queues, whose rows of ended
+     * promises stay a minute or so), by queue, each queue's by node.
+     */
+    private Map<String, List<QueueInfo.PollingNode>> pollingNodes(DSLContext dsl) {
+        String sql = "select queue, node_id, polls_until from %s.busy_queues where polls_until > clock_timestamp() "
+                + "order by queue, node_id";
+        Map<String, List<QueueInfo.PollingNode>> polling = new HashMap<>();
+        dsl.resultQuery(sql.formatted(schema)).forEach(r -> polling.computeIfAbsent(r.get("queue", String.class),
+                q -> new ArrayList<>()).add(new QueueInfo.PollingNode(r.get("node_id", String.class),
+                r.get("polls_until", OffsetDateTime.class).toInstant())));
+        return polling;
     }
 
     /** Finished attempts per {@code bucket} over the last {@code span}, one point per bucket, oldest first. */

@@ -43,6 +43,8 @@ class BusyPollingTest {
         assertThat(round(50, 10)).isEqualTo(OWN_WAIT);
         assertThat(round(50, 240)).as("100 jobs in 250 ms: the promise written, and polled").isEqualTo(BusyPolling.POLL);
         assertThat(promiseRows()).isEqualTo(1);
+        assertThat(polling.pollsOnItsOwn()).isTrue();
+        assertThat(polling.turnedBusy()).isEqualTo(1);
         assertThat(round(0, 0)).as("no claim sent (no free slot): still polling").isEqualTo(BusyPolling.POLL);
         assertThat(round(-1, 5)).isEqualTo(BusyPolling.POLL);
         assertThat(polling.afterRound(0, OWN_WAIT, true)).as("saturated: freed slots wake it").isEqualTo(OWN_WAIT);
@@ -60,7 +62,9 @@ class BusyPollingTest {
         assertThat(round(3, 64)).as("a poll of the grace that found work: polls again at once").isEqualTo(BusyPolling.POLL);
         assertThat(round(0, 2)).isEqualTo(BusyPolling.POLL);
         assertThat(round(0, 2)).isEqualTo(Duration.ofMillis(4));
+        assertThat(polling.pollsOnItsOwn()).as("in the grace").isTrue();
         assertThat(round(0, BusyPolling.GRACE.toMillis())).as("after the grace, the fetcher's own wait").isEqualTo(OWN_WAIT);
+        assertThat(polling.pollsOnItsOwn()).isFalse();
         polling.withdrawOnStop();
         assertThat(db.queryLong("select count(*) from pgjobs.busy_queues")).isZero();
     }
@@ -85,6 +89,7 @@ class BusyPollingTest {
         assertThat(round(40, 125)).as("finding work in the grace keeps the fastest poll").isEqualTo(BusyPolling.POLL);
         assertThat(round(70, 125)).as("busy again: promised again").isEqualTo(BusyPolling.POLL);
         assertThat(promiseRows()).isEqualTo(1);
+        assertThat(polling.turnedBusy()).as("the grace had not ended: not a turn of its own").isEqualTo(1);
     }
 
     @Test
@@ -96,6 +101,7 @@ class BusyPollingTest {
         // the promise's end passed without a renewal (the fetcher stalled): it keeps polling through the grace
         assertThat(round(-1, BusyPolling.PROMISE.toMillis() + 1)).isEqualTo(BusyPolling.POLL);
         polling.withdrawOnStop();
+        assertThat(polling.pollsOnItsOwn()).as("a stopped fetcher, at once").isFalse();
         assertThat(db.queryLong("select count(*) from pgjobs.busy_queues where node_id = 'node-a'")).isZero();
         assertThat(db.queryLong("select count(*) from pgjobs.busy_queues where node_id = 'node-b'")).isEqualTo(1);
     }

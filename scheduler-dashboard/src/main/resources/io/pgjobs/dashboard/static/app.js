@@ -530,6 +530,18 @@ function sparkline(key, values, color, title) {
 }
 
 /**
+ * The nodes polling a queue on their own (they keep finding work), while enqueues into it skip their notification
+ * (docs/architecture.md, "The wake-up"); nothing when none does.
+ */
+function pollingNodes(q) {
+  if (!q.pollingNodes || !q.pollingNodes.length) return null;
+  return el('div', { class: 'muted', 'data-polling': q.name,
+    title: 'these nodes keep finding work and poll the queue every few milliseconds, so enqueues into it skip their '
+      + 'notification; each promise is renewed while its node stays busy (docs/architecture.md, "The wake-up")' },
+    'notifications skipped while ', q.pollingNodes.map((p, i) => [i ? ', ' : '', p.nodeId + ' polls, until ', when(p.pollsUntil)]));
+}
+
+/**
  * The queues with their numbers, the live nodes that work each ({@code nodes}: api/nodes), who paused a paused
  * one ({@code pausedBy}: queue name to its newest pause or resume audit entry, when known) and the actions.
  */
@@ -548,7 +560,8 @@ function queueTable(queues, nodes, pausedBy, activity) {
     el('td', { class: 'num', 'data-max-depth': q.name, title: 'runnable jobs past which enqueueing is refused or waits (none: unbounded)' },
       q.maxDepth === null ? '—' : q.maxDepth),
     activity ? el('td', {}, sparklines(activity.get(q.name))) : null,
-    el('td', { class: 'mono', 'data-nodes': q.name }, working(q.name).join(', ') || el('span', { class: 'muted' }, 'none')),
+    el('td', { class: 'mono', 'data-nodes': q.name }, working(q.name).join(', ') || el('span', { class: 'muted' }, 'none'),
+      pollingNodes(q)),
     el('td', {}, el('div', { class: 'actions' }, q.paused
       ? actionButton('Resume', async () => { await api('queues/' + encodeURIComponent(q.name) + '/resume', { method: 'POST' }); flash('Queue ' + q.name + ' resumed'); render(); })
       : actionButton('Pause', async () => { await api('queues/' + encodeURIComponent(q.name) + '/pause', { method: 'POST' }); flash('Queue ' + q.name + ' paused'); render(); }),

@@ -49,9 +49,12 @@ function skipButton(job, done) {
 }
 
 async function flowPage(params) {
-  const flow = await api('flow');
+  const [flow, all] = await Promise.all([api('flow'), api('queues')]);
   const only = params.get('queue');
-  const queues = only ? flow.queues.filter(q => q.queue === only) : flow.queues;
+  // a queue under shares needs all its running jobs (api/queues), which its flow state does not count (see inUse)
+  const running = new Map(all.map(q => [q.name, q.running]));
+  const queues = (only ? flow.queues.filter(q => q.queue === only) : flow.queues)
+    .map(q => Object.assign({ allRunning: running.get(q.queue) ?? q.running }, q));
   return el('div', {},
     el('h1', {}, 'Flow control', el('span', { class: 'muted' }, 'limits, rates and ordered keys per queue; circuit breakers per kind and per partition')),
     only ? el('div', { class: 'bar' }, 'Queue ', el('strong', {}, only), ' · ', el('a', { href: '#/flow' }, 'all queues')) : null,
@@ -99,11 +102,23 @@ function countedRunning(q) {
 // and its running jobs include those claimed ahead into the nodes' buffers, which hold no slot: what bounds the
 // jobs executing is the shares' slots.
 function sharesHeld(q, limit) {
-  const held = q.shares.reduce((sum, share) => sum + share.slots, 0);
   return el('span', { class: 'counted muted', 'data-shares-held': q.queue,
     title: 'the nodes run this queue under leased shares of its limit; its running jobs include those claimed ahead '
       + 'into a node\'s buffer, which execute only within their node\'s share (docs/flow-control.md)' },
-    ' · the nodes\' shares hold ' + held + ' of ' + limit + ' slots');
+    ' · the nodes\' shares hold ' + heldSlots(q) + ' of ' + limit + ' slots',
+    q.allRunning > inUse(q) ? ', ' + q.allRunning + ' running with those claimed ahead' : '');
+}
+
+function heldSlots(q) {
+  return q.shares.reduce((sum, share) => sum + share.slots, 0);
+}
+
+// The jobs in use under the queue limit, as the meter shows them. The flow state's running jobs are those the
+// flow claims counted (a node of the release before shares); under shares the others execute only within the
+// shares' slots, and are at most the queue's other running jobs (which include those claimed ahead, holding no
+// slot): the least of the two, so the meter never reads more in use than may execute, nor above the limit.
+function inUse(q) {
+  return q.shares.length ? q.running + Math.max(0, Math.min(heldSlots(q), q.allRunning - q.running)) : q.running;
 }
 
 function flowPanel(q) {
@@ -117,7 +132,7 @@ function flowPanel(q) {
     el('dl', { class: 'kv' },
       el('dt', {}, 'nodes'), el('dd', { class: 'mono' }, q.nodes.join(', ') + ' · ' + q.concurrency + ' at once in all'),
       el('dt', {}, 'running'), el('dd', { 'data-running': q.queue },
-        s.queueLimit !== null ? [el('meter', { min: 0, max: s.queueLimit, value: q.running }), ' ' + q.running + ' of ' + s.queueLimit]
+        s.queueLimit !== null ? [el('meter', { min: 0, max: s.queueLimit, value: inUse(q) }), ' ' + inUse(q) + ' of ' + s.queueLimit]
           : q.running + ' under flow control',
         q.shares.length ? sharesHeld(q, s.queueLimit) : countedRunning(q))),
     q.shares.length ? [
