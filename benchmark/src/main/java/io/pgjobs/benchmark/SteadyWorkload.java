@@ -265,14 +265,18 @@ final class SteadyWorkload implements Workload {
 
     /**
      * The cheapest way there is to add jobs, for {@code --steady-producer sql}: one INSERT of rows the database
-     * generates itself (nothing built, serialized or sent per job) and one notification, as pgjobs sends.
+     * generates itself (nothing built, serialized or sent per job) and one notification, as pgjobs sends it: only
+     * while no node promises to poll the queue on its own (V43's guard, docs/architecture.md "The wake-up"; without
+     * it every batch's commit queued for the notification's lock, which pgjobs' own enqueues no longer do).
      */
     private static void insertGeneratedRows(DataSource pool, int count) throws SQLException {
         try (Connection c = pool.getConnection(); PreparedStatement statement = c.prepareStatement("""
                 with added as (insert into pgjobs.jobs (kind, queue, args)
                                select 'bench.noop', 'default', '{"sentNanos": 0}' from generate_series(1, ?)
                                returning 1)
-                select pg_notify('pgjobs_pgjobs', 'q:default') from (select count(*) from added) a""")) {
+                select pg_notify('pgjobs_pgjobs', 'q:default') from (select count(*) from added) a
+                where not exists (select 1 from pgjobs.busy_queues b
+                                  where b.queue = 'default' and b.polls_until > clock_timestamp())""")) {
             statement.setInt(1, count);
             statement.execute();
         }
