@@ -3,6 +3,7 @@ package io.pgjobs.internal.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgjobs.internal.store.BusyQueueStore;
+import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -75,7 +76,10 @@ class BusyPollingTest {
         round(100, 250);
         assertThat(promiseRows()).isEqualTo(1);
         long firstEnd = db.queryLong("select (extract(epoch from polls_until) * 1000000)::bigint from pgjobs.busy_queues");
-        Thread.sleep(5); // the database's clock moves on, so that the renewal's end lies later
+        // the database's clock has moved on, so that a renewal's end lies later than the first promise's
+        Await.until(Duration.ofSeconds(30), "a renewal now would end later than the first promise",
+                () -> db.queryLong("select (extract(epoch from clock_timestamp() + interval '1 second') * 1000000)"
+                        + "::bigint") > firstEnd);
         for (int window = 0; window < 3; window++) {
             round(100, 125);
             assertThat(round(100, 125)).isEqualTo(BusyPolling.POLL);
