@@ -123,10 +123,13 @@ final class BusyPolling {
         }
         Duration graceNow = graceWait;
         if (claimed == 0) {
-            graceWait = graceWait.multipliedBy(2).compareTo(GRACE_POLL_MAX) < 0 ? graceWait.multipliedBy(2)
-                    : GRACE_POLL_MAX;
+            graceWait = min(graceWait.multipliedBy(2), GRACE_POLL_MAX);
         }
-        return graceNow.compareTo(wait) < 0 ? graceNow : wait;
+        return min(graceNow, wait);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     /** Whether this fetcher's promise may hold now: it polls every {@link #POLL}. */
