@@ -85,6 +85,13 @@ class CircuitBreakerTest {
 
         Await.until(Duration.ofSeconds(30), "the circuit opened",
                 () -> circuit(a) != null && circuit(a).state().equals("open"));
+        // a claim whose snapshot was taken before the circuit opened still takes the kind's jobs: wait until
+        // every transaction begun before the test saw the circuit open has ended, then for the attempts to end
+        long sawOpenMicros = db.queryLong("select (extract(epoch from clock_timestamp()) * 1000000)::bigint");
+        Await.until(Duration.ofSeconds(30), "the transactions begun before the circuit was seen open ended",
+                () -> db.queryLong("select count(*) from pg_stat_activity where datname = current_database() "
+                        + "and pid <> pg_backend_pid() and xact_start < to_timestamp(" + sawOpenMicros
+                        + " / 1000000.0)") == 0);
         Await.until(Duration.ofSeconds(30), "the attempts running when it opened ended",
                 () -> db.queryLong("select count(*) from pgjobs.jobs where state = 'running'") == 0);
         long attemptsWhenOpen = partnerAttempts();
