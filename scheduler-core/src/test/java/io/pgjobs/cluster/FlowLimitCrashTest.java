@@ -100,9 +100,18 @@ class FlowLimitCrashTest {
             assertThat(HandlerRuns.maxOverlap(runs)).as("most handlers running at once")
                     .isLessThanOrEqualTo(WorkerProcess.LIMITED_QUEUE_LIMIT);
         } else {
-            // the jobs of one claim share its transaction's start
-            assertThat(db.queryLong("select max(n) from (select count(*) n from pgjobs.attempts group by started_at) c"))
-                    .as("most jobs a claim took (more than a node's slots: it claims ahead)").isGreaterThan(CONCURRENCY);
+            // Whether a claim took more than a node's slots (claimed ahead) depends on timing: few claims find a
+            // node's slots and buffer empty at once (a quiet run: 27 of 713), and a CI run on a loaded machine had
+            // none. So the sizes are printed (the jobs of one claim share its transaction's start), not asserted;
+            // FlowClaimAheadTest proves that these queues claim ahead.
+            try (Connection c = db.connect(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("select string_agg(n || ' jobs: ' || claims, ', ' order by n) from "
+                         + "(select n, count(*) claims from (select count(*) n from pgjobs.attempts group by started_at) c "
+                         + "group by n) s")) {
+                rs.next();
+                System.out.println("FlowLimitCrashTest: claims by size (" + CONCURRENCY + " slots a node) "
+                        + rs.getString(1));
+            }
         }
         if (perKey) {
             HandlerRuns.byKey(runs).forEach((key, ofKey) ->
