@@ -21,10 +21,10 @@ import java.util.HexFormat;
 public record ClaimedJob(long id, String kind, String queue, int attempt, int maxAttempts, String argsJson,
                          String metadataJson, long queueWaitMs, long claimSentNanos, byte[] argsSha256) {
     /**
-     * SHA-256, looked up once and never used itself: every job's check hashes with a clone of it, because
-     * {@link MessageDigest#getInstance} walks the security providers on each call (a lookup by name, upper-cased
-     * keys, a new service object), and that walk was most of what the check cost a fresh node (its code to
-     * interpret and compile on a job's way; docs/performance.md, "a fresh node's CPU per job").
+     * SHA-256, looked up once and never used itself: every hash (each claimed job's check, each checksum the bulk
+     * enqueue computes in {@link JsonbText}) is taken with a clone of it, because {@link MessageDigest#getInstance}
+     * walks the security providers on each call (a lookup by name, upper-cased keys, a new service object), code a
+     * fresh node would interpret and compile on every job's way.
      */
     private static final MessageDigest SHA_256 = sha256Digest();
 
