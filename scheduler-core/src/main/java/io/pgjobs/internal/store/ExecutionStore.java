@@ -2,6 +2,7 @@ package io.pgjobs.internal.store;
 
 import static io.pgjobs.internal.db.Tables.JOBS;
 
+import io.pgjobs.JobAttempt.Outcome;
 import io.pgjobs.JobState;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -12,6 +13,7 @@ import java.sql.Types;
 import java.time.OffsetDateTime;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -48,6 +50,10 @@ public final class ExecutionStore {
 
     /** A lease renewal's answer for one job: the attempt of it this node holds, and whether it is to be cancelled. */
     public record LeaseStatus(long jobId, int attempt, boolean cancelRequested) {}
+
+    /** The outcomes as the attempts table stores them, by ordinal: worked out once, not for every completion. */
+    private static final String[] OUTCOME_NAMES = Arrays.stream(Outcome.values())
+            .map(outcome -> outcome.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
 
     /** Joined to a claim: its implicit transaction commits with synchronous_commit off (see the constructor). */
     private static final String ASYNC_COMMIT = " cross join set_config('synchronous_commit', 'off', true) async";
@@ -280,7 +286,7 @@ public final class ExecutionStore {
             Completion c = completions.get(i);
             attempts[i] = c.attempt();
             states[i] = c.state().dbName();
-            outcomes[i] = c.outcome().name().toLowerCase(Locale.ROOT);
+            outcomes[i] = OUTCOME_NAMES[c.outcome().ordinal()];
             delays[i] = c.delayMs();
             attemptsBack[i] = c.attemptsBack();
             results[i] = c.resultJson();
