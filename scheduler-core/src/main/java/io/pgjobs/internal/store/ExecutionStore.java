@@ -241,7 +241,10 @@ public final class ExecutionStore {
      */
     public Map<Long, JobState> complete(List<Completion> completions, String nodeId, Duration lease,
                                         AfterWrite afterWrite) throws SQLException {
-        Long[] ids = completions.stream().map(Completion::jobId).toArray(Long[]::new);
+        Long[] ids = new Long[completions.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = completions.get(i).jobId();
+        }
         // Lock the rows in a statement of their own first. An UPDATE joined to its input rows that meets a row a
         // concurrent transaction (a lease renewal, say) changed after the statement began rechecks the join with
         // EvalPlanQual, and then can skip the row or write its attempt twice (the crash test found doubled attempt
