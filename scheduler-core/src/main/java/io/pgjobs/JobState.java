@@ -31,6 +31,11 @@ public enum JobState {
     /** States a job never leaves by itself. */
     public static final Set<JobState> FINISHED = EnumSet.of(COMPLETED, CANCELLED, DISCARDED);
 
+    private static final JobState[] STATES = values();
+
+    /** Kept, not worked out at each call: every completion names a state, and every written one is read back. */
+    private final String dbName = name().toLowerCase(Locale.ROOT);
+
     /**
      * Whether a job may move from this state to {@code next}.
      *
@@ -55,7 +60,7 @@ public enum JobState {
 
     /** {@return the name stored in the database} */
     public String dbName() {
-        return name().toLowerCase(Locale.ROOT);
+        return dbName;
     }
 
     /**
@@ -66,6 +71,11 @@ public enum JobState {
      * @throws IllegalArgumentException when it names no state
      */
     public static JobState fromDb(String name) {
+        for (JobState state : STATES) {
+            if (state.dbName.equals(name)) {
+                return state;
+            }
+        }
         return valueOf(name.toUpperCase(Locale.ROOT));
     }
 }

@@ -108,8 +108,10 @@ public final class Telemetry {
     /** This node claimed {@code job} and is starting it. */
     public void started(ClaimedJob job) {
         metrics.started(job.queue(), job.kind(), job.queueWaitMs());
-        notifyListeners(() -> List.of(new SchedulerEvent.JobStarted(job.id(), job.kind(), job.queue(), job.attempt(),
-                nodeId, Duration.ofMillis(job.queueWaitMs()))));
+        if (events != null) { // checked here too: the event's supplier is not even built for every job without one
+            notifyListeners(() -> List.of(new SchedulerEvent.JobStarted(job.id(), job.kind(), job.queue(),
+                    job.attempt(), nodeId, Duration.ofMillis(job.queueWaitMs()))));
+        }
     }
 
     /**
@@ -147,7 +149,10 @@ public final class Telemetry {
         boolean failed = completion.outcome() == Outcome.FAILED || completion.outcome() == Outcome.TIMEOUT;
         if (written == JobState.COMPLETED) {
             metrics.completed(queue, kind);
-            notifyListeners(() -> List.of(new SchedulerEvent.JobSucceeded(job.id(), kind, queue, job.attempt(), ran)));
+            if (events != null) { // as in started: nothing built per job without a listener
+                notifyListeners(() -> List.of(new SchedulerEvent.JobSucceeded(job.id(), kind, queue, job.attempt(),
+                        ran)));
+            }
         } else if (written == JobState.CANCELLED) {
             metrics.cancelled(queue, kind);
             notifyListeners(() -> List.of(new SchedulerEvent.JobCancelled(job.id(), kind, queue, job.attempt())));

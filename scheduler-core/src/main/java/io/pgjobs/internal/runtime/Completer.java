@@ -136,10 +136,17 @@ final class Completer extends BackgroundLoop {
 
     /** Writes the completions and, in their transaction, wakes the flow-controlled queues they free: {@code freed}. */
     private Map<Long, JobState> write(List<Finished> writing, Set<String> freed) throws SQLException {
-        List<Long> jobIds = writing.stream().map(finished -> finished.completion().jobId()).toList();
+        // plain loops rather than streams: this runs for every batch from a node's first jobs on, and a stream
+        // brings a pipeline of classes and methods to interpret and compile
+        List<Completion> completions = new ArrayList<>(writing.size());
+        List<Long> jobIds = new ArrayList<>(writing.size());
+        for (Finished finished : writing) {
+            completions.add(finished.completion());
+            jobIds.add(finished.completion().jobId());
+        }
         held.completing(jobIds);
         try {
-            return store.complete(writing.stream().map(Finished::completion).toList(), nodeId, lease,
+            return store.complete(completions, nodeId, lease,
                     (connection, written) -> {
                         for (Finished finished : writing) {
                             String queue = finished.job().queue();

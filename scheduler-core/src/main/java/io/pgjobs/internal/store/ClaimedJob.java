@@ -21,6 +21,14 @@ import java.util.HexFormat;
 public record ClaimedJob(long id, String kind, String queue, int attempt, int maxAttempts, String argsJson,
                          String metadataJson, long queueWaitMs, long claimSentNanos, byte[] argsSha256) {
     /**
+     * SHA-256, looked up once and never used itself: every hash (each claimed job's check, each checksum the bulk
+     * enqueue computes in {@link JsonbText}) is taken with a clone of it, because {@link MessageDigest#getInstance}
+     * walks the security providers on each call (a lookup by name, upper-cased keys, a new service object), code a
+     * fresh node would interpret and compile on every job's way.
+     */
+    private static final MessageDigest SHA_256 = sha256Digest();
+
+    /**
      * A claim's query over {@code claim}, a call of a claim function aliased {@code c}: its columns, then the
      * checksum stored with each job. The claim functions do not return it, so it is read from the jobs' rows in
      * the same statement, under its snapshot, which still sees each row as it was before the claim updated it.
@@ -55,9 +63,19 @@ public record ClaimedJob(long id, String kind, String queue, int attempt, int ma
     /** The SHA-256 of {@code text} in UTF-8. */
     static byte[] sha256(String text) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
+            return ((MessageDigest) SHA_256.clone()).digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("the runtime's SHA-256 cannot be cloned", e);
+        }
+    }
+
+    private static MessageDigest sha256Digest() {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.clone(); // fails here, at the class's loading, rather than at the first job's check
+            return digest;
+        } catch (NoSuchAlgorithmException | CloneNotSupportedException e) {
+            throw new IllegalStateException("every Java runtime has a SHA-256 that can be cloned", e);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.pgjobs.internal.store;
 
 import static io.pgjobs.internal.db.Tables.JOBS;
 
+import io.pgjobs.JobAttempt.Outcome;
 import io.pgjobs.JobState;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -9,15 +10,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Types;
-import java.time.OffsetDateTime;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import javax.sql.DataSource;
 import org.jooq.Condition;
 import org.jooq.JSONB;
@@ -30,24 +30,30 @@ import org.jooq.JSONB;
  * index in order) and by the crash and cluster tests (no job claimed twice).
  */
 public final class ExecutionStore {
-    /** A position in a queue's claim order: priority, then due time, then id. */
-    public record ClaimPosition(short priority, OffsetDateTime runAt, long id) implements Comparable<ClaimPosition> {
-        @Override
-        public int compareTo(ClaimPosition other) {
-            int byPriority = Short.compare(priority, other.priority);
-            if (byPriority != 0) {
-                return byPriority;
-            }
-            int byRunAt = runAt.toInstant().compareTo(other.runAt.toInstant());
-            return byRunAt != 0 ? byRunAt : Long.compare(id, other.id);
-        }
-    }
+    /**
+     * A position in a queue's claim order: priority, then due time, then id. The due time is kept as the server
+     * printed it ({@code timestamptz} text, which PgJDBC keeps in ISO style, with its offset), and the claim casts
+     * it back: parsing it into a Java date made every claim build a calendar, a locale and their caches, on the
+     * fetcher's thread, for a value the node only hands back.
+     */
+    public record ClaimPosition(short priority, String runAt, long id) {}
 
     /** The jobs one claim took, in claim order, and the position of the last of them (null if none). */
     public record Claim(List<ClaimedJob> jobs, ClaimPosition end) {}
 
     /** A lease renewal's answer for one job: the attempt of it this node holds, and whether it is to be cancelled. */
     public record LeaseStatus(long jobId, int attempt, boolean cancelRequested) {}
+
+    /** The outcomes as the attempts table stores them, by ordinal: worked out once, not for every completion. */
+    private static final String[] OUTCOME_NAMES = Arrays.stream(Outcome.values())
+            .map(outcome -> outcome.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
+
+    /**
+     * A claim's rows in claim order. The update in claim_jobs returns them in the order of their addresses; sorted
+     * by the server, the node reads each row once and the position of the last one only, instead of reading every
+     * row's position and sorting the jobs itself, per job, on the fetcher's thread.
+     */
+    private static final String CLAIM_ORDER = " order by c.priority, c.run_at, c.id";
 
     /** Joined to a claim: its implicit transaction commits with synchronous_commit off (see the constructor). */
     private static final String ASYNC_COMMIT = " cross join set_config('synchronous_commit', 'off', true) async";
@@ -82,11 +88,13 @@ public final class ExecutionStore {
         // again, and every later durable commit (the jobs' completions first of all) flushes it with itself. The
         // reasoning, and what a crash does: docs/performance.md, "Claims commit asynchronously".
         this.claimSql = ClaimedJob.selectClaimed(schema,
-                "%s.claim_jobs(?, ?, ?, ?, ?, ?, ?, ?) c".formatted(schema) + ASYNC_COMMIT);
+                "%s.claim_jobs(?, ?, ?, ?, ?, ?, ?::timestamptz, ?) c".formatted(schema) + ASYNC_COMMIT) + CLAIM_ORDER;
         // On a node with circuit breakers, the kinds that have one are claimed only while their circuit is closed
         // (docs/flow-control.md); the check reads the circuits in the claim's own snapshot.
-        this.claimGuardedSql = ClaimedJob.selectClaimed(schema, "%s.claim_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?, ?) c"
-                .formatted(schema, CircuitStore.closedKindsOf(schema, "?::text[]")) + ASYNC_COMMIT);
+        this.claimGuardedSql = ClaimedJob.selectClaimed(schema,
+                "%s.claim_jobs(?, ?::text[] || %s, ?, ?, ?, ?, ?::timestamptz, ?) c"
+                        .formatted(schema, CircuitStore.closedKindsOf(schema, "?::text[]")) + ASYNC_COMMIT)
+                + CLAIM_ORDER;
         // A completion applies only while the job still runs under this node and attempt: a node presumed dead
         // can never overwrite a job that was rescued and handed to another. A cancel request turns any
         // unsuccessful end into 'cancelled'. The attempt row is written in the same statement, from the row the
@@ -191,18 +199,20 @@ public final class ExecutionStore {
             try (PreparedStatement ps = connection.prepareStatement(sql)) {
                 int p = CircuitStore.bindClaim(ps, connection, queue, kinds, guardedKinds, limit, nodeId, leaseMs);
                 ps.setObject(p++, after == null ? null : after.priority(), Types.SMALLINT);
-                ps.setObject(p++, after == null ? null : after.runAt(), Types.TIMESTAMP_WITH_TIMEZONE);
+                ps.setString(p++, after == null ? null : after.runAt());
                 ps.setObject(p, after == null ? null : after.id(), Types.BIGINT);
-                // the update returns its rows in the order of their addresses, not in the claim order
-                TreeMap<ClaimPosition, ClaimedJob> claimed = new TreeMap<>();
+                List<ClaimedJob> claimed = new ArrayList<>(limit);
+                ClaimPosition end = null;
                 long sentNanos = System.nanoTime();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        claimed.put(new ClaimPosition(rs.getShort(9), rs.getObject(10, OffsetDateTime.class),
-                                rs.getLong(1)), ClaimedJob.read(rs, sentNanos));
+                        claimed.add(ClaimedJob.read(rs, sentNanos));
+                        if (rs.isLast()) {
+                            end = new ClaimPosition(rs.getShort(9), rs.getString(10), rs.getLong(1));
+                        }
                     }
                 }
-                return new Claim(List.copyOf(claimed.values()), claimed.isEmpty() ? null : claimed.lastKey());
+                return new Claim(claimed, end);
             }
         });
     }
@@ -231,7 +241,10 @@ public final class ExecutionStore {
      */
     public Map<Long, JobState> complete(List<Completion> completions, String nodeId, Duration lease,
                                         AfterWrite afterWrite) throws SQLException {
-        Long[] ids = completions.stream().map(Completion::jobId).toArray(Long[]::new);
+        Long[] ids = new Long[completions.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = completions.get(i).jobId();
+        }
         // Lock the rows in a statement of their own first. An UPDATE joined to its input rows that meets a row a
         // concurrent transaction (a lease renewal, say) changed after the statement began rechecks the join with
         // EvalPlanQual, and then can skip the row or write its attempt twice (the crash test found doubled attempt
@@ -280,7 +293,7 @@ public final class ExecutionStore {
             Completion c = completions.get(i);
             attempts[i] = c.attempt();
             states[i] = c.state().dbName();
-            outcomes[i] = c.outcome().name().toLowerCase(Locale.ROOT);
+            outcomes[i] = OUTCOME_NAMES[c.outcome().ordinal()];
             delays[i] = c.delayMs();
             attemptsBack[i] = c.attemptsBack();
             results[i] = c.resultJson();
