@@ -44,13 +44,13 @@ class MigrationRulesTest {
     static final PgDatabase db = new PgDatabase();
 
     /** The last migration released to users; everything up to it is in {@value #RELEASED}. */
-    static final int LAST_RELEASED = 42;
+    static final int LAST_RELEASED = 44;
     private static final String RELEASED = "released-migrations.sha256";
     private static final Pattern FILE = Pattern.compile("V(\\d+)__\\w+\\.sql");
     @Test
     void releasedMigrationsAreNeverEdited() throws Exception {
         Map<String, String> released = releasedChecksums();
-        assertThat(released).as("released migrations listed").hasSize(31);
+        assertThat(released).as("released migrations listed").hasSize(33);
         Map<String, String> shipped = new TreeMap<>();
         for (Map.Entry<String, String> migration : migrations().entrySet()) {
             if (version(migration.getKey()) <= LAST_RELEASED) {

@@ -19,8 +19,8 @@ import java.util.stream.Stream;
  * build filled. The schema the commit's nodes expect is its last migration's version, read from its history too.
  */
 final class PreviousRelease {
-    /** The last release: main at this commit (stop 29) shipped schema V42. */
-    static final String COMMIT = "ec04083";
+    /** The last release: main at this commit (the stop that landed on the evening of 2026-12-06) shipped schema V44. */
+    static final String COMMIT = "0cf1670";
 
     private static final long BUILD_TIMEOUT_MINUTES = 20;
 

@@ -16,7 +16,11 @@ class PreviousReleaseTest {
     @Tag("upgrade")
     void theSchemaOfACommitIsItsLastMigration() throws Exception {
         assertThat(PreviousRelease.schemaVersion(Upgrade.repository(), PreviousRelease.COMMIT))
-                .as("stop 28's release").isEqualTo("39");
+                .as("the release of 2026-12-06's evening").isEqualTo("44");
+        assertThat(PreviousRelease.schemaVersion(Upgrade.repository(), "ec04083")).as("stop 29's release")
+                .isEqualTo("42");
+        assertThat(PreviousRelease.schemaVersion(Upgrade.repository(), "ff9dc2d")).as("stop 28's release")
+                .isEqualTo("39");
         assertThat(PreviousRelease.schemaVersion(Upgrade.repository(), "cf7df95")).as("stop 27's release")
                 .isEqualTo("37");
         assertThat(PreviousRelease.schemaVersion(Upgrade.repository(), "54d732e")).as("stop 26's release")
