@@ -37,8 +37,8 @@ import java.util.stream.Stream;
  * the lease) from the moment its claim was sent (and then, like every claimed job, its handler starts only within
  * half the lease: {@link JobExecution#run}). Buffered jobs that waited that long (the jobs run slower than the
  * buffer assumed) or are left when the fetcher stops are put back as they were, the attempt given back
- * ({@link Workers#putBack}), and after such a put-back the queue claims only its free slots for
- * {@link #AHEAD_PAUSE_NANOS}. A node killed with jobs in its buffer leaves them to the rescuer, like any job it
+ * ({@link Workers#putBack}), and after such a put-back the queue claims only its free slots for a while
+ * ({@link #aheadPause}). A node killed with jobs in its buffer leaves them to the rescuer, like any job it
  * claimed. A queue limited only per partition or by ordered keys claims ahead too, up to its concurrency (a
  * buffer that does not grow): a buffered job counts under its partition's limit and holds its key, so no limit is
  * exceeded and no key runs twice at once, and the price, a partition's slot held for up to the buffer's time, is
@@ -81,8 +81,10 @@ final class QueueFetcher extends BackgroundLoop {
     private static final Duration COMPLETIONS_BEHIND_WAIT = Duration.ofMillis(5);
     /** How long a job claimed ahead may wait in the buffer before it is put back (at most a quarter lease). */
     private static final long UNUSED_AHEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
-    /** How long a queue claims only its free slots after it put back jobs it claimed ahead and never started. */
-    private static final long AHEAD_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** How long a queue claims only its free slots after a put-back of jobs it claimed ahead: at first. */
+    static final long MIN_AHEAD_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** The longest such pause, after put-backs one soon after another (see {@link #aheadPause}). */
+    static final long MAX_AHEAD_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** The most a queue of a smaller concurrency claims ahead while its jobs start fast (see {@link #adjustAhead}). */
     static final int MAX_AHEAD = 128;
 
@@ -126,6 +128,8 @@ final class QueueFetcher extends BackgroundLoop {
     private final List<ClaimedJob> expired = new ArrayList<>();
     /** Until when (System.nanoTime) this queue claims no more than its free slots. */
     private volatile long aheadPausedUntil = System.nanoTime();
+    /** How long the last such pause was; 0 before the first (the fetcher's thread only). */
+    private long aheadPauseNanos;
     /** How long a buffered job may wait for a slot, from its claim: at most a quarter of the lease. */
     private final long unusedAheadNanos;
     /** When slots free up after a full claim, wait until this many are free so claims stay batched. */
@@ -435,11 +439,27 @@ final class QueueFetcher extends BackgroundLoop {
             }
         }
         if (!unused.isEmpty()) {
-            aheadPausedUntil = now + AHEAD_PAUSE_NANOS;
+            aheadPauseNanos = aheadPause(aheadPauseNanos, now - aheadPausedUntil);
+            aheadPausedUntil = now + aheadPauseNanos;
             ahead = aheadLimit;
             resumeAfter = null;
             workers.putBack(unused);
         }
+    }
+
+    /**
+     * How long to claim only free slots after a put-back, given the last such pause ({@code 0}: none yet) and how
+     * long ago it ended. A put-back means the jobs ran slower than the buffer assumed, but one alone is often a
+     * fresh JVM's first jobs, slow while its classes load and compile: a fresh node paused for the whole
+     * {@link #MAX_AHEAD_PAUSE_NANOS} spent its first seconds in claims of a few jobs each, at half the rate
+     * (docs/performance.md). So the first pause is short, and each put-back within the longest pause of the
+     * previous one's end doubles it, up to that longest: a queue of slow jobs soon claims ahead only rarely.
+     */
+    static long aheadPause(long lastPauseNanos, long sinceLastPauseEndedNanos) {
+        if (lastPauseNanos == 0 || sinceLastPauseEndedNanos >= MAX_AHEAD_PAUSE_NANOS) {
+            return MIN_AHEAD_PAUSE_NANOS;
+        }
+        return Math.min(MAX_AHEAD_PAUSE_NANOS, lastPauseNanos * 2);
     }
 
     /** How long the fetcher may sleep before the oldest buffered job is due to be put back, at most a poll. */
