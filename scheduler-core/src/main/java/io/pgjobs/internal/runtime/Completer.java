@@ -79,9 +79,16 @@ final class Completer extends BackgroundLoop {
         this.circuits = circuits;
     }
 
-    /** Queues the completion of {@code job}'s attempt; {@code handlerNanos}: how long its handler ran. */
-    void submit(ClaimedJob job, Completion completion, long handlerNanos) {
+    /**
+     * Queues the completion of {@code job}'s attempt ({@code handlerNanos}: how long its handler ran), freeing its
+     * slot with {@code freeSlot} in between. It is counted as unwritten before its slot is free, so that
+     * {@link #behind()} never misses a job whose slot already took the next one (a claim in that gap held more
+     * than a full batch, the slots and the buffer). It is queued after, so that no wake-up for its written end
+     * (a flow-controlled queue's) comes before its slot is free.
+     */
+    void submit(ClaimedJob job, Completion completion, long handlerNanos, Runnable freeSlot) {
         unwritten.incrementAndGet();
+        freeSlot.run();
         waiting.add(new Finished(job, completion, handlerNanos));
         wake();
     }

@@ -97,8 +97,7 @@ final class Workers {
     /** The handler of {@code execution} has ended: free its slot and queue its completion. */
     private void ended(JobExecution execution, Completion completion, Runnable freeSlot) {
         executing.remove(execution.jobId(), execution);
-        freeSlot.run();
-        completer.submit(execution.job(), completion, execution.handlerNanos());
+        completer.submit(execution.job(), completion, execution.handlerNanos(), freeSlot);
         notifyDrain();
     }
 

@@ -95,7 +95,7 @@ class CompletionWakeUpTest {
         try (Connection listener = listening()) {
             completer.start();
             try {
-                completer.submit(job, Completion.succeeded(job, null), 0);
+                completer.submit(job, Completion.succeeded(job, null), 0, () -> { });
                 Await.until(Duration.ofSeconds(60), "this node's claimer woken", () -> !wokenHere.isEmpty());
             } finally {
                 completer.stop();
