@@ -94,7 +94,7 @@ final class Workers {
         }
     }
 
-    /** The handler of {@code execution} has ended: free its slot and queue its completion. */
+    /** The handler of {@code execution} has ended: its completion counted, its slot freed, then the completion queued. */
     private void ended(JobExecution execution, Completion completion, Runnable freeSlot) {
         executing.remove(execution.jobId(), execution);
         completer.submit(execution.job(), completion, execution.handlerNanos(), freeSlot);

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -30,7 +31,8 @@ import org.postgresql.PGNotification;
 /**
  * The wake-up of a queue with flow control after its jobs ended: its notification is sent in the completion's
  * own transaction (with it or not at all), and the node's own claimer of the queue is woken directly once the
- * completion committed, without its notification.
+ * completion committed, without its notification; never before the ended job's slot is free, which the completer
+ * frees only once it counts the completion as unwritten (the backpressure of {@link Completer#behind()}).
  */
 class CompletionWakeUpTest {
     @RegisterExtension
@@ -104,6 +106,37 @@ class CompletionWakeUpTest {
             assertThat(stateWhenWoken).as("the job's state when the claimer was woken").containsExactly("completed");
             assertThat(nextNotification(listener)).isEqualTo("q:limited");
         }
+    }
+
+    @Test
+    void anEndedJobCountsAsUnwrittenBeforeItsSlotIsFreedAndWakesItsClaimerOnlyAfter() throws Exception {
+        ClaimedJob job = claimOne("limited");
+        Telemetry telemetry = new Telemetry(new ObserveConfig.Builder().build(), NODE, null);
+        CircuitBreakers circuits = new CircuitBreakers(Map.of(), null, telemetry, 1_000);
+
+        // not started: nothing is written, so every completion submitted stays unwritten
+        Completer unstarted = new Completer(executions, NODE, Duration.ofSeconds(30), new HeldJobs(), telemetry,
+                Set.of("limited"), flow, queue -> { }, circuits);
+        for (int i = 1; i < Completer.MAX_BATCH; i++) {
+            unstarted.submit(job, Completion.succeeded(job, null), 0, () -> { });
+        }
+        assertThat(unstarted.behind()).as("one completion short of a full batch").isFalse();
+        AtomicBoolean behindWhenSlotFreed = new AtomicBoolean();
+        unstarted.submit(job, Completion.succeeded(job, null), 0, () -> behindWhenSlotFreed.set(unstarted.behind()));
+        assertThat(behindWhenSlotFreed).as("a claim into the freed slot already sees the full batch").isTrue();
+
+        AtomicBoolean slotFree = new AtomicBoolean();
+        ConcurrentLinkedQueue<Boolean> slotFreeWhenWoken = new ConcurrentLinkedQueue<>();
+        Completer completer = new Completer(executions, NODE, Duration.ofSeconds(30), new HeldJobs(), telemetry,
+                Set.of("limited"), flow, queue -> slotFreeWhenWoken.add(slotFree.get()), circuits);
+        completer.start();
+        try {
+            completer.submit(job, Completion.succeeded(job, null), 0, () -> slotFree.set(true));
+            Await.until(Duration.ofSeconds(60), "this node's claimer woken", () -> !slotFreeWhenWoken.isEmpty());
+        } finally {
+            completer.stop();
+        }
+        assertThat(slotFreeWhenWoken).as("the slot was free when the claimer was woken").containsExactly(true);
     }
 
     @Test
