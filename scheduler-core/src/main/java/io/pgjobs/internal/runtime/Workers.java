@@ -94,7 +94,7 @@ final class Workers {
         }
     }
 
-    /** The handler of {@code execution} has ended: its completion counted, its slot freed, then the completion queued. */
+    /** The handler of {@code execution} has ended: count its completion, free its slot, queue the completion. */
     private void ended(JobExecution execution, Completion completion, Runnable freeSlot) {
         executing.remove(execution.jobId(), execution);
         completer.submit(execution.job(), completion, execution.handlerNanos(), freeSlot);
