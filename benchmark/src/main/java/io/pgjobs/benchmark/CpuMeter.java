@@ -33,9 +33,14 @@ final class CpuMeter {
         }
 
         String resultKeys(Reading start, long jobs) {
-            return "pg_cpu_ms_per_1k=" + perThousand(serverNanos, start.serverNanos, jobs)
-                    + " node_cpu_ms_per_1k=" + perThousand(nodesNanos, start.nodesNanos, jobs)
-                    + " node_jit_cpu_ms_per_1k=" + perThousand(compilerNanos, start.compilerNanos, jobs);
+            return resultKeys(start, jobs, "");
+        }
+
+        /** The RESULT keys, each name ending in {@code suffix} (a second reading of one run: "_from_ready"). */
+        String resultKeys(Reading start, long jobs, String suffix) {
+            return "pg_cpu_ms_per_1k" + suffix + "=" + perThousand(serverNanos, start.serverNanos, jobs)
+                    + " node_cpu_ms_per_1k" + suffix + "=" + perThousand(nodesNanos, start.nodesNanos, jobs)
+                    + " node_jit_cpu_ms_per_1k" + suffix + "=" + perThousand(compilerNanos, start.compilerNanos, jobs);
         }
 
         /** The server's CPU milliseconds per 1,000 jobs since {@code start}; NaN when its processes are unknown. */
