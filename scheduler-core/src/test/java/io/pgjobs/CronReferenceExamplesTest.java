@@ -1,18 +1,20 @@
 package io.pgjobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The examples of the Quartz CronTrigger tutorial and of Spring's {@code CronExpression} Javadoc, each with its
  * first four fire times after 2025-01-01T00:00:00Z in UTC, through the public {@link Schedule#nextFireTimes}.
- * Every row was checked against the libraries themselves (Quartz 2.3.2 and 2.5.0, Spring 6.2.10) while writing
- * it. Quartz 2.5.0 skips 30-day months and February for {@code L}, {@code L-2} and {@code LW}, and a month
+ * Every row was checked against the libraries themselves (Quartz 2.3.2 and 2.5.0, Spring 6.2.10; Spring's macros
+ * against Spring 7.0.8) while writing it. Quartz 2.5.0 skips 30-day months and February for {@code L}, {@code L-2} and {@code LW}, and a month
  * whose 1st is a weekend for {@code 1W}; those rows follow Quartz 2.3.2 and the tutorial's words ("the last day
  * of the month", "the nearest weekday").
  */
@@ -77,8 +79,28 @@ class CronReferenceExamplesTest {
             spring: 0 0 0 * * THUL    | 2025-01-30T00:00:00Z 2025-02-27T00:00:00Z 2025-03-27T00:00:00Z 2025-04-24T00:00:00Z
             spring: 0 0 0 ? * 5#2     | 2025-01-10T00:00:00Z 2025-02-14T00:00:00Z 2025-03-14T00:00:00Z 2025-04-11T00:00:00Z
             spring: 0 0 0 ? * MON#1   | 2025-01-06T00:00:00Z 2025-02-03T00:00:00Z 2025-03-03T00:00:00Z 2025-04-07T00:00:00Z
+            spring: @yearly           | 2026-01-01T00:00:00Z 2027-01-01T00:00:00Z 2028-01-01T00:00:00Z 2029-01-01T00:00:00Z
+            spring: @annually         | 2026-01-01T00:00:00Z 2027-01-01T00:00:00Z 2028-01-01T00:00:00Z 2029-01-01T00:00:00Z
+            spring: @monthly          | 2025-02-01T00:00:00Z 2025-03-01T00:00:00Z 2025-04-01T00:00:00Z 2025-05-01T00:00:00Z
+            spring: @weekly           | 2025-01-05T00:00:00Z 2025-01-12T00:00:00Z 2025-01-19T00:00:00Z 2025-01-26T00:00:00Z
+            spring: @daily            | 2025-01-02T00:00:00Z 2025-01-03T00:00:00Z 2025-01-04T00:00:00Z 2025-01-05T00:00:00Z
+            spring: @midnight         | 2025-01-02T00:00:00Z 2025-01-03T00:00:00Z 2025-01-04T00:00:00Z 2025-01-05T00:00:00Z
+            spring: @hourly           | 2025-01-01T01:00:00Z 2025-01-01T02:00:00Z 2025-01-01T03:00:00Z 2025-01-01T04:00:00Z
+            unix: @daily              | 2025-01-02T00:00:00Z 2025-01-03T00:00:00Z 2025-01-04T00:00:00Z 2025-01-05T00:00:00Z
             """)
     void springCronExpressionJavadoc(String expression, String times) {
         firesAt(expression, times);
+    }
+
+    /** Quartz has no macros: one written after its prefix is refused with what to write instead. */
+    @Test
+    void aMacroAfterTheQuartzPrefixIsRefused() {
+        assertThatThrownBy(() -> Schedule.of("example", "quartz: @daily", "test.example", Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("expression: 'quartz: @daily': Quartz syntax has no macros; write the macro without the "
+                        + "prefix ('@daily') or Quartz fields");
+        assertThatThrownBy(() -> Schedule.of("example", "spring: @reboot", "test.example", Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'spring: @reboot' is not a supported macro");
     }
 }

@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  *   <li>{@code every <n><unit>}: a fixed interval; unit {@code s}, {@code m}, {@code h} or {@code d} (or the
  *       words second(s), minute(s), hour(s), day(s)), spaces allowed, 1 second to 366 days;</li>
  *   <li>{@code @yearly @annually @monthly @weekly @daily @midnight @hourly}: the classic macros;</li>
- *   <li>{@code unix:}, {@code quartz:} or {@code spring:} followed by an expression of that syntax;</li>
+ *   <li>{@code unix:}, {@code quartz:} or {@code spring:} followed by an expression of that syntax (after
+ *       {@code unix:} or {@code spring:}, a macro too);</li>
  *   <li>otherwise 5 fields are Unix ({@code ?} in a day field read as {@code *}, as Kubernetes reads it), 6 or
  *       7 fields Quartz.</li>
  * </ul>
@@ -55,17 +56,21 @@ public final class CronSyntax {
             return new IntervalRecurrence(interval(text, interval));
         }
         if (text.startsWith("@")) {
-            String unix = MACROS.get(text.toLowerCase(Locale.ROOT));
-            if (unix == null) {
-                throw new IllegalArgumentException("expression: '" + text + "' is not a supported macro; use one of "
-                        + MACROS.keySet().stream().sorted().toList());
-            }
-            return parseCron(CronDialect.UNIX, unix, text, zone);
+            return macro(text, text, zone);
         }
         Matcher prefix = PREFIX.matcher(text);
         if (prefix.matches()) {
             CronDialect dialect = CronDialect.valueOf(prefix.group(1).toUpperCase(Locale.ROOT));
-            return parseCron(dialect, prefix.group(2).trim(), text, zone);
+            String body = prefix.group(2).trim();
+            if (body.startsWith("@")) {
+                // cronie's and Spring's macros name the same times; Quartz has none
+                if (dialect == CronDialect.QUARTZ) {
+                    throw new IllegalArgumentException("expression: '" + text + "': Quartz syntax has no macros; "
+                            + "write the macro without the prefix ('" + body + "') or Quartz fields");
+                }
+                return macro(body, text, zone);
+            }
+            return parseCron(dialect, body, text, zone);
         }
         int fields = text.split("\\s+").length;
         CronDialect dialect = switch (fields) {
@@ -76,6 +81,16 @@ public final class CronSyntax {
                     + "or an interval such as 'every 30s'");
         };
         return parseCron(dialect, text, text, zone);
+    }
+
+    /** A macro ({@code macro}, as {@code text} wrote it), as the Unix expression it stands for. */
+    private static Recurrence macro(String macro, String text, ZoneId zone) {
+        String unix = MACROS.get(macro.toLowerCase(Locale.ROOT));
+        if (unix == null) {
+            throw new IllegalArgumentException("expression: '" + text + "' is not a supported macro; use one of "
+                    + MACROS.keySet().stream().sorted().toList());
+        }
+        return parseCron(CronDialect.UNIX, unix, text, zone);
     }
 
     private static Duration interval(String text, Matcher matcher) {
