@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -41,7 +42,11 @@ final class DashboardApi {
     /** One request as a route sees it: the path's groups, the query (or a JSON body's fields) and the user. */
     record Call(Matcher path, Function<String, String> param, JsonNode body, DashboardUser user) {}
 
-    /** A route; {@code fields} are the body fields an action takes (a read takes its parameters from the query). */
+    /**
+     * A route; {@code fields} are the body fields an action takes, or the query parameters a read takes: any other
+     * is refused, since a misspelt one would be dropped unread (a list filtered by {@code stat=failed} would show
+     * every job).
+     */
     record Route(String method, Pattern path, boolean acts, Set<String> fields, Function<Call, Object> handler) {}
 
     private static final int DEFAULT_PAGE = 50;
@@ -53,6 +58,12 @@ final class DashboardApi {
             "finishedFrom", "finishedTo", "args", "deadLetterGroup");
     private static final Set<String> BULK_FIELDS = Stream.concat(FILTER_FIELDS.stream(),
             Stream.of("action", "ids", "cursor", "batchSize")).collect(Collectors.toUnmodifiableSet());
+    /** A page of a list ({@link #page}). */
+    static final Set<String> PAGE_PARAMS = Set.of("before", "limit");
+    private static final Set<String> SPAN_PARAMS = Set.of("span");
+    private static final Set<String> JOBS_PARAMS = union(FILTER_FIELDS, PAGE_PARAMS);
+    private static final Set<String> COUNT_PARAMS = union(FILTER_FIELDS, Set.of("cap"));
+    private static final Set<String> AUDIT_PARAMS = union(Set.of("actor", "action", "from", "to"), PAGE_PARAMS);
     private static final int MAX_COOL_DOWN_SECONDS = 86_400;
     /** How long a circuit an operator opens stays open when the request does not say. */
     private static final int DEFAULT_COOL_DOWN_SECONDS = 300;
@@ -74,13 +85,13 @@ final class DashboardApi {
         this.redactor = redactor;
         this.json = json;
         List<Route> core = List.of(
-                get("overview", c -> admin.overview(span(c.param().apply("span")))),
+                get("overview", SPAN_PARAMS, c -> admin.overview(span(c.param().apply("span")))),
                 // the database's time, which the UI counts "now" from (its date presets, "3 s ago"), and the
                 // schedules' clock
                 get("clock", c -> admin.clocks()),
                 get("unhandled-kinds", c -> admin.unhandledKinds()),
                 get("queues", c -> admin.queues()),
-                get("queues/activity", c -> admin.queueActivity(span(c.param().apply("span")))),
+                get("queues/activity", SPAN_PARAMS, c -> admin.queueActivity(span(c.param().apply("span")))),
                 act("queues/(.+)/(pause|resume)", c -> {
                     String queue = name("queue", c.path().group(1));
                     boolean pause = c.path().group(2).equals("pause");
@@ -99,14 +110,14 @@ final class DashboardApi {
                     return Map.of("queue", queue, "removed",
                             orNotFound("queue", "queue", queue, () -> admin.removeQueue(c.user().name(), queue)));
                 }),
-                get("jobs", c -> {
+                get("jobs", JOBS_PARAMS, c -> {
                     var page = admin.jobs(filter(c.param()), page(c.param()));
                     return Map.of("jobs", page.jobs().stream().map(this::jobView).toList(),
                             "nextBefore", page.nextBeforeId() == null ? "" : page.nextBeforeId(),
                             "partial", page.partial());
                 }),
                 get("jobs/counts", c -> admin.jobCounts()),
-                get("jobs/count", c -> admin.count(filter(c.param()), intParam(c.param(), "cap", 100_000))),
+                get("jobs/count", COUNT_PARAMS, c -> admin.count(filter(c.param()), intParam(c.param(), "cap", 100_000))),
                 get("jobs/(\\d+)", c -> {
                     long id = longParam("id", c.path().group(1));
                     Job job = admin.job(id).orElseThrow(() -> notFound("id", "job", id));
@@ -218,7 +229,7 @@ final class DashboardApi {
                     long id = longParam("id", c.path().group(1));
                     return Map.of("changed", orNotFound("id", "job", id, () -> admin.skipBlockingJob(c.user().name(), id)));
                 }),
-                get("audit", c -> admin.audit(auditFilter(c.param()), page(c.param())).stream()
+                get("audit", AUDIT_PARAMS, c -> admin.audit(auditFilter(c.param()), page(c.param())).stream()
                         .map(e -> redactedFields(e, List.of("detail"), List.of())).toList()));
         // the workflow and batch pages' routes, and the recent events', are classes of their own
         this.routes = Stream.of(core, new WorkflowRoutes(admin, redactor).routes(),
@@ -236,8 +247,17 @@ final class DashboardApi {
         return routes;
     }
 
+    /** A read that takes no query parameters. */
     static Route get(String path, Function<Call, Object> handler) {
-        return new Route("GET", Pattern.compile(path), false, Set.of(), handler);
+        return get(path, Set.of(), handler);
+    }
+
+    static Route get(String path, Set<String> params, Function<Call, Object> handler) {
+        return new Route("GET", Pattern.compile(path), false, params, handler);
+    }
+
+    static Set<String> union(Set<String> some, Set<String> others) {
+        return Stream.concat(some.stream(), others.stream()).collect(Collectors.toUnmodifiableSet());
     }
 
     /** An action whose body holds no fields. */
@@ -522,10 +542,18 @@ final class DashboardApi {
     }
 
     /**
-     * A read's parameters, from its query string; a value with a NUL character or longer than
-     * {@value #MAX_PARAM_LENGTH} characters is refused before anything reads it.
+     * A read's parameters, from its query string, whose parameters are {@code names}: only those the route takes;
+     * a value with a NUL character or longer than {@value #MAX_PARAM_LENGTH} characters is refused before anything
+     * reads it.
      */
-    static Function<String, String> queryParams(Function<String, String> query) {
+    static Function<String, String> queryParams(Route route, Collection<String> names, Function<String, String> query) {
+        for (String name : names) {
+            if (!route.fields().contains(name)) {
+                throw new IllegalArgumentException("query: unknown parameter " + Excerpt.of(name) + " ("
+                        + (route.fields().isEmpty() ? "this endpoint takes none"
+                        : "this endpoint takes " + String.join(", ", route.fields().stream().sorted().toList())) + ")");
+            }
+        }
         return name -> checked(name, query.apply(name));
     }
 

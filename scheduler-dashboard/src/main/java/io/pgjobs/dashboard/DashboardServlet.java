@@ -22,10 +22,12 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -252,7 +254,7 @@ public final class DashboardServlet extends HttpServlet {
                 params = DashboardApi.bodyParams(route, body);
             } else {
                 body = JsonNodeFactory.instance.objectNode();
-                params = DashboardApi.queryParams(name -> queryParameter(request, name));
+                params = DashboardApi.queryParams(route, parameterNames(request), name -> queryParameter(request, name));
             }
             Object result = route.handler().apply(new DashboardApi.Call(matcher, params, body, user));
             send(request, response, 200, result);
@@ -275,22 +277,33 @@ public final class DashboardServlet extends HttpServlet {
 
     /**
      * A parameter of the query string, given at most once (the container would answer the first and drop the
-     * others unread). The container decodes the query when it is first asked, and refuses one that is not
-     * percent-encoded UTF-8 with an exception of its own (Jetty's is no IllegalArgumentException): a 400 naming
-     * the query, not a 500.
+     * others unread).
      */
     private static String queryParameter(HttpServletRequest request, String name) {
-        String[] values;
-        try {
-            values = request.getParameterValues(name);
-        } catch (RuntimeException malformed) {
-            throw new IllegalArgumentException("query: not a valid query string (percent-encoded UTF-8 name=value"
-                    + " pairs joined by &)", malformed);
-        }
+        String[] values = decoded(() -> request.getParameterValues(name));
         if (values != null && values.length > 1) {
             throw new IllegalArgumentException(name + ": given " + values.length + " times; give it once");
         }
         return values == null ? null : values[0];
+    }
+
+    /** The names of the query's parameters. */
+    private static List<String> parameterNames(HttpServletRequest request) {
+        return decoded(() -> Collections.list(request.getParameterNames()));
+    }
+
+    /**
+     * What {@code read} reads of the query. The container decodes the query when it is first asked, and refuses
+     * one that is not percent-encoded UTF-8 with an exception of its own (Jetty's is no IllegalArgumentException):
+     * a 400 naming the query, not a 500.
+     */
+    private static <T> T decoded(Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (RuntimeException malformed) {
+            throw new IllegalArgumentException("query: not a valid query string (percent-encoded UTF-8 name=value"
+                    + " pairs joined by &)", malformed);
+        }
     }
 
     private static SQLException sqlCause(Throwable e) {

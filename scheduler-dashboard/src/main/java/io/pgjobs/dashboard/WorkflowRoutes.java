@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -26,6 +27,10 @@ import java.util.stream.Collectors;
  * steps and their edges, the workflow-wide cancel and retry, and the groups a job belongs to.
  */
 final class WorkflowRoutes {
+    /** The filters of the workflows' and the batches' lists, and a page of them. */
+    private static final Set<String> LIST_PARAMS = DashboardApi.union(Set.of("state", "name", "createdFrom", "createdTo"),
+            DashboardApi.PAGE_PARAMS);
+
     private final AdminClient admin;
     private final Redactor redactor;
 
@@ -36,7 +41,7 @@ final class WorkflowRoutes {
 
     List<DashboardApi.Route> routes() {
         return List.of(
-                get("workflows", c -> {
+                get("workflows", LIST_PARAMS, c -> {
                     var page = admin.workflows(new WorkflowFilter(
                             state("state", c.param().apply("state"), WorkflowStatus.State.class),
                             c.param().apply("name"), instant(c.param(), "createdFrom"),
@@ -57,7 +62,7 @@ final class WorkflowRoutes {
                             ? admin.cancelWorkflow(c.user().name(), id) : admin.retryWorkflow(c.user().name(), id));
                     return Map.of("workflow", id, "steps", steps);
                 }),
-                get("batches", c -> {
+                get("batches", LIST_PARAMS, c -> {
                     var page = admin.batches(new BatchFilter(
                             state("state", c.param().apply("state"), BatchFilter.BatchState.class),
                             c.param().apply("name"), instant(c.param(), "createdFrom"),

@@ -258,6 +258,36 @@ class HostileRequestsTest {
     }
 
     @Test
+    void aParameterTheReadDoesNotTakeIsRefusedRatherThanDropped() throws Exception {
+        // a misspelt filter, dropped, would list (or count) every job as if it were the filtered ones
+        assertError("jobs with 'stat'", http.get("api/jobs?stat=failed", "victor", "view-pw"), 400,
+                "query: unknown parameter 'stat' (this endpoint takes args, before, createdFrom, createdTo, "
+                        + "deadLetterGroup, finishedFrom, finishedTo, kind, limit, queue, state, tag)");
+        assertError("count with 'limit'", http.get("api/jobs/count?state=failed&limit=5", "victor", "view-pw"), 400,
+                "query: unknown parameter 'limit' (this endpoint takes args, cap, createdFrom");
+        Map<String, String> misplaced = new LinkedHashMap<>();
+        misplaced.put("api/queues?name=mail", "name");
+        misplaced.put("api/jobs/" + job + "?attempt=1", "attempt");
+        misplaced.put("api/overview?span=day&queue=mail", "queue");
+        misplaced.put("api/audit?user=olga", "user");
+        misplaced.put("api/workflows?kind=x", "kind");
+        misplaced.put("api/batches?page=2", "page");
+        misplaced.put("api/session?x", "x");
+        for (var request : misplaced.entrySet()) {
+            assertError(request.getKey(), http.get(request.getKey(), "victor", "view-pw"), 400,
+                    "query: unknown parameter '" + request.getValue() + "'");
+        }
+        assertError("a name of 5,000 characters", http.get("api/nodes?" + "x".repeat(5_000) + "=1", "victor", "view-pw"),
+                400, "query: unknown parameter '" + "x".repeat(100) + "…' (5000 characters) (this endpoint takes none)");
+        // the parameters each read takes still work
+        for (String query : List.of("api/jobs?state=discarded&limit=5&before=" + (job + 1), "api/jobs/count?cap=10&kind=k",
+                "api/overview?span=day", "api/queues/activity?span=hour", "api/audit?actor=olga&limit=5",
+                "api/workflows?state=running&name=n&limit=5", "api/batches?name=n&before=10", "api/queues")) {
+            assertThat(http.get(query, "victor", "view-pw").status()).as(query).isEqualTo(200);
+        }
+    }
+
+    @Test
     void aFieldOrParameterGivenTwiceIsRefusedNotReadOnce() throws Exception {
         Reply twice = http.postRaw("api/bulk", "olga", "op-pw", "{\"action\": \"retry\", \"state\": \"available\","
                 + " \"action\": \"delete\"}");
