@@ -11,12 +11,14 @@ import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
@@ -91,7 +93,7 @@ class DatabaseAwayTest {
 
         db.startServer();
         started.get(3, TimeUnit.MINUTES);
-        long job = scheduler.client().enqueue(new Away(false)).id();
+        long job = enqueueOnceThePoolGivesAConnection(new Away(false));
         Await.until(Duration.ofSeconds(60), "a job enqueued after the start completed",
                 () -> db.queryLong("select count(*) from pgjobs.jobs where state = 'completed' and id = " + job) == 1);
         Await.until(Duration.ofSeconds(60), "the schedule saved at start fired",
@@ -125,7 +127,7 @@ class DatabaseAwayTest {
         dataSource.pool.getHikariPoolMXBean().softEvictConnections();
         long restartedAt = db.queryLong("select extract(epoch from pg_postmaster_start_time()) * 1000");
 
-        long after = scheduler.client().enqueue(new Away(false)).id(); // fetcher, worker, completer
+        long after = enqueueOnceThePoolGivesAConnection(new Away(false)); // fetcher, worker, completer
         Await.until(Duration.ofSeconds(60), "a job enqueued after the restart completed",
                 () -> db.queryLong("select count(*) from pgjobs.jobs where state = 'completed' and id = " + after) == 1);
         // its lease was renewed after the restart: a renewal then moves it past the restart plus the lease (10 s)
@@ -149,6 +151,28 @@ class DatabaseAwayTest {
         Await.until(Duration.ofSeconds(60), "the node's health is UP: every loop alive and working",
                 () -> scheduler.health().checks().stream()
                         .anyMatch(c -> c.name().equals(Health.NODE_CHECK) && c.status() == Health.Status.UP));
+    }
+
+    /**
+     * The test's own enqueue once the database is back. The pool is still refilling itself (after the start, or
+     * the eviction), and on a loaded machine a new connection can take longer than the pool's 250 ms, so the
+     * enqueue is tried again while the pool gives no connection, as an application that fails fast would. Only
+     * then: a refusal by the pool comes before any statement, so the attempt that failed inserted nothing.
+     */
+    private long enqueueOnceThePoolGivesAConnection(Away job) throws Exception {
+        AtomicLong id = new AtomicLong();
+        Await.until(Duration.ofSeconds(60), "the pool gives the application a connection again", () -> {
+            try {
+                id.set(scheduler.client().enqueue(job).id());
+                return true;
+            } catch (PgJobsException e) {
+                if (e.getCause() instanceof SQLTransientConnectionException) {
+                    return false;
+                }
+                throw e;
+            }
+        });
+        return id.get();
     }
 
     /** The application's pool, counting the connections it could not give (to see that start() tried). */
