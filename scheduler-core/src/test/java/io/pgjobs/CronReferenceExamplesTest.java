@@ -14,9 +14,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The examples of the Quartz CronTrigger tutorial and of Spring's {@code CronExpression} Javadoc, each with its
  * first four fire times after 2025-01-01T00:00:00Z in UTC, through the public {@link Schedule#nextFireTimes}.
  * Every row was checked against the libraries themselves (Quartz 2.3.2 and 2.5.0, Spring 6.2.10; Spring's macros
- * against Spring 7.0.8) while writing it. Quartz 2.5.0 skips 30-day months and February for {@code L}, {@code L-2} and {@code LW}, and a month
- * whose 1st is a weekend for {@code 1W}; those rows follow Quartz 2.3.2 and the tutorial's words ("the last day
- * of the month", "the nearest weekday").
+ * against Spring 7.0.8) while writing it. Quartz 2.5.0 skips 30-day months and February for {@code L}, {@code L-2}
+ * and {@code LW}, and a month whose 1st is a weekend for {@code 1W}; those rows follow Quartz 2.3.2 and the
+ * tutorial's words ("the last day of the month", "the nearest weekday").
  */
 class CronReferenceExamplesTest {
     private static final Instant FROM = Instant.parse("2025-01-01T00:00:00Z");

@@ -17,8 +17,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -56,8 +56,7 @@ final class DashboardApi {
     /** The filter's fields, as query parameters of the reads and body fields of a bulk action. */
     private static final Set<String> FILTER_FIELDS = Set.of("state", "queue", "kind", "tag", "createdFrom", "createdTo",
             "finishedFrom", "finishedTo", "args", "deadLetterGroup");
-    private static final Set<String> BULK_FIELDS = Stream.concat(FILTER_FIELDS.stream(),
-            Stream.of("action", "ids", "cursor", "batchSize")).collect(Collectors.toUnmodifiableSet());
+    private static final Set<String> BULK_FIELDS = union(FILTER_FIELDS, Set.of("action", "ids", "cursor", "batchSize"));
     /** A page of a list ({@link #page}). */
     static final Set<String> PAGE_PARAMS = Set.of("before", "limit");
     private static final Set<String> SPAN_PARAMS = Set.of("span");
@@ -117,7 +116,8 @@ final class DashboardApi {
                             "partial", page.partial());
                 }),
                 get("jobs/counts", c -> admin.jobCounts()),
-                get("jobs/count", COUNT_PARAMS, c -> admin.count(filter(c.param()), intParam(c.param(), "cap", 100_000))),
+                get("jobs/count", COUNT_PARAMS,
+                        c -> admin.count(filter(c.param()), intParam(c.param(), "cap", 100_000))),
                 get("jobs/(\\d+)", c -> {
                     long id = longParam("id", c.path().group(1));
                     Job job = admin.job(id).orElseThrow(() -> notFound("id", "job", id));
@@ -547,13 +547,7 @@ final class DashboardApi {
      * reads it.
      */
     static Function<String, String> queryParams(Route route, Collection<String> names, Function<String, String> query) {
-        for (String name : names) {
-            if (!route.fields().contains(name)) {
-                throw new IllegalArgumentException("query: unknown parameter " + Excerpt.of(name) + " ("
-                        + (route.fields().isEmpty() ? "this endpoint takes none"
-                        : "this endpoint takes " + String.join(", ", route.fields().stream().sorted().toList())) + ")");
-            }
-        }
+        refuseUntaken(route, names, "query: unknown parameter ", "this endpoint");
         return name -> checked(name, query.apply(name));
     }
 
@@ -563,18 +557,24 @@ final class DashboardApi {
      * unread, and a bulk action would act on every job instead of those its sender filtered.
      */
     static Function<String, String> bodyParams(Route route, JsonNode body) {
-        for (String name : body.properties().stream().map(Map.Entry::getKey).toList()) {
-            if (!route.fields().contains(name)) {
-                throw new IllegalArgumentException("body: unknown field " + Excerpt.of(name) + " ("
-                        + (route.fields().isEmpty() ? "this action takes none"
-                        : "this action takes " + String.join(", ", route.fields().stream().sorted().toList())) + ")");
-            }
-        }
+        refuseUntaken(route, body.properties().stream().map(Map.Entry::getKey).toList(), "body: unknown field ",
+                "this action");
         return name -> {
             JsonNode field = body.get(name);
             return checked(name, field == null || field.isNull() ? null
                     : field.isValueNode() ? field.asText() : field.toString());
         };
+    }
+
+    /** Refuses the first of {@code names} that {@code route} does not take, naming those it takes. */
+    private static void refuseUntaken(Route route, Collection<String> names, String refusal, String taker) {
+        for (String name : names) {
+            if (!route.fields().contains(name)) {
+                String taken = route.fields().isEmpty() ? "none"
+                        : String.join(", ", route.fields().stream().sorted().toList());
+                throw new IllegalArgumentException(refusal + Excerpt.of(name) + " (" + taker + " takes " + taken + ")");
+            }
+        }
     }
 
     private static String checked(String name, String value) {

@@ -254,7 +254,8 @@ public final class DashboardServlet extends HttpServlet {
                 params = DashboardApi.bodyParams(route, body);
             } else {
                 body = JsonNodeFactory.instance.objectNode();
-                params = DashboardApi.queryParams(route, parameterNames(request), name -> queryParameter(request, name));
+                params = DashboardApi.queryParams(route, parameterNames(request),
+                        name -> queryParameter(request, name));
             }
             Object result = route.handler().apply(new DashboardApi.Call(matcher, params, body, user));
             send(request, response, 200, result);

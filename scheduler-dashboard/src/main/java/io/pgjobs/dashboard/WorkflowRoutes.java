@@ -28,8 +28,8 @@ import java.util.stream.Collectors;
  */
 final class WorkflowRoutes {
     /** The filters of the workflows' and the batches' lists, and a page of them. */
-    private static final Set<String> LIST_PARAMS = DashboardApi.union(Set.of("state", "name", "createdFrom", "createdTo"),
-            DashboardApi.PAGE_PARAMS);
+    private static final Set<String> LIST_PARAMS = DashboardApi.union(
+            Set.of("state", "name", "createdFrom", "createdTo"), DashboardApi.PAGE_PARAMS);
 
     private final AdminClient admin;
     private final Redactor redactor;
