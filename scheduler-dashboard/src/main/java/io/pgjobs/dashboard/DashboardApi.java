@@ -13,6 +13,7 @@ import io.pgjobs.admin.NotFoundException;
 import io.pgjobs.admin.Overview;
 import io.pgjobs.admin.PageRequest;
 import io.pgjobs.admin.QueueFlowState;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -72,6 +73,9 @@ final class DashboardApi {
     private static final int MAX_NAME_LENGTH = 200;
     private static final Instant FIRST_INSTANT = Instant.parse("0001-01-01T00:00:00Z");
     private static final Instant LAST_INSTANT = Instant.parse("9999-12-31T23:59:59Z");
+    /** The path segment of a route that names a job or a workflow by its id (see {@link #pathId}). */
+    static final String PATH_ID = "([^/]+)";
+    private static final Pattern DIGITS = Pattern.compile("[0-9]+");
     private static final Pattern NUL_ESCAPE = Pattern.compile("\\\\u0000", Pattern.CASE_INSENSITIVE);
 
     private final AdminClient admin;
@@ -118,18 +122,18 @@ final class DashboardApi {
                 get("jobs/counts", c -> admin.jobCounts()),
                 get("jobs/count", COUNT_PARAMS,
                         c -> admin.count(filter(c.param()), intParam(c.param(), "cap", 100_000))),
-                get("jobs/(\\d+)", c -> {
-                    long id = longParam("id", c.path().group(1));
+                get("jobs/" + PATH_ID, c -> {
+                    long id = pathId(c, "job");
                     Job job = admin.job(id).orElseThrow(() -> notFound("id", "job", id));
                     return Map.of("job", jobView(job), "attempts", admin.attempts(id).stream()
                             .map(a -> redactedFields(a, List.of(), List.of("message", "stackTrace"))).toList());
                 }),
-                act("jobs/(\\d+)/(retry|cancel|delete)", c -> {
-                    long id = longParam("id", c.path().group(1));
+                act("jobs/" + PATH_ID + "/(retry|cancel|delete)", c -> {
+                    long id = pathId(c, "job");
                     JobAction action = action(c.path().group(2));
                     return Map.of("changed", orNotFound("id", "job", id, () -> admin.act(c.user().name(), action, id)));
                 }),
-                act("jobs/(\\d+)/clone", Set.of("args"), c -> {
+                act("jobs/" + PATH_ID + "/clone", Set.of("args"), c -> {
                     JsonNode args = c.body().get("args");
                     if (args != null && !args.isObject()) {
                         throw new IllegalArgumentException("args: must be a JSON object");
@@ -138,7 +142,7 @@ final class DashboardApi {
                         throw new IllegalArgumentException("args: must not contain the NUL character (\\u0000),"
                                 + " which PostgreSQL's jsonb cannot store");
                     }
-                    long id = longParam("id", c.path().group(1));
+                    long id = pathId(c, "job");
                     return Map.of("id", orNotFound("id", "job", id, () -> admin.cloneJob(c.user().name(), id,
                             args == null ? null : args.toString())));
                 }),
@@ -155,8 +159,9 @@ final class DashboardApi {
                 }),
                 get("dead-letters", c -> admin.deadLetters().stream()
                         .map(g -> redactedFields(g, List.of(), List.of("pattern"))).toList()),
-                act("dead-letters/([0-9a-f]{32})/(retry|delete)", Set.of("batchSize"), c -> admin.actOnDeadLetters(c.user().name(),
-                        action(c.path().group(2)), c.path().group(1), intParam(c.param(), "batchSize", DEFAULT_BATCH))),
+                act("dead-letters/([^/]+)/(retry|delete)", Set.of("batchSize"), c -> admin.actOnDeadLetters(
+                        c.user().name(), action(c.path().group(2)), name("fingerprint", c.path().group(1)),
+                        intParam(c.param(), "batchSize", DEFAULT_BATCH))),
                 get("schedules", c -> admin.schedules().stream().map(s -> {
                     ObjectNode view = redactedFields(s, List.of("args"), List.of());
                     // the sentence for the common shapes, else the scheduler's own reading of the expression
@@ -225,8 +230,8 @@ final class DashboardApi {
                     }
                     return Map.of("kind", kind, "partition", part, "done", action);
                 }),
-                act("jobs/(\\d+)/skip", c -> {
-                    long id = longParam("id", c.path().group(1));
+                act("jobs/" + PATH_ID + "/skip", c -> {
+                    long id = pathId(c, "job");
                     return Map.of("changed", orNotFound("id", "job", id, () -> admin.skipBlockingJob(c.user().name(), id)));
                 }),
                 get("audit", AUDIT_PARAMS, c -> admin.audit(auditFilter(c.param()), page(c.param())).stream()
@@ -470,6 +475,22 @@ final class DashboardApi {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(name + ": expected a whole number, got " + Excerpt.of(value), e);
         }
+    }
+
+    /**
+     * The id a route's path names in its first group, which takes any segment ({@link #PATH_ID}): a malformed id is
+     * refused by name rather than left unrouted.
+     */
+    static long pathId(Call call, String of) {
+        String segment = call.path().group(1);
+        if (DIGITS.matcher(segment).matches()) {
+            BigInteger id = new BigInteger(segment);
+            if (id.signum() > 0 && id.bitLength() < Long.SIZE) {
+                return id.longValue();
+            }
+        }
+        throw new IllegalArgumentException("id: expected a " + of + " id (a whole number from 1 to " + Long.MAX_VALUE
+                + "), got " + Excerpt.of(segment));
     }
 
     static long longParam(String name, String value) {

@@ -1,11 +1,12 @@
 package io.pgjobs.dashboard;
 
+import static io.pgjobs.dashboard.DashboardApi.PATH_ID;
 import static io.pgjobs.dashboard.DashboardApi.act;
 import static io.pgjobs.dashboard.DashboardApi.get;
 import static io.pgjobs.dashboard.DashboardApi.instant;
-import static io.pgjobs.dashboard.DashboardApi.longParam;
 import static io.pgjobs.dashboard.DashboardApi.orNotFound;
 import static io.pgjobs.dashboard.DashboardApi.page;
+import static io.pgjobs.dashboard.DashboardApi.pathId;
 
 import io.pgjobs.WorkflowStatus;
 import io.pgjobs.WorkflowStep;
@@ -52,12 +53,12 @@ final class WorkflowRoutes {
                 }),
                 get("workflows/counts", c -> Map.of("states", admin.workflowCounts(),
                         "window", AdminClient.WORKFLOW_SCAN)),
-                get("workflows/(\\d+)", c -> {
-                    long id = longParam("id", c.path().group(1));
+                get("workflows/" + PATH_ID, c -> {
+                    long id = pathId(c, "workflow");
                     return view(admin.workflow(id).orElseThrow(() -> DashboardApi.notFound("id", "workflow", id)));
                 }),
-                act("workflows/(\\d+)/(cancel|retry)", c -> {
-                    long id = longParam("id", c.path().group(1));
+                act("workflows/" + PATH_ID + "/(cancel|retry)", c -> {
+                    long id = pathId(c, "workflow");
                     int steps = orNotFound("id", "workflow", id, () -> c.path().group(2).equals("cancel")
                             ? admin.cancelWorkflow(c.user().name(), id) : admin.retryWorkflow(c.user().name(), id));
                     return Map.of("workflow", id, "steps", steps);
@@ -70,8 +71,8 @@ final class WorkflowRoutes {
                     return Map.of("batches", page.batches(),
                             "nextBefore", page.nextBeforeId() == null ? "" : page.nextBeforeId());
                 }),
-                get("jobs/(\\d+)/groups", c -> {
-                    long id = longParam("id", c.path().group(1));
+                get("jobs/" + PATH_ID + "/groups", c -> {
+                    long id = pathId(c, "job");
                     return admin.jobGroups(id).orElseThrow(() -> DashboardApi.notFound("id", "job", id));
                 }));
     }

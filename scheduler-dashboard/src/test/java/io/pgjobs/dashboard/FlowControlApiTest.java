@@ -180,7 +180,7 @@ class FlowControlApiTest {
         // an encoded NUL in the path: Jetty refuses it before the dashboard sees it, still as JSON
         assertError(post("api/circuits/%00/close", Map.of()), 400, "Bad Request");
         assertError(post("api/jobs/99999999999999999999/skip", Map.of()), 400, "id");
-        assertError(post("api/jobs/x/skip", Map.of()), 404, "no such endpoint");
+        assertError(post("api/jobs/x/skip", Map.of()), 400, "id: expected a job id");
         assertError(get("api/circuits/partner.call/open"), 405, "POST");
         assertError(http.get("api/flow/extra", "victor", "view-pw"), 404, "no such endpoint");
         assertError(post("api/flow", Map.of()), 405, "GET");

@@ -158,6 +158,43 @@ class HostileRequestsTest {
     }
 
     @Test
+    void anIdInThePathThatIsNoIdIsA400NamingItNotAMissingEndpoint() throws Exception {
+        // no whole number from 1 to 2^63 - 1: a sign, a fraction, zero, one past the largest, a digit of another
+        // script (which Long.parseLong would read as 1), and 5,000 digits
+        List<String> notIds = List.of("abc", "-1", "+1", "1.5", "0", "00", "9223372036854775808", "%D9%A1", "1%20",
+                "9".repeat(5_000));
+        Map<String, String> reads = Map.of("api/jobs/%s", "job", "api/jobs/%s/groups", "job", "api/workflows/%s", "workflow");
+        List<String> posts = new ArrayList<>();
+        for (String action : List.of("retry", "cancel", "delete", "skip", "clone")) {
+            posts.add("api/jobs/%s/" + action);
+        }
+        posts.add("api/workflows/%s/cancel");
+        posts.add("api/workflows/%s/retry");
+        for (String notId : notIds) {
+            for (var read : reads.entrySet()) {
+                String path = read.getKey().formatted(notId);
+                Reply reply = http.get(path, "victor", "view-pw");
+                assertError("GET " + path, reply, 400, "id: expected a " + read.getValue() + " id (a whole number from 1 to "
+                        + Long.MAX_VALUE + "), got '");
+                assertThat(reply.body().get("error").asText()).as(path).hasSizeLessThan(300);
+            }
+            for (String post : posts) {
+                String path = post.formatted(notId);
+                String of = path.startsWith("api/workflows") ? "workflow" : "job";
+                assertError("POST " + path, http.post(path, "olga", "op-pw", Map.of()), 400, "id: expected a " + of + " id");
+                nothingChanged("POST " + path);
+            }
+        }
+        // the largest id there is, and one with leading zeros, are ids: there is no such job
+        assertError("the largest id", http.get("api/jobs/" + Long.MAX_VALUE, "victor", "view-pw"), 404,
+                "id: no job " + Long.MAX_VALUE);
+        assertThat(http.get("api/jobs/000" + job, "victor", "view-pw").body().at("/job/id").asLong()).isEqualTo(job);
+        assertError("a dead-letter group that is no fingerprint", http.post("api/dead-letters/xyz/retry", "olga", "op-pw",
+                Map.of()), 400, "fingerprint: must be 32 hex digits, got xyz");
+        nothingChanged("a dead-letter group that is no fingerprint");
+    }
+
+    @Test
     void anErrorQuotesAShortEscapedExcerptOfTheValueNeverTheWholeOfIt() throws Exception {
         // 1,000 characters (the most a parameter may have) that open with what a terminal, a log or a page would act on
         String opening = "\u001b[31m<script>alert(1)</script>\r\n\u202e\u200b";
