@@ -97,8 +97,8 @@ public interface AdminClient {
     BatchResult actOnMatching(String actor, JobAction action, JobFilter filter, Long cursor, int batchSize);
 
     /**
-     * Applies {@code action} to the given jobs (1 to 1000; any other number is an IllegalArgumentException naming
-     * {@code jobIds}).
+     * Applies {@code action} to the given jobs (1 to 1000, each listed once and from 1; any other list is an
+     * IllegalArgumentException naming {@code jobIds}, and nothing is done).
      *
      * @param actor who acts, for the audit log
      * @param action what to do

@@ -74,6 +74,10 @@ class AdminClientTest {
         assertThat(second.partial()).isFalse();
         assertThat(admin.count(filter("plan = pro"), 1)).isEqualTo(new Count(1, true));
         assertThat(admin.count(filter("plan = pro"), 10)).isEqualTo(new Count(2, false));
+        // a bare value is JSON only when the whole of it is: these are the text they are, not true and null
+        long d = enqueue(8, "true;", "null}");
+        assertThat(ids(filter("plan = true;"))).containsExactly(d);
+        assertThat(ids(filter("address.country = null}"))).containsExactly(d);
     }
 
     @Test
@@ -156,6 +160,14 @@ class AdminClientTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("jobIds: must list 1 to 1000 job ids, got 1001");
         assertThatThrownBy(() -> admin.actOnIds("alice", JobAction.DELETE, List.of()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("jobIds: must list 1 to 1000 job ids, got 0");
+        long id = enqueue(1, "free", "PT");
+        assertThatThrownBy(() -> admin.actOnIds("alice", JobAction.DELETE, List.of(id, id)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("jobIds: job " + id + " is listed more than once");
+        assertThatThrownBy(() -> admin.actOnIds("alice", JobAction.DELETE, List.of(id, 0L)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("jobIds: 0 is no job id (ids are whole numbers from 1)");
+        assertThatThrownBy(() -> admin.actOnIds("alice", JobAction.DELETE, java.util.Arrays.asList(id, null)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("jobIds: null is no job id");
+        assertThat(admin.job(id)).isPresent();
         assertThat(admin.audit(PageRequest.first(10))).isEmpty();
     }
 
@@ -350,6 +362,8 @@ class AdminClientTest {
         assertThat(cloned.tags()).containsExactly("orders");
         assertThat(cloned.args()).contains("\"customer_id\": 6");
         assertThatThrownBy(() -> admin.cloneJob("dave", id, "[1]")).hasMessageStartingWith("args:");
+        assertThatThrownBy(() -> admin.cloneJob("dave", id, "{\"plan\": \"pro\"} {\"plan\": \"free\"}"))
+                .hasMessageStartingWith("args: not valid JSON");
 
         db.execute("insert into pgjobs.schedules (name, expression, time_zone, kind, args, next_fire_at) values "
                 + "('nightly', '30 2 * * *', 'Europe/Lisbon', 'test.order', '{\"plan\": \"nightly\"}', now() + interval '1 day')");

@@ -20,6 +20,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -544,12 +545,18 @@ final class DashboardApi {
             throw new IllegalArgumentException("ids: act on listed jobs or on a filter, not both; drop "
                     + String.join(", ", beside));
         }
-        return java.util.stream.StreamSupport.stream(ids.spliterator(), false).map(id -> {
-            if (!id.canConvertToLong() || !id.isIntegralNumber()) {
-                throw new IllegalArgumentException("ids: must be an array of job ids, got " + Excerpt.of(id.toString()));
+        Set<Long> listed = new LinkedHashSet<>();
+        for (JsonNode id : ids) {
+            if (!id.canConvertToLong() || !id.isIntegralNumber() || id.asLong() < 1) {
+                throw new IllegalArgumentException("ids: must be an array of job ids (whole numbers from 1), got "
+                        + Excerpt.of(id.toString()));
             }
-            return id.asLong();
-        }).toList();
+            if (!listed.add(id.asLong())) {
+                // acted on, audited and counted as changed twice otherwise
+                throw new IllegalArgumentException("ids: job " + id.asLong() + " is listed more than once");
+            }
+        }
+        return List.copyOf(listed);
     }
 
     /** How long a circuit an operator opens stays open: {@code coolDownSeconds}, 1 s to a day. */

@@ -2,6 +2,7 @@ package io.pgjobs.dashboard;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -68,11 +69,15 @@ public final class DashboardServlet extends HttpServlet {
 
     private final transient DashboardAuth auth;
     private final transient CsrfGuard csrf = new CsrfGuard();
-    /** Reads bodies refusing a field given twice (which would otherwise be the last one, silently). */
+    /**
+     * Reads bodies refusing a field given twice (which would otherwise be the last one, silently) and anything after
+     * the object (which would otherwise go unread: {@code {"action": "retry"}{"action": "delete"}} would retry).
+     */
     private final transient ObjectMapper json = JsonMapper.builder().addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
     /** The session, then the API's routes. */
     private final transient List<DashboardApi.Route> routes;
     private final transient Scheduler scheduler;
@@ -369,12 +374,14 @@ public final class DashboardServlet extends HttpServlet {
             return body;
         } catch (JsonProcessingException e) {
             // not Jackson's message, which names its own classes and limits, but for a field given twice its own
-            // words, which name the field ("Duplicate field 'action'")
-            String duplicate = e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field ")
-                    ? ": a field given twice, " + e.getOriginalMessage().substring("Duplicate field ".length()) : "";
+            // words, which name the field ("Duplicate field 'action'"), and for text after the object what it is
+            String jackson = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+            String what = jackson.startsWith("Duplicate field ")
+                    ? ": a field given twice, " + jackson.substring("Duplicate field ".length())
+                    : jackson.startsWith("Trailing token") ? ": more after the object, which would go unread" : "";
             throw new IllegalArgumentException("body: not valid JSON" + (e.getLocation() == null ? ""
                     : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")")
-                    + duplicate, e);
+                    + what, e);
         }
     }
 

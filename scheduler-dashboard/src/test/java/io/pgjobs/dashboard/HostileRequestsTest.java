@@ -85,6 +85,18 @@ class HostileRequestsTest {
                         "ids: act on listed jobs or on a filter, not both; drop state"),
                 new Refusal("api/bulk", body("action", "delete", "ids", List.of(job), "batchSize", 5),
                         "ids: act on listed jobs or on a filter, not both; drop batchSize"),
+                new Refusal("api/bulk", body("action", "delete", "ids", List.of(job, job)),
+                        "ids: job " + job + " is listed more than once"),
+                new Refusal("api/bulk", body("action", "delete", "ids", List.of(job, 0)),
+                        "ids: must be an array of job ids (whole numbers from 1), got '0'"),
+                new Refusal("api/bulk", body("action", "delete", "ids", List.of(-5)),
+                        "ids: must be an array of job ids (whole numbers from 1), got '-5'"),
+                // a second object, or anything after the first, would go unread: the first alone would be done
+                new Refusal("api/bulk", "{\"action\": \"retry\", \"ids\": [" + job + "]}{\"action\": \"delete\"}",
+                        "body: not valid JSON (line 1, column "),
+                new Refusal("api/bulk", "{\"action\": \"delete\", \"ids\": [" + job + "]} trailing",
+                        "body: not valid JSON (line 1, column "),
+                new Refusal("api/jobs/" + job + "/clone", "{\"args\": {}} []", "body: not valid JSON (line 1, column "),
                 new Refusal("api/bulk", body("ids", List.of(job)), "action: required"),
                 new Refusal("api/bulk", body("action", null, "ids", List.of(job)), "action: required"),
                 new Refusal("api/bulk", body("action", "purge", "ids", List.of(job)), "action: must be retry, cancel or delete"),
@@ -125,6 +137,10 @@ class HostileRequestsTest {
             assertError(shown, http.postRaw(refusal.path(), "olga", "op-pw", refusal.body()), 400, refusal.naming());
             nothingChanged(shown);
         }
+        String first = "{\"action\": \"retry\", \"ids\": [" + job + "]}";
+        Reply twoObjects = http.postRaw("api/bulk", "olga", "op-pw", first + " {\"action\": \"delete\"}");
+        assertThat(twoObjects.body().get("error").asText()).isEqualTo("body: not valid JSON (line 1, column "
+                + (first.length() + 2) + "): more after the object, which would go unread");
     }
 
     @Test

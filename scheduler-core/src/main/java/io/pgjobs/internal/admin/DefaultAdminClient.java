@@ -51,6 +51,7 @@ import io.pgjobs.internal.values.PgValues;
 import io.pgjobs.internal.values.PlainJson;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -165,8 +166,25 @@ public final class DefaultAdminClient implements AdminClient {
         if (jobIds.isEmpty() || jobIds.size() > MAX_BATCH) {
             throw new IllegalArgumentException("jobIds: must list 1 to " + MAX_BATCH + " job ids, got " + jobIds.size());
         }
+        requireDistinctIds("jobIds", jobIds);
         int changed = actInChunks(actor, "bulk_" + name(action), action, jobIds, "jobs", Map.of());
         return new BatchResult(jobIds.size(), changed, null, true);
+    }
+
+    /**
+     * Each id a job id (from 1) and listed once: an id listed twice would be acted on, audited and counted as changed
+     * twice, and an id below 1 names no job by mistake.
+     */
+    private static void requireDistinctIds(String field, List<Long> ids) {
+        Set<Long> seen = new HashSet<>();
+        for (Long id : ids) {
+            if (id == null || id < 1) {
+                throw new IllegalArgumentException(field + ": " + id + " is no job id (ids are whole numbers from 1)");
+            }
+            if (!seen.add(id)) {
+                throw new IllegalArgumentException(field + ": job " + id + " is listed more than once");
+            }
+        }
     }
 
     /**

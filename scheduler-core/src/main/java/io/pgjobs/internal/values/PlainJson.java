@@ -1,6 +1,8 @@
 package io.pgjobs.internal.values;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /**
  * The one Jackson mapper for pgjobs' own JSON: audit details, a schedule's stored metadata, the flow claim's
@@ -11,8 +13,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * mapper of its own, since it writes keys in sorted order.
  */
 public final class PlainJson {
-    /** Shared and never reconfigured: an {@link ObjectMapper} is thread-safe once configured. */
-    public static final ObjectMapper MAPPER = new ObjectMapper();
+    /**
+     * Shared and never reconfigured: an {@link ObjectMapper} is thread-safe once configured. It refuses text after
+     * the value, which Jackson by default leaves unread: an args filter's {@code flag = true;} would be the boolean
+     * {@code true}, and a clone's args {@code {"a": 1} {"a": 2}} the first object, not what was written.
+     */
+    public static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
     private PlainJson() {}
 }
