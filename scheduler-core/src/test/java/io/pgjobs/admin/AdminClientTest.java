@@ -162,9 +162,11 @@ class AdminClientTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("jobIds: must list 1 to 1000 job ids, got 0");
         long id = enqueue(1, "free", "PT");
         assertThatThrownBy(() -> admin.actOnIds("alice", JobAction.DELETE, List.of(id, id)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("jobIds: job " + id + " is listed more than once");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("jobIds: job " + id + " is listed more than once");
         assertThatThrownBy(() -> admin.actOnIds("alice", JobAction.DELETE, List.of(id, 0L)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("jobIds: 0 is no job id (ids are whole numbers from 1)");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("jobIds: 0 is no job id (ids are whole numbers, 1 or more)");
         assertThatThrownBy(() -> admin.actOnIds("alice", JobAction.DELETE, java.util.Arrays.asList(id, null)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("jobIds: null is no job id");
         assertThat(admin.job(id)).isPresent();

@@ -490,8 +490,8 @@ final class DashboardApi {
                 return id.longValue();
             }
         }
-        throw new IllegalArgumentException("id: expected a " + of + " id (a whole number from 1 to " + Long.MAX_VALUE
-                + "), got " + Excerpt.of(segment));
+        throw new IllegalArgumentException("id: expected a " + of + " id (a whole number between 1 and "
+                + Long.MAX_VALUE + "), got " + Excerpt.of(segment));
     }
 
     static long longParam(String name, String value) {
@@ -548,7 +548,7 @@ final class DashboardApi {
         Set<Long> listed = new LinkedHashSet<>();
         for (JsonNode id : ids) {
             if (!id.canConvertToLong() || !id.isIntegralNumber() || id.asLong() < 1) {
-                throw new IllegalArgumentException("ids: must be an array of job ids (whole numbers from 1), got "
+                throw new IllegalArgumentException("ids: must be an array of job ids (whole numbers, 1 or more), got "
                         + Excerpt.of(id.toString()));
             }
             if (!listed.add(id.asLong())) {

@@ -88,9 +88,9 @@ class HostileRequestsTest {
                 new Refusal("api/bulk", body("action", "delete", "ids", List.of(job, job)),
                         "ids: job " + job + " is listed more than once"),
                 new Refusal("api/bulk", body("action", "delete", "ids", List.of(job, 0)),
-                        "ids: must be an array of job ids (whole numbers from 1), got '0'"),
+                        "ids: must be an array of job ids (whole numbers, 1 or more), got '0'"),
                 new Refusal("api/bulk", body("action", "delete", "ids", List.of(-5)),
-                        "ids: must be an array of job ids (whole numbers from 1), got '-5'"),
+                        "ids: must be an array of job ids (whole numbers, 1 or more), got '-5'"),
                 // a second object, or anything after the first, would go unread: the first alone would be done
                 new Refusal("api/bulk", "{\"action\": \"retry\", \"ids\": [" + job + "]}{\"action\": \"delete\"}",
                         "body: not valid JSON (line 1, column "),
@@ -179,7 +179,8 @@ class HostileRequestsTest {
         // script (which Long.parseLong would read as 1), and 5,000 digits
         List<String> notIds = List.of("abc", "-1", "+1", "1.5", "0", "00", "9223372036854775808", "%D9%A1", "1%20",
                 "9".repeat(5_000));
-        Map<String, String> reads = Map.of("api/jobs/%s", "job", "api/jobs/%s/groups", "job", "api/workflows/%s", "workflow");
+        Map<String, String> reads = Map.of("api/jobs/%s", "job", "api/jobs/%s/groups", "job",
+                "api/workflows/%s", "workflow");
         List<String> posts = new ArrayList<>();
         for (String action : List.of("retry", "cancel", "delete", "skip", "clone")) {
             posts.add("api/jobs/%s/" + action);
@@ -190,14 +191,15 @@ class HostileRequestsTest {
             for (var read : reads.entrySet()) {
                 String path = read.getKey().formatted(notId);
                 Reply reply = http.get(path, "victor", "view-pw");
-                assertError("GET " + path, reply, 400, "id: expected a " + read.getValue() + " id (a whole number from 1 to "
-                        + Long.MAX_VALUE + "), got '");
+                assertError("GET " + path, reply, 400, "id: expected a " + read.getValue()
+                        + " id (a whole number between 1 and " + Long.MAX_VALUE + "), got '");
                 assertThat(reply.body().get("error").asText()).as(path).hasSizeLessThan(300);
             }
             for (String post : posts) {
                 String path = post.formatted(notId);
                 String of = path.startsWith("api/workflows") ? "workflow" : "job";
-                assertError("POST " + path, http.post(path, "olga", "op-pw", Map.of()), 400, "id: expected a " + of + " id");
+                assertError("POST " + path, http.post(path, "olga", "op-pw", Map.of()), 400,
+                        "id: expected a " + of + " id");
                 nothingChanged("POST " + path);
             }
         }
@@ -205,8 +207,9 @@ class HostileRequestsTest {
         assertError("the largest id", http.get("api/jobs/" + Long.MAX_VALUE, "victor", "view-pw"), 404,
                 "id: no job " + Long.MAX_VALUE);
         assertThat(http.get("api/jobs/000" + job, "victor", "view-pw").body().at("/job/id").asLong()).isEqualTo(job);
-        assertError("a dead-letter group that is no fingerprint", http.post("api/dead-letters/xyz/retry", "olga", "op-pw",
-                Map.of()), 400, "fingerprint: must be 32 hex digits, got xyz");
+        assertError("a dead-letter group that is no fingerprint",
+                http.post("api/dead-letters/xyz/retry", "olga", "op-pw", Map.of()), 400,
+                "fingerprint: must be 32 hex digits, got xyz");
         nothingChanged("a dead-letter group that is no fingerprint");
     }
 

@@ -172,14 +172,15 @@ public final class DefaultAdminClient implements AdminClient {
     }
 
     /**
-     * Each id a job id (from 1) and listed once: an id listed twice would be acted on, audited and counted as changed
+     * Each id a job id (1 or more) and listed once: an id listed twice would be acted on, audited and counted as changed
      * twice, and an id below 1 names no job by mistake.
      */
     private static void requireDistinctIds(String field, List<Long> ids) {
         Set<Long> seen = new HashSet<>();
         for (Long id : ids) {
             if (id == null || id < 1) {
-                throw new IllegalArgumentException(field + ": " + id + " is no job id (ids are whole numbers from 1)");
+                throw new IllegalArgumentException(field + ": " + id
+                        + " is no job id (ids are whole numbers, 1 or more)");
             }
             if (!seen.add(id)) {
                 throw new IllegalArgumentException(field + ": job " + id + " is listed more than once");
