@@ -29,7 +29,9 @@ import java.util.regex.Pattern;
  */
 public final class CronSyntax {
     private static final Pattern INTERVAL = Pattern.compile(
-            "every\\s*(\\d{1,9})\\s*(s|secs?|seconds?|m|mins?|minutes?|h|hours?|d|days?)", Pattern.CASE_INSENSITIVE);
+            "every\\s*(\\d+)\\s*(s|secs?|seconds?|m|mins?|minutes?|h|hours?|d|days?)", Pattern.CASE_INSENSITIVE);
+    /** What starts as an interval: read as fields, "every 1ms" would be refused for its field count. */
+    private static final Pattern INTERVAL_LIKE = Pattern.compile("every(\\s|\\d).*", Pattern.CASE_INSENSITIVE);
     private static final Pattern PREFIX = Pattern.compile("(unix|quartz|spring):(.*)", Pattern.CASE_INSENSITIVE);
     /** cronie's {@code CRON_TZ=Japan} line, or a {@code TZ=} one, written in front of the fields. */
     private static final Pattern ZONE_IN_EXPRESSION = Pattern.compile("((?:CRON_)?TZ)=(\\S*).*");
@@ -54,6 +56,11 @@ public final class CronSyntax {
         Matcher interval = INTERVAL.matcher(text);
         if (interval.matches()) {
             return new IntervalRecurrence(interval(text, interval));
+        }
+        if (INTERVAL_LIKE.matcher(text).matches()) {
+            throw new IllegalArgumentException("expression: interval '" + text + "' is not one this grammar reads; "
+                    + "write 'every <n><unit>' with a whole n and a unit of s, m, h or d (1s to 366d), "
+                    + "such as 'every 30s'");
         }
         if (text.startsWith("@")) {
             return macro(text, text, zone);
@@ -94,6 +101,9 @@ public final class CronSyntax {
     }
 
     private static Duration interval(String text, Matcher matcher) {
+        if (matcher.group(1).replaceFirst("^0+", "").length() > 9) {
+            throw new IllegalArgumentException("expression: interval '" + text + "' is out of range 1s..366d");
+        }
         long amount = Long.parseLong(matcher.group(1));
         Duration interval = switch (Character.toLowerCase(matcher.group(2).charAt(0))) {
             case 's' -> Duration.ofSeconds(amount);

@@ -40,7 +40,10 @@ class CronSyntaxTest {
         rejects("@reboot", "not a supported macro", "@daily");
         rejects("every 0s", "out of range 1s..366d");
         rejects("every 400d", "out of range 1s..366d");
-        rejects("every 5 fortnights", "has 3 fields");
+        rejects("every 5 fortnights", "interval 'every 5 fortnights' is not one this grammar reads");
+        rejects("every 1ms", "a unit of s, m, h or d");
+        rejects("every 0.5s", "a whole n");
+        rejects("EVERY 10000000000000000000000s", "interval 'EVERY 10000000000000000000000s' is out of range");
         rejects("  ", "must not be blank");
     }
 
