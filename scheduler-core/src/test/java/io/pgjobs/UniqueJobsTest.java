@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgjobs.testing.PgDatabase;
 import io.pgjobs.testing.Schedulers;
+import java.math.BigDecimal;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -113,6 +114,25 @@ class UniqueJobsTest {
                 .readTree(reordered)).unique(byArgs))).isEqualTo(new EnqueueResult(first, true));
         assertThat(client.enqueue(JobRequest.of("report.map", Map.of("a", 2, "b", Map.of("x", 1, "y", 2)))
                 .unique(byArgs)).duplicate()).isFalse();
+    }
+
+    @Test
+    void numbersCountByTheirValueNotTheDoubleNearestToThem() {
+        Uniqueness byArgs = Uniqueness.byArgs();
+        long tenth = client.enqueue(JobRequest.of("report.number", Map.of("x", 0.1)).unique(byArgs)).id();
+        long oneAndAHalf = client.enqueue(JobRequest.of("report.number", Map.of("x", 1.5)).unique(byArgs)).id();
+
+        // a decimal a double is exactly makes the key the double made
+        assertThat(client.enqueue(JobRequest.of("report.number", Map.of("x", new BigDecimal("0.1"))).unique(byArgs)))
+                .isEqualTo(new EnqueueResult(tenth, true));
+        assertThat(client.enqueue(JobRequest.of("report.number", Map.of("x", new BigDecimal("1.50"))).unique(byArgs)))
+                .isEqualTo(new EnqueueResult(oneAndAHalf, true));
+        // one no double is was the key of the double nearest to it, and so a duplicate of another job
+        for (String other : List.of("0.1000000000000000000001", "0.10000000000000000000010", "1e400")) {
+            EnqueueResult result = client.enqueue(JobRequest.of("report.number", Map.of("x", new BigDecimal(other)))
+                    .unique(byArgs));
+            assertThat(result.duplicate()).as(other).isEqualTo(other.equals("0.10000000000000000000010"));
+        }
     }
 
     @Test

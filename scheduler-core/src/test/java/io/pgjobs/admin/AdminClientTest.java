@@ -13,6 +13,7 @@ import io.pgjobs.ScheduleRun;
 import io.pgjobs.Scheduler;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalTime;
@@ -356,6 +357,29 @@ class AdminClientTest {
     }
 
     @Test
+    void numbersInArgsAreReadAsWrittenNotAsTheNearestDouble() throws Exception {
+        // jsonb keeps every digit; a double would be 0.1 for the first, infinity (stored as "Infinity") for the second
+        long precise = scheduler.client().enqueue(JobRequest.of("test.numbers",
+                Map.of("x", new BigDecimal("0.1000000000000000000001")))).id();
+        long huge = scheduler.client().enqueue(JobRequest.of("test.numbers", Map.of("x", new BigDecimal("1e400")))).id();
+        long plain = scheduler.client().enqueue(JobRequest.of("test.numbers", Map.of("x", 0.1))).id();
+
+        assertThat(ids(filter("x = 0.1000000000000000000001"))).containsExactly(precise);
+        assertThat(ids(filter("x = 0.1"))).containsExactly(plain);
+        assertThat(ids(filter("x = 1e400"))).containsExactly(huge);
+
+        for (long original : List.of(precise, huge)) {
+            long copy = admin.cloneJob("dave", original, null);
+            assertThat(args(copy)).isEqualTo(args(original));
+        }
+        long edited = admin.cloneJob("dave", plain, "{\"x\": 1e400, \"y\": 1.50}");
+        assertThat(args(edited)).isEqualTo("{\"x\": 1" + "0".repeat(400) + ", \"y\": 1.50}");
+        assertThatThrownBy(() -> admin.cloneJob("dave", plain, "{\"x\": 1e200000}"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("args: the number 1E+200000 is out of range of PostgreSQL's numeric");
+    }
+
+    @Test
     void clonesWithEditedArgsAndTriggersSchedules() throws Exception {
         long id = enqueue(5, "pro", "PT");
         long copy = admin.cloneJob("dave", id, "{\"customer_id\": 6, \"plan\": \"pro\", \"address\": {}}");
@@ -428,6 +452,10 @@ class AdminClientTest {
                 .containsExactly(false);
         assertThat(patient.admin().nodes()).extracting(NodeInfo::alive).as("silent for 10 s, dead after 30 s")
                 .containsExactly(true);
+    }
+
+    private String args(long job) {
+        return admin.job(job).orElseThrow().args();
     }
 
     private static JobFilter filter(String args) {

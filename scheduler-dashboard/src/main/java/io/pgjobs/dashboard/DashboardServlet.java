@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -72,12 +73,16 @@ public final class DashboardServlet extends HttpServlet {
     /**
      * Reads bodies refusing a field given twice (which would otherwise be the last one, silently) and anything after
      * the object (which would otherwise go unread: {@code {"action": "retry"}{"action": "delete"}} would retry).
+     * Numbers with a fraction or an exponent are read as the decimal written, never as a double, so that a job's
+     * args are shown and cloned as they are stored ({@code 1e400} as a double is the string {@code "Infinity"}).
      */
     private final transient ObjectMapper json = JsonMapper.builder().addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES).build();
     /** The session, then the API's routes. */
     private final transient List<DashboardApi.Route> routes;
     private final transient Scheduler scheduler;

@@ -10,6 +10,7 @@ import io.pgjobs.dashboard.DashboardFixture.Fixture;
 import io.pgjobs.dashboard.HttpCalls.Reply;
 import io.pgjobs.testing.Await;
 import io.pgjobs.testing.PgDatabase;
+import java.math.BigDecimal;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -236,6 +237,18 @@ class DashboardApiTest {
                 .contains(first.get("start").asText(), mail.get("points").get(1).get("start").asText());
         assertThat(viewerGet("api/overview?span=day").body().get("lag").get(0).get("points").get(0).get("lagMs").asLong())
                 .isEqualTo(1500);
+    }
+
+    @Test
+    void argsAreShownAndClonedWithEveryDigitTheyHold() throws Exception {
+        // read as doubles, 0.1000000000000000000001 would be shown as 0.1, and 1e400 cloned as the string "Infinity"
+        long original = enqueue(Map.of("x", new BigDecimal("0.1000000000000000000001")));
+        assertThat(viewerGet("api/jobs/" + original).raw().body()).contains("\"x\":0.1000000000000000000001}");
+
+        Reply clone = http.postRaw("api/jobs/" + original + "/clone", "olga", "op-pw",
+                "{\"args\": {\"n\": 1e400, \"x\": 0.1000000000000000000001, \"y\": 1.50}}");
+        assertThat(scheduler.client().get(clone.body().get("id").asLong()).orElseThrow().args())
+                .isEqualTo("{\"n\": 1" + "0".repeat(400) + ", \"x\": 0.1000000000000000000001, \"y\": 1.50}");
     }
 
     @Test

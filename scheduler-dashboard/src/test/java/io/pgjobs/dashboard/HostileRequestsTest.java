@@ -117,6 +117,8 @@ class HostileRequestsTest {
                 new Refusal("api/jobs/" + job + "/clone", "{\"args\": {\"note\\u0000\": 1}}",
                         "args: must not contain the NUL character"),
                 new Refusal("api/jobs/" + job + "/clone", body("args", List.of(1)), "args: must be a JSON object"),
+                new Refusal("api/jobs/" + job + "/clone", "{\"args\": {\"n\": 1e200000}}",
+                        "args: the number 1E+200000 is out of range of PostgreSQL's numeric"),
                 new Refusal("api/dead-letters/0123456789abcdef0123456789abcdef/delete", body("batchSize", 0),
                         "batchSize: must be between 1 and 1000"),
                 new Refusal("api/circuits/test.hostile/open", body("coolDownSeconds", 0),

@@ -292,7 +292,7 @@ public final class DefaultAdminClient implements AdminClient {
         if (argsJson != null && argsJson.length() > maxArgsBytes) {
             throw new IllegalArgumentException("args: over the limit of " + maxArgsBytes + " bytes (maxArgsBytes)");
         }
-        JsonNode args = parseObject("args", argsJson == null ? job.args() : argsJson);
+        JsonNode args = PgValues.jsonNumbers("args", parseObject("args", argsJson == null ? job.args() : argsJson));
         JobRequest request = JobRequest.of(job.kind(), args).queue(job.queue()).priority(job.priority())
                 .maxAttempts(job.maxAttempts()).tags(job.tags().toArray(String[]::new));
         // pgjobs' own keys said where the original came from (its schedule, its caller's MDC): not the clone's

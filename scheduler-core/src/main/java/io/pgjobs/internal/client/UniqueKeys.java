@@ -1,16 +1,19 @@
 package io.pgjobs.internal.client;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.pgjobs.JobState;
 import io.pgjobs.Uniqueness;
 import io.pgjobs.internal.store.UniqueKey;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,10 +24,16 @@ import java.util.TreeMap;
  * canonical JSON form (object keys sorted, no spaces), so args that differ only in key order or formatting, as
  * maps and records may produce, make the same key. The states and period are in it so that two requests with
  * different rules never share a key.
+ *
+ * <p>A number with a fraction or an exponent is written as the shortest double that is exactly it ({@code 1.50}
+ * and {@code 1.5} alike as {@code 1.5}), as the keys made before exact decimals were; a number no double is
+ * exactly ({@code 0.1000000000000000000001}, {@code 1e400}) is written as its decimal, so that it makes a key of its
+ * own rather than that of the double nearest to it.
  */
 final class UniqueKeys {
     private static final ObjectMapper CANONICAL = JsonMapper.builder()
-            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
 
     static UniqueKey of(String kind, String queue, String argsJson, Uniqueness uniqueness) {
         List<String> states = uniqueness.states().stream().map(JobState::dbName).toList();
@@ -37,7 +46,7 @@ final class UniqueKeys {
     /** The args that count, as canonical JSON: all of them, or an object of the named fields. */
     private static String canonical(String kind, String argsJson, List<String> fields) {
         try {
-            Object args = CANONICAL.readValue(argsJson, Object.class);
+            Object args = canonicalNumbers(CANONICAL.readValue(argsJson, Object.class));
             if (fields.isEmpty()) {
                 return CANONICAL.writeValueAsString(args);
             }
@@ -58,6 +67,24 @@ final class UniqueKeys {
             throw new IllegalArgumentException("unique: args of kind '" + kind + "' are not valid JSON: "
                     + e.getOriginalMessage(), e);
         }
+    }
+
+    /** {@code value} read with exact decimals, each written as the double that is exactly it, if one is. */
+    private static Object canonicalNumbers(Object value) {
+        if (value instanceof BigDecimal decimal) {
+            double nearest = decimal.doubleValue();
+            return Double.isFinite(nearest) && BigDecimal.valueOf(nearest).compareTo(decimal) == 0
+                    ? (Object) nearest : decimal.stripTrailingZeros();
+        }
+        if (value instanceof Map<?, ?> object) {
+            Map<Object, Object> numbers = new LinkedHashMap<>();
+            object.forEach((key, member) -> numbers.put(key, canonicalNumbers(member)));
+            return numbers;
+        }
+        if (value instanceof List<?> array) {
+            return array.stream().map(UniqueKeys::canonicalNumbers).toList();
+        }
+        return value;
     }
 
     private static String sha256(String text) {

@@ -69,12 +69,8 @@ public record ArgsPredicate(List<Term> terms) {
     private static JsonNode value(String literal) {
         try {
             JsonNode node = PlainJson.MAPPER.readTree(literal);
-            if (node != null && node.isDouble() && !Double.isFinite(node.doubleValue())) {
-                throw new IllegalArgumentException("args: the number " + abbreviate(literal)
-                        + " is out of range; quote it to match a string");
-            }
             if (node != null && node.isValueNode()) {
-                return node;
+                return PgValues.jsonNumbers("args", node);
             }
         } catch (JsonProcessingException notJson) {
             if (literal.startsWith("\"")) {

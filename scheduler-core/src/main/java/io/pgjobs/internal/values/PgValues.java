@@ -1,5 +1,7 @@
 package io.pgjobs.internal.values;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -11,6 +13,8 @@ import java.util.Locale;
  *   <li>{@code text} and {@code jsonb} cannot hold the character U+0000, written raw or as a JSON escape.</li>
  *   <li>A lone UTF-16 surrogate has no UTF-8 form: PgJDBC would send {@code ?} in its place, and {@code jsonb}
  *       rejects it as an escape.</li>
+ *   <li>A JSON number is stored as {@code numeric}, which holds up to 131,072 digits before the point and 16,383
+ *       after it: past that, jsonb refuses the document.</li>
  *   <li>Instants are kept between {@link #MIN_INSTANT} and {@link #MAX_INSTANT}. PostgreSQL's own range is
  *       wider, but PgJDBC converts a {@link java.sql.Timestamp} through a calendar that turns Julian before
  *       1582, and no job's time lies before 1970: the database's clock is later, so an earlier run time only
@@ -20,6 +24,8 @@ import java.util.Locale;
 public final class PgValues {
     public static final Instant MIN_INSTANT = Instant.parse("1970-01-01T00:00:00Z");
     public static final Instant MAX_INSTANT = Instant.parse("9999-12-31T23:59:59.999999Z");
+    /** numeric's digits before the decimal point, and after it. */
+    private static final int NUMERIC_INTEGER_DIGITS = 131_072, NUMERIC_SCALE = 16_383;
     /** A delay is added to the database's now(): up to 1000 years keeps the result in range until year 8999. */
     public static final Duration MAX_DELAY = Duration.ofDays(365_250);
 
@@ -89,6 +95,27 @@ public final class PgValues {
         return new IllegalArgumentException(field + ": contains a lone UTF-16 surrogate (U+"
                 + Integer.toHexString(c).toUpperCase(Locale.ROOT) + ") at index " + index
                 + ", which has no UTF-8 form");
+    }
+
+    /**
+     * {@code tree} unchanged if every number in it fits {@code numeric}. Expects a tree read with exact decimals
+     * (see {@link PlainJson#MAPPER}): a double would already have turned a number out of its range into infinity.
+     */
+    public static JsonNode jsonNumbers(String field, JsonNode tree) {
+        if (tree.isNumber()) {
+            BigDecimal number = tree.decimalValue();
+            if (number.scale() > NUMERIC_SCALE
+                    || (number.signum() != 0 && number.precision() - number.scale() > NUMERIC_INTEGER_DIGITS)) {
+                String text = tree.asText();
+                throw new IllegalArgumentException(field + ": the number " + (text.length() > 60
+                        ? text.substring(0, 60) + "..." : text) + " is out of range of PostgreSQL's numeric ("
+                        + NUMERIC_INTEGER_DIGITS + " digits before the point, " + NUMERIC_SCALE + " after it)");
+            }
+        }
+        for (JsonNode child : tree) {
+            jsonNumbers(field, child);
+        }
+        return tree;
     }
 
     /** {@code instant} unchanged if it lies between {@link #MIN_INSTANT} and {@link #MAX_INSTANT}. */

@@ -2,6 +2,7 @@ package io.pgjobs.internal.values;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /**
@@ -16,10 +17,16 @@ public final class PlainJson {
     /**
      * Shared and never reconfigured: an {@link ObjectMapper} is thread-safe once configured. It refuses text after
      * the value, which Jackson by default leaves unread: an args filter's {@code flag = true;} would be the boolean
-     * {@code true}, and a clone's args {@code {"a": 1} {"a": 2}} the first object, not what was written.
+     * {@code true}, and a clone's args {@code {"a": 1} {"a": 2}} the first object, not what was written. It reads
+     * a number with a fraction or an exponent as the decimal written, not as a double: jsonb keeps every digit, so
+     * a double would change a job's args when a clone copies them ({@code 0.1000000000000000000001} would become
+     * {@code 0.1}, and {@code 1e400} the string {@code "Infinity"}) and would make an args filter match other
+     * numbers than the one written.
      */
     public static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES).build();
 
     private PlainJson() {}
 }
