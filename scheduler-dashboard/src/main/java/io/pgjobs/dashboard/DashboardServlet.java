@@ -1,6 +1,7 @@
 package io.pgjobs.dashboard;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -381,9 +382,16 @@ public final class DashboardServlet extends HttpServlet {
             // not Jackson's message, which names its own classes and limits, but for a field given twice its own
             // words, which name the field ("Duplicate field 'action'"), and for text after the object what it is
             String jackson = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+            StreamReadConstraints limits = json.getFactory().streamReadConstraints();
             String what = jackson.startsWith("Duplicate field ")
                     ? ": a field given twice, " + jackson.substring("Duplicate field ".length())
-                    : jackson.startsWith("Trailing token") ? ": more after the object, which would go unread" : "";
+                    : jackson.startsWith("Trailing token") ? ": more after the object, which would go unread"
+                    : jackson.startsWith("Document nesting depth")
+                    ? ": nested deeper than " + limits.getMaxNestingDepth() + " levels"
+                    : jackson.startsWith("Number value length")
+                    ? ": a number longer than " + limits.getMaxNumberLength() + " characters"
+                    : jackson.startsWith("Name length")
+                    ? ": a field name longer than " + limits.getMaxNameLength() + " characters" : "";
             throw new IllegalArgumentException("body: not valid JSON" + (e.getLocation() == null ? ""
                     : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")")
                     + what, e);
