@@ -467,6 +467,13 @@ class DashboardSecurityTest {
         unchanged.run();
     }
 
+    /** What Jetty refuses as ambiguous is named by what makes it so; the rest is a plain "Bad Request". */
+    private static final Map<String, String> AMBIGUOUS_PATHS_NAMED = Map.of(
+            "/ops/..%2f..%2fetc%2fpasswd", "path: an encoded '/' (%2F) in a path is ambiguous; it is refused",
+            "/ops/%2fetc%2fpasswd", "path: an encoded '/' (%2F) in a path is ambiguous; it is refused",
+            "/ops/..%5c..%5cetc%5cpasswd", "path: a backslash or a control character in a path is refused",
+            "/ops//etc/passwd", "path: an empty segment ('//') is ambiguous; it is refused");
+
     @Test
     void pathsOutsideTheUisFilesAreRefusedAndShowNoFile() throws Exception {
         for (String path : List.of("/ops/../../etc/passwd", "/ops/%2e%2e/%2e%2e/etc/passwd", "/ops/..%2f..%2fetc%2fpasswd",
@@ -476,7 +483,8 @@ class DashboardSecurityTest {
                 "/ops/api/../app.js%3f", "/ops/%u002e%u002e/etc/passwd")) {
             RawReply reply = rawAsOperator("GET " + path + " HTTP/1.1");
             assertThat(reply.status()).as(path).isIn(400, 404);
-            assertRefused(path, reply, reply.status(), reply.status() == 404 ? "no such page" : "Bad Request");
+            assertRefused(path, reply, reply.status(), reply.status() == 404 ? "no such page"
+                    : AMBIGUOUS_PATHS_NAMED.getOrDefault(path, "Bad Request"));
             assertThat(reply.body()).as(path).doesNotContain("root:").doesNotContain("use strict").doesNotContain("Manifest");
         }
     }
