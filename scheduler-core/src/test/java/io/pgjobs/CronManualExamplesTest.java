@@ -53,6 +53,24 @@ class CronManualExamplesTest {
     }
 
     /**
+     * cronie's crontab(5): "Ranges or lists of names are allowed." Sunday is 0, so a range of names from Sunday runs
+     * forward ({@code sun-thu}, a Middle Eastern working week), and it is 7 too, so a range may end on it.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            0 9 * * sun-thu      | 2025-01-01T09:00:00Z 2025-01-02T09:00:00Z 2025-01-05T09:00:00Z 2025-01-06T09:00:00Z
+            0 9 * * SUN-SAT      | 2025-01-01T09:00:00Z 2025-01-02T09:00:00Z 2025-01-03T09:00:00Z 2025-01-04T09:00:00Z
+            0 9 * * fri-sun      | 2025-01-03T09:00:00Z 2025-01-04T09:00:00Z 2025-01-05T09:00:00Z 2025-01-10T09:00:00Z
+            0 9 * * sat,sun-mon  | 2025-01-04T09:00:00Z 2025-01-05T09:00:00Z 2025-01-06T09:00:00Z 2025-01-11T09:00:00Z
+            0 9 * * sun-sat/2    | 2025-01-02T09:00:00Z 2025-01-04T09:00:00Z 2025-01-05T09:00:00Z 2025-01-07T09:00:00Z
+            0 9 * * sun-sun      | 2025-01-05T09:00:00Z 2025-01-12T09:00:00Z 2025-01-19T09:00:00Z 2025-01-26T09:00:00Z
+            0 9 * jan-mar mon-fri | 2025-01-01T09:00:00Z 2025-01-02T09:00:00Z 2025-01-03T09:00:00Z 2025-01-06T09:00:00Z
+            """)
+    void rangesOfDayNames(String expression, String times) {
+        firesAt(expression, times);
+    }
+
+    /**
      * The Kubernetes CronJob page: its sample's schedule, the examples in its words ("0 3 * * 1": Mondays at
      * 3 AM; "0 0 13 * 5": every Friday at midnight and on the 13th of each month), names for days, and a
      * question mark, which it says means what an asterisk does.

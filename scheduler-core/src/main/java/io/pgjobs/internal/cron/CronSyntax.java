@@ -32,6 +32,8 @@ public final class CronSyntax {
             "every\\s*(\\d+)\\s*(s|secs?|seconds?|m|mins?|minutes?|h|hours?|d|days?)", Pattern.CASE_INSENSITIVE);
     /** What starts as an interval: read as fields, "every 1ms" would be refused for its field count. */
     private static final Pattern INTERVAL_LIKE = Pattern.compile("every(\\s|\\d).*", Pattern.CASE_INSENSITIVE);
+    private static final Pattern SUNDAY_STARTING_A_RANGE = Pattern.compile("(?<=^|,)SUN(?=-(?!SUN))",
+            Pattern.CASE_INSENSITIVE);
     private static final Pattern PREFIX = Pattern.compile("(unix|quartz|spring):(.*)", Pattern.CASE_INSENSITIVE);
     /** cronie's {@code CRON_TZ=Japan} line, or a {@code TZ=} one, written in front of the fields. */
     private static final Pattern ZONE_IN_EXPRESSION = Pattern.compile("((?:CRON_)?TZ)=(\\S*).*");
@@ -135,15 +137,16 @@ public final class CronSyntax {
             throw new IllegalArgumentException("expression: '" + original + "' has " + values.length + " fields; "
                     + dialect.title() + " syntax has " + dialect.fieldList());
         }
+        String[] written = values;
         if (dialect == CronDialect.UNIX) {
-            values = questionMarksAsAny(values);
+            values = sundayStartingARangeAsZero(questionMarksAsAny(values));
             cron = String.join(" ", values);
         }
         Cron parsed;
         try {
             parsed = dialect.parser.parse(cron).validate();
         } catch (IllegalArgumentException whole) {
-            throw new IllegalArgumentException(explain(dialect, values, original, whole), whole);
+            throw new IllegalArgumentException(explain(dialect, values, written, original, whole), whole);
         }
         CronFields fields;
         try {
@@ -176,8 +179,23 @@ public final class CronSyntax {
         return read;
     }
 
-    /** Finds the field cron-utils rejects on its own, so the message can name it; else names the combination. */
-    private static String explain(CronDialect dialect, String[] values, String original,
+    /**
+     * A Unix expression's {@code SUN} at the start of a day-of-week range, as 0: in crontab(5) Sunday is 0 and
+     * {@code SUN-THU} runs Sunday to Thursday, but cron-utils' Unix syntax reads {@code SUN} as 7 and refuses the
+     * range as running backwards. At a range's end {@code SUN} stays 7 ({@code FRI-SUN}), as cron-utils reads it,
+     * and {@code SUN-SUN} stays Sunday alone.
+     */
+    private static String[] sundayStartingARangeAsZero(String[] values) {
+        String[] read = values.clone();
+        read[4] = SUNDAY_STARTING_A_RANGE.matcher(read[4]).replaceAll("0");
+        return read;
+    }
+
+    /**
+     * Finds the field of {@code values} (as cron-utils reads the fields {@code written}) that cron-utils rejects on
+     * its own, so the message can name it as written; else names the combination.
+     */
+    private static String explain(CronDialect dialect, String[] values, String[] written, String original,
                                   IllegalArgumentException whole) {
         String head = "expression: '" + original + "' is not a valid " + dialect.title() + " cron expression: ";
         String fields = " (" + dialect.title() + " fields: " + dialect.fieldList() + ")";
@@ -185,7 +203,7 @@ public final class CronSyntax {
             try {
                 dialect.parser.parse(dialect.probe(values, i)).validate();
             } catch (IllegalArgumentException alone) {
-                return head + dialect.fields.get(i) + " field '" + values[i] + "': " + reason(alone) + fields;
+                return head + dialect.fields.get(i) + " field '" + written[i] + "': " + reason(alone) + fields;
             }
         }
         // every field is fine alone: the fields clash, and in practice only these two can

@@ -45,6 +45,8 @@ class CronSyntaxTest {
         rejects("every 0.5s", "a whole n");
         rejects("EVERY 10000000000000000000000s", "interval 'EVERY 10000000000000000000000s' is out of range");
         rejects("  ", "must not be blank");
+        // the field as written, not as it was handed to cron-utils (SUN starting a range as 0)
+        rejects("0 9 * * sun-thu#2", "day-of-week field 'sun-thu#2'");
     }
 
     @Test
