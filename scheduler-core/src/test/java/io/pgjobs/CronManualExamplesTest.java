@@ -90,6 +90,41 @@ class CronManualExamplesTest {
     }
 
     /**
+     * AWS EventBridge's "Cron expressions" and "Rate expressions" examples, in their {@code cron(...)} and
+     * {@code rate(...)} forms and after {@code aws:}. A rate is aligned to the Unix epoch as every interval is
+     * ({@code rate(7 days)} fires on Thursdays, as 1970-01-01 was), where AWS counts from the rule's creation.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            cron(0 10 * * ? *)              | 2025-01-01T10:00:00Z 2025-01-02T10:00:00Z 2025-01-03T10:00:00Z 2025-01-04T10:00:00Z
+            cron(15 12 * * ? *)             | 2025-01-01T12:15:00Z 2025-01-02T12:15:00Z 2025-01-03T12:15:00Z 2025-01-04T12:15:00Z
+            cron(0 18 ? * MON-FRI *)        | 2025-01-01T18:00:00Z 2025-01-02T18:00:00Z 2025-01-03T18:00:00Z 2025-01-06T18:00:00Z
+            cron(0 8 1 * ? *)               | 2025-01-01T08:00:00Z 2025-02-01T08:00:00Z 2025-03-01T08:00:00Z 2025-04-01T08:00:00Z
+            cron(0/15 * * * ? *)            | 2025-01-01T00:15:00Z 2025-01-01T00:30:00Z 2025-01-01T00:45:00Z 2025-01-01T01:00:00Z
+            cron(0/10 * ? * MON-FRI *)      | 2025-01-01T00:10:00Z 2025-01-01T00:20:00Z 2025-01-01T00:30:00Z 2025-01-01T00:40:00Z
+            cron(0/5 8-17 ? * MON-FRI *)    | 2025-01-01T08:00:00Z 2025-01-01T08:05:00Z 2025-01-01T08:10:00Z 2025-01-01T08:15:00Z
+            cron(0 9 ? * 2#1 *)             | 2025-01-06T09:00:00Z 2025-02-03T09:00:00Z 2025-03-03T09:00:00Z 2025-04-07T09:00:00Z
+            aws: 0 18 ? * MON-FRI *         | 2025-01-01T18:00:00Z 2025-01-02T18:00:00Z 2025-01-03T18:00:00Z 2025-01-06T18:00:00Z
+            rate(5 minutes)                 | 2025-01-01T00:05:00Z 2025-01-01T00:10:00Z 2025-01-01T00:15:00Z 2025-01-01T00:20:00Z
+            rate(1 hour)                    | 2025-01-01T01:00:00Z 2025-01-01T02:00:00Z 2025-01-01T03:00:00Z 2025-01-01T04:00:00Z
+            rate(7 days)                    | 2025-01-02T00:00:00Z 2025-01-09T00:00:00Z 2025-01-16T00:00:00Z 2025-01-23T00:00:00Z
+            """)
+    void awsEventBridge(String expression, String times) {
+        firesAt(expression, times);
+    }
+
+    /** robfig/cron (Go): {@code @every} and a Go duration, aligned to the Unix epoch as every interval is. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            @every 1h30m     | 2025-01-01T01:30:00Z 2025-01-01T03:00:00Z 2025-01-01T04:30:00Z 2025-01-01T06:00:00Z
+            @every 90s       | 2025-01-01T00:01:30Z 2025-01-01T00:03:00Z 2025-01-01T00:04:30Z 2025-01-01T00:06:00Z
+            @every 1h0m0s    | 2025-01-01T01:00:00Z 2025-01-01T02:00:00Z 2025-01-01T03:00:00Z 2025-01-01T04:00:00Z
+            """)
+    void goCronEvery(String expression, String times) {
+        firesAt(expression, times);
+    }
+
+    /**
      * What the manuals show that a schedule cannot be: {@code @reboot} (cron's start, no time), a time zone
      * written into the expression (cronie's {@code CRON_TZ=} line, which Kubernetes refuses too), cronie's random
      * {@code ~}, and a crontab line pasted whole, its command included: each refused, naming the problem.
@@ -101,6 +136,13 @@ class CronManualExamplesTest {
             TZ=UTC 0 23 * * *            | expression: a time zone in the expression ('TZ=UTC') is not read; set the schedule's zone with Schedule.timeZone("UTC")
             0~30 * * * *                 | minute field '0~30'
             5 0 * * * $HOME/bin/job.sh   | day-of-week field '$HOME/bin/job.sh'
+            cron(0 18 ? * MON-FRI)       | expression: 'cron(0 18 ? * MON-FRI)' has 5 fields; AWS syntax has minute hour day-of-month month day-of-week year
+            cron(0 18 * * MON-FRI *)     | fields day-of-month and day-of-week together
+            cron(0 18 * * MON-FRI *)     | an AWS expression is read as the Quartz expression '0 0 18 * * MON-FRI *'
+            rate(0 minutes)              | expression: interval 'rate(0 minutes)' is out of range 1s..366d
+            @every 1.5h                  | @every takes a duration of whole hours, minutes and seconds
+            @every 500ms                 | @every takes a duration of whole hours, minutes and seconds
+            @every 9000h                 | expression: interval '@every 9000h' is out of range 1s..366d
             """)
     void refusedWithTheProblemNamed(String expression, String naming) {
         assertThatThrownBy(() -> Schedule.of("example", expression, "test.example", Map.of()))

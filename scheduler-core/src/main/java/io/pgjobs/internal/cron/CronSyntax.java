@@ -18,6 +18,9 @@ import java.util.regex.Pattern;
  *   <li>{@code every <n><unit>}: a fixed interval; unit {@code s}, {@code m}, {@code h} or {@code d} (or the
  *       words second(s), minute(s), hour(s), day(s)), spaces allowed, 1 second to 366 days;</li>
  *   <li>{@code @yearly @annually @monthly @weekly @daily @midnight @hourly}: the classic macros;</li>
+ *   <li>{@code @every 1h30m}: robfig/cron's (Go) interval, whole hours, minutes and seconds;</li>
+ *   <li>AWS EventBridge's {@code rate(5 minutes)}, an interval, and {@code cron(0 18 ? * MON-FRI *)} or
+ *       {@code aws:} and its six fields, read as Quartz's with a second of 0;</li>
  *   <li>{@code unix:}, {@code quartz:} or {@code spring:} followed by an expression of that syntax (after
  *       {@code unix:} or {@code spring:}, a macro too);</li>
  *   <li>otherwise 5 fields are Unix ({@code ?} in a day field read as {@code *}, as Kubernetes reads it), 6 or
@@ -32,6 +35,15 @@ public final class CronSyntax {
             "every\\s*(\\d+)\\s*(s|secs?|seconds?|m|mins?|minutes?|h|hours?|d|days?)", Pattern.CASE_INSENSITIVE);
     /** What starts as an interval: read as fields, "every 1ms" would be refused for its field count. */
     private static final Pattern INTERVAL_LIKE = Pattern.compile("every(\\s|\\d).*", Pattern.CASE_INSENSITIVE);
+    /** AWS EventBridge's rate expression: "rate(5 minutes)". */
+    private static final Pattern AWS_RATE = Pattern.compile("rate\\(\\s*(\\d+)\\s+(minutes?|hours?|days?)\\s*\\)",
+            Pattern.CASE_INSENSITIVE);
+    /** AWS EventBridge's cron expression, in its "cron(...)" form or after an "aws:" prefix. */
+    private static final Pattern AWS_CRON = Pattern.compile("cron\\((.*)\\)|aws:(.*)", Pattern.CASE_INSENSITIVE);
+    /** robfig/cron's (Go) interval: "@every" and a Go duration, "1h30m". */
+    private static final Pattern GO_EVERY = Pattern.compile("@every\\s+(.*)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern GO_DURATION = Pattern.compile("(?:\\d+[hms])+");
+    private static final Pattern GO_DURATION_PART = Pattern.compile("(\\d+)([hms])");
     private static final Pattern SUNDAY_STARTING_A_RANGE = Pattern.compile("(?<=^|,)SUN(?=-(?!SUN))",
             Pattern.CASE_INSENSITIVE);
     private static final Pattern PREFIX = Pattern.compile("(unix|quartz|spring):(.*)", Pattern.CASE_INSENSITIVE);
@@ -57,12 +69,36 @@ public final class CronSyntax {
         }
         Matcher interval = INTERVAL.matcher(text);
         if (interval.matches()) {
-            return new IntervalRecurrence(interval(text, interval));
+            return new IntervalRecurrence(interval(text, interval.group(1), interval.group(2)));
         }
         if (INTERVAL_LIKE.matcher(text).matches()) {
             throw new IllegalArgumentException("expression: interval '" + text + "' is not one this grammar reads; "
                     + "write 'every <n><unit>' with a whole n and a unit of s, m, h or d (1s to 366d), "
                     + "such as 'every 30s'");
+        }
+        Matcher rate = AWS_RATE.matcher(text);
+        if (rate.matches()) {
+            return new IntervalRecurrence(interval(text, rate.group(1), rate.group(2)));
+        }
+        Matcher goEvery = GO_EVERY.matcher(text);
+        if (goEvery.matches()) {
+            return new IntervalRecurrence(goDuration(text, goEvery.group(1).trim()));
+        }
+        Matcher aws = AWS_CRON.matcher(text);
+        if (aws.matches()) {
+            String body = (aws.group(1) != null ? aws.group(1) : aws.group(2)).trim();
+            int fields = body.isEmpty() ? 0 : body.split("\\s+").length;
+            if (fields != 6) {
+                throw new IllegalArgumentException("expression: '" + text + "' has " + fields + " fields; AWS syntax "
+                        + "has minute hour day-of-month month day-of-week year");
+            }
+            // AWS's fields are Quartz's without the second, with the same '?', L, W, # and 1 for Sunday
+            try {
+                return parseCron(CronDialect.QUARTZ, "0 " + body, text, zone);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(e.getMessage() + "; an AWS expression is read as the Quartz "
+                        + "expression '0 " + body + "'", e);
+            }
         }
         if (text.startsWith("@")) {
             return macro(text, text, zone);
@@ -102,17 +138,39 @@ public final class CronSyntax {
         return parseCron(CronDialect.UNIX, unix, text, zone);
     }
 
-    private static Duration interval(String text, Matcher matcher) {
-        if (matcher.group(1).replaceFirst("^0+", "").length() > 9) {
-            throw new IllegalArgumentException("expression: interval '" + text + "' is out of range 1s..366d");
+    /** {@code amount} of the unit that {@code unit} starts with (s, m, h or d), checked to lie in 1s..366d. */
+    private static Duration interval(String text, String amount, String unit) {
+        return inRange(text, duration(amount, unit));
+    }
+
+    /** {@code amount} (digits) of the unit that {@code unit} starts with; past ten digits, longer than any interval. */
+    private static Duration duration(String amount, String unit) {
+        if (amount.replaceFirst("^0+", "").length() > 9) {
+            return MAX_INTERVAL.plusDays(1);
         }
-        long amount = Long.parseLong(matcher.group(1));
-        Duration interval = switch (Character.toLowerCase(matcher.group(2).charAt(0))) {
-            case 's' -> Duration.ofSeconds(amount);
-            case 'm' -> Duration.ofMinutes(amount);
-            case 'h' -> Duration.ofHours(amount);
-            default -> Duration.ofDays(amount);
+        long n = Long.parseLong(amount);
+        return switch (Character.toLowerCase(unit.charAt(0))) {
+            case 's' -> Duration.ofSeconds(n);
+            case 'm' -> Duration.ofMinutes(n);
+            case 'h' -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
         };
+    }
+
+    /** A Go duration of whole hours, minutes and seconds ("1h30m"), as robfig/cron's {@code @every} takes it. */
+    private static Duration goDuration(String text, String duration) {
+        if (!GO_DURATION.matcher(duration).matches()) {
+            throw new IllegalArgumentException("expression: '" + text + "' is not read: @every takes a duration of "
+                    + "whole hours, minutes and seconds, such as '@every 1h30m' or '@every 90s' (1s to 366d)");
+        }
+        Duration sum = Duration.ZERO;
+        for (Matcher part = GO_DURATION_PART.matcher(duration); part.find(); ) {
+            sum = sum.plus(duration(part.group(1), part.group(2)));
+        }
+        return inRange(text, sum);
+    }
+
+    private static Duration inRange(String text, Duration interval) {
         if (interval.isZero() || interval.compareTo(MAX_INTERVAL) > 0) {
             throw new IllegalArgumentException("expression: interval '" + text + "' is out of range 1s..366d");
         }
