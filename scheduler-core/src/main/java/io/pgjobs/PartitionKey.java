@@ -1,5 +1,6 @@
 package io.pgjobs;
 
+import io.pgjobs.internal.values.Excerpt;
 import java.util.List;
 
 /**
@@ -38,7 +39,7 @@ public record PartitionKey(String source, List<String> path) {
         for (String field : path) {
             if (field == null || field.isBlank() || field.length() > 200) {
                 throw new IllegalArgumentException("partitionKey: path fields must be 1 to 200 non-blank "
-                        + "characters, was '" + field + "' in " + path);
+                        + "characters, was '" + Excerpt.of(field) + "' in " + Excerpt.of(path.toString()));
             }
         }
     }

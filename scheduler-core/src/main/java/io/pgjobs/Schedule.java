@@ -1,6 +1,7 @@
 package io.pgjobs;
 
 import io.pgjobs.internal.cron.CronSyntax;
+import io.pgjobs.internal.values.Excerpt;
 import io.pgjobs.internal.values.PgValues;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -64,7 +65,7 @@ public final class Schedule {
 
     private Schedule(String name, String expression, JobRequest job) {
         if (name == null || name.isBlank() || name.length() > 200) {
-            throw new IllegalArgumentException("name: must be 1 to 200 non-blank characters, was '" + name + "'");
+            throw new IllegalArgumentException("name: must be 1 to 200 non-blank characters, was '" + Excerpt.of(name) + "'");
         }
         PgValues.text("name", name);
         if (job == null) {

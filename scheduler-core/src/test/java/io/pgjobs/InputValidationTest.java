@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -101,6 +102,24 @@ class InputValidationTest {
         assertThatThrownBy(() -> client.enqueueAll(java.util.Arrays.asList(job(), null)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("requests[1]: request: must not be null");
         assertThat(db.queryLong("select count(*) from pgjobs.jobs")).isZero();
+    }
+
+    @Test
+    void aLongBadValueIsQuotedCutInItsError() {
+        String longName = "n".repeat(10_000);
+        List<ThrowingCallable> refusals = List.of(
+                () -> Scheduler.builder(db.dataSource()).nodeId(longName),
+                () -> Scheduler.builder(db.dataSource()).queue(longName, 1),
+                () -> Schedule.of(longName, "@daily", "test.input", Map.of()));
+        for (ThrowingCallable refusal : refusals) {
+            assertThatThrownBy(refusal).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'" + "n".repeat(60) + "... (10000 characters)'")
+                    .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(300));
+        }
+        String deepPath = "n".repeat(20) + ("." + "n".repeat(20)).repeat(40);
+        assertThatThrownBy(() -> filter(null, deepPath + " = 1", null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("... (860 characters) has 41 names")
+                .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(300));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.pgjobs.admin;
 
+import io.pgjobs.internal.values.Excerpt;
 import io.pgjobs.internal.values.PgValues;
 import java.time.Instant;
 
@@ -39,7 +40,7 @@ public record AuditFilter(String actor, String action, Instant from, Instant to)
         }
         if (action != null && !action.matches("[a-z_]{1,50}")) {
             throw new IllegalArgumentException("action: an audit action such as retry or bulk_cancel"
-                    + " (lower-case letters and underscores), got '" + action + "'");
+                    + " (lower-case letters and underscores), got '" + Excerpt.of(action) + "'");
         }
         if (from != null && to != null && !from.isBefore(to)) {
             throw new IllegalArgumentException("from: must be before to");

@@ -2,6 +2,7 @@ package io.pgjobs.admin;
 
 import io.pgjobs.JobState;
 import io.pgjobs.internal.values.ArgsPredicate;
+import io.pgjobs.internal.values.Excerpt;
 import io.pgjobs.internal.values.PgValues;
 import java.time.Instant;
 import java.util.Objects;
@@ -69,7 +70,7 @@ public record JobFilter(Set<JobState> states, String queue, String kind, String 
         }
         if (deadLetterGroup != null && !deadLetterGroup.matches("[0-9a-f]{32}")) {
             throw new IllegalArgumentException("deadLetterGroup: must be a dead-letter group's fingerprint"
-                    + " (32 hex digits), got '" + deadLetterGroup + "'");
+                    + " (32 hex digits), got '" + Excerpt.of(deadLetterGroup) + "'");
         }
         if (deadLetterGroup != null && !states.isEmpty() && !states.contains(JobState.DISCARDED)) {
             throw new IllegalArgumentException("deadLetterGroup: dead letters are discarded jobs, but the state"

@@ -47,6 +47,7 @@ import io.pgjobs.internal.store.FlowAdminStore;
 import io.pgjobs.internal.store.NewJob;
 import io.pgjobs.internal.store.Sql;
 import io.pgjobs.internal.store.WorkflowStore;
+import io.pgjobs.internal.values.Excerpt;
 import io.pgjobs.internal.values.PgValues;
 import io.pgjobs.internal.values.PlainJson;
 import java.time.Duration;
@@ -509,7 +510,7 @@ public final class DefaultAdminClient implements AdminClient {
 
     private static void requireKind(String kind) {
         if (kind == null || kind.isBlank() || kind.length() > 200) {
-            throw new IllegalArgumentException("kind: must be a name of 1 to 200 characters, was '" + kind + "'");
+            throw new IllegalArgumentException("kind: must be a name of 1 to 200 characters, was '" + Excerpt.of(kind) + "'");
         }
     }
 

@@ -22,6 +22,7 @@ import io.pgjobs.internal.store.ScheduleStore;
 import io.pgjobs.internal.store.Sql;
 import io.pgjobs.internal.store.UniqueKey;
 import io.pgjobs.internal.store.WorkflowStore;
+import io.pgjobs.internal.values.Excerpt;
 import io.pgjobs.internal.values.PgValues;
 import io.pgjobs.spi.JobSerializer;
 import java.nio.charset.StandardCharsets;
@@ -282,7 +283,7 @@ public final class DefaultJobClient implements JobClient {
         }
         if (json == null || !(json.startsWith("{") || json.startsWith("["))) {
             throw new IllegalArgumentException("args: args of kind '" + request.kind()
-                    + "' must serialize to a JSON object or array, got " + abbreviate(json));
+                    + "' must serialize to a JSON object or array, got " + Excerpt.of(json));
         }
         int bytes = json.length() > config.maxArgsBytes() / 3 ? json.getBytes(StandardCharsets.UTF_8).length : json.length();
         if (bytes > config.maxArgsBytes()) {
@@ -302,13 +303,9 @@ public final class DefaultJobClient implements JobClient {
         }
         if (json == null || !json.startsWith("{")) {
             throw new IllegalArgumentException("metadata: the metadata of kind '" + request.kind()
-                    + "' must serialize to a JSON object, got " + abbreviate(json));
+                    + "' must serialize to a JSON object, got " + Excerpt.of(json));
         }
         return PgValues.json("metadata", json);
-    }
-
-    private static String abbreviate(String s) {
-        return s == null ? "null" : s.length() > 60 ? s.substring(0, 60) + "..." : s;
     }
 
     private static <T> T call(String what, Sql.Call<T> call) {

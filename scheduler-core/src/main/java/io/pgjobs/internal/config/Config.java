@@ -6,6 +6,7 @@ import io.pgjobs.OrderedKeys;
 import io.pgjobs.PartitionKey;
 import io.pgjobs.RateLimit;
 import io.pgjobs.Schedule;
+import io.pgjobs.internal.values.Excerpt;
 import io.pgjobs.internal.values.PgValues;
 import io.pgjobs.spi.JobSerializer;
 import io.pgjobs.spi.RetryPolicy;
@@ -157,7 +158,7 @@ public record Config(
 
         public void queue(String name, int concurrency) {
             if (name == null || name.isBlank() || name.length() > 100) {
-                throw new IllegalArgumentException("queue: name must be 1 to 100 non-blank characters, was '" + name + "'");
+                throw new IllegalArgumentException("queue: name must be 1 to 100 non-blank characters, was '" + Excerpt.of(name) + "'");
             }
             PgValues.text("queue", name);
             if (concurrency < 1 || concurrency > 10_000) {
@@ -236,7 +237,7 @@ public record Config(
 
         public <A> void handler(String kind, Class<A> argsType, JobHandler<A> handler) {
             if (kind == null || kind.isBlank() || kind.length() > 200) {
-                throw new IllegalArgumentException("handler: kind must be 1 to 200 non-blank characters, was '" + kind + "'");
+                throw new IllegalArgumentException("handler: kind must be 1 to 200 non-blank characters, was '" + Excerpt.of(kind) + "'");
             }
             PgValues.text("handler: kind", kind);
             Objects.requireNonNull(argsType, "argsType");
@@ -259,7 +260,7 @@ public record Config(
 
         public void nodeId(String nodeId) {
             if (nodeId == null || nodeId.isBlank() || nodeId.length() > 200) {
-                throw new IllegalArgumentException("nodeId: must be 1 to 200 non-blank characters, was '" + nodeId + "'");
+                throw new IllegalArgumentException("nodeId: must be 1 to 200 non-blank characters, was '" + Excerpt.of(nodeId) + "'");
             }
             PgValues.text("nodeId", nodeId);
             this.nodeId = nodeId;

@@ -49,7 +49,7 @@ public record ArgsPredicate(List<Term> terms) {
             String path = term.group(1).startsWith("args.") ? term.group(1).substring(5) : term.group(1);
             String[] names = path.split("\\.");
             if (names.length > MAX_PATH_DEPTH) {
-                throw new IllegalArgumentException("args: the path " + abbreviate(path) + " has " + names.length
+                throw new IllegalArgumentException("args: the path " + Excerpt.of(path) + " has " + names.length
                         + " names, over the limit of " + MAX_PATH_DEPTH);
             }
             terms.add(new Term(PgValues.json("args", contained(names, value(term.group(3)))),
@@ -78,10 +78,6 @@ public record ArgsPredicate(List<Term> terms) {
             }
         }
         return JsonNodeFactory.instance.textNode(literal);
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() > 60 ? s.substring(0, 60) + "..." : s;
     }
 
     private static String contained(String[] path, JsonNode value) {

@@ -106,9 +106,8 @@ public final class PgValues {
             BigDecimal number = tree.decimalValue();
             if (number.scale() > NUMERIC_SCALE
                     || (number.signum() != 0 && number.precision() - number.scale() > NUMERIC_INTEGER_DIGITS)) {
-                String text = tree.asText();
-                throw new IllegalArgumentException(field + ": the number " + (text.length() > 60
-                        ? text.substring(0, 60) + "..." : text) + " is out of range of PostgreSQL's numeric ("
+                throw new IllegalArgumentException(field + ": the number " + Excerpt.of(tree.asText())
+                        + " is out of range of PostgreSQL's numeric ("
                         + NUMERIC_INTEGER_DIGITS + " digits before the point, " + NUMERIC_SCALE + " after it)");
             }
         }
