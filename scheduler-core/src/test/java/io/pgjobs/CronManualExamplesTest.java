@@ -135,7 +135,9 @@ class CronManualExamplesTest {
             CRON_TZ=Japan 5 0 * * *      | expression: a time zone in the expression ('CRON_TZ=Japan') is not read; set the schedule's zone with Schedule.timeZone("Japan")
             TZ=UTC 0 23 * * *            | expression: a time zone in the expression ('TZ=UTC') is not read; set the schedule's zone with Schedule.timeZone("UTC")
             0~30 * * * *                 | minute field '0~30'
-            5 0 * * * $HOME/bin/job.sh   | day-of-week field '$HOME/bin/job.sh'
+            5 0 * * * $HOME/bin/job.sh   | expression: '5 0 * * * $HOME/bin/job.sh' reads as a crontab line: '$HOME/bin/job.sh' after its five fields is its user or command, which no schedule has; write the fields alone ('5 0 * * *')
+            17 * * * * root cd / && run-parts --report /etc/cron.hourly | '17 * * * * root cd / && run-parts --report /etc/cron.hourly' reads as a crontab line: 'root cd / && run-parts --report /etc/cron.hourly' after its five fields
+            0 0 * * * /usr/bin/backup    | write the fields alone ('0 0 * * *')
             cron(0 18 ? * MON-FRI)       | expression: 'cron(0 18 ? * MON-FRI)' has 5 fields; AWS syntax has minute hour day-of-month month day-of-week year
             cron(0 18 * * MON-FRI *)     | fields day-of-month and day-of-week together
             cron(0 18 * * MON-FRI *)     | an AWS expression is read as the Quartz expression '0 0 18 * * MON-FRI *'

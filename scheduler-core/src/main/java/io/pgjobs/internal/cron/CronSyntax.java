@@ -4,8 +4,10 @@ import com.cronutils.descriptor.CronDescriptor;
 import com.cronutils.model.Cron;
 import io.pgjobs.internal.cron.Recurrence.CronRecurrence;
 import io.pgjobs.internal.cron.Recurrence.IntervalRecurrence;
+import io.pgjobs.internal.values.Excerpt;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -44,6 +46,8 @@ public final class CronSyntax {
     private static final Pattern GO_EVERY = Pattern.compile("@every\\s+(.*)", Pattern.CASE_INSENSITIVE);
     private static final Pattern GO_DURATION = Pattern.compile("(?:\\d+[hms])+");
     private static final Pattern GO_DURATION_PART = Pattern.compile("(\\d+)([hms])");
+    private static final Pattern CRON_FIELD_CHARACTERS = Pattern.compile("[0-9A-Za-z*?/,#-]+");
+    private static final Pattern FOUR_LETTERS = Pattern.compile("[A-Za-z]{4}");
     private static final Pattern SUNDAY_STARTING_A_RANGE = Pattern.compile("(?<=^|,)SUN(?=-(?!SUN))",
             Pattern.CASE_INSENSITIVE);
     private static final Pattern PREFIX = Pattern.compile("(unix|quartz|spring):(.*)", Pattern.CASE_INSENSITIVE);
@@ -117,7 +121,14 @@ public final class CronSyntax {
             }
             return parseCron(dialect, body, text, zone);
         }
-        int fields = text.split("\\s+").length;
+        String[] parts = text.split("\\s+");
+        if (parts.length > 5 && Arrays.stream(parts, 5, parts.length).anyMatch(CronSyntax::isNoCronField)) {
+            String rest = String.join(" ", Arrays.copyOfRange(parts, 5, parts.length));
+            throw new IllegalArgumentException("expression: '" + Excerpt.of(text) + "' reads as a crontab line: '"
+                    + Excerpt.of(rest) + "' after its five fields is its user or command, which no schedule has; "
+                    + "write the fields alone ('" + String.join(" ", Arrays.copyOf(parts, 5)) + "')");
+        }
+        int fields = parts.length;
         CronDialect dialect = switch (fields) {
             case 5 -> CronDialect.UNIX;
             case 6, 7 -> CronDialect.QUARTZ;
@@ -136,6 +147,15 @@ public final class CronSyntax {
                     + MACROS.keySet().stream().sorted().toList());
         }
         return parseCron(CronDialect.UNIX, unix, text, zone);
+    }
+
+    /**
+     * Whether {@code token} is no field of any syntax: it holds a character no field has, starts with a path's
+     * {@code /}, or a word of four letters or more (the names of days and months have three).
+     */
+    private static boolean isNoCronField(String token) {
+        return !CRON_FIELD_CHARACTERS.matcher(token).matches() || token.startsWith("/")
+                || FOUR_LETTERS.matcher(token).find();
     }
 
     /** {@code amount} of the unit that {@code unit} starts with (s, m, h or d), checked to lie in 1s..366d. */
