@@ -65,7 +65,8 @@ public final class Schedule {
 
     private Schedule(String name, String expression, JobRequest job) {
         if (name == null || name.isBlank() || name.length() > 200) {
-            throw new IllegalArgumentException("name: must be 1 to 200 non-blank characters, was '" + Excerpt.of(name) + "'");
+            throw new IllegalArgumentException("name: must be 1 to 200 non-blank characters, was '"
+                    + Excerpt.of(name) + "'");
         }
         PgValues.text("name", name);
         if (job == null) {

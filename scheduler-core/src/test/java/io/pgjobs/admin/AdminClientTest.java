@@ -361,7 +361,8 @@ class AdminClientTest {
         // jsonb keeps every digit; a double would be 0.1 for the first, infinity (stored as "Infinity") for the second
         long precise = scheduler.client().enqueue(JobRequest.of("test.numbers",
                 Map.of("x", new BigDecimal("0.1000000000000000000001")))).id();
-        long huge = scheduler.client().enqueue(JobRequest.of("test.numbers", Map.of("x", new BigDecimal("1e400")))).id();
+        long huge = scheduler.client().enqueue(JobRequest.of("test.numbers",
+                Map.of("x", new BigDecimal("1e400")))).id();
         long plain = scheduler.client().enqueue(JobRequest.of("test.numbers", Map.of("x", 0.1))).id();
 
         assertThat(ids(filter("x = 0.1000000000000000000001"))).containsExactly(precise);

@@ -21,7 +21,8 @@ final class JsonErrorHandler extends ErrorHandler {
     private static final String CONTENT_TYPE = "application/json;charset=utf-8";
     private static final Map<String, String> PATH_REASONS = Map.of(
             "Ambiguous URI path separator", "path: an encoded '/' (%2F) in a path is ambiguous; it is refused",
-            "Ambiguous URI path segment", "path: a '.' or '..' segment written encoded (%2E) is ambiguous; it is refused",
+            "Ambiguous URI path segment",
+            "path: a '.' or '..' segment written encoded (%2E) is ambiguous; it is refused",
             "Ambiguous URI path encoding", "path: an encoded '%' (%25) in a path is ambiguous; it is refused",
             "Ambiguous URI empty segment", "path: an empty segment ('//') is ambiguous; it is refused",
             "Suspicious Path Character", "path: a backslash or a control character in a path is refused");

@@ -179,7 +179,8 @@ class FlowControlApiTest {
         assertError(post("api/circuits/%20/close", Map.of()), 400, "kind");
         // an encoded NUL in the path: Jetty refuses it before the dashboard sees it, still as JSON
         assertError(post("api/circuits/%00/close", Map.of()), 400, "Bad Request");
-        assertError(post("api/circuits/a%2Fb/close", Map.of()), 400, "path: an encoded '/' (%2F) in a path is ambiguous");
+        assertError(post("api/circuits/a%2Fb/close", Map.of()), 400,
+                "path: an encoded '/' (%2F) in a path is ambiguous");
         assertError(post("api/jobs/99999999999999999999/skip", Map.of()), 400, "id");
         assertError(post("api/jobs/x/skip", Map.of()), 400, "id: expected a job id");
         assertError(get("api/circuits/partner.call/open"), 405, "POST");

@@ -510,7 +510,8 @@ public final class DefaultAdminClient implements AdminClient {
 
     private static void requireKind(String kind) {
         if (kind == null || kind.isBlank() || kind.length() > 200) {
-            throw new IllegalArgumentException("kind: must be a name of 1 to 200 characters, was '" + Excerpt.of(kind) + "'");
+            throw new IllegalArgumentException("kind: must be a name of 1 to 200 characters, was '"
+                    + Excerpt.of(kind) + "'");
         }
     }
 

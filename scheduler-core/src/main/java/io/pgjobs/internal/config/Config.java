@@ -158,7 +158,8 @@ public record Config(
 
         public void queue(String name, int concurrency) {
             if (name == null || name.isBlank() || name.length() > 100) {
-                throw new IllegalArgumentException("queue: name must be 1 to 100 non-blank characters, was '" + Excerpt.of(name) + "'");
+                throw new IllegalArgumentException("queue: name must be 1 to 100 non-blank characters, was '"
+                        + Excerpt.of(name) + "'");
             }
             PgValues.text("queue", name);
             if (concurrency < 1 || concurrency > 10_000) {
@@ -237,7 +238,8 @@ public record Config(
 
         public <A> void handler(String kind, Class<A> argsType, JobHandler<A> handler) {
             if (kind == null || kind.isBlank() || kind.length() > 200) {
-                throw new IllegalArgumentException("handler: kind must be 1 to 200 non-blank characters, was '" + Excerpt.of(kind) + "'");
+                throw new IllegalArgumentException("handler: kind must be 1 to 200 non-blank characters, was '"
+                        + Excerpt.of(kind) + "'");
             }
             PgValues.text("handler: kind", kind);
             Objects.requireNonNull(argsType, "argsType");
@@ -260,7 +262,8 @@ public record Config(
 
         public void nodeId(String nodeId) {
             if (nodeId == null || nodeId.isBlank() || nodeId.length() > 200) {
-                throw new IllegalArgumentException("nodeId: must be 1 to 200 non-blank characters, was '" + Excerpt.of(nodeId) + "'");
+                throw new IllegalArgumentException("nodeId: must be 1 to 200 non-blank characters, was '"
+                        + Excerpt.of(nodeId) + "'");
             }
             PgValues.text("nodeId", nodeId);
             this.nodeId = nodeId;

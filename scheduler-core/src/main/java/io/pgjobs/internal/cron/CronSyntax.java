@@ -90,19 +90,7 @@ public final class CronSyntax {
         }
         Matcher aws = AWS_CRON.matcher(text);
         if (aws.matches()) {
-            String body = (aws.group(1) != null ? aws.group(1) : aws.group(2)).trim();
-            int fields = body.isEmpty() ? 0 : body.split("\\s+").length;
-            if (fields != 6) {
-                throw new IllegalArgumentException("expression: '" + text + "' has " + fields + " fields; AWS syntax "
-                        + "has minute hour day-of-month month day-of-week year");
-            }
-            // AWS's fields are Quartz's without the second, with the same '?', L, W, # and 1 for Sunday
-            try {
-                return parseCron(CronDialect.QUARTZ, "0 " + body, text, zone);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(e.getMessage() + "; an AWS expression is read as the Quartz "
-                        + "expression '0 " + body + "'", e);
-            }
+            return awsCron(text, (aws.group(1) != null ? aws.group(1) : aws.group(2)).trim(), zone);
         }
         if (text.startsWith("@")) {
             return macro(text, text, zone);
@@ -137,6 +125,22 @@ public final class CronSyntax {
                     + "or an interval such as 'every 30s'");
         };
         return parseCron(dialect, text, text, zone);
+    }
+
+    /** AWS EventBridge's six fields ({@code body} of {@code text}): Quartz's without the second. */
+    private static Recurrence awsCron(String text, String body, ZoneId zone) {
+        int fields = body.isEmpty() ? 0 : body.split("\\s+").length;
+        if (fields != 6) {
+            throw new IllegalArgumentException("expression: '" + text + "' has " + fields + " fields; AWS syntax "
+                    + "has minute hour day-of-month month day-of-week year");
+        }
+        // the same '?', L, W, # and 1 for Sunday as Quartz's
+        try {
+            return parseCron(CronDialect.QUARTZ, "0 " + body, text, zone);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + "; an AWS expression is read as the Quartz "
+                    + "expression '0 " + body + "'", e);
+        }
     }
 
     /** A macro ({@code macro}, as {@code text} wrote it), as the Unix expression it stands for. */
