@@ -20,7 +20,8 @@ class PropertiesTest {
     @Test
     void aBadCronExpressionIsNamed() {
         assertThatThrownBy(() -> start("pgjobs.schedules.nightly.cron=every tuesday", "pgjobs.schedules.nightly.kind=greet"))
-                .hasStackTraceContaining("pgjobs.schedules.nightly: expression: 'every tuesday' has 2 fields");
+                .hasStackTraceContaining("pgjobs.schedules.nightly: expression: interval 'every tuesday' is not one this "
+                        + "grammar reads");
     }
 
     @Test
