@@ -116,6 +116,10 @@ class InputValidationTest {
                     .hasMessageContaining("'" + "n".repeat(60) + "... (10000 characters)'")
                     .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(300));
         }
+        // cut between code points: the 60th character is a whole emoji, not half of its surrogate pair
+        assertThatThrownBy(() -> Scheduler.builder(db.dataSource()).nodeId("n".repeat(59) + "\uD83D\uDE00".repeat(200)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'" + "n".repeat(59) + "\uD83D\uDE00... (259 characters)'");
         String deepPath = "n".repeat(20) + ("." + "n".repeat(20)).repeat(40);
         assertThatThrownBy(() -> filter(null, deepPath + " = 1", null)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("... (860 characters) has 41 names")
